@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import * as ini from 'ini';
+import type { z } from 'zod';
+import { ConfigError, type ConfigIssue } from './errors';
+import { settingsSchema, SETTING_KEYS, IMPLEMENTED_ORIGINATORS, type Settings } from './settings-schema';
+import { storeSchema, storeList, type Store } from './store-schema';
+import { templateVariables, ALERT_TEXT_VARIABLES, CHANNEL_VARIABLES } from '../pipeline/template';
+
+export const DEFAULT_ENV_FILE = '/rw2/etc/env.custom.ini';
+export const DEFAULT_STORES_FILE = '/rw2/etc/pbx/x-hoppers.json';
+
+export interface BridgeConfig {
+  settings: Settings;
+  stores: Store[];
+  files: { env: string; stores: string };
+}
+
+export interface LoadOptions {
+  envFile?: string;
+  storesFile?: string;
+  /** The process environment; every known key here overrides the ini file. */
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+}
+
+export function configFiles(opts: LoadOptions): { env: string; stores: string } {
+  const env = opts.env ?? process.env;
+  return {
+    env: opts.envFile ?? env['BRIDGE_ENV_FILE'] ?? DEFAULT_ENV_FILE,
+    stores: opts.storesFile ?? env['BRIDGE_STORES_FILE'] ?? DEFAULT_STORES_FILE,
+  };
+}
+
+/** Loads and validates both files; throws ConfigError listing every problem at once. */
+export function loadConfig(opts: LoadOptions = {}): BridgeConfig {
+  const files = configFiles(opts);
+  const issues: ConfigIssue[] = [];
+  const settings = loadSettings(files.env, opts.env ?? process.env, issues);
+  const stores = loadStores(files.stores, issues);
+  if (settings) crossCheck(settings, opts.platform ?? process.platform, issues);
+  if (issues.length > 0 || !settings) throw new ConfigError(issues);
+  return { settings, stores, files };
+}
+
+function readText(file: string, label: string, issues: ConfigIssue[]): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    issues.push({ path: label, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+    return undefined;
+  }
+}
+
+function loadSettings(file: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[]): Settings | undefined {
+  const label = 'env.custom.ini';
+  const text = readText(file, label, issues);
+  const raw: Record<string, string> = {};
+  if (text !== undefined) {
+    for (const [key, value] of Object.entries(ini.parse(text))) {
+      if (typeof value === 'object' && value !== null) continue; // [sections] belong to other tools
+      raw[key] = String(value);
+    }
+  }
+  for (const key of SETTING_KEYS) {
+    const override = env[key];
+    if (override !== undefined) raw[key] = override;
+  }
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    issues.push(...zodIssues(parsed.error, label));
+    return undefined;
+  }
+  return parsed.data;
+}
+
+function loadStores(file: string, issues: ConfigIssue[]): Store[] {
+  const label = 'x-hoppers.json';
+  const text = readText(file, label, issues);
+  if (text === undefined) return [];
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    issues.push({ path: label, message: `not valid JSON: ${(err as Error).message}` });
+    return [];
+  }
+  const list = storeList(doc);
+  if (!list) {
+    issues.push({ path: label, message: 'expected a store object, an array of stores, or {"stores": [...]}' });
+    return [];
+  }
+  const stores: Store[] = [];
+  const seen = new Set<string>();
+  list.items.forEach((item, i) => {
+    const at = list.prefix === '<store>' ? label : `${label}: ${list.prefix}[${i}]`;
+    const parsed = storeSchema.safeParse(item);
+    if (!parsed.success) {
+      issues.push(...zodIssues(parsed.error, at));
+      return;
+    }
+    if (seen.has(parsed.data.store_veesion_id)) {
+      issues.push({ path: `${at}.store_veesion_id`, message: `duplicate store "${parsed.data.store_veesion_id}"` });
+    }
+    seen.add(parsed.data.store_veesion_id);
+    stores.push(parsed.data);
+  });
+  if (list.items.length === 0) issues.push({ path: label, message: 'no stores configured' });
+  return stores;
+}
+
+function crossCheck(s: Settings, platform: NodeJS.Platform, issues: ConfigIssue[]): void {
+  const at = (key: string) => `env.custom.ini: ${key}`;
+  for (const o of s.BRIDGE_ORIGINATOR) {
+    if (!IMPLEMENTED_ORIGINATORS.includes(o)) {
+      issues.push({ path: at('BRIDGE_ORIGINATOR'), message: `"${o}" is not available in this version (use ami)` });
+    }
+  }
+  if (s.BRIDGE_ORIGINATOR.includes('ami') && !s.BRIDGE_AMI_SECRET) {
+    issues.push({ path: at('BRIDGE_AMI_SECRET'), message: 'required for the ami originator' });
+  }
+  if (s.BRIDGE_TTS_ENGINE === 'say' && platform !== 'darwin' && platform !== 'win32') {
+    issues.push({ path: at('BRIDGE_TTS_ENGINE'), message: '"say" cannot export audio on this platform; use espeak-ng or festival' });
+  }
+  if (!s.BRIDGE_XBEES_TOKEN) {
+    issues.push({ path: at('BRIDGE_XBEES_TOKEN'), message: 'required: alerts are posted to the stores\' x-bees channels' });
+  }
+  if ((s.VEESION_USERNAME === undefined) !== (s.VEESION_PASSWORD === undefined)) {
+    issues.push({ path: at('VEESION_PASSWORD'), message: 'VEESION_USERNAME and VEESION_PASSWORD go together' });
+  }
+  unknownVariables(s.VEESION_ALERT_TEXT, ALERT_TEXT_VARIABLES, at('VEESION_ALERT_TEXT'), issues);
+  unknownVariables(s.VEESION_ALERT_CHANNEL, CHANNEL_VARIABLES, at('VEESION_ALERT_CHANNEL'), issues);
+}
+
+function unknownVariables(template: string, allowed: readonly string[], path: string, issues: ConfigIssue[]): void {
+  for (const name of templateVariables(template)) {
+    if (!allowed.includes(name)) {
+      issues.push({ path, message: `unknown variable \${${name}} (allowed: ${allowed.join(', ')})` });
+    }
+  }
+}
+
+function zodIssues(error: z.ZodError, prefix: string): ConfigIssue[] {
+  return error.issues.map((issue) => {
+    const keyPath = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+    const sep = prefix.includes(':') || prefix.endsWith(']') ? '.' : ': ';
+    return { path: keyPath ? `${prefix}${sep}${keyPath}` : prefix, message: issue.message };
+  });
+}

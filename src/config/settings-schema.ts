@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * The one schema for `env.custom.ini` (DESIGN section 2). Every value arrives as a string
+ * (ini file or environment); numbers are coerced here, so the TypeScript type below is the
+ * single source of truth for what the daemon may read.
+ */
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveMs = z.coerce.number().int().min(1);
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
+const listOf = <T extends z.ZodType<string, string>>(item: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
+    .pipe(z.array(item).min(1, 'must list at least one value'));
+
+export const ORIGINATORS = ['ami', 'callfile', 'wildix-api'] as const;
+export const TTS_ENGINES = ['espeak-ng', 'festival', 'say'] as const;
+/** Originators this version can drive; the others are reserved names (DESIGN section 3). */
+export const IMPLEMENTED_ORIGINATORS: readonly string[] = ['ami'];
+
+export const SECRET_KEYS = [
+  'VEESION_PASSWORD',
+  'VEESION_HOOK_TOKEN',
+  'BRIDGE_AMI_SECRET',
+  'BRIDGE_XBEES_TOKEN',
+] as const;
+
+export const settingsSchema = z.object({
+  VEESION_ALERT_ORIGIN: z
+    .string()
+    .regex(/^[A-Za-z0-9_+.-]{1,40}$/, 'letters, digits, _ + . - only (it is a caller id and a dialplan number)')
+    .default('veesion'),
+  VEESION_ALERT_CHANNEL: z
+    .string()
+    .regex(/^[A-Za-z0-9_${}@/.;:-]+$/, 'an Asterisk channel such as Local/${audio_conf_id}@xhoppers-conf')
+    .refine((s) => s.includes('/'), 'an Asterisk channel needs a technology prefix, e.g. Local/...')
+    .default('Local/${audio_conf_id}@xhoppers-conf'),
+  VEESION_API_URL: httpUrl.default('https://api.klaxon.veesion.io'),
+  VEESION_USERNAME: z.string().min(1).optional(),
+  VEESION_PASSWORD: z.string().min(1).optional(),
+  VEESION_HOOK_URL: httpUrl.optional(),
+  VEESION_HOOK_TOKEN: z.string().min(16, 'must be at least 16 characters (it authenticates every alert)'),
+  VEESION_ALERT_TEXT: z
+    .string()
+    .min(1)
+    .max(500)
+    .default('Attention! Theft detected in ${storeId} on ${cameraId}'),
+  BRIDGE_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  BRIDGE_HTTP_PORT: port.default(8787),
+  BRIDGE_DATA_DIR: z.string().min(1).default('/var/lib/veesion-bridge'),
+  BRIDGE_AMI_HOST: z.string().min(1).default('127.0.0.1'),
+  BRIDGE_AMI_PORT: port.default(5038),
+  BRIDGE_AMI_USERNAME: z.string().regex(/^[^\r\n]+$/, 'one line').default('veesion-bridge'),
+  BRIDGE_AMI_SECRET: z.string().regex(/^[^\r\n]+$/, 'one line').optional(),
+  BRIDGE_AMI_MODE: z.enum(['application', 'dialplan']).default('application'),
+  BRIDGE_AMI_PING_INTERVAL_MS: positiveMs.default(15000),
+  BRIDGE_ORIGINATE_TIMEOUT_MS: positiveMs.default(30000),
+  BRIDGE_ORIGINATOR: listOf(z.enum(ORIGINATORS)).default(['ami']),
+  BRIDGE_TTS_ENGINE: z.enum(TTS_ENGINES).default(process.platform === 'linux' ? 'espeak-ng' : 'say'),
+  BRIDGE_TTS_VOICE: z.string().regex(/^[A-Za-z0-9_+-]{0,40}$/, 'a voice name').default(''),
+  BRIDGE_TTS_TIMEOUT_MS: positiveMs.default(10000),
+  BRIDGE_CHIME: z.string().regex(/^[A-Za-z0-9_-]+\.(wav|sln)$/, 'a file name in sounds/, e.g. chime.wav').optional(),
+  BRIDGE_XBEES_API_URL: httpUrl.default('https://api.x-bees.com'),
+  BRIDGE_XBEES_TOKEN: z.string().min(1).optional(),
+  BRIDGE_VIDEO_HOSTS: listOf(
+    z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, 'a host name, optionally starting with *.'),
+  ).default(['*.veesion.io']),
+  BRIDGE_VIDEO_MAX_BYTES: z.coerce.number().int().min(1).default(50 * 1024 * 1024),
+  BRIDGE_VIDEO_TIMEOUT_MS: positiveMs.default(20000),
+  BRIDGE_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export const SETTING_KEYS = Object.keys(settingsSchema.shape) as (keyof Settings)[];

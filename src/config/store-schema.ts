@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/** A value Wildix tools may write as a number or a string; we keep it as a string. */
+const idString = (pattern: RegExp, hint: string) =>
+  z
+    .union([z.string(), z.number()])
+    .transform((v) => String(v).trim())
+    .pipe(z.string().regex(pattern, hint));
+
+/**
+ * One store of `x-hoppers.json` (fields from the Wildix documentation). Unknown keys are kept
+ * (passthrough) and ignored. `user` is the documentation's other name for the acting user.
+ */
+export const storeSchema = z
+  .looseObject({
+    store_veesion_id: idString(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, _ . : - (1-128)'),
+    name: z.string().min(1).max(200).optional(),
+    audio_conf_id: idString(/^[A-Za-z0-9_-]{1,64}$/, 'a conference number or name (letters, digits, _ -)'),
+    location: z.string().max(200).optional(),
+    xbees_channel_id: idString(/^[A-Za-z0-9_-]{1,128}$/, 'an x-bees channel id'),
+    veesion_user_extension: idString(/^[A-Za-z0-9_@.-]{1,128}$/, 'a user extension or id').optional(),
+    user: idString(/^[A-Za-z0-9_@.-]{1,128}$/, 'a user extension or id').optional(),
+  })
+  .transform((s) => ({
+    ...s,
+    name: s.name ?? s.store_veesion_id,
+    veesion_user_extension: s.veesion_user_extension ?? s.user,
+  }));
+
+export type Store = z.infer<typeof storeSchema>;
+
+/** The three accepted file shapes: one store, an array, or `{"stores": [...]}`. */
+export function storeList(doc: unknown): { items: unknown[]; prefix: string } | undefined {
+  if (Array.isArray(doc)) return { items: doc, prefix: '' };
+  if (doc !== null && typeof doc === 'object') {
+    const stores = (doc as Record<string, unknown>)['stores'];
+    if (Array.isArray(stores)) return { items: stores, prefix: 'stores' };
+    if ('store_veesion_id' in doc) return { items: [doc], prefix: '<store>' };
+  }
+  return undefined;
+}
