@@ -1,0 +1,198 @@
+import { alertVariables, STEP_NAMES, type Alert, type StepName, type StoreRoute } from './alert';
+import type { CallOriginator, ChatPoster, Clock, Journal, SpeechRenderer, StepListener, StepRecord } from './ports';
+import { DEFAULT_POLICIES, nextAttempt, type RetryPolicy } from './retry-policy';
+import { KeyedSerialQueue } from './conference-queue';
+import { renderTemplate } from './template';
+import { asStepError } from './step-error';
+
+export interface PipelineDeps {
+  journal: Journal;
+  speech: SpeechRenderer;
+  originator: CallOriginator;
+  chat: ChatPoster;
+  clock: Clock;
+  /** The current stores by store_veesion_id (a function: the store list can be reloaded). */
+  stores: () => ReadonlyMap<string, StoreRoute>;
+  alertText: string;
+  policies?: Record<StepName, RetryPolicy>;
+}
+
+export type IngestOutcome = 'accepted' | 'duplicate' | 'unroutable';
+
+interface Work {
+  alert: Alert;
+  store: StoreRoute;
+  receivedAt: number;
+}
+
+/**
+ * The alert engine: journals each alert, then runs its announce and chat steps, each with its
+ * own attempts and retry policy, recording every outcome in the journal. No I/O of its own:
+ * everything goes through the ports.
+ */
+export class AlertPipeline {
+  private readonly listeners: StepListener[] = [];
+  private readonly conferences = new KeyedSerialQueue();
+  private readonly timers = new Map<string, { cancel(): void }>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly holds = new Set<() => void>();
+  private readonly policies: Record<StepName, RetryPolicy>;
+  private stopped = false;
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.policies = deps.policies ?? DEFAULT_POLICIES;
+  }
+
+  onStep(listener: StepListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Journals the alert (durably) and starts its steps. Journal errors propagate (-> 503). */
+  async ingest(alert: Alert, rawBody: string): Promise<IngestOutcome> {
+    const store = this.deps.stores().get(alert.storeId);
+    const receivedAt = this.deps.clock.now();
+    const status = store ? 'routed' : 'unroutable';
+    const steps = store ? [...STEP_NAMES] : [];
+    const result = await this.deps.journal.append({ alert, status, rawBody, receivedAt, steps });
+    if (result === 'duplicate') return 'duplicate';
+    if (!store) return 'unroutable';
+    for (const step of STEP_NAMES) this.launch({ alert, store, receivedAt }, step, 0);
+    return 'accepted';
+  }
+
+  /** Picks up every unfinished step from the journal (after a restart). Returns how many. */
+  resume(): number {
+    let count = 0;
+    for (const rec of this.deps.journal.unfinishedSteps()) {
+      const stored = this.deps.journal.getAlert(rec.alertId);
+      const store = stored && this.deps.stores().get(stored.alert.storeId);
+      if (!stored || !store) continue;
+      const work = { alert: stored.alert, store, receivedAt: stored.receivedAt };
+      const delay = Math.max(0, (rec.nextAt ?? 0) - this.deps.clock.now());
+      this.schedule(work, rec.step, rec.attempts, delay);
+      count++;
+    }
+    return count;
+  }
+
+  /** Stops scheduling; resolves when attempts already under way have settled. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    for (const release of this.holds) release();
+    this.holds.clear();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** True when no attempt is running or scheduled. */
+  get idle(): boolean {
+    return this.inFlight.size === 0 && this.timers.size === 0;
+  }
+
+  private schedule(work: Work, step: StepName, attempts: number, delayMs: number): void {
+    const key = `${work.alert.id}/${step}`;
+    if (delayMs <= 0) return this.launch(work, step, attempts);
+    const timer = this.deps.clock.setTimeout(() => {
+      this.timers.delete(key);
+      this.launch(work, step, attempts);
+    }, delayMs);
+    this.timers.set(key, timer);
+  }
+
+  private launch(work: Work, step: StepName, attempts: number): void {
+    if (this.stopped) return;
+    const run = this.attempt(work, step, attempts + 1);
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
+  }
+
+  private async attempt(work: Work, step: StepName, attempt: number): Promise<void> {
+    const started = this.deps.clock.now();
+    const { alert, store, receivedAt } = work;
+    this.emit({ alertId: alert.id, step, state: 'running', attempt, storeId: store.store_veesion_id });
+    try {
+      const detail = step === 'announce' ? await this.announce(work, attempt, started) : await this.postChat(work);
+      if (step === 'chat') this.record(work, step, attempt, 'succeeded', null, detail, started);
+    } catch (err) {
+      const error = asStepError(err);
+      const now = this.deps.clock.now();
+      const next = nextAttempt(this.policies[step], attempt, now, receivedAt, error.retryable);
+      const message = `${error.code}: ${error.message}`;
+      if (next.kind === 'retry') {
+        this.record(work, step, attempt, 'pending', message, null, started, next.at);
+        this.schedule(work, step, attempt, next.at - now);
+      } else {
+        this.record(work, step, attempt, next.state, `${message} (${next.reason})`, null, started);
+      }
+    }
+  }
+
+  private async announce(work: Work, attempt: number, started: number): Promise<string> {
+    const { alert, store } = work;
+    const variables = alertVariables(alert, store);
+    const speech = await this.deps.speech.render(renderTemplate(this.deps.alertText, variables));
+    // The conference stays held while the audio plays, so the next announcement waits.
+    return this.conferences.run(store.audio_conf_id, async () => {
+      const { channel } = await this.deps.originator.originate({ alertId: alert.id, store, speech, variables });
+      const detail = `${channel} played ${speech.playbackPath}${speech.cached ? ' (cached)' : ''}`;
+      this.record(work, 'announce', attempt, 'succeeded', null, detail, started);
+      return { value: detail, release: this.hold(speech.durationMs) };
+    });
+  }
+
+  /** A wait that stop() ends early: holds are not work, only spacing. */
+  private hold(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.deps.clock.setTimeout(() => {
+        this.holds.delete(release);
+        resolve();
+      }, ms);
+      const release = () => {
+        timer.cancel();
+        resolve();
+      };
+      this.holds.add(release);
+    });
+  }
+
+  private async postChat(work: Work): Promise<string> {
+    const { messageId, videoAttached } = await this.deps.chat.post(work.alert, work.store);
+    return `message ${messageId}${videoAttached ? ' with video' : ' with link only'}`;
+  }
+
+  private record(
+    work: Work,
+    step: StepName,
+    attempts: number,
+    state: StepRecord['state'],
+    lastError: string | null,
+    detail: string | null,
+    started: number,
+    nextAt: number | null = null,
+  ): void {
+    const now = this.deps.clock.now();
+    const alertId = work.alert.id;
+    this.deps.journal.updateStep({ alertId, step, state, attempts, nextAt, lastError, detail, updatedAt: now });
+    this.emit({
+      alertId,
+      step,
+      state,
+      attempt: attempts,
+      storeId: work.store.store_veesion_id,
+      durationMs: now - started,
+      ...(lastError !== null ? { error: lastError } : {}),
+      ...(detail !== null ? { detail } : {}),
+    });
+  }
+
+  private emit(event: Parameters<StepListener>[0]): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // A broken observer (log, metric, demo output) must never break an alert.
+      }
+    }
+  }
+}

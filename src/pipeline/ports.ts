@@ -1,0 +1,83 @@
+import type { Alert, AlertStatus, StepName, StepState, StoreRoute } from './alert';
+
+/** Ports the pure pipeline needs; adapters live in journal/, tts/, pbx/, chat/. */
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): { cancel(): void };
+}
+
+export interface NewAlertRecord {
+  alert: Alert;
+  status: AlertStatus;
+  rawBody: string;
+  receivedAt: number;
+  steps: StepName[];
+}
+
+export interface StepRecord {
+  alertId: string;
+  step: StepName;
+  state: StepState;
+  attempts: number;
+  nextAt: number | null;
+  lastError: string | null;
+  detail: string | null;
+  updatedAt: number;
+}
+
+export interface StoredAlert {
+  alert: Alert;
+  status: AlertStatus;
+  receivedAt: number;
+}
+
+export interface Journal {
+  /** Durably records a new alert and its pending steps; 'duplicate' if the id is known. */
+  append(record: NewAlertRecord): Promise<'new' | 'duplicate'>;
+  updateStep(record: StepRecord): void;
+  /** Every step not in a final state, oldest alert first (crash recovery). */
+  unfinishedSteps(): StepRecord[];
+  getAlert(id: string): StoredAlert | undefined;
+}
+
+export interface RenderedSpeech {
+  /** Absolute path of the audio file without its extension (as Asterisk Playback wants it). */
+  playbackPath: string;
+  durationMs: number;
+  cached: boolean;
+}
+
+export interface SpeechRenderer {
+  render(text: string): Promise<RenderedSpeech>;
+}
+
+export interface OriginateRequest {
+  alertId: string;
+  store: StoreRoute;
+  speech: RenderedSpeech;
+  variables: Record<string, string>;
+}
+
+export interface CallOriginator {
+  /** Resolves once the PBX confirms the call was answered; throws StepError otherwise. */
+  originate(req: OriginateRequest): Promise<{ channel: string }>;
+}
+
+export interface ChatPoster {
+  post(alert: Alert, store: StoreRoute): Promise<{ messageId: string; videoAttached: boolean }>;
+}
+
+export interface StepEvent {
+  alertId: string;
+  step: StepName;
+  state: StepState;
+  attempt: number;
+  storeId: string;
+  durationMs?: number;
+  error?: string;
+  detail?: string;
+}
+
+/** Observers of step progress: logs, metrics, the demo's live output. */
+export type StepListener = (event: StepEvent) => void;

@@ -1,0 +1,33 @@
+import type { StepName } from './alert';
+
+export interface RetryPolicy {
+  /** Delay before attempt n+1 (index 0 is the first attempt). */
+  delaysMs: readonly number[];
+  /** An announcement is useless after this long from receipt; undefined: no deadline. */
+  deadlineMs?: number;
+}
+
+export const DEFAULT_POLICIES: Record<StepName, RetryPolicy> = {
+  announce: { delaysMs: [0, 2_000, 5_000, 15_000, 30_000, 60_000], deadlineMs: 120_000 },
+  chat: { delaysMs: [0, 60_000, 600_000, 3_600_000, 86_400_000] },
+};
+
+export type NextAttempt = { kind: 'retry'; at: number } | { kind: 'give-up'; state: 'dead' | 'expired'; reason: string };
+
+/** Decides what follows a failed attempt number `attempts` (1-based). */
+export function nextAttempt(
+  policy: RetryPolicy,
+  attempts: number,
+  now: number,
+  receivedAt: number,
+  retryable: boolean,
+): NextAttempt {
+  if (!retryable) return { kind: 'give-up', state: 'dead', reason: 'not retryable' };
+  const delay = policy.delaysMs[attempts];
+  if (delay === undefined) return { kind: 'give-up', state: 'dead', reason: `gave up after ${attempts} attempts` };
+  const at = now + delay;
+  if (policy.deadlineMs !== undefined && at > receivedAt + policy.deadlineMs) {
+    return { kind: 'give-up', state: 'expired', reason: `too late to announce (${policy.deadlineMs / 1000} s after receipt)` };
+  }
+  return { kind: 'retry', at };
+}
