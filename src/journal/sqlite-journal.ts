@@ -1,0 +1,143 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Journal, NewAlertRecord, StepRecord, StoredAlert } from '../pipeline/ports';
+import type { Alert, AlertStatus, StepName, StepState } from '../pipeline/alert';
+import { MIGRATIONS } from './schema';
+
+interface StepRow {
+  alert_id: string; step: string; state: string; attempts: number;
+  next_at: number | null; last_error: string | null; detail: string | null; updated_at: number;
+}
+
+/**
+ * The SQLite journal (WAL, synchronous=FULL: a commit is on disk before it returns). Alerts
+ * arriving in the same event-loop turn are written in one transaction (group commit), so one
+ * fsync acknowledges many alerts.
+ */
+export class SqliteJournal implements Journal {
+  private readonly db: Database.Database;
+  private readonly stmts;
+  private batch: { record: NewAlertRecord; resolve: (r: 'new' | 'duplicate') => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(readonly file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    this.stmts = {
+      insertAlert: this.db.prepare(
+        `INSERT INTO alerts (id, received_at, store_id, status, alert_json, raw_body)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+      ),
+      insertStep: this.db.prepare(
+        `INSERT INTO steps (alert_id, step, state, attempts, updated_at) VALUES (?, ?, 'pending', 0, ?)`,
+      ),
+      updateStep: this.db.prepare(
+        `UPDATE steps SET state = ?, attempts = ?, next_at = ?, last_error = ?, detail = ?, updated_at = ?
+         WHERE alert_id = ? AND step = ?`,
+      ),
+      unfinished: this.db.prepare(
+        `SELECT s.* FROM steps s JOIN alerts a ON a.id = s.alert_id
+         WHERE s.state IN ('pending', 'running') ORDER BY a.received_at, s.alert_id, s.step`,
+      ),
+      getAlert: this.db.prepare(`SELECT alert_json, status, received_at FROM alerts WHERE id = ?`),
+      steps: this.db.prepare(`SELECT * FROM steps WHERE alert_id = ? ORDER BY step`),
+      rawBody: this.db.prepare(`SELECT raw_body FROM alerts WHERE id = ?`),
+    };
+  }
+
+  append(record: NewAlertRecord): Promise<'new' | 'duplicate'> {
+    return new Promise((resolve, reject) => {
+      if (this.batch.length === 0) setImmediate(() => this.flush());
+      this.batch.push({ record, resolve, reject });
+    });
+  }
+
+  private flush(): void {
+    const batch = this.batch;
+    this.batch = [];
+    let results: ('new' | 'duplicate')[];
+    try {
+      results = this.db.transaction(() => batch.map(({ record }) => this.insert(record)))();
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+      return;
+    }
+    batch.forEach((b, i) => b.resolve(results[i] ?? 'duplicate'));
+  }
+
+  private insert(r: NewAlertRecord): 'new' | 'duplicate' {
+    const { alert } = r;
+    const info = this.stmts.insertAlert.run(
+      alert.id, r.receivedAt, alert.storeId, r.status, JSON.stringify(alert), r.rawBody,
+    );
+    if (info.changes === 0) return 'duplicate';
+    for (const step of r.steps) this.stmts.insertStep.run(alert.id, step, r.receivedAt);
+    return 'new';
+  }
+
+  updateStep(r: StepRecord): void {
+    this.stmts.updateStep.run(r.state, r.attempts, r.nextAt, r.lastError, r.detail, r.updatedAt, r.alertId, r.step);
+  }
+
+  unfinishedSteps(): StepRecord[] {
+    return (this.stmts.unfinished.all() as StepRow[]).map(toStepRecord);
+  }
+
+  getAlert(id: string): StoredAlert | undefined {
+    const row = this.stmts.getAlert.get(id) as { alert_json: string; status: string; received_at: number } | undefined;
+    if (!row) return undefined;
+    return { alert: JSON.parse(row.alert_json) as Alert, status: row.status as AlertStatus, receivedAt: row.received_at };
+  }
+
+  steps(alertId: string): StepRecord[] {
+    return (this.stmts.steps.all(alertId) as StepRow[]).map(toStepRecord);
+  }
+
+  rawBody(alertId: string): string | undefined {
+    return (this.stmts.rawBody.get(alertId) as { raw_body: string } | undefined)?.raw_body;
+  }
+
+  /** A write probe for /readyz: false when the disk or database refuses writes. */
+  writable(): boolean {
+    try {
+      this.db.prepare('BEGIN IMMEDIATE').run();
+      this.db.prepare('ROLLBACK').run();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    if (this.batch.length > 0) this.flush();
+    this.db.close();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v] as string);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+}
+
+function toStepRecord(r: StepRow): StepRecord {
+  return {
+    alertId: r.alert_id,
+    step: r.step as StepName,
+    state: r.state as StepState,
+    attempts: r.attempts,
+    nextAt: r.next_at,
+    lastError: r.last_error,
+    detail: r.detail,
+    updatedAt: r.updated_at,
+  };
+}
