@@ -1,0 +1,35 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The daemon's Prometheus metrics, on their own registry (no global state). */
+export class BridgeMetrics {
+  readonly registry = new Registry();
+  readonly alertsReceived = new Counter({
+    name: 'veesion_bridge_alerts_received_total',
+    help: 'Alerts received on the webhook, by store and outcome',
+    labelNames: ['store', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly ingressRejected = new Counter({
+    name: 'veesion_bridge_ingress_rejected_total',
+    help: 'Webhook requests refused, by HTTP status',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  readonly stepDuration = new Histogram({
+    name: 'veesion_bridge_step_duration_seconds',
+    help: 'Duration of step attempts, by step and resulting state',
+    labelNames: ['step', 'state'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly stepRetries = new Counter({
+    name: 'veesion_bridge_step_retries_total',
+    help: 'Step attempts that failed and were scheduled again',
+    labelNames: ['step'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'veesion_bridge_' });
+  }
+}
