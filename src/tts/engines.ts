@@ -1,0 +1,49 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runProcess } from './run-process';
+import { StepError } from '../pipeline/step-error';
+
+export type EngineName = 'espeak-ng' | 'festival' | 'say';
+
+/** Synthesises `text` to WAV bytes. The text is data: it goes to the engine on stdin. */
+export type SpeechEngine = (text: string, voice: string, timeoutMs: number) => Promise<Buffer>;
+
+const espeakNg: SpeechEngine = (text, voice, timeoutMs) =>
+  runProcess('espeak-ng', ['-v', voice || 'en', '--stdin', '--stdout'], text, timeoutMs);
+
+/**
+ * Festival's text2wave reads the text as a text file (tts mode), never as Scheme. The voice
+ * name is validated by the config schema to [A-Za-z0-9_+-], so the -eval form is constant.
+ */
+const festival: SpeechEngine = (text, voice, timeoutMs) =>
+  runProcess('text2wave', voice ? ['-eval', `(voice_${voice})`] : [], text, timeoutMs);
+
+/**
+ * The `say` package, only where its export works (macOS, Windows: both keep the text out of
+ * any interpreter). On Linux it would splice the text into Festival's Scheme: never used there.
+ */
+const sayExport: SpeechEngine = async (text, voice, timeoutMs) => {
+  if (process.platform !== 'darwin' && process.platform !== 'win32') {
+    throw new StepError('TTS_SAY_UNSUPPORTED', 'bad-input', 'say cannot export audio on this platform');
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional, platform-specific
+  const say = require('say') as { export(t: string, v: string | null, s: number, f: string, cb: (e?: Error) => void): void };
+  const dir = await mkdtemp(join(tmpdir(), 'veesion-say-'));
+  const file = join(dir, 'speech.wav');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new StepError('TTS_TIMEOUT', 'timeout', 'say export timed out')), timeoutMs);
+      say.export(text, voice || null, 1, file, (err) => {
+        clearTimeout(timer);
+        if (err) reject(new StepError('TTS_ENGINE_FAILED', 'internal', err.message));
+        else resolve();
+      });
+    });
+    return await readFile(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+};
+
+export const ENGINES: Record<EngineName, SpeechEngine> = { 'espeak-ng': espeakNg, festival, say: sayExport };

@@ -1,0 +1,96 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RenderedSpeech, SpeechRenderer } from '../pipeline/ports';
+import { StepError } from '../pipeline/step-error';
+import { ENGINES, type EngineName, type SpeechEngine } from './engines';
+import { convertToTelephoneWav } from './convert';
+import { readWavInfo } from './wav';
+
+export interface TtsOptions {
+  engine: EngineName;
+  voice: string;
+  /** Where rendered announcements are cached (BRIDGE_DATA_DIR/sounds). */
+  cacheDir: string;
+  chimeFile?: string | undefined;
+  timeoutMs: number;
+  /** Injected for tests; defaults to the real engine. */
+  synthesize?: SpeechEngine;
+}
+
+/** Bump when the conversion changes, so old cache entries are not reused. */
+const FORMAT_VERSION = 'wav8k-s16-mono-loudnorm-v1';
+
+/**
+ * Text -> engine -> ffmpeg -> 8 kHz WAV in the cache, keyed by a hash of (engine, voice,
+ * chime, format, text). Concurrent requests for the same text share one rendering. Files are
+ * written under a temporary name and renamed, so Asterisk never plays a half-written file.
+ */
+export class TtsRenderer implements SpeechRenderer {
+  private readonly pending = new Map<string, Promise<RenderedSpeech>>();
+  private readonly known = new Map<string, number>();
+  private readonly synthesize: SpeechEngine;
+
+  constructor(private readonly opts: TtsOptions) {
+    this.synthesize = opts.synthesize ?? ENGINES[opts.engine];
+    mkdirSync(opts.cacheDir, { recursive: true });
+  }
+
+  cacheKey(text: string): string {
+    const { engine, voice, chimeFile } = this.opts;
+    return createHash('sha256').update(JSON.stringify([engine, voice, chimeFile ?? '', FORMAT_VERSION, text])).digest('hex').slice(0, 40);
+  }
+
+  async render(text: string): Promise<RenderedSpeech> {
+    const key = this.cacheKey(text);
+    const playbackPath = join(this.opts.cacheDir, key);
+    const durationMs = this.known.get(key) ?? (await this.fromDisk(playbackPath));
+    if (durationMs !== undefined) {
+      this.known.set(key, durationMs);
+      return { playbackPath, durationMs, cached: true };
+    }
+    let job = this.pending.get(key);
+    if (!job) {
+      job = this.create(text, key, playbackPath).finally(() => this.pending.delete(key));
+      this.pending.set(key, job);
+    }
+    return job;
+  }
+
+  private async fromDisk(playbackPath: string): Promise<number | undefined> {
+    try {
+      const s = await stat(`${playbackPath}.wav`);
+      if (!s.isFile() || s.size < 44) return undefined;
+      return readWavInfo(await readFile(`${playbackPath}.wav`)).durationMs;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async create(text: string, key: string, playbackPath: string): Promise<RenderedSpeech> {
+    const speech = await this.synthesize(text, this.opts.voice, this.opts.timeoutMs);
+    if (speech.length < 44) throw new StepError('TTS_EMPTY', 'internal', `${this.opts.engine} produced no audio`);
+    const tmp = join(this.opts.cacheDir, `.${key}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      await convertToTelephoneWav(speech, tmp, { prefixFile: this.opts.chimeFile, timeoutMs: this.opts.timeoutMs });
+      await fsync(tmp);
+      await rename(tmp, `${playbackPath}.wav`);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    const durationMs = readWavInfo(await readFile(`${playbackPath}.wav`)).durationMs;
+    this.known.set(key, durationMs);
+    return { playbackPath, durationMs, cached: false };
+  }
+}
+
+async function fsync(file: string): Promise<void> {
+  const fh = await open(file, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
