@@ -1,0 +1,188 @@
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import type { Logger } from '../log/logger';
+import { StepError } from '../pipeline/step-error';
+import { AmiMessage, AmiParser, encodeMessage, type AmiFields } from './ami-codec';
+
+export interface AmiClientOptions {
+  host: string;
+  port: number;
+  username: string;
+  secret: string;
+  pingIntervalMs: number;
+  /** How long an action (Login, Ping, Originate) may wait for its Response. */
+  responseTimeoutMs: number;
+  logger: Logger;
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+export type AmiState = 'stopped' | 'connecting' | 'logged-in' | 'auth-failed' | 'disconnected';
+
+interface PendingAction {
+  resolve: (m: AmiMessage) => void;
+  reject: (e: StepError) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * A typed AMI client: banner, Login with `Events: call`, Ping keepalive with a deadline,
+ * actions matched to responses by unique ActionID, reconnect with jittered backoff.
+ * Emits 'event' (AmiMessage) for every Event, 'state' on changes, 'disconnect' on socket loss.
+ */
+export class AmiClient extends EventEmitter {
+  state: AmiState = 'stopped';
+  reconnects = 0;
+  private socket: net.Socket | undefined;
+  private readonly pending = new Map<string, PendingAction>();
+  private seq = 0;
+  private readonly prefix = `vb${process.pid.toString(36)}${Date.now().toString(36)}`;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private running = false;
+
+  constructor(private readonly opts: AmiClientOptions) {
+    super();
+  }
+
+  start(): void {
+    this.running = true;
+    this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.pingTimer);
+    const socket = this.socket;
+    if (socket && this.state === 'logged-in') {
+      await this.action([['Action', 'Logoff']]).catch(() => undefined);
+    }
+    socket?.destroy();
+    this.setState('stopped');
+  }
+
+  get loggedIn(): boolean {
+    return this.state === 'logged-in';
+  }
+
+  nextActionId(kind: string): string {
+    return `${this.prefix}-${kind}-${++this.seq}`;
+  }
+
+  /** Sends an action; resolves with its Response (Success or not), rejects on loss/timeout. */
+  action(fields: AmiFields, actionId = this.nextActionId(String(fields[0]?.[1] ?? 'action').toLowerCase())): Promise<AmiMessage> {
+    const socket = this.socket;
+    if (!socket || socket.destroyed) {
+      return Promise.reject(new StepError('AMI_DISCONNECTED', 'connection', 'not connected to the AMI'));
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(actionId);
+        reject(new StepError('AMI_TIMEOUT', 'timeout', `no AMI response to ${fields[0]?.[1]} within ${this.opts.responseTimeoutMs} ms`));
+      }, this.opts.responseTimeoutMs);
+      this.pending.set(actionId, { resolve, reject, timer });
+      const [first, ...rest] = fields;
+      socket.write(encodeMessage([...(first ? [first] : []), ['ActionID', actionId], ...rest]));
+    });
+  }
+
+  private connect(): void {
+    if (!this.running) return;
+    this.setState('connecting');
+    const parser = new AmiParser(true);
+    const socket = net.connect({ host: this.opts.host, port: this.opts.port });
+    this.socket = socket;
+    socket.setEncoding('utf8');
+    socket.setNoDelay(true);
+    let greeted = false;
+    socket.on('data', (chunk: string) => {
+      let messages: AmiMessage[];
+      try {
+        messages = parser.push(chunk);
+      } catch (err) {
+        this.opts.logger.error('AMI stream unreadable, reconnecting', { err });
+        return void socket.destroy();
+      }
+      if (!greeted && parser.banner !== undefined) {
+        greeted = true;
+        if (!parser.banner.startsWith('Asterisk Call Manager/')) {
+          this.opts.logger.error('unexpected AMI banner', { banner: parser.banner });
+          return void socket.destroy();
+        }
+        void this.login();
+      }
+      for (const m of messages) this.dispatch(m);
+    });
+    socket.on('error', (err) => this.opts.logger.warn('AMI socket error', { err, host: this.opts.host, port: this.opts.port }));
+    socket.on('close', () => this.onClose(socket));
+  }
+
+  private async login(): Promise<void> {
+    try {
+      const res = await this.action([
+        ['Action', 'Login'],
+        ['Username', this.opts.username],
+        ['Secret', this.opts.secret],
+        ['Events', 'call'],
+      ]);
+      if (res.get('Response') !== 'Success') {
+        this.opts.logger.error('AMI login refused: check BRIDGE_AMI_USERNAME and BRIDGE_AMI_SECRET, and the user in manager.conf', {
+          message: res.get('Message'),
+        });
+        this.setState('auth-failed');
+        return void this.socket?.destroy();
+      }
+      this.failures = 0;
+      this.setState('logged-in');
+      this.pingTimer = setInterval(() => void this.ping(), this.opts.pingIntervalMs);
+    } catch (err) {
+      this.opts.logger.warn('AMI login got no answer', { err });
+      this.socket?.destroy();
+    }
+  }
+
+  private async ping(): Promise<void> {
+    try {
+      await this.action([['Action', 'Ping']]);
+    } catch {
+      this.opts.logger.warn('AMI ping unanswered, reconnecting');
+      this.socket?.destroy();
+    }
+  }
+
+  private dispatch(m: AmiMessage): void {
+    const id = m.get('ActionID');
+    if (m.get('Event') !== undefined) return void this.emit('event', m);
+    const p = id !== undefined ? this.pending.get(id) : undefined;
+    if (!p || id === undefined) return;
+    clearTimeout(p.timer);
+    this.pending.delete(id);
+    p.resolve(m);
+  }
+
+  private onClose(socket: net.Socket): void {
+    if (this.socket !== socket) return;
+    clearInterval(this.pingTimer);
+    this.socket = undefined;
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new StepError('AMI_DISCONNECTED', 'connection', 'AMI connection lost'));
+      this.pending.delete(id);
+    }
+    this.emit('disconnect');
+    if (!this.running) return;
+    if (this.state !== 'auth-failed') this.setState('disconnected');
+    const { initialMs, maxMs } = this.opts.backoff ?? { initialMs: 500, maxMs: 30_000 };
+    const base = Math.min(maxMs, initialMs * 2 ** this.failures++);
+    const delay = Math.round(base / 2 + Math.random() * (base / 2));
+    this.reconnects++;
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private setState(state: AmiState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('state', state);
+  }
+}

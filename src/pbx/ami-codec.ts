@@ -1,0 +1,66 @@
+/**
+ * Asterisk Manager Interface framing (https://docs.asterisk.org/Configuration/Interfaces/Asterisk-Manager-Interface-AMI/):
+ * after a one-line banner, messages are `Key: Value` lines ending in CRLF, closed by an empty
+ * line. A TCP chunk may hold several messages or part of one (see shared/fixtures/ami).
+ */
+export type AmiFields = ReadonlyArray<readonly [string, string]>;
+
+export class AmiMessage {
+  constructor(readonly fields: AmiFields) {}
+
+  /** First value of a key, case-insensitively (AMI keys are case-insensitive). */
+  get(key: string): string | undefined {
+    const k = key.toLowerCase();
+    return this.fields.find(([name]) => name.toLowerCase() === k)?.[1];
+  }
+
+  getAll(key: string): string[] {
+    const k = key.toLowerCase();
+    return this.fields.filter(([name]) => name.toLowerCase() === k).map(([, v]) => v);
+  }
+}
+
+/** Strips CR, LF and NUL: a value can never end its line and smuggle in another header. */
+export function headerValue(value: string): string {
+  return value.replace(/[\r\n\0]/g, '');
+}
+
+export function encodeMessage(fields: AmiFields): string {
+  return fields.map(([k, v]) => `${headerValue(k)}: ${headerValue(v)}\r\n`).join('') + '\r\n';
+}
+
+const MAX_BUFFER = 1024 * 1024;
+
+/** Incremental parser; `banner` is the first line the server sent, once seen. */
+export class AmiParser {
+  banner: string | undefined;
+  private buffer = '';
+
+  constructor(private readonly expectBanner: boolean) {}
+
+  push(chunk: string): AmiMessage[] {
+    this.buffer += chunk;
+    if (this.buffer.length > MAX_BUFFER) throw new Error('AMI message larger than 1 MiB');
+    if (this.expectBanner && this.banner === undefined) {
+      const eol = this.buffer.indexOf('\r\n');
+      if (eol < 0) return [];
+      this.banner = this.buffer.slice(0, eol);
+      this.buffer = this.buffer.slice(eol + 2);
+    }
+    const out: AmiMessage[] = [];
+    let end: number;
+    while ((end = this.buffer.indexOf('\r\n\r\n')) >= 0) {
+      const block = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end + 4);
+      if (block.length === 0) continue;
+      out.push(new AmiMessage(block.split('\r\n').map(parseLine)));
+    }
+    return out;
+  }
+}
+
+function parseLine(line: string): [string, string] {
+  const colon = line.indexOf(':');
+  if (colon < 0) return [line, ''];
+  return [line.slice(0, colon), line.slice(colon + 1).replace(/^ /, '')];
+}
