@@ -1,0 +1,92 @@
+import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import { z } from 'zod';
+import { StepError, type FailureKind } from '../pipeline/step-error';
+
+/** x-bees conversations API (DESIGN section 3). Responses are validated before use. */
+const createdFile = z.object({ fileId: z.string().min(1).max(200), presignedUploadUrl: z.string().url() });
+const fileInfo = z.object({ file: z.record(z.string(), z.unknown()) });
+const postedMessage = z.looseObject({ id: z.union([z.string(), z.number()]).optional() });
+
+export type XbeesFile = Record<string, unknown>;
+
+export interface XbeesClientOptions {
+  baseUrl: string;
+  token: string;
+  timeoutMs?: number;
+}
+
+export class XbeesClient {
+  private readonly http: AxiosInstance;
+  private readonly origin: string;
+
+  constructor(private readonly opts: XbeesClientOptions) {
+    this.origin = new URL(opts.baseUrl).origin;
+    this.http = axios.create({
+      baseURL: opts.baseUrl,
+      timeout: opts.timeoutMs ?? 15_000,
+      headers: { Authorization: `Bearer ${opts.token}` },
+      maxRedirects: 0,
+    });
+  }
+
+  async createFile(channelId: string, name: string): Promise<{ fileId: string; presignedUploadUrl: string }> {
+    const data = await this.call('create file', () => this.http.post(`${channelPath(channelId)}/files`, { name }));
+    const parsed = validate(createdFile, data, 'create file');
+    const upload = new URL(parsed.presignedUploadUrl);
+    if (upload.protocol !== 'https:' && upload.origin !== this.origin) {
+      throw new StepError('XBEES_BAD_UPLOAD_URL', 'rejected', 'x-bees returned a non-https upload URL');
+    }
+    return parsed;
+  }
+
+  /** PUT to the presigned URL, without our Authorization header (it is a storage URL). */
+  async upload(presignedUrl: string, bytes: Buffer, contentType: string): Promise<void> {
+    await this.call('upload file', () =>
+      axios.put(presignedUrl, bytes, {
+        headers: { 'Content-Type': contentType },
+        timeout: this.opts.timeoutMs ?? 60_000,
+        maxBodyLength: Infinity,
+        maxRedirects: 0,
+      }),
+    );
+  }
+
+  async getFile(channelId: string, fileId: string): Promise<XbeesFile> {
+    const data = await this.call('get file', () => this.http.get(`${channelPath(channelId)}/files/${encodeURIComponent(fileId)}`));
+    return validate(fileInfo, data, 'get file').file;
+  }
+
+  async postMessage(channelId: string, body: { text: string; attachments: XbeesFile[]; userId?: string | undefined }): Promise<string> {
+    const data = await this.call('post message', () => this.http.post(`${channelPath(channelId)}/messages`, body));
+    return String(validate(postedMessage, data, 'post message').id ?? '');
+  }
+
+  private async call(what: string, request: () => Promise<{ data: unknown }>): Promise<unknown> {
+    try {
+      return (await request()).data;
+    } catch (err) {
+      throw classify(what, err);
+    }
+  }
+}
+
+function channelPath(channelId: string): string {
+  return `/v2/conversations/channels/${encodeURIComponent(channelId)}`;
+}
+
+function validate<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw new StepError('XBEES_BAD_RESPONSE', 'rejected', `x-bees ${what}: unexpected response shape`);
+  return parsed.data;
+}
+
+function classify(what: string, err: unknown): StepError {
+  if (!isAxiosError(err)) return new StepError('XBEES_ERROR', 'internal', `x-bees ${what}: ${String(err)}`, { cause: err });
+  const status = err.response?.status;
+  let kind: FailureKind = 'connection';
+  if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT') kind = 'timeout';
+  else if (status === 401 || status === 403) kind = 'auth';
+  else if (status === 400 || status === 404 || status === 413 || status === 422) kind = 'bad-input';
+  else if (status !== undefined) kind = 'rejected';
+  return new StepError(`XBEES_${status ?? err.code ?? 'ERROR'}`, kind, `x-bees ${what} failed: ${status ?? err.code ?? err.message}`);
+}
