@@ -1,0 +1,180 @@
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { AmiMessage, AmiParser } from '../pbx/ami-codec';
+import * as T from './ami-transcript';
+
+export interface RecordedOriginate {
+  actionId: string;
+  channel: string;
+  application?: string;
+  data?: string;
+  context?: string;
+  exten?: string;
+  callerId?: string;
+  variables: string[];
+  /** Every header as received, to check that nothing was smuggled in. */
+  fields: ReadonlyArray<readonly [string, string]>;
+  at: number;
+}
+
+/** What the next originates do: succeed, fail (Reason 0), or never answer with the event. */
+export type OriginateOutcome = 'success' | 'failure' | 'no-event' | 'drop-after-response';
+
+export interface AmiSimOptions {
+  username?: string;
+  secret?: string;
+  /** Delay between "queued" and OriginateResponse (a real call takes ~1-2 ms on loopback). */
+  originateDelayMs?: number;
+  /** How long an answered call stays up before it is hung up. */
+  callLengthMs?: number;
+  /** How long Asterisk waits before closing after a failed login (about 1 s). */
+  loginFailureCloseMs?: number;
+}
+
+/**
+ * An Asterisk Manager Interface server speaking the messages of shared/fixtures/ami, on port 0.
+ * Records every Originate; can refuse logins, drop sockets, delay or fail originates.
+ */
+export class AmiSimulator {
+  readonly originates: RecordedOriginate[] = [];
+  readonly actions: AmiMessage[] = [];
+  refuseLogins = false;
+  originateDelayMs: number;
+  private readonly outcomes: OriginateOutcome[] = [];
+  private readonly server = net.createServer((s) => this.accept(s));
+  private readonly sockets = new Set<net.Socket>();
+  private seq = 0x0b;
+  private uniq = 25;
+  private readonly listeners: ((o: RecordedOriginate) => void)[] = [];
+
+  constructor(private readonly opts: AmiSimOptions = {}) {
+    this.originateDelayMs = opts.originateDelayMs ?? 2;
+  }
+
+  async start(): Promise<number> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return this.port;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  /** The next `count` originates end as `outcome`; after them, success again. */
+  failNext(count: number, outcome: OriginateOutcome): void {
+    for (let i = 0; i < count; i++) this.outcomes.push(outcome);
+  }
+
+  onOriginate(listener: (o: RecordedOriginate) => void): void {
+    this.listeners.push(listener);
+  }
+
+  dropConnections(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+
+  async stop(): Promise<void> {
+    this.dropConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.setEncoding('utf8');
+    socket.setNoDelay(true);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => undefined);
+    const parser = new AmiParser(false);
+    let authed = false;
+    socket.write(T.BANNER);
+    socket.on('data', (chunk: string) => {
+      for (const m of parser.push(chunk)) {
+        this.actions.push(m);
+        const id = m.get('ActionID') ?? '';
+        const action = (m.get('Action') ?? '').toLowerCase();
+        if (action === 'login') {
+          authed = this.login(socket, m, id);
+        } else if (!authed) {
+          socket.write(T.fill(T.NOT_AUTHENTICATED, { id }));
+        } else if (action === 'ping') {
+          socket.write(T.fill(T.PONG, { id, timestamp: (Date.now() / 1000).toFixed(6) }));
+        } else if (action === 'originate') {
+          this.originate(socket, m, id);
+        } else if (action === 'logoff') {
+          socket.end(T.fill(T.GOODBYE, { id }));
+        }
+      }
+    });
+  }
+
+  private login(socket: net.Socket, m: AmiMessage, id: string): boolean {
+    const ok = !this.refuseLogins && m.get('Username') === (this.opts.username ?? 'bridge') && m.get('Secret') === (this.opts.secret ?? 'bridgesecret');
+    if (ok) {
+      socket.write(T.fill(T.LOGIN_OK, { id }));
+      return true;
+    }
+    socket.write(T.fill(T.LOGIN_FAILED, { id }));
+    setTimeout(() => socket.destroy(), this.opts.loginFailureCloseMs ?? 1000);
+    return false;
+  }
+
+  private originate(socket: net.Socket, m: AmiMessage, id: string): void {
+    const channel = m.get('Channel') ?? '';
+    const rec: RecordedOriginate = {
+      actionId: id,
+      channel,
+      application: m.get('Application'),
+      data: m.get('Data'),
+      context: m.get('Context'),
+      exten: m.get('Exten'),
+      callerId: m.get('CallerID'),
+      variables: m.getAll('Variable'),
+      fields: m.fields,
+      at: Date.now(),
+    };
+    if (!channel.includes('/')) return void socket.write(T.fill(T.INVALID_CHANNEL, { id }));
+    this.originates.push(rec);
+    for (const l of this.listeners) l(rec);
+    socket.write(T.fill(T.ORIGINATE_QUEUED, { id }));
+    const outcome = this.outcomes.shift() ?? 'success';
+    if (outcome === 'drop-after-response') return void setTimeout(() => socket.destroy(), 1);
+    if (outcome === 'no-event') return;
+    const values = this.callValues(rec, id);
+    setTimeout(() => {
+      if (socket.destroyed) return;
+      if (outcome === 'failure') {
+        socket.write(T.fill(T.ORIGINATE_RESPONSE_FAILURE, { ...values, channel, reason: '0' }));
+        return;
+      }
+      socket.write(T.fill(T.NEWCHANNEL, { ...values, leg: '1', state: '0', stateDesc: 'Down' }) +
+        T.fill(T.NEWCHANNEL, { ...values, leg: '2', state: '4', stateDesc: 'Ring' }) +
+        T.fill(T.NEWSTATE_UP, { ...values, leg: '1', state: '6', stateDesc: 'Up' }));
+      socket.write(T.fill(T.ORIGINATE_RESPONSE_SUCCESS, values));
+      setTimeout(() => {
+        if (!socket.destroyed) socket.write(T.fill(T.HANGUP, { ...values, leg: '1', state: '6', stateDesc: 'Up' }));
+      }, this.opts.callLengthMs ?? 50);
+    }, this.originateDelayMs);
+  }
+
+  private callValues(rec: RecordedOriginate, id: string): Record<string, string> {
+    const at = rec.channel.indexOf('/');
+    const [exten = '', context = ''] = rec.channel.slice(at + 1).split('@');
+    const uniqueid = `${Math.floor(Date.now() / 1000)}.${this.uniq++}`;
+    return {
+      id,
+      channel: rec.channel,
+      seq: (this.seq++).toString(16).padStart(8, '0'),
+      uniqueid,
+      linkedid: uniqueid,
+      cid: /<([^>]*)>/.exec(rec.callerId ?? '')?.[1] ?? '<unknown>',
+      context,
+      exten,
+      application: rec.application ?? '',
+      data: rec.data ?? '',
+    };
+  }
+}

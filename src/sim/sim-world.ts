@@ -1,0 +1,99 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { AmiSimulator } from './ami-sim';
+import { XbeesSimulator } from './xbees-sim';
+import { KlaxonSimulator } from './klaxon-sim';
+import { VideoSimulator } from './video-sim';
+import type { VideoFetchOptions } from '../chat/video-fetch';
+
+export interface SimWorldOptions {
+  /** Where the config files and the journal go. */
+  dir: string;
+  stores?: { store_veesion_id: string; name: string; audio_conf_id: string; xbees_channel_id: string; location?: string }[];
+  /** Extra env.custom.ini lines (KEY -> value), applied last. */
+  settings?: Record<string, string>;
+}
+
+/**
+ * Every external party of the bridge, simulated on loopback (port 0), plus the Wildix config
+ * files that point the daemon at them. Used by `demo` and the integration tests.
+ */
+export class SimWorld {
+  readonly amiSecret = `ami-${randomBytes(8).toString('hex')}`;
+  readonly ami = new AmiSimulator({ username: 'veesion-bridge', secret: this.amiSecret });
+  readonly xbees = new XbeesSimulator(`xbees-${randomBytes(12).toString('hex')}`);
+  readonly klaxon: KlaxonSimulator;
+  readonly video = new VideoSimulator();
+  readonly hookToken = `hook-${randomBytes(16).toString('hex')}`;
+  readonly stores;
+  envFile = '';
+  storesFile = '';
+  httpPort = 0;
+
+  constructor(private readonly opts: SimWorldOptions) {
+    this.stores = opts.stores ?? [
+      { store_veesion_id: 'test-store-wildix', name: 'Wildix Test Store', audio_conf_id: '2', xbees_channel_id: 'chan-test-store', location: 'Trento' },
+    ];
+    this.klaxon = new KlaxonSimulator(
+      this.stores.map((s) => ({ store_veesion_id: s.store_veesion_id, store_veesion_name: s.name, store_id: s.store_veesion_id })),
+      'bridge@example.com',
+      `klaxon-${randomBytes(8).toString('hex')}`,
+    );
+  }
+
+  async start(): Promise<this> {
+    await Promise.all([this.ami.start(), this.xbees.start(), this.klaxon.start(), this.video.start()]);
+    this.httpPort = await freePort();
+    mkdirSync(this.opts.dir, { recursive: true });
+    const settings: Record<string, string> = {
+      VEESION_ALERT_ORIGIN: 'veesion',
+      VEESION_ALERT_CHANNEL: 'Local/${audio_conf_id}@xhoppers-conf',
+      VEESION_API_URL: this.klaxon.url,
+      VEESION_USERNAME: this.klaxon.username,
+      VEESION_PASSWORD: this.klaxon.password,
+      VEESION_HOOK_URL: `http://127.0.0.1:${this.httpPort}/api/v1/veesion`,
+      VEESION_HOOK_TOKEN: this.hookToken,
+      BRIDGE_HTTP_HOST: '127.0.0.1',
+      BRIDGE_HTTP_PORT: String(this.httpPort),
+      BRIDGE_DATA_DIR: join(this.opts.dir, 'data'),
+      BRIDGE_AMI_HOST: '127.0.0.1',
+      BRIDGE_AMI_PORT: String(this.ami.port),
+      BRIDGE_AMI_USERNAME: 'veesion-bridge',
+      BRIDGE_AMI_SECRET: this.amiSecret,
+      BRIDGE_XBEES_API_URL: this.xbees.url,
+      BRIDGE_XBEES_TOKEN: this.xbees.token,
+      ...this.opts.settings,
+    };
+    this.envFile = join(this.opts.dir, 'env.custom.ini');
+    this.storesFile = join(this.opts.dir, 'x-hoppers.json');
+    writeFileSync(this.envFile, Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+    writeFileSync(this.storesFile, JSON.stringify({ stores: this.stores }, null, 2));
+    return this;
+  }
+
+  /** Points the daemon's video fetcher at the video simulator, and only at it. */
+  get videoSeams(): Pick<VideoFetchOptions, 'resolve' | 'addressAllowed' | 'ca'> {
+    return {
+      resolve: async (host) => (host === this.video.host ? ['127.0.0.1'] : []),
+      addressAllowed: (ip) => ip === '127.0.0.1',
+      ca: this.video.ca,
+    };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.ami.stop(), this.xbees.stop(), this.klaxon.stop(), this.video.stop()]);
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,81 @@
+import express from 'express';
+import { randomUUID } from 'node:crypto';
+import { HttpSim } from './http-sim';
+
+export interface SimFile {
+  id: string;
+  channelId: string;
+  name: string;
+  bytes?: Buffer;
+  contentType?: string;
+}
+
+export interface SimMessage {
+  channelId: string;
+  text: string;
+  attachments: Record<string, unknown>[];
+  userId?: string;
+  at: number;
+}
+
+/** The x-bees conversations API: files with presigned upload, messages (DESIGN section 3). */
+export class XbeesSimulator extends HttpSim {
+  readonly files = new Map<string, SimFile>();
+  readonly messages: SimMessage[] = [];
+  /** Presigned URLs answer 403 (expired) while set. */
+  expireUploads = false;
+  private readonly listeners: ((m: SimMessage) => void)[] = [];
+
+  constructor(readonly token = 'xbees-sim-token') {
+    super();
+  }
+
+  onMessage(listener: (m: SimMessage) => void): void {
+    this.listeners.push(listener);
+  }
+
+  start(): Promise<string> {
+    const app = express();
+    const api = express.Router();
+    api.use(this.faults());
+    api.use((req, res, next) => {
+      if (req.get('authorization') !== `Bearer ${this.token}`) return void res.status(401).json({ error: 'unauthorized' });
+      next();
+    });
+    api.use(express.json());
+    api.post('/channels/:channel/files', (req, res) => {
+      const name = (req.body as { name?: unknown }).name;
+      if (typeof name !== 'string' || name.length === 0) return void res.status(400).json({ error: 'name required' });
+      const id = randomUUID();
+      this.files.set(id, { id, channelId: String(req.params['channel']), name });
+      res.json({ fileId: id, presignedUploadUrl: `${this.url}/upload/${id}?X-Amz-Signature=sim` });
+    });
+    api.get('/channels/:channel/files/:id', (req, res) => {
+      const f = this.files.get(String(req.params['id']));
+      if (!f?.bytes) return void res.status(404).json({ error: 'no such file' });
+      res.json({ file: { id: f.id, name: f.name, size: f.bytes.length, mime: f.contentType, url: `${this.url}/files/${f.id}` } });
+    });
+    api.post('/channels/:channel/messages', (req, res) => {
+      const body = req.body as Partial<SimMessage>;
+      if (typeof body.text !== 'string') return void res.status(400).json({ error: 'text required' });
+      const attachments = Array.isArray(body.attachments) ? body.attachments : [];
+      if (attachments.length > 10) return void res.status(400).json({ error: 'at most 10 attachments' });
+      const msg: SimMessage = { channelId: String(req.params['channel']), text: body.text, attachments, at: Date.now(), ...(body.userId ? { userId: body.userId } : {}) };
+      this.messages.push(msg);
+      for (const l of this.listeners) l(msg);
+      res.json({ id: `msg-${this.messages.length}` });
+    });
+    app.use('/v2/conversations', api);
+    app.put('/upload/:id', express.raw({ type: () => true, limit: '200mb' }), (req, res) => {
+      const f = this.files.get(String(req.params['id']));
+      if (!f) return void res.status(404).send('NoSuchUpload');
+      if (this.expireUploads) return void res.status(403).send('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+      // A presigned URL must not be sent our bearer token (S3 would refuse, and it would leak).
+      if (req.get('authorization')) return void res.status(400).send('InvalidArgument: Authorization with presigned URL');
+      f.bytes = req.body as Buffer;
+      f.contentType = req.get('content-type') ?? 'application/octet-stream';
+      res.status(200).end();
+    });
+    return this.listen(app);
+  }
+}
