@@ -1,0 +1,29 @@
+import { loadConfig, type BridgeConfig } from '../config/load';
+import { ConfigError } from '../config/errors';
+import { CliExit, EXIT } from './exit-codes';
+
+export interface GlobalOptions {
+  envFile?: string;
+  storesFile?: string;
+  json?: boolean;
+}
+
+/** Loads the config for a command, turning a ConfigError into exit code 78 with every issue. */
+export function configFor(opts: GlobalOptions): BridgeConfig {
+  try {
+    return loadConfig({
+      ...(opts.envFile ? { envFile: opts.envFile } : {}),
+      ...(opts.storesFile ? { storesFile: opts.storesFile } : {}),
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      const text = opts.json ? JSON.stringify({ ok: false, issues: err.issues }) : err.message;
+      throw new CliExit(EXIT.config, text);
+    }
+    throw err;
+  }
+}
+
+export function print(opts: GlobalOptions, human: string, machine: unknown): void {
+  process.stdout.write(`${opts.json ? JSON.stringify(machine) : human}\n`);
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { CliExit, EXIT } from './exit-codes';
+import type { GlobalOptions } from './context';
+
+/** `veesion-bridge <command>` (DESIGN section 4). Commands load lazily to keep start-up fast. */
+export function buildProgram(): Command {
+  const program = new Command('veesion-bridge')
+    .description('Veesion theft alerts -> x-hoppers announcements and x-bees chat')
+    .option('--env-file <path>', 'env.custom.ini (default /rw2/etc/env.custom.ini or $BRIDGE_ENV_FILE)')
+    .option('--stores-file <path>', 'x-hoppers.json (default /rw2/etc/pbx/x-hoppers.json or $BRIDGE_STORES_FILE)')
+    .option('--json', 'machine-readable output')
+    .exitOverride()
+    .showHelpAfterError();
+  const globals = () => program.opts<GlobalOptions>();
+
+  program.command('run').description('run the daemon').action(async () => (await import('./run')).run(globals()));
+  program
+    .command('demo')
+    .description('run the daemon against built-in simulators and fire one test alert')
+    .option('--data-dir <path>', 'where the demo config and journal go (default: a new temp dir)')
+    .option('--keep-running', 'keep the daemon up after the alert (Ctrl-C stops)')
+    .option('--log-level <level>', 'daemon log level on stderr', 'warn')
+    .option('--timeout-s <seconds>', 'how long to wait for the alert to finish', '60')
+    .action(async (o) => (await import('./demo')).demo(o));
+  program
+    .command('test-alert')
+    .description("send a test alert to the running daemon's own receiver")
+    .requiredOption('--store <id>', 'store_veesion_id')
+    .option('--camera <id>', 'camera id')
+    .option('--type <type>', 'alert type', 'theft')
+    .option('--video <url>', 'video URL')
+    .action(async (o) => (await import('./test-alert')).testAlert({ ...globals(), ...o }));
+  program
+    .command('check-config')
+    .description('validate the config and print it with secrets hidden')
+    .action(async () => (await import('./check-config')).checkConfig(globals()));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof CliExit) {
+      process.stderr.write(`${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`veesion-bridge: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.failure;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,173 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { BridgeConfig } from './config/load';
+import { secretValues } from './config/redact';
+import { createLogger, type Logger } from './log/logger';
+import { SqliteJournal } from './journal/sqlite-journal';
+import { AlertPipeline } from './pipeline/alert-pipeline';
+import type { StoreRoute } from './pipeline/alert';
+import type { Clock, StepEvent } from './pipeline/ports';
+import type { RetryPolicy } from './pipeline/retry-policy';
+import type { StepName } from './pipeline/alert';
+import { systemClock } from './clock';
+import { TtsRenderer } from './tts/tts-renderer';
+import { AmiClient } from './pbx/ami-client';
+import { AmiOriginator } from './pbx/ami-originator';
+import { XbeesClient } from './chat/xbees-client';
+import { XbeesPoster } from './chat/xbees-poster';
+import type { VideoFetchOptions } from './chat/video-fetch';
+import { KlaxonClient, hookUrlWithToken } from './veesion/klaxon-client';
+import { BridgeMetrics } from './http/metrics';
+import { createApp } from './http/app';
+import { HttpServer } from './http/http-server';
+
+export interface DaemonOptions {
+  config: BridgeConfig;
+  logger?: Logger;
+  clock?: Clock;
+  /** Seams for tests and the demo: where the video host resolves, which CA it uses. */
+  video?: Pick<VideoFetchOptions, 'resolve' | 'addressAllowed' | 'ca'>;
+  policies?: Record<StepName, RetryPolicy>;
+  /** How long stop() lets in-flight steps finish. */
+  stopDeadlineMs?: number;
+}
+
+/**
+ * The one module that builds every adapter. Constructors only store dependencies; sockets and
+ * timers start in start(), in dependency order, and stop in reverse.
+ */
+export class Daemon {
+  readonly logger: Logger;
+  readonly metrics = new BridgeMetrics();
+  readonly journal: SqliteJournal;
+  readonly pipeline: AlertPipeline;
+  readonly ami: AmiClient;
+  readonly klaxon: KlaxonClient | undefined;
+  private readonly http: HttpServer;
+  private readonly stores: Map<string, StoreRoute>;
+  private syncTimer: NodeJS.Timeout | undefined;
+  port = 0;
+
+  constructor(private readonly opts: DaemonOptions) {
+    const s = opts.config.settings;
+    this.logger = opts.logger ?? createLogger({ level: s.BRIDGE_LOG_LEVEL, secrets: secretValues(s) });
+    this.stores = new Map(opts.config.stores.map((st) => [st.store_veesion_id, st]));
+    this.journal = new SqliteJournal(join(s.BRIDGE_DATA_DIR, 'journal.sqlite'));
+    this.ami = new AmiClient({
+      host: s.BRIDGE_AMI_HOST,
+      port: s.BRIDGE_AMI_PORT,
+      username: s.BRIDGE_AMI_USERNAME,
+      secret: s.BRIDGE_AMI_SECRET ?? '',
+      pingIntervalMs: s.BRIDGE_AMI_PING_INTERVAL_MS,
+      responseTimeoutMs: 5_000,
+      logger: this.logger.child({ area: 'ami' }),
+    });
+    this.klaxon = s.VEESION_USERNAME && s.VEESION_PASSWORD
+      ? new KlaxonClient({ baseUrl: s.VEESION_API_URL, username: s.VEESION_USERNAME, password: s.VEESION_PASSWORD })
+      : undefined;
+    const xbees = new XbeesClient({ baseUrl: s.BRIDGE_XBEES_API_URL, token: s.BRIDGE_XBEES_TOKEN ?? '' });
+    this.pipeline = new AlertPipeline({
+      journal: this.journal,
+      speech: new TtsRenderer({
+        engine: s.BRIDGE_TTS_ENGINE,
+        voice: s.BRIDGE_TTS_VOICE,
+        cacheDir: join(s.BRIDGE_DATA_DIR, 'sounds'),
+        chimeFile: s.BRIDGE_CHIME ? soundFile(s.BRIDGE_CHIME) : undefined,
+        timeoutMs: s.BRIDGE_TTS_TIMEOUT_MS,
+      }),
+      originator: new AmiOriginator(this.ami, {
+        channelTemplate: s.VEESION_ALERT_CHANNEL,
+        origin: s.VEESION_ALERT_ORIGIN,
+        mode: s.BRIDGE_AMI_MODE,
+        responseTimeoutMs: s.BRIDGE_ORIGINATE_TIMEOUT_MS,
+      }),
+      chat: new XbeesPoster(
+        xbees,
+        { allowedHosts: s.BRIDGE_VIDEO_HOSTS, maxBytes: s.BRIDGE_VIDEO_MAX_BYTES, timeoutMs: s.BRIDGE_VIDEO_TIMEOUT_MS, ...opts.video },
+        this.logger.child({ area: 'chat' }),
+      ),
+      clock: opts.clock ?? systemClock,
+      stores: () => this.stores,
+      alertText: s.VEESION_ALERT_TEXT,
+      ...(opts.policies ? { policies: opts.policies } : {}),
+    });
+    this.pipeline.onStep((e) => this.observeStep(e));
+    const app = createApp({
+      token: s.VEESION_HOOK_TOKEN,
+      ingest: (alert, raw) => this.pipeline.ingest(alert, raw),
+      logger: this.logger.child({ area: 'http' }),
+      metrics: this.metrics,
+      readiness: [
+        { name: 'journal', ok: () => this.journal.writable() },
+        { name: 'ami', ok: () => this.ami.loggedIn },
+        { name: 'veesion', ok: () => this.klaxon?.tokenValid ?? true },
+      ],
+    });
+    this.http = new HttpServer(app, s.BRIDGE_HTTP_HOST, s.BRIDGE_HTTP_PORT);
+  }
+
+  async start(): Promise<void> {
+    this.ami.start();
+    const resumed = this.pipeline.resume();
+    if (resumed > 0) this.logger.info('resumed unfinished steps', { count: resumed });
+    this.port = await this.http.start();
+    this.logger.info('receiver listening', { host: this.opts.config.settings.BRIDGE_HTTP_HOST, port: this.port, stores: this.stores.size });
+    void this.syncHooks(0);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.syncTimer);
+    await this.http.stop();
+    const deadline = this.opts.stopDeadlineMs ?? 10_000;
+    const timedOut = await Promise.race([
+      this.pipeline.stop().then(() => false),
+      new Promise<boolean>((r) => setTimeout(() => r(true), deadline).unref()),
+    ]);
+    if (timedOut) this.logger.warn('steps still running at stop; they stay pending in the journal', { deadlineMs: deadline });
+    await this.ami.stop();
+    this.journal.close();
+    this.logger.info('stopped');
+  }
+
+  /** Registers this daemon's hook for every configured store; retried while it fails. */
+  private async syncHooks(attempt: number): Promise<void> {
+    const s = this.opts.config.settings;
+    if (!this.klaxon || !s.VEESION_HOOK_URL) {
+      if (attempt === 0) this.logger.warn('Veesion account or VEESION_HOOK_URL not set: hooks are not registered by the bridge');
+      return;
+    }
+    const hook = hookUrlWithToken(s.VEESION_HOOK_URL, s.VEESION_HOOK_TOKEN);
+    const log = this.logger.child({ area: 'veesion' });
+    let failed = 0;
+    for (const store of this.stores.keys()) {
+      try {
+        await this.klaxon.registerHook(store, hook);
+        log.info('hook registered', { store });
+      } catch (err) {
+        failed++;
+        log.warn('hook registration failed', { store, err });
+      }
+    }
+    if (failed > 0) {
+      const delay = Math.min(300_000, 5_000 * 2 ** attempt);
+      this.syncTimer = setTimeout(() => void this.syncHooks(attempt + 1), delay);
+    }
+  }
+
+  private observeStep(e: StepEvent): void {
+    const log = this.logger.child({ area: 'pipeline' });
+    const fields = { alertId: e.alertId, store: e.storeId, step: e.step, attempt: e.attempt, state: e.state, durationMs: e.durationMs, detail: e.detail, error: e.error };
+    if (e.state === 'running') return void log.debug('step started', fields);
+    if (e.state === 'succeeded') log.info('step succeeded', fields);
+    else if (e.state === 'pending') log.warn('step failed, will retry', fields);
+    else log.error('step given up', fields);
+    if (e.durationMs !== undefined) this.metrics.stepDuration.observe({ step: e.step, state: e.state }, e.durationMs / 1000);
+    if (e.state === 'pending') this.metrics.stepRetries.inc({ step: e.step });
+  }
+}
+
+/** sounds/ ships beside src/ in the checkout (and beside dist/ once built). */
+export function soundFile(name: string): string {
+  const candidates = [resolve(__dirname, '../sounds', name), resolve(__dirname, '../../sounds', name)];
+  return candidates.find((p) => existsSync(p)) ?? (candidates[0] as string);
+}
