@@ -143,6 +143,7 @@ function zodIssues(error: z.ZodError, prefix: string): ConfigIssue[] {
   return error.issues.map((issue) => {
     const keyPath = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
     const sep = prefix.includes(':') || prefix.endsWith(']') ? '.' : ': ';
-    return { path: keyPath ? `${prefix}${sep}${keyPath}` : prefix, message: issue.message };
+    const message = /received undefined/.test(issue.message) ? 'required, not set' : issue.message;
+    return { path: keyPath ? `${prefix}${sep}${keyPath}` : prefix, message };
   });
 }

@@ -39,6 +39,8 @@ export class AmiSimulator {
   readonly originates: RecordedOriginate[] = [];
   readonly actions: AmiMessage[] = [];
   refuseLogins = false;
+  /** While set, Ping actions get no answer (a hung Asterisk). */
+  ignorePings = false;
   originateDelayMs: number;
   private readonly outcomes: OriginateOutcome[] = [];
   private readonly server = net.createServer((s) => this.accept(s));
@@ -101,6 +103,7 @@ export class AmiSimulator {
         } else if (!authed) {
           socket.write(T.fill(T.NOT_AUTHENTICATED, { id }));
         } else if (action === 'ping') {
+          if (this.ignorePings) continue;
           socket.write(T.fill(T.PONG, { id, timestamp: (Date.now() / 1000).toFixed(6) }));
         } else if (action === 'originate') {
           this.originate(socket, m, id);

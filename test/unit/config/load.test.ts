@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../../src/config/load';
+import { ConfigError } from '../../../src/config/errors';
+import { SETTING_KEYS } from '../../../src/config/settings-schema';
+import { redactSettings } from '../../../src/config/redact';
+import { REPO, STORE, VALID_SETTINGS, tempDir, writeConfig } from '../../helpers/paths';
+
+function load(settings: Record<string, string>, stores: unknown, env: NodeJS.ProcessEnv = {}) {
+  return loadConfig({ ...writeConfig(tempDir(), settings, stores), env, platform: 'linux' });
+}
+
+function issuesOf(fn: () => unknown) {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('accepts a single store, an array, and {"stores": [...]}', () => {
+    for (const shape of [STORE, [STORE], { stores: [STORE] }]) {
+      const config = load(VALID_SETTINGS, shape);
+      expect(config.stores.map((s) => s.store_veesion_id)).toEqual(['store-1']);
+    }
+  });
+
+  it('applies defaults from DESIGN section 2', () => {
+    const { settings } = load(VALID_SETTINGS, [STORE]);
+    expect(settings.BRIDGE_HTTP_PORT).toBe(8787);
+    expect(settings.VEESION_ALERT_ORIGIN).toBe('veesion');
+    expect(settings.VEESION_ALERT_TEXT).toBe('Attention! Theft detected in ${storeId} on ${cameraId}');
+    expect(settings.BRIDGE_ORIGINATOR).toEqual(['ami']);
+    expect(settings.BRIDGE_VIDEO_HOSTS).toEqual(['*.veesion.io']);
+  });
+
+  it('lets the environment override the file', () => {
+    const { settings } = load({ ...VALID_SETTINGS, BRIDGE_HTTP_PORT: '9000' }, [STORE], { BRIDGE_HTTP_PORT: '9100' });
+    expect(settings.BRIDGE_HTTP_PORT).toBe(9100);
+  });
+
+  it('keeps unknown store keys, maps `user` and numeric ids to strings', () => {
+    const [store] = load(VALID_SETTINGS, [{ ...STORE, audio_conf_id: 12, user: '201', extra: { a: 1 } }]).stores;
+    expect(store).toMatchObject({ audio_conf_id: '12', veesion_user_extension: '201', extra: { a: 1 } });
+  });
+
+  it('lists every problem at once, each with its key path', () => {
+    const issues = issuesOf(() =>
+      load({ BRIDGE_HTTP_PORT: 'eighty', VEESION_HOOK_TOKEN: 'short' }, { stores: [STORE, { ...STORE, audio_conf_id: 'a b' }, { name: 'x' }] }),
+    );
+    const paths = issues.map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining([
+      'env.custom.ini: BRIDGE_HTTP_PORT',
+      'env.custom.ini: VEESION_HOOK_TOKEN',
+      'x-hoppers.json: stores[1].audio_conf_id',
+      'x-hoppers.json: stores[2].store_veesion_id',
+      'x-hoppers.json: stores[2].audio_conf_id',
+    ]));
+  });
+
+  it('rejects what would fail later: missing secrets, say on Linux, unknown template variables', () => {
+    const issues = issuesOf(() =>
+      load({ VEESION_HOOK_TOKEN: VALID_SETTINGS.VEESION_HOOK_TOKEN, BRIDGE_TTS_ENGINE: 'say', VEESION_ALERT_TEXT: 'Theft at ${shop}', VEESION_ALERT_CHANNEL: 'Local/${cameraId}@x' }, [STORE]),
+    );
+    const text = issues.map((i) => `${i.path}: ${i.message}`).join('\n');
+    expect(text).toMatch(/BRIDGE_AMI_SECRET: required/);
+    expect(text).toMatch(/BRIDGE_XBEES_TOKEN: required/);
+    expect(text).toMatch(/BRIDGE_TTS_ENGINE: "say" cannot export/);
+    expect(text).toMatch(/VEESION_ALERT_TEXT: unknown variable \$\{shop\}/);
+    expect(text).toMatch(/VEESION_ALERT_CHANNEL: unknown variable \$\{cameraId\}/);
+  });
+
+  it('reports unreadable files and broken JSON instead of defaulting', () => {
+    expect(issuesOf(() => loadConfig({ envFile: '/nonexistent/env.ini', storesFile: '/nonexistent/x.json', env: {} })).map((i) => i.message))
+      .toEqual([expect.stringContaining('ENOENT'), 'required, not set', expect.stringContaining('ENOENT')]);
+    expect(issuesOf(() => load(VALID_SETTINGS, '{"stores": [')).map((i) => i.message)).toEqual([expect.stringContaining('not valid JSON')]);
+    expect(issuesOf(() => load(VALID_SETTINGS, [STORE, STORE])).map((i) => i.message)).toEqual(['duplicate store "store-1"']);
+  });
+
+  it('hides every secret when printed', () => {
+    const shown = JSON.stringify(redactSettings(load({ ...VALID_SETTINGS, VEESION_USERNAME: 'u', VEESION_PASSWORD: 'pw-secret' }, [STORE]).settings));
+    for (const secret of [...Object.values(VALID_SETTINGS), 'pw-secret']) expect(shown).not.toContain(secret);
+    expect(shown).toContain('HIDDEN');
+  });
+
+  it('.env.example documents every setting the schema knows', () => {
+    const example = readFileSync(join(REPO, '.env.example'), 'utf8');
+    const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    expect(SETTING_KEYS.filter((k) => !documented.has(k))).toEqual([]);
+  });
+});

@@ -1,0 +1,99 @@
+import { AmiClient } from '../../../src/pbx/ami-client';
+import { AmiOriginator } from '../../../src/pbx/ami-originator';
+import { AmiSimulator } from '../../../src/sim/ami-sim';
+import { StepError } from '../../../src/pipeline/step-error';
+import type { OriginateRequest } from '../../../src/pipeline/ports';
+import { capturedLogger, waitFor } from '../../helpers/quiet-logger';
+
+const store = { store_veesion_id: 's1', name: 'S1', audio_conf_id: '42', xbees_channel_id: 'c1' };
+const request: OriginateRequest = {
+  alertId: 'a-1',
+  store,
+  speech: { playbackPath: '/var/lib/veesion-bridge/sounds/abc', durationMs: 1500, cached: true },
+  variables: { cameraId: '3\r\nApplication: System', storeId: 's1,x=1' },
+};
+
+describe('AmiClient + AmiOriginator against the AMI simulator', () => {
+  let sim: AmiSimulator;
+  let client: AmiClient;
+  const { logger } = capturedLogger();
+
+  const connect = async (secret = 'bridgesecret', pingIntervalMs = 60_000) => {
+    client = new AmiClient({ host: '127.0.0.1', port: sim.port, username: 'bridge', secret, pingIntervalMs, responseTimeoutMs: 300, logger, backoff: { initialMs: 20, maxMs: 100 } });
+    client.start();
+  };
+  const originator = (mode: 'application' | 'dialplan' = 'application', responseTimeoutMs = 500) =>
+    new AmiOriginator(client, { channelTemplate: 'Local/${audio_conf_id}@xhoppers-conf', origin: 'veesion', mode, responseTimeoutMs });
+
+  beforeEach(async () => {
+    sim = new AmiSimulator({ loginFailureCloseMs: 20, callLengthMs: 10 });
+    await sim.start();
+  });
+  afterEach(async () => {
+    await client.stop();
+    await sim.stop();
+  });
+
+  it('logs in with Events: call and originates Playback into the rendered channel', async () => {
+    await connect();
+    await waitFor(() => client.loggedIn, 2000, 'login');
+    expect(sim.actions[0]?.get('Events')).toBe('call');
+    const result = await originator().originate(request);
+    expect(result.channel).toMatch(/^Local\/42@xhoppers-conf-[0-9a-f]+;1$/);
+    const [o] = sim.originates;
+    expect(o).toMatchObject({ channel: 'Local/42@xhoppers-conf', application: 'Playback', data: '/var/lib/veesion-bridge/sounds/abc', callerId: '"veesion" <veesion>' });
+    expect(o?.fields).toContainEqual(['Async', 'true']);
+    expect(new Set(sim.actions.map((a) => a.get('ActionID'))).size).toBe(sim.actions.length);
+  });
+
+  it('in dialplan mode sends Context/Exten/Priority and the variables, one header each, no smuggled lines', async () => {
+    await connect();
+    await waitFor(() => client.loggedIn, 2000, 'login');
+    await originator('dialplan').originate(request);
+    const [o] = sim.originates;
+    expect(o).toMatchObject({ context: 'veesion', exten: 'veesion' });
+    expect(o?.fields).toContainEqual(['Priority', '1']);
+    expect(o?.variables).toEqual(expect.arrayContaining(['cameraId=3  Application: System', 'storeId=s1 x=1']));
+    expect(o?.fields.filter(([k]) => k === 'Application')).toEqual([]);
+  });
+
+  it('turns OriginateResponse Failure into a rejected StepError naming the reason', async () => {
+    await connect();
+    await waitFor(() => client.loggedIn, 2000, 'login');
+    sim.failNext(1, 'failure');
+    await expect(originator().originate(request)).rejects.toMatchObject({ code: 'AMI_ORIGINATE_FAILED', kind: 'rejected', message: expect.stringContaining('reason 0') });
+  });
+
+  it('times out when OriginateResponse never comes, and fails fast when the socket drops after Response', async () => {
+    await connect();
+    await waitFor(() => client.loggedIn, 2000, 'login');
+    sim.failNext(1, 'no-event');
+    await expect(originator('application', 150).originate(request)).rejects.toMatchObject({ code: 'AMI_NO_ORIGINATE_RESPONSE', kind: 'timeout' });
+    sim.failNext(1, 'drop-after-response');
+    const started = Date.now();
+    await expect(originator('application', 5000).originate(request)).rejects.toMatchObject({ code: 'AMI_DISCONNECTED' });
+    expect(Date.now() - started).toBeLessThan(1000);
+    await waitFor(() => client.loggedIn, 2000, 're-login after drop');
+    await expect(originator().originate(request)).resolves.toBeDefined();
+  });
+
+  it('refuses to originate while logged out, reports auth failure, and recovers when logins are accepted', async () => {
+    sim.refuseLogins = true;
+    await connect();
+    await waitFor(() => client.state === 'auth-failed', 2000, 'auth-failed');
+    await expect(originator().originate(request)).rejects.toBeInstanceOf(StepError);
+    sim.refuseLogins = false;
+    await waitFor(() => client.loggedIn, 3000, 'login after refusal');
+    expect(client.reconnects).toBeGreaterThan(0);
+  });
+
+  it('reconnects when Asterisk stops answering pings', async () => {
+    await connect('bridgesecret', 50);
+    await waitFor(() => client.loggedIn, 2000, 'login');
+    const before = client.reconnects;
+    sim.ignorePings = true;
+    await waitFor(() => client.reconnects > before, 3000, 'reconnect after unanswered ping');
+    sim.ignorePings = false;
+    await waitFor(() => client.loggedIn, 3000, 'login again');
+  });
+});
