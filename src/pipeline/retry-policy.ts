@@ -24,10 +24,11 @@ export function nextAttempt(
 ): NextAttempt {
   if (!retryable) return { kind: 'give-up', state: 'dead', reason: 'not retryable' };
   const delay = policy.delaysMs[attempts];
-  if (delay === undefined) return { kind: 'give-up', state: 'dead', reason: `gave up after ${attempts} attempts` };
-  const at = now + delay;
+  const at = delay === undefined ? Infinity : now + delay;
+  // A step with a deadline (the announcement) is worthless after it: expired, not dead.
   if (policy.deadlineMs !== undefined && at > receivedAt + policy.deadlineMs) {
-    return { kind: 'give-up', state: 'expired', reason: `too late to announce (${policy.deadlineMs / 1000} s after receipt)` };
+    return { kind: 'give-up', state: 'expired', reason: `too late to announce (${policy.deadlineMs / 1000} s after receipt, ${attempts} attempts)` };
   }
+  if (delay === undefined) return { kind: 'give-up', state: 'dead', reason: `gave up after ${attempts} attempts` };
   return { kind: 'retry', at };
 }

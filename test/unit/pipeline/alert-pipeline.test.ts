@@ -1,0 +1,142 @@
+import { AlertPipeline } from '../../../src/pipeline/alert-pipeline';
+import type { Alert, StoreRoute } from '../../../src/pipeline/alert';
+import type { CallOriginator, ChatPoster, Clock, Journal, NewAlertRecord, SpeechRenderer, StepEvent, StepRecord, StoredAlert } from '../../../src/pipeline/ports';
+import { StepError } from '../../../src/pipeline/step-error';
+
+/** An in-memory journal: the pipeline's contract, without SQLite. */
+class MemoryJournal implements Journal {
+  alerts = new Map<string, StoredAlert>();
+  steps = new Map<string, StepRecord>();
+  async append(r: NewAlertRecord) {
+    if (this.alerts.has(r.alert.id)) return 'duplicate' as const;
+    this.alerts.set(r.alert.id, { alert: r.alert, status: r.status, receivedAt: r.receivedAt });
+    for (const step of r.steps) this.steps.set(`${r.alert.id}/${step}`, { alertId: r.alert.id, step, state: 'pending', attempts: 0, nextAt: null, lastError: null, detail: null, updatedAt: r.receivedAt });
+    return 'new' as const;
+  }
+  updateStep(r: StepRecord) { this.steps.set(`${r.alertId}/${r.step}`, r); }
+  unfinishedSteps() { return [...this.steps.values()].filter((s) => s.state === 'pending' || s.state === 'running'); }
+  getAlert(id: string) { return this.alerts.get(id); }
+}
+
+/** A manual clock: timers fire only when the test advances time. */
+class ManualClock implements Clock {
+  t = 1_000_000;
+  private timers: { at: number; fn: () => void; live: boolean }[] = [];
+  now() { return this.t; }
+  setTimeout(fn: () => void, ms: number) {
+    const timer = { at: this.t + ms, fn, live: true };
+    this.timers.push(timer);
+    return { cancel: () => { timer.live = false; } };
+  }
+  async advance(ms: number) {
+    const end = this.t + ms;
+    for (;;) {
+      await flush();
+      const due = this.timers.filter((x) => x.live && x.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.t = due.at;
+      due.live = false;
+      due.fn();
+    }
+    this.t = end;
+    await flush();
+  }
+}
+const flush = async () => { for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r)); };
+
+const store: StoreRoute = { store_veesion_id: 's1', name: 'Shop', audio_conf_id: '7', xbees_channel_id: 'c1' };
+const store2: StoreRoute = { store_veesion_id: 's2', name: 'Shop 2', audio_conf_id: '8', xbees_channel_id: 'c2' };
+const alert = (id: string, storeId = 's1'): Alert => ({ id, storeId, cameraId: '3', cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' });
+
+function setup(opts: { originate?: CallOriginator['originate']; post?: ChatPoster['post'] } = {}) {
+  const journal = new MemoryJournal();
+  const clock = new ManualClock();
+  const texts: string[] = [];
+  const calls: { alertId: string; conf: string; at: number }[] = [];
+  const speech: SpeechRenderer = { render: async (text) => { texts.push(text); return { playbackPath: `/snd/${text.length}`, durationMs: 3000, cached: false }; } };
+  const originator: CallOriginator = {
+    originate: opts.originate ?? (async (req) => { calls.push({ alertId: req.alertId, conf: req.store.audio_conf_id, at: clock.now() }); return { channel: 'Local/7@x-1;1' }; }),
+  };
+  const chat: ChatPoster = { post: opts.post ?? (async () => ({ messageId: 'm1', videoAttached: false })) };
+  const stores = new Map([[store.store_veesion_id, store], [store2.store_veesion_id, store2]]);
+  const pipeline = new AlertPipeline({ journal, speech, originator, chat, clock, stores: () => stores, alertText: 'Theft in ${name} on camera ${cameraId}' });
+  const events: StepEvent[] = [];
+  pipeline.onStep((e) => events.push(e));
+  return { journal, clock, pipeline, texts, calls, events };
+}
+
+describe('AlertPipeline', () => {
+  it('journals, renders the template, announces and posts; a duplicate does nothing more', async () => {
+    const { pipeline, journal, texts, calls, clock } = setup();
+    await expect(pipeline.ingest(alert('a1'), '{}')).resolves.toBe('accepted');
+    await clock.advance(0);
+    await expect(pipeline.ingest(alert('a1'), '{}')).resolves.toBe('duplicate');
+    await clock.advance(10_000);
+    expect(texts).toEqual(['Theft in Shop on camera 3']);
+    expect(calls).toHaveLength(1);
+    expect(journal.steps.get('a1/announce')).toMatchObject({ state: 'succeeded', attempts: 1 });
+    expect(journal.steps.get('a1/chat')).toMatchObject({ state: 'succeeded', attempts: 1, detail: 'message m1 with link only' });
+  });
+
+  it('keeps an alert for an unknown store as unroutable, with no steps', async () => {
+    const { pipeline, journal } = setup();
+    await expect(pipeline.ingest(alert('a2', 'nowhere'), '{}')).resolves.toBe('unroutable');
+    expect(journal.alerts.get('a2')?.status).toBe('unroutable');
+    expect(journal.unfinishedSteps()).toEqual([]);
+  });
+
+  it('never lets two announcements overlap in one conference, keeps their order, and does not hold other conferences', async () => {
+    const { pipeline, calls, clock } = setup();
+    await pipeline.ingest(alert('a1'), '{}');
+    await pipeline.ingest(alert('a2'), '{}');
+    await pipeline.ingest(alert('b1', 's2'), '{}');
+    await clock.advance(0);
+    expect(calls.map((c) => c.alertId)).toEqual(['a1', 'b1']);
+    await clock.advance(2999);
+    expect(calls).toHaveLength(2);
+    await clock.advance(1);
+    expect(calls.map((c) => c.alertId)).toEqual(['a1', 'b1', 'a2']);
+    expect(calls[2]!.at - calls[0]!.at).toBeGreaterThanOrEqual(3000); // `!`: length asserted above
+  });
+
+  it('retries a failed announcement on the fast schedule, then expires it 2 minutes after receipt', async () => {
+    const times: number[] = [];
+    const { pipeline, journal, clock, events } = setup({
+      originate: async () => { times.push(clock.now()); throw new StepError('AMI_NOT_READY', 'connection', 'AMI is disconnected'); },
+    });
+    const t0 = clock.now();
+    await pipeline.ingest(alert('a1'), '{}');
+    await clock.advance(200_000);
+    expect(times.map((t) => t - t0)).toEqual([0, 2_000, 7_000, 22_000, 52_000, 112_000]);
+    expect(journal.steps.get('a1/announce')).toMatchObject({ state: 'expired', attempts: 6, lastError: expect.stringContaining('too late') });
+    expect(events.filter((e) => e.step === 'announce' && e.state === 'pending')).toHaveLength(5);
+  });
+
+  it('gives up at once on a non-retryable error and keeps the chat going', async () => {
+    let posts = 0;
+    const { pipeline, journal, clock } = setup({
+      post: async () => { posts++; throw new StepError('XBEES_400', 'bad-input', 'x-bees post message failed: 400'); },
+    });
+    await pipeline.ingest(alert('a1'), '{}');
+    await clock.advance(100_000);
+    expect(posts).toBe(1);
+    expect(journal.steps.get('a1/chat')).toMatchObject({ state: 'dead', lastError: expect.stringContaining('not retryable') });
+    expect(journal.steps.get('a1/announce')?.state).toBe('succeeded');
+  });
+
+  it('resumes unfinished steps from the journal after a restart', async () => {
+    const first = setup({ post: async () => { throw new StepError('XBEES_503', 'rejected', 'x-bees 503'); } });
+    await first.pipeline.ingest(alert('a1'), '{}');
+    await first.clock.advance(10);
+    await first.pipeline.stop();
+    expect(first.journal.steps.get('a1/chat')).toMatchObject({ state: 'pending', attempts: 1 });
+    const second = setup();
+    second.journal.alerts = first.journal.alerts;
+    second.journal.steps = first.journal.steps;
+    second.clock.t = first.clock.t;
+    expect(second.pipeline.resume()).toBe(1);
+    await second.clock.advance(60_000);
+    expect(second.journal.steps.get('a1/chat')).toMatchObject({ state: 'succeeded', attempts: 2 });
+    expect(second.calls).toHaveLength(0);
+  });
+});
