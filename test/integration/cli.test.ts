@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO, STORE, VALID_SETTINGS, tempDir, writeConfig } from '../helpers/paths';
+import { bootWorld, type World } from '../helpers/world';
+import { waitFor } from '../helpers/quiet-logger';
+
+const CLI = join(REPO, 'dist/src/cli/main.js');
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env['PATH'], ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('veesion-bridge CLI (built, run as a process)', () => {
+  beforeAll(() => {
+    if (!existsSync(CLI)) throw new Error('dist/ missing: run `npm test` (it builds first)');
+  });
+
+  it('check-config prints the effective config with secrets HIDDEN', async () => {
+    const { envFile, storesFile } = writeConfig(tempDir(), VALID_SETTINGS, { stores: [STORE] });
+    const r = await cli(['check-config', '--env-file', envFile, '--stores-file', storesFile]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('BRIDGE_AMI_SECRET=HIDDEN');
+    expect(r.stdout).toContain('store-1 "Store One": conference 7, chat channel chan-1');
+    for (const secret of Object.values(VALID_SETTINGS)) expect(r.stdout + r.stderr).not.toContain(secret);
+  });
+
+  it('check-config lists every problem with its key path and exits 78', async () => {
+    const { envFile, storesFile } = writeConfig(tempDir(), { BRIDGE_HTTP_PORT: '99999' }, [{ name: 'no id' }]);
+    const r = await cli(['check-config', '--json'], { BRIDGE_ENV_FILE: envFile, BRIDGE_STORES_FILE: storesFile });
+    expect(r.code).toBe(78);
+    const paths = (JSON.parse(r.stderr) as { issues: { path: string }[] }).issues.map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(['env.custom.ini: BRIDGE_HTTP_PORT', 'env.custom.ini: VEESION_HOOK_TOKEN', 'x-hoppers.json: [0].store_veesion_id']));
+  });
+
+  it('run refuses to start on a bad config with exit 78', async () => {
+    const { envFile, storesFile } = writeConfig(tempDir(), {}, '[]');
+    const r = await cli(['run', '--env-file', envFile, '--stores-file', storesFile]);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('no stores configured');
+  });
+
+  it('exits 2 on usage errors', async () => {
+    expect((await cli(['no-such-command'])).code).toBe(2);
+    expect((await cli(['test-alert'])).code).toBe(2);
+  });
+
+  describe('test-alert against a running daemon', () => {
+    let w: World;
+    beforeAll(async () => { w = await bootWorld(); });
+    afterAll(() => w.stop());
+
+    it('sends an alert through the full path with the daemon token', async () => {
+      const r = await cli(['test-alert', '--store', 'store-d', '--camera', '12', '--json', '--env-file', w.world.envFile, '--stores-file', w.world.storesFile]);
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.stdout) as { status: string; alertId: string };
+      expect(out.status).toBe('accepted');
+      await w.finished(out.alertId);
+      await waitFor(() => w.world.xbees.messages.some((m) => m.channelId === 'chan-d'), 5000, 'chat message');
+      expect(w.world.ami.originates.find((o) => o.variables.includes(`ALERT_ID=${out.alertId}`))?.channel).toBe('Local/5@xhoppers-conf');
+    });
+
+    it('fails with exit 1 and says so when the daemon is not reachable', async () => {
+      const r = await cli(['test-alert', '--store', 'store-d', '--env-file', w.world.envFile, '--stores-file', w.world.storesFile], { BRIDGE_HTTP_PORT: '1' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('cannot reach the daemon');
+    });
+  });
+
+  it('demo runs the daemon against its simulators and completes one alert', async () => {
+    const r = await cli(['demo', '--data-dir', tempDir('vb-demo-')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/PBX \(AMI\) <- Originate Channel=Local\/2@xhoppers-conf Application=Playback/);
+    expect(r.stdout).toMatch(/step announce succeeded/);
+    expect(r.stdout).toMatch(/step chat +succeeded \(attempt 1\): message msg-1 with video/);
+    expect(r.stdout).toContain('demo OK');
+  }, 60_000);
+});
