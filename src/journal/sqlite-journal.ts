@@ -105,12 +105,15 @@ export class SqliteJournal implements Journal {
   /** A write probe for /readyz: false when the disk or database refuses writes. */
   writable(): boolean {
     try {
-      this.db.prepare('BEGIN IMMEDIATE').run();
-      this.db.prepare('ROLLBACK').run();
-      return true;
-    } catch {
-      return false;
+      // A real write (rolled back): taking the lock alone succeeds on a read-only database.
+      this.db.transaction(() => {
+        this.db.pragma(`user_version = ${MIGRATIONS.length}`);
+        throw new Rollback();
+      })();
+    } catch (err) {
+      return err instanceof Rollback;
     }
+    return false;
   }
 
   close(): void {
@@ -128,6 +131,8 @@ export class SqliteJournal implements Journal {
     }
   }
 }
+
+class Rollback extends Error {}
 
 function toStepRecord(r: StepRow): StepRecord {
   return {

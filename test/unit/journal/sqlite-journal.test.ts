@@ -33,18 +33,15 @@ describe('SqliteJournal', () => {
   });
 
   it('rejects every alert of a batch when the database refuses the write', async () => {
-    const file = join(tempDir(), 'journal.sqlite');
-    const j = new SqliteJournal(file);
-    // Another connection holds the write lock past busy_timeout: the disk "refuses" writes.
-    const other = new Database(file);
-    other.pragma('busy_timeout = 0');
-    other.prepare('BEGIN EXCLUSIVE').run();
-    (j as unknown as { db: Database.Database }).db.pragma('busy_timeout = 10');
-    await expect(j.append(record('a1'))).rejects.toThrow(/locked/);
-    expect(j.writable()).toBe(false);
-    other.prepare('ROLLBACK').run();
-    other.close();
+    const j = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
     expect(j.writable()).toBe(true);
+    const db = (j as unknown as { db: Database.Database }).db; // test seam: make SQLite refuse writes
+    db.pragma('query_only = ON');
+    await expect(Promise.all([j.append(record('a1')), j.append(record('a2'))])).rejects.toThrow(/readonly/);
+    expect(j.writable()).toBe(false);
+    db.pragma('query_only = OFF');
+    expect(j.writable()).toBe(true);
+    expect(j.getAlert('a2')).toBeUndefined();
     await expect(j.append(record('a1'))).resolves.toBe('new');
     j.close();
   });
