@@ -30,10 +30,22 @@ const REASONS: Record<string, string> = {
  * ActionID saying `Response: Success` (shared/fixtures/ami/originate-playback-into-confbridge.jsonl).
  */
 export class AmiOriginator implements CallOriginator {
+  /** Calls waiting for their OriginateResponse, by ActionID: one listener for all of them. */
+  private readonly waiters = new Map<string, (m: AmiMessage | StepError) => void>();
+
   constructor(
     private readonly ami: AmiClient,
     private readonly opts: AmiOriginatorOptions,
-  ) {}
+  ) {
+    ami.on('event', (m: AmiMessage) => {
+      if (m.get('Event') !== 'OriginateResponse') return;
+      this.waiters.get(m.get('ActionID') ?? '')?.(m);
+    });
+    ami.on('disconnect', () => {
+      const lost = new StepError('AMI_DISCONNECTED', 'connection', 'AMI connection lost before OriginateResponse');
+      for (const settle of [...this.waiters.values()]) settle(lost);
+    });
+  }
 
   async originate(req: OriginateRequest): Promise<{ channel: string }> {
     if (!this.ami.loggedIn) throw new StepError('AMI_NOT_READY', 'connection', `AMI is ${this.ami.state}`);
@@ -84,33 +96,28 @@ export class AmiOriginator implements CallOriginator {
     ];
   }
 
+  /** Registers the waiter before the action is sent, so a fast event cannot be missed. */
   private waitForResponse(actionId: string): { promise: Promise<AmiMessage>; cancel(): void } {
-    let cleanup = () => undefined as void;
+    let cancel = () => undefined as void;
     const promise = new Promise<AmiMessage>((resolve, reject) => {
-      const onEvent = (m: AmiMessage) => {
-        if (m.get('Event') === 'OriginateResponse' && m.get('ActionID') === actionId) {
-          cleanup();
-          resolve(m);
-        }
-      };
-      const onDisconnect = () => {
-        cleanup();
-        reject(new StepError('AMI_DISCONNECTED', 'connection', 'AMI connection lost before OriginateResponse'));
-      };
       const timer = setTimeout(() => {
-        cleanup();
+        this.waiters.delete(actionId);
         reject(new StepError('AMI_NO_ORIGINATE_RESPONSE', 'timeout', `no OriginateResponse within ${this.opts.responseTimeoutMs} ms`));
       }, this.opts.responseTimeoutMs);
-      cleanup = () => {
+      const settle = (m: AmiMessage | StepError) => {
         clearTimeout(timer);
-        this.ami.off('event', onEvent);
-        this.ami.off('disconnect', onDisconnect);
+        this.waiters.delete(actionId);
+        if (m instanceof StepError) reject(m);
+        else resolve(m);
       };
-      this.ami.on('event', onEvent);
-      this.ami.on('disconnect', onDisconnect);
+      this.waiters.set(actionId, settle);
+      cancel = () => {
+        clearTimeout(timer);
+        this.waiters.delete(actionId);
+      };
     });
     promise.catch(() => undefined); // observed by the caller, or cancelled
-    return { promise, cancel: () => cleanup() };
+    return { promise, cancel: () => cancel() };
   }
 }
 
