@@ -42,6 +42,14 @@ export class TtsRenderer implements SpeechRenderer {
     return createHash('sha256').update(JSON.stringify([engine, voice, chimeFile ?? '', FORMAT_VERSION, text])).digest('hex').slice(0, 40);
   }
 
+  /**
+   * Renders a fixed phrase once at start: proves the engine and ffmpeg work (a missing one is
+   * reported at boot, not at the first theft) and warms fluent-ffmpeg's one-time probing.
+   */
+  async warmUp(): Promise<RenderedSpeech> {
+    return this.render('veesion bridge ready');
+  }
+
   async render(text: string): Promise<RenderedSpeech> {
     const key = this.cacheKey(text);
     const playbackPath = join(this.opts.cacheDir, key);
