@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { Journal, NewAlertRecord, StepRecord, StoredAlert } from '../pipeline/ports';
 import type { Alert, AlertStatus, StepName, StepState } from '../pipeline/alert';
 import { MIGRATIONS } from './schema';
+import { WalCheckpointer } from './checkpointer';
 
 interface StepRow {
   alert_id: string; step: string; state: string; attempts: number;
@@ -19,15 +20,26 @@ export class SqliteJournal implements Journal {
   private readonly db: Database.Database;
   private readonly stmts;
   private batch: { record: NewAlertRecord; resolve: (r: 'new' | 'duplicate') => void; reject: (e: unknown) => void }[] = [];
+  private updates: StepRecord[] = [];
+  private flushScheduled = false;
+  private readonly checkpointer: WalCheckpointer;
 
-  constructor(readonly file: string) {
+  /** `onWriteError` hears about step updates that could not be written (they re-run after a restart). */
+  constructor(
+    readonly file: string,
+    private readonly onWriteError: (err: unknown, lost: StepRecord[]) => void = () => undefined,
+  ) {
     mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    // Checkpoints run on a worker thread (WalCheckpointer), never inside an acknowledged commit.
+    this.db.pragma('wal_autocheckpoint = 0');
     this.migrate();
+    this.checkpointer = new WalCheckpointer(file, 1000, (message) => this.onWriteError(new Error(`WAL checkpoint: ${message}`), []));
+    this.checkpointer.start();
     this.stmts = {
       insertAlert: this.db.prepare(
         `INSERT INTO alerts (id, received_at, store_id, status, alert_json, raw_body)
@@ -52,19 +64,46 @@ export class SqliteJournal implements Journal {
 
   append(record: NewAlertRecord): Promise<'new' | 'duplicate'> {
     return new Promise((resolve, reject) => {
-      if (this.batch.length === 0) setImmediate(() => this.flush());
       this.batch.push({ record, resolve, reject });
+      this.scheduleFlush();
     });
   }
 
+  /** Step updates ride in the next group commit: one fsync for everything of this tick. */
+  updateStep(r: StepRecord): void {
+    this.updates.push(r);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
   private flush(): void {
+    this.flushScheduled = false;
     const batch = this.batch;
+    const updates = this.updates;
     this.batch = [];
+    this.updates = [];
+    if (batch.length === 0 && updates.length === 0) return;
+    if (!this.db.open) {
+      const closed = new Error('journal is closed');
+      for (const b of batch) b.reject(closed);
+      if (updates.length > 0) this.onWriteError(closed, updates);
+      return;
+    }
     let results: ('new' | 'duplicate')[];
     try {
-      results = this.db.transaction(() => batch.map(({ record }) => this.insert(record)))();
+      results = this.db.transaction(() => {
+        const inserted = batch.map(({ record }) => this.insert(record));
+        for (const u of updates) this.writeStep(u);
+        return inserted;
+      })();
     } catch (err) {
       for (const b of batch) b.reject(err);
+      if (updates.length > 0) this.onWriteError(err, updates);
       return;
     }
     batch.forEach((b, i) => b.resolve(results[i] ?? 'duplicate'));
@@ -80,7 +119,7 @@ export class SqliteJournal implements Journal {
     return 'new';
   }
 
-  updateStep(r: StepRecord): void {
+  private writeStep(r: StepRecord): void {
     this.stmts.updateStep.run(r.state, r.attempts, r.nextAt, r.lastError, r.detail, r.updatedAt, r.alertId, r.step);
   }
 
@@ -116,9 +155,10 @@ export class SqliteJournal implements Journal {
     return false;
   }
 
-  close(): void {
-    if (this.batch.length > 0) this.flush();
-    this.db.close();
+  async close(): Promise<void> {
+    this.flush();
+    await this.checkpointer.stop();
+    if (this.db.open) this.db.close();
   }
 
   private migrate(): void {

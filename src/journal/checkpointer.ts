@@ -1,0 +1,58 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Runs SQLite WAL checkpoints on a worker thread with its own connection. The writer turns
+ * auto-checkpointing off, so no commit (and no acknowledgement) ever waits for the database
+ * file to be rewritten and fsynced; PASSIVE checkpoints never block the writer.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.module);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 1000');
+const timer = setInterval(() => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch (err) {
+    parentPort.postMessage({ error: String(err && err.message || err) });
+  }
+}, workerData.intervalMs);
+parentPort.on('message', (m) => {
+  if (m !== 'stop') return;
+  clearInterval(timer);
+  db.close();
+  parentPort.close();
+});
+`;
+
+export class WalCheckpointer {
+  private worker: Worker | undefined;
+
+  constructor(
+    private readonly file: string,
+    private readonly intervalMs: number,
+    private readonly onError: (message: string) => void,
+  ) {}
+
+  start(): void {
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      // It only issues a pragma a second: keep its V8 heap (and the daemon's RSS) small.
+      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8, codeRangeSizeMb: 2, stackSizeMb: 1 },
+      workerData: { file: this.file, intervalMs: this.intervalMs, module: require.resolve('better-sqlite3') },
+    });
+    this.worker.on('message', (m: { error?: string }) => m.error && this.onError(m.error));
+    this.worker.on('error', (err) => this.onError(err.message));
+    this.worker.unref();
+  }
+
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = undefined;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage('stop');
+    await Promise.race([exited, new Promise<void>((r) => setTimeout(r, 2000).unref())]);
+    await worker.terminate();
+  }
+}
