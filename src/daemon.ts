@@ -43,6 +43,7 @@ export class Daemon {
   readonly pipeline: AlertPipeline;
   readonly ami: AmiClient;
   readonly klaxon: KlaxonClient | undefined;
+  private readonly tts: TtsRenderer;
   private readonly http: HttpServer;
   private readonly stores: Map<string, StoreRoute>;
   private syncTimer: NodeJS.Timeout | undefined;
@@ -52,7 +53,8 @@ export class Daemon {
     const s = opts.config.settings;
     this.logger = opts.logger ?? createLogger({ level: s.BRIDGE_LOG_LEVEL, secrets: secretValues(s) });
     this.stores = new Map(opts.config.stores.map((st) => [st.store_veesion_id, st]));
-    this.journal = new SqliteJournal(join(s.BRIDGE_DATA_DIR, 'journal.sqlite'));
+    this.journal = new SqliteJournal(join(s.BRIDGE_DATA_DIR, 'journal.sqlite'), (err, lost) =>
+      this.logger.error('journal write failed; these steps will re-run after a restart', { err, steps: lost.map((l) => `${l.alertId}/${l.step}`) }));
     this.ami = new AmiClient({
       host: s.BRIDGE_AMI_HOST,
       port: s.BRIDGE_AMI_PORT,
@@ -66,15 +68,16 @@ export class Daemon {
       ? new KlaxonClient({ baseUrl: s.VEESION_API_URL, username: s.VEESION_USERNAME, password: s.VEESION_PASSWORD })
       : undefined;
     const xbees = new XbeesClient({ baseUrl: s.BRIDGE_XBEES_API_URL, token: s.BRIDGE_XBEES_TOKEN ?? '' });
+    this.tts = new TtsRenderer({
+      engine: s.BRIDGE_TTS_ENGINE,
+      voice: s.BRIDGE_TTS_VOICE,
+      cacheDir: join(s.BRIDGE_DATA_DIR, 'sounds'),
+      chimeFile: s.BRIDGE_CHIME ? soundFile(s.BRIDGE_CHIME) : undefined,
+      timeoutMs: s.BRIDGE_TTS_TIMEOUT_MS,
+    });
     this.pipeline = new AlertPipeline({
       journal: this.journal,
-      speech: new TtsRenderer({
-        engine: s.BRIDGE_TTS_ENGINE,
-        voice: s.BRIDGE_TTS_VOICE,
-        cacheDir: join(s.BRIDGE_DATA_DIR, 'sounds'),
-        chimeFile: s.BRIDGE_CHIME ? soundFile(s.BRIDGE_CHIME) : undefined,
-        timeoutMs: s.BRIDGE_TTS_TIMEOUT_MS,
-      }),
+      speech: this.tts,
       originator: new AmiOriginator(this.ami, {
         channelTemplate: s.VEESION_ALERT_CHANNEL,
         origin: s.VEESION_ALERT_ORIGIN,
@@ -89,6 +92,7 @@ export class Daemon {
       clock: opts.clock ?? systemClock,
       stores: () => this.stores,
       alertText: s.VEESION_ALERT_TEXT,
+      limits: { chatPerSecond: s.BRIDGE_CHAT_POSTS_PER_S },
       ...(opts.policies ? { policies: opts.policies } : {}),
     });
     this.pipeline.onStep((e) => this.observeStep(e));
@@ -113,6 +117,11 @@ export class Daemon {
     this.port = await this.http.start();
     this.logger.info('receiver listening', { host: this.opts.config.settings.BRIDGE_HTTP_HOST, port: this.port, stores: this.stores.size });
     void this.syncHooks(0);
+    const started = Date.now();
+    this.tts.warmUp().then(
+      () => this.logger.info('speech engine ready', { engine: this.opts.config.settings.BRIDGE_TTS_ENGINE, durationMs: Date.now() - started }),
+      (err: unknown) => this.logger.error('speech engine not working: announcements will fail until fixed (run scripts/setup.sh)', { err }),
+    );
   }
 
   async stop(): Promise<void> {
@@ -125,7 +134,7 @@ export class Daemon {
     ]);
     if (timedOut) this.logger.warn('steps still running at stop; they stay pending in the journal', { deadlineMs: deadline });
     await this.ami.stop();
-    this.journal.close();
+    await this.journal.close();
     this.logger.info('stopped');
   }
 
@@ -154,8 +163,11 @@ export class Daemon {
     }
   }
 
+  private readonly stepLog = (): Logger => (this.pipelineLog ??= this.logger.child({ area: 'pipeline' }));
+  private pipelineLog: Logger | undefined;
+
   private observeStep(e: StepEvent): void {
-    const log = this.logger.child({ area: 'pipeline' });
+    const log = this.stepLog();
     const fields = { alertId: e.alertId, store: e.storeId, step: e.step, attempt: e.attempt, state: e.state, durationMs: e.durationMs, detail: e.detail, error: e.error };
     if (e.state === 'running') return void log.debug('step started', fields);
     if (e.state === 'succeeded') log.info('step succeeded', fields);

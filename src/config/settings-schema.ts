@@ -67,6 +67,7 @@ export const settingsSchema = z.object({
   BRIDGE_CHIME: z.string().regex(/^[A-Za-z0-9_-]+\.(wav|sln)$/, 'a file name in sounds/, e.g. chime.wav').optional(),
   BRIDGE_XBEES_API_URL: httpUrl.default('https://api.x-bees.com'),
   BRIDGE_XBEES_TOKEN: z.string().min(1).optional(),
+  BRIDGE_CHAT_POSTS_PER_S: z.coerce.number().min(0.1).max(1000).default(20),
   BRIDGE_VIDEO_HOSTS: listOf(
     z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, 'a host name, optionally starting with *.'),
   ).default(['*.veesion.io']),

@@ -4,6 +4,11 @@ import { DEFAULT_POLICIES, nextAttempt, type RetryPolicy } from './retry-policy'
 import { KeyedSerialQueue } from './conference-queue';
 import { renderTemplate } from './template';
 import { asStepError } from './step-error';
+import { Semaphore } from './semaphore';
+import { RateLimiter } from './rate-limiter';
+
+/** Thrown into an attempt that had not started when stop() came: it stays pending. */
+class Stopping extends Error {}
 
 export interface PipelineDeps {
   journal: Journal;
@@ -15,6 +20,8 @@ export interface PipelineDeps {
   stores: () => ReadonlyMap<string, StoreRoute>;
   alertText: string;
   policies?: Record<StepName, RetryPolicy>;
+  /** Concurrent speech renderings (CPU-bound engine + ffmpeg) and chat posts; chat posts a second. */
+  limits?: { renders?: number; chatPosts?: number; chatPerSecond?: number };
 }
 
 export type IngestOutcome = 'accepted' | 'duplicate' | 'unroutable';
@@ -38,9 +45,15 @@ export class AlertPipeline {
   private readonly holds = new Set<() => void>();
   private readonly policies: Record<StepName, RetryPolicy>;
   private stopped = false;
+  private readonly renders: Semaphore;
+  private readonly chatPosts: Semaphore;
+  private readonly chatPace: RateLimiter;
 
   constructor(private readonly deps: PipelineDeps) {
     this.policies = deps.policies ?? DEFAULT_POLICIES;
+    this.renders = new Semaphore(deps.limits?.renders ?? 2);
+    this.chatPosts = new Semaphore(deps.limits?.chatPosts ?? 8);
+    this.chatPace = new RateLimiter(deps.limits?.chatPerSecond ?? 20, deps.clock);
   }
 
   onStep(listener: StepListener): void {
@@ -82,6 +95,7 @@ export class AlertPipeline {
     this.timers.clear();
     for (const release of this.holds) release();
     this.holds.clear();
+    this.chatPace.releaseAll();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -115,6 +129,7 @@ export class AlertPipeline {
       const detail = step === 'announce' ? await this.announce(work, attempt, started) : await this.postChat(work);
       if (step === 'chat') this.record(work, step, attempt, 'succeeded', null, detail, started);
     } catch (err) {
+      if (err instanceof Stopping) return; // not attempted: the journal still says pending
       const error = asStepError(err);
       const now = this.deps.clock.now();
       const next = nextAttempt(this.policies[step], attempt, now, receivedAt, error.retryable);
@@ -131,9 +146,11 @@ export class AlertPipeline {
   private async announce(work: Work, attempt: number, started: number): Promise<string> {
     const { alert, store } = work;
     const variables = alertVariables(alert, store);
-    const speech = await this.deps.speech.render(renderTemplate(this.deps.alertText, variables));
+    const text = renderTemplate(this.deps.alertText, variables);
+    const speech = await this.renders.run(async () => this.deps.speech.render(text));
     // The conference stays held while the audio plays, so the next announcement waits.
     return this.conferences.run(store.audio_conf_id, async () => {
+      if (this.stopped) throw new Stopping();
       const { channel } = await this.deps.originator.originate({ alertId: alert.id, store, speech, variables });
       const detail = `${channel} played ${speech.playbackPath}${speech.cached ? ' (cached)' : ''}`;
       this.record(work, 'announce', attempt, 'succeeded', null, detail, started);
@@ -157,7 +174,12 @@ export class AlertPipeline {
   }
 
   private async postChat(work: Work): Promise<string> {
-    const { messageId, videoAttached } = await this.deps.chat.post(work.alert, work.store);
+    const { messageId, videoAttached } = await this.chatPosts.run(async () => {
+      if (this.stopped) throw new Stopping();
+      await this.chatPace.acquire();
+      if (this.stopped) throw new Stopping();
+      return this.deps.chat.post(work.alert, work.store);
+    });
     return `message ${messageId}${videoAttached ? ' with video' : ' with link only'}`;
   }
 
