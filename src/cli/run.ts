@@ -1,7 +1,11 @@
 import { Daemon } from '../daemon';
 import { configFor, type GlobalOptions } from './context';
+import { EXIT } from './exit-codes';
 
-/** The daemon in the foreground (systemd runs this). SIGTERM/SIGINT stop it cleanly. */
+/**
+ * The daemon in the foreground (systemd runs this). SIGTERM/SIGINT stop it cleanly; once the
+ * journal is closed the process exits, whatever sockets peers still hold open.
+ */
 export async function run(opts: GlobalOptions): Promise<void> {
   const daemon = new Daemon({ config: configFor(opts) });
   await daemon.start();
@@ -13,4 +17,6 @@ export async function run(opts: GlobalOptions): Promise<void> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  // Let the logger flush its last line, then go: nothing left to lose.
+  setTimeout(() => process.exit(EXIT.ok), 100).unref();
 }
