@@ -1,0 +1,51 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The real daemon as a child process (`veesion-bridge run`), as systemd would run it. */
+export async function startDaemon(envFile: string, storesFile: string, port: number): Promise<ChildProcess> {
+  const cli = join(__dirname, '../src/cli/main.js');
+  // BENCH_NODE_FLAGS: extra node flags for the daemon, for tuning (e.g. --cpu-prof, --trace-gc).
+  const flags = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, cli, 'run', '--env-file', envFile, '--stores-file', storesFile], {
+    stdio: ['ignore', process.env['BENCH_NODE_FLAGS'] ? 'inherit' : 'ignore', 'inherit'],
+    env: { PATH: process.env['PATH'], BRIDGE_LOG_LEVEL: 'warn' },
+  });
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (res.status === 200) return child;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('daemon did not become ready');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+/** User + system CPU seconds of a process so far (/proc/<pid>/stat, clock ticks of 1/100 s). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export async function stopDaemon(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const started = Date.now();
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+  if (child.exitCode === null && child.signalCode === null) {
+    console.log('daemon did not exit within 15 s of SIGTERM: killed');
+    child.kill('SIGKILL');
+  } else {
+    console.log(`daemon stopped on SIGTERM in ${Date.now() - started} ms (exit ${child.exitCode ?? child.signalCode})`);
+  }
+}

@@ -1,0 +1,195 @@
+import http from 'node:http';
+import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SimWorld } from '../src/sim/sim-world';
+import { ENGINES } from '../src/tts/engines';
+import { convertToTelephoneWav } from '../src/tts/convert';
+import { percentile, ms, verdict } from './stats';
+import { startDaemon, rssMb, stopDaemon, cpuSeconds } from './daemon-process';
+
+/**
+ * `npm run bench`: alert-to-Originate latency (audio not cached / cached), the bare TTS +
+ * conversion cost, durable ingest throughput with ack latency, and idle RSS. Everything runs
+ * on loopback; request counts and durations are bounded.
+ */
+const LATENCY_ALERTS = 50;
+const INGEST_ALERTS = 5000;
+const INGEST_CONCURRENCY = 32;
+const WARMUP_ALERTS = 3000;
+const OPEN_RATE = 1000;
+const OPEN_SECONDS = 5;
+const TEXT = 'Attention! Theft detected on camera ${cameraId}';
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'vb-bench-'));
+  const stores = Array.from({ length: 2 * LATENCY_ALERTS + 20 }, (_, i) => ({
+    store_veesion_id: `s${i}`, name: `Store ${i}`, audio_conf_id: String(100 + i), xbees_channel_id: `c${i}`,
+  }));
+  const world = await new SimWorld({ dir, stores, settings: { VEESION_ALERT_TEXT: TEXT, BRIDGE_LOG_LEVEL: 'warn' } }).start();
+  const daemon = await startDaemon(world.envFile, world.storesFile, world.httpPort);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  try {
+    await new Promise((r) => setTimeout(r, 2000));
+    const idleRss = rssMb(daemon.pid as number);
+
+    const waiting = new Map<string, (at: number) => void>();
+    world.ami.onOriginate((o) => {
+      const id = o.variables.find((v) => v.startsWith('ALERT_ID='))?.slice(9);
+      if (id) waiting.get(id)?.(performance.now());
+    });
+    const post = (body: object) => postAlert(world.httpPort, world.hookToken, body, agent);
+    const timeToOriginate = async (id: string, body: object) => {
+      const originated = new Promise<number>((resolve) => waiting.set(id, resolve));
+      const t0 = performance.now();
+      const res = await post({ alert_uuid: id, ...body });
+      if (res.status !== 200) throw new Error(`alert ${id}: HTTP ${res.status}`);
+      const at = await originated;
+      waiting.delete(id);
+      return at - t0;
+    };
+
+    // Bare cost and uncached alerts interleaved, so machine noise hits both alike.
+    // BENCH_ONLY=ingest skips the latency runs (for profiling the ingest path).
+    const latencyRuns = process.env['BENCH_ONLY'] === 'ingest' ? 0 : LATENCY_ALERTS;
+    const bare: number[] = [];
+    const uncached: number[] = [];
+    for (let i = 0; i < latencyRuns; i++) {
+      bare.push(await bareEngineCost(dir, i));
+      uncached.push(await timeToOriginate(`u${i}`, { location: `s${i}`, cameraId: `u${i}-${Date.now()}` }));
+    }
+    await timeToOriginate('warm', { location: `s${LATENCY_ALERTS}`, cameraId: 'cached' });
+    const cached: number[] = [];
+    for (let i = 1; i <= latencyRuns; i++) cached.push(await timeToOriginate(`c${i}`, { location: `s${LATENCY_ALERTS + i}`, cameraId: 'cached' }));
+
+    // Unmeasured warm-up: V8 optimises the ingest path, SQLite's WAL reaches its working size.
+    await ingestRun(world.httpPort, world.hookToken, agent, 'warmup', WARMUP_ALERTS);
+    const paced = await ingestOpenLoop(world.httpPort, world.hookToken, agent);
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
+    const cpuBefore = { bench: process.cpuUsage(), daemon: cpuSeconds(daemon.pid as number), wall: performance.now() };
+    const ingest = await ingestRun(world.httpPort, world.hookToken, agent);
+    const wall = (performance.now() - cpuBefore.wall) / 1000;
+    loop.disable();
+    const daemonLag = await daemonLoopLag(world.httpPort);
+    const benchCpu = process.cpuUsage(cpuBefore.bench);
+    const load = {
+      bench: (benchCpu.user + benchCpu.system) / 1e6 / wall,
+      daemon: (cpuSeconds(daemon.pid as number) - cpuBefore.daemon) / wall,
+    };
+
+    const bareP50 = percentile(bare, 50);
+    const rows = [
+      ['bare TTS engine + conversion (espeak-ng + ffmpeg), p50', ms(bareP50), ''],
+      ['alert -> Originate, audio not cached: p50 / p95', `${ms(percentile(uncached, 50))} / ${ms(percentile(uncached, 95))}`,
+        `${verdict(percentile(uncached, 50) <= bareP50 + 30)} target p50 <= bare + 30 ms (${ms(bareP50 + 30)})`],
+      ['alert -> Originate, audio cached: p50 / p95', `${ms(percentile(cached, 50))} / ${ms(percentile(cached, 95))}`,
+        `${verdict(percentile(cached, 50) <= 15)} target p50 <= 15 ms`],
+      [`ingest at saturation (${INGEST_ALERTS} alerts, ${INGEST_CONCURRENCY} in flight, durable acks)`, `${ingest.perSecond.toFixed(0)} alerts/s`,
+        `${verdict(ingest.perSecond >= 1000)} target >= 1000/s`],
+      ['  ack latency at saturation p50 / p99', `${ms(percentile(ingest.latencies, 50))} / ${ms(percentile(ingest.latencies, 99))}`, ''],
+      [`ingest at ${OPEN_RATE}/s offered for ${OPEN_SECONDS} s: acked / ack p50 / p99`,
+        `${paced.acked} / ${ms(percentile(paced.latencies, 50))} / ${ms(percentile(paced.latencies, 99))}`,
+        `${verdict(paced.acked === OPEN_RATE * OPEN_SECONDS && percentile(paced.latencies, 99) <= 50)} target p99 <= 50 ms`],
+      ['daemon idle RSS', `${idleRss.toFixed(1)} MB`, `${verdict(idleRss <= 100)} target <= 100 MB`],
+    ];
+    console.log(`veesion-bridge bench (${LATENCY_ALERTS} alerts per latency run, ${WARMUP_ALERTS} unmeasured warm-up alerts before the ingest runs, node ${process.version})`);
+    for (const [what, value, target] of rows) console.log(`${(what as string).padEnd(62)} ${(value as string).padEnd(22)} ${target}`);
+    console.log(`event-loop delay during ingest: bench max ${ms(loop.max / 1e6)}, p99 ${ms(loop.percentile(99) / 1e6)}; daemon ${daemonLag}`);
+    console.log(`during ingest: daemon used ${(load.daemon * 100).toFixed(0)}% of a core, the bench (load + simulators) ${(load.bench * 100).toFixed(0)}%`);
+    if (ingest.errors > 0) console.log(`ingest errors: ${ingest.errors}`);
+  } finally {
+    agent.destroy();
+    await stopDaemon(daemon);
+    await world.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The engine and the conversion alone, as the daemon runs them, without the daemon. */
+async function bareEngineCost(dir: string, i: number): Promise<number> {
+  const t0 = performance.now();
+  const wav = await ENGINES['espeak-ng'](TEXT.replace('${cameraId}', `bare${i}-${Date.now()}`), '', 10_000);
+  await convertToTelephoneWav(wav, join(dir, `bare-${i}.wav`), { timeoutMs: 10_000 });
+  return performance.now() - t0;
+}
+
+/**
+ * Open loop: alerts sent on a fixed schedule whatever the answers, latency counted from the
+ * scheduled send time (so a stall delays every alert behind it, as it would for Veesion).
+ */
+async function ingestOpenLoop(port: number, token: string, agent: http.Agent) {
+  const latencies: number[] = [];
+  const sends: Promise<void>[] = [];
+  const t0 = performance.now();
+  const total = OPEN_RATE * OPEN_SECONDS;
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * OPEN_RATE) + 1);
+    for (; sent < due; sent++) {
+      const scheduled = t0 + (sent / OPEN_RATE) * 1000;
+      const i = sent;
+      sends.push(postAlert(port, token, { alert_uuid: `paced-${i}`, location: `s${i % 20}`, cameraId: 'cached' }, agent).then(
+        (res) => void (res.status === 200 && latencies.push(performance.now() - scheduled)),
+        () => undefined,
+      ));
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(sends);
+  return { latencies, acked: latencies.length };
+}
+
+/** The daemon's own event-loop lag, from its Prometheus metrics (prom-client defaults). */
+async function daemonLoopLag(port: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const get = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  return `max ${ms(get('veesion_bridge_nodejs_eventloop_lag_max_seconds'))}, p99 ${ms(get('veesion_bridge_nodejs_eventloop_lag_p99_seconds'))} (since start)`;
+}
+
+async function ingestRun(port: number, token: string, agent: http.Agent, prefix = 'ingest', count = INGEST_ALERTS) {
+  const latencies: number[] = [];
+  const trace: [number, number, number][] = [];
+  let next = 0;
+  let errors = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const start = performance.now();
+      const res = await postAlert(port, token, { alert_uuid: `${prefix}-${i}`, location: `s${i % 20}`, cameraId: 'cached' }, agent);
+      if (res.status === 200) {
+        latencies.push(performance.now() - start);
+        if (process.env['BENCH_TRACE']) trace.push([i, Math.round(start - t0), performance.now() - start]);
+      }
+      else errors++;
+    }
+  };
+  await Promise.all(Array.from({ length: INGEST_CONCURRENCY }, worker)); // 32 in flight
+  if (process.env['BENCH_TRACE']) {
+    const slow = trace.filter((t) => (t[2] as number) > 40);
+    console.log(`slow acks (>40 ms): ${slow.length}; at ms: ${slow.map((t) => t[1]).join(',')}`);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { latencies, perSecond: latencies.length / seconds, errors };
+}
+
+function postAlert(port: number, token: string, body: object, agent: http.Agent): Promise<{ status: number }> {
+  const data = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/api/v1/veesion', method: 'POST', agent, timeout: 10_000,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), 'x-pbx-token': token } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
