@@ -99,11 +99,6 @@ export class AlertPipeline {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** True when no attempt is running or scheduled. */
-  get idle(): boolean {
-    return this.inFlight.size === 0 && this.timers.size === 0;
-  }
-
   private schedule(work: Work, step: StepName, attempts: number, delayMs: number): void {
     const key = `${work.alert.id}/${step}`;
     if (delayMs <= 0) return this.launch(work, step, attempts);

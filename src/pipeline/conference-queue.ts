@@ -25,8 +25,4 @@ export class KeyedSerialQueue {
     });
     return result.then((held) => held.value);
   }
-
-  get activeKeys(): number {
-    return this.tails.size;
-  }
 }
