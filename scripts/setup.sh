@@ -8,7 +8,9 @@ need=()
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 command -v text2wave >/dev/null 2>&1 || need+=(festival festvox-kallpc16k)
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
-command -v g++ >/dev/null 2>&1 || need+=(g++ make python3)   # better-sqlite3 builds from source
+command -v g++ >/dev/null 2>&1 || need+=(g++ make)           # better-sqlite3 builds from source
+command -v python3 >/dev/null 2>&1 || need+=(python3)         # node-gyp; the sd_notify test's listener
+command -v systemd-notify >/dev/null 2>&1 || need+=(systemd)  # sd_notify, systemd-analyze verify
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"

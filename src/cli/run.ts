@@ -1,6 +1,7 @@
 import { Daemon } from '../daemon';
 import { configFor, type GlobalOptions } from './context';
 import { EXIT } from './exit-codes';
+import { SdNotify } from './sd-notify';
 
 /**
  * The daemon in the foreground (systemd runs this). SIGTERM/SIGINT stop it cleanly; once the
@@ -8,11 +9,14 @@ import { EXIT } from './exit-codes';
  */
 export async function run(opts: GlobalOptions): Promise<void> {
   const daemon = new Daemon({ config: configFor(opts) });
+  const systemd = new SdNotify(process.env, (err) => daemon.logger.warn('systemd-notify failed', { err }));
   await daemon.start();
+  await systemd.ready(`receiving on port ${daemon.port}`);
+  systemd.startWatchdog(() => daemon.journal.writable());
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       daemon.logger.info('stopping', { signal });
-      void daemon.stop().then(resolve);
+      void systemd.stopping().then(() => daemon.stop()).then(resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
