@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { BridgeConfig } from './config/load';
+import { loadConfig, type BridgeConfig } from './config/load';
+import { ConfigError, type ConfigIssue } from './config/errors';
+import type { Settings } from './config/settings-schema';
 import { secretValues } from './config/redact';
 import { createLogger, type Logger } from './log/logger';
 import { SqliteJournal } from './journal/sqlite-journal';
@@ -48,6 +50,10 @@ export class Daemon {
   private readonly stores: Map<string, StoreRoute>;
   private syncTimer: NodeJS.Timeout | undefined;
   port = 0;
+
+  get dataDir(): string {
+    return this.opts.config.settings.BRIDGE_DATA_DIR;
+  }
 
   constructor(private readonly opts: DaemonOptions) {
     const s = opts.config.settings;
@@ -136,6 +142,34 @@ export class Daemon {
     await this.ami.stop();
     await this.journal.close();
     this.logger.info('stopped');
+  }
+
+  /**
+   * Re-reads both config files (SIGHUP, `veesion-bridge reload`). Store changes apply at once
+   * and new stores get their hook; other settings need a restart and are named. An invalid
+   * edit keeps the running config.
+   */
+  reload(): { added: string[]; removed: string[]; restartNeeded: string[] } | { issues: ConfigIssue[] } {
+    const { files, settings } = this.opts.config;
+    let next: BridgeConfig;
+    try {
+      next = loadConfig({ envFile: files.env, storesFile: files.stores });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      this.logger.error('reload refused, running config kept', { issues: err.issues.map((i) => `${i.path}: ${i.message}`) });
+      return { issues: err.issues };
+    }
+    const before = new Set(this.stores.keys());
+    this.stores.clear();
+    for (const st of next.stores) this.stores.set(st.store_veesion_id, st);
+    const added = [...this.stores.keys()].filter((id) => !before.has(id));
+    const removed = [...before].filter((id) => !this.stores.has(id));
+    const restartNeeded = (Object.keys(next.settings) as (keyof Settings)[])
+      .filter((k) => JSON.stringify(next.settings[k]) !== JSON.stringify(settings[k]));
+    this.logger.info('config reloaded', { stores: this.stores.size, added, removed, restartNeeded });
+    clearTimeout(this.syncTimer);
+    void this.syncHooks(0);
+    return { added, removed, restartNeeded };
   }
 
   /** Registers this daemon's hook for every configured store; retried while it fails. */

@@ -32,6 +32,10 @@ export function buildProgram(): Command {
     .option('--video <url>', 'video URL')
     .action(async (o) => (await import('./test-alert')).testAlert({ ...globals(), ...o }));
   program
+    .command('reload')
+    .description('validate the config and have the running daemon re-read it (SIGHUP)')
+    .action(async () => (await import('./reload')).reload(globals()));
+  program
     .command('check-config')
     .description('validate the config and print it with secrets hidden')
     .action(async () => (await import('./check-config')).checkConfig(globals()));
