@@ -19,6 +19,9 @@ import { XbeesClient } from './chat/xbees-client';
 import { XbeesPoster } from './chat/xbees-poster';
 import type { VideoFetchOptions } from './chat/video-fetch';
 import { KlaxonClient, hookUrlWithToken } from './veesion/klaxon-client';
+import { VeesionSession } from './veesion/session';
+import { reconcileHooks, type HookReport } from './veesion/hook-reconciler';
+import cron, { type ScheduledTask } from 'node-cron';
 import { BridgeMetrics } from './http/metrics';
 import { createApp } from './http/app';
 import { HttpServer } from './http/http-server';
@@ -49,6 +52,9 @@ export class Daemon {
   private readonly http: HttpServer;
   private readonly stores: Map<string, StoreRoute>;
   private syncTimer: NodeJS.Timeout | undefined;
+  private hookTask: ScheduledTask | undefined;
+  private readonly session: VeesionSession | undefined;
+  lastHookReport: HookReport | undefined;
   port = 0;
 
   get dataDir(): string {
@@ -73,6 +79,12 @@ export class Daemon {
     this.klaxon = s.VEESION_USERNAME && s.VEESION_PASSWORD
       ? new KlaxonClient({ baseUrl: s.VEESION_API_URL, username: s.VEESION_USERNAME, password: s.VEESION_PASSWORD })
       : undefined;
+    this.session = this.klaxon
+      ? new VeesionSession(this.klaxon, this.logger.child({ area: 'veesion' }), {
+          onRenewal: (outcome) => this.metrics.tokenRenewals.inc({ outcome }),
+        })
+      : undefined;
+    this.ami.on('disconnect', () => this.metrics.amiReconnects.inc());
     const xbees = new XbeesClient({ baseUrl: s.BRIDGE_XBEES_API_URL, token: s.BRIDGE_XBEES_TOKEN ?? '' });
     this.tts = new TtsRenderer({
       engine: s.BRIDGE_TTS_ENGINE,
@@ -122,7 +134,9 @@ export class Daemon {
     if (resumed > 0) this.logger.info('resumed unfinished steps', { count: resumed });
     this.port = await this.http.start();
     this.logger.info('receiver listening', { host: this.opts.config.settings.BRIDGE_HTTP_HOST, port: this.port, stores: this.stores.size });
+    this.session?.start();
     void this.syncHooks(0);
+    this.hookTask = cron.schedule(this.opts.config.settings.BRIDGE_HOOKS_CRON, () => void this.syncHooks(0), { noOverlap: true });
     const started = Date.now();
     this.tts.warmUp().then(
       () => this.logger.info('speech engine ready', { engine: this.opts.config.settings.BRIDGE_TTS_ENGINE, durationMs: Date.now() - started }),
@@ -132,6 +146,8 @@ export class Daemon {
 
   async stop(): Promise<void> {
     clearTimeout(this.syncTimer);
+    await this.hookTask?.stop();
+    this.session?.stop();
     await this.http.stop();
     const deadline = this.opts.stopDeadlineMs ?? 10_000;
     const timedOut = await Promise.race([
@@ -172,28 +188,30 @@ export class Daemon {
     return { added, removed, restartNeeded };
   }
 
-  /** Registers this daemon's hook for every configured store; retried while it fails. */
+  /** Reconciles Veesion's hooks with x-hoppers.json; retried with backoff while it fails. */
   private async syncHooks(attempt: number): Promise<void> {
     const s = this.opts.config.settings;
     if (!this.klaxon || !s.VEESION_HOOK_URL) {
       if (attempt === 0) this.logger.warn('Veesion account or VEESION_HOOK_URL not set: hooks are not registered by the bridge');
       return;
     }
-    const hook = hookUrlWithToken(s.VEESION_HOOK_URL, s.VEESION_HOOK_TOKEN);
     const log = this.logger.child({ area: 'veesion' });
-    let failed = 0;
-    for (const store of this.stores.keys()) {
-      try {
-        await this.klaxon.registerHook(store, hook);
-        log.info('hook registered', { store });
-      } catch (err) {
-        failed++;
-        log.warn('hook registration failed', { store, err });
-      }
+    let retry = false;
+    try {
+      const report = await reconcileHooks(this.klaxon, [...this.stores.keys()], hookUrlWithToken(s.VEESION_HOOK_URL, s.VEESION_HOOK_TOKEN));
+      this.lastHookReport = report;
+      log.info('hooks reconciled', { registered: report.registered, notConfigured: report.notConfigured });
+      if (report.missingAtVeesion.length > 0) log.warn('configured stores unknown to Veesion: check store_veesion_id', { stores: report.missingAtVeesion });
+      for (const f of report.failed) log.warn('hook registration failed', { store: f.store, error: f.error });
+      retry = report.failed.length > 0;
+    } catch (err) {
+      log.warn('hook reconciliation failed', { err });
+      retry = true;
     }
-    if (failed > 0) {
+    if (retry) {
       const delay = Math.min(300_000, 5_000 * 2 ** attempt);
       this.syncTimer = setTimeout(() => void this.syncHooks(attempt + 1), delay);
+      this.syncTimer.unref();
     }
   }
 

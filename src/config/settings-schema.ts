@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import cron from 'node-cron';
 
 /**
  * The one schema for `env.custom.ini` (DESIGN section 2). Every value arrives as a string
@@ -50,6 +51,10 @@ export const settingsSchema = z.object({
     .min(1)
     .max(500)
     .default('Attention! Theft detected in ${storeId} on ${cameraId}'),
+  BRIDGE_HOOKS_CRON: z
+    .string()
+    .refine((v) => cron.validate(v), 'a cron expression, e.g. */15 * * * *')
+    .default('*/15 * * * *'),
   BRIDGE_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   BRIDGE_HTTP_PORT: port.default(8787),
   BRIDGE_DATA_DIR: z.string().min(1).default('/var/lib/veesion-bridge'),

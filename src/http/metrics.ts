@@ -29,6 +29,18 @@ export class BridgeMetrics {
     registers: [this.registry],
   });
 
+  readonly tokenRenewals = new Counter({
+    name: 'veesion_bridge_veesion_token_renewals_total',
+    help: 'Veesion sign-ins to renew the token, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly amiReconnects = new Counter({
+    name: 'veesion_bridge_ami_disconnects_total',
+    help: 'AMI connections lost (each followed by a reconnect with backoff)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'veesion_bridge_' });
   }

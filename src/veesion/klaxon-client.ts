@@ -54,6 +54,16 @@ export class KlaxonClient {
     this.expiresAt = this.now() + seconds * 1000;
   }
 
+  /** Remaining token lifetime in seconds, as Veesion sees it (GET /user-info). */
+  async remainingSeconds(): Promise<number> {
+    const data = await this.authed(() => this.http.get('/user-info', this.auth()), 'user info');
+    const parsed = z.object({ expires_in: z.union([z.string(), z.number()]) }).safeParse(data);
+    const seconds = parsed.success ? Number(parsed.data.expires_in) : NaN;
+    if (!Number.isFinite(seconds)) throw new KlaxonError('KLAXON_BAD_RESPONSE', 'unexpected /user-info response');
+    this.expiresAt = this.now() + seconds * 1000;
+    return seconds;
+  }
+
   async stores(): Promise<{ store_veesion_id: string; store_veesion_name?: string | undefined }[]> {
     const data = await this.authed(() => this.http.get('/stores', this.auth()), 'list stores');
     const parsed = storesResponse.safeParse(data);

@@ -1,0 +1,33 @@
+import type { KlaxonClient } from './klaxon-client';
+
+export interface HookReport {
+  registered: string[];
+  failed: { store: string; error: string }[];
+  /** Configured in x-hoppers.json but unknown to Veesion: check store_veesion_id. */
+  missingAtVeesion: string[];
+  /** Veesion stores of this account that x-hoppers.json does not configure. */
+  notConfigured: string[];
+}
+
+/**
+ * Makes Veesion's hooks match x-hoppers.json: every configured store that Veesion knows gets
+ * `hookUrl` registered (once per run); the differences both ways are reported.
+ */
+export async function reconcileHooks(client: KlaxonClient, configured: readonly string[], hookUrl: string): Promise<HookReport> {
+  const known = new Set((await client.stores()).map((s) => s.store_veesion_id));
+  const report: HookReport = { registered: [], failed: [], missingAtVeesion: [], notConfigured: [] };
+  for (const store of configured) {
+    if (!known.has(store)) {
+      report.missingAtVeesion.push(store);
+      continue;
+    }
+    try {
+      await client.registerHook(store, hookUrl);
+      report.registered.push(store);
+    } catch (err) {
+      report.failed.push({ store, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  report.notConfigured = [...known].filter((s) => !configured.includes(s)).sort();
+  return report;
+}

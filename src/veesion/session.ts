@@ -1,0 +1,65 @@
+import type { Logger } from '../log/logger';
+import type { KlaxonClient } from './klaxon-client';
+
+export interface SessionOptions {
+  /** Renew when less than this much lifetime is left (default 5 min). */
+  renewMarginMs?: number;
+  backoff?: { initialMs: number; maxMs: number };
+  onRenewal?: (outcome: 'ok' | 'failed') => void;
+}
+
+/**
+ * Keeps the Veesion token alive: signs in, checks the remaining lifetime with GET /user-info
+ * and signs in again before it runs out; on failure retries with exponential backoff and
+ * jitter. Runs beside the alert path: a Veesion outage never blocks ingress, calls or chat.
+ */
+export class VeesionSession {
+  private timer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private running = false;
+
+  constructor(
+    private readonly client: KlaxonClient,
+    private readonly logger: Logger,
+    private readonly opts: SessionOptions = {},
+  ) {}
+
+  start(): void {
+    this.running = true;
+    void this.renew(true);
+  }
+
+  stop(): void {
+    this.running = false;
+    clearTimeout(this.timer);
+  }
+
+  private async renew(first: boolean): Promise<void> {
+    const margin = this.opts.renewMarginMs ?? 300_000;
+    try {
+      let remainingMs = first || !this.client.tokenValid ? 0 : (await this.client.remainingSeconds()) * 1000;
+      if (remainingMs <= margin) {
+        await this.client.login();
+        remainingMs = ((this.client.tokenExpiresAt ?? Date.now()) - Date.now());
+        this.opts.onRenewal?.('ok');
+        this.logger.info('Veesion token renewed', { expiresInS: Math.round(remainingMs / 1000) });
+      }
+      this.failures = 0;
+      this.schedule(Math.max(1_000, remainingMs - margin));
+    } catch (err) {
+      this.opts.onRenewal?.('failed');
+      const { initialMs, maxMs } = this.opts.backoff ?? { initialMs: 2_000, maxMs: 300_000 };
+      const base = Math.min(maxMs, initialMs * 2 ** this.failures++);
+      const delay = Math.round(base / 2 + Math.random() * (base / 2));
+      this.logger.warn('Veesion sign-in failed, retrying', { err, retryInMs: delay, failures: this.failures });
+      this.schedule(delay);
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.renew(false), ms);
+    this.timer.unref();
+  }
+}
