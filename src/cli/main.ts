@@ -32,6 +32,10 @@ export function buildProgram(): Command {
     .option('--video <url>', 'video URL')
     .action(async (o) => (await import('./test-alert')).testAlert({ ...globals(), ...o }));
   program
+    .command('status')
+    .description('daemon state, recent alerts with the state of each step, queued and failed counts')
+    .action(async () => (await import('./status')).status(globals()));
+  program
     .command('reload')
     .description('validate the config and have the running daemon re-read it (SIGHUP)')
     .action(async () => (await import('./reload')).reload(globals()));

@@ -67,6 +67,23 @@ describe('veesion-bridge CLI (built, run as a process)', () => {
       expect(w.world.ami.originates.find((o) => o.variables.includes(`ALERT_ID=${out.alertId}`))?.channel).toBe('Local/5@xhoppers-conf');
     });
 
+    it('status shows readiness, recent alerts with their steps, and counts', async () => {
+      const sent = JSON.parse((await cli(['test-alert', '--store', 'store-b', '--json', '--env-file', w.world.envFile, '--stores-file', w.world.storesFile])).stdout) as { alertId: string };
+      await w.finished(sent.alertId);
+      const r = await cli(['status', '--json', '--env-file', w.world.envFile, '--stores-file', w.world.storesFile]);
+      expect(r.code).toBe(0);
+      const status = JSON.parse(r.stdout) as { daemon: unknown; queued: number; failed: number; recent: { id: string; steps: { step: string; state: string }[] }[] };
+      expect(status.daemon).toEqual({ up: true, ready: true, checks: { journal: true, ami: true, veesion: true } });
+      expect(status.failed).toBe(0);
+      expect(status.recent.find((a) => a.id === sent.alertId)?.steps).toEqual([
+        expect.objectContaining({ step: 'announce', state: 'succeeded' }),
+        expect.objectContaining({ step: 'chat', state: 'succeeded' }),
+      ]);
+      const down = await cli(['status', '--env-file', w.world.envFile, '--stores-file', w.world.storesFile], { BRIDGE_HTTP_PORT: '1' });
+      expect(down.code).toBe(0);
+      expect(down.stdout).toMatch(/^daemon: not running\njournal: \d+ alerts/);
+    });
+
     it('fails with exit 1 and says so when the daemon is not reachable', async () => {
       const r = await cli(['test-alert', '--store', 'store-d', '--env-file', w.world.envFile, '--stores-file', w.world.storesFile], { BRIDGE_HTTP_PORT: '1' });
       expect(r.code).toBe(1);

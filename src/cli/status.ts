@@ -1,0 +1,37 @@
+import axios from 'axios';
+import { join } from 'node:path';
+import { summariseJournal } from '../journal/journal-reader';
+import { configFor, print, type GlobalOptions } from './context';
+import { CliExit, EXIT } from './exit-codes';
+
+/** Daemon up?, readiness (journal, AMI, Veesion token), recent alerts and their steps, counts. */
+export async function status(opts: GlobalOptions): Promise<void> {
+  const config = configFor(opts);
+  const s = config.settings;
+  const host = s.BRIDGE_HTTP_HOST === '0.0.0.0' ? '127.0.0.1' : s.BRIDGE_HTTP_HOST;
+  let daemon: { up: boolean; ready?: boolean; checks?: Record<string, boolean> } = { up: false };
+  try {
+    const res = await axios.get(`http://${host}:${s.BRIDGE_HTTP_PORT}/readyz`, { timeout: 3000, validateStatus: () => true });
+    const body = res.data as { checks?: Record<string, boolean> };
+    daemon = { up: true, ready: res.status === 200, ...(body.checks ? { checks: body.checks } : {}) };
+  } catch {
+    // not running: still show what the journal holds
+  }
+  let journal;
+  try {
+    journal = summariseJournal(join(s.BRIDGE_DATA_DIR, 'journal.sqlite'));
+  } catch (err) {
+    throw new CliExit(EXIT.failure, `${daemon.up ? 'daemon up, but ' : 'daemon not running; '}${(err as Error).message}`);
+  }
+  const lines = [
+    `daemon: ${daemon.up ? (daemon.ready ? 'up, ready' : 'up, NOT ready') : 'not running'}` +
+      (daemon.checks ? ` (${Object.entries(daemon.checks).map(([k, v]) => `${k} ${v ? 'ok' : 'FAILING'}`).join(', ')})` : ''),
+    `journal: ${journal.alerts} alerts (${journal.unroutable} unroutable), ${journal.queued} steps queued, ${journal.failed} given up`,
+    'recent alerts:',
+    ...journal.recent.map((a) =>
+      `  ${new Date(a.receivedAt).toISOString()} ${a.id} store ${a.storeId} ${a.status === 'unroutable' ? 'UNROUTABLE' : ''}` +
+        a.steps.map((st) => ` ${st.step}=${st.state}${st.attempts > 1 ? `(${st.attempts} attempts)` : ''}`).join(''),
+    ),
+  ];
+  print(opts, lines.join('\n'), { daemon, ...journal });
+}

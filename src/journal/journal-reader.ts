@@ -1,0 +1,53 @@
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+
+export interface AlertSummary {
+  id: string;
+  receivedAt: number;
+  storeId: string;
+  status: string;
+  steps: { step: string; state: string; attempts: number; lastError: string | null }[];
+}
+
+export interface JournalSummary {
+  alerts: number;
+  unroutable: number;
+  /** Steps waiting for an attempt. */
+  queued: number;
+  /** Steps given up: dead or expired. */
+  failed: number;
+  recent: AlertSummary[];
+}
+
+/**
+ * A read-only look at the journal for operator commands, safe beside the running daemon
+ * (WAL readers never block the writer).
+ */
+export function summariseJournal(file: string, recentCount = 10): JournalSummary {
+  if (!existsSync(file)) throw new Error(`no journal at ${file} (has the daemon run with this BRIDGE_DATA_DIR?)`);
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+    const recent = db
+      .prepare('SELECT id, received_at, store_id, status FROM alerts ORDER BY received_at DESC, id LIMIT ?')
+      .all(recentCount) as { id: string; received_at: number; store_id: string; status: string }[];
+    const steps = db.prepare('SELECT step, state, attempts, last_error FROM steps WHERE alert_id = ? ORDER BY step');
+    return {
+      alerts: count('SELECT COUNT(*) AS n FROM alerts'),
+      unroutable: count("SELECT COUNT(*) AS n FROM alerts WHERE status = 'unroutable'"),
+      queued: count("SELECT COUNT(*) AS n FROM steps WHERE state IN ('pending', 'running')"),
+      failed: count("SELECT COUNT(*) AS n FROM steps WHERE state IN ('dead', 'expired')"),
+      recent: recent.map((a) => ({
+        id: a.id,
+        receivedAt: a.received_at,
+        storeId: a.store_id,
+        status: a.status,
+        steps: (steps.all(a.id) as { step: string; state: string; attempts: number; last_error: string | null }[]).map((s) => ({
+          step: s.step, state: s.state, attempts: s.attempts, lastError: s.last_error,
+        })),
+      })),
+    };
+  } finally {
+    db.close();
+  }
+}
