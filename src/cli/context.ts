@@ -27,3 +27,10 @@ export function configFor(opts: GlobalOptions): BridgeConfig {
 export function print(opts: GlobalOptions, human: string, machine: unknown): void {
   process.stdout.write(`${opts.json ? JSON.stringify(machine) : human}\n`);
 }
+
+/** The daemon's own receiver as a local client reaches it (a wildcard bind means loopback). */
+export function receiverBase(settings: { BRIDGE_HTTP_HOST: string; BRIDGE_HTTP_PORT: number }): string {
+  const bind = settings.BRIDGE_HTTP_HOST;
+  const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${settings.BRIDGE_HTTP_PORT}`;
+}

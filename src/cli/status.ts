@@ -1,17 +1,16 @@
 import axios from 'axios';
 import { join } from 'node:path';
 import { summariseJournal } from '../journal/journal-reader';
-import { configFor, print, type GlobalOptions } from './context';
+import { configFor, print, receiverBase, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 
 /** Daemon up?, readiness (journal, AMI, Veesion token), recent alerts and their steps, counts. */
 export async function status(opts: GlobalOptions): Promise<void> {
   const config = configFor(opts);
   const s = config.settings;
-  const host = s.BRIDGE_HTTP_HOST === '0.0.0.0' ? '127.0.0.1' : s.BRIDGE_HTTP_HOST;
   let daemon: { up: boolean; ready?: boolean; checks?: Record<string, boolean> } = { up: false };
   try {
-    const res = await axios.get(`http://${host}:${s.BRIDGE_HTTP_PORT}/readyz`, { timeout: 3000, validateStatus: () => true });
+    const res = await axios.get(`${receiverBase(s)}/readyz`, { timeout: 3000, validateStatus: () => true });
     const body = res.data as { checks?: Record<string, boolean> };
     daemon = { up: true, ready: res.status === 200, ...(body.checks ? { checks: body.checks } : {}) };
   } catch {

@@ -2,7 +2,7 @@ import axios from 'axios';
 import { randomUUID } from 'node:crypto';
 import { ALERT_PATH } from '../http/ingress';
 import { CliExit, EXIT } from './exit-codes';
-import { configFor, print, type GlobalOptions } from './context';
+import { configFor, print, receiverBase, type GlobalOptions } from './context';
 
 export interface TestAlertOptions extends GlobalOptions {
   store: string;
@@ -18,8 +18,7 @@ export async function testAlert(opts: TestAlertOptions): Promise<void> {
   if (!config.stores.some((st) => st.store_veesion_id === opts.store)) {
     process.stderr.write(`warning: store "${opts.store}" is not in ${config.files.stores}; the alert will be kept as unroutable\n`);
   }
-  const host = s.BRIDGE_HTTP_HOST === '0.0.0.0' || s.BRIDGE_HTTP_HOST === '::' ? '127.0.0.1' : s.BRIDGE_HTTP_HOST;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${s.BRIDGE_HTTP_PORT}${ALERT_PATH}`;
+  const url = `${receiverBase(s)}${ALERT_PATH}`;
   const now = new Date();
   const payload = {
     id: `test-${randomUUID()}`,

@@ -1,22 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO, STORE, VALID_SETTINGS, tempDir, writeConfig } from '../helpers/paths';
+import { STORE, VALID_SETTINGS, tempDir, writeConfig } from '../helpers/paths';
+import { CLI, runCli } from '../helpers/cli';
 import { bootWorld, type World } from '../helpers/world';
 import { waitFor } from '../helpers/quiet-logger';
 
-const CLI = join(REPO, 'dist/src/cli/main.js');
-
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env['PATH'], ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 describe('veesion-bridge CLI (built, run as a process)', () => {
   beforeAll(() => {

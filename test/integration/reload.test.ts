@@ -1,20 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { SimWorld } from '../../src/sim/sim-world';
-import { REPO, tempDir } from '../helpers/paths';
+import { tempDir } from '../helpers/paths';
+import { CLI, runCli } from '../helpers/cli';
 import { waitFor } from '../helpers/quiet-logger';
 
-const CLI = join(REPO, 'dist/src/cli/main.js');
-
-function cli(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env['PATH'] } });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('close', (code) => resolve({ code, out }));
-  });
+async function cli(args: string[]): Promise<{ code: number | null; out: string }> {
+  const r = await runCli(args);
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 describe('reload (SIGHUP) picks up x-hoppers.json edits without a restart', () => {

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { SimWorld } from '../../src/sim/sim-world';
 import { SqliteJournal } from '../../src/journal/sqlite-journal';
 import { REPO, tempDir } from '../helpers/paths';
+import { CLI } from '../helpers/cli';
 import { waitFor } from '../helpers/quiet-logger';
 
-const CLI = join(REPO, 'dist/src/cli/main.js');
 
 /** A notify socket we own, as systemd would: prints each datagram, closes barrier fds. */
 const LISTENER = `
