@@ -12,6 +12,7 @@ import type { Clock, StepEvent } from './pipeline/ports';
 import type { RetryPolicy } from './pipeline/retry-policy';
 import type { StepName } from './pipeline/alert';
 import { systemClock } from './clock';
+import { exponentialBackoff } from './pipeline/backoff';
 import { TtsRenderer } from './tts/tts-renderer';
 import { AmiClient } from './pbx/ami-client';
 import { AmiOriginator } from './pbx/ami-originator';
@@ -209,7 +210,7 @@ export class Daemon {
       retry = true;
     }
     if (retry) {
-      const delay = Math.min(300_000, 5_000 * 2 ** attempt);
+      const delay = exponentialBackoff(attempt, 5_000, 300_000);
       this.syncTimer = setTimeout(() => void this.syncHooks(attempt + 1), delay);
       this.syncTimer.unref();
     }

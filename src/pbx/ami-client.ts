@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { Logger } from '../log/logger';
 import { StepError } from '../pipeline/step-error';
+import { exponentialBackoff, withJitter } from '../pipeline/backoff';
 import { AmiMessage, AmiParser, encodeMessage, type AmiFields } from './ami-codec';
 
 export interface AmiClientOptions {
@@ -174,8 +175,7 @@ export class AmiClient extends EventEmitter {
     if (!this.running) return;
     if (this.state !== 'auth-failed') this.setState('disconnected');
     const { initialMs, maxMs } = this.opts.backoff ?? { initialMs: 500, maxMs: 30_000 };
-    const base = Math.min(maxMs, initialMs * 2 ** this.failures++);
-    const delay = Math.round(base / 2 + Math.random() * (base / 2));
+    const delay = withJitter(exponentialBackoff(this.failures++, initialMs, maxMs));
     this.reconnects++;
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }

@@ -1,5 +1,6 @@
 import type { Logger } from '../log/logger';
 import type { KlaxonClient } from './klaxon-client';
+import { exponentialBackoff, withJitter } from '../pipeline/backoff';
 
 export interface SessionOptions {
   /** Renew when less than this much lifetime is left (default 5 min). */
@@ -49,8 +50,7 @@ export class VeesionSession {
     } catch (err) {
       this.opts.onRenewal?.('failed');
       const { initialMs, maxMs } = this.opts.backoff ?? { initialMs: 2_000, maxMs: 300_000 };
-      const base = Math.min(maxMs, initialMs * 2 ** this.failures++);
-      const delay = Math.round(base / 2 + Math.random() * (base / 2));
+      const delay = withJitter(exponentialBackoff(this.failures++, initialMs, maxMs));
       this.logger.warn('Veesion sign-in failed, retrying', { err, retryInMs: delay, failures: this.failures });
       this.schedule(delay);
     }
