@@ -50,6 +50,7 @@ export class Daemon {
   readonly ami: AmiClient;
   readonly klaxon: KlaxonClient | undefined;
   private readonly tts: TtsRenderer;
+  private readonly stepLog: Logger;
   private readonly http: HttpServer;
   private readonly stores: Map<string, StoreRoute>;
   private syncTimer: NodeJS.Timeout | undefined;
@@ -65,6 +66,7 @@ export class Daemon {
   constructor(private readonly opts: DaemonOptions) {
     const s = opts.config.settings;
     this.logger = opts.logger ?? createLogger({ level: s.BRIDGE_LOG_LEVEL, secrets: secretValues(s) });
+    this.stepLog = this.logger.child({ area: 'pipeline' });
     this.stores = new Map(opts.config.stores.map((st) => [st.store_veesion_id, st]));
     this.journal = new SqliteJournal(join(s.BRIDGE_DATA_DIR, 'journal.sqlite'), (err, lost) =>
       this.logger.error('journal write failed; these steps will re-run after a restart', { err, steps: lost.map((l) => `${l.alertId}/${l.step}`) }));
@@ -216,11 +218,8 @@ export class Daemon {
     }
   }
 
-  private readonly stepLog = (): Logger => (this.pipelineLog ??= this.logger.child({ area: 'pipeline' }));
-  private pipelineLog: Logger | undefined;
-
   private observeStep(e: StepEvent): void {
-    const log = this.stepLog();
+    const log = this.stepLog;
     const fields = { alertId: e.alertId, store: e.storeId, step: e.step, attempt: e.attempt, state: e.state, durationMs: e.durationMs, detail: e.detail, error: e.error };
     if (e.state === 'running') return void log.debug('step started', fields);
     if (e.state === 'succeeded') log.info('step succeeded', fields);

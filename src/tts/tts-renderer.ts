@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RenderedSpeech, SpeechRenderer } from '../pipeline/ports';
 import { StepError } from '../pipeline/step-error';
@@ -68,8 +68,7 @@ export class TtsRenderer implements SpeechRenderer {
 
   private async fromDisk(playbackPath: string): Promise<number | undefined> {
     try {
-      const s = await stat(`${playbackPath}.wav`);
-      if (!s.isFile() || s.size < 44) return undefined;
+      // Missing, truncated or not a WAV: all mean "not cached" (readWavInfo throws on the last two).
       return readWavInfo(await readFile(`${playbackPath}.wav`)).durationMs;
     } catch {
       return undefined;
