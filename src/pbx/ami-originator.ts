@@ -12,8 +12,10 @@ export interface AmiOriginatorOptions {
   mode: 'application' | 'dialplan';
   /** How long to wait for OriginateResponse after the action was queued. */
   responseTimeoutMs: number;
-  ringTimeoutMs?: number;
 }
+
+/** How long Asterisk lets the alert channel ring before giving up (Originate `Timeout`). */
+const RING_TIMEOUT_MS = 30_000;
 
 /** Asterisk's OriginateResponse Reason codes (AST_CONTROL_*), for operator-readable errors. */
 const REASONS: Record<string, string> = {
@@ -88,7 +90,7 @@ export class AmiOriginator implements CallOriginator {
       ['Channel', channel],
       ...target,
       ['CallerID', `"${origin}" <${origin}>`],
-      ['Timeout', String(this.opts.ringTimeoutMs ?? 30_000)],
+      ['Timeout', String(RING_TIMEOUT_MS)],
       ['Variable', `ALERT_ID=${dialplanValue(req.alertId)}`],
       ['Variable', `ALERT_AUDIO=${req.speech.playbackPath}`],
       ...variables,
