@@ -6,7 +6,7 @@ export interface AlertSummary {
   receivedAt: number;
   storeId: string;
   status: string;
-  steps: { step: string; state: string; attempts: number; lastError: string | null }[];
+  steps: StepView[];
 }
 
 export interface JournalSummary {
@@ -31,7 +31,6 @@ export function summariseJournal(file: string, recentCount = 10): JournalSummary
     const recent = db
       .prepare('SELECT id, received_at, store_id, status FROM alerts ORDER BY received_at DESC, id LIMIT ?')
       .all(recentCount) as { id: string; received_at: number; store_id: string; status: string }[];
-    const steps = db.prepare('SELECT step, state, attempts, last_error FROM steps WHERE alert_id = ? ORDER BY step');
     return {
       alerts: count('SELECT COUNT(*) AS n FROM alerts'),
       unroutable: count("SELECT COUNT(*) AS n FROM alerts WHERE status = 'unroutable'"),
@@ -42,12 +41,24 @@ export function summariseJournal(file: string, recentCount = 10): JournalSummary
         receivedAt: a.received_at,
         storeId: a.store_id,
         status: a.status,
-        steps: (steps.all(a.id) as { step: string; state: string; attempts: number; last_error: string | null }[]).map((s) => ({
-          step: s.step, state: s.state, attempts: s.attempts, lastError: s.last_error,
-        })),
+        steps: readSteps(db, a.id),
       })),
     };
   } finally {
     db.close();
   }
+}
+
+export interface StepView {
+  step: string;
+  state: string;
+  attempts: number;
+  lastError: string | null;
+}
+
+/** One alert's steps, for commands that follow them (replay --wait). */
+export function readSteps(db: Database.Database, alertId: string): StepView[] {
+  return (db.prepare('SELECT step, state, attempts, last_error FROM steps WHERE alert_id = ? ORDER BY step').all(alertId) as {
+    step: string; state: string; attempts: number; last_error: string | null;
+  }[]).map((s) => ({ step: s.step, state: s.state, attempts: s.attempts, lastError: s.last_error }));
 }

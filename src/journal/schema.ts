@@ -21,4 +21,15 @@ export const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (alert_id, step)
    );
    CREATE INDEX steps_unfinished ON steps(state) WHERE state IN ('pending', 'running');`,
+  // 2: replays (a step's retry window can restart later than receipt) and the hook state
+  // the daemon last saw per store (for `veesion-bridge stores`; the hook URL holds a secret, so
+  // only the outcome is kept).
+  `ALTER TABLE steps ADD COLUMN window_from INTEGER;
+   ALTER TABLE steps ADD COLUMN replays INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE hooks (
+     store_id TEXT PRIMARY KEY,
+     state TEXT NOT NULL,
+     error TEXT,
+     updated_at INTEGER NOT NULL
+   );`,
 ];

@@ -5,10 +5,13 @@ import type { Journal, NewAlertRecord, StepRecord, StoredAlert } from '../pipeli
 import type { Alert, AlertStatus, StepName, StepState } from '../pipeline/alert';
 import { MIGRATIONS } from './schema';
 import { WalCheckpointer } from './checkpointer';
+import { pruneFinishedAlerts } from './housekeeping';
+import { recordHookStates, type HookStateRow } from './hook-state';
 
 interface StepRow {
   alert_id: string; step: string; state: string; attempts: number;
   next_at: number | null; last_error: string | null; detail: string | null; updated_at: number;
+  window_from: number | null;
 }
 
 /**
@@ -123,7 +126,9 @@ export class SqliteJournal implements Journal {
     this.stmts.updateStep.run(r.state, r.attempts, r.nextAt, r.lastError, r.detail, r.updatedAt, r.alertId, r.step);
   }
 
+  /** Updates still waiting for the group commit are written first: the answer is current. */
   unfinishedSteps(): StepRecord[] {
+    this.flush();
     return (this.stmts.unfinished.all() as StepRow[]).map(toStepRecord);
   }
 
@@ -139,6 +144,16 @@ export class SqliteJournal implements Journal {
 
   rawBody(alertId: string): string | undefined {
     return (this.stmts.rawBody.get(alertId) as { raw_body: string } | undefined)?.raw_body;
+  }
+
+  /** Housekeeping: drops finished alerts received before `cutoff`; never one with a pending step. */
+  prune(cutoff: number): Promise<number> {
+    return pruneFinishedAlerts(this.db, cutoff);
+  }
+
+  /** The last hook reconciliation, per store (read by `veesion-bridge stores`). */
+  recordHooks(rows: readonly HookStateRow[]): void {
+    recordHookStates(this.db, rows);
   }
 
   /** A write probe for /readyz: false when the disk or database refuses writes. */
@@ -184,5 +199,6 @@ function toStepRecord(r: StepRow): StepRecord {
     lastError: r.last_error,
     detail: r.detail,
     updatedAt: r.updated_at,
+    windowFrom: r.window_from,
   };
 }

@@ -29,7 +29,8 @@ export type IngestOutcome = 'accepted' | 'duplicate' | 'unroutable';
 interface Work {
   alert: Alert;
   store: StoreRoute;
-  receivedAt: number;
+  /** Where the step's retry window starts: receipt, or the replay that restarted it. */
+  windowFrom: number;
 }
 
 /**
@@ -42,6 +43,8 @@ export class AlertPipeline {
   private readonly conferences = new KeyedSerialQueue();
   private readonly timers = new Map<string, { cancel(): void }>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** `alertId/step` of every step scheduled or running here: a rescan never starts one twice. */
+  private readonly active = new Set<string>();
   private readonly holds = new Set<() => void>();
   private readonly policies: Record<StepName, RetryPolicy>;
   private stopped = false;
@@ -69,23 +72,33 @@ export class AlertPipeline {
     const result = await this.deps.journal.append({ alert, status, rawBody, receivedAt, steps });
     if (result === 'duplicate') return 'duplicate';
     if (!store) return 'unroutable';
-    for (const step of STEP_NAMES) this.launch({ alert, store, receivedAt }, step, 0);
+    for (const step of STEP_NAMES) this.schedule({ alert, store, windowFrom: receivedAt }, step, 0, 0);
     return 'accepted';
   }
 
-  /** Picks up every unfinished step from the journal (after a restart). Returns how many. */
-  resume(): number {
-    let count = 0;
+  /**
+   * Picks up every unfinished step in the journal that is not already scheduled here: after a
+   * restart, and whenever an operator has requeued steps (`veesion-bridge replay`). Steps of
+   * stores not configured now wait, pending, for a reload that adds the store.
+   */
+  resume(): { started: number; waitingForStore: string[] } {
+    let started = 0;
+    const waitingForStore = new Set<string>();
     for (const rec of this.deps.journal.unfinishedSteps()) {
+      if (this.active.has(`${rec.alertId}/${rec.step}`)) continue;
       const stored = this.deps.journal.getAlert(rec.alertId);
-      const store = stored && this.deps.stores().get(stored.alert.storeId);
-      if (!stored || !store) continue;
-      const work = { alert: stored.alert, store, receivedAt: stored.receivedAt };
+      if (!stored) continue;
+      const store = this.deps.stores().get(stored.alert.storeId);
+      if (!store) {
+        waitingForStore.add(stored.alert.storeId);
+        continue;
+      }
+      const work = { alert: stored.alert, store, windowFrom: rec.windowFrom ?? stored.receivedAt };
       const delay = Math.max(0, (rec.nextAt ?? 0) - this.deps.clock.now());
       this.schedule(work, rec.step, rec.attempts, delay);
-      count++;
+      started++;
     }
-    return count;
+    return { started, waitingForStore: [...waitingForStore] };
   }
 
   /** Stops scheduling; resolves when attempts already under way have settled. */
@@ -99,8 +112,10 @@ export class AlertPipeline {
     await Promise.allSettled([...this.inFlight]);
   }
 
+  /** The step's next attempt, now or after `delayMs`; it stays active until it is final. */
   private schedule(work: Work, step: StepName, attempts: number, delayMs: number): void {
     const key = `${work.alert.id}/${step}`;
+    this.active.add(key);
     if (delayMs <= 0) return this.launch(work, step, attempts);
     const timer = this.deps.clock.setTimeout(() => {
       this.timers.delete(key);
@@ -111,30 +126,36 @@ export class AlertPipeline {
 
   private launch(work: Work, step: StepName, attempts: number): void {
     if (this.stopped) return;
-    const run = this.attempt(work, step, attempts + 1);
+    const key = `${work.alert.id}/${step}`;
+    const run = this.attempt(work, step, attempts + 1).then((again) => {
+      if (!again) this.active.delete(key);
+    });
     this.inFlight.add(run);
     void run.finally(() => this.inFlight.delete(run));
   }
 
-  private async attempt(work: Work, step: StepName, attempt: number): Promise<void> {
+  /** One attempt; true when another one is scheduled. */
+  private async attempt(work: Work, step: StepName, attempt: number): Promise<boolean> {
     const started = this.deps.clock.now();
-    const { alert, store, receivedAt } = work;
+    const { alert, store, windowFrom } = work;
     this.emit({ alertId: alert.id, step, state: 'running', attempt, storeId: store.store_veesion_id });
     try {
       const detail = step === 'announce' ? await this.announce(work, attempt, started) : await this.postChat(work);
       if (step === 'chat') this.record(work, step, attempt, 'succeeded', null, detail, started);
+      return false;
     } catch (err) {
-      if (err instanceof Stopping) return; // not attempted: the journal still says pending
+      if (err instanceof Stopping) return false; // not attempted: the journal still says pending
       const error = asStepError(err);
       const now = this.deps.clock.now();
-      const next = nextAttempt(this.policies[step], attempt, now, receivedAt, error.retryable);
+      const next = nextAttempt(this.policies[step], attempt, now, windowFrom, error.retryable);
       const message = `${error.code}: ${error.message}`;
       if (next.kind === 'retry') {
         this.record(work, step, attempt, 'pending', message, null, started, next.at);
         this.schedule(work, step, attempt, next.at - now);
-      } else {
-        this.record(work, step, attempt, next.state, `${message} (${next.reason})`, null, started);
+        return true;
       }
+      this.record(work, step, attempt, next.state, `${message} (${next.reason})`, null, started);
+      return false;
     }
   }
 

@@ -24,6 +24,8 @@ export interface StepRecord {
   lastError: string | null;
   detail: string | null;
   updatedAt: number;
+  /** When the step's retry window started, if not at receipt (a replay restarts it). */
+  windowFrom?: number | null;
 }
 
 export interface StoredAlert {

@@ -12,6 +12,11 @@ export const DEFAULT_POLICIES: Record<StepName, RetryPolicy> = {
   chat: { delaysMs: [0, 60_000, 600_000, 3_600_000, 86_400_000] },
 };
 
+/** A policy from settings given in seconds (BRIDGE_ANNOUNCE_RETRY_S and the like). */
+export function policyFromSeconds(delaysS: readonly number[], deadlineS?: number): RetryPolicy {
+  return { delaysMs: delaysS.map((d) => Math.round(d * 1000)), ...(deadlineS !== undefined ? { deadlineMs: deadlineS * 1000 } : {}) };
+}
+
 export type NextAttempt = { kind: 'retry'; at: number } | { kind: 'give-up'; state: 'dead' | 'expired'; reason: string };
 
 /** Decides what follows a failed attempt number `attempts` (1-based). */

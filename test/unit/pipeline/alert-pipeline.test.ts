@@ -134,9 +134,42 @@ describe('AlertPipeline', () => {
     second.journal.alerts = first.journal.alerts;
     second.journal.steps = first.journal.steps;
     second.clock.t = first.clock.t;
-    expect(second.pipeline.resume()).toBe(1);
+    expect(second.pipeline.resume()).toEqual({ started: 1, waitingForStore: [] });
     await second.clock.advance(60_000);
     expect(second.journal.steps.get('a1/chat')).toMatchObject({ state: 'succeeded', attempts: 2 });
     expect(second.calls).toHaveLength(0);
+  });
+
+  it('a rescan starts only steps not already scheduled here, so a live pending retry never runs twice', async () => {
+    let posts = 0;
+    const { pipeline, journal, clock } = setup({
+      post: async () => {
+        posts++;
+        if (posts === 1) throw new StepError('XBEES_503', 'rejected', 'x-bees 503');
+        return { messageId: 'm2', videoAttached: false };
+      },
+    });
+    await pipeline.ingest(alert('a1'), '{}');
+    await clock.advance(10);
+    expect(journal.steps.get('a1/chat')).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(pipeline.resume()).toEqual({ started: 0, waitingForStore: [] });
+    await clock.advance(60_000);
+    expect(posts).toBe(2);
+    expect(journal.steps.get('a1/chat')).toMatchObject({ state: 'succeeded', attempts: 2 });
+  });
+
+  it('a requeued announcement gets a fresh two-minute window from its replay, and waits for an unknown store', async () => {
+    const { pipeline, journal, clock, calls } = setup();
+    const old = clock.t - 3_600_000; // received an hour ago: long past its window
+    journal.alerts.set('old', { alert: alert('old'), status: 'routed', receivedAt: old });
+    journal.alerts.set('elsewhere', { alert: alert('elsewhere', 'gone'), status: 'routed', receivedAt: old });
+    const requeued = (alertId: string) => ({ alertId, step: 'announce' as const, state: 'pending' as const, attempts: 0, nextAt: clock.t, lastError: 'AMI_DOWN: x', detail: null, updatedAt: clock.t, windowFrom: clock.t });
+    journal.steps.set('old/announce', requeued('old'));
+    journal.steps.set('elsewhere/announce', requeued('elsewhere'));
+    expect(pipeline.resume()).toEqual({ started: 1, waitingForStore: ['gone'] });
+    await clock.advance(10);
+    expect(calls.map((c) => c.alertId)).toEqual(['old']);
+    expect(journal.steps.get('old/announce')).toMatchObject({ state: 'succeeded', attempts: 1 });
+    expect(journal.steps.get('elsewhere/announce')?.state).toBe('pending');
   });
 });
