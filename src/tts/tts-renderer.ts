@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RenderedSpeech, SpeechRenderer } from '../pipeline/ports';
 import { StepError } from '../pipeline/step-error';
@@ -30,6 +30,8 @@ const FORMAT_VERSION = 'wav8k-s16-mono-loudnorm-v1';
 export class TtsRenderer implements SpeechRenderer {
   private readonly pending = new Map<string, Promise<RenderedSpeech>>();
   private readonly known = new Map<string, number>();
+  /** When each cached file was last played by this process (pruning spares it). */
+  private readonly lastUsed = new Map<string, number>();
   private readonly synthesize: SpeechEngine;
 
   constructor(private readonly opts: TtsOptions) {
@@ -54,6 +56,7 @@ export class TtsRenderer implements SpeechRenderer {
     const key = this.cacheKey(text);
     const playbackPath = join(this.opts.cacheDir, key);
     const durationMs = this.known.get(key) ?? (await this.fromDisk(playbackPath));
+    this.lastUsed.set(key, Date.now());
     if (durationMs !== undefined) {
       this.known.set(key, durationMs);
       return { playbackPath, durationMs, cached: true };
@@ -64,6 +67,39 @@ export class TtsRenderer implements SpeechRenderer {
       this.pending.set(key, job);
     }
     return job;
+  }
+
+  /**
+   * Housekeeping: deletes cached announcements not used for `maxAgeMs` (by file time, which is
+   * brought up to the last use here first, so recency survives a restart), and temporary files
+   * left by a crash. Returns how many files went.
+   */
+  async prune(maxAgeMs: number, now = Date.now()): Promise<number> {
+    const cutoff = now - maxAgeMs;
+    let removed = 0;
+    for (const name of await readdir(this.opts.cacheDir)) {
+      const file = join(this.opts.cacheDir, name);
+      const key = name.replace(/\.wav$/, '');
+      const used = this.lastUsed.get(key);
+      const isTemp = name.startsWith('.') && name.endsWith('.tmp');
+      if (!isTemp && !name.endsWith('.wav')) continue;
+      try {
+        if (used !== undefined && used >= cutoff) {
+          await utimes(file, used / 1000, used / 1000);
+          continue;
+        }
+        const age = now - (await stat(file)).mtimeMs;
+        if (age < (isTemp ? Math.min(maxAgeMs, 3_600_000) : maxAgeMs) || this.pending.has(key)) continue;
+        if ((this.lastUsed.get(key) ?? 0) >= cutoff) continue; // played while we looked
+        this.known.delete(key);
+        this.lastUsed.delete(key);
+        await rm(file, { force: true });
+        removed++;
+      } catch {
+        // Gone already, or being renamed: nothing to prune.
+      }
+    }
+    return removed;
   }
 
   private async fromDisk(playbackPath: string): Promise<number | undefined> {

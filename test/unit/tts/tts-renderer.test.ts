@@ -72,3 +72,40 @@ describe('runProcess', () => {
     expect((await runProcess('cat', [], hostile, 1000)).toString()).toBe(hostile);
   });
 });
+
+describe('TtsRenderer.prune (housekeeping)', () => {
+  it('deletes announcements unused past the age and crash leftovers, keeps recent and just-played ones, and re-renders a pruned one', async () => {
+    const { utimesSync, writeFileSync } = await import('node:fs');
+    const dir = tempDir();
+    let engineRuns = 0;
+    const real = new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: tempDir(), timeoutMs: 20_000 });
+    const make = () => new TtsRenderer({
+      engine: 'espeak-ng', voice: '', cacheDir: dir, timeoutMs: 20_000,
+      synthesize: async (t) => { engineRuns++; return readFileSync(`${(await real.render(t)).playbackPath}.wav`); },
+    });
+    const day = 86_400_000;
+    const now = Date.now();
+    const first = make();
+    const old = await first.render('old phrase');
+    const played = await first.render('played phrase');
+    const fresh = await first.render('fresh phrase');
+    const tenDaysAgo = (now - 10 * day) / 1000;
+    for (const p of [old, played]) utimesSync(`${p.playbackPath}.wav`, tenDaysAgo, tenDaysAgo);
+    writeFileSync(join(dir, '.abc.1234.tmp'), 'half a file');
+    utimesSync(join(dir, '.abc.1234.tmp'), tenDaysAgo, tenDaysAgo);
+
+    // A restarted daemon plays one of the old files, then housekeeping runs with a 7-day age.
+    const second = make();
+    await second.render('played phrase');
+    expect(await second.prune(7 * day, now)).toBe(2);
+    expect([old, played, fresh].map((p) => existsSync(`${p.playbackPath}.wav`))).toEqual([false, true, true]);
+    expect(existsSync(join(dir, '.abc.1234.tmp'))).toBe(false);
+    // The played file's time was brought forward, so the next restart keeps it too.
+    expect(await make().prune(7 * day, now)).toBe(0);
+
+    const runs = engineRuns;
+    expect(await second.render('old phrase')).toMatchObject({ cached: false });
+    expect(engineRuns).toBe(runs + 1);
+    expect(existsSync(`${old.playbackPath}.wav`)).toBe(true);
+  });
+});
