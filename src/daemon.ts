@@ -9,10 +9,8 @@ import { SqliteJournal } from './journal/sqlite-journal';
 import { AlertPipeline } from './pipeline/alert-pipeline';
 import type { StoreRoute } from './pipeline/alert';
 import type { Clock, StepEvent } from './pipeline/ports';
-import type { RetryPolicy } from './pipeline/retry-policy';
-import type { StepName } from './pipeline/alert';
+import { policyFromSeconds } from './pipeline/retry-policy';
 import { systemClock } from './clock';
-import { exponentialBackoff } from './pipeline/backoff';
 import { TtsRenderer } from './tts/tts-renderer';
 import { AmiClient } from './pbx/ami-client';
 import { AmiOriginator } from './pbx/ami-originator';
@@ -21,7 +19,7 @@ import { XbeesPoster } from './chat/xbees-poster';
 import type { VideoFetchOptions } from './chat/video-fetch';
 import { KlaxonClient, hookUrlWithToken } from './veesion/klaxon-client';
 import { VeesionSession } from './veesion/session';
-import { reconcileHooks, type HookReport } from './veesion/hook-reconciler';
+import { HookSync } from './veesion/hook-sync';
 import cron, { type ScheduledTask } from 'node-cron';
 import { BridgeMetrics } from './http/metrics';
 import { createApp } from './http/app';
@@ -33,7 +31,6 @@ export interface DaemonOptions {
   clock?: Clock;
   /** Seams for tests and the demo: where the video host resolves, which CA it uses. */
   video?: Pick<VideoFetchOptions, 'resolve' | 'addressAllowed' | 'ca'>;
-  policies?: Record<StepName, RetryPolicy>;
   /** How long stop() lets in-flight steps finish. */
   stopDeadlineMs?: number;
 }
@@ -53,10 +50,9 @@ export class Daemon {
   private readonly stepLog: Logger;
   private readonly http: HttpServer;
   private readonly stores: Map<string, StoreRoute>;
-  private syncTimer: NodeJS.Timeout | undefined;
-  private hookTask: ScheduledTask | undefined;
+  private housekeepingTask: ScheduledTask | undefined;
   private readonly session: VeesionSession | undefined;
-  lastHookReport: HookReport | undefined;
+  readonly hooks: HookSync | undefined;
   port = 0;
 
   get dataDir(): string {
@@ -87,6 +83,15 @@ export class Daemon {
           onRenewal: (outcome) => this.metrics.tokenRenewals.inc({ outcome }),
         })
       : undefined;
+    this.hooks = this.klaxon && s.VEESION_HOOK_URL
+      ? new HookSync(this.klaxon, {
+          hookUrl: hookUrlWithToken(s.VEESION_HOOK_URL, s.VEESION_HOOK_TOKEN),
+          cronExpression: s.BRIDGE_HOOKS_CRON,
+          stores: () => [...this.stores.keys()],
+          record: (rows) => this.journal.recordHooks(rows),
+          logger: this.logger.child({ area: 'veesion' }),
+        })
+      : undefined;
     this.ami.on('disconnect', () => this.metrics.amiReconnects.inc());
     const xbees = new XbeesClient({ baseUrl: s.BRIDGE_XBEES_API_URL, token: s.BRIDGE_XBEES_TOKEN ?? '' });
     this.tts = new TtsRenderer({
@@ -114,7 +119,10 @@ export class Daemon {
       stores: () => this.stores,
       alertText: s.VEESION_ALERT_TEXT,
       limits: { chatPerSecond: s.BRIDGE_CHAT_POSTS_PER_S },
-      ...(opts.policies ? { policies: opts.policies } : {}),
+      policies: {
+        announce: policyFromSeconds(s.BRIDGE_ANNOUNCE_RETRY_S, s.BRIDGE_ANNOUNCE_EXPIRE_S),
+        chat: policyFromSeconds(s.BRIDGE_CHAT_RETRY_S),
+      },
     });
     this.pipeline.onStep((e) => this.observeStep(e));
     const app = createApp({
@@ -133,13 +141,13 @@ export class Daemon {
 
   async start(): Promise<void> {
     this.ami.start();
-    const resumed = this.pipeline.resume();
-    if (resumed > 0) this.logger.info('resumed unfinished steps', { count: resumed });
+    this.rescan('start');
     this.port = await this.http.start();
     this.logger.info('receiver listening', { host: this.opts.config.settings.BRIDGE_HTTP_HOST, port: this.port, stores: this.stores.size });
     this.session?.start();
-    void this.syncHooks(0);
-    this.hookTask = cron.schedule(this.opts.config.settings.BRIDGE_HOOKS_CRON, () => void this.syncHooks(0), { noOverlap: true });
+    if (this.hooks) this.hooks.start();
+    else this.logger.warn('Veesion account or VEESION_HOOK_URL not set: hooks are not registered by the bridge');
+    this.housekeepingTask = cron.schedule(this.opts.config.settings.BRIDGE_HOUSEKEEPING_CRON, () => this.housekeeping(), { noOverlap: true });
     const started = Date.now();
     this.tts.warmUp().then(
       () => this.logger.info('speech engine ready', { engine: this.opts.config.settings.BRIDGE_TTS_ENGINE, durationMs: Date.now() - started }),
@@ -148,8 +156,8 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.syncTimer);
-    await this.hookTask?.stop();
+    await this.hooks?.stop();
+    await this.housekeepingTask?.stop();
     this.session?.stop();
     await this.http.stop();
     const deadline = this.opts.stopDeadlineMs ?? 10_000;
@@ -186,35 +194,38 @@ export class Daemon {
     const restartNeeded = (Object.keys(next.settings) as (keyof Settings)[])
       .filter((k) => JSON.stringify(next.settings[k]) !== JSON.stringify(settings[k]));
     this.logger.info('config reloaded', { stores: this.stores.size, added, removed, restartNeeded });
-    clearTimeout(this.syncTimer);
-    void this.syncHooks(0);
+    this.hooks?.trigger();
+    this.rescan('reload');
     return { added, removed, restartNeeded };
   }
 
-  /** Reconciles Veesion's hooks with x-hoppers.json; retried with backoff while it fails. */
-  private async syncHooks(attempt: number): Promise<void> {
+  /**
+   * Starts every unfinished step in the journal not already under way: at start (crash
+   * recovery), after a reload, and when `veesion-bridge replay` has requeued steps (SIGUSR2).
+   */
+  rescan(reason: 'start' | 'reload' | 'replay'): number {
+    const { started, waitingForStore } = this.pipeline.resume();
+    if (started > 0) this.logger.info('picked up unfinished steps from the journal', { reason, count: started });
+    if (waitingForStore.length > 0) {
+      this.logger.warn('steps wait for stores missing from x-hoppers.json: add them and reload', { stores: waitingForStore });
+    }
+    return started;
+  }
+
+  /** The cron job: finished journal rows and unused audio past their age. Never throws. */
+  async housekeeping(now = Date.now()): Promise<{ alerts: number; audioFiles: number } | undefined> {
     const s = this.opts.config.settings;
-    if (!this.klaxon || !s.VEESION_HOOK_URL) {
-      if (attempt === 0) this.logger.warn('Veesion account or VEESION_HOOK_URL not set: hooks are not registered by the bridge');
-      return;
-    }
-    const log = this.logger.child({ area: 'veesion' });
-    let retry = false;
+    const day = 86_400_000;
+    const log = this.logger.child({ area: 'housekeeping' });
+    const started = Date.now();
     try {
-      const report = await reconcileHooks(this.klaxon, [...this.stores.keys()], hookUrlWithToken(s.VEESION_HOOK_URL, s.VEESION_HOOK_TOKEN));
-      this.lastHookReport = report;
-      log.info('hooks reconciled', { registered: report.registered, notConfigured: report.notConfigured });
-      if (report.missingAtVeesion.length > 0) log.warn('configured stores unknown to Veesion: check store_veesion_id', { stores: report.missingAtVeesion });
-      for (const f of report.failed) log.warn('hook registration failed', { store: f.store, error: f.error });
-      retry = report.failed.length > 0;
+      const alerts = await this.journal.prune(now - s.BRIDGE_JOURNAL_RETENTION_DAYS * day);
+      const audioFiles = await this.tts.prune(s.BRIDGE_AUDIO_CACHE_DAYS * day, now);
+      log.info('housekeeping done', { alertsRemoved: alerts, audioFilesRemoved: audioFiles, durationMs: Date.now() - started });
+      return { alerts, audioFiles };
     } catch (err) {
-      log.warn('hook reconciliation failed', { err });
-      retry = true;
-    }
-    if (retry) {
-      const delay = exponentialBackoff(attempt, 5_000, 300_000);
-      this.syncTimer = setTimeout(() => void this.syncHooks(attempt + 1), delay);
-      this.syncTimer.unref();
+      log.error('housekeeping failed; it runs again at its next time', { err });
+      return undefined;
     }
   }
 

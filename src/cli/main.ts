@@ -40,6 +40,24 @@ export function buildProgram(): Command {
     .description('validate the config and have the running daemon re-read it (SIGHUP)')
     .action(async () => (await import('./reload')).reload(globals()));
   program
+    .command('stores')
+    .description("Veesion's stores beside the configured ones: conference, chat channel, hook state")
+    .action(async () => (await import('./stores')).stores(globals()));
+  program
+    .command('register-hooks')
+    .description('register this daemon\'s hook at Veesion for every configured store')
+    .option('--dry-run', 'show what would be registered, change nothing')
+    .action(async (o) => (await import('./register-hooks')).registerHooks({ ...globals(), ...o }));
+  program
+    .command('replay [alert-id]')
+    .description('re-run the steps that did not succeed, of one alert or of every failed alert since a time')
+    .option('--failed', 'every alert with a given-up step (or unroutable) received since --since')
+    .option('--since <time>', 'with --failed: a duration back (30m, 2h, 7d) or an ISO date/time')
+    .option('--step <step>', 'only this step: announce or chat')
+    .option('--force', 'also repeat steps that succeeded (an announcement plays again)')
+    .option('--wait-s <seconds>', 'follow the steps this long (0: do not wait)', '60')
+    .action(async (alertId: string | undefined, o) => (await import('./replay')).replay(alertId, { ...globals(), ...o }));
+  program
     .command('check-config')
     .description('validate the config and print it with secrets hidden')
     .action(async () => (await import('./check-config')).checkConfig(globals()));

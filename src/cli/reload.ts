@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CliExit, EXIT } from './exit-codes';
 import { configFor, print, type GlobalOptions } from './context';
-import { PID_FILE } from './run';
+import { signalDaemon } from './daemon-signal';
 
 /**
  * Checks the edited config, then asks the running daemon to re-read it (SIGHUP). An invalid
@@ -10,17 +8,7 @@ import { PID_FILE } from './run';
  */
 export function reload(opts: GlobalOptions): void {
   const config = configFor(opts);
-  const pidFile = join(config.settings.BRIDGE_DATA_DIR, PID_FILE);
-  let pid: number;
-  try {
-    pid = Number(readFileSync(pidFile, 'utf8').trim());
-  } catch {
-    throw new CliExit(EXIT.failure, `no running daemon found (${pidFile} missing); is veesion-bridge running?`);
-  }
-  try {
-    process.kill(pid, 'SIGHUP');
-  } catch (err) {
-    throw new CliExit(EXIT.failure, `cannot signal the daemon (pid ${pid}): ${(err as NodeJS.ErrnoException).code}`);
-  }
-  print(opts, `config is valid; daemon ${pid} asked to reload (${config.stores.length} stores)`, { ok: true, pid, stores: config.stores.length });
+  const sent = signalDaemon(config.settings.BRIDGE_DATA_DIR, 'SIGHUP');
+  if (!sent.sent) throw new CliExit(EXIT.failure, sent.reason);
+  print(opts, `config is valid; daemon ${sent.pid} asked to reload (${config.stores.length} stores)`, { ok: true, pid: sent.pid, stores: config.stores.length });
 }

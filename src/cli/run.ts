@@ -15,7 +15,9 @@ export const PID_FILE = 'veesion-bridge.pid';
 export async function run(opts: GlobalOptions): Promise<void> {
   const daemon = new Daemon({ config: configFor(opts) });
   const systemd = new SdNotify(process.env, (err) => daemon.logger.warn('systemd-notify failed', { err }));
-  process.on('SIGHUP', () => void daemon.reload()); // before start: SIGHUP's default is to exit
+  // Before start: the default action of both signals is to end the process.
+  process.on('SIGHUP', () => void daemon.reload());
+  process.on('SIGUSR2', () => void daemon.rescan('replay')); // `veesion-bridge replay` requeued steps
   await daemon.start();
   const pidFile = join(daemon.dataDir, PID_FILE);
   writeFileSync(pidFile, `${process.pid}\n`);

@@ -19,6 +19,11 @@ const listOf = <T extends z.ZodType<string, string>>(item: T) =>
     .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
     .pipe(z.array(item).min(1, 'must list at least one value'));
 
+/** Seconds before each attempt of a step, e.g. `0,2,5,15`: as many attempts as values. */
+const secondsList = listOf(z.string().regex(/^\d+(\.\d+)?$/, 'seconds, e.g. 0,2,5,15'))
+  .transform((l) => l.map(Number))
+  .refine((l) => l.length <= 50, 'at most 50 attempts');
+
 export const ORIGINATORS = ['ami', 'callfile', 'wildix-api'] as const;
 export const TTS_ENGINES = ['espeak-ng', 'festival', 'say'] as const;
 /** Originators this version can drive; the others are reserved names (DESIGN section 3). */
@@ -55,6 +60,15 @@ export const settingsSchema = z.object({
     .string()
     .refine((v) => cron.validate(v), 'a cron expression, e.g. */15 * * * *')
     .default('*/15 * * * *'),
+  BRIDGE_HOUSEKEEPING_CRON: z
+    .string()
+    .refine((v) => cron.validate(v), 'a cron expression, e.g. 40 3 * * *')
+    .default('40 3 * * *'),
+  BRIDGE_JOURNAL_RETENTION_DAYS: z.coerce.number().min(1, 'at least 1 day').max(3650).default(30),
+  BRIDGE_AUDIO_CACHE_DAYS: z.coerce.number().min(1, 'at least 1 day').max(3650).default(14),
+  BRIDGE_ANNOUNCE_RETRY_S: secondsList.default([0, 2, 5, 15, 30, 60]),
+  BRIDGE_ANNOUNCE_EXPIRE_S: z.coerce.number().min(1).max(3600).default(120),
+  BRIDGE_CHAT_RETRY_S: secondsList.default([0, 60, 600, 3600, 86400]),
   BRIDGE_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   BRIDGE_HTTP_PORT: port.default(8787),
   BRIDGE_DATA_DIR: z.string().min(1).default('/var/lib/veesion-bridge'),

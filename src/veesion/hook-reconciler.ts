@@ -1,3 +1,4 @@
+import type { HookStateRow } from '../journal/hook-state';
 import type { KlaxonClient } from './klaxon-client';
 
 export interface HookReport {
@@ -30,4 +31,15 @@ export async function reconcileHooks(client: KlaxonClient, configured: readonly 
   }
   report.notConfigured = [...known].filter((s) => !configured.includes(s)).sort();
   return report;
+}
+
+/** The report as one row per store, for the journal (`veesion-bridge stores` reads it). */
+export function hookStates(report: HookReport, now: number): HookStateRow[] {
+  const row = (storeId: string, state: HookStateRow['state'], error: string | null = null): HookStateRow => ({ storeId, state, error, updatedAt: now });
+  return [
+    ...report.registered.map((s) => row(s, 'registered')),
+    ...report.failed.map((f) => row(f.store, 'failed', f.error)),
+    ...report.missingAtVeesion.map((s) => row(s, 'missing-at-veesion')),
+    ...report.notConfigured.map((s) => row(s, 'not-configured')),
+  ];
 }

@@ -82,7 +82,7 @@ describe('one alert of each payload shape, end to end on real parts', () => {
     expect([...w.world.klaxon.hooks.keys()].sort()).toEqual(['store-b', 'store-c', 'store-d', 'test-store-wildix']);
     expect(w.world.klaxon.hooks.get('store-b')).toEqual([`${w.config.settings.VEESION_HOOK_URL}?token=${w.world.hookToken}`]);
     expect(w.world.klaxon.hookCalls.map((c) => c.store_veesion_id).sort()).toEqual(['store-b', 'store-c', 'store-d', 'test-store-wildix']);
-    expect(w.daemon.lastHookReport).toMatchObject({ missingAtVeesion: [], notConfigured: [], failed: [] });
+    expect(w.daemon.hooks?.last).toMatchObject({ missingAtVeesion: [], notConfigured: [], failed: [] });
   });
 
   it('never writes a secret to the log', () => {

@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { recordHookStates } from '../journal/hook-state';
+import { openJournalForOperator } from '../journal/operator-access';
+import { hookUrlWithToken } from '../veesion/klaxon-client';
+import { hookStates, reconcileHooks, type HookReport } from '../veesion/hook-reconciler';
+import { configFor, print, type GlobalOptions } from './context';
+import { CliExit, EXIT } from './exit-codes';
+import { requireKlaxon, shownHookUrl } from './veesion-access';
+
+/**
+ * Registers VEESION_HOOK_URL?token=... at Veesion for every configured store Veesion knows
+ * (what the daemon does at start and on its schedule), and records the outcome in the journal.
+ * `--dry-run` lists the same plan and changes nothing.
+ */
+export async function registerHooks(opts: GlobalOptions & { dryRun?: boolean }): Promise<void> {
+  const config = configFor(opts);
+  const s = config.settings;
+  const client = requireKlaxon(s, 'register-hooks');
+  if (!s.VEESION_HOOK_URL) throw new CliExit(EXIT.config, 'register-hooks needs VEESION_HOOK_URL in env.custom.ini (the URL Veesion must call)');
+  const hookUrl = hookUrlWithToken(s.VEESION_HOOK_URL, s.VEESION_HOOK_TOKEN);
+  const configured = config.stores.map((st) => st.store_veesion_id);
+  let report: HookReport;
+  try {
+    if (opts.dryRun) {
+      const known = new Set((await client.stores()).map((st) => st.store_veesion_id));
+      report = {
+        registered: configured.filter((id) => known.has(id)),
+        failed: [],
+        missingAtVeesion: configured.filter((id) => !known.has(id)),
+        notConfigured: [...known].filter((id) => !configured.includes(id)).sort(),
+      };
+    } else {
+      report = await reconcileHooks(client, configured, hookUrl);
+    }
+  } catch (err) {
+    throw new CliExit(EXIT.failure, `register-hooks: ${(err as Error).message}`);
+  }
+  const recorded = opts.dryRun ? undefined : record(join(s.BRIDGE_DATA_DIR, 'journal.sqlite'), report);
+  const verb = opts.dryRun ? 'would register' : 'registered';
+  print(opts, [
+    `hook URL: ${shownHookUrl(hookUrl)}`,
+    `${verb}: ${report.registered.join(', ') || 'none'}`,
+    ...report.failed.map((f) => `FAILED ${f.store}: ${f.error}`),
+    ...(report.missingAtVeesion.length > 0 ? [`configured but unknown to Veesion (check store_veesion_id): ${report.missingAtVeesion.join(', ')}`] : []),
+    ...(report.notConfigured.length > 0 ? [`Veesion stores not in x-hoppers.json: ${report.notConfigured.join(', ')}`] : []),
+    ...(recorded ? [recorded] : []),
+  ].join('\n'), { ok: report.failed.length === 0, dryRun: opts.dryRun === true, hookUrl: shownHookUrl(hookUrl), ...report });
+  if (report.failed.length > 0) throw new CliExit(EXIT.failure, `${report.failed.length} hook registration(s) failed`);
+}
+
+/** Keeps the outcome for `stores`; a journal that is not there yet is not an error. */
+function record(file: string, report: HookReport): string | undefined {
+  try {
+    const db = openJournalForOperator(file, 'write');
+    try {
+      recordHookStates(db, hookStates(report, Date.now()));
+    } finally {
+      db.close();
+    }
+    return undefined;
+  } catch (err) {
+    return `(hook state not recorded in the journal: ${(err as Error).message})`;
+  }
+}

@@ -1,0 +1,122 @@
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { openJournalForOperator, JournalAccessError } from '../journal/operator-access';
+import { requeueAlerts, type ReplayOutcome } from '../journal/replay';
+import { readSteps, type StepView } from '../journal/journal-reader';
+import { STEP_NAMES, type StepName } from '../pipeline/alert';
+import { configFor, print, type GlobalOptions } from './context';
+import { signalDaemon } from './daemon-signal';
+import { CliExit, EXIT } from './exit-codes';
+import { parseSince } from './time-arg';
+
+export interface ReplayOptions extends GlobalOptions {
+  failed?: boolean;
+  since?: string;
+  step?: string;
+  force?: boolean;
+  waitS?: string;
+}
+
+const FINAL = ['succeeded', 'dead', 'expired'];
+
+/**
+ * Requeues the steps of one alert, or of every failed alert since a time, that did not succeed
+ * (DESIGN section 4), asks the running daemon to pick them up (SIGUSR2) and follows them until
+ * they are final or `--wait-s` runs out. The journal does the requeue, so it also works with
+ * the daemon down: the steps run at its next start.
+ */
+export async function replay(alertId: string | undefined, opts: ReplayOptions): Promise<void> {
+  const args = checkArgs(alertId, opts);
+  const config = configFor(opts);
+  const file = join(config.settings.BRIDGE_DATA_DIR, 'journal.sqlite');
+  const known = new Set(config.stores.map((s) => s.store_veesion_id));
+  let outcomes: ReplayOutcome[];
+  const db = openOrExit(file, 'write');
+  try {
+    outcomes = requeueAlerts(db, { ...args, routable: (id) => known.has(id), now: Date.now() });
+  } finally {
+    db.close();
+  }
+  const requeued = outcomes.filter((o) => o.requeued.length > 0);
+  const log = (line: string) => { if (!opts.json) process.stdout.write(`${line}\n`); };
+  for (const o of outcomes) {
+    log(`${o.alertId}: ${o.requeued.length > 0 ? `requeued ${o.requeued.join(', ')}` : 'nothing requeued'}` +
+      o.skipped.map((s) => `; ${s.step === '*' ? '' : `${s.step} `}${s.reason}`).join(''));
+  }
+  const daemon = requeued.length > 0 ? signalDaemon(config.settings.BRIDGE_DATA_DIR, 'SIGUSR2') : undefined;
+  if (daemon && !daemon.sent) log(`queued in the journal; the daemon will run them at its next start (${daemon.reason})`);
+  const results = daemon?.sent && args.waitMs > 0 ? await follow(file, requeued, args.waitMs, log) : new Map<string, StepView[]>();
+
+  const failed = [...results.values()].flat().filter((s) => s.state === 'dead' || s.state === 'expired');
+  const stillPending = [...results.values()].flat().filter((s) => !FINAL.includes(s.state));
+  if (stillPending.length > 0) log(`${stillPending.length} step(s) still running after ${args.waitMs / 1000} s: see veesion-bridge status`);
+  const missing = outcomes.filter((o) => o.storeId === undefined);
+  if (opts.json) {
+    print(opts, '', {
+      ok: failed.length === 0 && missing.length === 0,
+      daemon: daemon ? (daemon.sent ? { pid: daemon.pid } : { notified: false, reason: daemon.reason }) : null,
+      alerts: outcomes.map((o) => ({ ...o, steps: results.get(o.alertId) ?? null })),
+    });
+  }
+  if (missing.length > 0) throw new CliExit(EXIT.failure, `not in the journal: ${missing.map((o) => o.alertId).join(', ')}`);
+  if (failed.length > 0) throw new CliExit(EXIT.failure, `${failed.length} replayed step(s) failed again`);
+  if (outcomes.length === 0) log('no failed alerts in that period');
+}
+
+function checkArgs(alertId: string | undefined, opts: ReplayOptions) {
+  const usage = (m: string) => new CliExit(EXIT.usage, `replay: ${m}\nusage: veesion-bridge replay <alert-id> | replay --failed --since <time> [--step announce|chat] [--force] [--wait-s N]`);
+  if ((alertId === undefined) === !opts.failed) throw usage('give an alert id or --failed, not both');
+  if (opts.failed && !opts.since) throw usage('--failed needs --since (e.g. --since 2h or --since 2026-11-22T08:00:00Z)');
+  if (alertId !== undefined && opts.since) throw usage('--since goes with --failed');
+  if (opts.step !== undefined && !STEP_NAMES.includes(opts.step as StepName)) throw usage(`--step is one of ${STEP_NAMES.join(', ')}`);
+  const waitS = Number(opts.waitS ?? '60');
+  if (!Number.isInteger(waitS) || waitS < 0 || waitS > 3600) throw usage('--wait-s is a whole number of seconds, 0 to 3600');
+  let failedSince: number | undefined;
+  try {
+    failedSince = opts.since ? parseSince(opts.since, Date.now()) : undefined;
+  } catch (err) {
+    throw usage((err as Error).message);
+  }
+  return {
+    ...(alertId !== undefined ? { alertIds: [alertId] } : { failedSince }),
+    ...(opts.step ? { steps: [opts.step as StepName] } : {}),
+    force: opts.force === true,
+    waitMs: waitS * 1000,
+  };
+}
+
+export function openOrExit(file: string, mode: 'read' | 'write'): Database.Database {
+  try {
+    return openJournalForOperator(file, mode);
+  } catch (err) {
+    if (err instanceof JournalAccessError) throw new CliExit(EXIT.failure, err.message);
+    throw err;
+  }
+}
+
+/** Polls the journal (read-only) and prints each change until every requeued step is final. */
+async function follow(file: string, requeued: ReplayOutcome[], waitMs: number, log: (l: string) => void): Promise<Map<string, StepView[]>> {
+  const db = openOrExit(file, 'read');
+  const seen = new Map<string, string>();
+  const results = new Map<string, StepView[]>();
+  const deadline = Date.now() + waitMs;
+  try {
+    for (;;) {
+      let open = 0;
+      for (const o of requeued) {
+        const steps = readSteps(db, o.alertId).filter((s) => o.requeued.includes(s.step as StepName));
+        results.set(o.alertId, steps);
+        for (const s of steps) {
+          const line = `${o.alertId} ${s.step}: ${s.state}${s.attempts > 0 ? ` after ${s.attempts} attempt(s)` : ''}${s.lastError && s.state !== 'succeeded' ? ` (${s.lastError})` : ''}`;
+          if (seen.get(`${o.alertId}/${s.step}`) !== line && s.attempts > 0) log(line);
+          seen.set(`${o.alertId}/${s.step}`, line);
+          if (!FINAL.includes(s.state)) open++;
+        }
+      }
+      if (open === 0 || Date.now() >= deadline) return results;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,66 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from '../log/logger';
+import type { HookStateRow } from '../journal/hook-state';
+import { exponentialBackoff } from '../pipeline/backoff';
+import type { KlaxonClient } from './klaxon-client';
+import { hookStates, reconcileHooks, type HookReport } from './hook-reconciler';
+
+export interface HookSyncOptions {
+  /** VEESION_HOOK_URL with its token. */
+  hookUrl: string;
+  cronExpression: string;
+  /** The configured store ids now (x-hoppers.json can be reloaded). */
+  stores: () => string[];
+  /** Keeps the outcome per store (the journal's hooks table). */
+  record: (rows: HookStateRow[]) => void;
+  logger: Logger;
+}
+
+/**
+ * Reconciles Veesion's hooks at start, on demand (reload) and on a cron schedule; a failed
+ * run is retried with backoff until one succeeds.
+ */
+export class HookSync {
+  private task: ScheduledTask | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  last: HookReport | undefined;
+
+  constructor(private readonly client: KlaxonClient, private readonly opts: HookSyncOptions) {}
+
+  start(): void {
+    this.trigger();
+    this.task = cron.schedule(this.opts.cronExpression, () => this.trigger(), { noOverlap: true });
+  }
+
+  /** Runs a reconciliation now (a pending retry is replaced by it). */
+  trigger(): void {
+    clearTimeout(this.retryTimer);
+    void this.run(0);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    await this.task?.stop();
+  }
+
+  private async run(attempt: number): Promise<void> {
+    const log = this.opts.logger;
+    let retry = false;
+    try {
+      const report = await reconcileHooks(this.client, this.opts.stores(), this.opts.hookUrl);
+      this.last = report;
+      this.opts.record(hookStates(report, Date.now()));
+      log.info('hooks reconciled', { registered: report.registered, notConfigured: report.notConfigured });
+      if (report.missingAtVeesion.length > 0) log.warn('configured stores unknown to Veesion: check store_veesion_id', { stores: report.missingAtVeesion });
+      for (const f of report.failed) log.warn('hook registration failed', { store: f.store, error: f.error });
+      retry = report.failed.length > 0;
+    } catch (err) {
+      log.warn('hook reconciliation failed', { err });
+      retry = true;
+    }
+    if (retry) {
+      this.retryTimer = setTimeout(() => void this.run(attempt + 1), exponentialBackoff(attempt, 5_000, 300_000));
+      this.retryTimer.unref();
+    }
+  }
+}
