@@ -18,7 +18,7 @@ import { XbeesClient } from './chat/xbees-client';
 import { XbeesPoster } from './chat/xbees-poster';
 import type { VideoFetchOptions } from './chat/video-fetch';
 import { KlaxonClient, hookUrlWithToken } from './veesion/klaxon-client';
-import { VeesionSession } from './veesion/session';
+import { VeesionSession, type SessionOptions } from './veesion/session';
 import { HookSync } from './veesion/hook-sync';
 import cron, { type ScheduledTask } from 'node-cron';
 import { BridgeMetrics } from './http/metrics';
@@ -31,6 +31,8 @@ export interface DaemonOptions {
   clock?: Clock;
   /** Seams for tests and the demo: where the video host resolves, which CA it uses. */
   video?: Pick<VideoFetchOptions, 'resolve' | 'addressAllowed' | 'ca'>;
+  /** Seams for tests: the Veesion session's renewal margin and backoff, the hook retry delay. */
+  veesion?: { session?: SessionOptions; hookRetryMs?: number };
   /** How long stop() lets in-flight steps finish. */
   stopDeadlineMs?: number;
 }
@@ -80,6 +82,7 @@ export class Daemon {
       : undefined;
     this.session = this.klaxon
       ? new VeesionSession(this.klaxon, this.logger.child({ area: 'veesion' }), {
+          ...opts.veesion?.session,
           onRenewal: (outcome) => this.metrics.tokenRenewals.inc({ outcome }),
         })
       : undefined;
@@ -90,6 +93,7 @@ export class Daemon {
           stores: () => [...this.stores.keys()],
           record: (rows) => this.journal.recordHooks(rows),
           logger: this.logger.child({ area: 'veesion' }),
+          ...(opts.veesion?.hookRetryMs ? { retryMs: opts.veesion.hookRetryMs } : {}),
         })
       : undefined;
     this.ami.on('disconnect', () => this.metrics.amiReconnects.inc());

@@ -29,11 +29,12 @@ export function nextAttempt(
 ): NextAttempt {
   if (!retryable) return { kind: 'give-up', state: 'dead', reason: 'not retryable' };
   const delay = policy.delaysMs[attempts];
-  const at = delay === undefined ? Infinity : now + delay;
   // A step with a deadline (the announcement) is worthless after it: expired, not dead.
-  if (policy.deadlineMs !== undefined && at > receivedAt + policy.deadlineMs) {
-    return { kind: 'give-up', state: 'expired', reason: `too late to announce (${policy.deadlineMs / 1000} s after receipt, ${attempts} attempts)` };
+  if (policy.deadlineMs !== undefined) {
+    const window = `${policy.deadlineMs / 1000} s`;
+    if (delay === undefined) return { kind: 'give-up', state: 'expired', reason: `too late to announce: no attempt left within ${window} of receipt (${attempts} attempts)` };
+    if (now + delay > receivedAt + policy.deadlineMs) return { kind: 'give-up', state: 'expired', reason: `too late to announce: next attempt would be over ${window} after receipt (${attempts} attempts)` };
   }
   if (delay === undefined) return { kind: 'give-up', state: 'dead', reason: `gave up after ${attempts} attempts` };
-  return { kind: 'retry', at };
+  return { kind: 'retry', at: now + delay };
 }

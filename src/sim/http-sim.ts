@@ -21,14 +21,23 @@ export class HttpSim {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** Failures queued for one route only (e.g. '/hooks'), taken before the general ones. */
+  private readonly routeFailures = new Map<string, number[]>();
+
   failNext(count: number, status: number): void {
     for (let i = 0; i < count; i++) this.failures.push(status);
   }
 
+  failNextOn(path: string, count: number, status: number): void {
+    const queue = this.routeFailures.get(path) ?? [];
+    for (let i = 0; i < count; i++) queue.push(status);
+    this.routeFailures.set(path, queue);
+  }
+
   /** Middleware: applies the queued failures and delay. */
   protected faults(): express.RequestHandler {
-    return (_req, res, next) => {
-      const status = this.failures.shift();
+    return (req, res, next) => {
+      const status = this.routeFailures.get(req.path)?.shift() ?? this.failures.shift();
       const go = () => (status !== undefined ? void res.status(status).json({ error: `simulated ${status}` }) : next());
       if (this.delayMs > 0) setTimeout(go, this.delayMs);
       else go();

@@ -19,6 +19,8 @@ export class KlaxonSimulator extends HttpSim {
   logins = 0;
   tokenLifetimeS = 1800;
   private readonly tokens = new Map<string, number>();
+  /** Every token handed out (tests look for them in logs). */
+  readonly issued: string[] = [];
 
   constructor(
     readonly stores: KlaxonStore[],
@@ -37,6 +39,7 @@ export class KlaxonSimulator extends HttpSim {
       if (username !== this.username || password !== this.password) return void res.status(401).json({ detail: 'Invalid credentials' });
       const token = randomBytes(20).toString('hex');
       this.tokens.set(token, Date.now() + this.tokenLifetimeS * 1000);
+      this.issued.push(token);
       this.logins++;
       res.json({ token, expires_in: (this.tokenLifetimeS - 0.35).toFixed(2) });
     });
@@ -64,6 +67,11 @@ export class KlaxonSimulator extends HttpSim {
       res.json({ message: 'OK' });
     });
     return this.listen(app);
+  }
+
+  /** Veesion forgets every session (a password change, a restart): the next call answers 401. */
+  revokeTokens(): void {
+    this.tokens.clear();
   }
 
   /** Plays Veesion: POSTs `payload` to every hook registered for the store. */

@@ -12,9 +12,15 @@ export interface HookReport {
 
 /**
  * Makes Veesion's hooks match x-hoppers.json: every configured store that Veesion knows gets
- * `hookUrl` registered (once per run); the differences both ways are reported.
+ * `hookUrl` registered (once per run: stores in `done`, registered by an earlier try of the
+ * same run, are not posted again); the differences both ways are reported.
  */
-export async function reconcileHooks(client: KlaxonClient, configured: readonly string[], hookUrl: string): Promise<HookReport> {
+export async function reconcileHooks(
+  client: KlaxonClient,
+  configured: readonly string[],
+  hookUrl: string,
+  done: ReadonlySet<string> = new Set(),
+): Promise<HookReport> {
   const known = new Set((await client.stores()).map((s) => s.store_veesion_id));
   const report: HookReport = { registered: [], failed: [], missingAtVeesion: [], notConfigured: [] };
   for (const store of configured) {
@@ -23,7 +29,7 @@ export async function reconcileHooks(client: KlaxonClient, configured: readonly 
       continue;
     }
     try {
-      await client.registerHook(store, hookUrl);
+      if (!done.has(store)) await client.registerHook(store, hookUrl);
       report.registered.push(store);
     } catch (err) {
       report.failed.push({ store, error: err instanceof Error ? err.message : String(err) });

@@ -14,6 +14,8 @@ export interface HookSyncOptions {
   /** Keeps the outcome per store (the journal's hooks table). */
   record: (rows: HookStateRow[]) => void;
   logger: Logger;
+  /** First retry delay after a failed run (doubles up to 5 min). */
+  retryMs?: number;
 }
 
 /**
@@ -35,7 +37,7 @@ export class HookSync {
   /** Runs a reconciliation now (a pending retry is replaced by it). */
   trigger(): void {
     clearTimeout(this.retryTimer);
-    void this.run(0);
+    void this.run(0, new Set());
   }
 
   async stop(): Promise<void> {
@@ -43,11 +45,13 @@ export class HookSync {
     await this.task?.stop();
   }
 
-  private async run(attempt: number): Promise<void> {
+  /** `done`: stores registered by earlier tries of this run (each is posted once per run). */
+  private async run(attempt: number, done: Set<string>): Promise<void> {
     const log = this.opts.logger;
     let retry = false;
     try {
-      const report = await reconcileHooks(this.client, this.opts.stores(), this.opts.hookUrl);
+      const report = await reconcileHooks(this.client, this.opts.stores(), this.opts.hookUrl, done);
+      for (const store of report.registered) done.add(store);
       this.last = report;
       this.opts.record(hookStates(report, Date.now()));
       log.info('hooks reconciled', { registered: report.registered, notConfigured: report.notConfigured });
@@ -59,7 +63,7 @@ export class HookSync {
       retry = true;
     }
     if (retry) {
-      this.retryTimer = setTimeout(() => void this.run(attempt + 1), exponentialBackoff(attempt, 5_000, 300_000));
+      this.retryTimer = setTimeout(() => void this.run(attempt + 1, done), exponentialBackoff(attempt, this.opts.retryMs ?? 5_000, 300_000));
       this.retryTimer.unref();
     }
   }

@@ -9,9 +9,9 @@ export function capturedLogger(secrets: readonly string[] = []): { logger: Logge
   return { logger: createLogger({ level: 'debug', secrets, stream }), lines: () => chunks.join('').split('\n').filter(Boolean) };
 }
 
-export async function waitFor(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Daemon } from '../../src/daemon';
+import { Daemon, type DaemonOptions } from '../../src/daemon';
 import { loadConfig } from '../../src/config/load';
 import { secretValues } from '../../src/config/redact';
 import { SimWorld, type SimWorldOptions } from '../../src/sim/sim-world';
@@ -17,11 +17,15 @@ export const STORES = [
 ];
 
 /** The real daemon against every simulator, with its whole log captured. */
-export async function bootWorld(opts: Partial<SimWorldOptions> = {}) {
+export async function bootWorld(
+  opts: Partial<SimWorldOptions> = {},
+  extra: { daemon?: Partial<DaemonOptions>; before?: (world: SimWorld) => void } = {},
+) {
   const world = await new SimWorld({ dir: tempDir('vb-world-'), stores: STORES, ...opts }).start();
+  extra.before?.(world);
   const config = loadConfig({ envFile: world.envFile, storesFile: world.storesFile, env: {} });
   const { logger, lines } = capturedLogger(secretValues(config.settings));
-  const daemon = new Daemon({ config, logger, video: world.videoSeams, stopDeadlineMs: 2000 });
+  const daemon = new Daemon({ config, logger, video: world.videoSeams, stopDeadlineMs: 2000, ...extra.daemon });
   await daemon.start();
   await waitFor(() => daemon.ami.loggedIn, 5000, 'AMI login');
   const base = `http://127.0.0.1:${daemon.port}`;

@@ -1,0 +1,35 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { bootWorld } from '../helpers/world';
+import { waitFor } from '../helpers/quiet-logger';
+
+describe('housekeeping (the daemon cron job)', () => {
+  it('drops finished alerts and unused audio past their configured ages, keeps a pending step and its alert', async () => {
+    const w = await bootWorld({ settings: { BRIDGE_JOURNAL_RETENTION_DAYS: '2', BRIDGE_AUDIO_CACHE_DAYS: '3', BRIDGE_CHAT_RETRY_S: '0,3600' } });
+    const { daemon, world } = w;
+    try {
+      expect((await w.post({ alert_uuid: 'hk-done', location: 'test-store-wildix' })).status).toBe(200);
+      await w.finished('hk-done');
+      world.xbees.failNext(1, 503); // this chat post fails and waits an hour for its retry
+      expect((await w.post({ alert_uuid: 'hk-pending', location: 'store-b' })).status).toBe(200);
+      await waitFor(() => daemon.journal.steps('hk-pending').some((s) => s.step === 'chat' && s.state === 'pending' && s.attempts === 1), 10_000, 'chat retry pending');
+      const sounds = join(w.config.settings.BRIDGE_DATA_DIR, 'sounds');
+      const audio = () => readdirSync(sounds).filter((f) => f.endsWith('.wav')).length;
+      expect(audio()).toBeGreaterThan(0);
+
+      const day = 86_400_000;
+      expect(await daemon.housekeeping(Date.now() + 1 * day)).toEqual({ alerts: 0, audioFiles: 0 });
+      expect(await daemon.housekeeping(Date.now() + 2.5 * day)).toEqual({ alerts: 1, audioFiles: 0 });
+      expect(daemon.journal.getAlert('hk-done')).toBeUndefined();
+      expect(daemon.journal.getAlert('hk-pending')).toBeDefined();
+      // The files were played just now: kept until 3 days past their last use, then all go.
+      const files = audio();
+      expect((await daemon.housekeeping(Date.now() + 4 * day))?.audioFiles).toBe(files);
+      expect(audio()).toBe(0);
+      expect(existsSync(sounds)).toBe(true);
+      expect(w.logLines().some((l) => l.includes('housekeeping done'))).toBe(true);
+    } finally {
+      await w.stop();
+    }
+  }, 60_000);
+});
