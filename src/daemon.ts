@@ -66,8 +66,11 @@ export class Daemon {
     this.logger = opts.logger ?? createLogger({ level: s.BRIDGE_LOG_LEVEL, secrets: secretValues(s) });
     this.stepLog = this.logger.child({ area: 'pipeline' });
     this.stores = new Map(opts.config.stores.map((st) => [st.store_veesion_id, st]));
-    this.journal = new SqliteJournal(join(s.BRIDGE_DATA_DIR, 'journal.sqlite'), (err, lost) =>
-      this.logger.error('journal write failed; these steps will re-run after a restart', { err, steps: lost.map((l) => `${l.alertId}/${l.step}`) }));
+    this.journal = new SqliteJournal(join(s.BRIDGE_DATA_DIR, 'journal.sqlite'), (err, lost) => {
+      if (lost.length === 0) return void this.logger.error('journal maintenance failed', { err });
+      // One line per alert, so each carries its alertId.
+      for (const l of lost) this.logger.error('journal write failed; this step will re-run after a restart', { err, alertId: l.alertId, step: l.step, state: l.state });
+    });
     this.ami = new AmiClient({
       host: s.BRIDGE_AMI_HOST,
       port: s.BRIDGE_AMI_PORT,

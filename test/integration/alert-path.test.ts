@@ -90,4 +90,16 @@ describe('one alert of each payload shape, end to end on real parts', () => {
     expect(log).toContain('alert received');
     for (const secret of [w.world.hookToken, w.world.amiSecret, w.world.xbees.token, w.world.klaxon.password]) expect(log).not.toContain(secret);
   });
+
+  it('puts alertId on every log line about an alert', () => {
+    const lines = w.logLines().map((l) => JSON.parse(l) as { message: string; alertId?: string });
+    const ids = new Set(lines.flatMap((l) => (l.alertId ? [l.alertId] : [])));
+    expect(ids.size).toBeGreaterThanOrEqual(2);
+    expect(lines.filter((l) => l.message === 'step succeeded').every((l) => l.alertId)).toBe(true);
+    for (const id of ids) {
+      const about = lines.filter((l) => JSON.stringify(l).includes(id));
+      expect(about.map((l) => l.message)).toContain('alert received');
+      for (const line of about) expect(line).toMatchObject({ alertId: id });
+    }
+  });
 });
