@@ -142,6 +142,13 @@ export class Daemon {
         { name: 'ami', ok: () => this.ami.loggedIn },
         { name: 'veesion', ok: () => this.klaxon?.tokenValid ?? true },
       ],
+      details: () => {
+        const expiresAt = this.klaxon?.tokenExpiresAt;
+        return {
+          veesionTokenExpiresInS: expiresAt === undefined ? null : Math.round((expiresAt - Date.now()) / 1000),
+          stores: this.stores.size,
+        };
+      },
     });
     this.http = new HttpServer(app, s.BRIDGE_HTTP_HOST, s.BRIDGE_HTTP_PORT);
   }

@@ -8,11 +8,17 @@ import { CliExit, EXIT } from './exit-codes';
 export async function status(opts: GlobalOptions): Promise<void> {
   const config = configFor(opts);
   const s = config.settings;
-  let daemon: { up: boolean; ready?: boolean; checks?: Record<string, boolean> } = { up: false };
+  let daemon: { up: boolean; ready?: boolean; checks?: Record<string, boolean>; veesionTokenExpiresInS?: number | null } = { up: false };
   try {
     const res = await axios.get(`${receiverBase(s)}/readyz`, { timeout: 3000, validateStatus: () => true });
-    const body = res.data as { checks?: Record<string, boolean> };
-    daemon = { up: true, ready: res.status === 200, ...(body.checks ? { checks: body.checks } : {}) };
+    const body = res.data as { checks?: Record<string, boolean>; details?: { veesionTokenExpiresInS?: unknown } };
+    const lifetime = body.details?.veesionTokenExpiresInS;
+    daemon = {
+      up: true,
+      ready: res.status === 200,
+      ...(body.checks ? { checks: body.checks } : {}),
+      ...(typeof lifetime === 'number' || lifetime === null ? { veesionTokenExpiresInS: lifetime } : {}),
+    };
   } catch {
     // not running: still show what the journal holds
   }
@@ -25,6 +31,9 @@ export async function status(opts: GlobalOptions): Promise<void> {
   const lines = [
     `daemon: ${daemon.up ? (daemon.ready ? 'up, ready' : 'up, NOT ready') : 'not running'}` +
       (daemon.checks ? ` (${Object.entries(daemon.checks).map(([k, v]) => `${k} ${v ? 'ok' : 'FAILING'}`).join(', ')})` : ''),
+    ...(daemon.veesionTokenExpiresInS !== undefined
+      ? [`Veesion token: ${daemon.veesionTokenExpiresInS === null ? 'none (not signed in)' : daemon.veesionTokenExpiresInS > 0 ? `expires in ${Math.round(daemon.veesionTokenExpiresInS / 60)} min` : 'EXPIRED'}`]
+      : []),
     `journal: ${journal.alerts} alerts (${journal.unroutable} unroutable), ${journal.queued} steps queued, ${journal.failed} given up`,
     'recent alerts:',
     ...journal.recent.map((a) =>

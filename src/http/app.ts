@@ -10,6 +10,8 @@ export interface ReadinessCheck {
 
 export interface AppDeps extends IngressDeps {
   readiness: ReadinessCheck[];
+  /** Extra state shown with /readyz for `veesion-bridge status` (never a secret). */
+  details?: () => Record<string, unknown>;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -23,7 +25,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/readyz', (_req, res) => {
     const checks = Object.fromEntries(deps.readiness.map((c) => [c.name, safe(c.ok)]));
     const ready = Object.values(checks).every(Boolean);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks, ...(deps.details ? { details: deps.details() } : {}) });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

@@ -61,7 +61,12 @@ describe('veesion-bridge CLI (built, run as a process)', () => {
       const r = await cli(['status', '--json', '--env-file', w.world.envFile, '--stores-file', w.world.storesFile]);
       expect(r.code).toBe(0);
       const status = JSON.parse(r.stdout) as { daemon: unknown; queued: number; failed: number; recent: { id: string; steps: { step: string; state: string }[] }[] };
-      expect(status.daemon).toEqual({ up: true, ready: true, checks: { journal: true, ami: true, veesion: true } });
+      // The simulator's tokens live 1800 s: the lifetime shown is what is left of one.
+      expect(status.daemon).toEqual({ up: true, ready: true, checks: { journal: true, ami: true, veesion: true }, veesionTokenExpiresInS: expect.any(Number) });
+      expect((status.daemon as { veesionTokenExpiresInS: number }).veesionTokenExpiresInS).toBeGreaterThan(1700);
+      expect((status.daemon as { veesionTokenExpiresInS: number }).veesionTokenExpiresInS).toBeLessThanOrEqual(1800);
+      const human = await cli(['status', '--env-file', w.world.envFile, '--stores-file', w.world.storesFile]);
+      expect(human.stdout).toMatch(/\nVeesion token: expires in (29|30) min\n/);
       expect(status.failed).toBe(0);
       expect(status.recent.find((a) => a.id === sent.alertId)?.steps).toEqual([
         expect.objectContaining({ step: 'announce', state: 'succeeded' }),
