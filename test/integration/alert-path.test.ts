@@ -72,7 +72,11 @@ describe('one alert of each payload shape, end to end on real parts', () => {
   it('serves health, readiness and Prometheus metrics', async () => {
     expect((await fetch(`${w.base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${w.base}/readyz`);
-    expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: { status: 'ready', checks: { journal: true, ami: true, veesion: true } } });
+    expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: {
+      status: 'ready',
+      checks: { journal: true, ami: true, veesion: true },
+      details: { stores: 4, veesionTokenExpiresInS: expect.any(Number) },
+    } });
     const metrics = await (await fetch(`${w.base}/metrics`)).text();
     expect(metrics).toMatch(/veesion_bridge_alerts_received_total\{store="test-store-wildix",outcome="accepted"\} 1/);
     expect(metrics).toMatch(/veesion_bridge_step_duration_seconds_count\{step="announce",state="succeeded"\} \d+/);
