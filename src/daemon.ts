@@ -10,6 +10,7 @@ import { AlertPipeline } from './pipeline/alert-pipeline';
 import type { StoreRoute } from './pipeline/alert';
 import type { Clock, StepEvent } from './pipeline/ports';
 import { policyFromSeconds } from './pipeline/retry-policy';
+import { mutedReason } from './pipeline/mutes';
 import { systemClock } from './clock';
 import { TtsRenderer } from './tts/tts-renderer';
 import { AmiClient } from './pbx/ami-client';
@@ -125,6 +126,9 @@ export class Daemon {
       clock: opts.clock ?? systemClock,
       stores: () => this.stores,
       alertText: s.VEESION_ALERT_TEXT,
+      manyAlertsText: s.VEESION_ALERT_TEXT_MANY,
+      storm: { windowMs: s.BRIDGE_STORM_WINDOW_S * 1000, queueMax: s.BRIDGE_CONFERENCE_QUEUE_MAX },
+      muted: (store, now) => mutedReason(store, now, (id) => this.journal.silencedUntil(id, now)),
       limits: { chatPerSecond: s.BRIDGE_CHAT_POSTS_PER_S },
       policies: {
         announce: policyFromSeconds(s.BRIDGE_ANNOUNCE_RETRY_S, s.BRIDGE_ANNOUNCE_EXPIRE_S),

@@ -1,5 +1,7 @@
 import { loadConfig, type BridgeConfig } from '../config/load';
 import { ConfigError } from '../config/errors';
+import type Database from 'better-sqlite3';
+import { openJournalForOperator, JournalAccessError } from '../journal/operator-access';
 import { CliExit, EXIT } from './exit-codes';
 
 export interface GlobalOptions {
@@ -33,4 +35,14 @@ export function receiverBase(settings: { BRIDGE_HTTP_HOST: string; BRIDGE_HTTP_P
   const bind = settings.BRIDGE_HTTP_HOST;
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
   return `http://${host.includes(':') ? `[${host}]` : host}:${settings.BRIDGE_HTTP_PORT}`;
+}
+
+/** The daemon's journal for an operator command; a missing or foreign journal is exit 1. */
+export function openOrExit(file: string, mode: 'read' | 'write'): Database.Database {
+  try {
+    return openJournalForOperator(file, mode);
+  } catch (err) {
+    if (err instanceof JournalAccessError) throw new CliExit(EXIT.failure, err.message);
+    throw err;
+  }
 }

@@ -58,6 +58,13 @@ export function buildProgram(): Command {
     .option('--wait-s <seconds>', 'follow the steps this long (0: do not wait)', '60')
     .action(async (alertId: string | undefined, o) => (await import('./replay')).replay(alertId, { ...globals(), ...o }));
   program
+    .command('silence')
+    .description("mute a store's announcements for a while (chat posts continue)")
+    .requiredOption('--store <id>', 'store_veesion_id')
+    .option('--for <duration>', 'how long: 30m, 2h, 1d')
+    .option('--off', 'lift the silence now')
+    .action(async (o) => (await import('./silence')).silence({ ...globals(), ...o }));
+  program
     .command('check-config')
     .description('validate the config and print it with secrets hidden')
     .action(async () => (await import('./check-config')).checkConfig(globals()));

@@ -1,10 +1,8 @@
 import { join } from 'node:path';
-import type Database from 'better-sqlite3';
-import { openJournalForOperator, JournalAccessError } from '../journal/operator-access';
 import { requeueAlerts, type ReplayOutcome } from '../journal/replay';
 import { readSteps, type StepView } from '../journal/journal-reader';
 import { STEP_NAMES, type StepName } from '../pipeline/alert';
-import { configFor, print, type GlobalOptions } from './context';
+import { configFor, openOrExit, print, type GlobalOptions } from './context';
 import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
 import { parseSince } from './time-arg';
@@ -83,15 +81,6 @@ function checkArgs(alertId: string | undefined, opts: ReplayOptions) {
     force: opts.force === true,
     waitMs: waitS * 1000,
   };
-}
-
-export function openOrExit(file: string, mode: 'read' | 'write'): Database.Database {
-  try {
-    return openJournalForOperator(file, mode);
-  } catch (err) {
-    if (err instanceof JournalAccessError) throw new CliExit(EXIT.failure, err.message);
-    throw err;
-  }
 }
 
 /** Polls the journal (read-only) and prints each change until every requeued step is final. */

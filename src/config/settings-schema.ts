@@ -56,6 +56,13 @@ export const settingsSchema = z.object({
     .min(1)
     .max(500)
     .default('Attention! Theft detected in ${storeId} on ${cameraId}'),
+  VEESION_ALERT_TEXT_MANY: z
+    .string()
+    .min(1)
+    .max(500)
+    .default('Attention! ${count} theft alerts in ${storeId} on ${cameraId}'),
+  BRIDGE_STORM_WINDOW_S: z.coerce.number().min(0).max(3600).default(20),
+  BRIDGE_CONFERENCE_QUEUE_MAX: z.coerce.number().int().min(1).max(1000).default(20),
   BRIDGE_HOOKS_CRON: z
     .string()
     .refine((v) => cron.validate(v), 'a cron expression, e.g. */15 * * * *')

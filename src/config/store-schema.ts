@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCronWindow } from '../pipeline/cron-window';
 
 /** A value Wildix tools may write as a number or a string; we keep it as a string. */
 const idString = (pattern: RegExp, hint: string) =>
@@ -20,6 +21,20 @@ export const storeSchema = z
     xbees_channel_id: idString(/^[A-Za-z0-9_-]{1,128}$/, 'an x-bees channel id'),
     veesion_user_extension: idString(/^[A-Za-z0-9_@.-]{1,128}$/, 'a user extension or id').optional(),
     user: idString(/^[A-Za-z0-9_@.-]{1,128}$/, 'a user extension or id').optional(),
+    /** Cron-style windows (local time) in which announcements are muted; chat posts go on. */
+    quiet_hours: z
+      .union([z.string(), z.array(z.string()).max(20)])
+      .transform((v) => (Array.isArray(v) ? v : [v]))
+      .superRefine((list, ctx) => {
+        for (const w of list) {
+          try {
+            parseCronWindow(w);
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          }
+        }
+      })
+      .optional(),
   })
   .transform((s) => ({
     ...s,

@@ -36,7 +36,7 @@ export function requeueAlerts(db: Database.Database, sel: ReplaySelection): Repl
   const requeue = db.prepare(
     `UPDATE steps SET state = 'pending', attempts = 0, next_at = @now, window_from = @now,
        replays = replays + 1, updated_at = @now
-     WHERE alert_id = @id AND step = @step AND state IN (${sel.force ? "'dead', 'expired', 'succeeded'" : "'dead', 'expired'"})`,
+     WHERE alert_id = @id AND step = @step AND state IN (${sel.force ? "'dead', 'expired', 'succeeded', 'muted'" : "'dead', 'expired'"})`,
   );
   const route = db.prepare(`UPDATE alerts SET status = 'routed' WHERE id = ? AND status = 'unroutable'`);
   const addStep = db.prepare(
@@ -72,6 +72,7 @@ export function requeueAlerts(db: Database.Database, sel: ReplaySelection): Repl
 
 function skipReason(state: string): string {
   if (state === 'succeeded') return 'already succeeded (--force repeats it)';
+  if (state === 'muted') return 'muted on purpose: quiet hours or silence (--force plays it)';
   return `still ${state}: the daemon is working on it`;
 }
 

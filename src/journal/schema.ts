@@ -32,4 +32,10 @@ export const MIGRATIONS: readonly string[] = [
      error TEXT,
      updated_at INTEGER NOT NULL
    );`,
+  // 3: `veesion-bridge silence`: announcements of a store muted until a time.
+  `CREATE TABLE silences (
+     store_id TEXT PRIMARY KEY,
+     until INTEGER NOT NULL,
+     created_at INTEGER NOT NULL
+   );`,
 ];

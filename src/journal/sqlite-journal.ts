@@ -62,6 +62,7 @@ export class SqliteJournal implements Journal {
       getAlert: this.db.prepare(`SELECT alert_json, status, received_at FROM alerts WHERE id = ?`),
       steps: this.db.prepare(`SELECT * FROM steps WHERE alert_id = ? ORDER BY step`),
       rawBody: this.db.prepare(`SELECT raw_body FROM alerts WHERE id = ?`),
+      silence: this.db.prepare(`SELECT until FROM silences WHERE store_id = ? AND until > ?`),
     };
   }
 
@@ -149,6 +150,11 @@ export class SqliteJournal implements Journal {
   /** Housekeeping: drops finished alerts received before `cutoff`; never one with a pending step. */
   prune(cutoff: number): Promise<number> {
     return pruneFinishedAlerts(this.db, cutoff);
+  }
+
+  /** Until when `veesion-bridge silence` mutes this store's announcements, if it does at `now`. */
+  silencedUntil(storeId: string, now: number): number | undefined {
+    return (this.stmts.silence.get(storeId, now) as { until: number } | undefined)?.until;
   }
 
   /** The last hook reconciliation, per store (read by `veesion-bridge stores`). */

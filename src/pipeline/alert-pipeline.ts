@@ -1,14 +1,10 @@
-import { alertVariables, STEP_NAMES, type Alert, type StepName, type StoreRoute } from './alert';
+import { STEP_NAMES, type Alert, type StepName, type StoreRoute } from './alert';
 import type { CallOriginator, ChatPoster, Clock, Journal, SpeechRenderer, StepListener, StepRecord } from './ports';
 import { DEFAULT_POLICIES, nextAttempt, type RetryPolicy } from './retry-policy';
-import { KeyedSerialQueue } from './conference-queue';
-import { renderTemplate } from './template';
 import { asStepError } from './step-error';
 import { Semaphore } from './semaphore';
 import { RateLimiter } from './rate-limiter';
-
-/** Thrown into an attempt that had not started when stop() came: it stays pending. */
-class Stopping extends Error {}
+import { Announcer, Stopping } from './announcer';
 
 export interface PipelineDeps {
   journal: Journal;
@@ -19,6 +15,12 @@ export interface PipelineDeps {
   /** The current stores by store_veesion_id (a function: the store list can be reloaded). */
   stores: () => ReadonlyMap<string, StoreRoute>;
   alertText: string;
+  /** Said for several alerts of one camera merged into one announcement (`${count}`). */
+  manyAlertsText?: string;
+  /** Storm control: one announcement per camera per window (0: off), waiting announcements per conference. */
+  storm?: { windowMs?: number; queueMax?: number };
+  /** Why announcements for this store are muted now (quiet hours, `silence`), or undefined. */
+  muted?: (store: StoreRoute, now: number) => string | undefined;
   policies?: Record<StepName, RetryPolicy>;
   /** Concurrent speech renderings (CPU-bound engine + ffmpeg) and chat posts; chat posts a second. */
   limits?: { renders?: number; chatPosts?: number; chatPerSecond?: number };
@@ -40,7 +42,6 @@ interface Work {
  */
 export class AlertPipeline {
   private readonly listeners: StepListener[] = [];
-  private readonly conferences = new KeyedSerialQueue();
   private readonly timers = new Map<string, { cancel(): void }>();
   private readonly inFlight = new Set<Promise<void>>();
   /** `alertId/step` of every step scheduled or running here: a rescan never starts one twice. */
@@ -51,12 +52,25 @@ export class AlertPipeline {
   private readonly renders: Semaphore;
   private readonly chatPosts: Semaphore;
   private readonly chatPace: RateLimiter;
+  private readonly announcer: Announcer;
 
   constructor(private readonly deps: PipelineDeps) {
     this.policies = deps.policies ?? DEFAULT_POLICIES;
     this.renders = new Semaphore(deps.limits?.renders ?? 2);
     this.chatPosts = new Semaphore(deps.limits?.chatPosts ?? 8);
     this.chatPace = new RateLimiter(deps.limits?.chatPerSecond ?? 20, deps.clock);
+    this.announcer = new Announcer({
+      speech: deps.speech,
+      originator: deps.originator,
+      clock: deps.clock,
+      renders: this.renders,
+      alertText: deps.alertText,
+      manyText: deps.manyAlertsText ?? DEFAULT_MANY_TEXT,
+      windowMs: deps.storm?.windowMs ?? 0,
+      staleAfterMs: this.policies.announce.deadlineMs,
+      queueMax: deps.storm?.queueMax ?? 20,
+      hold: (ms) => this.hold(ms),
+    });
   }
 
   onStep(listener: StepListener): void {
@@ -109,6 +123,7 @@ export class AlertPipeline {
     for (const release of this.holds) release();
     this.holds.clear();
     this.chatPace.releaseAll();
+    this.announcer.stop();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -159,19 +174,21 @@ export class AlertPipeline {
     }
   }
 
+  /** Records the announcement's outcome itself: played, muted, or dropped by storm control. */
   private async announce(work: Work, attempt: number, started: number): Promise<string> {
-    const { alert, store } = work;
-    const variables = alertVariables(alert, store);
-    const text = renderTemplate(this.deps.alertText, variables);
-    const speech = await this.renders.run(async () => this.deps.speech.render(text));
-    // The conference stays held while the audio plays, so the next announcement waits.
-    return this.conferences.run(store.audio_conf_id, async () => {
-      if (this.stopped) throw new Stopping();
-      const { channel } = await this.deps.originator.originate({ alertId: alert.id, store, speech, variables });
-      const detail = `${channel} played ${speech.playbackPath}${speech.cached ? ' (cached)' : ''}`;
-      this.record(work, 'announce', attempt, 'succeeded', null, detail, started);
-      return { value: detail, release: this.hold(speech.durationMs) };
-    });
+    const { alert, store, windowFrom } = work;
+    const muted = this.deps.muted?.(store, this.deps.clock.now());
+    if (muted !== undefined) {
+      this.record(work, 'announce', attempt, 'muted', null, muted, started);
+      return muted;
+    }
+    const outcome = await this.announcer.announce({ alert, store, windowFrom });
+    if (outcome.kind === 'dropped') {
+      this.record(work, 'announce', attempt, 'expired', outcome.reason, null, started);
+      return outcome.reason;
+    }
+    this.record(work, 'announce', attempt, 'succeeded', null, outcome.detail, started);
+    return outcome.detail;
   }
 
   /** A wait that stop() ends early: holds are not work, only spacing. */
@@ -234,3 +251,5 @@ export class AlertPipeline {
     }
   }
 }
+
+const DEFAULT_MANY_TEXT = 'Attention! ${count} theft alerts in ${storeId} on ${cameraId}';

@@ -20,6 +20,8 @@ export interface StoreRoute {
   xbees_channel_id: string;
   location?: string | undefined;
   veesion_user_extension?: string | undefined;
+  /** Cron-style windows in which announcements are muted (see cron-window.ts). */
+  quiet_hours?: string[] | undefined;
 }
 
 export type StepName = 'announce' | 'chat';
@@ -28,10 +30,11 @@ export const STEP_NAMES: readonly StepName[] = ['announce', 'chat'];
 /**
  * pending: waiting for its (next) attempt; running: an attempt is under way (after a crash it
  * is resumed as pending); succeeded; dead: given up (non-retryable error or out of attempts);
- * expired: an announcement that could no longer be useful (too late).
+ * expired: an announcement that could no longer be useful (too late, or dropped by storm
+ * control); muted: an announcement not played on purpose (quiet hours, `silence`).
  */
-export type StepState = 'pending' | 'running' | 'succeeded' | 'dead' | 'expired';
-export const FINAL_STATES: readonly StepState[] = ['succeeded', 'dead', 'expired'];
+export type StepState = 'pending' | 'running' | 'succeeded' | 'dead' | 'expired' | 'muted';
+export const FINAL_STATES: readonly StepState[] = ['succeeded', 'dead', 'expired', 'muted'];
 
 export type AlertStatus = 'routed' | 'unroutable';
 

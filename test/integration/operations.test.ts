@@ -54,7 +54,7 @@ describe('operator commands: replay, stores, register-hooks', () => {
 
   beforeAll(async () => {
     const dir = tempDir();
-    world = await new SimWorld({ dir, settings: { BRIDGE_ANNOUNCE_RETRY_S: '0', BRIDGE_CHAT_RETRY_S: '0' } }).start();
+    world = await new SimWorld({ dir, settings: { BRIDGE_ANNOUNCE_RETRY_S: '0', BRIDGE_CHAT_RETRY_S: '0', BRIDGE_STORM_WINDOW_S: '0' } }).start();
     world.klaxon.stores.push({ store_veesion_id: 'veesion-only', store_veesion_name: 'Not Here', store_id: '77' });
     files = ['--env-file', world.envFile, '--stores-file', world.storesFile];
     journal = join(dir, 'data', 'journal.sqlite');

@@ -1,4 +1,4 @@
-import { AlertPipeline } from '../../../src/pipeline/alert-pipeline';
+import { AlertPipeline, type PipelineDeps } from '../../../src/pipeline/alert-pipeline';
 import type { Alert, StoreRoute } from '../../../src/pipeline/alert';
 import type { CallOriginator, ChatPoster, Clock, Journal, NewAlertRecord, SpeechRenderer, StepEvent, StepRecord, StoredAlert } from '../../../src/pipeline/ports';
 import { StepError } from '../../../src/pipeline/step-error';
@@ -48,7 +48,7 @@ const store: StoreRoute = { store_veesion_id: 's1', name: 'Shop', audio_conf_id:
 const store2: StoreRoute = { store_veesion_id: 's2', name: 'Shop 2', audio_conf_id: '8', xbees_channel_id: 'c2' };
 const alert = (id: string, storeId = 's1'): Alert => ({ id, storeId, cameraId: '3', cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' });
 
-function setup(opts: { originate?: CallOriginator['originate']; post?: ChatPoster['post'] } = {}) {
+function setup(opts: { originate?: CallOriginator['originate']; post?: ChatPoster['post']; deps?: Partial<PipelineDeps> } = {}) {
   const journal = new MemoryJournal();
   const clock = new ManualClock();
   const texts: string[] = [];
@@ -59,7 +59,7 @@ function setup(opts: { originate?: CallOriginator['originate']; post?: ChatPoste
   };
   const chat: ChatPoster = { post: opts.post ?? (async () => ({ messageId: 'm1', videoAttached: false })) };
   const stores = new Map([[store.store_veesion_id, store], [store2.store_veesion_id, store2]]);
-  const pipeline = new AlertPipeline({ journal, speech, originator, chat, clock, stores: () => stores, alertText: 'Theft in ${name} on camera ${cameraId}' });
+  const pipeline = new AlertPipeline({ journal, speech, originator, chat, clock, stores: () => stores, alertText: 'Theft in ${name} on camera ${cameraId}', ...opts.deps });
   const events: StepEvent[] = [];
   pipeline.onStep((e) => events.push(e));
   return { journal, clock, pipeline, texts, calls, events };
@@ -171,5 +171,75 @@ describe('AlertPipeline', () => {
     expect(calls.map((c) => c.alertId)).toEqual(['old']);
     expect(journal.steps.get('old/announce')).toMatchObject({ state: 'succeeded', attempts: 1 });
     expect(journal.steps.get('elsewhere/announce')?.state).toBe('pending');
+  });
+
+  describe('storm control', () => {
+    const stormy = (extra: Partial<PipelineDeps> = {}, originate?: CallOriginator['originate']) =>
+      setup({ deps: { storm: { windowMs: 20_000 }, manyAlertsText: '${count} alerts on camera ${cameraId}', ...extra }, ...(originate ? { originate } : {}) });
+    const cam = (id: string, cameraId: string, storeId = 's1'): Alert => ({ ...alert(id, storeId), cameraId });
+
+    it('plays the first alert of a camera at once and merges the next ones of the window into one announcement; each keeps its chat post', async () => {
+      let posts = 0;
+      const { pipeline, journal, clock, calls, texts } = setup({
+        deps: { storm: { windowMs: 20_000 }, manyAlertsText: '${count} alerts on camera ${cameraId}' },
+        post: async () => ({ messageId: `m${++posts}`, videoAttached: false }),
+      });
+      await pipeline.ingest(cam('a1', '3'), '{}');
+      await clock.advance(1_000);
+      for (const id of ['a2', 'a3', 'a4']) await pipeline.ingest(cam(id, '3'), '{}');
+      await pipeline.ingest(cam('b1', '5'), '{}'); // another camera, same conference: not merged
+      await clock.advance(10_000);
+      expect(calls.map((c) => [c.alertId, c.at - calls[0]!.at])).toEqual([['a1', 0], ['b1', 3_000]]); // `!`: a1 played first
+      await clock.advance(10_000);
+      expect(calls.map((c) => [c.alertId, c.at - calls[0]!.at])).toEqual([['a1', 0], ['b1', 3_000], ['a2', 20_000]]);
+      expect(texts).toEqual(['Theft in Shop on camera 3', 'Theft in Shop on camera 5', '3 alerts on camera 3']);
+      for (const id of ['a2', 'a3', 'a4']) {
+        expect(journal.steps.get(`${id}/announce`)).toMatchObject({ state: 'succeeded', detail: expect.stringContaining('for 3 alerts (a2, a3, a4)') });
+      }
+      expect(posts).toBe(5);
+    });
+
+    it('drops an announcement that waited past its two minutes for the conference, instead of playing it late', async () => {
+      const { pipeline, journal, clock, calls } = stormy({}, async (req) => {
+        if (req.alertId === 'slow') await new Promise<void>((r) => clock.setTimeout(r, 130_000)); // a call that hangs
+        calls.push({ alertId: req.alertId, conf: req.store.audio_conf_id, at: clock.now() });
+        return { channel: 'Local/7@x-1;1' };
+      });
+      await pipeline.ingest(cam('slow', '1'), '{}');
+      await clock.advance(10);
+      await pipeline.ingest(cam('behind', '2'), '{}');
+      await clock.advance(200_000);
+      expect(calls.map((c) => c.alertId)).toEqual(['slow']);
+      expect(journal.steps.get('behind/announce')).toMatchObject({ state: 'expired', lastError: expect.stringContaining('stale') });
+      expect(journal.steps.get('behind/chat')?.state).toBe('succeeded');
+    });
+
+    it('bounds the waiting announcements of a conference by dropping the oldest', async () => {
+      const { pipeline, journal, clock, calls } = stormy({ storm: { windowMs: 0, queueMax: 2 } });
+      for (const c of ['1', '2', '3', '4']) await pipeline.ingest(cam(`c${c}`, c), '{}');
+      await clock.advance(30_000);
+      expect(calls.map((c) => c.alertId)).toEqual(['c1', 'c3', 'c4']);
+      expect(journal.steps.get('c2/announce')).toMatchObject({ state: 'expired', lastError: expect.stringContaining('queue full') });
+    });
+
+    it('mutes announcements of a store in quiet hours but still posts the chat record', async () => {
+      const { pipeline, journal, clock, calls } = stormy({ muted: (st) => (st.store_veesion_id === 's2' ? 'quiet hours (22:00-07:00)' : undefined) });
+      await pipeline.ingest(cam('q1', '1', 's2'), '{}');
+      await clock.advance(5_000);
+      expect(calls).toHaveLength(0);
+      expect(journal.steps.get('q1/announce')).toMatchObject({ state: 'muted', detail: 'quiet hours (22:00-07:00)' });
+      expect(journal.steps.get('q1/chat')?.state).toBe('succeeded');
+    });
+
+    it('stop() does not wait for a window: merged announcements stay pending for the next start', async () => {
+      const { pipeline, journal, clock, calls } = stormy();
+      await pipeline.ingest(cam('w1', '3'), '{}');
+      await clock.advance(100);
+      await pipeline.ingest(cam('w2', '3'), '{}');
+      await clock.advance(100);
+      await pipeline.stop(); // the test clock does not advance: a wait on the window would hang here
+      expect(calls.map((c) => c.alertId)).toEqual(['w1']);
+      expect(journal.steps.get('w2/announce')?.state).toBe('pending');
+    });
   });
 });

@@ -1,0 +1,148 @@
+import { alertVariables, type Alert, type StoreRoute } from './alert';
+import type { CallOriginator, Clock, SpeechRenderer } from './ports';
+import { KeyedSerialQueue } from './conference-queue';
+import { renderTemplate } from './template';
+import type { Semaphore } from './semaphore';
+
+/** Thrown into an announcement that had not started when stop() came: it stays pending. */
+export class Stopping extends Error {}
+
+export interface AnnouncerDeps {
+  speech: SpeechRenderer;
+  originator: CallOriginator;
+  clock: Clock;
+  renders: Semaphore;
+  /** Template for one alert, and for several merged ones (`${count}` is their number). */
+  alertText: string;
+  manyText: string;
+  /** At most one announcement per camera per window; alerts in between are merged. 0: off. */
+  windowMs: number;
+  /** Members older than this (from their window start) are dropped, not played late. */
+  staleAfterMs?: number | undefined;
+  /** Announcements waiting per conference; beyond it the oldest waiting one is dropped. */
+  queueMax: number;
+  /** Keeps the conference while the audio plays (ended early by stop()). */
+  hold: (ms: number) => Promise<void>;
+}
+
+export interface Member {
+  alert: Alert;
+  store: StoreRoute;
+  windowFrom: number;
+}
+
+export type Outcome = { kind: 'played'; detail: string } | { kind: 'dropped'; reason: string };
+
+interface Group {
+  camera: string;
+  conference: string;
+  members: { member: Member; resolve: (o: Outcome) => void; reject: (e: unknown) => void }[];
+  timer?: { cancel(): void };
+  /** Closed to new members: started playing, dropped, or stopped. */
+  closed: boolean;
+}
+
+/**
+ * Storm control for announcements. Alerts of one store and camera are merged into one group
+ * while the group waits: for its conference (one announcement at a time, in order) or for the
+ * camera's window since its last announcement. A group plays once, for all its members ("3
+ * alerts on camera 4"); each member still keeps its own journal step (and its own chat post).
+ * Waiting is bounded: members past `staleAfterMs` are dropped at their turn, and a conference
+ * holding more than `queueMax` waiting groups drops the oldest.
+ */
+export class Announcer {
+  private readonly conferences = new KeyedSerialQueue();
+  private readonly open = new Map<string, Group>();
+  /** When each camera's last announcement was answered (failed calls do not count). */
+  private readonly lastPlayed = new Map<string, number>();
+  private readonly waiting = new Map<string, Group[]>();
+  private stopped = false;
+
+  constructor(private readonly deps: AnnouncerDeps) {}
+
+  announce(member: Member): Promise<Outcome> {
+    if (this.stopped) return Promise.reject(new Stopping());
+    const camera = `${member.store.store_veesion_id}\u0000${member.alert.cameraId}`;
+    const group = this.open.get(camera) ?? this.openGroup(camera, member.store.audio_conf_id);
+    return new Promise((resolve, reject) => group.members.push({ member, resolve, reject }));
+  }
+
+  /** Every group not yet playing ends with Stopping (its steps stay pending in the journal). */
+  stop(): void {
+    this.stopped = true;
+    for (const list of this.waiting.values()) for (const g of [...list]) this.close(g, (m) => m.reject(new Stopping()));
+  }
+
+  private openGroup(camera: string, conference: string): Group {
+    const group: Group = { camera, conference, members: [], closed: false };
+    this.open.set(camera, group);
+    const list = this.waiting.get(conference) ?? [];
+    this.waiting.set(conference, list);
+    list.push(group);
+    if (list.length > this.deps.queueMax) {
+      const oldest = list[0] as Group; // length > queueMax >= 1
+      this.close(oldest, (m) => m.resolve({ kind: 'dropped', reason: `conference ${conference} queue full (${this.deps.queueMax} waiting): dropped the oldest` }));
+    }
+    this.enqueue(group);
+    return group;
+  }
+
+  /** Queues the group for its conference, once the camera's window since its last announcement is over. */
+  private enqueue(group: Group): void {
+    const delay = this.windowLeft(group.camera);
+    const go = () => void this.conferences.run(group.conference, () => this.play(group)).catch(() => undefined);
+    if (delay > 0) group.timer = this.deps.clock.setTimeout(go, delay);
+    else go();
+  }
+
+  private windowLeft(camera: string): number {
+    return (this.lastPlayed.get(camera) ?? -Infinity) + this.deps.windowMs - this.deps.clock.now();
+  }
+
+  /** Takes the group out of the waiting lists and settles each member with `settle`. */
+  private close(group: Group, settle: (m: Group['members'][number]) => void): Group['members'] {
+    if (group.closed) return [];
+    group.closed = true;
+    group.timer?.cancel();
+    if (this.open.get(group.camera) === group) this.open.delete(group.camera);
+    const list = this.waiting.get(group.conference) ?? [];
+    list.splice(list.indexOf(group), 1);
+    if (list.length === 0) this.waiting.delete(group.conference);
+    for (const m of group.members) settle(m);
+    return group.members;
+  }
+
+  private async play(group: Group): Promise<{ value: void; release?: Promise<void> }> {
+    if (group.closed) return { value: undefined }; // dropped or stopped while waiting
+    if (this.windowLeft(group.camera) > 0) {
+      // The camera was announced while this group queued: wait out its window, still open to new alerts.
+      this.enqueue(group);
+      return { value: undefined };
+    }
+    const now = this.deps.clock.now();
+    const stale = this.deps.staleAfterMs;
+    const members = this.close(group, () => undefined);
+    const fresh = members.filter((m) => stale === undefined || now - m.member.windowFrom <= stale);
+    for (const m of members.filter((x) => !fresh.includes(x))) {
+      m.resolve({ kind: 'dropped', reason: `stale: waited over ${(stale ?? 0) / 1000} s for the conference` });
+    }
+    const leader = fresh[0];
+    if (!leader) return { value: undefined };
+    try {
+      const { alert, store } = leader.member;
+      const variables = { ...alertVariables(alert, store), count: String(fresh.length) };
+      const text = renderTemplate(fresh.length > 1 ? this.deps.manyText : this.deps.alertText, variables);
+      const speech = await this.deps.renders.run(() => this.deps.speech.render(text));
+      if (this.stopped) throw new Stopping();
+      const { channel } = await this.deps.originator.originate({ alertId: alert.id, store, speech, variables });
+      this.lastPlayed.set(group.camera, this.deps.clock.now());
+      const together = fresh.length > 1 ? ` for ${fresh.length} alerts (${fresh.map((m) => m.member.alert.id).join(', ')})` : '';
+      const detail = `${channel} played ${speech.playbackPath}${speech.cached ? ' (cached)' : ''}${together}`;
+      for (const m of fresh) m.resolve({ kind: 'played', detail });
+      return { value: undefined, release: this.deps.hold(speech.durationMs) };
+    } catch (err) {
+      for (const m of fresh) m.reject(err);
+      return { value: undefined };
+    }
+  }
+}
