@@ -84,7 +84,7 @@ describe('crash safety: SIGKILL at random points', () => {
       expect(repeats).toBeLessThanOrEqual(RUNS * STORES.length);
       expect(world.xbees.messages.length).toBeGreaterThanOrEqual(acked.length);
       process.stdout.write(`crash-safety seed ${seed}: ${acked.length} alerts acknowledged over ${RUNS} kills; ` +
-        `all final; ${repeats} repeated call(s), ${world.xbees.messages.length - acked.length} repeated post(s)\n`);
+        `all final; ${repeats} repeated call(s), ${world.xbees.messages.length - acked.length} post(s) beyond them (repeats, or alerts journaled but killed before their 200)\n`);
     } finally {
       daemon.kill('SIGKILL');
       await world.stop();
