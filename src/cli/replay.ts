@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { requeueAlerts, type ReplayOutcome } from '../journal/replay';
 import { readSteps, type StepView } from '../journal/journal-reader';
-import { STEP_NAMES, type StepName } from '../pipeline/alert';
+import { FINAL_STATES, STEP_NAMES, type StepName, type StepState } from '../pipeline/alert';
 import { configFor, openOrExit, print, type GlobalOptions } from './context';
 import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
@@ -15,7 +15,7 @@ export interface ReplayOptions extends GlobalOptions {
   waitS?: string;
 }
 
-const FINAL = ['succeeded', 'dead', 'expired'];
+const isFinal = (state: string) => FINAL_STATES.includes(state as StepState);
 
 /**
  * Requeues the steps of one alert, or of every failed alert since a time, that did not succeed
@@ -46,7 +46,7 @@ export async function replay(alertId: string | undefined, opts: ReplayOptions): 
   const results = daemon?.sent && args.waitMs > 0 ? await follow(file, requeued, args.waitMs, log) : new Map<string, StepView[]>();
 
   const failed = [...results.values()].flat().filter((s) => s.state === 'dead' || s.state === 'expired');
-  const stillPending = [...results.values()].flat().filter((s) => !FINAL.includes(s.state));
+  const stillPending = [...results.values()].flat().filter((s) => !isFinal(s.state));
   if (stillPending.length > 0) log(`${stillPending.length} step(s) still running after ${args.waitMs / 1000} s: see veesion-bridge status`);
   const missing = outcomes.filter((o) => o.storeId === undefined);
   if (opts.json) {
@@ -99,7 +99,7 @@ async function follow(file: string, requeued: ReplayOutcome[], waitMs: number, l
           const line = `${o.alertId} ${s.step}: ${s.state}${s.attempts > 0 ? ` after ${s.attempts} attempt(s)` : ''}${s.lastError && s.state !== 'succeeded' ? ` (${s.lastError})` : ''}`;
           if (seen.get(`${o.alertId}/${s.step}`) !== line && s.attempts > 0) log(line);
           seen.set(`${o.alertId}/${s.step}`, line);
-          if (!FINAL.includes(s.state)) open++;
+          if (!isFinal(s.state)) open++;
         }
       }
       if (open === 0 || Date.now() >= deadline) return results;
