@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { recordHookStates } from '../journal/hook-state';
 import { openJournalForOperator } from '../journal/operator-access';
 import { hookUrlWithToken } from '../veesion/klaxon-client';
-import { hookStates, reconcileHooks, type HookReport } from '../veesion/hook-reconciler';
+import { hookStates, planHooks, reconcileHooks, veesionStoreIds, type HookReport } from '../veesion/hook-reconciler';
 import { configFor, print, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { requireKlaxon, shownHookUrl } from './veesion-access';
@@ -21,17 +21,9 @@ export async function registerHooks(opts: GlobalOptions & { dryRun?: boolean }):
   const configured = config.stores.map((st) => st.store_veesion_id);
   let report: HookReport;
   try {
-    if (opts.dryRun) {
-      const known = new Set((await client.stores()).map((st) => st.store_veesion_id));
-      report = {
-        registered: configured.filter((id) => known.has(id)),
-        failed: [],
-        missingAtVeesion: configured.filter((id) => !known.has(id)),
-        notConfigured: [...known].filter((id) => !configured.includes(id)).sort(),
-      };
-    } else {
-      report = await reconcileHooks(client, configured, hookUrl);
-    }
+    report = opts.dryRun
+      ? planHooks(await veesionStoreIds(client), configured)
+      : await reconcileHooks(client, configured, hookUrl);
   } catch (err) {
     throw new CliExit(EXIT.failure, `register-hooks: ${(err as Error).message}`);
   }

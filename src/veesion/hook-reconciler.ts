@@ -10,6 +10,21 @@ export interface HookReport {
   notConfigured: string[];
 }
 
+/** What a reconciliation would do, from Veesion's stores and the configured ones (no I/O). */
+export function planHooks(known: ReadonlySet<string>, configured: readonly string[]): HookReport {
+  return {
+    registered: configured.filter((id) => known.has(id)),
+    failed: [],
+    missingAtVeesion: configured.filter((id) => !known.has(id)),
+    notConfigured: [...known].filter((id) => !configured.includes(id)).sort(),
+  };
+}
+
+/** Veesion's stores for this account, as a set of store_veesion_id. */
+export async function veesionStoreIds(client: KlaxonClient): Promise<Set<string>> {
+  return new Set((await client.stores()).map((s) => s.store_veesion_id));
+}
+
 /**
  * Makes Veesion's hooks match x-hoppers.json: every configured store that Veesion knows gets
  * `hookUrl` registered (once per run: stores in `done`, registered by an earlier try of the
@@ -21,22 +36,18 @@ export async function reconcileHooks(
   hookUrl: string,
   done: ReadonlySet<string> = new Set(),
 ): Promise<HookReport> {
-  const known = new Set((await client.stores()).map((s) => s.store_veesion_id));
-  const report: HookReport = { registered: [], failed: [], missingAtVeesion: [], notConfigured: [] };
-  for (const store of configured) {
-    if (!known.has(store)) {
-      report.missingAtVeesion.push(store);
-      continue;
-    }
+  const plan = planHooks(await veesionStoreIds(client), configured);
+  const registered: string[] = [];
+  const failed: HookReport['failed'] = [];
+  for (const store of plan.registered) {
     try {
       if (!done.has(store)) await client.registerHook(store, hookUrl);
-      report.registered.push(store);
+      registered.push(store);
     } catch (err) {
-      report.failed.push({ store, error: err instanceof Error ? err.message : String(err) });
+      failed.push({ store, error: err instanceof Error ? err.message : String(err) });
     }
   }
-  report.notConfigured = [...known].filter((s) => !configured.includes(s)).sort();
-  return report;
+  return { ...plan, registered, failed };
 }
 
 /** The report as one row per store, for the journal (`veesion-bridge stores` reads it). */
