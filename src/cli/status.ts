@@ -31,9 +31,7 @@ export async function status(opts: GlobalOptions): Promise<void> {
   const lines = [
     `daemon: ${daemon.up ? (daemon.ready ? 'up, ready' : 'up, NOT ready') : 'not running'}` +
       (daemon.checks ? ` (${Object.entries(daemon.checks).map(([k, v]) => `${k} ${v ? 'ok' : 'FAILING'}`).join(', ')})` : ''),
-    ...(daemon.veesionTokenExpiresInS !== undefined
-      ? [`Veesion token: ${daemon.veesionTokenExpiresInS === null ? 'none (not signed in)' : daemon.veesionTokenExpiresInS > 0 ? `expires in ${Math.round(daemon.veesionTokenExpiresInS / 60)} min` : 'EXPIRED'}`]
-      : []),
+    ...(daemon.veesionTokenExpiresInS !== undefined ? [`Veesion token: ${tokenLifetime(daemon.veesionTokenExpiresInS)}`] : []),
     `journal: ${journal.alerts} alerts (${journal.unroutable} unroutable), ${journal.queued} steps queued, ${journal.failed} given up`,
     'recent alerts:',
     ...journal.recent.map((a) =>
@@ -42,4 +40,9 @@ export async function status(opts: GlobalOptions): Promise<void> {
     ),
   ];
   print(opts, lines.join('\n'), { daemon, ...journal });
+}
+
+function tokenLifetime(seconds: number | null): string {
+  if (seconds === null) return 'none (not signed in)';
+  return seconds > 0 ? `expires in ${Math.round(seconds / 60)} min` : 'EXPIRED';
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import cron from 'node-cron';
+import { DEFAULT_MANY_ALERTS_TEXT } from '../pipeline/announcer';
 
 /**
  * The one schema for `env.custom.ini` (DESIGN section 2). Every value arrives as a string
@@ -60,7 +61,7 @@ export const settingsSchema = z.object({
     .string()
     .min(1)
     .max(500)
-    .default('Attention! ${count} theft alerts in ${storeId} on ${cameraId}'),
+    .default(DEFAULT_MANY_ALERTS_TEXT),
   BRIDGE_STORM_WINDOW_S: z.coerce.number().min(0).max(3600).default(20),
   BRIDGE_CONFERENCE_QUEUE_MAX: z.coerce.number().int().min(1).max(1000).default(20),
   BRIDGE_HOOKS_CRON: z

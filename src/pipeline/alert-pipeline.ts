@@ -1,10 +1,10 @@
 import { STEP_NAMES, type Alert, type StepName, type StoreRoute } from './alert';
 import type { CallOriginator, ChatPoster, Clock, Journal, SpeechRenderer, StepListener, StepRecord } from './ports';
 import { DEFAULT_POLICIES, nextAttempt, type RetryPolicy } from './retry-policy';
-import { asStepError } from './step-error';
+import { asStepError, Stopping } from './step-error';
 import { Semaphore } from './semaphore';
 import { RateLimiter } from './rate-limiter';
-import { Announcer, Stopping } from './announcer';
+import { Announcer, DEFAULT_MANY_ALERTS_TEXT } from './announcer';
 
 export interface PipelineDeps {
   journal: Journal;
@@ -65,7 +65,7 @@ export class AlertPipeline {
       clock: deps.clock,
       renders: this.renders,
       alertText: deps.alertText,
-      manyText: deps.manyAlertsText ?? DEFAULT_MANY_TEXT,
+      manyText: deps.manyAlertsText ?? DEFAULT_MANY_ALERTS_TEXT,
       windowMs: deps.storm?.windowMs ?? 0,
       staleAfterMs: this.policies.announce.deadlineMs,
       queueMax: deps.storm?.queueMax ?? 20,
@@ -251,5 +251,3 @@ export class AlertPipeline {
     }
   }
 }
-
-const DEFAULT_MANY_TEXT = 'Attention! ${count} theft alerts in ${storeId} on ${cameraId}';

@@ -3,9 +3,10 @@ import type { CallOriginator, Clock, SpeechRenderer } from './ports';
 import { KeyedSerialQueue } from './conference-queue';
 import { renderTemplate } from './template';
 import type { Semaphore } from './semaphore';
+import { Stopping } from './step-error';
 
-/** Thrown into an announcement that had not started when stop() came: it stays pending. */
-export class Stopping extends Error {}
+/** What is said for several alerts of one camera merged into one announcement. */
+export const DEFAULT_MANY_ALERTS_TEXT = 'Attention! ${count} theft alerts in ${storeId} on ${cameraId}';
 
 export interface AnnouncerDeps {
   speech: SpeechRenderer;

@@ -25,6 +25,9 @@ export class StepError extends Error {
   }
 }
 
+/** Thrown into an attempt that had not started when stop() came: it stays pending in the journal. */
+export class Stopping extends Error {}
+
 export function asStepError(err: unknown): StepError {
   if (err instanceof StepError) return err;
   const message = err instanceof Error ? err.message : String(err);
