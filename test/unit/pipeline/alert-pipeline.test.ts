@@ -199,6 +199,20 @@ describe('AlertPipeline', () => {
       expect(posts).toBe(5);
     });
 
+    it('counts the window from the last answered call: a failed call does not hold back its retry', async () => {
+      let tries = 0;
+      const { pipeline, journal, clock, calls } = stormy({}, async (req) => {
+        if (++tries === 1) throw new StepError('AMI_ORIGINATE_FAILED', 'rejected', 'call failed: reason 0');
+        calls.push({ alertId: req.alertId, conf: req.store.audio_conf_id, at: clock.now() });
+        return { channel: 'Local/7@x-1;1' };
+      });
+      const t0 = clock.now();
+      await pipeline.ingest(cam('f1', '3'), '{}');
+      await clock.advance(5_000);
+      expect(calls.map((c) => [c.alertId, c.at - t0])).toEqual([['f1', 2_000]]);
+      expect(journal.steps.get('f1/announce')).toMatchObject({ state: 'succeeded', attempts: 2 });
+    });
+
     it('drops an announcement that waited past its two minutes for the conference, instead of playing it late', async () => {
       const { pipeline, journal, clock, calls } = stormy({}, async (req) => {
         if (req.alertId === 'slow') await new Promise<void>((r) => clock.setTimeout(r, 130_000)); // a call that hangs
