@@ -108,3 +108,28 @@ describe('housekeeping and hook state in the journal', () => {
     db.close();
   });
 });
+
+describe('operator access as root', () => {
+  // Only root can create files another user owns; elsewhere there is nothing to check.
+  const asRoot = process.getuid?.() === 0 ? it : it.skip;
+  asRoot('leaves no root-owned files: the -wal and -shm it creates belong to the daemon user', async () => {
+    const { chownSync, readdirSync } = await import('node:fs');
+    const { execFileSync } = await import('node:child_process');
+    const { REPO } = await import('../../helpers/paths');
+    const file = await journalWith([]);
+    const dir = join(file, '..');
+    const nobody = 65534;
+    chownSync(dir, nobody, nobody); // a fresh temp dir right under the world-searchable tmp dir
+    for (const f of readdirSync(dir)) chownSync(join(dir, f), nobody, nobody);
+    const script = `
+      const { statSync } = require('node:fs');
+      const { openJournalForOperator } = require(${JSON.stringify(join(REPO, 'dist/src/journal/operator-access.js'))});
+      const db = openJournalForOperator(${JSON.stringify(file)}, 'write');
+      db.prepare("INSERT INTO silences (store_id, until, created_at) VALUES ('s1', 2, 1)").run();
+      const uid = (f) => statSync(${JSON.stringify(file)} + f).uid;
+      console.log(JSON.stringify({ wal: uid('-wal'), shm: uid('-shm') }));
+      db.close();`;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as Record<string, number>;
+    expect(out).toEqual({ wal: nobody, shm: nobody });
+  });
+});
