@@ -1,21 +1,16 @@
-import type { CallOriginator, OriginateRequest } from '../pipeline/ports';
+import type { CallOriginator, OriginateRequest, PlacedCall } from '../pipeline/ports';
 import { StepError } from '../pipeline/step-error';
-import { renderTemplate } from '../pipeline/template';
+import { callSpec, RING_TIMEOUT_MS, type CallOptions, type CallSpec } from './call-spec';
 import type { AmiClient } from './ami-client';
 import type { AmiMessage, AmiFields } from './ami-codec';
 
-export interface AmiOriginatorOptions {
-  /** VEESION_ALERT_CHANNEL, e.g. `Local/${audio_conf_id}@xhoppers-conf`. */
-  channelTemplate: string;
-  /** VEESION_ALERT_ORIGIN: caller id, and the dialplan number in dialplan mode. */
-  origin: string;
-  mode: 'application' | 'dialplan';
+export interface AmiOriginatorOptions extends CallOptions {
   /** How long to wait for OriginateResponse after the action was queued. */
   responseTimeoutMs: number;
 }
 
-/** How long Asterisk lets the alert channel ring before giving up (Originate `Timeout`). */
-const RING_TIMEOUT_MS = 30_000;
+/** How long an answered call's Hangup is waited for (longer than any announcement). */
+const FOLLOW_MS = 10 * 60_000;
 
 /** Asterisk's OriginateResponse Reason codes (AST_CONTROL_*), for operator-readable errors. */
 const REASONS: Record<string, string> = {
@@ -34,14 +29,22 @@ const REASONS: Record<string, string> = {
 export class AmiOriginator implements CallOriginator {
   /** Calls waiting for their OriginateResponse, by ActionID: one listener for all of them. */
   private readonly waiters = new Map<string, (m: AmiMessage | StepError) => void>();
+  /** Answered calls whose Hangup we follow, by channel name. */
+  private readonly answered = new Map<string, { ended: Promise<void>; hungUp: () => void; forget: NodeJS.Timeout }>();
 
   constructor(
     private readonly ami: AmiClient,
     private readonly opts: AmiOriginatorOptions,
   ) {
     ami.on('event', (m: AmiMessage) => {
-      if (m.get('Event') !== 'OriginateResponse') return;
-      this.waiters.get(m.get('ActionID') ?? '')?.(m);
+      const event = m.get('Event');
+      if (event === 'Hangup') return void this.answered.get(m.get('Channel') ?? '')?.hungUp();
+      if (event !== 'OriginateResponse') return;
+      const waiter = this.waiters.get(m.get('ActionID') ?? '');
+      if (!waiter) return;
+      // Follow the hang-up from this very event on: Asterisk may send it in the same chunk.
+      if (m.get('Response') === 'Success') this.follow(m.get('Channel') ?? '');
+      waiter(m);
     });
     ami.on('disconnect', () => {
       const lost = new StepError('AMI_DISCONNECTED', 'connection', 'AMI connection lost before OriginateResponse');
@@ -49,16 +52,15 @@ export class AmiOriginator implements CallOriginator {
     });
   }
 
-  async originate(req: OriginateRequest): Promise<{ channel: string }> {
+  async originate(req: OriginateRequest): Promise<PlacedCall> {
     if (!this.ami.loggedIn) throw new StepError('AMI_NOT_READY', 'connection', `AMI is ${this.ami.state}`);
-    // Only store fields (validated config) reach the Channel header, never alert values.
-    const { store_veesion_id, audio_conf_id, xbees_channel_id } = req.store;
-    const channel = renderTemplate(this.opts.channelTemplate, { store_veesion_id, audio_conf_id, xbees_channel_id });
+    const spec = callSpec(req, this.opts);
+    const { channel } = spec;
     const actionId = this.ami.nextActionId('orig');
     const done = this.waitForResponse(actionId);
     let response: AmiMessage;
     try {
-      response = await this.ami.action(this.fields(req, channel), actionId);
+      response = await this.ami.action(amiFields(spec), actionId);
     } catch (err) {
       done.cancel();
       throw err;
@@ -72,30 +74,29 @@ export class AmiOriginator implements CallOriginator {
       const reason = event.get('Reason') ?? '?';
       throw new StepError('AMI_ORIGINATE_FAILED', 'rejected', `call to ${channel} failed: reason ${reason} (${REASONS[reason] ?? 'unknown'})`);
     }
-    return { channel: event.get('Channel') ?? channel };
+    const answered = event.get('Channel') ?? channel;
+    return { channel: answered, ended: this.answered.get(answered)?.ended ?? new Promise(() => undefined) };
   }
 
-  private fields(req: OriginateRequest, channel: string): AmiFields {
-    const { origin } = this.opts;
-    const target: AmiFields =
-      this.opts.mode === 'application'
-        ? [['Application', 'Playback'], ['Data', req.speech.playbackPath]]
-        : [['Context', origin], ['Exten', origin], ['Priority', '1']];
-    const variables: AmiFields =
-      this.opts.mode === 'dialplan'
-        ? Object.entries(req.variables).map(([k, v]) => ['Variable', `${k}=${dialplanValue(v)}`] as const)
-        : [];
-    return [
-      ['Action', 'Originate'],
-      ['Channel', channel],
-      ...target,
-      ['CallerID', `"${origin}" <${origin}>`],
-      ['Timeout', String(RING_TIMEOUT_MS)],
-      ['Variable', `ALERT_ID=${dialplanValue(req.alertId)}`],
-      ['Variable', `ALERT_AUDIO=${req.speech.playbackPath}`],
-      ...variables,
-      ['Async', 'true'],
-    ];
+  /**
+   * Watches an answered channel for its Hangup (the `;1` leg that runs Playback ends when the
+   * audio does). Forgotten after FOLLOW_MS: a lost connection must not keep entries forever.
+   */
+  private follow(channel: string): void {
+    if (!channel || this.answered.has(channel)) return;
+    let hungUp = () => undefined as void;
+    const ended = new Promise<void>((resolve) => (hungUp = resolve));
+    const forget = setTimeout(() => this.answered.delete(channel), FOLLOW_MS);
+    forget.unref();
+    this.answered.set(channel, {
+      ended,
+      forget,
+      hungUp: () => {
+        clearTimeout(forget);
+        this.answered.delete(channel);
+        hungUp();
+      },
+    });
   }
 
   /** Registers the waiter before the action is sent, so a fast event cannot be missed. */
@@ -123,7 +124,19 @@ export class AmiOriginator implements CallOriginator {
   }
 }
 
-/** Channel variables are split on `,` by some Asterisk versions: keep values to one token. */
-function dialplanValue(v: string): string {
-  return v.replace(/[\r\n\0,;|]/g, ' ');
+/** The Originate action for a call (Async: the result comes as OriginateResponse). */
+function amiFields(spec: CallSpec): AmiFields {
+  const target: AmiFields =
+    'application' in spec.target
+      ? [['Application', spec.target.application], ['Data', spec.target.data]]
+      : [['Context', spec.target.context], ['Exten', spec.target.exten], ['Priority', spec.target.priority]];
+  return [
+    ['Action', 'Originate'],
+    ['Channel', spec.channel],
+    ...target,
+    ['CallerID', spec.callerId],
+    ['Timeout', String(RING_TIMEOUT_MS)],
+    ...spec.variables.map(([k, v]) => ['Variable', `${k}=${v}`] as const),
+    ['Async', 'true'],
+  ];
 }

@@ -1,9 +1,15 @@
 import { alertVariables, type Alert, type StoreRoute } from './alert';
-import type { CallOriginator, Clock, SpeechRenderer } from './ports';
+import type { CallOriginator, Clock, PlacedCall, SpeechRenderer } from './ports';
 import { KeyedSerialQueue } from './conference-queue';
 import { renderTemplate } from './template';
 import type { Semaphore } from './semaphore';
-import { Stopping } from './step-error';
+import { StepError, Stopping } from './step-error';
+
+/**
+ * A call that ends more than this before its audio's length did not play it (a missing or
+ * unreadable file makes Asterisk hang up at once, yet OriginateResponse says Success).
+ */
+export const EARLY_HANGUP_MARGIN_MS = 500;
 
 /** What is said for several alerts of one camera merged into one announcement. */
 export const DEFAULT_MANY_ALERTS_TEXT = 'Attention! ${count} theft alerts in ${storeId} on ${cameraId}';
@@ -113,6 +119,23 @@ export class Announcer {
     return group.members;
   }
 
+  /**
+   * Where the adapter reports hang-ups, waits until the audio has (nearly) played and fails a
+   * call that ended before; returns the rest of the conference hold. Elsewhere the call counts
+   * as played once answered, and the conference is held for the audio's length.
+   */
+  private async playedThrough(call: PlacedCall, durationMs: number): Promise<{ rest: Promise<void> }> {
+    if (!call.ended) return { rest: this.deps.hold(durationMs) };
+    const answeredAt = this.deps.clock.now();
+    const mustLast = Math.max(0, durationMs - EARLY_HANGUP_MARGIN_MS);
+    const endedEarly = await Promise.race([call.ended.then(() => true), this.deps.hold(mustLast).then(() => false)]);
+    if (endedEarly) {
+      const lasted = ((this.deps.clock.now() - answeredAt) / 1000).toFixed(1);
+      throw new StepError('CALL_ENDED_EARLY', 'rejected', `${call.channel} hung up after ${lasted} s of ${(durationMs / 1000).toFixed(1)} s of audio: the announcement did not play (is the audio file readable by Asterisk?)`);
+    }
+    return { rest: Promise.race([call.ended, this.deps.hold(durationMs - mustLast)]) };
+  }
+
   private async play(group: Group): Promise<{ value: void; release?: Promise<void> }> {
     if (group.closed) return { value: undefined }; // dropped or stopped while waiting
     if (this.windowLeft(group.camera) > 0) {
@@ -135,12 +158,15 @@ export class Announcer {
       const text = renderTemplate(fresh.length > 1 ? this.deps.manyText : this.deps.alertText, variables);
       const speech = await this.deps.renders.run(() => this.deps.speech.render(text));
       if (this.stopped) throw new Stopping();
-      const { channel } = await this.deps.originator.originate({ alertId: alert.id, store, speech, variables });
-      this.lastPlayed.set(group.camera, this.deps.clock.now());
+      const call = await this.deps.originator.originate({ alertId: alert.id, store, speech, variables });
+      const answeredAt = this.deps.clock.now();
+      const { rest: release } = await this.playedThrough(call, speech.durationMs);
+      this.lastPlayed.set(group.camera, answeredAt);
       const together = fresh.length > 1 ? ` for ${fresh.length} alerts (${fresh.map((m) => m.member.alert.id).join(', ')})` : '';
-      const detail = `${channel} played ${speech.playbackPath}${speech.cached ? ' (cached)' : ''}${together}`;
+      const via = call.via ? ` via ${call.via}` : '';
+      const detail = `${call.channel} played ${speech.playbackPath}${speech.cached ? ' (cached)' : ''}${via}${together}`;
       for (const m of fresh) m.resolve({ kind: 'played', detail });
-      return { value: undefined, release: this.deps.hold(speech.durationMs) };
+      return { value: undefined, release };
     } catch (err) {
       for (const m of fresh) m.reject(err);
       return { value: undefined };

@@ -61,9 +61,20 @@ export interface OriginateRequest {
   variables: Record<string, string>;
 }
 
+export interface PlacedCall {
+  channel: string;
+  /** Which originator placed it (`ami`, `callfile`, `wildix-api`), when several are configured. */
+  via?: string;
+  /**
+   * Settles when the PBX reports the call hung up, if the adapter can see that (AMI can; a call
+   * file or the REST API cannot). A call that ends well before its audio did not play it.
+   */
+  ended?: Promise<void>;
+}
+
 export interface CallOriginator {
   /** Resolves once the PBX confirms the call was answered; throws StepError otherwise. */
-  originate(req: OriginateRequest): Promise<{ channel: string }>;
+  originate(req: OriginateRequest): Promise<PlacedCall>;
 }
 
 export interface ChatPoster {

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { AmiMessage, AmiParser } from '../pbx/ami-codec';
+import { readWavInfo } from '../tts/wav';
 import * as T from './ami-transcript';
 
 export interface RecordedOriginate {
@@ -17,15 +19,23 @@ export interface RecordedOriginate {
   at: number;
 }
 
-/** What the next originates do: succeed, fail (Reason 0), or never answer with the event. */
-export type OriginateOutcome = 'success' | 'failure' | 'no-event' | 'drop-after-response';
+/**
+ * What the next originates do: succeed, fail (Reason 0), never send the event, drop the socket
+ * after the Response, or answer and hang up at once (what Asterisk does when Playback's file is
+ * missing: OriginateResponse still says Success).
+ */
+export type OriginateOutcome = 'success' | 'failure' | 'no-event' | 'drop-after-response' | 'early-hangup';
 
 export interface AmiSimOptions {
   username?: string;
   secret?: string;
   /** Delay between "queued" and OriginateResponse (a real call takes ~1-2 ms on loopback). */
   originateDelayMs?: number;
-  /** How long an answered call stays up before it is hung up. */
+  /**
+   * How long an answered call stays up when it plays no file of ours (dialplan mode without
+   * ALERT_AUDIO). A Playback call lasts as long as its audio file, and ends at once if the file
+   * is missing, as on a real Asterisk.
+   */
   callLengthMs?: number;
   /** How long Asterisk waits before closing after a failed login (about 1 s). */
   loginFailureCloseMs?: number;
@@ -48,6 +58,8 @@ export class AmiSimulator {
   private seq = 0x0b;
   private uniq = 25;
   private readonly listeners: ((o: RecordedOriginate) => void)[] = [];
+  /** Every call's answer and hang-up times, by conference exten (to check for overlaps). */
+  readonly calls: { exten: string; actionId: string; answeredAt: number; hungUpAt?: number }[] = [];
 
   constructor(private readonly opts: AmiSimOptions = {}) {
     this.originateDelayMs = opts.originateDelayMs ?? 2;
@@ -157,10 +169,24 @@ export class AmiSimulator {
         T.fill(T.NEWCHANNEL, { ...values, leg: '2', state: '4', stateDesc: 'Ring' }) +
         T.fill(T.NEWSTATE_UP, { ...values, leg: '1', state: '6', stateDesc: 'Up' }));
       socket.write(T.fill(T.ORIGINATE_RESPONSE_SUCCESS, values));
+      const call = { exten: values['exten'] ?? '', actionId: id, answeredAt: Date.now() } as AmiSimulator['calls'][number];
+      this.calls.push(call);
       setTimeout(() => {
+        call.hungUpAt = Date.now();
         if (!socket.destroyed) socket.write(T.fill(T.HANGUP, { ...values, leg: '1', state: '6', stateDesc: 'Up' }));
-      }, this.opts.callLengthMs ?? 50);
+      }, outcome === 'early-hangup' ? 1 : this.playbackMs(rec));
     }, this.originateDelayMs);
+  }
+
+  /** How long Playback of the call's file runs: its WAV length, or 1 ms if it cannot be read. */
+  private playbackMs(rec: RecordedOriginate): number {
+    const audio = rec.application === 'Playback' ? rec.data : rec.variables.find((v) => v.startsWith('ALERT_AUDIO='))?.slice('ALERT_AUDIO='.length);
+    if (audio === undefined) return this.opts.callLengthMs ?? 50;
+    try {
+      return readWavInfo(readFileSync(`${audio}.wav`)).durationMs;
+    } catch {
+      return 1;
+    }
   }
 
   private callValues(rec: RecordedOriginate, id: string): Record<string, string> {

@@ -42,12 +42,13 @@ describe('hostile input is harmless, answered clearly, and the daemon keeps serv
     const cameraId = `") (system "touch ${marker}") (" ; touch ${marker} $(touch ${marker})`;
     const res = await w.post({ alert_uuid: 'evil-tts', location: 'test-store-wildix', cameraId });
     expect(res.body.status).toBe('accepted');
-    expect(await w.finished('evil-tts')).toEqual([
+    // The payload is spoken in full (some 20 s of audio), and the step ends when it has played.
+    expect(await w.finished('evil-tts', 60_000)).toEqual([
       expect.objectContaining({ step: 'announce', state: 'succeeded' }),
       expect.objectContaining({ step: 'chat', state: 'succeeded' }),
     ]);
     expect(existsSync(marker)).toBe(false);
-  });
+  }, 90_000);
 
   it('keeps CR/LF in alert fields out of AMI headers', async () => {
     const injected = '3\r\nAction: Originate\r\nApplication: System\r\nData: touch /tmp/x';

@@ -3,7 +3,10 @@ import { AmiOriginator } from '../../../src/pbx/ami-originator';
 import { AmiSimulator } from '../../../src/sim/ami-sim';
 import { StepError } from '../../../src/pipeline/step-error';
 import type { OriginateRequest } from '../../../src/pipeline/ports';
+import { join } from 'node:path';
 import { capturedLogger, waitFor } from '../../helpers/quiet-logger';
+import { tempDir } from '../../helpers/paths';
+import { writeSilentWav } from '../../helpers/wav';
 
 const store = { store_veesion_id: 's1', name: 'S1', audio_conf_id: '42', xbees_channel_id: 'c1' };
 const request: OriginateRequest = {
@@ -55,6 +58,25 @@ describe('AmiClient + AmiOriginator against the AMI simulator', () => {
     expect(o?.fields).toContainEqual(['Priority', '1']);
     expect(o?.variables).toEqual(expect.arrayContaining(['cameraId=3  Application: System', 'storeId=s1 x=1']));
     expect(o?.fields.filter(([k]) => k === 'Application')).toEqual([]);
+  });
+
+  it('reports the hang-up of the answered channel: after the audio\'s length, or at once when the file is missing', async () => {
+    await connect();
+    await waitFor(() => client.loggedIn, 2000, 'login');
+    const audio = join(tempDir(), 'alert');
+    writeSilentWav(audio, 400);
+    const speech = { playbackPath: audio, durationMs: 400, cached: false };
+    const timeCall = async (req: OriginateRequest) => {
+      const call = await originator().originate(req);
+      const answered = Date.now();
+      await call.ended;
+      return Date.now() - answered;
+    };
+    const played = await timeCall({ ...request, speech });
+    expect(played).toBeGreaterThanOrEqual(350);
+    expect(played).toBeLessThan(1500);
+    const missing = await timeCall({ ...request, speech: { ...speech, playbackPath: `${audio}-gone` } });
+    expect(missing).toBeLessThan(200);
   });
 
   it('turns OriginateResponse Failure into a rejected StepError naming the reason', async () => {

@@ -112,6 +112,29 @@ describe('AlertPipeline', () => {
     expect(events.filter((e) => e.step === 'announce' && e.state === 'pending')).toHaveLength(5);
   });
 
+  it('fails a call that hangs up well before its audio ends, retries it, and counts a full-length call as played', async () => {
+    let calls = 0;
+    let hangUp = () => undefined as void;
+    const { pipeline, journal, clock, events } = setup({
+      originate: async () => {
+        calls++;
+        // First call: hung up at once (missing file). Second: hangs up when the test says.
+        const ended = calls === 1 ? Promise.resolve() : new Promise<void>((r) => (hangUp = r));
+        return { channel: `Local/7@x-${calls};1`, ended };
+      },
+    });
+    await pipeline.ingest(alert('a1'), '{}');
+    await clock.advance(100);
+    expect(events.find((e) => e.step === 'announce' && e.state === 'pending')?.error).toMatch(/hung up after 0\.0 s of 3\.0 s/);
+    await clock.advance(2_000);
+    expect(calls).toBe(2);
+    await clock.advance(2_300); // 2.4 s into 3 s of audio: not yet proven played
+    expect(journal.steps.get('a1/announce')?.state).not.toBe('succeeded');
+    await clock.advance(200);
+    expect(journal.steps.get('a1/announce')).toMatchObject({ state: 'succeeded', attempts: 2 });
+    hangUp();
+  });
+
   it('gives up at once on a non-retryable error and keeps the chat going', async () => {
     let posts = 0;
     const { pipeline, journal, clock } = setup({
