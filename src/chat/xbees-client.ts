@@ -1,6 +1,9 @@
-import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import { z } from 'zod';
-import { StepError, type FailureKind } from '../pipeline/step-error';
+import { StepError } from '../pipeline/step-error';
+import { httpStepError } from '../http/client-errors';
+
+const XBEES = { name: 'x-bees', code: 'XBEES' };
 
 /** x-bees conversations API (DESIGN section 3). Responses are validated before use. */
 const createdFile = z.object({ fileId: z.string().min(1).max(200), presignedUploadUrl: z.string().url() });
@@ -65,7 +68,7 @@ export class XbeesClient {
     try {
       return (await request()).data;
     } catch (err) {
-      throw classify(what, err);
+      throw httpStepError(XBEES, what, err);
     }
   }
 }
@@ -78,15 +81,4 @@ function validate<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
   const parsed = schema.safeParse(data);
   if (!parsed.success) throw new StepError('XBEES_BAD_RESPONSE', 'rejected', `x-bees ${what}: unexpected response shape`);
   return parsed.data;
-}
-
-function classify(what: string, err: unknown): StepError {
-  if (!isAxiosError(err)) return new StepError('XBEES_ERROR', 'internal', `x-bees ${what}: ${String(err)}`, { cause: err });
-  const status = err.response?.status;
-  let kind: FailureKind = 'connection';
-  if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT') kind = 'timeout';
-  else if (status === 401 || status === 403) kind = 'auth';
-  else if (status === 400 || status === 404 || status === 413 || status === 422) kind = 'bad-input';
-  else if (status !== undefined) kind = 'rejected';
-  return new StepError(`XBEES_${status ?? err.code ?? 'ERROR'}`, kind, `x-bees ${what} failed: ${status ?? err.code ?? err.message}`);
 }
