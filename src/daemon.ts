@@ -8,13 +8,16 @@ import { createLogger, type Logger } from './log/logger';
 import { SqliteJournal } from './journal/sqlite-journal';
 import { AlertPipeline } from './pipeline/alert-pipeline';
 import type { StoreRoute } from './pipeline/alert';
-import type { Clock, StepEvent } from './pipeline/ports';
+import type { CallOriginator, Clock, StepEvent } from './pipeline/ports';
 import { policyFromSeconds } from './pipeline/retry-policy';
 import { mutedReason } from './pipeline/mutes';
 import { systemClock } from './clock';
 import { TtsRenderer } from './tts/tts-renderer';
 import { AmiClient } from './pbx/ami-client';
 import { AmiOriginator } from './pbx/ami-originator';
+import { CallfileOriginator } from './pbx/callfile-originator';
+import { WildixApiOriginator } from './pbx/wildix-api-originator';
+import { OriginatorChain } from './pipeline/originator-chain';
 import { XbeesClient } from './chat/xbees-client';
 import { XbeesPoster } from './chat/xbees-poster';
 import type { VideoFetchOptions } from './chat/video-fetch';
@@ -48,6 +51,7 @@ export class Daemon {
   readonly journal: SqliteJournal;
   readonly pipeline: AlertPipeline;
   readonly ami: AmiClient;
+  private readonly originators: { name: string; originator: CallOriginator; usable: () => boolean }[];
   readonly klaxon: KlaxonClient | undefined;
   private readonly tts: TtsRenderer;
   private readonly stepLog: Logger;
@@ -109,15 +113,11 @@ export class Daemon {
       chimeFile: s.BRIDGE_CHIME ? soundFile(s.BRIDGE_CHIME) : undefined,
       timeoutMs: s.BRIDGE_TTS_TIMEOUT_MS,
     });
+    this.originators = this.buildOriginators(s);
     this.pipeline = new AlertPipeline({
       journal: this.journal,
       speech: this.tts,
-      originator: new AmiOriginator(this.ami, {
-        channelTemplate: s.VEESION_ALERT_CHANNEL,
-        origin: s.VEESION_ALERT_ORIGIN,
-        mode: s.BRIDGE_AMI_MODE,
-        responseTimeoutMs: s.BRIDGE_ORIGINATE_TIMEOUT_MS,
-      }),
+      originator: new OriginatorChain(this.originators.map(({ name, originator }) => ({ name, originator }))),
       chat: new XbeesPoster(
         xbees,
         { allowedHosts: s.BRIDGE_VIDEO_HOSTS, maxBytes: s.BRIDGE_VIDEO_MAX_BYTES, timeoutMs: s.BRIDGE_VIDEO_TIMEOUT_MS, ...opts.video },
@@ -143,7 +143,7 @@ export class Daemon {
       metrics: this.metrics,
       readiness: [
         { name: 'journal', ok: () => this.journal.writable() },
-        { name: 'ami', ok: () => this.ami.loggedIn },
+        this.pbxReadiness(),
         { name: 'veesion', ok: () => this.klaxon?.tokenValid ?? true },
       ],
       details: () => {
@@ -151,6 +151,7 @@ export class Daemon {
         return {
           veesionTokenExpiresInS: expiresAt === undefined ? null : Math.round((expiresAt - Date.now()) / 1000),
           stores: this.stores.size,
+          originators: Object.fromEntries(this.originators.map((o) => [o.name, o.usable()])),
         };
       },
     });
@@ -158,7 +159,7 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    this.ami.start();
+    if (this.usesAmi) this.ami.start();
     this.rescan('start');
     this.port = await this.http.start();
     this.logger.info('receiver listening', { host: this.opts.config.settings.BRIDGE_HTTP_HOST, port: this.port, stores: this.stores.size });
@@ -184,9 +185,36 @@ export class Daemon {
       new Promise<boolean>((r) => setTimeout(() => r(true), deadline).unref()),
     ]);
     if (timedOut) this.logger.warn('steps still running at stop; they stay pending in the journal', { deadlineMs: deadline });
-    await this.ami.stop();
+    if (this.usesAmi) await this.ami.stop();
     await this.journal.close();
     this.logger.info('stopped');
+  }
+
+  private get usesAmi(): boolean {
+    return this.opts.config.settings.BRIDGE_ORIGINATOR.includes('ami');
+  }
+
+  /** BRIDGE_ORIGINATOR, in order, each with a cheap "can it be used now" for /readyz. */
+  private buildOriginators(s: Settings): Daemon['originators'] {
+    const call = { channelTemplate: s.VEESION_ALERT_CHANNEL, origin: s.VEESION_ALERT_ORIGIN, mode: s.BRIDGE_AMI_MODE };
+    const timeout = { responseTimeoutMs: s.BRIDGE_ORIGINATE_TIMEOUT_MS };
+    const outgoing = join(s.BRIDGE_SPOOL_DIR, 'outgoing');
+    const build = {
+      ami: () => ({ originator: new AmiOriginator(this.ami, { ...call, ...timeout }), usable: () => this.ami.loggedIn }),
+      callfile: () => ({ originator: new CallfileOriginator({ ...call, ...timeout, spoolDir: s.BRIDGE_SPOOL_DIR }), usable: () => existsSync(outgoing) }),
+      'wildix-api': () => ({
+        originator: new WildixApiOriginator({ ...call, ...timeout, baseUrl: s.BRIDGE_WILDIX_API_URL, token: s.BRIDGE_WILDIX_API_TOKEN ?? '' }),
+        usable: () => true,
+      }),
+    };
+    return s.BRIDGE_ORIGINATOR.map((name) => ({ name, ...build[name]() }));
+  }
+
+  /** One originator: its own check (`ami`: logged in). Several: `pbx`, ready while any is usable. */
+  private pbxReadiness(): { name: string; ok: () => boolean } {
+    const [only] = this.originators;
+    if (this.originators.length === 1 && only) return { name: only.name, ok: only.usable };
+    return { name: 'pbx', ok: () => this.originators.some((o) => o.usable()) };
   }
 
   /**

@@ -4,6 +4,8 @@ import { StepError } from '../pipeline/step-error';
 import { httpStepError } from '../http/client-errors';
 
 const XBEES = { name: 'x-bees', code: 'XBEES' };
+/** The presigned storage URL: its 403 means "expired", not "our token is wrong". */
+const STORAGE = { name: 'x-bees', code: 'XBEES_UPLOAD' };
 
 /** x-bees conversations API (DESIGN section 3). Responses are validated before use. */
 const createdFile = z.object({ fileId: z.string().min(1).max(200), presignedUploadUrl: z.string().url() });
@@ -33,7 +35,7 @@ export class XbeesClient {
   }
 
   async createFile(channelId: string, name: string): Promise<{ fileId: string; presignedUploadUrl: string }> {
-    const data = await this.call('create file', () => this.http.post(`${channelPath(channelId)}/files`, { name }));
+    const data = await this.call('create file', XBEES, () => this.http.post(`${channelPath(channelId)}/files`, { name }));
     const parsed = validate(createdFile, data, 'create file');
     const upload = new URL(parsed.presignedUploadUrl);
     if (upload.protocol !== 'https:' && upload.origin !== this.origin) {
@@ -44,7 +46,7 @@ export class XbeesClient {
 
   /** PUT to the presigned URL, without our Authorization header (it is a storage URL). */
   async upload(presignedUrl: string, bytes: Buffer, contentType: string): Promise<void> {
-    await this.call('upload file', () =>
+    await this.call('upload file', STORAGE, () =>
       axios.put(presignedUrl, bytes, {
         headers: { 'Content-Type': contentType },
         timeout: this.opts.timeoutMs ?? 60_000,
@@ -55,20 +57,20 @@ export class XbeesClient {
   }
 
   async getFile(channelId: string, fileId: string): Promise<XbeesFile> {
-    const data = await this.call('get file', () => this.http.get(`${channelPath(channelId)}/files/${encodeURIComponent(fileId)}`));
+    const data = await this.call('get file', XBEES, () => this.http.get(`${channelPath(channelId)}/files/${encodeURIComponent(fileId)}`));
     return validate(fileInfo, data, 'get file').file;
   }
 
   async postMessage(channelId: string, body: { text: string; attachments: XbeesFile[]; userId?: string | undefined }): Promise<string> {
-    const data = await this.call('post message', () => this.http.post(`${channelPath(channelId)}/messages`, body));
+    const data = await this.call('post message', XBEES, () => this.http.post(`${channelPath(channelId)}/messages`, body));
     return String(validate(postedMessage, data, 'post message').id ?? '');
   }
 
-  private async call(what: string, request: () => Promise<{ data: unknown }>): Promise<unknown> {
+  private async call(what: string, service: { name: string; code: string }, request: () => Promise<{ data: unknown }>): Promise<unknown> {
     try {
       return (await request()).data;
     } catch (err) {
-      throw httpStepError(XBEES, what, err);
+      throw httpStepError(service, what, err);
     }
   }
 }

@@ -38,6 +38,17 @@ export class XbeesPoster implements ChatPoster {
     }
     // Upload failures are x-bees failures: let the step retry rather than drop the video.
     const channel = store.xbees_channel_id;
+    try {
+      return await this.upload(channel, video);
+    } catch (err) {
+      if (!(err instanceof StepError && err.code === 'XBEES_UPLOAD_403')) throw err;
+      // The presigned URL expired before the bytes got there: a fresh one, once, in this attempt.
+      this.logger.warn('x-bees upload URL expired, asking for a new one', { alertId: alert.id });
+      return this.upload(channel, video);
+    }
+  }
+
+  private async upload(channel: string, video: { name: string; bytes: Buffer; contentType: string }): Promise<XbeesFile> {
     const { fileId, presignedUploadUrl } = await this.client.createFile(channel, video.name);
     await this.client.upload(presignedUploadUrl, video.bytes, video.contentType);
     return this.client.getFile(channel, fileId);

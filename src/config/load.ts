@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as ini from 'ini';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './errors';
-import { settingsSchema, SETTING_KEYS, IMPLEMENTED_ORIGINATORS, type Settings } from './settings-schema';
+import { settingsSchema, SETTING_KEYS, type Settings } from './settings-schema';
 import { storeSchema, storeList, type Store } from './store-schema';
 import { templateVariables, ALERT_TEXT_VARIABLES, CHANNEL_VARIABLES } from '../pipeline/template';
 
@@ -110,13 +110,11 @@ function loadStores(file: string, issues: ConfigIssue[]): Store[] {
 
 function crossCheck(s: Settings, platform: NodeJS.Platform, issues: ConfigIssue[]): void {
   const at = (key: string) => `env.custom.ini: ${key}`;
-  for (const o of s.BRIDGE_ORIGINATOR) {
-    if (!IMPLEMENTED_ORIGINATORS.includes(o)) {
-      issues.push({ path: at('BRIDGE_ORIGINATOR'), message: `"${o}" is not available in this version (use ami)` });
-    }
-  }
   if (s.BRIDGE_ORIGINATOR.includes('ami') && !s.BRIDGE_AMI_SECRET) {
     issues.push({ path: at('BRIDGE_AMI_SECRET'), message: 'required for the ami originator' });
+  }
+  if (s.BRIDGE_ORIGINATOR.includes('wildix-api') && !s.BRIDGE_WILDIX_API_TOKEN) {
+    issues.push({ path: at('BRIDGE_WILDIX_API_TOKEN'), message: 'required for the wildix-api originator' });
   }
   if (s.BRIDGE_TTS_ENGINE === 'say' && platform !== 'darwin' && platform !== 'win32') {
     issues.push({ path: at('BRIDGE_TTS_ENGINE'), message: '"say" cannot export audio on this platform; use espeak-ng or festival' });

@@ -27,14 +27,13 @@ const secondsList = listOf(z.string().regex(/^\d+(\.\d+)?$/, 'seconds, e.g. 0,2,
 
 export const ORIGINATORS = ['ami', 'callfile', 'wildix-api'] as const;
 export const TTS_ENGINES = ['espeak-ng', 'festival', 'say'] as const;
-/** Originators this version can drive; the others are reserved names (DESIGN section 3). */
-export const IMPLEMENTED_ORIGINATORS: readonly string[] = ['ami'];
 
 export const SECRET_KEYS = [
   'VEESION_PASSWORD',
   'VEESION_HOOK_TOKEN',
   'BRIDGE_AMI_SECRET',
   'BRIDGE_XBEES_TOKEN',
+  'BRIDGE_WILDIX_API_TOKEN',
 ] as const;
 
 export const settingsSchema = z.object({
@@ -87,7 +86,12 @@ export const settingsSchema = z.object({
   BRIDGE_AMI_MODE: z.enum(['application', 'dialplan']).default('application'),
   BRIDGE_AMI_PING_INTERVAL_MS: positiveMs.default(15000),
   BRIDGE_ORIGINATE_TIMEOUT_MS: positiveMs.default(30000),
-  BRIDGE_ORIGINATOR: listOf(z.enum(ORIGINATORS)).default(['ami']),
+  BRIDGE_ORIGINATOR: listOf(z.enum(ORIGINATORS))
+    .refine((l) => new Set(l).size === l.length, 'lists an originator twice')
+    .default(['ami']),
+  BRIDGE_SPOOL_DIR: z.string().regex(/^\/[^\r\n\0]*$/, 'an absolute path, e.g. /var/spool/asterisk').default('/var/spool/asterisk'),
+  BRIDGE_WILDIX_API_URL: httpUrl.default('http://127.0.0.1'),
+  BRIDGE_WILDIX_API_TOKEN: z.string().regex(/^[^\r\n]+$/, 'one line').optional(),
   BRIDGE_TTS_ENGINE: z.enum(TTS_ENGINES).default(process.platform === 'linux' ? 'espeak-ng' : 'say'),
   BRIDGE_TTS_VOICE: z.string().regex(/^[A-Za-z0-9_+-]{0,40}$/, 'a voice name').default(''),
   BRIDGE_TTS_TIMEOUT_MS: positiveMs.default(10000),

@@ -6,6 +6,8 @@ import { AmiSimulator } from './ami-sim';
 import { XbeesSimulator } from './xbees-sim';
 import { KlaxonSimulator } from './klaxon-sim';
 import { VideoSimulator } from './video-sim';
+import { SpoolSimulator } from './spool-sim';
+import { WildixPbxSimulator } from './wildix-pbx-sim';
 import type { VideoFetchOptions } from '../chat/video-fetch';
 
 export interface SimWorldOptions {
@@ -26,6 +28,9 @@ export class SimWorld {
   readonly xbees = new XbeesSimulator(`xbees-${randomBytes(12).toString('hex')}`);
   readonly klaxon: KlaxonSimulator;
   readonly video = new VideoSimulator();
+  /** The PBX's other two ways in: its outgoing call spool and its local REST API. */
+  readonly spool: SpoolSimulator;
+  readonly pbxApi = new WildixPbxSimulator(`pbx-${randomBytes(12).toString('hex')}`);
   readonly hookToken = `hook-${randomBytes(16).toString('hex')}`;
   readonly stores;
   envFile = '';
@@ -36,6 +41,7 @@ export class SimWorld {
     this.stores = opts.stores ?? [
       { store_veesion_id: 'test-store-wildix', name: 'Wildix Test Store', audio_conf_id: '2', xbees_channel_id: 'chan-test-store', location: 'Trento' },
     ];
+    this.spool = new SpoolSimulator(join(opts.dir, 'spool'));
     this.klaxon = new KlaxonSimulator(
       this.stores.map((s) => ({ store_veesion_id: s.store_veesion_id, store_veesion_name: s.name, store_id: s.store_veesion_id })),
       'bridge@example.com',
@@ -44,7 +50,8 @@ export class SimWorld {
   }
 
   async start(): Promise<this> {
-    await Promise.all([this.ami.start(), this.xbees.start(), this.klaxon.start(), this.video.start()]);
+    await Promise.all([this.ami.start(), this.xbees.start(), this.klaxon.start(), this.video.start(), this.pbxApi.start()]);
+    this.spool.start();
     this.httpPort = await freePort();
     mkdirSync(this.opts.dir, { recursive: true });
     const settings: Record<string, string> = {
@@ -62,6 +69,9 @@ export class SimWorld {
       BRIDGE_AMI_PORT: String(this.ami.port),
       BRIDGE_AMI_USERNAME: 'veesion-bridge',
       BRIDGE_AMI_SECRET: this.amiSecret,
+      BRIDGE_SPOOL_DIR: this.spool.spoolDir,
+      BRIDGE_WILDIX_API_URL: this.pbxApi.url,
+      BRIDGE_WILDIX_API_TOKEN: this.pbxApi.token,
       BRIDGE_XBEES_API_URL: this.xbees.url,
       BRIDGE_XBEES_TOKEN: this.xbees.token,
       ...this.opts.settings,
@@ -83,7 +93,8 @@ export class SimWorld {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.ami.stop(), this.xbees.stop(), this.klaxon.stop(), this.video.stop()]);
+    this.spool.stop();
+    await Promise.all([this.ami.stop(), this.xbees.stop(), this.klaxon.stop(), this.video.stop(), this.pbxApi.stop()]);
   }
 }
 

@@ -24,6 +24,10 @@ export class XbeesSimulator extends HttpSim {
   readonly messages: SimMessage[] = [];
   /** Presigned URLs answer 403 (expired) while set. */
   expireUploads = false;
+  /** The next this-many uploads find their presigned URL expired. */
+  expireNextUploads = 0;
+  /** While set, every API call answers this status (an outage), uploads included. */
+  down: number | undefined;
   private readonly listeners: ((m: SimMessage) => void)[] = [];
 
   constructor(readonly token = 'xbees-sim-token') {
@@ -38,6 +42,7 @@ export class XbeesSimulator extends HttpSim {
     const app = express();
     const api = express.Router();
     api.use(this.faults());
+    api.use((_req, res, next) => (this.down ? void res.status(this.down).json({ error: 'simulated outage' }) : next()));
     api.use((req, res, next) => {
       if (req.get('authorization') !== `Bearer ${this.token}`) return void res.status(401).json({ error: 'unauthorized' });
       next();
@@ -69,13 +74,19 @@ export class XbeesSimulator extends HttpSim {
     app.put('/upload/:id', express.raw({ type: () => true, limit: '200mb' }), (req, res) => {
       const f = this.files.get(String(req.params['id']));
       if (!f) return void res.status(404).send('NoSuchUpload');
-      if (this.expireUploads) return void res.status(403).send('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
-      // A presigned URL must not be sent our bearer token (S3 would refuse, and it would leak).
-      if (req.get('authorization')) return void res.status(400).send('InvalidArgument: Authorization with presigned URL');
-      f.bytes = req.body as Buffer;
-      f.contentType = req.get('content-type') ?? 'application/octet-stream';
-      res.status(200).end();
+      if (this.down) return void res.status(this.down).send('ServiceUnavailable');
+      if (this.expireNextUploads > 0) this.expireNextUploads--;
+      else if (!this.expireUploads) return void this.store(f, req, res);
+      return void res.status(403).send('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
     });
     return this.listen(app);
+  }
+
+  private store(f: SimFile, req: express.Request, res: express.Response): void {
+    // A presigned URL must not be sent our bearer token (S3 would refuse, and it would leak).
+    if (req.get('authorization')) return void res.status(400).send('InvalidArgument: Authorization with presigned URL');
+    f.bytes = req.body as Buffer;
+    f.contentType = req.get('content-type') ?? 'application/octet-stream';
+    res.status(200).end();
   }
 }

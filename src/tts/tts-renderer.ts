@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RenderedSpeech, SpeechRenderer } from '../pipeline/ports';
 import { StepError } from '../pipeline/step-error';
@@ -55,7 +56,10 @@ export class TtsRenderer implements SpeechRenderer {
   async render(text: string): Promise<RenderedSpeech> {
     const key = this.cacheKey(text);
     const playbackPath = join(this.opts.cacheDir, key);
-    const durationMs = this.known.get(key) ?? (await this.fromDisk(playbackPath));
+    // Checked on every use, just before the call is placed: a cached file deleted or made
+    // unreadable underneath us is rendered again rather than handed to Asterisk.
+    const known = this.known.get(key);
+    const durationMs = known !== undefined && (await readable(`${playbackPath}.wav`)) ? known : await this.fromDisk(playbackPath);
     this.lastUsed.set(key, Date.now());
     if (durationMs !== undefined) {
       this.known.set(key, durationMs);
@@ -136,4 +140,8 @@ async function fsync(file: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+function readable(file: string): Promise<boolean> {
+  return access(file, constants.R_OK).then(() => true, () => false);
 }

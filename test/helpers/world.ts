@@ -19,7 +19,7 @@ export const STORES = [
 /** The real daemon against every simulator, with its whole log captured. */
 export async function bootWorld(
   opts: Partial<SimWorldOptions> = {},
-  extra: { daemon?: Partial<DaemonOptions>; before?: (world: SimWorld) => void } = {},
+  extra: { daemon?: Partial<DaemonOptions>; before?: (world: SimWorld) => void; skipAmiLogin?: boolean } = {},
 ) {
   const world = await new SimWorld({ dir: tempDir('vb-world-'), stores: STORES, ...opts }).start();
   extra.before?.(world);
@@ -27,7 +27,7 @@ export async function bootWorld(
   const { logger, lines } = capturedLogger(secretValues(config.settings));
   const daemon = new Daemon({ config, logger, video: world.videoSeams, stopDeadlineMs: 2000, ...extra.daemon });
   await daemon.start();
-  await waitFor(() => daemon.ami.loggedIn, 5000, 'AMI login');
+  if (config.settings.BRIDGE_ORIGINATOR[0] === 'ami' && !extra.skipAmiLogin) await waitFor(() => daemon.ami.loggedIn, 5000, 'AMI login');
   const base = `http://127.0.0.1:${daemon.port}`;
 
   const post = async (body: unknown, headers: Record<string, string> = {}, query = `?token=${world.hookToken}`) => {

@@ -73,6 +73,17 @@ describe('loadConfig', () => {
     expect(text).toMatch(/VEESION_ALERT_CHANNEL: unknown variable \$\{cameraId\}/);
   });
 
+  it('checks the originator list: known names, no repeats, the fallbacks\' own settings', () => {
+    const text = (settings: Record<string, string>) => issuesOf(() => load({ ...VALID_SETTINGS, ...settings }, [STORE])).map((i) => `${i.path}: ${i.message}`).join('\n');
+    expect(text({ BRIDGE_ORIGINATOR: 'ami,sip' })).toBe('env.custom.ini: BRIDGE_ORIGINATOR[1]: Invalid option: expected one of "ami"|"callfile"|"wildix-api"');
+    expect(text({ BRIDGE_ORIGINATOR: 'ami,callfile,ami' })).toMatch(/BRIDGE_ORIGINATOR: lists an originator twice/);
+    expect(text({ BRIDGE_ORIGINATOR: 'wildix-api' })).toMatch(/BRIDGE_WILDIX_API_TOKEN: required for the wildix-api originator/);
+    expect(text({ BRIDGE_ORIGINATOR: 'callfile', BRIDGE_SPOOL_DIR: 'spool' })).toMatch(/BRIDGE_SPOOL_DIR: an absolute path/);
+    const ok = load({ ...VALID_SETTINGS, BRIDGE_ORIGINATOR: ' callfile , wildix-api', BRIDGE_WILDIX_API_TOKEN: 'tok-123456' }, [STORE]).settings;
+    expect(ok).toMatchObject({ BRIDGE_ORIGINATOR: ['callfile', 'wildix-api'], BRIDGE_SPOOL_DIR: '/var/spool/asterisk' });
+    expect(JSON.stringify(redactSettings(ok))).not.toContain('tok-123456');
+  });
+
   it('reports unreadable files and broken JSON instead of defaulting', () => {
     expect(issuesOf(() => loadConfig({ envFile: '/nonexistent/env.ini', storesFile: '/nonexistent/x.json', env: {} })).map((i) => i.message))
       .toEqual([expect.stringContaining('ENOENT'), 'required, not set', expect.stringContaining('ENOENT')]);

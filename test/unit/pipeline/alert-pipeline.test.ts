@@ -2,6 +2,7 @@ import { AlertPipeline, type PipelineDeps } from '../../../src/pipeline/alert-pi
 import type { Alert, StoreRoute } from '../../../src/pipeline/alert';
 import type { CallOriginator, ChatPoster, Clock, Journal, NewAlertRecord, SpeechRenderer, StepEvent, StepRecord, StoredAlert } from '../../../src/pipeline/ports';
 import { StepError } from '../../../src/pipeline/step-error';
+import { ManualClock } from '../../helpers/manual-clock';
 
 /** An in-memory journal: the pipeline's contract, without SQLite. */
 class MemoryJournal implements Journal {
@@ -18,31 +19,6 @@ class MemoryJournal implements Journal {
   getAlert(id: string) { return this.alerts.get(id); }
 }
 
-/** A manual clock: timers fire only when the test advances time. */
-class ManualClock implements Clock {
-  t = 1_000_000;
-  private timers: { at: number; fn: () => void; live: boolean }[] = [];
-  now() { return this.t; }
-  setTimeout(fn: () => void, ms: number) {
-    const timer = { at: this.t + ms, fn, live: true };
-    this.timers.push(timer);
-    return { cancel: () => { timer.live = false; } };
-  }
-  async advance(ms: number) {
-    const end = this.t + ms;
-    for (;;) {
-      await flush();
-      const due = this.timers.filter((x) => x.live && x.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.t = due.at;
-      due.live = false;
-      due.fn();
-    }
-    this.t = end;
-    await flush();
-  }
-}
-const flush = async () => { for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r)); };
 
 const store: StoreRoute = { store_veesion_id: 's1', name: 'Shop', audio_conf_id: '7', xbees_channel_id: 'c1' };
 const store2: StoreRoute = { store_veesion_id: 's2', name: 'Shop 2', audio_conf_id: '8', xbees_channel_id: 'c2' };

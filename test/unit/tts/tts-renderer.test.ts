@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TtsRenderer } from '../../../src/tts/tts-renderer';
 import { readWavInfo, rmsDbfs } from '../../../src/tts/wav';
@@ -37,6 +37,11 @@ describe('TtsRenderer with the real engines and ffmpeg', () => {
     // A new renderer on the same directory finds the file on disk.
     const fresh = new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: dir, timeoutMs: 20_000, synthesize: async () => { throw new Error('must not run'); } });
     expect(await fresh.render(text)).toMatchObject({ cached: true, playbackPath: a.playbackPath });
+    // A cached file deleted underneath is rendered again before anyone plays it.
+    rmSync(`${a.playbackPath}.wav`);
+    expect(await tts.render(text)).toMatchObject({ cached: false, playbackPath: a.playbackPath });
+    expect(engineRuns).toBe(2);
+    expect(existsSync(`${a.playbackPath}.wav`)).toBe(true);
   });
 
   it('plays the chime first when configured', async () => {
