@@ -35,6 +35,9 @@ interface Work {
   windowFrom: number;
 }
 
+/** The journal's detail of an announcement whose call was answered and is being heard out. */
+const ANSWERED = 'answered, playing: ';
+
 /**
  * The alert engine: journals each alert, then runs its announce and chat steps, each with its
  * own attempts and retry policy, recording every outcome in the journal. No I/O of its own:
@@ -108,6 +111,13 @@ export class AlertPipeline {
         continue;
       }
       const work = { alert: stored.alert, store, windowFrom: rec.windowFrom ?? stored.receivedAt };
+      if (rec.step === 'announce' && rec.state === 'running' && rec.detail?.startsWith(ANSWERED)) {
+        // Answered before a crash: Asterisk plays the call on its own, so it was heard. Placing
+        // it again would announce the alert twice.
+        const detail = `${rec.detail.slice(ANSWERED.length)} answered before a restart; Asterisk played it without the bridge`;
+        this.record(work, 'announce', rec.attempts, 'succeeded', null, detail, this.deps.clock.now());
+        continue;
+      }
       const delay = Math.max(0, (rec.nextAt ?? 0) - this.deps.clock.now());
       this.schedule(work, rec.step, rec.attempts, delay);
       started++;
@@ -182,7 +192,8 @@ export class AlertPipeline {
       this.record(work, 'announce', attempt, 'muted', null, muted, started);
       return muted;
     }
-    const outcome = await this.announcer.announce({ alert, store, windowFrom });
+    const answered = (channel: string) => this.record(work, 'announce', attempt, 'running', null, `${ANSWERED}${channel}`, started);
+    const outcome = await this.announcer.announce({ alert, store, windowFrom, answered });
     if (outcome.kind === 'dropped') {
       this.record(work, 'announce', attempt, 'expired', outcome.reason, null, started);
       return outcome.reason;

@@ -10,6 +10,8 @@ import { StepError, Stopping } from './step-error';
  * unreadable file makes Asterisk hang up at once, yet OriginateResponse says Success).
  */
 export const EARLY_HANGUP_MARGIN_MS = 500;
+/** How long past its audio's end a call's Hangup is waited for before the conference moves on. */
+const HANGUP_GRACE_MS = 3_000;
 
 /** What is said for several alerts of one camera merged into one announcement. */
 export const DEFAULT_MANY_ALERTS_TEXT = 'Attention! ${count} theft alerts in ${storeId} on ${cameraId}';
@@ -36,6 +38,8 @@ export interface Member {
   alert: Alert;
   store: StoreRoute;
   windowFrom: number;
+  /** Told when the call was answered, before it has been heard out (for the journal). */
+  answered?: (channel: string) => void;
 }
 
 export type Outcome = { kind: 'played'; detail: string } | { kind: 'dropped'; reason: string };
@@ -133,7 +137,9 @@ export class Announcer {
       const lasted = ((this.deps.clock.now() - answeredAt) / 1000).toFixed(1);
       throw new StepError('CALL_ENDED_EARLY', 'rejected', `${call.channel} hung up after ${lasted} s of ${(durationMs / 1000).toFixed(1)} s of audio: the announcement did not play (is the audio file readable by Asterisk?)`);
     }
-    return { rest: Promise.race([call.ended, this.deps.hold(durationMs - mustLast)]) };
+    // Held until the hang-up itself (the next call must not talk over the tail of this one),
+    // but not forever if the event is lost.
+    return { rest: Promise.race([call.ended, this.deps.hold(durationMs - mustLast + HANGUP_GRACE_MS)]) };
   }
 
   private async play(group: Group): Promise<{ value: void; release?: Promise<void> }> {
@@ -160,6 +166,7 @@ export class Announcer {
       if (this.stopped) throw new Stopping();
       const call = await this.deps.originator.originate({ alertId: alert.id, store, speech, variables });
       const answeredAt = this.deps.clock.now();
+      if (call.ended) for (const m of fresh) m.member.answered?.(call.channel);
       const { rest: release } = await this.playedThrough(call, speech.durationMs);
       this.lastPlayed.set(group.camera, answeredAt);
       const together = fresh.length > 1 ? ` for ${fresh.length} alerts (${fresh.map((m) => m.member.alert.id).join(', ')})` : '';

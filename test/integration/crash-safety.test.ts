@@ -19,8 +19,8 @@ function lcg(seed: number): () => number {
  * The daemon process killed with SIGKILL at random moments while alerts arrive, 20 times over;
  * then started once more. Every acknowledged alert must reach a final state for both steps,
  * each announced and posted at least once. A repeat is allowed only for a call in flight at
- * the kill (between Originate and recording its result), so repeats are bounded by the kills
- * times the conferences.
+ * the kill (between Originate and recording its answer; a call answered before the kill is not
+ * placed again), so repeats are bounded by the kills times the conferences.
  */
 describe('crash safety: SIGKILL at random points', () => {
   it(`loses no acknowledged alert across ${RUNS} kills`, async () => {

@@ -139,6 +139,21 @@ describe('AlertPipeline', () => {
     expect(second.calls).toHaveLength(0);
   });
 
+  it('after a crash during an answered call, does not place it again: Asterisk plays it on its own', async () => {
+    const first = setup({ originate: async () => ({ channel: 'Local/7@x-1;1', ended: new Promise<void>(() => undefined) }) });
+    await first.pipeline.ingest(alert('a1'), '{}');
+    await first.clock.advance(1_000); // answered, 1 s into 3 s of audio: then the process dies
+    expect(first.journal.steps.get('a1/announce')).toMatchObject({ state: 'running', detail: 'answered, playing: Local/7@x-1;1' });
+    const second = setup();
+    second.journal.alerts = first.journal.alerts;
+    second.journal.steps = first.journal.steps;
+    second.clock.t = first.clock.t;
+    second.pipeline.resume();
+    await second.clock.advance(10_000);
+    expect(second.calls).toHaveLength(0);
+    expect(second.journal.steps.get('a1/announce')).toMatchObject({ state: 'succeeded', attempts: 1, detail: expect.stringContaining('answered before a restart') });
+  });
+
   it('a rescan starts only steps not already scheduled here, so a live pending retry never runs twice', async () => {
     let posts = 0;
     const { pipeline, journal, clock } = setup({
