@@ -21,10 +21,12 @@ const WARMUP_ALERTS = 3000;
 const OPEN_RATE = 1000;
 const OPEN_SECONDS = 5;
 const TEXT = 'Attention! Theft detected on camera ${cameraId}';
+const BURST_ALERTS = 200;
+const BURST_STORES = 20;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'vb-bench-'));
-  const stores = Array.from({ length: 2 * LATENCY_ALERTS + 20 }, (_, i) => ({
+  const stores = Array.from({ length: 2 * LATENCY_ALERTS + 1 + BURST_STORES }, (_, i) => ({
     store_veesion_id: `s${i}`, name: `Store ${i}`, audio_conf_id: String(100 + i), xbees_channel_id: `c${i}`,
   }));
   const world = await new SimWorld({ dir, stores, settings: { VEESION_ALERT_TEXT: TEXT, BRIDGE_LOG_LEVEL: 'warn' } }).start();
@@ -63,6 +65,8 @@ async function main(): Promise<void> {
     const cached: number[] = [];
     for (let i = 1; i <= latencyRuns; i++) cached.push(await timeToOriginate(`c${i}`, { location: `s${LATENCY_ALERTS + i}`, cameraId: 'cached' }));
 
+    const burst = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await burstRun(post, waiting, world);
+
     // Unmeasured warm-up: V8 optimises the ingest path, SQLite's WAL reaches its working size.
     await ingestRun(world.httpPort, world.hookToken, agent, 'warmup', WARMUP_ALERTS);
     const paced = await ingestOpenLoop(world.httpPort, world.hookToken, agent);
@@ -92,6 +96,11 @@ async function main(): Promise<void> {
       [`ingest at ${OPEN_RATE}/s offered for ${OPEN_SECONDS} s: acked / ack p50 / p99`,
         `${paced.acked} / ${ms(percentile(paced.latencies, 50))} / ${ms(percentile(paced.latencies, 99))}`,
         `${verdict(paced.acked === OPEN_RATE * OPEN_SECONDS && percentile(paced.latencies, 99) <= 50)} target p99 <= 50 ms`],
+      ...(burst ? [
+        [`burst: ${BURST_ALERTS} alerts, ${BURST_STORES} stores, sent within 1 s: announce start p50 / p95 / max`,
+          `${ms(percentile(burst.latencies, 50))} / ${ms(percentile(burst.latencies, 95))} / ${ms(Math.max(...burst.latencies))}`,
+          `${verdict(burst.overlaps === 0 && burst.latencies.length === BURST_ALERTS)} ${burst.overlaps} overlapping calls; ${burst.perConference} calls of ${ms(burst.audioMs)} each per conference, in turn`],
+      ] : []),
       ['daemon idle RSS', `${idleRss.toFixed(1)} MB`, `${verdict(idleRss <= 100)} target <= 100 MB`],
     ];
     console.log(`veesion-bridge bench (${LATENCY_ALERTS} alerts per latency run, ${WARMUP_ALERTS} unmeasured warm-up alerts before the ingest runs, node ${process.version})`);
@@ -105,6 +114,37 @@ async function main(): Promise<void> {
     await world.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * 200 alerts over 20 stores within a second, each on its own camera (nothing merged): time from
+ * sending to the call being placed, and whether any two calls overlapped in one conference.
+ * Calls into one conference go one at a time, so the last waits for the nine before it.
+ */
+async function burstRun(post: (b: object) => Promise<{ status: number }>, waiting: Map<string, (at: number) => void>, world: SimWorld) {
+  const firstStore = 2 * LATENCY_ALERTS + 1; // after every store the latency runs used
+  const calls = world.ami.calls.length;
+  const latencies = await Promise.all(Array.from({ length: BURST_ALERTS }, async (_, i) => {
+    const id = `burst-${i}`;
+    const originated = new Promise<number>((resolve) => waiting.set(id, resolve));
+    await new Promise((r) => setTimeout(r, (i / BURST_ALERTS) * 1000)); // spread over one second
+    const sentAt = performance.now();
+    const res = await post({ alert_uuid: id, location: `s${firstStore + (i % BURST_STORES)}`, cameraId: `burst-${i}` });
+    if (res.status !== 200) throw new Error(`burst alert ${id}: HTTP ${res.status}`);
+    const at = await originated;
+    waiting.delete(id);
+    return at - sentAt;
+  }));
+  const mine = world.ami.calls.slice(calls);
+  const deadline = performance.now() + 30_000;
+  while (mine.some((c) => c.hungUpAt === undefined) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  let overlaps = 0;
+  for (const exten of new Set(mine.map((c) => c.exten))) {
+    const inConf = mine.filter((c) => c.exten === exten).sort((a, b) => a.answeredAt - b.answeredAt);
+    for (let i = 1; i < inConf.length; i++) if ((inConf[i]?.answeredAt ?? 0) < (inConf[i - 1]?.hungUpAt ?? Infinity)) overlaps++;
+  }
+  const audioMs = percentile(mine.map((c) => (c.hungUpAt ?? c.answeredAt) - c.answeredAt), 50);
+  return { latencies, overlaps, perConference: BURST_ALERTS / BURST_STORES, audioMs };
 }
 
 /** The engine and the conversion alone, as the daemon runs them, without the daemon. */

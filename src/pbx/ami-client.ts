@@ -174,7 +174,9 @@ export class AmiClient extends EventEmitter {
     this.emit('disconnect');
     if (!this.running) return;
     if (this.state !== 'auth-failed') this.setState('disconnected');
-    const { initialMs, maxMs } = this.opts.backoff ?? { initialMs: 500, maxMs: 30_000 };
+    // Capped low: Asterisk is on this host, a connect attempt costs nothing, and every second
+    // spent waiting after it is back is a second an announcement waits too.
+    const { initialMs, maxMs } = this.opts.backoff ?? { initialMs: 500, maxMs: 5_000 };
     const delay = withJitter(exponentialBackoff(this.failures++, initialMs, maxMs));
     this.reconnects++;
     this.retryTimer = setTimeout(() => this.connect(), delay);

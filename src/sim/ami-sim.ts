@@ -65,8 +65,9 @@ export class AmiSimulator {
     this.originateDelayMs = opts.originateDelayMs ?? 2;
   }
 
-  async start(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  /** Listens on `port` (0: any); an outage is stop() then start(the same port). */
+  async start(port = 0): Promise<number> {
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
     return this.port;
   }
 
