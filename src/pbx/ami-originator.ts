@@ -31,6 +31,8 @@ export class AmiOriginator implements CallOriginator {
   private readonly waiters = new Map<string, (m: AmiMessage | StepError) => void>();
   /** Answered calls whose Hangup we follow, by channel name. */
   private readonly answered = new Map<string, { ended: Promise<void>; hungUp: () => void; forget: NodeJS.Timeout }>();
+  /** Each answered call's hang-up, by ActionID, from its OriginateResponse until originate() takes it. */
+  private readonly endings = new Map<string, Promise<void>>();
 
   constructor(
     private readonly ami: AmiClient,
@@ -42,8 +44,9 @@ export class AmiOriginator implements CallOriginator {
       if (event !== 'OriginateResponse') return;
       const waiter = this.waiters.get(m.get('ActionID') ?? '');
       if (!waiter) return;
-      // Follow the hang-up from this very event on: Asterisk may send it in the same chunk.
-      if (m.get('Response') === 'Success') this.follow(m.get('Channel') ?? '');
+      // Follow the hang-up from this very event on: Asterisk may send it in the same chunk,
+      // and it would then be handled before originate() resumes.
+      if (m.get('Response') === 'Success') this.endings.set(m.get('ActionID') ?? '', this.follow(m.get('Channel') ?? ''));
       waiter(m);
     });
     ami.on('disconnect', () => {
@@ -74,16 +77,18 @@ export class AmiOriginator implements CallOriginator {
       const reason = event.get('Reason') ?? '?';
       throw new StepError('AMI_ORIGINATE_FAILED', 'rejected', `call to ${channel} failed: reason ${reason} (${REASONS[reason] ?? 'unknown'})`);
     }
-    const answered = event.get('Channel') ?? channel;
-    return { channel: answered, ended: this.answered.get(answered)?.ended ?? new Promise(() => undefined) };
+    const ended = this.endings.get(actionId) ?? new Promise<void>(() => undefined);
+    this.endings.delete(actionId);
+    return { channel: event.get('Channel') ?? channel, ended };
   }
 
   /**
    * Watches an answered channel for its Hangup (the `;1` leg that runs Playback ends when the
    * audio does). Forgotten after FOLLOW_MS: a lost connection must not keep entries forever.
    */
-  private follow(channel: string): void {
-    if (!channel || this.answered.has(channel)) return;
+  private follow(channel: string): Promise<void> {
+    const known = this.answered.get(channel);
+    if (known) return known.ended;
     let hungUp = () => undefined as void;
     const ended = new Promise<void>((resolve) => (hungUp = resolve));
     const forget = setTimeout(() => this.answered.delete(channel), FOLLOW_MS);
@@ -97,6 +102,7 @@ export class AmiOriginator implements CallOriginator {
         hungUp();
       },
     });
+    return ended;
   }
 
   /** Registers the waiter before the action is sent, so a fast event cannot be missed. */

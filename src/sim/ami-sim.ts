@@ -21,8 +21,8 @@ export interface RecordedOriginate {
 
 /**
  * What the next originates do: succeed, fail (Reason 0), never send the event, drop the socket
- * after the Response, or answer and hang up at once (what Asterisk does when Playback's file is
- * missing: OriginateResponse still says Success).
+ * after the Response, or answer and hang up at once, in the same chunk (what Asterisk does when
+ * Playback's file is missing: OriginateResponse still says Success).
  */
 export type OriginateOutcome = 'success' | 'failure' | 'no-event' | 'drop-after-response' | 'early-hangup';
 
@@ -169,13 +169,18 @@ export class AmiSimulator {
       socket.write(T.fill(T.NEWCHANNEL, { ...values, leg: '1', state: '0', stateDesc: 'Down' }) +
         T.fill(T.NEWCHANNEL, { ...values, leg: '2', state: '4', stateDesc: 'Ring' }) +
         T.fill(T.NEWSTATE_UP, { ...values, leg: '1', state: '6', stateDesc: 'Up' }));
-      socket.write(T.fill(T.ORIGINATE_RESPONSE_SUCCESS, values));
       const call = { exten: values['exten'] ?? '', actionId: id, answeredAt: Date.now() } as AmiSimulator['calls'][number];
       this.calls.push(call);
+      if (outcome === 'early-hangup') {
+        // The response and the hang-up in one chunk: the tightest order a client must handle.
+        call.hungUpAt = call.answeredAt;
+        return void socket.write(T.fill(T.ORIGINATE_RESPONSE_SUCCESS, values) + T.fill(T.HANGUP, { ...values, leg: '1', state: '6', stateDesc: 'Up' }));
+      }
+      socket.write(T.fill(T.ORIGINATE_RESPONSE_SUCCESS, values));
       setTimeout(() => {
         call.hungUpAt = Date.now();
         if (!socket.destroyed) socket.write(T.fill(T.HANGUP, { ...values, leg: '1', state: '6', stateDesc: 'Up' }));
-      }, outcome === 'early-hangup' ? 1 : this.playbackMs(rec));
+      }, this.playbackMs(rec));
     }, this.originateDelayMs);
   }
 

@@ -77,6 +77,8 @@ describe('AmiClient + AmiOriginator against the AMI simulator', () => {
     expect(played).toBeLessThan(1500);
     const missing = await timeCall({ ...request, speech: { ...speech, playbackPath: `${audio}-gone` } });
     expect(missing).toBeLessThan(200);
+    sim.failNext(1, 'early-hangup'); // Hangup in the same chunk as OriginateResponse
+    expect(await timeCall({ ...request, speech })).toBeLessThan(200);
   });
 
   it('turns OriginateResponse Failure into a rejected StepError naming the reason', async () => {
