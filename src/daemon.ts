@@ -117,7 +117,7 @@ export class Daemon {
     this.pipeline = new AlertPipeline({
       journal: this.journal,
       speech: this.tts,
-      originator: new OriginatorChain(this.originators.map(({ name, originator }) => ({ name, originator }))),
+      originator: new OriginatorChain(this.originators),
       chat: new XbeesPoster(
         xbees,
         { allowedHosts: s.BRIDGE_VIDEO_HOSTS, maxBytes: s.BRIDGE_VIDEO_MAX_BYTES, timeoutMs: s.BRIDGE_VIDEO_TIMEOUT_MS, ...opts.video },

@@ -9,7 +9,7 @@ import { StepError, Stopping } from './step-error';
  * A call that ends more than this before its audio's length did not play it (a missing or
  * unreadable file makes Asterisk hang up at once, yet OriginateResponse says Success).
  */
-export const EARLY_HANGUP_MARGIN_MS = 500;
+const EARLY_HANGUP_MARGIN_MS = 500;
 /** How long past its audio's end a call's Hangup is waited for before the conference moves on. */
 const HANGUP_GRACE_MS = 3_000;
 
@@ -128,9 +128,8 @@ export class Announcer {
    * call that ended before; returns the rest of the conference hold. Elsewhere the call counts
    * as played once answered, and the conference is held for the audio's length.
    */
-  private async playedThrough(call: PlacedCall, durationMs: number): Promise<{ rest: Promise<void> }> {
+  private async playedThrough(call: PlacedCall, durationMs: number, answeredAt: number): Promise<{ rest: Promise<void> }> {
     if (!call.ended) return { rest: this.deps.hold(durationMs) };
-    const answeredAt = this.deps.clock.now();
     const mustLast = Math.max(0, durationMs - EARLY_HANGUP_MARGIN_MS);
     const endedEarly = await Promise.race([call.ended.then(() => true), this.deps.hold(mustLast).then(() => false)]);
     if (endedEarly) {
@@ -167,7 +166,7 @@ export class Announcer {
       const call = await this.deps.originator.originate({ alertId: alert.id, store, speech, variables });
       const answeredAt = this.deps.clock.now();
       if (call.ended) for (const m of fresh) m.member.answered?.(call.channel);
-      const { rest: release } = await this.playedThrough(call, speech.durationMs);
+      const { rest: release } = await this.playedThrough(call, speech.durationMs, answeredAt);
       this.lastPlayed.set(group.camera, answeredAt);
       const together = fresh.length > 1 ? ` for ${fresh.length} alerts (${fresh.map((m) => m.member.alert.id).join(', ')})` : '';
       const via = call.via ? ` via ${call.via}` : '';

@@ -22,8 +22,6 @@ export interface SimMessage {
 export class XbeesSimulator extends HttpSim {
   readonly files = new Map<string, SimFile>();
   readonly messages: SimMessage[] = [];
-  /** Presigned URLs answer 403 (expired) while set. */
-  expireUploads = false;
   /** The next this-many uploads find their presigned URL expired. */
   expireNextUploads = 0;
   /** While set, every API call answers this status (an outage), uploads included. */
@@ -75,8 +73,8 @@ export class XbeesSimulator extends HttpSim {
       const f = this.files.get(String(req.params['id']));
       if (!f) return void res.status(404).send('NoSuchUpload');
       if (this.down) return void res.status(this.down).send('ServiceUnavailable');
-      if (this.expireNextUploads > 0) this.expireNextUploads--;
-      else if (!this.expireUploads) return void this.store(f, req, res);
+      if (this.expireNextUploads === 0) return void this.store(f, req, res);
+      this.expireNextUploads--;
       return void res.status(403).send('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
     });
     return this.listen(app);
