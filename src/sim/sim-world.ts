@@ -74,6 +74,9 @@ export class SimWorld {
       BRIDGE_WILDIX_API_TOKEN: this.pbxApi.token,
       BRIDGE_XBEES_API_URL: this.xbees.url,
       BRIDGE_XBEES_TOKEN: this.xbees.token,
+      // Hooks are registered at start and on reload only (the cron fires on 29 February), so
+      // counts of hook calls never depend on a run crossing a quarter hour.
+      BRIDGE_HOOKS_CRON: '0 0 29 2 *',
       ...this.opts.settings,
     };
     this.envFile = join(this.opts.dir, 'env.custom.ini');
