@@ -30,3 +30,17 @@ export async function pruneFinishedAlerts(db: Database.Database, cutoff: number,
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
+
+/**
+ * Deletes events from before `cutoff` that every enabled integration has settled (a disabled
+ * one no longer holds them back), and delivery outcomes from before `cutoff`.
+ */
+export function pruneSettledEvents(db: Database.Database, cutoff: number): number {
+  return db.transaction(() => {
+    const events = db.prepare(
+      `DELETE FROM events WHERE time < ? AND seq <= COALESCE((SELECT MIN(cursor) FROM integrations WHERE enabled = 1), seq)`,
+    ).run(cutoff).changes;
+    db.prepare('DELETE FROM deliveries WHERE at < ?').run(cutoff);
+    return events;
+  })();
+}

@@ -38,4 +38,46 @@ export const MIGRATIONS: readonly string[] = [
      until INTEGER NOT NULL,
      created_at INTEGER NOT NULL
    );`,
+  // 4: outbound integrations. `events` is the outbox every integration reads in order from its
+  // own cursor; an integration's delivery state (the attempts on its oldest undelivered event)
+  // is kept on its row, so a restart resumes the schedule; `deliveries` logs each outcome.
+  `CREATE TABLE events (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     type TEXT NOT NULL,
+     alert_id TEXT NOT NULL,
+     store_id TEXT NOT NULL,
+     location TEXT,
+     time INTEGER NOT NULL,
+     data_json TEXT NOT NULL
+   );
+   CREATE TABLE integrations (
+     id TEXT PRIMARY KEY,
+     type TEXT NOT NULL,
+     url TEXT NOT NULL,
+     secret TEXT NOT NULL,
+     filter_json TEXT NOT NULL,
+     scope TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     enabled INTEGER NOT NULL DEFAULT 1,
+     disabled_reason TEXT,
+     cursor INTEGER NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_at INTEGER,
+     last_error TEXT,
+     last_notice_at INTEGER,
+     unnoticed_dead INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE TABLE deliveries (
+     integration_id TEXT NOT NULL,
+     event_id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     alert_id TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     attempts INTEGER NOT NULL,
+     error TEXT,
+     at INTEGER NOT NULL,
+     PRIMARY KEY (integration_id, event_id)
+   );
+   CREATE INDEX deliveries_at ON deliveries(at);`,
 ];

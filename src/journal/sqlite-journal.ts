@@ -1,11 +1,14 @@
 import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Journal, NewAlertRecord, StepRecord, StoredAlert } from '../pipeline/ports';
 import type { Alert, AlertStatus, StepName, StepState } from '../pipeline/alert';
+import type { AlertEvent, EventSink } from '../pipeline/alert-event';
 import { MIGRATIONS } from './schema';
 import { WalCheckpointer } from './checkpointer';
-import { pruneFinishedAlerts } from './housekeeping';
+import { pruneFinishedAlerts, pruneSettledEvents } from './housekeeping';
+import { IntegrationStore } from './integration-store';
 import { recordHookStates, type HookStateRow } from './hook-state';
 
 interface StepRow {
@@ -19,11 +22,15 @@ interface StepRow {
  * arriving in the same event-loop turn are written in one transaction (group commit), so one
  * fsync acknowledges many alerts.
  */
-export class SqliteJournal implements Journal {
+export class SqliteJournal implements Journal, EventSink {
   private readonly db: Database.Database;
   private readonly stmts;
   private batch: { record: NewAlertRecord; resolve: (r: 'new' | 'duplicate') => void; reject: (e: unknown) => void }[] = [];
   private updates: StepRecord[] = [];
+  private events: AlertEvent[] = [];
+  private readonly eventListeners: (() => void)[] = [];
+  /** Integrations and their delivery state (the dispatcher's view of the outbox). */
+  readonly integrations: IntegrationStore;
   private flushScheduled = false;
   private readonly checkpointer: WalCheckpointer;
 
@@ -63,7 +70,12 @@ export class SqliteJournal implements Journal {
       steps: this.db.prepare(`SELECT * FROM steps WHERE alert_id = ? ORDER BY step`),
       rawBody: this.db.prepare(`SELECT raw_body FROM alerts WHERE id = ?`),
       silence: this.db.prepare(`SELECT until FROM silences WHERE store_id = ? AND until > ?`),
+      anyIntegration: this.db.prepare(`SELECT 1 FROM integrations WHERE enabled = 1 LIMIT 1`),
+      insertEvent: this.db.prepare(
+        `INSERT INTO events (id, type, alert_id, store_id, location, time, data_json) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
     };
+    this.integrations = new IntegrationStore(this.db);
   }
 
   append(record: NewAlertRecord): Promise<'new' | 'duplicate'> {
@@ -79,6 +91,17 @@ export class SqliteJournal implements Journal {
     this.scheduleFlush();
   }
 
+  /** Kept only while some integration is enabled: nobody would ever read it otherwise. */
+  recordEvent(event: AlertEvent): void {
+    this.events.push(event);
+    this.scheduleFlush();
+  }
+
+  /** Called after a commit that wrote events (the dispatcher wakes up). */
+  onEventsWritten(listener: () => void): void {
+    this.eventListeners.push(listener);
+  }
+
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -89,9 +112,11 @@ export class SqliteJournal implements Journal {
     this.flushScheduled = false;
     const batch = this.batch;
     const updates = this.updates;
+    const events = this.events;
     this.batch = [];
     this.updates = [];
-    if (batch.length === 0 && updates.length === 0) return;
+    this.events = [];
+    if (batch.length === 0 && updates.length === 0 && events.length === 0) return;
     if (!this.db.open) {
       const closed = new Error('journal is closed');
       for (const b of batch) b.reject(closed);
@@ -99,10 +124,14 @@ export class SqliteJournal implements Journal {
       return;
     }
     let results: ('new' | 'duplicate')[];
+    let wroteEvents = false;
     try {
       results = this.db.transaction(() => {
-        const inserted = batch.map(({ record }) => this.insert(record));
+        const keepEvents = this.stmts.anyIntegration.get() !== undefined;
+        const inserted = batch.map(({ record }) => this.insert(record, keepEvents));
         for (const u of updates) this.writeStep(u);
+        if (keepEvents) for (const e of events) this.insertEvent(e);
+        wroteEvents = keepEvents && (events.length > 0 || inserted.some((r, i) => r === 'new' && (batch[i]?.record.events?.length ?? 0) > 0));
         return inserted;
       })();
     } catch (err) {
@@ -111,16 +140,22 @@ export class SqliteJournal implements Journal {
       return;
     }
     batch.forEach((b, i) => b.resolve(results[i] ?? 'duplicate'));
+    if (wroteEvents) for (const l of this.eventListeners) l();
   }
 
-  private insert(r: NewAlertRecord): 'new' | 'duplicate' {
+  private insert(r: NewAlertRecord, keepEvents: boolean): 'new' | 'duplicate' {
     const { alert } = r;
     const info = this.stmts.insertAlert.run(
       alert.id, r.receivedAt, alert.storeId, r.status, JSON.stringify(alert), r.rawBody,
     );
     if (info.changes === 0) return 'duplicate';
     for (const step of r.steps) this.stmts.insertStep.run(alert.id, step, r.receivedAt);
+    if (keepEvents) for (const e of r.events ?? []) this.insertEvent(e);
     return 'new';
+  }
+
+  private insertEvent(e: AlertEvent): void {
+    this.stmts.insertEvent.run(`evt_${randomUUID()}`, e.type, e.alertId, e.storeId, e.location, e.time, JSON.stringify(e.data));
   }
 
   private writeStep(r: StepRecord): void {
@@ -150,6 +185,11 @@ export class SqliteJournal implements Journal {
   /** Housekeeping: drops finished alerts received before `cutoff`; never one with a pending step. */
   prune(cutoff: number): Promise<number> {
     return pruneFinishedAlerts(this.db, cutoff);
+  }
+
+  /** Housekeeping: events every integration is past, and delivery outcomes, from before `cutoff`. */
+  pruneEvents(cutoff: number): number {
+    return pruneSettledEvents(this.db, cutoff);
   }
 
   /** Until when `veesion-bridge silence` mutes this store's announcements, if it does at `now`. */

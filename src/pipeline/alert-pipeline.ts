@@ -5,6 +5,7 @@ import { asStepError, Stopping } from './step-error';
 import { Semaphore } from './semaphore';
 import { RateLimiter } from './rate-limiter';
 import { Announcer, DEFAULT_MANY_ALERTS_TEXT } from './announcer';
+import { receivedEvent, stepEvent, type EventSink } from './alert-event';
 
 export interface PipelineDeps {
   journal: Journal;
@@ -22,6 +23,8 @@ export interface PipelineDeps {
   /** Why announcements for this store are muted now (quiet hours, `silence`), or undefined. */
   muted?: (store: StoreRoute, now: number) => string | undefined;
   policies?: Record<StepName, RetryPolicy>;
+  /** Where alert events for integrations go (the journal); none: no events. */
+  events?: EventSink;
   /** Concurrent speech renderings (CPU-bound engine + ffmpeg) and chat posts; chat posts a second. */
   limits?: { renders?: number; chatPosts?: number; chatPerSecond?: number };
 }
@@ -86,7 +89,8 @@ export class AlertPipeline {
     const receivedAt = this.deps.clock.now();
     const status = store ? 'routed' : 'unroutable';
     const steps = store ? [...STEP_NAMES] : [];
-    const result = await this.deps.journal.append({ alert, status, rawBody, receivedAt, steps });
+    const events = this.deps.events ? [receivedEvent(alert, store, receivedAt)] : [];
+    const result = await this.deps.journal.append({ alert, status, rawBody, receivedAt, steps, events });
     if (result === 'duplicate') return 'duplicate';
     if (!store) return 'unroutable';
     for (const step of STEP_NAMES) this.schedule({ alert, store, windowFrom: receivedAt }, step, 0, 0);
@@ -240,6 +244,9 @@ export class AlertPipeline {
     const now = this.deps.clock.now();
     const alertId = work.alert.id;
     this.deps.journal.updateStep({ alertId, step, state, attempts, nextAt, lastError, detail, updatedAt: now });
+    // Same tick as the update: the journal writes both in one transaction.
+    const event = this.deps.events && stepEvent(work.alert, work.store, { name: step, state, attempts, detail, error: lastError }, now);
+    if (event) this.deps.events?.recordEvent(event);
     this.emit({
       alertId,
       step,

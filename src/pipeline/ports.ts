@@ -1,4 +1,5 @@
 import type { Alert, AlertStatus, StepName, StepState, StoreRoute } from './alert';
+import type { AlertEvent } from './alert-event';
 
 /** Ports the pure pipeline needs; adapters live in journal/, tts/, pbx/, chat/. */
 
@@ -13,6 +14,8 @@ export interface NewAlertRecord {
   rawBody: string;
   receivedAt: number;
   steps: StepName[];
+  /** Written only if the alert is new (a duplicate reports nothing). */
+  events?: AlertEvent[];
 }
 
 export interface StepRecord {
