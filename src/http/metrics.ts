@@ -35,6 +35,12 @@ export class BridgeMetrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly integrationDeliveries = new Counter({
+    name: 'veesion_bridge_integration_deliveries_total',
+    help: 'Integration delivery attempts, by integration type and outcome (delivered, retry, dead, gone)',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly amiReconnects = new Counter({
     name: 'veesion_bridge_ami_disconnects_total',
     help: 'AMI connections lost (each followed by a reconnect with backoff)',
