@@ -8,7 +8,8 @@ import { createLogger, type Logger } from './log/logger';
 import { SqliteJournal } from './journal/sqlite-journal';
 import { AlertPipeline } from './pipeline/alert-pipeline';
 import type { StoreRoute } from './pipeline/alert';
-import type { CallOriginator, Clock, StepEvent } from './pipeline/ports';
+import type { CallOriginator, Clock } from './pipeline/ports';
+import { logStep } from './log/step-log';
 import { policyFromSeconds } from './pipeline/retry-policy';
 import { mutedReason } from './pipeline/mutes';
 import { systemClock } from './clock';
@@ -28,6 +29,9 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { BridgeMetrics } from './http/metrics';
 import { createApp } from './http/app';
 import { HttpServer } from './http/http-server';
+import { IntegrationDispatcher } from './integrations/dispatcher';
+import { notifierFor, transportsFor } from './integrations/from-settings';
+import type { MailNotifier } from './integrations/operator-notice';
 
 export interface DaemonOptions {
   config: BridgeConfig;
@@ -60,6 +64,9 @@ export class Daemon {
   private housekeepingTask: ScheduledTask | undefined;
   private readonly session: VeesionSession | undefined;
   readonly hooks: HookSync | undefined;
+  readonly integrations: IntegrationDispatcher;
+  private readonly delivery: ReturnType<typeof transportsFor>;
+  private readonly mail: MailNotifier | undefined;
   port = 0;
 
   get dataDir(): string {
@@ -114,6 +121,20 @@ export class Daemon {
       timeoutMs: s.BRIDGE_TTS_TIMEOUT_MS,
     });
     this.originators = this.buildOriginators(s);
+    const clock = opts.clock ?? systemClock;
+    const integrationLog = this.logger.child({ area: 'integrations' });
+    this.delivery = transportsFor(s);
+    this.mail = notifierFor(s, integrationLog);
+    this.integrations = new IntegrationDispatcher({
+      store: this.journal.integrations,
+      transports: this.delivery.transports,
+      clock,
+      delaysMs: s.BRIDGE_INTEGRATION_RETRY_S.map((sec) => sec * 1000),
+      notifier: this.mail,
+      logger: integrationLog,
+      onOutcome: (type, outcome) => this.metrics.integrationDeliveries.inc({ type, outcome }),
+    });
+    this.journal.onEventsWritten(() => this.integrations.wake());
     this.pipeline = new AlertPipeline({
       journal: this.journal,
       speech: this.tts,
@@ -123,8 +144,9 @@ export class Daemon {
         { allowedHosts: s.BRIDGE_VIDEO_HOSTS, maxBytes: s.BRIDGE_VIDEO_MAX_BYTES, timeoutMs: s.BRIDGE_VIDEO_TIMEOUT_MS, ...opts.video },
         this.logger.child({ area: 'chat' }),
       ),
-      clock: opts.clock ?? systemClock,
+      clock,
       stores: () => this.stores,
+      events: this.journal,
       alertText: s.VEESION_ALERT_TEXT,
       manyAlertsText: s.VEESION_ALERT_TEXT_MANY,
       storm: { windowMs: s.BRIDGE_STORM_WINDOW_S * 1000, queueMax: s.BRIDGE_CONFERENCE_QUEUE_MAX },
@@ -135,7 +157,7 @@ export class Daemon {
         chat: policyFromSeconds(s.BRIDGE_CHAT_RETRY_S),
       },
     });
-    this.pipeline.onStep((e) => this.observeStep(e));
+    this.pipeline.onStep((e) => logStep(this.stepLog, this.metrics, e));
     const app = createApp({
       token: s.VEESION_HOOK_TOKEN,
       ingest: (alert, raw) => this.pipeline.ingest(alert, raw),
@@ -161,6 +183,10 @@ export class Daemon {
   async start(): Promise<void> {
     if (this.usesAmi) this.ami.start();
     this.rescan('start');
+    this.integrations.start();
+    if (!this.mail && this.integrations.active.length > 0) {
+      this.logger.warn('integrations are set up but BRIDGE_SMTP_HOST/BRIDGE_OPERATOR_EMAIL are not: given-up events are only logged');
+    }
     this.port = await this.http.start();
     this.logger.info('receiver listening', { host: this.opts.config.settings.BRIDGE_HTTP_HOST, port: this.port, stores: this.stores.size });
     this.session?.start();
@@ -180,11 +206,15 @@ export class Daemon {
     this.session?.stop();
     await this.http.stop();
     const deadline = this.opts.stopDeadlineMs ?? 10_000;
-    const timedOut = await Promise.race([
-      this.pipeline.stop().then(() => false),
+    const within = (work: Promise<void>) => Promise.race([
+      work.then(() => false),
       new Promise<boolean>((r) => setTimeout(() => r(true), deadline).unref()),
     ]);
-    if (timedOut) this.logger.warn('steps still running at stop; they stay pending in the journal', { deadlineMs: deadline });
+    const [steps, deliveries] = await Promise.all([within(this.pipeline.stop()), within(this.integrations.stop())]);
+    if (steps) this.logger.warn('steps still running at stop; they stay pending in the journal', { deadlineMs: deadline });
+    if (deliveries) this.logger.warn('integration deliveries still running at stop; they are made again after a restart', { deadlineMs: deadline });
+    this.delivery.stop();
+    this.mail?.close();
     if (this.usesAmi) await this.ami.stop();
     await this.journal.close();
     this.logger.info('stopped');
@@ -266,24 +296,14 @@ export class Daemon {
     const started = Date.now();
     try {
       const alerts = await this.journal.prune(now - s.BRIDGE_JOURNAL_RETENTION_DAYS * day);
+      const events = this.journal.pruneEvents(now - s.BRIDGE_JOURNAL_RETENTION_DAYS * day);
       const audioFiles = await this.tts.prune(s.BRIDGE_AUDIO_CACHE_DAYS * day, now);
-      log.info('housekeeping done', { alertsRemoved: alerts, audioFilesRemoved: audioFiles, durationMs: Date.now() - started });
+      log.info('housekeeping done', { alertsRemoved: alerts, eventsRemoved: events, audioFilesRemoved: audioFiles, durationMs: Date.now() - started });
       return { alerts, audioFiles };
     } catch (err) {
       log.error('housekeeping failed; it runs again at its next time', { err });
       return undefined;
     }
-  }
-
-  private observeStep(e: StepEvent): void {
-    const log = this.stepLog;
-    const fields = { alertId: e.alertId, store: e.storeId, step: e.step, attempt: e.attempt, state: e.state, durationMs: e.durationMs, detail: e.detail, error: e.error };
-    if (e.state === 'running') return void log.debug('step started', fields);
-    if (e.state === 'succeeded') log.info('step succeeded', fields);
-    else if (e.state === 'pending') log.warn('step failed, will retry', fields);
-    else log.error('step given up', fields);
-    if (e.durationMs !== undefined) this.metrics.stepDuration.observe({ step: e.step, state: e.state }, e.durationMs / 1000);
-    if (e.state === 'pending') this.metrics.stepRetries.inc({ step: e.step });
   }
 }
 

@@ -64,6 +64,27 @@ export function buildProgram(): Command {
     .option('--for <duration>', 'how long: 30m, 2h, 1d')
     .option('--off', 'lift the silence now')
     .action(async (o) => (await import('./silence')).silence({ ...globals(), ...o }));
+  const integrations = program.command('integrations').description('forward alert events to other systems: signed webhooks or SQS');
+  integrations
+    .command('add')
+    .description('add an integration; prints its id and secret (shown this once)')
+    .requiredOption('--type <type>', 'webhook or sqs')
+    .requiredOption('--url <url>', 'the receiver URL, or the SQS queue URL')
+    .option('--filter <types>', 'event types, comma list (default: alert.received,alert.announced,alert.posted,alert.failed)')
+    .option('--scope <scope>', 'all, a store location, or a store_veesion_id', 'all')
+    .action(async (o) => (await import('./integrations')).addIntegration({ ...globals(), ...o }));
+  integrations
+    .command('list')
+    .description('the integrations and their delivery state (secrets hidden)')
+    .action(async () => (await import('./integrations')).listIntegrations(globals()));
+  integrations
+    .command('remove <id>')
+    .description('remove an integration: it receives nothing more')
+    .action(async (id: string) => (await import('./integrations')).removeIntegration(id, globals()));
+  integrations
+    .command('test <id>')
+    .description('send it a signed ping event and show the answer')
+    .action(async (id: string) => (await import('./integrations')).testIntegration(id, globals()));
   program
     .command('check-config')
     .description('validate the config and print it with secrets hidden')

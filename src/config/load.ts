@@ -125,6 +125,18 @@ function crossCheck(s: Settings, platform: NodeJS.Platform, issues: ConfigIssue[
   if ((s.VEESION_USERNAME === undefined) !== (s.VEESION_PASSWORD === undefined)) {
     issues.push({ path: at('VEESION_PASSWORD'), message: 'VEESION_USERNAME and VEESION_PASSWORD go together' });
   }
+  if ((s.BRIDGE_SQS_ACCESS_KEY_ID === undefined) !== (s.BRIDGE_SQS_SECRET_ACCESS_KEY === undefined)) {
+    issues.push({ path: at('BRIDGE_SQS_SECRET_ACCESS_KEY'), message: 'BRIDGE_SQS_ACCESS_KEY_ID and BRIDGE_SQS_SECRET_ACCESS_KEY go together' });
+  }
+  if (s.BRIDGE_OPERATOR_EMAIL && !s.BRIDGE_SMTP_HOST) {
+    issues.push({ path: at('BRIDGE_SMTP_HOST'), message: 'required to send notices to BRIDGE_OPERATOR_EMAIL' });
+  }
+  if (s.BRIDGE_SMTP_HOST && !s.BRIDGE_OPERATOR_EMAIL) {
+    issues.push({ path: at('BRIDGE_OPERATOR_EMAIL'), message: 'required with BRIDGE_SMTP_HOST: who receives the operator notices' });
+  }
+  if ((s.BRIDGE_SMTP_USERNAME === undefined) !== (s.BRIDGE_SMTP_PASSWORD === undefined)) {
+    issues.push({ path: at('BRIDGE_SMTP_PASSWORD'), message: 'BRIDGE_SMTP_USERNAME and BRIDGE_SMTP_PASSWORD go together' });
+  }
   unknownVariables(s.VEESION_ALERT_TEXT, ALERT_TEXT_VARIABLES, at('VEESION_ALERT_TEXT'), issues);
   unknownVariables(s.VEESION_ALERT_CHANNEL, CHANNEL_VARIABLES, at('VEESION_ALERT_CHANNEL'), issues);
 }

@@ -34,6 +34,8 @@ export const SECRET_KEYS = [
   'BRIDGE_AMI_SECRET',
   'BRIDGE_XBEES_TOKEN',
   'BRIDGE_WILDIX_API_TOKEN',
+  'BRIDGE_SQS_SECRET_ACCESS_KEY',
+  'BRIDGE_SMTP_PASSWORD',
 ] as const;
 
 export const settingsSchema = z.object({
@@ -104,6 +106,19 @@ export const settingsSchema = z.object({
   ).default(['*.veesion.io']),
   BRIDGE_VIDEO_MAX_BYTES: z.coerce.number().int().min(1).default(50 * 1024 * 1024),
   BRIDGE_VIDEO_TIMEOUT_MS: positiveMs.default(20000),
+  BRIDGE_INTEGRATION_RETRY_S: secondsList.default([0, 60, 600, 3600, 86400]),
+  BRIDGE_INTEGRATION_TIMEOUT_MS: positiveMs.max(60_000).default(5000),
+  BRIDGE_SQS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region, e.g. eu-west-1').optional(),
+  BRIDGE_SQS_ENDPOINT: httpUrl.optional(),
+  BRIDGE_SQS_ACCESS_KEY_ID: z.string().regex(/^[A-Z0-9]{16,128}$/, 'an AWS access key id, e.g. AKIA...').optional(),
+  BRIDGE_SQS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  BRIDGE_SMTP_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'a host name or address').optional(),
+  BRIDGE_SMTP_PORT: port.default(587),
+  BRIDGE_SMTP_SECURITY: z.enum(['starttls', 'tls', 'none']).default('starttls'),
+  BRIDGE_SMTP_USERNAME: z.string().regex(/^[^\r\n]+$/, 'one line').optional(),
+  BRIDGE_SMTP_PASSWORD: z.string().regex(/^[^\r\n]+$/, 'one line').optional(),
+  BRIDGE_SMTP_FROM: z.email('an e-mail address').default('veesion-bridge@localhost'),
+  BRIDGE_OPERATOR_EMAIL: listOf(z.email('an e-mail address')).optional(),
   BRIDGE_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
 });
 

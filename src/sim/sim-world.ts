@@ -8,6 +8,8 @@ import { KlaxonSimulator } from './klaxon-sim';
 import { VideoSimulator } from './video-sim';
 import { SpoolSimulator } from './spool-sim';
 import { WildixPbxSimulator } from './wildix-pbx-sim';
+import { WebhookReceiverSimulator } from './webhook-receiver-sim';
+import { SqsSimulator } from './sqs-sim';
 import type { VideoFetchOptions } from '../chat/video-fetch';
 
 export interface SimWorldOptions {
@@ -32,6 +34,10 @@ export class SimWorld {
   readonly spool: SpoolSimulator;
   readonly pbxApi = new WildixPbxSimulator(`pbx-${randomBytes(12).toString('hex')}`);
   readonly hookToken = `hook-${randomBytes(16).toString('hex')}`;
+  /** Where integrations deliver: an integrator's webhook receiver, and Amazon SQS. */
+  readonly receiver = new WebhookReceiverSimulator();
+  readonly sqs = new SqsSimulator(`AKIA${randomBytes(8).toString('hex').toUpperCase()}`);
+  readonly sqsSecretKey = `sqs-${randomBytes(16).toString('hex')}`;
   readonly stores;
   envFile = '';
   storesFile = '';
@@ -50,7 +56,7 @@ export class SimWorld {
   }
 
   async start(): Promise<this> {
-    await Promise.all([this.ami.start(), this.xbees.start(), this.klaxon.start(), this.video.start(), this.pbxApi.start()]);
+    await Promise.all([this.ami.start(), this.xbees.start(), this.klaxon.start(), this.video.start(), this.pbxApi.start(), this.receiver.start(), this.sqs.start()]);
     this.spool.start();
     this.httpPort = await freePort();
     mkdirSync(this.opts.dir, { recursive: true });
@@ -74,6 +80,10 @@ export class SimWorld {
       BRIDGE_WILDIX_API_TOKEN: this.pbxApi.token,
       BRIDGE_XBEES_API_URL: this.xbees.url,
       BRIDGE_XBEES_TOKEN: this.xbees.token,
+      BRIDGE_SQS_ENDPOINT: this.sqs.url,
+      BRIDGE_SQS_REGION: this.sqs.region,
+      BRIDGE_SQS_ACCESS_KEY_ID: this.sqs.accessKeyId,
+      BRIDGE_SQS_SECRET_ACCESS_KEY: this.sqsSecretKey,
       // Hooks are registered at start and on reload only (the cron fires on 29 February), so
       // counts of hook calls never depend on a run crossing a quarter hour.
       BRIDGE_HOOKS_CRON: '0 0 29 2 *',
@@ -97,7 +107,7 @@ export class SimWorld {
 
   async stop(): Promise<void> {
     this.spool.stop();
-    await Promise.all([this.ami.stop(), this.xbees.stop(), this.klaxon.stop(), this.video.stop(), this.pbxApi.stop()]);
+    await Promise.all([this.ami.stop(), this.xbees.stop(), this.klaxon.stop(), this.video.stop(), this.pbxApi.stop(), this.receiver.stop(), this.sqs.stop()]);
   }
 }
 

@@ -97,6 +97,28 @@ describe('loadConfig', () => {
     expect(shown).toContain('HIDDEN');
   });
 
+  it('checks the integration settings: e-mail notices need both a server and a contact, keys come in pairs', () => {
+    const issues = issuesOf(() => load({
+      ...VALID_SETTINGS,
+      BRIDGE_OPERATOR_EMAIL: 'ops@example.com, not-an-address',
+      BRIDGE_SQS_ACCESS_KEY_ID: 'AKIAEXAMPLE0000000',
+      BRIDGE_INTEGRATION_RETRY_S: '0,60,soon',
+      BRIDGE_SMTP_SECURITY: 'ssl',
+    }, [STORE]));
+    const paths = issues.map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining([
+      'env.custom.ini: BRIDGE_OPERATOR_EMAIL[1]',
+      'env.custom.ini: BRIDGE_INTEGRATION_RETRY_S[2]',
+      'env.custom.ini: BRIDGE_SMTP_SECURITY',
+    ]));
+    const crossIssues = issuesOf(() => load({ ...VALID_SETTINGS, BRIDGE_OPERATOR_EMAIL: 'ops@example.com', BRIDGE_SQS_ACCESS_KEY_ID: 'AKIAEXAMPLE0000000' }, [STORE]));
+    expect(crossIssues.map((i) => i.path)).toEqual(['env.custom.ini: BRIDGE_SQS_SECRET_ACCESS_KEY', 'env.custom.ini: BRIDGE_SMTP_HOST']);
+    const ok = load({ ...VALID_SETTINGS, BRIDGE_SMTP_HOST: 'smtp.example.com', BRIDGE_OPERATOR_EMAIL: 'a@example.com,b@example.com', BRIDGE_SMTP_PASSWORD: 'p', BRIDGE_SMTP_USERNAME: 'u' }, [STORE]).settings;
+    expect(ok.BRIDGE_OPERATOR_EMAIL).toEqual(['a@example.com', 'b@example.com']);
+    expect(ok.BRIDGE_INTEGRATION_RETRY_S).toEqual([0, 60, 600, 3600, 86400]);
+    expect(redactSettings(ok)['BRIDGE_SMTP_PASSWORD']).toBe('HIDDEN');
+  });
+
   it('.env.example documents every setting the schema knows', () => {
     const example = readFileSync(join(REPO, '.env.example'), 'utf8');
     const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));

@@ -1,0 +1,148 @@
+import { join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { BridgeConfig } from '../config/load';
+import { IntegrationStore } from '../journal/integration-store';
+import { ALERT_EVENT_TYPES, INTEGRATION_TYPES, displayUrl, type Integration, type IntegrationType } from '../integrations/integration';
+import type { AlertEventType } from '../pipeline/alert-event';
+import { generateSecret, pbxToken } from '../integrations/signing';
+import { envelopeBody, pingEvent } from '../integrations/envelope';
+import { transportsFor } from '../integrations/from-settings';
+import { configFor, openOrExit, print, type GlobalOptions } from './context';
+import { CliExit, EXIT } from './exit-codes';
+
+export interface AddOptions extends GlobalOptions {
+  type?: string;
+  url?: string;
+  filter?: string;
+  scope?: string;
+}
+
+const journalOf = (config: BridgeConfig) => join(config.settings.BRIDGE_DATA_DIR, 'journal.sqlite');
+const usage = (m: string) => new CliExit(EXIT.usage, `integrations: ${m}`);
+
+/** Wildix API style answers: `{"success":true,"result":...}`. */
+const answer = (result: unknown) => ({ success: true, result });
+
+/** `integrations add`: records it in the journal and prints its secret, this once. */
+export function addIntegration(opts: AddOptions): void {
+  const type = checkType(opts.type);
+  const url = checkUrl(type, opts.url);
+  const filter = checkFilter(opts.filter);
+  const config = configFor(opts);
+  const scope = checkScope(opts.scope ?? 'all', config);
+  const secret = generateSecret();
+  const id = `int_${randomBytes(6).toString('hex')}`;
+  const db = openOrExit(journalOf(config), 'write');
+  try {
+    new IntegrationStore(db).add({ id, type, url, secret, filter, scope, createdAt: Date.now() });
+  } finally {
+    db.close();
+  }
+  const token = pbxToken(secret);
+  const human = [
+    `integration ${id} added: ${type} to ${displayUrl(url)}, events ${filter.join(',')}, scope ${scope}`,
+    `secret:      ${secret}`,
+    `X-Pbx-Token: ${token}`,
+    'The secret is shown only now: give it to the receiver, which checks x-signature and webhook-signature with it (README: Integrations).',
+    'The running daemon sends this integration the events from now on; no restart is needed.',
+  ].join('\n');
+  print(opts, human, answer({ id, type, url, filter, scope, secret, pbxToken: token }));
+}
+
+/** `integrations list`: every integration and its state, secrets never shown. */
+export function listIntegrations(opts: GlobalOptions): void {
+  const config = configFor(opts);
+  const db = openOrExit(journalOf(config), 'read');
+  try {
+    const store = new IntegrationStore(db);
+    const since = Date.now() - 86_400_000;
+    const outcomes = store.outcomes(since);
+    const count = (id: string, outcome: 'delivered' | 'dead') => outcomes.find((o) => o.integrationId === id && o.outcome === outcome)?.count ?? 0;
+    const result = store.list().map((i) => ({
+      id: i.id,
+      type: i.type,
+      url: displayUrl(i.url),
+      filter: i.filter,
+      scope: i.scope,
+      enabled: i.enabled,
+      ...(i.disabledReason ? { disabledReason: i.disabledReason } : {}),
+      backlog: i.enabled ? store.backlog(i.cursor) : 0,
+      ...(i.attempts > 0 ? { retrying: { attempts: i.attempts, nextAttemptAt: i.nextAt && new Date(i.nextAt).toISOString(), lastError: i.lastError } } : {}),
+      last24h: { delivered: count(i.id, 'delivered'), givenUp: count(i.id, 'dead') },
+    }));
+    process.stdout.write(`${JSON.stringify(answer(result))}\n`);
+  } finally {
+    db.close();
+  }
+}
+
+/** `integrations remove <id>`: it gets nothing more, and its secret is gone. */
+export function removeIntegration(id: string, opts: GlobalOptions): void {
+  const config = configFor(opts);
+  const db = openOrExit(journalOf(config), 'write');
+  let removed: boolean;
+  try {
+    removed = new IntegrationStore(db).remove(id);
+  } finally {
+    db.close();
+  }
+  if (!removed) throw new CliExit(EXIT.failure, `integrations: no integration "${id}" (see veesion-bridge integrations list)`);
+  print(opts, `integration ${id} removed`, answer({ id, removed: true }));
+}
+
+/** `integrations test <id>`: a signed `ping`, sent as events are, and the receiver's answer. */
+export async function testIntegration(id: string, opts: GlobalOptions): Promise<void> {
+  const config = configFor(opts);
+  const s = config.settings;
+  const db = openOrExit(journalOf(config), 'read');
+  let integration: Integration | undefined;
+  try {
+    integration = new IntegrationStore(db).get(id);
+  } finally {
+    db.close();
+  }
+  if (!integration) throw new CliExit(EXIT.failure, `integrations: no integration "${id}" (see veesion-bridge integrations list)`);
+  const delivery = transportsFor(s);
+  const now = Date.now();
+  const ping = pingEvent(`evt_${randomUUID()}`, now);
+  const result = await delivery.transports[integration.type].send({ integration, eventId: ping.id, eventType: ping.type, body: envelopeBody(ping, integration.id, 1), now });
+  delivery.stop();
+  const durationMs = Date.now() - now;
+  const status = result.status === undefined ? 'no answer' : `${result.status}`;
+  const human = `ping ${ping.id} to ${displayUrl(integration.url)}: ${result.ok ? 'delivered' : 'NOT delivered'} (${status}, ${durationMs} ms)${result.ok ? '' : `\n${result.error}`}${result.answer ? `\nanswer: ${result.answer}` : ''}`;
+  const machine = { success: result.ok, result: { id, eventId: ping.id, status: result.status ?? null, durationMs, answer: result.answer ?? null, ...(result.ok ? {} : { error: result.error }) } };
+  if (!result.ok) throw new CliExit(EXIT.failure, opts.json ? JSON.stringify(machine) : human);
+  print(opts, human, machine);
+}
+
+function checkType(type: string | undefined): IntegrationType {
+  if (!INTEGRATION_TYPES.includes(type as IntegrationType)) throw usage(`--type must be ${INTEGRATION_TYPES.join(' or ')} (got ${type === undefined ? 'nothing' : `"${type}"`})`);
+  return type as IntegrationType;
+}
+
+function checkUrl(type: IntegrationType, url: string | undefined): string {
+  if (url === undefined || url.length > 2000 || !URL.canParse(url)) throw usage(`--url must be an absolute http(s) URL (got ${url === undefined ? 'nothing' : `"${url.slice(0, 80)}"`})`);
+  const u = new URL(url);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw usage(`--url must be http or https (got ${u.protocol})`);
+  if (type === 'sqs' && !/^\/[A-Za-z0-9_-]{1,80}\/[A-Za-z0-9_-]{1,80}(\.fifo)?$/.test(u.pathname)) {
+    throw usage('--url of an sqs integration is the queue URL, e.g. https://sqs.eu-west-1.amazonaws.com/123456789012/alerts');
+  }
+  return url;
+}
+
+function checkFilter(filter: string | undefined): AlertEventType[] {
+  if (filter === undefined) return [...ALERT_EVENT_TYPES];
+  const types = filter.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+  const unknown = types.filter((t) => !ALERT_EVENT_TYPES.includes(t as AlertEventType));
+  if (types.length === 0 || unknown.length > 0) throw usage(`--filter lists event types from ${ALERT_EVENT_TYPES.join(', ')} (unknown: ${unknown.join(', ') || 'none given'})`);
+  return [...new Set(types)] as AlertEventType[];
+}
+
+/** `all`, a location of x-hoppers.json, or one of its store ids. */
+function checkScope(scope: string, config: BridgeConfig): string {
+  if (scope === 'all') return scope;
+  const stores = config.stores.map((s) => s.store_veesion_id);
+  const locations = [...new Set(config.stores.map((s) => s.location).filter((l): l is string => !!l))];
+  if (stores.includes(scope) || locations.includes(scope)) return scope;
+  throw usage(`--scope is all, a location (${locations.join(', ') || 'none configured'}) or a store_veesion_id (${stores.join(', ')}); "${scope}" is neither`);
+}
