@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Journal, NewAlertRecord, StepRecord, StoredAlert } from '../pipeline/ports';
 import type { Alert, AlertStatus, StepName, StepState } from '../pipeline/alert';
@@ -41,6 +41,13 @@ export class SqliteJournal implements Journal, EventSink {
   ) {
     mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
+    // It holds the integrations' signing secrets: owner only. SQLite gives its -wal and -shm
+    // files the same mode. Someone else's journal is left as it is.
+    try {
+      chmodSync(file, 0o600);
+    } catch {
+      // EPERM: not ours to change.
+    }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { SqliteJournal } from '../../../src/journal/sqlite-journal';
 import { receivedEvent, stepEvent } from '../../../src/pipeline/alert-event';
 import type { Alert, StoreRoute } from '../../../src/pipeline/alert';
@@ -15,6 +16,17 @@ async function ingest(j: SqliteJournal, id: string, at: number) {
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('the event outbox', () => {
+  it('is readable by its owner only: it holds the integration secrets', async () => {
+    const file = join(tempDir(), 'journal.sqlite');
+    const j = new SqliteJournal(file);
+    try {
+      j.integrations.add(integration('int_1'));
+      for (const f of ['', '-wal']) expect((statSync(file + f).mode & 0o777).toString(8)).toBe('600');
+    } finally {
+      await j.close();
+    }
+  });
+
   it('keeps events only while an integration is enabled, and a new integration starts after the newest', async () => {
     const j = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
     let wakes = 0;
