@@ -83,7 +83,7 @@ export class DeliveryStream {
       const wanted = page.find((e) => wants(row, e));
       if (wanted) {
         if (wanted.seq - 1 > row.cursor) this.deps.store.skipTo(this.id, wanted.seq - 1);
-        return wanted;
+        return this.deps.store.event(wanted.seq);
       }
       const last = page.at(-1);
       if (!last) return undefined;

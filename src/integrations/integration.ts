@@ -33,8 +33,8 @@ export interface DeliveryState {
   unnoticedDead: number;
 }
 
-/** An event from the journal's outbox. */
-export interface StoredEvent {
+/** An event from the journal's outbox, without its data (enough to pick and settle it). */
+export interface EventHead {
   seq: number;
   id: string;
   type: AlertEventType;
@@ -42,11 +42,14 @@ export interface StoredEvent {
   storeId: string;
   location: string | null;
   time: number;
+}
+
+export interface StoredEvent extends EventHead {
   data: AlertEventData;
 }
 
 /** Whether an integration wants this event: its type is in the filter and its store in scope. */
-export function wants(integration: Pick<Integration, 'filter' | 'scope'>, event: Pick<StoredEvent, 'type' | 'storeId' | 'location'>): boolean {
+export function wants(integration: Pick<Integration, 'filter' | 'scope'>, event: Pick<EventHead, 'type' | 'storeId' | 'location'>): boolean {
   if (!integration.filter.includes(event.type)) return false;
   const { scope } = integration;
   return scope === 'all' || scope === event.storeId || (event.location !== null && scope === event.location);

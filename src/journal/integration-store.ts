@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { AlertEventType } from '../pipeline/alert-event';
-import type { DeliveryState, Integration, IntegrationType, StoredEvent } from '../integrations/integration';
+import type { DeliveryState, EventHead, Integration, IntegrationType, StoredEvent } from '../integrations/integration';
 
 interface IntegrationRow {
   id: string; type: string; url: string; secret: string; filter_json: string; scope: string;
@@ -10,7 +10,7 @@ interface IntegrationRow {
 }
 
 interface EventRow {
-  seq: number; id: string; type: string; alert_id: string; store_id: string; location: string | null; time: number; data_json: string;
+  seq: number; id: string; type: string; alert_id: string; store_id: string; location: string | null; time: number;
 }
 
 export type NewIntegration = Pick<Integration, 'id' | 'type' | 'url' | 'secret' | 'filter' | 'scope' | 'createdAt'>;
@@ -22,11 +22,23 @@ export type Outcome = 'delivered' | 'dead';
  * statement or one transaction, so neither ever sees the other's half-done change.
  */
 export class IntegrationStore {
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(private readonly db: Database.Database) {}
+
+  /** Each statement is prepared once per connection. */
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
 
   /** A new integration starts after the newest event: it receives what happens from now on. */
   add(i: NewIntegration): void {
-    this.db.prepare(
+    this.stmt(
       `INSERT INTO integrations (id, type, url, secret, filter_json, scope, created_at, cursor)
        VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) FROM events))`,
     ).run(i.id, i.type, i.url, i.secret, JSON.stringify(i.filter), i.scope, i.createdAt);
@@ -34,43 +46,50 @@ export class IntegrationStore {
 
   remove(id: string): boolean {
     return this.db.transaction(() => {
-      this.db.prepare('DELETE FROM deliveries WHERE integration_id = ?').run(id);
-      return this.db.prepare('DELETE FROM integrations WHERE id = ?').run(id).changes > 0;
+      this.stmt('DELETE FROM deliveries WHERE integration_id = ?').run(id);
+      return this.stmt('DELETE FROM integrations WHERE id = ?').run(id).changes > 0;
     })();
   }
 
   list(): (Integration & DeliveryState)[] {
-    return (this.db.prepare('SELECT * FROM integrations ORDER BY created_at, id').all() as IntegrationRow[]).map(toIntegration);
+    return (this.stmt('SELECT * FROM integrations ORDER BY created_at, id').all() as IntegrationRow[]).map(toIntegration);
   }
 
   get(id: string): (Integration & DeliveryState) | undefined {
-    const row = this.db.prepare('SELECT * FROM integrations WHERE id = ?').get(id) as IntegrationRow | undefined;
+    const row = this.stmt('SELECT * FROM integrations WHERE id = ?').get(id) as IntegrationRow | undefined;
     return row && toIntegration(row);
   }
 
-  /** The next events after `cursor`, oldest first. */
-  eventsAfter(cursor: number, limit = 100): StoredEvent[] {
-    return (this.db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(cursor, limit) as EventRow[]).map(toEvent);
+  /** The next events after `cursor`, oldest first, without their data. */
+  eventsAfter(cursor: number, limit = 100): EventHead[] {
+    const sql = 'SELECT seq, id, type, alert_id, store_id, location, time FROM events WHERE seq > ? ORDER BY seq LIMIT ?';
+    return (this.stmt(sql).all(cursor, limit) as EventRow[]).map(toHead);
+  }
+
+  /** One event, with its data. */
+  event(seq: number): StoredEvent | undefined {
+    const row = this.stmt('SELECT * FROM events WHERE seq = ?').get(seq) as (EventRow & { data_json: string }) | undefined;
+    return row && { ...toHead(row), data: JSON.parse(row.data_json) as StoredEvent['data'] };
   }
 
   /** Events after `cursor`: what is still to deliver or skip. */
   backlog(cursor: number): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM events WHERE seq > ?').get(cursor) as { n: number }).n;
+    return (this.stmt('SELECT COUNT(*) AS n FROM events WHERE seq > ?').get(cursor) as { n: number }).n;
   }
 
   /** Moves past events this integration does not want. */
   skipTo(id: string, seq: number): void {
-    this.db.prepare('UPDATE integrations SET cursor = MAX(cursor, ?) WHERE id = ?').run(seq, id);
+    this.stmt('UPDATE integrations SET cursor = MAX(cursor, ?) WHERE id = ?').run(seq, id);
   }
 
   /** The event is settled: delivered, or given up after its last attempt. */
-  settle(id: string, event: StoredEvent, outcome: Outcome, attempts: number, error: string | null, at: number): void {
+  settle(id: string, event: EventHead, outcome: Outcome, attempts: number, error: string | null, at: number): void {
     this.db.transaction(() => {
-      this.db.prepare(
+      this.stmt(
         `UPDATE integrations SET cursor = MAX(cursor, ?), attempts = 0, next_at = NULL, last_error = ?,
            unnoticed_dead = unnoticed_dead + ? WHERE id = ?`,
       ).run(event.seq, error, outcome === 'dead' ? 1 : 0, id);
-      this.db.prepare(
+      this.stmt(
         `INSERT INTO deliveries (integration_id, event_id, type, alert_id, outcome, attempts, error, at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET outcome = excluded.outcome,
            attempts = excluded.attempts, error = excluded.error, at = excluded.at`,
@@ -80,21 +99,21 @@ export class IntegrationStore {
 
   /** A failed attempt on the oldest undelivered event; the next one is due at `nextAt`. */
   retryAt(id: string, attempts: number, nextAt: number, error: string): void {
-    this.db.prepare('UPDATE integrations SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?').run(attempts, nextAt, error, id);
+    this.stmt('UPDATE integrations SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?').run(attempts, nextAt, error, id);
   }
 
   /** The receiver said 410 Gone: no more deliveries until an operator acts. */
   disable(id: string, reason: string): void {
-    this.db.prepare('UPDATE integrations SET enabled = 0, disabled_reason = ?, next_at = NULL WHERE id = ?').run(reason, id);
+    this.stmt('UPDATE integrations SET enabled = 0, disabled_reason = ?, next_at = NULL WHERE id = ?').run(reason, id);
   }
 
   noticeSent(id: string, at: number): void {
-    this.db.prepare('UPDATE integrations SET last_notice_at = ?, unnoticed_dead = 0 WHERE id = ?').run(at, id);
+    this.stmt('UPDATE integrations SET last_notice_at = ?, unnoticed_dead = 0 WHERE id = ?').run(at, id);
   }
 
   /** Outcomes per integration and kind, since `since`. */
   outcomes(since: number): { integrationId: string; outcome: Outcome; count: number }[] {
-    return (this.db.prepare(
+    return (this.stmt(
       `SELECT integration_id AS integrationId, outcome, COUNT(*) AS count FROM deliveries WHERE at >= ?
        GROUP BY integration_id, outcome ORDER BY integration_id, outcome`,
     ).all(since) as { integrationId: string; outcome: Outcome; count: number }[]);
@@ -121,15 +140,6 @@ function toIntegration(r: IntegrationRow): Integration & DeliveryState {
   };
 }
 
-function toEvent(r: EventRow): StoredEvent {
-  return {
-    seq: r.seq,
-    id: r.id,
-    type: r.type as AlertEventType,
-    alertId: r.alert_id,
-    storeId: r.store_id,
-    location: r.location,
-    time: r.time,
-    data: JSON.parse(r.data_json) as StoredEvent['data'],
-  };
+function toHead(r: EventRow): EventHead {
+  return { seq: r.seq, id: r.id, type: r.type as AlertEventType, alertId: r.alert_id, storeId: r.store_id, location: r.location, time: r.time };
 }

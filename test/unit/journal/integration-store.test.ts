@@ -44,7 +44,7 @@ describe('the event outbox', () => {
       await tick();
       const events = j.integrations.eventsAfter(0);
       expect(events.map((e) => [e.type, e.alertId])).toEqual([['alert.received', 'a2'], ['alert.announced', 'a2']]);
-      expect(events[1]?.data).toMatchObject({ alert: { id: 'a2', videoUrl: 'https://x.veesion.io/v.mp4' }, store: { location: 'Trento' }, step: { name: 'announce', detail: 'via ami' } });
+      expect(j.integrations.event(events[1]?.seq ?? 0)?.data).toMatchObject({ alert: { id: 'a2', videoUrl: 'https://x.veesion.io/v.mp4' }, store: { location: 'Trento' }, step: { name: 'announce', detail: 'via ami' } });
       expect(new Set(events.map((e) => e.id)).size).toBe(2);
       expect(wakes).toBeGreaterThan(0);
 
