@@ -32,6 +32,7 @@ import { HttpServer } from './http/http-server';
 import { IntegrationDispatcher } from './integrations/dispatcher';
 import { notifierFor, transportsFor } from './integrations/from-settings';
 import type { MailNotifier } from './integrations/operator-notice';
+import { journalFile } from './journal/journal-file';
 
 export interface DaemonOptions {
   config: BridgeConfig;
@@ -78,7 +79,7 @@ export class Daemon {
     this.logger = opts.logger ?? createLogger({ level: s.BRIDGE_LOG_LEVEL, secrets: secretValues(s) });
     this.stepLog = this.logger.child({ area: 'pipeline' });
     this.stores = new Map(opts.config.stores.map((st) => [st.store_veesion_id, st]));
-    this.journal = new SqliteJournal(join(s.BRIDGE_DATA_DIR, 'journal.sqlite'), (err, lost) => {
+    this.journal = new SqliteJournal(journalFile(s.BRIDGE_DATA_DIR), (err, lost) => {
       if (lost.length === 0) return void this.logger.error('journal maintenance failed', { err });
       // One line per alert, so each carries its alertId.
       for (const l of lost) this.logger.error('journal write failed; this step will re-run after a restart', { err, alertId: l.alertId, step: l.step, state: l.state });

@@ -9,6 +9,7 @@ import { SimWorld } from '../sim/sim-world';
 import { FINAL_STATES } from '../pipeline/alert';
 import type { StepEvent } from '../pipeline/ports';
 import { CliExit, EXIT } from './exit-codes';
+import { journalFile } from '../journal/journal-file';
 
 export interface DemoOptions {
   dataDir?: string;
@@ -42,7 +43,7 @@ export async function demo(opts: DemoOptions): Promise<void> {
     });
   });
   await daemon.start();
-  say(`daemon receiving on http://127.0.0.1:${daemon.port}/api/v1/veesion (journal ${join(config.settings.BRIDGE_DATA_DIR, 'journal.sqlite')})`);
+  say(`daemon receiving on http://127.0.0.1:${daemon.port}/api/v1/veesion (journal ${journalFile(config.settings.BRIDGE_DATA_DIR)})`);
   await waitFor(() => world.ami.connections > 0 && daemon.ami.loggedIn && world.klaxon.hooks.size > 0, 10_000);
   say(`AMI logged in; Veesion hook registered for ${[...world.klaxon.hooks.keys()].join(', ')}`);
   const store = world.stores[0]!; // `!`: SimWorld always has a store

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { recordHookStates } from '../journal/hook-state';
 import { openJournalForOperator } from '../journal/operator-access';
 import { hookUrlWithToken } from '../veesion/klaxon-client';
@@ -6,6 +5,7 @@ import { hookStates, planHooks, reconcileHooks, veesionStoreIds, type HookReport
 import { configFor, print, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { requireKlaxon, shownHookUrl } from './veesion-access';
+import { journalFile } from '../journal/journal-file';
 
 /**
  * Registers VEESION_HOOK_URL?token=... at Veesion for every configured store Veesion knows
@@ -27,7 +27,7 @@ export async function registerHooks(opts: GlobalOptions & { dryRun?: boolean }):
   } catch (err) {
     throw new CliExit(EXIT.failure, `register-hooks: ${(err as Error).message}`);
   }
-  const recorded = opts.dryRun ? undefined : record(join(s.BRIDGE_DATA_DIR, 'journal.sqlite'), report);
+  const recorded = opts.dryRun ? undefined : record(journalFile(s.BRIDGE_DATA_DIR), report);
   const verb = opts.dryRun ? 'would register' : 'registered';
   print(opts, [
     `hook URL: ${shownHookUrl(hookUrl)}`,

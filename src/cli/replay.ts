@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { requeueAlerts, type ReplayOutcome } from '../journal/replay';
 import { readSteps, type StepView } from '../journal/journal-reader';
 import { FINAL_STATES, STEP_NAMES, type StepName, type StepState } from '../pipeline/alert';
@@ -6,6 +5,7 @@ import { configFor, openOrExit, print, type GlobalOptions } from './context';
 import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
 import { parseSince } from './time-arg';
+import { journalFile } from '../journal/journal-file';
 
 export interface ReplayOptions extends GlobalOptions {
   failed?: boolean;
@@ -26,7 +26,7 @@ const isFinal = (state: string) => FINAL_STATES.includes(state as StepState);
 export async function replay(alertId: string | undefined, opts: ReplayOptions): Promise<void> {
   const args = checkArgs(alertId, opts);
   const config = configFor(opts);
-  const file = join(config.settings.BRIDGE_DATA_DIR, 'journal.sqlite');
+  const file = journalFile(config.settings.BRIDGE_DATA_DIR);
   const known = new Set(config.stores.map((s) => s.store_veesion_id));
   let outcomes: ReplayOutcome[];
   const db = openOrExit(file, 'write');

@@ -1,8 +1,8 @@
-import { join } from 'node:path';
 import { setSilence } from '../journal/silences';
 import { configFor, openOrExit, print, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { parseDuration } from './time-arg';
+import { journalFile } from '../journal/journal-file';
 
 /**
  * Mutes one store's announcements for a while (`--for 30m`), or lifts it (`--off`). Chat posts
@@ -20,7 +20,7 @@ export function silence(opts: GlobalOptions & { store: string; for?: string; off
   }
   const now = Date.now();
   const until = ms > 0 ? now + ms : 0;
-  const db = openOrExit(join(config.settings.BRIDGE_DATA_DIR, 'journal.sqlite'), 'write');
+  const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
   try {
     setSilence(db, opts.store, until, now);
   } finally {

@@ -1,8 +1,8 @@
 import axios from 'axios';
-import { join } from 'node:path';
 import { summariseJournal } from '../journal/journal-reader';
 import { configFor, print, receiverBase, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
+import { journalFile } from '../journal/journal-file';
 
 /** Daemon up?, readiness (journal, AMI, Veesion token), recent alerts and their steps, counts. */
 export async function status(opts: GlobalOptions): Promise<void> {
@@ -24,7 +24,7 @@ export async function status(opts: GlobalOptions): Promise<void> {
   }
   let journal;
   try {
-    journal = summariseJournal(join(s.BRIDGE_DATA_DIR, 'journal.sqlite'));
+    journal = summariseJournal(journalFile(s.BRIDGE_DATA_DIR));
   } catch (err) {
     throw new CliExit(EXIT.failure, `${daemon.up ? 'daemon up, but ' : 'daemon not running; '}${(err as Error).message}`);
   }

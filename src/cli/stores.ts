@@ -1,9 +1,9 @@
-import { join } from 'node:path';
 import { readHookStates, type HookStateRow } from '../journal/hook-state';
 import { openJournalForOperator } from '../journal/operator-access';
 import { configFor, print, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { klaxonFrom } from './veesion-access';
+import { journalFile } from '../journal/journal-file';
 
 /**
  * Veesion's stores beside x-hoppers.json: each store's conference and chat channel, whether
@@ -25,7 +25,7 @@ export async function stores(opts: GlobalOptions): Promise<void> {
   let hooks = new Map<string, HookStateRow>();
   let hookProblem: string | undefined;
   try {
-    const db = openJournalForOperator(join(s.BRIDGE_DATA_DIR, 'journal.sqlite'), 'read');
+    const db = openJournalForOperator(journalFile(s.BRIDGE_DATA_DIR), 'read');
     try {
       hooks = new Map(readHookStates(db).map((h) => [h.storeId, h]));
     } finally {
