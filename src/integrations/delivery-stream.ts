@@ -31,7 +31,7 @@ type Row = Integration & DeliveryState;
  */
 export class DeliveryStream {
   private stopped = false;
-  private wait: { cancel(): void; resolve(): void } | undefined;
+  private wait: { resolve(): void } | undefined;
   private idle = false;
   private noticeTimer: { cancel(): void } | undefined;
   private running: Promise<void> | undefined;
@@ -104,7 +104,7 @@ export class DeliveryStream {
         resolve();
       };
       this.idle = ms === undefined;
-      this.wait = { cancel: () => timer?.cancel(), resolve: done };
+      this.wait = { resolve: done };
     });
   }
 
@@ -139,16 +139,19 @@ export class DeliveryStream {
     store.settle(row.id, event, 'dead', attempt, `${error} (${next.reason})`, now);
     logger.error('integration event given up', { ...fields, error, reason: next.reason });
     this.deps.onOutcome?.(row.type, 'dead');
-    await this.noticeDead(event, attempt, error);
+    await this.noticeDead({ event, attempts: attempt, error });
   }
 
-  /** At most one notice an hour per integration; the ones held back are counted in the next. */
-  private async noticeDead(event: StoredEvent | undefined, attempts: number, error: string): Promise<void> {
+  /**
+   * At most one notice an hour per integration; the ones held back are counted in the next.
+   * Without `given` it is that summary alone.
+   */
+  private async noticeDead(given?: { event: StoredEvent; attempts: number; error: string }): Promise<void> {
     const row = this.deps.store.get(this.id);
     if (!row || !this.deps.notifier) return;
     const now = this.deps.clock.now();
     if (row.lastNoticeAt !== null && now - row.lastNoticeAt < HOUR) return this.scheduleSummary(row);
-    const notice = deadNotice(row, event, { attempts, error, others: row.unnoticedDead - (event ? 1 : 0) });
+    const notice = deadNotice(row, given, row.unnoticedDead - (given ? 1 : 0));
     if (await this.deps.notifier.notify(notice.subject, notice.text)) this.deps.store.noticeSent(this.id, now);
   }
 
@@ -159,7 +162,7 @@ export class DeliveryStream {
     this.noticeTimer = this.deps.clock.setTimeout(() => {
       this.noticeTimer = undefined;
       const fresh = this.deps.store.get(this.id);
-      if (!this.stopped && fresh && fresh.unnoticedDead > 0) void this.noticeDead(undefined, 0, fresh.lastError ?? 'unknown');
+      if (!this.stopped && fresh && fresh.unnoticedDead > 0) void this.noticeDead();
     }, due);
   }
 }

@@ -11,17 +11,18 @@ function about(i: Described): string[] {
 }
 
 /** The e-mail after an event was given up. */
-export function deadNotice(i: Described, event: StoredEvent | undefined, detail: { attempts: number; error: string; others: number }): { subject: string; text: string } {
+export function deadNotice(i: Described, given: { event: StoredEvent; attempts: number; error: string } | undefined, others: number): { subject: string; text: string } {
   const lines = [
     `veesion-bridge could not deliver an event to an integration and has given it up.`,
     '',
     ...about(i),
   ];
-  if (event) {
+  if (given) {
+    const { event } = given;
     lines.push(`Event: ${event.id} ${event.type} for alert ${event.alertId} (store ${event.storeId}) of ${new Date(event.time).toISOString()}`);
-    lines.push(`Attempts: ${detail.attempts}; last error: ${detail.error}`);
+    lines.push(`Attempts: ${given.attempts}; last error: ${given.error}`);
   }
-  if (detail.others > 0) lines.push(`${event ? 'Other events' : 'Events'} given up since the last notice: ${detail.others}`);
+  if (others > 0) lines.push(`${given ? 'Other events' : 'Events'} given up since the last notice: ${others}`);
   lines.push(
     '',
     'What to check: the receiver is reachable from the PBX and answers 2xx within 5 seconds.',

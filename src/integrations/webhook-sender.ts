@@ -35,7 +35,6 @@ export class WebhookSender implements EventTransport {
           ...signedHeaders(a.integration.secret, a.eventId, a.now, a.body),
         },
         signal,
-        timeout: this.opts.timeoutMs,
         maxRedirects: 0,
         responseType: 'stream',
         validateStatus: () => true,

@@ -131,14 +131,18 @@ export class SqliteJournal implements Journal, EventSink {
       return;
     }
     let results: ('new' | 'duplicate')[];
-    let wroteEvents = false;
+    let eventsWritten = 0;
     try {
       results = this.db.transaction(() => {
         const keepEvents = this.stmts.anyIntegration.get() !== undefined;
-        const inserted = batch.map(({ record }) => this.insert(record, keepEvents));
+        const writeEvent = (e: AlertEvent) => {
+          if (!keepEvents) return;
+          this.stmts.insertEvent.run(`evt_${randomUUID()}`, e.type, e.alertId, e.storeId, e.location, e.time, JSON.stringify(e.data));
+          eventsWritten++;
+        };
+        const inserted = batch.map(({ record }) => this.insert(record, writeEvent));
         for (const u of updates) this.writeStep(u);
-        if (keepEvents) for (const e of events) this.insertEvent(e);
-        wroteEvents = keepEvents && (events.length > 0 || inserted.some((r, i) => r === 'new' && (batch[i]?.record.events?.length ?? 0) > 0));
+        events.forEach(writeEvent);
         return inserted;
       })();
     } catch (err) {
@@ -147,22 +151,18 @@ export class SqliteJournal implements Journal, EventSink {
       return;
     }
     batch.forEach((b, i) => b.resolve(results[i] ?? 'duplicate'));
-    if (wroteEvents) for (const l of this.eventListeners) l();
+    if (eventsWritten > 0) for (const l of this.eventListeners) l();
   }
 
-  private insert(r: NewAlertRecord, keepEvents: boolean): 'new' | 'duplicate' {
+  private insert(r: NewAlertRecord, writeEvent: (e: AlertEvent) => void): 'new' | 'duplicate' {
     const { alert } = r;
     const info = this.stmts.insertAlert.run(
       alert.id, r.receivedAt, alert.storeId, r.status, JSON.stringify(alert), r.rawBody,
     );
     if (info.changes === 0) return 'duplicate';
     for (const step of r.steps) this.stmts.insertStep.run(alert.id, step, r.receivedAt);
-    if (keepEvents) for (const e of r.events ?? []) this.insertEvent(e);
+    for (const e of r.events ?? []) writeEvent(e);
     return 'new';
-  }
-
-  private insertEvent(e: AlertEvent): void {
-    this.stmts.insertEvent.run(`evt_${randomUUID()}`, e.type, e.alertId, e.storeId, e.location, e.time, JSON.stringify(e.data));
   }
 
   private writeStep(r: StepRecord): void {

@@ -245,8 +245,9 @@ export class AlertPipeline {
     const alertId = work.alert.id;
     this.deps.journal.updateStep({ alertId, step, state, attempts, nextAt, lastError, detail, updatedAt: now });
     // Same tick as the update: the journal writes both in one transaction.
-    const event = this.deps.events && stepEvent(work.alert, work.store, { name: step, state, attempts, detail, error: lastError }, now);
-    if (event) this.deps.events?.recordEvent(event);
+    const sink = this.deps.events;
+    const event = sink && stepEvent(work.alert, work.store, { name: step, state, attempts, detail, error: lastError }, now);
+    if (sink && event) sink.recordEvent(event);
     this.emit({
       alertId,
       step,
