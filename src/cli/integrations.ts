@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { BridgeConfig } from '../config/load';
 import { IntegrationStore } from '../journal/integration-store';
@@ -9,6 +8,7 @@ import { envelopeBody, pingEvent } from '../integrations/envelope';
 import { transportsFor } from '../integrations/from-settings';
 import { configFor, openOrExit, print, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
+import { journalFile } from '../journal/journal-file';
 
 export interface AddOptions extends GlobalOptions {
   type?: string;
@@ -17,7 +17,6 @@ export interface AddOptions extends GlobalOptions {
   scope?: string;
 }
 
-const journalOf = (config: BridgeConfig) => join(config.settings.BRIDGE_DATA_DIR, 'journal.sqlite');
 const usage = (m: string) => new CliExit(EXIT.usage, `integrations: ${m}`);
 
 /** Wildix API style answers: `{"success":true,"result":...}`. */
@@ -32,7 +31,7 @@ export function addIntegration(opts: AddOptions): void {
   const scope = checkScope(opts.scope ?? 'all', config);
   const secret = generateSecret();
   const id = `int_${randomBytes(6).toString('hex')}`;
-  const db = openOrExit(journalOf(config), 'write');
+  const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
   try {
     new IntegrationStore(db).add({ id, type, url, secret, filter, scope, createdAt: Date.now() });
   } finally {
@@ -52,7 +51,7 @@ export function addIntegration(opts: AddOptions): void {
 /** `integrations list`: every integration and its state, secrets never shown. */
 export function listIntegrations(opts: GlobalOptions): void {
   const config = configFor(opts);
-  const db = openOrExit(journalOf(config), 'read');
+  const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'read');
   try {
     const store = new IntegrationStore(db);
     const since = Date.now() - 86_400_000;
@@ -66,7 +65,7 @@ export function listIntegrations(opts: GlobalOptions): void {
       scope: i.scope,
       enabled: i.enabled,
       ...(i.disabledReason ? { disabledReason: i.disabledReason } : {}),
-      backlog: i.enabled ? store.backlog(i.cursor) : 0,
+      backlog: i.enabled ? store.backlog(i) : 0,
       ...(i.attempts > 0 ? { retrying: { attempts: i.attempts, nextAttemptAt: i.nextAt && new Date(i.nextAt).toISOString(), lastError: i.lastError } } : {}),
       last24h: { delivered: count(i.id, 'delivered'), givenUp: count(i.id, 'dead') },
     }));
@@ -79,7 +78,7 @@ export function listIntegrations(opts: GlobalOptions): void {
 /** `integrations remove <id>`: it gets nothing more, and its secret is gone. */
 export function removeIntegration(id: string, opts: GlobalOptions): void {
   const config = configFor(opts);
-  const db = openOrExit(journalOf(config), 'write');
+  const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
   let removed: boolean;
   try {
     removed = new IntegrationStore(db).remove(id);
@@ -94,7 +93,7 @@ export function removeIntegration(id: string, opts: GlobalOptions): void {
 export async function testIntegration(id: string, opts: GlobalOptions): Promise<void> {
   const config = configFor(opts);
   const s = config.settings;
-  const db = openOrExit(journalOf(config), 'read');
+  const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'read');
   let integration: Integration | undefined;
   try {
     integration = new IntegrationStore(db).get(id);

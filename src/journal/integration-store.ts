@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { AlertEventType } from '../pipeline/alert-event';
-import type { DeliveryState, EventHead, Integration, IntegrationType, StoredEvent } from '../integrations/integration';
+import { wants, type DeliveryState, type EventHead, type Integration, type IntegrationType, type StoredEvent } from '../integrations/integration';
 
 interface IntegrationRow {
   id: string; type: string; url: string; secret: string; filter_json: string; scope: string;
@@ -72,9 +72,15 @@ export class IntegrationStore {
     return row && { ...toHead(row), data: JSON.parse(row.data_json) as StoredEvent['data'] };
   }
 
-  /** Events after `cursor`: what is still to deliver or skip. */
-  backlog(cursor: number): number {
-    return (this.stmt('SELECT COUNT(*) AS n FROM events WHERE seq > ?').get(cursor) as { n: number }).n;
+  /** Events after its place that the integration wants: what it still has to deliver (for `list`). */
+  backlog(i: Pick<Integration, 'filter' | 'scope'> & Pick<DeliveryState, 'cursor'>): number {
+    let count = 0;
+    let page = this.eventsAfter(i.cursor, 1000);
+    while (page.length > 0) {
+      count += page.filter((e) => wants(i, e)).length;
+      page = this.eventsAfter(page[page.length - 1]?.seq ?? Infinity, 1000);
+    }
+    return count;
   }
 
   /** Moves past events this integration does not want. */

@@ -46,6 +46,9 @@ describe('the event outbox', () => {
       expect(events.map((e) => [e.type, e.alertId])).toEqual([['alert.received', 'a2'], ['alert.announced', 'a2']]);
       expect(j.integrations.event(events[1]?.seq ?? 0)?.data).toMatchObject({ alert: { id: 'a2', videoUrl: 'https://x.veesion.io/v.mp4' }, store: { location: 'Trento' }, step: { name: 'announce', detail: 'via ami' } });
       expect(new Set(events.map((e) => e.id)).size).toBe(2);
+      // int_1 wants alert.received only: the announcement is not part of its backlog.
+      expect(j.integrations.backlog({ cursor: 0, filter: ['alert.received'], scope: 'all' })).toBe(1);
+      expect(j.integrations.backlog({ cursor: 0, filter: ['alert.received', 'alert.announced'], scope: 'Milano' })).toBe(0);
       expect(wakes).toBeGreaterThan(0);
 
       j.integrations.add(integration('int_2', 2));
