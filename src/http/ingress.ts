@@ -53,7 +53,7 @@ export function alertRouter(deps: IngressDeps): Router {
       }
       deps.metrics.alertsReceived.inc({ store: alert.storeId, outcome });
       deps.logger.info('alert received', { alertId: alert.id, store: alert.storeId, camera: alert.cameraId, outcome });
-      // The production body is unconfirmed (shared/fixtures/veesion): keep it visible at debug.
+      // The production body is unconfirmed (fixtures/veesion): keep it visible at debug.
       if (deps.logger.isDebugEnabled()) deps.logger.debug('alert raw body', { alertId: alert.id, rawBody: raw });
       res.status(200).json({ status: outcome, alertId: alert.id });
     },

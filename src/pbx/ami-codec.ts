@@ -1,7 +1,7 @@
 /**
  * Asterisk Manager Interface framing (https://docs.asterisk.org/Configuration/Interfaces/Asterisk-Manager-Interface-AMI/):
  * after a one-line banner, messages are `Key: Value` lines ending in CRLF, closed by an empty
- * line. A TCP chunk may hold several messages or part of one (see shared/fixtures/ami).
+ * line. A TCP chunk may hold several messages or part of one (see fixtures/ami).
  */
 export type AmiFields = ReadonlyArray<readonly [string, string]>;
 

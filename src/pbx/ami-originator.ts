@@ -24,7 +24,7 @@ const REASONS: Record<string, string> = {
 
 /**
  * `Action: Originate` with `Async: true`; success is the `OriginateResponse` event for our
- * ActionID saying `Response: Success` (shared/fixtures/ami/originate-playback-into-confbridge.jsonl).
+ * ActionID saying `Response: Success` (fixtures/ami/originate-playback-into-confbridge.jsonl).
  */
 export class AmiOriginator implements CallOriginator {
   /** Calls waiting for their OriginateResponse, by ActionID: one listener for all of them. */

@@ -42,7 +42,7 @@ export interface AmiSimOptions {
 }
 
 /**
- * An Asterisk Manager Interface server speaking the messages of shared/fixtures/ami, on port 0.
+ * An Asterisk Manager Interface server speaking the messages of fixtures/ami, on port 0.
  * Records every Originate; can refuse logins, drop sockets, delay or fail originates.
  */
 export class AmiSimulator {

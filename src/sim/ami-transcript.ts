@@ -1,5 +1,5 @@
 /**
- * Server messages of a real Asterisk 13 (shared/fixtures/ami), as templates. `{{name}}` is
+ * Server messages of a real Asterisk 13 (fixtures/ami), as templates. `{{name}}` is
  * replaced per call; everything else is byte for byte what Asterisk sent.
  */
 export const BANNER = 'Asterisk Call Manager/13.0.0\r\n';

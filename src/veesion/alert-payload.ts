@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Alert } from '../pipeline/alert';
 
 /**
- * Maps a Veesion webhook body (either shape in shared/fixtures/veesion) to the domain Alert.
+ * Maps a Veesion webhook body (either shape in fixtures/veesion) to the domain Alert.
  * Every value is untrusted: strings are bounded and stripped of control characters (CR/LF
  * included); nothing here is ever evaluated.
  */

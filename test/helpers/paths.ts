@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
-export const SHARED = join(__dirname, '../../../shared');
 export const REPO = join(__dirname, '../..');
+/** Every fixture the tests read lives in the repository (a clone stands alone). */
+export const FIXTURES = join(REPO, 'fixtures');
 
 export function tempDir(prefix = 'vb-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -7,7 +7,7 @@ import { SimWorld, type SimWorldOptions } from '../../src/sim/sim-world';
 import { FINAL_STATES } from '../../src/pipeline/alert';
 import type { StepRecord } from '../../src/pipeline/ports';
 import { capturedLogger, waitFor } from './quiet-logger';
-import { SHARED, tempDir } from './paths';
+import { FIXTURES, tempDir } from './paths';
 
 export const STORES = [
   { store_veesion_id: 'test-store-wildix', name: 'Wildix Test Store', audio_conf_id: '2', xbees_channel_id: 'chan-test-store', location: 'Trento' },
@@ -56,4 +56,4 @@ export async function bootWorld(
 
 export type World = Awaited<ReturnType<typeof bootWorld>>;
 
-export const fixture = (name: string) => JSON.parse(readFileSync(join(SHARED, 'fixtures/veesion', name), 'utf8')) as Record<string, unknown>;
+export const fixture = (name: string) => JSON.parse(readFileSync(join(FIXTURES, 'veesion', name), 'utf8')) as Record<string, unknown>;

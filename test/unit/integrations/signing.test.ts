@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { generateSecret, pbxToken, signedHeaders, xSignature } from '../../../src/integrations/signing';
-import { REPO, SHARED } from '../../helpers/paths';
+import { REPO, FIXTURES } from '../../helpers/paths';
 
 // The helper receivers copy: plain JavaScript, tested as they would use it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -12,8 +12,8 @@ const helper = require(join(REPO, 'examples/verify-webhook.js')) as {
   verifyXSignature(secret: string, raw: Buffer | string, sig: string): boolean;
 };
 
-const vector = JSON.parse(readFileSync(join(SHARED, 'fixtures/wildix/call-end.signature.json'), 'utf8')) as { secret: string; value: string };
-const vectorBody = readFileSync(join(SHARED, 'fixtures/wildix/call-end.body.json'));
+const vector = JSON.parse(readFileSync(join(FIXTURES, 'wildix/call-end.signature.json'), 'utf8')) as { secret: string; value: string };
+const vectorBody = readFileSync(join(FIXTURES, 'wildix/call-end.body.json'));
 
 describe('x-signature (Wildix)', () => {
   it('matches the Wildix test vector over the raw body bytes', () => {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAlertPayload } from '../../../src/veesion/alert-payload';
-import { SHARED } from '../../helpers/paths';
+import { FIXTURES } from '../../helpers/paths';
 
-const fixture = (name: string) => JSON.parse(readFileSync(join(SHARED, 'fixtures/veesion', name), 'utf8')) as Record<string, unknown>;
+const fixture = (name: string) => JSON.parse(readFileSync(join(FIXTURES, 'veesion', name), 'utf8')) as Record<string, unknown>;
 const now = new Date('2026-11-22T10:00:00Z');
 
 describe('parseAlertPayload', () => {
