@@ -8,6 +8,9 @@ export class HttpSim {
   /** Queued failures: the next requests to API routes answer these statuses. */
   protected readonly failures: number[] = [];
   delayMs = 0;
+  /** While true, API requests wait (unanswered) until release(): a peer that never answers. */
+  private holding = false;
+  private readonly held: (() => void)[] = [];
 
   async listen(app: express.Express): Promise<string> {
     const server = http.createServer(app);
@@ -34,19 +37,41 @@ export class HttpSim {
     this.routeFailures.set(path, queue);
   }
 
-  /** Middleware: applies the queued failures and delay. */
+  /** Requests from now on wait unanswered until release(). */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** How many requests are waiting on hold(). */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Answers every held request (as it would have been answered) and stops holding. */
+  release(): void {
+    this.holding = false;
+    for (const go of this.held.splice(0)) go();
+  }
+
+  /** Middleware: applies the queued failures, hold and delay. */
   protected faults(): express.RequestHandler {
     return (req, res, next) => {
       const status = this.routeFailures.get(req.path)?.shift() ?? this.failures.shift();
-      const go = () => (status !== undefined ? void res.status(status).json({ error: `simulated ${status}` }) : next());
-      if (this.delayMs > 0) setTimeout(go, this.delayMs);
-      else go();
+      this.answerLater(() => (status !== undefined ? void res.status(status).json({ error: `simulated ${status}` }) : next()));
     };
+  }
+
+  /** Runs an answer now, after delayMs, or on release() while holding. */
+  protected answerLater(answer: () => void): void {
+    if (this.holding) this.held.push(answer);
+    else if (this.delayMs > 0) setTimeout(answer, this.delayMs);
+    else answer();
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
+    this.held.length = 0;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }

@@ -51,10 +51,9 @@ export class SqsSimulator extends HttpSim {
       const injected = this.failures.shift();
       if (injected !== undefined) {
         const [type, code] = injected >= 500 ? ['ServiceUnavailable', 'ServiceUnavailable'] : ['RequestThrottled', 'RequestThrottled'];
-        return void setTimeout(() => fail(injected, type, code, `simulated ${injected}`), this.delayMs);
+        return void this.answerLater(() => fail(injected, type, code, `simulated ${injected}`));
       }
-      if (this.delayMs > 0) return void setTimeout(() => this.handle(req, res, fail), this.delayMs);
-      this.handle(req, res, fail);
+      this.answerLater(() => this.handle(req, res, fail));
     });
     return this.listen(app);
   }

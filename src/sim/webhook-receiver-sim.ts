@@ -48,8 +48,7 @@ export class WebhookReceiverSimulator extends HttpSim {
         if (!verified.xSignature || !verified.pbxToken || !verified.standardWebhooks) return void res.status(401).send('bad signature');
         res.status(204).end();
       };
-      if (this.delayMs > 0) setTimeout(send, this.delayMs);
-      else send();
+      this.answerLater(send);
     });
     return this.listen(app);
   }

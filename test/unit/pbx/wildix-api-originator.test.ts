@@ -37,9 +37,9 @@ describe('WildixApiOriginator against the PBX API simulator', () => {
     await expect(originator('wrong-token').originate(request)).rejects.toMatchObject({ code: 'WILDIX_401', kind: 'auth' });
     sim.failNext(1, 503);
     await expect(originator().originate(request)).rejects.toMatchObject({ code: 'WILDIX_503', kind: 'rejected' });
-    sim.delayMs = 300;
+    sim.hold(); // never answers until released
     await expect(originator(sim.token, 100).originate(request)).rejects.toMatchObject({ kind: 'timeout' });
-    sim.delayMs = 0;
+    sim.release();
   });
 
   it('fails as a connection problem when nothing listens', async () => {
