@@ -10,6 +10,7 @@ import { AlertPipeline } from './pipeline/alert-pipeline';
 import type { StoreRoute } from './pipeline/alert';
 import type { CallOriginator, Clock } from './pipeline/ports';
 import { logStep } from './log/step-log';
+import { OutageReporter } from './log/outage';
 import { policyFromSeconds } from './pipeline/retry-policy';
 import { mutedReason } from './pipeline/mutes';
 import { systemClock } from './clock';
@@ -33,6 +34,7 @@ import { IntegrationDispatcher } from './integrations/dispatcher';
 import { notifierFor, transportsFor } from './integrations/from-settings';
 import type { MailNotifier } from './integrations/operator-notice';
 import { journalFile } from './journal/journal-file';
+import { DataDirLock } from './journal/data-dir-lock';
 
 export interface DaemonOptions {
   config: BridgeConfig;
@@ -68,6 +70,8 @@ export class Daemon {
   readonly integrations: IntegrationDispatcher;
   private readonly delivery: ReturnType<typeof transportsFor>;
   private readonly mail: MailNotifier | undefined;
+  private readonly lock: DataDirLock;
+  private journalWatch: NodeJS.Timeout | undefined;
   port = 0;
 
   get dataDir(): string {
@@ -76,6 +80,8 @@ export class Daemon {
 
   constructor(private readonly opts: DaemonOptions) {
     const s = opts.config.settings;
+    // Before anything else: a second daemon on this journal fails here, having touched nothing.
+    this.lock = DataDirLock.acquire(s.BRIDGE_DATA_DIR);
     this.logger = opts.logger ?? createLogger({ level: s.BRIDGE_LOG_LEVEL, secrets: secretValues(s) });
     this.stepLog = this.logger.child({ area: 'pipeline' });
     this.stores = new Map(opts.config.stores.map((st) => [st.store_veesion_id, st]));
@@ -92,6 +98,9 @@ export class Daemon {
       pingIntervalMs: s.BRIDGE_AMI_PING_INTERVAL_MS,
       responseTimeoutMs: 5_000,
       logger: this.logger.child({ area: 'ami' }),
+      outageImpact: s.BRIDGE_ORIGINATOR.length > 1
+        ? `announcements go through ${s.BRIDGE_ORIGINATOR.slice(1).join(', ')} meanwhile`
+        : `announcements retry for ${s.BRIDGE_ANNOUNCE_EXPIRE_S} s after each alert, then expire`,
     });
     this.klaxon = s.VEESION_USERNAME && s.VEESION_PASSWORD
       ? new KlaxonClient({ baseUrl: s.VEESION_API_URL, username: s.VEESION_USERNAME, password: s.VEESION_PASSWORD })
@@ -136,6 +145,7 @@ export class Daemon {
       onOutcome: (type, outcome) => this.metrics.integrationDeliveries.inc({ type, outcome }),
     });
     this.journal.onEventsWritten(() => this.integrations.wake());
+    this.journal.onLost((reason) => this.logger.error('journal lost: new alerts are refused (503) until the daemon restarts and opens a new one; restore a backup first if you have one', { reason }));
     this.pipeline = new AlertPipeline({
       journal: this.journal,
       speech: this.tts,
@@ -144,6 +154,12 @@ export class Daemon {
         xbees,
         { allowedHosts: s.BRIDGE_VIDEO_HOSTS, maxBytes: s.BRIDGE_VIDEO_MAX_BYTES, timeoutMs: s.BRIDGE_VIDEO_TIMEOUT_MS, ...opts.video },
         this.logger.child({ area: 'chat' }),
+        new OutageReporter({
+          logger: this.logger.child({ area: 'chat' }),
+          system: 'x-bees',
+          where: s.BRIDGE_XBEES_API_URL,
+          impact: `chat posts retry at ${s.BRIDGE_CHAT_RETRY_S.join(', ')} s after each alert, then are given up; announcements go on`,
+        }),
       ),
       clock,
       stores: () => this.stores,
@@ -159,6 +175,7 @@ export class Daemon {
       },
     });
     this.pipeline.onStep((e) => logStep(this.stepLog, this.metrics, e));
+    this.metrics.watch({ amiConnected: () => this.ami.loggedIn, stepsWaiting: () => this.journal.waitingSteps() });
     const app = createApp({
       token: s.VEESION_HOOK_TOKEN,
       ingest: (alert, raw) => this.pipeline.ingest(alert, raw),
@@ -181,15 +198,18 @@ export class Daemon {
     this.http = new HttpServer(app, s.BRIDGE_HTTP_HOST, s.BRIDGE_HTTP_PORT);
   }
 
+  /** Binds the listener first: a port already taken fails the start before any step is resumed. */
   async start(): Promise<void> {
+    this.port = await this.http.start();
+    this.logger.info('receiver listening', { host: this.opts.config.settings.BRIDGE_HTTP_HOST, port: this.port, stores: this.stores.size });
+    // Seconds, not the next alert: readiness (and systemd's watchdog) must notice an `rm`.
+    this.journalWatch = setInterval(() => this.journal.stillOnDisk(), 2_000).unref();
     if (this.usesAmi) this.ami.start();
     this.rescan('start');
     this.integrations.start();
     if (!this.mail && this.integrations.active.length > 0) {
       this.logger.warn('integrations are set up but BRIDGE_SMTP_HOST/BRIDGE_OPERATOR_EMAIL are not: given-up events are only logged');
     }
-    this.port = await this.http.start();
-    this.logger.info('receiver listening', { host: this.opts.config.settings.BRIDGE_HTTP_HOST, port: this.port, stores: this.stores.size });
     this.session?.start();
     if (this.hooks) this.hooks.start();
     else this.logger.warn('Veesion account or VEESION_HOOK_URL not set: hooks are not registered by the bridge');
@@ -202,6 +222,7 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.journalWatch);
     await this.hooks?.stop();
     await this.housekeepingTask?.stop();
     this.session?.stop();
@@ -218,6 +239,7 @@ export class Daemon {
     this.mail?.close();
     if (this.usesAmi) await this.ami.stop();
     await this.journal.close();
+    this.lock.release();
     this.logger.info('stopped');
   }
 

@@ -5,6 +5,7 @@ import { StepError } from '../pipeline/step-error';
 import { alertMessageText } from './alert-message';
 import { fetchVideo, type VideoFetchOptions } from './video-fetch';
 import type { XbeesClient, XbeesFile } from './xbees-client';
+import type { OutageReporter } from '../log/outage';
 
 /**
  * Posts an alert to the store's x-bees channel: video downloaded, uploaded, attached. A video
@@ -15,9 +16,23 @@ export class XbeesPoster implements ChatPoster {
     private readonly client: XbeesClient,
     private readonly video: VideoFetchOptions,
     private readonly logger: Logger,
+    /** Hears whether x-bees answered: one line when posts start failing, one when they work again. */
+    private readonly outage?: OutageReporter,
   ) {}
 
   async post(alert: Alert, store: StoreRoute): Promise<{ messageId: string; videoAttached: boolean }> {
+    try {
+      const posted = await this.postOnce(alert, store);
+      this.outage?.recovered();
+      return posted;
+    } catch (err) {
+      // A message x-bees refuses as bad input is this alert's problem, not an outage.
+      if (err instanceof StepError && err.kind !== 'bad-input') this.outage?.failed(`${err.code}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  private async postOnce(alert: Alert, store: StoreRoute): Promise<{ messageId: string; videoAttached: boolean }> {
     const file = alert.videoUrl ? await this.attachVideo(alert, store) : undefined;
     const messageId = await this.client.postMessage(store.xbees_channel_id, {
       text: alertMessageText(alert, store, file !== undefined),

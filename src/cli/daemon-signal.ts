@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PID_FILE } from './run';
+import { PID_FILE } from '../journal/data-dir-lock';
 
 export type SignalResult = { sent: true; pid: number } | { sent: false; reason: string };
 

@@ -112,5 +112,7 @@ export async function main(argv: string[]): Promise<number> {
 if (require.main === module) {
   void main(process.argv).then((code) => {
     process.exitCode = code;
+    // A command is done: a handle left open (a socket, a timer) must not keep the process alive.
+    setTimeout(() => process.exit(code), 1_000).unref();
   });
 }

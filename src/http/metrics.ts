@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The daemon's Prometheus metrics, on their own registry (no global state). */
 export class BridgeMetrics {
@@ -43,9 +43,31 @@ export class BridgeMetrics {
   });
   readonly amiReconnects = new Counter({
     name: 'veesion_bridge_ami_disconnects_total',
-    help: 'AMI connections lost (each followed by a reconnect with backoff)',
+    help: 'Logged-in AMI connections lost (failed reconnect attempts are not counted)',
     registers: [this.registry],
   });
+
+  /** Gauges read from the daemon's live state when /metrics is scraped. */
+  watch(sources: { amiConnected: () => boolean; stepsWaiting: () => Record<string, number> }): void {
+    new Gauge({
+      name: 'veesion_bridge_ami_connected',
+      help: '1 while logged in to the AMI, 0 otherwise',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.amiConnected() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'veesion_bridge_steps_waiting',
+      help: 'Steps not finished yet (pending a first attempt, a retry, or running), by step',
+      labelNames: ['step'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [step, count] of Object.entries(sources.stepsWaiting())) this.set({ step }, count);
+      },
+    });
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'veesion_bridge_' });

@@ -51,6 +51,9 @@ export class WalCheckpointer {
     if (!worker) return;
     this.worker = undefined;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    // Held while it stops: an unref'd worker and timer leave the event loop empty, and the
+    // process would end mid-stop, before the journal is closed and the 'stopped' line logged.
+    worker.ref();
     worker.postMessage('stop');
     await Promise.race([exited, new Promise<void>((r) => setTimeout(r, 2000).unref())]);
     await worker.terminate();

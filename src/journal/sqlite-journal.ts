@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Journal, NewAlertRecord, StepRecord, StoredAlert } from '../pipeline/ports';
 import type { Alert, AlertStatus, StepName, StepState } from '../pipeline/alert';
@@ -33,6 +33,11 @@ export class SqliteJournal implements Journal, EventSink {
   readonly integrations: IntegrationStore;
   private flushScheduled = false;
   private readonly checkpointer: WalCheckpointer;
+  /** The file this connection has open: a deleted or replaced journal is another inode. */
+  private readonly identity: { dev: number; ino: number };
+  /** Set once the file is found deleted or replaced; every later write is refused. */
+  lost: string | undefined;
+  private readonly lostListeners: ((reason: string) => void)[] = [];
 
   /** `onWriteError` hears about step updates that could not be written (they re-run after a restart). */
   constructor(
@@ -49,6 +54,8 @@ export class SqliteJournal implements Journal, EventSink {
       // EPERM: not ours to change.
     }
     this.db.pragma('journal_mode = WAL');
+    const { dev, ino } = statSync(file);
+    this.identity = { dev, ino };
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
@@ -78,6 +85,7 @@ export class SqliteJournal implements Journal, EventSink {
       rawBody: this.db.prepare(`SELECT raw_body FROM alerts WHERE id = ?`),
       silence: this.db.prepare(`SELECT until FROM silences WHERE store_id = ? AND until > ?`),
       anyIntegration: this.db.prepare(`SELECT 1 FROM integrations WHERE enabled = 1 LIMIT 1`),
+      waiting: this.db.prepare(`SELECT step, COUNT(*) AS n FROM steps WHERE state IN ('pending', 'running') GROUP BY step`),
       insertEvent: this.db.prepare(
         `INSERT INTO events (id, type, alert_id, store_id, location, time, data_json) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
@@ -124,8 +132,8 @@ export class SqliteJournal implements Journal, EventSink {
     this.updates = [];
     this.events = [];
     if (batch.length === 0 && updates.length === 0 && events.length === 0) return;
-    if (!this.db.open) {
-      const closed = new Error('journal is closed');
+    if (!this.db.open || !this.stillOnDisk()) {
+      const closed = new Error(this.lost ?? 'journal is closed');
       for (const b of batch) b.reject(closed);
       if (updates.length > 0) this.onWriteError(closed, updates);
       return;
@@ -209,8 +217,42 @@ export class SqliteJournal implements Journal, EventSink {
     recordHookStates(this.db, rows);
   }
 
+  /** Unfinished steps per step name (the steps-waiting gauge). */
+  waitingSteps(): Record<string, number> {
+    const rows = this.stmts.waiting.all() as { step: string; n: number }[];
+    return Object.fromEntries([['announce', 0], ['chat', 0], ...rows.map((r) => [r.step, r.n])]);
+  }
+
+  /** Hears, once, that the journal file was deleted or replaced under the daemon. */
+  onLost(listener: (reason: string) => void): void {
+    this.lostListeners.push(listener);
+  }
+
+  /**
+   * True while the file at our path is the one we have open. SQLite keeps writing to an
+   * unlinked file without complaint, so an administrator's `rm` would turn every later 200
+   * into an alert the next restart has never heard of: checked before every commit.
+   */
+  stillOnDisk(): boolean {
+    if (this.lost) return false;
+    let reason: string | undefined;
+    try {
+      const { dev, ino } = statSync(this.file);
+      if (dev !== this.identity.dev || ino !== this.identity.ino) reason = `journal ${this.file} was replaced under the running daemon`;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') return true; // cannot tell (e.g. EACCES): the commit itself will say
+      reason = `journal ${this.file} was deleted under the running daemon`;
+    }
+    if (!reason) return true;
+    this.lost = reason;
+    for (const l of this.lostListeners) l(reason);
+    return false;
+  }
+
   /** A write probe for /readyz: false when the disk or database refuses writes. */
   writable(): boolean {
+    if (!this.stillOnDisk()) return false;
     try {
       // A real write (rolled back): taking the lock alone succeeds on a read-only database.
       this.db.transaction(() => {

@@ -2,13 +2,36 @@ import type { Logger } from './logger';
 import type { BridgeMetrics } from '../http/metrics';
 import type { StepEvent } from '../pipeline/ports';
 
-/** Each step outcome as one log line and its metrics (started steps at debug only). */
+/**
+ * Each step outcome as one log line and its metrics (started steps at debug only). A failed
+ * attempt says when the next one is; a muted announcement is the operator's own choice (info);
+ * only a step given up is an error.
+ */
 export function logStep(log: Logger, metrics: BridgeMetrics, e: StepEvent): void {
   const fields = { alertId: e.alertId, store: e.storeId, step: e.step, attempt: e.attempt, state: e.state, durationMs: e.durationMs, detail: e.detail, error: e.error };
-  if (e.state === 'running') return void log.debug('step started', fields);
-  if (e.state === 'succeeded') log.info('step succeeded', fields);
-  else if (e.state === 'pending') log.warn('step failed, will retry', fields);
-  else log.error('step given up', fields);
+  switch (e.state) {
+    case 'running':
+      return void log.debug('step started', fields);
+    case 'succeeded':
+      log.info('step succeeded', fields);
+      break;
+    case 'muted':
+      log.info('announcement muted', fields);
+      break;
+    case 'pending': {
+      const next = e.nextAt === undefined ? {} : { nextAttemptAt: new Date(e.nextAt).toISOString(), nextAttemptInS: Math.round((e.retryInMs ?? 0) / 1000) };
+      log.warn('step failed, will retry', { ...fields, ...next });
+      metrics.stepRetries.inc({ step: e.step });
+      break;
+    }
+    case 'dead':
+    case 'expired':
+      log.error('step given up', fields);
+      break;
+    default: {
+      const never: never = e.state;
+      throw new Error(`unknown step state ${String(never)}`);
+    }
+  }
   if (e.durationMs !== undefined) metrics.stepDuration.observe({ step: e.step, state: e.state }, e.durationMs / 1000);
-  if (e.state === 'pending') metrics.stepRetries.inc({ step: e.step });
 }

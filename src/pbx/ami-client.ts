@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger';
 import { StepError } from '../pipeline/step-error';
 import { exponentialBackoff, withJitter } from '../pipeline/backoff';
 import { AmiMessage, AmiParser, encodeMessage, type AmiFields } from './ami-codec';
+import { OutageReporter } from '../log/outage';
 
 export interface AmiClientOptions {
   host: string;
@@ -15,6 +16,8 @@ export interface AmiClientOptions {
   responseTimeoutMs: number;
   logger: Logger;
   backoff?: { initialMs: number; maxMs: number };
+  /** What an outage means for alerts, for the one log line that opens it. */
+  outageImpact?: string;
 }
 
 export type AmiState = 'stopped' | 'connecting' | 'logged-in' | 'auth-failed' | 'disconnected';
@@ -28,7 +31,9 @@ interface PendingAction {
 /**
  * A typed AMI client: banner, Login with `Events: call`, Ping keepalive with a deadline,
  * actions matched to responses by unique ActionID, reconnect with jittered backoff.
- * Emits 'event' (AmiMessage) for every Event, 'state' on changes, 'disconnect' on socket loss.
+ * Emits 'event' (AmiMessage) for every Event, 'state' on changes, 'disconnect' when a
+ * logged-in connection is lost (a failed reconnect attempt is not another disconnect). An
+ * outage is logged when it begins, once a minute while it lasts and when it ends.
  */
 export class AmiClient extends EventEmitter {
   state: AmiState = 'stopped';
@@ -41,9 +46,18 @@ export class AmiClient extends EventEmitter {
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private running = false;
+  /** Why the current connection is failing, reported when it closes. */
+  private closeReason: string | undefined;
+  readonly outage: OutageReporter;
 
   constructor(private readonly opts: AmiClientOptions) {
     super();
+    this.outage = new OutageReporter({
+      logger: opts.logger,
+      system: 'AMI',
+      where: `${opts.host}:${opts.port}`,
+      impact: opts.outageImpact ?? 'announcements cannot be placed through AMI',
+    });
   }
 
   start(): void {
@@ -65,6 +79,12 @@ export class AmiClient extends EventEmitter {
 
   get loggedIn(): boolean {
     return this.state === 'logged-in';
+  }
+
+  /** Why it is not logged in (for /readyz); undefined when it is. */
+  get notReadyReason(): string | undefined {
+    if (this.loggedIn) return undefined;
+    return this.outage.summary ?? `${this.state === 'stopped' ? 'not started' : 'connecting'} to ${this.opts.host}:${this.opts.port}`;
   }
 
   nextActionId(kind: string): string {
@@ -103,19 +123,20 @@ export class AmiClient extends EventEmitter {
         messages = parser.push(chunk);
       } catch (err) {
         this.opts.logger.error('AMI stream unreadable, reconnecting', { err });
+        this.closeReason = 'stream unreadable';
         return void socket.destroy();
       }
       if (!greeted && parser.banner !== undefined) {
         greeted = true;
         if (!parser.banner.startsWith('Asterisk Call Manager/')) {
-          this.opts.logger.error('unexpected AMI banner', { banner: parser.banner });
+          this.closeReason = `unexpected banner "${parser.banner}": is BRIDGE_AMI_PORT Asterisk's manager port?`;
           return void socket.destroy();
         }
         void this.login();
       }
       for (const m of messages) this.dispatch(m);
     });
-    socket.on('error', (err) => this.opts.logger.warn('AMI socket error', { err, host: this.opts.host, port: this.opts.port }));
+    socket.on('error', (err: NodeJS.ErrnoException) => (this.closeReason ??= err.code ?? err.message));
     socket.on('close', () => this.onClose(socket));
   }
 
@@ -128,17 +149,16 @@ export class AmiClient extends EventEmitter {
         ['Events', 'call'],
       ]);
       if (res.get('Response') !== 'Success') {
-        this.opts.logger.error('AMI login refused: check BRIDGE_AMI_USERNAME and BRIDGE_AMI_SECRET, and the user in manager.conf', {
-          message: res.get('Message'),
-        });
+        this.closeReason = `login refused (${res.get('Message') ?? 'no message'}): check BRIDGE_AMI_USERNAME and BRIDGE_AMI_SECRET, and the user in manager.conf`;
         this.setState('auth-failed');
         return void this.socket?.destroy();
       }
       this.failures = 0;
       this.setState('logged-in');
+      this.outage.recovered();
       this.pingTimer = setInterval(() => void this.ping(), this.opts.pingIntervalMs);
-    } catch (err) {
-      this.opts.logger.warn('AMI login got no answer', { err });
+    } catch {
+      this.closeReason = 'login got no answer';
       this.socket?.destroy();
     }
   }
@@ -147,7 +167,7 @@ export class AmiClient extends EventEmitter {
     try {
       await this.action([['Action', 'Ping']]);
     } catch {
-      this.opts.logger.warn('AMI ping unanswered, reconnecting');
+      this.closeReason = 'ping unanswered';
       this.socket?.destroy();
     }
   }
@@ -166,13 +186,17 @@ export class AmiClient extends EventEmitter {
     if (this.socket !== socket) return;
     clearInterval(this.pingTimer);
     this.socket = undefined;
+    const wasLoggedIn = this.state === 'logged-in';
+    const reason = this.closeReason ?? (wasLoggedIn ? 'connection closed by Asterisk' : 'connection closed before login');
+    this.closeReason = undefined;
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new StepError('AMI_DISCONNECTED', 'connection', 'AMI connection lost'));
       this.pending.delete(id);
     }
-    this.emit('disconnect');
+    if (wasLoggedIn) this.emit('disconnect');
     if (!this.running) return;
+    this.outage.failed(reason);
     if (this.state !== 'auth-failed') this.setState('disconnected');
     // Capped low: Asterisk is on this host, a connect attempt costs nothing, and every second
     // spent waiting after it is back is a second an announcement waits too.

@@ -257,6 +257,7 @@ export class AlertPipeline {
       durationMs: now - started,
       ...(lastError !== null ? { error: lastError } : {}),
       ...(detail !== null ? { detail } : {}),
+      ...(nextAt !== null ? { nextAt, retryInMs: nextAt - now } : {}),
     });
   }
 

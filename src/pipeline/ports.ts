@@ -93,6 +93,9 @@ export interface StepEvent {
   durationMs?: number;
   error?: string;
   detail?: string;
+  /** When a failed step is tried again (state pending), and how long from the failure that is. */
+  nextAt?: number;
+  retryInMs?: number;
 }
 
 /** Observers of step progress: logs, metrics, the demo's live output. */

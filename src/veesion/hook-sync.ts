@@ -25,11 +25,14 @@ export interface HookSyncOptions {
 export class HookSync {
   private task: ScheduledTask | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Set by stop(): a run still waiting on Veesion then ends without a word or a journal write. */
+  private stopped = false;
   last: HookReport | undefined;
 
   constructor(private readonly client: KlaxonClient, private readonly opts: HookSyncOptions) {}
 
   start(): void {
+    this.stopped = false;
     this.trigger();
     this.task = cron.schedule(this.opts.cronExpression, () => this.trigger(), { noOverlap: true });
   }
@@ -41,6 +44,7 @@ export class HookSync {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.retryTimer);
     await this.task?.stop();
   }
@@ -51,6 +55,7 @@ export class HookSync {
     let retry = false;
     try {
       const report = await reconcileHooks(this.client, this.opts.stores(), this.opts.hookUrl, done);
+      if (this.stopped) return;
       for (const store of report.registered) done.add(store);
       this.last = report;
       this.opts.record(hookStates(report, Date.now()));
@@ -59,10 +64,11 @@ export class HookSync {
       for (const f of report.failed) log.warn('hook registration failed', { store: f.store, error: f.error });
       retry = report.failed.length > 0;
     } catch (err) {
+      if (this.stopped) return;
       log.warn('hook reconciliation failed', { err });
       retry = true;
     }
-    if (retry) {
+    if (retry && !this.stopped) {
       this.retryTimer = setTimeout(() => void this.run(attempt + 1, done), exponentialBackoff(attempt, this.opts.retryMs ?? 5_000, 300_000));
       this.retryTimer.unref();
     }

@@ -37,6 +37,10 @@ export class KlaxonClient {
     this.http = axios.create({ baseURL: opts.baseUrl, timeout: opts.timeoutMs ?? 10_000, maxRedirects: 0 });
   }
 
+  get baseUrl(): string {
+    return this.opts.baseUrl;
+  }
+
   get tokenValid(): boolean {
     return this.token !== undefined && this.now() < this.expiresAt;
   }

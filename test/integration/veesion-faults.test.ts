@@ -66,7 +66,8 @@ describe('a Veesion outage never stops the alert path', () => {
       await waitFor(() => daemon.klaxon?.tokenValid === true, 10_000, 'token valid again');
 
       const log = w.logLines().join('\n');
-      expect(log).toContain('Veesion sign-in failed, retrying');
+      expect(log).toContain('Veesion unreachable');
+      expect(log).toContain('Veesion reachable again');
       expect(log).toContain('hook registration failed');
       const secrets = [world.klaxon.password, world.hookToken, world.amiSecret, world.xbees.token, ...world.klaxon.issued];
       expect(world.klaxon.issued.length).toBeGreaterThanOrEqual(4);

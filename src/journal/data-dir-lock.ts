@@ -1,0 +1,59 @@
+import Database from 'better-sqlite3';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Where the daemon holding the data directory writes its pid (`reload` and `replay` signal it). */
+export const PID_FILE = 'veesion-bridge.pid';
+const LOCK_FILE = 'daemon.lock';
+
+export class DataDirLockedError extends Error {
+  readonly code = 'DATA_DIR_LOCKED';
+  constructor(readonly dataDir: string, readonly holderPid: number | undefined) {
+    super(`another veesion-bridge daemon${holderPid ? ` (pid ${holderPid})` : ''} is using ${dataDir}: ` +
+      'two daemons on one journal would announce and post alerts twice. Stop it first (systemctl stop veesion-bridge), ' +
+      'or give this one another BRIDGE_DATA_DIR.');
+    this.name = 'DataDirLockedError';
+  }
+}
+
+/**
+ * One daemon per data directory. The lock is SQLite's own: a database in `locking_mode =
+ * EXCLUSIVE` keeps its exclusive (fcntl) lock from its first write until the connection
+ * closes, and the kernel drops it when the process dies, even by SIGKILL, so a crash never
+ * leaves a stale lock behind. Taken before the journal is opened; a second daemon fails at
+ * once, having touched nothing.
+ */
+export class DataDirLock {
+  private constructor(private readonly db: Database.Database, readonly dataDir: string) {}
+
+  static acquire(dataDir: string): DataDirLock {
+    mkdirSync(dataDir, { recursive: true });
+    const db = new Database(join(dataDir, LOCK_FILE), { timeout: 0 });
+    try {
+      db.pragma('locking_mode = EXCLUSIVE');
+      // The write takes the exclusive lock, and EXCLUSIVE mode keeps it after the commit.
+      db.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS held (at INTEGER); DELETE FROM held; INSERT INTO held VALUES (unixepoch()); COMMIT;');
+    } catch (err) {
+      db.close();
+      if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new DataDirLockedError(dataDir, holderPid(dataDir));
+      throw err;
+    }
+    writeFileSync(join(dataDir, PID_FILE), `${process.pid}\n`);
+    return new DataDirLock(db, dataDir);
+  }
+
+  release(): void {
+    if (!this.db.open) return;
+    rmSync(join(this.dataDir, PID_FILE), { force: true });
+    this.db.close();
+  }
+}
+
+function holderPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(dataDir, PID_FILE), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}

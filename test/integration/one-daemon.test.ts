@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SimWorld } from '../../src/sim/sim-world';
+import { SqliteJournal } from '../../src/journal/sqlite-journal';
+import { journalFile } from '../../src/journal/journal-file';
+import { parseAlertPayload } from '../../src/veesion/alert-payload';
+import { tempDir } from '../helpers/paths';
+import { CLI } from '../helpers/cli';
+import { waitFor } from '../helpers/quiet-logger';
+
+interface Proc { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> }
+
+function daemon(world: SimWorld, env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, [CLI, 'run', '--env-file', world.envFile, '--stores-file', world.storesFile], { env: { PATH: process.env['PATH'], ...env } });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/**
+ * One daemon per journal: an administrator who starts a second `run` beside the service must
+ * not get every alert announced and posted twice. The second one exits 1 at once, naming the
+ * first; a start whose port is taken exits non-zero before it resumes any step.
+ */
+describe('one daemon per data directory', () => {
+  let world: SimWorld;
+  let first: Proc | undefined;
+  const base = () => `http://127.0.0.1:${world.httpPort}`;
+  const post = (id: string) => fetch(`${base()}/api/v1/veesion?token=${world.hookToken}`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alert_uuid: id, location: 'test-store-wildix', camera_id: id }),
+  }).then((r) => r.status);
+  const calls = (id: string) => world.ami.originates.filter((o) => o.variables.includes(`ALERT_ID=${id}`)).length;
+
+  beforeAll(async () => {
+    world = await new SimWorld({ dir: tempDir(), settings: { BRIDGE_STORM_WINDOW_S: '0', VEESION_ALERT_TEXT: 'Theft ${cameraId}' } }).start();
+    first = daemon(world);
+    await waitFor(async () => (await fetch(`${base()}/healthz`).then((r) => r.ok, () => false)), 20_000, 'first daemon up');
+  });
+  afterAll(async () => {
+    first?.child.kill('SIGTERM');
+    await first?.exited;
+    await world.stop();
+  });
+
+  it('a second daemon on the same journal exits 1 naming the first; every alert is announced once', async () => {
+    const ids = ['one-1', 'one-2', 'one-3'];
+    expect(await post(ids[0] as string)).toBe(200);
+    const second = daemon(world);
+    expect(await second.exited).toBe(1);
+    expect(second.stderr()).toContain(`another veesion-bridge daemon (pid ${first?.child.pid})`);
+    expect(second.stdout()).not.toContain('receiver listening'); // it touched nothing, bound nothing
+    // The first daemon's pid file is still its own: `reload` keeps reaching the right process.
+    expect(readFileSync(join(tempDirOf(world), 'data', 'veesion-bridge.pid'), 'utf8').trim()).toBe(String(first?.child.pid));
+    for (const id of ids.slice(1)) expect(await post(id)).toBe(200);
+    await waitFor(() => ids.every((id) => calls(id) >= 1) && world.xbees.messages.length >= ids.length, 30_000, 'all announced and posted');
+    await new Promise((r) => setTimeout(r, 1_000)); // room for a wrong second call
+    expect(ids.map(calls)).toEqual([1, 1, 1]);
+    expect(world.xbees.messages).toHaveLength(ids.length);
+  });
+
+  it('a start whose port is taken exits 1 and resumes none of its unfinished steps', async () => {
+    const dataDir = join(tempDir(), 'data');
+    const journal = new SqliteJournal(journalFile(dataDir));
+    const parsed = parseAlertPayload({ alert_uuid: 'left-over', location: 'test-store-wildix', camera_id: '9' }, new Date());
+    if (!parsed.ok) throw new Error(parsed.reason);
+    await journal.append({ alert: parsed.alert, status: 'routed', rawBody: '{}', receivedAt: Date.now(), steps: ['announce', 'chat'] });
+    await journal.close();
+
+    // Same port as the running daemon, its own data directory.
+    const blocked = daemon(world, { BRIDGE_DATA_DIR: dataDir });
+    expect(await blocked.exited).toBe(1);
+    expect(blocked.stderr()).toContain('start failed');
+    expect(blocked.stderr()).toContain('EADDRINUSE');
+    expect(calls('left-over')).toBe(0);
+    const reopened = new SqliteJournal(journalFile(dataDir));
+    expect(reopened.steps('left-over').map((s) => [s.step, s.state, s.attempts])).toEqual([['announce', 'pending', 0], ['chat', 'pending', 0]]);
+    await reopened.close();
+  });
+
+  it('a clean stop ends with a "stopped" line', async () => {
+    const own = await new SimWorld({ dir: tempDir() }).start();
+    const d = daemon(own);
+    try {
+      await waitFor(() => d.stdout().includes('receiver listening'), 20_000, 'daemon up');
+      d.child.kill('SIGTERM');
+      expect(await d.exited).toBe(0);
+      const last = d.stdout().trim().split('\n').at(-1) ?? '';
+      expect(JSON.parse(last)).toMatchObject({ level: 'info', message: 'stopped' });
+    } finally {
+      d.child.kill('SIGKILL');
+      await own.stop();
+    }
+  });
+});
+
+/** The directory a SimWorld writes its files to (its env file sits in it). */
+function tempDirOf(world: SimWorld): string {
+  return join(world.envFile, '..');
+}
