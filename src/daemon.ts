@@ -182,6 +182,7 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
+    for (const w of this.opts.config.warnings) this.logger.warn('config warning', { path: w.path, problem: w.message });
     if (this.usesAmi) this.ami.start();
     this.rescan('start');
     this.integrations.start();
@@ -271,6 +272,7 @@ export class Daemon {
     const restartNeeded = (Object.keys(next.settings) as (keyof Settings)[])
       .filter((k) => JSON.stringify(next.settings[k]) !== JSON.stringify(settings[k]));
     this.logger.info('config reloaded', { stores: this.stores.size, added, removed, restartNeeded });
+    for (const w of next.warnings) this.logger.warn('config warning', { path: w.path, problem: w.message });
     this.hooks?.trigger();
     this.rescan('reload');
     return { added, removed, restartNeeded };
