@@ -91,6 +91,10 @@ export function buildProgram(): Command {
     .description('send it a signed ping event and show the answer')
     .action(async (id: string) => (await import('./integrations')).testIntegration(id, globals()));
   program
+    .command('backup <file>')
+    .description('a consistent copy of the journal while the daemon runs (owner-only; an existing file is not replaced)')
+    .action(async (file: string) => (await import('./backup')).backup(file, globals()));
+  program
     .command('check-config')
     .description('validate the config and print it with secrets hidden')
     .action(async () => (await import('./check-config')).checkConfig(globals()));

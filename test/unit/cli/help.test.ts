@@ -25,6 +25,6 @@ describe('--help', () => {
 
   it('of the program itself shows the exit codes, and covers every command', () => {
     expect(helpOf(program)).toContain('Exit codes: 0 ok');
-    expect(commands.map((c) => c.name())).toEqual(expect.arrayContaining(['run', 'check-config', 'status', 'add']));
+    expect(commands.map((c) => c.name())).toEqual(expect.arrayContaining(['run', 'check-config', 'status', 'add', 'backup']));
   });
 });
