@@ -43,8 +43,8 @@ export function loadConfig(opts: LoadOptions = {}): BridgeConfig {
   const warnings: ConfigIssue[] = [];
   // A default path that is missing is most often a config kept elsewhere: say how to name it.
   const hints = {
-    env: opts.envFile ?? env['BRIDGE_ENV_FILE'] ? '' : ' (the default path; name another file with --env-file or BRIDGE_ENV_FILE)',
-    stores: opts.storesFile ?? env['BRIDGE_STORES_FILE'] ? '' : ' (the default path; name another file with --stores-file or BRIDGE_STORES_FILE)',
+    env: opts.envFile ?? env['BRIDGE_ENV_FILE'] ? '' : '; it is the default path: name another file with --env-file or BRIDGE_ENV_FILE',
+    stores: opts.storesFile ?? env['BRIDGE_STORES_FILE'] ? '' : '; it is the default path: name another file with --stores-file or BRIDGE_STORES_FILE',
   };
   const settings = loadSettings(files.env, hints.env, env, issues, warnings);
   const stores = loadStores(files.stores, hints.stores, issues);

@@ -123,8 +123,8 @@ describe('loadConfig', () => {
     const dir = tempDir();
     const defaults = issuesOf(() => loadConfig({ env: {} })).filter((i) => /ENOENT/.test(i.message)).map((i) => i.message);
     expect(defaults).toEqual([
-      '/rw2/etc/env.custom.ini does not exist (ENOENT) (the default path; name another file with --env-file or BRIDGE_ENV_FILE)',
-      '/rw2/etc/pbx/x-hoppers.json does not exist (ENOENT) (the default path; name another file with --stores-file or BRIDGE_STORES_FILE)',
+      '/rw2/etc/env.custom.ini does not exist (ENOENT); it is the default path: name another file with --env-file or BRIDGE_ENV_FILE',
+      '/rw2/etc/pbx/x-hoppers.json does not exist (ENOENT); it is the default path: name another file with --stores-file or BRIDGE_STORES_FILE',
     ]);
     const named = issuesOf(() => loadConfig({ envFile: join(dir, 'env.ini'), env: { BRIDGE_STORES_FILE: join(dir, 'x.json') } })).filter((i) => /ENOENT/.test(i.message));
     expect(named.map((i) => i.message)).toEqual([`${join(dir, 'env.ini')} does not exist (ENOENT)`, `${join(dir, 'x.json')} does not exist (ENOENT)`]);
