@@ -42,9 +42,11 @@ export function loadConfig(opts: LoadOptions = {}): BridgeConfig {
   const issues: ConfigIssue[] = [];
   const warnings: ConfigIssue[] = [];
   // A default path that is missing is most often a config kept elsewhere: say how to name it.
+  const defaultHint = (named: string | undefined, flag: string, variable: string) =>
+    (named ? '' : `; it is the default path: name another file with ${flag} or ${variable}`);
   const hints = {
-    env: opts.envFile ?? env['BRIDGE_ENV_FILE'] ? '' : '; it is the default path: name another file with --env-file or BRIDGE_ENV_FILE',
-    stores: opts.storesFile ?? env['BRIDGE_STORES_FILE'] ? '' : '; it is the default path: name another file with --stores-file or BRIDGE_STORES_FILE',
+    env: defaultHint(opts.envFile ?? env['BRIDGE_ENV_FILE'], '--env-file', 'BRIDGE_ENV_FILE'),
+    stores: defaultHint(opts.storesFile ?? env['BRIDGE_STORES_FILE'], '--stores-file', 'BRIDGE_STORES_FILE'),
   };
   const settings = loadSettings(files.env, hints.env, env, issues, warnings);
   const stores = loadStores(files.stores, hints.stores, issues);
