@@ -200,6 +200,7 @@ export class Daemon {
 
   /** Binds the listener first: a port already taken fails the start before any step is resumed. */
   async start(): Promise<void> {
+    for (const w of this.opts.config.warnings) this.logger.warn('config warning', { path: w.path, problem: w.message });
     this.port = await this.http.start();
     this.logger.info('receiver listening', { host: this.opts.config.settings.BRIDGE_HTTP_HOST, port: this.port, stores: this.stores.size });
     // Seconds, not the next alert: readiness (and systemd's watchdog) must notice an `rm`.
@@ -293,6 +294,7 @@ export class Daemon {
     const restartNeeded = (Object.keys(next.settings) as (keyof Settings)[])
       .filter((k) => JSON.stringify(next.settings[k]) !== JSON.stringify(settings[k]));
     this.logger.info('config reloaded', { stores: this.stores.size, added, removed, restartNeeded });
+    for (const w of next.warnings) this.logger.warn('config warning', { path: w.path, problem: w.message });
     this.hooks?.trigger();
     this.rescan('reload');
     return { added, removed, restartNeeded };

@@ -19,7 +19,7 @@ export function configFor(opts: GlobalOptions): BridgeConfig {
     });
   } catch (err) {
     if (err instanceof ConfigError) {
-      const text = opts.json ? JSON.stringify({ ok: false, issues: err.issues }) : err.message;
+      const text = opts.json ? JSON.stringify({ ok: false, issues: err.issues, warnings: err.warnings }) : err.message;
       throw new CliExit(EXIT.config, text);
     }
     throw err;

@@ -3,6 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { CliExit, EXIT } from './exit-codes';
 import type { GlobalOptions } from './context';
 
+const EXIT_CODES_HELP = `
+Exit codes: ${EXIT.ok} ok, ${EXIT.failure} runtime failure, ${EXIT.usage} usage error, ${EXIT.config} configuration error (EX_CONFIG).`;
+
 /** `veesion-bridge <command>` (DESIGN section 4). Commands load lazily to keep start-up fast. */
 export function buildProgram(): Command {
   const program = new Command('veesion-bridge')
@@ -13,6 +16,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   const globals = () => program.opts<GlobalOptions>();
+  // Before the commands are added: they copy these settings, so every --help shows both.
+  program.configureHelp({ showGlobalOptions: true }).addHelpText('afterAll', EXIT_CODES_HELP);
 
   program.command('run').description('run the daemon').action(async () => (await import('./run')).run(globals()));
   program
@@ -85,6 +90,10 @@ export function buildProgram(): Command {
     .command('test <id>')
     .description('send it a signed ping event and show the answer')
     .action(async (id: string) => (await import('./integrations')).testIntegration(id, globals()));
+  program
+    .command('backup <file>')
+    .description('a consistent copy of the journal while the daemon runs (owner-only; an existing file is not replaced)')
+    .action(async (file: string) => (await import('./backup')).backup(file, globals()));
   program
     .command('check-config')
     .description('validate the config and print it with secrets hidden')

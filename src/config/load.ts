@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as ini from 'ini';
-import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './errors';
+import { parseJson } from './json-text';
+import { zodIssues } from './issue-text';
+import { settingsWarnings } from './ini-warnings';
 import { settingsSchema, SETTING_KEYS, type Settings } from './settings-schema';
 import { storeSchema, storeList, type Store } from './store-schema';
 import { templateVariables, ALERT_TEXT_VARIABLES, CHANNEL_VARIABLES } from '../pipeline/template';
@@ -13,6 +15,8 @@ export interface BridgeConfig {
   settings: Settings;
   stores: Store[];
   files: { env: string; stores: string };
+  /** What does not stop the daemon but is probably a mistake (unknown keys, values cut short). */
+  warnings: ConfigIssue[];
 }
 
 export interface LoadOptions {
@@ -33,27 +37,40 @@ export function configFiles(opts: LoadOptions): { env: string; stores: string } 
 
 /** Loads and validates both files; throws ConfigError listing every problem at once. */
 export function loadConfig(opts: LoadOptions = {}): BridgeConfig {
+  const env = opts.env ?? process.env;
   const files = configFiles(opts);
   const issues: ConfigIssue[] = [];
-  const settings = loadSettings(files.env, opts.env ?? process.env, issues);
-  const stores = loadStores(files.stores, issues);
+  const warnings: ConfigIssue[] = [];
+  // A default path that is missing is most often a config kept elsewhere: say how to name it.
+  const defaultHint = (named: string | undefined, flag: string, variable: string) =>
+    (named ? '' : `; it is the default path: name another file with ${flag} or ${variable}`);
+  const hints = {
+    env: defaultHint(opts.envFile ?? env['BRIDGE_ENV_FILE'], '--env-file', 'BRIDGE_ENV_FILE'),
+    stores: defaultHint(opts.storesFile ?? env['BRIDGE_STORES_FILE'], '--stores-file', 'BRIDGE_STORES_FILE'),
+  };
+  const settings = loadSettings(files.env, hints.env, env, issues, warnings);
+  const stores = loadStores(files.stores, hints.stores, issues);
   if (settings) crossCheck(settings, opts.platform ?? process.platform, issues);
-  if (issues.length > 0 || !settings) throw new ConfigError(issues);
-  return { settings, stores, files };
+  if (issues.length > 0 || !settings) throw new ConfigError(issues, warnings);
+  return { settings, stores, files, warnings };
 }
 
-function readText(file: string, label: string, issues: ConfigIssue[]): string | undefined {
+function readText(file: string, label: string, hint: string, issues: ConfigIssue[]): string | undefined {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    issues.push({ path: label, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? `${file} does not exist (ENOENT)${hint}`
+      : code === 'EACCES' ? `cannot read ${file} (EACCES): check its owner and mode, the service user must be able to read it`
+        : `cannot read ${file}: ${code ?? String(err)}`;
+    issues.push({ path: label, message });
     return undefined;
   }
 }
 
-function loadSettings(file: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[]): Settings | undefined {
+function loadSettings(file: string, hint: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[], warnings: ConfigIssue[]): Settings | undefined {
   const label = 'env.custom.ini';
-  const text = readText(file, label, issues);
+  const text = readText(file, label, hint, issues);
   const raw: Record<string, string> = {};
   if (text !== undefined) {
     for (const [key, value] of Object.entries(ini.parse(text))) {
@@ -61,29 +78,29 @@ function loadSettings(file: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[
       raw[key] = String(value);
     }
   }
+  warnings.push(...settingsWarnings(text, Object.keys(raw), env));
   for (const key of SETTING_KEYS) {
     const override = env[key];
     if (override !== undefined) raw[key] = override;
   }
   const parsed = settingsSchema.safeParse(raw);
   if (!parsed.success) {
-    issues.push(...zodIssues(parsed.error, label));
+    issues.push(...zodIssues(parsed.error, label, raw));
     return undefined;
   }
   return parsed.data;
 }
 
-function loadStores(file: string, issues: ConfigIssue[]): Store[] {
+function loadStores(file: string, hint: string, issues: ConfigIssue[]): Store[] {
   const label = 'x-hoppers.json';
-  const text = readText(file, label, issues);
+  const text = readText(file, label, hint, issues);
   if (text === undefined) return [];
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    issues.push({ path: label, message: `not valid JSON: ${(err as Error).message}` });
+  const json = parseJson(text);
+  if (!json.ok) {
+    issues.push({ path: label, message: json.message });
     return [];
   }
+  const doc = json.value;
   const list = storeList(doc);
   if (!list) {
     issues.push({ path: label, message: 'expected a store object, an array of stores, or {"stores": [...]}' });
@@ -95,7 +112,7 @@ function loadStores(file: string, issues: ConfigIssue[]): Store[] {
     const at = list.prefix === '<store>' ? label : `${label}: ${list.prefix}[${i}]`;
     const parsed = storeSchema.safeParse(item);
     if (!parsed.success) {
-      issues.push(...zodIssues(parsed.error, at));
+      issues.push(...zodIssues(parsed.error, at, item));
       return;
     }
     if (seen.has(parsed.data.store_veesion_id)) {
@@ -147,13 +164,4 @@ function unknownVariables(template: string, allowed: readonly string[], path: st
       issues.push({ path, message: `unknown variable \${${name}} (allowed: ${allowed.join(', ')})` });
     }
   }
-}
-
-function zodIssues(error: z.ZodError, prefix: string): ConfigIssue[] {
-  return error.issues.map((issue) => {
-    const keyPath = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
-    const sep = prefix.includes(':') || prefix.endsWith(']') ? '.' : ': ';
-    const message = /received undefined/.test(issue.message) ? 'required, not set' : issue.message;
-    return { path: keyPath ? `${prefix}${sep}${keyPath}` : prefix, message };
-  });
 }

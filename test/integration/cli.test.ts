@@ -28,6 +28,17 @@ describe('veesion-bridge CLI (built, run as a process)', () => {
     expect(paths).toEqual(expect.arrayContaining(['env.custom.ini: BRIDGE_HTTP_PORT', 'env.custom.ini: VEESION_HOOK_TOKEN', 'x-hoppers.json: [0].store_veesion_id']));
   });
 
+  it('check-config shows warnings but exits 0; --json lists them', async () => {
+    const { envFile, storesFile } = writeConfig(tempDir(), { ...VALID_SETTINGS, VEESION_ALERT_CHANEL: 'Local/1@x' }, [STORE]);
+    const r = await cli(['check-config', '--env-file', envFile, '--stores-file', storesFile]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^configuration OK, with 1 warning\(s\) at the end/);
+    expect(r.stdout).toMatch(/\nwarnings:\n {2}- env.custom.ini: VEESION_ALERT_CHANEL: unknown key, ignored; did you mean VEESION_ALERT_CHANNEL\?\n$/);
+    const json = await cli(['check-config', '--json', '--env-file', envFile, '--stores-file', storesFile]);
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as { warnings: unknown[] }).warnings).toEqual([{ path: 'env.custom.ini: VEESION_ALERT_CHANEL', message: expect.stringContaining('did you mean') }]);
+  });
+
   it('run refuses to start on a bad config with exit 78', async () => {
     const { envFile, storesFile } = writeConfig(tempDir(), {}, '[]');
     const r = await cli(['run', '--env-file', envFile, '--stores-file', storesFile]);

@@ -91,6 +91,45 @@ describe('loadConfig', () => {
     expect(issuesOf(() => load(VALID_SETTINGS, [STORE, STORE])).map((i) => i.message)).toEqual(['duplicate store "store-1"']);
   });
 
+  it('says "required" for a missing store field and names the expected type in plain words', () => {
+    const { audio_conf_id: _omitted, ...noConference } = STORE;
+    const lines = (stores: unknown) => issuesOf(() => load(VALID_SETTINGS, stores)).map((i) => `${i.path}: ${i.message}`);
+    expect(lines({ stores: [noConference] })).toEqual(['x-hoppers.json: stores[0].audio_conf_id: required, not set']);
+    expect(lines([{ ...STORE, xbees_channel_id: true, name: 5, location: null, quiet_hours: 3 }])).toEqual([
+      'x-hoppers.json: [0].name: expected text, got 5',
+      'x-hoppers.json: [0].location: expected text, got null',
+      'x-hoppers.json: [0].xbees_channel_id: expected text or a number, got true',
+      'x-hoppers.json: [0].quiet_hours: expected text or a list, got 3',
+    ]);
+    expect(lines([{ ...STORE, name: '' }, 'store-2'])).toEqual(['x-hoppers.json: [0].name: must not be empty', 'x-hoppers.json: [1]: expected an object, got "store-2"']);
+    const settings = issuesOf(() => load({ ...VALID_SETTINGS, BRIDGE_HTTP_PORT: '99999', BRIDGE_STORM_WINDOW_S: 'soon' }, [STORE])).map((i) => `${i.path}: ${i.message}`);
+    expect(settings).toEqual(['env.custom.ini: BRIDGE_STORM_WINDOW_S: expected a number, got "soon"', 'env.custom.ini: BRIDGE_HTTP_PORT: must be at most 65535']);
+  });
+
+  it('gives line, column and what was expected for broken JSON', () => {
+    const message = (json: string) => issuesOf(() => load(VALID_SETTINGS, json)).map((i) => `${i.path}: ${i.message}`);
+    expect(message('{"stores": [\n  {"store_veesion_id": "s1" "audio_conf_id": "7"}\n]}'))
+      .toEqual(['x-hoppers.json: not valid JSON at line 2, column 29: expected \',\' between two items, found \'"audio_conf_id"\'']);
+    expect(message('[\n  {"store_veesion_id": "s1", "audio_conf_id": 7, "xbees_channel_id": "c"},\n]'))
+      .toEqual([expect.stringMatching(/^x-hoppers.json: not valid JSON at line 3, column 1: expected a value, found ']' \(a comma after the last item is not allowed in JSON\)$/)]);
+    expect(message('{"stores": [')).toEqual(['x-hoppers.json: not valid JSON at line 1, column 13: expected \']\' to close a list, found the end of the file']);
+    expect(message('')).toEqual(['x-hoppers.json: not valid JSON at line 1, column 1: the file is empty']);
+    expect(message('// stores\n[]')).toEqual(['x-hoppers.json: not valid JSON at line 1, column 1: comments are not allowed in JSON, found \'\/\/ stores\'']);
+    // A byte-order mark (some Windows editors) is not an error.
+    expect(load(VALID_SETTINGS, `\uFEFF${JSON.stringify([STORE])}`).stores).toHaveLength(1);
+  });
+
+  it('names the flag and variable that choose another file when a default path is missing, not when a named one is', () => {
+    const dir = tempDir();
+    const defaults = issuesOf(() => loadConfig({ env: {} })).filter((i) => /ENOENT/.test(i.message)).map((i) => i.message);
+    expect(defaults).toEqual([
+      '/rw2/etc/env.custom.ini does not exist (ENOENT); it is the default path: name another file with --env-file or BRIDGE_ENV_FILE',
+      '/rw2/etc/pbx/x-hoppers.json does not exist (ENOENT); it is the default path: name another file with --stores-file or BRIDGE_STORES_FILE',
+    ]);
+    const named = issuesOf(() => loadConfig({ envFile: join(dir, 'env.ini'), env: { BRIDGE_STORES_FILE: join(dir, 'x.json') } })).filter((i) => /ENOENT/.test(i.message));
+    expect(named.map((i) => i.message)).toEqual([`${join(dir, 'env.ini')} does not exist (ENOENT)`, `${join(dir, 'x.json')} does not exist (ENOENT)`]);
+  });
+
   it('hides every secret when printed', () => {
     const shown = JSON.stringify(redactSettings(load({ ...VALID_SETTINGS, VEESION_USERNAME: 'u', VEESION_PASSWORD: 'pw-secret' }, [STORE]).settings));
     for (const secret of [...Object.values(VALID_SETTINGS), 'pw-secret']) expect(shown).not.toContain(secret);
