@@ -29,6 +29,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { BridgeMetrics } from './http/metrics';
 import { createApp } from './http/app';
 import { HttpServer } from './http/http-server';
+import { readTlsFiles, tlsSummary } from './http/tls';
 import { IntegrationDispatcher } from './integrations/dispatcher';
 import { notifierFor, transportsFor } from './integrations/from-settings';
 import type { MailNotifier } from './integrations/operator-notice';
@@ -164,6 +165,7 @@ export class Daemon {
       ingest: (alert, raw) => this.pipeline.ingest(alert, raw),
       logger: this.logger.child({ area: 'http' }),
       metrics: this.metrics,
+      ...(s.BRIDGE_ADMIN_TOKEN ? { adminToken: s.BRIDGE_ADMIN_TOKEN } : {}),
       readiness: [
         { name: 'journal', ok: () => this.journal.writable() },
         this.pbxReadiness(),
@@ -178,7 +180,9 @@ export class Daemon {
         };
       },
     });
-    this.http = new HttpServer(app, s.BRIDGE_HTTP_HOST, s.BRIDGE_HTTP_PORT);
+    const { BRIDGE_TLS_CERT_FILE: certFile, BRIDGE_TLS_KEY_FILE: keyFile } = s;
+    const tls = certFile && keyFile ? () => readTlsFiles(certFile, keyFile) : undefined;
+    this.http = new HttpServer(app, s.BRIDGE_HTTP_HOST, s.BRIDGE_HTTP_PORT, tls);
   }
 
   async start(): Promise<void> {
@@ -189,7 +193,7 @@ export class Daemon {
       this.logger.warn('integrations are set up but BRIDGE_SMTP_HOST/BRIDGE_OPERATOR_EMAIL are not: given-up events are only logged');
     }
     this.port = await this.http.start();
-    this.logger.info('receiver listening', { host: this.opts.config.settings.BRIDGE_HTTP_HOST, port: this.port, stores: this.stores.size });
+    this.logger.info('receiver listening', { host: this.opts.config.settings.BRIDGE_HTTP_HOST, port: this.port, stores: this.stores.size, tls: tlsSummary(this.http.certificate) });
     this.session?.start();
     if (this.hooks) this.hooks.start();
     else this.logger.warn('Veesion account or VEESION_HOOK_URL not set: hooks are not registered by the bridge');
@@ -271,9 +275,20 @@ export class Daemon {
     const restartNeeded = (Object.keys(next.settings) as (keyof Settings)[])
       .filter((k) => JSON.stringify(next.settings[k]) !== JSON.stringify(settings[k]));
     this.logger.info('config reloaded', { stores: this.stores.size, added, removed, restartNeeded });
+    this.reloadTls();
     this.hooks?.trigger();
     this.rescan('reload');
     return { added, removed, restartNeeded };
+  }
+
+  /** A renewed certificate is served to new connections; a bad one is logged and the old kept. */
+  private reloadTls(): void {
+    try {
+      const cert = this.http.reloadTls();
+      if (cert) this.logger.info('TLS certificate reloaded', { tls: tlsSummary(cert) });
+    } catch (err) {
+      this.logger.error('TLS certificate not reloaded, the one in use is kept: check BRIDGE_TLS_CERT_FILE and BRIDGE_TLS_KEY_FILE', { err });
+    }
   }
 
   /**

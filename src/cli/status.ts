@@ -1,6 +1,6 @@
 import axios from 'axios';
 import { summariseJournal } from '../journal/journal-reader';
-import { configFor, print, receiverBase, type GlobalOptions } from './context';
+import { configFor, print, receiverBase, receiverRequest, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { journalFile } from '../journal/journal-file';
 
@@ -8,15 +8,16 @@ import { journalFile } from '../journal/journal-file';
 export async function status(opts: GlobalOptions): Promise<void> {
   const config = configFor(opts);
   const s = config.settings;
-  let daemon: { up: boolean; ready?: boolean; checks?: Record<string, boolean>; veesionTokenExpiresInS?: number | null } = { up: false };
+  let daemon: { up: boolean; ready?: boolean; checks?: Record<string, boolean>; refused?: string; veesionTokenExpiresInS?: number | null } = { up: false };
   try {
-    const res = await axios.get(`${receiverBase(s)}/readyz`, { timeout: 3000, validateStatus: () => true });
-    const body = res.data as { checks?: Record<string, boolean>; details?: { veesionTokenExpiresInS?: unknown } };
+    const res = await axios.get(`${receiverBase(s)}/readyz`, { ...receiverRequest(s, { admin: true }), timeout: 3000, validateStatus: () => true });
+    const body = res.data as { checks?: Record<string, boolean>; error?: string; details?: { veesionTokenExpiresInS?: unknown } };
     const lifetime = body.details?.veesionTokenExpiresInS;
     daemon = {
       up: true,
       ready: res.status === 200,
       ...(body.checks ? { checks: body.checks } : {}),
+      ...(res.status === 403 ? { refused: body.error ?? 'refused' } : {}),
       ...(typeof lifetime === 'number' || lifetime === null ? { veesionTokenExpiresInS: lifetime } : {}),
     };
   } catch {
@@ -29,7 +30,7 @@ export async function status(opts: GlobalOptions): Promise<void> {
     throw new CliExit(EXIT.failure, `${daemon.up ? 'daemon up, but ' : 'daemon not running; '}${(err as Error).message}`);
   }
   const lines = [
-    `daemon: ${daemon.up ? (daemon.ready ? 'up, ready' : 'up, NOT ready') : 'not running'}` +
+    `daemon: ${daemon.up ? (daemon.refused ? `up, /readyz refused: ${daemon.refused}` : daemon.ready ? 'up, ready' : 'up, NOT ready') : 'not running'}` +
       (daemon.checks ? ` (${Object.entries(daemon.checks).map(([k, v]) => `${k} ${v ? 'ok' : 'FAILING'}`).join(', ')})` : ''),
     ...(daemon.veesionTokenExpiresInS !== undefined ? [`Veesion token: ${tokenLifetime(daemon.veesionTokenExpiresInS)}`] : []),
     `journal: ${journal.alerts} alerts (${journal.unroutable} unroutable), ${journal.queued} steps queued, ${journal.failed} given up`,

@@ -27,6 +27,8 @@ export const MAX_CONNECTIONS = 512;
 /** Owns the listening socket; `start()` binds, `stop()` refuses new work and closes. */
 export class HttpServer {
   private server: http.Server | https.Server | undefined;
+  /** The certificate being served (HTTPS only), for the log. */
+  certificate: TlsMaterial | undefined;
 
   /** `tls` loads the certificate and key: given, the listener speaks HTTPS only. */
   constructor(
@@ -36,14 +38,11 @@ export class HttpServer {
     private readonly tls?: () => TlsMaterial,
   ) {}
 
-  get secure(): boolean {
-    return this.tls !== undefined;
-  }
-
   async start(): Promise<number> {
     const limits = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS };
-    const server = this.tls
-      ? https.createServer({ ...limits, ...pair(this.tls()), handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, this.app)
+    this.certificate = this.tls?.();
+    const server = this.certificate
+      ? https.createServer({ ...limits, ...pair(this.certificate), handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, this.app)
       : http.createServer(limits, this.app);
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     server.maxConnections = MAX_CONNECTIONS;
@@ -63,6 +62,7 @@ export class HttpServer {
     if (!this.tls || !(this.server instanceof https.Server)) return undefined;
     const material = this.tls();
     this.server.setSecureContext(pair(material));
+    this.certificate = material;
     return material;
   }
 

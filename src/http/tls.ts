@@ -44,6 +44,11 @@ export function readTlsFiles(certFile: string, keyFile: string): TlsMaterial {
   return { cert, key, fingerprint256: x509.fingerprint256, subject: x509.subject.replace(/\n/g, ', '), validTo: x509.validTo };
 }
 
+/** What the log says about the certificate served: enough to tell that a renewal took. */
+export function tlsSummary(cert: TlsMaterial | undefined): false | Pick<TlsMaterial, 'subject' | 'validTo' | 'fingerprint256'> {
+  return cert ? { subject: cert.subject, validTo: cert.validTo, fingerprint256: cert.fingerprint256 } : false;
+}
+
 function readPem(file: string, key: TlsFilesError['key']): string {
   try {
     return readFileSync(file, 'utf8');
