@@ -33,9 +33,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/readyz', (_req, res) => {
     const results = deps.readiness.map((c) => [c.name, evaluate(c)] as const);
     const checks = Object.fromEntries(results.map(([name, r]) => [name, r.ok]));
-    const reasons = Object.fromEntries(results.filter(([, r]) => !r.ok).map(([name, r]) => [name, r.reason]));
-    const ready = results.every(([, r]) => r.ok);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks, reasons, ...(deps.details ? { details: deps.details() } : {}) });
+    const failing = results.filter(([, r]) => !r.ok);
+    const ready = failing.length === 0;
+    // `reasons` only while something fails: a ready answer keeps its shape.
+    const reasons = ready ? {} : { reasons: Object.fromEntries(failing.map(([name, r]) => [name, r.reason])) };
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks, ...reasons, ...(deps.details ? { details: deps.details() } : {}) });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
