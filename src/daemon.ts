@@ -8,7 +8,7 @@ import { createLogger, type Logger } from './log/logger';
 import { SqliteJournal } from './journal/sqlite-journal';
 import { AlertPipeline } from './pipeline/alert-pipeline';
 import type { StoreRoute } from './pipeline/alert';
-import type { CallOriginator, Clock } from './pipeline/ports';
+import type { Clock } from './pipeline/ports';
 import { logStep } from './log/step-log';
 import { OutageReporter } from './log/outage';
 import { policyFromSeconds } from './pipeline/retry-policy';
@@ -16,9 +16,7 @@ import { mutedReason } from './pipeline/mutes';
 import { systemClock } from './clock';
 import { TtsRenderer } from './tts/tts-renderer';
 import { AmiClient } from './pbx/ami-client';
-import { AmiOriginator } from './pbx/ami-originator';
-import { CallfileOriginator } from './pbx/callfile-originator';
-import { WildixApiOriginator } from './pbx/wildix-api-originator';
+import { buildOriginators, pbxReadiness, type NamedOriginator } from './pbx/originators';
 import { OriginatorChain } from './pipeline/originator-chain';
 import { XbeesClient } from './chat/xbees-client';
 import { XbeesPoster } from './chat/xbees-poster';
@@ -30,6 +28,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { BridgeMetrics } from './http/metrics';
 import { createApp } from './http/app';
 import { HttpServer } from './http/http-server';
+import { readTlsFiles, tlsSummary } from './http/tls';
 import { IntegrationDispatcher } from './integrations/dispatcher';
 import { notifierFor, transportsFor } from './integrations/from-settings';
 import type { MailNotifier } from './integrations/operator-notice';
@@ -58,7 +57,7 @@ export class Daemon {
   readonly journal: SqliteJournal;
   readonly pipeline: AlertPipeline;
   readonly ami: AmiClient;
-  private readonly originators: { name: string; originator: CallOriginator; usable: () => boolean }[];
+  private readonly originators: NamedOriginator[];
   readonly klaxon: KlaxonClient | undefined;
   private readonly tts: TtsRenderer;
   private readonly stepLog: Logger;
@@ -130,7 +129,7 @@ export class Daemon {
       chimeFile: s.BRIDGE_CHIME ? soundFile(s.BRIDGE_CHIME) : undefined,
       timeoutMs: s.BRIDGE_TTS_TIMEOUT_MS,
     });
-    this.originators = this.buildOriginators(s);
+    this.originators = buildOriginators(s, this.ami);
     const clock = opts.clock ?? systemClock;
     const integrationLog = this.logger.child({ area: 'integrations' });
     this.delivery = transportsFor(s);
@@ -181,10 +180,11 @@ export class Daemon {
       ingest: (alert, raw) => this.pipeline.ingest(alert, raw),
       logger: this.logger.child({ area: 'http' }),
       metrics: this.metrics,
+      ...(s.BRIDGE_ADMIN_TOKEN ? { adminToken: s.BRIDGE_ADMIN_TOKEN } : {}),
       readiness: [
-        { name: 'journal', ok: () => this.journal.writable() },
-        this.pbxReadiness(),
-        { name: 'veesion', ok: () => this.klaxon?.tokenValid ?? true },
+        { name: 'journal', ok: () => this.journal.writable(), reason: () => this.journal.lost ?? 'the journal refuses writes: disk full or read-only? (see the log)' },
+        pbxReadiness(this.originators),
+        { name: 'veesion', ok: () => this.klaxon?.tokenValid ?? true, reason: () => this.session?.outage.summary ?? 'not signed in to Veesion yet' },
       ],
       details: () => {
         const expiresAt = this.klaxon?.tokenExpiresAt;
@@ -195,14 +195,16 @@ export class Daemon {
         };
       },
     });
-    this.http = new HttpServer(app, s.BRIDGE_HTTP_HOST, s.BRIDGE_HTTP_PORT);
+    const { BRIDGE_TLS_CERT_FILE: certFile, BRIDGE_TLS_KEY_FILE: keyFile } = s;
+    const tls = certFile && keyFile ? () => readTlsFiles(certFile, keyFile) : undefined;
+    this.http = new HttpServer(app, s.BRIDGE_HTTP_HOST, s.BRIDGE_HTTP_PORT, tls);
   }
 
   /** Binds the listener first: a port already taken fails the start before any step is resumed. */
   async start(): Promise<void> {
     for (const w of this.opts.config.warnings) this.logger.warn('config warning', { path: w.path, problem: w.message });
     this.port = await this.http.start();
-    this.logger.info('receiver listening', { host: this.opts.config.settings.BRIDGE_HTTP_HOST, port: this.port, stores: this.stores.size });
+    this.logger.info('receiver listening', { host: this.opts.config.settings.BRIDGE_HTTP_HOST, port: this.port, stores: this.stores.size, tls: tlsSummary(this.http.certificate) });
     // Seconds, not the next alert: readiness (and systemd's watchdog) must notice an `rm`.
     this.journalWatch = setInterval(() => this.journal.stillOnDisk(), 2_000).unref();
     if (this.usesAmi) this.ami.start();
@@ -248,29 +250,6 @@ export class Daemon {
     return this.opts.config.settings.BRIDGE_ORIGINATOR.includes('ami');
   }
 
-  /** BRIDGE_ORIGINATOR, in order, each with a cheap "can it be used now" for /readyz. */
-  private buildOriginators(s: Settings): Daemon['originators'] {
-    const call = { channelTemplate: s.VEESION_ALERT_CHANNEL, origin: s.VEESION_ALERT_ORIGIN, mode: s.BRIDGE_AMI_MODE };
-    const timeout = { responseTimeoutMs: s.BRIDGE_ORIGINATE_TIMEOUT_MS };
-    const outgoing = join(s.BRIDGE_SPOOL_DIR, 'outgoing');
-    const build = {
-      ami: () => ({ originator: new AmiOriginator(this.ami, { ...call, ...timeout }), usable: () => this.ami.loggedIn }),
-      callfile: () => ({ originator: new CallfileOriginator({ ...call, ...timeout, spoolDir: s.BRIDGE_SPOOL_DIR }), usable: () => existsSync(outgoing) }),
-      'wildix-api': () => ({
-        originator: new WildixApiOriginator({ ...call, ...timeout, baseUrl: s.BRIDGE_WILDIX_API_URL, token: s.BRIDGE_WILDIX_API_TOKEN ?? '' }),
-        usable: () => true,
-      }),
-    };
-    return s.BRIDGE_ORIGINATOR.map((name) => ({ name, ...build[name]() }));
-  }
-
-  /** One originator: its own check (`ami`: logged in). Several: `pbx`, ready while any is usable. */
-  private pbxReadiness(): { name: string; ok: () => boolean } {
-    const [only] = this.originators;
-    if (this.originators.length === 1 && only) return { name: only.name, ok: only.usable };
-    return { name: 'pbx', ok: () => this.originators.some((o) => o.usable()) };
-  }
-
   /**
    * Re-reads both config files (SIGHUP, `veesion-bridge reload`). Store changes apply at once
    * and new stores get their hook; other settings need a restart and are named. An invalid
@@ -295,9 +274,20 @@ export class Daemon {
       .filter((k) => JSON.stringify(next.settings[k]) !== JSON.stringify(settings[k]));
     this.logger.info('config reloaded', { stores: this.stores.size, added, removed, restartNeeded });
     for (const w of next.warnings) this.logger.warn('config warning', { path: w.path, problem: w.message });
+    this.reloadTls();
     this.hooks?.trigger();
     this.rescan('reload');
     return { added, removed, restartNeeded };
+  }
+
+  /** A renewed certificate is served to new connections; a bad one is logged and the old kept. */
+  private reloadTls(): void {
+    try {
+      const cert = this.http.reloadTls();
+      if (cert) this.logger.info('TLS certificate reloaded', { tls: tlsSummary(cert) });
+    } catch (err) {
+      this.logger.error('TLS certificate not reloaded, the one in use is kept: check BRIDGE_TLS_CERT_FILE and BRIDGE_TLS_KEY_FILE', { err });
+    }
   }
 
   /**

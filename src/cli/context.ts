@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import tls from 'node:tls';
+import { X509Certificate } from 'node:crypto';
 import { loadConfig, type BridgeConfig } from '../config/load';
+import type { Settings } from '../config/settings-schema';
 import { ConfigError } from '../config/errors';
 import type Database from 'better-sqlite3';
 import { openJournalForOperator, JournalAccessError } from '../journal/operator-access';
@@ -30,11 +35,36 @@ export function print(opts: GlobalOptions, human: string, machine: unknown): voi
   process.stdout.write(`${opts.json ? JSON.stringify(machine) : human}\n`);
 }
 
+type ReceiverSettings = Pick<Settings, 'BRIDGE_HTTP_HOST' | 'BRIDGE_HTTP_PORT' | 'BRIDGE_TLS_CERT_FILE' | 'BRIDGE_ADMIN_TOKEN'>;
+
 /** The daemon's own receiver as a local client reaches it (a wildcard bind means loopback). */
-export function receiverBase(settings: { BRIDGE_HTTP_HOST: string; BRIDGE_HTTP_PORT: number }): string {
+export function receiverBase(settings: Pick<ReceiverSettings, 'BRIDGE_HTTP_HOST' | 'BRIDGE_HTTP_PORT' | 'BRIDGE_TLS_CERT_FILE'>): string {
   const bind = settings.BRIDGE_HTTP_HOST;
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${settings.BRIDGE_HTTP_PORT}`;
+  const scheme = settings.BRIDGE_TLS_CERT_FILE ? 'https' : 'http';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${settings.BRIDGE_HTTP_PORT}`;
+}
+
+/**
+ * What a request to the receiver needs besides its URL: over HTTPS, trust in the configured
+ * certificate (verification stays on); for admin routes, the admin token, without which a
+ * daemon bound to a LAN address refuses this host's own requests (they do not come from
+ * loopback).
+ */
+export function receiverRequest(settings: ReceiverSettings, opts: { admin?: boolean } = {}): { httpsAgent?: https.Agent; headers: Record<string, string> } {
+  const headers: Record<string, string> = opts.admin && settings.BRIDGE_ADMIN_TOKEN ? { Authorization: `Bearer ${settings.BRIDGE_ADMIN_TOKEN}` } : {};
+  const certFile = settings.BRIDGE_TLS_CERT_FILE;
+  if (!certFile) return { headers };
+  const pem = readFileSync(certFile, 'utf8');
+  const served = new X509Certificate(pem).fingerprint256;
+  const httpsAgent = new https.Agent({
+    // The system's roots for a CA-issued certificate, the file itself for a self-signed one.
+    ca: [...tls.rootCertificates, pem],
+    // The receiver is reached at its bind address (often 127.0.0.1), which a certificate made
+    // for the public name does not carry: the very certificate configured is accepted for it.
+    checkServerIdentity: (host, cert) => (cert.fingerprint256 === served ? undefined : tls.checkServerIdentity(host, cert)),
+  });
+  return { httpsAgent, headers };
 }
 
 /** The daemon's journal for an operator command; a missing or foreign journal is exit 1. */

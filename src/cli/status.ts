@@ -1,6 +1,6 @@
 import axios from 'axios';
 import { summariseJournal } from '../journal/journal-reader';
-import { configFor, print, receiverBase, type GlobalOptions } from './context';
+import { configFor, print, receiverBase, receiverRequest, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { journalFile } from '../journal/journal-file';
 
@@ -8,15 +8,17 @@ import { journalFile } from '../journal/journal-file';
 export async function status(opts: GlobalOptions): Promise<void> {
   const config = configFor(opts);
   const s = config.settings;
-  let daemon: { up: boolean; ready?: boolean; checks?: Record<string, boolean>; veesionTokenExpiresInS?: number | null } = { up: false };
+  let daemon: { up: boolean; ready?: boolean; checks?: Record<string, boolean>; reasons?: Record<string, string>; refused?: string; veesionTokenExpiresInS?: number | null } = { up: false };
   try {
-    const res = await axios.get(`${receiverBase(s)}/readyz`, { timeout: 3000, validateStatus: () => true });
-    const body = res.data as { checks?: Record<string, boolean>; details?: { veesionTokenExpiresInS?: unknown } };
+    const res = await axios.get(`${receiverBase(s)}/readyz`, { ...receiverRequest(s, { admin: true }), timeout: 3000, validateStatus: () => true });
+    const body = res.data as { checks?: Record<string, boolean>; reasons?: Record<string, string>; error?: string; details?: { veesionTokenExpiresInS?: unknown } };
     const lifetime = body.details?.veesionTokenExpiresInS;
     daemon = {
       up: true,
       ready: res.status === 200,
       ...(body.checks ? { checks: body.checks } : {}),
+      ...(body.reasons ? { reasons: body.reasons } : {}),
+      ...(res.status === 403 ? { refused: body.error ?? 'refused' } : {}),
       ...(typeof lifetime === 'number' || lifetime === null ? { veesionTokenExpiresInS: lifetime } : {}),
     };
   } catch {
@@ -29,17 +31,24 @@ export async function status(opts: GlobalOptions): Promise<void> {
     throw new CliExit(EXIT.failure, `${daemon.up ? 'daemon up, but ' : 'daemon not running; '}${(err as Error).message}`);
   }
   const lines = [
-    `daemon: ${daemon.up ? (daemon.ready ? 'up, ready' : 'up, NOT ready') : 'not running'}` +
+    `daemon: ${daemon.up ? (daemon.refused ? `up, /readyz refused: ${daemon.refused}` : daemon.ready ? 'up, ready' : 'up, NOT ready') : 'not running'}` +
       (daemon.checks ? ` (${Object.entries(daemon.checks).map(([k, v]) => `${k} ${v ? 'ok' : 'FAILING'}`).join(', ')})` : ''),
+    ...Object.entries(daemon.reasons ?? {}).map(([check, why]) => `  ${check}: ${why}`),
     ...(daemon.veesionTokenExpiresInS !== undefined ? [`Veesion token: ${tokenLifetime(daemon.veesionTokenExpiresInS)}`] : []),
     `journal: ${journal.alerts} alerts (${journal.unroutable} unroutable), ${journal.queued} steps queued, ${journal.failed} given up`,
+    ...(journal.lastError ? [`last error: ${time(journal.lastError.at)} ${journal.lastError.alertId} ${journal.lastError.step}: ${journal.lastError.error}`] : []),
+    `silenced: ${journal.silences.length === 0 ? 'none' : journal.silences.map((x) => `${x.storeId} until ${time(x.until)}`).join(', ')}`,
     'recent alerts:',
     ...journal.recent.map((a) =>
-      `  ${new Date(a.receivedAt).toISOString()} ${a.id} store ${a.storeId} ${a.status === 'unroutable' ? 'UNROUTABLE' : ''}` +
-        a.steps.map((st) => ` ${st.step}=${st.state}${st.attempts > 1 ? `(${st.attempts} attempts)` : ''}`).join(''),
+      `  ${time(a.receivedAt)} ${a.id} store ${a.storeId} ${a.status === 'unroutable' ? 'UNROUTABLE' : ''}` +
+        a.steps.map((st) => ` ${st.step}=${st.state}${st.attempts > 1 ? `(${st.attempts} attempts)` : ''}${st.nextAt !== null ? ` next ${time(st.nextAt)}` : ''}`).join(''),
     ),
   ];
   print(opts, lines.join('\n'), { daemon, ...journal });
+}
+
+function time(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 function tokenLifetime(seconds: number | null): string {

@@ -2,7 +2,7 @@ import axios from 'axios';
 import { randomUUID } from 'node:crypto';
 import { ALERT_PATH } from '../http/ingress';
 import { CliExit, EXIT } from './exit-codes';
-import { configFor, print, receiverBase, type GlobalOptions } from './context';
+import { configFor, print, receiverBase, receiverRequest, type GlobalOptions } from './context';
 
 export interface TestAlertOptions extends GlobalOptions {
   store: string;
@@ -34,7 +34,8 @@ export async function testAlert(opts: TestAlertOptions): Promise<void> {
   let res;
   try {
     // The token goes in a header, not the URL, so it never lands in an access log.
-    res = await axios.post(url, payload, { headers: { 'X-Pbx-Token': s.VEESION_HOOK_TOKEN }, timeout: 10_000, validateStatus: () => true });
+    const { httpsAgent } = receiverRequest(s);
+    res = await axios.post(url, payload, { headers: { 'X-Pbx-Token': s.VEESION_HOOK_TOKEN }, httpsAgent, timeout: 10_000, validateStatus: () => true });
   } catch (err) {
     throw new CliExit(EXIT.failure, `cannot reach the daemon at ${url}: ${(err as Error).message} (is it running?)`);
   }

@@ -7,6 +7,7 @@ import { settingsWarnings } from './ini-warnings';
 import { settingsSchema, SETTING_KEYS, type Settings } from './settings-schema';
 import { storeSchema, storeList, type Store } from './store-schema';
 import { templateVariables, ALERT_TEXT_VARIABLES, CHANNEL_VARIABLES } from '../pipeline/template';
+import { checkReceiverSettings } from './receiver-checks';
 
 export const DEFAULT_ENV_FILE = '/rw2/etc/env.custom.ini';
 export const DEFAULT_STORES_FILE = '/rw2/etc/pbx/x-hoppers.json';
@@ -154,6 +155,7 @@ function crossCheck(s: Settings, platform: NodeJS.Platform, issues: ConfigIssue[
   if ((s.BRIDGE_SMTP_USERNAME === undefined) !== (s.BRIDGE_SMTP_PASSWORD === undefined)) {
     issues.push({ path: at('BRIDGE_SMTP_PASSWORD'), message: 'BRIDGE_SMTP_USERNAME and BRIDGE_SMTP_PASSWORD go together' });
   }
+  checkReceiverSettings(s, issues);
   unknownVariables(s.VEESION_ALERT_TEXT, ALERT_TEXT_VARIABLES, at('VEESION_ALERT_TEXT'), issues);
   unknownVariables(s.VEESION_ALERT_CHANNEL, CHANNEL_VARIABLES, at('VEESION_ALERT_CHANNEL'), issues);
 }

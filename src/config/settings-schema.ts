@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import cron from 'node-cron';
 import { DEFAULT_MANY_ALERTS_TEXT } from '../pipeline/announcer';
@@ -20,6 +21,8 @@ const listOf = <T extends z.ZodType<string, string>>(item: T) =>
     .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
     .pipe(z.array(item).min(1, 'must list at least one value'));
 
+const absolutePath = z.string().refine((p) => isAbsolute(p) && !/[\r\n\0]/.test(p), 'an absolute path, e.g. /etc/veesion-bridge/tls/cert.pem');
+
 /** Seconds before each attempt of a step, e.g. `0,2,5,15`: as many attempts as values. */
 const secondsList = listOf(z.string().regex(/^\d+(\.\d+)?$/, 'seconds, e.g. 0,2,5,15'))
   .transform((l) => l.map(Number))
@@ -36,6 +39,7 @@ export const SECRET_KEYS = [
   'BRIDGE_WILDIX_API_TOKEN',
   'BRIDGE_SQS_SECRET_ACCESS_KEY',
   'BRIDGE_SMTP_PASSWORD',
+  'BRIDGE_ADMIN_TOKEN',
 ] as const;
 
 export const settingsSchema = z.object({
@@ -80,6 +84,14 @@ export const settingsSchema = z.object({
   BRIDGE_CHAT_RETRY_S: secondsList.default([0, 60, 600, 3600, 86400]),
   BRIDGE_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   BRIDGE_HTTP_PORT: port.default(8787),
+  // Both or neither (checked with the files at load): the receiver then speaks HTTPS only.
+  BRIDGE_TLS_CERT_FILE: absolutePath.optional(),
+  BRIDGE_TLS_KEY_FILE: absolutePath.optional(),
+  BRIDGE_ADMIN_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters (it opens /metrics, /readyz and the admin routes)')
+    .regex(/^[\x21-\x7e]+$/, 'printable characters without spaces (it travels as Authorization: Bearer)')
+    .optional(),
   BRIDGE_DATA_DIR: z.string().min(1).default('/var/lib/veesion-bridge'),
   BRIDGE_AMI_HOST: z.string().min(1).default('127.0.0.1'),
   BRIDGE_AMI_PORT: port.default(5038),

@@ -2,57 +2,68 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import type { Logger } from '../log/logger';
 import type { BridgeMetrics } from './metrics';
 import { alertRouter, type IngressDeps } from './ingress';
+import { adminGuard } from './admin-guard';
+import { closeAfterResponse, hasBody } from './bounded-body';
 
 export interface ReadinessCheck {
   name: string;
   ok: () => boolean;
+  /** Why the check fails, for the operator (shown by /readyz only while it fails; never a secret). */
+  reason?: () => string | undefined;
 }
 
 export interface AppDeps extends IngressDeps {
   readiness: ReadinessCheck[];
   /** Extra state shown with /readyz for `veesion-bridge status` (never a secret). */
   details?: () => Record<string, unknown>;
+  /** BRIDGE_ADMIN_TOKEN: opens /readyz, /metrics and the admin routes to other hosts. */
+  adminToken?: string;
 }
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // First, so no route added below can be reached from elsewhere without the admin token.
+  app.use(adminGuard(deps.adminToken));
   app.use(alertRouter(deps));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', (_req, res) => {
-    const checks = Object.fromEntries(deps.readiness.map((c) => [c.name, safe(c.ok)]));
-    const ready = Object.values(checks).every(Boolean);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks, ...(deps.details ? { details: deps.details() } : {}) });
+    const results = deps.readiness.map((c) => [c.name, evaluate(c)] as const);
+    const checks = Object.fromEntries(results.map(([name, r]) => [name, r.ok]));
+    const failing = results.filter(([, r]) => !r.ok);
+    const ready = failing.length === 0;
+    // `reasons` only while something fails: a ready answer keeps its shape.
+    const reasons = ready ? {} : { reasons: Object.fromEntries(failing.map(([name, r]) => [name, r.reason])) };
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks, ...reasons, ...(deps.details ? { details: deps.details() } : {}) });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
-  app.use((_req, res) => {
+  app.use((req, res) => {
+    if (hasBody(req)) closeAfterResponse(res);
     res.status(404).json({ error: 'not found' });
   });
   app.use(errorHandler(deps));
   return app;
 }
 
-function safe(check: () => boolean): boolean {
+/** A check that throws is failing, and what it threw is its reason. */
+function evaluate(check: ReadinessCheck): { ok: boolean; reason: string } {
   try {
-    return check();
-  } catch {
-    return false;
+    if (check.ok()) return { ok: true, reason: '' };
+    return { ok: false, reason: check.reason?.() ?? 'failing (no reason given)' };
+  } catch (err) {
+    return { ok: false, reason: `check failed: ${(err as Error).message}` };
   }
 }
 
-/** Maps body-parser errors to their statuses; anything else is a 500 that is logged. */
-function errorHandler(deps: AppDeps) {
+/** Maps client errors to their statuses; anything else is a 500 that is logged. */
+function errorHandler(deps: { logger: Logger; metrics: BridgeMetrics }) {
   return (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const e = err as { status?: number; type?: string; message?: string };
-    if (e.type === 'entity.too.large') {
-      deps.metrics.ingressRejected.inc({ status: '413' });
-      return void res.status(413).json({ error: 'body larger than 64 KiB' });
-    }
+    const e = err as { status?: number; message?: string };
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
       deps.metrics.ingressRejected.inc({ status: String(e.status) });
       return void res.status(e.status).json({ error: e.message ?? 'bad request' });

@@ -5,6 +5,7 @@ import type { Alert } from '../pipeline/alert';
 import type { IngestOutcome } from '../pipeline/alert-pipeline';
 import { parseAlertPayload } from '../veesion/alert-payload';
 import { presentedToken, tokenMatches } from './token';
+import { boundedBody, closeAfterResponse, hasBody } from './bounded-body';
 
 export const ALERT_PATH = '/api/v1/veesion';
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -27,12 +28,17 @@ export function alertRouter(deps: IngressDeps): Router {
   router.post(
     ALERT_PATH,
     (req: Request, res: Response, next: NextFunction) => {
-      // Authenticate before reading the body: strangers cannot make us buffer 64 KiB.
-      if (!tokenMatches(presentedToken(req), deps.token)) return refuse(res, 401, 'missing or wrong token');
-      if (!req.is('application/json')) return refuse(res, 415, 'Content-Type must be application/json');
+      // Authenticate before reading the body: strangers cannot make us buffer 64 KiB. A body
+      // left unread is not drained either: the answer closes the connection.
+      const refuseUnread = (status: number, error: string) => {
+        if (hasBody(req)) closeAfterResponse(res);
+        refuse(res, status, error);
+      };
+      if (!tokenMatches(presentedToken(req), deps.token)) return refuseUnread(401, 'missing or wrong token');
+      if (!req.is('application/json')) return refuseUnread(415, 'Content-Type must be application/json');
       next();
     },
-    express.raw({ type: () => true, limit: MAX_BODY_BYTES }),
+    boundedBody(MAX_BODY_BYTES, refuse),
     async (req: Request, res: Response) => {
       const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
       let body: unknown;

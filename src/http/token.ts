@@ -7,8 +7,12 @@ export function presentedToken(req: Request): string | undefined {
   if (typeof q === 'string' && q.length > 0) return q;
   const header = req.get('x-pbx-token');
   if (header) return header;
-  const auth = req.get('authorization');
-  const m = auth ? /^Bearer\s+(.+)$/i.exec(auth) : null;
+  return bearerToken(req.get('authorization'));
+}
+
+/** The token of an `Authorization: Bearer <token>` header. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const m = authorization ? /^Bearer\s+(.+)$/i.exec(authorization) : null;
   return m?.[1];
 }
 

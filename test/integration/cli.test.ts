@@ -88,6 +88,37 @@ describe('veesion-bridge CLI (built, run as a process)', () => {
       expect(down.stdout).toMatch(/^daemon: not running\njournal: \d+ alerts/);
     });
 
+    it('status says why: a failing check\'s reason, the last error, the next attempt, active silences', async () => {
+      const files = ['--env-file', w.world.envFile, '--stores-file', w.world.storesFile];
+      expect((await cli(['silence', '--store', 'store-c', '--for', '30m', ...files])).code).toBe(0);
+      w.world.xbees.failNext(1, 503);
+      const sent = JSON.parse((await cli(['test-alert', '--store', 'store-b', '--json', ...files])).stdout) as { alertId: string };
+      await waitFor(() => w.daemon.journal.steps(sent.alertId).some((st) => st.step === 'chat' && st.state === 'pending' && st.attempts === 1), 15_000, 'chat failed once');
+      const port = w.world.ami.port;
+      await w.world.ami.stop();
+      await waitFor(() => !w.daemon.ami.loggedIn, 10_000, 'AMI lost');
+      try {
+        const r = await cli(['status', '--json', ...files]);
+        const status = JSON.parse(r.stdout) as {
+          daemon: { ready: boolean; reasons?: Record<string, string> };
+          lastError: { alertId: string; step: string; error: string } | null;
+          silences: { storeId: string }[];
+          recent: { id: string; steps: { step: string; nextAt: number | null }[] }[];
+        };
+        expect(status.daemon.ready).toBe(false);
+        expect(status.daemon.reasons?.['ami']).toContain(`AMI at 127.0.0.1:${port} unreachable`);
+        expect(status.lastError).toMatchObject({ alertId: sent.alertId, step: 'chat', error: expect.stringContaining('503') });
+        expect(status.silences.map((x) => x.storeId)).toEqual(['store-c']);
+        expect(status.recent.find((a) => a.id === sent.alertId)?.steps.find((st) => st.step === 'chat')?.nextAt).toEqual(expect.any(Number));
+        const human = (await cli(['status', ...files])).stdout;
+        expect(human).toContain(`  ami: AMI at 127.0.0.1:${port} unreachable`);
+        expect(human).toMatch(/silenced: store-c until \d{4}-/);
+        expect(human).toMatch(/chat=pending next \d{4}-/);
+      } finally {
+        await w.world.ami.start(port);
+      }
+    });
+
     it('fails with exit 1 and says so when the daemon is not reachable', async () => {
       const r = await cli(['test-alert', '--store', 'store-d', '--env-file', w.world.envFile, '--stores-file', w.world.storesFile], { BRIDGE_HTTP_PORT: '1' });
       expect(r.code).toBe(1);

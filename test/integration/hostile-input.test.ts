@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { bootWorld, type World } from '../helpers/world';
 import { tempDir } from '../helpers/paths';
+import { rawExchange, statusOf } from '../helpers/raw-http';
 
 const ALLOWED_ORIGINATE_HEADERS = ['Action', 'ActionID', 'Channel', 'Application', 'Data', 'Context', 'Exten', 'Priority', 'CallerID', 'Timeout', 'Variable', 'Async'];
 
@@ -78,6 +79,20 @@ describe('hostile input is harmless, answered clearly, and the daemon keeps serv
     expect(msg?.text).toContain(`Video: ${videoUrl}`);
     expect(w.world.video.requests.length).toBe(before);
   });
+
+  it('answers 300 sockets at once that announce 100 MB and send nothing: each gets 413 and is closed', async () => {
+    const head = [
+      `POST /api/v1/veesion?token=${w.world.hookToken} HTTP/1.1`,
+      `Host: 127.0.0.1:${w.daemon.port}`,
+      'Content-Type: application/json',
+      'Content-Length: 104857600',
+      '', '',
+    ].join('\r\n');
+    // Each exchange resolves when the daemon closes the socket (10 s deadline for the close).
+    const answers = await Promise.all(Array.from({ length: 300 }, () => rawExchange(w.daemon.port, head, 10_000)));
+    expect(answers.map(statusOf)).toEqual(Array(300).fill(413));
+    expect(answers.every((a) => a.includes('larger than 64 KiB'))).toBe(true);
+  }, 30_000);
 
   it('after all that, a valid alert still goes through', async () => {
     const res = await w.post({ alert_uuid: 'after-storm', location: 'store-d', cameraId: '9', url: w.world.video.url('ok') });

@@ -17,7 +17,7 @@ describe('a journal file deleted or replaced under the running daemon', () => {
 
   const readyz = async (world: World) => {
     const res = await fetch(`${world.base}/readyz`);
-    return { status: res.status, body: (await res.json()) as { checks: Record<string, boolean> } };
+    return { status: res.status, body: (await res.json()) as { checks: Record<string, boolean>; reasons?: Record<string, string> } };
   };
 
   it('deleted: /readyz fails within seconds, the next alert gets 503, the log says what happened', async () => {
@@ -28,7 +28,9 @@ describe('a journal file deleted or replaced under the running daemon', () => {
     for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
     // Without any alert arriving: the daemon's own check notices.
     await waitFor(() => world.logLines().some((l) => l.includes('journal lost')), 15_000, 'the loss logged');
-    expect(await readyz(world)).toMatchObject({ status: 503, body: { checks: { journal: false } } });
+    const ready = await readyz(world);
+    expect(ready).toMatchObject({ status: 503, body: { checks: { journal: false } } });
+    expect(ready.body.reasons?.['journal']).toContain('was deleted under the running daemon');
     const after = await world.post({ alert_uuid: 'after-rm', location: 'store-b', camera_id: '2' });
     expect(after.status).toBe(503);
     expect(world.logLines().filter((l) => l.includes('journal lost'))).toHaveLength(1);

@@ -1,0 +1,49 @@
+import type { Request, Response, NextFunction } from 'express';
+import { bearerToken, tokenMatches } from './token';
+import { closeAfterResponse, hasBody } from './bounded-body';
+import { ALERT_PATH } from './ingress';
+
+/**
+ * Paths open to anyone who can reach the listener, each with its own authentication: the
+ * liveness probe, the Veesion alert path (the hook token) and the Wildix events (x-signature).
+ */
+export const PUBLIC_PATHS: readonly string[] = ['/healthz', ALERT_PATH, '/api/v1/wildix/events'];
+
+/** Headers a reverse proxy adds: such a request came from elsewhere, whatever its socket says. */
+const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'] as const;
+
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (a dual-stack listener's view of 127.0.0.1). */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || address === '::1';
+}
+
+/** A request made on this host directly, not relayed by a proxy that runs here. */
+export function fromLoopbackDirectly(req: Pick<Request, 'headers' | 'socket'>): boolean {
+  return isLoopbackAddress(req.socket.remoteAddress) && PROXY_HEADERS.every((h) => req.headers[h] === undefined);
+}
+
+/** Why an admin request is refused, or undefined when it may pass. */
+export function adminRefusal(req: Pick<Request, 'headers' | 'socket'>, adminToken: string | undefined): string | undefined {
+  if (fromLoopbackDirectly(req)) return undefined;
+  const presented = bearerToken(req.headers.authorization);
+  if (!adminToken) return 'admin routes answer only on this host (127.0.0.1 or ::1, not through a proxy); set BRIDGE_ADMIN_TOKEN to reach them from elsewhere';
+  if (presented === undefined) return 'admin routes need Authorization: Bearer <BRIDGE_ADMIN_TOKEN> from outside this host';
+  return tokenMatches(presented, adminToken) ? undefined : 'wrong admin token';
+}
+
+/**
+ * Guards everything but PUBLIC_PATHS (/readyz, /metrics, admin routes, and unknown paths too,
+ * so a stranger learns nothing): 403 with the reason.
+ */
+export function adminGuard(adminToken: string | undefined) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    // Express matches routes case-insensitively and with a trailing slash: so does this test.
+    if (PUBLIC_PATHS.includes(req.path.toLowerCase().replace(/(.)\/+$/, '$1'))) return next();
+    const refusal = adminRefusal(req, adminToken);
+    if (refusal === undefined) return next();
+    if (hasBody(req)) closeAfterResponse(res);
+    res.status(403).json({ error: refusal });
+  };
+}
