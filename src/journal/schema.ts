@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+
 /** The journal's tables. Bump `user_version` and add a step to MIGRATIONS to change them. */
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE alerts (
@@ -81,3 +83,23 @@ export const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX deliveries_at ON deliveries(at);`,
 ];
+
+/**
+ * Brings a journal to the current schema, one numbered step per transaction (forward only).
+ * The daemon runs it at start; writing operator commands run it too, so they work before the
+ * daemon's first start and after an upgrade. Refuses a journal newer than this code.
+ */
+export function migrateJournal(db: Database.Database, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new Error(`journal ${file} is at schema ${version}, newer than this version of veesion-bridge (${MIGRATIONS.length}): was it downgraded?`);
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      // Another process may have migrated this step meanwhile: check again under the lock.
+      if ((db.pragma('user_version', { simple: true }) as number) > v) return;
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}

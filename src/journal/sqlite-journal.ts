@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import type { Journal, NewAlertRecord, StepRecord, StoredAlert } from '../pipeline/ports';
 import type { Alert, AlertStatus, StepName, StepState } from '../pipeline/alert';
 import type { AlertEvent, EventSink } from '../pipeline/alert-event';
-import { MIGRATIONS } from './schema';
+import { MIGRATIONS, migrateJournal } from './schema';
 import { WalCheckpointer } from './checkpointer';
 import { pruneFinishedAlerts, pruneSettledEvents } from './housekeeping';
 import { IntegrationStore } from './integration-store';
@@ -61,7 +61,7 @@ export class SqliteJournal implements Journal, EventSink {
     this.db.pragma('busy_timeout = 5000');
     // Checkpoints run on a worker thread (WalCheckpointer), never inside an acknowledged commit.
     this.db.pragma('wal_autocheckpoint = 0');
-    this.migrate();
+    migrateJournal(this.db, file);
     this.checkpointer = new WalCheckpointer(file, 1000, (message) => this.onWriteError(new Error(`WAL checkpoint: ${message}`), []));
     this.checkpointer.start();
     this.stmts = {
@@ -271,15 +271,6 @@ export class SqliteJournal implements Journal, EventSink {
     if (this.db.open) this.db.close();
   }
 
-  private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v] as string);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
-    }
-  }
 }
 
 class Rollback extends Error {}

@@ -46,6 +46,19 @@ describe('veesion-bridge CLI (built, run as a process)', () => {
     expect(r.stderr).toContain('no stores configured');
   });
 
+  it('writing commands work before the daemon ever started: they create the journal', async () => {
+    const dir = tempDir();
+    const { envFile, storesFile } = writeConfig(dir, { ...VALID_SETTINGS, BRIDGE_DATA_DIR: `${dir}/data` }, [STORE]);
+    const files = ['--env-file', envFile, '--stores-file', storesFile];
+    const added = await cli(['integrations', 'add', '--type', 'webhook', '--url', 'https://example.com/hook', '--json', ...files]);
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    expect((await cli(['silence', '--store', 'store-1', '--for', '10m', ...files])).code).toBe(0);
+    const listed = JSON.parse((await cli(['integrations', 'list', '--json', ...files])).stdout) as { result: { url: string }[] };
+    expect(listed.result.map((i) => i.url)).toEqual(['https://example.com/hook']);
+    expect(existsSync(`${dir}/data/journal.sqlite`)).toBe(true);
+  });
+
   it('exits 2 on usage errors', async () => {
     expect((await cli(['no-such-command'])).code).toBe(2);
     expect((await cli(['test-alert'])).code).toBe(2);

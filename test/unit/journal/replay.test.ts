@@ -72,12 +72,12 @@ describe('requeueAlerts (replay)', () => {
     db.close();
   });
 
-  it('is refused on a journal of another schema version, and the operator is told what to do', async () => {
+  it('read access is refused on a journal of another schema version, and the operator is told what to do', async () => {
     const file = await journalWith([]);
     const raw = new Database(file);
     raw.pragma('user_version = 1');
     raw.close();
-    expect(() => openJournalForOperator(file, 'write')).toThrow(/schema 1.*restart the daemon/);
+    expect(() => openJournalForOperator(file, 'read')).toThrow(/schema 1.*restart the daemon/);
     expect(() => openJournalForOperator(join(tempDir(), 'none.sqlite'), 'read')).toThrow(/no journal at/);
   });
 });
