@@ -34,13 +34,16 @@ const exited = (child: ChildProcess) =>
 describe('running as a systemd service', () => {
   it('systemd-analyze verify accepts deploy/veesion-bridge.service', () => {
     const dir = tempDir();
-    const unit = readFileSync(join(REPO, 'deploy/veesion-bridge.service'), 'utf8').replace('/opt/veesion-bridge/bin/veesion-bridge', join(REPO, 'bin/veesion-bridge'));
+    const unit = readFileSync(join(REPO, 'deploy/veesion-bridge.service'), 'utf8').replace('ExecStart=/usr/bin/veesion-bridge', `ExecStart=${join(REPO, 'bin/veesion-bridge')}`);
     writeFileSync(join(dir, 'veesion-bridge.service'), unit);
     const r = spawnSync('systemd-analyze', ['verify', join(dir, 'veesion-bridge.service')], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(unit).toMatch(/^Type=notify$/m);
     expect(unit).toMatch(/^RestartPreventExitStatus=78$/m);
+    // Asterisk reaches the audio cache through the data directory and reads the files in it.
+    expect(unit).toMatch(/^StateDirectoryMode=0751$/m);
+    expect(unit).toMatch(/^UMask=0027$/m);
   });
 
   it('speaks sd_notify: READY once receiving, WATCHDOG while healthy, STOPPING on SIGTERM', async () => {
