@@ -28,6 +28,9 @@ major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$major" -ge 22 ]; then
   echo "setup: using this machine's Node $(node -v)" >&2
   rm -rf .runtime
+  # Its own headers, wherever it is installed (/usr, nvm, a tarball), over a nodedir set for another.
+  prefix=$(node -p 'require("path").dirname(require("path").dirname(process.execPath))')
+  if [ -f "$prefix/include/node/node_version.h" ]; then export npm_config_nodedir="$prefix"; fi
 else
   scripts/fetch-node.sh "$(cat .node-version)" .runtime
   export PATH="$PWD/.runtime/bin:$PATH"
