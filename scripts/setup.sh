@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine for veesion-bridge: Debian's speech and audio tools (only
-# those missing), the npm packages from package-lock.json, and the build in dist/.
+# those missing), a supported Node, the npm packages from package-lock.json, and the build in dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,12 +11,31 @@ command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v g++ >/dev/null 2>&1 || need+=(g++ make)           # better-sqlite3 builds from source
 command -v python3 >/dev/null 2>&1 || need+=(python3)         # node-gyp; the sd_notify test's listener
 command -v systemd-notify >/dev/null 2>&1 || need+=(systemd)  # sd_notify, systemd-analyze verify
+command -v npm >/dev/null 2>&1 || need+=(npm)                 # fetches everything else, Node included
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   echo "setup: installing Debian packages: ${need[*]}" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+fi
+
+# Node 22 and 24 are the supported lines. An older machine Node (Debian 12 has 18) stays as it
+# is; the project gets its own in .runtime/, which scripts/node, bin/veesion-bridge and the npm
+# scripts run. npm itself is a script: with .runtime/bin first on PATH it runs under that Node,
+# so npm ci builds better-sqlite3 for that Node's ABI, from the headers beside it (nodedir).
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$major" -ge 22 ]; then
+  echo "setup: using this machine's Node $(node -v)" >&2
+  rm -rf .runtime
+  # Its own headers, wherever it is installed (/usr, nvm, a tarball), over a nodedir set for another.
+  prefix=$(node -p 'require("path").dirname(require("path").dirname(process.execPath))')
+  if [ -f "$prefix/include/node/node_version.h" ]; then export npm_config_nodedir="$prefix"; fi
+else
+  scripts/fetch-node.sh "$(cat .node-version)" .runtime
+  export PATH="$PWD/.runtime/bin:$PATH"
+  export npm_config_nodedir="$PWD/.runtime"
+  echo "setup: this machine's Node is ${major}, older than 22: using $(node -v) in .runtime/" >&2
 fi
 
 echo "setup: npm ci" >&2

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliExit, EXIT } from './exit-codes';
 import type { GlobalOptions } from './context';
+import { packageVersion } from './version';
 
 const EXIT_CODES_HELP = `
 Exit codes: ${EXIT.ok} ok, ${EXIT.failure} runtime failure, ${EXIT.usage} usage error, ${EXIT.config} configuration error (EX_CONFIG).`;
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .option('--env-file <path>', 'env.custom.ini (default /rw2/etc/env.custom.ini or $BRIDGE_ENV_FILE)')
     .option('--stores-file <path>', 'x-hoppers.json (default /rw2/etc/pbx/x-hoppers.json or $BRIDGE_STORES_FILE)')
     .option('--json', 'machine-readable output')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .showHelpAfterError();
   const globals = () => program.opts<GlobalOptions>();

@@ -51,7 +51,9 @@ export class CallfileOriginator implements CallOriginator {
       await mkdir(tmpDir).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'EEXIST') throw err;
       });
-      await writeFile(tmp, content, { mode: 0o644 });
+      // Group-writable unless the umask says otherwise: a non-root Asterisk appends the Status:
+      // line to the file (deploy/systemd/callfile-spool.conf sets UMask=0007 for that).
+      await writeFile(tmp, content, { mode: 0o664 });
       await rename(tmp, outgoing);
     } catch (err) {
       await rm(tmp, { force: true });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimWorld } from '../../src/sim/sim-world';
 import { SqliteJournal } from '../../src/journal/sqlite-journal';
@@ -34,13 +34,30 @@ const exited = (child: ChildProcess) =>
 describe('running as a systemd service', () => {
   it('systemd-analyze verify accepts deploy/veesion-bridge.service', () => {
     const dir = tempDir();
-    const unit = readFileSync(join(REPO, 'deploy/veesion-bridge.service'), 'utf8').replace('/opt/veesion-bridge/bin/veesion-bridge', join(REPO, 'bin/veesion-bridge'));
+    const unit = readFileSync(join(REPO, 'deploy/veesion-bridge.service'), 'utf8').replace('ExecStart=/usr/bin/veesion-bridge', `ExecStart=${join(REPO, 'bin/veesion-bridge')}`);
     writeFileSync(join(dir, 'veesion-bridge.service'), unit);
     const r = spawnSync('systemd-analyze', ['verify', join(dir, 'veesion-bridge.service')], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(unit).toMatch(/^Type=notify$/m);
     expect(unit).toMatch(/^RestartPreventExitStatus=78$/m);
+    // Asterisk reaches the audio cache through the data directory and reads the files in it.
+    expect(unit).toMatch(/^StateDirectoryMode=0751$/m);
+    expect(unit).toMatch(/^UMask=0027$/m);
+  });
+
+  it("systemd-analyze verify accepts the unit with the call-file spool drop-in", () => {
+    const dir = tempDir();
+    const unit = readFileSync(join(REPO, 'deploy/veesion-bridge.service'), 'utf8').replace('ExecStart=/usr/bin/veesion-bridge', `ExecStart=${join(REPO, 'bin/veesion-bridge')}`);
+    writeFileSync(join(dir, 'veesion-bridge.service'), unit);
+    // verify reads drop-ins from beside the unit, as systemd does from /etc/systemd/system.
+    const dropIn = readFileSync(join(REPO, 'deploy/systemd/callfile-spool.conf'), 'utf8');
+    mkdirSync(join(dir, 'veesion-bridge.service.d'));
+    writeFileSync(join(dir, 'veesion-bridge.service.d/callfile-spool.conf'), dropIn);
+    const r = spawnSync('systemd-analyze', ['verify', join(dir, 'veesion-bridge.service')], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(dropIn).toMatch(/^ReadWritePaths=-\/var\/spool\/asterisk$/m);
   });
 
   it('speaks sd_notify: READY once receiving, WATCHDOG while healthy, STOPPING on SIGTERM', async () => {
