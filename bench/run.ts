@@ -101,7 +101,7 @@ async function main(): Promise<void> {
           `${ms(percentile(burst.latencies, 50))} / ${ms(percentile(burst.latencies, 95))} / ${ms(Math.max(...burst.latencies))}`,
           `${verdict(burst.overlaps === 0 && burst.latencies.length === BURST_ALERTS)} ${burst.overlaps} overlapping calls; ${burst.perConference} calls of ${ms(burst.audioMs)} each per conference, in turn`],
       ] : []),
-      ['daemon idle RSS', `${idleRss.toFixed(1)} MB`, `${verdict(idleRss <= 100)} target <= 100 MB`],
+      ['daemon idle RSS', `${idleRss.toFixed(1)} MB`, `${verdict(idleRss <= 80)} target <= 80 MB`],
     ];
     console.log(`veesion-bridge bench (${LATENCY_ALERTS} alerts per latency run, ${WARMUP_ALERTS} unmeasured warm-up alerts before the ingest runs, node ${process.version})`);
     for (const [what, value, target] of rows) console.log(`${(what as string).padEnd(62)} ${(value as string).padEnd(22)} ${target}`);

@@ -24,8 +24,9 @@ fi
 # is; the project gets its own in .runtime/, which scripts/node, bin/veesion-bridge and the npm
 # scripts run. npm itself is a script: with .runtime/bin first on PATH it runs under that Node,
 # so npm ci builds better-sqlite3 for that Node's ABI, from the headers beside it (nodedir).
+# SETUP_NODE=pinned always takes the .node-version runtime (CI: the whole suite on Node 24).
 major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if [ "$major" -ge 22 ]; then
+if [ "$major" -ge 22 ] && [ "${SETUP_NODE:-}" != pinned ]; then
   echo "setup: using this machine's Node $(node -v)" >&2
   rm -rf .runtime
   # Its own headers, wherever it is installed (/usr, nvm, a tarball), over a nodedir set for another.
@@ -35,7 +36,7 @@ else
   scripts/fetch-node.sh "$(cat .node-version)" .runtime
   export PATH="$PWD/.runtime/bin:$PATH"
   export npm_config_nodedir="$PWD/.runtime"
-  echo "setup: this machine's Node is ${major}, older than 22: using $(node -v) in .runtime/" >&2
+  echo "setup: this machine's Node is ${major}${SETUP_NODE:+ (SETUP_NODE=$SETUP_NODE)}: using $(node -v) in .runtime/" >&2
 fi
 
 echo "setup: npm ci" >&2

@@ -81,14 +81,20 @@ export class Daemon {
     const s = opts.config.settings;
     // Before anything else: a second daemon on this journal fails here, having touched nothing.
     this.lock = DataDirLock.acquire(s.BRIDGE_DATA_DIR);
+    try {
+      this.journal = new SqliteJournal(journalFile(s.BRIDGE_DATA_DIR), (err, lost) => {
+        if (lost.length === 0) return void this.logger.error('journal maintenance failed', { err });
+        // One line per alert, so each carries its alertId.
+        for (const l of lost) this.logger.error('journal write failed; this step will re-run after a restart', { err, alertId: l.alertId, step: l.step, state: l.state });
+      });
+    } catch (err) {
+      this.lock.release(); // e.g. a journal newer than this code: the next start may succeed
+      throw err;
+    }
     this.logger = opts.logger ?? createLogger({ level: s.BRIDGE_LOG_LEVEL, secrets: secretValues(s) });
     this.stepLog = this.logger.child({ area: 'pipeline' });
     this.stores = new Map(opts.config.stores.map((st) => [st.store_veesion_id, st]));
-    this.journal = new SqliteJournal(journalFile(s.BRIDGE_DATA_DIR), (err, lost) => {
-      if (lost.length === 0) return void this.logger.error('journal maintenance failed', { err });
-      // One line per alert, so each carries its alertId.
-      for (const l of lost) this.logger.error('journal write failed; this step will re-run after a restart', { err, alertId: l.alertId, step: l.step, state: l.state });
-    });
+    const clock = opts.clock ?? systemClock;
     this.ami = new AmiClient({
       host: s.BRIDGE_AMI_HOST,
       port: s.BRIDGE_AMI_PORT,
@@ -97,6 +103,7 @@ export class Daemon {
       pingIntervalMs: s.BRIDGE_AMI_PING_INTERVAL_MS,
       responseTimeoutMs: 5_000,
       logger: this.logger.child({ area: 'ami' }),
+      now: () => clock.now(),
       outageImpact: s.BRIDGE_ORIGINATOR.length > 1
         ? `announcements go through ${s.BRIDGE_ORIGINATOR.slice(1).join(', ')} meanwhile`
         : `announcements retry for ${s.BRIDGE_ANNOUNCE_EXPIRE_S} s after each alert, then expire`,
@@ -117,6 +124,7 @@ export class Daemon {
           stores: () => [...this.stores.keys()],
           record: (rows) => this.journal.recordHooks(rows),
           logger: this.logger.child({ area: 'veesion' }),
+          veesionDown: () => this.session?.outage.down ?? false,
           ...(opts.veesion?.hookRetryMs ? { retryMs: opts.veesion.hookRetryMs } : {}),
         })
       : undefined;
@@ -130,7 +138,6 @@ export class Daemon {
       timeoutMs: s.BRIDGE_TTS_TIMEOUT_MS,
     });
     this.originators = buildOriginators(s, this.ami);
-    const clock = opts.clock ?? systemClock;
     const integrationLog = this.logger.child({ area: 'integrations' });
     this.delivery = transportsFor(s);
     this.mail = notifierFor(s, integrationLog);
@@ -144,7 +151,7 @@ export class Daemon {
       onOutcome: (type, outcome) => this.metrics.integrationDeliveries.inc({ type, outcome }),
     });
     this.journal.onEventsWritten(() => this.integrations.wake());
-    this.journal.onLost((reason) => this.logger.error('journal lost: new alerts are refused (503) until the daemon restarts and opens a new one; restore a backup first if you have one', { reason }));
+    this.journal.onLost((reason) => this.logger.error('journal lost: new alerts are refused (503); the daemon stops and, under systemd, starts again on a new journal', { reason }));
     this.pipeline = new AlertPipeline({
       journal: this.journal,
       speech: this.tts,
@@ -157,6 +164,7 @@ export class Daemon {
           logger: this.logger.child({ area: 'chat' }),
           system: 'x-bees',
           where: s.BRIDGE_XBEES_API_URL,
+          now: () => clock.now(),
           impact: `chat posts retry at ${s.BRIDGE_CHAT_RETRY_S.join(', ')} s after each alert, then are given up; announcements go on`,
         }),
       ),

@@ -10,13 +10,22 @@ import { SdNotify } from './sd-notify';
 export async function run(opts: GlobalOptions): Promise<void> {
   const daemon = new Daemon({ config: configFor(opts) });
   const systemd = new SdNotify(process.env, (err) => daemon.logger.warn('systemd-notify failed', { err }));
-  // Before start: the default action of these signals is to end the process. A stop asked for
-  // during the start is carried out once the start is done.
-  process.on('SIGHUP', () => void daemon.reload());
-  process.on('SIGUSR2', () => void daemon.rescan('replay')); // `veesion-bridge replay` requeued steps
-  const stopSignal = new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
+  // Before start: the default action of these signals is to end the process. Whatever arrives
+  // during the start is carried out once it is done (a replay's rescan must not resume steps
+  // before the listener is bound).
+  let started = false;
+  const deferred = new Set<() => void>();
+  const whenStarted = (act: () => void) => () => (started ? act() : deferred.add(act));
+  const reload = () => void daemon.reload();
+  const rescan = () => void daemon.rescan('replay'); // `veesion-bridge replay` requeued steps
+  process.on('SIGHUP', whenStarted(reload));
+  process.on('SIGUSR2', whenStarted(rescan));
+  const stopRequest = new Promise<{ why: string; code: number }>((resolve) => {
+    process.once('SIGTERM', () => resolve({ why: 'SIGTERM', code: EXIT.ok }));
+    process.once('SIGINT', () => resolve({ why: 'SIGINT', code: EXIT.ok }));
+    // A journal deleted under us: stop cleanly and exit 1, and systemd starts a daemon on a
+    // new journal (alerts flow again) instead of answering 503 until someone notices.
+    daemon.journal.onLost(() => resolve({ why: 'journal lost', code: EXIT.failure }));
   });
   try {
     await daemon.start();
@@ -26,12 +35,15 @@ export async function run(opts: GlobalOptions): Promise<void> {
     await daemon.stop().catch(() => undefined);
     throw new CliExit(EXIT.failure, `veesion-bridge: start failed: ${err instanceof Error ? err.message : String(err)}`);
   }
+  started = true;
+  for (const act of deferred) act();
   await systemd.ready(`receiving on port ${daemon.port}`);
   systemd.startWatchdog(() => daemon.journal.writable());
-  const signal = await stopSignal;
-  daemon.logger.info('stopping', { signal });
+  const { why, code } = await stopRequest;
+  daemon.logger.info('stopping', { reason: why });
   await systemd.stopping();
   await daemon.stop();
+  if (code !== EXIT.ok) throw new CliExit(code, `veesion-bridge: stopped: ${why}`);
   // Let the logger flush its last line, then go: nothing left to lose.
-  setTimeout(() => process.exit(EXIT.ok), 100).unref();
+  setTimeout(() => process.exit(code), 100).unref();
 }

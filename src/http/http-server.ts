@@ -73,9 +73,15 @@ export class HttpServer {
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
+      // A slow client gets a short grace, not the 15 s request limit: the whole stop must fit
+      // in systemd's TimeoutStopSec (20 s) with the steps' own 10 s.
+      setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS).unref();
     });
   }
 }
+
+/** How long requests under way may finish when the daemon stops. */
+const STOP_GRACE_MS = 2_000;
 
 function pair(m: TlsMaterial): { cert: string; key: string } {
   return { cert: m.cert, key: m.key };

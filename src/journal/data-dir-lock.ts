@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where the daemon holding the data directory writes its pid (`reload` and `replay` signal it). */
@@ -28,7 +28,8 @@ export class DataDirLock {
 
   static acquire(dataDir: string): DataDirLock {
     mkdirSync(dataDir, { recursive: true });
-    const db = new Database(join(dataDir, LOCK_FILE), { timeout: 0 });
+    // A short wait, not none: `reload` peeks at the lock (isHeld) for an instant.
+    const db = new Database(join(dataDir, LOCK_FILE), { timeout: 250 });
     try {
       db.pragma('locking_mode = EXCLUSIVE');
       // The write takes the exclusive lock, and EXCLUSIVE mode keeps it after the commit.
@@ -39,13 +40,49 @@ export class DataDirLock {
       throw err;
     }
     writeFileSync(join(dataDir, PID_FILE), `${process.pid}\n`);
+    ownedLikeTheDirectory(dataDir, [LOCK_FILE, PID_FILE]);
     return new DataDirLock(db, dataDir);
+  }
+
+  /**
+   * The pid of the daemon holding `dataDir` now, or undefined when none does: a pid file a
+   * crash left behind names a process that may be anything by now, so it is believed only
+   * while its lock is held.
+   */
+  static holder(dataDir: string): number | undefined {
+    let db: Database.Database;
+    try {
+      db = new Database(join(dataDir, LOCK_FILE), { readonly: true, fileMustExist: true, timeout: 0 });
+    } catch {
+      return undefined; // no lock file: no daemon has ever run here
+    }
+    try {
+      db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+      return undefined; // readable: nobody holds the exclusive lock
+    } catch (err) {
+      return (err as { code?: string }).code?.startsWith('SQLITE_BUSY') ? holderPid(dataDir) : undefined;
+    } finally {
+      db.close();
+    }
   }
 
   release(): void {
     if (!this.db.open) return;
     rmSync(join(this.dataDir, PID_FILE), { force: true });
     this.db.close();
+  }
+}
+
+/** Run as root (by hand), the lock files go to the data directory's owner: the service must open them later. */
+function ownedLikeTheDirectory(dataDir: string, names: string[]): void {
+  if (process.getuid?.() !== 0) return;
+  const { uid, gid } = statSync(dataDir);
+  for (const name of names) {
+    try {
+      chownSync(join(dataDir, name), uid, gid);
+    } catch {
+      // gone already: nothing to own
+    }
   }
 }
 

@@ -1,5 +1,5 @@
-import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { openJournalForOperator } from './operator-access';
 
 export interface AlertSummary {
   id: string;
@@ -28,8 +28,8 @@ export interface JournalSummary {
  * (WAL readers never block the writer).
  */
 export function summariseJournal(file: string, recentCount = 10, now = Date.now()): JournalSummary {
-  if (!existsSync(file)) throw new Error(`no journal at ${file} (has the daemon run with this BRIDGE_DATA_DIR?)`);
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  // The operator's read access: a missing or not yet upgraded journal is said in plain words.
+  const db = openJournalForOperator(file, 'read');
   try {
     const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
     const recent = db

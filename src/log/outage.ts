@@ -37,7 +37,8 @@ export class OutageReporter {
     return `${this.opts.system} at ${this.opts.where} unreachable since ${new Date(this.since).toISOString()}: ${this.reason ?? 'unknown'}`;
   }
 
-  failed(reason: string): void {
+  /** `severity: 'error'` for a cause only an operator can fix (a refused login). */
+  failed(reason: string, severity: 'warn' | 'error' = 'warn'): void {
     const now = this.now();
     this.reason = reason;
     this.failures++;
@@ -45,11 +46,11 @@ export class OutageReporter {
     if (this.since === undefined) {
       this.since = now;
       this.lastLine = now;
-      return void logger.warn(`${system} unreachable`, { where, reason, impact });
+      return void logger.log(severity, `${system} unreachable`, { where, reason, impact });
     }
     if (now - this.lastLine < (this.opts.repeatMs ?? 60_000)) return;
     this.lastLine = now;
-    logger.warn(`${system} still unreachable`, { where, reason, impact, downForS: Math.round((now - this.since) / 1000), failures: this.failures });
+    logger.log(severity, `${system} still unreachable`, { where, reason, impact, downForS: Math.round((now - this.since) / 1000), failures: this.failures });
   }
 
   recovered(): void {

@@ -18,6 +18,7 @@ export interface AmiClientOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** What an outage means for alerts, for the one log line that opens it. */
   outageImpact?: string;
+  now?: () => number;
 }
 
 export type AmiState = 'stopped' | 'connecting' | 'logged-in' | 'auth-failed' | 'disconnected';
@@ -57,6 +58,7 @@ export class AmiClient extends EventEmitter {
       system: 'AMI',
       where: `${opts.host}:${opts.port}`,
       impact: opts.outageImpact ?? 'announcements cannot be placed through AMI',
+      ...(opts.now ? { now: opts.now } : {}),
     });
   }
 
@@ -196,7 +198,7 @@ export class AmiClient extends EventEmitter {
     }
     if (wasLoggedIn) this.emit('disconnect');
     if (!this.running) return;
-    this.outage.failed(reason);
+    this.outage.failed(reason, this.state === 'auth-failed' ? 'error' : 'warn');
     if (this.state !== 'auth-failed') this.setState('disconnected');
     // Capped low: Asterisk is on this host, a connect attempt costs nothing, and every second
     // spent waiting after it is back is a second an announcement waits too.

@@ -16,6 +16,8 @@ export interface HookSyncOptions {
   logger: Logger;
   /** First retry delay after a failed run (doubles up to 5 min). */
   retryMs?: number;
+  /** True while the Veesion session already reports an outage: its failures are then debug only. */
+  veesionDown?: () => boolean;
 }
 
 /**
@@ -49,6 +51,11 @@ export class HookSync {
     await this.task?.stop();
   }
 
+  /** One outage, one story: while the session says Veesion is down, each retry is not news. */
+  private failureLevel(): 'warn' | 'debug' {
+    return this.opts.veesionDown?.() ? 'debug' : 'warn';
+  }
+
   /** `done`: stores registered by earlier tries of this run (each is posted once per run). */
   private async run(attempt: number, done: Set<string>): Promise<void> {
     const log = this.opts.logger;
@@ -61,11 +68,11 @@ export class HookSync {
       this.opts.record(hookStates(report, Date.now()));
       log.info('hooks reconciled', { registered: report.registered, notConfigured: report.notConfigured });
       if (report.missingAtVeesion.length > 0) log.warn('configured stores unknown to Veesion: check store_veesion_id', { stores: report.missingAtVeesion });
-      for (const f of report.failed) log.warn('hook registration failed', { store: f.store, error: f.error });
+      for (const f of report.failed) log.log(this.failureLevel(), 'hook registration failed', { store: f.store, error: f.error });
       retry = report.failed.length > 0;
     } catch (err) {
       if (this.stopped) return;
-      log.warn('hook reconciliation failed', { err });
+      log.log(this.failureLevel(), 'hook reconciliation failed', { err });
       retry = true;
     }
     if (retry && !this.stopped) {

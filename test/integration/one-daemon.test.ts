@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimWorld } from '../../src/sim/sim-world';
 import { SqliteJournal } from '../../src/journal/sqlite-journal';
 import { journalFile } from '../../src/journal/journal-file';
 import { parseAlertPayload } from '../../src/veesion/alert-payload';
 import { tempDir } from '../helpers/paths';
-import { CLI } from '../helpers/cli';
+import { CLI, runCli } from '../helpers/cli';
 import { waitFor } from '../helpers/quiet-logger';
 
 interface Proc { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> }
@@ -90,6 +90,44 @@ describe('one daemon per data directory', () => {
       expect(await d.exited).toBe(0);
       const last = d.stdout().trim().split('\n').at(-1) ?? '';
       expect(JSON.parse(last)).toMatchObject({ level: 'info', message: 'stopped' });
+    } finally {
+      d.child.kill('SIGKILL');
+      await own.stop();
+    }
+  });
+
+  it('a pid file a crash left behind is not believed: reload signals nobody', async () => {
+    const own = await new SimWorld({ dir: tempDir() }).start();
+    const bystander = spawn('sleep', ['60']);
+    try {
+      // A daemon ran here once (its lock file exists), then died; its pid now names another process.
+      const d = daemon(own);
+      await waitFor(() => d.stdout().includes('receiver listening'), 20_000, 'daemon up');
+      d.child.kill('SIGKILL');
+      await d.exited;
+      writeFileSync(join(tempDirOf(own), 'data', 'veesion-bridge.pid'), `${bystander.pid}\n`);
+      const r = await runCli(['reload', '--env-file', own.envFile, '--stores-file', own.storesFile]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('no daemon is running');
+      expect(bystander.exitCode).toBeNull();
+      expect(bystander.signalCode).toBeNull();
+    } finally {
+      bystander.kill('SIGKILL');
+      await own.stop();
+    }
+  });
+
+  it('a journal deleted under `run`: it stops cleanly and exits 1, for systemd to start it on a new journal', async () => {
+    const own = await new SimWorld({ dir: tempDir() }).start();
+    const d = daemon(own);
+    try {
+      await waitFor(() => d.stdout().includes('receiver listening'), 20_000, 'daemon up');
+      const file = join(tempDirOf(own), 'data', 'journal.sqlite');
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+      expect(await d.exited).toBe(1);
+      const lines = d.stdout().trim().split('\n').map((l) => JSON.parse(l) as { message: string; reason?: string });
+      expect(lines.find((l) => l.message === 'stopping')).toMatchObject({ reason: 'journal lost' });
+      expect(lines.at(-1)).toMatchObject({ message: 'stopped' });
     } finally {
       d.child.kill('SIGKILL');
       await own.stop();

@@ -1,17 +1,17 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../../src/journal/schema';
 import { SqliteJournal } from '../../../src/journal/sqlite-journal';
 import { openJournalForOperator } from '../../../src/journal/operator-access';
-import { tempDir } from '../../helpers/paths';
+import { FIXTURES, tempDir } from '../../helpers/paths';
 
 /** A journal as the first released version wrote it: schema 1 only, with one alert mid-flight. */
 function firstVersionJournal(): string {
   const file = join(tempDir(), 'journal.sqlite');
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.exec(MIGRATIONS[0] as string);
+  db.exec(readFileSync(join(FIXTURES, 'journal/schema-1.sql'), 'utf8')); // frozen, not today's MIGRATIONS[0]
   db.pragma('user_version = 1');
   db.prepare('INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?)').run('old-1', 1_000, 's1', 'routed', JSON.stringify({ id: 'old-1', storeId: 's1', cameraId: '3' }), '{}');
   db.prepare("INSERT INTO steps (alert_id, step, state, attempts, updated_at) VALUES ('old-1', 'announce', 'succeeded', 1, 1000), ('old-1', 'chat', 'pending', 2, 1000)").run();
