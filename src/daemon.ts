@@ -11,6 +11,7 @@ import type { StoreRoute } from './pipeline/alert';
 import type { Clock } from './pipeline/ports';
 import { logStep } from './log/step-log';
 import { OutageReporter } from './log/outage';
+import { logIncident } from './log/incident-log';
 import { policyFromSeconds } from './pipeline/retry-policy';
 import { mutedReason } from './pipeline/mutes';
 import { systemClock } from './clock';
@@ -152,6 +153,7 @@ export class Daemon {
     });
     this.journal.onEventsWritten(() => this.integrations.wake());
     this.journal.onLost((reason) => this.logger.error('journal lost: new alerts are refused (503); the daemon stops and, under systemd, starts again on a new journal', { reason }));
+    const incidentLog = this.logger.child({ area: 'incidents' });
     this.pipeline = new AlertPipeline({
       journal: this.journal,
       speech: this.tts,
@@ -176,6 +178,13 @@ export class Daemon {
       storm: { windowMs: s.BRIDGE_STORM_WINDOW_S * 1000, queueMax: s.BRIDGE_CONFERENCE_QUEUE_MAX },
       muted: (store, now) => mutedReason(store, now, (id) => this.journal.silencedUntil(id, now)),
       limits: { chatPerSecond: s.BRIDGE_CHAT_POSTS_PER_S },
+      incidents: {
+        store: this.journal.incidents,
+        repeatMs: s.BRIDGE_REPEAT_S * 1000,
+        repeatMax: s.BRIDGE_REPEAT_MAX,
+        claimedText: s.VEESION_CLAIMED_TEXT,
+        report: (e) => logIncident(incidentLog, e),
+      },
       policies: {
         announce: policyFromSeconds(s.BRIDGE_ANNOUNCE_RETRY_S, s.BRIDGE_ANNOUNCE_EXPIRE_S),
         chat: policyFromSeconds(s.BRIDGE_CHAT_RETRY_S),
@@ -188,6 +197,14 @@ export class Daemon {
       ingest: (alert, raw) => this.pipeline.ingest(alert, raw),
       logger: this.logger.child({ area: 'http' }),
       metrics: this.metrics,
+      incidents: () => {
+        const loop = this.pipeline.incidents;
+        return loop && {
+          list: (state) => this.journal.incidents.list(state),
+          claim: (ref, by) => loop.claim(ref, by, 'http'),
+          resolve: (ref, outcome, by) => loop.resolve(ref, outcome, by),
+        };
+      },
       ...(s.BRIDGE_ADMIN_TOKEN ? { adminToken: s.BRIDGE_ADMIN_TOKEN } : {}),
       readiness: [
         { name: 'journal', ok: () => this.journal.writable(), reason: () => this.journal.lost ?? 'the journal refuses writes: disk full or read-only? (see the log)' },
@@ -304,6 +321,8 @@ export class Daemon {
    */
   rescan(reason: 'start' | 'reload' | 'replay'): number {
     const { started, waitingForStore } = this.pipeline.resume();
+    // Repeats after a restart; claims an operator wrote in the journal (CLI) are told.
+    this.pipeline.incidents?.resume();
     if (started > 0) this.logger.info('picked up unfinished steps from the journal', { reason, count: started });
     if (waitingForStore.length > 0) {
       this.logger.warn('steps wait for stores missing from x-hoppers.json: add them and reload', { stores: waitingForStore });

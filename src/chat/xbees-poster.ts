@@ -32,6 +32,17 @@ export class XbeesPoster implements ChatPoster {
     }
   }
 
+  async postText(store: StoreRoute, text: string): Promise<{ messageId: string }> {
+    try {
+      const messageId = await this.client.postMessage(store.xbees_channel_id, { text, attachments: [], userId: store.veesion_user_extension });
+      this.outage?.recovered();
+      return { messageId };
+    } catch (err) {
+      if (err instanceof StepError && err.kind !== 'bad-input') this.outage?.failed(`${err.code}: ${err.message}`);
+      throw err;
+    }
+  }
+
   private async postOnce(alert: Alert, store: StoreRoute): Promise<{ messageId: string; videoAttached: boolean }> {
     const file = alert.videoUrl ? await this.attachVideo(alert, store) : undefined;
     const messageId = await this.client.postMessage(store.xbees_channel_id, {

@@ -71,6 +71,17 @@ export function buildProgram(): Command {
     .option('--for <duration>', 'how long: 30m, 2h, 1d')
     .option('--off', 'lift the silence now')
     .action(async (o) => (await import('./silence')).silence({ ...globals(), ...o }));
+  program
+    .command('claim <id>')
+    .description('take an incident (by its id or one of its alerts\' ids): repeats stop, the conference and the chat hear who')
+    .requiredOption('--by <name>', 'who takes it')
+    .action(async (id: string, o) => (await import('./incidents')).claim(id, { ...globals(), ...o }));
+  program
+    .command('resolve <id>')
+    .description('close an incident with what it turned out to be')
+    .requiredOption('--outcome <outcome>', 'theft, false-alarm, not-found or no-outcome')
+    .option('--by <name>', 'who resolved it')
+    .action(async (id: string, o) => (await import('./incidents')).resolve(id, { ...globals(), ...o }));
   const integrations = program.command('integrations').description('forward alert events to other systems: signed webhooks or SQS');
   integrations
     .command('add')

@@ -2,6 +2,7 @@ import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import cron from 'node-cron';
 import { DEFAULT_MANY_ALERTS_TEXT } from '../pipeline/announcer';
+import { DEFAULT_CLAIMED_TEXT } from '../pipeline/incident-loop';
 
 /**
  * The one schema for `env.custom.ini` (DESIGN section 2). Every value arrives as a string
@@ -68,6 +69,9 @@ export const settingsSchema = z.object({
     .max(500)
     .default(DEFAULT_MANY_ALERTS_TEXT),
   BRIDGE_STORM_WINDOW_S: z.coerce.number().min(0).max(3600).default(20),
+  BRIDGE_REPEAT_S: z.coerce.number().min(3, 'at least 3 s (an announcement must be heard out first)').max(600).default(15),
+  BRIDGE_REPEAT_MAX: z.coerce.number().int().min(1).max(20).default(4),
+  VEESION_CLAIMED_TEXT: z.string().min(1).max(500).default(DEFAULT_CLAIMED_TEXT),
   BRIDGE_CONFERENCE_QUEUE_MAX: z.coerce.number().int().min(1).max(1000).default(20),
   BRIDGE_HOOKS_CRON: z
     .string()

@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger';
 import type { BridgeMetrics } from './metrics';
 import { alertRouter, type IngressDeps } from './ingress';
 import { adminGuard } from './admin-guard';
+import { incidentsRouter, type IncidentApi } from './incidents-router';
 import { closeAfterResponse, hasBody } from './bounded-body';
 
 export interface ReadinessCheck {
@@ -18,6 +19,8 @@ export interface AppDeps extends IngressDeps {
   details?: () => Record<string, unknown>;
   /** BRIDGE_ADMIN_TOKEN: opens /readyz, /metrics and the admin routes to other hosts. */
   adminToken?: string;
+  /** The incident routes' view of the incident loop (absent: incidents off). */
+  incidents?: () => IncidentApi | undefined;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -27,6 +30,7 @@ export function createApp(deps: AppDeps): express.Express {
   // First, so no route added below can be reached from elsewhere without the admin token.
   app.use(adminGuard(deps.adminToken));
   app.use(alertRouter(deps));
+  app.use(incidentsRouter({ adminToken: deps.adminToken, api: deps.incidents ?? (() => undefined) }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

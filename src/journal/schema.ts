@@ -82,6 +82,43 @@ export const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (integration_id, event_id)
    );
    CREATE INDEX deliveries_at ON deliveries(at);`,
+  // 5: incidents (DESIGN section 5): the alerts of one store and camera that staff act on.
+  // `announcements` and `next_repeat_at` carry the repeat schedule across a restart; `told` is
+  // set once the conference and the chat have heard who claimed it. `claims` keeps every
+  // claim, the first one (won = 1) and the seconds after it.
+  `CREATE TABLE incidents (
+     id TEXT PRIMARY KEY,
+     store_id TEXT NOT NULL,
+     camera_id TEXT NOT NULL,
+     room TEXT NOT NULL,
+     state TEXT NOT NULL,
+     opened_at INTEGER NOT NULL,
+     first_alert_id TEXT NOT NULL,
+     last_alert_id TEXT NOT NULL,
+     last_alert_at INTEGER NOT NULL,
+     alerts INTEGER NOT NULL DEFAULT 1,
+     announcements INTEGER NOT NULL DEFAULT 0,
+     next_repeat_at INTEGER,
+     claimed_by TEXT,
+     claimed_at INTEGER,
+     claimed_via TEXT,
+     told INTEGER NOT NULL DEFAULT 0,
+     outcome TEXT,
+     resolved_by TEXT,
+     resolved_at INTEGER,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX incidents_live ON incidents(state) WHERE state IN ('open', 'claimed');
+   CREATE INDEX incidents_camera ON incidents(store_id, camera_id, last_alert_at);
+   CREATE TABLE claims (
+     incident_id TEXT NOT NULL,
+     by TEXT NOT NULL,
+     via TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     won INTEGER NOT NULL
+   );
+   CREATE INDEX claims_incident ON claims(incident_id);
+   ALTER TABLE alerts ADD COLUMN incident_id TEXT;`,
 ];
 
 /**

@@ -9,6 +9,7 @@ import { MIGRATIONS, migrateJournal } from './schema';
 import { WalCheckpointer } from './checkpointer';
 import { pruneFinishedAlerts, pruneSettledEvents } from './housekeeping';
 import { IntegrationStore } from './integration-store';
+import { SqliteIncidentStore } from './incident-store';
 import { recordHookStates, type HookStateRow } from './hook-state';
 
 interface StepRow {
@@ -31,6 +32,8 @@ export class SqliteJournal implements Journal, EventSink {
   private readonly eventListeners: (() => void)[] = [];
   /** Integrations and their delivery state (the dispatcher's view of the outbox). */
   readonly integrations: IntegrationStore;
+  /** Incidents: what staff claim (DESIGN section 5). */
+  readonly incidents: SqliteIncidentStore;
   private flushScheduled = false;
   private readonly checkpointer: WalCheckpointer;
   /** The file this connection has open: a deleted or replaced journal is another inode. */
@@ -91,6 +94,7 @@ export class SqliteJournal implements Journal, EventSink {
       ),
     };
     this.integrations = new IntegrationStore(this.db);
+    this.incidents = new SqliteIncidentStore(this.db);
   }
 
   append(record: NewAlertRecord): Promise<'new' | 'duplicate'> {
@@ -169,6 +173,9 @@ export class SqliteJournal implements Journal, EventSink {
     );
     if (info.changes === 0) return 'duplicate';
     for (const step of r.steps) this.stmts.insertStep.run(alert.id, step, r.receivedAt);
+    if (r.incident) {
+      this.incidents.joinOrOpen({ alertId: alert.id, storeId: alert.storeId, cameraId: alert.cameraId, room: r.incident.room, at: r.receivedAt, windowMs: r.incident.windowMs });
+    }
     for (const e of r.events ?? []) writeEvent(e);
     return 'new';
   }

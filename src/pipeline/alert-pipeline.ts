@@ -6,6 +6,8 @@ import { Semaphore } from './semaphore';
 import { RateLimiter } from './rate-limiter';
 import { Announcer, DEFAULT_MANY_ALERTS_TEXT } from './announcer';
 import { receivedEvent, stepEvent, type EventSink } from './alert-event';
+import { IncidentLoop, DEFAULT_CLAIMED_TEXT, type IncidentNews } from './incident-loop';
+import type { IncidentStore } from './incident';
 
 export interface PipelineDeps {
   journal: Journal;
@@ -27,6 +29,8 @@ export interface PipelineDeps {
   events?: EventSink;
   /** Concurrent speech renderings (CPU-bound engine + ffmpeg) and chat posts; chat posts a second. */
   limits?: { renders?: number; chatPosts?: number; chatPerSecond?: number };
+  /** Incidents (DESIGN section 5): repeated until claimed, then told. None: alerts only. */
+  incidents?: { store: IncidentStore; repeatMs: number; repeatMax: number; claimedText?: string; report?: (e: IncidentNews) => void };
 }
 
 export type IngestOutcome = 'accepted' | 'duplicate' | 'unroutable';
@@ -59,6 +63,8 @@ export class AlertPipeline {
   private readonly chatPosts: Semaphore;
   private readonly chatPace: RateLimiter;
   private readonly announcer: Announcer;
+  /** The incident loop, when incidents are on: claims, resolutions, repeats. */
+  readonly incidents: IncidentLoop | undefined;
 
   constructor(private readonly deps: PipelineDeps) {
     this.policies = deps.policies ?? DEFAULT_POLICIES;
@@ -77,6 +83,22 @@ export class AlertPipeline {
       queueMax: deps.storm?.queueMax ?? 20,
       hold: (ms) => this.hold(ms),
     });
+    const inc = deps.incidents;
+    this.incidents = inc && new IncidentLoop({
+      incidents: inc.store,
+      clock: deps.clock,
+      stores: deps.stores,
+      alert: (id) => deps.journal.getAlert(id)?.alert,
+      speak: (req) => this.announcer.speak(req),
+      chat: deps.chat,
+      ...(deps.muted ? { muted: deps.muted } : {}),
+      repeatMs: inc.repeatMs,
+      repeatMax: inc.repeatMax,
+      alertText: deps.alertText,
+      claimedText: inc.claimedText ?? DEFAULT_CLAIMED_TEXT,
+      ...(deps.events ? { events: deps.events } : {}),
+      ...(inc.report ? { report: inc.report } : {}),
+    });
   }
 
   onStep(listener: StepListener): void {
@@ -90,7 +112,9 @@ export class AlertPipeline {
     const status = store ? 'routed' : 'unroutable';
     const steps = store ? [...STEP_NAMES] : [];
     const events = this.deps.events ? [receivedEvent(alert, store, receivedAt)] : [];
-    const result = await this.deps.journal.append({ alert, status, rawBody, receivedAt, steps, events });
+    // Storm control's per-camera window is the incident boundary.
+    const incident = store && this.incidents ? { room: store.audio_conf_id, windowMs: this.deps.storm?.windowMs ?? 0 } : undefined;
+    const result = await this.deps.journal.append({ alert, status, rawBody, receivedAt, steps, events, ...(incident ? { incident } : {}) });
     if (result === 'duplicate') return 'duplicate';
     if (!store) return 'unroutable';
     for (const step of STEP_NAMES) this.schedule({ alert, store, windowFrom: receivedAt }, step, 0, 0);
@@ -138,7 +162,7 @@ export class AlertPipeline {
     this.holds.clear();
     this.chatPace.releaseAll();
     this.announcer.stop();
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.inFlight, this.incidents?.stop()]);
   }
 
   /** The step's next attempt, now or after `delayMs`; it stays active until it is final. */
@@ -203,6 +227,7 @@ export class AlertPipeline {
       return outcome.reason;
     }
     this.record(work, 'announce', attempt, 'succeeded', null, outcome.detail, started);
+    this.incidents?.announced(alert.id, outcome.callId);
     return outcome.detail;
   }
 

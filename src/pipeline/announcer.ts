@@ -1,6 +1,6 @@
 import { alertVariables, type Alert, type StoreRoute } from './alert';
 import type { CallOriginator, Clock, PlacedCall, SpeechRenderer } from './ports';
-import { KeyedSerialQueue } from './conference-queue';
+import { KeyedSerialQueue, type Held } from './conference-queue';
 import { renderTemplate } from './template';
 import type { Semaphore } from './semaphore';
 import { StepError, Stopping } from './step-error';
@@ -42,7 +42,18 @@ export interface Member {
   answered?: (channel: string) => void;
 }
 
-export type Outcome = { kind: 'played'; detail: string } | { kind: 'dropped'; reason: string };
+export type Outcome = { kind: 'played'; detail: string; callId: number } | { kind: 'dropped'; reason: string };
+
+/** A sentence of its own (a repeat, "Anna is handling camera 3"), outside storm control. */
+export interface SpeakRequest {
+  alert: Alert;
+  store: StoreRoute;
+  text: string;
+  /** Asked at its turn and again after rendering: false means it is not wanted any more (claimed meanwhile). */
+  stillWanted: () => boolean;
+}
+
+export type SpeakOutcome = { kind: 'played'; detail: string; callId: number } | { kind: 'skipped' };
 
 interface Group {
   camera: string;
@@ -68,6 +79,8 @@ export class Announcer {
   private readonly lastPlayed = new Map<string, number>();
   private readonly waiting = new Map<string, Group[]>();
   private stopped = false;
+  /** Names each call, so the members of one merged announcement are known to be one. */
+  private calls = 0;
 
   constructor(private readonly deps: AnnouncerDeps) {}
 
@@ -76,6 +89,25 @@ export class Announcer {
     const camera = `${member.store.store_veesion_id}\u0000${member.alert.cameraId}`;
     const group = this.open.get(camera) ?? this.openGroup(camera, member.store.audio_conf_id);
     return new Promise((resolve, reject) => group.members.push({ member, resolve, reject }));
+  }
+
+  /**
+   * Says one sentence in the store's conference, in turn with the other announcements (never
+   * over one). Not wanted any more at its turn, or once rendered: skipped, nothing placed.
+   */
+  speak(req: SpeakRequest): Promise<SpeakOutcome> {
+    if (this.stopped) return Promise.reject(new Stopping());
+    return this.conferences.run(req.store.audio_conf_id, async (): Promise<Held<SpeakOutcome>> => {
+      if (this.stopped) throw new Stopping();
+      if (!req.stillWanted()) return { value: { kind: 'skipped' } };
+      const speech = await this.deps.renders.run(() => this.deps.speech.render(req.text));
+      if (this.stopped) throw new Stopping();
+      if (!req.stillWanted()) return { value: { kind: 'skipped' } };
+      const call = await this.deps.originator.originate({ alertId: req.alert.id, store: req.store, speech, variables: alertVariables(req.alert, req.store) });
+      const { rest: release } = await this.playedThrough(call, speech.durationMs, this.deps.clock.now());
+      const detail = `${call.channel} played ${speech.playbackPath}${speech.cached ? ' (cached)' : ''}${call.via ? ` via ${call.via}` : ''}`;
+      return { value: { kind: 'played', detail, callId: ++this.calls }, release };
+    });
   }
 
   /** Every group not yet playing ends with Stopping (its steps stay pending in the journal). */
@@ -171,7 +203,8 @@ export class Announcer {
       const together = fresh.length > 1 ? ` for ${fresh.length} alerts (${fresh.map((m) => m.member.alert.id).join(', ')})` : '';
       const via = call.via ? ` via ${call.via}` : '';
       const detail = `${call.channel} played ${speech.playbackPath}${speech.cached ? ' (cached)' : ''}${via}${together}`;
-      for (const m of fresh) m.resolve({ kind: 'played', detail });
+      const callId = ++this.calls;
+      for (const m of fresh) m.resolve({ kind: 'played', detail, callId });
       return { value: undefined, release };
     } catch (err) {
       for (const m of fresh) m.reject(err);

@@ -16,6 +16,8 @@ export interface NewAlertRecord {
   steps: StepName[];
   /** Written only if the alert is new (a duplicate reports nothing). */
   events?: AlertEvent[];
+  /** Join the live incident of its camera within this window, or open one (routed alerts). */
+  incident?: { room: string; windowMs: number };
 }
 
 export interface StepRecord {
@@ -82,6 +84,8 @@ export interface CallOriginator {
 
 export interface ChatPoster {
   post(alert: Alert, store: StoreRoute): Promise<{ messageId: string; videoAttached: boolean }>;
+  /** A follow-up line in the store's conversation (who took an incident). */
+  postText(store: StoreRoute, text: string): Promise<{ messageId: string }>;
 }
 
 export interface StepEvent {

@@ -87,6 +87,9 @@ export class SimWorld {
       // Hooks are registered at start and on reload only (the cron fires on 29 February), so
       // counts of hook calls never depend on a run crossing a quarter hour.
       BRIDGE_HOOKS_CRON: '0 0 29 2 *',
+      // Incidents repeat every 10 min here, so no test hears a repeat it did not ask for (the
+      // incident tests set their own interval).
+      BRIDGE_REPEAT_S: '600',
       ...this.opts.settings,
     };
     this.envFile = join(this.opts.dir, 'env.custom.ini');

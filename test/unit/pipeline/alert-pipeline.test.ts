@@ -33,7 +33,7 @@ function setup(opts: { originate?: CallOriginator['originate']; post?: ChatPoste
   const originator: CallOriginator = {
     originate: opts.originate ?? (async (req) => { calls.push({ alertId: req.alertId, conf: req.store.audio_conf_id, at: clock.now() }); return { channel: 'Local/7@x-1;1' }; }),
   };
-  const chat: ChatPoster = { post: opts.post ?? (async () => ({ messageId: 'm1', videoAttached: false })) };
+  const chat: ChatPoster = { post: opts.post ?? (async () => ({ messageId: 'm1', videoAttached: false })), postText: async () => ({ messageId: 'm2' }) };
   const stores = new Map([[store.store_veesion_id, store], [store2.store_veesion_id, store2]]);
   const pipeline = new AlertPipeline({ journal, speech, originator, chat, clock, stores: () => stores, alertText: 'Theft in ${name} on camera ${cameraId}', ...opts.deps });
   const events: StepEvent[] = [];

@@ -1,0 +1,75 @@
+import { SqliteIncidentStore } from '../journal/incident-store';
+import { journalFile } from '../journal/journal-file';
+import { OUTCOMES, type Incident, type Outcome } from '../pipeline/incident';
+import { configFor, openOrExit, print, type GlobalOptions } from './context';
+import { signalDaemon } from './daemon-signal';
+import { CliExit, EXIT } from './exit-codes';
+
+const NAME = /^[^\r\n\0]{1,80}$/;
+
+/**
+ * `claim <alert-or-incident-id> --by <name>` and `resolve <id> --outcome <outcome> [--by]`.
+ * They write the journal (so they work while the daemon is down: a claim then takes effect at
+ * its start), then wake the running daemon (SIGUSR2), which stops the repeats and tells the
+ * conference and the chat who took it.
+ */
+export function claim(ref: string, opts: GlobalOptions & { by: string }): void {
+  const by = opts.by.trim();
+  if (!NAME.test(by)) throw new CliExit(EXIT.usage, 'claim: --by names who takes it (1-80 characters, one line)');
+  const { store, dataDir, close } = openStore(opts);
+  try {
+    const found = store.find(ref);
+    if (!found) throw new CliExit(EXIT.failure, `claim: no incident or alert ${ref} in the journal`);
+    const result = store.claim(found.id, by, 'cli', Date.now());
+    switch (result.kind) {
+      case 'claimed':
+        return report(opts, dataDir, `incident ${found.id} (camera ${found.cameraId} of ${found.storeId}) claimed by ${by}`, { ok: true, incident: result.incident });
+      case 'already':
+        throw refused(opts, `already claimed by ${result.incident.claimedBy} at ${iso(result.incident.claimedAt)}: your claim is kept as a second`, result.incident);
+      case 'closed':
+        throw refused(opts, `incident ${found.id} is already ${result.incident.state}`, result.incident);
+      case 'not-found':
+        throw new CliExit(EXIT.failure, `claim: no incident or alert ${ref} in the journal`);
+    }
+  } finally {
+    close();
+  }
+}
+
+export function resolve(ref: string, opts: GlobalOptions & { outcome: string; by?: string }): void {
+  if (!OUTCOMES.includes(opts.outcome as Outcome)) throw new CliExit(EXIT.usage, `resolve: --outcome is one of ${OUTCOMES.join(', ')}`);
+  const by = opts.by?.trim();
+  if (by !== undefined && !NAME.test(by)) throw new CliExit(EXIT.usage, 'resolve: --by names who resolved it (1-80 characters, one line)');
+  const { store, dataDir, close } = openStore(opts);
+  try {
+    const found = store.find(ref);
+    if (!found) throw new CliExit(EXIT.failure, `resolve: no incident or alert ${ref} in the journal`);
+    const result = store.resolve(found.id, opts.outcome as Outcome, by ?? null, Date.now());
+    if (result.kind === 'already') throw refused(opts, `incident ${found.id} was already resolved (${result.incident.outcome})`, result.incident);
+    if (result.kind === 'not-found') throw new CliExit(EXIT.failure, `resolve: no incident or alert ${ref} in the journal`);
+    report(opts, dataDir, `incident ${found.id} resolved: ${opts.outcome}`, { ok: true, incident: result.incident });
+  } finally {
+    close();
+  }
+}
+
+function openStore(opts: GlobalOptions): { store: SqliteIncidentStore; dataDir: string; close: () => void } {
+  const dataDir = configFor(opts).settings.BRIDGE_DATA_DIR;
+  const db = openOrExit(journalFile(dataDir), 'write');
+  return { store: new SqliteIncidentStore(db), dataDir, close: () => db.close() };
+}
+
+/** Prints the outcome and wakes the daemon; with the daemon down, it acts at its next start. */
+function report(opts: GlobalOptions, dataDir: string, human: string, machine: Record<string, unknown>): void {
+  const woken = signalDaemon(dataDir, 'SIGUSR2');
+  const note = woken.sent ? '' : ' (the daemon is not running: it takes effect at its next start)';
+  print(opts, human + note, { ...machine, daemonWoken: woken.sent });
+}
+
+function refused(opts: GlobalOptions, message: string, incident: Incident): CliExit {
+  return new CliExit(EXIT.failure, opts.json ? JSON.stringify({ ok: false, error: message, incident }) : message);
+}
+
+function iso(ms: number | null): string {
+  return ms === null ? 'an unknown time' : new Date(ms).toISOString();
+}

@@ -1,0 +1,87 @@
+import express, { type Request, type Response, type NextFunction, type Router } from 'express';
+import { bearerToken, tokenMatches } from './token';
+import { boundedBody, closeAfterResponse, hasBody } from './bounded-body';
+import { INCIDENT_STATES, OUTCOMES, type ClaimResult, type Incident, type IncidentState, type Outcome, type ResolveResult } from '../pipeline/incident';
+
+/** What the routes need of the incident loop (the same code path as the CLI). */
+export interface IncidentApi {
+  list(state?: IncidentState): Incident[];
+  claim(ref: string, by: string): ClaimResult;
+  resolve(ref: string, outcome: Outcome, by: string | null): ResolveResult;
+}
+
+const MAX_BODY_BYTES = 4 * 1024;
+const NAME = /^[^\r\n\0]{1,80}$/;
+
+/**
+ * DESIGN section 5's admin routes: `GET /api/v1/incidents?state=open`,
+ * `POST /api/v1/incidents/{id}/claim {"by"}`, `POST /api/v1/incidents/{id}/resolve {"outcome","by"}`.
+ * Every request presents BRIDGE_ADMIN_TOKEN as `Authorization: Bearer` (constant-time compare;
+ * 401 otherwise, before the body is read), even from this host: a claim names a person.
+ */
+export function incidentsRouter(deps: { adminToken: string | undefined; api: () => IncidentApi | undefined }): Router {
+  const router = express.Router();
+  const refuse = (res: Response, status: number, error: string) => void res.status(status).json({ error });
+  router.use('/api/v1/incidents', (req: Request, res: Response, next: NextFunction) => {
+    const token = deps.adminToken;
+    if (!token || !tokenMatches(bearerToken(req.get('authorization')), token)) {
+      if (hasBody(req)) closeAfterResponse(res);
+      return refuse(res, 401, token ? 'missing or wrong admin token (Authorization: Bearer <BRIDGE_ADMIN_TOKEN>)' : 'set BRIDGE_ADMIN_TOKEN to use the incident routes');
+    }
+    if (!deps.api()) return refuse(res, 503, 'incidents are not running yet');
+    next();
+  });
+
+  router.get('/api/v1/incidents', (req, res) => {
+    const state = req.query['state'];
+    if (state !== undefined && (typeof state !== 'string' || !INCIDENT_STATES.includes(state as IncidentState))) {
+      return refuse(res, 400, `state must be one of ${INCIDENT_STATES.join(', ')}`);
+    }
+    res.json({ incidents: deps.api()?.list(state as IncidentState | undefined) ?? [] });
+  });
+
+  const json = [boundedBody(MAX_BODY_BYTES, refuse), (req: Request, res: Response, next: NextFunction) => {
+    if (!req.is('application/json')) return refuse(res, 415, 'Content-Type must be application/json');
+    try {
+      req.body = JSON.parse(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+    } catch (err) {
+      return refuse(res, 400, `malformed JSON: ${(err as Error).message}`);
+    }
+    if (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) return refuse(res, 400, 'body must be a JSON object');
+    next();
+  }];
+
+  router.post('/api/v1/incidents/:id/claim', ...json, (req: Request, res: Response) => {
+    const by = (req.body as { by?: unknown }).by;
+    if (typeof by !== 'string' || !NAME.test(by.trim())) return refuse(res, 400, '"by" must name who takes it (1-80 characters, one line)');
+    const result = deps.api()?.claim(String(req.params['id']), by.trim());
+    if (!result) return refuse(res, 503, 'incidents are not running yet');
+    switch (result.kind) {
+      case 'claimed':
+        return void res.json({ status: 'claimed', incident: result.incident });
+      case 'already':
+        return void res.status(409).json({ status: 'already claimed', claimedBy: result.incident.claimedBy, claimedAt: result.incident.claimedAt, incident: result.incident });
+      case 'closed':
+        return void res.status(409).json({ status: `already ${result.incident.state}`, incident: result.incident });
+      case 'not-found':
+        return refuse(res, 404, `no incident or alert ${result.ref}`);
+    }
+  });
+
+  router.post('/api/v1/incidents/:id/resolve', ...json, (req: Request, res: Response) => {
+    const { outcome, by } = req.body as { outcome?: unknown; by?: unknown };
+    if (typeof outcome !== 'string' || !OUTCOMES.includes(outcome as Outcome)) return refuse(res, 400, `"outcome" must be one of ${OUTCOMES.join(', ')}`);
+    if (by !== undefined && (typeof by !== 'string' || !NAME.test(by.trim()))) return refuse(res, 400, '"by", when given, names who resolved it (1-80 characters, one line)');
+    const result = deps.api()?.resolve(String(req.params['id']), outcome as Outcome, typeof by === 'string' ? by.trim() : null);
+    if (!result) return refuse(res, 503, 'incidents are not running yet');
+    switch (result.kind) {
+      case 'resolved':
+        return void res.json({ status: 'resolved', incident: result.incident });
+      case 'already':
+        return void res.status(409).json({ status: 'already resolved', incident: result.incident });
+      case 'not-found':
+        return refuse(res, 404, `no incident or alert ${result.ref}`);
+    }
+  });
+  return router;
+}

@@ -1,0 +1,141 @@
+import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import type { ClaimResult, ClaimVia, Incident, IncidentState, IncidentStore, Outcome, ResolveResult } from '../pipeline/incident';
+
+interface Row {
+  id: string; store_id: string; camera_id: string; room: string; state: string; opened_at: number;
+  first_alert_id: string; last_alert_id: string; last_alert_at: number; alerts: number; announcements: number;
+  next_repeat_at: number | null; claimed_by: string | null; claimed_at: number | null; claimed_via: string | null;
+  told: number; outcome: string | null; resolved_by: string | null; resolved_at: number | null;
+}
+
+/**
+ * Incidents in the journal. The daemon and the operator commands (`claim`, `resolve`) each use
+ * it on their own connection; every change is one statement or one immediate transaction, so
+ * two claims racing (a key press and the CLI) cannot both win.
+ */
+export class SqliteIncidentStore implements IncidentStore {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
+  /**
+   * Inside the alert's own insert transaction: the live incident of its camera whose last
+   * alert is within `windowMs`, or a new one. Returns the incident id.
+   */
+  joinOrOpen(a: { alertId: string; storeId: string; cameraId: string; room: string; at: number; windowMs: number }): string {
+    const live = this.stmt(
+      `SELECT id FROM incidents WHERE store_id = ? AND camera_id = ? AND state IN ('open', 'claimed') AND last_alert_at >= ?
+       ORDER BY last_alert_at DESC LIMIT 1`,
+    ).get(a.storeId, a.cameraId, a.at - a.windowMs) as { id: string } | undefined;
+    if (live) {
+      this.stmt('UPDATE incidents SET alerts = alerts + 1, last_alert_id = ?, last_alert_at = ?, updated_at = ? WHERE id = ?')
+        .run(a.alertId, a.at, a.at, live.id);
+      this.stmt('UPDATE alerts SET incident_id = ? WHERE id = ?').run(live.id, a.alertId);
+      return live.id;
+    }
+    const id = `inc_${randomUUID()}`;
+    this.stmt(
+      `INSERT INTO incidents (id, store_id, camera_id, room, state, opened_at, first_alert_id, last_alert_id, last_alert_at, updated_at)
+       VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)`,
+    ).run(id, a.storeId, a.cameraId, a.room, a.at, a.alertId, a.alertId, a.at, a.at);
+    this.stmt('UPDATE alerts SET incident_id = ? WHERE id = ?').run(id, a.alertId);
+    return id;
+  }
+
+  get(id: string): Incident | undefined {
+    const row = this.stmt('SELECT * FROM incidents WHERE id = ?').get(id) as Row | undefined;
+    return row && toIncident(row);
+  }
+
+  find(ref: string): Incident | undefined {
+    const direct = this.get(ref);
+    if (direct) return direct;
+    const viaAlert = this.stmt('SELECT incident_id FROM alerts WHERE id = ?').get(ref) as { incident_id: string | null } | undefined;
+    return viaAlert?.incident_id ? this.get(viaAlert.incident_id) : undefined;
+  }
+
+  live(): Incident[] {
+    return (this.stmt(`SELECT * FROM incidents WHERE state = 'open' OR (state = 'claimed' AND told = 0) ORDER BY opened_at, id`).all() as Row[]).map(toIncident);
+  }
+
+  list(state?: IncidentState): Incident[] {
+    const rows = state
+      ? this.stmt('SELECT * FROM incidents WHERE state = ? ORDER BY opened_at, id').all(state)
+      : this.stmt('SELECT * FROM incidents ORDER BY opened_at, id').all();
+    return (rows as Row[]).map(toIncident);
+  }
+
+  oldestOpenInRoom(room: string): Incident | undefined {
+    const row = this.stmt(`SELECT * FROM incidents WHERE room = ? AND state = 'open' ORDER BY opened_at, id LIMIT 1`).get(room) as Row | undefined;
+    return row && toIncident(row);
+  }
+
+  recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number): void {
+    // Only while open: a claim that landed meanwhile is not undone by a late repeat.
+    this.stmt(`UPDATE incidents SET announcements = ?, next_repeat_at = ?, state = ?, updated_at = ? WHERE id = ? AND state = 'open'`)
+      .run(announcements, nextRepeatAt, state, at, id);
+  }
+
+  claim(id: string, by: string, via: ClaimVia, at: number): ClaimResult {
+    return this.db.transaction((): ClaimResult => {
+      const before = this.get(id);
+      if (!before) return { kind: 'not-found', ref: id };
+      const won = before.state === 'open';
+      this.stmt('INSERT INTO claims (incident_id, by, via, at, won) VALUES (?, ?, ?, ?, ?)').run(id, by, via, at, won ? 1 : 0);
+      if (!won) return before.state === 'claimed' ? { kind: 'already', incident: before } : { kind: 'closed', incident: before };
+      this.stmt(`UPDATE incidents SET state = 'claimed', claimed_by = ?, claimed_at = ?, claimed_via = ?, next_repeat_at = NULL, updated_at = ? WHERE id = ?`)
+        .run(by, at, via, at, id);
+      return { kind: 'claimed', incident: this.get(id) as Incident }; // just updated
+    }).immediate();
+  }
+
+  markTold(id: string, at: number): void {
+    this.stmt('UPDATE incidents SET told = 1, updated_at = ? WHERE id = ?').run(at, id);
+  }
+
+  resolve(id: string, outcome: Outcome, by: string | null, at: number): ResolveResult {
+    return this.db.transaction((): ResolveResult => {
+      const before = this.get(id);
+      if (!before) return { kind: 'not-found', ref: id };
+      if (before.state === 'resolved') return { kind: 'already', incident: before };
+      // Resolving tells nobody again: an unclaimed or open incident ends here too.
+      this.stmt(`UPDATE incidents SET state = 'resolved', outcome = ?, resolved_by = ?, resolved_at = ?, next_repeat_at = NULL, told = 1, updated_at = ? WHERE id = ?`)
+        .run(outcome, by, at, at, id);
+      return { kind: 'resolved', incident: this.get(id) as Incident }; // just updated
+    }).immediate();
+  }
+}
+
+function toIncident(r: Row): Incident {
+  return {
+    id: r.id,
+    storeId: r.store_id,
+    cameraId: r.camera_id,
+    room: r.room,
+    state: r.state as IncidentState,
+    openedAt: r.opened_at,
+    firstAlertId: r.first_alert_id,
+    lastAlertId: r.last_alert_id,
+    lastAlertAt: r.last_alert_at,
+    alerts: r.alerts,
+    announcements: r.announcements,
+    nextRepeatAt: r.next_repeat_at,
+    claimedBy: r.claimed_by,
+    claimedAt: r.claimed_at,
+    claimedVia: r.claimed_via as ClaimVia | null,
+    told: r.told === 1,
+    outcome: r.outcome as Outcome | null,
+    resolvedBy: r.resolved_by,
+    resolvedAt: r.resolved_at,
+  };
+}

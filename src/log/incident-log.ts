@@ -1,0 +1,29 @@
+import type { Logger } from './logger';
+import type { IncidentNews } from '../pipeline/incident-loop';
+
+/** One line per change of an incident, each with its id, store and camera. */
+export function logIncident(log: Logger, e: IncidentNews): void {
+  const i = e.incident;
+  const fields = { incidentId: i.id, store: i.storeId, camera: i.cameraId, room: i.room, alerts: i.alerts };
+  switch (e.kind) {
+    case 'announced':
+      return void log.info('incident announced', { ...fields, announcements: e.announcements, nextRepeatAt: i.nextRepeatAt && new Date(i.nextRepeatAt).toISOString() });
+    case 'unclaimed':
+      // Nobody took it: the theft may be happening unwatched. Loud on purpose.
+      return void log.error('incident unclaimed: nobody took it after every repeat', { ...fields, announcements: i.announcements });
+    case 'claimed':
+      return void log.info('incident claimed', { ...fields, by: i.claimedBy, via: i.claimedVia, afterS: i.claimedAt !== null ? Math.round((i.claimedAt - i.openedAt) / 1000) : null });
+    case 'told':
+      return void (e.heard && e.posted
+        ? log.info('incident claim told to the conference and the chat', fields)
+        : log.warn('incident claim not fully told', { ...fields, heard: e.heard, posted: e.posted, error: e.error }));
+    case 'resolved':
+      return void log.info('incident resolved', { ...fields, outcome: i.outcome, by: i.resolvedBy });
+    case 'repeat-failed':
+      return void log.warn('incident repeat failed, trying again at the next interval', { ...fields, error: e.error });
+    default: {
+      const never: never = e;
+      throw new Error(`unknown incident news ${JSON.stringify(never)}`);
+    }
+  }
+}

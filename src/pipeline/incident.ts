@@ -1,0 +1,70 @@
+/**
+ * An incident (DESIGN section 5): the alerts of one store and camera that staff act on. Storm
+ * control's per-camera window is its boundary: an alert within the window of a live incident
+ * of its camera joins it. open -> claimed (who, when, how) -> resolved (outcome); an open
+ * incident nobody claims after its last repeat ends `unclaimed`.
+ */
+export const INCIDENT_STATES = ['open', 'claimed', 'resolved', 'unclaimed'] as const;
+export type IncidentState = (typeof INCIDENT_STATES)[number];
+export const LIVE_STATES: readonly IncidentState[] = ['open', 'claimed'];
+
+export const OUTCOMES = ['theft', 'false-alarm', 'not-found', 'no-outcome'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** How a claim arrived. */
+export type ClaimVia = 'conference' | 'cli' | 'http' | 'chat' | 'escalation';
+
+export interface Incident {
+  id: string;
+  storeId: string;
+  cameraId: string;
+  /** The store's audio_conf_id when it opened. */
+  room: string;
+  state: IncidentState;
+  openedAt: number;
+  firstAlertId: string;
+  lastAlertId: string;
+  lastAlertAt: number;
+  alerts: number;
+  /** Announcements heard so far (the first and its repeats). */
+  announcements: number;
+  nextRepeatAt: number | null;
+  claimedBy: string | null;
+  claimedAt: number | null;
+  claimedVia: ClaimVia | null;
+  /** The conference and the chat have been told who claimed it. */
+  told: boolean;
+  outcome: Outcome | null;
+  resolvedBy: string | null;
+  resolvedAt: number | null;
+}
+
+export type ClaimResult =
+  | { kind: 'claimed'; incident: Incident }
+  /** Someone was first: this claim is kept as a second. */
+  | { kind: 'already'; incident: Incident }
+  | { kind: 'not-found'; ref: string }
+  /** Resolved or unclaimed: nothing left to take. */
+  | { kind: 'closed'; incident: Incident };
+
+export type ResolveResult =
+  | { kind: 'resolved'; incident: Incident }
+  | { kind: 'already'; incident: Incident }
+  | { kind: 'not-found'; ref: string };
+
+/** The journal's incidents, as the pipeline and the operator commands see them. */
+export interface IncidentStore {
+  get(id: string): Incident | undefined;
+  /** An incident id, or an alert id of one of its alerts. */
+  find(ref: string): Incident | undefined;
+  /** Open or claimed incidents (claimed ones only while not told), oldest first. */
+  live(): Incident[];
+  list(state?: IncidentState): Incident[];
+  /** The oldest open incident of a conference room. */
+  oldestOpenInRoom(room: string): Incident | undefined;
+  recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number): void;
+  /** The first claim of an open incident wins; every claim is kept. */
+  claim(id: string, by: string, via: ClaimVia, at: number): ClaimResult;
+  markTold(id: string, at: number): void;
+  resolve(id: string, outcome: Outcome, by: string | null, at: number): ResolveResult;
+}

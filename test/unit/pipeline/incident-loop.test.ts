@@ -1,0 +1,147 @@
+import { join } from 'node:path';
+import { SqliteJournal } from '../../../src/journal/sqlite-journal';
+import { IncidentLoop, type IncidentNews } from '../../../src/pipeline/incident-loop';
+import type { SpeakRequest, SpeakOutcome } from '../../../src/pipeline/announcer';
+import type { Alert, StoreRoute } from '../../../src/pipeline/alert';
+import { ManualClock } from '../../helpers/manual-clock';
+import { tempDir } from '../../helpers/paths';
+
+const store: StoreRoute = { store_veesion_id: 's1', name: 'Store One', audio_conf_id: '7', xbees_channel_id: 'c1' };
+const alert = (id: string, cameraId = '3'): Alert => ({ id, storeId: 's1', cameraId, cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' });
+const REPEAT_MS = 15_000;
+
+/**
+ * The incident loop on the real journal (SQLite) and a manual clock. `speak` behaves like the
+ * announcer: it asks `stillWanted` at its turn and again after rendering, and only then places
+ * the call. A render can be held open to land a claim in the middle of it.
+ */
+async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualClock()) {
+  const journal = new SqliteJournal(file);
+  const said: { text: string; at: number }[] = [];
+  const posted: string[] = [];
+  const news: IncidentNews[] = [];
+  let holdRender: Promise<void> | undefined;
+  let calls = 0;
+  const speak = async (req: SpeakRequest): Promise<SpeakOutcome> => {
+    if (!req.stillWanted()) return { kind: 'skipped' };
+    await holdRender;
+    if (!req.stillWanted()) return { kind: 'skipped' };
+    said.push({ text: req.text, at: clock.now() });
+    return { kind: 'played', detail: 'played', callId: ++calls };
+  };
+  const loop = new IncidentLoop({
+    incidents: journal.incidents,
+    clock,
+    stores: () => new Map([['s1', store]]),
+    alert: (id) => journal.getAlert(id)?.alert,
+    speak,
+    chat: { post: async () => ({ messageId: 'm', videoAttached: false }), postText: async (_s, text) => (posted.push(text), { messageId: 'f' }) },
+    repeatMs: REPEAT_MS,
+    repeatMax: 4,
+    alertText: 'Theft on camera ${cameraId}',
+    claimedText: '${by} is handling camera ${cameraId}',
+    report: (e) => news.push(e),
+  });
+  const receive = async (id: string, cameraId = '3') => {
+    await journal.append({ alert: alert(id, cameraId), status: 'routed', rawBody: '{}', receivedAt: clock.now(), steps: ['announce', 'chat'], incident: { room: '7', windowMs: 20_000 } });
+    return journal.incidents.find(id)?.id as string;
+  };
+  return { journal, loop, clock, said, posted, news, receive, file, hold: (p: Promise<void> | undefined) => (holdRender = p) };
+}
+
+describe('IncidentLoop', () => {
+  it('repeats an open incident every BRIDGE_REPEAT_S and stops at the claim; the claim is told once', async () => {
+    const r = await rig();
+    const id = await r.receive('a1');
+    r.loop.announced('a1', 100); // the first announcement, by the alert's own step
+    r.loop.announced('a1', 100); // the same merged call reported for another member: counted once
+    await r.clock.advance(REPEAT_MS - 1);
+    expect(r.said).toHaveLength(0);
+    await r.clock.advance(1);
+    expect(r.said.map((s) => s.text)).toEqual(['Theft on camera 3']);
+    await r.clock.advance(REPEAT_MS);
+    expect(r.said).toHaveLength(2);
+    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'open', announcements: 3 });
+    expect(r.loop.claim('a1', 'Anna', 'cli')).toMatchObject({ kind: 'claimed', incident: { claimedBy: 'Anna', claimedVia: 'cli' } });
+    await r.clock.advance(5 * REPEAT_MS);
+    expect(r.said.map((s) => s.text)).toEqual(['Theft on camera 3', 'Theft on camera 3', 'Anna is handling camera 3']);
+    expect(r.posted).toEqual([expect.stringMatching(/^Anna is on it: camera 3 \(\d+ s after the alert\)$/)]);
+    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'claimed', told: true });
+    // A second claim: answered with who was first, recorded, nothing said again.
+    expect(r.loop.claim(id, 'Marco', 'http')).toMatchObject({ kind: 'already', incident: { claimedBy: 'Anna' } });
+    await r.clock.advance(REPEAT_MS);
+    expect(r.said).toHaveLength(3);
+    expect(r.loop.claim('nope', 'Anna', 'cli')).toEqual({ kind: 'not-found', ref: 'nope' });
+    await r.journal.close();
+  });
+
+  it('a claim that lands while a repeat is rendering cancels it: no call is placed', async () => {
+    const r = await rig();
+    await r.receive('b1');
+    r.loop.announced('b1', 1);
+    let finishRender: () => void = () => undefined;
+    r.hold(new Promise<void>((resolve) => (finishRender = resolve)));
+    await r.clock.advance(REPEAT_MS); // the repeat is due and rendering
+    r.loop.claim('b1', 'Anna', 'conference');
+    r.hold(undefined);
+    finishRender();
+    await r.clock.advance(1);
+    expect(r.said.map((s) => s.text)).toEqual(['Anna is handling camera 3']);
+    await r.journal.close();
+  });
+
+  it('ends unclaimed after BRIDGE_REPEAT_MAX announcements, and says so loudly', async () => {
+    const r = await rig();
+    const id = await r.receive('c1');
+    r.loop.announced('c1', 1);
+    await r.clock.advance(10 * REPEAT_MS);
+    expect(r.said).toHaveLength(3); // 1 + 3 repeats = BRIDGE_REPEAT_MAX (4)
+    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'unclaimed', announcements: 4, nextRepeatAt: null });
+    expect(r.news.filter((n) => n.kind === 'unclaimed')).toHaveLength(1);
+    expect(r.loop.claim(id, 'Late', 'cli')).toMatchObject({ kind: 'closed' });
+    await r.journal.close();
+  });
+
+  it('a restart between repeats resumes the schedule; a claim written while it was down is told at start', async () => {
+    const clock = new ManualClock();
+    const first = await rig(undefined, clock);
+    const id = await first.receive('d1');
+    first.loop.announced('d1', 1);
+    await clock.advance(5_000);
+    await first.loop.stop();
+    await first.journal.close();
+
+    const second = await rig(first.file, clock);
+    second.loop.resume();
+    await clock.advance(REPEAT_MS - 5_000 - 1);
+    expect(second.said).toHaveLength(0);
+    await clock.advance(1);
+    expect(second.said).toHaveLength(1); // due at first announcement + BRIDGE_REPEAT_S, as scheduled before the restart
+    await second.loop.stop();
+    // The operator claims with the daemon down (the CLI writes the journal) ...
+    second.journal.incidents.claim(id, 'Marco', 'cli', clock.now());
+    await second.journal.close();
+    const third = await rig(first.file, clock);
+    third.loop.resume(); // ... and the next start tells it, once, and repeats no more.
+    await clock.advance(3 * REPEAT_MS);
+    expect(third.said.map((s) => s.text)).toEqual(['Marco is handling camera 3']);
+    expect(third.news.filter((n) => n.kind === 'claimed')).toHaveLength(1);
+    await third.journal.close();
+  });
+
+  it('a key press claims the oldest open incident of its room; alerts of one camera within the window are one incident', async () => {
+    const r = await rig();
+    const older = await r.receive('e1', '3');
+    await r.clock.advance(1_000);
+    expect(await r.receive('e2', '3')).toBe(older); // same camera, within 20 s
+    const newer = await r.receive('e3', '9');
+    expect(newer).not.toBe(older);
+    expect(r.loop.claimInRoom('7', 'Anna', 'conference')).toMatchObject({ kind: 'claimed', incident: { id: older, alerts: 2 } });
+    expect(r.loop.claimInRoom('7', 'Luca', 'conference')).toMatchObject({ kind: 'claimed', incident: { id: newer } });
+    expect(r.loop.claimInRoom('7', 'Zoe', 'conference')).toEqual({ kind: 'nothing-open', room: '7' });
+    expect(r.loop.resolve(older, 'false-alarm', 'Anna')).toMatchObject({ kind: 'resolved', incident: { outcome: 'false-alarm', state: 'resolved' } });
+    expect(r.loop.resolve(older, 'theft', 'Anna')).toMatchObject({ kind: 'already' });
+    await r.loop.stop();
+    await r.journal.close();
+  });
+});
