@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+import { bootWorld, type World } from '../helpers/world';
+import { SimWorld } from '../../src/sim/sim-world';
+import { CLI, runCli } from '../helpers/cli';
+import { tempDir } from '../helpers/paths';
+import { waitFor } from '../helpers/quiet-logger';
+
+const ADMIN = 'admin-token-for-the-incident-tests';
+
+/**
+ * The loop closed against the real daemon and the simulators: an alert is repeated in its
+ * conference until someone claims it, then the conference hears who took it (one more call)
+ * and the chat gets a follow-up; nothing more is said. Claims from the HTTP routes (admin
+ * token) and from the CLI (journal + SIGUSR2, also with the daemon down).
+ */
+describe('incidents: repeat until claimed, then tell', () => {
+  let w: World | undefined;
+  afterEach(async () => {
+    await w?.stop();
+    w = undefined;
+  });
+
+  const callsFor = (world: SimWorld, id: string) => world.ami.originates.filter((o) => o.variables.includes(`ALERT_ID=${id}`)).length;
+
+  it('HTTP: repeats every BRIDGE_REPEAT_S, a claim stops them and is told once; the routes want the admin token', async () => {
+    w = await bootWorld({ settings: { BRIDGE_REPEAT_S: '3', BRIDGE_REPEAT_MAX: '20', BRIDGE_ADMIN_TOKEN: ADMIN } });
+    const { world, base } = w;
+    expect((await w.post({ alert_uuid: 'inc-1', location: 'store-b', camera_id: '7' })).status).toBe(200);
+    await waitFor(() => callsFor(world, 'inc-1') >= 2, 30_000, 'the first announcement and a repeat');
+
+    const api = (path: string, body?: unknown, token: string | null = ADMIN) => fetch(`${base}/api/v1/incidents${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    expect((await api('?state=open', undefined, null)).status).toBe(401);
+    expect((await api('/inc-1/claim', { by: 'Anna' }, 'wrong-token-wrong-token')).status).toBe(401);
+    type Listed = { incidents: { id: string; firstAlertId: string; announcements: number }[] };
+    let open: Listed = { incidents: [] };
+    // A repeat counts once heard out (the call lasts its audio).
+    await waitFor(async () => {
+      open = (await (await api('?state=open')).json()) as Listed;
+      return (open.incidents[0]?.announcements ?? 0) >= 2;
+    }, 30_000, 'two announcements counted');
+    expect(open.incidents).toEqual([expect.objectContaining({ firstAlertId: 'inc-1' })]);
+
+    const claimed = await api('/inc-1/claim', { by: 'Anna' }); // by alert id
+    expect(claimed.status).toBe(200);
+    const before = callsFor(world, 'inc-1');
+    await waitFor(() => world.xbees.messages.some((m) => m.text.startsWith('Anna is on it: camera 7')), 20_000, 'the chat follow-up');
+    await waitFor(() => callsFor(world, 'inc-1') === before + 1, 20_000, 'the conference told who took it');
+    await new Promise((r) => setTimeout(r, 7_000)); // two repeat intervals: nothing more is said
+    expect(callsFor(world, 'inc-1')).toBe(before + 1);
+
+    const second = await api(`/${open.incidents[0]?.id}/claim`, { by: 'Marco' });
+    expect(second.status).toBe(409);
+    expect(await second.json()).toMatchObject({ claimedBy: 'Anna' });
+    expect((await api('/nope/claim', { by: 'Marco' })).status).toBe(404);
+    expect((await api('/inc-1/claim', { by: '' })).status).toBe(400);
+    expect((await api('/inc-1/resolve', { outcome: 'maybe' })).status).toBe(400);
+    expect(await (await api('/inc-1/resolve', { outcome: 'false-alarm', by: 'Anna' })).json()).toMatchObject({ status: 'resolved', incident: { outcome: 'false-alarm' } });
+    expect(w.logLines().some((l) => l.includes(ADMIN))).toBe(false);
+  }, 90_000);
+
+  it('CLI: a claim beside the running daemon stops the repeats; one made while it is down is told at its start', async () => {
+    const world = await new SimWorld({ dir: tempDir(), settings: { BRIDGE_REPEAT_S: '3', BRIDGE_REPEAT_MAX: '20', BRIDGE_STORM_WINDOW_S: '0' } }).start();
+    const files = ['--env-file', world.envFile, '--stores-file', world.storesFile];
+    const start = () => spawn(process.execPath, [CLI, 'run', ...files], { env: { PATH: process.env['PATH'] }, stdio: 'ignore' });
+    const post = (id: string) => fetch(`http://127.0.0.1:${world.httpPort}/api/v1/veesion?token=${world.hookToken}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alert_uuid: id, location: 'test-store-wildix', camera_id: id }),
+    }).then((r) => r.status);
+    let daemon = start();
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${world.httpPort}/healthz`).then((r) => r.ok, () => false)), 20_000, 'daemon up');
+      expect(await post('cli-1')).toBe(200);
+      await waitFor(() => callsFor(world, 'cli-1') >= 2, 30_000, 'a repeat');
+      const r = await runCli(['claim', 'cli-1', '--by', 'Marco', '--json', ...files]);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, daemonWoken: true, incident: { claimedBy: 'Marco', claimedVia: 'cli' } });
+      await waitFor(() => world.xbees.messages.some((m) => m.text.startsWith('Marco is on it')), 20_000, 'the chat follow-up');
+      const again = await runCli(['claim', 'cli-1', '--by', 'Zoe', ...files]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('already claimed by Marco');
+
+      // Down: the claim waits in the journal and is told at the next start.
+      expect(await post('cli-2')).toBe(200);
+      await waitFor(() => callsFor(world, 'cli-2') >= 1, 20_000, 'announced');
+      const exited = new Promise((res) => daemon.once('exit', res));
+      daemon.kill('SIGTERM');
+      await exited;
+      const offline = await runCli(['claim', 'cli-2', '--by', 'Luca', ...files]);
+      expect(offline.code).toBe(0);
+      expect(offline.stdout).toContain('takes effect at its next start');
+      daemon = start();
+      await waitFor(() => world.xbees.messages.some((m) => m.text.startsWith('Luca is on it')), 20_000, 'told after the restart');
+    } finally {
+      daemon.kill('SIGKILL');
+      await world.stop();
+    }
+  }, 120_000);
+});
