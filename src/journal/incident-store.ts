@@ -7,6 +7,7 @@ interface Row {
   first_alert_id: string; last_alert_id: string; last_alert_at: number; alerts: number; announcements: number;
   next_repeat_at: number | null; claimed_by: string | null; claimed_at: number | null; claimed_via: string | null;
   told: number; outcome: string | null; resolved_by: string | null; resolved_at: number | null;
+  escalated_at: number | null; escalated_to: string | null; escalation_note: string | null;
 }
 
 /**
@@ -137,5 +138,8 @@ function toIncident(r: Row): Incident {
     outcome: r.outcome as Outcome | null,
     resolvedBy: r.resolved_by,
     resolvedAt: r.resolved_at,
+    escalatedAt: r.escalated_at,
+    escalatedTo: r.escalated_to,
+    escalationNote: r.escalation_note,
   };
 }

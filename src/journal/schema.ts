@@ -106,6 +106,9 @@ export const MIGRATIONS: readonly string[] = [
      outcome TEXT,
      resolved_by TEXT,
      resolved_at INTEGER,
+     escalated_at INTEGER,
+     escalated_to TEXT,
+     escalation_note TEXT,
      updated_at INTEGER NOT NULL
    );
    CREATE INDEX incidents_live ON incidents(state) WHERE state IN ('open', 'claimed');

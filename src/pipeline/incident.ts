@@ -37,6 +37,10 @@ export interface Incident {
   outcome: Outcome | null;
   resolvedBy: string | null;
   resolvedAt: number | null;
+  /** When the escalation list was called, who answered (a channel), or why nobody could be. */
+  escalatedAt: number | null;
+  escalatedTo: string | null;
+  escalationNote: string | null;
 }
 
 export type ClaimResult =
