@@ -175,6 +175,7 @@ export class Daemon {
       events: this.journal,
       alertText: s.VEESION_ALERT_TEXT,
       manyAlertsText: s.VEESION_ALERT_TEXT_MANY,
+      summaryText: s.VEESION_ALERT_TEXT_SUMMARY,
       storm: { windowMs: s.BRIDGE_STORM_WINDOW_S * 1000, queueMax: s.BRIDGE_CONFERENCE_QUEUE_MAX },
       muted: (store, now) => mutedReason(store, now, (id) => this.journal.silencedUntil(id, now)),
       limits: { chatPerSecond: s.BRIDGE_CHAT_POSTS_PER_S },

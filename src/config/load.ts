@@ -158,6 +158,7 @@ function crossCheck(s: Settings, platform: NodeJS.Platform, issues: ConfigIssue[
   checkReceiverSettings(s, issues);
   unknownVariables(s.VEESION_ALERT_TEXT, ALERT_TEXT_VARIABLES, at('VEESION_ALERT_TEXT'), issues);
   unknownVariables(s.VEESION_ALERT_CHANNEL, CHANNEL_VARIABLES, at('VEESION_ALERT_CHANNEL'), issues);
+  unknownVariables(s.VEESION_ALERT_TEXT_SUMMARY, [...ALERT_TEXT_VARIABLES, 'count', 'cameras'], at('VEESION_ALERT_TEXT_SUMMARY'), issues);
   unknownVariables(s.VEESION_CLAIMED_TEXT, [...ALERT_TEXT_VARIABLES, 'by'], at('VEESION_CLAIMED_TEXT'), issues);
 }
 

@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import cron from 'node-cron';
-import { DEFAULT_MANY_ALERTS_TEXT } from '../pipeline/announcer';
+import { DEFAULT_MANY_ALERTS_TEXT, DEFAULT_SUMMARY_TEXT } from '../pipeline/announcer';
 import { DEFAULT_CLAIMED_TEXT } from '../pipeline/incident-loop';
 
 /**
@@ -68,6 +68,7 @@ export const settingsSchema = z.object({
     .min(1)
     .max(500)
     .default(DEFAULT_MANY_ALERTS_TEXT),
+  VEESION_ALERT_TEXT_SUMMARY: z.string().min(1).max(500).default(DEFAULT_SUMMARY_TEXT),
   BRIDGE_STORM_WINDOW_S: z.coerce.number().min(0).max(3600).default(20),
   BRIDGE_REPEAT_S: z.coerce.number().min(3, 'at least 3 s (an announcement must be heard out first)').max(600).default(15),
   BRIDGE_REPEAT_MAX: z.coerce.number().int().min(1).max(20).default(4),

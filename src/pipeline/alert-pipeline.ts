@@ -20,6 +20,8 @@ export interface PipelineDeps {
   alertText: string;
   /** Said for several alerts of one camera merged into one announcement (`${count}`). */
   manyAlertsText?: string;
+  /** Said for several cameras of one conference due at once (`${count}`, `${cameras}`). */
+  summaryText?: string;
   /** Storm control: one announcement per camera per window (0: off), waiting announcements per conference. */
   storm?: { windowMs?: number; queueMax?: number };
   /** Why announcements for this store are muted now (quiet hours, `silence`), or undefined. */
@@ -78,6 +80,7 @@ export class AlertPipeline {
       renders: this.renders,
       alertText: deps.alertText,
       manyText: deps.manyAlertsText ?? DEFAULT_MANY_ALERTS_TEXT,
+      ...(deps.summaryText ? { summaryText: deps.summaryText } : {}),
       windowMs: deps.storm?.windowMs ?? 0,
       staleAfterMs: this.policies.announce.deadlineMs,
       queueMax: deps.storm?.queueMax ?? 20,

@@ -15,6 +15,14 @@ const HANGUP_GRACE_MS = 3_000;
 
 /** What is said for several alerts of one camera merged into one announcement. */
 export const DEFAULT_MANY_ALERTS_TEXT = 'Attention! ${count} theft alerts in ${storeId} on ${cameraId}';
+/** What is said for several cameras (incidents) of one conference due at once. */
+export const DEFAULT_SUMMARY_TEXT = 'Attention! ${count} theft alerts in ${storeId}: cameras ${cameras}';
+
+/** "3", "3 and 7", "3, 7 and 9": the cameras of a summary, in the order they came. */
+export function cameraList(cameras: readonly string[]): string {
+  if (cameras.length <= 1) return cameras[0] ?? '';
+  return `${cameras.slice(0, -1).join(', ')} and ${cameras.at(-1) as string}`;
+}
 
 export interface AnnouncerDeps {
   speech: SpeechRenderer;
@@ -24,6 +32,8 @@ export interface AnnouncerDeps {
   /** Template for one alert, and for several merged ones (`${count}` is their number). */
   alertText: string;
   manyText: string;
+  /** Several cameras of one conference due together: one sentence names them all (`${count}`, `${cameras}`). */
+  summaryText?: string;
   /** At most one announcement per camera per window; alerts in between are merged. 0: off. */
   windowMs: number;
   /** Members older than this (from their window start) are dropped, not played late. */
@@ -86,7 +96,7 @@ export class Announcer {
 
   announce(member: Member): Promise<Outcome> {
     if (this.stopped) return Promise.reject(new Stopping());
-    const camera = `${member.store.store_veesion_id}\u0000${member.alert.cameraId}`;
+    const camera = cameraKey(member);
     const group = this.open.get(camera) ?? this.openGroup(camera, member.store.audio_conf_id);
     return new Promise((resolve, reject) => group.members.push({ member, resolve, reject }));
   }
@@ -182,7 +192,10 @@ export class Announcer {
     }
     const now = this.deps.clock.now();
     const stale = this.deps.staleAfterMs;
-    const members = this.close(group, () => undefined);
+    // One sentence per conference: the other cameras waiting here whose window is over join
+    // this call instead of queueing one sentence each (a storm across cameras).
+    const joining = (this.waiting.get(group.conference) ?? []).filter((g) => g !== group && !g.closed && this.windowLeft(g.camera) <= 0);
+    const members = [group, ...joining].flatMap((g) => this.close(g, () => undefined));
     const fresh = members.filter((m) => stale === undefined || now - m.member.windowFrom <= stale);
     for (const m of members.filter((x) => !fresh.includes(x))) {
       m.resolve({ kind: 'dropped', reason: `stale: waited over ${(stale ?? 0) / 1000} s for the conference` });
@@ -191,15 +204,18 @@ export class Announcer {
     if (!leader) return { value: undefined };
     try {
       const { alert, store } = leader.member;
-      const variables = { ...alertVariables(alert, store), count: String(fresh.length) };
-      const text = renderTemplate(fresh.length > 1 ? this.deps.manyText : this.deps.alertText, variables);
+      const cameras = [...new Set(fresh.map((m) => m.member.alert.cameraId))];
+      const summary = cameras.length > 1;
+      const variables = { ...alertVariables(alert, store), count: String(summary ? cameras.length : fresh.length), cameras: cameraList(cameras) };
+      const template = summary ? (this.deps.summaryText ?? DEFAULT_SUMMARY_TEXT) : fresh.length > 1 ? this.deps.manyText : this.deps.alertText;
+      const text = renderTemplate(template, variables);
       const speech = await this.deps.renders.run(() => this.deps.speech.render(text));
       if (this.stopped) throw new Stopping();
       const call = await this.deps.originator.originate({ alertId: alert.id, store, speech, variables });
       const answeredAt = this.deps.clock.now();
       if (call.ended) for (const m of fresh) m.member.answered?.(call.channel);
       const { rest: release } = await this.playedThrough(call, speech.durationMs, answeredAt);
-      this.lastPlayed.set(group.camera, answeredAt);
+      for (const m of fresh) this.lastPlayed.set(cameraKey(m.member), answeredAt);
       const together = fresh.length > 1 ? ` for ${fresh.length} alerts (${fresh.map((m) => m.member.alert.id).join(', ')})` : '';
       const via = call.via ? ` via ${call.via}` : '';
       const detail = `${call.channel} played ${speech.playbackPath}${speech.cached ? ' (cached)' : ''}${via}${together}`;
@@ -211,4 +227,8 @@ export class Announcer {
       return { value: undefined };
     }
   }
+}
+
+function cameraKey(m: Member): string {
+  return `${m.store.store_veesion_id}\u0000${m.alert.cameraId}`;
 }

@@ -246,8 +246,22 @@ describe('AlertPipeline', () => {
       const { pipeline, journal, clock, calls } = stormy({ storm: { windowMs: 0, queueMax: 2 } });
       for (const c of ['1', '2', '3', '4']) await pipeline.ingest(cam(`c${c}`, c), '{}');
       await clock.advance(30_000);
-      expect(calls.map((c) => c.alertId)).toEqual(['c1', 'c3', 'c4']);
+      // c2 was dropped; c3 and c4, due together, share one sentence.
+      expect(calls.map((c) => c.alertId)).toEqual(['c1', 'c3']);
       expect(journal.steps.get('c2/announce')).toMatchObject({ state: 'expired', lastError: expect.stringContaining('queue full') });
+      expect(journal.steps.get('c4/announce')?.state).toBe('succeeded');
+    });
+
+    it('says the cameras of one conference that are due together in one sentence, not one each', async () => {
+      const { pipeline, journal, clock, calls, texts } = stormy({ summaryText: '${count} alerts in ${name}: cameras ${cameras}' });
+      for (const c of ['3', '7', '9', '12']) await pipeline.ingest(cam(`s${c}`, c), '{}');
+      await pipeline.ingest(cam('other', '5', 's2'), '{}'); // another conference: its own sentence
+      await clock.advance(30_000);
+      // The first camera is said at once; the three that queued behind it share the next call.
+      expect(texts).toEqual(['Theft in Shop on camera 3', 'Theft in Shop 2 on camera 5', '3 alerts in Shop: cameras 7, 9 and 12']);
+      expect(calls.map((c) => c.alertId)).toEqual(['s3', 'other', 's7']);
+      for (const c of ['3', '7', '9', '12']) expect(journal.steps.get(`s${c}/announce`)?.state).toBe('succeeded');
+      expect(journal.steps.get('s12/announce')?.detail).toContain('for 3 alerts (s7, s9, s12)');
     });
 
     it('mutes announcements of a store in quiet hours but still posts the chat record', async () => {
