@@ -19,8 +19,12 @@ export interface RoomMembersOptions {
   ignoreCallerIdNum?: string;
 }
 
-/** Asterisk's answer to ConfbridgeList for a room nobody is in (fixtures/ami/claim-dtmf-...). */
-const NO_CONFERENCE = 'No Conference by that name found.';
+/**
+ * Asterisk's answers to ConfbridgeList for a room nobody is in: the recorded one
+ * (fixtures/ami/claim-dtmf-userevent-confbridgelist.jsonl), and app_confbridge.c's when no room at
+ * all is open on the PBX.
+ */
+const NOBODY = new Set(['No Conference by that name found.', 'No active conferences.']);
 const FIX_RIGHTS =
   'the AMI user may not send ConfbridgeList: give it write = originate,reporting in manager-veesion.conf ' +
   '(deploy/asterisk), then run asterisk -rx "manager reload"';
@@ -45,7 +49,7 @@ export async function roomMembers(
   const { response, items } = answer;
   if (response.get('Response') !== 'Success') {
     const message = response.get('Message') ?? 'no message';
-    if (message === NO_CONFERENCE) return { kind: 'empty' };
+    if (NOBODY.has(message)) return { kind: 'empty' };
     if (message === 'Permission denied') return { kind: 'unknown', reason: FIX_RIGHTS };
     return { kind: 'unknown', reason: `ConfbridgeList for room ${room} refused: ${message}` };
   }
