@@ -368,11 +368,12 @@ export class AmiSimulator {
       // The `;2` leg joins the room after the answer and leaves it before the hang-up (recorded order).
       const leg = room === undefined ? undefined : this.announcementLeg(rec, values);
       if (room !== undefined && leg) this.enter(room, leg);
+      // Unref'd: a long call must not keep a finished test run alive.
       setTimeout(() => {
         call.hungUpAt = Date.now();
         if (room !== undefined && leg) this.exit(room, leg);
         if (!socket.destroyed) send(T.fill(T.HANGUP, { ...values, leg: '1', state: '6', stateDesc: 'Up' }));
-      }, this.playbackMs(rec));
+      }, this.playbackMs(rec)).unref();
     }, this.originateDelayMs);
   }
 
@@ -381,7 +382,7 @@ export class AmiSimulator {
     send(T.fill(T.NEWCHANNEL, { ...values, leg: '1', state: '0', stateDesc: 'Down' }) + T.fill(T.NEWCHANNEL, { ...values, leg: '2', state: '4', stateDesc: 'Ring' }));
     const failed = (reason: string) => send(T.fill(T.ORIGINATE_RESPONSE_NOT_ANSWERED, { ...values, reason }));
     if (answer === 'busy') return failed('5');
-    setTimeout(() => failed('3'), ringFor);
+    setTimeout(() => failed('3'), ringFor).unref();
   }
 
   /** The announcement call's `;2` leg, which carries the Originate's caller id into the room. */
