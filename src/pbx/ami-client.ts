@@ -23,6 +23,25 @@ export interface AmiClientOptions {
 
 export type AmiState = 'stopped' | 'connecting' | 'logged-in' | 'auth-failed' | 'disconnected';
 
+/**
+ * The event classes the Login asks for (AMI Login `Events`: `on`, `off` or a comma list of
+ * classes): `call` for OriginateResponse, Hangup and ConfbridgeJoin/Leave, `user` for the
+ * `VeesionClaim` UserEvent a key press raises (deploy/asterisk/extensions-veesion.conf). Not
+ * `dtmf`: raw digits are not needed. Asterisk sends only what the user's `read` also allows.
+ */
+export const LOGIN_EVENTS = 'call,user';
+
+/** A list action's answer: its Response and, when it said Success, the events that followed. */
+export interface AmiList {
+  response: AmiMessage;
+  items: AmiMessage[];
+}
+
+interface ListCollector {
+  take: (m: AmiMessage) => void;
+  fail: (e: StepError) => void;
+}
+
 interface PendingAction {
   resolve: (m: AmiMessage) => void;
   reject: (e: StepError) => void;
@@ -30,9 +49,10 @@ interface PendingAction {
 }
 
 /**
- * A typed AMI client: banner, Login with `Events: call`, Ping keepalive with a deadline,
- * actions matched to responses by unique ActionID, reconnect with jittered backoff.
- * Emits 'event' (AmiMessage) for every Event, 'state' on changes, 'disconnect' when a
+ * A typed AMI client: banner, Login with `Events: call,user`, Ping keepalive with a deadline,
+ * actions matched to responses by unique ActionID, list actions whose events are collected by
+ * ActionID, reconnect with jittered backoff.
+ * Emits 'event' (AmiMessage) for every Event that is not part of a list answer, 'state' on changes, 'disconnect' when a
  * logged-in connection is lost (a failed reconnect attempt is not another disconnect). An
  * outage is logged when it begins, once a minute while it lasts and when it ends.
  */
@@ -41,6 +61,8 @@ export class AmiClient extends EventEmitter {
   reconnects = 0;
   private socket: net.Socket | undefined;
   private readonly pending = new Map<string, PendingAction>();
+  /** List actions waiting for their items and final event, by ActionID. */
+  private readonly lists = new Map<string, ListCollector>();
   private seq = 0;
   private readonly prefix = `vb${process.pid.toString(36)}${Date.now().toString(36)}`;
   private pingTimer: NodeJS.Timeout | undefined;
@@ -110,6 +132,42 @@ export class AmiClient extends EventEmitter {
     });
   }
 
+  /**
+   * Sends a list action (e.g. ConfbridgeList) and collects the events with its ActionID until
+   * `completeEvent` (e.g. ConfbridgeListComplete). A Response other than Success comes with no
+   * items. Rejects (AMI_TIMEOUT, AMI_DISCONNECTED) when the list does not complete in time.
+   */
+  async listAction(fields: AmiFields, completeEvent: string): Promise<AmiList> {
+    const actionId = this.nextActionId(String(fields[0]?.[1] ?? 'list').toLowerCase());
+    const items: AmiMessage[] = [];
+    let settle: (m: AmiMessage | StepError) => void = () => undefined;
+    const completed = new Promise<AmiMessage>((resolve, reject) => {
+      settle = (m) => (m instanceof StepError ? reject(m) : resolve(m));
+    });
+    completed.catch(() => undefined); // observed below, or abandoned with a non-Success response
+    // Registered before the action is sent: the items may arrive in the Response's own chunk.
+    this.lists.set(actionId, {
+      take: (m) => (m.get('Event') === completeEvent ? settle(m) : void items.push(m)),
+      fail: (e) => settle(e),
+    });
+    try {
+      const response = await this.action(fields, actionId);
+      if (response.get('Response') !== 'Success') return { response, items: [] };
+      const timer = setTimeout(
+        () => settle(new StepError('AMI_TIMEOUT', 'timeout', `no ${completeEvent} within ${this.opts.responseTimeoutMs} ms`)),
+        this.opts.responseTimeoutMs,
+      );
+      try {
+        await completed;
+      } finally {
+        clearTimeout(timer);
+      }
+      return { response, items };
+    } finally {
+      this.lists.delete(actionId);
+    }
+  }
+
   private connect(): void {
     if (!this.running) return;
     this.setState('connecting');
@@ -148,7 +206,7 @@ export class AmiClient extends EventEmitter {
         ['Action', 'Login'],
         ['Username', this.opts.username],
         ['Secret', this.opts.secret],
-        ['Events', 'call'],
+        ['Events', LOGIN_EVENTS],
       ]);
       if (res.get('Response') !== 'Success') {
         this.closeReason = `login refused (${res.get('Message') ?? 'no message'}): check BRIDGE_AMI_USERNAME and BRIDGE_AMI_SECRET, and the user in manager.conf`;
@@ -176,7 +234,10 @@ export class AmiClient extends EventEmitter {
 
   private dispatch(m: AmiMessage): void {
     const id = m.get('ActionID');
-    if (m.get('Event') !== undefined) return void this.emit('event', m);
+    if (m.get('Event') !== undefined) {
+      const list = id !== undefined ? this.lists.get(id) : undefined;
+      return void (list ? list.take(m) : this.emit('event', m));
+    }
     const p = id !== undefined ? this.pending.get(id) : undefined;
     if (!p || id === undefined) return;
     clearTimeout(p.timer);
@@ -196,6 +257,7 @@ export class AmiClient extends EventEmitter {
       p.reject(new StepError('AMI_DISCONNECTED', 'connection', 'AMI connection lost'));
       this.pending.delete(id);
     }
+    for (const list of this.lists.values()) list.fail(new StepError('AMI_DISCONNECTED', 'connection', 'AMI connection lost during a list'));
     if (wasLoggedIn) this.emit('disconnect');
     if (!this.running) return;
     this.outage.failed(reason, this.state === 'auth-failed' ? 'error' : 'warn');

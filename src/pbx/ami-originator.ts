@@ -23,6 +23,42 @@ const REASONS: Record<string, string> = {
 };
 
 /**
+ * Why a call that Asterisk queued was not answered, from OriginateResponse's Reason
+ * (fixtures/ami/escalation-noanswer-busy-answer.jsonl): 3 rang without answer, 5 busy,
+ * 8 congestion, 1 hung up, 0 (and anything else) failed.
+ */
+export type CallFailure = 'no-answer' | 'busy' | 'congestion' | 'hung-up' | 'failed';
+
+export function callFailure(reason: number | undefined): CallFailure {
+  switch (reason) {
+    case 3:
+      return 'no-answer';
+    case 5:
+      return 'busy';
+    case 8:
+      return 'congestion';
+    case 1:
+      return 'hung-up';
+    default:
+      return 'failed';
+  }
+}
+
+/** OriginateResponse said Failure: code AMI_ORIGINATE_FAILED, with the reason machine-readable. */
+export class AmiCallFailed extends StepError {
+  readonly failure: CallFailure;
+  constructor(
+    readonly channel: string,
+    /** Asterisk's Reason number; undefined when the event had none or not a number. */
+    readonly reason: number | undefined,
+  ) {
+    const shown = reason === undefined ? '?' : String(reason);
+    super('AMI_ORIGINATE_FAILED', 'rejected', `call to ${channel} failed: reason ${shown} (${REASONS[shown] ?? 'unknown'})`);
+    this.failure = callFailure(reason);
+  }
+}
+
+/**
  * `Action: Originate` with `Async: true`; success is the `OriginateResponse` event for our
  * ActionID saying `Response: Success` (fixtures/ami/originate-playback-into-confbridge.jsonl).
  */
@@ -56,14 +92,28 @@ export class AmiOriginator implements CallOriginator {
   }
 
   async originate(req: OriginateRequest): Promise<PlacedCall> {
+    // As before: BRIDGE_ORIGINATE_TIMEOUT_MS bounds the wait for a conference's answer.
+    return this.place(callSpec(req, this.opts), RING_TIMEOUT_MS, this.opts.responseTimeoutMs);
+  }
+
+  /**
+   * The same call (announcement, caller id, variables) to a given channel instead of the store's
+   * conference, e.g. a person on the escalation list (`PJSIP/201`), ringing at most
+   * `ringTimeoutMs`. Rejects with AmiCallFailed (`failure`: no-answer, busy...) when not answered.
+   */
+  async originateTo(channel: string, req: OriginateRequest, ringTimeoutMs = RING_TIMEOUT_MS): Promise<PlacedCall> {
+    // An unanswered call's OriginateResponse comes only after it rang for ringTimeoutMs.
+    return this.place({ ...callSpec(req, this.opts), channel }, ringTimeoutMs, ringTimeoutMs + this.opts.responseTimeoutMs);
+  }
+
+  private async place(spec: CallSpec, ringTimeoutMs: number, waitMs: number): Promise<PlacedCall> {
     if (!this.ami.loggedIn) throw new StepError('AMI_NOT_READY', 'connection', `AMI is ${this.ami.state}`);
-    const spec = callSpec(req, this.opts);
     const { channel } = spec;
     const actionId = this.ami.nextActionId('orig');
-    const done = this.waitForResponse(actionId);
+    const done = this.waitForResponse(actionId, waitMs);
     let response: AmiMessage;
     try {
-      response = await this.ami.action(amiFields(spec), actionId);
+      response = await this.ami.action(amiFields(spec, ringTimeoutMs), actionId);
     } catch (err) {
       done.cancel();
       throw err;
@@ -74,8 +124,8 @@ export class AmiOriginator implements CallOriginator {
     }
     const event = await done.promise;
     if (event.get('Response') !== 'Success') {
-      const reason = event.get('Reason') ?? '?';
-      throw new StepError('AMI_ORIGINATE_FAILED', 'rejected', `call to ${channel} failed: reason ${reason} (${REASONS[reason] ?? 'unknown'})`);
+      const reason = event.get('Reason');
+      throw new AmiCallFailed(channel, reason !== undefined && /^[0-9]+$/.test(reason) ? Number(reason) : undefined);
     }
     const ended = this.endings.get(actionId) ?? new Promise<void>(() => undefined);
     this.endings.delete(actionId);
@@ -106,13 +156,13 @@ export class AmiOriginator implements CallOriginator {
   }
 
   /** Registers the waiter before the action is sent, so a fast event cannot be missed. */
-  private waitForResponse(actionId: string): { promise: Promise<AmiMessage>; cancel(): void } {
+  private waitForResponse(actionId: string, timeoutMs: number): { promise: Promise<AmiMessage>; cancel(): void } {
     let cancel = () => undefined as void;
     const promise = new Promise<AmiMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(actionId);
-        reject(new StepError('AMI_NO_ORIGINATE_RESPONSE', 'timeout', `no OriginateResponse within ${this.opts.responseTimeoutMs} ms`));
-      }, this.opts.responseTimeoutMs);
+        reject(new StepError('AMI_NO_ORIGINATE_RESPONSE', 'timeout', `no OriginateResponse within ${timeoutMs} ms`));
+      }, timeoutMs);
       const settle = (m: AmiMessage | StepError) => {
         clearTimeout(timer);
         this.waiters.delete(actionId);
@@ -131,7 +181,7 @@ export class AmiOriginator implements CallOriginator {
 }
 
 /** The Originate action for a call (Async: the result comes as OriginateResponse). */
-function amiFields(spec: CallSpec): AmiFields {
+function amiFields(spec: CallSpec, ringTimeoutMs: number): AmiFields {
   const target: AmiFields =
     'application' in spec.target
       ? [['Application', spec.target.application], ['Data', spec.target.data]]
@@ -141,7 +191,7 @@ function amiFields(spec: CallSpec): AmiFields {
     ['Channel', spec.channel],
     ...target,
     ['CallerID', spec.callerId],
-    ['Timeout', String(RING_TIMEOUT_MS)],
+    ['Timeout', String(ringTimeoutMs)],
     ...spec.variables.map(([k, v]) => ['Variable', `${k}=${v}`] as const),
     ['Async', 'true'],
   ];

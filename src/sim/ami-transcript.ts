@@ -34,6 +34,54 @@ export const ORIGINATE_RESPONSE_FAILURE =
 export const HANGUP =
   `Event: Hangup\r\n${channelFields}Cause: 16\r\nCause-txt: Normal Clearing\r\n\r\n`;
 
+/**
+ * Claims from inside a conference, room membership and calls to people (Asterisk 22.10.1:
+ * fixtures/ami/claim-*.jsonl and escalation-noanswer-busy-answer.jsonl).
+ */
+export const PERMISSION_DENIED = 'Response: Error\r\nActionID: {{id}}\r\nMessage: Permission denied\r\n\r\n';
+export const NO_CONFERENCE = 'Response: Error\r\nActionID: {{id}}\r\nMessage: No Conference by that name found.\r\n\r\n';
+export const CONFBRIDGE_LIST_START = 'Response: Success\r\nActionID: {{id}}\r\nEventList: start\r\nMessage: Confbridge user list will follow\r\n\r\n';
+/** Not in the recordings: app_confbridge.c's answers when no room is open at all, or none named. */
+export const NO_ACTIVE_CONFERENCES = 'Response: Error\r\nActionID: {{id}}\r\nMessage: No active conferences.\r\n\r\n';
+export const NO_CONFERENCE_NAME = 'Response: Error\r\nActionID: {{id}}\r\nMessage: No Conference name provided.\r\n\r\n';
+export const CONFBRIDGE_LIST_ROOMS_START = 'Response: Success\r\nActionID: {{id}}\r\nEventList: start\r\nMessage: Confbridge conferences will follow\r\n\r\n';
+
+/** A channel in a room, as Asterisk 22 describes it (caller id and connected line known). */
+const memberFields =
+  'Channel: {{channel}}\r\nChannelState: 6\r\nChannelStateDesc: Up\r\nCallerIDNum: {{cidNum}}\r\nCallerIDName: {{cidName}}\r\n' +
+  'ConnectedLineNum: {{cidNum}}\r\nConnectedLineName: {{cidName}}\r\nLanguage: en\r\nAccountCode: \r\n' +
+  'Context: {{context}}\r\nExten: {{exten}}\r\nPriority: {{priority}}\r\nUniqueid: {{uniqueid}}\r\nLinkedid: {{linkedid}}\r\n';
+
+const bridgeFields =
+  'Conference: {{room}}\r\nBridgeUniqueid: {{bridgeId}}\r\nBridgeType: base\r\nBridgeTechnology: softmix\r\n' +
+  'BridgeCreator: ConfBridge\r\nBridgeName: {{room}}\r\nBridgeNumChannels: {{bridgeChannels}}\r\nBridgeVideoSourceMode: none\r\n';
+
+export const CONFBRIDGE_JOIN = `Event: ConfbridgeJoin\r\nPrivilege: call,all\r\n${bridgeFields}${memberFields}Admin: No\r\nMuted: No\r\n\r\n`;
+export const CONFBRIDGE_LEAVE = `Event: ConfbridgeLeave\r\nPrivilege: call,all\r\n${bridgeFields}${memberFields}Admin: No\r\n\r\n`;
+
+export const CONFBRIDGE_LIST_ITEM =
+  'Event: ConfbridgeList\r\nActionID: {{id}}\r\nConference: {{room}}\r\nAdmin: No\r\nMarkedUser: No\r\nWaitMarked: No\r\n' +
+  'EndMarked: No\r\nEndMarkedAny: No\r\nWaiting: No\r\nMuted: No\r\nTalking: No\r\nAnsweredTime: {{answeredTime}}\r\n' +
+  `${memberFields}\r\n`;
+export const CONFBRIDGE_LIST_COMPLETE = 'Event: ConfbridgeListComplete\r\nActionID: {{id}}\r\nEventList: Complete\r\nListItems: {{count}}\r\n\r\n';
+export const CONFBRIDGE_LIST_ROOMS_ITEM =
+  'Event: ConfbridgeListRooms\r\nActionID: {{id}}\r\nConference: {{room}}\r\nParties: {{parties}}\r\nMarked: 0\r\nLocked: No\r\nMuted: No\r\n\r\n';
+export const CONFBRIDGE_LIST_ROOMS_COMPLETE = 'Event: ConfbridgeListRoomsComplete\r\nActionID: {{id}}\r\nEventList: Complete\r\nListItems: {{count}}\r\n\r\n';
+
+/** The key press on the staff channel (class dtmf), then the UserEvent its menu raises (class user). */
+export const DTMF_BEGIN = `Event: DTMFBegin\r\nPrivilege: dtmf,all\r\n${memberFields}Digit: {{digit}}\r\nDirection: Received\r\n\r\n`;
+export const DTMF_END = `Event: DTMFEnd\r\nPrivilege: dtmf,all\r\n${memberFields}Digit: {{digit}}\r\nDurationMs: 100\r\nDirection: Received\r\n\r\n`;
+/** The channel's snapshot (now in the claim context), then the body the dialplan gave. */
+export const USER_EVENT_CLAIM =
+  `Event: UserEvent\r\nPrivilege: user,all\r\n${memberFields}UserEvent: VeesionClaim\r\n` +
+  'Room: {{room}}\r\nCallerIDNum: {{cidNum}}\r\nCallerIDName: {{cidName}}\r\n\r\n';
+
+/** A call to a person that was not answered: no channel left, the Originate's caller id kept. */
+export const ORIGINATE_RESPONSE_NOT_ANSWERED =
+  'Event: OriginateResponse\r\nPrivilege: call,all\r\nActionID: {{id}}\r\nResponse: Failure\r\n' +
+  'Channel: {{channel}}\r\nApplication: {{application}}\r\nData: {{data}}\r\nReason: {{reason}}\r\n' +
+  'Uniqueid: <unknown>\r\nCallerIDNum: {{cid}}\r\nCallerIDName: {{cid}}\r\n\r\n';
+
 export function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{\{(\w+)\}\}/g, (_m, k: string) => values[k] ?? '');
 }

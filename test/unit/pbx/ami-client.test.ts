@@ -37,10 +37,10 @@ describe('AmiClient + AmiOriginator against the AMI simulator', () => {
     await sim.stop();
   });
 
-  it('logs in with Events: call and originates Playback into the rendered channel', async () => {
+  it('logs in with Events: call,user and originates Playback into the rendered channel', async () => {
     await connect();
     await waitFor(() => client.loggedIn, 2000, 'login');
-    expect(sim.actions[0]?.get('Events')).toBe('call');
+    expect(sim.actions[0]?.get('Events')).toBe('call,user');
     const result = await originator().originate(request);
     expect(result.channel).toMatch(/^Local\/42@xhoppers-conf-[0-9a-f]+;1$/);
     const [o] = sim.originates;
