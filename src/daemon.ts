@@ -18,6 +18,7 @@ import { systemClock } from './clock';
 import { TtsRenderer } from './tts/tts-renderer';
 import { AmiClient } from './pbx/ami-client';
 import { buildOriginators, pbxReadiness, type NamedOriginator } from './pbx/originators';
+import { conferenceClaims } from './pbx/conference-claims';
 import { OriginatorChain } from './pipeline/originator-chain';
 import { XbeesClient } from './chat/xbees-client';
 import { XbeesPoster } from './chat/xbees-poster';
@@ -72,6 +73,8 @@ export class Daemon {
   private readonly mail: MailNotifier | undefined;
   private readonly lock: DataDirLock;
   private journalWatch: NodeJS.Timeout | undefined;
+  private stopClaims: (() => void) | undefined;
+  private readonly clock: Clock;
   port = 0;
 
   get dataDir(): string {
@@ -96,6 +99,7 @@ export class Daemon {
     this.stepLog = this.logger.child({ area: 'pipeline' });
     this.stores = new Map(opts.config.stores.map((st) => [st.store_veesion_id, st]));
     const clock = opts.clock ?? systemClock;
+    this.clock = clock;
     this.ami = new AmiClient({
       host: s.BRIDGE_AMI_HOST,
       port: s.BRIDGE_AMI_PORT,
@@ -234,6 +238,8 @@ export class Daemon {
     // Seconds, not the next alert: readiness (and systemd's watchdog) must notice an `rm`.
     this.journalWatch = setInterval(() => this.journal.stillOnDisk(), 2_000).unref();
     if (this.usesAmi) this.ami.start();
+    const loop = this.pipeline.incidents;
+    if (this.usesAmi && loop) this.stopClaims = conferenceClaims(this.ami, loop, this.logger.child({ area: 'incidents' }), () => this.clock.now());
     this.rescan('start');
     this.integrations.start();
     if (!this.mail && this.integrations.active.length > 0) {
@@ -252,6 +258,7 @@ export class Daemon {
 
   async stop(): Promise<void> {
     clearInterval(this.journalWatch);
+    this.stopClaims?.();
     await this.hooks?.stop();
     await this.housekeepingTask?.stop();
     this.session?.stop();

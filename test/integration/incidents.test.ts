@@ -62,6 +62,24 @@ describe('incidents: repeat until claimed, then tell', () => {
     expect(w.logLines().some((l) => l.includes(ADMIN))).toBe(false);
   }, 90_000);
 
+  it('conference: key 1 in the room claims its oldest open incident for whoever pressed; a press with nothing open changes nothing', async () => {
+    w = await bootWorld({ settings: { BRIDGE_REPEAT_S: '3', BRIDGE_REPEAT_MAX: '20', BRIDGE_STORM_WINDOW_S: '0' } });
+    const { world } = w;
+    const anna = { callerIdNum: '201', callerIdName: 'Anna' };
+    world.ami.join('4', anna); // store-c's conference
+    world.ami.pressClaim('4', anna);
+    await waitFor(() => w!.logLines().some((l) => l.includes('claim key pressed with no open incident')), 20_000, 'the idle press logged');
+    expect((await w.post({ alert_uuid: 'room-1', location: 'store-c', camera_id: '2' })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await w.post({ alert_uuid: 'room-2', location: 'store-c', camera_id: '8' })).status).toBe(200);
+    await waitFor(() => callsFor(world, 'room-1') >= 1, 20_000, 'announced');
+    world.ami.pressClaim('4', anna);
+    await waitFor(() => world.xbees.messages.some((m) => m.text.startsWith('Anna is on it: camera 2')), 20_000, 'the oldest incident claimed for Anna');
+    const incidents = w.daemon.journal.incidents;
+    expect(incidents.find('room-1')).toMatchObject({ state: 'claimed', claimedBy: 'Anna', claimedVia: 'conference' });
+    expect(incidents.find('room-2')?.state).toBe('open');
+  }, 60_000);
+
   it('CLI: a claim beside the running daemon stops the repeats; one made while it is down is told at its start', async () => {
     const world = await new SimWorld({ dir: tempDir(), settings: { BRIDGE_REPEAT_S: '3', BRIDGE_REPEAT_MAX: '20', BRIDGE_STORM_WINDOW_S: '0' } }).start();
     const files = ['--env-file', world.envFile, '--stores-file', world.storesFile];

@@ -1,0 +1,27 @@
+import type { EventEmitter } from 'node:events';
+import type { Logger } from '../log/logger';
+import type { IncidentLoop } from '../pipeline/incident-loop';
+import { listenForClaims, type ClaimPress } from './claim-events';
+
+/**
+ * Key 1 in a conference room (DESIGN section 5): the oldest open incident of that room is
+ * claimed for whoever pressed. Returns the function that stops listening.
+ */
+export function conferenceClaims(ami: EventEmitter, loop: IncidentLoop, logger: Logger, now: () => number): () => void {
+  return listenForClaims(ami, (press: ClaimPress) => {
+    const by = press.callerIdName ?? press.callerIdNum ?? `someone in room ${press.room}`;
+    const result = loop.claimInRoom(press.room, by, 'conference');
+    const fields = { room: press.room, by, callerIdNum: press.callerIdNum };
+    switch (result.kind) {
+      case 'claimed':
+        return; // the incident log says it
+      case 'nothing-open':
+        return void logger.info('claim key pressed with no open incident in the room', fields);
+      case 'already':
+      case 'closed':
+        return void logger.info('claim key pressed for an incident already taken', { ...fields, incidentId: result.incident.id, claimedBy: result.incident.claimedBy });
+      case 'not-found':
+        return void logger.warn('claim key pressed for an incident that vanished', fields);
+    }
+  }, { now, onIgnored: (why) => logger.debug('VeesionClaim ignored', { why }) });
+}
