@@ -38,7 +38,7 @@ export async function status(opts: GlobalOptions): Promise<void> {
     `journal: ${journal.alerts} alerts (${journal.unroutable} unroutable), ${journal.queued} steps queued, ${journal.failed} given up`,
     ...(journal.lastError ? [`last error: ${time(journal.lastError.at)} ${journal.lastError.alertId} ${journal.lastError.step}: ${journal.lastError.error}`] : []),
     `silenced: ${journal.silences.length === 0 ? 'none' : journal.silences.map((x) => `${x.storeId} until ${time(x.until)}`).join(', ')}`,
-    `open incidents: ${journal.incidents.length === 0 ? 'none' : journal.incidents.length}`,
+    `unresolved incidents: ${journal.incidents.length === 0 ? 'none' : unresolved(journal.incidents)}`,
     ...journal.incidents.map(incidentLine),
     'recent alerts:',
     ...journal.recent.map((a) =>
@@ -57,6 +57,11 @@ function incidentLine(i: OpenIncidentView): string {
   return `  ${i.id} store ${i.storeId} camera ${i.cameraId} room ${i.room}: ${i.state}, age ${age(i.ageS)}, ` +
     `${i.announcements} announcement(s), ${i.alerts} alert(s), ${claim}, ${i.claims} claim(s)` +
     (i.escalatedAt !== null ? `, escalated at ${time(i.escalatedAt)}${i.escalatedTo ? ` to ${i.escalatedTo}` : ''}` : '');
+}
+
+function unresolved(list: OpenIncidentView[]): string {
+  const open = list.filter((i) => i.state === 'open').length;
+  return `${list.length} (${open} open, ${list.length - open} claimed)`;
 }
 
 function age(s: number): string {
