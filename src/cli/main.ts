@@ -82,6 +82,12 @@ export function buildProgram(): Command {
     .requiredOption('--outcome <outcome>', 'theft, false-alarm, not-found or no-outcome')
     .option('--by <name>', 'who resolved it')
     .action(async (id: string, o) => (await import('./incidents')).resolve(id, { ...globals(), ...o }));
+  program
+    .command('report')
+    .description('per store and camera: alerts, incidents, claimed %, time to claim, escalations, outcomes')
+    .option('--since <time>', 'a duration back (30m, 2h, 7d) or an ISO date/time', '7d')
+    .option('--store <id>', 'only this store_veesion_id')
+    .action(async (o) => (await import('./report')).report({ ...globals(), ...o }));
   const integrations = program.command('integrations').description('forward alert events to other systems: signed webhooks or SQS');
   integrations
     .command('add')

@@ -1,5 +1,5 @@
 import axios from 'axios';
-import { summariseJournal } from '../journal/journal-reader';
+import { summariseJournal, type OpenIncidentView } from '../journal/journal-reader';
 import { configFor, print, receiverBase, receiverRequest, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { journalFile } from '../journal/journal-file';
@@ -38,6 +38,8 @@ export async function status(opts: GlobalOptions): Promise<void> {
     `journal: ${journal.alerts} alerts (${journal.unroutable} unroutable), ${journal.queued} steps queued, ${journal.failed} given up`,
     ...(journal.lastError ? [`last error: ${time(journal.lastError.at)} ${journal.lastError.alertId} ${journal.lastError.step}: ${journal.lastError.error}`] : []),
     `silenced: ${journal.silences.length === 0 ? 'none' : journal.silences.map((x) => `${x.storeId} until ${time(x.until)}`).join(', ')}`,
+    `unresolved incidents: ${journal.incidents.length === 0 ? 'none' : unresolved(journal.incidents)}`,
+    ...journal.incidents.map(incidentLine),
     'recent alerts:',
     ...journal.recent.map((a) =>
       `  ${time(a.receivedAt)} ${a.id} store ${a.storeId} ${a.status === 'unroutable' ? 'UNROUTABLE' : ''}` +
@@ -45,6 +47,27 @@ export async function status(opts: GlobalOptions): Promise<void> {
     ),
   ];
   print(opts, lines.join('\n'), { daemon, ...journal });
+}
+
+/** One open or claimed incident: where, how old, how often said, who took it and how many tried. */
+function incidentLine(i: OpenIncidentView): string {
+  const claim = i.claimedAt !== null
+    ? `claimed by ${i.claimedBy ?? '?'} via ${i.claimedVia ?? '?'} at ${time(i.claimedAt)}`
+    : 'not claimed yet';
+  return `  ${i.id} store ${i.storeId} camera ${i.cameraId} room ${i.room}: ${i.state}, age ${age(i.ageS)}, ` +
+    `${i.announcements} announcement(s), ${i.alerts} alert(s), ${claim}, ${i.claims} claim(s)` +
+    (i.escalatedAt !== null ? `, escalated at ${time(i.escalatedAt)}${i.escalatedTo ? ` to ${i.escalatedTo}` : ''}` : '');
+}
+
+function unresolved(list: OpenIncidentView[]): string {
+  const open = list.filter((i) => i.state === 'open').length;
+  return `${list.length} (${open} open, ${list.length - open} claimed)`;
+}
+
+function age(s: number): string {
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 function time(ms: number): string {

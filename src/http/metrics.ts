@@ -47,6 +47,20 @@ export class BridgeMetrics {
     registers: [this.registry],
   });
 
+  /** DESIGN section 5: how long an incident waited for someone to take it (opened -> claimed). */
+  readonly incidentTimeToClaim = new Histogram({
+    name: 'veesion_bridge_incident_time_to_claim_seconds',
+    help: 'Seconds from an incident opening to its first claim',
+    buckets: [1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600],
+    registers: [this.registry],
+  });
+  readonly incidentEscalations = new Counter({
+    name: 'veesion_bridge_incident_escalations_total',
+    help: 'Incidents escalated, by outcome (answered, nobody-answered, no-list)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   /** Gauges read from the daemon's live state when /metrics is scraped. */
   watch(sources: { amiConnected: () => boolean; stepsWaiting: () => Record<string, number> }): void {
     new Gauge({
@@ -65,6 +79,18 @@ export class BridgeMetrics {
       collect() {
         this.reset();
         for (const [step, count] of Object.entries(sources.stepsWaiting())) this.set({ step }, count);
+      },
+    });
+  }
+
+  /** The incidents nobody has claimed yet, read from the journal at each scrape. */
+  watchIncidents(openIncidents: () => number): void {
+    new Gauge({
+      name: 'veesion_bridge_incidents_open',
+      help: 'Incidents open now: announced or waiting, not claimed yet',
+      registers: [this.registry],
+      collect() {
+        this.set(openIncidents());
       },
     });
   }

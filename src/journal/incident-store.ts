@@ -115,6 +115,11 @@ export class SqliteIncidentStore implements IncidentStore {
       return { kind: 'resolved', incident: this.get(id) as Incident }; // just updated
     }).immediate();
   }
+
+  /** Incidents nobody has claimed yet (the open-incidents gauge, read at each scrape). */
+  countOpen(): number {
+    return (this.stmt(`SELECT COUNT(*) AS n FROM incidents WHERE state = 'open'`).get() as { n: number }).n;
+  }
 }
 
 function toIncident(r: Row): Incident {
