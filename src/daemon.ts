@@ -188,7 +188,10 @@ export class Daemon {
         repeatMs: s.BRIDGE_REPEAT_S * 1000,
         repeatMax: s.BRIDGE_REPEAT_MAX,
         claimedText: s.VEESION_CLAIMED_TEXT,
-        report: (e) => logIncident(incidentLog, e),
+        report: (e) => {
+          logIncident(incidentLog, e);
+          if (e.kind === 'claimed' && e.incident.claimedAt !== null) this.metrics.incidentTimeToClaim.observe((e.incident.claimedAt - e.incident.openedAt) / 1000);
+        },
       },
       policies: {
         announce: policyFromSeconds(s.BRIDGE_ANNOUNCE_RETRY_S, s.BRIDGE_ANNOUNCE_EXPIRE_S),
@@ -197,6 +200,7 @@ export class Daemon {
     });
     this.pipeline.onStep((e) => logStep(this.stepLog, this.metrics, e));
     this.metrics.watch({ amiConnected: () => this.ami.loggedIn, stepsWaiting: () => this.journal.waitingSteps() });
+    this.metrics.watchIncidents(() => this.journal.incidents.countOpen());
     const app = createApp({
       token: s.VEESION_HOOK_TOKEN,
       ingest: (alert, raw) => this.pipeline.ingest(alert, raw),
