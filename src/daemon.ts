@@ -19,6 +19,7 @@ import { TtsRenderer } from './tts/tts-renderer';
 import { AmiClient } from './pbx/ami-client';
 import { buildOriginators, pbxReadiness, type NamedOriginator } from './pbx/originators';
 import { conferenceClaims } from './pbx/conference-claims';
+import { incidentCalls } from './pbx/incident-calls';
 import { OriginatorChain } from './pipeline/originator-chain';
 import { XbeesClient } from './chat/xbees-client';
 import { XbeesPoster } from './chat/xbees-poster';
@@ -158,6 +159,7 @@ export class Daemon {
     this.journal.onEventsWritten(() => this.integrations.wake());
     this.journal.onLost((reason) => this.logger.error('journal lost: new alerts are refused (503); the daemon stops and, under systemd, starts again on a new journal', { reason }));
     const incidentLog = this.logger.child({ area: 'incidents' });
+    const pbxCalls = this.usesAmi ? incidentCalls(s, this.ami, this.tts, this.logger.child({ area: 'ami' })) : undefined;
     this.pipeline = new AlertPipeline({
       journal: this.journal,
       speech: this.tts,
@@ -183,14 +185,18 @@ export class Daemon {
       storm: { windowMs: s.BRIDGE_STORM_WINDOW_S * 1000, queueMax: s.BRIDGE_CONFERENCE_QUEUE_MAX },
       muted: (store, now) => mutedReason(store, now, (id) => this.journal.silencedUntil(id, now)),
       limits: { chatPerSecond: s.BRIDGE_CHAT_POSTS_PER_S },
+      ...(pbxCalls ? { roomPresence: pbxCalls.roomPresence } : {}),
       incidents: {
         store: this.journal.incidents,
         repeatMs: s.BRIDGE_REPEAT_S * 1000,
         repeatMax: s.BRIDGE_REPEAT_MAX,
         claimedText: s.VEESION_CLAIMED_TEXT,
+        escalateAfterMs: s.BRIDGE_ESCALATE_AFTER_S * 1000,
+        ...(pbxCalls ? { callPerson: pbxCalls.callPerson } : {}),
         report: (e) => {
           logIncident(incidentLog, e);
           if (e.kind === 'claimed' && e.incident.claimedAt !== null) this.metrics.incidentTimeToClaim.observe((e.incident.claimedAt - e.incident.openedAt) / 1000);
+          if (e.kind === 'escalated') this.metrics.incidentEscalations.inc({ outcome: e.outcome });
         },
       },
       policies: {

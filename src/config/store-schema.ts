@@ -35,6 +35,14 @@ export const storeSchema = z
         }
       })
       .optional(),
+    /**
+     * DESIGN section 5: Asterisk channels called in turn when nobody claims an incident (e.g.
+     * `PJSIP/201`, `Local/manager@from-internal`). They reach AMI headers: strictly checked.
+     */
+    escalation: z
+      .array(z.string().regex(/^[A-Za-z0-9_]+\/[A-Za-z0-9_@.+\-]{1,80}$/, 'an Asterisk channel such as PJSIP/201 or Local/manager@from-internal'))
+      .max(10, 'at most 10 channels')
+      .optional(),
   })
   .transform((s) => ({
     ...s,

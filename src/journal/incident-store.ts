@@ -76,8 +76,11 @@ export class SqliteIncidentStore implements IncidentStore {
     return (rows as Row[]).map(toIncident);
   }
 
-  oldestOpenInRoom(room: string): Incident | undefined {
-    const row = this.stmt(`SELECT * FROM incidents WHERE room = ? AND state = 'open' ORDER BY opened_at, id LIMIT 1`).get(room) as Row | undefined;
+  oldestOpenInRoom(room: string, since: number): Incident | undefined {
+    // Open, or unclaimed since `since` (repeats ran out, an escalation may have reached someone).
+    const row = this.stmt(
+      `SELECT * FROM incidents WHERE room = ? AND (state = 'open' OR (state = 'unclaimed' AND updated_at >= ?)) ORDER BY opened_at, id LIMIT 1`,
+    ).get(room, since) as Row | undefined;
     return row && toIncident(row);
   }
 
@@ -91,13 +94,24 @@ export class SqliteIncidentStore implements IncidentStore {
     return this.db.transaction((): ClaimResult => {
       const before = this.get(id);
       if (!before) return { kind: 'not-found', ref: id };
-      const won = before.state === 'open';
+      // An unclaimed incident (its repeats ran out) can still be taken: better late, by the
+      // person an escalation reached, than never.
+      const won = before.state === 'open' || before.state === 'unclaimed';
       this.stmt('INSERT INTO claims (incident_id, by, via, at, won) VALUES (?, ?, ?, ?, ?)').run(id, by, via, at, won ? 1 : 0);
       if (!won) return before.state === 'claimed' ? { kind: 'already', incident: before } : { kind: 'closed', incident: before };
+      if (before.state === 'unclaimed') this.stmt('UPDATE incidents SET told = 0 WHERE id = ?').run(id);
       this.stmt(`UPDATE incidents SET state = 'claimed', claimed_by = ?, claimed_at = ?, claimed_via = ?, next_repeat_at = NULL, updated_at = ? WHERE id = ?`)
         .run(by, at, via, at, id);
       return { kind: 'claimed', incident: this.get(id) as Incident }; // just updated
     }).immediate();
+  }
+
+  startEscalation(id: string, at: number): boolean {
+    return this.stmt(`UPDATE incidents SET escalated_at = ?, updated_at = ? WHERE id = ? AND state IN ('open', 'unclaimed') AND escalated_at IS NULL`).run(at, at, id).changes === 1;
+  }
+
+  finishEscalation(id: string, to: string | null, note: string, at: number): void {
+    this.stmt('UPDATE incidents SET escalated_to = ?, escalation_note = ?, updated_at = ? WHERE id = ?').run(to, note, at, id);
   }
 
   markTold(id: string, at: number): void {

@@ -21,6 +21,10 @@ export function logIncident(log: Logger, e: IncidentNews): void {
       return void log.info('incident resolved', { ...fields, outcome: i.outcome, by: i.resolvedBy });
     case 'repeat-failed':
       return void log.warn('incident repeat failed, trying again at the next interval', { ...fields, error: e.error });
+    case 'escalated':
+      if (e.outcome === 'answered') return void log.warn('incident escalated: answered', { ...fields, to: e.to, note: e.note });
+      // Nobody in the store heard it and nobody on the list answered: the theft goes unwatched.
+      return void log.error(e.outcome === 'no-list' ? 'incident unheard: no escalation list' : 'incident unheard: nobody on the escalation list answered', { ...fields, note: e.note });
     default: {
       const never: never = e;
       throw new Error(`unknown incident news ${JSON.stringify(never)}`);

@@ -101,9 +101,17 @@ export class AmiOriginator implements CallOriginator {
    * conference, e.g. a person on the escalation list (`PJSIP/201`), ringing at most
    * `ringTimeoutMs`. Rejects with AmiCallFailed (`failure`: no-answer, busy...) when not answered.
    */
-  async originateTo(channel: string, req: OriginateRequest, ringTimeoutMs = RING_TIMEOUT_MS): Promise<PlacedCall> {
+  async originateTo(
+    channel: string,
+    req: OriginateRequest,
+    ringTimeoutMs = RING_TIMEOUT_MS,
+    /** Instead of Playback: a dialplan entry (the escalation menu) and extra channel variables. */
+    dialplan?: { context: string; exten: string; variables: [string, string][] },
+  ): Promise<PlacedCall> {
+    const spec = callSpec(req, this.opts);
+    const target = dialplan ? { ...spec, target: { context: dialplan.context, exten: dialplan.exten, priority: '1' as const }, variables: [...spec.variables, ...dialplan.variables] } : spec;
     // An unanswered call's OriginateResponse comes only after it rang for ringTimeoutMs.
-    return this.place({ ...callSpec(req, this.opts), channel }, ringTimeoutMs, ringTimeoutMs + this.opts.responseTimeoutMs);
+    return this.place({ ...target, channel }, ringTimeoutMs, ringTimeoutMs + this.opts.responseTimeoutMs);
   }
 
   private async place(spec: CallSpec, ringTimeoutMs: number, waitMs: number): Promise<PlacedCall> {

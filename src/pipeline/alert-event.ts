@@ -2,7 +2,7 @@ import type { Alert, StepName, StepState, StoreRoute } from './alert';
 import type { Incident } from './incident';
 
 /** The events forwarded to integrations (DESIGN section 3, Outbound integrations). */
-export const ALERT_EVENT_TYPES = ['alert.received', 'alert.announced', 'alert.posted', 'alert.failed', 'alert.claimed', 'alert.resolved'] as const;
+export const ALERT_EVENT_TYPES = ['alert.received', 'alert.announced', 'alert.posted', 'alert.failed', 'alert.claimed', 'alert.escalated', 'alert.resolved'] as const;
 export type AlertEventType = (typeof ALERT_EVENT_TYPES)[number];
 
 /** What an integration receives as `data`: the alert, its store, and the step's outcome. */
@@ -14,7 +14,7 @@ export interface AlertEventData {
   /** The step this event reports (absent for alert.received). */
   step?: { name: StepName; state: StepState; attempts: number; detail: string | null; error: string | null };
   /** The incident the event reports (alert.claimed, alert.resolved): who, when, how, the outcome. */
-  incident?: Pick<Incident, 'id' | 'state' | 'cameraId' | 'alerts' | 'announcements' | 'claimedBy' | 'claimedAt' | 'claimedVia' | 'outcome' | 'resolvedBy' | 'resolvedAt' | 'openedAt'>;
+  incident?: Pick<Incident, 'id' | 'state' | 'cameraId' | 'alerts' | 'announcements' | 'claimedBy' | 'claimedAt' | 'claimedVia' | 'outcome' | 'resolvedBy' | 'resolvedAt' | 'openedAt' | 'escalatedAt' | 'escalatedTo' | 'escalationNote'>;
 }
 
 /**
@@ -44,10 +44,11 @@ export function receivedEvent(alert: Alert, store: StoreRoute | undefined, time:
 }
 
 /** alert.claimed / alert.resolved, reported against the incident's first alert. */
-export function incidentEvent(type: 'alert.claimed' | 'alert.resolved', alert: Alert, store: StoreRoute | undefined, i: Incident, time: number): AlertEvent {
+export function incidentEvent(type: 'alert.claimed' | 'alert.escalated' | 'alert.resolved', alert: Alert, store: StoreRoute | undefined, i: Incident, time: number): AlertEvent {
   const incident = {
     id: i.id, state: i.state, cameraId: i.cameraId, alerts: i.alerts, announcements: i.announcements, openedAt: i.openedAt,
     claimedBy: i.claimedBy, claimedAt: i.claimedAt, claimedVia: i.claimedVia, outcome: i.outcome, resolvedBy: i.resolvedBy, resolvedAt: i.resolvedAt,
+    escalatedAt: i.escalatedAt, escalatedTo: i.escalatedTo, escalationNote: i.escalationNote,
   };
   return { type, time, alertId: alert.id, storeId: alert.storeId, location: store?.location ?? null, data: { alert, store: storeFields(store), incident } };
 }

@@ -6,7 +6,7 @@ import { Semaphore } from './semaphore';
 import { RateLimiter } from './rate-limiter';
 import { Announcer, DEFAULT_MANY_ALERTS_TEXT } from './announcer';
 import { receivedEvent, stepEvent, type EventSink } from './alert-event';
-import { IncidentLoop, DEFAULT_CLAIMED_TEXT, type IncidentNews } from './incident-loop';
+import { IncidentLoop, DEFAULT_CLAIMED_TEXT, type IncidentLoopDeps, type IncidentNews } from './incident-loop';
 import type { IncidentStore } from './incident';
 
 export interface PipelineDeps {
@@ -32,7 +32,12 @@ export interface PipelineDeps {
   /** Concurrent speech renderings (CPU-bound engine + ffmpeg) and chat posts; chat posts a second. */
   limits?: { renders?: number; chatPosts?: number; chatPerSecond?: number };
   /** Incidents (DESIGN section 5): repeated until claimed, then told. None: alerts only. */
-  incidents?: { store: IncidentStore; repeatMs: number; repeatMax: number; claimedText?: string; report?: (e: IncidentNews) => void };
+  incidents?: {
+    store: IncidentStore; repeatMs: number; repeatMax: number; claimedText?: string; report?: (e: IncidentNews) => void;
+    escalateAfterMs?: number; callPerson?: IncidentLoopDeps['callPerson'];
+  };
+  /** Whether anyone is in the store's conference room (AMI ConfbridgeList); none: not asked. */
+  roomPresence?: (store: StoreRoute) => Promise<'occupied' | 'empty' | 'unknown'>;
 }
 
 export type IngestOutcome = 'accepted' | 'duplicate' | 'unroutable';
@@ -101,6 +106,8 @@ export class AlertPipeline {
       claimedText: inc.claimedText ?? DEFAULT_CLAIMED_TEXT,
       ...(deps.events ? { events: deps.events } : {}),
       ...(inc.report ? { report: inc.report } : {}),
+      ...(inc.escalateAfterMs !== undefined ? { escalateAfterMs: inc.escalateAfterMs } : {}),
+      ...(inc.callPerson ? { callPerson: inc.callPerson } : {}),
     });
   }
 
@@ -222,6 +229,13 @@ export class AlertPipeline {
     if (muted !== undefined) {
       this.record(work, 'announce', attempt, 'muted', null, muted, started);
       return muted;
+    }
+    if (this.incidents && this.deps.roomPresence && (await this.deps.roomPresence(store)) === 'empty') {
+      // An empty room is not a successful announcement: nobody would hear it. Escalate now.
+      const reason = `room ${store.audio_conf_id} is empty: nobody would hear it; escalated`;
+      this.record(work, 'announce', attempt, 'expired', reason, null, started);
+      this.incidents.escalateNow(alert.id, `room ${store.audio_conf_id} empty when its announcement was due`);
+      return reason;
     }
     const answered = (channel: string) => this.record(work, 'announce', attempt, 'running', null, `${ANSWERED}${channel}`, started);
     const outcome = await this.announcer.announce({ alert, store, windowFrom, answered });

@@ -22,6 +22,8 @@ export interface StoreRoute {
   veesion_user_extension?: string | undefined;
   /** Cron-style windows in which announcements are muted (see cron-window.ts). */
   quiet_hours?: string[] | undefined;
+  /** Channels called in turn when nobody claims an incident (DESIGN section 5). */
+  escalation?: string[] | undefined;
 }
 
 export type StepName = 'announce' | 'chat';

@@ -5,6 +5,9 @@ import type { ClaimResult, ClaimVia, Incident, IncidentStore, Outcome, ResolveRe
 import { incidentEvent, type EventSink } from './alert-event';
 import { renderTemplate } from './template';
 
+/** How long an incident whose repeats ran out can still be claimed by a key press. */
+const UNCLAIMED_CLAIMABLE_MS = 10 * 60_000;
+
 /** What is said in the conference when someone takes an incident. */
 export const DEFAULT_CLAIMED_TEXT = '${by} is handling camera ${cameraId}';
 
@@ -24,6 +27,18 @@ export interface IncidentLoopDeps {
   events?: EventSink;
   /** Tells logs and metrics what happened to an incident. */
   report?: (e: IncidentNews) => void;
+  /** BRIDGE_ESCALATE_AFTER_S: an incident still open this long after its alert is escalated. */
+  escalateAfterMs?: number;
+  /** Calls one person of the store's escalation list with the announcement; never throws. */
+  callPerson?: (channel: string, req: EscalationCall) => Promise<{ answered: true } | { answered: false; why: string }>;
+}
+
+/** What an escalation call carries: the alert's sentence, and the room a key press claims in. */
+export interface EscalationCall {
+  alert: Alert;
+  store: StoreRoute;
+  text: string;
+  room: string;
 }
 
 export type IncidentNews =
@@ -32,7 +47,8 @@ export type IncidentNews =
   | { kind: 'claimed'; incident: Incident }
   | { kind: 'told'; incident: Incident; heard: boolean; posted: boolean; error?: string }
   | { kind: 'resolved'; incident: Incident }
-  | { kind: 'repeat-failed'; incident: Incident; error: string };
+  | { kind: 'repeat-failed'; incident: Incident; error: string }
+  | { kind: 'escalated'; incident: Incident; outcome: 'answered' | 'nobody-answered' | 'no-list'; to: string | null; note: string };
 
 /**
  * Closes the loop on incidents: repeats an open incident every `repeatMs` until someone claims
@@ -47,6 +63,7 @@ export class IncidentLoop {
   /** The call that last counted for each incident: one merged announcement counts once. */
   private readonly countedCall = new Map<string, number>();
   private readonly telling = new Set<string>();
+  private readonly escalationTimers = new Map<string, { cancel(): void }>();
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
 
@@ -67,12 +84,26 @@ export class IncidentLoop {
         if (this.telling.has(incident.id)) continue;
         // Claimed outside this process (the CLI), or told only in part before a crash.
         this.cancelRepeat(incident.id);
+        this.cancelEscalation(incident.id);
         this.publish('alert.claimed', incident);
         this.deps.report?.({ kind: 'claimed', incident });
         this.tell(incident);
       }
-      else if (incident.nextRepeatAt !== null && !this.timers.has(incident.id)) this.scheduleRepeat(incident.id, incident.nextRepeatAt);
+      else {
+        if (incident.nextRepeatAt !== null && !this.timers.has(incident.id)) this.scheduleRepeat(incident.id, incident.nextRepeatAt);
+        this.scheduleEscalation(incident);
+      }
     }
+  }
+
+  /**
+   * Nobody can hear it (the room is empty) or nobody took it in time: the store's escalation
+   * list is called, one after the other, until someone answers; that person can press 1 to
+   * claim. Once per incident. No list: logged and reported as unheard.
+   */
+  escalateNow(ref: string, why: string): void {
+    const incident = this.deps.incidents.find(ref);
+    if (incident) this.track(this.escalate(incident.id, why));
   }
 
   claim(ref: string, by: string, via: ClaimVia): ClaimResult {
@@ -81,6 +112,7 @@ export class IncidentLoop {
     const result = this.deps.incidents.claim(found.id, by, via, this.deps.clock.now());
     if (result.kind === 'claimed') {
       this.cancelRepeat(found.id);
+      this.cancelEscalation(found.id);
       this.publish('alert.claimed', result.incident);
       this.deps.report?.({ kind: 'claimed', incident: result.incident });
       this.tell(result.incident);
@@ -90,7 +122,8 @@ export class IncidentLoop {
 
   /** A key press in conference room `room`: the oldest open incident there. */
   claimInRoom(room: string, by: string, via: ClaimVia): ClaimResult | { kind: 'nothing-open'; room: string } {
-    const oldest = this.deps.incidents.oldestOpenInRoom(room);
+    // An unclaimed incident stays claimable for a while: the escalated person may press 1.
+    const oldest = this.deps.incidents.oldestOpenInRoom(room, this.deps.clock.now() - UNCLAIMED_CLAIMABLE_MS);
     return oldest ? this.claim(oldest.id, by, via) : { kind: 'nothing-open', room };
   }
 
@@ -100,6 +133,7 @@ export class IncidentLoop {
     const result = this.deps.incidents.resolve(found.id, outcome, by, this.deps.clock.now());
     if (result.kind === 'resolved') {
       this.cancelRepeat(found.id);
+      this.cancelEscalation(found.id);
       this.publish('alert.resolved', result.incident);
       this.deps.report?.({ kind: 'resolved', incident: result.incident });
     }
@@ -108,12 +142,14 @@ export class IncidentLoop {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers.values()) t.cancel();
+    for (const t of [...this.timers.values(), ...this.escalationTimers.values()]) t.cancel();
     this.timers.clear();
+    this.escalationTimers.clear();
     await Promise.allSettled([...this.inFlight]);
   }
 
   private count(incident: Incident): void {
+    this.scheduleEscalation(incident);
     const now = this.deps.clock.now();
     const announcements = incident.announcements + 1;
     const last = announcements >= this.deps.repeatMax;
@@ -123,7 +159,11 @@ export class IncidentLoop {
     this.deps.report?.({ kind: 'announced', incident: updated, announcements });
     if (last) {
       this.cancelRepeat(incident.id);
-      if (updated.state === 'unclaimed') this.deps.report?.({ kind: 'unclaimed', incident: updated });
+      if (updated.state === 'unclaimed') {
+        this.deps.report?.({ kind: 'unclaimed', incident: updated });
+        // Repeats ran out with nobody taking it: the escalation list is called now.
+        this.track(this.escalate(incident.id, `unclaimed after ${announcements} announcements`));
+      }
       return;
     }
     if (nextRepeatAt !== null) this.scheduleRepeat(incident.id, nextRepeatAt);
@@ -137,6 +177,11 @@ export class IncidentLoop {
       this.track(this.repeat(id));
     }, Math.max(0, at - this.deps.clock.now()));
     this.timers.set(id, timer);
+  }
+
+  private cancelEscalation(id: string): void {
+    this.escalationTimers.get(id)?.cancel();
+    this.escalationTimers.delete(id);
   }
 
   private cancelRepeat(id: string): void {
@@ -170,6 +215,45 @@ export class IncidentLoop {
     }
   }
 
+  private scheduleEscalation(incident: Incident): void {
+    const after = this.deps.escalateAfterMs;
+    if (after === undefined || this.stopped || incident.escalatedAt !== null || this.escalationTimers.has(incident.id)) return;
+    const timer = this.deps.clock.setTimeout(() => {
+      this.escalationTimers.delete(incident.id);
+      this.track(this.escalate(incident.id, `still open ${Math.round(after / 1000)} s after its alert`));
+    }, Math.max(0, incident.openedAt + after - this.deps.clock.now()));
+    this.escalationTimers.set(incident.id, timer);
+  }
+
+  private async escalate(id: string, why: string): Promise<void> {
+    this.escalationTimers.get(id)?.cancel();
+    this.escalationTimers.delete(id);
+    if (this.stopped || !this.deps.incidents.startEscalation(id, this.deps.clock.now())) return; // taken, closed, or done before
+    const incident = this.deps.incidents.get(id) as Incident; // just marked
+    const store = this.deps.stores().get(incident.storeId);
+    const alert = this.deps.alert(incident.lastAlertId);
+    const list = store?.escalation ?? [];
+    const finish = (outcome: 'answered' | 'nobody-answered' | 'no-list', to: string | null, note: string) => {
+      this.deps.incidents.finishEscalation(id, to, note, this.deps.clock.now());
+      const done = this.deps.incidents.get(id) ?? incident;
+      this.publish('alert.escalated', done);
+      this.deps.report?.({ kind: 'escalated', incident: done, outcome, to, note });
+    };
+    if (!store || !alert || list.length === 0 || !this.deps.callPerson) {
+      return finish('no-list', null, `${why}; no escalation list for this store in x-hoppers.json: nobody was called`);
+    }
+    const text = renderTemplate(this.deps.alertText, alertVariables(alert, store));
+    const tried: string[] = [];
+    for (const channel of list) {
+      const now = this.deps.incidents.get(id)?.state;
+      if (this.stopped || now === 'claimed' || now === 'resolved') return finish('nobody-answered', null, `${why}; claimed or stopped while calling (${tried.join('; ') || 'nobody called yet'})`);
+      const result = await this.deps.callPerson(channel, { alert, store, text, room: incident.room });
+      if (result.answered) return finish('answered', channel, `${why}; answered by ${channel}${tried.length ? ` after ${tried.join('; ')}` : ''}`);
+      tried.push(`${channel} ${result.why}`);
+    }
+    finish('nobody-answered', null, `${why}; nobody answered: ${tried.join('; ')}`);
+  }
+
   /** Once per claim: the conference hears who took it, the chat gets a line; then it is told. */
   private tell(incident: Incident): void {
     if (this.telling.has(incident.id) || this.stopped) return;
@@ -199,7 +283,7 @@ export class IncidentLoop {
     })());
   }
 
-  private publish(type: 'alert.claimed' | 'alert.resolved', incident: Incident): void {
+  private publish(type: 'alert.claimed' | 'alert.escalated' | 'alert.resolved', incident: Incident): void {
     const alert = this.deps.alert(incident.firstAlertId);
     if (!alert || !this.deps.events) return;
     this.deps.events.recordEvent(incidentEvent(type, alert, this.deps.stores().get(incident.storeId), incident, this.deps.clock.now()));

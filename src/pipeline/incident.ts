@@ -64,11 +64,15 @@ export interface IncidentStore {
   /** Open or claimed incidents (claimed ones only while not told), oldest first. */
   live(): Incident[];
   list(state?: IncidentState): Incident[];
-  /** The oldest open incident of a conference room. */
-  oldestOpenInRoom(room: string): Incident | undefined;
+  /** The oldest open incident of a conference room, or one left unclaimed since `since`. */
+  oldestOpenInRoom(room: string, since: number): Incident | undefined;
   recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number): void;
   /** The first claim of an open incident wins; every claim is kept. */
   claim(id: string, by: string, via: ClaimVia, at: number): ClaimResult;
   markTold(id: string, at: number): void;
   resolve(id: string, outcome: Outcome, by: string | null, at: number): ResolveResult;
+  /** Marks an open or unclaimed incident as being escalated, once: false when it already was (or is no longer open). */
+  startEscalation(id: string, at: number): boolean;
+  /** Who answered the escalation (a channel), or null, and what happened. */
+  finishEscalation(id: string, to: string | null, note: string, at: number): void;
 }

@@ -58,6 +58,8 @@ export class SimWorld {
   async start(): Promise<this> {
     await Promise.all([this.ami.start(), this.xbees.start(), this.klaxon.start(), this.video.start(), this.pbxApi.start(), this.receiver.start(), this.sqs.start()]);
     this.spool.start();
+    // Someone is on shift in every store's conference: an empty room would be escalated.
+    for (const st of this.stores) this.ami.join(st.audio_conf_id, { callerIdNum: '200', callerIdName: 'Staff' });
     this.httpPort = await freePort();
     mkdirSync(this.opts.dir, { recursive: true });
     const settings: Record<string, string> = {

@@ -80,6 +80,34 @@ describe('incidents: repeat until claimed, then tell', () => {
     expect(incidents.find('room-2')?.state).toBe('open');
   }, 60_000);
 
+  it('escalation: an empty room is not an announcement; the list is called in turn until one answers, who can press 1 to claim', async () => {
+    const stores = [{ store_veesion_id: 'esc-store', name: 'Esc', audio_conf_id: '61', xbees_channel_id: 'chan-esc', escalation: ['PJSIP/201', 'PJSIP/202', 'PJSIP/203'] }];
+    w = await bootWorld({ stores, settings: { BRIDGE_REPEAT_S: '3', BRIDGE_REPEAT_MAX: '20', BRIDGE_ESCALATION_RING_S: '5' } }, {
+      before: (world) => {
+        world.ami.personChannel('PJSIP/201', 'no-answer');
+        world.ami.personChannel('PJSIP/202', 'busy');
+        world.ami.personChannel('PJSIP/203', 'answer');
+        world.ami.maxRingMs = 300; // "rang 5 s without answer", sooner
+      },
+    });
+    const { world } = w;
+    world.ami.leave('61', { callerIdNum: '200', callerIdName: 'Staff' }); // nobody on shift in this store's room
+    expect((await w.post({ alert_uuid: 'esc-1', location: 'esc-store', camera_id: '4' })).status).toBe(200);
+    const steps = await w.finished('esc-1');
+    expect(steps.find((st) => st.step === 'announce')).toMatchObject({ state: 'expired', lastError: expect.stringContaining('room 61 is empty') });
+    const incidents = w.daemon.journal.incidents;
+    await waitFor(() => incidents.find('esc-1')?.escalatedTo === 'PJSIP/203', 20_000, 'escalated to the one who answered');
+    expect(world.ami.originates.filter((o) => o.channel.startsWith('PJSIP/')).map((o) => [o.channel, o.context, o.variables.find((v) => v.startsWith('XH_ROOM='))]))
+      .toEqual(['PJSIP/201', 'PJSIP/202', 'PJSIP/203'].map((c) => [c, 'veesion-escalation', 'XH_ROOM=61']));
+    expect(incidents.find('esc-1')?.escalationNote).toContain('PJSIP/201 no-answer; PJSIP/202 busy');
+    // The person who answered presses 1 on the call: the dialplan raises the claim for the room.
+    world.ami.pressClaimOnCall('PJSIP/203', '61');
+    await waitFor(() => incidents.find('esc-1')?.state === 'claimed', 20_000, 'claimed from the escalation call');
+    expect(incidents.find('esc-1')).toMatchObject({ claimedBy: 'PJSIP/203', claimedVia: 'conference' });
+    const metrics = await (await fetch(`${w.base}/metrics`)).text();
+    expect(metrics).toMatch(/veesion_bridge_incident_escalations_total\{outcome="answered"\} 1/);
+  }, 60_000);
+
   it('CLI: a claim beside the running daemon stops the repeats; one made while it is down is told at its start', async () => {
     const world = await new SimWorld({ dir: tempDir(), settings: { BRIDGE_REPEAT_S: '3', BRIDGE_REPEAT_MAX: '20', BRIDGE_STORM_WINDOW_S: '0' } }).start();
     const files = ['--env-file', world.envFile, '--stores-file', world.storesFile];

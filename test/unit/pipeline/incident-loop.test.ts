@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { SqliteJournal } from '../../../src/journal/sqlite-journal';
-import { IncidentLoop, type IncidentNews } from '../../../src/pipeline/incident-loop';
+import { IncidentLoop, type IncidentLoopDeps, type IncidentNews } from '../../../src/pipeline/incident-loop';
+import type { AlertEvent } from '../../../src/pipeline/alert-event';
 import type { SpeakRequest, SpeakOutcome } from '../../../src/pipeline/announcer';
 import type { Alert, StoreRoute } from '../../../src/pipeline/alert';
 import { ManualClock } from '../../helpers/manual-clock';
@@ -15,7 +16,9 @@ const REPEAT_MS = 15_000;
  * announcer: it asks `stillWanted` at its turn and again after rendering, and only then places
  * the call. A render can be held open to land a claim in the middle of it.
  */
-async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualClock()) {
+type CallPerson = NonNullable<IncidentLoopDeps['callPerson']>;
+
+async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualClock(), extra: { escalation?: string[]; callPerson?: CallPerson } = {}) {
   const journal = new SqliteJournal(file);
   const said: { text: string; at: number }[] = [];
   const posted: string[] = [];
@@ -29,10 +32,14 @@ async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualC
     said.push({ text: req.text, at: clock.now() });
     return { kind: 'played', detail: 'played', callId: ++calls };
   };
+  const events: AlertEvent[] = [];
   const loop = new IncidentLoop({
     incidents: journal.incidents,
     clock,
-    stores: () => new Map([['s1', store]]),
+    stores: () => new Map([['s1', { ...store, ...(extra.escalation ? { escalation: extra.escalation } : {}) }]]),
+    escalateAfterMs: 40_000, // apart from the last repeat (45 s): each is seen on its own
+    ...(extra.callPerson ? { callPerson: extra.callPerson } : {}),
+    events: { recordEvent: (e) => events.push(e) },
     alert: (id) => journal.getAlert(id)?.alert,
     speak,
     chat: { post: async () => ({ messageId: 'm', videoAttached: false }), postText: async (_s, text) => (posted.push(text), { messageId: 'f' }) },
@@ -46,7 +53,7 @@ async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualC
     await journal.append({ alert: alert(id, cameraId), status: 'routed', rawBody: '{}', receivedAt: clock.now(), steps: ['announce', 'chat'], incident: { room: '7', windowMs: 20_000 } });
     return journal.incidents.find(id)?.id as string;
   };
-  return { journal, loop, clock, said, posted, news, receive, file, hold: (p: Promise<void> | undefined) => (holdRender = p) };
+  return { journal, loop, clock, said, posted, news, events, receive, file, hold: (p: Promise<void> | undefined) => (holdRender = p) };
 }
 
 describe('IncidentLoop', () => {
@@ -98,7 +105,11 @@ describe('IncidentLoop', () => {
     expect(r.said).toHaveLength(3); // 1 + 3 repeats = BRIDGE_REPEAT_MAX (4)
     expect(r.journal.incidents.get(id)).toMatchObject({ state: 'unclaimed', announcements: 4, nextRepeatAt: null });
     expect(r.news.filter((n) => n.kind === 'unclaimed')).toHaveLength(1);
-    expect(r.loop.claim(id, 'Late', 'cli')).toMatchObject({ kind: 'closed' });
+    // Late is better than never: an unclaimed incident can still be taken; a resolved one cannot.
+    expect(r.loop.claim(id, 'Late', 'cli')).toMatchObject({ kind: 'claimed', incident: { claimedBy: 'Late' } });
+    r.loop.resolve(id, 'not-found', 'Late');
+    expect(r.loop.claim(id, 'Later', 'cli')).toMatchObject({ kind: 'closed' });
+    await r.loop.stop();
     await r.journal.close();
   });
 
@@ -143,5 +154,73 @@ describe('IncidentLoop', () => {
     expect(r.loop.resolve(older, 'theft', 'Anna')).toMatchObject({ kind: 'already' });
     await r.loop.stop();
     await r.journal.close();
+  });
+
+  it('an incident whose repeats run out is unclaimed and escalated; the person reached can still claim it', async () => {
+    const called: string[] = [];
+    const r = await rig(undefined, undefined, { escalation: ['PJSIP/201'], callPerson: async (channel) => (called.push(channel), { answered: true }) });
+    const id = await r.receive('u1');
+    r.loop.announced('u1', 1);
+    r.journal.incidents.startEscalation('other', 0); // (no such incident: nothing happens)
+    await r.clock.advance(39_000);
+    r.loop.escalateNow('u1', 'first'); // escalated early (say, the room was empty) ...
+    await r.clock.advance(10_000); // ... and the repeats run out at 45 s: no second escalation
+    expect(r.journal.incidents.get(id)?.state).toBe('unclaimed');
+    expect(called).toEqual(['PJSIP/201']);
+    expect(r.loop.claimInRoom('7', 'PJSIP/201', 'conference')).toMatchObject({ kind: 'claimed', incident: { claimedBy: 'PJSIP/201' } });
+    await r.clock.advance(1);
+    expect(r.said.at(-1)?.text).toBe('PJSIP/201 is handling camera 3');
+    await r.loop.stop();
+    await r.journal.close();
+  });
+
+  it('escalates an incident still open BRIDGE_ESCALATE_AFTER_S after its alert: the list is called in turn until one answers', async () => {
+    const called: string[] = [];
+    const answers: Record<string, Awaited<ReturnType<CallPerson>>> = {
+      'PJSIP/201': { answered: false, why: 'no-answer' },
+      'PJSIP/202': { answered: false, why: 'busy' },
+      'PJSIP/203': { answered: true },
+    };
+    const r = await rig(undefined, undefined, {
+      escalation: ['PJSIP/201', 'PJSIP/202', 'PJSIP/203', 'PJSIP/204'],
+      callPerson: async (channel, req) => (called.push(`${channel} ${req.room} ${req.text}`), answers[channel] ?? { answered: true }),
+    });
+    const id = await r.receive('f1');
+    r.loop.announced('f1', 1);
+    await r.clock.advance(40_000 - 1);
+    expect(called).toEqual([]);
+    await r.clock.advance(1);
+    expect(called).toEqual(['PJSIP/201 7 Theft on camera 3', 'PJSIP/202 7 Theft on camera 3', 'PJSIP/203 7 Theft on camera 3']);
+    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'open', escalatedTo: 'PJSIP/203', escalationNote: expect.stringContaining('answered by PJSIP/203 after PJSIP/201 no-answer; PJSIP/202 busy') });
+    expect(r.news.find((n) => n.kind === 'escalated')).toMatchObject({ outcome: 'answered', to: 'PJSIP/203' });
+    expect(r.events.map((e) => e.type)).toEqual(['alert.escalated']);
+    // Once per incident: the person who answered claims it by pressing 1 (a press in its room).
+    r.loop.escalateNow('f1', 'again');
+    await r.clock.advance(1);
+    expect(called).toHaveLength(3);
+    expect(r.loop.claimInRoom('7', 'PJSIP/203', 'conference')).toMatchObject({ kind: 'claimed' });
+    await r.loop.stop();
+    await r.journal.close();
+  });
+
+  it('no escalation list: nobody is called and the incident is reported unheard; a claimed incident is not escalated', async () => {
+    const r = await rig();
+    const id = await r.receive('g1');
+    r.loop.escalateNow('g1', 'room 7 empty when its announcement was due');
+    await r.clock.advance(1);
+    expect(r.news.find((n) => n.kind === 'escalated')).toMatchObject({ outcome: 'no-list', to: null, note: expect.stringContaining('no escalation list') });
+    expect(r.journal.incidents.get(id)?.escalatedAt).not.toBeNull();
+
+    const called: string[] = [];
+    const s = await rig(undefined, undefined, { escalation: ['PJSIP/201'], callPerson: async (channel) => (called.push(channel), { answered: true }) });
+    await s.receive('h1');
+    s.loop.announced('h1', 1);
+    s.loop.claim('h1', 'Anna', 'cli');
+    await s.clock.advance(60_000);
+    expect(called).toEqual([]);
+    await r.loop.stop();
+    await s.loop.stop();
+    await r.journal.close();
+    await s.journal.close();
   });
 });
