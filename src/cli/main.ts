@@ -94,7 +94,7 @@ export function buildProgram(): Command {
     .description('add an integration; prints its id and secret (shown this once)')
     .requiredOption('--type <type>', 'webhook or sqs')
     .requiredOption('--url <url>', 'the receiver URL, or the SQS queue URL')
-    .option('--filter <types>', 'event types, comma list (default: alert.received,alert.announced,alert.posted,alert.failed)')
+    .option('--filter <types>', 'event types, comma list (default: all of alert.received, .announced, .posted, .failed, .claimed, .escalated, .resolved)')
     .option('--scope <scope>', 'all, a store location, or a store_veesion_id', 'all')
     .action(async (o) => (await import('./integrations')).addIntegration({ ...globals(), ...o }));
   integrations
