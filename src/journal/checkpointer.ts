@@ -8,7 +8,8 @@ import { Worker } from 'node:worker_threads';
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
-const db = new Database(workerData.file);
+// fileMustExist: a worker that starts late must never create an empty journal where a deleted one was.
+const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
 const timer = setInterval(() => {
   try {
@@ -27,6 +28,8 @@ parentPort.on('message', (m) => {
 
 export class WalCheckpointer {
   private worker: Worker | undefined;
+  /** The worker ended on its own (e.g. its journal was gone): nothing to wait for at stop. */
+  private exited = false;
 
   constructor(
     private readonly file: string,
@@ -42,7 +45,8 @@ export class WalCheckpointer {
       workerData: { file: this.file, intervalMs: this.intervalMs, module: require.resolve('better-sqlite3') },
     });
     this.worker.on('message', (m: { error?: string }) => m.error && this.onError(m.error));
-    this.worker.on('error', (err) => this.onError(err.message));
+    this.worker.on('error', (err: unknown) => this.onError(err instanceof Error ? err.message : String(err)));
+    this.worker.once('exit', () => (this.exited = true));
     this.worker.unref();
   }
 
@@ -50,12 +54,16 @@ export class WalCheckpointer {
     const worker = this.worker;
     if (!worker) return;
     this.worker = undefined;
+    if (this.exited) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     // Held while it stops: an unref'd worker and timer leave the event loop empty, and the
     // process would end mid-stop, before the journal is closed and the 'stopped' line logged.
     worker.ref();
     worker.postMessage('stop');
-    await Promise.race([exited, new Promise<void>((r) => setTimeout(r, 2000).unref())]);
+    // Not unref'd: this wait must keep the process alive until the worker is gone.
+    let cap: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise<void>((r) => (cap = setTimeout(r, 2000)))]);
+    clearTimeout(cap);
     await worker.terminate();
   }
 }

@@ -34,7 +34,13 @@ export function callSpec(req: OriginateRequest, opts: CallOptions): CallSpec {
     channel,
     callerId: `"${origin}" <${origin}>`,
     target,
-    variables: [['ALERT_ID', dialplanValue(req.alertId)], ['ALERT_AUDIO', req.speech.playbackPath], ...alertVariables],
+    variables: [
+      ['ALERT_ID', dialplanValue(req.alertId)],
+      // A merged or summary call: which alerts it said, for the PBX's logs and for tracing.
+      ...(req.alertIds && req.alertIds.length > 1 ? [['ALERT_IDS', dialplanValue(req.alertIds.join(' '))] as [string, string]] : []),
+      ['ALERT_AUDIO', req.speech.playbackPath],
+      ...alertVariables,
+    ],
   };
 }
 

@@ -211,7 +211,7 @@ export class Announcer {
       const text = renderTemplate(template, variables);
       const speech = await this.deps.renders.run(() => this.deps.speech.render(text));
       if (this.stopped) throw new Stopping();
-      const call = await this.deps.originator.originate({ alertId: alert.id, store, speech, variables });
+      const call = await this.deps.originator.originate({ alertId: alert.id, alertIds: fresh.map((m) => m.member.alert.id), store, speech, variables });
       const answeredAt = this.deps.clock.now();
       if (call.ended) for (const m of fresh) m.member.answered?.(call.channel);
       const { rest: release } = await this.playedThrough(call, speech.durationMs, answeredAt);

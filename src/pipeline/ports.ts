@@ -61,6 +61,8 @@ export interface SpeechRenderer {
 
 export interface OriginateRequest {
   alertId: string;
+  /** Every alert one call says (a merged or summary announcement); absent: just `alertId`. */
+  alertIds?: readonly string[];
   store: StoreRoute;
   speech: RenderedSpeech;
   variables: Record<string, string>;

@@ -76,8 +76,10 @@ describe('crash safety: SIGKILL at random points', () => {
       }
       const calls = new Map<string, number>();
       for (const o of world.ami.originates) {
-        const id = o.variables.find((v) => v.startsWith('ALERT_ID='))?.slice('ALERT_ID='.length);
-        if (id) calls.set(id, (calls.get(id) ?? 0) + 1);
+        // A call says one alert (ALERT_ID), or several in one sentence (ALERT_IDS).
+        const many = o.variables.find((v) => v.startsWith('ALERT_IDS='))?.slice('ALERT_IDS='.length).split(' ');
+        const ids = many ?? [o.variables.find((v) => v.startsWith('ALERT_ID='))?.slice('ALERT_ID='.length)];
+        for (const id of ids) if (id) calls.set(id, (calls.get(id) ?? 0) + 1);
       }
       expect(acked.filter((id) => !calls.has(id))).toEqual([]);
       const repeats = [...calls.values()].reduce((sum, c) => sum + c - 1, 0);

@@ -25,6 +25,11 @@ describe('incidents: repeat until claimed, then tell', () => {
   it('HTTP: repeats every BRIDGE_REPEAT_S, a claim stops them and is told once; the routes want the admin token', async () => {
     w = await bootWorld({ settings: { BRIDGE_REPEAT_S: '3', BRIDGE_REPEAT_MAX: '20', BRIDGE_ADMIN_TOKEN: ADMIN } });
     const { world, base } = w;
+    // An integration that wants the incident events, added beside the running daemon.
+    const added = await runCli(['integrations', 'add', '--type', 'webhook', '--url', `${world.receiver.url}/incidents`, '--filter', 'alert.claimed,alert.resolved',
+      '--json', '--env-file', world.envFile, '--stores-file', world.storesFile]);
+    expect(added.code).toBe(0);
+    world.receiver.secrets.set('/incidents', (JSON.parse(added.stdout) as { result: { secret: string } }).result.secret); // the receiver checks the signatures
     expect((await w.post({ alert_uuid: 'inc-1', location: 'store-b', camera_id: '7' })).status).toBe(200);
     await waitFor(() => callsFor(world, 'inc-1') >= 2, 30_000, 'the first announcement and a repeat');
 
@@ -59,6 +64,14 @@ describe('incidents: repeat until claimed, then tell', () => {
     expect((await api('/inc-1/claim', { by: '' })).status).toBe(400);
     expect((await api('/inc-1/resolve', { outcome: 'maybe' })).status).toBe(400);
     expect(await (await api('/inc-1/resolve', { outcome: 'false-alarm', by: 'Anna' })).json()).toMatchObject({ status: 'resolved', incident: { outcome: 'false-alarm' } });
+    // Both changes reached the integration, signed, in order, with who and what.
+    await waitFor(() => world.receiver.received.filter((r) => r.path === '/incidents').length >= 2, 20_000, 'incident events delivered');
+    const delivered = world.receiver.received.filter((r) => r.path === '/incidents').map((r) => JSON.parse(r.body) as { type: string; data: { alert: { id: string }; incident: Record<string, unknown> } });
+    expect(delivered.map((e) => [e.type, e.data.alert.id, e.data.incident['claimedBy'], e.data.incident['outcome']])).toEqual([
+      ['alert.claimed', 'inc-1', 'Anna', null],
+      ['alert.resolved', 'inc-1', 'Anna', 'false-alarm'],
+    ]);
+    expect(world.receiver.received.filter((r) => r.path === '/incidents').every((r) => r.verified.xSignature)).toBe(true);
     expect(w.logLines().some((l) => l.includes(ADMIN))).toBe(false);
   }, 90_000);
 

@@ -34,7 +34,9 @@ describe('one daemon per data directory', () => {
   const post = (id: string) => fetch(`${base()}/api/v1/veesion?token=${world.hookToken}`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alert_uuid: id, location: 'test-store-wildix', camera_id: id }),
   }).then((r) => r.status);
-  const calls = (id: string) => world.ami.originates.filter((o) => o.variables.includes(`ALERT_ID=${id}`)).length;
+  // A call says one alert (ALERT_ID) or several in one sentence (ALERT_IDS).
+  const calls = (id: string) => world.ami.originates.filter((o) => o.variables.includes(`ALERT_ID=${id}`) ||
+    (o.variables.find((v) => v.startsWith('ALERT_IDS=')) ?? '').slice('ALERT_IDS='.length).split(' ').includes(id)).length;
 
   beforeAll(async () => {
     world = await new SimWorld({ dir: tempDir(), settings: { BRIDGE_STORM_WINDOW_S: '0', VEESION_ALERT_TEXT: 'Theft ${cameraId}' } }).start();

@@ -102,6 +102,7 @@ describe('operator commands: replay, stores, register-hooks', () => {
     expect(none.out).toContain('store store-late is not in x-hoppers.json');
     writeFileSync(world.storesFile, JSON.stringify([...world.stores, { store_veesion_id: 'store-late', name: 'Late', audio_conf_id: '9', xbees_channel_id: 'chan-late' }]));
     expect((await cli(['reload'])).code).toBe(0);
+    world.ami.join('9', { callerIdNum: '209', callerIdName: 'Staff' }); // the new store's room has someone to hear it
     const r = await cli(['replay', '--failed', '--since', '10m', '--wait-s', '20']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('rp-2: requeued announce, chat');

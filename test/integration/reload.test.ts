@@ -28,6 +28,7 @@ describe('reload (SIGHUP) picks up x-hoppers.json edits without a restart', () =
 
       const stores = [...world.stores, { store_veesion_id: 'store-new', name: 'New', audio_conf_id: '9', xbees_channel_id: 'chan-new' }];
       writeFileSync(world.storesFile, JSON.stringify(stores));
+      world.ami.join('9', { callerIdNum: '209', callerIdName: 'Staff' }); // someone in the new store's room to hear it
       const ok = await cli(['reload', ...files]);
       expect(ok).toEqual({ code: 0, out: expect.stringContaining('asked to reload (2 stores)') });
       await waitFor(() => world.klaxon.hookCalls.length >= 2, 5000, 'hooks registered again after reload');
