@@ -124,32 +124,29 @@ async function main(): Promise<void> {
 
 /**
  * 200 alerts over 20 stores within a second, each on its own camera: time from sending an
- * alert to the first call placed into its conference after it (the call that says it: alone,
- * or in one summary sentence with the others waiting there), and whether any two calls
- * overlapped in one conference.
+ * alert to the call that says it (alone, or in one summary sentence with the others waiting in
+ * its conference: ALERT_IDS), and whether any two calls overlapped in one conference.
  */
 async function burstRun(post: (b: object) => Promise<{ status: number }>, world: SimWorld) {
   const firstStore = 2 * LATENCY_ALERTS + 1; // after every store the latency runs used
   const calls = world.ami.calls.length;
-  const pending = new Map<string, ((at: number) => void)[]>(); // conference -> alerts waiting for a call
+  const said = new Map<string, (at: number) => void>(); // alert id -> its call
   world.ami.onOriginate((o) => {
-    const conference = /^Local\/([^@]+)@/.exec(o.channel)?.[1];
-    const waiting = conference ? pending.get(conference) : undefined;
-    if (!conference || !waiting) return;
-    pending.delete(conference);
+    // A call says one alert (ALERT_ID) or several in one sentence (ALERT_IDS).
+    const many = o.variables.find((v) => v.startsWith('ALERT_IDS='))?.slice('ALERT_IDS='.length).split(' ');
+    const ids = many ?? [o.variables.find((v) => v.startsWith('ALERT_ID='))?.slice('ALERT_ID='.length) ?? ''];
     const at = performance.now();
-    for (const resolve of waiting) resolve(at);
+    for (const id of ids) said.get(id)?.(at);
   });
   const latencies = await Promise.all(Array.from({ length: BURST_ALERTS }, async (_, i) => {
     const id = `burst-${i}`;
     const store = firstStore + (i % BURST_STORES);
-    const conference = String(100 + store);
     await new Promise((r) => setTimeout(r, (i / BURST_ALERTS) * 1000)); // spread over one second
     const sentAt = performance.now();
-    const said = new Promise<number>((resolve) => pending.set(conference, [...(pending.get(conference) ?? []), resolve]));
+    const heard = new Promise<number>((resolve) => said.set(id, resolve));
     const res = await post({ alert_uuid: id, location: `s${store}`, cameraId: `burst-${i}` });
     if (res.status !== 200) throw new Error(`burst alert ${id}: HTTP ${res.status}`);
-    return (await said) - sentAt;
+    return (await heard) - sentAt;
   }));
   const mine = world.ami.calls.slice(calls);
   const deadline = performance.now() + 30_000;

@@ -192,6 +192,7 @@ export class Daemon {
         repeatMax: s.BRIDGE_REPEAT_MAX,
         claimedText: s.VEESION_CLAIMED_TEXT,
         escalateAfterMs: s.BRIDGE_ESCALATE_AFTER_S * 1000,
+        onError: (err) => incidentLog.error('incident work failed; it is picked up again at the next start', { err }),
         ...(pbxCalls ? { callPerson: pbxCalls.callPerson } : {}),
         report: (e) => {
           logIncident(incidentLog, e);

@@ -23,6 +23,7 @@ export function logIncident(log: Logger, e: IncidentNews): void {
       return void log.warn('incident repeat failed, trying again at the next interval', { ...fields, error: e.error });
     case 'escalated':
       if (e.outcome === 'answered') return void log.warn('incident escalated: answered', { ...fields, to: e.to, note: e.note });
+      if (e.outcome === 'taken') return void log.info('incident escalation stopped: taken meanwhile', { ...fields, note: e.note });
       // Nobody in the store heard it and nobody on the list answered: the theft goes unwatched.
       return void log.error(e.outcome === 'no-list' ? 'incident unheard: no escalation list' : 'incident unheard: nobody on the escalation list answered', { ...fields, note: e.note });
     default: {

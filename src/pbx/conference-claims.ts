@@ -10,7 +10,13 @@ import { listenForClaims, type ClaimPress } from './claim-events';
 export function conferenceClaims(ami: EventEmitter, loop: IncidentLoop, logger: Logger, now: () => number): () => void {
   return listenForClaims(ami, (press: ClaimPress) => {
     const by = press.callerIdName ?? press.callerIdNum ?? `someone in room ${press.room}`;
-    const result = loop.claimInRoom(press.room, by, 'conference');
+    let result: ReturnType<IncidentLoop['claimInRoom']>;
+    try {
+      result = loop.claimInRoom(press.room, by, 'conference');
+    } catch (err) {
+      // Inside the AMI client's event emit: a journal error must not become an uncaught exception.
+      return void logger.error('claim key press could not be recorded', { room: press.room, err });
+    }
     const fields = { room: press.room, by, callerIdNum: press.callerIdNum };
     switch (result.kind) {
       case 'claimed':

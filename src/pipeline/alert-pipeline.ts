@@ -34,7 +34,7 @@ export interface PipelineDeps {
   /** Incidents (DESIGN section 5): repeated until claimed, then told. None: alerts only. */
   incidents?: {
     store: IncidentStore; repeatMs: number; repeatMax: number; claimedText?: string; report?: (e: IncidentNews) => void;
-    escalateAfterMs?: number; callPerson?: IncidentLoopDeps['callPerson'];
+    escalateAfterMs?: number; callPerson?: IncidentLoopDeps['callPerson']; onError?: (err: unknown) => void;
   };
   /** Whether anyone is in the store's conference room (AMI ConfbridgeList); none: not asked. */
   roomPresence?: (store: StoreRoute) => Promise<'occupied' | 'empty' | 'unknown'>;
@@ -108,6 +108,7 @@ export class AlertPipeline {
       ...(inc.report ? { report: inc.report } : {}),
       ...(inc.escalateAfterMs !== undefined ? { escalateAfterMs: inc.escalateAfterMs } : {}),
       ...(inc.callPerson ? { callPerson: inc.callPerson } : {}),
+      ...(inc.onError ? { onError: inc.onError } : {}),
     });
   }
 
@@ -127,6 +128,7 @@ export class AlertPipeline {
     const result = await this.deps.journal.append({ alert, status, rawBody, receivedAt, steps, events, ...(incident ? { incident } : {}) });
     if (result === 'duplicate') return 'duplicate';
     if (!store) return 'unroutable';
+    this.incidents?.opened(alert.id);
     for (const step of STEP_NAMES) this.schedule({ alert, store, windowFrom: receivedAt }, step, 0, 0);
     return 'accepted';
   }

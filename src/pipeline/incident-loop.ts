@@ -29,6 +29,8 @@ export interface IncidentLoopDeps {
   report?: (e: IncidentNews) => void;
   /** BRIDGE_ESCALATE_AFTER_S: an incident still open this long after its alert is escalated. */
   escalateAfterMs?: number;
+  /** Told about an error in background incident work (a journal write failing): it is logged, the daemon goes on. */
+  onError?: (err: unknown) => void;
   /** Calls one person of the store's escalation list with the announcement; never throws. */
   callPerson?: (channel: string, req: EscalationCall) => Promise<{ answered: true } | { answered: false; why: string }>;
 }
@@ -48,7 +50,7 @@ export type IncidentNews =
   | { kind: 'told'; incident: Incident; heard: boolean; posted: boolean; error?: string }
   | { kind: 'resolved'; incident: Incident }
   | { kind: 'repeat-failed'; incident: Incident; error: string }
-  | { kind: 'escalated'; incident: Incident; outcome: 'answered' | 'nobody-answered' | 'no-list'; to: string | null; note: string };
+  | { kind: 'escalated'; incident: Incident; outcome: 'answered' | 'nobody-answered' | 'no-list' | 'taken'; to: string | null; note: string };
 
 /**
  * Closes the loop on incidents: repeats an open incident every `repeatMs` until someone claims
@@ -64,6 +66,8 @@ export class IncidentLoop {
   private readonly countedCall = new Map<string, number>();
   private readonly telling = new Set<string>();
   private readonly escalationTimers = new Map<string, { cancel(): void }>();
+  /** Repeats and escalations under way (their timer is gone): a resume must not start them again. */
+  private readonly busy = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
 
@@ -75,6 +79,20 @@ export class IncidentLoop {
     if (!incident || incident.state !== 'open' || this.countedCall.get(incident.id) === callId) return;
     this.countedCall.set(incident.id, callId);
     this.count(incident);
+  }
+
+  /**
+   * A new incident: its repeat schedule and its escalation start now, whatever becomes of its
+   * first announcement (muted, dropped, an empty room): no incident is left open with nothing
+   * due. A played announcement moves the next repeat to a full interval after it.
+   */
+  opened(alertId: string): void {
+    const incident = this.deps.incidents.find(alertId);
+    if (!incident || incident.state !== 'open' || incident.announcements > 0 || incident.firstAlertId !== alertId) return;
+    const next = this.deps.clock.now() + this.deps.repeatMs;
+    this.deps.incidents.recordAnnouncement(incident.id, 0, next, 'open', this.deps.clock.now());
+    this.scheduleRepeat(incident.id, next);
+    this.scheduleEscalation(incident);
   }
 
   /** After a restart or an operator's change (SIGUSR2): repeats rescheduled, pending claims told. */
@@ -90,8 +108,13 @@ export class IncidentLoop {
         this.tell(incident);
       }
       else {
-        if (incident.nextRepeatAt !== null && !this.timers.has(incident.id)) this.scheduleRepeat(incident.id, incident.nextRepeatAt);
-        this.scheduleEscalation(incident);
+        if (incident.nextRepeatAt !== null && !this.timers.has(incident.id) && !this.busy.has(`repeat/${incident.id}`)) this.scheduleRepeat(incident.id, incident.nextRepeatAt);
+        if (incident.escalatedAt !== null && incident.escalationNote === null && !this.busy.has(`escalate/${incident.id}`)) {
+          // Stopped or crashed while calling the list: the calls go on where they were.
+          this.track(this.escalate(incident.id, 'resumed after a restart', true));
+        } else {
+          this.scheduleEscalation(incident);
+        }
       }
     }
   }
@@ -174,7 +197,8 @@ export class IncidentLoop {
     this.cancelRepeat(id);
     const timer = this.deps.clock.setTimeout(() => {
       this.timers.delete(id);
-      this.track(this.repeat(id));
+      this.busy.add(`repeat/${id}`);
+      this.track(this.repeat(id).finally(() => this.busy.delete(`repeat/${id}`)));
     }, Math.max(0, at - this.deps.clock.now()));
     this.timers.set(id, timer);
   }
@@ -225,15 +249,25 @@ export class IncidentLoop {
     this.escalationTimers.set(incident.id, timer);
   }
 
-  private async escalate(id: string, why: string): Promise<void> {
+  private async escalate(id: string, why: string, resumed = false): Promise<void> {
     this.escalationTimers.get(id)?.cancel();
     this.escalationTimers.delete(id);
-    if (this.stopped || !this.deps.incidents.startEscalation(id, this.deps.clock.now())) return; // taken, closed, or done before
+    if (this.stopped || this.busy.has(`escalate/${id}`)) return;
+    if (!resumed && !this.deps.incidents.startEscalation(id, this.deps.clock.now())) return; // taken, closed, or done before
+    this.busy.add(`escalate/${id}`);
+    try {
+      await this.callTheList(id, why);
+    } finally {
+      this.busy.delete(`escalate/${id}`);
+    }
+  }
+
+  private async callTheList(id: string, why: string): Promise<void> {
     const incident = this.deps.incidents.get(id) as Incident; // just marked
     const store = this.deps.stores().get(incident.storeId);
     const alert = this.deps.alert(incident.lastAlertId);
     const list = store?.escalation ?? [];
-    const finish = (outcome: 'answered' | 'nobody-answered' | 'no-list', to: string | null, note: string) => {
+    const finish = (outcome: 'answered' | 'nobody-answered' | 'no-list' | 'taken', to: string | null, note: string) => {
       this.deps.incidents.finishEscalation(id, to, note, this.deps.clock.now());
       const done = this.deps.incidents.get(id) ?? incident;
       this.publish('alert.escalated', done);
@@ -245,8 +279,9 @@ export class IncidentLoop {
     const text = renderTemplate(this.deps.alertText, alertVariables(alert, store));
     const tried: string[] = [];
     for (const channel of list) {
+      if (this.stopped) return; // not finished: the next start calls on (resume)
       const now = this.deps.incidents.get(id)?.state;
-      if (this.stopped || now === 'claimed' || now === 'resolved') return finish('nobody-answered', null, `${why}; claimed or stopped while calling (${tried.join('; ') || 'nobody called yet'})`);
+      if (now === 'claimed' || now === 'resolved') return finish('taken', null, `${why}; taken (${now}) while calling, so the calls stopped (${tried.join('; ') || 'nobody called yet'})`);
       const result = await this.deps.callPerson(channel, { alert, store, text, room: incident.room });
       if (result.answered) return finish('answered', channel, `${why}; answered by ${channel}${tried.length ? ` after ${tried.join('; ')}` : ''}`);
       tried.push(`${channel} ${result.why}`);
@@ -262,7 +297,11 @@ export class IncidentLoop {
       const store = this.deps.stores().get(incident.storeId);
       const alert = this.deps.alert(incident.lastAlertId);
       try {
-        if (!store || !alert) return;
+        if (!store || !alert) {
+          // Nothing to say it with (the store left x-hoppers.json): told as far as it can be.
+          this.deps.incidents.markTold(incident.id, this.deps.clock.now());
+          return;
+        }
         const by = incident.claimedBy ?? 'someone';
         const text = renderTemplate(this.deps.claimedText, { ...alertVariables(alert, store), by });
         const [heard, posted] = await Promise.allSettled([
@@ -289,9 +328,11 @@ export class IncidentLoop {
     this.deps.events.recordEvent(incidentEvent(type, alert, this.deps.stores().get(incident.storeId), incident, this.deps.clock.now()));
   }
 
+  /** Background work: kept for stop(), and never an unhandled rejection (a journal error is reported). */
   private track(work: Promise<void>): void {
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    const safe = work.catch((err: unknown) => this.deps.onError?.(err));
+    this.inFlight.add(safe);
+    void safe.finally(() => this.inFlight.delete(safe));
   }
 }
 

@@ -223,4 +223,55 @@ describe('IncidentLoop', () => {
     await r.journal.close();
     await s.journal.close();
   });
+
+  it('an incident whose first announcement never played (muted, an empty room) still repeats and escalates: none is left open with nothing due', async () => {
+    const called: string[] = [];
+    const r = await rig(undefined, undefined, { escalation: ['PJSIP/201'], callPerson: async (channel) => (called.push(channel), { answered: false, why: 'no-answer' }) });
+    const id = await r.receive('m1');
+    r.loop.opened('m1'); // its own announcement was muted: never counted
+    await r.clock.advance(REPEAT_MS);
+    expect(r.said.map((s) => s.text)).toEqual(['Theft on camera 3']);
+    await r.clock.advance(40_000);
+    expect(called).toEqual(['PJSIP/201']);
+    await r.clock.advance(10 * REPEAT_MS);
+    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'unclaimed', escalationNote: expect.stringContaining('nobody answered') });
+    await r.loop.stop();
+    await r.journal.close();
+  });
+
+  it('a resume (SIGUSR2, reload) while a repeat is being said does not say it twice', async () => {
+    const r = await rig();
+    await r.receive('n1');
+    r.loop.announced('n1', 1);
+    let finishRender: () => void = () => undefined;
+    r.hold(new Promise<void>((resolve) => (finishRender = resolve)));
+    await r.clock.advance(REPEAT_MS); // the repeat is due and rendering; its timer is gone
+    r.loop.resume();
+    r.hold(undefined);
+    finishRender();
+    await r.clock.advance(1);
+    expect(r.said).toHaveLength(1);
+    await r.loop.stop();
+    await r.journal.close();
+  });
+
+  it('background work that fails (a journal write) is reported, never an unhandled rejection', async () => {
+    const errors: unknown[] = [];
+    const clock = new ManualClock();
+    const file = join(tempDir(), 'journal.sqlite');
+    const journal = new SqliteJournal(file);
+    await journal.append({ alert: alert('e1'), status: 'routed', rawBody: '{}', receivedAt: clock.now(), steps: ['announce', 'chat'], incident: { room: '7', windowMs: 20_000 } });
+    const broken = { ...journal.incidents, find: journal.incidents.find.bind(journal.incidents), get: journal.incidents.get.bind(journal.incidents),
+      startEscalation: () => { throw new Error('disk I/O error'); } } as unknown as ConstructorParameters<typeof IncidentLoop>[0]['incidents'];
+    const loop = new IncidentLoop({
+      incidents: broken, clock, stores: () => new Map([['s1', store]]), alert: (id) => journal.getAlert(id)?.alert,
+      speak: async () => ({ kind: 'skipped' }), chat: { post: async () => ({ messageId: 'm', videoAttached: false }), postText: async () => ({ messageId: 'f' }) },
+      repeatMs: REPEAT_MS, repeatMax: 4, alertText: 't', claimedText: 'c', onError: (err) => errors.push(err),
+    });
+    loop.escalateNow('e1', 'test');
+    await clock.advance(1);
+    expect(errors).toEqual([expect.objectContaining({ message: 'disk I/O error' })]);
+    await loop.stop();
+    await journal.close();
+  });
 });
