@@ -10,6 +10,8 @@ export interface ClaimPress {
   callerIdName?: string;
   /** When the bridge received it (ms since the epoch, from the injected clock). */
   at: number;
+  /** From an escalation call: the incident that call was about (claimed as such, not the room's oldest). */
+  incidentId?: string;
 }
 
 export interface ClaimEventOptions {
@@ -30,6 +32,8 @@ export const CLAIM_CONTEXT = 'veesion-claim';
 export const MAX_CALLER_ID_LENGTH = 80;
 /** Room numbers are `_X!` extensions; this bounds them to something a PBX really uses. */
 const ROOM = /^[0-9]{1,20}$/;
+/** Incident ids are ours (`inc_<uuid>`): anything else in the header is not one. */
+const INCIDENT = /^inc_[0-9a-f-]{36}$/;
 
 /**
  * Listens to an AmiClient's 'event's and hands each valid `UserEvent: VeesionClaim` to `onClaim`.
@@ -67,8 +71,11 @@ export function parseClaim(m: AmiMessage, opts: ClaimEventOptions = {}): ClaimPr
   if (!ROOM.test(room)) return 'Room is not a number';
   const callerIdNum = callerId(num);
   const callerIdName = callerId(name);
+  const incidentId = one(body, 'Incident');
+  if (incidentId !== undefined && incidentId !== '' && !INCIDENT.test(incidentId)) return 'Incident is not an incident id';
   return {
     room,
+    ...(incidentId ? { incidentId } : {}),
     ...(callerIdNum !== undefined ? { callerIdNum } : {}),
     ...(callerIdName !== undefined ? { callerIdName } : {}),
     at: (opts.now ?? Date.now)(),

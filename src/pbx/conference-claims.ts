@@ -12,7 +12,8 @@ export function conferenceClaims(ami: EventEmitter, loop: IncidentLoop, logger: 
     const by = press.callerIdName ?? press.callerIdNum ?? `someone in room ${press.room}`;
     let result: ReturnType<IncidentLoop['claimInRoom']>;
     try {
-      result = loop.claimInRoom(press.room, by, 'conference');
+      // A press on an escalation call names its incident; one in a room takes the room's oldest.
+      result = press.incidentId ? loop.claim(press.incidentId, by, 'escalation') : loop.claimInRoom(press.room, by, 'conference');
     } catch (err) {
       // Inside the AMI client's event emit: a journal error must not become an uncaught exception.
       return void logger.error('claim key press could not be recorded', { room: press.room, err });
@@ -27,7 +28,7 @@ export function conferenceClaims(ami: EventEmitter, loop: IncidentLoop, logger: 
       case 'closed':
         return void logger.info('claim key pressed for an incident already taken', { ...fields, incidentId: result.incident.id, claimedBy: result.incident.claimedBy });
       case 'not-found':
-        return void logger.warn('claim key pressed for an incident that vanished', fields);
+        return void logger.warn('claim key pressed for an incident that is not in the journal', { ...fields, incidentId: press.incidentId });
     }
   }, { now, onIgnored: (why) => logger.debug('VeesionClaim ignored', { why }) });
 }

@@ -18,7 +18,7 @@ export function escalationCaller(originator: AmiOriginator, speech: SpeechRender
       await originator.originateTo(channel, { alertId: req.alert.id, store: req.store, speech: rendered, variables: {} }, ringMs, {
         context: ESCALATION_CONTEXT,
         exten: 's',
-        variables: [['XH_ROOM', dialplanValue(req.room)], ['XH_CLAIMER', dialplanValue(channel)]],
+        variables: [['XH_ROOM', dialplanValue(req.room)], ['XH_CLAIMER', dialplanValue(channel)], ['XH_INCIDENT', dialplanValue(req.incidentId)]],
       });
       return { answered: true };
     } catch (err) {

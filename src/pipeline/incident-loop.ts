@@ -37,6 +37,7 @@ export interface IncidentLoopDeps {
 
 /** What an escalation call carries: the alert's sentence, and the room a key press claims in. */
 export interface EscalationCall {
+  incidentId: string;
   alert: Alert;
   store: StoreRoute;
   text: string;
@@ -282,7 +283,7 @@ export class IncidentLoop {
       if (this.stopped) return; // not finished: the next start calls on (resume)
       const now = this.deps.incidents.get(id)?.state;
       if (now === 'claimed' || now === 'resolved') return finish('taken', null, `${why}; taken (${now}) while calling, so the calls stopped (${tried.join('; ') || 'nobody called yet'})`);
-      const result = await this.deps.callPerson(channel, { alert, store, text, room: incident.room });
+      const result = await this.deps.callPerson(channel, { incidentId: id, alert, store, text, room: incident.room });
       if (result.answered) return finish('answered', channel, `${why}; answered by ${channel}${tried.length ? ` after ${tried.join('; ')}` : ''}`);
       tried.push(`${channel} ${result.why}`);
     }

@@ -194,15 +194,16 @@ export class AmiSimulator {
   /**
    * The person on an escalation call (`channel`, e.g. PJSIP/203) presses 1: the
    * veesion-escalation dialplan sets the caller id name to the channel called (XH_CLAIMER) and
-   * raises the same VeesionClaim from veesion-claim,esc, for the incident's room (XH_ROOM).
+   * raises the VeesionClaim from veesion-claim,esc, for the incident's room and id (XH_ROOM, XH_INCIDENT).
    */
-  pressClaimOnCall(channel: string, room: string, origin = 'veesion'): void {
+  pressClaimOnCall(channel: string, room: string, incidentId: string, origin = 'veesion'): void {
     const uniqueid = this.nextUniqueid();
     const values = {
       room, bridgeId: '', channel: `${channel}-${(this.seq++).toString(16).padStart(8, '0')}`, cidNum: origin, cidName: channel,
       context: 'veesion-claim', exten: 'esc', priority: '1', uniqueid, linkedid: uniqueid,
     };
-    this.broadcast('user', T.fill(T.USER_EVENT_CLAIM, values));
+    // The escalation dialplan adds `Incident:` after `Room:` (deploy/asterisk/extensions-veesion.conf).
+    this.broadcast('user', T.fill(T.USER_EVENT_CLAIM, values).replace(`Room: ${room}\r\n`, `Room: ${room}\r\nIncident: ${incidentId}\r\n`));
   }
 
   /** Sends raw event bytes to every session that receives `eventClass` (e.g. a forged UserEvent). */

@@ -114,9 +114,10 @@ describe('incidents: repeat until claimed, then tell', () => {
       .toEqual(['PJSIP/201', 'PJSIP/202', 'PJSIP/203'].map((c) => [c, 'veesion-escalation', 'XH_ROOM=61']));
     expect(incidents.find('esc-1')?.escalationNote).toContain('PJSIP/201 no-answer; PJSIP/202 busy');
     // The person who answered presses 1 on the call: the dialplan raises the claim for the room.
-    world.ami.pressClaimOnCall('PJSIP/203', '61');
+    expect(world.ami.originates.find((o) => o.channel === 'PJSIP/203')?.variables).toContain(`XH_INCIDENT=${incidents.find('esc-1')?.id}`);
+    world.ami.pressClaimOnCall('PJSIP/203', '61', incidents.find('esc-1')?.id ?? '');
     await waitFor(() => incidents.find('esc-1')?.state === 'claimed', 20_000, 'claimed from the escalation call');
-    expect(incidents.find('esc-1')).toMatchObject({ claimedBy: 'PJSIP/203', claimedVia: 'conference' });
+    expect(incidents.find('esc-1')).toMatchObject({ claimedBy: 'PJSIP/203', claimedVia: 'escalation' });
     const metrics = await (await fetch(`${w.base}/metrics`)).text();
     expect(metrics).toMatch(/veesion_bridge_incident_escalations_total\{outcome="answered"\} 1/);
   }, 60_000);

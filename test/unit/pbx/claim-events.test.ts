@@ -101,6 +101,13 @@ describe('parseClaim', () => {
     expect(parse(userEvent('UserEvent: VeesionClaim\r\nRoom: 3\r\nCallerIDNum:  201 \r\nCallerIDName: \r\n'))).toEqual({ room: '3', callerIdNum: '201', at: 42 });
   });
 
+  it('a press on an escalation call names its incident; a value that is not one of our ids is refused', () => {
+    const id = 'inc_0b9e8c1e-1c2a-4d3b-9f00-123456789abc';
+    expect(parse(userEvent(`UserEvent: VeesionClaim\r\nRoom: 61\r\nIncident: ${id}\r\nCallerIDNum: veesion\r\nCallerIDName: PJSIP/203\r\n`, 'veesion-claim')))
+      .toEqual({ room: '61', incidentId: id, callerIdNum: 'veesion', callerIdName: 'PJSIP/203', at: 42 });
+    expect(parse(userEvent('UserEvent: VeesionClaim\r\nRoom: 61\r\nIncident: ../../x\r\nCallerIDNum: 1\r\nCallerIDName: x\r\n'))).toBe('Incident is not an incident id');
+  });
+
   it('is the same template the simulator sends, byte for byte', () => {
     const raw = T.fill(T.USER_EVENT_CLAIM, { channel: 'PJSIP/201-1', cidNum: '201', cidName: 'Anna', context: 'veesion-claim', exten: 's', priority: '1', uniqueid: '1.1', linkedid: '1.1', room: '7' });
     expect(parse(raw)).toEqual({ room: '7', callerIdNum: '201', callerIdName: 'Anna', at: 42 });
