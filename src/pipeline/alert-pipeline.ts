@@ -103,6 +103,7 @@ export class AlertPipeline {
       repeatMs: inc.repeatMs,
       repeatMax: inc.repeatMax,
       alertText: deps.alertText,
+      ...(deps.summaryText ? { summaryText: deps.summaryText } : {}),
       claimedText: inc.claimedText ?? DEFAULT_CLAIMED_TEXT,
       ...(deps.events ? { events: deps.events } : {}),
       ...(inc.report ? { report: inc.report } : {}),

@@ -1,6 +1,6 @@
 import { alertVariables, type Alert, type StoreRoute } from './alert';
 import type { ChatPoster, Clock } from './ports';
-import type { SpeakOutcome, SpeakRequest } from './announcer';
+import { cameraList, DEFAULT_SUMMARY_TEXT, type SpeakOutcome, type SpeakRequest } from './announcer';
 import type { ClaimResult, ClaimVia, Incident, IncidentStore, Outcome, ResolveResult } from './incident';
 import { incidentEvent, type EventSink } from './alert-event';
 import { renderTemplate } from './template';
@@ -23,6 +23,8 @@ export interface IncidentLoopDeps {
   repeatMs: number;
   repeatMax: number;
   alertText: string;
+  /** Several incidents of one room due together: one sentence (`${count}`, `${cameras}`). */
+  summaryText?: string;
   claimedText: string;
   events?: EventSink;
   /** Tells logs and metrics what happened to an incident. */
@@ -224,19 +226,34 @@ export class IncidentLoop {
       // Quiet: this repeat is not said and not counted; the next one is tried in turn.
       return this.scheduleRepeat(id, this.deps.clock.now() + this.deps.repeatMs);
     }
-    const text = renderTemplate(this.deps.alertText, alertVariables(alert, store));
-    const stillOpen = () => !this.stopped && this.deps.incidents.get(id)?.state === 'open';
+    // One sentence per conference: the other open incidents of this room due within half an
+    // interval are said with this one (and their own repeat is this one).
+    const now = this.deps.clock.now();
+    const others = this.deps.incidents.live().filter((i) => i.id !== id && i.state === 'open' && i.room === incident.room &&
+      i.storeId === incident.storeId && i.nextRepeatAt !== null && i.nextRepeatAt <= now + this.deps.repeatMs / 2 && !this.busy.has(`repeat/${i.id}`));
+    for (const o of others) {
+      this.cancelRepeat(o.id);
+      this.busy.add(`repeat/${o.id}`);
+    }
+    const group = [incident, ...others];
+    const cameras = [...new Set(group.map((i) => i.cameraId))];
+    const vars = { ...alertVariables(alert, store), count: String(cameras.length), cameras: cameraList(cameras) };
+    const text = renderTemplate(cameras.length > 1 ? this.deps.summaryText ?? DEFAULT_SUMMARY_TEXT : this.deps.alertText, vars);
+    const open = () => group.filter((i) => this.deps.incidents.get(i.id)?.state === 'open');
     try {
-      const outcome = await this.deps.speak({ alert, store, text, stillWanted: stillOpen });
-      const now = this.deps.incidents.get(id);
-      if (outcome.kind === 'played' && now?.state === 'open') {
-        this.countedCall.set(id, outcome.callId);
-        this.count(now);
+      const outcome = await this.deps.speak({ alert, store, text, stillWanted: () => !this.stopped && open().length > 0 });
+      if (outcome.kind === 'played') {
+        for (const i of open()) {
+          this.countedCall.set(i.id, outcome.callId);
+          this.count(this.deps.incidents.get(i.id) as Incident); // open() just read it
+        }
       }
     } catch (err) {
       if (this.stopped) return;
       this.deps.report?.({ kind: 'repeat-failed', incident, error: err instanceof Error ? err.message : String(err) });
-      this.scheduleRepeat(id, this.deps.clock.now() + this.deps.repeatMs);
+      for (const i of open()) this.scheduleRepeat(i.id, this.deps.clock.now() + this.deps.repeatMs);
+    } finally {
+      for (const o of others) this.busy.delete(`repeat/${o.id}`);
     }
   }
 

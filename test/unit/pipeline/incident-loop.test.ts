@@ -274,4 +274,21 @@ describe('IncidentLoop', () => {
     await loop.stop();
     await journal.close();
   });
+
+  it('repeats of several incidents of one room due together are one sentence, counted for each', async () => {
+    const r = await rig();
+    const a = await r.receive('p1', '3');
+    const b = await r.receive('p2', '9');
+    r.loop.announced('p1', 1); // one summary call said both
+    r.loop.announced('p2', 1);
+    await r.clock.advance(REPEAT_MS);
+    expect(r.said.map((x) => x.text)).toEqual(['Attention! 2 theft alerts in s1: cameras 3 and 9']);
+    expect([r.journal.incidents.get(a)?.announcements, r.journal.incidents.get(b)?.announcements]).toEqual([2, 2]);
+    r.loop.claim('p1', 'Anna', 'cli');
+    await r.clock.advance(REPEAT_MS);
+    // p1 taken: its claim is told, and p2 repeats alone.
+    expect(r.said.map((x) => x.text).slice(1).sort()).toEqual(['Anna is handling camera 3', 'Theft on camera 9']);
+    await r.loop.stop();
+    await r.journal.close();
+  });
 });
