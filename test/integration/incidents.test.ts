@@ -73,6 +73,9 @@ describe('incidents: repeat until claimed, then tell', () => {
     ]);
     expect(world.receiver.received.filter((r) => r.path === '/incidents').every((r) => r.verified.xSignature)).toBe(true);
     expect(w.logLines().some((l) => l.includes(ADMIN))).toBe(false);
+    // The daemon fed the time to claim into its histogram, once (the second claim did not count).
+    const metrics = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+    expect(metrics).toMatch(/^veesion_bridge_incident_time_to_claim_seconds_count 1$/m);
   }, 90_000);
 
   it('conference: key 1 in the room claims its oldest open incident for whoever pressed; a press with nothing open changes nothing', async () => {

@@ -16,10 +16,17 @@ async function replay(file: string, sim: AmiSimulator, rewrite = (data: string) 
   const messages: AmiMessage[] = [];
   socket.on('data', (c: string) => messages.push(...parser.push(c)));
   await new Promise((r) => socket.once('connect', r));
-  for (const line of transcript(file).filter((l) => l.dir === 'client')) {
+  const client = transcript(file).filter((l) => l.dir === 'client');
+  for (const [i, line] of client.entries()) {
+    // The recorded pacing (the staff member presses 3 s after joining...), at least 40 ms.
+    const previous = client[i - 1];
+    if (previous) await new Promise((r) => setTimeout(r, Math.max(40, line.t - previous.t)));
     socket.write(rewrite(line.data));
-    await new Promise((r) => setTimeout(r, 40));
+    // Then wait for this action's answer: a loaded machine must not cut the replay short.
+    const id = /ActionID: ([^\r]+)\r\n/.exec(line.data)?.[1];
+    if (id) await waitFor(() => socket.destroyed || messages.some((m) => m.get('ActionID') === id && m.get('Response') !== undefined), 10_000, `the answer to ${id}`);
   }
+  await new Promise((r) => setTimeout(r, 40));
   socket.destroy();
   return { banner: parser.banner, messages };
 }
