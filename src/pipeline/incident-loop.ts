@@ -174,7 +174,8 @@ export class IncidentLoop {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private count(incident: Incident): void {
+  /** One more announcement turn (`heard`: said, not skipped for quiet hours or a silence). */
+  private count(incident: Incident, heard = true): void {
     this.scheduleEscalation(incident);
     const now = this.deps.clock.now();
     const announcements = incident.announcements + 1;
@@ -182,7 +183,7 @@ export class IncidentLoop {
     const nextRepeatAt = last ? null : now + this.deps.repeatMs;
     this.deps.incidents.recordAnnouncement(incident.id, announcements, nextRepeatAt, last ? 'unclaimed' : 'open', now);
     const updated = this.deps.incidents.get(incident.id) ?? incident;
-    this.deps.report?.({ kind: 'announced', incident: updated, announcements });
+    if (heard) this.deps.report?.({ kind: 'announced', incident: updated, announcements });
     if (last) {
       this.cancelRepeat(incident.id);
       if (updated.state === 'unclaimed') {
@@ -223,8 +224,9 @@ export class IncidentLoop {
     const alert = this.deps.alert(incident.lastAlertId);
     if (!store || !alert) return;
     if (this.deps.muted?.(store, this.deps.clock.now()) !== undefined) {
-      // Quiet: this repeat is not said and not counted; the next one is tried in turn.
-      return this.scheduleRepeat(id, this.deps.clock.now() + this.deps.repeatMs);
+      // Quiet: not said, but it uses up its turn, so an alert from the middle of the night is
+      // never announced hours later when the quiet hours end.
+      return this.count(incident, false);
     }
     // One sentence per conference: the other open incidents of this room due within half an
     // interval are said with this one (and their own repeat is this one).

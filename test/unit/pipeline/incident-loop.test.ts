@@ -291,4 +291,27 @@ describe('IncidentLoop', () => {
     await r.loop.stop();
     await r.journal.close();
   });
+
+  it('repeats due in quiet hours are not said but use up their turns: no stale alert is announced when the quiet ends', async () => {
+    const clock = new ManualClock();
+    let quiet = true;
+    const journal = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
+    const said: string[] = [];
+    const loop = new IncidentLoop({
+      incidents: journal.incidents, clock, stores: () => new Map([['s1', store]]), alert: (id) => journal.getAlert(id)?.alert,
+      speak: async (req) => (said.push(req.text), { kind: 'played', detail: '', callId: said.length }),
+      chat: { post: async () => ({ messageId: 'm', videoAttached: false }), postText: async () => ({ messageId: 'f' }) },
+      muted: () => (quiet ? 'quiet hours' : undefined),
+      repeatMs: REPEAT_MS, repeatMax: 4, alertText: 't', claimedText: 'c',
+    });
+    await journal.append({ alert: alert('q1'), status: 'routed', rawBody: '{}', receivedAt: clock.now(), steps: ['announce', 'chat'], incident: { room: '7', windowMs: 20_000 } });
+    loop.opened('q1');
+    await clock.advance(5 * REPEAT_MS);
+    quiet = false;
+    await clock.advance(10 * REPEAT_MS);
+    expect(said).toEqual([]);
+    expect(journal.incidents.find('q1')).toMatchObject({ state: 'unclaimed', announcements: 4 });
+    await loop.stop();
+    await journal.close();
+  });
 });
