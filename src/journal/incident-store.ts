@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { preparedOnce } from './prepared';
 import { randomUUID } from 'node:crypto';
 import type { ClaimResult, ClaimVia, Incident, IncidentState, IncidentStore, Outcome, ResolveResult } from '../pipeline/incident';
 
@@ -16,17 +17,11 @@ interface Row {
  * two claims racing (a key press and the CLI) cannot both win.
  */
 export class SqliteIncidentStore implements IncidentStore {
-  private readonly statements = new Map<string, Database.Statement>();
+  /** Each statement is prepared once per connection. */
+  private readonly stmt: (sql: string) => Database.Statement;
 
-  constructor(private readonly db: Database.Database) {}
-
-  private stmt(sql: string): Database.Statement {
-    let st = this.statements.get(sql);
-    if (!st) {
-      st = this.db.prepare(sql);
-      this.statements.set(sql, st);
-    }
-    return st;
+  constructor(private readonly db: Database.Database) {
+    this.stmt = preparedOnce(db);
   }
 
   /**

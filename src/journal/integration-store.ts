@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { preparedOnce } from './prepared';
 import type { AlertEventType } from '../pipeline/alert-event';
 import { wants, type DeliveryState, type EventHead, type Integration, type IntegrationType, type StoredEvent } from '../integrations/integration';
 
@@ -22,18 +23,11 @@ export type Outcome = 'delivered' | 'dead';
  * statement or one transaction, so neither ever sees the other's half-done change.
  */
 export class IntegrationStore {
-  private readonly statements = new Map<string, Database.Statement>();
-
-  constructor(private readonly db: Database.Database) {}
-
   /** Each statement is prepared once per connection. */
-  private stmt(sql: string): Database.Statement {
-    let st = this.statements.get(sql);
-    if (!st) {
-      st = this.db.prepare(sql);
-      this.statements.set(sql, st);
-    }
-    return st;
+  private readonly stmt: (sql: string) => Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.stmt = preparedOnce(db);
   }
 
   /** A new integration starts after the newest event: it receives what happens from now on. */
