@@ -340,8 +340,10 @@ export class Daemon {
    */
   rescan(reason: 'start' | 'reload' | 'replay'): number {
     const { started, waitingForStore } = this.pipeline.resume();
-    // Repeats after a restart; claims an operator wrote in the journal (CLI) are told.
+    // Repeats after a restart; claims an operator wrote in the journal (CLI) are told, and the
+    // events it wrote (a CLI resolve) are delivered.
     this.pipeline.incidents?.resume();
+    this.integrations.wake();
     if (started > 0) this.logger.info('picked up unfinished steps from the journal', { reason, count: started });
     if (waitingForStore.length > 0) {
       this.logger.warn('steps wait for stores missing from x-hoppers.json: add them and reload', { stores: waitingForStore });

@@ -1,4 +1,5 @@
 import { SqliteIncidentStore } from '../journal/incident-store';
+import { recordIncidentEvent } from '../journal/operator-events';
 import { journalFile } from '../journal/journal-file';
 import { OUTCOMES, type Incident, type Outcome } from '../pipeline/incident';
 import { configFor, openOrExit, print, type GlobalOptions } from './context';
@@ -40,11 +41,17 @@ export function resolve(ref: string, opts: GlobalOptions & { outcome: string; by
   if (!OUTCOMES.includes(opts.outcome as Outcome)) throw new CliExit(EXIT.usage, `resolve: --outcome is one of ${OUTCOMES.join(', ')}`);
   const by = opts.by?.trim();
   if (by !== undefined && !NAME.test(by)) throw new CliExit(EXIT.usage, 'resolve: --by names who resolved it (1-80 characters, one line)');
-  const { store, dataDir, close } = openStore(opts);
+  const { store, db, config, dataDir, close } = openStore(opts);
   try {
     const found = store.find(ref);
     if (!found) throw new CliExit(EXIT.failure, `resolve: no incident or alert ${ref} in the journal`);
-    const result = store.resolve(found.id, opts.outcome as Outcome, by ?? null, Date.now());
+    const now = Date.now();
+    const result = db.transaction(() => {
+      const r = store.resolve(found.id, opts.outcome as Outcome, by ?? null, now);
+      // The same alert.resolved the HTTP route sends, in the same transaction as the change.
+      if (r.kind === 'resolved') recordIncidentEvent(db, 'alert.resolved', r.incident, config.stores.find((st) => st.store_veesion_id === r.incident.storeId), now);
+      return r;
+    })();
     if (result.kind === 'already') throw refused(opts, `incident ${found.id} was already resolved (${result.incident.outcome})`, result.incident);
     if (result.kind === 'not-found') throw new CliExit(EXIT.failure, `resolve: no incident or alert ${ref} in the journal`);
     report(opts, dataDir, `incident ${found.id} resolved: ${opts.outcome}`, { ok: true, incident: result.incident });
@@ -53,10 +60,11 @@ export function resolve(ref: string, opts: GlobalOptions & { outcome: string; by
   }
 }
 
-function openStore(opts: GlobalOptions): { store: SqliteIncidentStore; dataDir: string; close: () => void } {
-  const dataDir = configFor(opts).settings.BRIDGE_DATA_DIR;
+function openStore(opts: GlobalOptions) {
+  const config = configFor(opts);
+  const dataDir = config.settings.BRIDGE_DATA_DIR;
   const db = openOrExit(journalFile(dataDir), 'write');
-  return { store: new SqliteIncidentStore(db), dataDir, close: () => db.close() };
+  return { store: new SqliteIncidentStore(db), db, config, dataDir, close: () => db.close() };
 }
 
 /** Prints the outcome and wakes the daemon; with the daemon down, it acts at its next start. */

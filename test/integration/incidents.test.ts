@@ -144,6 +144,12 @@ describe('incidents: repeat until claimed, then tell', () => {
       const again = await runCli(['claim', 'cli-1', '--by', 'Zoe', ...files]);
       expect(again.code).toBe(1);
       expect(again.stderr).toContain('already claimed by Marco');
+      // A CLI resolution reaches the integrations as alert.resolved, like the HTTP route's.
+      const added = await runCli(['integrations', 'add', '--type', 'webhook', '--url', `${world.receiver.url}/cli`, '--filter', 'alert.resolved', '--json', ...files]);
+      world.receiver.secrets.set('/cli', (JSON.parse(added.stdout) as { result: { secret: string } }).result.secret);
+      expect((await runCli(['resolve', 'cli-1', '--outcome', 'theft', '--by', 'Marco', ...files])).code).toBe(0);
+      await waitFor(() => world.receiver.at('/cli').length === 1, 20_000, 'alert.resolved delivered');
+      expect(JSON.parse(world.receiver.at('/cli')[0]?.body ?? '{}')).toMatchObject({ type: 'alert.resolved', data: { alert: { id: 'cli-1' }, incident: { outcome: 'theft', resolvedBy: 'Marco' } } });
 
       // Down: the claim waits in the journal and is told at the next start.
       expect(await post('cli-2')).toBe(200);
