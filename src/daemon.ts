@@ -361,7 +361,9 @@ export class Daemon {
       const alerts = await this.journal.prune(now - s.BRIDGE_JOURNAL_RETENTION_DAYS * day);
       const events = this.journal.pruneEvents(now - s.BRIDGE_JOURNAL_RETENTION_DAYS * day);
       const audioFiles = await this.tts.prune(s.BRIDGE_AUDIO_CACHE_DAYS * day, now);
-      log.info('housekeeping done', { alertsRemoved: alerts, eventsRemoved: events, audioFilesRemoved: audioFiles, durationMs: Date.now() - started });
+      const noOutcome = this.pipeline.incidents?.closeUnresolved(now - s.BRIDGE_NO_OUTCOME_AFTER_H * 3_600_000) ?? 0;
+      const incidents = this.journal.incidents.pruneFinished(now - s.BRIDGE_JOURNAL_RETENTION_DAYS * day);
+      log.info('housekeeping done', { alertsRemoved: alerts, eventsRemoved: events, audioFilesRemoved: audioFiles, incidentsClosedNoOutcome: noOutcome, incidentsRemoved: incidents, durationMs: Date.now() - started });
       return { alerts, audioFiles };
     } catch (err) {
       log.error('housekeeping failed; it runs again at its next time', { err });

@@ -72,6 +72,7 @@ export const settingsSchema = z.object({
   BRIDGE_STORM_WINDOW_S: z.coerce.number().min(0).max(3600).default(20),
   BRIDGE_REPEAT_S: z.coerce.number().min(3, 'at least 3 s (an announcement must be heard out first)').max(600).default(15),
   BRIDGE_REPEAT_MAX: z.coerce.number().int().min(1).max(20).default(4),
+  BRIDGE_NO_OUTCOME_AFTER_H: z.coerce.number().min(1, 'at least 1 hour').max(720).default(12),
   BRIDGE_ESCALATE_AFTER_S: z.coerce.number().min(5).max(3600).default(45),
   BRIDGE_ESCALATION_RING_S: z.coerce.number().min(5).max(120).default(20),
   VEESION_CLAIMED_TEXT: z.string().min(1).max(500).default(DEFAULT_CLAIMED_TEXT),

@@ -109,6 +109,18 @@ export class SqliteIncidentStore implements IncidentStore {
     this.stmt('UPDATE incidents SET escalated_to = ?, escalation_note = ?, updated_at = ? WHERE id = ?').run(to, note, at, id);
   }
 
+  claimedBefore(cutoff: number): Incident[] {
+    return (this.stmt(`SELECT * FROM incidents WHERE state = 'claimed' AND claimed_at < ? ORDER BY claimed_at`).all(cutoff) as Row[]).map(toIncident);
+  }
+
+  /** Housekeeping: finished incidents (resolved, unclaimed) last changed before `cutoff`, with their claims. */
+  pruneFinished(cutoff: number): number {
+    return this.db.transaction(() => {
+      this.stmt(`DELETE FROM claims WHERE incident_id IN (SELECT id FROM incidents WHERE state IN ('resolved', 'unclaimed') AND updated_at < ?)`).run(cutoff);
+      return this.stmt(`DELETE FROM incidents WHERE state IN ('resolved', 'unclaimed') AND updated_at < ?`).run(cutoff).changes;
+    })();
+  }
+
   markTold(id: string, at: number): void {
     this.stmt('UPDATE incidents SET told = 1, updated_at = ? WHERE id = ?').run(at, id);
   }

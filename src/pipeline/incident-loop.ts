@@ -166,6 +166,18 @@ export class IncidentLoop {
     return result;
   }
 
+  /**
+   * Housekeeping: a claimed incident nobody resolved since before `cutoff` is closed with the
+   * outcome `no-outcome` (DESIGN section 5: "when nobody says"). Returns how many.
+   */
+  closeUnresolved(cutoff: number): number {
+    let closed = 0;
+    for (const incident of this.deps.incidents.claimedBefore(cutoff)) {
+      if (this.resolve(incident.id, 'no-outcome', null).kind === 'resolved') closed++;
+    }
+    return closed;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of [...this.timers.values(), ...this.escalationTimers.values()]) t.cancel();

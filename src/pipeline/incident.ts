@@ -75,4 +75,6 @@ export interface IncidentStore {
   startEscalation(id: string, at: number): boolean;
   /** Who answered the escalation (a channel), or null, and what happened. */
   finishEscalation(id: string, to: string | null, note: string, at: number): void;
+  /** Claimed incidents nobody resolved, claimed before `cutoff`. */
+  claimedBefore(cutoff: number): Incident[];
 }

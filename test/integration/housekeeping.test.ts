@@ -32,4 +32,28 @@ describe('housekeeping (the daemon cron job)', () => {
       await w.stop();
     }
   }, 60_000);
+
+  it('closes a claimed incident nobody resolved as no-outcome after BRIDGE_NO_OUTCOME_AFTER_H, and deletes finished incidents past the retention', async () => {
+    const w = await bootWorld({ settings: { BRIDGE_JOURNAL_RETENTION_DAYS: '2', BRIDGE_NO_OUTCOME_AFTER_H: '12' } });
+    const { daemon } = w;
+    try {
+      expect((await w.post({ alert_uuid: 'hk-claimed', location: 'store-c', camera_id: '4' })).status).toBe(200);
+      expect((await w.post({ alert_uuid: 'hk-open', location: 'store-d', camera_id: '5' })).status).toBe(200);
+      await w.finished('hk-claimed');
+      daemon.pipeline.incidents?.claim('hk-claimed', 'Anna', 'cli');
+      const hour = 3_600_000;
+      const incidents = daemon.journal.incidents;
+      await daemon.housekeeping(Date.now() + 11 * hour);
+      expect(incidents.find('hk-claimed')?.state).toBe('claimed');
+      await daemon.housekeeping(Date.now() + 13 * hour);
+      expect(incidents.find('hk-claimed')).toMatchObject({ state: 'resolved', outcome: 'no-outcome', resolvedBy: null });
+      expect(incidents.find('hk-open')?.state).toBe('open'); // nobody claimed it: not closed as no-outcome
+      // Past the retention the finished incident goes, with its alert; a live one stays.
+      await daemon.housekeeping(Date.now() + 3 * 24 * hour);
+      expect(incidents.list().map((i) => i.firstAlertId)).toEqual(['hk-open']);
+      expect(w.logLines().some((l) => l.includes('"incidentsClosedNoOutcome":1'))).toBe(true);
+    } finally {
+      await w.stop();
+    }
+  }, 60_000);
 });
