@@ -102,13 +102,8 @@ export class IncidentLoop {
   resume(): void {
     for (const incident of this.deps.incidents.live()) {
       if (incident.state === 'claimed') {
-        if (this.telling.has(incident.id)) continue;
         // Claimed outside this process (the CLI), or told only in part before a crash.
-        this.cancelRepeat(incident.id);
-        this.cancelEscalation(incident.id);
-        this.publish('alert.claimed', incident);
-        this.deps.report?.({ kind: 'claimed', incident });
-        this.tell(incident);
+        if (!this.telling.has(incident.id)) this.onClaimed(incident);
       }
       else {
         if (incident.nextRepeatAt !== null && !this.timers.has(incident.id) && !this.busy.has(`repeat/${incident.id}`)) this.scheduleRepeat(incident.id, incident.nextRepeatAt);
@@ -136,14 +131,17 @@ export class IncidentLoop {
     const found = this.deps.incidents.find(ref);
     if (!found) return { kind: 'not-found', ref };
     const result = this.deps.incidents.claim(found.id, by, via, this.deps.clock.now());
-    if (result.kind === 'claimed') {
-      this.cancelRepeat(found.id);
-      this.cancelEscalation(found.id);
-      this.publish('alert.claimed', result.incident);
-      this.deps.report?.({ kind: 'claimed', incident: result.incident });
-      this.tell(result.incident);
-    }
+    if (result.kind === 'claimed') this.onClaimed(result.incident);
     return result;
+  }
+
+  /** A claim, whoever made it: nothing more is repeated or escalated, everyone is told once. */
+  private onClaimed(incident: Incident): void {
+    this.cancelRepeat(incident.id);
+    this.cancelEscalation(incident.id);
+    this.publish('alert.claimed', incident);
+    this.deps.report?.({ kind: 'claimed', incident });
+    this.tell(incident);
   }
 
   /** A key press in conference room `room`: the oldest open incident there. */
