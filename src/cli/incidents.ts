@@ -1,12 +1,11 @@
 import { SqliteIncidentStore } from '../journal/incident-store';
 import { recordIncidentEvent } from '../journal/operator-events';
 import { journalFile } from '../journal/journal-file';
-import { OUTCOMES, type Incident, type Outcome } from '../pipeline/incident';
+import { OUTCOMES, PERSON_NAME as NAME, type Incident, type Outcome } from '../pipeline/incident';
 import { configFor, openOrExit, print, type GlobalOptions } from './context';
 import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
 
-const NAME = /^[^\r\n\0]{1,80}$/;
 
 /**
  * `claim <alert-or-incident-id> --by <name>` and `resolve <id> --outcome <outcome> [--by]`.

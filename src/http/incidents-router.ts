@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type NextFunction, type Router } from 'express';
 import { bearerToken, tokenMatches } from './token';
 import { boundedBody, closeAfterResponse, hasBody } from './bounded-body';
-import { INCIDENT_STATES, OUTCOMES, type ClaimResult, type Incident, type IncidentState, type Outcome, type ResolveResult } from '../pipeline/incident';
+import { INCIDENT_STATES, OUTCOMES, PERSON_NAME as NAME, type ClaimResult, type Incident, type IncidentState, type Outcome, type ResolveResult } from '../pipeline/incident';
 
 /** What the routes need of the incident loop (the same code path as the CLI). */
 export interface IncidentApi {
@@ -11,7 +11,6 @@ export interface IncidentApi {
 }
 
 const MAX_BODY_BYTES = 4 * 1024;
-const NAME = /^[^\r\n\0]{1,80}$/;
 
 /**
  * DESIGN section 5's admin routes: `GET /api/v1/incidents?state=open`,

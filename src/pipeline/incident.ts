@@ -8,6 +8,9 @@ export const INCIDENT_STATES = ['open', 'claimed', 'resolved', 'unclaimed'] as c
 export type IncidentState = (typeof INCIDENT_STATES)[number];
 export const LIVE_STATES: readonly IncidentState[] = ['open', 'claimed'];
 
+/** Who claims or resolves (a name or a channel): one line, bounded; it is spoken and posted. */
+export const PERSON_NAME = /^[^\r\n\0]{1,80}$/;
+
 export const OUTCOMES = ['theft', 'false-alarm', 'not-found', 'no-outcome'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
