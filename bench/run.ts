@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimWorld } from '../src/sim/sim-world';
+import { alertsSaid } from '../src/sim/ami-sim';
 import { ENGINES } from '../src/tts/engines';
 import { convertToTelephoneWav } from '../src/tts/convert';
 import { percentile, ms, verdict } from './stats';
@@ -132,9 +133,7 @@ async function burstRun(post: (b: object) => Promise<{ status: number }>, world:
   const calls = world.ami.calls.length;
   const said = new Map<string, (at: number) => void>(); // alert id -> its call
   world.ami.onOriginate((o) => {
-    // A call says one alert (ALERT_ID) or several in one sentence (ALERT_IDS).
-    const many = o.variables.find((v) => v.startsWith('ALERT_IDS='))?.slice('ALERT_IDS='.length).split(' ');
-    const ids = many ?? [o.variables.find((v) => v.startsWith('ALERT_ID='))?.slice('ALERT_ID='.length) ?? ''];
+    const ids = alertsSaid(o);
     const at = performance.now();
     for (const id of ids) said.get(id)?.(at);
   });

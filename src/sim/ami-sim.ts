@@ -20,6 +20,15 @@ export interface RecordedOriginate {
   at: number;
 }
 
+/** The alerts a recorded call said: ALERT_IDS for a merged or summary call, else ALERT_ID. */
+export function alertsSaid(o: Pick<RecordedOriginate, 'variables'>): string[] {
+  const value = (name: string) => o.variables.find((v) => v.startsWith(`${name}=`))?.slice(name.length + 1);
+  const many = value('ALERT_IDS');
+  if (many !== undefined) return many.split(' ').filter(Boolean);
+  const one = value('ALERT_ID');
+  return one ? [one] : [];
+}
+
 /**
  * What the next originates do: succeed, fail (Reason 0), never send the event, drop the socket
  * after the Response, or answer and hang up at once, in the same chunk (what Asterisk does when

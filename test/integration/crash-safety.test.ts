@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SimWorld } from '../../src/sim/sim-world';
+import { alertsSaid } from '../../src/sim/ami-sim';
 import { tempDir } from '../helpers/paths';
 import { CLI } from '../helpers/cli';
 import { waitFor } from '../helpers/quiet-logger';
@@ -76,10 +77,7 @@ describe('crash safety: SIGKILL at random points', () => {
       }
       const calls = new Map<string, number>();
       for (const o of world.ami.originates) {
-        // A call says one alert (ALERT_ID), or several in one sentence (ALERT_IDS).
-        const many = o.variables.find((v) => v.startsWith('ALERT_IDS='))?.slice('ALERT_IDS='.length).split(' ');
-        const ids = many ?? [o.variables.find((v) => v.startsWith('ALERT_ID='))?.slice('ALERT_ID='.length)];
-        for (const id of ids) if (id) calls.set(id, (calls.get(id) ?? 0) + 1);
+        for (const id of alertsSaid(o)) calls.set(id, (calls.get(id) ?? 0) + 1);
       }
       expect(acked.filter((id) => !calls.has(id))).toEqual([]);
       const repeats = [...calls.values()].reduce((sum, c) => sum + c - 1, 0);

@@ -3,6 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SimWorld } from '../../src/sim/sim-world';
+import { alertsSaid } from '../../src/sim/ami-sim';
 import { SqliteJournal } from '../../src/journal/sqlite-journal';
 import { journalFile } from '../../src/journal/journal-file';
 import { parseAlertPayload } from '../../src/veesion/alert-payload';
@@ -34,9 +35,7 @@ describe('one daemon per data directory', () => {
   const post = (id: string) => fetch(`${base()}/api/v1/veesion?token=${world.hookToken}`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alert_uuid: id, location: 'test-store-wildix', camera_id: id }),
   }).then((r) => r.status);
-  // A call says one alert (ALERT_ID) or several in one sentence (ALERT_IDS).
-  const calls = (id: string) => world.ami.originates.filter((o) => o.variables.includes(`ALERT_ID=${id}`) ||
-    (o.variables.find((v) => v.startsWith('ALERT_IDS=')) ?? '').slice('ALERT_IDS='.length).split(' ').includes(id)).length;
+  const calls = (id: string) => world.ami.originates.filter((o) => alertsSaid(o).includes(id)).length;
 
   beforeAll(async () => {
     world = await new SimWorld({ dir: tempDir(), settings: { BRIDGE_STORM_WINDOW_S: '0', VEESION_ALERT_TEXT: 'Theft ${cameraId}' } }).start();
