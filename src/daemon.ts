@@ -24,9 +24,10 @@ import { OriginatorChain } from './pipeline/originator-chain';
 import { XbeesClient } from './chat/xbees-client';
 import { XbeesPoster } from './chat/xbees-poster';
 import type { VideoFetchOptions } from './chat/video-fetch';
-import { KlaxonClient, hookUrlWithToken } from './veesion/klaxon-client';
-import { VeesionSession, type SessionOptions } from './veesion/session';
-import { HookSync } from './veesion/hook-sync';
+import type { SessionOptions } from './veesion/session';
+import { VeesionArea } from './veesion/veesion-area';
+import type { KlaxonClient } from './veesion/klaxon-client';
+import type { HookSync } from './veesion/hook-sync';
 import cron, { type ScheduledTask } from 'node-cron';
 import { BridgeMetrics } from './http/metrics';
 import { createApp } from './http/app';
@@ -61,14 +62,12 @@ export class Daemon {
   readonly pipeline: AlertPipeline;
   readonly ami: AmiClient;
   private readonly originators: NamedOriginator[];
-  readonly klaxon: KlaxonClient | undefined;
+  readonly veesion: VeesionArea;
   private readonly tts: TtsRenderer;
   private readonly stepLog: Logger;
   private readonly http: HttpServer;
   private readonly stores: Map<string, StoreRoute>;
   private housekeepingTask: ScheduledTask | undefined;
-  private readonly session: VeesionSession | undefined;
-  readonly hooks: HookSync | undefined;
   readonly integrations: IntegrationDispatcher;
   private readonly delivery: ReturnType<typeof transportsFor>;
   private readonly mail: MailNotifier | undefined;
@@ -77,6 +76,14 @@ export class Daemon {
   private stopClaims: (() => void) | undefined;
   private readonly clock: Clock;
   port = 0;
+
+  get klaxon(): KlaxonClient | undefined {
+    return this.veesion.klaxon;
+  }
+
+  get hooks(): HookSync | undefined {
+    return this.veesion.hooks;
+  }
 
   get dataDir(): string {
     return this.opts.config.settings.BRIDGE_DATA_DIR;
@@ -114,26 +121,14 @@ export class Daemon {
         ? `announcements go through ${s.BRIDGE_ORIGINATOR.slice(1).join(', ')} meanwhile`
         : `announcements retry for ${s.BRIDGE_ANNOUNCE_EXPIRE_S} s after each alert, then expire`,
     });
-    this.klaxon = s.VEESION_USERNAME && s.VEESION_PASSWORD
-      ? new KlaxonClient({ baseUrl: s.VEESION_API_URL, username: s.VEESION_USERNAME, password: s.VEESION_PASSWORD })
-      : undefined;
-    this.session = this.klaxon
-      ? new VeesionSession(this.klaxon, this.logger.child({ area: 'veesion' }), {
-          ...opts.veesion?.session,
-          onRenewal: (outcome) => this.metrics.tokenRenewals.inc({ outcome }),
-        })
-      : undefined;
-    this.hooks = this.klaxon && s.VEESION_HOOK_URL
-      ? new HookSync(this.klaxon, {
-          hookUrl: hookUrlWithToken(s.VEESION_HOOK_URL, s.VEESION_HOOK_TOKEN),
-          cronExpression: s.BRIDGE_HOOKS_CRON,
-          stores: () => [...this.stores.keys()],
-          record: (rows) => this.journal.recordHooks(rows),
-          logger: this.logger.child({ area: 'veesion' }),
-          veesionDown: () => this.session?.outage.down ?? false,
-          ...(opts.veesion?.hookRetryMs ? { retryMs: opts.veesion.hookRetryMs } : {}),
-        })
-      : undefined;
+    this.veesion = new VeesionArea(s, {
+      logger: this.logger.child({ area: 'veesion' }),
+      stores: () => [...this.stores.keys()],
+      record: (rows) => this.journal.recordHooks(rows),
+      onRenewal: (outcome) => this.metrics.tokenRenewals.inc({ outcome }),
+      ...(opts.veesion?.session ? { session: opts.veesion.session } : {}),
+      ...(opts.veesion?.hookRetryMs ? { hookRetryMs: opts.veesion.hookRetryMs } : {}),
+    });
     this.ami.on('disconnect', () => this.metrics.amiReconnects.inc());
     const xbees = new XbeesClient({ baseUrl: s.BRIDGE_XBEES_API_URL, token: s.BRIDGE_XBEES_TOKEN ?? '' });
     this.tts = new TtsRenderer({
@@ -225,16 +220,13 @@ export class Daemon {
       readiness: [
         { name: 'journal', ok: () => this.journal.writable(), reason: () => this.journal.lost ?? 'the journal refuses writes: disk full or read-only? (see the log)' },
         pbxReadiness(this.originators),
-        { name: 'veesion', ok: () => this.klaxon?.tokenValid ?? true, reason: () => this.session?.outage.summary ?? 'not signed in to Veesion yet' },
+        this.veesion.readiness,
       ],
-      details: () => {
-        const expiresAt = this.klaxon?.tokenExpiresAt;
-        return {
-          veesionTokenExpiresInS: expiresAt === undefined ? null : Math.round((expiresAt - Date.now()) / 1000),
-          stores: this.stores.size,
-          originators: Object.fromEntries(this.originators.map((o) => [o.name, o.usable()])),
-        };
-      },
+      details: () => ({
+        veesionTokenExpiresInS: this.veesion.tokenExpiresInS(),
+        stores: this.stores.size,
+        originators: Object.fromEntries(this.originators.map((o) => [o.name, o.usable()])),
+      }),
     });
     const { BRIDGE_TLS_CERT_FILE: certFile, BRIDGE_TLS_KEY_FILE: keyFile } = s;
     const tls = certFile && keyFile ? () => readTlsFiles(certFile, keyFile) : undefined;
@@ -256,9 +248,7 @@ export class Daemon {
     if (!this.mail && this.integrations.active.length > 0) {
       this.logger.warn('integrations are set up but BRIDGE_SMTP_HOST/BRIDGE_OPERATOR_EMAIL are not: given-up events are only logged');
     }
-    this.session?.start();
-    if (this.hooks) this.hooks.start();
-    else this.logger.warn('Veesion account or VEESION_HOOK_URL not set: hooks are not registered by the bridge');
+    this.veesion.start();
     this.housekeepingTask = cron.schedule(this.opts.config.settings.BRIDGE_HOUSEKEEPING_CRON, () => this.housekeeping(), { noOverlap: true });
     const started = Date.now();
     this.tts.warmUp().then(
@@ -270,9 +260,8 @@ export class Daemon {
   async stop(): Promise<void> {
     clearInterval(this.journalWatch);
     this.stopClaims?.();
-    await this.hooks?.stop();
+    await this.veesion.stop();
     await this.housekeepingTask?.stop();
-    this.session?.stop();
     await this.http.stop();
     const deadline = this.opts.stopDeadlineMs ?? 10_000;
     const within = (work: Promise<void>) => Promise.race([
@@ -319,7 +308,7 @@ export class Daemon {
     this.logger.info('config reloaded', { stores: this.stores.size, added, removed, restartNeeded });
     for (const w of next.warnings) this.logger.warn('config warning', { path: w.path, problem: w.message });
     this.reloadTls();
-    this.hooks?.trigger();
+    this.veesion.storesChanged();
     this.rescan('reload');
     return { added, removed, restartNeeded };
   }

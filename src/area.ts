@@ -1,0 +1,16 @@
+/**
+ * One area of the daemon (veesion, chat, ...): built from the config by its own function, started
+ * by the daemon in dependency order and stopped in reverse (STYLE 11). An area sees the others
+ * only through pipeline ports.
+ */
+export interface Area {
+  start(): void | Promise<void>;
+  stop(): void | Promise<void>;
+}
+
+/** A readiness check: its name, whether it passes, and why not. */
+export interface ReadinessCheck {
+  name: string;
+  ok(): boolean;
+  reason(): string;
+}

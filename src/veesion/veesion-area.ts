@@ -1,0 +1,75 @@
+import type { Settings } from '../config/settings-schema';
+import type { Logger } from '../log/logger';
+import type { Area, ReadinessCheck } from '../area';
+import { KlaxonClient, hookUrlWithToken } from './klaxon-client';
+import { VeesionSession, type SessionOptions } from './session';
+import { HookSync, type HookSyncOptions } from './hook-sync';
+
+export interface VeesionAreaDeps {
+  logger: Logger;
+  /** The stores whose hooks are kept registered (read again at each run). */
+  stores: () => string[];
+  record: HookSyncOptions['record'];
+  onRenewal: (outcome: string) => void;
+  /** Seams for tests: the session's renewal margin and backoff, the hook retry delay. */
+  session?: SessionOptions;
+  hookRetryMs?: number;
+}
+
+/**
+ * The Veesion side: the signed-in klaxon session and the hooks kept registered for every store.
+ * Without an account nothing runs and readiness does not wait for Veesion.
+ */
+export class VeesionArea implements Area {
+  readonly klaxon: KlaxonClient | undefined;
+  readonly hooks: HookSync | undefined;
+  private readonly session: VeesionSession | undefined;
+
+  constructor(s: Settings, private readonly deps: VeesionAreaDeps) {
+    this.klaxon = s.VEESION_USERNAME && s.VEESION_PASSWORD
+      ? new KlaxonClient({ baseUrl: s.VEESION_API_URL, username: s.VEESION_USERNAME, password: s.VEESION_PASSWORD })
+      : undefined;
+    this.session = this.klaxon
+      ? new VeesionSession(this.klaxon, deps.logger, { ...deps.session, onRenewal: deps.onRenewal })
+      : undefined;
+    this.hooks = this.klaxon && s.VEESION_HOOK_URL
+      ? new HookSync(this.klaxon, {
+          hookUrl: hookUrlWithToken(s.VEESION_HOOK_URL, s.VEESION_HOOK_TOKEN),
+          cronExpression: s.BRIDGE_HOOKS_CRON,
+          stores: deps.stores,
+          record: deps.record,
+          logger: deps.logger,
+          veesionDown: () => this.session?.outage.down ?? false,
+          ...(deps.hookRetryMs ? { retryMs: deps.hookRetryMs } : {}),
+        })
+      : undefined;
+  }
+
+  start(): void {
+    this.session?.start();
+    if (this.hooks) this.hooks.start();
+    else this.deps.logger.warn('Veesion account or VEESION_HOOK_URL not set: hooks are not registered by the bridge');
+  }
+
+  async stop(): Promise<void> {
+    await this.hooks?.stop();
+    this.session?.stop();
+  }
+
+  /** After a reload: new stores get their hook now. */
+  storesChanged(): void {
+    this.hooks?.trigger();
+  }
+
+  readonly readiness: ReadinessCheck = {
+    name: 'veesion',
+    ok: () => this.klaxon?.tokenValid ?? true,
+    reason: () => this.session?.outage.summary ?? 'not signed in to Veesion yet',
+  };
+
+  /** Seconds until the session token expires, or null when not signed in. */
+  tokenExpiresInS(now = Date.now()): number | null {
+    const expiresAt = this.klaxon?.tokenExpiresAt;
+    return expiresAt === undefined ? null : Math.round((expiresAt - now) / 1000);
+  }
+}
