@@ -10,7 +10,6 @@ import { AlertPipeline } from './pipeline/alert-pipeline';
 import type { StoreRoute } from './pipeline/alert';
 import type { Clock } from './pipeline/ports';
 import { logStep } from './log/step-log';
-import { OutageReporter } from './log/outage';
 import { logIncident } from './log/incident-log';
 import { policyFromSeconds } from './pipeline/retry-policy';
 import { mutedReason } from './pipeline/mutes';
@@ -21,8 +20,7 @@ import { buildOriginators, pbxReadiness, type NamedOriginator } from './pbx/orig
 import { conferenceClaims } from './pbx/conference-claims';
 import { incidentCalls } from './pbx/incident-calls';
 import { OriginatorChain } from './pipeline/originator-chain';
-import { XbeesClient } from './chat/xbees-client';
-import { XbeesPoster } from './chat/xbees-poster';
+import { ChatArea } from './chat/chat-area';
 import type { VideoFetchOptions } from './chat/video-fetch';
 import type { SessionOptions } from './veesion/session';
 import { VeesionArea } from './veesion/veesion-area';
@@ -63,6 +61,7 @@ export class Daemon {
   readonly ami: AmiClient;
   private readonly originators: NamedOriginator[];
   readonly veesion: VeesionArea;
+  readonly chat: ChatArea;
   private readonly tts: TtsRenderer;
   private readonly stepLog: Logger;
   private readonly http: HttpServer;
@@ -130,7 +129,15 @@ export class Daemon {
       ...(opts.veesion?.hookRetryMs ? { hookRetryMs: opts.veesion.hookRetryMs } : {}),
     });
     this.ami.on('disconnect', () => this.metrics.amiReconnects.inc());
-    const xbees = new XbeesClient({ baseUrl: s.BRIDGE_XBEES_API_URL, token: s.BRIDGE_XBEES_TOKEN ?? '' });
+    this.chat = new ChatArea(s, {
+      logger: this.logger.child({ area: 'chat' }),
+      clock,
+      stores: () => this.stores,
+      outbox: this.journal.chat,
+      incidents: this.journal.incidents,
+      loop: () => this.pipeline.incidents,
+      ...(opts.video ? { video: opts.video } : {}),
+    });
     this.tts = new TtsRenderer({
       engine: s.BRIDGE_TTS_ENGINE,
       voice: s.BRIDGE_TTS_VOICE,
@@ -159,18 +166,7 @@ export class Daemon {
       journal: this.journal,
       speech: this.tts,
       originator: new OriginatorChain(this.originators),
-      chat: new XbeesPoster(
-        xbees,
-        { allowedHosts: s.BRIDGE_VIDEO_HOSTS, maxBytes: s.BRIDGE_VIDEO_MAX_BYTES, timeoutMs: s.BRIDGE_VIDEO_TIMEOUT_MS, ...opts.video },
-        this.logger.child({ area: 'chat' }),
-        new OutageReporter({
-          logger: this.logger.child({ area: 'chat' }),
-          system: 'x-bees',
-          where: s.BRIDGE_XBEES_API_URL,
-          now: () => clock.now(),
-          impact: `chat posts retry at ${s.BRIDGE_CHAT_RETRY_S.join(', ')} s after each alert, then are given up; announcements go on`,
-        }),
-      ),
+      chat: this.chat.poster,
       clock,
       stores: () => this.stores,
       events: this.journal,
@@ -189,6 +185,7 @@ export class Daemon {
         escalateAfterMs: s.BRIDGE_ESCALATE_AFTER_S * 1000,
         onError: (err) => incidentLog.error('incident work failed; it is picked up again at the next start', { err }),
         ...(pbxCalls ? { callPerson: pbxCalls.callPerson } : {}),
+        followUps: this.chat.followUps,
         report: (e) => {
           logIncident(incidentLog, e);
           if (e.kind === 'claimed' && e.incident.claimedAt !== null) this.metrics.incidentTimeToClaim.observe((e.incident.claimedAt - e.incident.openedAt) / 1000);
@@ -217,6 +214,7 @@ export class Daemon {
         };
       },
       ...(s.BRIDGE_ADMIN_TOKEN ? { adminToken: s.BRIDGE_ADMIN_TOKEN } : {}),
+      wildix: { secret: s.BRIDGE_WILDIX_WEBHOOK_SECRET, handle: (event) => this.chat.handle(event) },
       readiness: [
         { name: 'journal', ok: () => this.journal.writable(), reason: () => this.journal.lost ?? 'the journal refuses writes: disk full or read-only? (see the log)' },
         pbxReadiness(this.originators),
@@ -244,6 +242,7 @@ export class Daemon {
     const loop = this.pipeline.incidents;
     if (this.usesAmi && loop) this.stopClaims = conferenceClaims(this.ami, loop, this.logger.child({ area: 'incidents' }), () => this.clock.now());
     this.rescan('start');
+    this.chat.start();
     this.integrations.start();
     if (!this.mail && this.integrations.active.length > 0) {
       this.logger.warn('integrations are set up but BRIDGE_SMTP_HOST/BRIDGE_OPERATOR_EMAIL are not: given-up events are only logged');
@@ -268,7 +267,7 @@ export class Daemon {
       work.then(() => false),
       new Promise<boolean>((r) => setTimeout(() => r(true), deadline).unref()),
     ]);
-    const [steps, deliveries] = await Promise.all([within(this.pipeline.stop()), within(this.integrations.stop())]);
+    const [steps, deliveries] = await Promise.all([within(this.pipeline.stop()), within(this.integrations.stop()), within(this.chat.stop())]);
     if (steps) this.logger.warn('steps still running at stop; they stay pending in the journal', { deadlineMs: deadline });
     if (deliveries) this.logger.warn('integration deliveries still running at stop; they are made again after a restart', { deadlineMs: deadline });
     this.delivery.stop();
@@ -333,6 +332,7 @@ export class Daemon {
     // events it wrote (a CLI resolve) are delivered.
     this.pipeline.incidents?.resume();
     this.integrations.wake();
+    this.chat.wake();
     if (started > 0) this.logger.info('picked up unfinished steps from the journal', { reason, count: started });
     if (waitingForStore.length > 0) {
       this.logger.warn('steps wait for stores missing from x-hoppers.json: add them and reload', { stores: waitingForStore });
@@ -352,7 +352,8 @@ export class Daemon {
       const audioFiles = await this.tts.prune(s.BRIDGE_AUDIO_CACHE_DAYS * day, now);
       const noOutcome = this.pipeline.incidents?.closeUnresolved(now - s.BRIDGE_NO_OUTCOME_AFTER_H * 3_600_000) ?? 0;
       const incidents = this.journal.incidents.pruneFinished(now - s.BRIDGE_JOURNAL_RETENTION_DAYS * day);
-      log.info('housekeeping done', { alertsRemoved: alerts, eventsRemoved: events, audioFilesRemoved: audioFiles, incidentsClosedNoOutcome: noOutcome, incidentsRemoved: incidents, durationMs: Date.now() - started });
+      const chatRows = this.journal.chat.prune(now - s.BRIDGE_JOURNAL_RETENTION_DAYS * day);
+      log.info('housekeeping done', { alertsRemoved: alerts, eventsRemoved: events, audioFilesRemoved: audioFiles, incidentsClosedNoOutcome: noOutcome, incidentsRemoved: incidents, chatRowsRemoved: chatRows, durationMs: Date.now() - started });
       return { alerts, audioFiles };
     } catch (err) {
       log.error('housekeeping failed; it runs again at its next time', { err });

@@ -61,7 +61,8 @@ export class XbeesClient {
     return validate(fileInfo, data, 'get file').file;
   }
 
-  async postMessage(channelId: string, body: { text: string; attachments: XbeesFile[]; userId?: string | undefined }): Promise<string> {
+  /** `elements`: interactive parts (buttons), as the conversations API's SendMessage takes them. */
+  async postMessage(channelId: string, body: { text: string; attachments: XbeesFile[]; elements?: unknown[]; userId?: string | undefined }): Promise<string> {
     const data = await this.call('post message', XBEES, () => this.http.post(`${channelPath(channelId)}/messages`, body));
     return String(validate(postedMessage, data, 'post message').id ?? '');
   }

@@ -4,17 +4,34 @@ import type { Logger } from '../log/logger';
 import { StepError } from '../pipeline/step-error';
 import { alertMessageText } from './alert-message';
 import { fetchVideo, type VideoFetchOptions } from './video-fetch';
+import { stillImage } from './still-image';
+import { alertButtons } from './alert-actions';
 import type { XbeesClient, XbeesFile } from './xbees-client';
 import type { OutageReporter } from '../log/outage';
 
+export interface MediaOptions {
+  video: VideoFetchOptions;
+  /** BRIDGE_STILL_TIMEOUT_MS: every ffmpeg pass of the still image within this. */
+  stillTimeoutMs: number;
+}
+
+interface Media {
+  name: string;
+  bytes: Buffer;
+  contentType: string;
+}
+
 /**
- * Posts an alert to the store's x-bees channel: video downloaded, uploaded, attached. A video
- * that cannot be had (refused URL, download failure) still gets a text message with the link.
+ * Posts an alert to the store's x-bees channel with its buttons ("I'm on it", and the three
+ * outcomes): a still image from the clip first, so staff see the person without opening the
+ * video, then the video. A video that cannot be had (refused URL, download failure) still
+ * gets a text message with the link; a clip ffmpeg cannot read still gets its video and text.
+ * The announcement is another step: nothing here delays it.
  */
 export class XbeesPoster implements ChatPoster {
   constructor(
     private readonly client: XbeesClient,
-    private readonly video: VideoFetchOptions,
+    private readonly media: MediaOptions,
     private readonly logger: Logger,
     /** Hears whether x-bees answered: one line when posts start failing, one when they work again. */
     private readonly outage?: OutageReporter,
@@ -44,39 +61,57 @@ export class XbeesPoster implements ChatPoster {
   }
 
   private async postOnce(alert: Alert, store: StoreRoute): Promise<{ messageId: string; videoAttached: boolean }> {
-    const file = alert.videoUrl ? await this.attachVideo(alert, store) : undefined;
-    const messageId = await this.client.postMessage(store.xbees_channel_id, {
-      text: alertMessageText(alert, store, file !== undefined),
-      attachments: file ? [file] : [],
+    const video = alert.videoUrl ? await this.fetch(alert) : undefined;
+    const still = video ? await this.still(alert, video) : undefined;
+    // Upload failures are x-bees failures: the step retries rather than drop the pictures.
+    const channel = store.xbees_channel_id;
+    const attachments: XbeesFile[] = [];
+    if (still) attachments.push(await this.upload(channel, still, alert.id));
+    if (video) attachments.push(await this.upload(channel, video, alert.id));
+    const messageId = await this.client.postMessage(channel, {
+      text: alertMessageText(alert, store, video !== undefined),
+      attachments,
+      elements: alertButtons(alert.id),
       userId: store.veesion_user_extension,
     });
-    return { messageId, videoAttached: file !== undefined };
+    return { messageId, videoAttached: video !== undefined };
   }
 
-  private async attachVideo(alert: Alert, store: StoreRoute): Promise<XbeesFile | undefined> {
-    let video;
+  private async fetch(alert: Alert): Promise<Media | undefined> {
     try {
-      video = await fetchVideo(alert.videoUrl, this.video);
+      return await fetchVideo(alert.videoUrl, this.media.video);
     } catch (err) {
       const e = err instanceof StepError ? err : undefined;
       this.logger.warn('video not fetched, posting the link only', { alertId: alert.id, code: e?.code, reason: e?.message ?? String(err) });
       return undefined;
     }
-    // Upload failures are x-bees failures: let the step retry rather than drop the video.
-    const channel = store.xbees_channel_id;
+  }
+
+  private async still(alert: Alert, video: Media): Promise<Media | undefined> {
     try {
-      return await this.upload(channel, video);
+      const bytes = await stillImage(video.bytes, { timeoutMs: this.media.stillTimeoutMs });
+      return { name: `${video.name.replace(/\.[^.]*$/, '')}.jpg`, bytes, contentType: 'image/jpeg' };
     } catch (err) {
-      if (!(err instanceof StepError && err.code === 'XBEES_UPLOAD_403')) throw err;
-      // The presigned URL expired before the bytes got there: a fresh one, once, in this attempt.
-      this.logger.warn('x-bees upload URL expired, asking for a new one', { alertId: alert.id });
-      return this.upload(channel, video);
+      const e = err instanceof StepError ? err : undefined;
+      this.logger.warn('no still image from the clip, posting the video without it', { alertId: alert.id, code: e?.code, reason: e?.message ?? String(err) });
+      return undefined;
     }
   }
 
-  private async upload(channel: string, video: { name: string; bytes: Buffer; contentType: string }): Promise<XbeesFile> {
-    const { fileId, presignedUploadUrl } = await this.client.createFile(channel, video.name);
-    await this.client.upload(presignedUploadUrl, video.bytes, video.contentType);
+  private async upload(channel: string, media: Media, alertId: string): Promise<XbeesFile> {
+    try {
+      return await this.uploadOnce(channel, media);
+    } catch (err) {
+      if (!(err instanceof StepError && err.code === 'XBEES_UPLOAD_403')) throw err;
+      // The presigned URL expired before the bytes got there: a fresh one, once, in this attempt.
+      this.logger.warn('x-bees upload URL expired, asking for a new one', { alertId, file: media.name });
+      return this.uploadOnce(channel, media);
+    }
+  }
+
+  private async uploadOnce(channel: string, media: Media): Promise<XbeesFile> {
+    const { fileId, presignedUploadUrl } = await this.client.createFile(channel, media.name);
+    await this.client.upload(presignedUploadUrl, media.bytes, media.contentType);
     return this.client.getFile(channel, fileId);
   }
 }

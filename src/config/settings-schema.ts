@@ -41,6 +41,7 @@ export const SECRET_KEYS = [
   'BRIDGE_SQS_SECRET_ACCESS_KEY',
   'BRIDGE_SMTP_PASSWORD',
   'BRIDGE_ADMIN_TOKEN',
+  'BRIDGE_WILDIX_WEBHOOK_SECRET',
 ] as const;
 
 export const settingsSchema = z.object({
@@ -126,6 +127,12 @@ export const settingsSchema = z.object({
   ).default(['*.veesion.io']),
   BRIDGE_VIDEO_MAX_BYTES: z.coerce.number().int().min(1).default(50 * 1024 * 1024),
   BRIDGE_VIDEO_TIMEOUT_MS: positiveMs.default(20000),
+  /** The still image taken from the clip: every ffmpeg pass within this. */
+  BRIDGE_STILL_TIMEOUT_MS: positiveMs.max(60_000).default(5000),
+  /** The Wildix webhook integration's secret (WMS shows it): signs POST /api/v1/wildix/events. */
+  BRIDGE_WILDIX_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters (it authenticates every Wildix event)').optional(),
+  /** Replies that claim an alert from the chat, comma-separated; unset: the built-in English, French and Italian ones. */
+  BRIDGE_CLAIM_WORDS: listOf(z.string().min(1).max(60)).optional(),
   BRIDGE_INTEGRATION_RETRY_S: secondsList.default([0, 60, 600, 3600, 86400]),
   BRIDGE_INTEGRATION_TIMEOUT_MS: positiveMs.max(60_000).default(5000),
   BRIDGE_SQS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region, e.g. eu-west-1').optional(),

@@ -12,6 +12,14 @@ const idString = (pattern: RegExp, hint: string) =>
  * One store of `x-hoppers.json` (fields from the Wildix documentation). Unknown keys are kept
  * (passthrough) and ignored. `user` is the documentation's other name for the acting user.
  */
+/**
+ * DESIGN section 5: Asterisk channels called in turn when nobody claims an incident (e.g.
+ * `PJSIP/201`, `Local/manager@from-internal`). They reach AMI headers: strictly checked.
+ */
+const channel = z.string().regex(/^[A-Za-z0-9_]+\/[A-Za-z0-9_@.+\-]{1,80}$/, 'an Asterisk channel such as PJSIP/201 or Local/manager@from-internal');
+/** Who answers it, as the chat names them: one line, no control characters. */
+const personName = z.string().regex(/^[^\x00-\x1f\x7f]{1,80}$/, 'a name of 1 to 80 characters on one line');
+
 export const storeSchema = z
   .looseObject({
     store_veesion_id: idString(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, _ . : - (1-128)'),
@@ -35,19 +43,21 @@ export const storeSchema = z
         }
       })
       .optional(),
-    /**
-     * DESIGN section 5: Asterisk channels called in turn when nobody claims an incident (e.g.
-     * `PJSIP/201`, `Local/manager@from-internal`). They reach AMI headers: strictly checked.
-     */
+    /** A channel, or `{"channel", "name"}` so the chat can say who was called. */
     escalation: z
-      .array(z.string().regex(/^[A-Za-z0-9_]+\/[A-Za-z0-9_@.+\-]{1,80}$/, 'an Asterisk channel such as PJSIP/201 or Local/manager@from-internal'))
+      .array(z.union([channel, z.object({ channel, name: personName })]))
       .max(10, 'at most 10 channels')
       .optional(),
   })
-  .transform((s) => ({
+  .transform(({ escalation, ...s }) => ({
     ...s,
     name: s.name ?? s.store_veesion_id,
     veesion_user_extension: s.veesion_user_extension ?? s.user,
+    // Channels for the PBX; the names (when given) for the chat's follow-ups.
+    ...(escalation ? {
+      escalation: escalation.map((e) => (typeof e === 'string' ? e : e.channel)),
+      escalation_names: Object.fromEntries(escalation.flatMap((e) => (typeof e === 'string' ? [] : [[e.channel, e.name]]))) as Record<string, string>,
+    } : {}),
   }));
 
 export type Store = z.infer<typeof storeSchema>;

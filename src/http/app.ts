@@ -5,6 +5,7 @@ import { alertRouter, type IngressDeps } from './ingress';
 import { adminGuard } from './admin-guard';
 import { incidentsRouter, type IncidentApi } from './incidents-router';
 import { closeAfterResponse, hasBody } from './bounded-body';
+import { wildixEventsRouter, type WildixEventsDeps } from './wildix-events-router';
 
 export interface ReadinessCheck {
   name: string;
@@ -21,6 +22,8 @@ export interface AppDeps extends IngressDeps {
   adminToken?: string;
   /** The incident routes' view of the incident loop (absent: incidents off). */
   incidents?: () => IncidentApi | undefined;
+  /** POST /api/v1/wildix/events (absent or without a secret: 404). */
+  wildix?: Pick<WildixEventsDeps, 'secret' | 'handle'>;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -30,6 +33,7 @@ export function createApp(deps: AppDeps): express.Express {
   // First, so no route added below can be reached from elsewhere without the admin token.
   app.use(adminGuard(deps.adminToken));
   app.use(alertRouter(deps));
+  app.use(wildixEventsRouter({ secret: deps.wildix?.secret, handle: deps.wildix?.handle ?? (() => ({ outcome: 'ignored' })), logger: deps.logger, metrics: deps.metrics }));
   app.use(incidentsRouter({ adminToken: deps.adminToken, api: deps.incidents ?? (() => undefined) }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { preparedOnce } from './prepared';
 import { randomUUID } from 'node:crypto';
-import type { ClaimResult, ClaimVia, Incident, IncidentState, IncidentStore, Outcome, ResolveResult } from '../pipeline/incident';
+import type { ClaimResult, ClaimVia, Incident, IncidentActivity, IncidentState, IncidentStore, Outcome, ResolveResult } from '../pipeline/incident';
 
 interface Row {
   id: string; store_id: string; camera_id: string; room: string; state: string; opened_at: number;
@@ -109,6 +109,23 @@ export class SqliteIncidentStore implements IncidentStore {
     this.stmt('UPDATE incidents SET escalated_to = ?, escalation_note = ?, updated_at = ? WHERE id = ?').run(to, note, at, id);
   }
 
+  latestInRoom(room: string, at: number, since: number): Incident | undefined {
+    const row = this.stmt(
+      `SELECT * FROM incidents WHERE room = ? AND opened_at <= ? AND (state IN ('open', 'claimed') OR updated_at >= ?) ORDER BY opened_at DESC, id DESC LIMIT 1`,
+    ).get(room, at, since) as Row | undefined;
+    return row && toIncident(row);
+  }
+
+  recordActivity(a: IncidentActivity): void {
+    this.stmt('INSERT INTO incident_activity (incident_id, at, kind, who, detail) VALUES (?, ?, ?, ?, ?)').run(a.incidentId, a.at, a.kind, a.who, a.detail);
+  }
+
+  activity(id: string): IncidentActivity[] {
+    const rows = this.stmt('SELECT incident_id, at, kind, who, detail FROM incident_activity WHERE incident_id = ? ORDER BY at, rowid').all(id) as
+      { incident_id: string; at: number; kind: string; who: string | null; detail: string | null }[];
+    return rows.map((r) => ({ incidentId: r.incident_id, at: r.at, kind: r.kind, who: r.who, detail: r.detail }));
+  }
+
   claimedBefore(cutoff: number): Incident[] {
     return (this.stmt(`SELECT * FROM incidents WHERE state = 'claimed' AND claimed_at < ? ORDER BY claimed_at`).all(cutoff) as Row[]).map(toIncident);
   }
@@ -117,6 +134,7 @@ export class SqliteIncidentStore implements IncidentStore {
   pruneFinished(cutoff: number): number {
     return this.db.transaction(() => {
       this.stmt(`DELETE FROM claims WHERE incident_id IN (SELECT id FROM incidents WHERE state IN ('resolved', 'unclaimed') AND updated_at < ?)`).run(cutoff);
+      this.stmt(`DELETE FROM incident_activity WHERE incident_id IN (SELECT id FROM incidents WHERE state IN ('resolved', 'unclaimed') AND updated_at < ?)`).run(cutoff);
       return this.stmt(`DELETE FROM incidents WHERE state IN ('resolved', 'unclaimed') AND updated_at < ?`).run(cutoff).changes;
     })();
   }

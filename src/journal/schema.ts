@@ -122,6 +122,37 @@ export const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX claims_incident ON claims(incident_id);
    ALTER TABLE alerts ADD COLUMN incident_id TEXT;`,
+  // 6: the chat side of the loop. `wildix_events` makes an inbound Wildix event (retried by the
+  // PBX when slow to answer) count once; `incident_activity` is who was in the room or on the
+  // call when an incident played; `followups` are the chat lines owed to a store's conversation,
+  // one per change of an incident, kept until x-bees took them.
+  `CREATE TABLE wildix_events (
+     id TEXT PRIMARY KEY,
+     type TEXT NOT NULL,
+     received_at INTEGER NOT NULL
+   );
+   CREATE INDEX wildix_events_received ON wildix_events(received_at);
+   CREATE TABLE incident_activity (
+     incident_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     kind TEXT NOT NULL,
+     who TEXT,
+     detail TEXT
+   );
+   CREATE INDEX incident_activity_incident ON incident_activity(incident_id);
+   CREATE TABLE followups (
+     incident_id TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     store_id TEXT NOT NULL,
+     text TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_at INTEGER,
+     posted_at INTEGER,
+     last_error TEXT,
+     PRIMARY KEY (incident_id, kind)
+   );
+   CREATE INDEX followups_due ON followups(next_at) WHERE next_at IS NOT NULL;`,
 ];
 
 /**

@@ -9,6 +9,7 @@ import { MIGRATIONS, migrateJournal } from './schema';
 import { WalCheckpointer } from './checkpointer';
 import { pruneFinishedAlerts, pruneSettledEvents } from './housekeeping';
 import { IntegrationStore } from './integration-store';
+import { SqliteChatStore } from './chat-store';
 import { SqliteIncidentStore } from './incident-store';
 import { recordHookStates, type HookStateRow } from './hook-state';
 
@@ -34,6 +35,7 @@ export class SqliteJournal implements Journal, EventSink {
   readonly integrations: IntegrationStore;
   /** Incidents: what staff claim (DESIGN section 5). */
   readonly incidents: SqliteIncidentStore;
+  readonly chat: SqliteChatStore;
   private flushScheduled = false;
   private readonly checkpointer: WalCheckpointer;
   /** The file this connection has open: a deleted or replaced journal is another inode. */
@@ -95,6 +97,7 @@ export class SqliteJournal implements Journal, EventSink {
     };
     this.integrations = new IntegrationStore(this.db);
     this.incidents = new SqliteIncidentStore(this.db);
+    this.chat = new SqliteChatStore(this.db);
   }
 
   append(record: NewAlertRecord): Promise<'new' | 'duplicate'> {

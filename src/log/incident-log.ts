@@ -14,9 +14,9 @@ export function logIncident(log: Logger, e: IncidentNews): void {
     case 'claimed':
       return void log.info('incident claimed', { ...fields, by: i.claimedBy, via: i.claimedVia, afterS: i.claimedAt !== null ? Math.round((i.claimedAt - i.openedAt) / 1000) : null });
     case 'told':
-      return void (e.heard && e.posted
-        ? log.info('incident claim told to the conference and the chat', fields)
-        : log.warn('incident claim not fully told', { ...fields, heard: e.heard, posted: e.posted, error: e.error }));
+      return void (e.heard
+        ? log.info('incident claim told to the conference', fields)
+        : log.warn('incident claim not heard in the conference', { ...fields, error: e.error }));
     case 'resolved':
       return void log.info('incident resolved', { ...fields, outcome: i.outcome, by: i.resolvedBy });
     case 'repeat-failed':

@@ -7,6 +7,7 @@ import { RateLimiter } from './rate-limiter';
 import { Announcer, DEFAULT_MANY_ALERTS_TEXT } from './announcer';
 import { receivedEvent, stepEvent, type EventSink } from './alert-event';
 import { IncidentLoop, DEFAULT_CLAIMED_TEXT, type IncidentLoopDeps, type IncidentNews } from './incident-loop';
+import type { FollowUps } from './follow-up';
 import type { IncidentStore } from './incident';
 
 export interface PipelineDeps {
@@ -35,6 +36,7 @@ export interface PipelineDeps {
   incidents?: {
     store: IncidentStore; repeatMs: number; repeatMax: number; claimedText?: string; report?: (e: IncidentNews) => void;
     escalateAfterMs?: number; callPerson?: IncidentLoopDeps['callPerson']; onError?: (err: unknown) => void;
+    followUps?: FollowUps;
   };
   /** Whether anyone is in the store's conference room (AMI ConfbridgeList); none: not asked. */
   roomPresence?: (store: StoreRoute) => Promise<'occupied' | 'empty' | 'unknown'>;
@@ -98,7 +100,6 @@ export class AlertPipeline {
       stores: deps.stores,
       alert: (id) => deps.journal.getAlert(id)?.alert,
       speak: (req) => this.announcer.speak(req),
-      chat: deps.chat,
       ...(deps.muted ? { muted: deps.muted } : {}),
       repeatMs: inc.repeatMs,
       repeatMax: inc.repeatMax,
@@ -110,6 +111,7 @@ export class AlertPipeline {
       ...(inc.escalateAfterMs !== undefined ? { escalateAfterMs: inc.escalateAfterMs } : {}),
       ...(inc.callPerson ? { callPerson: inc.callPerson } : {}),
       ...(inc.onError ? { onError: inc.onError } : {}),
+      ...(inc.followUps ? { followUps: inc.followUps } : {}),
     });
   }
 

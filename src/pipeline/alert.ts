@@ -24,6 +24,8 @@ export interface StoreRoute {
   quiet_hours?: string[] | undefined;
   /** Channels called in turn when nobody claims an incident (DESIGN section 5). */
   escalation?: string[] | undefined;
+  /** Who answers an escalation channel, for the chat ("Marco (manager)"), by channel. */
+  escalation_names?: Record<string, string> | undefined;
 }
 
 export type StepName = 'announce' | 'chat';

@@ -1,5 +1,6 @@
 import { alertVariables, type Alert, type StoreRoute } from './alert';
-import type { ChatPoster, Clock } from './ports';
+import type { Clock } from './ports';
+import { claimedLine, escalatedLine, resolvedLine, type FollowUpKind, type FollowUps } from './follow-up';
 import { cameraList, DEFAULT_SUMMARY_TEXT, type SpeakOutcome, type SpeakRequest } from './announcer';
 import type { ClaimResult, ClaimVia, Incident, IncidentStore, Outcome, ResolveResult } from './incident';
 import { incidentEvent, type EventSink } from './alert-event';
@@ -17,7 +18,8 @@ export interface IncidentLoopDeps {
   stores: () => ReadonlyMap<string, StoreRoute>;
   alert: (id: string) => Alert | undefined;
   speak: (req: SpeakRequest) => Promise<SpeakOutcome>;
-  chat: ChatPoster;
+  /** The store's conversation gets one line per change (claimed, resolved, escalated). */
+  followUps?: FollowUps;
   muted?: (store: StoreRoute, now: number) => string | undefined;
   /** BRIDGE_REPEAT_S and BRIDGE_REPEAT_MAX (announcements in all, the first included). */
   repeatMs: number;
@@ -50,7 +52,7 @@ export type IncidentNews =
   | { kind: 'announced'; incident: Incident; announcements: number }
   | { kind: 'unclaimed'; incident: Incident }
   | { kind: 'claimed'; incident: Incident }
-  | { kind: 'told'; incident: Incident; heard: boolean; posted: boolean; error?: string }
+  | { kind: 'told'; incident: Incident; heard: boolean; error?: string }
   | { kind: 'resolved'; incident: Incident }
   | { kind: 'repeat-failed'; incident: Incident; error: string }
   | { kind: 'escalated'; incident: Incident; outcome: 'answered' | 'nobody-answered' | 'no-list' | 'taken'; to: string | null; note: string };
@@ -140,15 +142,26 @@ export class IncidentLoop {
     this.cancelRepeat(incident.id);
     this.cancelEscalation(incident.id);
     this.publish('alert.claimed', incident);
+    this.followUp(incident, 'claimed', claimedLine(incident));
     this.deps.report?.({ kind: 'claimed', incident });
     this.tell(incident);
   }
 
   /** A key press in conference room `room`: the oldest open incident there. */
   claimInRoom(room: string, by: string, via: ClaimVia): ClaimResult | { kind: 'nothing-open'; room: string } {
+    const result = this.claimOldestIn([room], by, via);
+    return result.kind === 'nothing-open' ? { kind: 'nothing-open', room } : result;
+  }
+
+  /** A reply in a store's conversation: the oldest open incident of its rooms (a channel may serve several stores). */
+  claimOldestIn(rooms: readonly string[], by: string, via: ClaimVia): ClaimResult | { kind: 'nothing-open' } {
     // An unclaimed incident stays claimable for a while: the escalated person may press 1.
-    const oldest = this.deps.incidents.oldestOpenInRoom(room, this.deps.clock.now() - UNCLAIMED_CLAIMABLE_MS);
-    return oldest ? this.claim(oldest.id, by, via) : { kind: 'nothing-open', room };
+    const since = this.deps.clock.now() - UNCLAIMED_CLAIMABLE_MS;
+    const oldest = rooms
+      .map((room) => this.deps.incidents.oldestOpenInRoom(room, since))
+      .filter((i): i is Incident => i !== undefined)
+      .sort((a, b) => a.openedAt - b.openedAt)[0];
+    return oldest ? this.claim(oldest.id, by, via) : { kind: 'nothing-open' };
   }
 
   resolve(ref: string, outcome: Outcome, by: string | null): ResolveResult {
@@ -159,6 +172,7 @@ export class IncidentLoop {
       this.cancelRepeat(found.id);
       this.cancelEscalation(found.id);
       this.publish('alert.resolved', result.incident);
+      this.followUp(result.incident, 'resolved', resolvedLine(result.incident));
       this.deps.report?.({ kind: 'resolved', incident: result.incident });
     }
     return result;
@@ -297,10 +311,13 @@ export class IncidentLoop {
     const store = this.deps.stores().get(incident.storeId);
     const alert = this.deps.alert(incident.lastAlertId);
     const list = store?.escalation ?? [];
+    const called: string[] = [];
     const finish = (outcome: 'answered' | 'nobody-answered' | 'no-list' | 'taken', to: string | null, note: string) => {
       this.deps.incidents.finishEscalation(id, to, note, this.deps.clock.now());
       const done = this.deps.incidents.get(id) ?? incident;
       this.publish('alert.escalated', done);
+      // Taken meanwhile: the claim's own follow-up says who.
+      if (outcome !== 'taken') this.followUp(done, 'escalated', escalatedLine(outcome, store, to, called, done.cameraId));
       this.deps.report?.({ kind: 'escalated', incident: done, outcome, to, note });
     };
     if (!store || !alert || list.length === 0 || !this.deps.callPerson) {
@@ -312,6 +329,7 @@ export class IncidentLoop {
       if (this.stopped) return; // not finished: the next start calls on (resume)
       const now = this.deps.incidents.get(id)?.state;
       if (now === 'claimed' || now === 'resolved') return finish('taken', null, `${why}; taken (${now}) while calling, so the calls stopped (${tried.join('; ') || 'nobody called yet'})`);
+      called.push(channel);
       const result = await this.deps.callPerson(channel, { incidentId: id, alert, store, text, room: incident.room });
       if (result.answered) return finish('answered', channel, `${why}; answered by ${channel}${tried.length ? ` after ${tried.join('; ')}` : ''}`);
       tried.push(`${channel} ${result.why}`);
@@ -319,7 +337,7 @@ export class IncidentLoop {
     finish('nobody-answered', null, `${why}; nobody answered: ${tried.join('; ')}`);
   }
 
-  /** Once per claim: the conference hears who took it, the chat gets a line; then it is told. */
+  /** Once per claim: the conference hears who took it; then it is told (the chat has its follow-up). */
   private tell(incident: Incident): void {
     if (this.telling.has(incident.id) || this.stopped) return;
     this.telling.add(incident.id);
@@ -334,22 +352,27 @@ export class IncidentLoop {
         }
         const by = incident.claimedBy ?? 'someone';
         const text = renderTemplate(this.deps.claimedText, { ...alertVariables(alert, store), by });
-        const [heard, posted] = await Promise.allSettled([
-          this.deps.speak({ alert, store, text, stillWanted: () => !this.stopped }),
-          this.deps.chat.postText(store, claimLine(incident, by)),
-        ]);
+        const [heard] = await Promise.allSettled([this.deps.speak({ alert, store, text, stillWanted: () => !this.stopped })]);
         if (this.stopped) return; // not told yet: the next start tells it
-        const error = [heard, posted].flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error)?.message ?? r.reason)] : [])).join('; ');
         this.deps.incidents.markTold(incident.id, this.deps.clock.now());
         this.deps.report?.({
           kind: 'told', incident,
-          heard: heard.status === 'fulfilled' && heard.value.kind === 'played', posted: posted.status === 'fulfilled',
-          ...(error ? { error } : {}),
+          heard: heard.status === 'fulfilled' && heard.value.kind === 'played',
+          ...(heard.status === 'rejected' ? { error: String((heard.reason as Error)?.message ?? heard.reason) } : {}),
         });
       } finally {
         this.telling.delete(incident.id);
       }
     })());
+  }
+
+  /** One line per change in the store's conversation, owed in the journal until posted. */
+  private followUp(incident: Incident, kind: FollowUpKind, text: string): void {
+    try {
+      this.deps.followUps?.add({ incidentId: incident.id, storeId: incident.storeId, kind, text }, this.deps.clock.now());
+    } catch (err) {
+      this.deps.onError?.(err);
+    }
   }
 
   private publish(type: 'alert.claimed' | 'alert.escalated' | 'alert.resolved', incident: Incident): void {
@@ -364,10 +387,4 @@ export class IncidentLoop {
     this.inFlight.add(safe);
     void safe.finally(() => this.inFlight.delete(safe));
   }
-}
-
-/** "Anna is on it (14 s after the alert)" */
-function claimLine(incident: Incident, by: string): string {
-  const after = incident.claimedAt !== null ? ` (${Math.max(0, Math.round((incident.claimedAt - incident.openedAt) / 1000))} s after the alert)` : '';
-  return `${by} is on it: camera ${incident.cameraId}${after}`;
 }

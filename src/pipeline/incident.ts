@@ -80,4 +80,18 @@ export interface IncidentStore {
   finishEscalation(id: string, to: string | null, note: string, at: number): void;
   /** Claimed incidents nobody resolved, claimed before `cutoff`. */
   claimedBefore(cutoff: number): Incident[];
+  /** The room's most recent incident opened at or before `at` and still live or changed since `since`. */
+  latestInRoom(room: string, at: number, since: number): Incident | undefined;
+  recordActivity(a: IncidentActivity): void;
+  activity(id: string): IncidentActivity[];
+}
+
+/** Who was on the call or in the room while an incident played (from Wildix's call and conference events). */
+export interface IncidentActivity {
+  incidentId: string;
+  at: number;
+  /** The Wildix event type, e.g. `call:start`, `conference:live:join`. */
+  kind: string;
+  who: string | null;
+  detail: string | null;
 }

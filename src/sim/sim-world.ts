@@ -10,6 +10,7 @@ import { SpoolSimulator } from './spool-sim';
 import { WildixPbxSimulator } from './wildix-pbx-sim';
 import { WebhookReceiverSimulator } from './webhook-receiver-sim';
 import { SqsSimulator } from './sqs-sim';
+import { WildixEventsSender } from './wildix-events-sim';
 import type { VideoFetchOptions } from '../chat/video-fetch';
 
 export interface SimWorldOptions {
@@ -38,6 +39,8 @@ export class SimWorld {
   readonly receiver = new WebhookReceiverSimulator();
   readonly sqs = new SqsSimulator(`AKIA${randomBytes(8).toString('hex').toUpperCase()}`);
   readonly sqsSecretKey = `sqs-${randomBytes(16).toString('hex')}`;
+  /** The PBX's webhook integration: signed chat, call and conference events to the daemon. */
+  readonly wildix = new WildixEventsSender(`wildix-${randomBytes(16).toString('hex')}`);
   readonly stores;
   envFile = '';
   storesFile = '';
@@ -61,6 +64,7 @@ export class SimWorld {
     // Someone is on shift in every store's conference: an empty room would be escalated.
     for (const st of this.stores) this.ami.join(st.audio_conf_id, { callerIdNum: '200', callerIdName: 'Staff' });
     this.httpPort = await freePort();
+    this.wildix.url = `http://127.0.0.1:${this.httpPort}/api/v1/wildix/events`;
     mkdirSync(this.opts.dir, { recursive: true });
     const settings: Record<string, string> = {
       VEESION_ALERT_ORIGIN: 'veesion',
@@ -86,6 +90,7 @@ export class SimWorld {
       BRIDGE_SQS_REGION: this.sqs.region,
       BRIDGE_SQS_ACCESS_KEY_ID: this.sqs.accessKeyId,
       BRIDGE_SQS_SECRET_ACCESS_KEY: this.sqsSecretKey,
+      BRIDGE_WILDIX_WEBHOOK_SECRET: this.wildix.secret,
       // Hooks are registered at start and on reload only (the cron fires on 29 February), so
       // counts of hook calls never depend on a run crossing a quarter hour.
       BRIDGE_HOOKS_CRON: '0 0 29 2 *',

@@ -13,7 +13,8 @@ export class VideoSimulator {
 
   constructor(
     readonly host = 'media.veesion.io',
-    readonly video: Buffer = sampleVideo(),
+    /** What every .mp4 URL serves: an opaque MP4-looking payload, or a real clip a test sets. */
+    public video: Buffer = sampleVideo(),
   ) {}
 
   async start(): Promise<void> {

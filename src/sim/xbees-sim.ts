@@ -14,6 +14,8 @@ export interface SimMessage {
   channelId: string;
   text: string;
   attachments: Record<string, unknown>[];
+  /** Interactive parts (buttons), as sent. */
+  elements: unknown[];
   userId?: string;
   at: number;
 }
@@ -63,7 +65,9 @@ export class XbeesSimulator extends HttpSim {
       if (typeof body.text !== 'string') return void res.status(400).json({ error: 'text required' });
       const attachments = Array.isArray(body.attachments) ? body.attachments : [];
       if (attachments.length > 10) return void res.status(400).json({ error: 'at most 10 attachments' });
-      const msg: SimMessage = { channelId: String(req.params['channel']), text: body.text, attachments, at: Date.now(), ...(body.userId ? { userId: body.userId } : {}) };
+      const elements = Array.isArray(body.elements) ? body.elements : [];
+      if (!elements.every(validElement)) return void res.status(400).json({ error: 'elements: each is {actions: [{button: {text, handler: {action: {id}} | {link: {url}} | {reply: {text}}}}]}' });
+      const msg: SimMessage = { channelId: String(req.params['channel']), text: body.text, attachments, elements, at: Date.now(), ...(body.userId ? { userId: body.userId } : {}) };
       this.messages.push(msg);
       for (const l of this.listeners) l(msg);
       res.json({ id: `msg-${this.messages.length}` });
@@ -87,4 +91,30 @@ export class XbeesSimulator extends HttpSim {
     f.contentType = req.get('content-type') ?? 'application/octet-stream';
     res.status(200).end();
   }
+}
+
+/** The x-bees SendMessage `elements` shape (see README "x-bees buttons"): actions of buttons. */
+function validElement(e: unknown): boolean {
+  const actions = (e as { actions?: unknown } | null)?.actions;
+  return Array.isArray(actions) && actions.length > 0 && actions.every((a) => {
+    const b = (a as { button?: { text?: unknown; handler?: Record<string, unknown> } } | null)?.button;
+    if (!b || typeof b.text !== 'string' || b.text.length === 0 || !b.handler) return false;
+    const kinds = Object.keys(b.handler);
+    if (kinds.length !== 1) return false;
+    const h = b.handler[kinds[0] as string] as Record<string, unknown> | undefined;
+    return (kinds[0] === 'action' && typeof h?.['id'] === 'string')
+      || (kinds[0] === 'link' && typeof h?.['url'] === 'string')
+      || (kinds[0] === 'reply' && typeof h?.['text'] === 'string');
+  });
+}
+
+/** The action ids of a message's buttons, by label: what a person can press. */
+export function buttonIds(m: SimMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of m.elements) {
+    for (const a of (e as { actions: { button: { text: string; handler: { action?: { id: string } } } }[] }).actions) {
+      if (a.button.handler.action) out[a.button.text] = a.button.handler.action.id;
+    }
+  }
+  return out;
 }

@@ -52,7 +52,7 @@ describe('incidents: repeat until claimed, then tell', () => {
     const claimed = await api('/inc-1/claim', { by: 'Anna' }); // by alert id
     expect(claimed.status).toBe(200);
     const before = callsFor(world, 'inc-1');
-    await waitFor(() => world.xbees.messages.some((m) => m.text.startsWith('Anna is on it: camera 7')), 20_000, 'the chat follow-up');
+    await waitFor(() => world.xbees.messages.some((m) => /^Anna is on it \(\d+ s after the alert, camera 7\)$/.test(m.text)), 20_000, 'the chat follow-up');
     await waitFor(() => callsFor(world, 'inc-1') === before + 1, 20_000, 'the conference told who took it');
     await new Promise((r) => setTimeout(r, 7_000)); // two repeat intervals: nothing more is said
     expect(callsFor(world, 'inc-1')).toBe(before + 1);
@@ -90,7 +90,7 @@ describe('incidents: repeat until claimed, then tell', () => {
     expect((await w.post({ alert_uuid: 'room-2', location: 'store-c', camera_id: '8' })).status).toBe(200);
     await waitFor(() => callsFor(world, 'room-1') >= 1, 20_000, 'announced');
     world.ami.pressClaim('4', anna);
-    await waitFor(() => world.xbees.messages.some((m) => m.text.startsWith('Anna is on it: camera 2')), 20_000, 'the oldest incident claimed for Anna');
+    await waitFor(() => world.xbees.messages.some((m) => /^Anna is on it \(.*camera 2\)$/.test(m.text)), 20_000, 'the oldest incident claimed for Anna');
     const incidents = w.daemon.journal.incidents;
     expect(incidents.find('room-1')).toMatchObject({ state: 'claimed', claimedBy: 'Anna', claimedVia: 'conference' });
     expect(incidents.find('room-2')?.state).toBe('open');

@@ -42,7 +42,7 @@ async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualC
     events: { recordEvent: (e) => events.push(e) },
     alert: (id) => journal.getAlert(id)?.alert,
     speak,
-    chat: { post: async () => ({ messageId: 'm', videoAttached: false }), postText: async (_s, text) => (posted.push(text), { messageId: 'f' }) },
+    followUps: { add: (f) => (posted.push(f.text), true) },
     repeatMs: REPEAT_MS,
     repeatMax: 4,
     alertText: 'Theft on camera ${cameraId}',
@@ -72,7 +72,7 @@ describe('IncidentLoop', () => {
     expect(r.loop.claim('a1', 'Anna', 'cli')).toMatchObject({ kind: 'claimed', incident: { claimedBy: 'Anna', claimedVia: 'cli' } });
     await r.clock.advance(5 * REPEAT_MS);
     expect(r.said.map((s) => s.text)).toEqual(['Theft on camera 3', 'Theft on camera 3', 'Anna is handling camera 3']);
-    expect(r.posted).toEqual([expect.stringMatching(/^Anna is on it: camera 3 \(\d+ s after the alert\)$/)]);
+    expect(r.posted).toEqual([expect.stringMatching(/^Anna is on it \(\d+ s after the alert, camera 3\)$/)]);
     expect(r.journal.incidents.get(id)).toMatchObject({ state: 'claimed', told: true });
     // A second claim: answered with who was first, recorded, nothing said again.
     expect(r.loop.claim(id, 'Marco', 'http')).toMatchObject({ kind: 'already', incident: { claimedBy: 'Anna' } });
@@ -265,7 +265,7 @@ describe('IncidentLoop', () => {
       startEscalation: () => { throw new Error('disk I/O error'); } } as unknown as ConstructorParameters<typeof IncidentLoop>[0]['incidents'];
     const loop = new IncidentLoop({
       incidents: broken, clock, stores: () => new Map([['s1', store]]), alert: (id) => journal.getAlert(id)?.alert,
-      speak: async () => ({ kind: 'skipped' }), chat: { post: async () => ({ messageId: 'm', videoAttached: false }), postText: async () => ({ messageId: 'f' }) },
+      speak: async () => ({ kind: 'skipped' }),
       repeatMs: REPEAT_MS, repeatMax: 4, alertText: 't', claimedText: 'c', onError: (err) => errors.push(err),
     });
     loop.escalateNow('e1', 'test');
@@ -300,7 +300,7 @@ describe('IncidentLoop', () => {
     const loop = new IncidentLoop({
       incidents: journal.incidents, clock, stores: () => new Map([['s1', store]]), alert: (id) => journal.getAlert(id)?.alert,
       speak: async (req) => (said.push(req.text), { kind: 'played', detail: '', callId: said.length }),
-      chat: { post: async () => ({ messageId: 'm', videoAttached: false }), postText: async () => ({ messageId: 'f' }) },
+     
       muted: () => (quiet ? 'quiet hours' : undefined),
       repeatMs: REPEAT_MS, repeatMax: 4, alertText: 't', claimedText: 'c',
     });

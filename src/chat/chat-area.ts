@@ -1,0 +1,102 @@
+import type { Settings } from '../config/settings-schema';
+import type { Area } from '../area';
+import type { Logger } from '../log/logger';
+import { OutageReporter } from '../log/outage';
+import type { StoreRoute } from '../pipeline/alert';
+import type { Clock } from '../pipeline/ports';
+import type { FollowUpOutbox, FollowUps } from '../pipeline/follow-up';
+import type { IncidentLoop } from '../pipeline/incident-loop';
+import type { VideoFetchOptions } from './video-fetch';
+import { XbeesClient } from './xbees-client';
+import { XbeesPoster } from './xbees-poster';
+import { FollowUpSender } from './follow-up-sender';
+import { WildixInbox, type InboxDeps } from './wildix-inbox';
+import { ClaimWords } from './claim-words';
+import type { WildixEvent } from './wildix-event';
+
+export interface ChatAreaDeps {
+  logger: Logger;
+  clock: Clock;
+  stores: () => ReadonlyMap<string, StoreRoute>;
+  /** The journal's chat tables (follow-ups owed, Wildix events seen). */
+  outbox: FollowUpOutbox & InboxDeps['seen'];
+  incidents: InboxDeps['incidents'];
+  /** The incident loop, once the pipeline is built (absent: incidents off). */
+  loop: () => IncidentLoop | undefined;
+  /** Seams for tests and the demo: where the video host resolves, which CA it uses. */
+  video?: Pick<VideoFetchOptions, 'resolve' | 'addressAllowed' | 'ca'>;
+}
+
+/**
+ * The x-bees side: alert messages with their buttons and pictures, the follow-ups owed to each
+ * store's conversation, and what people did in Wildix (POST /api/v1/wildix/events).
+ */
+export class ChatArea implements Area {
+  readonly poster: XbeesPoster;
+  readonly inbox: WildixInbox;
+  /** The incident loop's way to owe a follow-up: journaled, then posted at once. */
+  readonly followUps: FollowUps;
+  private readonly sender: FollowUpSender;
+
+  constructor(s: Settings, deps: ChatAreaDeps) {
+    const logger = deps.logger;
+    const client = new XbeesClient({ baseUrl: s.BRIDGE_XBEES_API_URL, token: s.BRIDGE_XBEES_TOKEN ?? '' });
+    this.poster = new XbeesPoster(
+      client,
+      {
+        video: { allowedHosts: s.BRIDGE_VIDEO_HOSTS, maxBytes: s.BRIDGE_VIDEO_MAX_BYTES, timeoutMs: s.BRIDGE_VIDEO_TIMEOUT_MS, ...deps.video },
+        stillTimeoutMs: s.BRIDGE_STILL_TIMEOUT_MS,
+      },
+      logger,
+      new OutageReporter({
+        logger,
+        system: 'x-bees',
+        where: s.BRIDGE_XBEES_API_URL,
+        now: () => deps.clock.now(),
+        impact: `chat posts retry at ${s.BRIDGE_CHAT_RETRY_S.join(', ')} s after each alert, then are given up; announcements go on`,
+      }),
+    );
+    this.sender = new FollowUpSender({
+      outbox: deps.outbox,
+      post: (store, text) => this.poster.postText(store, text),
+      stores: deps.stores,
+      clock: deps.clock,
+      delaysMs: s.BRIDGE_CHAT_RETRY_S.map((sec) => sec * 1000),
+      logger,
+    });
+    this.followUps = {
+      add: (req, at) => {
+        const added = deps.outbox.add(req, at);
+        if (added) this.sender.wake();
+        return added;
+      },
+    };
+    this.inbox = new WildixInbox({
+      seen: deps.outbox,
+      incidents: deps.incidents,
+      loop: deps.loop,
+      stores: deps.stores,
+      claimWords: new ClaimWords(s.BRIDGE_CLAIM_WORDS),
+      clock: deps.clock,
+      logger,
+    });
+  }
+
+  start(): void {
+    this.sender.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.sender.stop();
+  }
+
+  /** Follow-ups an operator command left in the journal (CLI resolve): post them now. */
+  wake(): void {
+    this.sender.wake();
+  }
+
+  handle(event: WildixEvent): ReturnType<WildixInbox['handle']> {
+    return this.inbox.handle(event);
+  }
+}
+

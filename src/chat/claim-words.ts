@@ -1,0 +1,36 @@
+/**
+ * The replies that claim an alert from the chat (issue 13): "ok", "on it", "mine", and their
+ * French and Italian forms. `BRIDGE_CLAIM_WORDS` (comma-separated) replaces the list. A reply
+ * claims only when it is one of them as a whole, so "not ok" or "is it mine?" says nothing.
+ */
+export const DEFAULT_CLAIM_WORDS: readonly string[] = [
+  // English
+  'ok', 'okay', 'on it', "i'm on it", 'im on it', 'mine', 'got it', 'i got it', "i'll go", 'going',
+  // French
+  "j'y vais", "je m'en occupe", 'je prends', "c'est pour moi", 'pour moi', "d'accord", 'je gère',
+  // Italian
+  'ci penso io', 'vado io', 'ci vado', 'mio', 'lo prendo io', 'va bene', 'ci sono',
+];
+
+/** Lower case, typographic apostrophes made plain, spaces collapsed, punctuation and emoji at the ends dropped. */
+export function normaliseReply(text: string): string {
+  return text
+    .normalize('NFC')
+    .toLowerCase()
+    .replace(/[\u2018\u2019\u02bc]/g, "'")
+    .replace(/\s+/g, ' ')
+    .replace(/^[\s\p{P}\p{S}\u{200d}\u{fe0f}]+|[\s\p{P}\p{S}\u{200d}\u{fe0f}]+$/gu, '');
+}
+
+export class ClaimWords {
+  private readonly words: Set<string>;
+
+  constructor(words: readonly string[] = DEFAULT_CLAIM_WORDS) {
+    this.words = new Set(words.map(normaliseReply).filter((w) => w.length > 0));
+  }
+
+  matches(reply: string): boolean {
+    // Long messages are conversation, not a claim.
+    return reply.length <= 200 && this.words.has(normaliseReply(reply));
+  }
+}
