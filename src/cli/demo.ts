@@ -6,6 +6,8 @@ import { loadConfig } from '../config/load';
 import { createLogger } from '../log/logger';
 import { secretValues } from '../config/redact';
 import { SimWorld } from '../sim/sim-world';
+import { testPatternClip } from '../sim/video-sim';
+import { buttonIds } from '../sim/xbees-sim';
 import { FINAL_STATES } from '../pipeline/alert';
 import type { StepEvent } from '../pipeline/ports';
 import { CliExit, EXIT } from './exit-codes';
@@ -27,13 +29,22 @@ export async function demo(opts: DemoOptions): Promise<void> {
   const t0 = Date.now();
   const say = (msg: string) => process.stdout.write(`[${String(Date.now() - t0).padStart(6)} ms] ${msg}\n`);
   const world = await new SimWorld({ dir }).start();
+  try {
+    world.video.video = await testPatternClip(join(dir, 'demo-clip.mp4'));
+  } catch (err) {
+    say(`no demo clip (${(err as Error).message.split('\n')[0]}): the video is opaque bytes and the message gets no still image`);
+  }
   say(`simulators up: Veesion klaxon ${world.klaxon.url}, AMI 127.0.0.1:${world.ami.port}, x-bees ${world.xbees.url}, video https://${world.video.host}:${world.video.port}`);
   say(`config written: ${world.envFile}, ${world.storesFile}`);
   const config = loadConfig({ envFile: world.envFile, storesFile: world.storesFile, env: {} });
   const logger = createLogger({ level: opts.logLevel ?? 'warn', secrets: secretValues(config.settings), stream: process.stderr });
   const daemon = new Daemon({ config, logger, video: world.videoSeams });
   world.ami.onOriginate((o) => say(`PBX (AMI) <- Originate Channel=${o.channel} Application=${o.application} Data=${o.data} CallerID=${o.callerId}`));
-  world.xbees.onMessage((m) => say(`x-bees <- message in ${m.channelId} with ${m.attachments.length} attachment(s):\n${indent(m.text)}`));
+  world.xbees.onMessage((m) => {
+    const files = m.attachments.map((a) => `${String(a['mime'])} ${String(a['size'])} bytes`).join(', ');
+    const buttons = Object.keys(buttonIds(m)).map((b) => `[${b}]`).join(' ');
+    say(`x-bees <- message in ${m.channelId}${files ? ` with ${files}` : ''}:\n${indent(m.text)}${buttons ? `\n${indent(buttons)}` : ''}`);
+  });
   const done = new Promise<StepEvent[]>((resolve) => {
     const finals = new Map<string, StepEvent>();
     daemon.pipeline.onStep((e) => {
@@ -55,7 +66,8 @@ export async function demo(opts: DemoOptions): Promise<void> {
   say(`Veesion -> POST hook: HTTP ${statuses.join(', ')}`);
   const timeout = Number(opts.timeoutS ?? 60) * 1000;
   const finals = await Promise.race([done, new Promise<undefined>((r) => setTimeout(() => r(undefined), timeout).unref())]);
-  const ok = finals?.every((e) => e.state === 'succeeded') ?? false;
+  let ok = finals?.every((e) => e.state === 'succeeded') ?? false;
+  if (ok) ok = await pressOnIt(world, say);
   say(ok ? 'alert announced and posted: demo OK' : 'demo FAILED: not every step succeeded in time');
   if (opts.keepRunning) {
     say(`still running; send more with: ./bin/veesion-bridge test-alert --store ${store.store_veesion_id} --env-file ${world.envFile} --stores-file ${world.storesFile}; Ctrl-C stops`);
@@ -64,6 +76,22 @@ export async function demo(opts: DemoOptions): Promise<void> {
   await daemon.stop();
   await world.stop();
   if (!ok) throw new CliExit(EXIT.failure, 'demo failed');
+}
+
+/** A store member presses "I'm on it" in x-bees: Wildix sends the signed event, the chat hears who took it. */
+async function pressOnIt(world: SimWorld, say: (msg: string) => void): Promise<boolean> {
+  const message = world.xbees.messages[0];
+  const id = message && buttonIds(message)["I'm on it"];
+  if (!message || !id) return false;
+  const answer = await world.wildix.press(message.channelId, id, { id: 'demo-anna', name: 'Anna' });
+  say(`Wildix -> POST /api/v1/wildix/events (Anna pressed "I'm on it"): HTTP ${answer.status} ${answer.body}`);
+  const told = () => world.xbees.messages.some((m) => m.text.startsWith('Anna is on it'));
+  try {
+    await waitFor(told, 10_000);
+  } catch {
+    return false;
+  }
+  return answer.status === 200;
 }
 
 async function waitFor(cond: () => boolean, ms: number): Promise<void> {

@@ -1,5 +1,7 @@
 import { SqliteIncidentStore } from '../journal/incident-store';
 import { recordIncidentEvent } from '../journal/operator-events';
+import { SqliteChatStore } from '../journal/chat-store';
+import { resolvedLine } from '../pipeline/follow-up';
 import { journalFile } from '../journal/journal-file';
 import { OUTCOMES, PERSON_NAME as NAME, type Incident, type Outcome } from '../pipeline/incident';
 import { configFor, openOrExit, print, type GlobalOptions } from './context';
@@ -48,7 +50,11 @@ export function resolve(ref: string, opts: GlobalOptions & { outcome: string; by
     const result = db.transaction(() => {
       const r = store.resolve(found.id, opts.outcome as Outcome, by ?? null, now);
       // The same alert.resolved the HTTP route sends, in the same transaction as the change.
-      if (r.kind === 'resolved') recordIncidentEvent(db, 'alert.resolved', r.incident, config.stores.find((st) => st.store_veesion_id === r.incident.storeId), now);
+      if (r.kind === 'resolved') {
+        recordIncidentEvent(db, 'alert.resolved', r.incident, config.stores.find((st) => st.store_veesion_id === r.incident.storeId), now);
+        // And the chat's follow-up, which the daemon posts when woken (or at its next start).
+        new SqliteChatStore(db).add({ incidentId: r.incident.id, storeId: r.incident.storeId, kind: 'resolved', text: resolvedLine(r.incident) }, now);
+      }
       return r;
     })();
     if (result.kind === 'already') throw refused(opts, `incident ${found.id} was already resolved (${result.incident.outcome})`, result.incident);

@@ -38,7 +38,7 @@ export function report(opts: GlobalOptions & { since?: string; store?: string })
   print(opts, renderReport(result, sinceText), result);
 }
 
-const HEADERS = ['store', 'camera', 'alerts', 'incidents', 'claimed', 'claim p50', 'claim p90', 'escalated', 'theft', 'false-alarm', 'not-found', 'no-outcome', 'none yet', 'false-alarm rate'];
+const HEADERS = ['store', 'camera', 'alerts', 'incidents', 'claimed', 'claim p50', 'claim p90', 'escalated', 'confirmed', 'false alarm', 'not found', 'no outcome', 'none yet', 'false-alarm rate'];
 /** Text columns align left, figures right. */
 const LEFT = new Set([0, 1]);
 

@@ -97,6 +97,8 @@ export class SimWorld {
       // Incidents repeat every 10 min here, so no test hears a repeat it did not ask for (the
       // incident tests set their own interval).
       BRIDGE_REPEAT_S: '600',
+      // Likewise no escalation (and its chat follow-up) unless a test asks for one.
+      BRIDGE_ESCALATE_AFTER_S: '3600',
       ...this.opts.settings,
     };
     this.envFile = join(this.opts.dir, 'env.custom.ini');

@@ -1,6 +1,8 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { generate } from 'selfsigned';
+import { runFfmpeg } from '../ffmpeg';
 
 /**
  * Plays the Veesion media host over HTTPS with a self-signed certificate for `host`. The
@@ -53,4 +55,16 @@ export class VideoSimulator {
 function sampleVideo(): Buffer {
   const ftyp = Buffer.from('000000186674797069736f6d0000020069736f6d69736f32', 'hex');
   return Buffer.concat([ftyp, Buffer.alloc(64 * 1024, 0x2a)]);
+}
+
+/**
+ * A real 4 s clip (ffmpeg's test pattern with a moving counter, 320x240) for the demo, so its
+ * message shows a real still image. Written to `file`, returned as bytes.
+ */
+export async function testPatternClip(file: string, timeoutMs = 20_000): Promise<Buffer> {
+  await runFfmpeg((cmd) => {
+    cmd.input('testsrc=size=320x240:rate=10:duration=4').inputFormat('lavfi')
+      .outputOptions('-pix_fmt', 'yuv420p', '-an').output(file);
+  }, { timeoutMs, what: 'demo clip' });
+  return readFileSync(file);
 }

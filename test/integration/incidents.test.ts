@@ -97,7 +97,7 @@ describe('incidents: repeat until claimed, then tell', () => {
   }, 60_000);
 
   it('escalation: an empty room is not an announcement; the list is called in turn until one answers, who can press 1 to claim', async () => {
-    const stores = [{ store_veesion_id: 'esc-store', name: 'Esc', audio_conf_id: '61', xbees_channel_id: 'chan-esc', escalation: ['PJSIP/201', 'PJSIP/202', 'PJSIP/203'] }];
+    const stores = [{ store_veesion_id: 'esc-store', name: 'Esc', audio_conf_id: '61', xbees_channel_id: 'chan-esc', escalation: ['PJSIP/201', 'PJSIP/202', { channel: 'PJSIP/203', name: 'Marco (manager)' }] }];
     w = await bootWorld({ stores, settings: { BRIDGE_REPEAT_S: '3', BRIDGE_REPEAT_MAX: '20', BRIDGE_ESCALATION_RING_S: '5' } }, {
       before: (world) => {
         world.ami.personChannel('PJSIP/201', 'no-answer');
@@ -116,6 +116,8 @@ describe('incidents: repeat until claimed, then tell', () => {
     expect(world.ami.originates.filter((o) => o.channel.startsWith('PJSIP/')).map((o) => [o.channel, o.context, o.variables.find((v) => v.startsWith('XH_ROOM='))]))
       .toEqual(['PJSIP/201', 'PJSIP/202', 'PJSIP/203'].map((c) => [c, 'veesion-escalation', 'XH_ROOM=61']));
     expect(incidents.find('esc-1')?.escalationNote).toContain('PJSIP/201 no-answer; PJSIP/202 busy');
+    // The store's conversation is told who was called, by name where x-hoppers.json gives one.
+    await waitFor(() => world.xbees.messages.some((m) => m.channelId === 'chan-esc' && m.text === 'Nobody claimed this alert; Marco (manager) was called (camera 4)'), 20_000, 'the escalation follow-up');
     // The person who answered presses 1 on the call: the dialplan raises the claim for the room.
     expect(world.ami.originates.find((o) => o.channel === 'PJSIP/203')?.variables).toContain(`XH_INCIDENT=${incidents.find('esc-1')?.id}`);
     world.ami.pressClaimOnCall('PJSIP/203', '61', incidents.find('esc-1')?.id ?? '');
@@ -150,6 +152,8 @@ describe('incidents: repeat until claimed, then tell', () => {
       expect((await runCli(['resolve', 'cli-1', '--outcome', 'theft', '--by', 'Marco', ...files])).code).toBe(0);
       await waitFor(() => world.receiver.at('/cli').length === 1, 20_000, 'alert.resolved delivered');
       expect(JSON.parse(world.receiver.at('/cli')[0]?.body ?? '{}')).toMatchObject({ type: 'alert.resolved', data: { alert: { id: 'cli-1' }, incident: { outcome: 'theft', resolvedBy: 'Marco' } } });
+      // And the store's conversation hears it, like a resolution from the chat.
+      await waitFor(() => world.xbees.messages.some((m) => /^Theft confirmed by Marco \(camera cli-1\)$/.test(m.text)), 20_000, 'the CLI resolution followed up in the chat');
 
       // Down: the claim waits in the journal and is told at the next start.
       expect(await post('cli-2')).toBe(200);

@@ -80,7 +80,7 @@ describe('report and status incidents (built CLI, run as a process)', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^incidents since \d{4}-\d{2}-\d{2}T[\d:.]+Z \(2h\)$/);
     expect(lines.slice(1).map((l) => l.split(/ {2,}/))).toEqual([
-      ['store', 'camera', 'alerts', 'incidents', 'claimed', 'claim p50', 'claim p90', 'escalated', 'theft', 'false-alarm', 'not-found', 'no-outcome', 'none yet', 'false-alarm rate'],
+      ['store', 'camera', 'alerts', 'incidents', 'claimed', 'claim p50', 'claim p90', 'escalated', 'confirmed', 'false alarm', 'not found', 'no outcome', 'none yet', 'false-alarm rate'],
       ['store-1', '3', '2', '1', '100%', '20s', '20s', '0', '1', '0', '0', '0', '0', '0%'],
       ['store-1', '12', '2', '2', '50%', '40s', '40s', '1', '0', '0', '0', '0', '2', 'n/a'],
       ['total', '4', '3', '66.7%', '20s', '40s', '1', '1', '0', '0', '0', '2', '0%'],

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseWildixEvent } from '../../../src/chat/wildix-event';
+import { signatureMatches } from '../../../src/http/wildix-events-router';
+import { ClaimWords, normaliseReply } from '../../../src/chat/claim-words';
+import { alertButtons, parseActionId } from '../../../src/chat/alert-actions';
+import { FIXTURES } from '../../helpers/paths';
+
+const wildix = (name: string) => readFileSync(join(FIXTURES, 'wildix', name));
+
+describe('Wildix events at the edge', () => {
+  it('checks the signature as Wildix makes it: the recorded test vector passes, one changed byte or another secret does not', () => {
+    const body = wildix('call-end.body.json');
+    const vector = JSON.parse(wildix('call-end.signature.json').toString('utf8')) as { secret: string; value: string };
+    expect(signatureMatches(vector.secret, body, vector.value)).toBe(true);
+    expect(signatureMatches(vector.secret, body, vector.value.toUpperCase())).toBe(true); // hex is hex
+    const tampered = Buffer.from(body);
+    tampered[10] = tampered[10]! ^ 1;
+    expect(signatureMatches(vector.secret, tampered, vector.value)).toBe(false);
+    expect(signatureMatches(`${vector.secret}x`, body, vector.value)).toBe(false);
+    expect(signatureMatches(vector.secret, body, vector.value.slice(0, 62))).toBe(false);
+  });
+
+  it('reads the recorded call:end event: who called whom, the status', () => {
+    const parsed = parseWildixEvent(JSON.parse(wildix('call-end.body.json').toString('utf8')), 0);
+    expect(parsed).toEqual({
+      ok: true,
+      event: {
+        id: 'it_w118741_1693389850.110', type: 'call:end', time: 1693389853611, kind: 'call', destination: '10020', status: 'CONNECTING',
+        parties: [{ role: 'caller', phone: '1001', who: 'admin (1001)' }, { role: 'callee', phone: '10020', who: 'user20 (10020)' }],
+      },
+    });
+  });
+
+  it('reads a button press and a reply into who did what where; system messages and unknown types are not acted on', () => {
+    const user = { id: 'u1', name: 'Anna\r\nInjected: yes', email: 'anna@example.com' };
+    expect(parseWildixEvent({ id: 'e1', type: 'chat:message:action', time: 5, data: { channel: { channelId: 'c1' }, action: { id: 'veesion:claim:a1' }, user } }, 0))
+      .toEqual({ ok: true, event: { id: 'e1', type: 'chat:message:action', time: 5, kind: 'chat-action', channelId: 'c1', actionId: 'veesion:claim:a1', user: { id: 'u1', display: 'Anna Injected: yes', bot: false } } });
+    expect(parseWildixEvent({ id: 'e2', type: 'chat:message:new', data: { channel: { channelId: 'c1' }, message: { text: 'ok', type: 'regular', user: { id: 7, email: 'x@y.z' } } } }, 42))
+      .toMatchObject({ ok: true, event: { time: 42, kind: 'chat-message', text: 'ok', user: { id: '7', display: 'x@y.z' } } });
+    expect(parseWildixEvent({ id: 'e3', type: 'chat:message:new', data: { channel: { channelId: 'c1' }, message: { text: 'joined', type: 'system', user: { id: 'u' } } } }, 0))
+      .toMatchObject({ ok: true, event: { kind: 'other' } });
+    expect(parseWildixEvent({ id: 'e4', type: 'presence:user', data: 'anything' }, 0)).toMatchObject({ ok: true, event: { kind: 'other' } });
+  });
+
+  it('refuses what it cannot read, saying where', () => {
+    expect(parseWildixEvent([], 0)).toMatchObject({ ok: false, reason: expect.stringContaining('not a Wildix event') });
+    expect(parseWildixEvent({ type: 'call:end', data: {} }, 0)).toMatchObject({ ok: false, reason: expect.stringContaining('id') });
+    expect(parseWildixEvent({ id: 'e', type: 'chat:message:action', data: { channel: { channelId: 'c' }, action: {}, user: { id: 'u' } } }, 0))
+      .toMatchObject({ ok: false, reason: expect.stringContaining('action.id') });
+    expect(parseWildixEvent({ id: 'e', type: 'chat:message:new', data: { channel: { channelId: 'c' }, message: { text: 'x'.repeat(5000), user: { id: 'u' } } } }, 0))
+      .toMatchObject({ ok: false });
+    expect(parseWildixEvent({ id: 'e', type: 'conference:live:progress', data: { participants: 'Anna' } }, 0)).toMatchObject({ ok: false });
+  });
+});
+
+describe('claim words', () => {
+  it('matches a whole reply in English, French and Italian, whatever its case, apostrophes, punctuation or emoji', () => {
+    const words = new ClaimWords();
+    for (const yes of ['ok', 'OK!', 'On it.', '  mine ', "I’m on it", 'Je m’en occupe', "j'y vais !", 'Ci penso io', 'vado io', 'ok 👍', 'Ok 👍🏽']) expect([yes, words.matches(yes)]).toEqual([yes, true]);
+    for (const no of ['not ok', 'is it mine?', 'okay so who is going', '', 'o k', 'ci penso']) expect([no, words.matches(no)]).toEqual([no, false]);
+  });
+
+  it('BRIDGE_CLAIM_WORDS replaces the list', () => {
+    const words = new ClaimWords(['Yo lo tomo', 'voy']);
+    expect([words.matches('yo lo tomo!'), words.matches('VOY'), words.matches('ok')]).toEqual([true, true, false]);
+    expect(normaliseReply('  Ci   penso  IO!! ')).toBe('ci penso io');
+  });
+});
+
+describe('alert buttons', () => {
+  it('each button says what it does to which alert, and only our ids parse back', () => {
+    const [element] = alertButtons('a:1') as { actions: { button: { text: string; handler: { action: { id: string } } } }[] }[];
+    const parsed = element!.actions.map((a) => [a.button.text, parseActionId(a.button.handler.action.id)]);
+    expect(parsed).toEqual([
+      ["I'm on it", { action: { what: 'claim' }, alertId: 'a:1' }],
+      ['Theft confirmed', { action: { what: 'resolve', outcome: 'theft' }, alertId: 'a:1' }],
+      ['False alarm', { action: { what: 'resolve', outcome: 'false-alarm' }, alertId: 'a:1' }],
+      ['Not found', { action: { what: 'resolve', outcome: 'not-found' }, alertId: 'a:1' }],
+    ]);
+    for (const bad of ['veesion:claim:', 'veesion:steal:a1', 'other:claim:a1', 'veesion:no-outcome:a1', 'veesion']) expect(parseActionId(bad)).toBeUndefined();
+  });
+});
