@@ -92,12 +92,22 @@ export class IncidentLoop {
    * due. A played announcement moves the next repeat to a full interval after it.
    */
   opened(alertId: string): void {
-    const incident = this.deps.incidents.find(alertId);
-    if (!incident || incident.state !== 'open' || incident.announcements > 0 || incident.firstAlertId !== alertId) return;
-    const next = this.deps.clock.now() + this.deps.repeatMs;
-    this.deps.incidents.recordAnnouncement(incident.id, 0, next, 'open', this.deps.clock.now());
-    this.scheduleRepeat(incident.id, next);
-    this.scheduleEscalation(incident);
+    // Never throws: the alert is already journaled, and its steps must start (and its 200 go
+    // out) even when this bookkeeping cannot be written (a full disk).
+    try {
+      const incident = this.deps.incidents.find(alertId);
+      if (!incident || incident.state !== 'open' || incident.announcements > 0 || incident.firstAlertId !== alertId) return;
+      const next = this.deps.clock.now() + this.deps.repeatMs;
+      try {
+        this.deps.incidents.recordAnnouncement(incident.id, 0, next, 'open', this.deps.clock.now());
+      } catch (err) {
+        this.deps.onError?.(err); // the schedule still runs here; only a restart would lose the repeat time
+      }
+      this.scheduleRepeat(incident.id, next);
+      this.scheduleEscalation(incident);
+    } catch (err) {
+      this.deps.onError?.(err);
+    }
   }
 
   /** After a restart or an operator's change (SIGUSR2): repeats rescheduled, pending claims told. */

@@ -275,6 +275,28 @@ describe('IncidentLoop', () => {
     await journal.close();
   });
 
+  it('a new incident whose schedule cannot be written (disk full) still repeats, and opened() never throws into the ingest', async () => {
+    const errors: unknown[] = [];
+    const clock = new ManualClock();
+    const journal = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
+    await journal.append({ alert: alert('f1'), status: 'routed', rawBody: '{}', receivedAt: clock.now(), steps: ['announce', 'chat'], incident: { room: '7', windowMs: 20_000 } });
+    const said: string[] = [];
+    const full = Object.assign(Object.create(journal.incidents) as typeof journal.incidents, {
+      recordAnnouncement: () => { throw new Error('database or disk is full'); },
+    });
+    const loop = new IncidentLoop({
+      incidents: full, clock, stores: () => new Map([['s1', store]]), alert: (id) => journal.getAlert(id)?.alert,
+      speak: async (req) => (said.push(req.text), { kind: 'played', detail: '', callId: said.length }),
+      repeatMs: REPEAT_MS, repeatMax: 4, alertText: 'Theft on camera ${cameraId}', claimedText: 'c', onError: (err) => errors.push(err),
+    });
+    expect(() => loop.opened('f1')).not.toThrow();
+    expect(errors).toEqual([expect.objectContaining({ message: 'database or disk is full' })]);
+    await clock.advance(REPEAT_MS);
+    expect(said).toEqual(['Theft on camera 3']);
+    await loop.stop();
+    await journal.close();
+  });
+
   it('repeats of several incidents of one room due together are one sentence, counted for each', async () => {
     const r = await rig();
     const a = await r.receive('p1', '3');
