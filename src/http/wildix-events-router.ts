@@ -31,6 +31,15 @@ export function wildixEventsRouter(deps: WildixEventsDeps): Router {
     deps.metrics.ingressRejected.inc({ status: String(status) });
     res.status(status).json({ error });
   };
+  // A secret that does not match WMS's refuses every event: say so, at most once a minute.
+  let warnedAt = -Infinity;
+  const wrongSignature = (res: Response) => {
+    if (Date.now() - warnedAt >= 60_000) {
+      warnedAt = Date.now();
+      deps.logger.warn('Wildix event refused: wrong x-signature; if every event is refused, BRIDGE_WILDIX_WEBHOOK_SECRET is not the secret of the WMS webhook integration');
+    }
+    refuse(res, 401, 'wrong x-signature');
+  };
   router.post(
     WILDIX_EVENTS_PATH,
     (req: Request, res: Response, next: NextFunction) => {
@@ -46,7 +55,7 @@ export function wildixEventsRouter(deps: WildixEventsDeps): Router {
     boundedBody(MAX_BODY_BYTES, refuse),
     (req: Request, res: Response) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      if (!signatureMatches(deps.secret as string, raw, req.get('x-signature') as string)) return refuse(res, 401, 'wrong x-signature');
+      if (!signatureMatches(deps.secret as string, raw, req.get('x-signature') as string)) return wrongSignature(res);
       let body: unknown;
       try {
         body = JSON.parse(raw.toString('utf8'));

@@ -43,6 +43,7 @@ describe('chat: act on an alert from x-bees', () => {
     expect((await world.wildix.press('chan-b', ids["I'm on it"] as string, MARCO, 'none')).status).toBe(401);
     expect(JSON.parse((await world.wildix.press('chan-c', ids["I'm on it"] as string, MARCO)).body)).toMatchObject({ status: 'unknown-channel' });
     expect(incidents.find('chat-1')?.state).toBe('open');
+    expect(w.logLines().filter((l) => l.includes('wrong x-signature')).length).toBe(1); // the operator hears of a wrong secret
 
     const press = world.wildix.envelope('chat:message:action', { channel: { channelId: 'chan-b' }, action: { id: ids["I'm on it"] }, user: ANNA });
     const first = await world.wildix.send(press);
