@@ -8,9 +8,9 @@ export interface Area {
   stop(): void | Promise<void>;
 }
 
-/** A readiness check: its name, whether it passes, and why not. */
+/** A readiness check for /readyz: its name, whether it passes, and why not (never a secret). */
 export interface ReadinessCheck {
   name: string;
-  ok(): boolean;
-  reason(): string;
+  ok: () => boolean;
+  reason?: () => string | undefined;
 }

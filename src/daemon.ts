@@ -134,6 +134,7 @@ export class Daemon {
       clock,
       stores: () => this.stores,
       outbox: this.journal.chat,
+      atomically: (fn) => this.journal.atomically(fn),
       incidents: this.journal.incidents,
       loop: () => this.pipeline.incidents,
       ...(opts.video ? { video: opts.video } : {}),
@@ -267,8 +268,9 @@ export class Daemon {
       work.then(() => false),
       new Promise<boolean>((r) => setTimeout(() => r(true), deadline).unref()),
     ]);
-    const [steps, deliveries] = await Promise.all([within(this.pipeline.stop()), within(this.integrations.stop()), within(this.chat.stop())]);
+    const [steps, deliveries, followUps] = await Promise.all([within(this.pipeline.stop()), within(this.integrations.stop()), within(this.chat.stop())]);
     if (steps) this.logger.warn('steps still running at stop; they stay pending in the journal', { deadlineMs: deadline });
+    if (followUps) this.logger.warn('a chat follow-up was still being posted at stop; it is posted after a restart', { deadlineMs: deadline });
     if (deliveries) this.logger.warn('integration deliveries still running at stop; they are made again after a restart', { deadlineMs: deadline });
     this.delivery.stop();
     this.mail?.close();

@@ -20,6 +20,7 @@ export interface ChatAreaDeps {
   stores: () => ReadonlyMap<string, StoreRoute>;
   /** The journal's chat tables (follow-ups owed, Wildix events seen). */
   outbox: FollowUpOutbox & InboxDeps['seen'];
+  atomically: InboxDeps['atomically'];
   incidents: InboxDeps['incidents'];
   /** The incident loop, once the pipeline is built (absent: incidents off). */
   loop: () => IncidentLoop | undefined;
@@ -73,6 +74,7 @@ export class ChatArea implements Area {
     };
     this.inbox = new WildixInbox({
       seen: deps.outbox,
+      atomically: deps.atomically,
       incidents: deps.incidents,
       loop: deps.loop,
       stores: deps.stores,

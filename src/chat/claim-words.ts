@@ -1,15 +1,16 @@
 /**
  * The replies that claim an alert from the chat (issue 13): "ok", "on it", "mine", and their
  * French and Italian forms. `BRIDGE_CLAIM_WORDS` (comma-separated) replaces the list. A reply
- * claims only when it is one of them as a whole, so "not ok" or "is it mine?" says nothing.
+ * claims only when it is one of them as a whole, and not a question, so "not ok", "ok?" or
+ * "is it mine?" says nothing.
  */
 export const DEFAULT_CLAIM_WORDS: readonly string[] = [
   // English
-  'ok', 'okay', 'on it', "i'm on it", 'im on it', 'mine', 'got it', 'i got it', "i'll go", 'going',
+  'ok', 'okay', 'on it', "i'm on it", 'im on it', 'mine', 'got it', 'i got it', "i'll go",
   // French
   "j'y vais", "je m'en occupe", 'je prends', "c'est pour moi", 'pour moi', "d'accord", 'je gère',
   // Italian
-  'ci penso io', 'vado io', 'ci vado', 'mio', 'lo prendo io', 'va bene', 'ci sono',
+  'ci penso io', 'vado io', 'ci vado', 'mio', 'lo prendo io', 'va bene',
 ];
 
 /** Lower case, typographic apostrophes made plain, spaces collapsed, punctuation and emoji at the ends dropped. */
@@ -31,6 +32,6 @@ export class ClaimWords {
 
   matches(reply: string): boolean {
     // Long messages are conversation, not a claim.
-    return reply.length <= 200 && this.words.has(normaliseReply(reply));
+    return reply.length <= 200 && !/\?[\s\p{P}\p{S}]*$/u.test(reply.trim()) && this.words.has(normaliseReply(reply));
   }
 }

@@ -3,6 +3,9 @@ import type { Clock } from '../pipeline/ports';
 import type { Logger } from '../log/logger';
 import type { FollowUp, FollowUpOutbox } from '../pipeline/follow-up';
 
+/** After the journal refused a write (a full disk), the wait before the next round. */
+const JOURNAL_RETRY_MS = 30_000;
+
 export interface FollowUpSenderDeps {
   outbox: FollowUpOutbox;
   post: (store: StoreRoute, text: string) => Promise<unknown>;
@@ -23,6 +26,10 @@ export class FollowUpSender {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Set when the journal refused a write: the next round waits, rather than spin. */
+  private journalFailedAt: number | undefined;
+  /** Posted, but the journal could not record it yet: never posted again by this process. */
+  private readonly postedUnrecorded = new Set<string>();
 
   constructor(private readonly deps: FollowUpSenderDeps) {}
 
@@ -62,29 +69,40 @@ export class FollowUpSender {
         if (this.stopped) return;
         await this.send(f);
       }
+      this.journalFailedAt = undefined;
     } catch (err) {
-      this.deps.logger.error('chat follow-ups stopped by a journal error; they are posted after a restart', { err });
+      this.journalFailedAt = this.deps.clock.now();
+      this.deps.logger.error(`chat follow-ups wait: the journal refused a write; tried again in ${JOURNAL_RETRY_MS / 1000} s`, { err });
     }
   }
 
+  /** Posts one follow-up and records the result. Journal errors propagate (the round stops). */
   private async send(f: FollowUp): Promise<void> {
-    const store = this.deps.stores().get(f.storeId);
+    const key = `${f.incidentId}/${f.kind}`;
     const fields = { incidentId: f.incidentId, kind: f.kind, store: f.storeId };
-    if (!store) {
-      this.deps.outbox.failed(f.incidentId, f.kind, 'store not in x-hoppers.json', null);
-      return void this.deps.logger.warn('chat follow-up not posted: its store left x-hoppers.json', fields);
+    if (!this.postedUnrecorded.has(key)) {
+      const store = this.deps.stores().get(f.storeId);
+      let error: string | undefined;
+      if (!store) error = 'its store is not in x-hoppers.json (add it and reload)';
+      else {
+        try {
+          await this.deps.post(store, f.text);
+        } catch (err) {
+          error = err instanceof Error ? err.message : String(err);
+        }
+      }
+      if (error !== undefined) {
+        const delay = this.deps.delaysMs[f.attempts + 1];
+        const nextAt = delay === undefined ? null : this.deps.clock.now() + delay;
+        this.deps.outbox.failed(f.incidentId, f.kind, error, nextAt);
+        if (nextAt === null) this.deps.logger.error('chat follow-up given up', { ...fields, attempts: f.attempts + 1, error });
+        else this.deps.logger.warn('chat follow-up not posted, trying again', { ...fields, error, nextAttemptAt: new Date(nextAt).toISOString() });
+        return;
+      }
+      this.postedUnrecorded.add(key);
     }
-    try {
-      await this.deps.post(store, f.text);
-      this.deps.outbox.posted(f.incidentId, f.kind, this.deps.clock.now());
-    } catch (err) {
-      const delay = this.deps.delaysMs[f.attempts + 1];
-      const nextAt = delay === undefined ? null : this.deps.clock.now() + delay;
-      const error = err instanceof Error ? err.message : String(err);
-      this.deps.outbox.failed(f.incidentId, f.kind, error, nextAt);
-      if (nextAt === null) this.deps.logger.error('chat follow-up given up', { ...fields, attempts: f.attempts + 1, error });
-      else this.deps.logger.warn('chat follow-up failed, trying again', { ...fields, error, nextAttemptAt: new Date(nextAt).toISOString() });
-    }
+    this.deps.outbox.posted(f.incidentId, f.kind, this.deps.clock.now());
+    this.postedUnrecorded.delete(key);
   }
 
   private schedule(): void {
@@ -93,9 +111,12 @@ export class FollowUpSender {
     try {
       next = this.deps.outbox.nextDueAt();
     } catch (err) {
-      return void this.deps.logger.error('chat follow-ups stopped by a journal error; they are posted after a restart', { err });
+      this.deps.logger.error(`chat follow-ups wait: the journal cannot be read; tried again in ${JOURNAL_RETRY_MS / 1000} s`, { err });
+      this.timer = this.deps.clock.setTimeout(() => this.wake(), JOURNAL_RETRY_MS);
+      return;
     }
     if (next === null) return;
-    this.timer = this.deps.clock.setTimeout(() => this.wake(), Math.max(0, next - this.deps.clock.now()));
+    const at = this.journalFailedAt === undefined ? next : Math.max(next, this.journalFailedAt + JOURNAL_RETRY_MS);
+    this.timer = this.deps.clock.setTimeout(() => this.wake(), Math.max(0, at - this.deps.clock.now()));
   }
 }

@@ -49,7 +49,7 @@ const participant = z.looseObject({ name: text(200).nullish(), email: text(320).
 const envelope = z.looseObject({
   id: z.string().min(1).max(200),
   type: z.string().min(1).max(100),
-  time: z.number().int().nonnegative().optional(),
+  time: z.number().int().nonnegative(),
   data: z.unknown(),
 });
 
@@ -68,10 +68,10 @@ const conference = z.looseObject({
 export type ParsedWildixEvent = { ok: true; event: WildixEvent } | { ok: false; reason: string };
 
 /** A JSON body -> a WildixEvent, or why not (an event the bridge cannot read is a 400). */
-export function parseWildixEvent(body: unknown, now: number): ParsedWildixEvent {
+export function parseWildixEvent(body: unknown): ParsedWildixEvent {
   const env = envelope.safeParse(body);
   if (!env.success) return { ok: false, reason: `not a Wildix event: ${firstIssue(env.error)}` };
-  const head = { id: env.data.id, type: env.data.type, time: env.data.time ?? now };
+  const head = { id: env.data.id, type: env.data.type, time: env.data.time };
   const data = env.data.data;
   const bad = (e: z.ZodError) => ({ ok: false as const, reason: `${head.type} event: ${firstIssue(e)}` });
   switch (head.type) {
@@ -118,7 +118,7 @@ export function parseWildixEvent(body: unknown, now: number): ParsedWildixEvent 
 }
 
 function chatUser(u: z.infer<typeof user>): ChatUser {
-  return { id: u.id, display: oneLine(u.name) || oneLine(u.email) || u.id, bot: u.bot === true };
+  return { id: u.id, display: oneLine(u.name) || oneLine(u.email) || oneLine(u.id) || 'someone', bot: u.bot === true };
 }
 
 /** "Anna (1001)", "1001", or null. */

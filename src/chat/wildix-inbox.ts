@@ -7,16 +7,21 @@ import { parseActionId } from './alert-actions';
 import type { ClaimWords } from './claim-words';
 import type { WildixEvent } from './wildix-event';
 
+/** Events further than this from now (either way) are refused as stale: the PBX sends within seconds. */
+const MAX_EVENT_AGE_MS = 60 * 60_000;
+
 /** How long after an incident's last change call and conference events are still its activity. */
 const ACTIVITY_WINDOW_MS = 10 * 60_000;
 
 export type InboxOutcome =
   | 'duplicate' | 'claimed' | 'already-claimed' | 'closed' | 'resolved' | 'already-resolved'
-  | 'nothing-open' | 'unknown-alert' | 'unknown-channel' | 'not-a-claim' | 'own-message' | 'recorded' | 'no-incident' | 'ignored';
+  | 'nothing-open' | 'unknown-alert' | 'unknown-channel' | 'not-a-claim' | 'own-message' | 'recorded' | 'no-incident' | 'ignored' | 'stale';
 
 export interface InboxDeps {
-  /** Event ids seen: true the first time. `forget` undoes it when the event could not be handled. */
-  seen: { firstSeen(id: string, type: string, at: number): boolean; forget(id: string): void };
+  /** Event ids seen: true the first time. */
+  seen: { firstSeen(id: string, type: string, at: number): boolean };
+  /** Runs `fn` in one journal transaction: the event is seen, and acted on, or neither. */
+  atomically: <T>(fn: () => T) => T;
   incidents: Pick<IncidentStore, 'find' | 'latestInRoom' | 'recordActivity'>;
   /** The incident loop (absent while incidents are off). */
   loop: () => Pick<IncidentLoop, 'claim' | 'resolve' | 'claimOldestIn'> | undefined;
@@ -37,15 +42,15 @@ export class WildixInbox {
 
   handle(event: WildixEvent): { outcome: InboxOutcome; incidentId?: string } {
     if (event.kind === 'other') return { outcome: 'ignored' };
-    if (!this.deps.seen.firstSeen(event.id, event.type, this.deps.clock.now())) return { outcome: 'duplicate' };
-    try {
-      const result = this.act(event);
-      this.deps.logger.info('Wildix event', { eventId: event.id, type: event.type, outcome: result.outcome, incidentId: result.incidentId });
-      return result;
-    } catch (err) {
-      this.deps.seen.forget(event.id); // not done: Wildix's retry gets another go
-      throw err;
-    }
+    // Signed but old: a captured event sent again after its id was pruned claims nothing.
+    if (Math.abs(this.deps.clock.now() - event.time) > MAX_EVENT_AGE_MS) return { outcome: 'stale' };
+    // A journal error throws out of here (503) with nothing kept: Wildix's retry gets another go.
+    const result = this.deps.atomically(() => {
+      if (!this.deps.seen.firstSeen(event.id, event.type, this.deps.clock.now())) return { outcome: 'duplicate' as const };
+      return this.act(event);
+    });
+    this.deps.logger.info('Wildix event', { eventId: event.id, type: event.type, outcome: result.outcome, incidentId: result.incidentId });
+    return result;
   }
 
   private act(event: Exclude<WildixEvent, { kind: 'other' }>): { outcome: InboxOutcome; incidentId?: string } {

@@ -6,6 +6,10 @@ import { alertMessageText } from './alert-message';
 import { fetchVideo, type VideoFetchOptions } from './video-fetch';
 import { stillImage } from './still-image';
 import { alertButtons } from './alert-actions';
+import { Semaphore } from '../pipeline/semaphore';
+
+/** ffmpeg processes taking stills at once: a storm of alerts must not start one per alert. */
+const STILLS_AT_ONCE = 2;
 import type { XbeesClient, XbeesFile } from './xbees-client';
 import type { OutageReporter } from '../log/outage';
 
@@ -29,6 +33,8 @@ interface Media {
  * The announcement is another step: nothing here delays it.
  */
 export class XbeesPoster implements ChatPoster {
+  private readonly stills = new Semaphore(STILLS_AT_ONCE);
+
   constructor(
     private readonly client: XbeesClient,
     private readonly media: MediaOptions,
@@ -89,7 +95,8 @@ export class XbeesPoster implements ChatPoster {
 
   private async still(alert: Alert, video: Media): Promise<Media | undefined> {
     try {
-      const bytes = await stillImage(video.bytes, { timeoutMs: this.media.stillTimeoutMs });
+      // The bound covers ffmpeg's work, not the wait for a turn.
+      const bytes = await this.stills.run(() => stillImage(video.bytes, { timeoutMs: this.media.stillTimeoutMs }));
       return { name: `${video.name.replace(/\.[^.]*$/, '')}.jpg`, bytes, contentType: 'image/jpeg' };
     } catch (err) {
       const e = err instanceof StepError ? err : undefined;

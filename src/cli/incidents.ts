@@ -1,7 +1,7 @@
 import { SqliteIncidentStore } from '../journal/incident-store';
 import { recordIncidentEvent } from '../journal/operator-events';
 import { SqliteChatStore } from '../journal/chat-store';
-import { resolvedLine } from '../pipeline/follow-up';
+import { claimedLine, resolvedLine } from '../pipeline/follow-up';
 import { journalFile } from '../journal/journal-file';
 import { OUTCOMES, PERSON_NAME as NAME, type Incident, type Outcome } from '../pipeline/incident';
 import { configFor, openOrExit, print, type GlobalOptions } from './context';
@@ -18,11 +18,17 @@ import { CliExit, EXIT } from './exit-codes';
 export function claim(ref: string, opts: GlobalOptions & { by: string }): void {
   const by = opts.by.trim();
   if (!NAME.test(by)) throw new CliExit(EXIT.usage, 'claim: --by names who takes it (1-80 characters, one line)');
-  const { store, dataDir, close } = openStore(opts);
+  const { store, db, dataDir, close } = openStore(opts);
   try {
     const found = store.find(ref);
     if (!found) throw new CliExit(EXIT.failure, `claim: no incident or alert ${ref} in the journal`);
-    const result = store.claim(found.id, by, 'cli', Date.now());
+    const now = Date.now();
+    const result = db.transaction(() => {
+      const r = store.claim(found.id, by, 'cli', now);
+      // The chat's follow-up with the claim: posted by the daemon even if the incident is resolved before it starts.
+      if (r.kind === 'claimed') new SqliteChatStore(db).add({ incidentId: r.incident.id, storeId: r.incident.storeId, kind: 'claimed', text: claimedLine(r.incident) }, now);
+      return r;
+    })();
     switch (result.kind) {
       case 'claimed':
         return report(opts, dataDir, `incident ${found.id} (camera ${found.cameraId} of ${found.storeId}) claimed by ${by}`, { ok: true, incident: result.incident });

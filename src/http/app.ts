@@ -7,12 +7,9 @@ import { incidentsRouter, type IncidentApi } from './incidents-router';
 import { closeAfterResponse, hasBody } from './bounded-body';
 import { wildixEventsRouter, type WildixEventsDeps } from './wildix-events-router';
 
-export interface ReadinessCheck {
-  name: string;
-  ok: () => boolean;
-  /** Why the check fails, for the operator (shown by /readyz only while it fails; never a secret). */
-  reason?: () => string | undefined;
-}
+import type { ReadinessCheck } from '../area';
+
+export type { ReadinessCheck };
 
 export interface AppDeps extends IngressDeps {
   readiness: ReadinessCheck[];

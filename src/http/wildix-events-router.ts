@@ -62,7 +62,7 @@ export function wildixEventsRouter(deps: WildixEventsDeps): Router {
       } catch (err) {
         return refuse(res, 400, `malformed JSON: ${(err as Error).message}`);
       }
-      const parsed = parseWildixEvent(body, Date.now());
+      const parsed = parseWildixEvent(body);
       if (!parsed.ok) return refuse(res, 400, parsed.reason);
       let result;
       try {

@@ -23,11 +23,6 @@ export class SqliteChatStore implements FollowUpOutbox {
     return this.stmt('INSERT OR IGNORE INTO wildix_events (id, type, received_at) VALUES (?, ?, ?)').run(id, type, at).changes === 1;
   }
 
-  /** The event could not be handled: its repetition is not a duplicate. */
-  forget(id: string): void {
-    this.stmt('DELETE FROM wildix_events WHERE id = ?').run(id);
-  }
-
   add(req: FollowUpRequest, at: number): boolean {
     return this.stmt(
       `INSERT OR IGNORE INTO followups (incident_id, kind, store_id, text, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -36,7 +31,7 @@ export class SqliteChatStore implements FollowUpOutbox {
 
   /** Follow-ups due by `now`, oldest first (at most `limit`). */
   due(now: number, limit = 50): FollowUp[] {
-    return (this.stmt('SELECT * FROM followups WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY created_at LIMIT ?').all(now, limit) as FollowUpRow[]).map(toFollowUp);
+    return (this.stmt('SELECT * FROM followups WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY created_at, rowid LIMIT ?').all(now, limit) as FollowUpRow[]).map(toFollowUp);
   }
 
   /** When the next follow-up is due, or null when none waits. */
@@ -54,7 +49,7 @@ export class SqliteChatStore implements FollowUpOutbox {
   }
 
   list(incidentId: string): FollowUp[] {
-    return (this.stmt('SELECT * FROM followups WHERE incident_id = ? ORDER BY created_at').all(incidentId) as FollowUpRow[]).map(toFollowUp);
+    return (this.stmt('SELECT * FROM followups WHERE incident_id = ? ORDER BY created_at, rowid').all(incidentId) as FollowUpRow[]).map(toFollowUp);
   }
 
   /** Housekeeping: events seen and follow-ups settled (posted or given up) before `cutoff`. */

@@ -74,7 +74,7 @@ export class SqliteIncidentStore implements IncidentStore {
   oldestOpenInRoom(room: string, since: number): Incident | undefined {
     // Open, or unclaimed since `since` (repeats ran out, an escalation may have reached someone).
     const row = this.stmt(
-      `SELECT * FROM incidents WHERE room = ? AND (state = 'open' OR (state = 'unclaimed' AND updated_at >= ?)) ORDER BY opened_at, id LIMIT 1`,
+      `SELECT * FROM incidents WHERE room = ? AND (state = 'open' OR (state = 'unclaimed' AND updated_at >= ?)) ORDER BY opened_at, rowid LIMIT 1`,
     ).get(room, since) as Row | undefined;
     return row && toIncident(row);
   }

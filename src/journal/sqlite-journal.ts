@@ -187,6 +187,11 @@ export class SqliteJournal implements Journal, EventSink {
     this.stmts.updateStep.run(r.state, r.attempts, r.nextAt, r.lastError, r.detail, r.updatedAt, r.alertId, r.step);
   }
 
+  /** Runs `fn` in one immediate transaction (writes nested inside become savepoints). */
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
   /** Updates still waiting for the group commit are written first: the answer is current. */
   unfinishedSteps(): StepRecord[] {
     this.flush();

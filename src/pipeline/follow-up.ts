@@ -60,7 +60,8 @@ export function resolvedLine(incident: Incident): string {
   return `${RESOLVED[outcome](incident.resolvedBy ?? 'someone')} (camera ${incident.cameraId})`;
 }
 
-export type EscalationOutcome = 'answered' | 'nobody-answered' | 'no-list' | 'taken';
+/** How an escalation ended, for the chat: `not-called` is a list the bridge could not call (no AMI). */
+export type EscalationOutcome = 'answered' | 'nobody-answered' | 'no-list' | 'not-called' | 'taken';
 
 /** "Nobody claimed this alert; Marco (manager) was called". */
 export function escalatedLine(outcome: EscalationOutcome, store: StoreRoute | undefined, to: string | null, called: string[], cameraId: string): string {
@@ -73,6 +74,8 @@ export function escalatedLine(outcome: EscalationOutcome, store: StoreRoute | un
       return `Nobody claimed this alert; ${called.map(name).join(', ')} ${called.length > 1 ? 'were' : 'was'} called and nobody answered${camera}`;
     case 'no-list':
       return `Nobody claimed this alert, and this store has no escalation list: nobody was called${camera}`;
+    case 'not-called':
+      return `Nobody claimed this alert, and the escalation list could not be called (the bridge has no PBX connection for calls)${camera}`;
     case 'taken':
       return `Someone took this alert while the escalation list was being called${camera}`;
   }

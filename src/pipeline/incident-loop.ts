@@ -327,11 +327,13 @@ export class IncidentLoop {
       const done = this.deps.incidents.get(id) ?? incident;
       this.publish('alert.escalated', done);
       // Taken meanwhile: the claim's own follow-up says who.
-      if (outcome !== 'taken') this.followUp(done, 'escalated', escalatedLine(outcome, store, to, called, done.cameraId));
+      if (outcome !== 'taken') this.followUp(done, 'escalated', escalatedLine(outcome === 'no-list' && list.length > 0 ? 'not-called' : outcome, store, to, called, done.cameraId));
       this.deps.report?.({ kind: 'escalated', incident: done, outcome, to, note });
     };
     if (!store || !alert || list.length === 0 || !this.deps.callPerson) {
-      return finish('no-list', null, `${why}; no escalation list for this store in x-hoppers.json: nobody was called`);
+      // Logged and counted as unheard either way; the note (and the chat) says which.
+      const reason = list.length === 0 ? 'no escalation list for this store in x-hoppers.json' : !this.deps.callPerson ? 'no AMI connection configured to call the list with' : 'the alert is no longer in the journal';
+      return finish('no-list', null, `${why}; ${reason}: nobody was called`);
     }
     const text = renderTemplate(this.deps.alertText, alertVariables(alert, store));
     const tried: string[] = [];

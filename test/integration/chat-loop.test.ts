@@ -78,6 +78,11 @@ describe('chat: act on an alert from x-bees', () => {
     expect((await world.wildix.send('{not json', 'valid')).status).toBe(400);
     const noChannel = await world.wildix.send(world.wildix.envelope('chat:message:action', { action: { id: 'veesion:claim:x' }, user: ANNA }));
     expect([noChannel.status, JSON.parse(noChannel.body).error]).toEqual([400, expect.stringContaining('channel')]);
+    // Signed but hours old (a captured event sent again): nothing is done; time is required.
+    const old = { ...world.wildix.envelope('chat:message:new', { channel: { channelId: 'chan-b' }, message: { text: 'ok', type: 'regular', user: ANNA } }), time: Date.now() - 2 * 3_600_000 };
+    expect(JSON.parse((await world.wildix.send(old)).body)).toMatchObject({ status: 'stale' });
+    const { time: _time, ...timeless } = world.wildix.envelope('chat:message:new', {});
+    expect((await world.wildix.send(timeless)).status).toBe(400);
     // Event types the bridge does not act on are acknowledged (Wildix would retry otherwise).
     expect(JSON.parse((await world.wildix.send(world.wildix.envelope('presence:user', { status: 'online' }))).body)).toMatchObject({ status: 'ignored' });
     expect(w.logLines().some((l) => l.includes(world.wildix.secret))).toBe(false);
@@ -133,7 +138,8 @@ describe('chat: act on an alert from x-bees', () => {
   it('a still image from the middle of a real clip is attached before the video; a clip ffmpeg cannot read still gets its video, text and link', async () => {
     const dir = tempDir();
     const clip = await threeColourClip(dir);
-    w = await bootWorld({}, { before: (world) => (world.video.video = clip) });
+    // A generous bound: three ffmpeg passes on a loaded 2-core machine (the bound is for the PBX host).
+    w = await bootWorld({ settings: { BRIDGE_STILL_TIMEOUT_MS: '60000' } }, { before: (world) => (world.video.video = clip) });
     const { world } = w;
     const videoUrl = world.video.url('clip-1');
     expect((await w.post({ alert_uuid: 'still-1', location: 'store-b', camera_id: '4', video_url: videoUrl })).status).toBe(200);

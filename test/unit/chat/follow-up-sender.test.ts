@@ -74,3 +74,33 @@ describe('FollowUpSender', () => {
     await b.journal.close();
   });
 });
+
+describe('FollowUpSender when the journal refuses writes', () => {
+  it('a line x-bees took but the journal could not record is not posted again, and the sender waits instead of spinning', async () => {
+    const clock = new ManualClock();
+    const journal = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
+    journal.chat.add({ incidentId: 'i1', storeId: 's1', kind: 'claimed', text: 'Anna is on it' }, clock.now());
+    let full = true;
+    const outbox = Object.assign(Object.create(journal.chat) as typeof journal.chat, {
+      posted: (...args: Parameters<typeof journal.chat.posted>) => {
+        if (full) throw new Error('database or disk is full');
+        journal.chat.posted(...args);
+      },
+    });
+    const posted: string[] = [];
+    const { logger, lines } = capturedLogger();
+    const sender = new FollowUpSender({
+      outbox, post: async (_s, text) => void posted.push(text), stores: () => new Map([['s1', store]]), clock, delaysMs: [0, 60_000], logger,
+    });
+    sender.start();
+    await clock.advance(29_000);
+    expect(posted).toEqual(['Anna is on it']);
+    expect(lines().filter((l) => l.includes('the journal refused a write'))).toHaveLength(1);
+    full = false;
+    await clock.advance(2_000);
+    expect(posted).toEqual(['Anna is on it']);
+    expect(journal.chat.list('i1')[0]).toMatchObject({ nextAt: null, postedAt: expect.any(Number) });
+    await sender.stop();
+    await journal.close();
+  });
+});

@@ -22,7 +22,7 @@ describe('Wildix events at the edge', () => {
   });
 
   it('reads the recorded call:end event: who called whom, the status', () => {
-    const parsed = parseWildixEvent(JSON.parse(wildix('call-end.body.json').toString('utf8')), 0);
+    const parsed = parseWildixEvent(JSON.parse(wildix('call-end.body.json').toString('utf8')));
     expect(parsed).toEqual({
       ok: true,
       event: {
@@ -34,23 +34,29 @@ describe('Wildix events at the edge', () => {
 
   it('reads a button press and a reply into who did what where; system messages and unknown types are not acted on', () => {
     const user = { id: 'u1', name: 'Anna\r\nInjected: yes', email: 'anna@example.com' };
-    expect(parseWildixEvent({ id: 'e1', type: 'chat:message:action', time: 5, data: { channel: { channelId: 'c1' }, action: { id: 'veesion:claim:a1' }, user } }, 0))
+    expect(parseWildixEvent({ id: 'e1', type: 'chat:message:action', time: 5, data: { channel: { channelId: 'c1' }, action: { id: 'veesion:claim:a1' }, user } }))
       .toEqual({ ok: true, event: { id: 'e1', type: 'chat:message:action', time: 5, kind: 'chat-action', channelId: 'c1', actionId: 'veesion:claim:a1', user: { id: 'u1', display: 'Anna Injected: yes', bot: false } } });
-    expect(parseWildixEvent({ id: 'e2', type: 'chat:message:new', data: { channel: { channelId: 'c1' }, message: { text: 'ok', type: 'regular', user: { id: 7, email: 'x@y.z' } } } }, 42))
+    expect(parseWildixEvent({ id: 'e2', type: 'chat:message:new', time: 42, data: { channel: { channelId: 'c1' }, message: { text: 'ok', type: 'regular', user: { id: 7, email: 'x@y.z' } } } }))
       .toMatchObject({ ok: true, event: { time: 42, kind: 'chat-message', text: 'ok', user: { id: '7', display: 'x@y.z' } } });
-    expect(parseWildixEvent({ id: 'e3', type: 'chat:message:new', data: { channel: { channelId: 'c1' }, message: { text: 'joined', type: 'system', user: { id: 'u' } } } }, 0))
+    expect(parseWildixEvent({ id: 'e3', type: 'chat:message:new', time: 1, data: { channel: { channelId: 'c1' }, message: { text: 'joined', type: 'system', user: { id: 'u' } } } }))
       .toMatchObject({ ok: true, event: { kind: 'other' } });
-    expect(parseWildixEvent({ id: 'e4', type: 'presence:user', data: 'anything' }, 0)).toMatchObject({ ok: true, event: { kind: 'other' } });
+    expect(parseWildixEvent({ id: 'e4', type: 'presence:user', time: 1, data: 'anything' })).toMatchObject({ ok: true, event: { kind: 'other' } });
+  });
+
+  it('a user with neither name nor email is named by their id, made one line', () => {
+    expect(parseWildixEvent({ id: 'e', type: 'chat:message:new', time: 1, data: { channel: { channelId: 'c' }, message: { text: 'ok', user: { id: 'u\r\nFake: 1' } } } }))
+      .toMatchObject({ ok: true, event: { user: { display: 'u Fake: 1' } } });
   });
 
   it('refuses what it cannot read, saying where', () => {
-    expect(parseWildixEvent([], 0)).toMatchObject({ ok: false, reason: expect.stringContaining('not a Wildix event') });
-    expect(parseWildixEvent({ type: 'call:end', data: {} }, 0)).toMatchObject({ ok: false, reason: expect.stringContaining('id') });
-    expect(parseWildixEvent({ id: 'e', type: 'chat:message:action', data: { channel: { channelId: 'c' }, action: {}, user: { id: 'u' } } }, 0))
+    expect(parseWildixEvent([])).toMatchObject({ ok: false, reason: expect.stringContaining('not a Wildix event') });
+    expect(parseWildixEvent({ type: 'call:end', time: 1, data: {} })).toMatchObject({ ok: false, reason: expect.stringContaining('id') });
+    expect(parseWildixEvent({ id: 'e', type: 'call:end', data: {} })).toMatchObject({ ok: false, reason: expect.stringContaining('time') });
+    expect(parseWildixEvent({ id: 'e', time: 1, type: 'chat:message:action', data: { channel: { channelId: 'c' }, action: {}, user: { id: 'u' } } }))
       .toMatchObject({ ok: false, reason: expect.stringContaining('action.id') });
-    expect(parseWildixEvent({ id: 'e', type: 'chat:message:new', data: { channel: { channelId: 'c' }, message: { text: 'x'.repeat(5000), user: { id: 'u' } } } }, 0))
+    expect(parseWildixEvent({ id: 'e', time: 1, type: 'chat:message:new', data: { channel: { channelId: 'c' }, message: { text: 'x'.repeat(5000), user: { id: 'u' } } } }))
       .toMatchObject({ ok: false });
-    expect(parseWildixEvent({ id: 'e', type: 'conference:live:progress', data: { participants: 'Anna' } }, 0)).toMatchObject({ ok: false });
+    expect(parseWildixEvent({ id: 'e', time: 1, type: 'conference:live:progress', data: { participants: 'Anna' } })).toMatchObject({ ok: false });
   });
 });
 
@@ -58,7 +64,7 @@ describe('claim words', () => {
   it('matches a whole reply in English, French and Italian, whatever its case, apostrophes, punctuation or emoji', () => {
     const words = new ClaimWords();
     for (const yes of ['ok', 'OK!', 'On it.', '  mine ', "I’m on it", 'Je m’en occupe', "j'y vais !", 'Ci penso io', 'vado io', 'ok 👍', 'Ok 👍🏽']) expect([yes, words.matches(yes)]).toEqual([yes, true]);
-    for (const no of ['not ok', 'is it mine?', 'okay so who is going', '', 'o k', 'ci penso']) expect([no, words.matches(no)]).toEqual([no, false]);
+    for (const no of ['not ok', 'is it mine?', 'ok?', 'mine ?!', 'okay so who is going', '', 'o k', 'ci penso']) expect([no, words.matches(no)]).toEqual([no, false]);
   });
 
   it('BRIDGE_CLAIM_WORDS replaces the list', () => {
