@@ -1,6 +1,5 @@
 import express, { type Request, type Response, type NextFunction, type Router } from 'express';
-import { bearerToken, tokenMatches } from './token';
-import { boundedBody, closeAfterResponse, hasBody } from './bounded-body';
+import { jsonObjectBody, requireAdmin, type AdminAuthDeps } from './admin-auth';
 import { INCIDENT_STATES, OUTCOMES, PERSON_NAME as NAME, type ClaimResult, type Incident, type IncidentState, type Outcome, type ResolveResult } from '../pipeline/incident';
 
 /** What the routes need of the incident loop (the same code path as the CLI). */
@@ -10,23 +9,16 @@ export interface IncidentApi {
   resolve(ref: string, outcome: Outcome, by: string | null): ResolveResult;
 }
 
-const MAX_BODY_BYTES = 4 * 1024;
-
 /**
  * DESIGN section 5's admin routes: `GET /api/v1/incidents?state=open`,
  * `POST /api/v1/incidents/{id}/claim {"by"}`, `POST /api/v1/incidents/{id}/resolve {"outcome","by"}`.
  * Every request presents BRIDGE_ADMIN_TOKEN as `Authorization: Bearer` (constant-time compare;
  * 401 otherwise, before the body is read), even from this host: a claim names a person.
  */
-export function incidentsRouter(deps: { adminToken: string | undefined; api: () => IncidentApi | undefined }): Router {
+export function incidentsRouter(deps: AdminAuthDeps & { api: () => IncidentApi | undefined }): Router {
   const router = express.Router();
   const refuse = (res: Response, status: number, error: string) => void res.status(status).json({ error });
-  router.use('/api/v1/incidents', (req: Request, res: Response, next: NextFunction) => {
-    const token = deps.adminToken;
-    if (!token || !tokenMatches(bearerToken(req.get('authorization')), token)) {
-      if (hasBody(req)) closeAfterResponse(res);
-      return refuse(res, 401, token ? 'missing or wrong admin token (Authorization: Bearer <BRIDGE_ADMIN_TOKEN>)' : 'set BRIDGE_ADMIN_TOKEN to use the incident routes');
-    }
+  router.use('/api/v1/incidents', requireAdmin(deps), (_req: Request, res: Response, next: NextFunction) => {
     if (!deps.api()) return refuse(res, 503, 'incidents are not running yet');
     next();
   });
@@ -39,16 +31,7 @@ export function incidentsRouter(deps: { adminToken: string | undefined; api: () 
     res.json({ incidents: deps.api()?.list(state as IncidentState | undefined) ?? [] });
   });
 
-  const json = [boundedBody(MAX_BODY_BYTES, refuse), (req: Request, res: Response, next: NextFunction) => {
-    if (!req.is('application/json')) return refuse(res, 415, 'Content-Type must be application/json');
-    try {
-      req.body = JSON.parse(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
-    } catch (err) {
-      return refuse(res, 400, `malformed JSON: ${(err as Error).message}`);
-    }
-    if (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) return refuse(res, 400, 'body must be a JSON object');
-    next();
-  }];
+  const json = jsonObjectBody();
 
   router.post('/api/v1/incidents/:id/claim', ...json, (req: Request, res: Response) => {
     const by = (req.body as { by?: unknown }).by;

@@ -1,0 +1,57 @@
+import type { Request, Response, NextFunction, RequestHandler } from 'express';
+import { bearerToken, tokenMatches } from './token';
+import { boundedBody, closeAfterResponse, hasBody } from './bounded-body';
+
+/** A console session (cookie), as the admin routes check it. */
+export interface SessionCheck {
+  /** Whether the request carries a valid, unexpired session cookie. */
+  valid(req: Request): boolean;
+  /** Whether the request's CSRF header matches its session. */
+  csrfMatches(req: Request): boolean;
+}
+
+export interface AdminAuthDeps {
+  adminToken: string | undefined;
+  /** The console's sessions (absent: Bearer only). */
+  sessions?: SessionCheck | undefined;
+}
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The admin routes' door (DESIGN sections 5 and 6): `Authorization: Bearer <BRIDGE_ADMIN_TOKEN>`
+ * (constant time), or the console's session cookie, which must also carry its CSRF token in
+ * `X-CSRF-Token` on anything that changes state. 401/403 before the body is read, even from
+ * this host: a claim names a person.
+ */
+export function requireAdmin(deps: AdminAuthDeps): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const refuse = (status: number, error: string) => {
+      if (hasBody(req)) closeAfterResponse(res);
+      res.status(status).json({ error });
+    };
+    const token = deps.adminToken;
+    if (!token) return refuse(401, 'set BRIDGE_ADMIN_TOKEN to use the admin routes');
+    if (tokenMatches(bearerToken(req.get('authorization')), token)) return next();
+    if (deps.sessions?.valid(req)) {
+      if (!SAFE.has(req.method) && !deps.sessions.csrfMatches(req)) return refuse(403, 'missing or wrong X-CSRF-Token');
+      return next();
+    }
+    refuse(401, 'missing or wrong admin token (Authorization: Bearer <BRIDGE_ADMIN_TOKEN>)');
+  };
+}
+
+/** A small JSON object body for the admin routes: bounded, JSON only, an object. */
+export function jsonObjectBody(maxBytes = 4 * 1024): RequestHandler[] {
+  const refuse = (res: Response, status: number, error: string) => void res.status(status).json({ error });
+  return [boundedBody(maxBytes, refuse), (req: Request, res: Response, next: NextFunction) => {
+    if (!req.is('application/json')) return refuse(res, 415, 'Content-Type must be application/json');
+    try {
+      req.body = JSON.parse(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+    } catch (err) {
+      return refuse(res, 400, `malformed JSON: ${(err as Error).message}`);
+    }
+    if (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) return refuse(res, 400, 'body must be a JSON object');
+    next();
+  }];
+}
