@@ -1,10 +1,22 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine for veesion-bridge: Debian's speech and audio tools (only
 # those missing), a supported Node, the npm packages from package-lock.json, and the build in dist/.
+# `--tests` also brings what only the test suite needs: Debian's chromium (the console's
+# browser tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+tests=false
+for arg in "$@"; do
+  case "$arg" in
+    --tests) tests=true ;;
+    *) echo "usage: scripts/setup.sh [--tests]" >&2; exit 2 ;;
+  esac
+done
 
 need=()
+if $tests; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)     # the console, tested in a real browser
+fi
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 command -v text2wave >/dev/null 2>&1 || need+=(festival festvox-kallpc16k)
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)

@@ -36,6 +36,9 @@ import { notifierFor, transportsFor } from './integrations/from-settings';
 import type { MailNotifier } from './integrations/operator-notice';
 import { journalFile } from './journal/journal-file';
 import { DataDirLock } from './journal/data-dir-lock';
+import { ChangeFeed } from './http/change-feed';
+import { housekeeping } from './housekeeping';
+import { ConsoleSessions } from './console/sessions';
 
 export interface DaemonOptions {
   config: BridgeConfig;
@@ -62,6 +65,8 @@ export class Daemon {
   private readonly originators: NamedOriginator[];
   readonly veesion: VeesionArea;
   readonly chat: ChatArea;
+  /** Nudges watching consoles (server-sent events) when steps, incidents or stores change. */
+  private readonly feed = new ChangeFeed();
   private readonly tts: TtsRenderer;
   private readonly stepLog: Logger;
   private readonly http: HttpServer;
@@ -189,6 +194,7 @@ export class Daemon {
         followUps: this.chat.followUps,
         report: (e) => {
           logIncident(incidentLog, e);
+          this.feed.publish('incident');
           if (e.kind === 'claimed' && e.incident.claimedAt !== null) this.metrics.incidentTimeToClaim.observe((e.incident.claimedAt - e.incident.openedAt) / 1000);
           if (e.kind === 'escalated') this.metrics.incidentEscalations.inc({ outcome: e.outcome });
         },
@@ -198,7 +204,10 @@ export class Daemon {
         chat: policyFromSeconds(s.BRIDGE_CHAT_RETRY_S),
       },
     });
-    this.pipeline.onStep((e) => logStep(this.stepLog, this.metrics, e));
+    this.pipeline.onStep((e) => {
+      logStep(this.stepLog, this.metrics, e);
+      this.feed.publish('step');
+    });
     this.metrics.watch({ amiConnected: () => this.ami.loggedIn, stepsWaiting: () => this.journal.waitingSteps() });
     this.metrics.watchIncidents(() => this.journal.incidents.countOpen());
     const app = createApp({
@@ -216,6 +225,11 @@ export class Daemon {
       },
       ...(s.BRIDGE_ADMIN_TOKEN ? { adminToken: s.BRIDGE_ADMIN_TOKEN } : {}),
       wildix: { secret: s.BRIDGE_WILDIX_WEBHOOK_SECRET, handle: (event) => this.chat.handle(event) },
+      console: {
+        sessions: s.BRIDGE_ADMIN_TOKEN ? new ConsoleSessions(s.BRIDGE_ADMIN_TOKEN, () => this.http.certificate !== undefined) : undefined,
+        feed: this.feed,
+        still: (alertId) => this.chat.stills.read(alertId),
+      },
       readiness: [
         { name: 'journal', ok: () => this.journal.writable(), reason: () => this.journal.lost ?? 'the journal refuses writes: disk full or read-only? (see the log)' },
         pbxReadiness(this.originators),
@@ -262,6 +276,7 @@ export class Daemon {
     this.stopClaims?.();
     await this.veesion.stop();
     await this.housekeepingTask?.stop();
+    this.feed.close();
     await this.http.stop();
     const deadline = this.opts.stopDeadlineMs ?? 10_000;
     const within = (work: Promise<void>) => Promise.race([
@@ -309,6 +324,7 @@ export class Daemon {
     this.logger.info('config reloaded', { stores: this.stores.size, added, removed, restartNeeded });
     for (const w of next.warnings) this.logger.warn('config warning', { path: w.path, problem: w.message });
     this.reloadTls();
+    this.feed.publish('store');
     this.veesion.storesChanged();
     this.rescan('reload');
     return { added, removed, restartNeeded };
@@ -342,25 +358,17 @@ export class Daemon {
     return started;
   }
 
-  /** The cron job: finished journal rows and unused audio past their age. Never throws. */
-  async housekeeping(now = Date.now()): Promise<{ alerts: number; audioFiles: number } | undefined> {
-    const s = this.opts.config.settings;
-    const day = 86_400_000;
-    const log = this.logger.child({ area: 'housekeeping' });
-    const started = Date.now();
-    try {
-      const alerts = await this.journal.prune(now - s.BRIDGE_JOURNAL_RETENTION_DAYS * day);
-      const events = this.journal.pruneEvents(now - s.BRIDGE_JOURNAL_RETENTION_DAYS * day);
-      const audioFiles = await this.tts.prune(s.BRIDGE_AUDIO_CACHE_DAYS * day, now);
-      const noOutcome = this.pipeline.incidents?.closeUnresolved(now - s.BRIDGE_NO_OUTCOME_AFTER_H * 3_600_000) ?? 0;
-      const incidents = this.journal.incidents.pruneFinished(now - s.BRIDGE_JOURNAL_RETENTION_DAYS * day);
-      const chatRows = this.journal.chat.prune(now - s.BRIDGE_JOURNAL_RETENTION_DAYS * day);
-      log.info('housekeeping done', { alertsRemoved: alerts, eventsRemoved: events, audioFilesRemoved: audioFiles, incidentsClosedNoOutcome: noOutcome, incidentsRemoved: incidents, chatRowsRemoved: chatRows, durationMs: Date.now() - started });
-      return { alerts, audioFiles };
-    } catch (err) {
-      log.error('housekeeping failed; it runs again at its next time', { err });
-      return undefined;
-    }
+  /** The cron job (src/housekeeping.ts). Never throws. */
+  housekeeping(now = Date.now()): Promise<{ alerts: number; audioFiles: number } | undefined> {
+    return housekeeping({
+      pruneAlerts: (cutoff) => this.journal.prune(cutoff),
+      pruneEvents: (cutoff) => this.journal.pruneEvents(cutoff),
+      pruneAudio: (age, at) => this.tts.prune(age, at),
+      closeUnresolved: (cutoff) => this.pipeline.incidents?.closeUnresolved(cutoff) ?? 0,
+      pruneIncidents: (cutoff) => this.journal.incidents.pruneFinished(cutoff),
+      pruneChat: (cutoff) => this.journal.chat.prune(cutoff),
+      pruneStills: (age, at) => this.chat.stills.prune(age, at),
+    }, this.opts.config.settings, this.logger.child({ area: 'housekeeping' }), now);
   }
 }
 

@@ -12,6 +12,8 @@ import { XbeesPoster } from './xbees-poster';
 import { FollowUpSender } from './follow-up-sender';
 import { WildixInbox, type InboxDeps } from './wildix-inbox';
 import { ClaimWords } from './claim-words';
+import { StillStore } from './still-store';
+import { join } from 'node:path';
 import type { WildixEvent } from './wildix-event';
 
 export interface ChatAreaDeps {
@@ -38,15 +40,19 @@ export class ChatArea implements Area {
   /** The incident loop's way to owe a follow-up: journaled, then posted at once. */
   readonly followUps: FollowUps;
   private readonly sender: FollowUpSender;
+  /** The stills of recent alerts, for the console. */
+  readonly stills: StillStore;
 
   constructor(s: Settings, deps: ChatAreaDeps) {
     const logger = deps.logger;
+    this.stills = new StillStore(join(s.BRIDGE_DATA_DIR, 'stills'));
     const client = new XbeesClient({ baseUrl: s.BRIDGE_XBEES_API_URL, token: s.BRIDGE_XBEES_TOKEN ?? '' });
     this.poster = new XbeesPoster(
       client,
       {
         video: { allowedHosts: s.BRIDGE_VIDEO_HOSTS, maxBytes: s.BRIDGE_VIDEO_MAX_BYTES, timeoutMs: s.BRIDGE_VIDEO_TIMEOUT_MS, ...deps.video },
         stillTimeoutMs: s.BRIDGE_STILL_TIMEOUT_MS,
+        keepStill: (alertId, jpeg) => this.stills.save(alertId, jpeg),
       },
       logger,
       new OutageReporter({

@@ -17,6 +17,8 @@ export interface MediaOptions {
   video: VideoFetchOptions;
   /** BRIDGE_STILL_TIMEOUT_MS: every ffmpeg pass of the still image within this. */
   stillTimeoutMs: number;
+  /** Keeps the still for the console (a failure there never stops the post). */
+  keepStill?: (alertId: string, jpeg: Buffer) => void;
 }
 
 interface Media {
@@ -97,6 +99,11 @@ export class XbeesPoster implements ChatPoster {
     try {
       // The bound covers ffmpeg's work, not the wait for a turn.
       const bytes = await this.stills.run(() => stillImage(video.bytes, { timeoutMs: this.media.stillTimeoutMs }));
+      try {
+        this.media.keepStill?.(alert.id, bytes);
+      } catch (err) {
+        this.logger.warn('still image not kept for the console', { alertId: alert.id, err });
+      }
       return { name: `${video.name.replace(/\.[^.]*$/, '')}.jpg`, bytes, contentType: 'image/jpeg' };
     } catch (err) {
       const e = err instanceof StepError ? err : undefined;

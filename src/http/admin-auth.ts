@@ -5,9 +5,9 @@ import { boundedBody, closeAfterResponse, hasBody } from './bounded-body';
 /** A console session (cookie), as the admin routes check it. */
 export interface SessionCheck {
   /** Whether the request carries a valid, unexpired session cookie. */
-  valid(req: Request): boolean;
+  valid(req: Pick<Request, 'headers'>): boolean;
   /** Whether the request's CSRF header matches its session. */
-  csrfMatches(req: Request): boolean;
+  csrfMatches(req: Pick<Request, 'headers'>): boolean;
 }
 
 export interface AdminAuthDeps {

@@ -2,6 +2,7 @@ import type { Request, Response, NextFunction } from 'express';
 import { bearerToken, tokenMatches } from './token';
 import { closeAfterResponse, hasBody } from './bounded-body';
 import { ALERT_PATH } from './ingress';
+import type { SessionCheck } from './admin-auth';
 
 /**
  * Paths open to anyone who can reach the listener, each with its own authentication: the
@@ -24,9 +25,16 @@ export function fromLoopbackDirectly(req: Pick<Request, 'headers' | 'socket'>): 
   return isLoopbackAddress(req.socket.remoteAddress) && PROXY_HEADERS.every((h) => req.headers[h] === undefined);
 }
 
+/** The console's page, assets and sign-in: open to reach, guarded by the sign-in itself. */
+function isConsolePath(path: string): boolean {
+  return path === '/console' || path.startsWith('/console/');
+}
+
 /** Why an admin request is refused, or undefined when it may pass. */
-export function adminRefusal(req: Pick<Request, 'headers' | 'socket'>, adminToken: string | undefined): string | undefined {
+export function adminRefusal(req: Pick<Request, 'headers' | 'socket'>, adminToken: string | undefined, sessions?: SessionCheck): string | undefined {
   if (fromLoopbackDirectly(req)) return undefined;
+  // A signed-in console (its cookie); the route itself checks the CSRF token of changes.
+  if (adminToken && sessions?.valid(req)) return undefined;
   const presented = bearerToken(req.headers.authorization);
   if (!adminToken) return 'admin routes answer only on this host (127.0.0.1 or ::1, not through a proxy); set BRIDGE_ADMIN_TOKEN to reach them from elsewhere';
   if (presented === undefined) return 'admin routes need Authorization: Bearer <BRIDGE_ADMIN_TOKEN> from outside this host';
@@ -37,11 +45,12 @@ export function adminRefusal(req: Pick<Request, 'headers' | 'socket'>, adminToke
  * Guards everything but PUBLIC_PATHS (/readyz, /metrics, admin routes, and unknown paths too,
  * so a stranger learns nothing): 403 with the reason.
  */
-export function adminGuard(adminToken: string | undefined) {
+export function adminGuard(adminToken: string | undefined, sessions?: SessionCheck) {
   return (req: Request, res: Response, next: NextFunction): void => {
     // Express matches routes case-insensitively and with a trailing slash: so does this test.
-    if (PUBLIC_PATHS.includes(req.path.toLowerCase().replace(/(.)\/+$/, '$1'))) return next();
-    const refusal = adminRefusal(req, adminToken);
+    const path = req.path.toLowerCase().replace(/(.)\/+$/, '$1');
+    if (PUBLIC_PATHS.includes(path) || isConsolePath(path)) return next();
+    const refusal = adminRefusal(req, adminToken, sessions);
     if (refusal === undefined) return next();
     if (hasBody(req)) closeAfterResponse(res);
     res.status(403).json({ error: refusal });

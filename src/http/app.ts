@@ -6,6 +6,11 @@ import { adminGuard } from './admin-guard';
 import { incidentsRouter, type IncidentApi } from './incidents-router';
 import { closeAfterResponse, hasBody } from './bounded-body';
 import { wildixEventsRouter, type WildixEventsDeps } from './wildix-events-router';
+import type { SessionCheck } from './admin-auth';
+import type { ChangeFeed } from './change-feed';
+import { stillsRouter } from './stills-router';
+import { consoleRouter } from '../console/console-router';
+import type { ConsoleSessions } from '../console/sessions';
 
 import type { ReadinessCheck } from '../area';
 
@@ -21,6 +26,8 @@ export interface AppDeps extends IngressDeps {
   incidents?: () => IncidentApi | undefined;
   /** POST /api/v1/wildix/events (absent or without a secret: 404). */
   wildix?: Pick<WildixEventsDeps, 'secret' | 'handle'>;
+  /** The operator console: its sessions (absent without BRIDGE_ADMIN_TOKEN), its change feed, the alerts' stills. */
+  console?: { sessions: ConsoleSessions | undefined; feed: ChangeFeed; still: (alertId: string) => Buffer | undefined };
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -28,10 +35,17 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   // First, so no route added below can be reached from elsewhere without the admin token.
-  app.use(adminGuard(deps.adminToken));
+  const sessions: SessionCheck | undefined = deps.console?.sessions;
+  const auth = { adminToken: deps.adminToken, sessions };
+  app.use(adminGuard(deps.adminToken, sessions));
   app.use(alertRouter(deps));
   app.use(wildixEventsRouter({ secret: deps.wildix?.secret, handle: deps.wildix?.handle ?? (() => ({ outcome: 'ignored' })), logger: deps.logger, metrics: deps.metrics }));
-  app.use(incidentsRouter({ adminToken: deps.adminToken, api: deps.incidents ?? (() => undefined) }));
+  app.use(incidentsRouter({ ...auth, api: deps.incidents ?? (() => undefined) }));
+  if (deps.console) {
+    app.use(consoleRouter({ adminToken: deps.adminToken, sessions: deps.console.sessions }));
+    app.use(deps.console.feed.router(auth));
+    app.use(stillsRouter({ ...auth, read: deps.console.still }));
+  }
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The still images of recent alerts, kept in the data directory (`stills/`) for the console's
+ * Live page. Named by a hash of the alert id (ids are untrusted: never a path), written
+ * atomically, pruned by age with the journal.
+ */
+export class StillStore {
+  constructor(private readonly dir: string) {}
+
+  save(alertId: string, jpeg: Buffer): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o750 });
+    const file = this.file(alertId);
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, jpeg, { mode: 0o640 });
+    renameSync(tmp, file);
+  }
+
+  read(alertId: string): Buffer | undefined {
+    try {
+      return readFileSync(this.file(alertId));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Removes stills older than `maxAgeMs`; returns how many went. */
+  prune(maxAgeMs: number, now = Date.now()): number {
+    let removed = 0;
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return 0;
+    }
+    for (const name of names) {
+      const path = join(this.dir, name);
+      try {
+        if (now - statSync(path).mtimeMs > maxAgeMs) {
+          unlinkSync(path);
+          removed++;
+        }
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return removed;
+  }
+
+  private file(alertId: string): string {
+    return join(this.dir, `${createHash('sha256').update(alertId).digest('hex').slice(0, 32)}.jpg`);
+  }
+}

@@ -1,0 +1,359 @@
+// The operator console: a client of the bridge's admin API (the same routes the CLI's
+// documentation lists), signed in with a session cookie; every change carries the CSRF token.
+// Pages are built with DOM calls and textContent only: alert values are untrusted.
+
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+const conn = document.getElementById('conn');
+let csrf = '';
+let feed;
+let refreshTimer;
+
+/** h('div', {class: 'x', onclick: f}, child, 'text', ...): an element. */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+class Unauthorised extends Error {}
+
+async function api(path, { method = 'GET', body } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET') headers['X-CSRF-Token'] = csrf;
+  const res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  const data = await res.json().catch(() => ({}));
+  if (res.status === 401) throw new Unauthorised(data.error || 'signed out');
+  if (!res.ok) throw new Error(data.error || data.status || `HTTP ${res.status}`);
+  return data;
+}
+
+function show(...nodes) {
+  main.replaceChildren(...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false));
+}
+
+function when(ms) {
+  return ms ? new Date(ms).toLocaleString() : '';
+}
+
+function age(ms) {
+  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+function state(s) {
+  return h('span', { class: `state ${s}` }, s);
+}
+
+function errorNote(err) {
+  return h('p', { class: 'error', role: 'alert' }, err.message || String(err));
+}
+
+/** A button that runs `work`, disabled meanwhile; failures are shown beside it. */
+function action(label, work, attrs = {}) {
+  const out = h('span', { role: 'status' });
+  const b = h('button', { type: 'button', ...attrs, onclick: async () => {
+    b.disabled = true;
+    out.textContent = '';
+    try {
+      const msg = await work();
+      out.textContent = msg || '';
+    } catch (err) {
+      if (err instanceof Unauthorised) return signIn();
+      out.replaceChildren(errorNote(err));
+    } finally {
+      b.disabled = false;
+    }
+  } }, label);
+  return h('span', { class: 'row' }, b, out);
+}
+
+// ---- sign-in ----
+
+function signIn(message) {
+  nav.hidden = true;
+  feed?.close();
+  feed = undefined;
+  const input = h('input', { type: 'password', name: 'token', id: 'token', autocomplete: 'current-password', required: true, minlength: 16 });
+  const err = h('p', { class: 'error', role: 'alert' }, message || '');
+  const form = h('form', { class: 'card signin', onsubmit: async (e) => {
+    e.preventDefault();
+    err.textContent = '';
+    try {
+      const res = await fetch('/console/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, credentials: 'same-origin', body: JSON.stringify({ token: input.value }) });
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(data.error || `HTTP ${res.status}`);
+      csrf = data.csrf;
+      input.value = '';
+      start();
+    } catch (e2) {
+      err.textContent = e2.message;
+    }
+  } },
+  h('h1', {}, 'Sign in'),
+  h('label', { for: 'token' }, 'Admin token (BRIDGE_ADMIN_TOKEN)', input),
+  h('p', {}, h('button', { type: 'submit' }, 'Sign in')),
+  err);
+  show(form);
+  input.focus();
+}
+
+document.getElementById('signout').addEventListener('click', async () => {
+  await fetch('/console/session/logout', { method: 'POST', headers: { 'X-CSRF-Token': csrf }, credentials: 'same-origin' }).catch(() => undefined);
+  csrf = '';
+  signIn('Signed out.');
+});
+
+// ---- live updates ----
+
+/** Server-sent events: a nudge to fetch again. EventSource reconnects by itself after a restart. */
+function watch() {
+  feed?.close();
+  feed = new EventSource('/api/v1/events/stream');
+  feed.addEventListener('hello', () => {
+    conn.textContent = 'live';
+    scheduleRefresh();
+  });
+  feed.addEventListener('change', () => scheduleRefresh());
+  feed.onerror = () => {
+    conn.textContent = 'reconnecting...';
+  };
+}
+
+function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => route(true), 100);
+}
+
+// ---- pages ----
+
+function personName() {
+  return localStorage.getItem('vb-name') || '';
+}
+
+// Who claims and resolves from this browser: in the header, so live refreshes never touch it.
+const me = document.getElementById('me');
+me.value = personName();
+me.addEventListener('input', () => localStorage.setItem('vb-name', me.value.trim()));
+
+async function live() {
+  const [{ incidents: open }, { incidents: claimed }] = await Promise.all([api('/api/v1/incidents?state=open'), api('/api/v1/incidents?state=claimed')]);
+  const all = [...open, ...claimed];
+  const byStore = new Map();
+  for (const i of all) byStore.set(i.storeId, [...(byStore.get(i.storeId) || []), i]);
+  const sections = [...byStore.entries()].map(([store, list]) => h('section', {},
+    h('h2', {}, store),
+    h('div', { class: 'cards' }, list.map(incidentCard))));
+  return [h('h1', {}, 'Live incidents'),
+    all.length ? sections : h('p', { class: 'empty' }, 'No open or claimed incident. New alerts appear here by themselves.')];
+}
+
+function incidentCard(i) {
+  const img = h('img', { src: `/api/v1/alerts/${encodeURIComponent(i.lastAlertId)}/still`, alt: `Still image of camera ${i.cameraId}`, loading: 'lazy' });
+  img.addEventListener('error', () => img.remove());
+  const outcome = h('select', { 'aria-label': 'Outcome' },
+    ['theft', 'false-alarm', 'not-found'].map((o) => h('option', { value: o }, o)));
+  return h('article', { class: 'card', 'data-incident': i.id, 'data-alert': i.firstAlertId },
+    img,
+    h('h3', {}, `Camera ${i.cameraId}`),
+    h('div', { class: 'meta' }, state(i.state), h('span', {}, `opened ${age(i.openedAt)} ago`), h('span', {}, `${i.alerts} alert(s)`),
+      h('span', {}, `announced ${i.announcements} time(s)`), i.claimedBy ? h('span', {}, `claimed by ${i.claimedBy}`) : null),
+    h('div', { class: 'row' },
+      i.state === 'open' ? action('Claim', async () => {
+        const by = personName() || 'console';
+        await api(`/api/v1/incidents/${encodeURIComponent(i.id)}/claim`, { method: 'POST', body: { by } });
+        return `claimed for ${by}`;
+      }) : null,
+      outcome,
+      action('Resolve', async () => {
+        await api(`/api/v1/incidents/${encodeURIComponent(i.id)}/resolve`, { method: 'POST', body: { outcome: outcome.value, by: personName() || 'console' } });
+        return 'resolved';
+      }, { class: 'secondary' })));
+}
+
+async function history(params) {
+  const stores = (await api('/api/v1/stores')).stores || [];
+  const q = new URLSearchParams();
+  for (const k of ['store', 'camera', 'state', 'since']) if (params.get(k)) q.set(k, params.get(k));
+  if (q.get('since')) q.set('since', new Date(q.get('since')).toISOString());
+  const { alerts } = await api(`/api/v1/alerts?${q}`);
+  const field = (name, label, el) => h('label', { for: `f-${name}` }, label, el);
+  const store = h('select', { id: 'f-store', name: 'store' }, h('option', { value: '' }, 'all'), stores.map((s) => h('option', { value: s.store_veesion_id, selected: params.get('store') === s.store_veesion_id }, s.name)));
+  const camera = h('input', { id: 'f-camera', name: 'camera', value: params.get('camera') || '' });
+  const st = h('select', { id: 'f-state', name: 'state' }, ['', 'pending', 'running', 'succeeded', 'dead', 'expired', 'muted'].map((s) => h('option', { value: s, selected: params.get('state') === s }, s || 'any')));
+  const since = h('input', { id: 'f-since', name: 'since', type: 'datetime-local', value: params.get('since') || '' });
+  const form = h('form', { class: 'row', onsubmit: (e) => {
+    e.preventDefault();
+    const p = new URLSearchParams();
+    for (const [k, el] of [['store', store], ['camera', camera], ['state', st], ['since', since]]) if (el.value) p.set(k, el.value);
+    location.hash = `#/history?${p}`;
+  } }, field('store', 'Store', store), field('camera', 'Camera', camera), field('state', 'Step state', st), field('since', 'Since', since), h('button', { type: 'submit' }, 'Filter'));
+  const rows = alerts.map((a) => h('tr', {},
+    h('td', {}, h('a', { href: `#/alert/${encodeURIComponent(a.id)}` }, a.id)),
+    h('td', {}, a.storeId), h('td', {}, a.cameraId), h('td', {}, when(a.receivedAt)),
+    h('td', {}, a.steps.map((s) => h('div', {}, `${s.step} `, state(s.state))))));
+  return [h('h1', {}, 'History'), form,
+    alerts.length ? h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ['Alert', 'Store', 'Camera', 'Received', 'Steps'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows)))
+      : h('p', { class: 'empty' }, 'No alert matches.')];
+}
+
+async function alertPage(id) {
+  const a = await api(`/api/v1/alerts/${encodeURIComponent(id)}`);
+  const alert = a.alert || {};
+  const img = h('img', { src: `/api/v1/alerts/${encodeURIComponent(id)}/still`, alt: 'Still image from the clip' });
+  img.addEventListener('error', () => img.remove());
+  return [h('h1', {}, `Alert ${id}`),
+    h('div', { class: 'card' }, img, h('div', { class: 'meta' },
+      h('span', {}, `store ${alert.storeId}`), h('span', {}, `camera ${alert.cameraId}`), h('span', {}, `received ${when(a.receivedAt)}`),
+      a.incident ? h('span', {}, 'incident ', state(a.incident.state), a.incident.claimedBy ? ` by ${a.incident.claimedBy}` : '') : null)),
+    h('h2', {}, 'Steps'),
+    h('div', { class: 'scroll' }, h('table', {},
+      h('thead', {}, h('tr', {}, ['Step', 'State', 'Attempts', 'Last error', 'Detail', 'Updated', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, (a.steps || []).map((s) => h('tr', {},
+        h('td', {}, s.step), h('td', {}, state(s.state)), h('td', {}, String(s.attempts)), h('td', {}, s.lastError || ''), h('td', {}, s.detail || ''),
+        h('td', {}, when(s.updatedAt)),
+        h('td', {}, ['dead', 'expired'].includes(s.state) ? action('Replay', async () => {
+          await api(`/api/v1/alerts/${encodeURIComponent(id)}/replay`, { method: 'POST', body: { step: s.step } });
+          return 'requeued';
+        }) : null))))))];
+}
+
+async function storesPage() {
+  const { stores } = await api('/api/v1/stores');
+  return [h('h1', {}, 'Stores'), h('div', { class: 'cards' }, stores.map((s) => {
+    const minutes = h('select', { 'aria-label': `Silence ${s.name} for` }, [15, 30, 60, 120, 480, 1440].map((m) => h('option', { value: m }, m < 60 ? `${m} min` : `${m / 60} h`)));
+    return h('article', { class: 'card', 'data-store': s.store_veesion_id },
+      h('h3', {}, s.name),
+      h('div', { class: 'meta' }, h('span', {}, `id ${s.store_veesion_id}`), h('span', {}, `room ${s.audio_conf_id}`), h('span', {}, `chat ${s.xbees_channel_id}`),
+        s.location ? h('span', {}, s.location) : null),
+      h('div', { class: 'meta' },
+        s.mutedNow ? h('span', {}, state('muted'), ` ${s.mutedNow}`) : h('span', {}, state('ok'), ' announcing'),
+        s.silencedUntil ? h('span', {}, `silenced until ${when(s.silencedUntil)}`) : null,
+        (s.quiet_hours || []).length ? h('span', {}, `quiet hours: ${s.quiet_hours.join('; ')}`) : null,
+        (s.escalation || []).length ? h('span', {}, `escalation: ${s.escalation.join(', ')}`) : null),
+      h('div', { class: 'row' }, minutes,
+        action('Silence', async () => {
+          await api(`/api/v1/stores/${encodeURIComponent(s.store_veesion_id)}/silence`, { method: 'POST', body: { minutes: Number(minutes.value) } });
+          return 'silenced';
+        }),
+        s.silencedUntil ? action('Unsilence', async () => {
+          await api(`/api/v1/stores/${encodeURIComponent(s.store_veesion_id)}/silence`, { method: 'DELETE' });
+          return 'announcing again';
+        }, { class: 'secondary' }) : null),
+      h('div', { class: 'row' }, action('Test alert', async () => {
+        const r = await api(`/api/v1/stores/${encodeURIComponent(s.store_veesion_id)}/test-alert`, { method: 'POST', body: {} });
+        return `sent ${r.alertId}`;
+      }, { class: 'secondary' })));
+  }))];
+}
+
+async function integrationsPage() {
+  const data = await api('/api/v1/integrations');
+  const list = Array.isArray(data) ? data : data.integrations || [];
+  return [h('h1', {}, 'Integrations'), list.length ? h('div', { class: 'cards' }, list.map((i) => h('article', { class: 'card' },
+    h('h3', {}, `${i.type} ${i.id}`),
+    h('div', { class: 'meta' }, h('span', {}, i.url), state(i.enabled ? (i.lastError ? 'pending' : 'ok') : 'dead'),
+      h('span', {}, `backlog ${i.backlog}`), i.nextAt ? h('span', {}, `next attempt ${when(i.nextAt)}`) : null),
+    i.lastError ? h('p', { class: 'error' }, i.lastError) : null,
+    i.disabledReason ? h('p', { class: 'error' }, i.disabledReason) : null,
+    action('Send a test event', async () => {
+      const r = await api(`/api/v1/integrations/${encodeURIComponent(i.id)}/test`, { method: 'POST', body: {} });
+      return r.ok === false ? `failed: ${r.error || r.status}` : `delivered${r.status ? ` (HTTP ${r.status})` : ''}`;
+    }))))
+    : h('p', { class: 'empty' }, 'No integration. Add one with veesion-bridge integrations add.')];
+}
+
+const charts = [];
+
+async function chartsPage() {
+  const stats = await api('/api/v1/stats?days=7');
+  for (const c of charts.splice(0)) c.destroy();
+  const canvas = (label) => h('canvas', { role: 'img', 'aria-label': label });
+  const perHour = canvas('Alerts per hour per store, last 7 days');
+  const toClaim = canvas('Time to claim distribution');
+  const falseAlarms = canvas('False-alarm rate per camera');
+  const page = [h('h1', {}, 'Charts'),
+    h('h2', {}, 'Alerts per hour (7 days)'), h('div', { class: 'chart' }, perHour),
+    h('h2', {}, 'Time to claim'), h('div', { class: 'chart' }, toClaim),
+    h('h2', {}, 'False-alarm rate per camera'), h('div', { class: 'chart' }, falseAlarms)];
+  queueMicrotask(() => draw(stats, perHour, toClaim, falseAlarms));
+  return page;
+}
+
+function draw(stats, perHour, toClaim, falseAlarms) {
+  const Chart = window.Chart;
+  if (!Chart) return;
+  const base = { responsive: true, maintainAspectRatio: false, animation: false };
+  const hours = [...new Set(stats.alertsPerHour.map((r) => r.hour))].sort((a, b) => a - b);
+  const stores = [...new Set(stats.alertsPerHour.map((r) => r.storeId))];
+  charts.push(new Chart(perHour, { type: 'bar', options: { ...base, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } }, data: {
+    labels: hours.map((t) => new Date(t).toLocaleString([], { weekday: 'short', hour: '2-digit' })),
+    datasets: stores.map((s) => ({ label: s, data: hours.map((t) => stats.alertsPerHour.find((r) => r.hour === t && r.storeId === s)?.count || 0) })),
+  } }));
+  const buckets = [[0, 15], [15, 30], [30, 60], [60, 120], [120, 300], [300, Infinity]];
+  charts.push(new Chart(toClaim, { type: 'bar', options: { ...base, scales: { y: { beginAtZero: true } } }, data: {
+    labels: buckets.map(([a, b]) => (b === Infinity ? `${a} s+` : `${a}-${b} s`)),
+    datasets: [{ label: 'incidents claimed', data: buckets.map(([a, b]) => stats.timeToClaimS.filter((s) => s >= a && s < b).length) }],
+  } }));
+  charts.push(new Chart(falseAlarms, { type: 'bar', options: { ...base, indexAxis: 'y', scales: { x: { min: 0, max: 100 } } }, data: {
+    labels: stats.falseAlarmByCamera.map((c) => `${c.storeId} / ${c.cameraId}`),
+    datasets: [{ label: 'false alarms, % of resolved', data: stats.falseAlarmByCamera.map((c) => Math.round((c.rate || 0) * 100)) }],
+  } }));
+}
+
+// ---- routing ----
+
+const pages = {
+  live: () => live(),
+  history: (rest, params) => history(params),
+  alert: (rest) => alertPage(decodeURIComponent(rest)),
+  stores: () => storesPage(),
+  integrations: () => integrationsPage(),
+  charts: () => chartsPage(),
+};
+
+async function route(background = false) {
+  const hash = location.hash.replace(/^#\/?/, '') || 'live';
+  const [path, query = ''] = hash.split('?');
+  const [name, ...rest] = path.split('/');
+  const page = pages[name] || pages.live;
+  for (const a of nav.querySelectorAll('a')) a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${name}`);
+  if (name === 'charts' && background) return; // charts are drawn once per visit
+  try {
+    const nodes = await page(rest.join('/'), new URLSearchParams(query));
+    // A background refresh never takes away what the user is typing or choosing.
+    const typing = document.activeElement && main.contains(document.activeElement) && ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement.tagName);
+    if (background && typing) return;
+    show(...nodes);
+    if (!background) main.focus();
+  } catch (err) {
+    if (err instanceof Unauthorised) return signIn();
+    show(h('h1', {}, 'Error'), errorNote(err));
+  }
+}
+
+function start() {
+  nav.hidden = false;
+  watch();
+  route();
+}
+
+window.addEventListener('hashchange', () => route());
+
+(async () => {
+  const res = await fetch('/console/session', { credentials: 'same-origin' });
+  const data = await res.json().catch(() => ({}));
+  if (res.ok && data.signedIn) {
+    csrf = data.csrf;
+    start();
+  } else signIn();
+})();

@@ -1,0 +1,114 @@
+import express, { type Request, type Response, type Router } from 'express';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { tokenMatches } from '../http/token';
+import { jsonObjectBody } from '../http/admin-auth';
+import type { ConsoleSessions } from './sessions';
+
+/** The files the console is made of, and their types; nothing else is served. */
+const ASSETS: Record<string, string> = {
+  'console.js': 'text/javascript; charset=utf-8',
+  'console.css': 'text/css; charset=utf-8',
+  'chart.umd.min.js': 'text/javascript; charset=utf-8',
+};
+
+/** No CDN, no inline code: the page may load only what this daemon serves. */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+export interface ConsoleDeps {
+  /** BRIDGE_ADMIN_TOKEN; absent: the console is off and says how to turn it on. */
+  adminToken: string | undefined;
+  sessions: ConsoleSessions | undefined;
+}
+
+/**
+ * `GET /console` (DESIGN section 6): the operator console, a page and its assets served from the
+ * package, signed in with BRIDGE_ADMIN_TOKEN. Signing in gives a session cookie (HttpOnly,
+ * SameSite=Strict, Secure under TLS, 12 h); the page then calls the admin API with it and its
+ * CSRF token. Failed sign-ins are limited per address.
+ */
+export function consoleRouter(deps: ConsoleDeps): Router {
+  const router = express.Router();
+  const files = assetFiles();
+  const headers = (res: Response) => {
+    res.setHeader('Content-Security-Policy', CSP);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
+  };
+
+  router.get('/console', (_req, res) => {
+    headers(res);
+    res.setHeader('Cache-Control', 'no-store');
+    if (!deps.adminToken) return void res.status(503).type('html').send(OFF_PAGE);
+    res.type('html').send(files.page());
+  });
+
+  router.get('/console/assets/:file', (req, res) => {
+    const name = String(req.params['file']);
+    const type = ASSETS[name];
+    if (!type) return void res.status(404).json({ error: 'not found' });
+    headers(res);
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type(type).send(files.asset(name));
+  });
+
+  const sessions = deps.sessions;
+  const token = deps.adminToken;
+  router.post('/console/session', ...jsonObjectBody(), (req: Request, res: Response) => {
+    if (!sessions || !token) return void res.status(503).json({ error: 'the console is off: set BRIDGE_ADMIN_TOKEN' });
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const wait = sessions.blockedFor(address);
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(wait));
+      return void res.status(429).json({ error: `too many failed sign-ins from this address: try again in ${wait} s` });
+    }
+    const presented = (req.body as { token?: unknown }).token;
+    if (typeof presented !== 'string' || !tokenMatches(presented, token)) {
+      sessions.failed(address);
+      return void res.status(401).json({ error: 'wrong admin token' });
+    }
+    const { cookie, csrf } = sessions.create();
+    res.setHeader('Set-Cookie', cookie);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ signedIn: true, csrf });
+  });
+
+  router.get('/console/session', (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const csrf = sessions?.csrf(req);
+    if (csrf === undefined) return void res.status(401).json({ signedIn: false, ...(token ? {} : { off: true }) });
+    res.json({ signedIn: true, csrf });
+  });
+
+  router.post('/console/session/logout', (req, res) => {
+    if (!sessions) return void res.status(503).json({ error: 'the console is off' });
+    if (!sessions.csrfMatches(req)) return void res.status(403).json({ error: 'missing or wrong X-CSRF-Token' });
+    sessions.revoke(req);
+    res.setHeader('Set-Cookie', sessions.clearCookie());
+    res.json({ signedIn: false });
+  });
+  return router;
+}
+
+/** The page and its assets: from src/console/assets (checkout, tests) or beside the build (package). */
+function assetFiles(): { page: () => string; asset: (name: string) => Buffer } {
+  const dir = [resolve(__dirname, 'assets'), resolve(__dirname, '../../../src/console/assets')].find((d) => existsSync(join(d, 'index.html')));
+  // chart.js exports no subpaths: its UMD build sits beside its main file.
+  const chart = join(dirname(require.resolve('chart.js')), 'chart.umd.min.js');
+  const cache = new Map<string, Buffer>();
+  const read = (name: string): Buffer => {
+    let b = cache.get(name);
+    if (!b) {
+      if (!dir) throw new Error('console assets not found: reinstall veesion-bridge');
+      b = readFileSync(name === 'chart.umd.min.js' ? chart : join(dir, name));
+      cache.set(name, b);
+    }
+    return b;
+  };
+  return { page: () => read('index.html').toString('utf8'), asset: read };
+}
+
+const OFF_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>veesion-bridge console: off</title></head>
+<body><h1>The console is off</h1><p>Set <code>BRIDGE_ADMIN_TOKEN</code> (16 characters or more) in <code>env.custom.ini</code> and restart the bridge
+(<code>systemctl restart veesion-bridge</code>), then sign in here with that token.</p></body></html>`;

@@ -1,0 +1,122 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
+import type { SessionCheck } from '../http/admin-auth';
+
+export const SESSION_COOKIE = 'vb_console';
+/** A session lasts this long from sign-in. */
+export const SESSION_MS = 12 * 3_600_000;
+/** Failed sign-ins an address may make per window before it must wait. */
+const MAX_FAILURES = 5;
+const FAILURE_WINDOW_MS = 5 * 60_000;
+
+/**
+ * The console's sessions, signed rather than stored: the cookie is `<id>.<expiresAt>.<mac>`,
+ * the MAC keyed with a key derived from BRIDGE_ADMIN_TOKEN, so a session survives a daemon
+ * restart (the page recovers by itself) and ends when the token changes. The CSRF token is a
+ * second MAC of the session id. Sign-out revokes the id for this daemon's life; expiry does
+ * the rest.
+ */
+export class ConsoleSessions implements SessionCheck {
+  private readonly key: Buffer;
+  private readonly revoked = new Map<string, number>();
+  private readonly failures = new Map<string, number[]>();
+
+  constructor(adminToken: string, private readonly secure: () => boolean, private readonly now: () => number = Date.now) {
+    this.key = createHmac('sha256', Buffer.from(adminToken, 'utf8')).update('veesion-bridge console session v1').digest();
+  }
+
+  /** A new session: its cookie header value and its CSRF token. */
+  create(): { cookie: string; csrf: string } {
+    const id = randomBytes(18).toString('base64url');
+    const expiresAt = this.now() + SESSION_MS;
+    const value = `${id}.${expiresAt}.${this.mac(`${id}.${expiresAt}`)}`;
+    return { cookie: this.cookieHeader(value, SESSION_MS / 1000), csrf: this.csrfFor(id) };
+  }
+
+  /** The Set-Cookie value that ends the session in the browser. */
+  clearCookie(): string {
+    return this.cookieHeader('', 0);
+  }
+
+  valid(req: Pick<Request, 'headers'>): boolean {
+    return this.sessionId(req) !== undefined;
+  }
+
+  csrfMatches(req: Pick<Request, 'headers'>): boolean {
+    const id = this.sessionId(req);
+    const header = req.headers['x-csrf-token'];
+    const presented = typeof header === 'string' ? header : undefined;
+    return id !== undefined && presented !== undefined && equal(presented, this.csrfFor(id));
+  }
+
+  /** The CSRF token of the request's session, or undefined when it has none. */
+  csrf(req: Pick<Request, 'headers'>): string | undefined {
+    const id = this.sessionId(req);
+    return id === undefined ? undefined : this.csrfFor(id);
+  }
+
+  revoke(req: Pick<Request, 'headers'>): void {
+    const parsed = this.parse(req);
+    if (parsed) this.revoked.set(parsed.id, parsed.expiresAt);
+    for (const [id, until] of this.revoked) if (until < this.now()) this.revoked.delete(id);
+  }
+
+  /** Seconds this address must wait before trying again, or 0. */
+  blockedFor(address: string): number {
+    const recent = this.recentFailures(address);
+    if (recent.length < MAX_FAILURES) return 0;
+    return Math.ceil(((recent[0] as number) + FAILURE_WINDOW_MS - this.now()) / 1000);
+  }
+
+  failed(address: string): void {
+    const recent = this.recentFailures(address);
+    recent.push(this.now());
+    this.failures.set(address, recent);
+    if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value as string); // bounded
+  }
+
+  private recentFailures(address: string): number[] {
+    return (this.failures.get(address) ?? []).filter((t) => t > this.now() - FAILURE_WINDOW_MS);
+  }
+
+  private sessionId(req: Pick<Request, 'headers'>): string | undefined {
+    const parsed = this.parse(req);
+    if (!parsed || parsed.expiresAt <= this.now() || this.revoked.has(parsed.id)) return undefined;
+    return parsed.id;
+  }
+
+  private parse(req: Pick<Request, 'headers'>): { id: string; expiresAt: number } | undefined {
+    const value = cookieValue(req.headers.cookie, SESSION_COOKIE);
+    const m = value ? /^([A-Za-z0-9_-]{24})\.(\d{13})\.([A-Za-z0-9_-]{43})$/.exec(value) : null;
+    if (!m || !equal(m[3] as string, this.mac(`${m[1]}.${m[2]}`))) return undefined;
+    return { id: m[1] as string, expiresAt: Number(m[2]) };
+  }
+
+  private csrfFor(id: string): string {
+    return this.mac(`csrf.${id}`);
+  }
+
+  private mac(text: string): string {
+    return createHmac('sha256', this.key).update(text).digest('base64url');
+  }
+
+  private cookieHeader(value: string, maxAgeS: number): string {
+    return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${this.secure() ? '; Secure' : ''}`;
+  }
+}
+
+function equal(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** One cookie's value from a Cookie header (no library needed for one name). */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}

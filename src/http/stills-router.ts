@@ -1,0 +1,14 @@
+import express, { type Router } from 'express';
+import { requireAdmin, type AdminAuthDeps } from './admin-auth';
+
+/** `GET /api/v1/alerts/{id}/still`: the JPEG the chat post took from the alert's clip, for the console. */
+export function stillsRouter(deps: AdminAuthDeps & { read: (alertId: string) => Buffer | undefined }): Router {
+  const router = express.Router();
+  router.get('/api/v1/alerts/:id/still', requireAdmin(deps), (req, res) => {
+    const jpeg = deps.read(String(req.params['id']));
+    if (!jpeg) return void res.status(404).json({ error: 'no still image for this alert (no clip, or one ffmpeg could not read)' });
+    res.setHeader('Cache-Control', 'private, max-age=3600');
+    res.type('image/jpeg').send(jpeg);
+  });
+  return router;
+}
