@@ -6,6 +6,8 @@ import { adminGuard } from './admin-guard';
 import { incidentsRouter, type IncidentApi } from './incidents-router';
 import { closeAfterResponse, hasBody } from './bounded-body';
 import { wildixEventsRouter, type WildixEventsDeps } from './wildix-events-router';
+import { adminRouter, type AdminApi } from './admin-api';
+import type { SessionCheck } from './admin-auth';
 
 import type { ReadinessCheck } from '../area';
 
@@ -19,6 +21,10 @@ export interface AppDeps extends IngressDeps {
   adminToken?: string;
   /** The incident routes' view of the incident loop (absent: incidents off). */
   incidents?: () => IncidentApi | undefined;
+  /** The console's sessions, accepted beside the admin token on every admin route (absent: Bearer only). */
+  sessions?: SessionCheck;
+  /** The admin API: alerts, replay, stores, silences, test alerts, integrations, stats (absent: 404). */
+  admin?: AdminApi;
   /** POST /api/v1/wildix/events (absent or without a secret: 404). */
   wildix?: Pick<WildixEventsDeps, 'secret' | 'handle'>;
 }
@@ -31,7 +37,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(adminGuard(deps.adminToken));
   app.use(alertRouter(deps));
   app.use(wildixEventsRouter({ secret: deps.wildix?.secret, handle: deps.wildix?.handle ?? (() => ({ outcome: 'ignored' })), logger: deps.logger, metrics: deps.metrics }));
-  app.use(incidentsRouter({ adminToken: deps.adminToken, api: deps.incidents ?? (() => undefined) }));
+  const auth = { adminToken: deps.adminToken, sessions: deps.sessions };
+  app.use(incidentsRouter({ ...auth, api: deps.incidents ?? (() => undefined) }));
+  if (deps.admin) app.use(adminRouter({ ...auth, api: deps.admin }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
