@@ -29,6 +29,7 @@ import type { HookSync } from './veesion/hook-sync';
 import cron, { type ScheduledTask } from 'node-cron';
 import { BridgeMetrics } from './http/metrics';
 import { createApp } from './http/app';
+import { adminApi } from './http/admin-api';
 import { HttpServer } from './http/http-server';
 import { readTlsFiles, tlsSummary } from './http/tls';
 import { IntegrationDispatcher } from './integrations/dispatcher';
@@ -224,6 +225,12 @@ export class Daemon {
         };
       },
       ...(s.BRIDGE_ADMIN_TOKEN ? { adminToken: s.BRIDGE_ADMIN_TOKEN } : {}),
+      admin: adminApi({
+        journal: this.journal, stores: () => this.stores, clock, transports: this.delivery.transports,
+        rescan: () => this.rescan('replay'),
+        ingest: (alert, raw) => this.pipeline.ingest(alert, raw),
+        logger: this.logger.child({ area: 'admin' }),
+      }),
       wildix: { secret: s.BRIDGE_WILDIX_WEBHOOK_SECRET, handle: (event) => this.chat.handle(event) },
       console: {
         sessions: s.BRIDGE_ADMIN_TOKEN ? new ConsoleSessions(s.BRIDGE_ADMIN_TOKEN, () => this.http.certificate !== undefined) : undefined,

@@ -1,10 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { BridgeConfig } from '../config/load';
 import { IntegrationStore } from '../journal/integration-store';
 import { ALERT_EVENT_TYPES, INTEGRATION_TYPES, displayUrl, type Integration, type IntegrationType } from '../integrations/integration';
 import type { AlertEventType } from '../pipeline/alert-event';
 import { generateSecret, pbxToken } from '../integrations/signing';
-import { envelopeBody, pingEvent } from '../integrations/envelope';
+import { sendTestPing } from '../integrations/test-ping';
 import { transportsFor } from '../integrations/from-settings';
 import { configFor, openOrExit, print, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
@@ -102,15 +102,12 @@ export async function testIntegration(id: string, opts: GlobalOptions): Promise<
   }
   if (!integration) throw new CliExit(EXIT.failure, `integrations: no integration "${id}" (see veesion-bridge integrations list)`);
   const delivery = transportsFor(s);
-  const now = Date.now();
-  const ping = pingEvent(`evt_${randomUUID()}`, now);
-  const result = await delivery.transports[integration.type].send({ integration, eventId: ping.id, eventType: ping.type, body: envelopeBody(ping, integration.id, 1), now });
+  const r = await sendTestPing(integration, delivery.transports, Date.now);
   delivery.stop();
-  const durationMs = Date.now() - now;
-  const status = result.status === undefined ? 'no answer' : `${result.status}`;
-  const human = `ping ${ping.id} to ${displayUrl(integration.url)}: ${result.ok ? 'delivered' : 'NOT delivered'} (${status}, ${durationMs} ms)${result.ok ? '' : `\n${result.error}`}${result.answer ? `\nanswer: ${result.answer}` : ''}`;
-  const machine = { success: result.ok, result: { id, eventId: ping.id, status: result.status ?? null, durationMs, answer: result.answer ?? null, ...(result.ok ? {} : { error: result.error }) } };
-  if (!result.ok) throw new CliExit(EXIT.failure, opts.json ? JSON.stringify(machine) : human);
+  const status = r.status === null ? 'no answer' : `${r.status}`;
+  const human = `ping ${r.eventId} to ${displayUrl(integration.url)}: ${r.delivered ? 'delivered' : 'NOT delivered'} (${status}, ${r.durationMs} ms)${r.delivered ? '' : `\n${r.error}`}${r.answer ? `\nanswer: ${r.answer}` : ''}`;
+  const machine = { success: r.delivered, result: { id, eventId: r.eventId, status: r.status, durationMs: r.durationMs, answer: r.answer, ...(r.delivered ? {} : { error: r.error }) } };
+  if (!r.delivered) throw new CliExit(EXIT.failure, opts.json ? JSON.stringify(machine) : human);
   print(opts, human, machine);
 }
 

@@ -1,6 +1,7 @@
 import axios from 'axios';
 import { randomUUID } from 'node:crypto';
 import { ALERT_PATH } from '../http/ingress';
+import { buildTestAlert } from '../pipeline/test-alert';
 import { CliExit, EXIT } from './exit-codes';
 import { configFor, print, receiverBase, receiverRequest, type GlobalOptions } from './context';
 
@@ -19,18 +20,7 @@ export async function testAlert(opts: TestAlertOptions): Promise<void> {
     process.stderr.write(`warning: store "${opts.store}" is not in ${config.files.stores}; the alert will be kept as unroutable\n`);
   }
   const url = `${receiverBase(s)}${ALERT_PATH}`;
-  const now = new Date();
-  const payload = {
-    id: `test-${randomUUID()}`,
-    storeId: opts.store,
-    cameraId: opts.camera ?? 'test',
-    alertType: opts.type ?? 'theft',
-    startDate: now.toISOString(),
-    endDate: now.toISOString(),
-    cameraIp: '',
-    groupId: 'test-alert',
-    videoUrl: opts.video ?? '',
-  };
+  const payload = buildTestAlert(randomUUID(), { storeId: opts.store, cameraId: opts.camera, alertType: opts.type, videoUrl: opts.video }, Date.now());
   let res;
   try {
     // The token goes in a header, not the URL, so it never lands in an access log.

@@ -11,6 +11,7 @@ import type { ChangeFeed } from './change-feed';
 import { stillsRouter } from './stills-router';
 import { consoleRouter } from '../console/console-router';
 import type { ConsoleSessions } from '../console/sessions';
+import { adminRouter, type AdminApi } from './admin-api';
 
 import type { ReadinessCheck } from '../area';
 
@@ -24,6 +25,8 @@ export interface AppDeps extends IngressDeps {
   adminToken?: string;
   /** The incident routes' view of the incident loop (absent: incidents off). */
   incidents?: () => IncidentApi | undefined;
+  /** The admin API: alerts, replay, stores, silences, test alerts, integrations, stats (absent: 404). */
+  admin?: AdminApi;
   /** POST /api/v1/wildix/events (absent or without a secret: 404). */
   wildix?: Pick<WildixEventsDeps, 'secret' | 'handle'>;
   /** The operator console: its sessions (absent without BRIDGE_ADMIN_TOKEN), its change feed, the alerts' stills. */
@@ -41,6 +44,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(alertRouter(deps));
   app.use(wildixEventsRouter({ secret: deps.wildix?.secret, handle: deps.wildix?.handle ?? (() => ({ outcome: 'ignored' })), logger: deps.logger, metrics: deps.metrics }));
   app.use(incidentsRouter({ ...auth, api: deps.incidents ?? (() => undefined) }));
+  if (deps.admin) app.use(adminRouter({ ...auth, api: deps.admin }));
   if (deps.console) {
     app.use(consoleRouter({ adminToken: deps.adminToken, sessions: deps.console.sessions }));
     app.use(deps.console.feed.router(auth));

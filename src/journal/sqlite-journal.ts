@@ -12,6 +12,7 @@ import { IntegrationStore } from './integration-store';
 import { SqliteChatStore } from './chat-store';
 import { SqliteIncidentStore } from './incident-store';
 import { recordHookStates, type HookStateRow } from './hook-state';
+import { AdminJournal } from './admin-journal';
 
 interface StepRow {
   alert_id: string; step: string; state: string; attempts: number;
@@ -36,6 +37,8 @@ export class SqliteJournal implements Journal, EventSink {
   /** Incidents: what staff claim (DESIGN section 5). */
   readonly incidents: SqliteIncidentStore;
   readonly chat: SqliteChatStore;
+  /** The admin API's reads and operator changes (alerts, replay, silence, stats). */
+  readonly admin: AdminJournal;
   private flushScheduled = false;
   private readonly checkpointer: WalCheckpointer;
   /** The file this connection has open: a deleted or replaced journal is another inode. */
@@ -98,6 +101,7 @@ export class SqliteJournal implements Journal, EventSink {
     this.integrations = new IntegrationStore(this.db);
     this.incidents = new SqliteIncidentStore(this.db);
     this.chat = new SqliteChatStore(this.db);
+    this.admin = new AdminJournal(this.db, () => this.flush());
   }
 
   append(record: NewAlertRecord): Promise<'new' | 'duplicate'> {

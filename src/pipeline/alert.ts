@@ -39,6 +39,7 @@ export const STEP_NAMES: readonly StepName[] = ['announce', 'chat'];
  */
 export type StepState = 'pending' | 'running' | 'succeeded' | 'dead' | 'expired' | 'muted';
 export const FINAL_STATES: readonly StepState[] = ['succeeded', 'dead', 'expired', 'muted'];
+export const STEP_STATES: readonly StepState[] = ['pending', 'running', ...FINAL_STATES];
 
 export type AlertStatus = 'routed' | 'unroutable';
 

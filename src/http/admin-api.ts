@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Router } from 'express';
+import type { Logger } from '../log/logger';
+import type { Alert, StepName, StoreRoute } from '../pipeline/alert';
+import type { Clock } from '../pipeline/ports';
+import type { IngestOutcome } from '../pipeline/alert-pipeline';
+import type { Incident, IncidentStore } from '../pipeline/incident';
+import { mutedReason } from '../pipeline/mutes';
+import { buildTestAlert } from '../pipeline/test-alert';
+import type { AdminJournal, AlertDetail } from '../journal/admin-journal';
+import type { AlertListItem, AlertQuery } from '../journal/alert-list';
+import type { JournalStats } from '../journal/journal-stats';
+import type { ReplayOutcome } from '../journal/replay';
+import type { IntegrationStore } from '../journal/integration-store';
+import { displayUrl, type IntegrationType } from '../integrations/integration';
+import type { EventTransport } from '../integrations/transport';
+import { sendTestPing, type PingResult } from '../integrations/test-ping';
+import type { AdminAuthDeps } from './admin-auth';
+import { alertsRouter } from './alerts-router';
+import { storesRouter } from './stores-router';
+import { integrationsRouter } from './integrations-router';
+
+export type StoreView = StoreRoute & { silencedUntil: number | null; mutedNow: string | null };
+
+export interface IntegrationView {
+  id: string; type: IntegrationType; url: string; filter: string[]; scope: string; enabled: boolean; disabledReason: string | null;
+  /** Events it wants that it has not settled yet. */
+  backlog: number;
+  attempts: number; nextAt: number | null; lastError: string | null;
+}
+
+/**
+ * What the admin routes can do: the same journal functions and pipeline entry as the CLI and the
+ * Veesion receiver, so the console (a client of these routes, STYLE 14) has no other way in.
+ */
+export interface AdminApi {
+  now(): number;
+  alerts(q: AlertQuery): AlertListItem[];
+  alert(id: string): (Omit<AlertDetail, 'incidentId'> & { incident: Incident | null }) | undefined;
+  /** Requeues as `veesion-bridge replay` does; the daemon picks up what was requeued at once. */
+  replay(id: string, opts: { step?: StepName | undefined; force: boolean }): ReplayOutcome;
+  stores(): StoreView[];
+  /** Silences a configured store until `until` (0 lifts it); false when the store is not configured. */
+  silence(storeId: string, until: number): boolean;
+  /**
+   * An alert through the pipeline's ingest, as if just received; undefined when the store is not
+   * configured. Throws (logged) when the journal refuses it.
+   */
+  testAlert(storeId: string, cameraId: string | undefined): Promise<{ alertId: string; status: IngestOutcome } | undefined>;
+  integrations(): IntegrationView[];
+  testIntegration(id: string): Promise<PingResult | undefined>;
+  stats(since: number): JournalStats;
+}
+
+/** The daemon's parts the admin API is built from (src/daemon.ts passes them). */
+export interface AdminSources {
+  journal: { admin: AdminJournal; integrations: IntegrationStore; incidents: Pick<IncidentStore, 'get'>; silencedUntil(storeId: string, now: number): number | undefined };
+  stores: () => ReadonlyMap<string, StoreRoute>;
+  clock: Clock;
+  /** Has the daemon start the steps a replay requeued (its `rescan('replay')`). */
+  rescan: () => void;
+  /** The pipeline's entry for an alert just received (a test alert goes the whole way from here). */
+  ingest: (alert: Alert, rawBody: string) => Promise<IngestOutcome>;
+  /** The integrations' transports, the ones deliveries use. */
+  transports: Record<IntegrationType, EventTransport>;
+  logger: Logger;
+}
+
+/** Builds the admin API from the daemon's parts; every change it makes is logged. */
+export function adminApi(src: AdminSources): AdminApi {
+  const { journal, clock, logger } = src;
+  const silencedUntil = (id: string, now: number) => journal.silencedUntil(id, now);
+  return {
+    now: () => clock.now(),
+    alerts: (q) => journal.admin.alerts(q),
+    alert: (id) => {
+      const found = journal.admin.alert(id);
+      if (!found) return undefined;
+      const { incidentId, ...rest } = found;
+      return { ...rest, incident: (incidentId !== null ? journal.incidents.get(incidentId) : undefined) ?? null };
+    },
+    replay: (id, opts) => {
+      const stores = src.stores();
+      const [outcome] = journal.admin.requeue({ alertIds: [id], ...(opts.step ? { steps: [opts.step] } : {}), force: opts.force, routable: (s) => stores.has(s), now: clock.now() });
+      const result = outcome ?? { alertId: id, requeued: [], skipped: [] };
+      if (result.requeued.length > 0) {
+        logger.info('admin API: alert replayed', { alertId: id, steps: result.requeued, force: opts.force });
+        src.rescan();
+      }
+      return result;
+    },
+    stores: () => {
+      const now = clock.now();
+      return [...src.stores().values()].map((s) => ({ ...s, silencedUntil: silencedUntil(s.store_veesion_id, now) ?? null, mutedNow: mutedReason(s, now, (id) => silencedUntil(id, now)) ?? null }));
+    },
+    silence: (storeId, until) => {
+      if (!src.stores().has(storeId)) return false;
+      journal.admin.silence(storeId, until, clock.now());
+      logger.info(until > 0 ? 'admin API: store silenced' : 'admin API: store silence lifted', { store: storeId, ...(until > 0 ? { until: new Date(until).toISOString() } : {}) });
+      return true;
+    },
+    testAlert: async (storeId, cameraId) => {
+      if (!src.stores().has(storeId)) return undefined;
+      const alert = buildTestAlert(randomUUID(), { storeId, cameraId }, clock.now());
+      let status: IngestOutcome;
+      try {
+        status = await src.ingest(alert, JSON.stringify(alert));
+      } catch (err) {
+        logger.error('admin API: journal write failed, test alert refused with 503', { alertId: alert.id, err });
+        throw err;
+      }
+      logger.info('admin API: test alert sent', { alertId: alert.id, store: storeId, camera: alert.cameraId, outcome: status });
+      return { alertId: alert.id, status };
+    },
+    integrations: () => journal.integrations.list().map((i) => ({
+      id: i.id, type: i.type, url: displayUrl(i.url), filter: i.filter, scope: i.scope, enabled: i.enabled, disabledReason: i.disabledReason,
+      backlog: journal.integrations.backlog(i), attempts: i.attempts, nextAt: i.nextAt, lastError: i.lastError,
+    })),
+    testIntegration: async (id) => {
+      const integration = journal.integrations.get(id);
+      if (!integration) return undefined;
+      const result = await sendTestPing(integration, src.transports, () => clock.now());
+      logger.info('admin API: integration tested', { integrationId: id, eventId: result.eventId, delivered: result.delivered, status: result.status });
+      return result;
+    },
+    stats: (since) => journal.admin.stats(since),
+  };
+}
+
+/** Every admin API route, each behind `requireAdmin` (the incident routes have their own router). */
+export function adminRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
+  return express.Router().use(alertsRouter(deps), storesRouter(deps), integrationsRouter(deps));
+}

@@ -1,0 +1,58 @@
+import express, { type Request, type Response, type Router } from 'express';
+import { jsonObjectBody, requireAdmin, type AdminAuthDeps } from './admin-auth';
+import { CAMERA_ID, badInputAnswer, fields, text, wholeNumber } from './admin-input';
+import type { AdminApi } from './admin-api';
+
+/** A week: longer belongs in the store's quiet_hours, or out of x-hoppers.json. */
+const MAX_SILENCE_MIN = 10_080;
+
+/**
+ * The stores for the admin API: `GET /api/v1/stores` (as loaded, with their mutes),
+ * `POST|DELETE /api/v1/stores/{id}/silence` (as `veesion-bridge silence`) and
+ * `POST /api/v1/stores/{id}/test-alert` (as `veesion-bridge test-alert`, minus the HTTP hop).
+ */
+export function storesRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
+  const router = express.Router();
+  const { api } = deps;
+  const unknownStore = (res: Response, id: string) => void res.status(404).json({ error: `no store ${id.slice(0, 128)} in x-hoppers.json` });
+  router.use('/api/v1/stores', requireAdmin(deps));
+
+  router.get('/api/v1/stores', (req: Request, res: Response) => {
+    fields(req.query, [], 'query');
+    res.json({ stores: api.stores() });
+  });
+
+  router.post('/api/v1/stores/:id/silence', ...jsonObjectBody(), (req: Request, res: Response) => {
+    const body = fields(req.body, ['minutes'], 'body');
+    const minutes = wholeNumber(body['minutes'], 'minutes', 1, MAX_SILENCE_MIN);
+    if (minutes === undefined) return void res.status(400).json({ error: `minutes is required: a whole number from 1 to ${MAX_SILENCE_MIN}` });
+    const id = String(req.params['id']);
+    const until = api.now() + minutes * 60_000;
+    if (!api.silence(id, until)) return unknownStore(res, id);
+    res.json({ storeId: id, silencedUntil: until });
+  });
+
+  router.delete('/api/v1/stores/:id/silence', (req: Request, res: Response) => {
+    const id = String(req.params['id']);
+    if (!api.silence(id, 0)) return unknownStore(res, id);
+    res.json({ storeId: id, silencedUntil: null });
+  });
+
+  router.post('/api/v1/stores/:id/test-alert', ...jsonObjectBody(), async (req: Request, res: Response) => {
+    const body = fields(req.body, ['cameraId'], 'body');
+    const cameraId = text(body['cameraId'], 'cameraId', CAMERA_ID, 'a camera id (one line, up to 256 characters)');
+    const id = String(req.params['id']);
+    let sent;
+    try {
+      sent = await api.testAlert(id, cameraId);
+    } catch {
+      // The journal refused the write (logged by the API).
+      return void res.status(503).json({ error: 'journal unavailable: the test alert was not kept (see /readyz)' });
+    }
+    if (!sent) return unknownStore(res, id);
+    res.json(sent);
+  });
+
+  router.use('/api/v1/stores', badInputAnswer);
+  return router;
+}
