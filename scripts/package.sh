@@ -41,6 +41,8 @@ mkdir -p "$lib/dist"
 mv "$stage/tsc/src" "$lib/dist/src"
 rm -rf "$stage/tsc"
 cp -r sounds "$lib/sounds"
+# The console's page, styles and script (not compiled: served as they are, beside their router).
+cp -r src/console/assets "$lib/dist/src/console/assets"
 
 say "npm ci --omit=dev (production dependencies)"
 (cd "$lib" && PATH="$runtime/bin:$PATH" npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >&2)

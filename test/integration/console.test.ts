@@ -116,7 +116,7 @@ describe('the operator console in a real browser', () => {
     const store = page.locator('article[data-store="store-d"]');
     await store.waitFor({ timeout: 20_000 });
     await store.getByRole('button', { name: 'Silence' }).click();
-    await store.locator('text=silenced until').waitFor({ timeout: 20_000 });
+    await store.locator('.silenced').waitFor({ timeout: 20_000 });
     expect((await w.post({ alert_uuid: 'quiet-1', location: 'store-d', camera_id: '1' })).status).toBe(200);
     const steps = await w.finished('quiet-1');
     expect(steps.find((s) => s.step === 'announce')?.state).toBe('muted');

@@ -82,6 +82,8 @@ if (reason) console.warn(`package.test.ts skipped: ${reason}`);
       './usr/lib/veesion-bridge/dist/src/cli/main.js',
       './usr/lib/veesion-bridge/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
       './usr/lib/veesion-bridge/sounds/chime.wav',
+      './usr/lib/veesion-bridge/dist/src/console/assets/console.js',
+      './usr/lib/veesion-bridge/node_modules/chart.js/dist/chart.umd.min.js',
       './lib/systemd/system/veesion-bridge.service',
       './usr/share/veesion-bridge/asterisk/manager-veesion.conf',
       './usr/share/veesion-bridge/asterisk/confbridge-veesion.conf',
@@ -92,7 +94,7 @@ if (reason) console.warn(`package.test.ts skipped: ${reason}`);
       expect(files).toContain(` ${path}\n`);
     }
     // Production only: no tests, no dev dependencies, no headers.
-    expect(files).not.toMatch(/ \.\/usr\/lib\/veesion-bridge\/(dist\/)?(test|bench)\/|node_modules\/(jest|typescript|ts-jest)\/|include\/node\//);
+    expect(files).not.toMatch(/ \.\/usr\/lib\/veesion-bridge\/(dist\/)?(test|bench)\/|node_modules\/(jest|typescript|ts-jest|playwright-core)\/|include\/node\//);
     // dpkg never overwrites an edited conffile.
     expect(spawnSync('dpkg-deb', ['-I', deb, 'conffiles'], { encoding: 'utf8' }).stdout).toBe(`${DEFAULTS}\n`);
   }, 15 * 60_000);

@@ -54,6 +54,13 @@ function state(s) {
   return h('span', { class: `state ${s}` }, s);
 }
 
+/** A table; on a phone its rows become stacked cards, each cell labelled with its column. */
+function table(headers, rows) {
+  return h('div', { class: 'scroll' }, h('table', {},
+    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((c, i) => h('td', { 'data-label': headers[i] || '' }, c)))))));
+}
+
 function errorNote(err) {
   return h('p', { class: 'error', role: 'alert' }, err.message || String(err));
 }
@@ -67,6 +74,7 @@ function action(label, work, attrs = {}) {
     try {
       const msg = await work();
       out.textContent = msg || '';
+      scheduleRefresh(); // what it changed shows at once (silences, for one, send no event)
     } catch (err) {
       if (err instanceof Unauthorised) return signIn();
       out.replaceChildren(errorNote(err));
@@ -197,12 +205,11 @@ async function history(params) {
     for (const [k, el] of [['store', store], ['camera', camera], ['state', st], ['since', since]]) if (el.value) p.set(k, el.value);
     location.hash = `#/history?${p}`;
   } }, field('store', 'Store', store), field('camera', 'Camera', camera), field('state', 'Step state', st), field('since', 'Since', since), h('button', { type: 'submit' }, 'Filter'));
-  const rows = alerts.map((a) => h('tr', {},
-    h('td', {}, h('a', { href: `#/alert/${encodeURIComponent(a.id)}` }, a.id)),
-    h('td', {}, a.storeId), h('td', {}, a.cameraId), h('td', {}, when(a.receivedAt)),
-    h('td', {}, a.steps.map((s) => h('div', {}, `${s.step} `, state(s.state))))));
+  const rows = alerts.map((a) => [
+    h('a', { href: `#/alert/${encodeURIComponent(a.id)}` }, a.id), a.storeId, a.cameraId, when(a.receivedAt),
+    a.steps.map((s) => h('div', {}, `${s.step} `, state(s.state)))]);
   return [h('h1', {}, 'History'), form,
-    alerts.length ? h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ['Alert', 'Store', 'Camera', 'Received', 'Steps'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows)))
+    alerts.length ? table(['Alert', 'Store', 'Camera', 'Received', 'Steps'], rows)
       : h('p', { class: 'empty' }, 'No alert matches.')];
 }
 
@@ -216,15 +223,12 @@ async function alertPage(id) {
       h('span', {}, `store ${alert.storeId}`), h('span', {}, `camera ${alert.cameraId}`), h('span', {}, `received ${when(a.receivedAt)}`),
       a.incident ? h('span', {}, 'incident ', state(a.incident.state), a.incident.claimedBy ? ` by ${a.incident.claimedBy}` : '') : null)),
     h('h2', {}, 'Steps'),
-    h('div', { class: 'scroll' }, h('table', {},
-      h('thead', {}, h('tr', {}, ['Step', 'State', 'Attempts', 'Last error', 'Detail', 'Updated', ''].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, (a.steps || []).map((s) => h('tr', {},
-        h('td', {}, s.step), h('td', {}, state(s.state)), h('td', {}, String(s.attempts)), h('td', {}, s.lastError || ''), h('td', {}, s.detail || ''),
-        h('td', {}, when(s.updatedAt)),
-        h('td', {}, ['dead', 'expired'].includes(s.state) ? action('Replay', async () => {
-          await api(`/api/v1/alerts/${encodeURIComponent(id)}/replay`, { method: 'POST', body: { step: s.step } });
-          return 'requeued';
-        }) : null))))))];
+    table(['Step', 'State', 'Attempts', 'Last error', 'Detail', 'Updated', ''], (a.steps || []).map((s) => [
+      s.step, state(s.state), String(s.attempts), s.lastError || '', s.detail || '', when(s.updatedAt),
+      ['dead', 'expired'].includes(s.state) ? action('Replay', async () => {
+        await api(`/api/v1/alerts/${encodeURIComponent(id)}/replay`, { method: 'POST', body: { step: s.step } });
+        return 'requeued';
+      }) : '']))];
 }
 
 async function storesPage() {
@@ -236,8 +240,8 @@ async function storesPage() {
       h('div', { class: 'meta' }, h('span', {}, `id ${s.store_veesion_id}`), h('span', {}, `room ${s.audio_conf_id}`), h('span', {}, `chat ${s.xbees_channel_id}`),
         s.location ? h('span', {}, s.location) : null),
       h('div', { class: 'meta' },
-        s.mutedNow ? h('span', {}, state('muted'), ` ${s.mutedNow}`) : h('span', {}, state('ok'), ' announcing'),
-        s.silencedUntil ? h('span', {}, `silenced until ${when(s.silencedUntil)}`) : null,
+        s.mutedNow ? h('span', {}, state('muted'), s.silencedUntil ? '' : ` ${s.mutedNow}`) : h('span', {}, state('ok'), ' announcing'),
+        s.silencedUntil ? h('span', { class: 'silenced' }, `silenced until ${when(s.silencedUntil)}`) : null,
         (s.quiet_hours || []).length ? h('span', {}, `quiet hours: ${s.quiet_hours.join('; ')}`) : null,
         (s.escalation || []).length ? h('span', {}, `escalation: ${s.escalation.join(', ')}`) : null),
       h('div', { class: 'row' }, minutes,
