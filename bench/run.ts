@@ -26,10 +26,11 @@ const BURST_ALERTS = 200;
 const CLAIM_RUNS = 5;
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const BURST_STORES = 20;
+const CONSOLE_RUNS = 10;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'vb-bench-'));
-  const stores = Array.from({ length: 2 * LATENCY_ALERTS + 1 + BURST_STORES + 1 }, (_, i) => ({
+  const stores = Array.from({ length: 2 * LATENCY_ALERTS + 1 + BURST_STORES + 2 }, (_, i) => ({
     store_veesion_id: `s${i}`, name: `Store ${i}`, audio_conf_id: String(100 + i), xbees_channel_id: `c${i}`,
   }));
   const world = await new SimWorld({ dir, stores, settings: { VEESION_ALERT_TEXT: TEXT, BRIDGE_LOG_LEVEL: 'warn', BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN } }).start();
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
 
     const burst = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await burstRun(post, world);
     const claims = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await claimRun(world, 2 * LATENCY_ALERTS + 1 + BURST_STORES, CLAIM_RUNS);
+    const nudges = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await consoleRun(world, 2 * LATENCY_ALERTS + 2 + BURST_STORES, CONSOLE_RUNS);
 
     // Unmeasured warm-up: V8 optimises the ingest path, SQLite's WAL reaches its working size.
     await ingestRun(world.httpPort, world.hookToken, agent, 'warmup', WARMUP_ALERTS);
@@ -107,6 +109,10 @@ async function main(): Promise<void> {
       ] : []),
       ...(claims ? [
         [`claim (HTTP) -> the conference told who took it: p50 / max (${CLAIM_RUNS} runs)`, `${ms(percentile(claims, 50))} / ${ms(Math.max(...claims))}`, ''],
+      ] : []),
+      ...(nudges ? [
+        [`alert -> the console's change event (server-sent): p50 / max (${CONSOLE_RUNS} runs)`, `${ms(percentile(nudges, 50))} / ${ms(Math.max(...nudges))}`,
+          `${verdict(Math.max(...nudges) <= 1000)} target <= 1 s (the page then fetches)`],
       ] : []),
       ['daemon idle RSS', `${idleRss.toFixed(1)} MB`, `${verdict(idleRss <= 80)} target <= 80 MB`],
     ];
@@ -187,6 +193,44 @@ async function claimRun(world: SimWorld, store: number, runs: number): Promise<n
     if (claim.status !== 200) throw new Error(`claim ${id}: HTTP ${claim.status}`);
     out.push((await told) - t0);
     nextCall = undefined;
+  }
+  return out;
+}
+
+/**
+ * What a watching console sees: time from posting an alert to the `change` event on the
+ * daemon's server-sent event stream (the page then fetches the incidents).
+ */
+async function consoleRun(world: SimWorld, store: number, runs: number): Promise<number[]> {
+  const controller = new AbortController();
+  const res = await fetch(`http://127.0.0.1:${world.httpPort}/api/v1/events/stream`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: controller.signal });
+  if (res.status !== 200 || !res.body) throw new Error(`event stream: HTTP ${res.status}`);
+  const reader = res.body.getReader();
+  let waiting: ((at: number) => void) | undefined;
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      if (decoder.decode(value).includes('event: change')) waiting?.(performance.now());
+    }
+  })().catch(() => undefined);
+  const out: number[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      await new Promise((r) => setTimeout(r, 1_500)); // earlier changes settled
+      const nudged = new Promise<number>((resolve) => (waiting = resolve));
+      const t0 = performance.now();
+      const posted = await fetch(`http://127.0.0.1:${world.httpPort}/api/v1/veesion?token=${world.hookToken}`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alert_uuid: `console-${i}`, location: `s${store}`, cameraId: `console-${i}` }),
+      });
+      if (posted.status !== 200) throw new Error(`console alert ${i}: HTTP ${posted.status}`);
+      out.push((await nudged) - t0);
+      waiting = undefined;
+    }
+  } finally {
+    controller.abort();
+    await reading;
   }
   return out;
 }

@@ -261,8 +261,7 @@ async function storesPage() {
 }
 
 async function integrationsPage() {
-  const data = await api('/api/v1/integrations');
-  const list = Array.isArray(data) ? data : data.integrations || [];
+  const list = (await api('/api/v1/integrations')).integrations || [];
   return [h('h1', {}, 'Integrations'), list.length ? h('div', { class: 'cards' }, list.map((i) => h('article', { class: 'card' },
     h('h3', {}, `${i.type} ${i.id}`),
     h('div', { class: 'meta' }, h('span', {}, i.url), state(i.enabled ? (i.lastError ? 'pending' : 'ok') : 'dead'),
@@ -271,7 +270,7 @@ async function integrationsPage() {
     i.disabledReason ? h('p', { class: 'error' }, i.disabledReason) : null,
     action('Send a test event', async () => {
       const r = await api(`/api/v1/integrations/${encodeURIComponent(i.id)}/test`, { method: 'POST', body: {} });
-      return r.ok === false ? `failed: ${r.error || r.status}` : `delivered${r.status ? ` (HTTP ${r.status})` : ''}`;
+      return r.delivered ? `delivered${r.status ? ` (HTTP ${r.status})` : ''}` : `not delivered: ${r.error || `HTTP ${r.status}`}`;
     }))))
     : h('p', { class: 'empty' }, 'No integration. Add one with veesion-bridge integrations add.')];
 }
