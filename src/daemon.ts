@@ -15,11 +15,8 @@ import { policyFromSeconds } from './pipeline/retry-policy';
 import { mutedReason } from './pipeline/mutes';
 import { systemClock } from './clock';
 import { TtsRenderer } from './tts/tts-renderer';
-import { AmiClient } from './pbx/ami-client';
-import { buildOriginators, pbxReadiness, type NamedOriginator } from './pbx/originators';
-import { conferenceClaims } from './pbx/conference-claims';
-import { incidentCalls } from './pbx/incident-calls';
-import { OriginatorChain } from './pipeline/originator-chain';
+import type { AmiClient } from './pbx/ami-client';
+import { PbxArea } from './pbx/pbx-area';
 import { ChatArea } from './chat/chat-area';
 import type { VideoFetchOptions } from './chat/video-fetch';
 import type { SessionOptions } from './veesion/session';
@@ -62,8 +59,7 @@ export class Daemon {
   readonly metrics = new BridgeMetrics();
   readonly journal: SqliteJournal;
   readonly pipeline: AlertPipeline;
-  readonly ami: AmiClient;
-  private readonly originators: NamedOriginator[];
+  readonly pbx: PbxArea;
   readonly veesion: VeesionArea;
   readonly chat: ChatArea;
   /** Nudges watching consoles (server-sent events) when steps, incidents or stores change. */
@@ -78,9 +74,11 @@ export class Daemon {
   private readonly mail: MailNotifier | undefined;
   private readonly lock: DataDirLock;
   private journalWatch: NodeJS.Timeout | undefined;
-  private stopClaims: (() => void) | undefined;
-  private readonly clock: Clock;
   port = 0;
+
+  get ami(): AmiClient {
+    return this.pbx.ami;
+  }
 
   get klaxon(): KlaxonClient | undefined {
     return this.veesion.klaxon;
@@ -112,20 +110,6 @@ export class Daemon {
     this.stepLog = this.logger.child({ area: 'pipeline' });
     this.stores = new Map(opts.config.stores.map((st) => [st.store_veesion_id, st]));
     const clock = opts.clock ?? systemClock;
-    this.clock = clock;
-    this.ami = new AmiClient({
-      host: s.BRIDGE_AMI_HOST,
-      port: s.BRIDGE_AMI_PORT,
-      username: s.BRIDGE_AMI_USERNAME,
-      secret: s.BRIDGE_AMI_SECRET ?? '',
-      pingIntervalMs: s.BRIDGE_AMI_PING_INTERVAL_MS,
-      responseTimeoutMs: 5_000,
-      logger: this.logger.child({ area: 'ami' }),
-      now: () => clock.now(),
-      outageImpact: s.BRIDGE_ORIGINATOR.length > 1
-        ? `announcements go through ${s.BRIDGE_ORIGINATOR.slice(1).join(', ')} meanwhile`
-        : `announcements retry for ${s.BRIDGE_ANNOUNCE_EXPIRE_S} s after each alert, then expire`,
-    });
     this.veesion = new VeesionArea(s, {
       logger: this.logger.child({ area: 'veesion' }),
       stores: () => [...this.stores.keys()],
@@ -134,7 +118,6 @@ export class Daemon {
       ...(opts.veesion?.session ? { session: opts.veesion.session } : {}),
       ...(opts.veesion?.hookRetryMs ? { hookRetryMs: opts.veesion.hookRetryMs } : {}),
     });
-    this.ami.on('disconnect', () => this.metrics.amiReconnects.inc());
     this.chat = new ChatArea(s, {
       logger: this.logger.child({ area: 'chat' }),
       clock,
@@ -152,7 +135,13 @@ export class Daemon {
       chimeFile: s.BRIDGE_CHIME ? soundFile(s.BRIDGE_CHIME) : undefined,
       timeoutMs: s.BRIDGE_TTS_TIMEOUT_MS,
     });
-    this.originators = buildOriginators(s, this.ami);
+    this.pbx = new PbxArea(s, {
+      logger: this.logger.child({ area: 'ami' }),
+      clock,
+      speech: this.tts,
+      onDisconnect: () => this.metrics.amiReconnects.inc(),
+      loop: () => this.pipeline.incidents,
+    });
     const integrationLog = this.logger.child({ area: 'integrations' });
     this.delivery = transportsFor(s);
     this.mail = notifierFor(s, integrationLog);
@@ -168,11 +157,11 @@ export class Daemon {
     this.journal.onEventsWritten(() => this.integrations.wake());
     this.journal.onLost((reason) => this.logger.error('journal lost: new alerts are refused (503); the daemon stops and, under systemd, starts again on a new journal', { reason }));
     const incidentLog = this.logger.child({ area: 'incidents' });
-    const pbxCalls = this.usesAmi ? incidentCalls(s, this.ami, this.tts, this.logger.child({ area: 'ami' })) : undefined;
+    const pbxCalls = this.pbx.calls;
     this.pipeline = new AlertPipeline({
       journal: this.journal,
       speech: this.tts,
-      originator: new OriginatorChain(this.originators),
+      originator: this.pbx.originator,
       chat: this.chat.poster,
       clock,
       stores: () => this.stores,
@@ -239,13 +228,13 @@ export class Daemon {
       },
       readiness: [
         { name: 'journal', ok: () => this.journal.writable(), reason: () => this.journal.lost ?? 'the journal refuses writes: disk full or read-only? (see the log)' },
-        pbxReadiness(this.originators),
+        this.pbx.readiness,
         this.veesion.readiness,
       ],
       details: () => ({
         veesionTokenExpiresInS: this.veesion.tokenExpiresInS(),
         stores: this.stores.size,
-        originators: Object.fromEntries(this.originators.map((o) => [o.name, o.usable()])),
+        originators: this.pbx.usable(),
       }),
     });
     const { BRIDGE_TLS_CERT_FILE: certFile, BRIDGE_TLS_KEY_FILE: keyFile } = s;
@@ -260,9 +249,7 @@ export class Daemon {
     this.logger.info('receiver listening', { host: this.opts.config.settings.BRIDGE_HTTP_HOST, port: this.port, stores: this.stores.size, tls: tlsSummary(this.http.certificate) });
     // Seconds, not the next alert: readiness (and systemd's watchdog) must notice an `rm`.
     this.journalWatch = setInterval(() => this.journal.stillOnDisk(), 2_000).unref();
-    if (this.usesAmi) this.ami.start();
-    const loop = this.pipeline.incidents;
-    if (this.usesAmi && loop) this.stopClaims = conferenceClaims(this.ami, loop, this.logger.child({ area: 'incidents' }), () => this.clock.now());
+    this.pbx.start();
     this.rescan('start');
     this.chat.start();
     this.integrations.start();
@@ -280,7 +267,7 @@ export class Daemon {
 
   async stop(): Promise<void> {
     clearInterval(this.journalWatch);
-    this.stopClaims?.();
+    this.pbx.stop();
     await this.veesion.stop();
     await this.housekeepingTask?.stop();
     this.feed.close();
@@ -296,15 +283,12 @@ export class Daemon {
     if (deliveries) this.logger.warn('integration deliveries still running at stop; they are made again after a restart', { deadlineMs: deadline });
     this.delivery.stop();
     this.mail?.close();
-    if (this.usesAmi) await this.ami.stop();
+    await this.pbx.close();
     await this.journal.close();
     this.lock.release();
     this.logger.info('stopped');
   }
 
-  private get usesAmi(): boolean {
-    return this.opts.config.settings.BRIDGE_ORIGINATOR.includes('ami');
-  }
 
   /**
    * Re-reads both config files (SIGHUP, `veesion-bridge reload`). Store changes apply at once
