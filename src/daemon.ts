@@ -222,7 +222,7 @@ export class Daemon {
       }),
       wildix: { secret: s.BRIDGE_WILDIX_WEBHOOK_SECRET, handle: (event) => this.chat.handle(event) },
       console: {
-        sessions: s.BRIDGE_ADMIN_TOKEN ? new ConsoleSessions(s.BRIDGE_ADMIN_TOKEN, () => this.http.certificate !== undefined) : undefined,
+        sessions: s.BRIDGE_ADMIN_TOKEN ? new ConsoleSessions(s.BRIDGE_ADMIN_TOKEN, () => this.http.certificate !== undefined, this.journal.chat.revokedSessions) : undefined,
         feed: this.feed,
         still: (alertId) => this.chat.stills.read(alertId),
       },
@@ -342,6 +342,7 @@ export class Daemon {
     this.pipeline.incidents?.resume();
     this.integrations.wake();
     this.chat.wake();
+    this.feed.publish('incident'); // an operator's change (CLI resolve, silence) shows in the console
     if (started > 0) this.logger.info('picked up unfinished steps from the journal', { reason, count: started });
     if (waitingForStore.length > 0) {
       this.logger.warn('steps wait for stores missing from x-hoppers.json: add them and reload', { stores: waitingForStore });

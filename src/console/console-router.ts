@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { tokenMatches } from '../http/token';
 import { jsonObjectBody } from '../http/admin-auth';
 import type { ConsoleSessions } from './sessions';
+import type { FailureLimiter } from '../http/failure-limiter';
 
 /** The files the console is made of, and their types; nothing else is served. */
 const ASSETS: Record<string, string> = {
@@ -19,6 +20,8 @@ export interface ConsoleDeps {
   /** BRIDGE_ADMIN_TOKEN; absent: the console is off and says how to turn it on. */
   adminToken: string | undefined;
   sessions: ConsoleSessions | undefined;
+  /** Shared with the admin routes' Bearer check: wrong tokens count wherever they are tried. */
+  limiter: FailureLimiter;
 }
 
 /**
@@ -46,7 +49,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
 
   router.get('/console/assets/:file', (req, res) => {
     const name = String(req.params['file']);
-    const type = ASSETS[name];
+    const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
     if (!type) return void res.status(404).json({ error: 'not found' });
     headers(res);
     res.setHeader('Cache-Control', 'no-cache');
@@ -58,14 +61,14 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   router.post('/console/session', ...jsonObjectBody(), (req: Request, res: Response) => {
     if (!sessions || !token) return void res.status(503).json({ error: 'the console is off: set BRIDGE_ADMIN_TOKEN' });
     const address = req.socket.remoteAddress ?? 'unknown';
-    const wait = sessions.blockedFor(address);
+    const wait = deps.limiter.blockedFor(address);
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
       return void res.status(429).json({ error: `too many failed sign-ins from this address: try again in ${wait} s` });
     }
     const presented = (req.body as { token?: unknown }).token;
     if (typeof presented !== 'string' || !tokenMatches(presented, token)) {
-      sessions.failed(address);
+      deps.limiter.failed(address);
       return void res.status(401).json({ error: 'wrong admin token' });
     }
     const { cookie, csrf } = sessions.create();

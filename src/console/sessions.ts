@@ -5,23 +5,24 @@ import type { SessionCheck } from '../http/admin-auth';
 export const SESSION_COOKIE = 'vb_console';
 /** A session lasts this long from sign-in. */
 export const SESSION_MS = 12 * 3_600_000;
-/** Failed sign-ins an address may make per window before it must wait. */
-const MAX_FAILURES = 5;
-const FAILURE_WINDOW_MS = 5 * 60_000;
 
 /**
  * The console's sessions, signed rather than stored: the cookie is `<id>.<expiresAt>.<mac>`,
  * the MAC keyed with a key derived from BRIDGE_ADMIN_TOKEN, so a session survives a daemon
  * restart (the page recovers by itself) and ends when the token changes. The CSRF token is a
- * second MAC of the session id. Sign-out revokes the id for this daemon's life; expiry does
- * the rest.
+ * second MAC of the session id. Sign-out revokes the id in the journal (until the session
+ * would have expired), so it stays signed out across restarts.
  */
 export class ConsoleSessions implements SessionCheck {
   private readonly key: Buffer;
-  private readonly revoked = new Map<string, number>();
-  private readonly failures = new Map<string, number[]>();
 
-  constructor(adminToken: string, private readonly secure: () => boolean, private readonly now: () => number = Date.now) {
+  constructor(
+    adminToken: string,
+    private readonly secure: () => boolean,
+    /** Signed-out session ids, kept until they would have expired (the journal's console_revoked). */
+    private readonly revoked: { has(id: string): boolean; add(id: string, until: number): void },
+    private readonly now: () => number = Date.now,
+  ) {
     this.key = createHmac('sha256', Buffer.from(adminToken, 'utf8')).update('veesion-bridge console session v1').digest();
   }
 
@@ -57,26 +58,7 @@ export class ConsoleSessions implements SessionCheck {
 
   revoke(req: Pick<Request, 'headers'>): void {
     const parsed = this.parse(req);
-    if (parsed) this.revoked.set(parsed.id, parsed.expiresAt);
-    for (const [id, until] of this.revoked) if (until < this.now()) this.revoked.delete(id);
-  }
-
-  /** Seconds this address must wait before trying again, or 0. */
-  blockedFor(address: string): number {
-    const recent = this.recentFailures(address);
-    if (recent.length < MAX_FAILURES) return 0;
-    return Math.ceil(((recent[0] as number) + FAILURE_WINDOW_MS - this.now()) / 1000);
-  }
-
-  failed(address: string): void {
-    const recent = this.recentFailures(address);
-    recent.push(this.now());
-    this.failures.set(address, recent);
-    if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value as string); // bounded
-  }
-
-  private recentFailures(address: string): number[] {
-    return (this.failures.get(address) ?? []).filter((t) => t > this.now() - FAILURE_WINDOW_MS);
+    if (parsed) this.revoked.add(parsed.id, parsed.expiresAt);
   }
 
   private sessionId(req: Pick<Request, 'headers'>): string | undefined {

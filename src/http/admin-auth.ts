@@ -1,6 +1,7 @@
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import { bearerToken, tokenMatches } from './token';
 import { boundedBody, closeAfterResponse, hasBody } from './bounded-body';
+import type { FailureLimiter } from './failure-limiter';
 
 /** A console session (cookie), as the admin routes check it. */
 export interface SessionCheck {
@@ -14,6 +15,8 @@ export interface AdminAuthDeps {
   adminToken: string | undefined;
   /** The console's sessions (absent: Bearer only). */
   sessions?: SessionCheck | undefined;
+  /** Wrong tokens per address: five, and the address waits (absent: no limit). */
+  limiter?: FailureLimiter | undefined;
 }
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -32,7 +35,18 @@ export function requireAdmin(deps: AdminAuthDeps): RequestHandler {
     };
     const token = deps.adminToken;
     if (!token) return refuse(401, 'set BRIDGE_ADMIN_TOKEN to use the admin routes');
-    if (tokenMatches(bearerToken(req.get('authorization')), token)) return next();
+    const presented = bearerToken(req.get('authorization'));
+    if (presented !== undefined) {
+      const address = req.socket.remoteAddress ?? 'unknown';
+      const wait = deps.limiter?.blockedFor(address) ?? 0;
+      if (wait > 0) {
+        res.setHeader('Retry-After', String(wait));
+        return refuse(429, `too many wrong admin tokens from this address: try again in ${wait} s`);
+      }
+      if (tokenMatches(presented, token)) return next();
+      deps.limiter?.failed(address);
+      return refuse(401, 'wrong admin token');
+    }
     if (deps.sessions?.valid(req)) {
       if (!SAFE.has(req.method) && !deps.sessions.csrfMatches(req)) return refuse(403, 'missing or wrong X-CSRF-Token');
       return next();

@@ -3,6 +3,7 @@ import { bearerToken, tokenMatches } from './token';
 import { closeAfterResponse, hasBody } from './bounded-body';
 import { ALERT_PATH } from './ingress';
 import type { SessionCheck } from './admin-auth';
+import type { FailureLimiter } from './failure-limiter';
 
 /**
  * Paths open to anyone who can reach the listener, each with its own authentication: the
@@ -45,12 +46,20 @@ export function adminRefusal(req: Pick<Request, 'headers' | 'socket'>, adminToke
  * Guards everything but PUBLIC_PATHS (/readyz, /metrics, admin routes, and unknown paths too,
  * so a stranger learns nothing): 403 with the reason.
  */
-export function adminGuard(adminToken: string | undefined, sessions?: SessionCheck) {
+export function adminGuard(adminToken: string | undefined, sessions?: SessionCheck, limiter?: FailureLimiter) {
   return (req: Request, res: Response, next: NextFunction): void => {
     // Express matches routes case-insensitively and with a trailing slash: so does this test.
     const path = req.path.toLowerCase().replace(/(.)\/+$/, '$1');
     if (PUBLIC_PATHS.includes(path) || isConsolePath(path)) return next();
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const wait = fromLoopbackDirectly(req) ? 0 : limiter?.blockedFor(address) ?? 0;
+    if (wait > 0) {
+      if (hasBody(req)) closeAfterResponse(res);
+      res.setHeader('Retry-After', String(wait));
+      return void res.status(429).json({ error: `too many wrong admin tokens from this address: try again in ${wait} s` });
+    }
     const refusal = adminRefusal(req, adminToken, sessions);
+    if (refusal === 'wrong admin token') limiter?.failed(address);
     if (refusal === undefined) return next();
     if (hasBody(req)) closeAfterResponse(res);
     res.status(403).json({ error: refusal });

@@ -12,6 +12,7 @@ import { stillsRouter } from './stills-router';
 import { consoleRouter } from '../console/console-router';
 import type { ConsoleSessions } from '../console/sessions';
 import { adminRouter, type AdminApi } from './admin-api';
+import { FailureLimiter } from './failure-limiter';
 
 import type { ReadinessCheck } from '../area';
 
@@ -39,14 +40,22 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('query parser', 'simple');
   // First, so no route added below can be reached from elsewhere without the admin token.
   const sessions: SessionCheck | undefined = deps.console?.sessions;
-  const auth = { adminToken: deps.adminToken, sessions };
-  app.use(adminGuard(deps.adminToken, sessions));
+  const auth = { adminToken: deps.adminToken, sessions, limiter: new FailureLimiter() };
+  app.use(adminGuard(deps.adminToken, sessions, auth.limiter));
   app.use(alertRouter(deps));
   app.use(wildixEventsRouter({ secret: deps.wildix?.secret, handle: deps.wildix?.handle ?? (() => ({ outcome: 'ignored' })), logger: deps.logger, metrics: deps.metrics }));
+  // Any change made through the admin API (a silence, a replay...) nudges watching consoles.
+  if (deps.console) {
+    const feed = deps.console.feed;
+    app.use('/api/v1', (req, res, next) => {
+      if (req.method !== 'GET') res.on('finish', () => res.statusCode < 400 && feed.publish('store'));
+      next();
+    });
+  }
   app.use(incidentsRouter({ ...auth, api: deps.incidents ?? (() => undefined) }));
   if (deps.admin) app.use(adminRouter({ ...auth, api: deps.admin }));
   if (deps.console) {
-    app.use(consoleRouter({ adminToken: deps.adminToken, sessions: deps.console.sessions }));
+    app.use(consoleRouter({ adminToken: deps.adminToken, sessions: deps.console.sessions, limiter: auth.limiter }));
     app.use(deps.console.feed.router(auth));
     app.use(stillsRouter({ ...auth, read: deps.console.still }));
   }

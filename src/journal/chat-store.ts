@@ -52,11 +52,20 @@ export class SqliteChatStore implements FollowUpOutbox {
     return (this.stmt('SELECT * FROM followups WHERE incident_id = ? ORDER BY created_at, rowid').all(incidentId) as FollowUpRow[]).map(toFollowUp);
   }
 
+  /** Console sessions signed out (migration 7; they live here with the other small tables). */
+  readonly revokedSessions = {
+    has: (id: string): boolean => this.stmt('SELECT 1 FROM console_revoked WHERE id = ?').get(id) !== undefined,
+    add: (id: string, until: number): void => {
+      this.stmt('INSERT OR REPLACE INTO console_revoked (id, until) VALUES (?, ?)').run(id, until);
+    },
+  };
+
   /** Housekeeping: events seen and follow-ups settled (posted or given up) before `cutoff`. */
   prune(cutoff: number): number {
     const events = this.stmt('DELETE FROM wildix_events WHERE received_at < ?').run(cutoff).changes;
     const followUps = this.stmt('DELETE FROM followups WHERE next_at IS NULL AND created_at < ?').run(cutoff).changes;
-    return events + followUps;
+    const sessions = this.stmt('DELETE FROM console_revoked WHERE until < ?').run(Date.now()).changes;
+    return events + followUps + sessions;
   }
 }
 

@@ -153,6 +153,12 @@ export const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (incident_id, kind)
    );
    CREATE INDEX followups_due ON followups(next_at) WHERE next_at IS NOT NULL;`,
+  // 7: console sessions signed out, kept until they would have expired, so a signed-out (or
+  // stolen) cookie stays refused after a restart.
+  `CREATE TABLE console_revoked (
+     id TEXT PRIMARY KEY,
+     until INTEGER NOT NULL
+   );`,
 ];
 
 /**

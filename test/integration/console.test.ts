@@ -121,19 +121,37 @@ describe('the operator console in a real browser', () => {
     const steps = await w.finished('quiet-1');
     expect(steps.find((s) => s.step === 'announce')?.state).toBe('muted');
 
-    for (const name of ['live', 'history', 'stores', 'integrations', 'charts', `alert/quiet-1`]) {
+    const titles: Record<string, string> = { live: 'Live incidents', history: 'History', stores: 'Stores', integrations: 'Integrations', charts: 'Charts', 'alert/quiet-1': 'Alert quiet-1' };
+    for (const [name, title] of Object.entries(titles)) {
       await page.goto(`${base}/console#/${name}`);
-      await page.waitForSelector('#main h1', { timeout: 20_000 });
-      // Page code runs in the browser: given as text (this project's types have no DOM).
-      await page.waitForFunction("document.querySelector('#main h1')?.textContent !== 'Loading...'", undefined, { timeout: 20_000 });
+      await page.locator('#main h1', { hasText: title }).waitFor({ timeout: 20_000 });
+      if (name === 'charts') await page.locator('canvas').first().waitFor({ timeout: 20_000 });
       const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
       expect([name, overflow]).toEqual([name, 0]);
       await page.screenshot({ path: join(SCREENSHOTS, `phone-${name.replace('/', '-')}.png`), fullPage: true });
     }
-    // Keyboard: the first link of the navigation takes focus from the skip link's neighbour.
-    await page.keyboard.press('Tab');
-    await page.keyboard.press('Tab');
-    expect(await page.evaluate('document.activeElement?.tagName')).toMatch(/^(A|BUTTON)$/);
+    // Keyboard only: from the page's content, Shift+Tab walks back into the navigation; Enter opens a page.
+    await page.goto(`${base}/console#/stores`);
+    await page.locator('#main h1', { hasText: 'Stores' }).waitFor({ timeout: 20_000 });
+    await page.focus('#main');
+    let href: string | null = null;
+    for (let i = 0; i < 6 && !href; i++) {
+      await page.keyboard.press('Shift+Tab');
+      href = await page.evaluate('document.activeElement && document.activeElement.getAttribute("href")') as string | null;
+    }
+    expect(href).toBe('#/charts');
+    await page.keyboard.press('Shift+Tab'); // Integrations
+    await page.keyboard.press('Shift+Tab'); // Stores
+    await page.keyboard.press('Shift+Tab'); // History
+    await page.keyboard.press('Shift+Tab'); // Live
+    await page.keyboard.press('Enter');
+    await page.locator('#main h1', { hasText: 'Live incidents' }).waitFor({ timeout: 20_000 });
+    // The skip link takes focus to the content and leaves the page where it is.
+    await page.focus('.skip');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement.id')).toBe('main');
+    expect(await page.evaluate('location.hash')).toBe('#/live');
+    expect(await page.locator('nav a[href="#/live"]').getAttribute('aria-current')).toBe('page');
     await page.close();
   }, 120_000);
 
@@ -159,6 +177,33 @@ describe('the operator console in a real browser', () => {
       await world.stop();
     }
   }, 90_000);
+
+  it('a signed-out session stays refused after a restart; wrong Bearer tokens are limited like sign-ins', async () => {
+    w = await bootWorld({ settings: { BRIDGE_ADMIN_TOKEN: ADMIN } });
+    const signIn = await fetch(`${w.base}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: ADMIN }) });
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const { csrf } = (await signIn.json()) as { csrf: string };
+    const session = () => fetch(`${w?.base}/console/session`, { headers: { cookie } }).then((r) => r.status);
+    expect(await session()).toBe(200);
+    expect((await fetch(`${w.base}/console/session/logout`, { method: 'POST', headers: { cookie } })).status).toBe(403); // no CSRF token
+    expect((await fetch(`${w.base}/console/session/logout`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf } })).status).toBe(200);
+    expect(await session()).toBe(401);
+    await w.daemon.stop();
+    const { logger } = capturedLogger(secretValues(w.config.settings));
+    const again = new Daemon({ config: w.config, logger, video: w.world.videoSeams, stopDeadlineMs: 2000 });
+    await again.start();
+    const world = w.world;
+    w = undefined;
+    try {
+      expect(await fetch(`http://127.0.0.1:${again.port}/console/session`, { headers: { cookie } }).then((r) => r.status)).toBe(401);
+      const api = (token: string) => fetch(`http://127.0.0.1:${again.port}/api/v1/stores`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+      for (let i = 0; i < 5; i++) expect(await api(`wrong-token-number-${i}-xxxxxxxx`)).toBe(401);
+      expect(await api(ADMIN)).toBe(429);
+    } finally {
+      await again.stop();
+      await world.stop();
+    }
+  }, 60_000);
 
   it('without BRIDGE_ADMIN_TOKEN the console is off and says how to turn it on', async () => {
     w = await bootWorld();

@@ -68,7 +68,7 @@ function errorNote(err) {
 /** A button that runs `work`, disabled meanwhile; failures are shown beside it. */
 function action(label, work, attrs = {}) {
   const out = h('span', { role: 'status' });
-  const b = h('button', { type: 'button', ...attrs, onclick: async () => {
+  const b = h('button', { type: 'button', ...attrs, 'data-key': attrs['data-key'] || label, onclick: async () => {
     b.disabled = true;
     out.textContent = '';
     try {
@@ -132,8 +132,13 @@ function watch() {
     scheduleRefresh();
   });
   feed.addEventListener('change', () => scheduleRefresh());
-  feed.onerror = () => {
+  feed.onerror = async () => {
     conn.textContent = 'reconnecting...';
+    if (feed.readyState !== EventSource.CLOSED) return; // the browser retries by itself
+    // Refused (session expired, token changed, too many consoles): see why, then sign in or retry.
+    const res = await fetch('/console/session', { credentials: 'same-origin' }).catch(() => undefined);
+    if (res && res.status === 401) return signIn('Your session ended: sign in again.');
+    setTimeout(() => { if (csrf) watch(); }, 3000);
   };
 }
 
@@ -191,20 +196,26 @@ function incidentCard(i) {
 async function history(params) {
   const stores = (await api('/api/v1/stores')).stores || [];
   const q = new URLSearchParams();
-  for (const k of ['store', 'camera', 'state', 'since']) if (params.get(k)) q.set(k, params.get(k));
-  if (q.get('since')) q.set('since', new Date(q.get('since')).toISOString());
+  for (const k of ['store', 'camera', 'state']) if (params.get(k)) q.set(k, params.get(k));
+  for (const k of ['since', 'until']) {
+    if (!params.get(k)) continue;
+    const t = new Date(params.get(k));
+    if (Number.isNaN(t.getTime())) q.delete(k);
+    else q.set(k, t.toISOString());
+  }
   const { alerts } = await api(`/api/v1/alerts?${q}`);
   const field = (name, label, el) => h('label', { for: `f-${name}` }, label, el);
   const store = h('select', { id: 'f-store', name: 'store' }, h('option', { value: '' }, 'all'), stores.map((s) => h('option', { value: s.store_veesion_id, selected: params.get('store') === s.store_veesion_id }, s.name)));
   const camera = h('input', { id: 'f-camera', name: 'camera', value: params.get('camera') || '' });
   const st = h('select', { id: 'f-state', name: 'state' }, ['', 'pending', 'running', 'succeeded', 'dead', 'expired', 'muted'].map((s) => h('option', { value: s, selected: params.get('state') === s }, s || 'any')));
   const since = h('input', { id: 'f-since', name: 'since', type: 'datetime-local', value: params.get('since') || '' });
+  const until = h('input', { id: 'f-until', name: 'until', type: 'datetime-local', value: params.get('until') || '' });
   const form = h('form', { class: 'row', onsubmit: (e) => {
     e.preventDefault();
     const p = new URLSearchParams();
-    for (const [k, el] of [['store', store], ['camera', camera], ['state', st], ['since', since]]) if (el.value) p.set(k, el.value);
+    for (const [k, el] of [['store', store], ['camera', camera], ['state', st], ['since', since], ['until', until]]) if (el.value) p.set(k, el.value);
     location.hash = `#/history?${p}`;
-  } }, field('store', 'Store', store), field('camera', 'Camera', camera), field('state', 'Step state', st), field('since', 'Since', since), h('button', { type: 'submit' }, 'Filter'));
+  } }, field('store', 'Store', store), field('camera', 'Camera', camera), field('state', 'Step state', st), field('since', 'Since', since), field('until', 'Until', until), h('button', { type: 'submit' }, 'Filter'));
   const rows = alerts.map((a) => [
     h('a', { href: `#/alert/${encodeURIComponent(a.id)}` }, a.id), a.storeId, a.cameraId, when(a.receivedAt),
     a.steps.map((s) => h('div', {}, `${s.step} `, state(s.state)))]);
@@ -288,7 +299,7 @@ async function chartsPage() {
     h('h2', {}, 'Alerts per hour (7 days)'), h('div', { class: 'chart' }, perHour),
     h('h2', {}, 'Time to claim'), h('div', { class: 'chart' }, toClaim),
     h('h2', {}, 'False-alarm rate per camera'), h('div', { class: 'chart' }, falseAlarms)];
-  queueMicrotask(() => draw(stats, perHour, toClaim, falseAlarms));
+  setTimeout(() => draw(stats, perHour, toClaim, falseAlarms), 0); // once the canvases are in the page
   return page;
 }
 
@@ -324,25 +335,74 @@ const pages = {
   charts: () => chartsPage(),
 };
 
+let routeSeq = 0;
+let stale = false;
+
+/** Where focus is, by a stable key (the card it is in, and the control), to put it back after a redraw. */
+function focusKey() {
+  const el = document.activeElement;
+  if (!el || !main.contains(el) || el === main) return undefined;
+  const card = el.closest('[data-incident],[data-store],[data-alert]');
+  const where = card ? ['data-incident', 'data-store', 'data-alert'].map((a) => card.getAttribute(a)).find(Boolean) : '';
+  return { where, key: el.getAttribute('data-key') || el.getAttribute('aria-label') || el.id, value: el.value };
+}
+
+function restoreFocus(saved) {
+  if (!saved) return;
+  for (const el of main.querySelectorAll('[data-key],[aria-label],[id]')) {
+    const card = el.closest('[data-incident],[data-store],[data-alert]');
+    const where = card ? ['data-incident', 'data-store', 'data-alert'].map((a) => card.getAttribute(a)).find(Boolean) : '';
+    if (where === saved.where && (el.getAttribute('data-key') || el.getAttribute('aria-label') || el.id) === saved.key) {
+      if (el.tagName === 'SELECT' && saved.value !== undefined) el.value = saved.value;
+      el.focus();
+      return;
+    }
+  }
+}
+
 async function route(background = false) {
   const hash = location.hash.replace(/^#\/?/, '') || 'live';
   const [path, query = ''] = hash.split('?');
   const [name, ...rest] = path.split('/');
   const page = pages[name] || pages.live;
-  for (const a of nav.querySelectorAll('a')) a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${name}`);
+  if (name !== 'charts') for (const c of charts.splice(0)) c.destroy();
+  for (const a of nav.querySelectorAll('a')) {
+    if (a.getAttribute('href') === `#/${name}`) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
   if (name === 'charts' && background) return; // charts are drawn once per visit
+  // Typing in a field: redraw once the field is left, never under the user's fingers.
+  const el = document.activeElement;
+  if (background && el && main.contains(el) && ['INPUT', 'TEXTAREA'].includes(el.tagName)) {
+    stale = true;
+    return;
+  }
+  const seq = ++routeSeq;
   try {
     const nodes = await page(rest.join('/'), new URLSearchParams(query));
-    // A background refresh never takes away what the user is typing or choosing.
-    const typing = document.activeElement && main.contains(document.activeElement) && ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement.tagName);
-    if (background && typing) return;
+    if (seq !== routeSeq) return; // a newer page is on its way
+    const saved = background ? focusKey() : undefined;
     show(...nodes);
-    if (!background) main.focus();
+    if (background) restoreFocus(saved);
+    else main.focus();
   } catch (err) {
+    if (seq !== routeSeq) return;
     if (err instanceof Unauthorised) return signIn();
     show(h('h1', {}, 'Error'), errorNote(err));
   }
 }
+
+main.addEventListener('focusout', () => {
+  if (!stale) return;
+  stale = false;
+  scheduleRefresh();
+});
+
+// "Skip to content" must not change the page (its #main would be read as a route).
+document.querySelector('.skip').addEventListener('click', (e) => {
+  e.preventDefault();
+  main.focus();
+});
 
 function start() {
   nav.hidden = false;
@@ -351,6 +411,10 @@ function start() {
 }
 
 window.addEventListener('hashchange', () => route());
+// Ages on Live move on even when nothing else happens.
+setInterval(() => {
+  if (csrf && (location.hash === '' || location.hash.startsWith('#/live'))) scheduleRefresh();
+}, 15_000);
 
 (async () => {
   const res = await fetch('/console/session', { credentials: 'same-origin' });
