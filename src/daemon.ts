@@ -36,6 +36,7 @@ import { journalFile } from './journal/journal-file';
 import { DataDirLock } from './journal/data-dir-lock';
 import { ChangeFeed } from './http/change-feed';
 import { housekeeping } from './housekeeping';
+import { unspokenLanguages } from './tts/language-check';
 import { ConsoleSessions } from './console/sessions';
 
 export interface DaemonOptions {
@@ -134,6 +135,7 @@ export class Daemon {
       cacheDir: join(s.BRIDGE_DATA_DIR, 'sounds'),
       chimeFile: s.BRIDGE_CHIME ? soundFile(s.BRIDGE_CHIME) : undefined,
       timeoutMs: s.BRIDGE_TTS_TIMEOUT_MS,
+      rate: s.BRIDGE_AUDIO_RATE,
     });
     this.pbx = new PbxArea(s, {
       logger: this.logger.child({ area: 'ami' }),
@@ -218,6 +220,7 @@ export class Daemon {
         journal: this.journal, stores: () => this.stores, clock, transports: this.delivery.transports,
         rescan: () => this.rescan('replay'),
         ingest: (alert, raw) => this.pipeline.ingest(alert, raw),
+        say: (alert, store, text) => this.pipeline.say(alert, store, text),
         logger: this.logger.child({ area: 'admin' }),
       }),
       wildix: { secret: s.BRIDGE_WILDIX_WEBHOOK_SECRET, handle: (event) => this.chat.handle(event) },
@@ -245,6 +248,7 @@ export class Daemon {
   /** Binds the listener first: a port already taken fails the start before any step is resumed. */
   async start(): Promise<void> {
     for (const w of this.opts.config.warnings) this.logger.warn('config warning', { path: w.path, problem: w.message });
+    for (const w of unspokenLanguages(this.opts.config.stores, this.opts.config.settings)) this.logger.error('store language not spoken: its announcements fail until fixed', { path: w.path, problem: w.message });
     this.port = await this.http.start();
     this.logger.info('receiver listening', { host: this.opts.config.settings.BRIDGE_HTTP_HOST, port: this.port, stores: this.stores.size, tls: tlsSummary(this.http.certificate) });
     // Seconds, not the next alert: readiness (and systemd's watchdog) must notice an `rm`.
@@ -284,6 +288,7 @@ export class Daemon {
     this.delivery.stop();
     this.mail?.close();
     await this.pbx.close();
+    await this.tts.stop();
     await this.journal.close();
     this.lock.release();
     this.logger.info('stopped');

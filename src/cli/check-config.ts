@@ -1,5 +1,7 @@
 import { redactSettings } from '../config/redact';
-import { issueLines } from '../config/errors';
+import { ConfigError, issueLines } from '../config/errors';
+import { unspokenLanguages } from '../tts/language-check';
+import { CliExit, EXIT } from './exit-codes';
 import { configFor, print, type GlobalOptions } from './context';
 
 /**
@@ -8,6 +10,12 @@ import { configFor, print, type GlobalOptions } from './context';
  */
 export function checkConfig(opts: GlobalOptions): void {
   const config = configFor(opts);
+  // Valid as text, but said by nobody: a store's language that no installed engine speaks.
+  const unspoken = unspokenLanguages(config.stores, config.settings);
+  if (unspoken.length > 0) {
+    const err = new ConfigError(unspoken, config.warnings);
+    throw new CliExit(EXIT.config, opts.json ? JSON.stringify({ ok: false, issues: err.issues, warnings: err.warnings }) : err.message);
+  }
   const settings = redactSettings(config.settings);
   const stores = config.stores.map((s) => ({
     store_veesion_id: s.store_veesion_id,
@@ -16,6 +24,7 @@ export function checkConfig(opts: GlobalOptions): void {
     xbees_channel_id: s.xbees_channel_id,
     location: s.location,
     veesion_user_extension: s.veesion_user_extension,
+    language: s.language,
   }));
   const { warnings } = config;
   const lines = [
@@ -24,7 +33,7 @@ export function checkConfig(opts: GlobalOptions): void {
     ...Object.entries(settings).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v ?? '')}`),
     '',
     `${stores.length} store(s):`,
-    ...stores.map((s) => `  ${s.store_veesion_id} "${s.name}": conference ${s.audio_conf_id}, chat channel ${s.xbees_channel_id}`),
+    ...stores.map((s) => `  ${s.store_veesion_id} "${s.name}": conference ${s.audio_conf_id}, chat channel ${s.xbees_channel_id}${s.language ? `, language ${s.language}` : ''}`),
     ...(warnings.length > 0 ? ['', 'warnings:', issueLines(warnings)] : []),
   ];
   print(opts, lines.join('\n'), { ok: true, files: config.files, warnings, settings, stores });

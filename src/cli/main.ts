@@ -39,6 +39,13 @@ export function buildProgram(): Command {
     .option('--video <url>', 'video URL')
     .action(async (o) => (await import('./test-alert')).testAlert({ ...globals(), ...o }));
   program
+    .command('say <text>')
+    .description("render a sentence with a store's language and voice; write the WAV and/or play it in the store's conference")
+    .option('--store <id>', 'store_veesion_id: its language and voice (and, with --call, its conference)')
+    .option('--out <file>', 'where the WAV goes (default veesion-say.wav without --call)')
+    .option('--call', "have the running daemon play it in the store's conference (needs BRIDGE_ADMIN_TOKEN)")
+    .action(async (text: string, o) => (await import('./say')).say(text, { ...globals(), ...o }));
+  program
     .command('status')
     .description('daemon state, recent alerts with the state of each step, queued and failed counts')
     .action(async () => (await import('./status')).status(globals()));

@@ -118,6 +118,8 @@ export const settingsSchema = z.object({
   BRIDGE_TTS_ENGINE: z.enum(TTS_ENGINES).default(process.platform === 'linux' ? 'espeak-ng' : 'say'),
   BRIDGE_TTS_VOICE: z.string().regex(/^[A-Za-z0-9_+-]{0,40}$/, 'a voice name').default(''),
   BRIDGE_TTS_TIMEOUT_MS: positiveMs.default(10000),
+  /** The announcements' sample rate: 8000 (narrowband) or 16000 (Asterisk's 16 kHz formats, wideband conferences). */
+  BRIDGE_AUDIO_RATE: z.enum(['8000', '16000'], 'must be 8000 or 16000').default('8000').transform(Number),
   BRIDGE_CHIME: z.string().regex(/^[A-Za-z0-9_-]+\.(wav|sln)$/, 'a file name in sounds/, e.g. chime.wav').optional(),
   BRIDGE_XBEES_API_URL: httpUrl.default('https://api.x-bees.com'),
   BRIDGE_XBEES_TOKEN: z.string().min(1).optional(),

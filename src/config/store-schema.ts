@@ -43,6 +43,10 @@ export const storeSchema = z
         }
       })
       .optional(),
+    /** `fr-FR`, `it`...: the built-in sentences of en, fr, it, de, es and a voice that speaks it. */
+    language: z.string().regex(/^[a-z]{2,3}([-_][A-Za-z]{2,4})?$/, 'a language tag such as fr-FR, it-IT or de').optional(),
+    /** What is said for one alert in this store (the alert variables, like VEESION_ALERT_TEXT). */
+    alert_text: z.string().min(1).max(500).optional(),
     /** A channel, or `{"channel", "name"}` so the chat can say who was called. */
     escalation: z
       .array(z.union([channel, z.object({ channel, name: personName })]))

@@ -3,6 +3,7 @@ import express, { type Router } from 'express';
 import type { Logger } from '../log/logger';
 import type { Alert, StepName, StoreRoute } from '../pipeline/alert';
 import type { Clock } from '../pipeline/ports';
+import type { SpeakOutcome } from '../pipeline/announcer';
 import type { IngestOutcome } from '../pipeline/alert-pipeline';
 import type { Incident, IncidentStore } from '../pipeline/incident';
 import { mutedReason } from '../pipeline/mutes';
@@ -47,6 +48,8 @@ export interface AdminApi {
    * configured. Throws (logged) when the journal refuses it.
    */
   testAlert(storeId: string, cameraId: string | undefined): Promise<{ alertId: string; status: IngestOutcome } | undefined>;
+  /** Says `text` in the store's conference (its language's voice); undefined: no such store. */
+  say(storeId: string, text: string): Promise<{ callId: string; played: boolean; detail: string } | undefined>;
   integrations(): IntegrationView[];
   testIntegration(id: string): Promise<PingResult | undefined>;
   stats(since: number): JournalStats;
@@ -61,6 +64,8 @@ export interface AdminSources {
   rescan: () => void;
   /** The pipeline's entry for an alert just received (a test alert goes the whole way from here). */
   ingest: (alert: Alert, rawBody: string) => Promise<IngestOutcome>;
+  /** Speaks a sentence in a store's conference, in turn with the announcements. */
+  say: (alert: Alert, store: StoreRoute, text: string) => Promise<SpeakOutcome>;
   /** The integrations' transports, the ones deliveries use. */
   transports: Record<IntegrationType, EventTransport>;
   logger: Logger;
@@ -111,6 +116,14 @@ export function adminApi(src: AdminSources): AdminApi {
       }
       logger.info('admin API: test alert sent', { alertId: alert.id, store: storeId, camera: alert.cameraId, outcome: status });
       return { alertId: alert.id, status };
+    },
+    say: async (storeId, text) => {
+      const store = src.stores().get(storeId);
+      if (!store) return undefined;
+      const alert = buildTestAlert(randomUUID(), { storeId, cameraId: 'say' }, clock.now());
+      const said = await src.say({ ...alert, id: `say-${alert.id.replace(/^test-/, '')}` }, store, text);
+      logger.info('admin API: sentence said', { store: storeId, outcome: said.kind });
+      return said.kind === 'played' ? { callId: String(said.callId), played: true, detail: said.detail } : { callId: '', played: false, detail: 'skipped' };
     },
     integrations: () => journal.integrations.list().map((i) => ({
       id: i.id, type: i.type, url: displayUrl(i.url), filter: i.filter, scope: i.scope, enabled: i.enabled, disabledReason: i.disabledReason,

@@ -5,6 +5,8 @@ import type { AdminApi } from './admin-api';
 
 /** A week: longer belongs in the store's quiet_hours, or out of x-hoppers.json. */
 const MAX_SILENCE_MIN = 10_080;
+/** A sentence to say: one line, no control characters (it is spoken, and named in the log). */
+const SENTENCE = /^[^\x00-\x1f\x7f]{1,500}$/;
 
 /**
  * The stores for the admin API: `GET /api/v1/stores` (as loaded, with their mutes),
@@ -36,6 +38,21 @@ export function storesRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
     const id = String(req.params['id']);
     if (!api.silence(id, 0)) return unknownStore(res, id);
     res.json({ storeId: id, silencedUntil: null });
+  });
+
+  router.post('/api/v1/stores/:id/say', ...jsonObjectBody(), async (req: Request, res: Response) => {
+    const body = fields(req.body, ['text'], 'body');
+    const said = text(body['text'], 'text', SENTENCE, 'a sentence (one line, 1 to 500 characters)');
+    if (said === undefined) return void res.status(400).json({ error: 'text is required: the sentence to say' });
+    const id = String(req.params['id']);
+    let result;
+    try {
+      result = await api.say(id, said);
+    } catch (err) {
+      return void res.status(502).json({ error: `not said: ${(err as Error).message}` });
+    }
+    if (!result) return unknownStore(res, id);
+    res.json({ storeId: id, ...result });
   });
 
   router.post('/api/v1/stores/:id/test-alert', ...jsonObjectBody(), async (req: Request, res: Response) => {

@@ -4,7 +4,7 @@ import { DEFAULT_POLICIES, nextAttempt, type RetryPolicy } from './retry-policy'
 import { asStepError, Stopping } from './step-error';
 import { Semaphore } from './semaphore';
 import { RateLimiter } from './rate-limiter';
-import { Announcer, DEFAULT_MANY_ALERTS_TEXT } from './announcer';
+import { Announcer, DEFAULT_MANY_ALERTS_TEXT, type SpeakOutcome } from './announcer';
 import { receivedEvent, stepEvent, type EventSink } from './alert-event';
 import { IncidentLoop, DEFAULT_CLAIMED_TEXT, type IncidentLoopDeps, type IncidentNews } from './incident-loop';
 import type { FollowUps } from './follow-up';
@@ -113,6 +113,14 @@ export class AlertPipeline {
       ...(inc.onError ? { onError: inc.onError } : {}),
       ...(inc.followUps ? { followUps: inc.followUps } : {}),
     });
+  }
+
+  /**
+   * `veesion-bridge say --call`: one sentence in a store's conference, in turn with the
+   * announcements (never over one). `alert` names the call (a test alert, never journaled).
+   */
+  say(alert: Alert, store: StoreRoute, text: string): Promise<SpeakOutcome> {
+    return this.announcer.speak({ alert, store, text, stillWanted: () => true });
   }
 
   onStep(listener: StepListener): void {

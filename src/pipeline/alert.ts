@@ -26,6 +26,10 @@ export interface StoreRoute {
   escalation?: string[] | undefined;
   /** Who answers an escalation channel, for the chat ("Marco (manager)"), by channel. */
   escalation_names?: Record<string, string> | undefined;
+  /** The store's language (`fr-FR`): its built-in sentences, and a voice that speaks it. */
+  language?: string | undefined;
+  /** What is said for one alert here, instead of the language's or the global sentence. */
+  alert_text?: string | undefined;
 }
 
 export type StepName = 'announce' | 'chat';

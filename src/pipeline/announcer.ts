@@ -2,6 +2,7 @@ import { alertVariables, type Alert, type StoreRoute } from './alert';
 import type { CallOriginator, Clock, PlacedCall, SpeechRenderer } from './ports';
 import { KeyedSerialQueue, type Held } from './conference-queue';
 import { renderTemplate } from './template';
+import { cameraList, sentencesFor, type Sentences } from './sentences';
 import type { Semaphore } from './semaphore';
 import { StepError, Stopping } from './step-error';
 
@@ -18,11 +19,7 @@ export const DEFAULT_MANY_ALERTS_TEXT = 'Attention! ${count} theft alerts in ${s
 /** What is said for several cameras (incidents) of one conference due at once. */
 export const DEFAULT_SUMMARY_TEXT = 'Attention! ${count} theft alerts in ${storeId}: cameras ${cameras}';
 
-/** "3", "3 and 7", "3, 7 and 9": the cameras of a summary, in the order they came. */
-export function cameraList(cameras: readonly string[]): string {
-  if (cameras.length <= 1) return cameras[0] ?? '';
-  return `${cameras.slice(0, -1).join(', ')} and ${cameras.at(-1) as string}`;
-}
+export { cameraList } from './sentences';
 
 export interface AnnouncerDeps {
   speech: SpeechRenderer;
@@ -94,6 +91,11 @@ export class Announcer {
 
   constructor(private readonly deps: AnnouncerDeps) {}
 
+  /** The store's sentences: its own, its language's, or the global templates. */
+  private sentences(store: StoreRoute): Sentences {
+    return sentencesFor(store, { single: this.deps.alertText, many: this.deps.manyText, summary: this.deps.summaryText ?? DEFAULT_SUMMARY_TEXT, claimed: '', and: 'and' });
+  }
+
   announce(member: Member): Promise<Outcome> {
     if (this.stopped) return Promise.reject(new Stopping());
     const camera = cameraKey(member);
@@ -110,7 +112,7 @@ export class Announcer {
     return this.conferences.run(req.store.audio_conf_id, async (): Promise<Held<SpeakOutcome>> => {
       if (this.stopped) throw new Stopping();
       if (!req.stillWanted()) return { value: { kind: 'skipped' } };
-      const speech = await this.deps.renders.run(() => this.deps.speech.render(req.text));
+      const speech = await this.deps.renders.run(() => this.deps.speech.render(req.text, req.store.language));
       if (this.stopped) throw new Stopping();
       if (!req.stillWanted()) return { value: { kind: 'skipped' } };
       const call = await this.deps.originator.originate({ alertId: req.alert.id, store: req.store, speech, variables: alertVariables(req.alert, req.store) });
@@ -206,10 +208,11 @@ export class Announcer {
       const { alert, store } = leader.member;
       const cameras = [...new Set(fresh.map((m) => m.member.alert.cameraId))];
       const summary = cameras.length > 1;
-      const variables = { ...alertVariables(alert, store), count: String(summary ? cameras.length : fresh.length), cameras: cameraList(cameras) };
-      const template = summary ? (this.deps.summaryText ?? DEFAULT_SUMMARY_TEXT) : fresh.length > 1 ? this.deps.manyText : this.deps.alertText;
+      const says = this.sentences(store);
+      const variables = { ...alertVariables(alert, store), count: String(summary ? cameras.length : fresh.length), cameras: cameraList(cameras, says.and) };
+      const template = summary ? says.summary : fresh.length > 1 ? says.many : says.single;
       const text = renderTemplate(template, variables);
-      const speech = await this.deps.renders.run(() => this.deps.speech.render(text));
+      const speech = await this.deps.renders.run(() => this.deps.speech.render(text, store.language));
       if (this.stopped) throw new Stopping();
       const call = await this.deps.originator.originate({ alertId: alert.id, alertIds: fresh.map((m) => m.member.alert.id), store, speech, variables });
       const answeredAt = this.deps.clock.now();

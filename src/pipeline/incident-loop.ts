@@ -1,7 +1,8 @@
 import { alertVariables, type Alert, type StoreRoute } from './alert';
 import type { Clock } from './ports';
 import { claimedLine, escalatedLine, resolvedLine, type FollowUpKind, type FollowUps } from './follow-up';
-import { cameraList, DEFAULT_SUMMARY_TEXT, type SpeakOutcome, type SpeakRequest } from './announcer';
+import { DEFAULT_SUMMARY_TEXT, type SpeakOutcome, type SpeakRequest } from './announcer';
+import { cameraList, sentencesFor, type Sentences } from './sentences';
 import type { ClaimResult, ClaimVia, Incident, IncidentStore, Outcome, ResolveResult } from './incident';
 import { incidentEvent, type EventSink } from './alert-event';
 import { renderTemplate } from './template';
@@ -273,8 +274,9 @@ export class IncidentLoop {
     }
     const group = [incident, ...others];
     const cameras = [...new Set(group.map((i) => i.cameraId))];
-    const vars = { ...alertVariables(alert, store), count: String(cameras.length), cameras: cameraList(cameras) };
-    const text = renderTemplate(cameras.length > 1 ? this.deps.summaryText ?? DEFAULT_SUMMARY_TEXT : this.deps.alertText, vars);
+    const says = this.sentences(store);
+    const vars = { ...alertVariables(alert, store), count: String(cameras.length), cameras: cameraList(cameras, says.and) };
+    const text = renderTemplate(cameras.length > 1 ? says.summary : says.single, vars);
     const open = () => group.filter((i) => this.deps.incidents.get(i.id)?.state === 'open');
     try {
       const outcome = await this.deps.speak({ alert, store, text, stillWanted: () => !this.stopped && open().length > 0 });
@@ -335,7 +337,7 @@ export class IncidentLoop {
       const reason = list.length === 0 ? 'no escalation list for this store in x-hoppers.json' : !this.deps.callPerson ? 'no AMI connection configured to call the list with' : 'the alert is no longer in the journal';
       return finish('no-list', null, `${why}; ${reason}: nobody was called`);
     }
-    const text = renderTemplate(this.deps.alertText, alertVariables(alert, store));
+    const text = renderTemplate(this.sentences(store).single, alertVariables(alert, store));
     const tried: string[] = [];
     for (const channel of list) {
       if (this.stopped) return; // not finished: the next start calls on (resume)
@@ -363,7 +365,7 @@ export class IncidentLoop {
           return;
         }
         const by = incident.claimedBy ?? 'someone';
-        const text = renderTemplate(this.deps.claimedText, { ...alertVariables(alert, store), by });
+        const text = renderTemplate(this.sentences(store).claimed, { ...alertVariables(alert, store), by });
         const [heard] = await Promise.allSettled([this.deps.speak({ alert, store, text, stillWanted: () => !this.stopped })]);
         if (this.stopped) return; // not told yet: the next start tells it
         this.deps.incidents.markTold(incident.id, this.deps.clock.now());
@@ -391,6 +393,13 @@ export class IncidentLoop {
     const alert = this.deps.alert(incident.firstAlertId);
     if (!alert || !this.deps.events) return;
     this.deps.events.recordEvent(incidentEvent(type, alert, this.deps.stores().get(incident.storeId), incident, this.deps.clock.now()));
+  }
+
+  /** The store's sentences: its own, its language's, or the global templates. */
+  private sentences(store: StoreRoute | undefined): Sentences {
+    return sentencesFor(store, {
+      single: this.deps.alertText, many: this.deps.alertText, summary: this.deps.summaryText ?? DEFAULT_SUMMARY_TEXT, claimed: this.deps.claimedText, and: 'and',
+    });
   }
 
   /** Background work: kept for stop(), and never an unhandled rejection (a journal error is reported). */

@@ -56,7 +56,8 @@ export interface RenderedSpeech {
 }
 
 export interface SpeechRenderer {
-  render(text: string): Promise<RenderedSpeech>;
+  /** `language` (a store's, e.g. fr-FR) picks the engine and voice; absent: the global ones. */
+  render(text: string, language?: string): Promise<RenderedSpeech>;
 }
 
 export interface OriginateRequest {

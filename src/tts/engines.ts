@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runProcess } from './run-process';
+import { ENGINE_NICENESS, runProcess } from './run-process';
 import { StepError } from '../pipeline/step-error';
 
 export type EngineName = 'espeak-ng' | 'festival' | 'say';
@@ -10,14 +10,14 @@ export type EngineName = 'espeak-ng' | 'festival' | 'say';
 export type SpeechEngine = (text: string, voice: string, timeoutMs: number) => Promise<Buffer>;
 
 const espeakNg: SpeechEngine = (text, voice, timeoutMs) =>
-  runProcess('espeak-ng', ['-v', voice || 'en', '--stdin', '--stdout'], text, timeoutMs);
+  runProcess('espeak-ng', ['-v', voice || 'en', '--stdin', '--stdout'], text, timeoutMs, ENGINE_NICENESS);
 
 /**
  * Festival's text2wave reads the text as a text file (tts mode), never as Scheme. The voice
  * name is validated by the config schema to [A-Za-z0-9_+-], so the -eval form is constant.
  */
 const festival: SpeechEngine = (text, voice, timeoutMs) =>
-  runProcess('text2wave', voice ? ['-eval', `(voice_${voice})`] : [], text, timeoutMs);
+  runProcess('text2wave', voice ? ['-eval', `(voice_${voice})`] : [], text, timeoutMs, ENGINE_NICENESS);
 
 /**
  * The `say` package, only where its export works (macOS, Windows: both keep the text out of

@@ -1,13 +1,24 @@
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
+
+/** Speech engines run at this niceness: under load, the receiver (its acknowledgements) comes first. */
+export const ENGINE_NICENESS = 10;
 import { StepError } from '../pipeline/step-error';
 
 /**
  * Runs a program with an argument array (never a shell), writes `stdin` to it and collects
- * stdout. Killed with SIGKILL past `timeoutMs`.
+ * stdout. Killed with SIGKILL past `timeoutMs`. `niceness`: its CPU priority (higher = lower).
  */
-export function runProcess(command: string, args: string[], stdin: string, timeoutMs: number): Promise<Buffer> {
+export function runProcess(command: string, args: string[], stdin: string, timeoutMs: number, niceness = 0): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    if (niceness && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, niceness);
+      } catch {
+        // Gone already, or not allowed: it runs at normal priority.
+      }
+    }
     const out: Buffer[] = [];
     let err = '';
     const timer = setTimeout(() => {

@@ -1,48 +1,90 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { constants } from 'node:fs';
-import { access, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { access, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RenderedSpeech, SpeechRenderer } from '../pipeline/ports';
 import { StepError } from '../pipeline/step-error';
 import { ENGINES, type EngineName, type SpeechEngine } from './engines';
-import { convertToTelephoneWav } from './convert';
+import { importSound } from './convert';
 import { readWavInfo } from './wav';
+import { decodeWav, type Pcm } from './pcm';
+import { PcmWorker } from './pcm-worker';
+import { installedVoices, voiceFor, type InstalledVoices, type Voice } from './voices';
 
 export interface TtsOptions {
+  /** The global engine and voice (BRIDGE_TTS_ENGINE, BRIDGE_TTS_VOICE: set, it overrides every language). */
   engine: EngineName;
   voice: string;
   /** Where rendered announcements are cached (BRIDGE_DATA_DIR/sounds). */
   cacheDir: string;
   chimeFile?: string | undefined;
   timeoutMs: number;
-  /** Injected for tests; defaults to the real engine. */
+  /** BRIDGE_AUDIO_RATE: 8000 (narrowband) or 16000 (wideband conferences). */
+  rate?: number;
+  /** Injected for tests; defaults to the real engine of the voice. */
   synthesize?: SpeechEngine;
+  /** Injected for tests; defaults to what is installed on this host. */
+  installed?: InstalledVoices;
 }
 
 /** Bump when the conversion changes, so old cache entries are not reused. */
-const FORMAT_VERSION = 'wav8k-s16-mono-loudnorm-v1';
+const FORMAT_VERSION = 'wav-s16-mono-sinc-rms18-v2';
 
 /**
- * Text -> engine -> ffmpeg -> 8 kHz WAV in the cache, keyed by a hash of (engine, voice,
- * chime, format, text). Concurrent requests for the same text share one rendering. Files are
- * written under a temporary name and renamed, so Asterisk never plays a half-written file.
+ * Text -> the voice of its language -> in-process resampling and loudness (on a worker thread)
+ * -> a WAV at BRIDGE_AUDIO_RATE in the cache, keyed by a hash of (engine, voice, chime, format,
+ * rate, text). No converter process on the way. Concurrent requests for the same text share
+ * one rendering. Files are written under a temporary name and renamed, so Asterisk never plays
+ * a half-written file.
  */
 export class TtsRenderer implements SpeechRenderer {
   private readonly pending = new Map<string, Promise<RenderedSpeech>>();
   private readonly known = new Map<string, number>();
   /** When each cached file was last played by this process (pruning spares it). */
   private readonly lastUsed = new Map<string, number>();
-  private readonly synthesize: SpeechEngine;
+  private readonly pcm = new PcmWorker();
+  private chimePcm: Promise<Pcm | undefined> | undefined;
+  private installed: InstalledVoices | undefined;
+  private readonly voices = new Map<string, Voice | undefined>();
+  /** Renders under way (a pre-render waits while there is one). */
+  private active = 0;
 
   constructor(private readonly opts: TtsOptions) {
-    this.synthesize = opts.synthesize ?? ENGINES[opts.engine];
     mkdirSync(opts.cacheDir, { recursive: true });
   }
 
-  cacheKey(text: string): string {
-    const { engine, voice, chimeFile } = this.opts;
-    return createHash('sha256').update(JSON.stringify([engine, voice, chimeFile ?? '', FORMAT_VERSION, text])).digest('hex').slice(0, 40);
+  get rate(): number {
+    return this.opts.rate ?? 8000;
+  }
+
+  /** Whether a render is under way: pre-rendering yields to live work. */
+  get busy(): boolean {
+    return this.active > 0 || this.pending.size > 0;
+  }
+
+  /** The voice a language is spoken with, or undefined when nothing installed speaks it. */
+  voice(language?: string): Voice | undefined {
+    const key = language ?? '';
+    if (!this.voices.has(key)) {
+      this.installed ??= this.opts.installed ?? installedVoices();
+      this.voices.set(key, voiceFor(language, { engine: this.opts.engine, voice: this.opts.voice }, this.installed));
+    }
+    return this.voices.get(key);
+  }
+
+  cacheKey(text: string, language?: string): string {
+    const v = this.voice(language) ?? { engine: this.opts.engine, voice: this.opts.voice };
+    return createHash('sha256').update(JSON.stringify([v.engine, v.voice, this.opts.chimeFile ?? '', FORMAT_VERSION, this.rate, text])).digest('hex').slice(0, 40);
+  }
+
+  /** Whether this sentence is already in the cache (for pre-rendering and its coverage). */
+  async isCached(text: string, language?: string): Promise<boolean> {
+    return (await this.fromDisk(join(this.opts.cacheDir, this.cacheKey(text, language)))) !== undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.pcm.stop();
   }
 
   /**
@@ -53,8 +95,10 @@ export class TtsRenderer implements SpeechRenderer {
     return this.render('veesion bridge ready');
   }
 
-  async render(text: string): Promise<RenderedSpeech> {
-    const key = this.cacheKey(text);
+  async render(text: string, language?: string): Promise<RenderedSpeech> {
+    const voice = this.voice(language);
+    if (!voice) throw new StepError('TTS_NO_VOICE', 'bad-input', `no installed speech engine speaks ${language}: install its espeak-ng or Festival voice, or set BRIDGE_TTS_VOICE`);
+    const key = this.cacheKey(text, language);
     const playbackPath = join(this.opts.cacheDir, key);
     // Checked on every use, just before the call is placed: a cached file deleted or made
     // unreadable underneath us is rendered again rather than handed to Asterisk.
@@ -67,7 +111,7 @@ export class TtsRenderer implements SpeechRenderer {
     }
     let job = this.pending.get(key);
     if (!job) {
-      job = this.create(text, key, playbackPath).finally(() => this.pending.delete(key));
+      job = this.create(text, voice, key, playbackPath).finally(() => this.pending.delete(key));
       this.pending.set(key, job);
     }
     return job;
@@ -115,21 +159,58 @@ export class TtsRenderer implements SpeechRenderer {
     }
   }
 
-  private async create(text: string, key: string, playbackPath: string): Promise<RenderedSpeech> {
-    const speech = await this.synthesize(text, this.opts.voice, this.opts.timeoutMs);
-    if (speech.length < 44) throw new StepError('TTS_EMPTY', 'internal', `${this.opts.engine} produced no audio`);
-    const tmp = join(this.opts.cacheDir, `.${key}.${randomBytes(4).toString('hex')}.tmp`);
+  private async create(text: string, voice: Voice, key: string, playbackPath: string): Promise<RenderedSpeech> {
+    this.active++;
     try {
-      await convertToTelephoneWav(speech, tmp, { prefixFile: this.opts.chimeFile, timeoutMs: this.opts.timeoutMs });
-      await fsync(tmp);
-      await rename(tmp, `${playbackPath}.wav`);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
+      const synthesize = this.opts.synthesize ?? ENGINES[voice.engine];
+      const speech = await synthesize(text, voice.voice, this.opts.timeoutMs);
+      if (speech.length < 44) throw new StepError('TTS_EMPTY', 'internal', `${voice.engine} produced no audio`);
+      let wav: Buffer;
+      try {
+        wav = await this.pcm.convert(speech, this.rate, await this.chime());
+      } catch (err) {
+        throw new StepError('TTS_AUDIO_UNREADABLE', 'internal', `${voice.engine} audio could not be converted: ${(err as Error).message}`, { cause: err });
+      }
+      const tmp = join(this.opts.cacheDir, `.${key}.${randomBytes(4).toString('hex')}.tmp`);
+      try {
+        await writeFile(tmp, wav, { mode: 0o640 });
+        await fsync(tmp);
+        await rename(tmp, `${playbackPath}.wav`);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
+      const durationMs = readWavInfo(wav).durationMs;
+      this.known.set(key, durationMs);
+      return { playbackPath, durationMs, cached: false };
+    } finally {
+      this.active--;
     }
-    const durationMs = readWavInfo(await readFile(`${playbackPath}.wav`)).durationMs;
-    this.known.set(key, durationMs);
-    return { playbackPath, durationMs, cached: false };
+  }
+
+  /**
+   * The chime, decoded once. A WAV in a format the decoder does not read (compressed, odd
+   * layouts) is imported once with ffmpeg (its only use here), then decoded.
+   */
+  private chime(): Promise<Pcm | undefined> {
+    const file = this.opts.chimeFile;
+    if (!file) return Promise.resolve(undefined);
+    this.chimePcm ??= (async () => {
+      const bytes = await readFile(file);
+      try {
+        return decodeWav(bytes);
+      } catch {
+        const imported = join(this.opts.cacheDir, `.chime.${randomBytes(4).toString('hex')}.wav`);
+        try {
+          await importSound(file, imported, this.opts.timeoutMs);
+          return decodeWav(await readFile(imported));
+        } finally {
+          await rm(imported, { force: true });
+        }
+      }
+    })();
+    this.chimePcm.catch(() => (this.chimePcm = undefined)); // a broken chime is tried again next time
+    return this.chimePcm;
   }
 }
 

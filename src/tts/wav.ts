@@ -23,7 +23,7 @@ export function readWavInfo(buf: Buffer): WavInfo {
     } else if (id === 'data') {
       if (!fmt) throw new Error('WAVE data before fmt chunk');
       // Streams written to a pipe carry 0 or 0xFFFFFFFF as size: take what is there.
-      const dataBytes = Math.min(size, buf.length - body);
+      const dataBytes = size === 0 || size === 0xffffffff ? buf.length - body : Math.min(size, buf.length - body);
       const bytesPerSecond = fmt.sampleRate * fmt.channels * (fmt.bitsPerSample / 8);
       return { ...fmt, dataOffset: body, dataBytes, durationMs: Math.round((dataBytes / bytesPerSecond) * 1000) };
     }

@@ -1,0 +1,78 @@
+import type { StoreRoute } from './alert';
+
+/** What is said, by kind (templates over the alert variables, `${count}`, `${cameras}`, `${by}`). */
+export interface Sentences {
+  /** One alert. */
+  single: string;
+  /** Several alerts of one camera merged by storm control. */
+  many: string;
+  /** Several cameras of one conference in one call. */
+  summary: string;
+  /** Who took it. */
+  claimed: string;
+  /** The word before the last camera of a list ("3, 7 and 9"). */
+  and: string;
+}
+
+export const BUILT_IN_LANGUAGES = ['en', 'fr', 'it', 'de', 'es'] as const;
+export type BuiltInLanguage = (typeof BUILT_IN_LANGUAGES)[number];
+
+/** The built-in sentences of each language a store may set (`language` in x-hoppers.json). */
+export const BUILT_IN: Record<BuiltInLanguage, Sentences> = {
+  en: {
+    single: 'Attention! Theft detected in ${name} on camera ${cameraId}',
+    many: 'Attention! ${count} theft alerts in ${name} on camera ${cameraId}',
+    summary: 'Attention! ${count} theft alerts in ${name}: cameras ${cameras}',
+    claimed: '${by} is handling camera ${cameraId}',
+    and: 'and',
+  },
+  fr: {
+    single: 'Attention ! Vol détecté à ${name}, caméra ${cameraId}',
+    many: 'Attention ! ${count} alertes de vol à ${name}, caméra ${cameraId}',
+    summary: 'Attention ! ${count} alertes de vol à ${name} : caméras ${cameras}',
+    claimed: "${by} s'occupe de la caméra ${cameraId}",
+    and: 'et',
+  },
+  it: {
+    single: 'Attenzione! Furto rilevato a ${name}, telecamera ${cameraId}',
+    many: 'Attenzione! ${count} allarmi di furto a ${name}, telecamera ${cameraId}',
+    summary: 'Attenzione! ${count} allarmi di furto a ${name}: telecamere ${cameras}',
+    claimed: '${by} si occupa della telecamera ${cameraId}',
+    and: 'e',
+  },
+  de: {
+    single: 'Achtung! Diebstahl erkannt in ${name}, Kamera ${cameraId}',
+    many: 'Achtung! ${count} Diebstahlalarme in ${name}, Kamera ${cameraId}',
+    summary: 'Achtung! ${count} Diebstahlalarme in ${name}: Kameras ${cameras}',
+    claimed: '${by} kümmert sich um Kamera ${cameraId}',
+    and: 'und',
+  },
+  es: {
+    single: '¡Atención! Robo detectado en ${name}, cámara ${cameraId}',
+    many: '¡Atención! ${count} alertas de robo en ${name}, cámara ${cameraId}',
+    summary: '¡Atención! ${count} alertas de robo en ${name}: cámaras ${cameras}',
+    claimed: '${by} se encarga de la cámara ${cameraId}',
+    and: 'y',
+  },
+};
+
+/** `fr-FR` -> `fr`. */
+export function baseLanguage(tag: string): string {
+  return tag.toLowerCase().split(/[-_]/)[0] ?? tag;
+}
+
+/**
+ * The sentences of a store: its `alert_text` first, then its language's built-in sentences,
+ * then the global templates (VEESION_ALERT_TEXT...) for a store that names no language.
+ */
+export function sentencesFor(store: StoreRoute | undefined, globals: Sentences): Sentences {
+  const lang = store?.language ? BUILT_IN[baseLanguage(store.language) as BuiltInLanguage] : undefined;
+  const base = lang ?? globals;
+  return store?.alert_text ? { ...base, single: store.alert_text } : base;
+}
+
+/** "3", "3 and 7", "3, 7 and 9" in the store's language. */
+export function cameraList(cameras: readonly string[], and = 'and'): string {
+  if (cameras.length <= 1) return cameras[0] ?? '';
+  return `${cameras.slice(0, -1).join(', ')} ${and} ${cameras.at(-1) as string}`;
+}
