@@ -19,6 +19,9 @@ if $tests; then
 fi
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 command -v text2wave >/dev/null 2>&1 || need+=(festival festvox-kallpc16k)
+# The voices that follow a store's language: Festival's HTS English and its Italian voice.
+[ -d /usr/share/festival/voices/us/cmu_us_slt_arctic_hts ] || need+=(festvox-us-slt-hts)
+[ -d /usr/share/festival/voices/italian/lp_diphone ] || need+=(festvox-italp16k)
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v g++ >/dev/null 2>&1 || need+=(g++ make)           # better-sqlite3 builds from source
 command -v python3 >/dev/null 2>&1 || need+=(python3)         # node-gyp; the sd_notify test's listener

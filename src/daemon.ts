@@ -15,6 +15,7 @@ import { policyFromSeconds } from './pipeline/retry-policy';
 import { mutedReason } from './pipeline/mutes';
 import { systemClock } from './clock';
 import { TtsRenderer } from './tts/tts-renderer';
+import { storePrerenderer, type Prerenderer } from './tts/prerender';
 import type { AmiClient } from './pbx/ami-client';
 import { PbxArea } from './pbx/pbx-area';
 import { ChatArea } from './chat/chat-area';
@@ -66,6 +67,7 @@ export class Daemon {
   /** Nudges watching consoles (server-sent events) when steps, incidents or stores change. */
   private readonly feed = new ChangeFeed();
   private readonly tts: TtsRenderer;
+  readonly prerender: Prerenderer;
   private readonly stepLog: Logger;
   private readonly http: HttpServer;
   private readonly stores: Map<string, StoreRoute>;
@@ -137,6 +139,7 @@ export class Daemon {
       timeoutMs: s.BRIDGE_TTS_TIMEOUT_MS,
       rate: s.BRIDGE_AUDIO_RATE,
     });
+    this.prerender = storePrerenderer({ tts: this.tts, seen: this.journal, stores: () => this.stores, settings: s, logger: this.logger.child({ area: 'tts' }) });
     this.pbx = new PbxArea(s, {
       logger: this.logger.child({ area: 'ami' }),
       clock,
@@ -236,6 +239,7 @@ export class Daemon {
       ],
       details: () => ({
         veesionTokenExpiresInS: this.veesion.tokenExpiresInS(),
+        audioCache: this.prerender.coverage(),
         stores: this.stores.size,
         originators: this.pbx.usable(),
       }),
@@ -264,7 +268,10 @@ export class Daemon {
     this.housekeepingTask = cron.schedule(this.opts.config.settings.BRIDGE_HOUSEKEEPING_CRON, () => this.housekeeping(), { noOverlap: true });
     const started = Date.now();
     this.tts.warmUp().then(
-      () => this.logger.info('speech engine ready', { engine: this.opts.config.settings.BRIDGE_TTS_ENGINE, durationMs: Date.now() - started }),
+      () => {
+        this.logger.info('speech engine ready', { engine: this.opts.config.settings.BRIDGE_TTS_ENGINE, durationMs: Date.now() - started });
+        this.prerender.run();
+      },
       (err: unknown) => this.logger.error('speech engine not working: announcements will fail until fixed (run scripts/setup.sh)', { err }),
     );
   }
@@ -288,6 +295,7 @@ export class Daemon {
     this.delivery.stop();
     this.mail?.close();
     await this.pbx.close();
+    await this.prerender.stop();
     await this.tts.stop();
     await this.journal.close();
     this.lock.release();
@@ -322,6 +330,7 @@ export class Daemon {
     this.reloadTls();
     this.feed.publish('store');
     this.veesion.storesChanged();
+    this.prerender.run(); // new stores' sentences, in their language
     this.rescan('reload');
     return { added, removed, restartNeeded };
   }

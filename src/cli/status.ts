@@ -8,10 +8,11 @@ import { journalFile } from '../journal/journal-file';
 export async function status(opts: GlobalOptions): Promise<void> {
   const config = configFor(opts);
   const s = config.settings;
-  let daemon: { up: boolean; ready?: boolean; checks?: Record<string, boolean>; reasons?: Record<string, string>; refused?: string; veesionTokenExpiresInS?: number | null } = { up: false };
+  let daemon: { up: boolean; ready?: boolean; checks?: Record<string, boolean>; reasons?: Record<string, string>; refused?: string; veesionTokenExpiresInS?: number | null; audioCache?: { wanted: number; cached: number; running: boolean } } = { up: false };
   try {
     const res = await axios.get(`${receiverBase(s)}/readyz`, { ...receiverRequest(s, { admin: true }), timeout: 3000, validateStatus: () => true });
-    const body = res.data as { checks?: Record<string, boolean>; reasons?: Record<string, string>; error?: string; details?: { veesionTokenExpiresInS?: unknown } };
+    const body = res.data as { checks?: Record<string, boolean>; reasons?: Record<string, string>; error?: string; details?: { veesionTokenExpiresInS?: unknown; audioCache?: unknown } };
+    const cache = body.details?.audioCache as { wanted?: unknown; cached?: unknown; running?: unknown } | undefined;
     const lifetime = body.details?.veesionTokenExpiresInS;
     daemon = {
       up: true,
@@ -20,6 +21,7 @@ export async function status(opts: GlobalOptions): Promise<void> {
       ...(body.reasons ? { reasons: body.reasons } : {}),
       ...(res.status === 403 ? { refused: body.error ?? 'refused' } : {}),
       ...(typeof lifetime === 'number' || lifetime === null ? { veesionTokenExpiresInS: lifetime } : {}),
+      ...(cache && typeof cache.wanted === 'number' && typeof cache.cached === 'number' ? { audioCache: { wanted: cache.wanted, cached: cache.cached, running: cache.running === true } } : {}),
     };
   } catch {
     // not running: still show what the journal holds
@@ -35,6 +37,7 @@ export async function status(opts: GlobalOptions): Promise<void> {
       (daemon.checks ? ` (${Object.entries(daemon.checks).map(([k, v]) => `${k} ${v ? 'ok' : 'FAILING'}`).join(', ')})` : ''),
     ...Object.entries(daemon.reasons ?? {}).map(([check, why]) => `  ${check}: ${why}`),
     ...(daemon.veesionTokenExpiresInS !== undefined ? [`Veesion token: ${tokenLifetime(daemon.veesionTokenExpiresInS)}`] : []),
+    ...(daemon.audioCache ? [`audio cache: ${daemon.audioCache.cached} of ${daemon.audioCache.wanted} sentences ready${daemon.audioCache.running ? ' (pre-rendering)' : ''}`] : []),
     `journal: ${journal.alerts} alerts (${journal.unroutable} unroutable), ${journal.queued} steps queued, ${journal.failed} given up`,
     ...(journal.lastError ? [`last error: ${time(journal.lastError.at)} ${journal.lastError.alertId} ${journal.lastError.step}: ${journal.lastError.error}`] : []),
     `silenced: ${journal.silences.length === 0 ? 'none' : journal.silences.map((x) => `${x.storeId} until ${time(x.until)}`).join(', ')}`,

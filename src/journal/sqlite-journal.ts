@@ -191,6 +191,22 @@ export class SqliteJournal implements Journal, EventSink {
     this.stmts.updateStep.run(r.state, r.attempts, r.nextAt, r.lastError, r.detail, r.updatedAt, r.alertId, r.step);
   }
 
+  /** Store and camera of the alerts received since `since` (what pre-rendering prepares; a store added later counts its earlier alerts). */
+  camerasSeen(since: number): { storeId: string; cameraId: string }[] {
+    return this.db.prepare(
+      `SELECT DISTINCT store_id AS storeId, CAST(json_extract(alert_json, '$.cameraId') AS TEXT) AS cameraId FROM alerts
+       WHERE received_at >= ? AND json_extract(alert_json, '$.cameraId') IS NOT NULL LIMIT 5000`,
+    ).all(since) as { storeId: string; cameraId: string }[];
+  }
+
+  /** Who claimed which camera's incidents since `since` ("Anna is handling camera 3", prepared ahead). */
+  claimersSeen(since: number): { storeId: string; cameraId: string; by: string }[] {
+    return this.db.prepare(
+      `SELECT DISTINCT i.store_id AS storeId, i.camera_id AS cameraId, c.by AS by FROM claims c JOIN incidents i ON i.id = c.incident_id
+       WHERE c.won = 1 AND c.at >= ? LIMIT 5000`,
+    ).all(since) as { storeId: string; cameraId: string; by: string }[];
+  }
+
   /** Runs `fn` in one immediate transaction (writes nested inside become savepoints). */
   atomically<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();

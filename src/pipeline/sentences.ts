@@ -1,4 +1,5 @@
-import type { StoreRoute } from './alert';
+import { alertVariables, type Alert, type StoreRoute } from './alert';
+import { renderTemplate } from './template';
 
 /** What is said, by kind (templates over the alert variables, `${count}`, `${cameras}`, `${by}`). */
 export interface Sentences {
@@ -75,4 +76,47 @@ export function sentencesFor(store: StoreRoute | undefined, globals: Sentences):
 export function cameraList(cameras: readonly string[], and = 'and'): string {
   if (cameras.length <= 1) return cameras[0] ?? '';
   return `${cameras.slice(0, -1).join(', ')} ${and} ${cameras.at(-1) as string}`;
+}
+
+/** The variables a sentence can be known by before its alert comes: the store's, the camera, the type. */
+const PREDICTABLE = new Set(['storeId', 'cameraId', 'name', 'location', 'store_veesion_id', 'alertType', 'by']);
+
+/** Whether every variable of a template is predictable (a date or a URL never is). */
+export function predictable(template: string): boolean {
+  return [...template.matchAll(/\$\{(\w+)\}/g)].every((m) => PREDICTABLE.has(m[1] as string));
+}
+
+/** At most this many sentences are prepared ahead (the cache is for real alerts, not every combination). */
+const MAX_PREPARED = 2000;
+
+/**
+ * What pre-rendering prepares: for every store, its one-alert sentence for each camera seen
+ * recently, and its "who took it" sentence for each person who claimed there recently, in
+ * the store's language. Templates with an unpredictable variable (a date, a URL) are skipped.
+ */
+export function sentencesToPrepare(
+  stores: Iterable<StoreRoute>,
+  seen: readonly { storeId: string; cameraId: string }[],
+  claimers: readonly { storeId: string; cameraId: string; by: string }[],
+  globals: Sentences,
+): { text: string; language?: string | undefined }[] {
+  const out = new Map<string, { text: string; language?: string | undefined }>();
+  const add = (text: string, language: string | undefined) => {
+    if (out.size < MAX_PREPARED) out.set(JSON.stringify([language ?? '', text]), { text, ...(language ? { language } : {}) });
+  };
+  for (const store of stores) {
+    const says = sentencesFor(store, globals);
+    const vars = (cameraId: string) => alertVariables(sampleAlert(store.store_veesion_id, cameraId), store);
+    if (predictable(says.single)) {
+      for (const c of seen) if (c.storeId === store.store_veesion_id) add(renderTemplate(says.single, vars(c.cameraId)), store.language);
+    }
+    if (predictable(says.claimed)) {
+      for (const c of claimers) if (c.storeId === store.store_veesion_id) add(renderTemplate(says.claimed, { ...vars(c.cameraId), by: c.by }), store.language);
+    }
+  }
+  return [...out.values()];
+}
+
+function sampleAlert(storeId: string, cameraId: string): Alert {
+  return { id: '', storeId, cameraId, cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' };
 }
