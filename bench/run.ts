@@ -27,6 +27,8 @@ const CLAIM_RUNS = 5;
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const BURST_STORES = 20;
 const CONSOLE_RUNS = 10;
+const FLOOD_ALERTS = 1500;
+const FLOOD_CONNECTIONS = 200;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'vb-bench-'));
@@ -83,6 +85,8 @@ async function main(): Promise<void> {
     const wall = (performance.now() - cpuBefore.wall) / 1000;
     loop.disable();
     const daemonLag = await daemonLoopLag(world.httpPort);
+    // Last: it leaves 1,500 renders behind it.
+    const flood = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await floodRun(world.httpPort, world.hookToken);
     const benchCpu = process.cpuUsage(cpuBefore.bench);
     const load = {
       bench: (benchCpu.user + benchCpu.system) / 1e6 / wall,
@@ -93,9 +97,9 @@ async function main(): Promise<void> {
     const rows = [
       ['bare TTS engine + conversion (espeak-ng + ffmpeg), p50', ms(bareP50), ''],
       ['alert -> Originate, audio not cached: p50 / p95', `${ms(percentile(uncached, 50))} / ${ms(percentile(uncached, 95))}`,
-        `${verdict(percentile(uncached, 50) <= bareP50 + 30)} target p50 <= bare + 30 ms (${ms(bareP50 + 30)})`],
+        `${verdict(percentile(uncached, 50) <= 0.6 * bareP50)} target p50 <= 0.6 x bare (${ms(0.6 * bareP50)}): no converter process`],
       ['alert -> Originate, audio cached: p50 / p95', `${ms(percentile(cached, 50))} / ${ms(percentile(cached, 95))}`,
-        `${verdict(percentile(cached, 50) <= 15)} target p50 <= 15 ms`],
+        `${verdict(percentile(cached, 50) <= 10)} target p50 <= 10 ms`],
       [`ingest at saturation (${INGEST_ALERTS} alerts, ${INGEST_CONCURRENCY} in flight, durable acks)`, `${ingest.perSecond.toFixed(0)} alerts/s`,
         `${verdict(ingest.perSecond >= 1000)} target >= 1000/s`],
       ['  ack latency at saturation p50 / p99', `${ms(percentile(ingest.latencies, 50))} / ${ms(percentile(ingest.latencies, 99))}`, ''],
@@ -113,6 +117,11 @@ async function main(): Promise<void> {
       ...(nudges ? [
         [`alert -> the console's change event (server-sent): p50 / max (${CONSOLE_RUNS} runs)`, `${ms(percentile(nudges, 50))} / ${ms(Math.max(...nudges))}`,
           `${verdict(Math.max(...nudges) <= 1000)} target <= 1 s (the page then fetches)`],
+      ] : []),
+      ...(flood ? [
+        [`flood: ${FLOOD_ALERTS} alerts, distinct cameras, ${FLOOD_CONNECTIONS} connections: acked, ack p50 / p99`,
+          `${flood.acked} (${flood.perSecond.toFixed(0)}/s), ${ms(percentile(flood.latencies, 50))} / ${ms(percentile(flood.latencies, 99))}`,
+          `${verdict(flood.acked === FLOOD_ALERTS && percentile(flood.latencies, 99) <= 50)} target p99 <= 50 ms, every alert acked (renders run niced, their DSP on a worker)`],
       ] : []),
       ['daemon idle RSS', `${idleRss.toFixed(1)} MB`, `${verdict(idleRss <= 80)} target <= 80 MB`],
     ];
@@ -235,7 +244,32 @@ async function consoleRun(world: SimWorld, store: number, runs: number): Promise
   return out;
 }
 
-/** The engine and the conversion alone, as the daemon runs them, without the daemon. */
+/**
+ * A flood of alerts on distinct cameras (each needs a render) over many connections at once:
+ * the acknowledgements must not wait for the renders they start.
+ */
+async function floodRun(port: number, token: string) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: FLOOD_CONNECTIONS });
+  const latencies: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (next < FLOOD_ALERTS) {
+      const i = next++;
+      const start = performance.now();
+      const res = await postAlert(port, token, { alert_uuid: `flood-${i}`, location: `s${i % 20}`, cameraId: `flood-cam-${i}` }, agent).catch(() => ({ status: 0 }));
+      if (res.status === 200) latencies.push(performance.now() - start);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: FLOOD_CONNECTIONS }, worker));
+  } finally {
+    agent.destroy();
+  }
+  return { latencies, acked: latencies.length, perSecond: latencies.length / ((performance.now() - t0) / 1000) };
+}
+
+/** The engine and the conversion (one ffmpeg process), as the daemon ran them before issue 15: the baseline. */
 async function bareEngineCost(dir: string, i: number): Promise<number> {
   const t0 = performance.now();
   const wav = await ENGINES['espeak-ng'](TEXT.replace('${cameraId}', `bare${i}-${Date.now()}`), '', 10_000);
