@@ -63,58 +63,77 @@ function sampleReader(buf: Buffer, format: number, bits: number): (at: number) =
 const HALF_ZEROS = 16;
 /** The pass band ends this far below the lower Nyquist; the transition band fits under it. */
 const CUTOFF = 0.86;
-/** Kernel table points per input sample: taps are looked up and interpolated, not computed. */
-const TABLE_STEPS = 256;
 
 /**
  * Band-limited resampling: each output sample is the input convolved with a Blackman-windowed
  * sinc whose cut-off is CUTOFF x the lower of the two Nyquist frequencies (3.44 kHz going to
- * 8 kHz: the telephone band, with nothing above 4 kHz left to alias). The kernel is tabulated
- * once per rate pair, so a 3 s sentence costs a few milliseconds.
+ * 8 kHz: the telephone band, with nothing above 4 kHz left to alias), as a polyphase filter
+ * bank computed once per rate pair, so a 3 s sentence costs a few milliseconds.
  */
 export function resample(pcm: Pcm, rate: number): Pcm {
   if (pcm.rate === rate) return { rate, samples: pcm.samples.slice() };
-  const ratio = rate / pcm.rate;
-  const { half, table } = kernel(pcm.rate, rate);
-  const out = new Float32Array(Math.floor(pcm.samples.length * ratio));
+  const bank = polyphase(pcm.rate, rate);
   const x = pcm.samples;
+  const out = new Float32Array(Math.floor((x.length * bank.up) / bank.down));
+  const taps = bank.taps;
   for (let n = 0; n < out.length; n++) {
-    const t = n / ratio;
-    const centre = Math.floor(t);
+    // Output n sits at input position n * down / up: its phase picks the filter, exact.
+    const pos = n * bank.down;
+    const centre = Math.floor(pos / bank.up);
+    const filter = bank.filters[pos % bank.up] as Float32Array;
+    const first = centre - bank.half + 1;
     let acc = 0;
-    let norm = 0;
-    for (let k = centre - half + 1; k <= centre + half; k++) {
-      const pos = (t - k + half) * TABLE_STEPS; // 0 .. 2 * half * TABLE_STEPS
-      const i = Math.floor(pos);
-      const frac = pos - i;
-      const tap = (table[i] as number) + ((table[i + 1] ?? 0) - (table[i] as number)) * frac;
-      norm += tap;
-      if (k >= 0 && k < x.length) acc += (x[k] as number) * tap;
+    if (first >= 0 && first + taps <= x.length) {
+      for (let j = 0; j < taps; j++) acc += (x[first + j] as number) * (filter[j] as number);
+    } else {
+      for (let j = 0; j < taps; j++) {
+        const k = first + j;
+        if (k >= 0 && k < x.length) acc += (x[k] as number) * (filter[j] as number);
+      }
     }
-    out[n] = norm === 0 ? 0 : acc / norm;
+    out[n] = acc;
   }
   return { rate, samples: out };
 }
 
-const kernels = new Map<string, { half: number; table: Float32Array }>();
+const banks = new Map<string, { up: number; down: number; half: number; taps: number; filters: Float32Array[] }>();
 
-/** The windowed sinc for a rate pair, sampled TABLE_STEPS times per input sample over its span. */
-function kernel(from: number, to: number): { half: number; table: Float32Array } {
+/**
+ * The filter bank for a rate pair: the ratio as up/down in lowest terms (22050 -> 8000 is
+ * 160/441), and one normalised windowed-sinc filter per output phase, computed once.
+ */
+function polyphase(from: number, to: number): { up: number; down: number; half: number; taps: number; filters: Float32Array[] } {
   const key = `${from}>${to}`;
-  let k = kernels.get(key);
-  if (!k) {
+  let bank = banks.get(key);
+  if (!bank) {
+    const g = gcd(from, to);
+    const up = to / g;
+    const down = from / g;
     const fc = (CUTOFF * Math.min(1, to / from)) / 2; // cycles per input sample
-    const half = Math.ceil(HALF_ZEROS / (2 * fc)); // taps each side, in input samples
-    const table = new Float32Array(2 * half * TABLE_STEPS + 2);
-    for (let i = 0; i < table.length; i++) {
-      const d = i / TABLE_STEPS - half;
-      const sinc = d === 0 ? 2 * fc : Math.sin(2 * Math.PI * fc * d) / (Math.PI * d);
-      table[i] = blackman(d / half) * sinc;
+    const half = Math.ceil(HALF_ZEROS / (2 * fc));
+    const taps = 2 * half;
+    const filters: Float32Array[] = [];
+    for (let phase = 0; phase < up; phase++) {
+      const frac = phase / up; // the output's offset past its centre input sample
+      const f = new Float32Array(taps);
+      let sum = 0;
+      for (let j = 0; j < taps; j++) {
+        const d = frac + half - 1 - j; // distance from input sample (centre - half + 1 + j)
+        const sinc = d === 0 ? 2 * fc : Math.sin(2 * Math.PI * fc * d) / (Math.PI * d);
+        f[j] = blackman(d / half) * sinc;
+        sum += f[j] as number;
+      }
+      for (let j = 0; j < taps; j++) f[j] = (f[j] as number) / sum; // unity gain at DC
+      filters.push(f);
     }
-    k = { half, table };
-    kernels.set(key, k);
+    bank = { up, down, half, taps, filters };
+    banks.set(key, bank);
   }
-  return k;
+  return bank;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
 
 function blackman(u: number): number {
