@@ -28,7 +28,7 @@ export class SqliteIncidentStore implements IncidentStore {
    * Inside the alert's own insert transaction: the live incident of its camera whose last
    * alert is within `windowMs`, or a new one. Returns the incident id.
    */
-  joinOrOpen(a: { alertId: string; storeId: string; cameraId: string; room: string; at: number; windowMs: number }): string {
+  joinOrOpen(a: { alertId: string; storeId: string; cameraId: string; room: string; at: number; windowMs: number; firstRepeatAt?: number | undefined }): string {
     const live = this.stmt(
       `SELECT id FROM incidents WHERE store_id = ? AND camera_id = ? AND state IN ('open', 'claimed') AND last_alert_at >= ?
        ORDER BY last_alert_at DESC LIMIT 1`,
@@ -41,9 +41,9 @@ export class SqliteIncidentStore implements IncidentStore {
     }
     const id = `inc_${randomUUID()}`;
     this.stmt(
-      `INSERT INTO incidents (id, store_id, camera_id, room, state, opened_at, first_alert_id, last_alert_id, last_alert_at, updated_at)
-       VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)`,
-    ).run(id, a.storeId, a.cameraId, a.room, a.at, a.alertId, a.alertId, a.at, a.at);
+      `INSERT INTO incidents (id, store_id, camera_id, room, state, opened_at, first_alert_id, last_alert_id, last_alert_at, next_repeat_at, updated_at)
+       VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?)`,
+    ).run(id, a.storeId, a.cameraId, a.room, a.at, a.alertId, a.alertId, a.at, a.firstRepeatAt ?? null, a.at);
     this.stmt('UPDATE alerts SET incident_id = ? WHERE id = ?').run(id, a.alertId);
     return id;
   }

@@ -181,7 +181,7 @@ export class SqliteJournal implements Journal, EventSink {
     if (info.changes === 0) return 'duplicate';
     for (const step of r.steps) this.stmts.insertStep.run(alert.id, step, r.receivedAt);
     if (r.incident) {
-      this.incidents.joinOrOpen({ alertId: alert.id, storeId: alert.storeId, cameraId: alert.cameraId, room: r.incident.room, at: r.receivedAt, windowMs: r.incident.windowMs });
+      this.incidents.joinOrOpen({ alertId: alert.id, storeId: alert.storeId, cameraId: alert.cameraId, room: r.incident.room, at: r.receivedAt, windowMs: r.incident.windowMs, firstRepeatAt: r.incident.firstRepeatAt });
     }
     for (const e of r.events ?? []) writeEvent(e);
     return 'new';

@@ -135,7 +135,9 @@ export class AlertPipeline {
     const steps = store ? [...STEP_NAMES] : [];
     const events = this.deps.events ? [receivedEvent(alert, store, receivedAt)] : [];
     // Storm control's per-camera window is the incident boundary.
-    const incident = store && this.incidents ? { room: store.audio_conf_id, windowMs: this.deps.storm?.windowMs ?? 0 } : undefined;
+    const incident = store && this.incidents
+      ? { room: store.audio_conf_id, windowMs: this.deps.storm?.windowMs ?? 0, firstRepeatAt: receivedAt + (this.deps.incidents?.repeatMs ?? 0) }
+      : undefined;
     const result = await this.deps.journal.append({ alert, status, rawBody, receivedAt, steps, events, ...(incident ? { incident } : {}) });
     if (result === 'duplicate') return 'duplicate';
     if (!store) return 'unroutable';

@@ -98,11 +98,15 @@ export class IncidentLoop {
     try {
       const incident = this.deps.incidents.find(alertId);
       if (!incident || incident.state !== 'open' || incident.announcements > 0 || incident.firstAlertId !== alertId) return;
-      const next = this.deps.clock.now() + this.deps.repeatMs;
-      try {
-        this.deps.incidents.recordAnnouncement(incident.id, 0, next, 'open', this.deps.clock.now());
-      } catch (err) {
-        this.deps.onError?.(err); // the schedule still runs here; only a restart would lose the repeat time
+      // Written with the alert (one commit per acknowledgement, not two); older rows get it here.
+      let next = incident.nextRepeatAt;
+      if (next === null) {
+        next = this.deps.clock.now() + this.deps.repeatMs;
+        try {
+          this.deps.incidents.recordAnnouncement(incident.id, 0, next, 'open', this.deps.clock.now());
+        } catch (err) {
+          this.deps.onError?.(err); // the schedule still runs here; only a restart would lose the repeat time
+        }
       }
       this.scheduleRepeat(incident.id, next);
       this.scheduleEscalation(incident);

@@ -17,7 +17,8 @@ export interface NewAlertRecord {
   /** Written only if the alert is new (a duplicate reports nothing). */
   events?: AlertEvent[];
   /** Join the live incident of its camera within this window, or open one (routed alerts). */
-  incident?: { room: string; windowMs: number };
+  /** `firstRepeatAt`: when a new incident's first repeat is due, written with it (no second write). */
+  incident?: { room: string; windowMs: number; firstRepeatAt?: number };
 }
 
 export interface StepRecord {
