@@ -78,6 +78,7 @@ export class Daemon {
   private readonly lock: DataDirLock;
   private journalWatch: NodeJS.Timeout | undefined;
   port = 0;
+  private stopping = false;
 
   get ami(): AmiClient {
     return this.pbx.ami;
@@ -269,14 +270,16 @@ export class Daemon {
     const started = Date.now();
     this.tts.warmUp().then(
       () => {
+        if (this.stopping) return; // stopped meanwhile: nothing to say, nothing to prepare
         this.logger.info('speech engine ready', { engine: this.opts.config.settings.BRIDGE_TTS_ENGINE, durationMs: Date.now() - started });
         this.prerender.run();
       },
-      (err: unknown) => this.logger.error('speech engine not working: announcements will fail until fixed (run scripts/setup.sh)', { err }),
+      (err: unknown) => this.stopping || this.logger.error('speech engine not working: announcements will fail until fixed (run scripts/setup.sh)', { err }),
     );
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.journalWatch);
     this.pbx.stop();
     await this.veesion.stop();

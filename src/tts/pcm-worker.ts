@@ -56,6 +56,9 @@ export class PcmWorker {
     this.worker = undefined;
     if (!worker) return;
     const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+    // Held while it stops: an unref'd worker leaves the event loop empty, and the process would
+    // end mid-stop, before the journal is closed and the 'stopped' line logged.
+    worker.ref();
     worker.postMessage('stop');
     await exited;
   }

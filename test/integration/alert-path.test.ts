@@ -75,7 +75,7 @@ describe('one alert of each payload shape, end to end on real parts', () => {
     expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: {
       status: 'ready',
       checks: { journal: true, ami: true, veesion: true },
-      details: { stores: 4, veesionTokenExpiresInS: expect.any(Number), originators: { ami: true } },
+      details: { stores: 4, veesionTokenExpiresInS: expect.any(Number), originators: { ami: true }, audioCache: { wanted: expect.any(Number), cached: expect.any(Number), running: expect.any(Boolean) } },
     } });
     const metrics = await (await fetch(`${w.base}/metrics`)).text();
     expect(metrics).toMatch(/veesion_bridge_alerts_received_total\{store="test-store-wildix",outcome="accepted"\} 1/);

@@ -86,7 +86,7 @@ describe('veesion-bridge CLI (built, run as a process)', () => {
       expect(r.code).toBe(0);
       const status = JSON.parse(r.stdout) as { daemon: unknown; queued: number; failed: number; recent: { id: string; steps: { step: string; state: string }[] }[] };
       // The simulator's tokens live 1800 s: the lifetime shown is what is left of one.
-      expect(status.daemon).toEqual({ up: true, ready: true, checks: { journal: true, ami: true, veesion: true }, veesionTokenExpiresInS: expect.any(Number) });
+      expect(status.daemon).toEqual({ up: true, ready: true, checks: { journal: true, ami: true, veesion: true }, veesionTokenExpiresInS: expect.any(Number), audioCache: { wanted: 0, cached: 0, running: false } });
       expect((status.daemon as { veesionTokenExpiresInS: number }).veesionTokenExpiresInS).toBeGreaterThan(1700);
       expect((status.daemon as { veesionTokenExpiresInS: number }).veesionTokenExpiresInS).toBeLessThanOrEqual(1800);
       const human = await cli(['status', '--env-file', w.world.envFile, '--stores-file', w.world.storesFile]);
