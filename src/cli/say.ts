@@ -35,7 +35,7 @@ export async function say(text: string, opts: SayOptions): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'veesion-say-'));
     const tts = new TtsRenderer({
       engine: s.BRIDGE_TTS_ENGINE, voice: s.BRIDGE_TTS_VOICE, cacheDir: dir, timeoutMs: s.BRIDGE_TTS_TIMEOUT_MS, rate: s.BRIDGE_AUDIO_RATE,
-      chimeFile: s.BRIDGE_CHIME ? soundFile(s.BRIDGE_CHIME) : undefined,
+      chimeFile: s.BRIDGE_CHIME ? soundFile(s.BRIDGE_CHIME) : undefined, spareEngines: false,
     });
     try {
       const voice = tts.voice(store?.language);

@@ -3,21 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENGINE_NICENESS, runProcess } from './run-process';
 import { StepError } from '../pipeline/step-error';
+import type { SpareProcesses } from './spare-processes';
 
 export type EngineName = 'espeak-ng' | 'festival' | 'say';
 
-/** Synthesises `text` to WAV bytes. The text is data: it goes to the engine on stdin. */
-export type SpeechEngine = (text: string, voice: string, timeoutMs: number) => Promise<Buffer>;
+/**
+ * Synthesises `text` to WAV bytes. The text is data: it goes to the engine on stdin. `spares`:
+ * engines started ahead, waiting for their text (the renderer's; absent: a fresh process).
+ */
+export type SpeechEngine = (text: string, voice: string, timeoutMs: number, spares?: SpareProcesses) => Promise<Buffer>;
 
-const espeakNg: SpeechEngine = (text, voice, timeoutMs) =>
-  runProcess('espeak-ng', ['-v', voice || 'en', '--stdin', '--stdout'], text, timeoutMs, ENGINE_NICENESS);
+const espeakNg: SpeechEngine = (text, voice, timeoutMs, spares) =>
+  runProcess('espeak-ng', ['-v', voice || 'en', '--stdin', '--stdout'], text, timeoutMs, ENGINE_NICENESS, spares);
 
 /**
  * Festival's text2wave reads the text as a text file (tts mode), never as Scheme. The voice
  * name is validated by the config schema to [A-Za-z0-9_+-], so the -eval form is constant.
  */
-const festival: SpeechEngine = (text, voice, timeoutMs) =>
-  runProcess('text2wave', voice ? ['-eval', `(voice_${voice})`] : [], text, timeoutMs, ENGINE_NICENESS);
+const festival: SpeechEngine = (text, voice, timeoutMs, spares) =>
+  runProcess('text2wave', voice ? ['-eval', `(voice_${voice})`] : [], text, timeoutMs, ENGINE_NICENESS, spares);
 
 /**
  * The `say` package, only where its export works (macOS, Windows: both keep the text out of

@@ -1,45 +1,51 @@
-import { spawn } from 'node:child_process';
-import { setPriority } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { StepError } from '../pipeline/step-error';
+import { startProcess, type SpareProcesses } from './spare-processes';
 
 /** Speech engines run at this niceness: under load, the receiver (its acknowledgements) comes first. */
 export const ENGINE_NICENESS = 10;
-import { StepError } from '../pipeline/step-error';
 
 /**
  * Runs a program with an argument array (never a shell), writes `stdin` to it and collects
  * stdout. Killed with SIGKILL past `timeoutMs`. `niceness`: its CPU priority (higher = lower).
+ * With `spares`, the program is one started ahead and already waiting for its input (the caller
+ * refills them when its work is done); a spare that turns out dead (killed while it waited)
+ * costs one fresh start, never a failed render.
  */
-export function runProcess(command: string, args: string[], stdin: string, timeoutMs: number, niceness = 0): Promise<Buffer> {
+export async function runProcess(command: string, args: string[], stdin: string, timeoutMs: number, niceness = 0, spares?: SpareProcesses): Promise<Buffer> {
+  if (!spares) return run(startProcess(command, args, niceness), command, stdin, timeoutMs);
+  try {
+    return await run(spares.take(command, args, niceness), command, stdin, timeoutMs);
+  } catch (err) {
+    if (err instanceof StepError && (err.code === 'TTS_TIMEOUT' || err.code === 'TTS_ENGINE_MISSING')) throw err;
+    return await run(startProcess(command, args, niceness), command, stdin, timeoutMs);
+  }
+}
+
+function run(child: ChildProcess, command: string, stdin: string, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    if (niceness && child.pid !== undefined) {
-      try {
-        setPriority(child.pid, niceness);
-      } catch {
-        // Gone already, or not allowed: it runs at normal priority.
-      }
-    }
     const out: Buffer[] = [];
     let err = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new StepError('TTS_TIMEOUT', 'timeout', `${command} took longer than ${timeoutMs} ms`));
     }, timeoutMs);
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => {
+    child.stdout?.on('data', (c: Buffer) => out.push(c));
+    child.stderr?.on('data', (c: Buffer) => {
       if (err.length < 2000) err += c.toString();
     });
-    child.stdin.on('error', () => undefined); // EPIPE if the program exits early; reported below
-    child.on('error', (e: NodeJS.ErrnoException) => {
+    child.stdin?.on('error', () => undefined); // EPIPE if the program exits early; reported below
+    const failed = (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       const hint = e.code === 'ENOENT' ? ` (is ${command} installed? run scripts/setup.sh)` : '';
       reject(new StepError('TTS_ENGINE_MISSING', 'internal', `cannot run ${command}: ${e.message}${hint}`, { cause: e }));
-    });
+    };
+    child.on('error', failed);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) return resolve(Buffer.concat(out));
       reject(new StepError('TTS_ENGINE_FAILED', 'internal', `${command} exited with ${code ?? signal}: ${err.trim().slice(0, 300)}`));
     });
-    child.stdin.end(stdin);
+    child.stdin?.end(stdin);
   });
 }

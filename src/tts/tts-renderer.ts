@@ -10,6 +10,7 @@ import { importSound } from './convert';
 import { readWavInfo } from './wav';
 import { decodeWav, type Pcm } from './pcm';
 import { PcmWorker } from './pcm-worker';
+import { SpareProcesses } from './spare-processes';
 import { installedVoices, voiceFor, type InstalledVoices, type Voice } from './voices';
 
 export interface TtsOptions {
@@ -24,6 +25,8 @@ export interface TtsOptions {
   rate?: number;
   /** Injected for tests; defaults to the real engine of the voice. */
   synthesize?: SpeechEngine;
+  /** Keep an engine started ahead per voice (default): false for one-off renders (the CLI's `say`). */
+  spareEngines?: boolean;
   /** Injected for tests; defaults to what is installed on this host. */
   installed?: InstalledVoices;
 }
@@ -44,6 +47,8 @@ export class TtsRenderer implements SpeechRenderer {
   /** When each cached file was last played by this process (pruning spares it). */
   private readonly lastUsed = new Map<string, number>();
   private readonly pcm = new PcmWorker();
+  /** Engines started ahead, one per voice in use: a new sentence pays synthesis, not start-up. */
+  private readonly spares = new SpareProcesses();
   private chimePcm: Promise<Pcm | undefined> | undefined;
   private installed: InstalledVoices | undefined;
   private readonly voices = new Map<string, Voice | undefined>();
@@ -84,6 +89,7 @@ export class TtsRenderer implements SpeechRenderer {
   }
 
   async stop(): Promise<void> {
+    this.spares.stop();
     await this.pcm.stop();
   }
 
@@ -163,7 +169,7 @@ export class TtsRenderer implements SpeechRenderer {
     this.active++;
     try {
       const synthesize = this.opts.synthesize ?? ENGINES[voice.engine];
-      const speech = await synthesize(text, voice.voice, this.opts.timeoutMs);
+      const speech = await synthesize(text, voice.voice, this.opts.timeoutMs, this.opts.spareEngines === false ? undefined : this.spares);
       if (speech.length < 44) throw new StepError('TTS_EMPTY', 'internal', `${voice.engine} produced no audio`);
       let wav: Buffer;
       try {
@@ -185,6 +191,7 @@ export class TtsRenderer implements SpeechRenderer {
       return { playbackPath, durationMs, cached: false };
     } finally {
       this.active--;
+      this.spares.refill();
     }
   }
 
