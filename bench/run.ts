@@ -8,7 +8,7 @@ import { alertsSaid } from '../src/sim/ami-sim';
 import { ENGINES } from '../src/tts/engines';
 import { convertToTelephoneWav } from '../src/tts/convert';
 import { percentile, ms, verdict } from './stats';
-import { startDaemon, rssMb, stopDaemon, cpuSeconds } from './daemon-process';
+import { startDaemon, rssMb, stopDaemon, cpuSeconds, childrenRss } from './daemon-process';
 
 /**
  * `npm run bench`: alert-to-Originate latency (audio not cached / cached), the bare TTS +
@@ -41,6 +41,15 @@ async function main(): Promise<void> {
   try {
     await new Promise((r) => setTimeout(r, 2000));
     const idleRss = rssMb(daemon.pid as number);
+    const spareRss = childrenRss(daemon.pid as number);
+
+    if (process.env['BENCH_ONLY'] === 'flood') {
+      // For profiling the flood alone (BENCH_NODE_FLAGS=--cpu-prof): the same warm-up, then the flood.
+      await ingestRun(world.httpPort, world.hookToken, agent, 'warmup', WARMUP_ALERTS);
+      const flood = await floodRun(world.httpPort, world.hookToken);
+      console.log(`flood: ${flood.acked} acked (${flood.perSecond.toFixed(0)}/s), ack p50 ${ms(percentile(flood.latencies, 50))}, p99 ${ms(percentile(flood.latencies, 99))}`);
+      return;
+    }
 
     const waiting = new Map<string, (at: number) => void>();
     world.ami.onOriginate((o) => {
@@ -59,7 +68,7 @@ async function main(): Promise<void> {
     };
 
     // Bare cost and uncached alerts interleaved, so machine noise hits both alike.
-    // BENCH_ONLY=ingest skips the latency runs (for profiling the ingest path).
+    // BENCH_ONLY=ingest skips the latency runs (for profiling the ingest path); =flood runs the flood alone.
     const latencyRuns = process.env['BENCH_ONLY'] === 'ingest' ? 0 : LATENCY_ALERTS;
     const bare: number[] = [];
     const uncached: number[] = [];
@@ -84,14 +93,17 @@ async function main(): Promise<void> {
     const ingest = await ingestRun(world.httpPort, world.hookToken, agent);
     const wall = (performance.now() - cpuBefore.wall) / 1000;
     loop.disable();
-    const daemonLag = await daemonLoopLag(world.httpPort);
-    // Last: it leaves 1,500 renders behind it.
-    const flood = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await floodRun(world.httpPort, world.hookToken);
     const benchCpu = process.cpuUsage(cpuBefore.bench);
     const load = {
       bench: (benchCpu.user + benchCpu.system) / 1e6 / wall,
       daemon: (cpuSeconds(daemon.pid as number) - cpuBefore.daemon) / wall,
     };
+    const daemonLag = await daemonLoopLag(world.httpPort);
+    // Last: it leaves 1,500 renders behind it.
+    const flood = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await floodRun(world.httpPort, world.hookToken);
+    // The same flood with nothing to render (one camera, its sentence cached): what the receiver
+    // does without renders, beside what it does with them.
+    const floodCached = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await floodRun(world.httpPort, world.hookToken, () => 'cached', 'flood-same');
 
     const bareP50 = percentile(bare, 50);
     const rows = [
@@ -122,8 +134,12 @@ async function main(): Promise<void> {
         [`flood: ${FLOOD_ALERTS} alerts, distinct cameras, ${FLOOD_CONNECTIONS} connections: acked, ack p50 / p99`,
           `${flood.acked} (${flood.perSecond.toFixed(0)}/s), ${ms(percentile(flood.latencies, 50))} / ${ms(percentile(flood.latencies, 99))}`,
           `${verdict(flood.acked === FLOOD_ALERTS && percentile(flood.latencies, 99) <= 50)} target p99 <= 50 ms, every alert acked (renders run niced, their DSP on a worker)`],
+      ...(floodCached ? [
+        ['  the same flood on one camera (nothing to render), for comparison', `${floodCached.acked} (${floodCached.perSecond.toFixed(0)}/s), ${ms(percentile(floodCached.latencies, 50))} / ${ms(percentile(floodCached.latencies, 99))}`, ''],
+      ] : []),
       ] : []),
       ['daemon idle RSS', `${idleRss.toFixed(1)} MB`, `${verdict(idleRss <= 80)} target <= 80 MB`],
+      ['  beside it: speech engines started ahead (own processes)', `${spareRss.count}, ${spareRss.mb.toFixed(1)} MB`, ''],
     ];
     console.log(`veesion-bridge bench (${LATENCY_ALERTS} alerts per latency run, ${WARMUP_ALERTS} unmeasured warm-up alerts before the ingest runs, node ${process.version})`);
     for (const [what, value, target] of rows) console.log(`${(what as string).padEnd(62)} ${(value as string).padEnd(22)} ${target}`);
@@ -248,7 +264,7 @@ async function consoleRun(world: SimWorld, store: number, runs: number): Promise
  * A flood of alerts on distinct cameras (each needs a render) over many connections at once:
  * the acknowledgements must not wait for the renders they start.
  */
-async function floodRun(port: number, token: string) {
+async function floodRun(port: number, token: string, camera: (i: number) => string = (i) => `flood-cam-${i}`, prefix = 'flood') {
   const agent = new http.Agent({ keepAlive: true, maxSockets: FLOOD_CONNECTIONS });
   const latencies: number[] = [];
   let next = 0;
@@ -257,7 +273,7 @@ async function floodRun(port: number, token: string) {
     while (next < FLOOD_ALERTS) {
       const i = next++;
       const start = performance.now();
-      const res = await postAlert(port, token, { alert_uuid: `flood-${i}`, location: `s${i % 20}`, cameraId: `flood-cam-${i}` }, agent).catch(() => ({ status: 0 }));
+      const res = await postAlert(port, token, { alert_uuid: `${prefix}-${i}`, location: `s${i % 20}`, cameraId: camera(i) }, agent).catch(() => ({ status: 0 }));
       if (res.status === 200) latencies.push(performance.now() - start);
     }
   };
