@@ -14,13 +14,22 @@ export const ENGINE_NICENESS = 10;
  */
 export async function runProcess(command: string, args: string[], stdin: string, timeoutMs: number, niceness = 0, spares?: SpareProcesses): Promise<Buffer> {
   if (!spares) return run(startProcess(command, args, niceness), command, stdin, timeoutMs);
+  const started = Date.now();
+  const spare = spares.take(command, args, niceness);
   try {
-    return await run(spares.take(command, args, niceness), command, stdin, timeoutMs);
+    return await run(spare, command, stdin, timeoutMs);
   } catch (err) {
-    if (err instanceof StepError && (err.code === 'TTS_TIMEOUT' || err.code === 'TTS_ENGINE_MISSING')) throw err;
-    return await run(startProcess(command, args, niceness), command, stdin, timeoutMs);
+    // Only a spare that died while it waited (killed, no output) is replaced; an engine that
+    // refused its input fails as it would have, and the retry keeps the one deadline.
+    const diedWaiting = spare.signalCode !== null && err instanceof StepError && err.code === 'TTS_ENGINE_FAILED' && !(err as SilentExit).output;
+    const left = timeoutMs - (Date.now() - started);
+    if (!diedWaiting || left <= 0) throw err;
+    return await run(startProcess(command, args, niceness), command, stdin, left);
   }
 }
+
+/** An engine's failure, noting whether it had written anything (a dead spare has not). */
+type SilentExit = StepError & { output?: number };
 
 function run(child: ChildProcess, command: string, stdin: string, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -44,7 +53,9 @@ function run(child: ChildProcess, command: string, stdin: string, timeoutMs: num
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) return resolve(Buffer.concat(out));
-      reject(new StepError('TTS_ENGINE_FAILED', 'internal', `${command} exited with ${code ?? signal}: ${err.trim().slice(0, 300)}`));
+      const failure: SilentExit = new StepError('TTS_ENGINE_FAILED', 'internal', `${command} exited with ${code ?? signal}: ${err.trim().slice(0, 300)}`);
+      failure.output = out.length;
+      reject(failure);
     });
     child.stdin?.end(stdin);
   });

@@ -10,9 +10,9 @@ import { setPriority } from 'node:os';
  * engine's niceness, once the render is done), so the next alert in that voice finds one too,
  * however long after.
  *
- * One spare per command line (engine + voice), for the `max` most recently used ones: a few MB
- * each for espeak-ng, tens of MB for a Festival HTS voice. A spare left behind by a daemon that
- * died reads end-of-file and exits by itself.
+ * One spare per command line (engine + voice), for the `max` most recently used ones: about
+ * 7.5 MB each while waiting, espeak-ng or Festival (whose HTS model is loaded per sentence, after
+ * the text). A spare left behind by a daemon that died reads end-of-file and exits by itself.
  */
 export class SpareProcesses {
   private readonly spares = new Map<string, ChildProcess>();

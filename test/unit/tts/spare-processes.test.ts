@@ -49,11 +49,29 @@ describe('speech engines started ahead', () => {
       const third = (await runProcess('sh', ['-c', SCRIPT, log], 'three\n', 10_000, 0, spares)).toString().trim();
       expect(third).toMatch(/^\d+:three$/);
       expect(third.startsWith(`${doomed}:`)).toBe(false);
+      spares.refill();
+      await until(() => started().length === 5); // the fresh start for three, then a new spare
     } finally {
       spares.stop();
     }
-    await until(() => !alive(started().at(-1) as number)); // stop() leaves no spare behind
+    const last = started().at(-1) as number;
+    await until(() => !alive(last)); // stop() leaves no spare behind
     expect(spares.size).toBe(0);
+  });
+
+  it('an engine that fails on its input fails once: only a spare that died waiting is started again', async () => {
+    const log = join(tempDir(), 'runs');
+    const spares = new SpareProcesses();
+    try {
+      const failing = ['-c', 'echo run >> "$0"; read x; echo "no voice $x" >&2; exit 3', log];
+      await expect(runProcess('sh', failing, 'x\n', 10_000, 0, spares)).rejects.toMatchObject({ code: 'TTS_ENGINE_FAILED' });
+      spares.refill();
+      await until(() => spares.size === 1);
+      await expect(runProcess('sh', failing, 'y\n', 10_000, 0, spares)).rejects.toThrow(/exited with 3: no voice y/);
+      expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(2); // one run each, no retry
+    } finally {
+      spares.stop();
+    }
   });
 
   it('a missing engine is reported as missing and leaves no spare', async () => {

@@ -21,7 +21,7 @@ const text = 'Attention! Theft detected in store one on camera 3';
 describe('TtsRenderer with the real engines and ffmpeg', () => {
   it.each(['espeak-ng', 'festival'] as const)('%s: renders 8 kHz mono 16-bit speech, audible and over a second long', async (engine) => {
     const dir = tempDir();
-    const tts = new TtsRenderer({ engine, voice: '', cacheDir: dir, timeoutMs: 20_000 });
+    const tts = new TtsRenderer({ engine, voice: '', cacheDir: dir, timeoutMs: 20_000, spareEngines: false });
     const speech = await tts.render(text);
     const buf = readFileSync(`${speech.playbackPath}.wav`);
     const info = readWavInfo(buf);
@@ -34,10 +34,10 @@ describe('TtsRenderer with the real engines and ffmpeg', () => {
 
   it('answers from the cache the second time, and shares one rendering between concurrent calls', async () => {
     let engineRuns = 0;
-    const real = new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: tempDir(), timeoutMs: 20_000 });
+    const real = new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: tempDir(), timeoutMs: 20_000, spareEngines: false });
     const dir = tempDir();
     const tts = new TtsRenderer({
-      engine: 'espeak-ng', voice: '', cacheDir: dir, timeoutMs: 20_000,
+      engine: 'espeak-ng', voice: '', cacheDir: dir, timeoutMs: 20_000, spareEngines: false,
       synthesize: async (t) => { engineRuns++; return readFileSync(`${(await real.render(t)).playbackPath}.wav`); },
     });
     const [a, b] = await Promise.all([tts.render(text), tts.render(text)]);
@@ -45,7 +45,7 @@ describe('TtsRenderer with the real engines and ffmpeg', () => {
     expect(a.playbackPath).toBe(b.playbackPath);
     expect((await tts.render(text)).cached).toBe(true);
     // A new renderer on the same directory finds the file on disk.
-    const fresh = new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: dir, timeoutMs: 20_000, synthesize: async () => { throw new Error('must not run'); } });
+    const fresh = new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: dir, timeoutMs: 20_000, spareEngines: false, synthesize: async () => { throw new Error('must not run'); } });
     expect(await fresh.render(text)).toMatchObject({ cached: true, playbackPath: a.playbackPath });
     // A cached file deleted underneath is rendered again before anyone plays it.
     rmSync(`${a.playbackPath}.wav`);
@@ -55,15 +55,15 @@ describe('TtsRenderer with the real engines and ffmpeg', () => {
   });
 
   it('plays the chime first when configured', async () => {
-    const plain = await new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: tempDir(), timeoutMs: 20_000 }).render(text);
-    const chimed = await new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: tempDir(), timeoutMs: 20_000, chimeFile: soundFile('chime.wav') }).render(text);
+    const plain = await new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: tempDir(), timeoutMs: 20_000, spareEngines: false }).render(text);
+    const chimed = await new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: tempDir(), timeoutMs: 20_000, spareEngines: false, chimeFile: soundFile('chime.wav') }).render(text);
     expect(chimed.durationMs - plain.durationMs).toBeGreaterThan(400);
   });
 
   it.each(['espeak-ng', 'festival'] as const)('%s: hostile text is spoken, never evaluated', async (engine) => {
     const marker = join(tempDir(), 'pwned');
     const hostile = `x") (system "touch ${marker}") ("; touch ${marker}; $(touch ${marker}) \`touch ${marker}\``;
-    const speech = await new TtsRenderer({ engine, voice: '', cacheDir: tempDir(), timeoutMs: 20_000 }).render(hostile);
+    const speech = await new TtsRenderer({ engine, voice: '', cacheDir: tempDir(), timeoutMs: 20_000, spareEngines: false }).render(hostile);
     expect(existsSync(`${speech.playbackPath}.wav`)).toBe(true);
     expect(existsSync(marker)).toBe(false);
   });
@@ -95,9 +95,9 @@ describe('TtsRenderer.prune (housekeeping)', () => {
     const { utimesSync, writeFileSync } = await import('node:fs');
     const dir = tempDir();
     let engineRuns = 0;
-    const real = new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: tempDir(), timeoutMs: 20_000 });
+    const real = new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: tempDir(), timeoutMs: 20_000, spareEngines: false });
     const make = () => new TtsRenderer({
-      engine: 'espeak-ng', voice: '', cacheDir: dir, timeoutMs: 20_000,
+      engine: 'espeak-ng', voice: '', cacheDir: dir, timeoutMs: 20_000, spareEngines: false,
       synthesize: async (t) => { engineRuns++; return readFileSync(`${(await real.render(t)).playbackPath}.wav`); },
     });
     const day = 86_400_000;
