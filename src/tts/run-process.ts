@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams as Child } from 'node:child_process';
 import { StepError } from '../pipeline/step-error';
 import { startProcess, type SpareProcesses } from './spare-processes';
 
@@ -31,7 +31,7 @@ export async function runProcess(command: string, args: string[], stdin: string,
 /** An engine's failure, noting whether it had written anything (a dead spare has not). */
 type SilentExit = StepError & { output?: number };
 
-function run(child: ChildProcess, command: string, stdin: string, timeoutMs: number): Promise<Buffer> {
+function run(child: Child, command: string, stdin: string, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
     let err = '';
@@ -39,11 +39,11 @@ function run(child: ChildProcess, command: string, stdin: string, timeoutMs: num
       child.kill('SIGKILL');
       reject(new StepError('TTS_TIMEOUT', 'timeout', `${command} took longer than ${timeoutMs} ms`));
     }, timeoutMs);
-    child.stdout?.on('data', (c: Buffer) => out.push(c));
-    child.stderr?.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => {
       if (err.length < 2000) err += c.toString();
     });
-    child.stdin?.on('error', () => undefined); // EPIPE if the program exits early; reported below
+    child.stdin.on('error', () => undefined); // EPIPE if the program exits early; reported below
     const failed = (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       const hint = e.code === 'ENOENT' ? ` (is ${command} installed? run scripts/setup.sh)` : '';
@@ -57,6 +57,6 @@ function run(child: ChildProcess, command: string, stdin: string, timeoutMs: num
       failure.output = out.length;
       reject(failure);
     });
-    child.stdin?.end(stdin);
+    child.stdin.end(stdin);
   });
 }

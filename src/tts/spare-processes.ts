@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams as Child } from 'node:child_process';
 import { setPriority } from 'node:os';
 
 /**
  * Speech engines started ahead of need. A speech engine spends most of a short sentence starting
- * up: espeak-ng loads its phoneme tables and dictionary (about 25 ms of a 40 ms run), Festival
- * its HTS voice (1.5 s of 1.8 s). Both do that before they read their text from stdin, so a
+ * up: espeak-ng loads its phoneme tables and dictionary (about 20 ms of a 30 ms run), Festival
+ * its lexicons and voice set-up (a cold run took 1.6-2.7 s here, one started ahead 0.24-0.33 s).
+ * Both do that before they read their text from stdin, so a
  * process started in advance waits, loaded, for the next sentence: the alert that needs it pays
  * only the synthesis. After each use a replacement is started in the background (at the
  * engine's niceness, once the render is done), so the next alert in that voice finds one too,
@@ -15,7 +16,7 @@ import { setPriority } from 'node:os';
  * the text). A spare left behind by a daemon that died reads end-of-file and exits by itself.
  */
 export class SpareProcesses {
-  private readonly spares = new Map<string, ChildProcess>();
+  private readonly spares = new Map<string, Child>();
   /** The command lines in use, least recently used first: refill() starts a spare for each. */
   private readonly wanted = new Map<string, { command: string; args: readonly string[]; niceness: number }>();
   private stopped = false;
@@ -23,7 +24,7 @@ export class SpareProcesses {
   constructor(private readonly max = 4) {}
 
   /** A process for this command line: the waiting spare when there is one, else a new one. */
-  take(command: string, args: readonly string[], niceness: number): ChildProcess {
+  take(command: string, args: readonly string[], niceness: number): Child {
     const key = JSON.stringify([command, args]);
     this.wanted.delete(key);
     this.wanted.set(key, { command, args, niceness });
@@ -55,7 +56,7 @@ export class SpareProcesses {
       const child = startProcess(command, args, niceness);
       child.on('error', () => this.forget(key, child)); // not installed: the next take reports it
       child.on('exit', () => this.forget(key, child));
-      child.stdin?.on('error', () => undefined);
+      child.stdin.on('error', () => undefined);
       hold(child, false);
       this.spares.set(key, child);
     }
@@ -72,13 +73,13 @@ export class SpareProcesses {
     this.spares.clear();
   }
 
-  private forget(key: string, child: ChildProcess): void {
+  private forget(key: string, child: Child): void {
     if (this.spares.get(key) === child) this.spares.delete(key);
   }
 }
 
 /** Starts a program (argument array, never a shell) with piped stdio at `niceness`. */
-export function startProcess(command: string, args: readonly string[], niceness: number): ChildProcess {
+export function startProcess(command: string, args: readonly string[], niceness: number): Child {
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   if (niceness && child.pid !== undefined) {
     try {
@@ -90,14 +91,14 @@ export function startProcess(command: string, args: readonly string[], niceness:
   return child;
 }
 
-function alive(child: ChildProcess): boolean {
-  return child.pid !== undefined && child.exitCode === null && child.signalCode === null && !child.killed && child.stdin?.writable === true;
+function alive(child: Child): boolean {
+  return child.pid !== undefined && child.exitCode === null && child.signalCode === null && !child.killed && child.stdin.writable;
 }
 
 /** A waiting spare must not keep the process alive (the CLI's `say` ends when its work does). */
-function hold(child: ChildProcess, held: boolean): void {
-  for (const handle of [child, child.stdin, child.stdout, child.stderr] as Array<{ ref?(): void; unref?(): void } | null>) {
-    if (held) handle?.ref?.();
-    else handle?.unref?.();
+function hold(child: Child, held: boolean): void {
+  for (const handle of [child, child.stdin, child.stdout, child.stderr] as Array<{ ref(): void; unref(): void }>) {
+    if (held) handle.ref();
+    else handle.unref();
   }
 }

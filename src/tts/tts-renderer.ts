@@ -48,7 +48,7 @@ export class TtsRenderer implements SpeechRenderer {
   private readonly lastUsed = new Map<string, number>();
   private readonly pcm = new PcmWorker();
   /** Engines started ahead, one per voice in use: a new sentence pays synthesis, not start-up. */
-  private readonly spares = new SpareProcesses();
+  private readonly spares: SpareProcesses | undefined;
   private chimePcm: Promise<Pcm | undefined> | undefined;
   private installed: InstalledVoices | undefined;
   private readonly voices = new Map<string, Voice | undefined>();
@@ -56,6 +56,7 @@ export class TtsRenderer implements SpeechRenderer {
   private active = 0;
 
   constructor(private readonly opts: TtsOptions) {
+    this.spares = opts.spareEngines === false ? undefined : new SpareProcesses();
     mkdirSync(opts.cacheDir, { recursive: true });
   }
 
@@ -89,7 +90,7 @@ export class TtsRenderer implements SpeechRenderer {
   }
 
   async stop(): Promise<void> {
-    this.spares.stop();
+    this.spares?.stop();
     await this.pcm.stop();
   }
 
@@ -169,7 +170,7 @@ export class TtsRenderer implements SpeechRenderer {
     this.active++;
     try {
       const synthesize = this.opts.synthesize ?? ENGINES[voice.engine];
-      const speech = await synthesize(text, voice.voice, this.opts.timeoutMs, this.opts.spareEngines === false ? undefined : this.spares);
+      const speech = await synthesize(text, voice.voice, this.opts.timeoutMs, this.spares);
       if (speech.length < 44) throw new StepError('TTS_EMPTY', 'internal', `${voice.engine} produced no audio`);
       let wav: Buffer;
       try {
@@ -191,7 +192,7 @@ export class TtsRenderer implements SpeechRenderer {
       return { playbackPath, durationMs, cached: false };
     } finally {
       this.active--;
-      this.spares.refill();
+      this.spares?.refill();
     }
   }
 
