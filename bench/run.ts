@@ -99,11 +99,11 @@ async function main(): Promise<void> {
       daemon: (cpuSeconds(daemon.pid as number) - cpuBefore.daemon) / wall,
     };
     const daemonLag = await daemonLoopLag(world.httpPort);
+    // The flood with nothing to render (one camera, its sentence cached): what the receiver does
+    // without renders, for comparison. First, so no render of the next one runs beside it.
+    const floodCached = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await floodRun(world.httpPort, world.hookToken, () => 'cached', 'flood-same');
     // Last: it leaves 1,500 renders behind it.
     const flood = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await floodRun(world.httpPort, world.hookToken);
-    // The same flood with nothing to render (one camera, its sentence cached): what the receiver
-    // does without renders, beside what it does with them.
-    const floodCached = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await floodRun(world.httpPort, world.hookToken, () => 'cached', 'flood-same');
 
     const bareP50 = percentile(bare, 50);
     const rows = [
