@@ -181,6 +181,7 @@ export class Daemon {
       ...(pbxCalls ? { roomPresence: pbxCalls.roomPresence } : {}),
       incidents: {
         store: this.journal.incidents,
+        alert: (id) => this.journal.storedAlert(id)?.alert,
         repeatMs: s.BRIDGE_REPEAT_S * 1000,
         repeatMax: s.BRIDGE_REPEAT_MAX,
         claimedText: s.VEESION_CLAIMED_TEXT,
@@ -222,7 +223,7 @@ export class Daemon {
       ...(s.BRIDGE_ADMIN_TOKEN ? { adminToken: s.BRIDGE_ADMIN_TOKEN } : {}),
       admin: adminApi({
         journal: this.journal, stores: () => this.stores, clock, transports: this.delivery.transports,
-        rescan: () => this.rescan('replay'),
+        rescan: () => this.rescanLater('replay'),
         ingest: (alert, raw) => this.pipeline.ingest(alert, raw),
         say: (alert, store, text) => this.pipeline.say(alert, store, text),
         logger: this.logger.child({ area: 'admin' }),
@@ -259,7 +260,7 @@ export class Daemon {
     // Seconds, not the next alert: readiness (and systemd's watchdog) must notice an `rm`.
     this.journalWatch = setInterval(() => this.journal.stillOnDisk(), 2_000).unref();
     this.pbx.start();
-    this.rescan('start');
+    await this.rescan('start');
     this.chat.start();
     this.integrations.start();
     if (!this.mail && this.integrations.active.length > 0) {
@@ -334,7 +335,7 @@ export class Daemon {
     this.feed.publish('store');
     this.veesion.storesChanged();
     this.prerender.run(); // new stores' sentences, in their language
-    this.rescan('reload');
+    this.rescanLater('reload');
     return { added, removed, restartNeeded };
   }
 
@@ -352,8 +353,8 @@ export class Daemon {
    * Starts every unfinished step in the journal not already under way: at start (crash
    * recovery), after a reload, and when `veesion-bridge replay` has requeued steps (SIGUSR2).
    */
-  rescan(reason: 'start' | 'reload' | 'replay'): number {
-    const { started, waitingForStore } = this.pipeline.resume();
+  async rescan(reason: 'start' | 'reload' | 'replay'): Promise<number> {
+    const { started, waitingForStore } = await this.pipeline.resume();
     // Repeats after a restart; claims an operator wrote in the journal (CLI) are told, and the
     // events it wrote (a CLI resolve) are delivered.
     this.pipeline.incidents?.resume();
@@ -365,6 +366,11 @@ export class Daemon {
       this.logger.warn('steps wait for stores missing from x-hoppers.json: add them and reload', { stores: waitingForStore });
     }
     return started;
+  }
+
+  /** rescan() from a signal, a reload or the admin API: a journal that cannot answer is logged. */
+  rescanLater(reason: 'reload' | 'replay'): void {
+    this.rescan(reason).catch((err: unknown) => this.logger.error('could not read unfinished steps from the journal; they are picked up at the next rescan', { err, reason }));
   }
 
   /** The cron job (src/housekeeping.ts). Never throws. */

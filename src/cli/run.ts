@@ -17,7 +17,7 @@ export async function run(opts: GlobalOptions): Promise<void> {
   const deferred = new Set<() => void>();
   const whenStarted = (act: () => void) => () => (started ? act() : deferred.add(act));
   const reload = () => void daemon.reload();
-  const rescan = () => void daemon.rescan('replay'); // `veesion-bridge replay` requeued steps
+  const rescan = () => daemon.rescanLater('replay'); // `veesion-bridge replay` requeued steps
   process.on('SIGHUP', whenStarted(reload));
   process.on('SIGUSR2', whenStarted(rescan));
   const stopRequest = new Promise<{ why: string; code: number }>((resolve) => {

@@ -159,6 +159,22 @@ export const MIGRATIONS: readonly string[] = [
      id TEXT PRIMARY KEY,
      until INTEGER NOT NULL
    );`,
+  // 8: daemons sharing a journal and the leases they hold (issue 16). On SQLite one daemon holds
+  // the data directory's lock, so it holds every lease; on PostgreSQL several daemons take turns.
+  `CREATE TABLE daemons (
+     id TEXT PRIMARY KEY,
+     host TEXT NOT NULL,
+     pid INTEGER NOT NULL,
+     started_at INTEGER NOT NULL,
+     seen_at INTEGER NOT NULL
+   );
+   CREATE TABLE leases (
+     name TEXT PRIMARY KEY,
+     holder TEXT NOT NULL,
+     until INTEGER NOT NULL,
+     taken_at INTEGER NOT NULL
+   );
+   CREATE INDEX leases_holder ON leases(holder);`,
 ];
 
 /**

@@ -213,12 +213,25 @@ export class SqliteJournal implements Journal, EventSink {
   }
 
   /** Updates still waiting for the group commit are written first: the answer is current. */
-  unfinishedSteps(): StepRecord[] {
-    this.flush();
-    return (this.stmts.unfinished.all() as StepRow[]).map(toStepRecord);
+  unfinishedSteps(): Promise<StepRecord[]> {
+    try {
+      this.flush();
+      return Promise.resolve((this.stmts.unfinished.all() as StepRow[]).map(toStepRecord));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
-  getAlert(id: string): StoredAlert | undefined {
+  getAlert(id: string): Promise<StoredAlert | undefined> {
+    try {
+      return Promise.resolve(this.storedAlert(id));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** getAlert without the wait: for the SQLite-only readers (the incident loop, the CLI). */
+  storedAlert(id: string): StoredAlert | undefined {
     const row = this.stmts.getAlert.get(id) as { alert_json: string; status: string; received_at: number } | undefined;
     if (!row) return undefined;
     return { alert: JSON.parse(row.alert_json) as Alert, status: row.status as AlertStatus, receivedAt: row.received_at };

@@ -34,7 +34,10 @@ export interface PipelineDeps {
   limits?: { renders?: number; chatPosts?: number; chatPerSecond?: number };
   /** Incidents (DESIGN section 5): repeated until claimed, then told. None: alerts only. */
   incidents?: {
-    store: IncidentStore; repeatMs: number; repeatMax: number; claimedText?: string; report?: (e: IncidentNews) => void;
+    store: IncidentStore;
+    /** The alert behind an incident, read as the incident store reads (synchronously). */
+    alert: (id: string) => Alert | undefined;
+    repeatMs: number; repeatMax: number; claimedText?: string; report?: (e: IncidentNews) => void;
     escalateAfterMs?: number; callPerson?: IncidentLoopDeps['callPerson']; onError?: (err: unknown) => void;
     followUps?: FollowUps;
   };
@@ -98,7 +101,7 @@ export class AlertPipeline {
       incidents: inc.store,
       clock: deps.clock,
       stores: deps.stores,
-      alert: (id) => deps.journal.getAlert(id)?.alert,
+      alert: inc.alert,
       speak: (req) => this.announcer.speak(req),
       ...(deps.muted ? { muted: deps.muted } : {}),
       repeatMs: inc.repeatMs,
@@ -151,12 +154,14 @@ export class AlertPipeline {
    * restart, and whenever an operator has requeued steps (`veesion-bridge replay`). Steps of
    * stores not configured now wait, pending, for a reload that adds the store.
    */
-  resume(): { started: number; waitingForStore: string[] } {
+  async resume(): Promise<{ started: number; waitingForStore: string[] }> {
     let started = 0;
     const waitingForStore = new Set<string>();
-    for (const rec of this.deps.journal.unfinishedSteps()) {
+    for (const rec of await this.deps.journal.unfinishedSteps()) {
       if (this.active.has(`${rec.alertId}/${rec.step}`)) continue;
-      const stored = this.deps.journal.getAlert(rec.alertId);
+      const stored = await this.deps.journal.getAlert(rec.alertId);
+      // Scheduled meanwhile (the lookup waited): once is enough.
+      if (this.active.has(`${rec.alertId}/${rec.step}`)) continue;
       if (!stored) continue;
       const store = this.deps.stores().get(stored.alert.storeId);
       if (!store) {

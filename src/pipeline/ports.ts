@@ -45,8 +45,8 @@ export interface Journal {
   append(record: NewAlertRecord): Promise<'new' | 'duplicate'>;
   updateStep(record: StepRecord): void;
   /** Every step not in a final state, oldest alert first (crash recovery). */
-  unfinishedSteps(): StepRecord[];
-  getAlert(id: string): StoredAlert | undefined;
+  unfinishedSteps(): Promise<StepRecord[]>;
+  getAlert(id: string): Promise<StoredAlert | undefined>;
 }
 
 export interface RenderedSpeech {

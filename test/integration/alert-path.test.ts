@@ -17,7 +17,7 @@ describe('one alert of each payload shape, end to end on real parts', () => {
       expect.objectContaining({ step: 'announce', state: 'succeeded', attempts: 1 }),
       expect.objectContaining({ step: 'chat', state: 'succeeded', attempts: 1, detail: expect.stringContaining('with video') }),
     ]);
-    expect(w.daemon.journal.getAlert(id)).toMatchObject({ status: 'routed', alert: { storeId: 'test-store-wildix', cameraId: '3' } });
+    expect(w.daemon.journal.storedAlert(id)).toMatchObject({ status: 'routed', alert: { storeId: 'test-store-wildix', cameraId: '3' } });
     expect(JSON.parse(w.daemon.journal.rawBody(id) as string)).toEqual(body);
 
     const originate = w.world.ami.originates.find((o) => o.variables.includes(`ALERT_ID=${id}`));
@@ -65,7 +65,7 @@ describe('one alert of each payload shape, end to end on real parts', () => {
   it('keeps an alert for a store not in x-hoppers.json as unroutable', async () => {
     const res = await w.post({ alert_uuid: 'lost-1', location: 'store-unknown' });
     expect(res).toEqual({ status: 200, body: { status: 'unroutable', alertId: 'lost-1' } });
-    expect(w.daemon.journal.getAlert('lost-1')?.status).toBe('unroutable');
+    expect(w.daemon.journal.storedAlert('lost-1')?.status).toBe('unroutable');
     expect(w.world.ami.originates.some((o) => o.variables.includes('ALERT_ID=lost-1'))).toBe(false);
   });
 

@@ -36,7 +36,7 @@ describe('hostile input is harmless, answered clearly, and the daemon keeps serv
     expect((await w.post(alert, { authorization: 'Bearer nope' }, '')).status).toBe(401);
     expect((await w.post(alert, { 'x-pbx-token': w.world.hookToken }, '')).body.status).toBe('accepted');
     expect((await w.post({ ...alert, alert_uuid: 'tok-2' }, { authorization: `Bearer ${w.world.hookToken}` }, '')).body.status).toBe('accepted');
-    expect(w.daemon.journal.getAlert('tok-1')).toBeDefined();
+    expect(w.daemon.journal.storedAlert('tok-1')).toBeDefined();
   });
 
   it('speaks Scheme and shell payloads as text: nothing runs', async () => {

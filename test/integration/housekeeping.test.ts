@@ -20,8 +20,8 @@ describe('housekeeping (the daemon cron job)', () => {
       const day = 86_400_000;
       expect(await daemon.housekeeping(Date.now() + 1 * day)).toEqual({ alerts: 0, audioFiles: 0 });
       expect(await daemon.housekeeping(Date.now() + 2.5 * day)).toEqual({ alerts: 1, audioFiles: 0 });
-      expect(daemon.journal.getAlert('hk-done')).toBeUndefined();
-      expect(daemon.journal.getAlert('hk-pending')).toBeDefined();
+      expect(daemon.journal.storedAlert('hk-done')).toBeUndefined();
+      expect(daemon.journal.storedAlert('hk-pending')).toBeDefined();
       // The files were played just now: kept until 3 days past their last use, then all go.
       const files = audio();
       expect((await daemon.housekeeping(Date.now() + 4 * day))?.audioFiles).toBe(files);

@@ -33,8 +33,8 @@ describe('journal migrations: an upgrade keeps the journal', () => {
     const file = firstVersionJournal();
     const j = new SqliteJournal(file);
     expect(version(file)).toBe(MIGRATIONS.length);
-    expect(j.getAlert('old-1')).toBeDefined();
-    expect(j.unfinishedSteps().map((s) => [s.alertId, s.step, s.attempts])).toEqual([['old-1', 'chat', 2]]);
+    expect(j.storedAlert('old-1')).toBeDefined();
+    expect((await j.unfinishedSteps()).map((s) => [s.alertId, s.step, s.attempts])).toEqual([['old-1', 'chat', 2]]);
     expect(j.silencedUntil('s1', 0)).toBeUndefined(); // a table of a later migration works
     await j.close();
   });

@@ -20,9 +20,9 @@ describe('SqliteJournal', () => {
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
     const again = new SqliteJournal(file);
-    expect(again.getAlert('a1')).toEqual({ alert: alert('a1'), status: 'routed', receivedAt: 1000 });
+    expect(again.storedAlert('a1')).toEqual({ alert: alert('a1'), status: 'routed', receivedAt: 1000 });
     expect(again.rawBody('a1')).toBe('{"id":"a1"}');
-    expect(again.unfinishedSteps()).toEqual([expect.objectContaining({ alertId: 'a1', step: 'chat', state: 'pending' })]);
+    expect((await again.unfinishedSteps())).toEqual([expect.objectContaining({ alertId: 'a1', step: 'chat', state: 'pending' })]);
     await again.close();
   });
 
@@ -47,7 +47,7 @@ describe('SqliteJournal', () => {
     expect(j.writable()).toBe(false);
     db.pragma('query_only = OFF');
     expect(j.writable()).toBe(true);
-    expect(j.getAlert('a2')).toBeUndefined();
+    expect(j.storedAlert('a2')).toBeUndefined();
     await expect(j.append(record('a1'))).resolves.toBe('new');
     await j.close();
   });

@@ -15,8 +15,8 @@ class MemoryJournal implements Journal {
     return 'new' as const;
   }
   updateStep(r: StepRecord) { this.steps.set(`${r.alertId}/${r.step}`, r); }
-  unfinishedSteps() { return [...this.steps.values()].filter((s) => s.state === 'pending' || s.state === 'running'); }
-  getAlert(id: string) { return this.alerts.get(id); }
+  async unfinishedSteps() { return [...this.steps.values()].filter((s) => s.state === 'pending' || s.state === 'running'); }
+  async getAlert(id: string) { return this.alerts.get(id); }
 }
 
 
@@ -58,7 +58,7 @@ describe('AlertPipeline', () => {
     const { pipeline, journal } = setup();
     await expect(pipeline.ingest(alert('a2', 'nowhere'), '{}')).resolves.toBe('unroutable');
     expect(journal.alerts.get('a2')?.status).toBe('unroutable');
-    expect(journal.unfinishedSteps()).toEqual([]);
+    expect(await journal.unfinishedSteps()).toEqual([]);
   });
 
   it('never lets two announcements overlap in one conference, keeps their order, and does not hold other conferences', async () => {
@@ -133,7 +133,7 @@ describe('AlertPipeline', () => {
     second.journal.alerts = first.journal.alerts;
     second.journal.steps = first.journal.steps;
     second.clock.t = first.clock.t;
-    expect(second.pipeline.resume()).toEqual({ started: 1, waitingForStore: [] });
+    expect(await second.pipeline.resume()).toEqual({ started: 1, waitingForStore: [] });
     await second.clock.advance(60_000);
     expect(second.journal.steps.get('a1/chat')).toMatchObject({ state: 'succeeded', attempts: 2 });
     expect(second.calls).toHaveLength(0);
@@ -148,7 +148,7 @@ describe('AlertPipeline', () => {
     second.journal.alerts = first.journal.alerts;
     second.journal.steps = first.journal.steps;
     second.clock.t = first.clock.t;
-    second.pipeline.resume();
+    await second.pipeline.resume();
     await second.clock.advance(10_000);
     expect(second.calls).toHaveLength(0);
     expect(second.journal.steps.get('a1/announce')).toMatchObject({ state: 'succeeded', attempts: 1, detail: expect.stringContaining('answered before a restart') });
@@ -166,7 +166,7 @@ describe('AlertPipeline', () => {
     await pipeline.ingest(alert('a1'), '{}');
     await clock.advance(10);
     expect(journal.steps.get('a1/chat')).toMatchObject({ state: 'pending', attempts: 1 });
-    expect(pipeline.resume()).toEqual({ started: 0, waitingForStore: [] });
+    expect(await pipeline.resume()).toEqual({ started: 0, waitingForStore: [] });
     await clock.advance(60_000);
     expect(posts).toBe(2);
     expect(journal.steps.get('a1/chat')).toMatchObject({ state: 'succeeded', attempts: 2 });
@@ -180,7 +180,7 @@ describe('AlertPipeline', () => {
     const requeued = (alertId: string) => ({ alertId, step: 'announce' as const, state: 'pending' as const, attempts: 0, nextAt: clock.t, lastError: 'AMI_DOWN: x', detail: null, updatedAt: clock.t, windowFrom: clock.t });
     journal.steps.set('old/announce', requeued('old'));
     journal.steps.set('elsewhere/announce', requeued('elsewhere'));
-    expect(pipeline.resume()).toEqual({ started: 1, waitingForStore: ['gone'] });
+    expect(await pipeline.resume()).toEqual({ started: 1, waitingForStore: ['gone'] });
     await clock.advance(10);
     expect(calls.map((c) => c.alertId)).toEqual(['old']);
     expect(journal.steps.get('old/announce')).toMatchObject({ state: 'succeeded', attempts: 1 });

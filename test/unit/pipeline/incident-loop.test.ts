@@ -40,7 +40,7 @@ async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualC
     escalateAfterMs: 40_000, // apart from the last repeat (45 s): each is seen on its own
     ...(extra.callPerson ? { callPerson: extra.callPerson } : {}),
     events: { recordEvent: (e) => events.push(e) },
-    alert: (id) => journal.getAlert(id)?.alert,
+    alert: (id) => journal.storedAlert(id)?.alert,
     speak,
     followUps: { add: (f) => (posted.push(f.text), true) },
     repeatMs: REPEAT_MS,
@@ -264,7 +264,7 @@ describe('IncidentLoop', () => {
     const broken = { ...journal.incidents, find: journal.incidents.find.bind(journal.incidents), get: journal.incidents.get.bind(journal.incidents),
       startEscalation: () => { throw new Error('disk I/O error'); } } as unknown as ConstructorParameters<typeof IncidentLoop>[0]['incidents'];
     const loop = new IncidentLoop({
-      incidents: broken, clock, stores: () => new Map([['s1', store]]), alert: (id) => journal.getAlert(id)?.alert,
+      incidents: broken, clock, stores: () => new Map([['s1', store]]), alert: (id) => journal.storedAlert(id)?.alert,
       speak: async () => ({ kind: 'skipped' }),
       repeatMs: REPEAT_MS, repeatMax: 4, alertText: 't', claimedText: 'c', onError: (err) => errors.push(err),
     });
@@ -285,7 +285,7 @@ describe('IncidentLoop', () => {
       recordAnnouncement: () => { throw new Error('database or disk is full'); },
     });
     const loop = new IncidentLoop({
-      incidents: full, clock, stores: () => new Map([['s1', store]]), alert: (id) => journal.getAlert(id)?.alert,
+      incidents: full, clock, stores: () => new Map([['s1', store]]), alert: (id) => journal.storedAlert(id)?.alert,
       speak: async (req) => (said.push(req.text), { kind: 'played', detail: '', callId: said.length }),
       repeatMs: REPEAT_MS, repeatMax: 4, alertText: 'Theft on camera ${cameraId}', claimedText: 'c', onError: (err) => errors.push(err),
     });
@@ -320,7 +320,7 @@ describe('IncidentLoop', () => {
     const journal = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
     const said: string[] = [];
     const loop = new IncidentLoop({
-      incidents: journal.incidents, clock, stores: () => new Map([['s1', store]]), alert: (id) => journal.getAlert(id)?.alert,
+      incidents: journal.incidents, clock, stores: () => new Map([['s1', store]]), alert: (id) => journal.storedAlert(id)?.alert,
       speak: async (req) => (said.push(req.text), { kind: 'played', detail: '', callId: said.length }),
      
       muted: () => (quiet ? 'quiet hours' : undefined),

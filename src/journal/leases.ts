@@ -1,0 +1,162 @@
+import type Database from 'better-sqlite3';
+import type { Pool } from 'pg';
+
+/** A daemon sharing the journal, as it last said it was alive. */
+export interface DaemonRow {
+  id: string;
+  host: string;
+  pid: number;
+  startedAt: number;
+  seenAt: number;
+}
+
+/** Who holds a piece of work (a conference's announcements, the cron jobs) and until when. */
+export interface Lease {
+  name: string;
+  holder: string;
+  until: number;
+  takenAt: number;
+}
+
+/**
+ * Leases in the journal (migration 8). A lease is held until `until`; its holder renews it, and
+ * once it lapses anyone may take it. Times are the database's own on PostgreSQL, so daemons on
+ * hosts whose clocks disagree still agree on who holds what.
+ */
+export interface LeaseStore {
+  /** Says this daemon is alive (inserted once, then refreshed). */
+  heartbeat(d: Omit<DaemonRow, 'seenAt'>): Promise<void>;
+  /** Takes `name` for `holder` for `ttlMs` if it is free, lapsed or already the holder's. True if held. */
+  acquire(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Extends every lease the holder still has; returns their names (a lease not returned was lost). */
+  renew(holder: string, ttlMs: number): Promise<string[]>;
+  release(name: string, holder: string): Promise<void>;
+  /** A stopping daemon hands everything back at once (and leaves the daemons list). */
+  leave(holder: string): Promise<void>;
+  /** Every daemon and every lease not lapsed (status, /readyz). */
+  view(): Promise<{ now: number; daemons: DaemonRow[]; leases: Lease[] }>;
+}
+
+const DAEMON_COLUMNS = 'id, host, pid, started_at AS "startedAt", seen_at AS "seenAt"';
+const LEASE_COLUMNS = 'name, holder, until, taken_at AS "takenAt"';
+
+/** PostgreSQL: one statement each, the time taken from the server's clock. */
+export class PgLeaseStore implements LeaseStore {
+  private static readonly NOW = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
+
+  constructor(private readonly pool: Pool) {}
+
+  async heartbeat(d: Omit<DaemonRow, 'seenAt'>): Promise<void> {
+    await this.pool.query({
+      name: 'lease-heartbeat',
+      text: `INSERT INTO daemons (id, host, pid, started_at, seen_at) VALUES ($1, $2, $3, $4, ${PgLeaseStore.NOW})
+             ON CONFLICT (id) DO UPDATE SET seen_at = EXCLUDED.seen_at`,
+      values: [d.id, d.host, d.pid, d.startedAt],
+    });
+  }
+
+  async acquire(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const r = await this.pool.query({
+      name: 'lease-acquire',
+      text: `INSERT INTO leases (name, holder, until, taken_at) VALUES ($1, $2, ${PgLeaseStore.NOW} + $3, ${PgLeaseStore.NOW})
+             ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until,
+               taken_at = CASE WHEN leases.holder = EXCLUDED.holder THEN leases.taken_at ELSE EXCLUDED.taken_at END
+             WHERE leases.holder = EXCLUDED.holder OR leases.until < ${PgLeaseStore.NOW}
+             RETURNING name`,
+      values: [name, holder, ttlMs],
+    });
+    return r.rowCount === 1;
+  }
+
+  async renew(holder: string, ttlMs: number): Promise<string[]> {
+    const r = await this.pool.query<{ name: string }>({
+      name: 'lease-renew',
+      text: `UPDATE leases SET until = ${PgLeaseStore.NOW} + $2 WHERE holder = $1 AND until >= ${PgLeaseStore.NOW} RETURNING name`,
+      values: [holder, ttlMs],
+    });
+    return r.rows.map((row) => row.name).sort();
+  }
+
+  async release(name: string, holder: string): Promise<void> {
+    await this.pool.query({ name: 'lease-release', text: 'DELETE FROM leases WHERE name = $1 AND holder = $2', values: [name, holder] });
+  }
+
+  async leave(holder: string): Promise<void> {
+    await this.pool.query({ name: 'lease-leave', text: 'DELETE FROM leases WHERE holder = $1', values: [holder] });
+    await this.pool.query({ name: 'daemon-leave', text: 'DELETE FROM daemons WHERE id = $1', values: [holder] });
+  }
+
+  async view(): Promise<{ now: number; daemons: DaemonRow[]; leases: Lease[] }> {
+    const now = (await this.pool.query<{ now: number }>(`SELECT ${PgLeaseStore.NOW} AS now`)).rows[0]?.now ?? Date.now();
+    const daemons = (await this.pool.query<DaemonRow>(`SELECT ${DAEMON_COLUMNS} FROM daemons ORDER BY started_at, id`)).rows;
+    const leases = (await this.pool.query<Lease>({ text: `SELECT ${LEASE_COLUMNS} FROM leases WHERE until >= $1 ORDER BY name`, values: [now] })).rows;
+    return { now, daemons, leases };
+  }
+}
+
+/**
+ * SQLite: the data directory's lock lets one daemon in, so it holds every lease it asks for; the
+ * same table and rules keep `status` alike on both journals (and the contract tests honest).
+ */
+export class SqliteLeaseStore implements LeaseStore {
+  constructor(private readonly db: Database.Database, private readonly now: () => number = Date.now) {}
+
+  heartbeat(d: Omit<DaemonRow, 'seenAt'>): Promise<void> {
+    return this.run(() => {
+      this.db.prepare(`INSERT INTO daemons (id, host, pid, started_at, seen_at) VALUES (?, ?, ?, ?, ?)
+                       ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at`).run(d.id, d.host, d.pid, d.startedAt, this.now());
+    });
+  }
+
+  acquire(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return this.run(() => {
+      const now = this.now();
+      const row = this.db.prepare(
+        `INSERT INTO leases (name, holder, until, taken_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until,
+           taken_at = CASE WHEN leases.holder = excluded.holder THEN leases.taken_at ELSE excluded.taken_at END
+         WHERE leases.holder = excluded.holder OR leases.until < ?
+         RETURNING name`,
+      ).get(name, holder, now + ttlMs, now, now);
+      return row !== undefined;
+    });
+  }
+
+  renew(holder: string, ttlMs: number): Promise<string[]> {
+    return this.run(() => {
+      const now = this.now();
+      const rows = this.db.prepare('UPDATE leases SET until = ? WHERE holder = ? AND until >= ? RETURNING name').all(now + ttlMs, holder, now) as { name: string }[];
+      return rows.map((r) => r.name).sort();
+    });
+  }
+
+  release(name: string, holder: string): Promise<void> {
+    return this.run(() => void this.db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder));
+  }
+
+  leave(holder: string): Promise<void> {
+    return this.run(() => {
+      this.db.prepare('DELETE FROM leases WHERE holder = ?').run(holder);
+      this.db.prepare('DELETE FROM daemons WHERE id = ?').run(holder);
+    });
+  }
+
+  view(): Promise<{ now: number; daemons: DaemonRow[]; leases: Lease[] }> {
+    return this.run(() => {
+      const now = this.now();
+      return {
+        now,
+        daemons: this.db.prepare(`SELECT ${DAEMON_COLUMNS} FROM daemons ORDER BY started_at, id`).all() as DaemonRow[],
+        leases: this.db.prepare(`SELECT ${LEASE_COLUMNS} FROM leases WHERE until >= ? ORDER BY name`).all(now) as Lease[],
+      };
+    });
+  }
+
+  private run<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+}

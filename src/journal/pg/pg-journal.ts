@@ -1,0 +1,290 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import type { Journal, NewAlertRecord, StepRecord, StoredAlert } from '../../pipeline/ports';
+import type { Alert, AlertStatus, StepName, StepState } from '../../pipeline/alert';
+import type { AlertEvent, EventSink } from '../../pipeline/alert-event';
+import { migratePg } from './pg-schema';
+import { inTransaction, openPgPool, redactUrl, withClient } from './pg-pool';
+
+interface StepRow {
+  alert_id: string; step: string; state: string; attempts: number;
+  next_at: number | null; last_error: string | null; detail: string | null; updated_at: number;
+  window_from: number | null;
+}
+
+type Pending = { record: NewAlertRecord; resolve: (r: 'new' | 'duplicate') => void; reject: (e: unknown) => void };
+
+/** Advisory lock keys: the outbox's writers, one camera's incident (hashed with its store and camera). */
+const EVENTS_LOCK = 0x6576_6e74; // "evnt"
+
+/**
+ * The journal on PostgreSQL, shared by several daemons. Like the SQLite journal, alerts and step
+ * updates arriving while a commit is in flight ride in the next one (group commit): one commit
+ * acknowledges many alerts, and a commit has returned before any of them is acknowledged.
+ *
+ * Across daemons: alerts are inserted in id order (two daemons given the same alerts never wait
+ * on each other in a cycle), a camera's incident is joined or opened under that camera's advisory
+ * lock (two daemons cannot open two incidents for one camera), and outbox events are written
+ * under one lock, so their sequence numbers commit in order and an integration's cursor never
+ * passes an event still being written.
+ */
+export class PgJournal implements Journal, EventSink {
+  private batch: Pending[] = [];
+  private updates: StepRecord[] = [];
+  private events: AlertEvent[] = [];
+  private readonly eventListeners: (() => void)[] = [];
+  private flushing: Promise<void> | undefined;
+  private scheduled = false;
+  private closed = false;
+
+  private constructor(
+    readonly pool: Pool,
+    readonly where: string,
+    private readonly onWriteError: (err: unknown, lost: StepRecord[]) => void,
+  ) {}
+
+  /** Connects, migrates (under a lock: several daemons may start at once) and returns the journal. */
+  static async open(url: string, onWriteError: (err: unknown, lost: StepRecord[]) => void = () => undefined, opts: { max?: number } = {}): Promise<PgJournal> {
+    const where = redactUrl(url);
+    const pool = openPgPool(url, opts);
+    try {
+      await migratePg(pool, where);
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
+    return new PgJournal(pool, where, onWriteError);
+  }
+
+  append(record: NewAlertRecord): Promise<'new' | 'duplicate'> {
+    if (this.closed) return Promise.reject(new Error('journal is closed'));
+    return new Promise((resolve, reject) => {
+      this.batch.push({ record, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  updateStep(r: StepRecord): void {
+    this.updates.push(r);
+    this.schedule();
+  }
+
+  recordEvent(event: AlertEvent): void {
+    this.events.push(event);
+    this.schedule();
+  }
+
+  onEventsWritten(listener: () => void): void {
+    this.eventListeners.push(listener);
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => void this.flushAll());
+  }
+
+  /** One commit at a time; what arrives meanwhile waits for the next. Resolves when all is written. */
+  private async flushAll(): Promise<void> {
+    this.scheduled = false;
+    while (this.flushing) await this.flushing;
+    if (this.batch.length === 0 && this.updates.length === 0 && this.events.length === 0) return;
+    const batch = this.batch;
+    const updates = this.updates;
+    const events = this.events;
+    this.batch = [];
+    this.updates = [];
+    this.events = [];
+    this.flushing = this.commit(batch, updates, events).finally(() => {
+      this.flushing = undefined;
+    });
+    await this.flushing;
+    if (this.batch.length > 0 || this.updates.length > 0 || this.events.length > 0) await this.flushAll();
+  }
+
+  private async commit(batch: Pending[], updates: StepRecord[], events: AlertEvent[]): Promise<void> {
+    let results: Map<Pending, 'new' | 'duplicate'>;
+    let eventsWritten = 0;
+    try {
+      results = await inTransaction(this.pool, async (client) => {
+        const keepEvents = (await client.query({ name: 'any-integration', text: 'SELECT 1 FROM integrations WHERE enabled = 1 LIMIT 1' })).rowCount !== 0;
+        const inserted = await this.insertAlerts(client, batch);
+        const toWrite = keepEvents ? [...batch.filter((b) => inserted.get(b) === 'new').flatMap((b) => b.record.events ?? []), ...events] : [];
+        await this.writeSteps(client, updates);
+        if (toWrite.length > 0) {
+          await client.query('SELECT pg_advisory_xact_lock($1)', [EVENTS_LOCK]);
+          await client.query({
+            name: 'insert-events',
+            text: `INSERT INTO events (id, type, alert_id, store_id, location, time, data_json)
+                   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])`,
+            values: [
+              toWrite.map(() => `evt_${randomUUID()}`), toWrite.map((e) => e.type), toWrite.map((e) => e.alertId),
+              toWrite.map((e) => e.storeId), toWrite.map((e) => e.location), toWrite.map((e) => e.time), toWrite.map((e) => JSON.stringify(e.data)),
+            ],
+          });
+        }
+        eventsWritten = toWrite.length;
+        return inserted;
+      });
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+      if (updates.length > 0) this.onWriteError(err, updates);
+      return;
+    }
+    for (const b of batch) b.resolve(results.get(b) ?? 'duplicate');
+    if (eventsWritten > 0) for (const l of this.eventListeners) l();
+  }
+
+  /** In id order (see the class comment); the first of two same ids in a batch is the new one. */
+  private async insertAlerts(client: PoolClient, batch: Pending[]): Promise<Map<Pending, 'new' | 'duplicate'>> {
+    const results = new Map<Pending, 'new' | 'duplicate'>();
+    if (batch.length === 0) return results;
+    const sorted = [...batch].sort((a, b) => (a.record.alert.id < b.record.alert.id ? -1 : a.record.alert.id > b.record.alert.id ? 1 : 0));
+    const r = (await client.query<{ id: string }>({
+      name: 'insert-alerts',
+      text: `INSERT INTO alerts (id, received_at, store_id, status, alert_json, raw_body)
+             SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
+             ON CONFLICT (id) DO NOTHING RETURNING id`,
+      values: [
+        sorted.map((b) => b.record.alert.id), sorted.map((b) => b.record.receivedAt), sorted.map((b) => b.record.alert.storeId),
+        sorted.map((b) => b.record.status), sorted.map((b) => JSON.stringify(b.record.alert)), sorted.map((b) => b.record.rawBody),
+      ],
+    }));
+    const inserted = new Set(r.rows.map((row) => row.id));
+    const fresh: Pending[] = [];
+    for (const b of batch) {
+      const isNew = inserted.delete(b.record.alert.id);
+      results.set(b, isNew ? 'new' : 'duplicate');
+      if (isNew) fresh.push(b);
+    }
+    const steps = fresh.flatMap((b) => b.record.steps.map((step) => [b.record.alert.id, step, b.record.receivedAt] as const));
+    if (steps.length > 0) {
+      await client.query({
+        name: 'insert-steps',
+        text: `INSERT INTO steps (alert_id, step, state, attempts, updated_at)
+               SELECT a, s, 'pending', 0, t FROM unnest($1::text[], $2::text[], $3::bigint[]) AS x(a, s, t)`,
+        values: [steps.map((s) => s[0]), steps.map((s) => s[1]), steps.map((s) => s[2])],
+      });
+    }
+    const withIncident = fresh.filter((b) => b.record.incident);
+    // Every camera's lock first, in one order, then the alerts in the order they came.
+    const cameras = [...new Set(withIncident.map((b) => JSON.stringify([b.record.alert.storeId, b.record.alert.cameraId])))].sort();
+    for (const key of cameras) await client.query({ name: 'camera-lock', text: 'SELECT pg_advisory_xact_lock(hashtext($1))', values: [key] });
+    for (const b of withIncident) await this.joinOrOpen(client, b.record);
+    return results;
+  }
+
+  /** The live incident of the alert's camera whose last alert is within the window, or a new one. */
+  private async joinOrOpen(client: PoolClient, r: NewAlertRecord): Promise<void> {
+    const inc = r.incident as NonNullable<NewAlertRecord['incident']>;
+    const { alert } = r;
+    const live = await client.query<{ id: string }>({
+      name: 'live-incident',
+      text: `SELECT id FROM incidents WHERE store_id = $1 AND camera_id = $2 AND state IN ('open', 'claimed') AND last_alert_at >= $3
+             ORDER BY last_alert_at DESC LIMIT 1`,
+      values: [alert.storeId, alert.cameraId, r.receivedAt - inc.windowMs],
+    });
+    let id = live.rows[0]?.id;
+    if (id) {
+      await client.query({
+        name: 'join-incident',
+        text: 'UPDATE incidents SET alerts = alerts + 1, last_alert_id = $1, last_alert_at = $2, updated_at = $2 WHERE id = $3',
+        values: [alert.id, r.receivedAt, id],
+      });
+    } else {
+      id = `inc_${randomUUID()}`;
+      await client.query({
+        name: 'open-incident',
+        text: `INSERT INTO incidents (id, store_id, camera_id, room, state, opened_at, first_alert_id, last_alert_id, last_alert_at, next_repeat_at, updated_at)
+               VALUES ($1, $2, $3, $4, 'open', $5, $6, $6, $5, $7, $5)`,
+        values: [id, alert.storeId, alert.cameraId, inc.room, r.receivedAt, alert.id, inc.firstRepeatAt ?? null],
+      });
+    }
+    await client.query({ name: 'alert-incident', text: 'UPDATE alerts SET incident_id = $1 WHERE id = $2', values: [id, alert.id] });
+  }
+
+  private async writeSteps(client: PoolClient, updates: StepRecord[]): Promise<void> {
+    if (updates.length === 0) return;
+    // The last update of a step in this batch wins (they were made in this order).
+    const last = new Map(updates.map((u) => [`${u.alertId}\u0000${u.step}`, u]));
+    const rows = [...last.values()].sort((a, b) => (a.alertId === b.alertId ? (a.step < b.step ? -1 : 1) : a.alertId < b.alertId ? -1 : 1));
+    await client.query({
+      name: 'update-steps',
+      text: `UPDATE steps SET state = u.state, attempts = u.attempts, next_at = u.next_at, last_error = u.last_error, detail = u.detail, updated_at = u.updated_at
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bigint[])
+               AS u(alert_id, step, state, attempts, next_at, last_error, detail, updated_at)
+             WHERE steps.alert_id = u.alert_id AND steps.step = u.step`,
+      values: [
+        rows.map((u) => u.alertId), rows.map((u) => u.step), rows.map((u) => u.state), rows.map((u) => u.attempts),
+        rows.map((u) => u.nextAt), rows.map((u) => u.lastError), rows.map((u) => u.detail), rows.map((u) => u.updatedAt),
+      ],
+    });
+  }
+
+  /** Updates still waiting for the group commit are written first: the answer is current. */
+  async unfinishedSteps(): Promise<StepRecord[]> {
+    await this.flushAll();
+    const r = await this.pool.query<StepRow>({
+      name: 'unfinished',
+      text: `SELECT s.* FROM steps s JOIN alerts a ON a.id = s.alert_id
+             WHERE s.state IN ('pending', 'running') ORDER BY a.received_at, s.alert_id, s.step`,
+    });
+    return r.rows.map(toStepRecord);
+  }
+
+  async getAlert(id: string): Promise<StoredAlert | undefined> {
+    const r = await this.pool.query<{ alert_json: string; status: string; received_at: number }>({
+      name: 'get-alert', text: 'SELECT alert_json, status, received_at FROM alerts WHERE id = $1', values: [id],
+    });
+    const row = r.rows[0];
+    return row && { alert: JSON.parse(row.alert_json) as Alert, status: row.status as AlertStatus, receivedAt: row.received_at };
+  }
+
+  async steps(alertId: string): Promise<StepRecord[]> {
+    const r = await this.pool.query<StepRow>({ name: 'steps', text: 'SELECT * FROM steps WHERE alert_id = $1 ORDER BY step', values: [alertId] });
+    return r.rows.map(toStepRecord);
+  }
+
+  async rawBody(alertId: string): Promise<string | undefined> {
+    const r = await this.pool.query<{ raw_body: string }>({ name: 'raw-body', text: 'SELECT raw_body FROM alerts WHERE id = $1', values: [alertId] });
+    return r.rows[0]?.raw_body;
+  }
+
+  /** A write probe for /readyz: false when the server is gone or refuses writes (read-only, full disk). */
+  async writable(): Promise<boolean> {
+    try {
+      await withClient(this.pool, async (client) => {
+        await client.query('BEGIN');
+        try {
+          // A real write: a read-only session refuses it, a temporary table alone would not tell.
+          await client.query({ name: 'write-probe', text: 'UPDATE journal_schema SET version = version' });
+        } finally {
+          await client.query('ROLLBACK');
+        }
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flushAll();
+    await this.pool.end();
+  }
+}
+
+function toStepRecord(r: StepRow): StepRecord {
+  return {
+    alertId: r.alert_id,
+    step: r.step as StepName,
+    state: r.state as StepState,
+    attempts: r.attempts,
+    nextAt: r.next_at,
+    lastError: r.last_error,
+    detail: r.detail,
+    updatedAt: r.updated_at,
+    windowFrom: r.window_from,
+  };
+}

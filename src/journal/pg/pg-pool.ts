@@ -1,0 +1,76 @@
+import pg from 'pg';
+
+/** BIGINT columns (times in ms, counters, the outbox sequence) as numbers: they fit in 2^53. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/** A pool on a `postgres://` URL, as the journal uses it. The URL may hold a password: never logged. */
+export function openPgPool(url: string, opts: { max?: number; applicationName?: string } = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    types,
+    application_name: opts.applicationName ?? 'veesion-bridge',
+    connectionTimeoutMillis: 10_000,
+    // A server gone quiet must not hold a commit (and the webhook's 200) forever.
+    query_timeout: 30_000,
+    keepAlive: true,
+  });
+  // An idle client whose server went away errors on the pool: the next query reconnects.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the PostgreSQL URL (unparsable)';
+  }
+}
+
+/** True for the URLs BRIDGE_JOURNAL_URL and `journal migrate --to` accept. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+/**
+ * Runs `fn` on one pooled connection. A connection the server drops between two queries emits
+ * 'error' rather than failing a query: heard here (the next query fails and says so), never left
+ * to crash the daemon. A connection that failed is destroyed, not put back.
+ */
+export async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error) => { broken = err; };
+  client.on('error', onError);
+  try {
+    return await fn(client);
+  } catch (err) {
+    broken ??= err instanceof Error ? err : new Error(String(err));
+    throw err;
+  } finally {
+    client.off('error', onError);
+    client.release(broken ?? false);
+  }
+}
+
+/** `fn` in one transaction on one connection: committed if it returns, rolled back if it throws. */
+export function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return withClient(pool, async (client) => {
+    await client.query('BEGIN');
+    try {
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  });
+}

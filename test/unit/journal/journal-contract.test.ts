@@ -1,0 +1,164 @@
+import { join } from 'node:path';
+import { SqliteJournal } from '../../../src/journal/sqlite-journal';
+import { PgJournal } from '../../../src/journal/pg/pg-journal';
+import { PgLeaseStore, SqliteLeaseStore, type LeaseStore } from '../../../src/journal/leases';
+import type { Journal, NewAlertRecord, StepRecord } from '../../../src/pipeline/ports';
+import type { Alert } from '../../../src/pipeline/alert';
+import type { AlertEvent } from '../../../src/pipeline/alert-event';
+import { tempDir } from '../../helpers/paths';
+import { usePostgres } from '../../helpers/postgres';
+import Database from 'better-sqlite3';
+
+/**
+ * The journal port, the same tests on both implementations: the embedded SQLite journal and the
+ * PostgreSQL one (a real server, started for this file).
+ */
+interface Subject {
+  journal: Journal & { recordEvent(e: AlertEvent): void; onEventsWritten(l: () => void): void; close(): Promise<void> };
+  leases: LeaseStore;
+  /** Raw SQL on the same journal (what the stores beside the port would read). */
+  rows(sql: string): Promise<Record<string, unknown>[]>;
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const pg = usePostgres();
+
+const implementations: [string, () => Promise<Subject>][] = [
+  ['SQLite', async () => {
+    const file = join(tempDir(), 'journal.sqlite');
+    const journal = new SqliteJournal(file);
+    const side = new Database(file);
+    return {
+      journal,
+      leases: new SqliteLeaseStore(side),
+      rows: async (sql) => side.prepare(sql).all() as Record<string, unknown>[],
+      exec: async (sql) => void side.exec(sql),
+      close: async () => { side.close(); await journal.close(); },
+    };
+  }],
+  ['PostgreSQL', async () => {
+    const journal = await PgJournal.open(await pg.fresh());
+    return {
+      journal,
+      leases: new PgLeaseStore(journal.pool),
+      rows: async (sql) => (await journal.pool.query(sql)).rows as Record<string, unknown>[],
+      exec: async (sql) => void (await journal.pool.query(sql)),
+      close: () => journal.close(),
+    };
+  }],
+];
+
+const alert = (id: string, cameraId = '3', storeId = 's1'): Alert => ({ id, storeId, cameraId, cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' });
+const record = (id: string, extra: Partial<NewAlertRecord> = {}): NewAlertRecord => ({
+  alert: alert(id), status: 'routed', rawBody: `{"id":"${id}"}`, receivedAt: 1000, steps: ['announce', 'chat'], ...extra,
+});
+const step = (alertId: string, s: 'announce' | 'chat', state: StepRecord['state'], at: number): StepRecord =>
+  ({ alertId, step: s, state, attempts: 1, nextAt: null, lastError: null, detail: `${state} at ${at}`, updatedAt: at });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.each(implementations)('journal port on %s', (_name, open) => {
+  let s: Subject;
+  beforeEach(async () => { s = await open(); });
+  afterEach(async () => { await s.close(); });
+
+  it('records a new alert with its pending steps and tells a duplicate apart, in one batch or later', async () => {
+    const results = await Promise.all([s.journal.append(record('a1')), s.journal.append(record('a2')), s.journal.append(record('a1'))]);
+    expect(results).toEqual(['new', 'new', 'duplicate']);
+    expect(await s.journal.append(record('a2'))).toBe('duplicate');
+    expect(await s.journal.getAlert('a1')).toEqual({ alert: alert('a1'), status: 'routed', receivedAt: 1000 });
+    expect(await s.journal.getAlert('nope')).toBeUndefined();
+    expect((await s.journal.unfinishedSteps()).map((r) => [r.alertId, r.step, r.state])).toEqual([
+      ['a1', 'announce', 'pending'], ['a1', 'chat', 'pending'], ['a2', 'announce', 'pending'], ['a2', 'chat', 'pending'],
+    ]);
+  });
+
+  it('keeps the last update of a step, and a final step is no longer unfinished (oldest alert first)', async () => {
+    await s.journal.append(record('late', { receivedAt: 5000 }));
+    await s.journal.append(record('early', { receivedAt: 100 }));
+    s.journal.updateStep(step('early', 'announce', 'running', 200));
+    s.journal.updateStep(step('early', 'announce', 'succeeded', 300));
+    s.journal.updateStep(step('late', 'chat', 'dead', 6000));
+    const left = await s.journal.unfinishedSteps(); // waits for the updates' commit
+    expect(left.map((r) => `${r.alertId}/${r.step}`)).toEqual(['early/chat', 'late/announce']);
+    const rows = await s.rows(`SELECT state, detail, updated_at FROM steps WHERE alert_id = 'early' AND step = 'announce'`);
+    expect(rows).toEqual([{ state: 'succeeded', detail: 'succeeded at 300', updated_at: 300 }]);
+  });
+
+  it('an unroutable alert is kept without steps', async () => {
+    expect(await s.journal.append(record('lost', { status: 'unroutable', steps: [] }))).toBe('new');
+    expect((await s.journal.getAlert('lost'))?.status).toBe('unroutable');
+    expect(await s.journal.unfinishedSteps()).toEqual([]);
+  });
+
+  it("joins the camera's live incident within the window and opens a new one after it", async () => {
+    const inc = (id: string, at: number, cameraId = '3') => record(id, { alert: alert(id, cameraId), receivedAt: at, incident: { room: '7', windowMs: 60_000, firstRepeatAt: at + 30_000 } });
+    await Promise.all([s.journal.append(inc('i1', 1000)), s.journal.append(inc('i2', 2000)), s.journal.append(inc('other', 2500, '4'))]);
+    await s.journal.append(inc('i3', 200_000)); // past the window
+    const incidents = await s.rows('SELECT camera_id, first_alert_id, last_alert_id, alerts, next_repeat_at, state FROM incidents ORDER BY opened_at');
+    expect(incidents).toEqual([
+      { camera_id: '3', first_alert_id: 'i1', last_alert_id: 'i2', alerts: 2, next_repeat_at: 31_000, state: 'open' },
+      { camera_id: '4', first_alert_id: 'other', last_alert_id: 'other', alerts: 1, next_repeat_at: 32_500, state: 'open' },
+      { camera_id: '3', first_alert_id: 'i3', last_alert_id: 'i3', alerts: 1, next_repeat_at: 230_000, state: 'open' },
+    ]);
+    const linked = await s.rows('SELECT COUNT(DISTINCT incident_id) AS n FROM alerts WHERE incident_id IS NOT NULL');
+    expect(Number(linked[0]?.n)).toBe(3);
+  });
+
+  it('keeps events only while an integration is enabled, and says when it wrote some', async () => {
+    let written = 0;
+    s.journal.onEventsWritten(() => written++);
+    const event = (alertId: string): AlertEvent => ({ type: 'alert.received', alertId, storeId: 's1', location: null, time: 1000, data: { n: 1 } } as unknown as AlertEvent);
+    await s.journal.append(record('e1', { events: [event('e1')] }));
+    expect(await s.rows('SELECT * FROM events')).toEqual([]);
+    expect(written).toBe(0);
+    await s.exec(`INSERT INTO integrations (id, type, url, secret, filter_json, scope, created_at, cursor) VALUES ('int1', 'webhook', 'http://x', 'k', '{}', 'all', 1, 0)`);
+    await s.journal.append(record('e2', { events: [event('e2')] }));
+    await s.journal.append(record('e2', { events: [event('e2')] })); // a duplicate writes no event
+    s.journal.recordEvent(event('e1'));
+    await s.journal.unfinishedSteps();
+    const events = await s.rows('SELECT seq, alert_id, type, data_json FROM events ORDER BY seq');
+    expect(events.map((e) => e.alert_id)).toEqual(['e2', 'e1']);
+    expect(Number(events[1]?.seq)).toBeGreaterThan(Number(events[0]?.seq));
+    expect(JSON.parse(String(events[0]?.data_json))).toEqual({ n: 1 });
+    expect(written).toBe(2);
+  });
+
+  describe('leases', () => {
+    it('one holder at a time: the holder renews, nobody else takes it until it lapses or is released', async () => {
+      await s.leases.heartbeat({ id: 'A', host: 'h1', pid: 1, startedAt: 1 });
+      await s.leases.heartbeat({ id: 'B', host: 'h2', pid: 2, startedAt: 2 });
+      expect(await s.leases.acquire('conf:7', 'A', 10_000)).toBe(true);
+      expect(await s.leases.acquire('conf:7', 'B', 10_000)).toBe(false);
+      expect(await s.leases.acquire('conf:7', 'A', 10_000)).toBe(true); // its own: renewed
+      expect(await s.leases.renew('A', 10_000)).toEqual(['conf:7']);
+      expect(await s.leases.renew('B', 10_000)).toEqual([]);
+      const view = await s.leases.view();
+      expect(view.daemons.map((d) => d.id)).toEqual(['A', 'B']);
+      expect(view.leases.map((l) => [l.name, l.holder])).toEqual([['conf:7', 'A']]);
+      await s.leases.release('conf:7', 'B'); // not B's: nothing happens
+      expect(await s.leases.acquire('conf:7', 'B', 10_000)).toBe(false);
+      await s.leases.release('conf:7', 'A');
+      expect(await s.leases.acquire('conf:7', 'B', 10_000)).toBe(true);
+    });
+
+    it('a lease not renewed lapses: another holder takes it, and the old holder renews nothing', async () => {
+      expect(await s.leases.acquire('cron', 'A', 150)).toBe(true);
+      expect(await s.leases.acquire('cron', 'B', 150)).toBe(false);
+      await sleep(400);
+      expect((await s.leases.view()).leases).toEqual([]); // lapsed: not shown as held
+      expect(await s.leases.acquire('cron', 'B', 10_000)).toBe(true);
+      expect(await s.leases.renew('A', 10_000)).toEqual([]);
+      expect(await s.leases.renew('B', 10_000)).toEqual(['cron']);
+    });
+
+    it('leave hands back everything a daemon held and takes it off the list', async () => {
+      await s.leases.heartbeat({ id: 'A', host: 'h1', pid: 1, startedAt: 1 });
+      await s.leases.acquire('cron', 'A', 10_000);
+      await s.leases.acquire('conf:7', 'A', 10_000);
+      await s.leases.leave('A');
+      expect(await s.leases.view()).toMatchObject({ daemons: [], leases: [] });
+      expect(await s.leases.acquire('cron', 'B', 10_000)).toBe(true);
+    });
+  });
+});

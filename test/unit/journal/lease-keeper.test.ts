@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { LeaseKeeper } from '../../../src/journal/lease-keeper';
+import { PgLeaseStore } from '../../../src/journal/leases';
+import { PgJournal } from '../../../src/journal/pg/pg-journal';
+import { openPgPool } from '../../../src/journal/pg/pg-pool';
+import { REPO } from '../../helpers/paths';
+import { usePostgres } from '../../helpers/postgres';
+import { waitFor } from '../../helpers/quiet-logger';
+
+const pg = usePostgres();
+const self = (id: string) => ({ id, host: 'test', pid: process.pid, startedAt: Date.now() });
+
+describe('LeaseKeeper on PostgreSQL', () => {
+  it('renews what it holds; a keeper cut off from the journal gives its leases up and another takes them', async () => {
+    const url = await pg.fresh();
+    const journal = await PgJournal.open(url); // migrates
+    const poolA = openPgPool(url);
+    const lostA: string[] = [];
+    const a = new LeaseKeeper({ store: new PgLeaseStore(poolA), self: self('A'), ttlMs: 600, onLost: (name) => lostA.push(name) });
+    const b = new LeaseKeeper({ store: new PgLeaseStore(journal.pool), self: self('B'), ttlMs: 600 });
+    await a.start();
+    await b.start();
+    expect(await a.take('cron')).toBe(true);
+    expect(await b.take('cron')).toBe(false);
+    // Renewed past several terms: still A's.
+    for (let i = 0; i < 4; i++) await a.tick(), await new Promise((r) => setTimeout(r, 200));
+    expect(await b.take('cron')).toBe(false);
+    expect(a.holds('cron')).toBe(true);
+    await poolA.end(); // A can no longer reach the journal
+    await waitFor(() => lostA.includes('cron'), 10_000, 'A gives up the lease it cannot renew');
+    expect(a.holds('cron')).toBe(false);
+    await waitFor(async () => b.take('cron'), 10_000, 'B takes the lapsed lease');
+    await b.stop();
+    await a.stop();
+    await journal.close();
+  });
+
+  it('a daemon SIGKILLed holding a lease loses it at most 9 s after its last renewal, and another daemon takes it over', async () => {
+    const url = await pg.fresh();
+    const journal = await PgJournal.open(url);
+    const dist = join(REPO, 'dist/src/journal');
+    const child = spawn(process.execPath, ['-e', `
+      const { LeaseKeeper } = require(${JSON.stringify(join(dist, 'lease-keeper.js'))});
+      const { PgLeaseStore } = require(${JSON.stringify(join(dist, 'leases.js'))});
+      const { openPgPool } = require(${JSON.stringify(join(dist, 'pg/pg-pool.js'))});
+      const k = new LeaseKeeper({ store: new PgLeaseStore(openPgPool(process.argv[1])), self: { id: 'doomed', host: 'test', pid: process.pid, startedAt: Date.now() } });
+      k.start().then(() => k.take('conf:7')).then((ok) => { console.log(ok ? 'held' : 'refused'); setInterval(() => {}, 1000); });
+    `, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    await waitFor(() => out.includes('held'), 20_000, 'the child holds conf:7');
+    const store = new PgLeaseStore(journal.pool);
+    const survivor = new LeaseKeeper({ store, self: self('survivor') });
+    await survivor.start();
+    expect(await survivor.take('conf:7')).toBe(false);
+    await new Promise((r) => setTimeout(r, 3_500)); // at least one renewal by the child
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const { now, leases } = await store.view();
+    const held = leases.find((l) => l.name === 'conf:7');
+    expect(held?.holder).toBe('doomed');
+    expect((held?.until ?? Infinity) - now).toBeLessThanOrEqual(9_000); // the lease term, not a speed
+    await waitFor(async () => survivor.take('conf:7'), 30_000, 'the survivor takes conf:7 over');
+    expect((await store.view()).leases.map((l) => [l.name, l.holder])).toEqual([['conf:7', 'survivor']]);
+    await survivor.stop();
+    await journal.close();
+  }, 60_000);
+});

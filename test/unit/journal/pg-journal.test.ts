@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { PgJournal } from '../../../src/journal/pg/pg-journal';
+import { openPgPool } from '../../../src/journal/pg/pg-pool';
+import { PG_MIGRATIONS } from '../../../src/journal/pg/pg-schema';
+import { SqliteJournal } from '../../../src/journal/sqlite-journal';
+import type { Alert } from '../../../src/pipeline/alert';
+import type { NewAlertRecord } from '../../../src/pipeline/ports';
+import { tempDir } from '../../helpers/paths';
+import { usePostgres } from '../../helpers/postgres';
+
+const pg = usePostgres();
+const alert = (id: string, cameraId: string): Alert => ({ id, storeId: 's1', cameraId, cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' });
+const record = (id: string, cameraId: string): NewAlertRecord => ({
+  alert: alert(id, cameraId), status: 'routed', rawBody: '{}', receivedAt: 1000, steps: ['announce', 'chat'], incident: { room: '7', windowMs: 60_000 },
+});
+
+describe('PgJournal: what only a shared journal must get right', () => {
+  it('daemons starting together migrate a new database once, to the same schema as SQLite, column for column', async () => {
+    const url = await pg.fresh();
+    const journals = await Promise.all([PgJournal.open(url), PgJournal.open(url), PgJournal.open(url)]);
+    const version = await journals[0]!.pool.query('SELECT version FROM journal_schema');
+    expect(version.rows).toEqual([{ version: PG_MIGRATIONS.length }]);
+    const pgColumns = (await journals[0]!.pool.query<{ t: string; c: string }>(
+      `SELECT table_name AS t, column_name AS c FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'journal_schema'`,
+    )).rows.map((r) => `${r.t}.${r.c}`).sort();
+    const sqliteFile = join(tempDir(), 'journal.sqlite');
+    await new SqliteJournal(sqliteFile).close();
+    const db = new Database(sqliteFile, { readonly: true });
+    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).all() as { name: string }[]).map((r) => r.name);
+    const sqliteColumns = tables.flatMap((t) => (db.pragma(`table_info(${t})`) as { name: string }[]).map((c) => `${t}.${c.name}`)).sort();
+    db.close();
+    expect(pgColumns).toEqual(sqliteColumns);
+    await Promise.all(journals.map((j) => j.close()));
+  });
+
+  it('refuses a journal migrated by a newer version', async () => {
+    const url = await pg.fresh();
+    const j = await PgJournal.open(url);
+    await j.pool.query('UPDATE journal_schema SET version = version + 1');
+    await j.close();
+    await expect(PgJournal.open(url)).rejects.toThrow(/newer than this version/);
+  });
+
+  it('two daemons given the same alerts in different orders: each alert is new exactly once, one incident per camera', async () => {
+    const url = await pg.fresh();
+    const [a, b] = await Promise.all([PgJournal.open(url), PgJournal.open(url)]);
+    const ids = Array.from({ length: 120 }, (_, i) => ({ id: `al-${i}`, camera: String(i % 6) }));
+    const shuffled = [...ids].reverse();
+    const results = await Promise.all([
+      ...ids.map(({ id, camera }) => a!.append(record(id, camera)).then((r) => [id, r] as const)),
+      ...shuffled.map(({ id, camera }) => b!.append(record(id, camera)).then((r) => [id, r] as const)),
+    ]);
+    const newPerId = new Map<string, number>();
+    for (const [id, r] of results) if (r === 'new') newPerId.set(id, (newPerId.get(id) ?? 0) + 1);
+    expect(newPerId.size).toBe(120);
+    expect([...newPerId.values()].every((n) => n === 1)).toBe(true);
+    const incidents = await a!.pool.query<{ camera_id: string; alerts: number }>('SELECT camera_id, alerts FROM incidents ORDER BY camera_id');
+    expect(incidents.rows).toEqual(Array.from({ length: 6 }, (_, i) => ({ camera_id: String(i), alerts: 20 })));
+    const steps = await a!.pool.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM steps');
+    expect(steps.rows[0]?.n).toBe(240);
+    await Promise.all([a!.close(), b!.close()]);
+  });
+
+  it('a server that refuses writes fails the commit (no 200) and the writability probe; the journal works again after', async () => {
+    const url = await pg.fresh();
+    const db = new URL(url).pathname.slice(1);
+    const j = await PgJournal.open(url);
+    expect(await j.writable()).toBe(true);
+    const admin = openPgPool(pg.cluster().url());
+    // Every session of the database is cut: the journal's next ones open read-only (or read-write).
+    const setReadOnly = async (on: boolean) => {
+      await admin.query(`ALTER DATABASE ${db} SET default_transaction_read_only = ${on ? 'on' : 'off'}`);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [db]);
+    };
+    const attempt = (id: string) => j.append(record(id, '1')).then(() => 'committed', (e: unknown) => String((e as Error).message));
+    await setReadOnly(true);
+    let outcome = await attempt('ro-1');
+    if (!/read-only/.test(outcome)) outcome = await attempt('ro-1'); // the first may meet a cut connection
+    expect(outcome).toMatch(/read-only/);
+    expect(await j.writable()).toBe(false);
+    expect(await j.getAlert('ro-1')).toBeUndefined();
+    await setReadOnly(false);
+    let again = await attempt('ro-1');
+    if (again !== 'committed') again = await attempt('ro-1');
+    expect(again).toBe('committed');
+    expect(await j.writable()).toBe(true);
+    await admin.end();
+    await j.close();
+  });
+});
