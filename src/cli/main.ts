@@ -120,6 +120,12 @@ export function buildProgram(): Command {
     .command('backup <file>')
     .description('a consistent copy of the journal while the daemon runs (owner-only; an existing file is not replaced)')
     .action(async (file: string) => (await import('./backup')).backup(file, globals()));
+  const journal = program.command('journal').description('the journal: move it to PostgreSQL');
+  journal
+    .command('migrate')
+    .description('copy the SQLite journal into an empty PostgreSQL journal, checked by counts (stop the daemon first)')
+    .requiredOption('--to <url>', 'postgres://user:password@host:port/database')
+    .action(async (o: { to: string }) => (await import('./journal-migrate')).journalMigrate(o.to, globals()));
   program
     .command('check-config')
     .description('validate the config and print it with secrets hidden')
