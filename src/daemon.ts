@@ -1,15 +1,15 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { loadConfig, type BridgeConfig } from './config/load';
 import { ConfigError, type ConfigIssue } from './config/errors';
-import type { Settings } from './config/settings-schema';
+import { configChanges } from './config/changes';
+import { soundFile } from './tts/sound-file';
 import { secretValues } from './config/redact';
 import { createLogger, type Logger } from './log/logger';
 import { SqliteJournal } from './journal/sqlite-journal';
 import { AlertPipeline } from './pipeline/alert-pipeline';
 import type { StoreRoute } from './pipeline/alert';
 import type { Clock } from './pipeline/ports';
-import { logStep } from './log/step-log';
+import { logStep, lostSteps } from './log/step-log';
 import { logIncident } from './log/incident-log';
 import { policyFromSeconds } from './pipeline/retry-policy';
 import { mutedReason } from './pipeline/mutes';
@@ -34,11 +34,14 @@ import { IntegrationDispatcher } from './integrations/dispatcher';
 import { notifierFor, transportsFor } from './integrations/from-settings';
 import type { MailNotifier } from './integrations/operator-notice';
 import { journalFile } from './journal/journal-file';
+import { outlasts } from './area';
 import { DataDirLock } from './journal/data-dir-lock';
 import { ChangeFeed } from './http/change-feed';
 import { housekeeping } from './housekeeping';
 import { unspokenLanguages } from './tts/language-check';
 import { ConsoleSessions } from './console/sessions';
+import type { PgJournal } from './journal/pg/pg-journal';
+import { SharedJournalArea } from './journal/shared-journal-area';
 
 export interface DaemonOptions {
   config: BridgeConfig;
@@ -50,6 +53,8 @@ export interface DaemonOptions {
   veesion?: { session?: SessionOptions; hookRetryMs?: number };
   /** How long stop() lets in-flight steps finish. */
   stopDeadlineMs?: number;
+  /** BRIDGE_JOURNAL_URL's journal, opened by the caller (openSharedJournal): shared with other daemons. */
+  shared?: PgJournal;
 }
 
 /**
@@ -77,6 +82,8 @@ export class Daemon {
   private readonly mail: MailNotifier | undefined;
   private readonly lock: DataDirLock;
   private journalWatch: NodeJS.Timeout | undefined;
+  /** On a PostgreSQL journal: the leases that share the work out among the daemons. */
+  readonly shared: SharedJournalArea | undefined;
   port = 0;
   private stopping = false;
 
@@ -101,17 +108,23 @@ export class Daemon {
     // Before anything else: a second daemon on this journal fails here, having touched nothing.
     this.lock = DataDirLock.acquire(s.BRIDGE_DATA_DIR);
     try {
-      this.journal = new SqliteJournal(journalFile(s.BRIDGE_DATA_DIR), (err, lost) => {
-        if (lost.length === 0) return void this.logger.error('journal maintenance failed', { err });
-        // One line per alert, so each carries its alertId.
-        for (const l of lost) this.logger.error('journal write failed; this step will re-run after a restart', { err, alertId: l.alertId, step: l.step, state: l.state });
-      });
+      this.journal = new SqliteJournal(journalFile(s.BRIDGE_DATA_DIR), lostSteps(() => this.logger, 'after a restart'));
     } catch (err) {
       this.lock.release(); // e.g. a journal newer than this code: the next start may succeed
       throw err;
     }
     this.logger = opts.logger ?? createLogger({ level: s.BRIDGE_LOG_LEVEL, secrets: secretValues(s) });
     this.stepLog = this.logger.child({ area: 'pipeline' });
+    const pg = opts.shared;
+    if (pg) {
+      this.shared = new SharedJournalArea({
+        journal: pg,
+        logger: this.logger.child({ area: 'journal' }),
+        rooms: () => [...this.stores.values()].map((st) => st.audio_conf_id),
+        rescan: () => this.rescan('takeover'),
+        onCron: (held) => this.veesion.hooksRunning(held),
+      });
+    }
     this.stores = new Map(opts.config.stores.map((st) => [st.store_veesion_id, st]));
     const clock = opts.clock ?? systemClock;
     this.veesion = new VeesionArea(s, {
@@ -165,13 +178,15 @@ export class Daemon {
     const incidentLog = this.logger.child({ area: 'incidents' });
     const pbxCalls = this.pbx.calls;
     this.pipeline = new AlertPipeline({
-      journal: this.journal,
+      journal: pg ?? this.journal,
       speech: this.tts,
       originator: this.pbx.originator,
       chat: this.chat.poster,
       clock,
       stores: () => this.stores,
-      events: this.journal,
+      // On PostgreSQL (issue 16, not yet): no incidents, integrations' events or admin routes.
+      ...(pg ? {} : { events: this.journal }),
+      ...(this.shared ? { owns: (store: StoreRoute) => this.shared?.owns(store.audio_conf_id) ?? false } : {}),
       alertText: s.VEESION_ALERT_TEXT,
       manyAlertsText: s.VEESION_ALERT_TEXT_MANY,
       summaryText: s.VEESION_ALERT_TEXT_SUMMARY,
@@ -179,7 +194,7 @@ export class Daemon {
       muted: (store, now) => mutedReason(store, now, (id) => this.journal.silencedUntil(id, now)),
       limits: { chatPerSecond: s.BRIDGE_CHAT_POSTS_PER_S },
       ...(pbxCalls ? { roomPresence: pbxCalls.roomPresence } : {}),
-      incidents: {
+      incidents: pg ? undefined : {
         store: this.journal.incidents,
         alert: (id) => this.journal.storedAlert(id)?.alert,
         repeatMs: s.BRIDGE_REPEAT_S * 1000,
@@ -205,7 +220,7 @@ export class Daemon {
       logStep(this.stepLog, this.metrics, e);
       this.feed.publish('step');
     });
-    this.metrics.watch({ amiConnected: () => this.ami.loggedIn, stepsWaiting: () => this.journal.waitingSteps() });
+    this.metrics.watch({ amiConnected: () => this.ami.loggedIn, stepsWaiting: () => this.shared?.waiting ?? this.journal.waitingSteps() });
     this.metrics.watchIncidents(() => this.journal.incidents.countOpen());
     const app = createApp({
       token: s.VEESION_HOOK_TOKEN,
@@ -221,21 +236,21 @@ export class Daemon {
         };
       },
       ...(s.BRIDGE_ADMIN_TOKEN ? { adminToken: s.BRIDGE_ADMIN_TOKEN } : {}),
-      admin: adminApi({
+      admin: pg ? undefined : adminApi({
         journal: this.journal, stores: () => this.stores, clock, transports: this.delivery.transports,
         rescan: () => this.rescanLater('replay'),
         ingest: (alert, raw) => this.pipeline.ingest(alert, raw),
         say: (alert, store, text) => this.pipeline.say(alert, store, text),
         logger: this.logger.child({ area: 'admin' }),
       }),
-      wildix: { secret: s.BRIDGE_WILDIX_WEBHOOK_SECRET, handle: (event) => this.chat.handle(event) },
+      wildix: { secret: pg ? undefined : s.BRIDGE_WILDIX_WEBHOOK_SECRET, handle: (event) => this.chat.handle(event) },
       console: {
         sessions: s.BRIDGE_ADMIN_TOKEN ? new ConsoleSessions(s.BRIDGE_ADMIN_TOKEN, () => this.http.certificate !== undefined, this.journal.chat.revokedSessions) : undefined,
         feed: this.feed,
         still: (alertId) => this.chat.stills.read(alertId),
       },
       readiness: [
-        { name: 'journal', ok: () => this.journal.writable(), reason: () => this.journal.lost ?? 'the journal refuses writes: disk full or read-only? (see the log)' },
+        this.shared?.readiness ?? { name: 'journal', ok: () => this.journal.writable(), reason: () => this.journal.lost ?? 'the journal refuses writes: disk full or read-only? (see the log)' },
         this.pbx.readiness,
         this.veesion.readiness,
       ],
@@ -244,6 +259,7 @@ export class Daemon {
         audioCache: this.prerender.coverage(),
         stores: this.stores.size,
         originators: this.pbx.usable(),
+        ...(this.shared ? { journal: this.shared.details() } : {}),
       }),
     });
     const { BRIDGE_TLS_CERT_FILE: certFile, BRIDGE_TLS_KEY_FILE: keyFile } = s;
@@ -260,13 +276,14 @@ export class Daemon {
     // Seconds, not the next alert: readiness (and systemd's watchdog) must notice an `rm`.
     this.journalWatch = setInterval(() => this.journal.stillOnDisk(), 2_000).unref();
     this.pbx.start();
+    await this.shared?.start(); // the leases first: the rescan starts only what this daemon holds
     await this.rescan('start');
     this.chat.start();
     this.integrations.start();
     if (!this.mail && this.integrations.active.length > 0) {
       this.logger.warn('integrations are set up but BRIDGE_SMTP_HOST/BRIDGE_OPERATOR_EMAIL are not: given-up events are only logged');
     }
-    this.veesion.start();
+    this.veesion.start({ hooks: !this.shared });
     this.housekeepingTask = cron.schedule(this.opts.config.settings.BRIDGE_HOUSEKEEPING_CRON, () => this.housekeeping(), { noOverlap: true });
     const started = Date.now();
     this.tts.warmUp().then(
@@ -282,17 +299,14 @@ export class Daemon {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.journalWatch);
+    await this.shared?.stop(); // the others take over at once
     this.pbx.stop();
     await this.veesion.stop();
     await this.housekeepingTask?.stop();
     this.feed.close();
     await this.http.stop();
     const deadline = this.opts.stopDeadlineMs ?? 10_000;
-    const within = (work: Promise<void>) => Promise.race([
-      work.then(() => false),
-      new Promise<boolean>((r) => setTimeout(() => r(true), deadline).unref()),
-    ]);
-    const [steps, deliveries, followUps] = await Promise.all([within(this.pipeline.stop()), within(this.integrations.stop()), within(this.chat.stop())]);
+    const [steps, deliveries, followUps] = await Promise.all([this.pipeline.stop(), this.integrations.stop(), this.chat.stop()].map((w) => outlasts(w, deadline)));
     if (steps) this.logger.warn('steps still running at stop; they stay pending in the journal', { deadlineMs: deadline });
     if (followUps) this.logger.warn('a chat follow-up was still being posted at stop; it is posted after a restart', { deadlineMs: deadline });
     if (deliveries) this.logger.warn('integration deliveries still running at stop; they are made again after a restart', { deadlineMs: deadline });
@@ -302,10 +316,10 @@ export class Daemon {
     await this.prerender.stop();
     await this.tts.stop();
     await this.journal.close();
+    await this.opts.shared?.close();
     this.lock.release();
     this.logger.info('stopped');
   }
-
 
   /**
    * Re-reads both config files (SIGHUP, `veesion-bridge reload`). Store changes apply at once
@@ -322,13 +336,9 @@ export class Daemon {
       this.logger.error('reload refused, running config kept', { issues: err.issues.map((i) => `${i.path}: ${i.message}`) });
       return { issues: err.issues };
     }
-    const before = new Set(this.stores.keys());
+    const { added, removed, restartNeeded } = configChanges({ stores: this.stores, settings }, next);
     this.stores.clear();
     for (const st of next.stores) this.stores.set(st.store_veesion_id, st);
-    const added = [...this.stores.keys()].filter((id) => !before.has(id));
-    const removed = [...before].filter((id) => !this.stores.has(id));
-    const restartNeeded = (Object.keys(next.settings) as (keyof Settings)[])
-      .filter((k) => JSON.stringify(next.settings[k]) !== JSON.stringify(settings[k]));
     this.logger.info('config reloaded', { stores: this.stores.size, added, removed, restartNeeded });
     for (const w of next.warnings) this.logger.warn('config warning', { path: w.path, problem: w.message });
     this.reloadTls();
@@ -353,7 +363,7 @@ export class Daemon {
    * Starts every unfinished step in the journal not already under way: at start (crash
    * recovery), after a reload, and when `veesion-bridge replay` has requeued steps (SIGUSR2).
    */
-  async rescan(reason: 'start' | 'reload' | 'replay'): Promise<number> {
+  async rescan(reason: 'start' | 'reload' | 'replay' | 'takeover'): Promise<number> {
     const { started, waitingForStore } = await this.pipeline.resume();
     // Repeats after a restart; claims an operator wrote in the journal (CLI) are told, and the
     // events it wrote (a CLI resolve) are delivered.
@@ -375,8 +385,9 @@ export class Daemon {
 
   /** The cron job (src/housekeeping.ts). Never throws. */
   housekeeping(now = Date.now()): Promise<{ alerts: number; audioFiles: number } | undefined> {
+    if (this.shared && !this.shared.holdsCron()) return Promise.resolve(undefined); // another daemon's turn
     return housekeeping({
-      pruneAlerts: (cutoff) => this.journal.prune(cutoff),
+      pruneAlerts: (cutoff) => (this.opts.shared ?? this.journal).prune(cutoff),
       pruneEvents: (cutoff) => this.journal.pruneEvents(cutoff),
       pruneAudio: (age, at) => this.tts.prune(age, at),
       closeUnresolved: (cutoff) => this.pipeline.incidents?.closeUnresolved(cutoff) ?? 0,
@@ -385,10 +396,4 @@ export class Daemon {
       pruneStills: (age, at) => this.chat.stills.prune(age, at),
     }, this.opts.config.settings, this.logger.child({ area: 'housekeeping' }), now);
   }
-}
-
-/** sounds/ ships beside src/ in the checkout (and beside dist/ once built). */
-export function soundFile(name: string): string {
-  const candidates = [resolve(__dirname, '../sounds', name), resolve(__dirname, '../../sounds', name)];
-  return candidates.find((p) => existsSync(p)) ?? (candidates[0] as string);
 }

@@ -2,13 +2,18 @@ import { Daemon } from '../daemon';
 import { configFor, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { SdNotify } from './sd-notify';
+import { openSharedJournal } from '../journal/pg/open-shared';
 
 /**
  * The daemon in the foreground (systemd runs this). SIGTERM/SIGINT stop it cleanly; once the
  * journal is closed the process exits, whatever sockets peers still hold open.
  */
 export async function run(opts: GlobalOptions): Promise<void> {
-  const daemon = new Daemon({ config: configFor(opts) });
+  const config = configFor(opts);
+  const shared = await openSharedJournal(config.settings).catch((err: unknown) => {
+    throw new CliExit(EXIT.failure, `veesion-bridge: start failed: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  const daemon = new Daemon({ config, ...(shared ? { shared } : {}) });
   const systemd = new SdNotify(process.env, (err) => daemon.logger.warn('systemd-notify failed', { err }));
   // Before start: the default action of these signals is to end the process. Whatever arrives
   // during the start is carried out once it is done (a replay's rescan must not resume steps
@@ -38,7 +43,7 @@ export async function run(opts: GlobalOptions): Promise<void> {
   started = true;
   for (const act of deferred) act();
   await systemd.ready(`receiving on port ${daemon.port}`);
-  systemd.startWatchdog(() => daemon.journal.writable());
+  systemd.startWatchdog(() => daemon.shared?.readiness.ok() ?? daemon.journal.writable());
   const { why, code } = await stopRequest;
   daemon.logger.info('stopping', { reason: why });
   await systemd.stopping();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TtsRenderer } from '../tts/tts-renderer';
 import { readWavInfo } from '../tts/wav';
-import { soundFile } from '../daemon';
+import { soundFile } from '../tts/sound-file';
 import { CliExit, EXIT } from './exit-codes';
 import { configFor, print, receiverBase, receiverRequest, type GlobalOptions } from './context';
 

@@ -11,5 +11,8 @@ export function redactSettings(settings: Settings): Record<string, unknown> {
 
 /** The secret values of a config, for the logger to scrub from every line. */
 export function secretValues(settings: Settings): string[] {
-  return SECRET_KEYS.map((k) => settings[k]).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+  const values = SECRET_KEYS.map((k) => settings[k]).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+  // The journal URL's password alone, too: a driver error may quote it without the rest.
+  const password = settings.BRIDGE_JOURNAL_URL && URL.canParse(settings.BRIDGE_JOURNAL_URL) ? decodeURIComponent(new URL(settings.BRIDGE_JOURNAL_URL).password) : '';
+  return password.length >= 4 ? [...values, password] : values;
 }

@@ -42,6 +42,7 @@ export const SECRET_KEYS = [
   'BRIDGE_SMTP_PASSWORD',
   'BRIDGE_ADMIN_TOKEN',
   'BRIDGE_WILDIX_WEBHOOK_SECRET',
+  'BRIDGE_JOURNAL_URL',
 ] as const;
 
 export const settingsSchema = z.object({
@@ -102,6 +103,12 @@ export const settingsSchema = z.object({
     .regex(/^[\x21-\x7e]+$/, 'printable characters without spaces (it travels as Authorization: Bearer)')
     .optional(),
   BRIDGE_DATA_DIR: z.string().min(1).default('/var/lib/veesion-bridge'),
+  // Unset: the embedded SQLite journal in BRIDGE_DATA_DIR. A PostgreSQL URL: a journal shared by
+  // several daemons (it may hold a password: a secret, never printed).
+  BRIDGE_JOURNAL_URL: z
+    .string()
+    .refine((u) => /^postgres(ql)?:\/\/\S+$/.test(u) && URL.canParse(u), 'a postgres://user:password@host:port/database URL (unset: the SQLite journal in BRIDGE_DATA_DIR)')
+    .optional(),
   BRIDGE_AMI_HOST: z.string().min(1).default('127.0.0.1'),
   BRIDGE_AMI_PORT: port.default(5038),
   BRIDGE_AMI_USERNAME: z.string().regex(/^[^\r\n]+$/, 'one line').default('veesion-bridge'),

@@ -28,6 +28,8 @@ export interface LeaseStore {
   heartbeat(d: Omit<DaemonRow, 'seenAt'>): Promise<void>;
   /** Takes `name` for `holder` for `ttlMs` if it is free, lapsed or already the holder's. True if held. */
   acquire(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** acquire() for several names in one statement; returns the names held (taken or renewed). */
+  acquireAll(names: readonly string[], holder: string, ttlMs: number): Promise<string[]>;
   /** Extends every lease the holder still has; returns their names (a lease not returned was lost). */
   renew(holder: string, ttlMs: number): Promise<string[]>;
   release(name: string, holder: string): Promise<void>;
@@ -66,6 +68,21 @@ export class PgLeaseStore implements LeaseStore {
       values: [name, holder, ttlMs],
     });
     return r.rowCount === 1;
+  }
+
+  async acquireAll(names: readonly string[], holder: string, ttlMs: number): Promise<string[]> {
+    if (names.length === 0) return [];
+    const r = await this.pool.query<{ name: string }>({
+      name: 'lease-acquire-all',
+      text: `INSERT INTO leases (name, holder, until, taken_at)
+               SELECT n, $2, ${PgLeaseStore.NOW} + $3, ${PgLeaseStore.NOW} FROM unnest($1::text[]) AS n ORDER BY n
+             ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until,
+               taken_at = CASE WHEN leases.holder = EXCLUDED.holder THEN leases.taken_at ELSE EXCLUDED.taken_at END
+             WHERE leases.holder = EXCLUDED.holder OR leases.until < ${PgLeaseStore.NOW}
+             RETURNING name`,
+      values: [[...new Set(names)], holder, ttlMs],
+    });
+    return r.rows.map((row) => row.name).sort();
   }
 
   async renew(holder: string, ttlMs: number): Promise<string[]> {
@@ -120,6 +137,12 @@ export class SqliteLeaseStore implements LeaseStore {
       ).get(name, holder, now + ttlMs, now, now);
       return row !== undefined;
     });
+  }
+
+  async acquireAll(names: readonly string[], holder: string, ttlMs: number): Promise<string[]> {
+    const held: string[] = [];
+    for (const name of new Set(names)) if (await this.acquire(name, holder, ttlMs)) held.push(name);
+    return held.sort();
   }
 
   renew(holder: string, ttlMs: number): Promise<string[]> {

@@ -30,6 +30,8 @@ export class SqliteJournal implements Journal, EventSink {
   private readonly stmts;
   private batch: { record: NewAlertRecord; resolve: (r: 'new' | 'duplicate') => void; reject: (e: unknown) => void }[] = [];
   private updates: StepRecord[] = [];
+  /** Waiting for the commit that writes their update (commitStep). */
+  private committed: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private events: AlertEvent[] = [];
   private readonly eventListeners: (() => void)[] = [];
   /** Integrations and their delivery state (the dispatcher's view of the outbox). */
@@ -117,6 +119,14 @@ export class SqliteJournal implements Journal, EventSink {
     this.scheduleFlush();
   }
 
+  commitStep(r: StepRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.updates.push(r);
+      this.committed.push({ resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
   /** Kept only while some integration is enabled: nobody would ever read it otherwise. */
   recordEvent(event: AlertEvent): void {
     this.events.push(event);
@@ -139,13 +149,15 @@ export class SqliteJournal implements Journal, EventSink {
     const batch = this.batch;
     const updates = this.updates;
     const events = this.events;
+    const committed = this.committed;
     this.batch = [];
     this.updates = [];
     this.events = [];
+    this.committed = [];
     if (batch.length === 0 && updates.length === 0 && events.length === 0) return;
     if (!this.db.open || !this.stillOnDisk()) {
       const closed = new Error(this.lost ?? 'journal is closed');
-      for (const b of batch) b.reject(closed);
+      for (const b of [...batch, ...committed]) b.reject(closed);
       if (updates.length > 0) this.onWriteError(closed, updates);
       return;
     }
@@ -165,11 +177,12 @@ export class SqliteJournal implements Journal, EventSink {
         return inserted;
       })();
     } catch (err) {
-      for (const b of batch) b.reject(err);
+      for (const b of [...batch, ...committed]) b.reject(err);
       if (updates.length > 0) this.onWriteError(err, updates);
       return;
     }
     batch.forEach((b, i) => b.resolve(results[i] ?? 'duplicate'));
+    for (const c of committed) c.resolve();
     if (eventsWritten > 0) for (const l of this.eventListeners) l();
   }
 

@@ -1,6 +1,6 @@
 import type { Logger } from './logger';
 import type { BridgeMetrics } from '../http/metrics';
-import type { StepEvent } from '../pipeline/ports';
+import type { StepEvent, StepRecord } from '../pipeline/ports';
 
 /**
  * Each step outcome as one log line and its metrics (started steps at debug only). A failed
@@ -34,4 +34,15 @@ export function logStep(log: Logger, metrics: BridgeMetrics, e: StepEvent): void
     }
   }
   if (e.durationMs !== undefined) metrics.stepDuration.observe({ step: e.step, state: e.state }, e.durationMs / 1000);
+}
+
+/**
+ * The journal's write-error handler: step updates it could not write, a line per alert (each
+ * carries its alertId); `when` says when the step runs again. No steps: maintenance failed.
+ */
+export function lostSteps(log: () => Logger, when: string): (err: unknown, lost: readonly StepRecord[]) => void {
+  return (err, lost) => {
+    if (lost.length === 0) return void log().error('journal maintenance failed', { err });
+    for (const l of lost) log().error(`journal write failed; this step runs again ${when}`, { err, alertId: l.alertId, step: l.step, state: l.state });
+  };
 }

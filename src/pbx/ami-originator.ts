@@ -12,6 +12,9 @@ export interface AmiOriginatorOptions extends CallOptions {
 /** How long an answered call's Hangup is waited for (longer than any announcement). */
 const FOLLOW_MS = 10 * 60_000;
 
+/** The ActionID of a call with a token (OriginateRequest.callToken): every daemon on the AMI can tell it was answered. */
+const CALL_ACTION = 'vbcall-';
+
 /** Asterisk's OriginateResponse Reason codes (AST_CONTROL_*), for operator-readable errors. */
 const REASONS: Record<string, string> = {
   '0': 'no such extension or channel unavailable',
@@ -66,7 +69,9 @@ export class AmiOriginator implements CallOriginator {
   /** Calls waiting for their OriginateResponse, by ActionID: one listener for all of them. */
   private readonly waiters = new Map<string, (m: AmiMessage | StepError) => void>();
   /** Answered calls whose Hangup we follow, by channel name. */
-  private readonly answered = new Map<string, { ended: Promise<void>; hungUp: () => void; forget: NodeJS.Timeout }>();
+  private readonly following = new Map<string, { ended: Promise<void>; hungUp: () => void; forget: NodeJS.Timeout }>();
+  /** Calls with a token answered on this PBX, whoever placed them (OriginateResponse goes to every session), by token. */
+  private readonly seenAnswered = new Map<string, number>();
   /** Each answered call's hang-up, by ActionID, from its OriginateResponse until originate() takes it. */
   private readonly endings = new Map<string, Promise<void>>();
 
@@ -76,9 +81,11 @@ export class AmiOriginator implements CallOriginator {
   ) {
     ami.on('event', (m: AmiMessage) => {
       const event = m.get('Event');
-      if (event === 'Hangup') return void this.answered.get(m.get('Channel') ?? '')?.hungUp();
+      if (event === 'Hangup') return void this.following.get(m.get('Channel') ?? '')?.hungUp();
       if (event !== 'OriginateResponse') return;
-      const waiter = this.waiters.get(m.get('ActionID') ?? '');
+      const actionId = m.get('ActionID') ?? '';
+      if (actionId.startsWith(CALL_ACTION) && m.get('Response') === 'Success') this.remember(actionId.slice(CALL_ACTION.length));
+      const waiter = this.waiters.get(actionId);
       if (!waiter) return;
       // Follow the hang-up from this very event on: Asterisk may send it in the same chunk,
       // and it would then be handled before originate() resumes.
@@ -93,7 +100,21 @@ export class AmiOriginator implements CallOriginator {
 
   async originate(req: OriginateRequest): Promise<PlacedCall> {
     // As before: BRIDGE_ORIGINATE_TIMEOUT_MS bounds the wait for a conference's answer.
-    return this.place(callSpec(req, this.opts), RING_TIMEOUT_MS, this.opts.responseTimeoutMs);
+    const actionId = req.callToken ? `${CALL_ACTION}${req.callToken}` : undefined;
+    return this.place(callSpec(req, this.opts), RING_TIMEOUT_MS, this.opts.responseTimeoutMs, actionId);
+  }
+
+  /** True when this daemon saw the call of `callToken` answered; undefined when it did not (it may not have been connected). */
+  answered(callToken: string): boolean | undefined {
+    return this.seenAnswered.has(callToken) ? true : undefined;
+  }
+
+  private remember(token: string): void {
+    const now = Date.now();
+    this.seenAnswered.set(token, now);
+    if (this.seenAnswered.size < 10_000) return;
+    // Bounded: a takeover asks within seconds of a crash, so an hour is plenty.
+    for (const [t, at] of this.seenAnswered) if (now - at > 3_600_000 || this.seenAnswered.size > 10_000) this.seenAnswered.delete(t);
   }
 
   /**
@@ -114,10 +135,9 @@ export class AmiOriginator implements CallOriginator {
     return this.place({ ...target, channel }, ringTimeoutMs, ringTimeoutMs + this.opts.responseTimeoutMs);
   }
 
-  private async place(spec: CallSpec, ringTimeoutMs: number, waitMs: number): Promise<PlacedCall> {
+  private async place(spec: CallSpec, ringTimeoutMs: number, waitMs: number, actionId = this.ami.nextActionId('orig')): Promise<PlacedCall> {
     if (!this.ami.loggedIn) throw new StepError('AMI_NOT_READY', 'connection', `AMI is ${this.ami.state}`);
     const { channel } = spec;
-    const actionId = this.ami.nextActionId('orig');
     const done = this.waitForResponse(actionId, waitMs);
     let response: AmiMessage;
     try {
@@ -145,18 +165,18 @@ export class AmiOriginator implements CallOriginator {
    * audio does). Forgotten after FOLLOW_MS: a lost connection must not keep entries forever.
    */
   private follow(channel: string): Promise<void> {
-    const known = this.answered.get(channel);
+    const known = this.following.get(channel);
     if (known) return known.ended;
     let hungUp = () => undefined as void;
     const ended = new Promise<void>((resolve) => (hungUp = resolve));
-    const forget = setTimeout(() => this.answered.delete(channel), FOLLOW_MS);
+    const forget = setTimeout(() => this.following.delete(channel), FOLLOW_MS);
     forget.unref();
-    this.answered.set(channel, {
+    this.following.set(channel, {
       ended,
       forget,
       hungUp: () => {
         clearTimeout(forget);
-        this.answered.delete(channel);
+        this.following.delete(channel);
         hungUp();
       },
     });

@@ -1,5 +1,5 @@
 import { STEP_NAMES, type Alert, type StepName, type StoreRoute } from './alert';
-import type { CallOriginator, ChatPoster, Clock, Journal, SpeechRenderer, StepListener, StepRecord } from './ports';
+import type { CallOriginator, ChatPoster, Clock, Journal, SpeechRenderer, StepListener, StepRecord, StoredAlert } from './ports';
 import { DEFAULT_POLICIES, nextAttempt, type RetryPolicy } from './retry-policy';
 import { asStepError, Stopping } from './step-error';
 import { Semaphore } from './semaphore';
@@ -41,6 +41,12 @@ export interface PipelineDeps {
     escalateAfterMs?: number; callPerson?: IncidentLoopDeps['callPerson']; onError?: (err: unknown) => void;
     followUps?: FollowUps;
   };
+  /**
+   * Several daemons on one journal: whether this one does the store's steps now (it holds the
+   * lease of the store's conference). A step of a store it does not own is left to the owner,
+   * and one under way is abandoned, unrecorded, before its call or post. None: all are ours.
+   */
+  owns?: (store: StoreRoute) => boolean;
   /** Whether anyone is in the store's conference room (AMI ConfbridgeList); none: not asked. */
   roomPresence?: (store: StoreRoute) => Promise<'occupied' | 'empty' | 'unknown'>;
 }
@@ -56,6 +62,8 @@ interface Work {
 
 /** The journal's detail of an announcement whose call was answered and is being heard out. */
 const ANSWERED = 'answered, playing: ';
+/** ... and of one whose call is being placed (its token names the call on the PBX). */
+const CALLING = 'calling: ';
 
 /**
  * The alert engine: journals each alert, then runs its announce and chat steps, each with its
@@ -68,6 +76,8 @@ export class AlertPipeline {
   private readonly inFlight = new Set<Promise<void>>();
   /** `alertId/step` of every step scheduled or running here: a rescan never starts one twice. */
   private readonly active = new Set<string>();
+  /** Open while a resume() reads the journal: the steps that ended meanwhile (its snapshot may predate them). */
+  private readonly ending = new Set<Set<string>>();
   private readonly holds = new Set<() => void>();
   private readonly policies: Record<StepName, RetryPolicy>;
   private stopped = false;
@@ -95,6 +105,7 @@ export class AlertPipeline {
       staleAfterMs: this.policies.announce.deadlineMs,
       queueMax: deps.storm?.queueMax ?? 20,
       hold: (ms) => this.hold(ms),
+      ...(deps.owns ? { mayCall: deps.owns } : {}),
     });
     const inc = deps.incidents;
     this.incidents = inc && new IncidentLoop({
@@ -145,6 +156,7 @@ export class AlertPipeline {
     if (result === 'duplicate') return 'duplicate';
     if (!store) return 'unroutable';
     this.incidents?.opened(alert.id);
+    if (!this.owned(store)) return 'accepted'; // its conference's daemon starts the steps
     for (const step of STEP_NAMES) this.schedule({ alert, store, windowFrom: receivedAt }, step, 0, 0);
     return 'accepted';
   }
@@ -157,23 +169,44 @@ export class AlertPipeline {
   async resume(): Promise<{ started: number; waitingForStore: string[] }> {
     let started = 0;
     const waitingForStore = new Set<string>();
-    for (const rec of await this.deps.journal.unfinishedSteps()) {
-      if (this.active.has(`${rec.alertId}/${rec.step}`)) continue;
-      const stored = await this.deps.journal.getAlert(rec.alertId);
-      // Scheduled meanwhile (the lookup waited): once is enough.
-      if (this.active.has(`${rec.alertId}/${rec.step}`)) continue;
+    // A step may end while the journal is read (its final state still on its way to the
+    // journal): the snapshot would call it unfinished, and it would run twice.
+    const ended = new Set<string>();
+    this.ending.add(ended);
+    let steps: StepRecord[];
+    const alerts = new Map<string, StoredAlert | undefined>();
+    try {
+      steps = await this.deps.journal.unfinishedSteps();
+      for (const rec of steps) {
+        if (!alerts.has(rec.alertId) && !this.active.has(`${rec.alertId}/${rec.step}`)) alerts.set(rec.alertId, await this.deps.journal.getAlert(rec.alertId));
+      }
+    } finally {
+      this.ending.delete(ended);
+    }
+    // From here on, no waiting: what is active or ended is known for every step below.
+    for (const rec of steps) {
+      const key = `${rec.alertId}/${rec.step}`;
+      if (this.active.has(key) || ended.has(key)) continue;
+      const stored = alerts.get(rec.alertId);
       if (!stored) continue;
       const store = this.deps.stores().get(stored.alert.storeId);
       if (!store) {
         waitingForStore.add(stored.alert.storeId);
         continue;
       }
+      if (!this.owned(store)) continue;
       const work = { alert: stored.alert, store, windowFrom: rec.windowFrom ?? stored.receivedAt };
       if (rec.step === 'announce' && rec.state === 'running' && rec.detail?.startsWith(ANSWERED)) {
         // Answered before a crash: Asterisk plays the call on its own, so it was heard. Placing
         // it again would announce the alert twice.
         const detail = `${rec.detail.slice(ANSWERED.length)} answered before a restart; Asterisk played it without the bridge`;
         this.record(work, 'announce', rec.attempts, 'succeeded', null, detail, this.deps.clock.now());
+        continue;
+      }
+      const token = rec.step === 'announce' && rec.state === 'running' && rec.detail?.startsWith(CALLING) ? rec.detail.slice(CALLING.length) : undefined;
+      if (token && this.deps.originator.answered?.(token) === true) {
+        // Placed by a daemon that died before it recorded the answer, which this one saw on the PBX.
+        this.record(work, 'announce', rec.attempts, 'succeeded', null, `call ${token} answered before its daemon stopped (seen on the PBX); not placed again`, this.deps.clock.now());
         continue;
       }
       const delay = Math.max(0, (rec.nextAt ?? 0) - this.deps.clock.now());
@@ -211,7 +244,9 @@ export class AlertPipeline {
     if (this.stopped) return;
     const key = `${work.alert.id}/${step}`;
     const run = this.attempt(work, step, attempts + 1).then((again) => {
-      if (!again) this.active.delete(key);
+      if (again) return;
+      this.active.delete(key);
+      for (const ended of this.ending) ended.add(key);
     });
     this.inFlight.add(run);
     void run.finally(() => this.inFlight.delete(run));
@@ -221,6 +256,7 @@ export class AlertPipeline {
   private async attempt(work: Work, step: StepName, attempt: number): Promise<boolean> {
     const started = this.deps.clock.now();
     const { alert, store, windowFrom } = work;
+    if (!this.owned(store)) return false; // another daemon holds its conference now: its step
     this.emit({ alertId: alert.id, step, state: 'running', attempt, storeId: store.store_veesion_id });
     try {
       const detail = step === 'announce' ? await this.announce(work, attempt, started) : await this.postChat(work);
@@ -258,7 +294,10 @@ export class AlertPipeline {
       return reason;
     }
     const answered = (channel: string) => this.record(work, 'announce', attempt, 'running', null, `${ANSWERED}${channel}`, started);
-    const outcome = await this.announcer.announce({ alert, store, windowFrom, answered });
+    const calling = (token: string) => this.deps.journal.commitStep({
+      alertId: alert.id, step: 'announce', state: 'running', attempts: attempt, nextAt: null, lastError: null, detail: `${CALLING}${token}`, updatedAt: this.deps.clock.now(),
+    });
+    const outcome = await this.announcer.announce({ alert, store, windowFrom, answered, calling });
     if (outcome.kind === 'dropped') {
       this.record(work, 'announce', attempt, 'expired', outcome.reason, null, started);
       return outcome.reason;
@@ -266,6 +305,10 @@ export class AlertPipeline {
     this.record(work, 'announce', attempt, 'succeeded', null, outcome.detail, started);
     this.incidents?.announced(alert.id, outcome.callId);
     return outcome.detail;
+  }
+
+  private owned(store: StoreRoute): boolean {
+    return this.deps.owns?.(store) ?? true;
   }
 
   /** A wait that stop() ends early: holds are not work, only spacing. */
@@ -287,7 +330,7 @@ export class AlertPipeline {
     const { messageId, videoAttached } = await this.chatPosts.run(async () => {
       if (this.stopped) throw new Stopping();
       await this.chatPace.acquire();
-      if (this.stopped) throw new Stopping();
+      if (this.stopped || !this.owned(work.store)) throw new Stopping();
       return this.deps.chat.post(work.alert, work.store);
     });
     return `message ${messageId}${videoAttached ? ' with video' : ' with link only'}`;

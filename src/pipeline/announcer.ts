@@ -39,6 +39,8 @@ export interface AnnouncerDeps {
   queueMax: number;
   /** Keeps the conference while the audio plays (ended early by stop()). */
   hold: (ms: number) => Promise<void>;
+  /** Asked just before each call: false when another daemon holds the conference now (the call is not placed). */
+  mayCall?: (store: StoreRoute) => boolean;
 }
 
 export interface Member {
@@ -47,6 +49,8 @@ export interface Member {
   windowFrom: number;
   /** Told when the call was answered, before it has been heard out (for the journal). */
   answered?: (channel: string) => void;
+  /** Told the call's token before it is placed; the call waits until this is durably written. */
+  calling?: (callToken: string) => Promise<void>;
 }
 
 export type Outcome = { kind: 'played'; detail: string; callId: number } | { kind: 'dropped'; reason: string };
@@ -213,8 +217,12 @@ export class Announcer {
       const template = summary ? says.summary : fresh.length > 1 ? says.many : says.single;
       const text = renderTemplate(template, variables);
       const speech = await this.deps.renders.run(() => this.deps.speech.render(text, store.language));
-      if (this.stopped) throw new Stopping();
-      const call = await this.deps.originator.originate({ alertId: alert.id, alertIds: fresh.map((m) => m.member.alert.id), store, speech, variables });
+      if (this.stopped || this.deps.mayCall?.(store) === false) throw new Stopping();
+      // Journaled before the call is placed: a daemon taking over after a crash asks the PBX
+      // whether this very call was answered, rather than placing it a second time.
+      const callToken = globalThis.crypto.randomUUID();
+      await Promise.all(fresh.map((m) => m.member.calling?.(callToken)));
+      const call = await this.deps.originator.originate({ alertId: alert.id, alertIds: fresh.map((m) => m.member.alert.id), store, speech, variables, callToken });
       const answeredAt = this.deps.clock.now();
       if (call.ended) for (const m of fresh) m.member.answered?.(call.channel);
       const { rest: release } = await this.playedThrough(call, speech.durationMs, answeredAt);

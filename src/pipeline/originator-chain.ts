@@ -15,6 +15,10 @@ export class OriginatorChain implements CallOriginator {
     if (originators.length === 0) throw new Error('at least one originator is needed');
   }
 
+  answered(callToken: string): boolean | undefined {
+    return this.originators.some(({ originator }) => originator.answered?.(callToken) === true) ? true : undefined;
+  }
+
   async originate(req: OriginateRequest): Promise<PlacedCall> {
     const failures: string[] = [];
     let last: StepError | undefined;

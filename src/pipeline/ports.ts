@@ -44,6 +44,8 @@ export interface Journal {
   /** Durably records a new alert and its pending steps; 'duplicate' if the id is known. */
   append(record: NewAlertRecord): Promise<'new' | 'duplicate'>;
   updateStep(record: StepRecord): void;
+  /** updateStep, resolved once the update is durably written (rejected if it could not be). */
+  commitStep(record: StepRecord): Promise<void>;
   /** Every step not in a final state, oldest alert first (crash recovery). */
   unfinishedSteps(): Promise<StepRecord[]>;
   getAlert(id: string): Promise<StoredAlert | undefined>;
@@ -68,6 +70,11 @@ export interface OriginateRequest {
   store: StoreRoute;
   speech: RenderedSpeech;
   variables: Record<string, string>;
+  /**
+   * Names this call on the PBX, written to the journal before the call is placed: a daemon
+   * taking over after a crash asks the originator whether the call was answered.
+   */
+  callToken?: string;
 }
 
 export interface PlacedCall {
@@ -84,6 +91,11 @@ export interface PlacedCall {
 export interface CallOriginator {
   /** Resolves once the PBX confirms the call was answered; throws StepError otherwise. */
   originate(req: OriginateRequest): Promise<PlacedCall>;
+  /**
+   * Whether the call of `callToken` (placed by any daemon) was answered, as far as this one saw
+   * on the PBX; undefined when it cannot tell (then the call is placed again).
+   */
+  answered?(callToken: string): boolean | undefined;
 }
 
 export interface ChatPoster {

@@ -370,12 +370,14 @@ export class AmiSimulator {
     if (outcome === 'drop-after-response') return void setTimeout(() => socket.destroy(), 1);
     if (outcome === 'no-event') return;
     const values = this.callValues(rec, id);
-    // The call's own events go to the session that placed it, if it receives class call.
-    const send = (text: string) => void (this.receives(session, 'call') && socket.write(text));
+    // Call events (OriginateResponse included) go to every session that receives class call,
+    // as Asterisk's manager_event does: another daemon on the same AMI sees this call answered.
+    const send = (text: string) => this.broadcast('call', text);
     // A Local channel that is no person's runs the conference room `<exten>@<context>`.
     const room = person === undefined && channel.startsWith('Local/') ? values['exten'] : undefined;
+    // Once queued, the call goes ahead even if the session that asked for it is gone (a daemon
+    // killed right after its Originate): Asterisk places it all the same.
     setTimeout(() => {
-      if (socket.destroyed) return;
       if (outcome === 'failure') return send(T.fill(T.ORIGINATE_RESPONSE_FAILURE, { ...values, channel, reason: '0' }));
       if (person === 'busy' || person === 'no-answer') return this.notAnswered(send, values, person, ringMs(m.get('Timeout'), this.maxRingMs));
       send(T.fill(T.NEWCHANNEL, { ...values, leg: '1', state: '0', stateDesc: 'Down' }) +
@@ -396,7 +398,7 @@ export class AmiSimulator {
       setTimeout(() => {
         call.hungUpAt = Date.now();
         if (room !== undefined && leg) this.exit(room, leg);
-        if (!socket.destroyed) send(T.fill(T.HANGUP, { ...values, leg: '1', state: '6', stateDesc: 'Up' }));
+        send(T.fill(T.HANGUP, { ...values, leg: '1', state: '6', stateDesc: 'Up' }));
       }, this.playbackMs(rec)).unref();
     }, this.originateDelayMs);
   }

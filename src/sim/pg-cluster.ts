@@ -1,8 +1,8 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './sim-world';
 
 /**
  * A real, throwaway PostgreSQL for the tests and the bench: `initdb` in a temporary directory,
@@ -49,23 +49,20 @@ function serverUser(): { uid: number; gid: number } | undefined {
   throw new Error('running as root and no unprivileged user (postgres, nobody) to run PostgreSQL as');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ port, host: '127.0.0.1' });
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
+/** True once the server answers a query (a bound port alone may still say "starting up"). */
+async function answers(port: number): Promise<boolean> {
+  const { Client } = await import('pg');
+  const c = new Client({ host: '127.0.0.1', port, user: USER, database: 'postgres', connectionTimeoutMillis: 2000 });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
 }
 
 export async function startPgCluster(opts: { deadlineMs?: number } = {}): Promise<PgCluster> {
@@ -92,8 +89,8 @@ export async function startPgCluster(opts: { deadlineMs?: number } = {}): Promis
     const deadline = Date.now() + (opts.deadlineMs ?? 30_000);
     let exited = false;
     child.once('exit', () => { exited = true; });
-    while (!exited && Date.now() < deadline && !(await canConnect(port))) await new Promise((r) => setTimeout(r, 50));
-    if (!exited && (await canConnect(port))) {
+    while (!exited && Date.now() < deadline && !(await answers(port))) await new Promise((r) => setTimeout(r, 50));
+    if (!exited && (await answers(port))) {
       server = child;
       break;
     }

@@ -45,11 +45,22 @@ export class VeesionArea implements Area {
       : undefined;
   }
 
-  start(): void {
+  /** `hooks: false`: several daemons share a journal, and only the cron lease's holder reconciles hooks (hooksRunning). */
+  start(opts: { hooks?: boolean } = {}): void {
     this.session?.start();
-    if (this.hooks) this.hooks.start();
-    else this.deps.logger.warn('Veesion account or VEESION_HOOK_URL not set: hooks are not registered by the bridge');
+    if (!this.hooks) this.deps.logger.warn('Veesion account or VEESION_HOOK_URL not set: hooks are not registered by the bridge');
+    else if (opts.hooks !== false) this.hooksRunning(true);
   }
+
+  /** Starts or stops the hook reconciliation (the cron lease taken or lost). */
+  hooksRunning(run: boolean): void {
+    if (!this.hooks || run === this.hooksOn) return;
+    this.hooksOn = run;
+    if (run) this.hooks.start();
+    else void this.hooks.stop();
+  }
+
+  private hooksOn = false;
 
   async stop(): Promise<void> {
     await this.hooks?.stop();
@@ -58,7 +69,7 @@ export class VeesionArea implements Area {
 
   /** After a reload: new stores get their hook now. */
   storesChanged(): void {
-    this.hooks?.trigger();
+    if (this.hooksOn) this.hooks?.trigger();
   }
 
   readonly readiness: ReadinessCheck = {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
+import pg, { type Client, type Pool, type PoolClient } from 'pg';
 import type { Journal, NewAlertRecord, StepRecord, StoredAlert } from '../../pipeline/ports';
 import type { Alert, AlertStatus, StepName, StepState } from '../../pipeline/alert';
 import type { AlertEvent, EventSink } from '../../pipeline/alert-event';
@@ -16,6 +16,8 @@ type Pending = { record: NewAlertRecord; resolve: (r: 'new' | 'duplicate') => vo
 
 /** Advisory lock keys: the outbox's writers, one camera's incident (hashed with its store and camera). */
 const EVENTS_LOCK = 0x6576_6e74; // "evnt"
+/** NOTIFY channel: new steps were committed (any daemon may have taken the alert). */
+export const STEPS_CHANNEL = 'veesion_bridge_steps';
 
 /**
  * The journal on PostgreSQL, shared by several daemons. Like the SQLite journal, alerts and step
@@ -32,15 +34,20 @@ export class PgJournal implements Journal, EventSink {
   private batch: Pending[] = [];
   private updates: StepRecord[] = [];
   private events: AlertEvent[] = [];
+  private committed: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private readonly eventListeners: (() => void)[] = [];
   private flushing: Promise<void> | undefined;
   private scheduled = false;
   private closed = false;
 
+  private readonly listeners = new Set<Client>();
+
   private constructor(
     readonly pool: Pool,
     readonly where: string,
-    private readonly onWriteError: (err: unknown, lost: StepRecord[]) => void,
+    /** Hears about step updates that could not be written (the daemon logs them; they re-run on takeover). */
+    public onWriteError: (err: unknown, lost: StepRecord[]) => void,
+    private readonly url: string,
   ) {}
 
   /** Connects, migrates (under a lock: several daemons may start at once) and returns the journal. */
@@ -53,7 +60,7 @@ export class PgJournal implements Journal, EventSink {
       await pool.end().catch(() => undefined);
       throw err;
     }
-    return new PgJournal(pool, where, onWriteError);
+    return new PgJournal(pool, where, onWriteError, url);
   }
 
   append(record: NewAlertRecord): Promise<'new' | 'duplicate'> {
@@ -67,6 +74,14 @@ export class PgJournal implements Journal, EventSink {
   updateStep(r: StepRecord): void {
     this.updates.push(r);
     this.schedule();
+  }
+
+  commitStep(r: StepRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.updates.push(r);
+      this.committed.push({ resolve, reject });
+      this.schedule();
+    });
   }
 
   recordEvent(event: AlertEvent): void {
@@ -92,17 +107,19 @@ export class PgJournal implements Journal, EventSink {
     const batch = this.batch;
     const updates = this.updates;
     const events = this.events;
+    const committed = this.committed;
     this.batch = [];
     this.updates = [];
     this.events = [];
-    this.flushing = this.commit(batch, updates, events).finally(() => {
+    this.committed = [];
+    this.flushing = this.commit(batch, updates, events, committed).finally(() => {
       this.flushing = undefined;
     });
     await this.flushing;
     if (this.batch.length > 0 || this.updates.length > 0 || this.events.length > 0) await this.flushAll();
   }
 
-  private async commit(batch: Pending[], updates: StepRecord[], events: AlertEvent[]): Promise<void> {
+  private async commit(batch: Pending[], updates: StepRecord[], events: AlertEvent[], committed: { resolve: () => void; reject: (e: unknown) => void }[]): Promise<void> {
     let results: Map<Pending, 'new' | 'duplicate'>;
     let eventsWritten = 0;
     try {
@@ -124,14 +141,19 @@ export class PgJournal implements Journal, EventSink {
           });
         }
         eventsWritten = toWrite.length;
+        // The daemons holding these alerts' conferences start their steps (delivered at commit).
+        if (batch.some((b) => inserted.get(b) === 'new' && b.record.steps.length > 0)) {
+          await client.query({ name: 'notify-steps', text: 'SELECT pg_notify($1, $2)', values: [STEPS_CHANNEL, 'new'] });
+        }
         return inserted;
       });
     } catch (err) {
-      for (const b of batch) b.reject(err);
+      for (const b of [...batch, ...committed]) b.reject(err);
       if (updates.length > 0) this.onWriteError(err, updates);
       return;
     }
     for (const b of batch) b.resolve(results.get(b) ?? 'duplicate');
+    for (const c of committed) c.resolve();
     if (eventsWritten > 0) for (const l of this.eventListeners) l();
   }
 
@@ -268,9 +290,86 @@ export class PgJournal implements Journal, EventSink {
     }
   }
 
+  /**
+   * Hears STEPS_CHANNEL on a connection of its own (LISTEN cannot share a pooled one), and
+   * connects again after the server went away, calling `onNotify` once reconnected (what was
+   * said meanwhile was missed). Returns the stop function.
+   */
+  listen(onNotify: () => void, onError: (err: unknown) => void): () => Promise<void> {
+    let stopped = false;
+    let current: Client | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    const connect = async (again: boolean) => {
+      if (stopped) return;
+      const client = new pg.Client({ connectionString: this.url, application_name: 'veesion-bridge listener', keepAlive: true });
+      const lost = (err?: unknown) => {
+        if (current !== client) return;
+        current = undefined;
+        this.listeners.delete(client);
+        if (err) onError(err);
+        void client.end().catch(() => undefined);
+        if (!stopped) retry = setTimeout(() => void connect(true), 1000);
+      };
+      client.on('error', lost);
+      client.on('end', () => lost());
+      client.on('notification', () => onNotify());
+      current = client;
+      this.listeners.add(client);
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${STEPS_CHANNEL}`);
+        if (again) onNotify();
+      } catch (err) {
+        lost(err);
+      }
+    };
+    void connect(false);
+    return async () => {
+      stopped = true;
+      clearTimeout(retry);
+      const c = current;
+      current = undefined;
+      if (c) {
+        this.listeners.delete(c);
+        await c.end().catch(() => undefined);
+      }
+    };
+  }
+
+  /** Housekeeping: drops alerts received before `cutoff` whose every step is final (as on SQLite). */
+  async prune(cutoff: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await inTransaction(this.pool, async (client) => {
+        const ids = (await client.query<{ id: string }>({
+          name: 'prune-pick',
+          text: `SELECT id FROM alerts a WHERE a.received_at < $1 AND NOT EXISTS (
+                   SELECT 1 FROM steps s WHERE s.alert_id = a.id AND s.state IN ('pending', 'running'))
+                 LIMIT 500 FOR UPDATE SKIP LOCKED`,
+          values: [cutoff],
+        })).rows.map((r) => r.id);
+        if (ids.length === 0) return 0;
+        await client.query({ name: 'prune-steps', text: 'DELETE FROM steps WHERE alert_id = ANY($1)', values: [ids] });
+        await client.query({ name: 'prune-alerts', text: 'DELETE FROM alerts WHERE id = ANY($1)', values: [ids] });
+        return ids.length;
+      });
+      if (n === 0) return total;
+      total += n;
+    }
+  }
+
+  /** Unfinished steps per step name (the steps-waiting gauge). */
+  async waitingSteps(): Promise<Record<string, number>> {
+    const r = await this.pool.query<{ step: string; n: number }>({
+      name: 'waiting', text: `SELECT step, COUNT(*)::bigint AS n FROM steps WHERE state IN ('pending', 'running') GROUP BY step`,
+    });
+    return Object.fromEntries([['announce', 0], ['chat', 0], ...r.rows.map((row) => [row.step, row.n])]);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.flushAll();
+    await Promise.all([...this.listeners].map((c) => c.end().catch(() => undefined)));
     await this.pool.end();
   }
 }

@@ -15,6 +15,7 @@ class MemoryJournal implements Journal {
     return 'new' as const;
   }
   updateStep(r: StepRecord) { this.steps.set(`${r.alertId}/${r.step}`, r); }
+  async commitStep(r: StepRecord) { this.updateStep(r); }
   async unfinishedSteps() { return [...this.steps.values()].filter((s) => s.state === 'pending' || s.state === 'running'); }
   async getAlert(id: string) { return this.alerts.get(id); }
 }
@@ -152,6 +153,64 @@ describe('AlertPipeline', () => {
     await second.clock.advance(10_000);
     expect(second.calls).toHaveLength(0);
     expect(second.journal.steps.get('a1/announce')).toMatchObject({ state: 'succeeded', attempts: 1, detail: expect.stringContaining('answered before a restart') });
+  });
+
+  it('a step that ends while a rescan reads the journal is not started again from the stale snapshot', async () => {
+    const { pipeline, journal, clock, calls } = setup();
+    await pipeline.ingest(alert('a1'), '{}');
+    const stale = [...journal.steps.values()].map((r) => ({ ...r })); // both steps pending
+    let answer: (r: StepRecord[]) => void = () => undefined;
+    journal.unfinishedSteps = () => new Promise((r) => { answer = r; }); // a slow server journal
+    const rescan = pipeline.resume();
+    await clock.advance(10_000); // both steps end meanwhile
+    expect(journal.steps.get('a1/announce')?.state).toBe('succeeded');
+    answer(stale);
+    expect(await rescan).toEqual({ started: 0, waitingForStore: [] });
+    await clock.advance(10_000);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('a call placed by a daemon that died before recording its answer is not placed again when the PBX saw it answered', async () => {
+    const tokens: string[] = [];
+    const first = setup({ originate: async (req) => { tokens.push(req.callToken ?? ''); return new Promise(() => undefined); } }); // dies waiting for the answer
+    await first.pipeline.ingest(alert('a1'), '{}');
+    await first.clock.advance(1_000);
+    expect(first.journal.steps.get('a1/announce')).toMatchObject({ state: 'running', detail: `calling: ${tokens[0]}` });
+    const take = (answered: boolean | undefined) => {
+      const next = setup({ deps: {} });
+      next.journal.alerts = first.journal.alerts;
+      next.journal.steps = new Map([...first.journal.steps].map(([k, v]) => [k, { ...v }]));
+      next.clock.t = first.clock.t;
+      (next.pipeline as unknown as { deps: { originator: { answered?: (t: string) => boolean | undefined } } }).deps.originator.answered = (t) => (t === tokens[0] ? answered : undefined);
+      return next;
+    };
+    const seen = take(true);
+    await seen.pipeline.resume();
+    await seen.clock.advance(10_000);
+    expect(seen.calls).toHaveLength(0);
+    expect(seen.journal.steps.get('a1/announce')).toMatchObject({ state: 'succeeded', detail: expect.stringContaining(`call ${tokens[0]} answered before its daemon stopped`) });
+    const unknown = take(undefined); // not seen (the call never went out, or nobody was watching): placed
+    await unknown.pipeline.resume();
+    await unknown.clock.advance(10_000);
+    expect(unknown.calls).toHaveLength(1);
+  });
+
+  it('steps of a store another daemon owns are left to it, and an owned step is abandoned, unplaced, once ownership is lost', async () => {
+    let ours = false;
+    const { pipeline, journal, clock, calls } = setup({ deps: { owns: () => ours } });
+    expect(await pipeline.ingest(alert('a1'), '{}')).toBe('accepted');
+    await clock.advance(10_000);
+    expect(calls).toHaveLength(0);
+    expect(journal.steps.get('a1/announce')?.state).toBe('pending');
+    ours = true; // the conference's lease taken over
+    expect(await pipeline.resume()).toEqual({ started: 2, waitingForStore: [] });
+    await clock.advance(10_000);
+    expect(calls).toHaveLength(1);
+    await pipeline.ingest(alert('a2', 's1'), '{}');
+    ours = false; // lost before the call went out: the new owner places it
+    await clock.advance(10_000);
+    expect(calls).toHaveLength(1);
+    expect(journal.steps.get('a2/announce')?.state).toBe('pending');
   });
 
   it('a rescan starts only steps not already scheduled here, so a live pending retry never runs twice', async () => {

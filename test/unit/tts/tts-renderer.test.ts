@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TtsRenderer } from '../../../src/tts/tts-renderer';
 import { readWavInfo, rmsDbfs } from '../../../src/tts/wav';
-import { soundFile } from '../../../src/daemon';
+import { soundFile } from '../../../src/tts/sound-file';
 import { runProcess } from '../../../src/tts/run-process';
 import { tempDir } from '../../helpers/paths';
 import { waitFor } from '../../helpers/quiet-logger';
