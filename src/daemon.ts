@@ -87,21 +87,10 @@ export class Daemon {
   port = 0;
   private stopping = false;
 
-  get ami(): AmiClient {
-    return this.pbx.ami;
-  }
-
-  get klaxon(): KlaxonClient | undefined {
-    return this.veesion.klaxon;
-  }
-
-  get hooks(): HookSync | undefined {
-    return this.veesion.hooks;
-  }
-
-  get dataDir(): string {
-    return this.opts.config.settings.BRIDGE_DATA_DIR;
-  }
+  get ami(): AmiClient { return this.pbx.ami; }
+  get klaxon(): KlaxonClient | undefined { return this.veesion.klaxon; }
+  get hooks(): HookSync | undefined { return this.veesion.hooks; }
+  get dataDir(): string { return this.opts.config.settings.BRIDGE_DATA_DIR; }
 
   constructor(private readonly opts: DaemonOptions) {
     const s = opts.config.settings;
@@ -123,6 +112,7 @@ export class Daemon {
         rooms: () => [...this.stores.values()].map((st) => st.audio_conf_id),
         rescan: () => this.rescan('takeover'),
         onCron: (held) => this.veesion.hooksRunning(held),
+        canCall: () => Object.values(this.pbx.usable()).some(Boolean),
       });
     }
     this.stores = new Map(opts.config.stores.map((st) => [st.store_veesion_id, st]));
@@ -186,7 +176,7 @@ export class Daemon {
       stores: () => this.stores,
       // On PostgreSQL (issue 16, not yet): no incidents, integrations' events or admin routes.
       ...(pg ? {} : { events: this.journal }),
-      ...(this.shared ? { owns: (store: StoreRoute) => this.shared?.owns(store.audio_conf_id) ?? false } : {}),
+      ...(this.shared ? { owns: (st: StoreRoute) => this.shared?.owns(st.audio_conf_id) ?? false, fence: (st: StoreRoute) => this.shared?.fence(st.audio_conf_id) } : {}),
       alertText: s.VEESION_ALERT_TEXT,
       manyAlertsText: s.VEESION_ALERT_TEXT_MANY,
       summaryText: s.VEESION_ALERT_TEXT_SUMMARY,
@@ -299,7 +289,7 @@ export class Daemon {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.journalWatch);
-    await this.shared?.stop(); // the others take over at once
+    this.shared?.stopTaking(); // its leases are handed over once its steps and calls are done
     this.pbx.stop();
     await this.veesion.stop();
     await this.housekeepingTask?.stop();
@@ -310,6 +300,8 @@ export class Daemon {
     if (steps) this.logger.warn('steps still running at stop; they stay pending in the journal', { deadlineMs: deadline });
     if (followUps) this.logger.warn('a chat follow-up was still being posted at stop; it is posted after a restart', { deadlineMs: deadline });
     if (deliveries) this.logger.warn('integration deliveries still running at stop; they are made again after a restart', { deadlineMs: deadline });
+    if (this.shared && (await outlasts(this.pbx.originator.idle(), deadline))) this.logger.warn('a call was still playing at stop; its conference is handed over anyway', { deadlineMs: deadline });
+    await this.shared?.stop(); // the others take over at once
     this.delivery.stop();
     this.mail?.close();
     await this.pbx.close();
@@ -385,9 +377,9 @@ export class Daemon {
 
   /** The cron job (src/housekeeping.ts). Never throws. */
   housekeeping(now = Date.now()): Promise<{ alerts: number; audioFiles: number } | undefined> {
-    if (this.shared && !this.shared.holdsCron()) return Promise.resolve(undefined); // another daemon's turn
     return housekeeping({
-      pruneAlerts: (cutoff) => (this.opts.shared ?? this.journal).prune(cutoff),
+      // The shared journal's alerts by the cron lease's holder; this daemon's own files always.
+      pruneAlerts: async (cutoff) => (this.shared ? (this.shared.holdsCron() ? (this.opts.shared as PgJournal).prune(cutoff) : 0) : this.journal.prune(cutoff)),
       pruneEvents: (cutoff) => this.journal.pruneEvents(cutoff),
       pruneAudio: (age, at) => this.tts.prune(age, at),
       closeUnresolved: (cutoff) => this.pipeline.incidents?.closeUnresolved(cutoff) ?? 0,

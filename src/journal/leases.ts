@@ -35,9 +35,14 @@ export interface LeaseStore {
   release(name: string, holder: string): Promise<void>;
   /** A stopping daemon hands everything back at once (and leaves the daemons list). */
   leave(holder: string): Promise<void>;
-  /** Every daemon and every lease not lapsed (status, /readyz). */
+  /** Every daemon seen in the last GONE_AFTER_MS and every lease not lapsed (status, /readyz). */
   view(): Promise<{ now: number; daemons: DaemonRow[]; leases: Lease[] }>;
 }
+
+/** A daemon not heard from for this long has stopped (a crash leaves its row behind): not listed. */
+export const GONE_AFTER_MS = 12_000;
+/** A lapsed lease is taken only this long after it lapsed: its holder stopped counting on it before. */
+export const LEASE_GRACE_MS = 1_000;
 
 const DAEMON_COLUMNS = 'id, host, pid, started_at AS "startedAt", seen_at AS "seenAt"';
 const LEASE_COLUMNS = 'name, holder, until, taken_at AS "takenAt"';
@@ -46,7 +51,8 @@ const LEASE_COLUMNS = 'name, holder, until, taken_at AS "takenAt"';
 export class PgLeaseStore implements LeaseStore {
   private static readonly NOW = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
 
-  constructor(private readonly pool: Pool) {}
+  /** `graceMs`: a lapsed lease is taken only this long after it lapsed (its holder gave it up before). */
+  constructor(private readonly pool: Pool, private readonly graceMs = LEASE_GRACE_MS) {}
 
   async heartbeat(d: Omit<DaemonRow, 'seenAt'>): Promise<void> {
     await this.pool.query({
@@ -63,9 +69,9 @@ export class PgLeaseStore implements LeaseStore {
       text: `INSERT INTO leases (name, holder, until, taken_at) VALUES ($1, $2, ${PgLeaseStore.NOW} + $3, ${PgLeaseStore.NOW})
              ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until,
                taken_at = CASE WHEN leases.holder = EXCLUDED.holder THEN leases.taken_at ELSE EXCLUDED.taken_at END
-             WHERE leases.holder = EXCLUDED.holder OR leases.until < ${PgLeaseStore.NOW}
+             WHERE leases.holder = EXCLUDED.holder OR leases.until < ${PgLeaseStore.NOW} - $4
              RETURNING name`,
-      values: [name, holder, ttlMs],
+      values: [name, holder, ttlMs, this.graceMs],
     });
     return r.rowCount === 1;
   }
@@ -78,9 +84,9 @@ export class PgLeaseStore implements LeaseStore {
                SELECT n, $2, ${PgLeaseStore.NOW} + $3, ${PgLeaseStore.NOW} FROM unnest($1::text[]) AS n ORDER BY n
              ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until,
                taken_at = CASE WHEN leases.holder = EXCLUDED.holder THEN leases.taken_at ELSE EXCLUDED.taken_at END
-             WHERE leases.holder = EXCLUDED.holder OR leases.until < ${PgLeaseStore.NOW}
+             WHERE leases.holder = EXCLUDED.holder OR leases.until < ${PgLeaseStore.NOW} - $4
              RETURNING name`,
-      values: [[...new Set(names)], holder, ttlMs],
+      values: [[...new Set(names)].sort(), holder, ttlMs, this.graceMs],
     });
     return r.rows.map((row) => row.name).sort();
   }
@@ -88,7 +94,10 @@ export class PgLeaseStore implements LeaseStore {
   async renew(holder: string, ttlMs: number): Promise<string[]> {
     const r = await this.pool.query<{ name: string }>({
       name: 'lease-renew',
-      text: `UPDATE leases SET until = ${PgLeaseStore.NOW} + $2 WHERE holder = $1 AND until >= ${PgLeaseStore.NOW} RETURNING name`,
+      // Rows locked in name order, as acquireAll takes them: the two never wait on each other in a cycle.
+      text: `UPDATE leases SET until = ${PgLeaseStore.NOW} + $2 WHERE name IN (
+               SELECT name FROM leases WHERE holder = $1 AND until >= ${PgLeaseStore.NOW} ORDER BY name FOR UPDATE)
+             RETURNING name`,
       values: [holder, ttlMs],
     });
     return r.rows.map((row) => row.name).sort();
@@ -105,7 +114,7 @@ export class PgLeaseStore implements LeaseStore {
 
   async view(): Promise<{ now: number; daemons: DaemonRow[]; leases: Lease[] }> {
     const now = (await this.pool.query<{ now: number }>(`SELECT ${PgLeaseStore.NOW} AS now`)).rows[0]?.now ?? Date.now();
-    const daemons = (await this.pool.query<DaemonRow>(`SELECT ${DAEMON_COLUMNS} FROM daemons ORDER BY started_at, id`)).rows;
+    const daemons = (await this.pool.query<DaemonRow>({ text: `SELECT ${DAEMON_COLUMNS} FROM daemons WHERE seen_at >= $1 ORDER BY started_at, id`, values: [now - GONE_AFTER_MS] })).rows;
     const leases = (await this.pool.query<Lease>({ text: `SELECT ${LEASE_COLUMNS} FROM leases WHERE until >= $1 ORDER BY name`, values: [now] })).rows;
     return { now, daemons, leases };
   }
@@ -116,7 +125,7 @@ export class PgLeaseStore implements LeaseStore {
  * same table and rules keep `status` alike on both journals (and the contract tests honest).
  */
 export class SqliteLeaseStore implements LeaseStore {
-  constructor(private readonly db: Database.Database, private readonly now: () => number = Date.now) {}
+  constructor(private readonly db: Database.Database, private readonly now: () => number = Date.now, private readonly graceMs = LEASE_GRACE_MS) {}
 
   heartbeat(d: Omit<DaemonRow, 'seenAt'>): Promise<void> {
     return this.run(() => {
@@ -134,7 +143,7 @@ export class SqliteLeaseStore implements LeaseStore {
            taken_at = CASE WHEN leases.holder = excluded.holder THEN leases.taken_at ELSE excluded.taken_at END
          WHERE leases.holder = excluded.holder OR leases.until < ?
          RETURNING name`,
-      ).get(name, holder, now + ttlMs, now, now);
+      ).get(name, holder, now + ttlMs, now, now - this.graceMs);
       return row !== undefined;
     });
   }
@@ -169,7 +178,7 @@ export class SqliteLeaseStore implements LeaseStore {
       const now = this.now();
       return {
         now,
-        daemons: this.db.prepare(`SELECT ${DAEMON_COLUMNS} FROM daemons ORDER BY started_at, id`).all() as DaemonRow[],
+        daemons: this.db.prepare(`SELECT ${DAEMON_COLUMNS} FROM daemons WHERE seen_at >= ? ORDER BY started_at, id`).all(now - GONE_AFTER_MS) as DaemonRow[],
         leases: this.db.prepare(`SELECT ${LEASE_COLUMNS} FROM leases WHERE until >= ? ORDER BY name`).all(now) as Lease[],
       };
     });

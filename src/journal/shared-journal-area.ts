@@ -16,12 +16,19 @@ export interface SharedJournalDeps {
   rescan: () => Promise<unknown>;
   /** The cron lease was taken (true) or lost (false): hook reconciliation runs where it is held. */
   onCron: (held: boolean) => void;
+  /**
+   * Whether this daemon can place calls now (its AMI logged in): conferences are taken only then,
+   * and a daemon that sees the PBX can tell which of a dead daemon's calls were answered.
+   */
+  canCall: () => boolean;
   ttlMs?: number;
   /** How often free leases are looked for (default 1 s). */
   roundMs?: number;
 }
 
 export const CRON_LEASE = 'cron';
+/** While steps wait, a rescan at least this often (besides the notifications). */
+const RESCAN_EVERY_MS = 2_000;
 export const roomLease = (room: string) => `room:${room}`;
 
 /**
@@ -45,6 +52,9 @@ export class SharedJournalArea {
   private rescanAgain = false;
   private rounds = Promise.resolve();
   private stopped = false;
+  /** No new leases or rescans (a stop under way: the steps in hand finish, then the leases go). */
+  private taking = true;
+  private lastRescan = 0;
 
   constructor(private readonly deps: SharedJournalDeps) {
     deps.journal.onWriteError = lostSteps(() => deps.logger, 'once its conference is taken over (or after a restart)');
@@ -83,27 +93,42 @@ export class SharedJournalArea {
     return this.keeper.holds(CRON_LEASE);
   }
 
-  /** Takes the free leases, starts what came with them, and refreshes the view and the write probe. */
+  /** The lease a call's journal record depends on (written only while it is held). */
+  fence(room: string): { lease: string; holder: string } {
+    return { lease: roomLease(room), holder: this.self.id };
+  }
+
+  /**
+   * Takes the free leases (conferences only while calls can be placed), starts what came with
+   * them, refreshes the view and the write probe, and every few seconds looks for unfinished
+   * steps anyway: a notification lost with its connection must not leave an alert waiting.
+   */
   private async round(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || !this.taking) return;
     try {
-      const wanted = [...new Set(this.deps.rooms())].map(roomLease);
-      const taken = await this.keeper.takeAll([...wanted.filter((n) => !this.keeper.holds(n)), ...(this.holdsCron() ? [] : [CRON_LEASE])]);
+      const rooms = this.deps.canCall() ? [...new Set(this.deps.rooms())].map(roomLease) : [];
+      const taken = await this.keeper.takeAll([...rooms.filter((n) => !this.keeper.holds(n)), ...(this.holdsCron() ? [] : [CRON_LEASE])]);
       if (taken.includes(CRON_LEASE)) this.deps.onCron(true);
-      const rooms = taken.filter((n) => n !== CRON_LEASE);
       if (taken.length > 0) this.deps.logger.info('leases taken', { leases: taken });
-      if (rooms.length > 0) this.wake();
       this.view = await new PgLeaseStore(this.deps.journal.pool).view();
       this.waiting = await this.deps.journal.waitingSteps();
+      const waiting = Object.values(this.waiting).some((n) => n > 0);
+      if (taken.some((n) => n !== CRON_LEASE) || (waiting && Date.now() - this.lastRescan >= RESCAN_EVERY_MS)) this.wake();
     } catch (err) {
       this.deps.logger.warn('could not look for free leases; retrying', { err });
     }
     this.writable = await this.deps.journal.writable();
   }
 
+  /** A stop begins: no new leases, no new rescans; the leases stay held until stop(). */
+  stopTaking(): void {
+    this.taking = false;
+  }
+
   /** Starts the steps this daemon holds; calls arriving meanwhile are folded into one more run. */
   wake(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.taking) return;
+    this.lastRescan = Date.now();
     if (this.rescanning) {
       this.rescanAgain = true;
       return;

@@ -13,6 +13,7 @@ import { SqliteChatStore } from './chat-store';
 import { SqliteIncidentStore } from './incident-store';
 import { recordHookStates, type HookStateRow } from './hook-state';
 import { AdminJournal } from './admin-journal';
+import { StepQueue } from './step-queue';
 
 interface StepRow {
   alert_id: string; step: string; state: string; attempts: number;
@@ -29,9 +30,8 @@ export class SqliteJournal implements Journal, EventSink {
   private readonly db: Database.Database;
   private readonly stmts;
   private batch: { record: NewAlertRecord; resolve: (r: 'new' | 'duplicate') => void; reject: (e: unknown) => void }[] = [];
-  private updates: StepRecord[] = [];
-  /** Waiting for the commit that writes their update (commitStep). */
-  private committed: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly updates = new StepQueue();
+  private retryTimer: NodeJS.Timeout | undefined;
   private events: AlertEvent[] = [];
   private readonly eventListeners: (() => void)[] = [];
   /** Integrations and their delivery state (the dispatcher's view of the outbox). */
@@ -120,11 +120,9 @@ export class SqliteJournal implements Journal, EventSink {
   }
 
   commitStep(r: StepRecord): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.updates.push(r);
-      this.committed.push({ resolve, reject });
-      this.scheduleFlush();
-    });
+    const written = this.updates.pushCommitted(r);
+    this.scheduleFlush();
+    return written;
   }
 
   /** Kept only while some integration is enabled: nobody would ever read it otherwise. */
@@ -147,18 +145,16 @@ export class SqliteJournal implements Journal, EventSink {
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.batch;
-    const updates = this.updates;
+    const updates = this.updates.take();
     const events = this.events;
-    const committed = this.committed;
     this.batch = [];
-    this.updates = [];
     this.events = [];
-    this.committed = [];
     if (batch.length === 0 && updates.length === 0 && events.length === 0) return;
     if (!this.db.open || !this.stillOnDisk()) {
       const closed = new Error(this.lost ?? 'journal is closed');
-      for (const b of [...batch, ...committed]) b.reject(closed);
-      if (updates.length > 0) this.onWriteError(closed, updates);
+      for (const b of batch) b.reject(closed);
+      const lost = this.updates.failed(updates, closed, false);
+      if (lost.length > 0) this.onWriteError(closed, lost);
       return;
     }
     let results: ('new' | 'duplicate')[];
@@ -172,17 +168,23 @@ export class SqliteJournal implements Journal, EventSink {
           eventsWritten++;
         };
         const inserted = batch.map(({ record }) => this.insert(record, writeEvent));
-        for (const u of updates) this.writeStep(u);
+        for (const u of updates) this.writeStep(u.record);
         events.forEach(writeEvent);
         return inserted;
       })();
     } catch (err) {
-      for (const b of [...batch, ...committed]) b.reject(err);
-      if (updates.length > 0) this.onWriteError(err, updates);
+      for (const b of batch) b.reject(err);
+      const failing = this.updates.failed(updates, err, true);
+      if (failing.length > 0) this.onWriteError(err, failing);
+      // Written again in a second (a full disk may have room by then), not lost.
+      if (this.updates.length > 0 && !this.retryTimer) {
+        this.retryTimer = setTimeout(() => { this.retryTimer = undefined; this.scheduleFlush(); }, 1000);
+        this.retryTimer.unref();
+      }
       return;
     }
     batch.forEach((b, i) => b.resolve(results[i] ?? 'duplicate'));
-    for (const c of committed) c.resolve();
+    this.updates.written(updates);
     if (eventsWritten > 0) for (const l of this.eventListeners) l();
   }
 
@@ -229,6 +231,8 @@ export class SqliteJournal implements Journal, EventSink {
   unfinishedSteps(): Promise<StepRecord[]> {
     try {
       this.flush();
+      // A step whose final state could not be written yet would look unfinished: not now.
+      if (this.updates.unwritten() > 0) throw new Error(`${this.updates.unwritten()} step update(s) not written to the journal yet (retried every second)`);
       return Promise.resolve((this.stmts.unfinished.all() as StepRow[]).map(toStepRecord));
     } catch (err) {
       return Promise.reject(err);
@@ -327,6 +331,7 @@ export class SqliteJournal implements Journal, EventSink {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.retryTimer);
     this.flush();
     await this.checkpointer.stop();
     if (this.db.open) this.db.close();

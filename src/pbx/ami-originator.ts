@@ -69,9 +69,12 @@ export class AmiOriginator implements CallOriginator {
   /** Calls waiting for their OriginateResponse, by ActionID: one listener for all of them. */
   private readonly waiters = new Map<string, (m: AmiMessage | StepError) => void>();
   /** Answered calls whose Hangup we follow, by channel name. */
-  private readonly following = new Map<string, { ended: Promise<void>; hungUp: () => void; forget: NodeJS.Timeout }>();
-  /** Calls with a token answered on this PBX, whoever placed them (OriginateResponse goes to every session), by token. */
-  private readonly seenAnswered = new Map<string, number>();
+  private readonly following = new Map<string, { ended: Promise<void>; hungUp: () => void; forget: NodeJS.Timeout; own: boolean }>();
+  /**
+   * Calls with a token answered on this PBX, whoever placed them (OriginateResponse goes to
+   * every session), by token: when, and their hang-up.
+   */
+  private readonly seenAnswered = new Map<string, { at: number; ended: Promise<void> }>();
   /** Each answered call's hang-up, by ActionID, from its OriginateResponse until originate() takes it. */
   private readonly endings = new Map<string, Promise<void>>();
 
@@ -84,12 +87,13 @@ export class AmiOriginator implements CallOriginator {
       if (event === 'Hangup') return void this.following.get(m.get('Channel') ?? '')?.hungUp();
       if (event !== 'OriginateResponse') return;
       const actionId = m.get('ActionID') ?? '';
-      if (actionId.startsWith(CALL_ACTION) && m.get('Response') === 'Success') this.remember(actionId.slice(CALL_ACTION.length));
       const waiter = this.waiters.get(actionId);
-      if (!waiter) return;
       // Follow the hang-up from this very event on: Asterisk may send it in the same chunk,
       // and it would then be handled before originate() resumes.
-      if (m.get('Response') === 'Success') this.endings.set(m.get('ActionID') ?? '', this.follow(m.get('Channel') ?? ''));
+      const ended = m.get('Response') === 'Success' && (waiter || actionId.startsWith(CALL_ACTION)) ? this.follow(m.get('Channel') ?? '', waiter !== undefined) : undefined;
+      if (ended && actionId.startsWith(CALL_ACTION)) this.remember(actionId.slice(CALL_ACTION.length), ended);
+      if (!waiter) return;
+      if (ended) this.endings.set(actionId, ended);
       waiter(m);
     });
     ami.on('disconnect', () => {
@@ -109,12 +113,21 @@ export class AmiOriginator implements CallOriginator {
     return this.seenAnswered.has(callToken) ? true : undefined;
   }
 
-  private remember(token: string): void {
+  callEnded(callToken: string): Promise<void> | undefined {
+    return this.seenAnswered.get(callToken)?.ended;
+  }
+
+  /** Every call this daemon placed and saw answered has hung up (or its follow timed out). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.following.values()].filter((f) => f.own).map((f) => f.ended));
+  }
+
+  private remember(token: string, ended: Promise<void>): void {
     const now = Date.now();
-    this.seenAnswered.set(token, now);
+    this.seenAnswered.set(token, { at: now, ended });
     if (this.seenAnswered.size < 10_000) return;
     // Bounded: a takeover asks within seconds of a crash, so an hour is plenty.
-    for (const [t, at] of this.seenAnswered) if (now - at > 3_600_000 || this.seenAnswered.size > 10_000) this.seenAnswered.delete(t);
+    for (const [t, seen] of this.seenAnswered) if (now - seen.at > 3_600_000 || this.seenAnswered.size > 10_000) this.seenAnswered.delete(t);
   }
 
   /**
@@ -164,7 +177,7 @@ export class AmiOriginator implements CallOriginator {
    * Watches an answered channel for its Hangup (the `;1` leg that runs Playback ends when the
    * audio does). Forgotten after FOLLOW_MS: a lost connection must not keep entries forever.
    */
-  private follow(channel: string): Promise<void> {
+  private follow(channel: string, own: boolean): Promise<void> {
     const known = this.following.get(channel);
     if (known) return known.ended;
     let hungUp = () => undefined as void;
@@ -174,6 +187,7 @@ export class AmiOriginator implements CallOriginator {
     this.following.set(channel, {
       ended,
       forget,
+      own,
       hungUp: () => {
         clearTimeout(forget);
         this.following.delete(channel);

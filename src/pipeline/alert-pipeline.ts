@@ -1,7 +1,7 @@
 import { STEP_NAMES, type Alert, type StepName, type StoreRoute } from './alert';
-import type { CallOriginator, ChatPoster, Clock, Journal, SpeechRenderer, StepListener, StepRecord, StoredAlert } from './ports';
+import { FenceLost, type CallOriginator, type ChatPoster, type Clock, type Journal, type SpeechRenderer, type StepFence, type StepListener, type StepRecord, type StoredAlert } from './ports';
 import { DEFAULT_POLICIES, nextAttempt, type RetryPolicy } from './retry-policy';
-import { asStepError, Stopping } from './step-error';
+import { asStepError, StepError, Stopping } from './step-error';
 import { Semaphore } from './semaphore';
 import { RateLimiter } from './rate-limiter';
 import { Announcer, DEFAULT_MANY_ALERTS_TEXT, type SpeakOutcome } from './announcer';
@@ -47,6 +47,8 @@ export interface PipelineDeps {
    * and one under way is abandoned, unrecorded, before its call or post. None: all are ours.
    */
   owns?: (store: StoreRoute) => boolean;
+  /** The lease a call's record depends on (a shared journal): written only while it is held. */
+  fence?: (store: StoreRoute) => StepFence | undefined;
   /** Whether anyone is in the store's conference room (AMI ConfbridgeList); none: not asked. */
   roomPresence?: (store: StoreRoute) => Promise<'occupied' | 'empty' | 'unknown'>;
 }
@@ -64,6 +66,8 @@ interface Work {
 const ANSWERED = 'answered, playing: ';
 /** ... and of one whose call is being placed (its token names the call on the PBX). */
 const CALLING = 'calling: ';
+/** How long a room waits at most for a call a dead daemon left playing. */
+const ORPHAN_CALL_MAX_MS = 60_000;
 
 /**
  * The alert engine: journals each alert, then runs its announce and chat steps, each with its
@@ -177,9 +181,10 @@ export class AlertPipeline {
     const alerts = new Map<string, StoredAlert | undefined>();
     try {
       steps = await this.deps.journal.unfinishedSteps();
-      for (const rec of steps) {
-        if (!alerts.has(rec.alertId) && !this.active.has(`${rec.alertId}/${rec.step}`)) alerts.set(rec.alertId, await this.deps.journal.getAlert(rec.alertId));
-      }
+      const wanted = [...new Set(steps.filter((rec) => !this.active.has(`${rec.alertId}/${rec.step}`)).map((rec) => rec.alertId))];
+      const { journal } = this.deps;
+      if (journal.getAlerts) for (const [id, stored] of await journal.getAlerts(wanted)) alerts.set(id, stored);
+      else for (const id of wanted) alerts.set(id, await journal.getAlert(id));
     } finally {
       this.ending.delete(ended);
     }
@@ -196,6 +201,10 @@ export class AlertPipeline {
       }
       if (!this.owned(store)) continue;
       const work = { alert: stored.alert, store, windowFrom: rec.windowFrom ?? stored.receivedAt };
+      // A call another daemon placed before it died may still be playing: the room waits for its hang-up.
+      const callToken = /\(call ([0-9a-f-]{36})\)$/.exec(rec.detail ?? '')?.[1] ?? (rec.detail?.startsWith(CALLING) ? rec.detail.slice(CALLING.length) : undefined);
+      const playing = rec.step === 'announce' && rec.state === 'running' && callToken ? this.deps.originator.callEnded?.(callToken) : undefined;
+      if (playing) this.announcer.holdConference(store.audio_conf_id, playing, ORPHAN_CALL_MAX_MS);
       if (rec.step === 'announce' && rec.state === 'running' && rec.detail?.startsWith(ANSWERED)) {
         // Answered before a crash: Asterisk plays the call on its own, so it was heard. Placing
         // it again would announce the alert twice.
@@ -293,9 +302,13 @@ export class AlertPipeline {
       this.incidents.escalateNow(alert.id, `room ${store.audio_conf_id} empty when its announcement was due`);
       return reason;
     }
-    const answered = (channel: string) => this.record(work, 'announce', attempt, 'running', null, `${ANSWERED}${channel}`, started);
+    const answered = (channel: string, token: string) => this.record(work, 'announce', attempt, 'running', null, `${ANSWERED}${channel} (call ${token})`, started);
     const calling = (token: string) => this.deps.journal.commitStep({
       alertId: alert.id, step: 'announce', state: 'running', attempts: attempt, nextAt: null, lastError: null, detail: `${CALLING}${token}`, updatedAt: this.deps.clock.now(),
+    }, this.deps.fence?.(store)).catch((err: unknown) => {
+      // Another daemon holds the conference now: its call, not ours (nothing recorded here).
+      if (err instanceof FenceLost) throw new Stopping();
+      throw new StepError('JOURNAL_WRITE', 'internal', `the call was not placed: its record could not be written to the journal (${err instanceof Error ? err.message : String(err)})`, { cause: err });
     });
     const outcome = await this.announcer.announce({ alert, store, windowFrom, answered, calling });
     if (outcome.kind === 'dropped') {

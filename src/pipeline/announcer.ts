@@ -48,7 +48,7 @@ export interface Member {
   store: StoreRoute;
   windowFrom: number;
   /** Told when the call was answered, before it has been heard out (for the journal). */
-  answered?: (channel: string) => void;
+  answered?: (channel: string, callToken: string) => void;
   /** Told the call's token before it is placed; the call waits until this is durably written. */
   calling?: (callToken: string) => Promise<void>;
 }
@@ -130,6 +130,14 @@ export class Announcer {
   stop(): void {
     this.stopped = true;
     for (const list of this.waiting.values()) for (const g of [...list]) this.close(g, (m) => m.reject(new Stopping()));
+  }
+
+  /**
+   * Keeps `conference` until `ended` (at most `maxMs`): a call another daemon placed there before
+   * it died may still be playing, and the next one must not talk over it.
+   */
+  holdConference(conference: string, ended: Promise<void>, maxMs: number): void {
+    void this.conferences.run(conference, async () => ({ value: undefined, release: Promise.race([ended, this.deps.hold(maxMs)]) })).catch(() => undefined);
   }
 
   private openGroup(camera: string, conference: string): Group {
@@ -224,7 +232,7 @@ export class Announcer {
       await Promise.all(fresh.map((m) => m.member.calling?.(callToken)));
       const call = await this.deps.originator.originate({ alertId: alert.id, alertIds: fresh.map((m) => m.member.alert.id), store, speech, variables, callToken });
       const answeredAt = this.deps.clock.now();
-      if (call.ended) for (const m of fresh) m.member.answered?.(call.channel);
+      if (call.ended) for (const m of fresh) m.member.answered?.(call.channel, callToken);
       const { rest: release } = await this.playedThrough(call, speech.durationMs, answeredAt);
       for (const m of fresh) this.lastPlayed.set(cameraKey(m.member), answeredAt);
       const together = fresh.length > 1 ? ` for ${fresh.length} alerts (${fresh.map((m) => m.member.alert.id).join(', ')})` : '';

@@ -19,6 +19,18 @@ export class OriginatorChain implements CallOriginator {
     return this.originators.some(({ originator }) => originator.answered?.(callToken) === true) ? true : undefined;
   }
 
+  callEnded(callToken: string): Promise<void> | undefined {
+    for (const { originator } of this.originators) {
+      const ended = originator.callEnded?.(callToken);
+      if (ended) return ended;
+    }
+    return undefined;
+  }
+
+  async idle(): Promise<void> {
+    await Promise.all(this.originators.map(({ originator }) => originator.idle?.()));
+  }
+
   async originate(req: OriginateRequest): Promise<PlacedCall> {
     const failures: string[] = [];
     let last: StepError | undefined;

@@ -34,6 +34,20 @@ export interface StepRecord {
   windowFrom?: number | null;
 }
 
+/** Who must still hold which lease for a write to count (a shared journal). */
+export interface StepFence {
+  lease: string;
+  holder: string;
+}
+
+/** commitStep refused: the daemon no longer holds the lease its write depended on. */
+export class FenceLost extends Error {
+  constructor(fence: StepFence) {
+    super(`lease ${fence.lease} is no longer held by ${fence.holder}`);
+    this.name = 'FenceLost';
+  }
+}
+
 export interface StoredAlert {
   alert: Alert;
   status: AlertStatus;
@@ -44,11 +58,17 @@ export interface Journal {
   /** Durably records a new alert and its pending steps; 'duplicate' if the id is known. */
   append(record: NewAlertRecord): Promise<'new' | 'duplicate'>;
   updateStep(record: StepRecord): void;
-  /** updateStep, resolved once the update is durably written (rejected if it could not be). */
-  commitStep(record: StepRecord): Promise<void>;
+  /**
+   * updateStep, resolved once the update is durably written (rejected if it could not be). With
+   * a fence, written only while `fence.holder` holds the lease `fence.lease` (several daemons on
+   * one journal); rejected with FenceLost otherwise.
+   */
+  commitStep(record: StepRecord, fence?: StepFence): Promise<void>;
   /** Every step not in a final state, oldest alert first (crash recovery). */
   unfinishedSteps(): Promise<StepRecord[]>;
   getAlert(id: string): Promise<StoredAlert | undefined>;
+  /** getAlert for many at once (a server journal: one round trip); absent: getAlert each. */
+  getAlerts?(ids: readonly string[]): Promise<Map<string, StoredAlert>>;
 }
 
 export interface RenderedSpeech {
@@ -96,6 +116,10 @@ export interface CallOriginator {
    * on the PBX; undefined when it cannot tell (then the call is placed again).
    */
   answered?(callToken: string): boolean | undefined;
+  /** Settles when the call of `callToken` (placed by any daemon) hangs up; undefined when not followed. */
+  callEnded?(callToken: string): Promise<void> | undefined;
+  /** Settles once every call this daemon placed has hung up (a stop hands the conferences over after). */
+  idle?(): Promise<void>;
 }
 
 export interface ChatPoster {

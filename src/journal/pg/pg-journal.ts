@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg, { type Client, type Pool, type PoolClient } from 'pg';
-import type { Journal, NewAlertRecord, StepRecord, StoredAlert } from '../../pipeline/ports';
+import { FenceLost, type Journal, type NewAlertRecord, type StepFence, type StepRecord, type StoredAlert } from '../../pipeline/ports';
+import { StepQueue } from '../step-queue';
 import type { Alert, AlertStatus, StepName, StepState } from '../../pipeline/alert';
 import type { AlertEvent, EventSink } from '../../pipeline/alert-event';
 import { migratePg } from './pg-schema';
@@ -32,9 +33,9 @@ export const STEPS_CHANNEL = 'veesion_bridge_steps';
  */
 export class PgJournal implements Journal, EventSink {
   private batch: Pending[] = [];
-  private updates: StepRecord[] = [];
+  private readonly updates = new StepQueue();
+  private retryTimer: NodeJS.Timeout | undefined;
   private events: AlertEvent[] = [];
-  private committed: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private readonly eventListeners: (() => void)[] = [];
   private flushing: Promise<void> | undefined;
   private scheduled = false;
@@ -76,12 +77,23 @@ export class PgJournal implements Journal, EventSink {
     this.schedule();
   }
 
-  commitStep(r: StepRecord): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.updates.push(r);
-      this.committed.push({ resolve, reject });
+  async commitStep(r: StepRecord, fence?: StepFence): Promise<void> {
+    if (!fence) {
+      const written = this.updates.pushCommitted(r);
       this.schedule();
+      return written;
+    }
+    // What was queued before it first, so no older update of this step lands after it.
+    await this.flushAll();
+    if (this.updates.unwritten() > 0) throw new Error('earlier step updates are not written to the journal yet');
+    const done = await this.pool.query({
+      name: 'fenced-step',
+      text: `UPDATE steps SET state = $1, attempts = $2, next_at = $3, last_error = $4, detail = $5, updated_at = $6
+             WHERE alert_id = $7 AND step = $8
+               AND EXISTS (SELECT 1 FROM leases WHERE name = $9 AND holder = $10 AND until > (extract(epoch from clock_timestamp()) * 1000)::bigint)`,
+      values: [r.state, r.attempts, r.nextAt, r.lastError, r.detail, r.updatedAt, r.alertId, r.step, fence.lease, fence.holder],
     });
+    if (done.rowCount === 0) throw new FenceLost(fence);
   }
 
   recordEvent(event: AlertEvent): void {
@@ -99,27 +111,31 @@ export class PgJournal implements Journal, EventSink {
     setImmediate(() => void this.flushAll());
   }
 
-  /** One commit at a time; what arrives meanwhile waits for the next. Resolves when all is written. */
+  /** One commit at a time; what arrives meanwhile waits for the next. Resolves when all is written (or failed). */
   private async flushAll(): Promise<void> {
     this.scheduled = false;
     while (this.flushing) await this.flushing;
     if (this.batch.length === 0 && this.updates.length === 0 && this.events.length === 0) return;
     const batch = this.batch;
-    const updates = this.updates;
+    const updates = this.updates.take();
     const events = this.events;
-    const committed = this.committed;
     this.batch = [];
-    this.updates = [];
     this.events = [];
-    this.committed = [];
-    this.flushing = this.commit(batch, updates, events, committed).finally(() => {
+    let ok = false;
+    this.flushing = this.commit(batch, updates, events).then((r) => { ok = r; }).finally(() => {
       this.flushing = undefined;
     });
     await this.flushing;
-    if (this.batch.length > 0 || this.updates.length > 0 || this.events.length > 0) await this.flushAll();
+    // Alerts or events waiting: at once (each gets its answer). Failed step updates alone: in a second.
+    if (this.batch.length > 0 || this.events.length > 0 || (ok && this.updates.length > 0)) return this.flushAll();
+    if (!ok && this.updates.length > 0 && !this.retryTimer && !this.closed) {
+      this.retryTimer = setTimeout(() => { this.retryTimer = undefined; this.schedule(); }, 1000);
+      this.retryTimer.unref();
+    }
   }
 
-  private async commit(batch: Pending[], updates: StepRecord[], events: AlertEvent[], committed: { resolve: () => void; reject: (e: unknown) => void }[]): Promise<void> {
+  /** True when committed. */
+  private async commit(batch: Pending[], updates: ReturnType<StepQueue['take']>, events: AlertEvent[]): Promise<boolean> {
     let results: Map<Pending, 'new' | 'duplicate'>;
     let eventsWritten = 0;
     try {
@@ -127,7 +143,7 @@ export class PgJournal implements Journal, EventSink {
         const keepEvents = (await client.query({ name: 'any-integration', text: 'SELECT 1 FROM integrations WHERE enabled = 1 LIMIT 1' })).rowCount !== 0;
         const inserted = await this.insertAlerts(client, batch);
         const toWrite = keepEvents ? [...batch.filter((b) => inserted.get(b) === 'new').flatMap((b) => b.record.events ?? []), ...events] : [];
-        await this.writeSteps(client, updates);
+        await this.writeSteps(client, updates.map((u) => u.record));
         if (toWrite.length > 0) {
           await client.query('SELECT pg_advisory_xact_lock($1)', [EVENTS_LOCK]);
           await client.query({
@@ -148,13 +164,15 @@ export class PgJournal implements Journal, EventSink {
         return inserted;
       });
     } catch (err) {
-      for (const b of [...batch, ...committed]) b.reject(err);
-      if (updates.length > 0) this.onWriteError(err, updates);
-      return;
+      for (const b of batch) b.reject(err);
+      const failing = this.updates.failed(updates, err, !this.closed);
+      if (failing.length > 0) this.onWriteError(err, failing);
+      return false;
     }
     for (const b of batch) b.resolve(results.get(b) ?? 'duplicate');
-    for (const c of committed) c.resolve();
+    this.updates.written(updates);
     if (eventsWritten > 0) for (const l of this.eventListeners) l();
+    return true;
   }
 
   /** In id order (see the class comment); the first of two same ids in a batch is the new one. */
@@ -246,6 +264,8 @@ export class PgJournal implements Journal, EventSink {
   /** Updates still waiting for the group commit are written first: the answer is current. */
   async unfinishedSteps(): Promise<StepRecord[]> {
     await this.flushAll();
+    // A step whose final state could not be written yet would look unfinished: not now.
+    if (this.updates.unwritten() > 0) throw new Error(`${this.updates.unwritten()} step update(s) not written to the journal yet (retried every second)`);
     const r = await this.pool.query<StepRow>({
       name: 'unfinished',
       text: `SELECT s.* FROM steps s JOIN alerts a ON a.id = s.alert_id
@@ -260,6 +280,13 @@ export class PgJournal implements Journal, EventSink {
     });
     const row = r.rows[0];
     return row && { alert: JSON.parse(row.alert_json) as Alert, status: row.status as AlertStatus, receivedAt: row.received_at };
+  }
+
+  async getAlerts(ids: readonly string[]): Promise<Map<string, StoredAlert>> {
+    const r = await this.pool.query<{ id: string; alert_json: string; status: string; received_at: number }>({
+      name: 'get-alerts', text: 'SELECT id, alert_json, status, received_at FROM alerts WHERE id = ANY($1)', values: [[...ids]],
+    });
+    return new Map(r.rows.map((row) => [row.id, { alert: JSON.parse(row.alert_json) as Alert, status: row.status as AlertStatus, receivedAt: row.received_at }]));
   }
 
   async steps(alertId: string): Promise<StepRecord[]> {
@@ -299,16 +326,17 @@ export class PgJournal implements Journal, EventSink {
     let stopped = false;
     let current: Client | undefined;
     let retry: NodeJS.Timeout | undefined;
-    const connect = async (again: boolean) => {
+    const connect = async () => {
       if (stopped) return;
-      const client = new pg.Client({ connectionString: this.url, application_name: 'veesion-bridge listener', keepAlive: true });
+      // Keepalives from 10 s: a connection dropped without a word (a NAT, a failover) is noticed.
+      const client = new pg.Client({ connectionString: this.url, application_name: 'veesion-bridge listener', keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: 10_000 });
       const lost = (err?: unknown) => {
         if (current !== client) return;
         current = undefined;
         this.listeners.delete(client);
         if (err) onError(err);
         void client.end().catch(() => undefined);
-        if (!stopped) retry = setTimeout(() => void connect(true), 1000);
+        if (!stopped) retry = setTimeout(() => void connect(), 1000);
       };
       client.on('error', lost);
       client.on('end', () => lost());
@@ -318,12 +346,12 @@ export class PgJournal implements Journal, EventSink {
       try {
         await client.connect();
         await client.query(`LISTEN ${STEPS_CHANNEL}`);
-        if (again) onNotify();
+        onNotify(); // what was committed before LISTEN took effect (or while reconnecting)
       } catch (err) {
         lost(err);
       }
     };
-    void connect(false);
+    void connect();
     return async () => {
       stopped = true;
       clearTimeout(retry);
@@ -368,6 +396,7 @@ export class PgJournal implements Journal, EventSink {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.retryTimer);
     await this.flushAll();
     await Promise.all([...this.listeners].map((c) => c.end().catch(() => undefined)));
     await this.pool.end();

@@ -85,6 +85,14 @@ describe.each(implementations)('journal port on %s', (_name, open) => {
     expect(rows).toEqual([{ state: 'succeeded', detail: 'succeeded at 300', updated_at: 300 }]);
   });
 
+  it('commitStep resolves once the update is written; updates keep their order', async () => {
+    await s.journal.append(record('c1'));
+    s.journal.updateStep(step('c1', 'announce', 'pending', 100));
+    await s.journal.commitStep({ ...step('c1', 'announce', 'running', 200), detail: 'calling: t1' });
+    const rows = await s.rows(`SELECT state, detail FROM steps WHERE alert_id = 'c1' AND step = 'announce'`);
+    expect(rows).toEqual([{ state: 'running', detail: 'calling: t1' }]);
+  });
+
   it('an unroutable alert is kept without steps', async () => {
     expect(await s.journal.append(record('lost', { status: 'unroutable', steps: [] }))).toBe('new');
     expect((await s.journal.getAlert('lost'))?.status).toBe('unroutable');
@@ -147,9 +155,18 @@ describe.each(implementations)('journal port on %s', (_name, open) => {
       expect(await s.leases.acquire('cron', 'B', 150)).toBe(false);
       await sleep(400);
       expect((await s.leases.view()).leases).toEqual([]); // lapsed: not shown as held
+      expect(await s.leases.acquire('cron', 'B', 10_000)).toBe(false); // within the grace: A may still be finishing
+      await sleep(1_000);
       expect(await s.leases.acquire('cron', 'B', 10_000)).toBe(true);
       expect(await s.leases.renew('A', 10_000)).toEqual([]);
       expect(await s.leases.renew('B', 10_000)).toEqual(['cron']);
+    });
+
+    it('acquireAll takes the free names in one go and leaves the others to their holders', async () => {
+      expect(await s.leases.acquire('room:2', 'B', 10_000)).toBe(true);
+      expect(await s.leases.acquireAll(['room:3', 'room:1', 'room:2', 'cron', 'room:1'], 'A', 10_000)).toEqual(['cron', 'room:1', 'room:3']);
+      expect(await s.leases.acquireAll(['room:1', 'room:2'], 'A', 10_000)).toEqual(['room:1']); // its own renewed
+      expect((await s.leases.view()).leases.map((l) => [l.name, l.holder])).toEqual([['cron', 'A'], ['room:1', 'A'], ['room:2', 'B'], ['room:3', 'A']]);
     });
 
     it('leave hands back everything a daemon held and takes it off the list', async () => {

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PgJournal } from '../../../src/journal/pg/pg-journal';
 import { openPgPool } from '../../../src/journal/pg/pg-pool';
+import { PgLeaseStore } from '../../../src/journal/leases';
+import { FenceLost } from '../../../src/pipeline/ports';
 import { PG_MIGRATIONS } from '../../../src/journal/pg/pg-schema';
 import { SqliteJournal } from '../../../src/journal/sqlite-journal';
 import type { Alert } from '../../../src/pipeline/alert';
@@ -60,6 +62,23 @@ describe('PgJournal: what only a shared journal must get right', () => {
     const steps = await a!.pool.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM steps');
     expect(steps.rows[0]?.n).toBe(240);
     await Promise.all([a!.close(), b!.close()]);
+  });
+
+  it("a fenced write counts only while its daemon holds the lease: a call's record is refused once another daemon took the conference", async () => {
+    const j = await PgJournal.open(await pg.fresh());
+    await j.append(record('f1', '1'));
+    const leases = new PgLeaseStore(j.pool);
+    const calling = (holder: string) => j.commitStep(
+      { alertId: 'f1', step: 'announce', state: 'running', attempts: 1, nextAt: null, lastError: null, detail: `calling: by ${holder}`, updatedAt: 5 },
+      { lease: 'room:7', holder },
+    );
+    expect(await leases.acquire('room:7', 'A', 10_000)).toBe(true);
+    await calling('A');
+    await expect(calling('B')).rejects.toBeInstanceOf(FenceLost);
+    expect((await j.pool.query(`SELECT detail FROM steps WHERE alert_id = 'f1' AND step = 'announce'`)).rows).toEqual([{ detail: 'calling: by A' }]);
+    await leases.release('room:7', 'A');
+    await expect(calling('A')).rejects.toThrow(/no longer held/);
+    await j.close();
   });
 
   it('a server that refuses writes fails the commit (no 200) and the writability probe; the journal works again after', async () => {

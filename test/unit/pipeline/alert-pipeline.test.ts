@@ -144,7 +144,7 @@ describe('AlertPipeline', () => {
     const first = setup({ originate: async () => ({ channel: 'Local/7@x-1;1', ended: new Promise<void>(() => undefined) }) });
     await first.pipeline.ingest(alert('a1'), '{}');
     await first.clock.advance(1_000); // answered, 1 s into 3 s of audio: then the process dies
-    expect(first.journal.steps.get('a1/announce')).toMatchObject({ state: 'running', detail: 'answered, playing: Local/7@x-1;1' });
+    expect(first.journal.steps.get('a1/announce')).toMatchObject({ state: 'running', detail: expect.stringMatching(/^answered, playing: Local\/7@x-1;1 \(call [0-9a-f-]{36}\)$/) });
     const second = setup();
     second.journal.alerts = first.journal.alerts;
     second.journal.steps = first.journal.steps;
