@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The real daemon as a child process (`veesion-bridge run`), as systemd would run it. */
-export async function startDaemon(envFile: string, storesFile: string, port: number): Promise<ChildProcess> {
+export async function startDaemon(envFile: string, storesFile: string, port: number, env: Record<string, string> = {}): Promise<ChildProcess> {
   const cli = join(__dirname, '../src/cli/main.js');
   // The Node options the systemd unit gives the daemon, so the figures are the service's.
   const unit = readFileSync(join(__dirname, '../../deploy/veesion-bridge.service'), 'utf8');
@@ -12,7 +12,7 @@ export async function startDaemon(envFile: string, storesFile: string, port: num
   const flags = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...flags, cli, 'run', '--env-file', envFile, '--stores-file', storesFile], {
     stdio: ['ignore', process.env['BENCH_NODE_FLAGS'] ? 'inherit' : 'ignore', 'inherit'],
-    env: { PATH: process.env['PATH'], BRIDGE_LOG_LEVEL: 'warn', NODE_OPTIONS: nodeOptions },
+    env: { PATH: process.env['PATH'], BRIDGE_LOG_LEVEL: 'warn', NODE_OPTIONS: nodeOptions, ...env },
   });
   const deadline = Date.now() + 15_000;
   for (;;) {

@@ -9,6 +9,7 @@ import { ENGINES } from '../src/tts/engines';
 import { convertToTelephoneWav } from '../src/tts/convert';
 import { percentile, ms, verdict } from './stats';
 import { startDaemon, rssMb, stopDaemon, cpuSeconds, childrenRss } from './daemon-process';
+import { sharedJournalRows } from './postgres';
 
 /**
  * `npm run bench`: alert-to-Originate latency (audio not cached / cached), the bare TTS +
@@ -42,6 +43,14 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 2000));
     const idleRss = rssMb(daemon.pid as number);
     const spareRss = childrenRss(daemon.pid as number);
+
+    if (process.env['BENCH_ONLY'] === 'postgres') {
+      // The durable ingest on SQLite, then the same on PostgreSQL (BRIDGE_JOURNAL_URL).
+      await ingestRun(world.httpPort, world.hookToken, agent, 'warmup', WARMUP_ALERTS);
+      const sqlite = await ingestRun(world.httpPort, world.hookToken, agent);
+      await sharedJournalRows(daemon, world, dir, sqlite, (p, prefix, n) => ingestRun(p, world.hookToken, agent, prefix, n));
+      return;
+    }
 
     if (process.env['BENCH_ONLY'] === 'flood') {
       // For profiling the flood alone (BENCH_NODE_FLAGS=--cpu-prof): the same warm-up, then the flood.
@@ -146,6 +155,7 @@ async function main(): Promise<void> {
     console.log(`event-loop delay during ingest: bench max ${ms(loop.max / 1e6)}, p99 ${ms(loop.percentile(99) / 1e6)}; daemon ${daemonLag}`);
     console.log(`during ingest: daemon used ${(load.daemon * 100).toFixed(0)}% of a core, the bench (load + simulators) ${(load.bench * 100).toFixed(0)}%`);
     if (ingest.errors > 0) console.log(`ingest errors: ${ingest.errors}`);
+    await sharedJournalRows(daemon, world, dir, ingest, (p, prefix, n) => ingestRun(p, world.hookToken, agent, prefix, n));
   } finally {
     agent.destroy();
     await stopDaemon(daemon);

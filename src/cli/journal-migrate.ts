@@ -11,9 +11,14 @@ import { CliExit, EXIT } from './exit-codes';
  * must be stopped (its data directory's lock is taken for the copy): an alert acknowledged
  * meanwhile would be in neither. Then set BRIDGE_JOURNAL_URL and start the daemons.
  */
-export async function journalMigrate(to: string, opts: GlobalOptions): Promise<void> {
-  if (!isPostgresUrl(to)) throw new CliExit(EXIT.usage, `--to must be a postgres:// (or postgresql://) URL, got ${JSON.stringify(to.slice(0, 40))}`);
+export async function journalMigrate(given: string | undefined, opts: GlobalOptions): Promise<void> {
   const config = configFor(opts);
+  // From the config (BRIDGE_JOURNAL_URL, the file or the environment) when --to is not given:
+  // a password on the command line would show in `ps` and the shell's history.
+  const to = given ?? config.settings.BRIDGE_JOURNAL_URL;
+  if (!to) throw new CliExit(EXIT.usage, 'journal migrate: give --to postgres://... or set BRIDGE_JOURNAL_URL');
+  // Only the scheme is quoted: a mistyped one may still be followed by a password.
+  if (!isPostgresUrl(to)) throw new CliExit(EXIT.usage, `--to must be a postgres:// (or postgresql://) URL, not ${JSON.stringify(/^[a-z][a-z0-9+.-]*:/i.exec(to)?.[0] ?? 'a URL without a scheme')}`);
   const dataDir = config.settings.BRIDGE_DATA_DIR;
   let lock: DataDirLock;
   try {

@@ -124,8 +124,8 @@ export function buildProgram(): Command {
   journal
     .command('migrate')
     .description('copy the SQLite journal into an empty PostgreSQL journal, checked by counts (stop the daemon first)')
-    .requiredOption('--to <url>', 'postgres://user:password@host:port/database')
-    .action(async (o: { to: string }) => (await import('./journal-migrate')).journalMigrate(o.to, globals()));
+    .option('--to <url>', 'postgres://user:password@host:port/database (default: BRIDGE_JOURNAL_URL, which keeps the password off the command line)')
+    .action(async (o: { to?: string }) => (await import('./journal-migrate')).journalMigrate(o.to, globals()));
   program
     .command('check-config')
     .description('validate the config and print it with secrets hidden')

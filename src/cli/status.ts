@@ -1,5 +1,7 @@
 import axios from 'axios';
-import { summariseJournal, type OpenIncidentView } from '../journal/journal-reader';
+import { summariseJournal, type JournalSummary, type OpenIncidentView } from '../journal/journal-reader';
+import { summarisePgJournal, type SharedDaemonView } from '../journal/pg/pg-summary';
+import { redactUrl } from '../journal/pg/pg-pool';
 import { configFor, print, receiverBase, receiverRequest, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { journalFile } from '../journal/journal-file';
@@ -26,18 +28,22 @@ export async function status(opts: GlobalOptions): Promise<void> {
   } catch {
     // not running: still show what the journal holds
   }
-  let journal;
+  let journal: JournalSummary & { daemons?: SharedDaemonView[] };
   try {
-    journal = summariseJournal(journalFile(s.BRIDGE_DATA_DIR));
+    journal = s.BRIDGE_JOURNAL_URL ? await summarisePgJournal(s.BRIDGE_JOURNAL_URL) : summariseJournal(journalFile(s.BRIDGE_DATA_DIR));
   } catch (err) {
     throw new CliExit(EXIT.failure, `${daemon.up ? 'daemon up, but ' : 'daemon not running; '}${(err as Error).message}`);
   }
+  const shared = s.BRIDGE_JOURNAL_URL && journal.daemons
+    ? [`shared journal ${redactUrl(s.BRIDGE_JOURNAL_URL)}: ${journal.daemons.length} daemon(s)`, ...journal.daemons.map(daemonLine)]
+    : [];
   const lines = [
     `daemon: ${daemon.up ? (daemon.refused ? `up, /readyz refused: ${daemon.refused}` : daemon.ready ? 'up, ready' : 'up, NOT ready') : 'not running'}` +
       (daemon.checks ? ` (${Object.entries(daemon.checks).map(([k, v]) => `${k} ${v ? 'ok' : 'FAILING'}`).join(', ')})` : ''),
     ...Object.entries(daemon.reasons ?? {}).map(([check, why]) => `  ${check}: ${why}`),
     ...(daemon.veesionTokenExpiresInS !== undefined ? [`Veesion token: ${tokenLifetime(daemon.veesionTokenExpiresInS)}`] : []),
     ...(daemon.audioCache ? [`audio cache: ${daemon.audioCache.cached} of ${daemon.audioCache.wanted} sentences ready${daemon.audioCache.running ? ' (pre-rendering)' : ''}`] : []),
+    ...shared,
     `journal: ${journal.alerts} alerts (${journal.unroutable} unroutable), ${journal.queued} steps queued, ${journal.failed} given up`,
     ...(journal.lastError ? [`last error: ${time(journal.lastError.at)} ${journal.lastError.alertId} ${journal.lastError.step}: ${journal.lastError.error}`] : []),
     `silenced: ${journal.silences.length === 0 ? 'none' : journal.silences.map((x) => `${x.storeId} until ${time(x.until)}`).join(', ')}`,
@@ -50,6 +56,11 @@ export async function status(opts: GlobalOptions): Promise<void> {
     ),
   ];
   print(opts, lines.join('\n'), { daemon, ...journal });
+}
+
+/** A daemon sharing the journal: where it runs, when it last said it was alive, what it holds. */
+function daemonLine(d: SharedDaemonView): string {
+  return `  ${d.id} (host ${d.host}, pid ${d.pid}), seen ${d.seenS}s ago, holds ${d.holds.length === 0 ? 'nothing' : d.holds.join(', ')}`;
 }
 
 /** One open or claimed incident: where, how old, how often said, who took it and how many tried. */

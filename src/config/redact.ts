@@ -1,4 +1,5 @@
 import { SECRET_KEYS, type Settings } from './settings-schema';
+import { urlSecrets } from '../journal/pg/journal-url';
 
 export const HIDDEN = 'HIDDEN';
 
@@ -13,6 +14,6 @@ export function redactSettings(settings: Settings): Record<string, unknown> {
 export function secretValues(settings: Settings): string[] {
   const values = SECRET_KEYS.map((k) => settings[k]).filter((v): v is string => typeof v === 'string' && v.length >= 4);
   // The journal URL's password alone, too: a driver error may quote it without the rest.
-  const password = settings.BRIDGE_JOURNAL_URL && URL.canParse(settings.BRIDGE_JOURNAL_URL) ? decodeURIComponent(new URL(settings.BRIDGE_JOURNAL_URL).password) : '';
-  return password.length >= 4 ? [...values, password] : values;
+  const passwords = settings.BRIDGE_JOURNAL_URL ? urlSecrets(settings.BRIDGE_JOURNAL_URL).filter((v) => v.length >= 4) : [];
+  return [...values, ...passwords];
 }

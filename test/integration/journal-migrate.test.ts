@@ -62,7 +62,8 @@ describe('veesion-bridge journal migrate', () => {
     expect(expected.incidents).toBe(3);
     expect(expected.claims).toBe(1);
     expect(expected.events).toBeGreaterThan(3);
-    const r = await runCli(['journal', 'migrate', '--to', withPassword, '--json', ...files]);
+    // The URL from the config (here the environment), not the command line.
+    const r = await runCli(['journal', 'migrate', '--json', ...files], { BRIDGE_JOURNAL_URL: withPassword });
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toContain('pw-never-printed');
     expect(JSON.parse(r.stdout)).toEqual({ ok: true, to: expect.stringContaining('bridge:***@127.0.0.1'), counts: expected });
@@ -96,7 +97,13 @@ describe('veesion-bridge journal migrate', () => {
   it('says what is wrong with --to, and with a server it cannot reach, without touching the SQLite journal', async () => {
     const bad = await runCli(['journal', 'migrate', '--to', 'mysql://x', ...files]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--to must be a postgres://');
+    expect(bad.stderr).toContain('--to must be a postgres:// (or postgresql://) URL, not "mysql:"');
+    const typo = await runCli(['journal', 'migrate', '--to', 'postgress://bridge:typo-secret@db/x', ...files]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).not.toContain('typo-secret');
+    const none = await runCli(['journal', 'migrate', ...files]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('give --to postgres://... or set BRIDGE_JOURNAL_URL');
     const before = sqliteCounts();
     const lock = DataDirLock.holder(w.daemon.dataDir);
     expect(lock).toBeUndefined(); // the daemon is stopped

@@ -29,12 +29,21 @@ function skipReason(): string | undefined {
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
+/**
+ * How this machine reaches the npm registry (a proxy, an extra CA): the package's `npm ci` may
+ * fetch, when the npm cache holds a package's metadata no longer fresh.
+ */
+function registryAccess(): Record<string, string> {
+  const keys = Object.keys(process.env).filter((k) => k === 'NODE_EXTRA_CA_CERTS' || /^(https?_proxy|no_proxy|npm_config_(registry|cafile|proxy|https_proxy|strict_ssl))$/i.test(k));
+  return Object.fromEntries(keys.map((k) => [k, process.env[k] as string]));
+}
+
 /** Runs a command without blocking jest's timers; its stderr is kept and also shown live when `show`. */
 function run(cmd: string, args: string[], opts: { cwd?: string; show?: boolean } = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       cwd: opts.cwd ?? tempDir(),
-      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], DEBIAN_FRONTEND: 'noninteractive', LANG: 'C.UTF-8' },
+      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], DEBIAN_FRONTEND: 'noninteractive', LANG: 'C.UTF-8', ...registryAccess() },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,4 +1,5 @@
 import pg from 'pg';
+export { isPostgresUrl, redactUrl, urlSecrets } from './journal-url';
 
 /** BIGINT columns (times in ms, counters, the outbox sequence) as numbers: they fit in 2^53. */
 const types = {
@@ -21,22 +22,6 @@ export function openPgPool(url: string, opts: { max?: number; applicationName?: 
   // An idle client whose server went away errors on the pool: the next query reconnects.
   pool.on('error', () => undefined);
   return pool;
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'the PostgreSQL URL (unparsable)';
-  }
-}
-
-/** True for the URLs BRIDGE_JOURNAL_URL and `journal migrate --to` accept. */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//.test(url);
 }
 
 /**
