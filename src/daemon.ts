@@ -113,6 +113,7 @@ export class Daemon {
         rescan: () => this.rescan('takeover'),
         onCron: (held) => this.veesion.hooksRunning(held),
         canCall: () => Object.values(this.pbx.usable()).some(Boolean),
+        onRoomsTaken: (rooms) => { for (const room of rooms) this.pipeline.takeOver(room); },
       });
     }
     this.stores = new Map(opts.config.stores.map((st) => [st.store_veesion_id, st]));
@@ -167,6 +168,8 @@ export class Daemon {
     this.journal.onLost((reason) => this.logger.error('journal lost: new alerts are refused (503); the daemon stops and, under systemd, starts again on a new journal', { reason }));
     const incidentLog = this.logger.child({ area: 'incidents' });
     const pbxCalls = this.pbx.calls;
+    // Shared journal: a call another daemon placed is written as answered by whoever saw it.
+    if (pg) this.pbx.originator.onAnsweredElsewhere((token, channel) => void pg.recordAnswered(token, channel).catch((err: unknown) => this.logger.warn('could not record a call answered for another daemon', { err })));
     this.pipeline = new AlertPipeline({
       journal: pg ?? this.journal,
       speech: this.tts,
@@ -183,7 +186,7 @@ export class Daemon {
       storm: { windowMs: s.BRIDGE_STORM_WINDOW_S * 1000, queueMax: s.BRIDGE_CONFERENCE_QUEUE_MAX },
       muted: (store, now) => mutedReason(store, now, (id) => this.journal.silencedUntil(id, now)),
       limits: { chatPerSecond: s.BRIDGE_CHAT_POSTS_PER_S },
-      ...(pbxCalls ? { roomPresence: pbxCalls.roomPresence } : {}),
+      ...(pbxCalls ? { roomPresence: pbxCalls.roomPresence, announcing: pbxCalls.announcing } : {}),
       incidents: pg ? undefined : {
         store: this.journal.incidents,
         alert: (id) => this.journal.storedAlert(id)?.alert,
@@ -301,6 +304,7 @@ export class Daemon {
     if (followUps) this.logger.warn('a chat follow-up was still being posted at stop; it is posted after a restart', { deadlineMs: deadline });
     if (deliveries) this.logger.warn('integration deliveries still running at stop; they are made again after a restart', { deadlineMs: deadline });
     if (this.shared && (await outlasts(this.pbx.originator.idle(), deadline))) this.logger.warn('a call was still playing at stop; its conference is handed over anyway', { deadlineMs: deadline });
+    await this.opts.shared?.flush(); // its steps' last states, before another daemon reads them
     await this.shared?.stop(); // the others take over at once
     this.delivery.stop();
     this.mail?.close();

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { backupJournal, BackupError, FIRST_STEP_PAGES, type BackupProgress, type BackupResult } from '../journal/backup';
 import { journalFile } from '../journal/journal-file';
-import { configFor, print, type GlobalOptions } from './context';
+import { configFor, print, type GlobalOptions, sqliteJournalOnly } from './context';
 import { CliExit, EXIT } from './exit-codes';
 
 /**
@@ -10,7 +10,7 @@ import { CliExit, EXIT } from './exit-codes';
  * `--json` output on stdout stays one line.
  */
 export async function backup(file: string, opts: GlobalOptions): Promise<void> {
-  const config = configFor(opts);
+  const config = sqliteJournalOnly(configFor(opts), 'backup (use pg_dump for a PostgreSQL journal)');
   const target = resolve(file);
   let result: BackupResult;
   try {

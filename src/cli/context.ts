@@ -31,6 +31,18 @@ export function configFor(opts: GlobalOptions): BridgeConfig {
   }
 }
 
+/**
+ * For the commands that work on the SQLite journal alone: with BRIDGE_JOURNAL_URL set the
+ * daemons' journal is PostgreSQL, and writing to (or reading) the SQLite file would change
+ * nothing they see. Exit 1, saying so, instead.
+ */
+export function sqliteJournalOnly(config: BridgeConfig, command: string): BridgeConfig {
+  if (config.settings.BRIDGE_JOURNAL_URL) {
+    throw new CliExit(EXIT.failure, `${command}: not available yet on a PostgreSQL journal (BRIDGE_JOURNAL_URL is set); it works on the SQLite journal only`);
+  }
+  return config;
+}
+
 export function print(opts: GlobalOptions, human: string, machine: unknown): void {
   process.stdout.write(`${opts.json ? JSON.stringify(machine) : human}\n`);
 }

@@ -4,7 +4,7 @@ import { SqliteChatStore } from '../journal/chat-store';
 import { claimedLine, resolvedLine } from '../pipeline/follow-up';
 import { journalFile } from '../journal/journal-file';
 import { OUTCOMES, PERSON_NAME as NAME, type Incident, type Outcome } from '../pipeline/incident';
-import { configFor, openOrExit, print, type GlobalOptions } from './context';
+import { configFor, openOrExit, print, type GlobalOptions, sqliteJournalOnly } from './context';
 import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
 
@@ -72,7 +72,7 @@ export function resolve(ref: string, opts: GlobalOptions & { outcome: string; by
 }
 
 function openStore(opts: GlobalOptions) {
-  const config = configFor(opts);
+  const config = sqliteJournalOnly(configFor(opts), 'claim and resolve');
   const dataDir = config.settings.BRIDGE_DATA_DIR;
   const db = openOrExit(journalFile(dataDir), 'write');
   return { store: new SqliteIncidentStore(db), db, config, dataDir, close: () => db.close() };

@@ -6,7 +6,7 @@ import type { AlertEventType } from '../pipeline/alert-event';
 import { generateSecret, pbxToken } from '../integrations/signing';
 import { sendTestPing } from '../integrations/test-ping';
 import { transportsFor } from '../integrations/from-settings';
-import { configFor, openOrExit, print, type GlobalOptions } from './context';
+import { configFor, openOrExit, print, type GlobalOptions, sqliteJournalOnly } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { journalFile } from '../journal/journal-file';
 
@@ -27,7 +27,7 @@ export function addIntegration(opts: AddOptions): void {
   const type = checkType(opts.type);
   const url = checkUrl(type, opts.url);
   const filter = checkFilter(opts.filter);
-  const config = configFor(opts);
+  const config = sqliteJournalOnly(configFor(opts), 'integrations');
   const scope = checkScope(opts.scope ?? 'all', config);
   const secret = generateSecret();
   const id = `int_${randomBytes(6).toString('hex')}`;
@@ -50,7 +50,7 @@ export function addIntegration(opts: AddOptions): void {
 
 /** `integrations list`: every integration and its state, secrets never shown. */
 export function listIntegrations(opts: GlobalOptions): void {
-  const config = configFor(opts);
+  const config = sqliteJournalOnly(configFor(opts), 'integrations');
   const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'read');
   try {
     const store = new IntegrationStore(db);
@@ -77,7 +77,7 @@ export function listIntegrations(opts: GlobalOptions): void {
 
 /** `integrations remove <id>`: it gets nothing more, and its secret is gone. */
 export function removeIntegration(id: string, opts: GlobalOptions): void {
-  const config = configFor(opts);
+  const config = sqliteJournalOnly(configFor(opts), 'integrations');
   const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
   let removed: boolean;
   try {
@@ -91,7 +91,7 @@ export function removeIntegration(id: string, opts: GlobalOptions): void {
 
 /** `integrations test <id>`: a signed `ping`, sent as events are, and the receiver's answer. */
 export async function testIntegration(id: string, opts: GlobalOptions): Promise<void> {
-  const config = configFor(opts);
+  const config = sqliteJournalOnly(configFor(opts), 'integrations');
   const s = config.settings;
   const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'read');
   let integration: Integration | undefined;

@@ -1,7 +1,7 @@
 import { requeueAlerts, type ReplayOutcome } from '../journal/replay';
 import { readSteps, type StepView } from '../journal/journal-reader';
 import { FINAL_STATES, STEP_NAMES, type StepName, type StepState } from '../pipeline/alert';
-import { configFor, openOrExit, print, type GlobalOptions } from './context';
+import { configFor, openOrExit, print, type GlobalOptions, sqliteJournalOnly } from './context';
 import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
 import { parseSince } from './time-arg';
@@ -25,7 +25,7 @@ const isFinal = (state: string) => FINAL_STATES.includes(state as StepState);
  */
 export async function replay(alertId: string | undefined, opts: ReplayOptions): Promise<void> {
   const args = checkArgs(alertId, opts);
-  const config = configFor(opts);
+  const config = sqliteJournalOnly(configFor(opts), 'replay');
   const file = journalFile(config.settings.BRIDGE_DATA_DIR);
   const known = new Set(config.stores.map((s) => s.store_veesion_id));
   let outcomes: ReplayOutcome[];

@@ -1,6 +1,6 @@
 import { journalFile } from '../journal/journal-file';
 import { journalStores, reportIncidents, type IncidentReport, type ReportFigures } from '../journal/incident-report';
-import { configFor, openOrExit, print, type GlobalOptions } from './context';
+import { configFor, openOrExit, print, type GlobalOptions, sqliteJournalOnly } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { parseSince } from './time-arg';
 
@@ -22,7 +22,7 @@ export function report(opts: GlobalOptions & { since?: string; store?: string })
     throw usage(`--since ${(err as Error).message}`);
   }
   if (since > now) throw usage(`--since ${new Date(since).toISOString()} is in the future`);
-  const config = configFor(opts);
+  const config = sqliteJournalOnly(configFor(opts), 'report');
   const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'read');
   let result: IncidentReport;
   try {

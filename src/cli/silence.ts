@@ -1,5 +1,5 @@
 import { setSilence } from '../journal/silences';
-import { configFor, openOrExit, print, type GlobalOptions } from './context';
+import { configFor, openOrExit, print, type GlobalOptions, sqliteJournalOnly } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { parseDuration } from './time-arg';
 import { journalFile } from '../journal/journal-file';
@@ -14,7 +14,7 @@ export function silence(opts: GlobalOptions & { store: string; for?: string; off
   if (opts.off === (opts.for !== undefined)) throw usage('give --for <duration> or --off');
   const ms = opts.for === undefined ? 0 : parseDuration(opts.for);
   if (ms === undefined || ms > 30 * 86_400_000) throw usage(`--for is a duration up to 30d, e.g. 30m, 2h, 1d (got "${opts.for}")`);
-  const config = configFor(opts);
+  const config = sqliteJournalOnly(configFor(opts), 'silence');
   if (!config.stores.some((s) => s.store_veesion_id === opts.store)) {
     throw usage(`no store "${opts.store}" in x-hoppers.json (stores: ${config.stores.map((s) => s.store_veesion_id).join(', ')})`);
   }

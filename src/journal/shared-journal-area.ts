@@ -21,6 +21,8 @@ export interface SharedJournalDeps {
    * and a daemon that sees the PBX can tell which of a dead daemon's calls were answered.
    */
   canCall: () => boolean;
+  /** Conferences this daemon just took over: told before their steps are started. */
+  onRoomsTaken: (rooms: string[]) => void;
   ttlMs?: number;
   /** How often free leases are looked for (default 1 s). */
   roundMs?: number;
@@ -29,7 +31,8 @@ export interface SharedJournalDeps {
 export const CRON_LEASE = 'cron';
 /** While steps wait, a rescan at least this often (besides the notifications). */
 const RESCAN_EVERY_MS = 2_000;
-export const roomLease = (room: string) => `room:${room}`;
+const ROOM_PREFIX = 'room:';
+export const roomLease = (room: string) => `${ROOM_PREFIX}${room}`;
 
 /**
  * A daemon among several on one PostgreSQL journal. Work is shared out by leases: the holder of
@@ -106,10 +109,12 @@ export class SharedJournalArea {
   private async round(): Promise<void> {
     if (this.stopped || !this.taking) return;
     try {
-      const rooms = this.deps.canCall() ? [...new Set(this.deps.rooms())].map(roomLease) : [];
-      const taken = await this.keeper.takeAll([...rooms.filter((n) => !this.keeper.holds(n)), ...(this.holdsCron() ? [] : [CRON_LEASE])]);
+      const wanted = this.deps.canCall() ? [...new Set(this.deps.rooms())].map(roomLease) : [];
+      const taken = await this.keeper.takeAll([...wanted.filter((n) => !this.keeper.holds(n)), ...(this.holdsCron() ? [] : [CRON_LEASE])]);
       if (taken.includes(CRON_LEASE)) this.deps.onCron(true);
       if (taken.length > 0) this.deps.logger.info('leases taken', { leases: taken });
+      const rooms = taken.filter((n) => n.startsWith(ROOM_PREFIX)).map((n) => n.slice(ROOM_PREFIX.length));
+      if (rooms.length > 0) this.deps.onRoomsTaken(rooms);
       this.view = await new PgLeaseStore(this.deps.journal.pool).view();
       this.waiting = await this.deps.journal.waitingSteps();
       const waiting = Object.values(this.waiting).some((n) => n > 0);

@@ -75,6 +75,7 @@ export class AmiOriginator implements CallOriginator {
    * every session), by token: when, and their hang-up.
    */
   private readonly seenAnswered = new Map<string, { at: number; ended: Promise<void> }>();
+  private readonly elsewhere: ((callToken: string, channel: string) => void)[] = [];
   /** Each answered call's hang-up, by ActionID, from its OriginateResponse until originate() takes it. */
   private readonly endings = new Map<string, Promise<void>>();
 
@@ -91,7 +92,11 @@ export class AmiOriginator implements CallOriginator {
       // Follow the hang-up from this very event on: Asterisk may send it in the same chunk,
       // and it would then be handled before originate() resumes.
       const ended = m.get('Response') === 'Success' && (waiter || actionId.startsWith(CALL_ACTION)) ? this.follow(m.get('Channel') ?? '', waiter !== undefined) : undefined;
-      if (ended && actionId.startsWith(CALL_ACTION)) this.remember(actionId.slice(CALL_ACTION.length), ended);
+      if (ended && actionId.startsWith(CALL_ACTION)) {
+        const token = actionId.slice(CALL_ACTION.length);
+        this.remember(token, ended);
+        if (!waiter) for (const l of this.elsewhere) l(token, m.get('Channel') ?? '');
+      }
       if (!waiter) return;
       if (ended) this.endings.set(actionId, ended);
       waiter(m);
@@ -111,6 +116,10 @@ export class AmiOriginator implements CallOriginator {
   /** True when this daemon saw the call of `callToken` answered; undefined when it did not (it may not have been connected). */
   answered(callToken: string): boolean | undefined {
     return this.seenAnswered.has(callToken) ? true : undefined;
+  }
+
+  onAnsweredElsewhere(listener: (callToken: string, channel: string) => void): void {
+    this.elsewhere.push(listener);
   }
 
   callEnded(callToken: string): Promise<void> | undefined {

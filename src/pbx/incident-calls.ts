@@ -25,6 +25,11 @@ export function incidentCalls(s: Settings, ami: AmiClient, speech: SpeechRendere
       }
       return answer.kind === 'members' && answer.members.length > 0 ? 'occupied' : 'empty';
     },
+    /** Whether an announcement (the bridge's caller id) is playing in the room now; unknown counts as no. */
+    announcing: async (room: string): Promise<boolean> => {
+      const answer = await roomMembers(ami, room);
+      return answer.kind === 'members' && answer.members.some((m) => m.callerIdNum === s.VEESION_ALERT_ORIGIN);
+    },
     callPerson: escalationCaller(originator, speech, s.BRIDGE_ESCALATION_RING_S * 1000),
   };
 }

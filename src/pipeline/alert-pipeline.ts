@@ -1,4 +1,5 @@
 import { STEP_NAMES, type Alert, type StepName, type StoreRoute } from './alert';
+import { ANSWERED, CALLING, answeredDetail, callingDetail } from './call-details';
 import { FenceLost, type CallOriginator, type ChatPoster, type Clock, type Journal, type SpeechRenderer, type StepFence, type StepListener, type StepRecord, type StoredAlert } from './ports';
 import { DEFAULT_POLICIES, nextAttempt, type RetryPolicy } from './retry-policy';
 import { asStepError, StepError, Stopping } from './step-error';
@@ -49,6 +50,8 @@ export interface PipelineDeps {
   owns?: (store: StoreRoute) => boolean;
   /** The lease a call's record depends on (a shared journal): written only while it is held. */
   fence?: (store: StoreRoute) => StepFence | undefined;
+  /** Whether an announcement is playing in a conference now (AMI ConfbridgeList); none: not asked. */
+  announcing?: (room: string) => Promise<boolean>;
   /** Whether anyone is in the store's conference room (AMI ConfbridgeList); none: not asked. */
   roomPresence?: (store: StoreRoute) => Promise<'occupied' | 'empty' | 'unknown'>;
 }
@@ -62,12 +65,10 @@ interface Work {
   windowFrom: number;
 }
 
-/** The journal's detail of an announcement whose call was answered and is being heard out. */
-const ANSWERED = 'answered, playing: ';
-/** ... and of one whose call is being placed (its token names the call on the PBX). */
-const CALLING = 'calling: ';
-/** How long a room waits at most for a call a dead daemon left playing. */
+
+/** How long a room waits at most for a call a dead daemon left playing, and how often it looks. */
 const ORPHAN_CALL_MAX_MS = 60_000;
+const TAKEOVER_POLL_MS = 250;
 
 /**
  * The alert engine: journals each alert, then runs its announce and chat steps, each with its
@@ -139,6 +140,20 @@ export class AlertPipeline {
    */
   say(alert: Alert, store: StoreRoute, text: string): Promise<SpeakOutcome> {
     return this.announcer.speak({ alert, store, text, stillWanted: () => true });
+  }
+
+  /**
+   * This daemon has just taken `room` over from another (a shared journal): its next call waits
+   * until no announcement plays there, since the other daemon may have died mid-call (at most a
+   * minute). Call before the rescan that starts the room's steps.
+   */
+  takeOver(room: string): void {
+    const announcing = this.deps.announcing;
+    if (!announcing) return;
+    const quiet = (async () => {
+      while (!this.stopped && (await announcing(room).catch(() => false))) await this.hold(TAKEOVER_POLL_MS);
+    })();
+    this.announcer.holdConference(room, quiet, ORPHAN_CALL_MAX_MS);
   }
 
   onStep(listener: StepListener): void {
@@ -302,9 +317,9 @@ export class AlertPipeline {
       this.incidents.escalateNow(alert.id, `room ${store.audio_conf_id} empty when its announcement was due`);
       return reason;
     }
-    const answered = (channel: string, token: string) => this.record(work, 'announce', attempt, 'running', null, `${ANSWERED}${channel} (call ${token})`, started);
+    const answered = (channel: string, token: string) => this.record(work, 'announce', attempt, 'running', null, answeredDetail(channel, token), started);
     const calling = (token: string) => this.deps.journal.commitStep({
-      alertId: alert.id, step: 'announce', state: 'running', attempts: attempt, nextAt: null, lastError: null, detail: `${CALLING}${token}`, updatedAt: this.deps.clock.now(),
+      alertId: alert.id, step: 'announce', state: 'running', attempts: attempt, nextAt: null, lastError: null, detail: callingDetail(token), updatedAt: this.deps.clock.now(),
     }, this.deps.fence?.(store)).catch((err: unknown) => {
       // Another daemon holds the conference now: its call, not ours (nothing recorded here).
       if (err instanceof FenceLost) throw new Stopping();

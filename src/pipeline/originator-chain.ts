@@ -27,6 +27,10 @@ export class OriginatorChain implements CallOriginator {
     return undefined;
   }
 
+  onAnsweredElsewhere(listener: (callToken: string, channel: string) => void): void {
+    for (const { originator } of this.originators) originator.onAnsweredElsewhere?.(listener);
+  }
+
   async idle(): Promise<void> {
     await Promise.all(this.originators.map(({ originator }) => originator.idle?.()));
   }

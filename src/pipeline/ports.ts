@@ -120,6 +120,8 @@ export interface CallOriginator {
   callEnded?(callToken: string): Promise<void> | undefined;
   /** Settles once every call this daemon placed has hung up (a stop hands the conferences over after). */
   idle?(): Promise<void>;
+  /** Hears every call with a token answered on the PBX that another daemon placed. */
+  onAnsweredElsewhere?(listener: (callToken: string, channel: string) => void): void;
 }
 
 export interface ChatPoster {

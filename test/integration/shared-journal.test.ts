@@ -43,12 +43,22 @@ describe('two daemons, one PostgreSQL journal', () => {
     const bases = ports.map((p) => `http://127.0.0.1:${p}`);
     const daemons: (ChildProcess | undefined)[] = [undefined, undefined];
     const start = async (i: number) => {
-      const env = { PATH: process.env['PATH'], BRIDGE_HTTP_PORT: String(ports[i]), BRIDGE_DATA_DIR: join(dir, `data-${i}`) };
-      daemons[i] = spawn(process.execPath, [CLI, 'run', ...files], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+      const env = { PATH: process.env['PATH'], BRIDGE_HTTP_PORT: String(ports[i]), BRIDGE_DATA_DIR: join(dir, `data-${i}`), BRIDGE_LOG_LEVEL: 'info' };
+      const child = spawn(process.execPath, [CLI, 'run', ...files], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      daemons[i] = child;
+      // Kept for a failure's story: who took, lost or could not renew which lease, and errors.
+      let rest = '';
+      child.stderr?.on('data', (d: Buffer) => {
+        const lines = (rest + d.toString()).split('\n');
+        rest = lines.pop() ?? '';
+        for (const l of lines) if (/lease|"level":"error"/.test(l)) story.push(`${Date.now() - t0} ms daemon ${i} pid ${child.pid}: ${l.slice(0, 300)}`);
+      });
       // Ready: the journal, the AMI (it sees the other daemon's calls answered) and the listener.
       await waitFor(async () => (await fetch(`${bases[i]}/readyz`).then((r) => r.ok, () => false)), 30_000, `daemon ${i} ready`);
     };
     const db = new Pool({ connectionString: url, max: 2 });
+    const story: string[] = [];
+    const t0 = Date.now();
     const holderOfRooms = async (): Promise<number | undefined> => {
       const r = await db.query<{ pid: string }>(`SELECT d.pid FROM leases l JOIN daemons d ON d.id = l.holder WHERE l.name LIKE 'room:%' AND l.until > (extract(epoch from clock_timestamp()) * 1000) LIMIT 1`);
       const pid = Number(r.rows[0]?.pid);
@@ -103,15 +113,21 @@ describe('two daemons, one PostgreSQL journal', () => {
       const said = new Map<string, number>();
       for (const o of world.ami.originates) for (const id of alertsSaid(o)) said.set(id, (said.get(id) ?? 0) + 1);
       const notOnce = [...acked].filter((id) => said.get(id) !== 1).map((id) => `${id}: ${said.get(id) ?? 0}`);
-      if (process.env['SHARED_DEBUG']) {
-        for (const o of world.ami.originates) if (alertsSaid(o).some((id) => said.get(id) !== 1)) console.log(o.actionId, o.at, alertsSaid(o).join(' '));
-        console.log((await db.query(`SELECT alert_id, step, state, attempts, detail, updated_at FROM steps WHERE step = 'announce' AND alert_id = ANY($1)`, [[...said].filter(([, n]) => n !== 1).map(([id]) => id)])).rows);
-        console.log('kills at', killsAt);
+      if (notOnce.length > 0) {
+        // The story of a failure: the calls that said them, the steps' last records, the leases.
+        const calls = world.ami.originates.filter((o) => alertsSaid(o).some((id) => said.get(id) !== 1)).map((o) => `${o.at - t0} ms ${o.actionId} ${alertsSaid(o).join(' ')}`);
+        const rows = (await db.query(`SELECT alert_id, state, attempts, detail, updated_at FROM steps WHERE step = 'announce' AND alert_id = ANY($1)`, [[...said].filter(([, n]) => n !== 1).map(([id]) => id)])).rows;
+        console.log([`seed ${seed}; kills at ${killsAt.map((k) => k - t0).join(', ')} ms`, ...calls, ...rows.map((r) => JSON.stringify(r)), ...story].join('\n'));
       }
       expect({ seed, notOnce }).toEqual({ seed, notOnce: [] });
       for (const store of STORES) {
         const calls = world.ami.calls.filter((c) => c.exten === store.audio_conf_id).sort((a, b) => a.answeredAt - b.answeredAt);
         for (let i = 1; i < calls.length; i++) {
+          if ((calls[i]?.answeredAt ?? 0) < (calls[i - 1]?.hungUpAt ?? Infinity)) {
+            console.log([`seed ${seed}; kills at ${killsAt.map((k) => k - t0).join(', ')} ms; overlap in ${store.audio_conf_id}:`,
+              ...calls.slice(Math.max(0, i - 2), i + 2).map((c) => `${c.answeredAt - t0}..${(c.hungUpAt ?? NaN) - t0} ms ${c.actionId} ${alertsSaid(world.ami.originates.find((o) => o.actionId === c.actionId) ?? { variables: [] }).join(' ')}`),
+              ...story].join('\n'));
+          }
           expect({ seed, room: store.audio_conf_id, startsAfterPrevious: (calls[i]?.answeredAt ?? 0) >= (calls[i - 1]?.hungUpAt ?? Infinity) }).toEqual({ seed, room: store.audio_conf_id, startsAfterPrevious: true });
         }
       }

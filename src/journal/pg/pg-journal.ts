@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg, { type Client, type Pool, type PoolClient } from 'pg';
 import { FenceLost, type Journal, type NewAlertRecord, type StepFence, type StepRecord, type StoredAlert } from '../../pipeline/ports';
 import { StepQueue } from '../step-queue';
+import { answeredDetail, callingDetail } from '../../pipeline/call-details';
 import type { Alert, AlertStatus, StepName, StepState } from '../../pipeline/alert';
 import type { AlertEvent, EventSink } from '../../pipeline/alert-event';
 import { migratePg } from './pg-schema';
@@ -259,6 +260,23 @@ export class PgJournal implements Journal, EventSink {
         rows.map((u) => u.nextAt), rows.map((u) => u.lastError), rows.map((u) => u.detail), rows.map((u) => u.updatedAt),
       ],
     });
+  }
+
+  /**
+   * A call another daemon placed was answered (seen on the AMI): its steps say so, should that
+   * daemon die before it writes it, so whoever takes its conference over does not place it again.
+   */
+  async recordAnswered(token: string, channel: string): Promise<void> {
+    await this.pool.query({
+      name: 'answered-elsewhere',
+      text: `UPDATE steps SET detail = $2 WHERE step = 'announce' AND state = 'running' AND detail = $1`,
+      values: [callingDetail(token), answeredDetail(channel, token)],
+    });
+  }
+
+  /** Writes what waits for the group commit now (a stop: before its conferences are handed over). */
+  flush(): Promise<void> {
+    return this.flushAll();
   }
 
   /** Updates still waiting for the group commit are written first: the answer is current. */

@@ -213,6 +213,21 @@ describe('AlertPipeline', () => {
     expect(journal.steps.get('a2/announce')?.state).toBe('pending');
   });
 
+  it('a conference taken over from another daemon gets its next call only once the announcement still playing there ends', async () => {
+    let playing = true;
+    const asked: string[] = [];
+    const { pipeline, clock, calls } = setup({ deps: { announcing: async (room) => { asked.push(room); return playing; } } });
+    pipeline.takeOver('7');
+    await pipeline.ingest(alert('a1'), '{}');
+    await clock.advance(5_000);
+    expect(calls).toHaveLength(0);
+    expect(asked.length).toBeGreaterThan(1); // asked again while it played
+    expect(new Set(asked)).toEqual(new Set(['7']));
+    playing = false;
+    await clock.advance(1_000);
+    expect(calls.map((c) => c.alertId)).toEqual(['a1']);
+  });
+
   it('a rescan starts only steps not already scheduled here, so a live pending retry never runs twice', async () => {
     let posts = 0;
     const { pipeline, journal, clock } = setup({
