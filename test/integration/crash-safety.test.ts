@@ -6,15 +6,11 @@ import { alertsSaid } from '../../src/sim/ami-sim';
 import { tempDir } from '../helpers/paths';
 import { CLI } from '../helpers/cli';
 import { waitFor } from '../helpers/quiet-logger';
+import { lcg } from '../helpers/seeded';
 
 const RUNS = 20;
 const STORES = Array.from({ length: 10 }, (_, i) => ({ store_veesion_id: `k${i}`, name: `K${i}`, audio_conf_id: String(100 + i), xbees_channel_id: `chan-k${i}` }));
 
-/** A small seeded generator: the kill points differ run to run but a failure can be replayed. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
 
 /**
  * The daemon process killed with SIGKILL at random moments while alerts arrive, 20 times over;

@@ -8,16 +8,12 @@ import { tempDir } from '../helpers/paths';
 import { CLI, runCli } from '../helpers/cli';
 import { waitFor } from '../helpers/quiet-logger';
 import { usePostgres } from '../helpers/postgres';
+import { lcg } from '../helpers/seeded';
 
 const ALERTS = 200;
 const KILLS = 3;
 const STORES = Array.from({ length: 20 }, (_, i) => ({ store_veesion_id: `h${i}`, name: `H${i}`, audio_conf_id: String(300 + i), xbees_channel_id: `chan-h${i}` }));
 
-/** A small seeded generator: the kill moments differ run to run but a failure can be replayed. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
 
 /**
  * Issue 16: two daemon processes on one PostgreSQL journal, the simulators as the PBX, x-bees
