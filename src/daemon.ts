@@ -304,7 +304,7 @@ export class Daemon {
     if (followUps) this.logger.warn('a chat follow-up was still being posted at stop; it is posted after a restart', { deadlineMs: deadline });
     if (deliveries) this.logger.warn('integration deliveries still running at stop; they are made again after a restart', { deadlineMs: deadline });
     if (this.shared && (await outlasts(this.pbx.originator.idle(), deadline))) this.logger.warn('a call was still playing at stop; its conference is handed over anyway', { deadlineMs: deadline });
-    await this.opts.shared?.flush(); // its steps' last states, before another daemon reads them
+    if (this.opts.shared && !(await this.opts.shared.flush(deadline))) this.logger.error('step states not written to the journal at stop: the daemon taking over runs those steps again');
     await this.shared?.stop(); // the others take over at once
     this.delivery.stop();
     this.mail?.close();

@@ -1,4 +1,5 @@
 import type { LeaseStore } from './leases';
+import { outlasts } from '../area';
 
 export interface LeaseKeeperOptions {
   store: LeaseStore;
@@ -144,6 +145,10 @@ export class LeaseKeeper {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.held.clear();
-    await this.opts.store.leave(this.id).catch((err: unknown) => this.opts.onError?.(err));
+    // After a renewal under way, or its heartbeat would put this daemon back on the list; but not
+    // behind one the journal never answers (then at once, and the others take over on time anyway).
+    const leave = () => this.opts.store.leave(this.id);
+    const queued = this.serial(leave).catch((err: unknown) => this.opts.onError?.(err));
+    if (await outlasts(queued, 2_000)) await leave().catch((err: unknown) => this.opts.onError?.(err));
   }
 }

@@ -47,7 +47,8 @@ export class StepQueue {
   failed(taken: readonly Queued[], err: unknown, retry: boolean): StepRecord[] {
     for (const q of taken) q.waiter?.reject(err);
     const plain = taken.filter((q) => !q.waiter);
-    const news = plain.filter((q) => !q.reported).map((q) => q.record);
+    // Not retried (the journal is closed or gone): every one is lost now, reported before or not.
+    const news = plain.filter((q) => !retry || !q.reported).map((q) => q.record);
     for (const q of plain) q.reported = true;
     if (retry) this.items = [...plain, ...this.items];
     return news;

@@ -150,8 +150,9 @@ export class AlertPipeline {
   takeOver(room: string): void {
     const announcing = this.deps.announcing;
     if (!announcing) return;
+    const until = this.deps.clock.now() + ORPHAN_CALL_MAX_MS;
     const quiet = (async () => {
-      while (!this.stopped && (await announcing(room).catch(() => false))) await this.hold(TAKEOVER_POLL_MS);
+      while (!this.stopped && this.deps.clock.now() < until && (await announcing(room).catch(() => false))) await this.hold(TAKEOVER_POLL_MS);
     })();
     this.announcer.holdConference(room, quiet, ORPHAN_CALL_MAX_MS);
   }

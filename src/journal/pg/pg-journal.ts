@@ -274,9 +274,18 @@ export class PgJournal implements Journal, EventSink {
     });
   }
 
-  /** Writes what waits for the group commit now (a stop: before its conferences are handed over). */
-  flush(): Promise<void> {
-    return this.flushAll();
+  /**
+   * Writes what waits for the group commit now, trying again until `withinMs` (a stop: before its
+   * conferences are handed over). True when nothing is left unwritten.
+   */
+  async flush(withinMs = 0): Promise<boolean> {
+    const end = Date.now() + withinMs;
+    for (;;) {
+      await this.flushAll();
+      if (this.updates.unwritten() === 0) return true;
+      if (Date.now() >= end) return false;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   /** Updates still waiting for the group commit are written first: the answer is current. */
