@@ -92,7 +92,7 @@ export class PgJournal implements Journal, EventSink {
       text: `UPDATE steps SET state = $1, attempts = $2, next_at = $3, last_error = $4, detail = $5, updated_at = $6
              WHERE alert_id = $7 AND step = $8
                AND EXISTS (SELECT 1 FROM leases WHERE name = $9 AND holder = $10 AND until > (extract(epoch from clock_timestamp()) * 1000)::bigint)`,
-      values: [r.state, r.attempts, r.nextAt, r.lastError, r.detail, r.updatedAt, r.alertId, r.step, fence.lease, fence.holder],
+      values: [r.state, r.attempts, r.nextAt, pgText(r.lastError), pgText(r.detail), r.updatedAt, r.alertId, r.step, fence.lease, fence.holder],
     });
     if (done.rowCount === 0) throw new FenceLost(fence);
   }
@@ -257,7 +257,7 @@ export class PgJournal implements Journal, EventSink {
              WHERE steps.alert_id = u.alert_id AND steps.step = u.step`,
       values: [
         rows.map((u) => u.alertId), rows.map((u) => u.step), rows.map((u) => u.state), rows.map((u) => u.attempts),
-        rows.map((u) => u.nextAt), rows.map((u) => u.lastError), rows.map((u) => u.detail), rows.map((u) => u.updatedAt),
+        rows.map((u) => u.nextAt), rows.map((u) => pgText(u.lastError)), rows.map((u) => pgText(u.detail)), rows.map((u) => u.updatedAt),
       ],
     });
   }
@@ -428,6 +428,14 @@ export class PgJournal implements Journal, EventSink {
     await Promise.all([...this.listeners].map((c) => c.end().catch(() => undefined)));
     await this.pool.end();
   }
+}
+
+/**
+ * Free text for a PostgreSQL text column: it refuses NUL, which an error message quoting a peer's
+ * answer may hold (SQLite keeps it). One such update retried forever would fail every commit.
+ */
+function pgText(v: string | null): string | null {
+  return v === null ? null : v.replace(/\u0000/g, '\uFFFD');
 }
 
 function toStepRecord(r: StepRow): StepRecord {

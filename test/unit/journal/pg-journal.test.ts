@@ -81,6 +81,15 @@ describe('PgJournal: what only a shared journal must get right', () => {
     await j.close();
   });
 
+  it('a step error quoting a NUL (which PostgreSQL refuses in text) is written, and does not hold up later commits', async () => {
+    const j = await PgJournal.open(await pg.fresh());
+    await j.append(record('n1', '1'));
+    j.updateStep({ alertId: 'n1', step: 'chat', state: 'pending', attempts: 1, nextAt: 5, lastError: 'x-bees said \u0000oops', detail: null, updatedAt: 2 });
+    expect(await j.append(record('n2', '1'))).toBe('new');
+    expect((await j.pool.query(`SELECT last_error FROM steps WHERE alert_id = 'n1' AND step = 'chat'`)).rows).toEqual([{ last_error: 'x-bees said \uFFFDoops' }]);
+    await j.close();
+  });
+
   it('a server that refuses writes fails the commit (no 200) and the writability probe; the journal works again after', async () => {
     const url = await pg.fresh();
     const db = new URL(url).pathname.slice(1);
