@@ -75,11 +75,6 @@ export class LeaseKeeper {
     });
   }
 
-  /** The leases this daemon holds now. */
-  get holding(): string[] {
-    return [...this.held.keys()].filter((n) => this.holds(n)).sort();
-  }
-
   /**
    * Whether this daemon may act on `name` now: held, and not within a second of when it would
    * lapse unrenewed. The others take a lapsed lease only a second after it lapsed (the store's
@@ -88,11 +83,6 @@ export class LeaseKeeper {
   holds(name: string): boolean {
     const until = this.held.get(name);
     return until !== undefined && Date.now() < until;
-  }
-
-  async release(name: string): Promise<void> {
-    this.held.delete(name);
-    await this.opts.store.release(name, this.id);
   }
 
   /** One renewal round (the timer's; tests call it to step). */

@@ -59,11 +59,14 @@ export class SharedJournalArea {
   private taking = true;
   private lastRescan = 0;
 
+  private readonly leases: PgLeaseStore;
+
   constructor(private readonly deps: SharedJournalDeps) {
+    this.leases = new PgLeaseStore(deps.journal.pool);
     deps.journal.onWriteError = lostSteps(() => deps.logger, 'once its conference is taken over (or after a restart)');
     this.self = { id: `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`, host: hostname(), pid: process.pid, startedAt: Date.now() };
     this.keeper = new LeaseKeeper({
-      store: new PgLeaseStore(deps.journal.pool),
+      store: this.leases,
       self: this.self,
       ...(deps.ttlMs ? { ttlMs: deps.ttlMs } : {}),
       onLost: (name, why) => {
@@ -115,7 +118,7 @@ export class SharedJournalArea {
       if (taken.length > 0) this.deps.logger.info('leases taken', { leases: taken });
       const rooms = taken.filter((n) => n.startsWith(ROOM_PREFIX)).map((n) => n.slice(ROOM_PREFIX.length));
       if (rooms.length > 0) this.deps.onRoomsTaken(rooms);
-      this.view = await new PgLeaseStore(this.deps.journal.pool).view();
+      this.view = await this.leases.view();
       this.waiting = await this.deps.journal.waitingSteps();
       const waiting = Object.values(this.waiting).some((n) => n > 0);
       if (taken.some((n) => n !== CRON_LEASE) || (waiting && Date.now() - this.lastRescan >= RESCAN_EVERY_MS)) this.wake();

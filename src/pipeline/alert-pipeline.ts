@@ -1,5 +1,5 @@
 import { STEP_NAMES, type Alert, type StepName, type StoreRoute } from './alert';
-import { ANSWERED, CALLING, answeredDetail, callingDetail } from './call-details';
+import { ANSWERED, answeredDetail, callTokenIn, callingDetail } from './call-details';
 import { FenceLost, type CallOriginator, type ChatPoster, type Clock, type Journal, type SpeechRenderer, type StepFence, type StepListener, type StepRecord, type StoredAlert } from './ports';
 import { DEFAULT_POLICIES, nextAttempt, type RetryPolicy } from './retry-policy';
 import { asStepError, StepError, Stopping } from './step-error';
@@ -218,8 +218,8 @@ export class AlertPipeline {
       if (!this.owned(store)) continue;
       const work = { alert: stored.alert, store, windowFrom: rec.windowFrom ?? stored.receivedAt };
       // A call another daemon placed before it died may still be playing: the room waits for its hang-up.
-      const callToken = /\(call ([0-9a-f-]{36})\)$/.exec(rec.detail ?? '')?.[1] ?? (rec.detail?.startsWith(CALLING) ? rec.detail.slice(CALLING.length) : undefined);
-      const playing = rec.step === 'announce' && rec.state === 'running' && callToken ? this.deps.originator.callEnded?.(callToken) : undefined;
+      const callToken = rec.step === 'announce' && rec.state === 'running' ? callTokenIn(rec.detail) : undefined;
+      const playing = callToken ? this.deps.originator.callEnded?.(callToken) : undefined;
       if (playing) this.announcer.holdConference(store.audio_conf_id, playing, ORPHAN_CALL_MAX_MS);
       if (rec.step === 'announce' && rec.state === 'running' && rec.detail?.startsWith(ANSWERED)) {
         // Answered before a crash: Asterisk plays the call on its own, so it was heard. Placing
@@ -228,10 +228,9 @@ export class AlertPipeline {
         this.record(work, 'announce', rec.attempts, 'succeeded', null, detail, this.deps.clock.now());
         continue;
       }
-      const token = rec.step === 'announce' && rec.state === 'running' && rec.detail?.startsWith(CALLING) ? rec.detail.slice(CALLING.length) : undefined;
-      if (token && this.deps.originator.answered?.(token) === true) {
+      if (callToken && this.deps.originator.answered?.(callToken) === true) {
         // Placed by a daemon that died before it recorded the answer, which this one saw on the PBX.
-        this.record(work, 'announce', rec.attempts, 'succeeded', null, `call ${token} answered before its daemon stopped (seen on the PBX); not placed again`, this.deps.clock.now());
+        this.record(work, 'announce', rec.attempts, 'succeeded', null, `call ${callToken} answered before its daemon stopped (seen on the PBX); not placed again`, this.deps.clock.now());
         continue;
       }
       const delay = Math.max(0, (rec.nextAt ?? 0) - this.deps.clock.now());

@@ -316,15 +316,7 @@ export class PgJournal implements Journal, EventSink {
     return new Map(r.rows.map((row) => [row.id, { alert: JSON.parse(row.alert_json) as Alert, status: row.status as AlertStatus, receivedAt: row.received_at }]));
   }
 
-  async steps(alertId: string): Promise<StepRecord[]> {
-    const r = await this.pool.query<StepRow>({ name: 'steps', text: 'SELECT * FROM steps WHERE alert_id = $1 ORDER BY step', values: [alertId] });
-    return r.rows.map(toStepRecord);
-  }
 
-  async rawBody(alertId: string): Promise<string | undefined> {
-    const r = await this.pool.query<{ raw_body: string }>({ name: 'raw-body', text: 'SELECT raw_body FROM alerts WHERE id = $1', values: [alertId] });
-    return r.rows[0]?.raw_body;
-  }
 
   /** A write probe for /readyz: false when the server is gone or refuses writes (read-only, full disk). */
   async writable(): Promise<boolean> {
