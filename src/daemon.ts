@@ -10,7 +10,7 @@ import { AlertPipeline } from './pipeline/alert-pipeline';
 import type { StoreRoute } from './pipeline/alert';
 import type { Clock } from './pipeline/ports';
 import { logStep, lostSteps } from './log/step-log';
-import { logIncident } from './log/incident-log';
+import { incidentReporter } from './log/incident-log';
 import { policyFromSeconds } from './pipeline/retry-policy';
 import { mutedReason } from './pipeline/mutes';
 import { systemClock } from './clock';
@@ -42,6 +42,7 @@ import { unspokenLanguages } from './tts/language-check';
 import { ConsoleSessions } from './console/sessions';
 import type { PgJournal } from './journal/pg/pg-journal';
 import { SharedJournalArea } from './journal/shared-journal-area';
+import { journalParts, type JournalParts } from './journal/journal-parts';
 
 export interface DaemonOptions {
   config: BridgeConfig;
@@ -84,6 +85,8 @@ export class Daemon {
   private journalWatch: NodeJS.Timeout | undefined;
   /** On a PostgreSQL journal: the leases that share the work out among the daemons. */
   readonly shared: SharedJournalArea | undefined;
+  /** The journal each part uses: this host's file, or the one the daemons share. */
+  private readonly parts: JournalParts;
   port = 0;
   private stopping = false;
 
@@ -116,6 +119,7 @@ export class Daemon {
         onRoomsTaken: (rooms) => { for (const room of rooms) this.pipeline.takeOver(room); },
       });
     }
+    this.parts = journalParts(this.journal, pg && this.shared ? { journal: pg, area: this.shared } : undefined);
     this.stores = new Map(opts.config.stores.map((st) => [st.store_veesion_id, st]));
     const clock = opts.clock ?? systemClock;
     this.veesion = new VeesionArea(s, {
@@ -131,8 +135,8 @@ export class Daemon {
       clock,
       stores: () => this.stores,
       outbox: this.journal.chat,
-      atomically: (fn) => this.journal.atomically(fn),
-      incidents: this.journal.incidents,
+      seen: this.parts.seen,
+      incidents: this.parts.incidents,
       loop: () => this.pipeline.incidents,
       ...(opts.video ? { video: opts.video } : {}),
     });
@@ -166,18 +170,17 @@ export class Daemon {
     });
     this.journal.onEventsWritten(() => this.integrations.wake());
     this.journal.onLost((reason) => this.logger.error('journal lost: new alerts are refused (503); the daemon stops and, under systemd, starts again on a new journal', { reason }));
-    const incidentLog = this.logger.child({ area: 'incidents' });
     const pbxCalls = this.pbx.calls;
     // Shared journal: a call another daemon placed is written as answered by whoever saw it.
     if (pg) this.pbx.originator.onAnsweredElsewhere((token, channel) => void pg.recordAnswered(token, channel).catch((err: unknown) => this.logger.warn('could not record a call answered for another daemon', { err })));
     this.pipeline = new AlertPipeline({
-      journal: pg ?? this.journal,
+      journal: this.parts.steps,
       speech: this.tts,
       originator: this.pbx.originator,
       chat: this.chat.poster,
       clock,
       stores: () => this.stores,
-      // On PostgreSQL (issue 16, not yet): no incidents, integrations' events or admin routes.
+      // On PostgreSQL (issue 16, not yet): no integrations' events or admin routes.
       ...(pg ? {} : { events: this.journal }),
       ...(this.shared ? { owns: (st: StoreRoute) => this.shared?.owns(st.audio_conf_id) ?? false, fence: (st: StoreRoute) => this.shared?.fence(st.audio_conf_id) } : {}),
       alertText: s.VEESION_ALERT_TEXT,
@@ -187,22 +190,18 @@ export class Daemon {
       muted: (store, now) => mutedReason(store, now, (id) => this.journal.silencedUntil(id, now)),
       limits: { chatPerSecond: s.BRIDGE_CHAT_POSTS_PER_S },
       ...(pbxCalls ? { roomPresence: pbxCalls.roomPresence, announcing: pbxCalls.announcing } : {}),
-      incidents: pg ? undefined : {
-        store: this.journal.incidents,
-        alert: (id) => this.journal.storedAlert(id)?.alert,
+      incidents: {
+        store: this.parts.incidents,
+        alert: (id) => this.parts.alert(id),
+        ...(this.shared ? { owns: (room: string) => this.shared?.owns(room) ?? false } : {}),
         repeatMs: s.BRIDGE_REPEAT_S * 1000,
         repeatMax: s.BRIDGE_REPEAT_MAX,
         claimedText: s.VEESION_CLAIMED_TEXT,
         escalateAfterMs: s.BRIDGE_ESCALATE_AFTER_S * 1000,
-        onError: (err) => incidentLog.error('incident work failed; it is picked up again at the next start', { err }),
+        onError: (err) => this.logger.error('incident work failed; it is picked up again at the next start', { area: 'incidents', err }),
         ...(pbxCalls ? { callPerson: pbxCalls.callPerson } : {}),
         followUps: this.chat.followUps,
-        report: (e) => {
-          logIncident(incidentLog, e);
-          this.feed.publish('incident');
-          if (e.kind === 'claimed' && e.incident.claimedAt !== null) this.metrics.incidentTimeToClaim.observe((e.incident.claimedAt - e.incident.openedAt) / 1000);
-          if (e.kind === 'escalated') this.metrics.incidentEscalations.inc({ outcome: e.outcome });
-        },
+        report: incidentReporter(this.logger.child({ area: 'incidents' }), this.metrics, () => this.feed.publish('incident')),
       },
       policies: {
         announce: policyFromSeconds(s.BRIDGE_ANNOUNCE_RETRY_S, s.BRIDGE_ANNOUNCE_EXPIRE_S),
@@ -214,7 +213,7 @@ export class Daemon {
       this.feed.publish('step');
     });
     this.metrics.watch({ amiConnected: () => this.ami.loggedIn, stepsWaiting: () => this.shared?.waiting ?? this.journal.waitingSteps() });
-    this.metrics.watchIncidents(() => this.journal.incidents.countOpen());
+    this.metrics.watchIncidents(() => this.parts.incidents.countOpen());
     const app = createApp({
       token: s.VEESION_HOOK_TOKEN,
       ingest: (alert, raw) => this.pipeline.ingest(alert, raw),
@@ -223,7 +222,7 @@ export class Daemon {
       incidents: () => {
         const loop = this.pipeline.incidents;
         return loop && {
-          list: (state) => this.journal.incidents.list(state),
+          list: (state) => this.parts.incidents.list(state),
           claim: (ref, by) => loop.claim(ref, by, 'http'),
           resolve: (ref, outcome, by) => loop.resolve(ref, outcome, by),
         };
@@ -236,7 +235,7 @@ export class Daemon {
         say: (alert, store, text) => this.pipeline.say(alert, store, text),
         logger: this.logger.child({ area: 'admin' }),
       }),
-      wildix: { secret: pg ? undefined : s.BRIDGE_WILDIX_WEBHOOK_SECRET, handle: (event) => this.chat.handle(event) },
+      wildix: { secret: s.BRIDGE_WILDIX_WEBHOOK_SECRET, handle: (event) => this.chat.handle(event) },
       console: {
         sessions: s.BRIDGE_ADMIN_TOKEN ? new ConsoleSessions(s.BRIDGE_ADMIN_TOKEN, () => this.http.certificate !== undefined, this.journal.chat.revokedSessions) : undefined,
         feed: this.feed,
@@ -363,7 +362,7 @@ export class Daemon {
     const { started, waitingForStore } = await this.pipeline.resume();
     // Repeats after a restart; claims an operator wrote in the journal (CLI) are told, and the
     // events it wrote (a CLI resolve) are delivered.
-    this.pipeline.incidents?.resume();
+    await this.pipeline.incidents?.resume();
     this.integrations.wake();
     this.chat.wake();
     this.feed.publish('incident'); // an operator's change (CLI resolve, silence) shows in the console
@@ -383,11 +382,11 @@ export class Daemon {
   housekeeping(now = Date.now()): Promise<{ alerts: number; audioFiles: number } | undefined> {
     return housekeeping({
       // The shared journal's alerts by the cron lease's holder; this daemon's own files always.
-      pruneAlerts: async (cutoff) => (this.shared ? (this.shared.holdsCron() ? (this.opts.shared as PgJournal).prune(cutoff) : 0) : this.journal.prune(cutoff)),
+      pruneAlerts: (cutoff) => this.parts.pruneAlerts(cutoff),
       pruneEvents: (cutoff) => this.journal.pruneEvents(cutoff),
       pruneAudio: (age, at) => this.tts.prune(age, at),
-      closeUnresolved: (cutoff) => this.pipeline.incidents?.closeUnresolved(cutoff) ?? 0,
-      pruneIncidents: (cutoff) => this.journal.incidents.pruneFinished(cutoff),
+      closeUnresolved: async (cutoff) => (this.parts.housekeeps() ? (await this.pipeline.incidents?.closeUnresolved(cutoff)) ?? 0 : 0),
+      pruneIncidents: async (cutoff) => (this.parts.housekeeps() ? this.parts.incidents.pruneFinished(cutoff) : 0),
       pruneChat: (cutoff) => this.journal.chat.prune(cutoff),
       pruneStills: (age, at) => this.chat.stills.prune(age, at),
     }, this.opts.config.settings, this.logger.child({ area: 'housekeeping' }), now);

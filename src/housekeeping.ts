@@ -7,8 +7,8 @@ export interface HousekeepingParts {
   pruneEvents(cutoff: number): number;
   pruneAudio(maxAgeMs: number, now: number): Promise<number>;
   /** Claimed incidents nobody resolved since `cutoff` are closed `no-outcome`. */
-  closeUnresolved(cutoff: number): number;
-  pruneIncidents(cutoff: number): number;
+  closeUnresolved(cutoff: number): Promise<number>;
+  pruneIncidents(cutoff: number): Promise<number>;
   pruneChat(cutoff: number): number;
   pruneStills(maxAgeMs: number, now: number): number;
 }
@@ -23,8 +23,8 @@ export async function housekeeping(parts: HousekeepingParts, s: Settings, log: L
     const alerts = await parts.pruneAlerts(now - retention);
     const events = parts.pruneEvents(now - retention);
     const audioFiles = await parts.pruneAudio(s.BRIDGE_AUDIO_CACHE_DAYS * DAY, now);
-    const noOutcome = parts.closeUnresolved(now - s.BRIDGE_NO_OUTCOME_AFTER_H * 3_600_000);
-    const incidents = parts.pruneIncidents(now - retention);
+    const noOutcome = await parts.closeUnresolved(now - s.BRIDGE_NO_OUTCOME_AFTER_H * 3_600_000);
+    const incidents = await parts.pruneIncidents(now - retention);
     const chatRows = parts.pruneChat(now - retention);
     const stills = parts.pruneStills(retention, now);
     log.info('housekeeping done', {

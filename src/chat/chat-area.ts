@@ -20,9 +20,10 @@ export interface ChatAreaDeps {
   logger: Logger;
   clock: Clock;
   stores: () => ReadonlyMap<string, StoreRoute>;
-  /** The journal's chat tables (follow-ups owed, Wildix events seen). */
-  outbox: FollowUpOutbox & InboxDeps['seen'];
-  atomically: InboxDeps['atomically'];
+  /** The follow-ups owed, in this daemon's journal file: it posts what it owes. */
+  outbox: FollowUpOutbox;
+  /** Wildix events seen, in the journal the daemons share. */
+  seen: InboxDeps['seen'];
   incidents: InboxDeps['incidents'];
   /** The incident loop, once the pipeline is built (absent: incidents off). */
   loop: () => IncidentLoop | undefined;
@@ -79,8 +80,7 @@ export class ChatArea implements Area {
       },
     };
     this.inbox = new WildixInbox({
-      seen: deps.outbox,
-      atomically: deps.atomically,
+      seen: deps.seen,
       incidents: deps.incidents,
       loop: deps.loop,
       stores: deps.stores,

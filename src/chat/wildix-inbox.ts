@@ -1,6 +1,6 @@
 import type { StoreRoute } from '../pipeline/alert';
 import type { IncidentLoop } from '../pipeline/incident-loop';
-import type { IncidentStore } from '../pipeline/incident';
+import type { Awaitable, IncidentStore } from '../pipeline/incident';
 import type { Clock } from '../pipeline/ports';
 import type { Logger } from '../log/logger';
 import { parseActionId } from './alert-actions';
@@ -18,10 +18,8 @@ export type InboxOutcome =
   | 'nothing-open' | 'unknown-alert' | 'unknown-channel' | 'not-a-claim' | 'own-message' | 'recorded' | 'no-incident' | 'ignored' | 'stale';
 
 export interface InboxDeps {
-  /** Event ids seen: true the first time. */
-  seen: { firstSeen(id: string, type: string, at: number): boolean };
-  /** Runs `fn` in one journal transaction: the event is seen, and acted on, or neither. */
-  atomically: <T>(fn: () => T) => T;
+  /** Event ids seen: true the first time; forgotten again when acting on it failed. */
+  seen: { firstSeen(id: string, type: string, at: number): Awaitable<boolean>; forget(id: string): Awaitable<void> };
   incidents: Pick<IncidentStore, 'find' | 'latestInRoom' | 'recordActivity'>;
   /** The incident loop (absent while incidents are off). */
   loop: () => Pick<IncidentLoop, 'claim' | 'resolve' | 'claimOldestIn'> | undefined;
@@ -40,20 +38,30 @@ export interface InboxDeps {
 export class WildixInbox {
   constructor(private readonly deps: InboxDeps) {}
 
-  handle(event: WildixEvent): { outcome: InboxOutcome; incidentId?: string } {
+  async handle(event: WildixEvent): Promise<{ outcome: InboxOutcome; incidentId?: string }> {
     if (event.kind === 'other') return { outcome: 'ignored' };
     // Signed but old: a captured event sent again after its id was pruned claims nothing.
     if (Math.abs(this.deps.clock.now() - event.time) > MAX_EVENT_AGE_MS) return { outcome: 'stale' };
-    // A journal error throws out of here (503) with nothing kept: Wildix's retry gets another go.
-    const result = this.deps.atomically(() => {
-      if (!this.deps.seen.firstSeen(event.id, event.type, this.deps.clock.now())) return { outcome: 'duplicate' as const };
-      return this.act(event);
-    });
+    // Seen first, so Wildix's retry of a slow answer acts once. A journal error throws out of
+    // here (503) with the event forgotten again: the retry gets another go. (A claim or resolve
+    // that was written before the error answers `already` to the retry.)
+    if (!(await this.deps.seen.firstSeen(event.id, event.type, this.deps.clock.now()))) return this.logged(event, { outcome: 'duplicate' });
+    let result: { outcome: InboxOutcome; incidentId?: string };
+    try {
+      result = await this.act(event);
+    } catch (err) {
+      await Promise.resolve(this.deps.seen.forget(event.id)).catch(() => undefined);
+      throw err;
+    }
+    return this.logged(event, result);
+  }
+
+  private logged(event: WildixEvent, result: { outcome: InboxOutcome; incidentId?: string }): { outcome: InboxOutcome; incidentId?: string } {
     this.deps.logger.info('Wildix event', { eventId: event.id, type: event.type, outcome: result.outcome, incidentId: result.incidentId });
     return result;
   }
 
-  private act(event: Exclude<WildixEvent, { kind: 'other' }>): { outcome: InboxOutcome; incidentId?: string } {
+  private act(event: Exclude<WildixEvent, { kind: 'other' }>): Promise<{ outcome: InboxOutcome; incidentId?: string }> {
     switch (event.kind) {
       case 'chat-action':
         return this.button(event);
@@ -72,24 +80,24 @@ export class WildixInbox {
     }
   }
 
-  private button(event: Extract<WildixEvent, { kind: 'chat-action' }>): { outcome: InboxOutcome; incidentId?: string } {
+  private async button(event: Extract<WildixEvent, { kind: 'chat-action' }>): Promise<{ outcome: InboxOutcome; incidentId?: string }> {
     const pressed = parseActionId(event.actionId);
     const loop = this.deps.loop();
     if (!pressed || !loop) return { outcome: 'ignored' };
-    const incident = this.deps.incidents.find(pressed.alertId);
+    const incident = await this.deps.incidents.find(pressed.alertId);
     // A press names its alert, and it must come from that alert's own conversation.
     const store = incident && this.deps.stores().get(incident.storeId);
     if (!incident || !store) return { outcome: 'unknown-alert' };
     if (store.xbees_channel_id !== event.channelId) return { outcome: 'unknown-channel', incidentId: incident.id };
     if (pressed.action.what === 'claim') {
-      const r = loop.claim(incident.id, event.user.display, 'chat');
+      const r = await loop.claim(incident.id, event.user.display, 'chat');
       return { outcome: r.kind === 'claimed' ? 'claimed' : r.kind === 'already' ? 'already-claimed' : r.kind === 'closed' ? 'closed' : 'unknown-alert', incidentId: incident.id };
     }
-    const r = loop.resolve(incident.id, pressed.action.outcome, event.user.display);
+    const r = await loop.resolve(incident.id, pressed.action.outcome, event.user.display);
     return { outcome: r.kind === 'resolved' ? 'resolved' : r.kind === 'already' ? 'already-resolved' : 'unknown-alert', incidentId: incident.id };
   }
 
-  private reply(event: Extract<WildixEvent, { kind: 'chat-message' }>): { outcome: InboxOutcome; incidentId?: string } {
+  private async reply(event: Extract<WildixEvent, { kind: 'chat-message' }>): Promise<{ outcome: InboxOutcome; incidentId?: string }> {
     const stores = [...this.deps.stores().values()].filter((s) => s.xbees_channel_id === event.channelId);
     if (stores.length === 0) return { outcome: 'unknown-channel' };
     // The bridge's own messages come back as events too.
@@ -97,17 +105,17 @@ export class WildixInbox {
     if (!this.deps.claimWords.matches(event.text)) return { outcome: 'not-a-claim' };
     const loop = this.deps.loop();
     if (!loop) return { outcome: 'ignored' };
-    const r = loop.claimOldestIn(stores.map((s) => s.audio_conf_id), event.user.display, 'chat');
+    const r = await loop.claimOldestIn(stores.map((s) => s.audio_conf_id), event.user.display, 'chat');
     if (r.kind === 'nothing-open') return { outcome: 'nothing-open' };
     const outcome: InboxOutcome = r.kind === 'claimed' ? 'claimed' : r.kind === 'already' ? 'already-claimed' : r.kind === 'closed' ? 'closed' : 'unknown-alert';
     return r.kind === 'not-found' ? { outcome } : { outcome, incidentId: r.incident.id };
   }
 
-  private activity(room: string | null, event: WildixEvent, who: string | null, detail: string | null): { outcome: InboxOutcome; incidentId?: string } {
+  private async activity(room: string | null, event: WildixEvent, who: string | null, detail: string | null): Promise<{ outcome: InboxOutcome; incidentId?: string }> {
     if (room === null) return { outcome: 'no-incident' };
-    const incident = this.deps.incidents.latestInRoom(room, event.time, event.time - ACTIVITY_WINDOW_MS);
+    const incident = await this.deps.incidents.latestInRoom(room, event.time, event.time - ACTIVITY_WINDOW_MS);
     if (!incident) return { outcome: 'no-incident' };
-    this.deps.incidents.recordActivity({ incidentId: incident.id, at: event.time, kind: event.type, who, detail });
+    await this.deps.incidents.recordActivity({ incidentId: incident.id, at: event.time, kind: event.type, who, detail });
     return { outcome: 'recorded', incidentId: incident.id };
   }
 

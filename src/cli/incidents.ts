@@ -18,7 +18,7 @@ import { CliExit, EXIT } from './exit-codes';
 export function claim(ref: string, opts: GlobalOptions & { by: string }): void {
   const by = opts.by.trim();
   if (!NAME.test(by)) throw new CliExit(EXIT.usage, 'claim: --by names who takes it (1-80 characters, one line)');
-  const { store, db, dataDir, close } = openStore(opts);
+  const { store, db, config, dataDir, close } = openStore(opts);
   try {
     const found = store.find(ref);
     if (!found) throw new CliExit(EXIT.failure, `claim: no incident or alert ${ref} in the journal`);
@@ -26,7 +26,11 @@ export function claim(ref: string, opts: GlobalOptions & { by: string }): void {
     const result = db.transaction(() => {
       const r = store.claim(found.id, by, 'cli', now);
       // The chat's follow-up with the claim: posted by the daemon even if the incident is resolved before it starts.
-      if (r.kind === 'claimed') new SqliteChatStore(db).add({ incidentId: r.incident.id, storeId: r.incident.storeId, kind: 'claimed', text: claimedLine(r.incident) }, now);
+      if (r.kind === 'claimed') {
+        new SqliteChatStore(db).add({ incidentId: r.incident.id, storeId: r.incident.storeId, kind: 'claimed', text: claimedLine(r.incident) }, now);
+        // And its alert.claimed: the daemon, woken, only tells the conference (it publishes the claims it takes itself).
+        recordIncidentEvent(db, 'alert.claimed', r.incident, config.stores.find((st) => st.store_veesion_id === r.incident.storeId), now);
+      }
       return r;
     })();
     switch (result.kind) {

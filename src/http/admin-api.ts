@@ -5,7 +5,8 @@ import type { Alert, StepName, StoreRoute } from '../pipeline/alert';
 import type { Clock } from '../pipeline/ports';
 import type { SpeakOutcome } from '../pipeline/announcer';
 import type { IngestOutcome } from '../pipeline/alert-pipeline';
-import type { Incident, IncidentStore } from '../pipeline/incident';
+import type { Incident } from '../pipeline/incident';
+import type { SqliteIncidentStore } from '../journal/incident-store';
 import { mutedReason } from '../pipeline/mutes';
 import { buildTestAlert } from '../pipeline/test-alert';
 import type { AdminJournal, AlertDetail } from '../journal/admin-journal';
@@ -57,7 +58,7 @@ export interface AdminApi {
 
 /** The daemon's parts the admin API is built from (src/daemon.ts passes them). */
 export interface AdminSources {
-  journal: { admin: AdminJournal; integrations: IntegrationStore; incidents: Pick<IncidentStore, 'get'>; silencedUntil(storeId: string, now: number): number | undefined };
+  journal: { admin: AdminJournal; integrations: IntegrationStore; incidents: Pick<SqliteIncidentStore, 'get'>; silencedUntil(storeId: string, now: number): number | undefined };
   stores: () => ReadonlyMap<string, StoreRoute>;
   clock: Clock;
   /** Has the daemon start the steps a replay requeued (its `rescan('replay')`). */

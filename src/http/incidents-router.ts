@@ -4,9 +4,9 @@ import { INCIDENT_STATES, OUTCOMES, PERSON_NAME as NAME, type ClaimResult, type 
 
 /** What the routes need of the incident loop (the same code path as the CLI). */
 export interface IncidentApi {
-  list(state?: IncidentState): Incident[];
-  claim(ref: string, by: string): ClaimResult;
-  resolve(ref: string, outcome: Outcome, by: string | null): ResolveResult;
+  list(state?: IncidentState): Promise<Incident[]> | Incident[];
+  claim(ref: string, by: string): Promise<ClaimResult>;
+  resolve(ref: string, outcome: Outcome, by: string | null): Promise<ResolveResult>;
 }
 
 /**
@@ -23,20 +23,20 @@ export function incidentsRouter(deps: AdminAuthDeps & { api: () => IncidentApi |
     next();
   });
 
-  router.get('/api/v1/incidents', (req, res) => {
+  router.get('/api/v1/incidents', async (req, res) => {
     const state = req.query['state'];
     if (state !== undefined && (typeof state !== 'string' || !INCIDENT_STATES.includes(state as IncidentState))) {
       return refuse(res, 400, `state must be one of ${INCIDENT_STATES.join(', ')}`);
     }
-    res.json({ incidents: deps.api()?.list(state as IncidentState | undefined) ?? [] });
+    res.json({ incidents: (await deps.api()?.list(state as IncidentState | undefined)) ?? [] });
   });
 
   const json = jsonObjectBody();
 
-  router.post('/api/v1/incidents/:id/claim', ...json, (req: Request, res: Response) => {
+  router.post('/api/v1/incidents/:id/claim', ...json, async (req: Request, res: Response) => {
     const by = (req.body as { by?: unknown }).by;
     if (typeof by !== 'string' || !NAME.test(by.trim())) return refuse(res, 400, '"by" must name who takes it (1-80 characters, one line)');
-    const result = deps.api()?.claim(String(req.params['id']), by.trim());
+    const result = await deps.api()?.claim(String(req.params['id']), by.trim());
     if (!result) return refuse(res, 503, 'incidents are not running yet');
     switch (result.kind) {
       case 'claimed':
@@ -50,11 +50,11 @@ export function incidentsRouter(deps: AdminAuthDeps & { api: () => IncidentApi |
     }
   });
 
-  router.post('/api/v1/incidents/:id/resolve', ...json, (req: Request, res: Response) => {
+  router.post('/api/v1/incidents/:id/resolve', ...json, async (req: Request, res: Response) => {
     const { outcome, by } = req.body as { outcome?: unknown; by?: unknown };
     if (typeof outcome !== 'string' || !OUTCOMES.includes(outcome as Outcome)) return refuse(res, 400, `"outcome" must be one of ${OUTCOMES.join(', ')}`);
     if (by !== undefined && (typeof by !== 'string' || !NAME.test(by.trim()))) return refuse(res, 400, '"by", when given, names who resolved it (1-80 characters, one line)');
-    const result = deps.api()?.resolve(String(req.params['id']), outcome as Outcome, typeof by === 'string' ? by.trim() : null);
+    const result = await deps.api()?.resolve(String(req.params['id']), outcome as Outcome, typeof by === 'string' ? by.trim() : null);
     if (!result) return refuse(res, 503, 'incidents are not running yet');
     switch (result.kind) {
       case 'resolved':

@@ -84,13 +84,13 @@ export class BridgeMetrics {
   }
 
   /** The incidents nobody has claimed yet, read from the journal at each scrape. */
-  watchIncidents(openIncidents: () => number): void {
+  watchIncidents(openIncidents: () => number | Promise<number>): void {
     new Gauge({
       name: 'veesion_bridge_incidents_open',
       help: 'Incidents open now: announced or waiting, not claimed yet',
       registers: [this.registry],
-      collect() {
-        this.set(openIncidents());
+      async collect() {
+        this.set(await openIncidents());
       },
     });
   }

@@ -11,7 +11,7 @@ export const WILDIX_EVENTS_PATH = '/api/v1/wildix/events';
 export interface WildixEventsDeps {
   /** BRIDGE_WILDIX_WEBHOOK_SECRET; absent: the route answers 404 (events are off). */
   secret: string | undefined;
-  handle: (event: WildixEvent) => { outcome: string; incidentId?: string };
+  handle: (event: WildixEvent) => Promise<{ outcome: string; incidentId?: string }> | { outcome: string; incidentId?: string };
   logger: Logger;
   metrics: BridgeMetrics;
 }
@@ -53,7 +53,7 @@ export function wildixEventsRouter(deps: WildixEventsDeps): Router {
       next();
     },
     boundedBody(MAX_BODY_BYTES, refuse),
-    (req: Request, res: Response) => {
+    async (req: Request, res: Response) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (!signatureMatches(deps.secret as string, raw, req.get('x-signature') as string)) return wrongSignature(res);
       let body: unknown;
@@ -66,7 +66,7 @@ export function wildixEventsRouter(deps: WildixEventsDeps): Router {
       if (!parsed.ok) return refuse(res, 400, parsed.reason);
       let result;
       try {
-        result = deps.handle(parsed.event);
+        result = await deps.handle(parsed.event);
       } catch (err) {
         deps.logger.error('Wildix event not handled (journal?): answered 503 so Wildix sends it again', { eventId: parsed.event.id, type: parsed.event.type, err });
         return refuse(res, 503, 'could not handle the event now, send it again');

@@ -23,6 +23,11 @@ export class SqliteChatStore implements FollowUpOutbox {
     return this.stmt('INSERT OR IGNORE INTO wildix_events (id, type, received_at) VALUES (?, ?, ?)').run(id, type, at).changes === 1;
   }
 
+  /** Acting on the event failed: Wildix's retry of it is acted on. */
+  forget(id: string): void {
+    this.stmt('DELETE FROM wildix_events WHERE id = ?').run(id);
+  }
+
   add(req: FollowUpRequest, at: number): boolean {
     return this.stmt(
       `INSERT OR IGNORE INTO followups (incident_id, kind, store_id, text, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)`,

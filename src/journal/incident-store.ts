@@ -3,7 +3,7 @@ import { preparedOnce } from './prepared';
 import { randomUUID } from 'node:crypto';
 import type { ClaimResult, ClaimVia, Incident, IncidentActivity, IncidentState, IncidentStore, Outcome, ResolveResult } from '../pipeline/incident';
 
-interface Row {
+export interface IncidentRow {
   id: string; store_id: string; camera_id: string; room: string; state: string; opened_at: number;
   first_alert_id: string; last_alert_id: string; last_alert_at: number; alerts: number; announcements: number;
   next_repeat_at: number | null; claimed_by: string | null; claimed_at: number | null; claimed_via: string | null;
@@ -49,7 +49,7 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 
   get(id: string): Incident | undefined {
-    const row = this.stmt('SELECT * FROM incidents WHERE id = ?').get(id) as Row | undefined;
+    const row = this.stmt('SELECT * FROM incidents WHERE id = ?').get(id) as IncidentRow | undefined;
     return row && toIncident(row);
   }
 
@@ -61,21 +61,21 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 
   live(): Incident[] {
-    return (this.stmt(`SELECT * FROM incidents WHERE state = 'open' OR (state = 'claimed' AND told = 0) ORDER BY opened_at, id`).all() as Row[]).map(toIncident);
+    return (this.stmt(`SELECT * FROM incidents WHERE state = 'open' OR (state = 'claimed' AND told = 0) ORDER BY opened_at, id`).all() as IncidentRow[]).map(toIncident);
   }
 
   list(state?: IncidentState): Incident[] {
     const rows = state
       ? this.stmt('SELECT * FROM incidents WHERE state = ? ORDER BY opened_at, id').all(state)
       : this.stmt('SELECT * FROM incidents ORDER BY opened_at, id').all();
-    return (rows as Row[]).map(toIncident);
+    return (rows as IncidentRow[]).map(toIncident);
   }
 
   oldestOpenInRoom(room: string, since: number): Incident | undefined {
     // Open, or unclaimed since `since` (repeats ran out, an escalation may have reached someone).
     const row = this.stmt(
       `SELECT * FROM incidents WHERE room = ? AND (state = 'open' OR (state = 'unclaimed' AND updated_at >= ?)) ORDER BY opened_at, rowid LIMIT 1`,
-    ).get(room, since) as Row | undefined;
+    ).get(room, since) as IncidentRow | undefined;
     return row && toIncident(row);
   }
 
@@ -112,7 +112,7 @@ export class SqliteIncidentStore implements IncidentStore {
   latestInRoom(room: string, at: number, since: number): Incident | undefined {
     const row = this.stmt(
       `SELECT * FROM incidents WHERE room = ? AND opened_at <= ? AND (state IN ('open', 'claimed') OR updated_at >= ?) ORDER BY opened_at DESC, id DESC LIMIT 1`,
-    ).get(room, at, since) as Row | undefined;
+    ).get(room, at, since) as IncidentRow | undefined;
     return row && toIncident(row);
   }
 
@@ -127,7 +127,7 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 
   claimedBefore(cutoff: number): Incident[] {
-    return (this.stmt(`SELECT * FROM incidents WHERE state = 'claimed' AND claimed_at < ? ORDER BY claimed_at`).all(cutoff) as Row[]).map(toIncident);
+    return (this.stmt(`SELECT * FROM incidents WHERE state = 'claimed' AND claimed_at < ? ORDER BY claimed_at`).all(cutoff) as IncidentRow[]).map(toIncident);
   }
 
   /** Housekeeping: finished incidents (resolved, unclaimed) last changed before `cutoff`, with their claims. */
@@ -161,7 +161,7 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 }
 
-function toIncident(r: Row): Incident {
+export function toIncident(r: IncidentRow): Incident {
   return {
     id: r.id,
     storeId: r.store_id,

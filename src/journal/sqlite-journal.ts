@@ -222,11 +222,6 @@ export class SqliteJournal implements Journal, EventSink {
     ).all(since) as { storeId: string; cameraId: string; by: string }[];
   }
 
-  /** Runs `fn` in one immediate transaction (writes nested inside become savepoints). */
-  atomically<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
-  }
-
   /** Updates still waiting for the group commit are written first: the answer is current. */
   unfinishedSteps(): Promise<StepRecord[]> {
     try {

@@ -1,5 +1,6 @@
 import type { Logger } from './logger';
 import type { IncidentNews } from '../pipeline/incident-loop';
+import type { BridgeMetrics } from '../http/metrics';
 
 /** One line per change of an incident, each with its id, store and camera. */
 export function logIncident(log: Logger, e: IncidentNews): void {
@@ -31,4 +32,14 @@ export function logIncident(log: Logger, e: IncidentNews): void {
       throw new Error(`unknown incident news ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** The incident loop's news: logged, counted, and the consoles nudged. */
+export function incidentReporter(log: Logger, metrics: BridgeMetrics, changed: () => void): (e: IncidentNews) => void {
+  return (e) => {
+    logIncident(log, e);
+    changed();
+    if (e.kind === 'claimed' && e.incident.claimedAt !== null) metrics.incidentTimeToClaim.observe((e.incident.claimedAt - e.incident.openedAt) / 1000);
+    if (e.kind === 'escalated') metrics.incidentEscalations.inc({ outcome: e.outcome });
+  };
 }

@@ -36,8 +36,10 @@ export interface PipelineDeps {
   /** Incidents (DESIGN section 5): repeated until claimed, then told. None: alerts only. */
   incidents?: {
     store: IncidentStore;
-    /** The alert behind an incident, read as the incident store reads (synchronously). */
-    alert: (id: string) => Alert | undefined;
+    /** The alert behind an incident, from the journal the incidents are in. */
+    alert: IncidentLoopDeps['alert'];
+    /** Several daemons: whether this one holds conference `room` (its repeats, escalations, key presses). */
+    owns?: (room: string) => boolean;
     repeatMs: number; repeatMax: number; claimedText?: string; report?: (e: IncidentNews) => void;
     escalateAfterMs?: number; callPerson?: IncidentLoopDeps['callPerson']; onError?: (err: unknown) => void;
     followUps?: FollowUps;
@@ -131,6 +133,7 @@ export class AlertPipeline {
       ...(inc.callPerson ? { callPerson: inc.callPerson } : {}),
       ...(inc.onError ? { onError: inc.onError } : {}),
       ...(inc.followUps ? { followUps: inc.followUps } : {}),
+      ...(inc.owns ? { owns: inc.owns } : {}),
     });
   }
 

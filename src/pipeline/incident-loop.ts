@@ -3,7 +3,7 @@ import type { Clock } from './ports';
 import { claimedLine, escalatedLine, resolvedLine, type FollowUpKind, type FollowUps } from './follow-up';
 import { DEFAULT_SUMMARY_TEXT, type SpeakOutcome, type SpeakRequest } from './announcer';
 import { cameraList, sentencesFor, type Sentences } from './sentences';
-import type { ClaimResult, ClaimVia, Incident, IncidentStore, Outcome, ResolveResult } from './incident';
+import type { Awaitable, ClaimResult, ClaimVia, Incident, IncidentStore, Outcome, ResolveResult } from './incident';
 import { incidentEvent, type EventSink } from './alert-event';
 import { renderTemplate } from './template';
 
@@ -17,7 +17,7 @@ export interface IncidentLoopDeps {
   incidents: IncidentStore;
   clock: Clock;
   stores: () => ReadonlyMap<string, StoreRoute>;
-  alert: (id: string) => Alert | undefined;
+  alert: (id: string) => Awaitable<Alert | undefined>;
   speak: (req: SpeakRequest) => Promise<SpeakOutcome>;
   /** The store's conversation gets one line per change (claimed, resolved, escalated). */
   followUps?: FollowUps;
@@ -38,6 +38,12 @@ export interface IncidentLoopDeps {
   onError?: (err: unknown) => void;
   /** Calls one person of the store's escalation list with the announcement; never throws. */
   callPerson?: (channel: string, req: EscalationCall) => Promise<{ answered: true } | { answered: false; why: string }>;
+  /**
+   * On a shared journal: whether this daemon holds the conference `room` (default: always).
+   * Repeats, escalations, key presses and telling the room happen on its holder only; a claim
+   * taken elsewhere reaches the holder through its journal rescan (resume).
+   */
+  owns?: (room: string) => boolean;
 }
 
 /** What an escalation call carries: the alert's sentence, and the room a key press claims in. */
@@ -64,7 +70,7 @@ export type IncidentNews =
  * and the chat once who took it, and resolves it. Repeats go through the announcer's
  * conference queue, so they never talk over another announcement, and a claim that lands
  * while a repeat waits or renders cancels it. State lives in the journal: `resume()` picks the
- * schedule up after a restart, and claims an operator wrote while the daemon was down.
+ * schedule up after a restart, after a takeover, and claims made by an operator or another daemon.
  */
 export class IncidentLoop {
   private readonly timers = new Map<string, { cancel(): void }>();
@@ -74,62 +80,101 @@ export class IncidentLoop {
   private readonly escalationTimers = new Map<string, { cancel(): void }>();
   /** Repeats and escalations under way (their timer is gone): a resume must not start them again. */
   private readonly busy = new Set<string>();
+  /** Incidents known here to be claimed or resolved: a repeat waiting its turn is no longer wanted. */
+  private readonly settled = new Set<string>();
+  /** One change of an incident's count at a time (its announcement and a repeat may end together). */
+  private readonly counting = new Map<string, Promise<void>>();
   private readonly inFlight = new Set<Promise<void>>();
+  private resuming: Promise<void> | undefined;
+  private resumeAgain = false;
   private stopped = false;
 
   constructor(private readonly deps: IncidentLoopDeps) {}
 
+  /** Whether this daemon does the incident work of conference `room` (always, on its own journal). */
+  hears(room: string): boolean {
+    return this.deps.owns?.(room) ?? true;
+  }
+
   /** An alert's announcement was heard: its incident's count goes up, the next repeat is set. */
   announced(alertId: string, callId: number): void {
-    const incident = this.deps.incidents.find(alertId);
-    if (!incident || incident.state !== 'open' || this.countedCall.get(incident.id) === callId) return;
-    this.countedCall.set(incident.id, callId);
-    this.count(incident);
+    this.track((async () => {
+      const incident = await this.deps.incidents.find(alertId);
+      if (!incident || incident.state !== 'open' || this.countedCall.get(incident.id) === callId) return;
+      this.countedCall.set(incident.id, callId);
+      await this.count(incident.id);
+    })());
   }
 
   /**
    * A new incident: its repeat schedule and its escalation start now, whatever becomes of its
    * first announcement (muted, dropped, an empty room): no incident is left open with nothing
-   * due. A played announcement moves the next repeat to a full interval after it.
+   * due. A played announcement moves the next repeat to a full interval after it. Never throws:
+   * the alert is already journaled, and its steps must start (and its 200 go out) even when this
+   * bookkeeping cannot be written (a full disk).
    */
   opened(alertId: string): void {
-    // Never throws: the alert is already journaled, and its steps must start (and its 200 go
-    // out) even when this bookkeeping cannot be written (a full disk).
-    try {
-      const incident = this.deps.incidents.find(alertId);
+    this.track((async () => {
+      const incident = await this.deps.incidents.find(alertId);
       if (!incident || incident.state !== 'open' || incident.announcements > 0 || incident.firstAlertId !== alertId) return;
+      if (!this.hears(incident.room)) return; // the conference's holder picks it up from the journal
       // Written with the alert (one commit per acknowledgement, not two); older rows get it here.
       let next = incident.nextRepeatAt;
       if (next === null) {
         next = this.deps.clock.now() + this.deps.repeatMs;
         try {
-          this.deps.incidents.recordAnnouncement(incident.id, 0, next, 'open', this.deps.clock.now());
+          await this.deps.incidents.recordAnnouncement(incident.id, 0, next, 'open', this.deps.clock.now());
         } catch (err) {
           this.deps.onError?.(err); // the schedule still runs here; only a restart would lose the repeat time
         }
       }
       this.scheduleRepeat(incident.id, next);
       this.scheduleEscalation(incident);
-    } catch (err) {
-      this.deps.onError?.(err);
-    }
+    })());
   }
 
-  /** After a restart or an operator's change (SIGUSR2): repeats rescheduled, pending claims told. */
-  resume(): void {
-    for (const incident of this.deps.incidents.live()) {
+  /**
+   * After a restart, a takeover or an operator's change (SIGUSR2): repeats rescheduled, claims
+   * made elsewhere told. Calls arriving while one runs are folded into one more run.
+   */
+  resume(): Promise<void> {
+    if (this.resuming) {
+      this.resumeAgain = true;
+      return this.resuming;
+    }
+    const run = async () => {
+      do {
+        this.resumeAgain = false;
+        await this.resumeOnce();
+      } while (this.resumeAgain && !this.stopped);
+    };
+    this.resuming = run().finally(() => (this.resuming = undefined));
+    return this.resuming;
+  }
+
+  private async resumeOnce(): Promise<void> {
+    const live = await this.deps.incidents.live();
+    const open = new Set(live.filter((i) => i.state === 'open').map((i) => i.id));
+    // Resolved or claimed meanwhile (by another daemon, or the CLI): their repeats are off. (One
+    // opened since the list was read is not in it: its state is read again.)
+    for (const id of [...this.timers.keys()]) {
+      if (open.has(id)) continue;
+      const now = await this.deps.incidents.get(id);
+      if (now && now.state !== 'open') this.settle(id);
+    }
+    for (const incident of live) {
+      if (!this.hears(incident.room)) continue;
       if (incident.state === 'claimed') {
-        // Claimed outside this process (the CLI), or told only in part before a crash.
-        if (!this.telling.has(incident.id)) this.onClaimed(incident);
+        // Claimed outside this process (the CLI, another daemon), or told only in part before a crash.
+        if (!this.telling.has(incident.id)) this.onClaimed(incident, 'elsewhere');
+        continue;
       }
-      else {
-        if (incident.nextRepeatAt !== null && !this.timers.has(incident.id) && !this.busy.has(`repeat/${incident.id}`)) this.scheduleRepeat(incident.id, incident.nextRepeatAt);
-        if (incident.escalatedAt !== null && incident.escalationNote === null && !this.busy.has(`escalate/${incident.id}`)) {
-          // Stopped or crashed while calling the list: the calls go on where they were.
-          this.track(this.escalate(incident.id, 'resumed after a restart', true));
-        } else {
-          this.scheduleEscalation(incident);
-        }
+      if (incident.nextRepeatAt !== null && !this.timers.has(incident.id) && !this.busy.has(`repeat/${incident.id}`)) this.scheduleRepeat(incident.id, incident.nextRepeatAt);
+      if (incident.escalatedAt !== null && incident.escalationNote === null) {
+        // Stopped or crashed while calling the list: the calls go on where they were.
+        if (!this.busy.has(`escalate/${incident.id}`)) this.track(this.escalate(incident.id, 'resumed after a restart', true));
+      } else {
+        this.scheduleEscalation(incident);
       }
     }
   }
@@ -140,52 +185,57 @@ export class IncidentLoop {
    * claim. Once per incident. No list: logged and reported as unheard.
    */
   escalateNow(ref: string, why: string): void {
-    const incident = this.deps.incidents.find(ref);
-    if (incident) this.track(this.escalate(incident.id, why));
+    this.track((async () => {
+      const incident = await this.deps.incidents.find(ref);
+      if (incident) await this.escalate(incident.id, why);
+    })());
   }
 
-  claim(ref: string, by: string, via: ClaimVia): ClaimResult {
-    const found = this.deps.incidents.find(ref);
+  async claim(ref: string, by: string, via: ClaimVia): Promise<ClaimResult> {
+    const found = await this.deps.incidents.find(ref);
     if (!found) return { kind: 'not-found', ref };
-    const result = this.deps.incidents.claim(found.id, by, via, this.deps.clock.now());
-    if (result.kind === 'claimed') this.onClaimed(result.incident);
+    const result = await this.deps.incidents.claim(found.id, by, via, this.deps.clock.now());
+    if (result.kind === 'claimed') this.onClaimed(result.incident, 'here');
     return result;
   }
 
-  /** A claim, whoever made it: nothing more is repeated or escalated, everyone is told once. */
-  private onClaimed(incident: Incident): void {
-    this.cancelRepeat(incident.id);
-    this.cancelEscalation(incident.id);
-    this.publish('alert.claimed', incident);
-    this.followUp(incident, 'claimed', claimedLine(incident));
-    this.deps.report?.({ kind: 'claimed', incident });
-    this.tell(incident);
+  /**
+   * A claim: nothing more is repeated or escalated, everyone is told once. The claim's event,
+   * follow-up and news come from where it was made (`here`); the conference hears it from its
+   * holder, who finds a claim made elsewhere in the journal.
+   */
+  private onClaimed(incident: Incident, where: 'here' | 'elsewhere'): void {
+    this.settle(incident.id);
+    if (where === 'here') {
+      this.publish('alert.claimed', incident);
+      this.followUp(incident, 'claimed', claimedLine(incident));
+    }
+    // An operator's claim (the CLI wrote its event and follow-up) is news where it is found.
+    if (where === 'here' || incident.claimedVia === 'cli') this.deps.report?.({ kind: 'claimed', incident });
+    if (this.hears(incident.room)) this.tell(incident);
   }
 
   /** A key press in conference room `room`: the oldest open incident there. */
-  claimInRoom(room: string, by: string, via: ClaimVia): ClaimResult | { kind: 'nothing-open'; room: string } {
-    const result = this.claimOldestIn([room], by, via);
+  async claimInRoom(room: string, by: string, via: ClaimVia): Promise<ClaimResult | { kind: 'nothing-open'; room: string }> {
+    const result = await this.claimOldestIn([room], by, via);
     return result.kind === 'nothing-open' ? { kind: 'nothing-open', room } : result;
   }
 
   /** A reply in a store's conversation: the oldest open incident of its rooms (a channel may serve several stores). */
-  claimOldestIn(rooms: readonly string[], by: string, via: ClaimVia): ClaimResult | { kind: 'nothing-open' } {
+  async claimOldestIn(rooms: readonly string[], by: string, via: ClaimVia): Promise<ClaimResult | { kind: 'nothing-open' }> {
     // An unclaimed incident stays claimable for a while: the escalated person may press 1.
     const since = this.deps.clock.now() - UNCLAIMED_CLAIMABLE_MS;
-    const oldest = rooms
-      .map((room) => this.deps.incidents.oldestOpenInRoom(room, since))
-      .filter((i): i is Incident => i !== undefined)
-      .sort((a, b) => a.openedAt - b.openedAt)[0];
+    const found = await Promise.all(rooms.map((room) => this.deps.incidents.oldestOpenInRoom(room, since)));
+    const oldest = found.filter((i): i is Incident => i !== undefined).sort((a, b) => a.openedAt - b.openedAt)[0];
     return oldest ? this.claim(oldest.id, by, via) : { kind: 'nothing-open' };
   }
 
-  resolve(ref: string, outcome: Outcome, by: string | null): ResolveResult {
-    const found = this.deps.incidents.find(ref);
+  async resolve(ref: string, outcome: Outcome, by: string | null): Promise<ResolveResult> {
+    const found = await this.deps.incidents.find(ref);
     if (!found) return { kind: 'not-found', ref };
-    const result = this.deps.incidents.resolve(found.id, outcome, by, this.deps.clock.now());
+    const result = await this.deps.incidents.resolve(found.id, outcome, by, this.deps.clock.now());
     if (result.kind === 'resolved') {
-      this.cancelRepeat(found.id);
-      this.cancelEscalation(found.id);
+      this.settle(found.id);
       this.publish('alert.resolved', result.incident);
       this.followUp(result.incident, 'resolved', resolvedLine(result.incident));
       this.deps.report?.({ kind: 'resolved', incident: result.incident });
@@ -197,10 +247,10 @@ export class IncidentLoop {
    * Housekeeping: a claimed incident nobody resolved since before `cutoff` is closed with the
    * outcome `no-outcome` (DESIGN section 5: "when nobody says"). Returns how many.
    */
-  closeUnresolved(cutoff: number): number {
+  async closeUnresolved(cutoff: number): Promise<number> {
     let closed = 0;
-    for (const incident of this.deps.incidents.claimedBefore(cutoff)) {
-      if (this.resolve(incident.id, 'no-outcome', null).kind === 'resolved') closed++;
+    for (const incident of await this.deps.incidents.claimedBefore(cutoff)) {
+      if ((await this.resolve(incident.id, 'no-outcome', null)).kind === 'resolved') closed++;
     }
     return closed;
   }
@@ -210,29 +260,47 @@ export class IncidentLoop {
     for (const t of [...this.timers.values(), ...this.escalationTimers.values()]) t.cancel();
     this.timers.clear();
     this.escalationTimers.clear();
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.inFlight, this.resuming]);
+  }
+
+  /** Taken or closed: its repeat and its escalation are off, a repeat waiting its turn is dropped. */
+  private settle(id: string): void {
+    this.cancelRepeat(id);
+    this.cancelEscalation(id);
+    this.settled.add(id);
+    if (this.settled.size > 10_000) this.settled.delete(this.settled.values().next().value as string); // the oldest
   }
 
   /** One more announcement turn (`heard`: said, not skipped for quiet hours or a silence). */
-  private count(incident: Incident, heard = true): void {
+  private count(id: string, heard = true): Promise<void> {
+    const turn = (this.counting.get(id) ?? Promise.resolve()).then(() => this.countNow(id, heard));
+    const tail = turn.catch(() => undefined);
+    this.counting.set(id, tail);
+    void tail.then(() => this.counting.get(id) === tail && this.counting.delete(id));
+    return turn;
+  }
+
+  private async countNow(id: string, heard: boolean): Promise<void> {
+    const incident = await this.deps.incidents.get(id);
+    if (!incident || incident.state !== 'open') return;
     this.scheduleEscalation(incident);
     const now = this.deps.clock.now();
     const announcements = incident.announcements + 1;
     const last = announcements >= this.deps.repeatMax;
     const nextRepeatAt = last ? null : now + this.deps.repeatMs;
-    this.deps.incidents.recordAnnouncement(incident.id, announcements, nextRepeatAt, last ? 'unclaimed' : 'open', now);
-    const updated = this.deps.incidents.get(incident.id) ?? incident;
+    await this.deps.incidents.recordAnnouncement(id, announcements, nextRepeatAt, last ? 'unclaimed' : 'open', now);
+    const updated = (await this.deps.incidents.get(id)) ?? incident;
     if (heard) this.deps.report?.({ kind: 'announced', incident: updated, announcements });
     if (last) {
-      this.cancelRepeat(incident.id);
+      this.cancelRepeat(id);
       if (updated.state === 'unclaimed') {
         this.deps.report?.({ kind: 'unclaimed', incident: updated });
         // Repeats ran out with nobody taking it: the escalation list is called now.
-        this.track(this.escalate(incident.id, `unclaimed after ${announcements} announcements`));
+        this.track(this.escalate(id, `unclaimed after ${announcements} announcements`));
       }
       return;
     }
-    if (nextRepeatAt !== null) this.scheduleRepeat(incident.id, nextRepeatAt);
+    if (nextRepeatAt !== null && updated.state === 'open') this.scheduleRepeat(id, nextRepeatAt);
   }
 
   private scheduleRepeat(id: string, at: number): void {
@@ -257,20 +325,22 @@ export class IncidentLoop {
   }
 
   private async repeat(id: string): Promise<void> {
-    const incident = this.deps.incidents.get(id);
-    if (!incident || incident.state !== 'open') return;
+    const incident = await this.deps.incidents.get(id);
+    // Its conference went to another daemon meanwhile: the holder repeats it from the journal.
+    if (!incident || incident.state !== 'open' || !this.hears(incident.room)) return;
     const store = this.deps.stores().get(incident.storeId);
-    const alert = this.deps.alert(incident.lastAlertId);
+    const alert = await this.deps.alert(incident.lastAlertId);
     if (!store || !alert) return;
     if (this.deps.muted?.(store, this.deps.clock.now()) !== undefined) {
       // Quiet: not said, but it uses up its turn, so an alert from the middle of the night is
       // never announced hours later when the quiet hours end.
-      return this.count(incident, false);
+      return this.count(id, false);
     }
     // One sentence per conference: the other open incidents of this room due within half an
     // interval are said with this one (and their own repeat is this one).
+    const live = await this.deps.incidents.live();
     const now = this.deps.clock.now();
-    const others = this.deps.incidents.live().filter((i) => i.id !== id && i.state === 'open' && i.room === incident.room &&
+    const others = live.filter((i) => i.id !== id && i.state === 'open' && i.room === incident.room &&
       i.storeId === incident.storeId && i.nextRepeatAt !== null && i.nextRepeatAt <= now + this.deps.repeatMs / 2 && !this.busy.has(`repeat/${i.id}`));
     for (const o of others) {
       this.cancelRepeat(o.id);
@@ -281,19 +351,22 @@ export class IncidentLoop {
     const says = this.sentences(store);
     const vars = { ...alertVariables(alert, store), count: String(cameras.length), cameras: cameraList(cameras, says.and) };
     const text = renderTemplate(cameras.length > 1 ? says.summary : says.single, vars);
-    const open = () => group.filter((i) => this.deps.incidents.get(i.id)?.state === 'open');
+    const stillOpen = async () => {
+      const now = await Promise.all(group.map((i) => this.deps.incidents.get(i.id)));
+      return now.filter((i): i is Incident => i?.state === 'open');
+    };
     try {
-      const outcome = await this.deps.speak({ alert, store, text, stillWanted: () => !this.stopped && open().length > 0 });
+      const outcome = await this.deps.speak({ alert, store, text, stillWanted: () => !this.stopped && group.some((i) => !this.settled.has(i.id)) });
       if (outcome.kind === 'played') {
-        for (const i of open()) {
+        for (const i of await stillOpen()) {
           this.countedCall.set(i.id, outcome.callId);
-          this.count(this.deps.incidents.get(i.id) as Incident); // open() just read it
+          await this.count(i.id);
         }
       }
     } catch (err) {
       if (this.stopped) return;
       this.deps.report?.({ kind: 'repeat-failed', incident, error: err instanceof Error ? err.message : String(err) });
-      for (const i of open()) this.scheduleRepeat(i.id, this.deps.clock.now() + this.deps.repeatMs);
+      for (const i of await stillOpen()) this.scheduleRepeat(i.id, this.deps.clock.now() + this.deps.repeatMs);
     } finally {
       for (const o of others) this.busy.delete(`repeat/${o.id}`);
     }
@@ -310,27 +383,29 @@ export class IncidentLoop {
   }
 
   private async escalate(id: string, why: string, resumed = false): Promise<void> {
-    this.escalationTimers.get(id)?.cancel();
-    this.escalationTimers.delete(id);
-    if (this.stopped || this.busy.has(`escalate/${id}`)) return;
-    if (!resumed && !this.deps.incidents.startEscalation(id, this.deps.clock.now())) return; // taken, closed, or done before
-    this.busy.add(`escalate/${id}`);
+    this.cancelEscalation(id);
+    const key = `escalate/${id}`;
+    if (this.stopped || this.busy.has(key)) return;
+    this.busy.add(key); // before the first await: a resume meanwhile must not start it twice
     try {
+      const incident = await this.deps.incidents.get(id);
+      if (!incident || !this.hears(incident.room)) return;
+      if (!resumed && !(await this.deps.incidents.startEscalation(id, this.deps.clock.now()))) return; // taken, closed, or done before
       await this.callTheList(id, why);
     } finally {
-      this.busy.delete(`escalate/${id}`);
+      this.busy.delete(key);
     }
   }
 
   private async callTheList(id: string, why: string): Promise<void> {
-    const incident = this.deps.incidents.get(id) as Incident; // just marked
+    const incident = (await this.deps.incidents.get(id)) as Incident; // just marked
     const store = this.deps.stores().get(incident.storeId);
-    const alert = this.deps.alert(incident.lastAlertId);
+    const alert = await this.deps.alert(incident.lastAlertId);
     const list = store?.escalation ?? [];
     const called: string[] = [];
-    const finish = (outcome: 'answered' | 'nobody-answered' | 'no-list' | 'taken', to: string | null, note: string) => {
-      this.deps.incidents.finishEscalation(id, to, note, this.deps.clock.now());
-      const done = this.deps.incidents.get(id) ?? incident;
+    const finish = async (outcome: 'answered' | 'nobody-answered' | 'no-list' | 'taken', to: string | null, note: string) => {
+      await this.deps.incidents.finishEscalation(id, to, note, this.deps.clock.now());
+      const done = (await this.deps.incidents.get(id)) ?? incident;
       this.publish('alert.escalated', done);
       // Taken meanwhile: the claim's own follow-up says who.
       if (outcome !== 'taken') this.followUp(done, 'escalated', escalatedLine(outcome === 'no-list' && list.length > 0 ? 'not-called' : outcome, store, to, called, done.cameraId));
@@ -345,14 +420,14 @@ export class IncidentLoop {
     const tried: string[] = [];
     for (const channel of list) {
       if (this.stopped) return; // not finished: the next start calls on (resume)
-      const now = this.deps.incidents.get(id)?.state;
+      const now = (await this.deps.incidents.get(id))?.state;
       if (now === 'claimed' || now === 'resolved') return finish('taken', null, `${why}; taken (${now}) while calling, so the calls stopped (${tried.join('; ') || 'nobody called yet'})`);
       called.push(channel);
       const result = await this.deps.callPerson(channel, { incidentId: id, alert, store, text, room: incident.room });
       if (result.answered) return finish('answered', channel, `${why}; answered by ${channel}${tried.length ? ` after ${tried.join('; ')}` : ''}`);
       tried.push(`${channel} ${result.why}`);
     }
-    finish('nobody-answered', null, `${why}; nobody answered: ${tried.join('; ')}`);
+    await finish('nobody-answered', null, `${why}; nobody answered: ${tried.join('; ')}`);
   }
 
   /** Once per claim: the conference hears who took it; then it is told (the chat has its follow-up). */
@@ -361,18 +436,18 @@ export class IncidentLoop {
     this.telling.add(incident.id);
     this.track((async () => {
       const store = this.deps.stores().get(incident.storeId);
-      const alert = this.deps.alert(incident.lastAlertId);
       try {
+        const alert = await this.deps.alert(incident.lastAlertId);
         if (!store || !alert) {
           // Nothing to say it with (the store left x-hoppers.json): told as far as it can be.
-          this.deps.incidents.markTold(incident.id, this.deps.clock.now());
+          await this.deps.incidents.markTold(incident.id, this.deps.clock.now());
           return;
         }
         const by = incident.claimedBy ?? 'someone';
         const text = renderTemplate(this.sentences(store).claimed, { ...alertVariables(alert, store), by });
         const [heard] = await Promise.allSettled([this.deps.speak({ alert, store, text, stillWanted: () => !this.stopped })]);
         if (this.stopped) return; // not told yet: the next start tells it
-        this.deps.incidents.markTold(incident.id, this.deps.clock.now());
+        await this.deps.incidents.markTold(incident.id, this.deps.clock.now());
         this.deps.report?.({
           kind: 'told', incident,
           heard: heard.status === 'fulfilled' && heard.value.kind === 'played',
@@ -393,10 +468,15 @@ export class IncidentLoop {
     }
   }
 
+  /** The incident's event for integrations, written with the next journal commit. */
   private publish(type: 'alert.claimed' | 'alert.escalated' | 'alert.resolved', incident: Incident): void {
-    const alert = this.deps.alert(incident.firstAlertId);
-    if (!alert || !this.deps.events) return;
-    this.deps.events.recordEvent(incidentEvent(type, alert, this.deps.stores().get(incident.storeId), incident, this.deps.clock.now()));
+    const events = this.deps.events;
+    if (!events) return;
+    const at = this.deps.clock.now();
+    this.track((async () => {
+      const alert = await this.deps.alert(incident.firstAlertId);
+      if (alert) events.recordEvent(incidentEvent(type, alert, this.deps.stores().get(incident.storeId), incident, at));
+    })());
   }
 
   /** The store's sentences: its own, its language's, or the global templates. */

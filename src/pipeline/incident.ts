@@ -59,31 +59,42 @@ export type ResolveResult =
   | { kind: 'already'; incident: Incident }
   | { kind: 'not-found'; ref: string };
 
-/** The journal's incidents, as the pipeline and the operator commands see them. */
+/** A store answers at once (SQLite) or later (PostgreSQL): its users await either. */
+export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * The journal's incidents, as the pipeline and the operator commands see them. On a shared
+ * journal several daemons use one store: every change is one statement or one transaction that
+ * locks the incident, so two claims racing (a key press and the CLI, or two daemons) cannot both win.
+ */
 export interface IncidentStore {
-  get(id: string): Incident | undefined;
+  get(id: string): Awaitable<Incident | undefined>;
   /** An incident id, or an alert id of one of its alerts. */
-  find(ref: string): Incident | undefined;
+  find(ref: string): Awaitable<Incident | undefined>;
   /** Open or claimed incidents (claimed ones only while not told), oldest first. */
-  live(): Incident[];
-  list(state?: IncidentState): Incident[];
+  live(): Awaitable<Incident[]>;
+  list(state?: IncidentState): Awaitable<Incident[]>;
   /** The oldest open incident of a conference room, or one left unclaimed since `since`. */
-  oldestOpenInRoom(room: string, since: number): Incident | undefined;
-  recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number): void;
+  oldestOpenInRoom(room: string, since: number): Awaitable<Incident | undefined>;
+  recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number): Awaitable<void>;
   /** The first claim of an open incident wins; every claim is kept. */
-  claim(id: string, by: string, via: ClaimVia, at: number): ClaimResult;
-  markTold(id: string, at: number): void;
-  resolve(id: string, outcome: Outcome, by: string | null, at: number): ResolveResult;
+  claim(id: string, by: string, via: ClaimVia, at: number): Awaitable<ClaimResult>;
+  markTold(id: string, at: number): Awaitable<void>;
+  resolve(id: string, outcome: Outcome, by: string | null, at: number): Awaitable<ResolveResult>;
   /** Marks an open or unclaimed incident as being escalated, once: false when it already was (or is no longer open). */
-  startEscalation(id: string, at: number): boolean;
+  startEscalation(id: string, at: number): Awaitable<boolean>;
   /** Who answered the escalation (a channel), or null, and what happened. */
-  finishEscalation(id: string, to: string | null, note: string, at: number): void;
+  finishEscalation(id: string, to: string | null, note: string, at: number): Awaitable<void>;
   /** Claimed incidents nobody resolved, claimed before `cutoff`. */
-  claimedBefore(cutoff: number): Incident[];
+  claimedBefore(cutoff: number): Awaitable<Incident[]>;
   /** The room's most recent incident opened at or before `at` and still live or changed since `since`. */
-  latestInRoom(room: string, at: number, since: number): Incident | undefined;
-  recordActivity(a: IncidentActivity): void;
-  activity(id: string): IncidentActivity[];
+  latestInRoom(room: string, at: number, since: number): Awaitable<Incident | undefined>;
+  recordActivity(a: IncidentActivity): Awaitable<void>;
+  activity(id: string): Awaitable<IncidentActivity[]>;
+  /** Incidents nobody has claimed yet (the open-incidents gauge). */
+  countOpen(): Awaitable<number>;
+  /** Housekeeping: finished incidents last changed before `cutoff`, with their claims and activity. */
+  pruneFinished(cutoff: number): Awaitable<number>;
 }
 
 /** Who was on the call or in the room while an incident played (from Wildix's call and conference events). */

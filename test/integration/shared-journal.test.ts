@@ -1,11 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { Pool } from 'pg';
 import { SimWorld } from '../../src/sim/sim-world';
 import { alertsSaid } from '../../src/sim/ami-sim';
-import { freePort } from '../../src/sim/sim-world';
 import { tempDir } from '../helpers/paths';
-import { CLI, runCli } from '../helpers/cli';
+import { runCli } from '../helpers/cli';
+import { SharedDaemons } from '../helpers/shared-daemons';
 import { waitFor } from '../helpers/quiet-logger';
 import { usePostgres } from '../helpers/postgres';
 import { lcg } from '../helpers/seeded';
@@ -32,34 +29,13 @@ describe('two daemons, one PostgreSQL journal', () => {
     const dir = tempDir();
     const world = await new SimWorld({
       dir, stores: STORES,
-      settings: { VEESION_ALERT_TEXT: 'Theft ${cameraId}', BRIDGE_STORM_WINDOW_S: '0', BRIDGE_LOG_LEVEL: 'error', BRIDGE_JOURNAL_URL: url },
+      // Each alert is said once: repeats and escalations are the incident test's (shared-incidents).
+      settings: { VEESION_ALERT_TEXT: 'Theft ${cameraId}', BRIDGE_STORM_WINDOW_S: '0', BRIDGE_LOG_LEVEL: 'error', BRIDGE_JOURNAL_URL: url, BRIDGE_REPEAT_S: '600', BRIDGE_ESCALATE_AFTER_S: '3600' },
     }).start();
-    const files = ['--env-file', world.envFile, '--stores-file', world.storesFile];
-    const ports = [world.httpPort, await freePort()];
-    const bases = ports.map((p) => `http://127.0.0.1:${p}`);
-    const daemons: (ChildProcess | undefined)[] = [undefined, undefined];
-    const start = async (i: number) => {
-      const env = { PATH: process.env['PATH'], BRIDGE_HTTP_PORT: String(ports[i]), BRIDGE_DATA_DIR: join(dir, `data-${i}`), BRIDGE_LOG_LEVEL: 'info' };
-      const child = spawn(process.execPath, [CLI, 'run', ...files], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-      daemons[i] = child;
-      // Kept for a failure's story: who took, lost or could not renew which lease, and errors.
-      let rest = '';
-      child.stderr?.on('data', (d: Buffer) => {
-        const lines = (rest + d.toString()).split('\n');
-        rest = lines.pop() ?? '';
-        for (const l of lines) if (/lease|"level":"error"/.test(l)) story.push(`${Date.now() - t0} ms daemon ${i} pid ${child.pid}: ${l.slice(0, 300)}`);
-      });
-      // Ready: the journal, the AMI (it sees the other daemon's calls answered) and the listener.
-      await waitFor(async () => (await fetch(`${bases[i]}/readyz`).then((r) => r.ok, () => false)), 30_000, `daemon ${i} ready`);
-    };
-    const db = new Pool({ connectionString: url, max: 2 });
-    const story: string[] = [];
-    const t0 = Date.now();
-    const holderOfRooms = async (): Promise<number | undefined> => {
-      const r = await db.query<{ pid: string }>(`SELECT d.pid FROM leases l JOIN daemons d ON d.id = l.holder WHERE l.name LIKE 'room:%' AND l.until > (extract(epoch from clock_timestamp()) * 1000) LIMIT 1`);
-      const pid = Number(r.rows[0]?.pid);
-      return daemons.findIndex((d) => d?.pid === pid) >= 0 ? daemons.findIndex((d) => d?.pid === pid) : undefined;
-    };
+    const shared = await SharedDaemons.for(world, dir, url);
+    const { daemons, bases, story, db, t0, files } = shared;
+    const start = (i: number) => shared.start(i);
+    const holderOfRooms = () => shared.holderOfRooms();
     try {
       await start(0);
       await start(1);
@@ -130,21 +106,20 @@ describe('two daemons, one PostgreSQL journal', () => {
 
       // Who shares the journal and what each holds: `status` (from the journal) and /readyz.
       // (The killed daemons drop off the list once not heard from for a while.)
-      let shared: { pid: number; holds: string[] }[] = [];
+      let listed: { pid: number; holds: string[] }[] = [];
       await waitFor(async () => {
         const st = await runCli(['status', '--json', ...files], { BRIDGE_JOURNAL_URL: url });
         expect(st.code).toBe(0);
-        shared = (JSON.parse(st.stdout) as { daemons: { pid: number; holds: string[] }[] }).daemons;
-        return shared.length === 2;
+        listed = (JSON.parse(st.stdout) as { daemons: { pid: number; holds: string[] }[] }).daemons;
+        return listed.length === 2;
       }, 30_000, 'status to list the two live daemons');
-      expect(shared.map((d) => d.pid).sort()).toEqual(daemons.map((d) => d?.pid).sort());
-      expect(shared.flatMap((d) => d.holds).sort()).toEqual([...STORES.map((x) => `room:${x.audio_conf_id}`), 'cron'].sort());
+      expect(listed.map((d) => d.pid).sort()).toEqual(daemons.map((d) => d?.pid).sort());
+      expect(listed.flatMap((d) => d.holds).sort()).toEqual([...STORES.map((x) => `room:${x.audio_conf_id}`), 'cron'].sort());
       const ready = (await (await fetch(`${bases[1]}/readyz`)).json()) as { details: { journal: { self: string; daemons: unknown[] } } };
       expect(ready.details.journal.daemons).toHaveLength(2);
       expect(ready.details.journal.self).toContain(`/${daemons[1]?.pid}/`);
     } finally {
-      for (const d of daemons) d?.kill('SIGKILL');
-      await db.end();
+      await shared.stop();
       await world.stop();
     }
   }, 300_000);

@@ -6,7 +6,10 @@ import { answeredDetail, callingDetail } from '../../pipeline/call-details';
 import type { Alert, AlertStatus, StepName, StepState } from '../../pipeline/alert';
 import type { AlertEvent, EventSink } from '../../pipeline/alert-event';
 import { migratePg } from './pg-schema';
-import { inTransaction, openPgPool, redactUrl, withClient } from './pg-pool';
+import { inTransaction, openPgPool, redactUrl, STEPS_CHANNEL, withClient } from './pg-pool';
+import { PgIncidentStore } from './pg-incident-store';
+import type { SeenEvents } from '../journal-parts';
+export { STEPS_CHANNEL } from './pg-pool';
 
 interface StepRow {
   alert_id: string; step: string; state: string; attempts: number;
@@ -18,8 +21,6 @@ type Pending = { record: NewAlertRecord; resolve: (r: 'new' | 'duplicate') => vo
 
 /** Advisory lock keys: the outbox's writers, one camera's incident (hashed with its store and camera). */
 const EVENTS_LOCK = 0x6576_6e74; // "evnt"
-/** NOTIFY channel: new steps were committed (any daemon may have taken the alert). */
-export const STEPS_CHANNEL = 'veesion_bridge_steps';
 
 /**
  * The journal on PostgreSQL, shared by several daemons. Like the SQLite journal, alerts and step
@@ -43,6 +44,15 @@ export class PgJournal implements Journal, EventSink {
   private closed = false;
 
   private readonly listeners = new Set<Client>();
+  /** The shared incidents: a claim locks its row, the first wins. */
+  readonly incidents: PgIncidentStore;
+  /** Wildix event ids seen by any daemon: an event the PBX sends again (or to another daemon) acts once. */
+  readonly seenEvents: SeenEvents = {
+    firstSeen: async (id, type, at) => (await this.pool.query({
+      name: 'wildix-seen', text: 'INSERT INTO wildix_events (id, type, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', values: [id, type, at],
+    })).rowCount === 1,
+    forget: async (id) => void (await this.pool.query({ name: 'wildix-forget', text: 'DELETE FROM wildix_events WHERE id = $1', values: [id] })),
+  };
 
   private constructor(
     readonly pool: Pool,
@@ -50,7 +60,9 @@ export class PgJournal implements Journal, EventSink {
     /** Hears about step updates that could not be written (the daemon logs them; they re-run on takeover). */
     public onWriteError: (err: unknown, lost: StepRecord[]) => void,
     private readonly url: string,
-  ) {}
+  ) {
+    this.incidents = new PgIncidentStore(pool);
+  }
 
   /** Connects, migrates (under a lock: several daemons may start at once) and returns the journal. */
   static async open(url: string, onWriteError: (err: unknown, lost: StepRecord[]) => void = () => undefined, opts: { max?: number } = {}): Promise<PgJournal> {
@@ -383,7 +395,7 @@ export class PgJournal implements Journal, EventSink {
     };
   }
 
-  /** Housekeeping: drops alerts received before `cutoff` whose every step is final (as on SQLite). */
+  /** Housekeeping: drops alerts received before `cutoff` whose every step is final (as on SQLite), and old Wildix event ids. */
   async prune(cutoff: number): Promise<number> {
     let total = 0;
     for (;;) {
@@ -400,9 +412,11 @@ export class PgJournal implements Journal, EventSink {
         await client.query({ name: 'prune-alerts', text: 'DELETE FROM alerts WHERE id = ANY($1)', values: [ids] });
         return ids.length;
       });
-      if (n === 0) return total;
+      if (n === 0) break;
       total += n;
     }
+    await this.pool.query({ name: 'prune-wildix', text: 'DELETE FROM wildix_events WHERE received_at < $1', values: [cutoff] });
+    return total;
   }
 
   /** Unfinished steps per step name (the steps-waiting gauge). */

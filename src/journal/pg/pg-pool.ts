@@ -1,4 +1,7 @@
 import pg from 'pg';
+/** NOTIFY channel: the journal changed (new steps, a claim): the daemons look at it again. */
+export const STEPS_CHANNEL = 'veesion_bridge_steps';
+
 export { isPostgresUrl, redactUrl, urlSecrets } from './journal-url';
 
 /** BIGINT columns (times in ms, counters, the outbox sequence) as numbers: they fit in 2^53. */

@@ -69,16 +69,16 @@ describe('IncidentLoop', () => {
     await r.clock.advance(REPEAT_MS);
     expect(r.said).toHaveLength(2);
     expect(r.journal.incidents.get(id)).toMatchObject({ state: 'open', announcements: 3 });
-    expect(r.loop.claim('a1', 'Anna', 'cli')).toMatchObject({ kind: 'claimed', incident: { claimedBy: 'Anna', claimedVia: 'cli' } });
+    expect(await r.loop.claim('a1', 'Anna', 'cli')).toMatchObject({ kind: 'claimed', incident: { claimedBy: 'Anna', claimedVia: 'cli' } });
     await r.clock.advance(5 * REPEAT_MS);
     expect(r.said.map((s) => s.text)).toEqual(['Theft on camera 3', 'Theft on camera 3', 'Anna is handling camera 3']);
     expect(r.posted).toEqual([expect.stringMatching(/^Anna is on it \(\d+ s after the alert, camera 3\)$/)]);
     expect(r.journal.incidents.get(id)).toMatchObject({ state: 'claimed', told: true });
     // A second claim: answered with who was first, recorded, nothing said again.
-    expect(r.loop.claim(id, 'Marco', 'http')).toMatchObject({ kind: 'already', incident: { claimedBy: 'Anna' } });
+    expect(await r.loop.claim(id, 'Marco', 'http')).toMatchObject({ kind: 'already', incident: { claimedBy: 'Anna' } });
     await r.clock.advance(REPEAT_MS);
     expect(r.said).toHaveLength(3);
-    expect(r.loop.claim('nope', 'Anna', 'cli')).toEqual({ kind: 'not-found', ref: 'nope' });
+    expect(await r.loop.claim('nope', 'Anna', 'cli')).toEqual({ kind: 'not-found', ref: 'nope' });
     await r.journal.close();
   });
 
@@ -89,7 +89,7 @@ describe('IncidentLoop', () => {
     let finishRender: () => void = () => undefined;
     r.hold(new Promise<void>((resolve) => (finishRender = resolve)));
     await r.clock.advance(REPEAT_MS); // the repeat is due and rendering
-    r.loop.claim('b1', 'Anna', 'conference');
+    await r.loop.claim('b1', 'Anna', 'conference');
     r.hold(undefined);
     finishRender();
     await r.clock.advance(1);
@@ -106,9 +106,9 @@ describe('IncidentLoop', () => {
     expect(r.journal.incidents.get(id)).toMatchObject({ state: 'unclaimed', announcements: 4, nextRepeatAt: null });
     expect(r.news.filter((n) => n.kind === 'unclaimed')).toHaveLength(1);
     // Late is better than never: an unclaimed incident can still be taken; a resolved one cannot.
-    expect(r.loop.claim(id, 'Late', 'cli')).toMatchObject({ kind: 'claimed', incident: { claimedBy: 'Late' } });
-    r.loop.resolve(id, 'not-found', 'Late');
-    expect(r.loop.claim(id, 'Later', 'cli')).toMatchObject({ kind: 'closed' });
+    expect(await r.loop.claim(id, 'Late', 'cli')).toMatchObject({ kind: 'claimed', incident: { claimedBy: 'Late' } });
+    await r.loop.resolve(id, 'not-found', 'Late');
+    expect(await r.loop.claim(id, 'Later', 'cli')).toMatchObject({ kind: 'closed' });
     await r.loop.stop();
     await r.journal.close();
   });
@@ -123,7 +123,7 @@ describe('IncidentLoop', () => {
     await first.journal.close();
 
     const second = await rig(first.file, clock);
-    second.loop.resume();
+    await second.loop.resume();
     await clock.advance(REPEAT_MS - 5_000 - 1);
     expect(second.said).toHaveLength(0);
     await clock.advance(1);
@@ -133,7 +133,7 @@ describe('IncidentLoop', () => {
     second.journal.incidents.claim(id, 'Marco', 'cli', clock.now());
     await second.journal.close();
     const third = await rig(first.file, clock);
-    third.loop.resume(); // ... and the next start tells it, once, and repeats no more.
+    await third.loop.resume(); // ... and the next start tells it, once, and repeats no more.
     await clock.advance(3 * REPEAT_MS);
     expect(third.said.map((s) => s.text)).toEqual(['Marco is handling camera 3']);
     expect(third.news.filter((n) => n.kind === 'claimed')).toHaveLength(1);
@@ -147,11 +147,11 @@ describe('IncidentLoop', () => {
     expect(await r.receive('e2', '3')).toBe(older); // same camera, within 20 s
     const newer = await r.receive('e3', '9');
     expect(newer).not.toBe(older);
-    expect(r.loop.claimInRoom('7', 'Anna', 'conference')).toMatchObject({ kind: 'claimed', incident: { id: older, alerts: 2 } });
-    expect(r.loop.claimInRoom('7', 'Luca', 'conference')).toMatchObject({ kind: 'claimed', incident: { id: newer } });
-    expect(r.loop.claimInRoom('7', 'Zoe', 'conference')).toEqual({ kind: 'nothing-open', room: '7' });
-    expect(r.loop.resolve(older, 'false-alarm', 'Anna')).toMatchObject({ kind: 'resolved', incident: { outcome: 'false-alarm', state: 'resolved' } });
-    expect(r.loop.resolve(older, 'theft', 'Anna')).toMatchObject({ kind: 'already' });
+    expect(await r.loop.claimInRoom('7', 'Anna', 'conference')).toMatchObject({ kind: 'claimed', incident: { id: older, alerts: 2 } });
+    expect(await r.loop.claimInRoom('7', 'Luca', 'conference')).toMatchObject({ kind: 'claimed', incident: { id: newer } });
+    expect(await r.loop.claimInRoom('7', 'Zoe', 'conference')).toEqual({ kind: 'nothing-open', room: '7' });
+    expect(await r.loop.resolve(older, 'false-alarm', 'Anna')).toMatchObject({ kind: 'resolved', incident: { outcome: 'false-alarm', state: 'resolved' } });
+    expect(await r.loop.resolve(older, 'theft', 'Anna')).toMatchObject({ kind: 'already' });
     await r.loop.stop();
     await r.journal.close();
   });
@@ -167,7 +167,7 @@ describe('IncidentLoop', () => {
     await r.clock.advance(10_000); // ... and the repeats run out at 45 s: no second escalation
     expect(r.journal.incidents.get(id)?.state).toBe('unclaimed');
     expect(called).toEqual(['PJSIP/201']);
-    expect(r.loop.claimInRoom('7', 'PJSIP/201', 'conference')).toMatchObject({ kind: 'claimed', incident: { claimedBy: 'PJSIP/201' } });
+    expect(await r.loop.claimInRoom('7', 'PJSIP/201', 'conference')).toMatchObject({ kind: 'claimed', incident: { claimedBy: 'PJSIP/201' } });
     await r.clock.advance(1);
     expect(r.said.at(-1)?.text).toBe('PJSIP/201 is handling camera 3');
     await r.loop.stop();
@@ -198,7 +198,7 @@ describe('IncidentLoop', () => {
     r.loop.escalateNow('f1', 'again');
     await r.clock.advance(1);
     expect(called).toHaveLength(3);
-    expect(r.loop.claimInRoom('7', 'PJSIP/203', 'conference')).toMatchObject({ kind: 'claimed' });
+    expect(await r.loop.claimInRoom('7', 'PJSIP/203', 'conference')).toMatchObject({ kind: 'claimed' });
     await r.loop.stop();
     await r.journal.close();
   });
@@ -215,7 +215,7 @@ describe('IncidentLoop', () => {
     const s = await rig(undefined, undefined, { escalation: ['PJSIP/201'], callPerson: async (channel) => (called.push(channel), { answered: true }) });
     await s.receive('h1');
     s.loop.announced('h1', 1);
-    s.loop.claim('h1', 'Anna', 'cli');
+    await s.loop.claim('h1', 'Anna', 'cli');
     await s.clock.advance(60_000);
     expect(called).toEqual([]);
     await r.loop.stop();
@@ -246,7 +246,7 @@ describe('IncidentLoop', () => {
     let finishRender: () => void = () => undefined;
     r.hold(new Promise<void>((resolve) => (finishRender = resolve)));
     await r.clock.advance(REPEAT_MS); // the repeat is due and rendering; its timer is gone
-    r.loop.resume();
+    await r.loop.resume();
     r.hold(undefined);
     finishRender();
     await r.clock.advance(1);
@@ -290,6 +290,7 @@ describe('IncidentLoop', () => {
       repeatMs: REPEAT_MS, repeatMax: 4, alertText: 'Theft on camera ${cameraId}', claimedText: 'c', onError: (err) => errors.push(err),
     });
     expect(() => loop.opened('f1')).not.toThrow();
+    await clock.advance(0);
     expect(errors).toEqual([expect.objectContaining({ message: 'database or disk is full' })]);
     await clock.advance(REPEAT_MS);
     expect(said).toEqual(['Theft on camera 3']);
@@ -306,7 +307,7 @@ describe('IncidentLoop', () => {
     await r.clock.advance(REPEAT_MS);
     expect(r.said.map((x) => x.text)).toEqual(['Attention! 2 theft alerts in s1: cameras 3 and 9']);
     expect([r.journal.incidents.get(a)?.announcements, r.journal.incidents.get(b)?.announcements]).toEqual([2, 2]);
-    r.loop.claim('p1', 'Anna', 'cli');
+    await r.loop.claim('p1', 'Anna', 'cli');
     await r.clock.advance(REPEAT_MS);
     // p1 taken: its claim is told, and p2 repeats alone.
     expect(r.said.map((x) => x.text).slice(1).sort()).toEqual(['Anna is handling camera 3', 'Theft on camera 9']);

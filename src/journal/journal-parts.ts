@@ -1,0 +1,49 @@
+import type { Journal } from '../pipeline/ports';
+import type { Alert } from '../pipeline/alert';
+import type { Awaitable, IncidentStore } from '../pipeline/incident';
+import type { SqliteJournal } from './sqlite-journal';
+import type { PgJournal } from './pg/pg-journal';
+import type { SharedJournalArea } from './shared-journal-area';
+
+/** Wildix event ids seen: an event retried by the PBX is acted on once. */
+export interface SeenEvents {
+  firstSeen(id: string, type: string, at: number): Awaitable<boolean>;
+  forget(id: string): Awaitable<void>;
+}
+
+/**
+ * What the daemon's parts read and write, from the journal they share: this host's SQLite file,
+ * or the PostgreSQL journal of several daemons (BRIDGE_JOURNAL_URL). The one place that chooses.
+ */
+export interface JournalParts {
+  steps: Journal;
+  incidents: IncidentStore;
+  alert(id: string): Awaitable<Alert | undefined>;
+  seen: SeenEvents;
+  /** Whether this daemon does the shared journal's housekeeping (always on its own journal). */
+  housekeeps(): boolean;
+  pruneAlerts(cutoff: number): Promise<number>;
+}
+
+export function journalParts(local: SqliteJournal, shared?: { journal: PgJournal; area: SharedJournalArea }): JournalParts {
+  if (!shared) {
+    return {
+      steps: local,
+      incidents: local.incidents,
+      alert: (id) => local.storedAlert(id)?.alert,
+      seen: local.chat,
+      housekeeps: () => true,
+      pruneAlerts: (cutoff) => local.prune(cutoff),
+    };
+  }
+  const pg = shared.journal;
+  return {
+    steps: pg,
+    incidents: pg.incidents,
+    alert: async (id) => (await pg.getAlert(id))?.alert,
+    seen: pg.seenEvents,
+    // The holder of the cron lease; every daemon prunes its own files (audio, stills).
+    housekeeps: () => shared.area.holdsCron(),
+    pruneAlerts: async (cutoff) => (shared.area.holdsCron() ? pg.prune(cutoff) : 0),
+  };
+}

@@ -1,0 +1,126 @@
+import { SimWorld } from '../../src/sim/sim-world';
+import { alertsSaid, type RecordedOriginate } from '../../src/sim/ami-sim';
+import { tempDir } from '../helpers/paths';
+import { waitFor } from '../helpers/quiet-logger';
+import { usePostgres } from '../helpers/postgres';
+import { lcg } from '../helpers/seeded';
+import { SharedDaemons } from '../helpers/shared-daemons';
+
+const ADMIN = 'admin-token-0123456789abcdef';
+const REPEAT_MAX = 3;
+/** Six stores, one alert each: three claimed (HTTP to either daemon, a key press), three left to run out and escalate. */
+const STORES = Array.from({ length: 6 }, (_, i) => ({
+  store_veesion_id: `k${i}`, name: `K${i}`, audio_conf_id: String(500 + i), xbees_channel_id: `chan-k${i}`, escalation: [`PJSIP/9${i}`],
+}));
+
+/**
+ * Issue 16: incidents on two daemons sharing one PostgreSQL journal. A claim made through the
+ * daemon that does not hold the conference, one made by a key press (which every daemon's AMI
+ * hears) and one through the holder each win once; the conference hears who took it once; the
+ * incidents nobody claims are repeated to BRIDGE_REPEAT_MAX and their escalation list is called
+ * once, though the holder is SIGKILLed meanwhile and the other daemon takes over.
+ */
+describe('incidents on two daemons, one PostgreSQL journal', () => {
+  const pg = usePostgres();
+
+  it('claims win once, the room is told once, repeats and escalations happen once across a kill of the holder', async () => {
+    const seed = Number(process.env['SHARED_SEED'] ?? Date.now() % 100_000);
+    const random = lcg(seed);
+    const url = await pg.fresh();
+    const dir = tempDir();
+    const world = await new SimWorld({
+      dir, stores: STORES,
+      settings: {
+        VEESION_ALERT_TEXT: 'Theft ${cameraId}', VEESION_CLAIMED_TEXT: 'Taken ${cameraId}', BRIDGE_STORM_WINDOW_S: '0', BRIDGE_LOG_LEVEL: 'error', BRIDGE_JOURNAL_URL: url,
+        BRIDGE_REPEAT_S: '4', BRIDGE_REPEAT_MAX: String(REPEAT_MAX), BRIDGE_ESCALATE_AFTER_S: '3600', BRIDGE_ADMIN_TOKEN: ADMIN,
+      },
+    }).start();
+    for (const st of STORES) world.ami.personChannel(st.escalation[0] as string, 'answer');
+    const bea = { callerIdNum: '202', callerIdName: 'Bea' };
+    world.ami.join('501', bea);
+    const shared = await SharedDaemons.for(world, dir, url);
+    const { bases, db, story } = shared;
+    const incident = async (alertId: string) =>
+      (await db.query<{ id: string; state: string; announcements: string; told: string; claimed_at: string | null; escalation_note: string | null }>(
+        'SELECT i.* FROM incidents i JOIN alerts a ON a.incident_id = i.id WHERE a.id = $1', [alertId])).rows[0];
+    const claimOver = (base: string, alertId: string, by: string) => fetch(`${base}/api/v1/incidents/${alertId}/claim`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` }, body: JSON.stringify({ by }),
+    }).then((r) => r.status);
+    let killedAt = 0;
+    try {
+      await shared.start(0);
+      await shared.start(1);
+      await waitFor(async () => (await shared.holderOfRooms()) !== undefined, 30_000, 'a daemon holding the conferences');
+      const holder = (await shared.holderOfRooms()) as number;
+      const other = 1 - holder;
+      for (const [i, st] of STORES.entries()) {
+        const body = JSON.stringify({ alert_uuid: `kd-${i}`, location: st.store_veesion_id, camera_id: String(i) });
+        const status = await fetch(`${bases[i % 2]}/api/v1/veesion?token=${world.hookToken}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.status);
+        expect(status).toBe(200);
+      }
+      const said = (id: string) => world.ami.originates.filter((o) => o.channel.startsWith('Local/') && alertsSaid(o).includes(id)).length;
+      await waitFor(() => STORES.every((_, i) => said(`kd-${i}`) >= 1), 30_000, 'every first announcement');
+
+      // Three claims: through the daemon without the conferences, a key press heard by both, through the holder.
+      expect(await claimOver(bases[other] as string, 'kd-0', 'Anna')).toBe(200);
+      world.ami.pressClaim('501', bea);
+      expect(await claimOver(bases[holder] as string, 'kd-2', 'Carl')).toBe(200);
+      await waitFor(async () => (await incident('kd-1'))?.state === 'claimed', 20_000, 'the key press claimed');
+
+      // The holder dies during the repeats; the other daemon takes its conferences over.
+      await new Promise((r) => setTimeout(r, random() * 3_000));
+      await shared.kill(holder);
+      killedAt = Date.now();
+      await shared.start(holder);
+
+      const settled = async () => {
+        for (let i = 0; i < 3; i++) if (Number((await incident(`kd-${i}`))?.told) !== 1) return false;
+        for (let i = 3; i < 6; i++) if (!(await incident(`kd-${i}`))?.escalation_note) return false;
+        return true;
+      };
+      await waitFor(settled, 90_000, 'every claim told and every unclaimed incident escalated');
+      await waitFor(() => world.ami.calls.every((c) => c.hungUpAt !== undefined), 20_000, 'the last calls to end');
+
+      // A call under way in a room when its holder died may be placed again by the new holder
+      // (README: "Several daemons"): allowed only there, and only once.
+      const inFlightAtKill = (room: string) => world.ami.calls.some((c) => c.exten === room && c.answeredAt <= killedAt && (c.hungUpAt ?? Infinity) >= killedAt - 500);
+      const report: Record<string, unknown> = { seed };
+      for (const [i, st] of STORES.entries()) {
+        const calls = world.ami.originates.filter((o) => o.channel.startsWith('Local/') && o.channel.includes(`${st.audio_conf_id}@`)).sort((a, b) => a.at - b.at);
+        const sentence = (o: RecordedOriginate) => o.variables.find((v) => v.startsWith('ALERT_AUDIO='));
+        const first = sentence(calls[0] as RecordedOriginate);
+        const alertCalls = calls.filter((o) => sentence(o) === first).length;
+        const toldCalls = calls.length - alertCalls;
+        const escalations = world.ami.originates.filter((o) => o.channel === st.escalation[0]).length;
+        const row = await incident(`kd-${i}`);
+        const slack = inFlightAtKill(st.audio_conf_id) ? 1 : 0;
+        if (i < 3) {
+          // Claimed: no repeat after the claim, who took it said once, nobody called. (The
+          // announcement playing when the claim came is not counted: announcements may be one short.)
+          const repeatsAfter = calls.filter((o) => sentence(o) === first && o.at > Number(row?.claimed_at)).length;
+          const ok = row?.state === 'claimed' && repeatsAfter <= slack && alertCalls >= Number(row.announcements) && toldCalls >= 1 && toldCalls <= 1 + slack && escalations === 0;
+          if (!ok) report[st.audio_conf_id] = { row, alertCalls, repeatsAfter, toldCalls, escalations, slack };
+        } else {
+          // Nobody claimed: BRIDGE_REPEAT_MAX announcements in all, then the list called once.
+          const ok = row?.state === 'unclaimed' && alertCalls >= REPEAT_MAX && alertCalls <= REPEAT_MAX + slack && toldCalls === 0 && escalations === 1;
+          if (!ok) report[st.audio_conf_id] = { row, alertCalls, toldCalls, escalations, slack };
+        }
+      }
+      if (Object.keys(report).length > 1) console.log([`killed at ${killedAt - shared.t0} ms`, ...story].join('\n'));
+      expect(report).toEqual({ seed });
+
+      // Each claim was made once: the key press, heard by both daemons' AMI, by the holder only.
+      const claims = (await db.query<{ alert: string; won: string }>(
+        'SELECT a.id AS alert, c.won FROM claims c JOIN alerts a ON a.incident_id = c.incident_id ORDER BY a.id')).rows;
+      expect(claims.map((c) => [c.alert, Number(c.won)])).toEqual([['kd-0', 1], ['kd-1', 1], ['kd-2', 1]]);
+      // And the store's conversation heard it once, from whichever daemon took the claim.
+      await waitFor(() => ['chan-k0', 'chan-k1', 'chan-k2'].every((ch) => world.xbees.messages.some((m) => m.channelId === ch && / is on it /.test(m.text))), 30_000, 'the follow-ups');
+      for (const [ch, by] of [['chan-k0', 'Anna'], ['chan-k1', 'Bea'], ['chan-k2', 'Carl']]) {
+        expect(world.xbees.messages.filter((m) => m.channelId === ch && / is on it /.test(m.text)).map((m) => m.text.split(' ')[0])).toEqual([by]);
+      }
+    } finally {
+      await shared.stop();
+      await world.stop();
+    }
+  }, 240_000);
+});

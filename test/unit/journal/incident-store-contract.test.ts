@@ -1,0 +1,164 @@
+import { join } from 'node:path';
+import { SqliteJournal } from '../../../src/journal/sqlite-journal';
+import { PgJournal } from '../../../src/journal/pg/pg-journal';
+import type { IncidentStore } from '../../../src/pipeline/incident';
+import type { Journal } from '../../../src/pipeline/ports';
+import type { Alert } from '../../../src/pipeline/alert';
+import type { SeenEvents } from '../../../src/journal/journal-parts';
+import { tempDir } from '../../helpers/paths';
+import { usePostgres } from '../../helpers/postgres';
+
+/**
+ * The incident store, the same tests on both journals: the embedded SQLite one and the
+ * PostgreSQL one several daemons share (a real server, started for this file).
+ */
+interface Subject {
+  journal: Journal;
+  incidents: IncidentStore;
+  seen: SeenEvents;
+  close(): Promise<void>;
+}
+
+const pg = usePostgres();
+
+const implementations: [string, () => Promise<Subject>][] = [
+  ['SQLite', async () => {
+    const journal = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
+    return { journal, incidents: journal.incidents, seen: journal.chat, close: () => journal.close() };
+  }],
+  ['PostgreSQL', async () => {
+    const journal = await PgJournal.open(await pg.fresh());
+    return { journal, incidents: journal.incidents, seen: journal.seenEvents, close: () => journal.close() };
+  }],
+];
+
+const alert = (id: string, cameraId = '3'): Alert => ({ id, storeId: 's1', cameraId, cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' });
+
+/** One alert, journaled as the pipeline does: it joins its camera's incident or opens one. */
+async function receive(j: Journal, id: string, at: number, cameraId = '3', room = '7'): Promise<void> {
+  await j.append({ alert: alert(id, cameraId), status: 'routed', rawBody: '{}', receivedAt: at, steps: ['announce'], incident: { room, windowMs: 20_000, firstRepeatAt: at + 15_000 } });
+}
+
+describe.each(implementations)('incident store on %s', (_name, open) => {
+  let s: Subject;
+  beforeEach(async () => { s = await open(); });
+  afterEach(() => s.close());
+
+  it('finds an incident by its id or any of its alerts; lists the live ones oldest first', async () => {
+    await receive(s.journal, 'a1', 1000);
+    await receive(s.journal, 'a2', 2000); // the same camera within the window: the same incident
+    await receive(s.journal, 'b1', 3000, '4');
+    const a = await s.incidents.find('a2');
+    expect(a).toMatchObject({ firstAlertId: 'a1', lastAlertId: 'a2', alerts: 2, state: 'open', room: '7', nextRepeatAt: 16_000 });
+    expect(await s.incidents.find(a?.id as string)).toEqual(a);
+    expect(await s.incidents.find('nope')).toBeUndefined();
+    expect((await s.incidents.live()).map((i) => i.cameraId)).toEqual(['3', '4']);
+    expect((await s.incidents.oldestOpenInRoom('7', 0))?.id).toBe(a?.id);
+    expect(await s.incidents.countOpen()).toBe(2);
+  });
+
+  it('the first claim wins and every claim is kept; a resolved incident cannot be claimed', async () => {
+    await receive(s.journal, 'c1', 1000);
+    const id = (await s.incidents.find('c1'))?.id as string;
+    expect(await s.incidents.claim(id, 'Anna', 'chat', 5000)).toMatchObject({ kind: 'claimed', incident: { state: 'claimed', claimedBy: 'Anna', claimedVia: 'chat', claimedAt: 5000, told: false } });
+    expect(await s.incidents.claim(id, 'Marco', 'http', 6000)).toMatchObject({ kind: 'already', incident: { claimedBy: 'Anna' } });
+    // Claimed, not told yet: still live (the conference has to hear who took it).
+    expect((await s.incidents.live()).map((i) => i.id)).toEqual([id]);
+    await s.incidents.markTold(id, 7000);
+    expect(await s.incidents.live()).toEqual([]);
+    expect(await s.incidents.claimedBefore(5001)).toHaveLength(1);
+    expect(await s.incidents.resolve(id, 'theft', 'Anna', 8000)).toMatchObject({ kind: 'resolved', incident: { state: 'resolved', outcome: 'theft', resolvedBy: 'Anna' } });
+    expect(await s.incidents.resolve(id, 'false-alarm', null, 9000)).toMatchObject({ kind: 'already', incident: { outcome: 'theft' } });
+    expect(await s.incidents.claim(id, 'Zoe', 'cli', 9000)).toMatchObject({ kind: 'closed' });
+    expect(await s.incidents.claim('inc_missing', 'Zoe', 'cli', 9000)).toEqual({ kind: 'not-found', ref: 'inc_missing' });
+  });
+
+  it('a repeat is recorded only while open; an escalation starts once; an unclaimed incident can still be claimed', async () => {
+    await receive(s.journal, 'e1', 1000);
+    const id = (await s.incidents.find('e1'))?.id as string;
+    await s.incidents.recordAnnouncement(id, 1, 31_000, 'open', 16_000);
+    expect(await s.incidents.startEscalation(id, 20_000)).toBe(true);
+    expect(await s.incidents.startEscalation(id, 21_000)).toBe(false);
+    await s.incidents.finishEscalation(id, 'PJSIP/201', 'answered by PJSIP/201', 22_000);
+    await s.incidents.recordAnnouncement(id, 2, null, 'unclaimed', 31_000);
+    expect(await s.incidents.get(id)).toMatchObject({ state: 'unclaimed', announcements: 2, nextRepeatAt: null, escalatedAt: 20_000, escalatedTo: 'PJSIP/201' });
+    await s.incidents.recordAnnouncement(id, 3, 50_000, 'open', 32_000); // late: not undone
+    expect((await s.incidents.get(id))?.state).toBe('unclaimed');
+    expect((await s.incidents.oldestOpenInRoom('7', 30_000))?.id).toBe(id);
+    expect(await s.incidents.oldestOpenInRoom('7', 40_000)).toBeUndefined();
+    expect(await s.incidents.claim(id, 'PJSIP/201', 'escalation', 33_000)).toMatchObject({ kind: 'claimed' });
+  });
+
+  it("keeps who was in the room against the room's latest incident, and prunes finished incidents with their claims", async () => {
+    await receive(s.journal, 'f1', 1000);
+    const id = (await s.incidents.find('f1'))?.id as string;
+    expect((await s.incidents.latestInRoom('7', 2000, 0))?.id).toBe(id);
+    expect(await s.incidents.latestInRoom('8', 2000, 0)).toBeUndefined();
+    await s.incidents.recordActivity({ incidentId: id, at: 2000, kind: 'conference:live:join', who: 'Anna', detail: null });
+    expect(await s.incidents.activity(id)).toEqual([{ incidentId: id, at: 2000, kind: 'conference:live:join', who: 'Anna', detail: null }]);
+    await s.incidents.claim(id, 'Anna', 'cli', 3000);
+    await s.incidents.resolve(id, 'not-found', 'Anna', 4000);
+    expect(await s.incidents.pruneFinished(4000)).toBe(0); // changed at the cutoff: kept
+    expect(await s.incidents.pruneFinished(4001)).toBe(1);
+    expect(await s.incidents.get(id)).toBeUndefined();
+    expect(await s.incidents.activity(id)).toEqual([]);
+  });
+
+  it('a Wildix event id counts once, and again once forgotten (acting on it failed)', async () => {
+    expect(await s.seen.firstSeen('evt-1', 'chat:action', 1000)).toBe(true);
+    expect(await s.seen.firstSeen('evt-1', 'chat:action', 1001)).toBe(false);
+    await s.seen.forget('evt-1');
+    expect(await s.seen.firstSeen('evt-1', 'chat:action', 1002)).toBe(true);
+  });
+});
+
+describe('incidents shared by several daemons (PostgreSQL)', () => {
+  it('of many claims racing from two daemons, exactly one wins; every claim is kept', async () => {
+    const url = await pg.fresh();
+    const [one, two] = await Promise.all([PgJournal.open(url), PgJournal.open(url)]);
+    try {
+      await receive(one, 'r1', 1000);
+      const id = (await two.incidents.find('r1'))?.id as string;
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? one : two).incidents.claim(id, `person ${i}`, 'http', 2000 + i)));
+      const winners = results.filter((r) => r.kind === 'claimed');
+      expect(winners).toHaveLength(1);
+      const by = winners[0]?.kind === 'claimed' ? winners[0].incident.claimedBy : undefined;
+      expect(results.filter((r) => r.kind === 'already').every((r) => r.kind === 'already' && r.incident.claimedBy === by)).toBe(true);
+      const claims = (await one.pool.query<{ won: number; n: number }>('SELECT won, COUNT(*)::int AS n FROM claims GROUP BY won ORDER BY won')).rows;
+      expect(claims).toEqual([{ won: 0, n: 19 }, { won: 1, n: 1 }]);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+
+  it('a claim and a resolve notify the other daemons (the conference holder tells the room)', async () => {
+    const url = await pg.fresh();
+    const [one, two] = await Promise.all([PgJournal.open(url), PgJournal.open(url)]);
+    let heard = 0;
+    let listening!: () => void;
+    const ready = new Promise<void>((r) => (listening = r));
+    const stop = two.listen(() => { heard++; listening(); }, () => undefined);
+    try {
+      await ready; // the first call says LISTEN is in place
+      await receive(one, 'n1', 1000);
+      const id = (await one.incidents.find('n1'))?.id as string;
+      const before = heard;
+      await one.incidents.claim(id, 'Anna', 'http', 2000);
+      await waitFor(() => heard > before);
+      const afterClaim = heard;
+      await one.incidents.resolve(id, 'theft', 'Anna', 3000);
+      await waitFor(() => heard > afterClaim);
+    } finally {
+      await stop();
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+});
+
+async function waitFor(ok: () => boolean, deadlineMs = 10_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('not heard in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
