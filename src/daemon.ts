@@ -114,7 +114,7 @@ export class Daemon {
         logger: this.logger.child({ area: 'journal' }),
         rooms: () => [...this.stores.values()].map((st) => st.audio_conf_id),
         rescan: () => this.rescan('takeover'),
-        onCron: (held) => this.veesion.hooksRunning(held),
+        onCron: (held) => { this.veesion.hooksRunning(held); void this.integrations.hold(held); },
         canCall: () => Object.values(this.pbx.usable()).some(Boolean),
         onRoomsTaken: (rooms) => { for (const room of rooms) this.pipeline.takeOver(room); },
       });
@@ -160,7 +160,7 @@ export class Daemon {
     this.delivery = transportsFor(s);
     this.mail = notifierFor(s, integrationLog);
     this.integrations = new IntegrationDispatcher({
-      store: this.journal.integrations,
+      store: this.parts.deliveries,
       transports: this.delivery.transports,
       clock,
       delaysMs: s.BRIDGE_INTEGRATION_RETRY_S.map((sec) => sec * 1000),
@@ -168,7 +168,8 @@ export class Daemon {
       logger: integrationLog,
       onOutcome: (type, outcome) => this.metrics.integrationDeliveries.inc({ type, outcome }),
     });
-    this.journal.onEventsWritten(() => this.integrations.wake());
+    this.parts.events.onEventsWritten(() => this.integrations.wake());
+    if (this.shared) void this.integrations.hold(false); // until this daemon holds the cron lease
     this.journal.onLost((reason) => this.logger.error('journal lost: new alerts are refused (503); the daemon stops and, under systemd, starts again on a new journal', { reason }));
     const pbxCalls = this.pbx.calls;
     // Shared journal: a call another daemon placed is written as answered by whoever saw it.
@@ -180,8 +181,7 @@ export class Daemon {
       chat: this.chat.poster,
       clock,
       stores: () => this.stores,
-      // On PostgreSQL (issue 16, not yet): no integrations' events or admin routes.
-      ...(pg ? {} : { events: this.journal }),
+      events: this.parts.events,
       ...(this.shared ? { owns: (st: StoreRoute) => this.shared?.owns(st.audio_conf_id) ?? false, fence: (st: StoreRoute) => this.shared?.fence(st.audio_conf_id) } : {}),
       alertText: s.VEESION_ALERT_TEXT,
       manyAlertsText: s.VEESION_ALERT_TEXT_MANY,
@@ -271,7 +271,7 @@ export class Daemon {
     await this.shared?.start(); // the leases first: the rescan starts only what this daemon holds
     await this.rescan('start');
     this.chat.start();
-    this.integrations.start();
+    await this.integrations.start();
     if (!this.mail && this.integrations.active.length > 0) {
       this.logger.warn('integrations are set up but BRIDGE_SMTP_HOST/BRIDGE_OPERATOR_EMAIL are not: given-up events are only logged');
     }

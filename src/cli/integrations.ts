@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { BridgeConfig } from '../config/load';
 import { IntegrationStore } from '../journal/integration-store';
+import { PgIntegrationStore } from '../journal/pg/pg-integration-store';
+import { openPgPool, redactUrl } from '../journal/pg/pg-pool';
 import { ALERT_EVENT_TYPES, INTEGRATION_TYPES, displayUrl, type Integration, type IntegrationType } from '../integrations/integration';
 import type { AlertEventType } from '../pipeline/alert-event';
 import { generateSecret, pbxToken } from '../integrations/signing';
@@ -23,19 +25,26 @@ const usage = (m: string) => new CliExit(EXIT.usage, `integrations: ${m}`);
 const answer = (result: unknown) => ({ success: true, result });
 
 /** `integrations add`: records it in the journal and prints its secret, this once. */
-export function addIntegration(opts: AddOptions): void {
+export async function addIntegration(opts: AddOptions): Promise<void> {
   const type = checkType(opts.type);
   const url = checkUrl(type, opts.url);
   const filter = checkFilter(opts.filter);
-  const config = sqliteJournalOnly(configFor(opts), 'integrations');
+  const config = configFor(opts);
   const scope = checkScope(opts.scope ?? 'all', config);
   const secret = generateSecret();
   const id = `int_${randomBytes(6).toString('hex')}`;
-  const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
-  try {
-    new IntegrationStore(db).add({ id, type, url, secret, filter, scope, createdAt: Date.now() });
-  } finally {
-    db.close();
+  const integration = { id, type, url, secret, filter, scope, createdAt: Date.now() };
+  const shared = config.settings.BRIDGE_JOURNAL_URL;
+  if (shared) {
+    // The shared journal: whichever daemon holds the cron lease delivers it.
+    await onSharedJournal(shared, (store) => store.add(integration));
+  } else {
+    const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
+    try {
+      new IntegrationStore(db).add(integration);
+    } finally {
+      db.close();
+    }
   }
   const token = pbxToken(secret);
   const human = [
@@ -76,14 +85,19 @@ export function listIntegrations(opts: GlobalOptions): void {
 }
 
 /** `integrations remove <id>`: it gets nothing more, and its secret is gone. */
-export function removeIntegration(id: string, opts: GlobalOptions): void {
-  const config = sqliteJournalOnly(configFor(opts), 'integrations');
-  const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
+export async function removeIntegration(id: string, opts: GlobalOptions): Promise<void> {
+  const config = configFor(opts);
+  const shared = config.settings.BRIDGE_JOURNAL_URL;
   let removed: boolean;
-  try {
-    removed = new IntegrationStore(db).remove(id);
-  } finally {
-    db.close();
+  if (shared) {
+    removed = await onSharedJournal(shared, (store) => store.remove(id));
+  } else {
+    const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
+    try {
+      removed = new IntegrationStore(db).remove(id);
+    } finally {
+      db.close();
+    }
   }
   if (!removed) throw new CliExit(EXIT.failure, `integrations: no integration "${id}" (see veesion-bridge integrations list)`);
   print(opts, `integration ${id} removed`, answer({ id, removed: true }));
@@ -141,4 +155,16 @@ function checkScope(scope: string, config: BridgeConfig): string {
   const locations = [...new Set(config.stores.map((s) => s.location).filter((l): l is string => !!l))];
   if (stores.includes(scope) || locations.includes(scope)) return scope;
   throw usage(`--scope is all, a location (${locations.join(', ') || 'none configured'}) or a store_veesion_id (${stores.join(', ')}); "${scope}" is neither`);
+}
+
+/** `fn` on the PostgreSQL journal's integrations; a server that cannot be reached is a clear exit 1 (its password never shown). */
+async function onSharedJournal<T>(url: string, fn: (store: PgIntegrationStore) => Promise<T>): Promise<T> {
+  const pool = openPgPool(url, { max: 1, applicationName: 'veesion-bridge integrations' });
+  try {
+    return await fn(new PgIntegrationStore(pool));
+  } catch (err) {
+    throw new CliExit(EXIT.failure, `integrations: the PostgreSQL journal ${redactUrl(url)} did not take it: ${(err as Error).message} (has a daemon created its tables yet?)`);
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
 }

@@ -1,7 +1,6 @@
 import type { Clock } from '../pipeline/ports';
 import type { Logger } from '../log/logger';
-import type { IntegrationStore } from '../journal/integration-store';
-import { displayUrl, wants, type DeliveryState, type Integration, type IntegrationType, type StoredEvent } from './integration';
+import { displayUrl, wants, type DeliveryState, type DeliveryStore, type Integration, type IntegrationType, type StoredEvent } from './integration';
 import { afterFailure } from './delivery-schedule';
 import { envelopeBody } from './envelope';
 import { deadNotice, goneNotice } from './notice-text';
@@ -11,7 +10,7 @@ import type { EventTransport } from './transport';
 export type DeliveryOutcome = 'delivered' | 'retry' | 'dead' | 'gone';
 
 export interface StreamDeps {
-  store: IntegrationStore;
+  store: DeliveryStore;
   transports: Record<IntegrationType, EventTransport>;
   clock: Clock;
   delaysMs: readonly number[];
@@ -47,8 +46,10 @@ export class DeliveryStream {
       .finally(() => {
         if (!this.stopped) ended();
       });
-    const row = this.deps.store.get(this.id);
-    if (row && row.unnoticedDead > 0) this.scheduleSummary(row);
+    void (async () => {
+      const row = await this.deps.store.get(this.id);
+      if (row && row.unnoticedDead > 0) this.scheduleSummary(row);
+    })().catch((err: unknown) => this.deps.logger.warn('could not read an integration for its held-back notices', { integrationId: this.id, err }));
   }
 
   /** New events were written: an idle stream looks again (one waiting out a retry does not). */
@@ -65,9 +66,9 @@ export class DeliveryStream {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      const row = this.deps.store.get(this.id);
+      const row = await this.deps.store.get(this.id);
       if (!row || !row.enabled) return;
-      const event = this.head(row);
+      const event = await this.head(row);
       const now = this.deps.clock.now();
       if (!event) await this.pause(undefined);
       else if (row.nextAt !== null && row.nextAt > now) await this.pause(row.nextAt - now);
@@ -76,19 +77,19 @@ export class DeliveryStream {
   }
 
   /** The oldest event this integration wants; the ones it does not want are passed over. */
-  private head(row: Row): StoredEvent | undefined {
+  private async head(row: Row): Promise<StoredEvent | undefined> {
     let cursor = row.cursor;
     for (;;) {
-      const page = this.deps.store.eventsAfter(cursor);
+      const page = await this.deps.store.eventsAfter(cursor);
       const wanted = page.find((e) => wants(row, e));
       if (wanted) {
-        if (wanted.seq - 1 > row.cursor) this.deps.store.skipTo(this.id, wanted.seq - 1);
+        if (wanted.seq - 1 > row.cursor) await this.deps.store.skipTo(this.id, wanted.seq - 1);
         return this.deps.store.event(wanted.seq);
       }
       const last = page.at(-1);
       if (!last) return undefined;
       cursor = last.seq;
-      this.deps.store.skipTo(this.id, cursor);
+      await this.deps.store.skipTo(this.id, cursor);
     }
   }
 
@@ -116,14 +117,14 @@ export class DeliveryStream {
     const now = clock.now();
     const fields = { integrationId: row.id, eventId: event.id, eventType: event.type, alertId: event.alertId, attempt, status: result.status };
     if (result.ok) {
-      store.settle(row.id, event, 'delivered', attempt, null, now);
+      await store.settle(row.id, event, 'delivered', attempt, null, now);
       logger.debug('integration event delivered', fields);
       return this.deps.onOutcome?.(row.type, 'delivered');
     }
     const error = result.answer ? `${result.error}: ${result.answer.slice(0, 200)}` : result.error;
     if (result.gone) {
       const reason = `receiver answered 410 Gone at ${new Date(now).toISOString()}`;
-      store.disable(row.id, reason);
+      await store.disable(row.id, reason);
       logger.error('integration disabled: its receiver answered 410 Gone', { ...fields, url: displayUrl(row.url) });
       this.deps.onOutcome?.(row.type, 'gone');
       const notice = goneNotice(row, reason);
@@ -132,11 +133,11 @@ export class DeliveryStream {
     }
     const next = afterFailure(this.deps.delaysMs, attempt, event.time, now, result.retryAfterMs);
     if (next.kind === 'retry') {
-      store.retryAt(row.id, attempt, next.at, error);
+      await store.retryAt(row.id, attempt, next.at, error);
       logger.warn('integration event not delivered, will retry', { ...fields, error, nextAttemptAt: new Date(next.at).toISOString() });
       return this.deps.onOutcome?.(row.type, 'retry');
     }
-    store.settle(row.id, event, 'dead', attempt, `${error} (${next.reason})`, now);
+    await store.settle(row.id, event, 'dead', attempt, `${error} (${next.reason})`, now);
     logger.error('integration event given up', { ...fields, error, reason: next.reason });
     this.deps.onOutcome?.(row.type, 'dead');
     await this.noticeDead({ event, attempts: attempt, error });
@@ -147,12 +148,12 @@ export class DeliveryStream {
    * Without `given` it is that summary alone.
    */
   private async noticeDead(given?: { event: StoredEvent; attempts: number; error: string }): Promise<void> {
-    const row = this.deps.store.get(this.id);
+    const row = await this.deps.store.get(this.id);
     if (!row || !this.deps.notifier) return;
     const now = this.deps.clock.now();
     if (row.lastNoticeAt !== null && now - row.lastNoticeAt < HOUR) return this.scheduleSummary(row);
     const notice = deadNotice(row, given, row.unnoticedDead - (given ? 1 : 0));
-    if (await this.deps.notifier.notify(notice.subject, notice.text)) this.deps.store.noticeSent(this.id, now);
+    if (await this.deps.notifier.notify(notice.subject, notice.text)) await this.deps.store.noticeSent(this.id, now);
   }
 
   /** Events given up while notices were held back are told when the hour is over. */
@@ -161,8 +162,10 @@ export class DeliveryStream {
     const due = Math.max(0, (row.lastNoticeAt ?? 0) + HOUR - this.deps.clock.now());
     this.noticeTimer = this.deps.clock.setTimeout(() => {
       this.noticeTimer = undefined;
-      const fresh = this.deps.store.get(this.id);
-      if (!this.stopped && fresh && fresh.unnoticedDead > 0) void this.noticeDead();
+      void (async () => {
+        const fresh = await this.deps.store.get(this.id);
+        if (!this.stopped && fresh && fresh.unnoticedDead > 0) await this.noticeDead();
+      })().catch((err: unknown) => this.deps.logger.warn('could not send the held-back integration notice', { integrationId: this.id, err }));
     }, due);
   }
 }

@@ -49,6 +49,29 @@ export interface StoredEvent extends EventHead {
 }
 
 /** Whether an integration wants this event: its type is in the filter and its store in scope. */
+type Awaitable<T> = T | Promise<T>;
+
+/**
+ * What the deliveries read and write of the journal: the integrations, the events after each
+ * one's place, and its delivery state. SQLite answers at once; the shared PostgreSQL journal later.
+ */
+export interface DeliveryStore {
+  list(): Awaitable<(Integration & DeliveryState)[]>;
+  get(id: string): Awaitable<(Integration & DeliveryState) | undefined>;
+  /** The next events after `cursor`, oldest first, without their data. */
+  eventsAfter(cursor: number, limit?: number): Awaitable<EventHead[]>;
+  event(seq: number): Awaitable<StoredEvent | undefined>;
+  /** Moves past events this integration does not want. */
+  skipTo(id: string, seq: number): Awaitable<void>;
+  /** The event is settled: delivered, or given up after its last attempt. */
+  settle(id: string, event: EventHead, outcome: 'delivered' | 'dead', attempts: number, error: string | null, at: number): Awaitable<void>;
+  /** A failed attempt on the oldest undelivered event; the next one is due at `nextAt`. */
+  retryAt(id: string, attempts: number, nextAt: number, error: string): Awaitable<void>;
+  /** The receiver said 410 Gone: no more deliveries until an operator acts. */
+  disable(id: string, reason: string): Awaitable<void>;
+  noticeSent(id: string, at: number): Awaitable<void>;
+}
+
 export function wants(integration: Pick<Integration, 'filter' | 'scope'>, event: Pick<EventHead, 'type' | 'storeId' | 'location'>): boolean {
   if (!integration.filter.includes(event.type)) return false;
   const { scope } = integration;

@@ -1,16 +1,16 @@
 import type Database from 'better-sqlite3';
 import { preparedOnce } from './prepared';
 import type { AlertEventType } from '../pipeline/alert-event';
-import { wants, type DeliveryState, type EventHead, type Integration, type IntegrationType, type StoredEvent } from '../integrations/integration';
+import { wants, type DeliveryState, type DeliveryStore, type EventHead, type Integration, type IntegrationType, type StoredEvent } from '../integrations/integration';
 
-interface IntegrationRow {
+export interface IntegrationRow {
   id: string; type: string; url: string; secret: string; filter_json: string; scope: string;
   created_at: number; enabled: number; disabled_reason: string | null;
   cursor: number; attempts: number; next_at: number | null; last_error: string | null;
   last_notice_at: number | null; unnoticed_dead: number;
 }
 
-interface EventRow {
+export interface EventRow {
   seq: number; id: string; type: string; alert_id: string; store_id: string; location: string | null; time: number;
 }
 
@@ -22,7 +22,7 @@ export type Outcome = 'delivered' | 'dead';
  * (`integrations add|list|remove`) each use it on their own connection; every write is one
  * statement or one transaction, so neither ever sees the other's half-done change.
  */
-export class IntegrationStore {
+export class IntegrationStore implements DeliveryStore {
   /** Each statement is prepared once per connection. */
   private readonly stmt: (sql: string) => Database.Statement;
 
@@ -120,7 +120,7 @@ export class IntegrationStore {
   }
 }
 
-function toIntegration(r: IntegrationRow): Integration & DeliveryState {
+export function toIntegration(r: IntegrationRow): Integration & DeliveryState {
   return {
     id: r.id,
     type: r.type as IntegrationType,
@@ -140,6 +140,6 @@ function toIntegration(r: IntegrationRow): Integration & DeliveryState {
   };
 }
 
-function toHead(r: EventRow): EventHead {
+export function toHead(r: EventRow): EventHead {
   return { seq: r.seq, id: r.id, type: r.type as AlertEventType, alertId: r.alert_id, storeId: r.store_id, location: r.location, time: r.time };
 }

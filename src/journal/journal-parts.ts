@@ -1,4 +1,6 @@
 import type { Journal } from '../pipeline/ports';
+import type { EventSink } from '../pipeline/alert-event';
+import type { DeliveryStore } from '../integrations/integration';
 import type { Alert } from '../pipeline/alert';
 import type { Awaitable, IncidentStore } from '../pipeline/incident';
 import type { SqliteJournal } from './sqlite-journal';
@@ -20,6 +22,9 @@ export interface JournalParts {
   incidents: IncidentStore;
   alert(id: string): Awaitable<Alert | undefined>;
   seen: SeenEvents;
+  /** Where alert and incident events go, and where the dispatcher reads them. */
+  events: EventSink & { onEventsWritten(listener: () => void): void };
+  deliveries: DeliveryStore;
   /** Whether this daemon does the shared journal's housekeeping (always on its own journal). */
   housekeeps(): boolean;
   pruneAlerts(cutoff: number): Promise<number>;
@@ -32,6 +37,8 @@ export function journalParts(local: SqliteJournal, shared?: { journal: PgJournal
       incidents: local.incidents,
       alert: (id) => local.storedAlert(id)?.alert,
       seen: local.chat,
+      events: local,
+      deliveries: local.integrations,
       housekeeps: () => true,
       pruneAlerts: (cutoff) => local.prune(cutoff),
     };
@@ -42,6 +49,8 @@ export function journalParts(local: SqliteJournal, shared?: { journal: PgJournal
     incidents: pg.incidents,
     alert: async (id) => (await pg.getAlert(id))?.alert,
     seen: pg.seenEvents,
+    events: pg,
+    deliveries: pg.integrations,
     // The holder of the cron lease; every daemon prunes its own files (audio, stills).
     housekeeps: () => shared.area.holdsCron(),
     pruneAlerts: async (cutoff) => (shared.area.holdsCron() ? pg.prune(cutoff) : 0),

@@ -40,7 +40,7 @@ describe('housekeeping (the daemon cron job)', () => {
       expect((await w.post({ alert_uuid: 'hk-claimed', location: 'store-c', camera_id: '4' })).status).toBe(200);
       expect((await w.post({ alert_uuid: 'hk-open', location: 'store-d', camera_id: '5' })).status).toBe(200);
       await w.finished('hk-claimed');
-      daemon.pipeline.incidents?.claim('hk-claimed', 'Anna', 'cli');
+      await daemon.pipeline.incidents?.claim('hk-claimed', 'Anna', 'cli');
       const hour = 3_600_000;
       const incidents = daemon.journal.incidents;
       await daemon.housekeeping(Date.now() + 11 * hour);

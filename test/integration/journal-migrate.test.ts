@@ -26,7 +26,7 @@ describe('veesion-bridge journal migrate', () => {
     for (const [id, store] of [['mg-1', 'store-b'], ['mg-2', 'store-c'], ['mg-3', 'store-d']] as const) expect((await w.post(alert(id, store))).status).toBe(200);
     for (const id of ['mg-1', 'mg-2', 'mg-3']) await w.finished(id);
     // Through the daemon: the CLI would signal its pid, which is jest's here.
-    expect(w.daemon.pipeline.incidents?.claim('mg-2', 'Anna', 'http')).toMatchObject({ kind: 'claimed' });
+    expect(await w.daemon.pipeline.incidents?.claim('mg-2', 'Anna', 'http')).toMatchObject({ kind: 'claimed' });
     sqliteFile = join(w.daemon.dataDir, 'journal.sqlite');
   }, 90_000);
   let stopped = false;

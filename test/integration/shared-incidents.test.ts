@@ -5,6 +5,8 @@ import { waitFor } from '../helpers/quiet-logger';
 import { usePostgres } from '../helpers/postgres';
 import { lcg } from '../helpers/seeded';
 import { SharedDaemons } from '../helpers/shared-daemons';
+import { ALERT_EVENT_TYPES } from '../../src/integrations/integration';
+import { runCli } from '../helpers/cli';
 
 const ADMIN = 'admin-token-0123456789abcdef';
 const REPEAT_MAX = 3;
@@ -18,7 +20,8 @@ const STORES = Array.from({ length: 6 }, (_, i) => ({
  * daemon that does not hold the conference, one made by a key press (which every daemon's AMI
  * hears) and one through the holder each win once; the conference hears who took it once; the
  * incidents nobody claims are repeated to BRIDGE_REPEAT_MAX and their escalation list is called
- * once, though the holder is SIGKILLed meanwhile and the other daemon takes over.
+ * once, though the holder is SIGKILLed meanwhile and the other daemon takes over. Every event
+ * (of either daemon) reaches an integration's receiver, delivered by one daemon at a time.
  */
 describe('incidents on two daemons, one PostgreSQL journal', () => {
   const pg = usePostgres();
@@ -48,7 +51,12 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
     }).then((r) => r.status);
     let killedAt = 0;
     try {
-      await shared.start(0);
+      await shared.start(0); // the first start creates the journal's tables
+      // An integration that wants every event, added into the shared journal (BRIDGE_JOURNAL_URL is in the env file).
+      const added = await runCli(['integrations', 'add', '--type', 'webhook', '--url', `${world.receiver.url}/shared`, '--filter', ALERT_EVENT_TYPES.join(','), '--json', ...shared.files]);
+      expect(added.code).toBe(0);
+      expect(added.stdout + added.stderr).not.toContain(new URL(url).password || 'no password in this URL');
+      world.receiver.secrets.set('/shared', (JSON.parse(added.stdout) as { result: { secret: string } }).result.secret);
       await shared.start(1);
       await waitFor(async () => (await shared.holderOfRooms()) !== undefined, 30_000, 'a daemon holding the conferences');
       const holder = (await shared.holderOfRooms()) as number;
@@ -87,7 +95,8 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
       const report: Record<string, unknown> = { seed };
       for (const [i, st] of STORES.entries()) {
         const calls = world.ami.originates.filter((o) => o.channel.startsWith('Local/') && o.channel.includes(`${st.audio_conf_id}@`)).sort((a, b) => a.at - b.at);
-        const sentence = (o: RecordedOriginate) => o.variables.find((v) => v.startsWith('ALERT_AUDIO='));
+        // Which sentence a call played: its sound file's name (each daemon has its own cache directory).
+        const sentence = (o: RecordedOriginate) => o.variables.find((v) => v.startsWith('ALERT_AUDIO='))?.split('/').pop();
         const first = sentence(calls[0] as RecordedOriginate);
         const alertCalls = calls.filter((o) => sentence(o) === first).length;
         const toldCalls = calls.length - alertCalls;
@@ -118,6 +127,17 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
       for (const [ch, by] of [['chan-k0', 'Anna'], ['chan-k1', 'Bea'], ['chan-k2', 'Carl']]) {
         expect(world.xbees.messages.filter((m) => m.channelId === ch && / is on it /.test(m.text)).map((m) => m.text.split(' ')[0])).toEqual([by]);
       }
+
+      // Every event either daemon wrote reaches the receiver; one delivered twice at most (the one
+      // under way when its deliverer died: at least once). Two daemons delivering at once would send many twice.
+      const written = (await db.query<{ id: string; type: string }>('SELECT id, type FROM events ORDER BY seq')).rows;
+      expect(written.filter((e) => e.type === 'alert.claimed')).toHaveLength(3);
+      expect(written.filter((e) => e.type === 'alert.escalated')).toHaveLength(3);
+      await waitFor(() => written.every((e) => world.receiver.at('/shared').some((r) => r.event.id === e.id)), 60_000, 'every event delivered');
+      const times = new Map<string, number>();
+      for (const r of world.receiver.at('/shared')) times.set(r.event.id, (times.get(r.event.id) ?? 0) + 1);
+      expect({ seed, twice: [...times.values()].filter((n) => n > 1).length <= 1, unknown: [...times.keys()].filter((id) => !written.some((e) => e.id === id)) })
+        .toEqual({ seed, twice: true, unknown: [] });
     } finally {
       await shared.stop();
       await world.stop();

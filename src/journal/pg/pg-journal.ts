@@ -8,6 +8,7 @@ import type { AlertEvent, EventSink } from '../../pipeline/alert-event';
 import { migratePg } from './pg-schema';
 import { inTransaction, openPgPool, redactUrl, STEPS_CHANNEL, withClient } from './pg-pool';
 import { PgIncidentStore } from './pg-incident-store';
+import { PgIntegrationStore } from './pg-integration-store';
 import type { SeenEvents } from '../journal-parts';
 export { STEPS_CHANNEL } from './pg-pool';
 
@@ -46,6 +47,8 @@ export class PgJournal implements Journal, EventSink {
   private readonly listeners = new Set<Client>();
   /** The shared incidents: a claim locks its row, the first wins. */
   readonly incidents: PgIncidentStore;
+  /** Integrations and their cursors: delivered by one daemon at a time. */
+  readonly integrations: PgIntegrationStore;
   /** Wildix event ids seen by any daemon: an event the PBX sends again (or to another daemon) acts once. */
   readonly seenEvents: SeenEvents = {
     firstSeen: async (id, type, at) => (await this.pool.query({
@@ -62,6 +65,7 @@ export class PgJournal implements Journal, EventSink {
     private readonly url: string,
   ) {
     this.incidents = new PgIncidentStore(pool);
+    this.integrations = new PgIntegrationStore(pool);
   }
 
   /** Connects, migrates (under a lock: several daemons may start at once) and returns the journal. */
@@ -170,8 +174,9 @@ export class PgJournal implements Journal, EventSink {
           });
         }
         eventsWritten = toWrite.length;
-        // The daemons holding these alerts' conferences start their steps (delivered at commit).
-        if (batch.some((b) => inserted.get(b) === 'new' && b.record.steps.length > 0)) {
+        // The daemons holding these alerts' conferences start their steps, the one delivering
+        // events sends these (both told at commit).
+        if (toWrite.length > 0 || batch.some((b) => inserted.get(b) === 'new' && b.record.steps.length > 0)) {
           await client.query({ name: 'notify-steps', text: 'SELECT pg_notify($1, $2)', values: [STEPS_CHANNEL, 'new'] });
         }
         return inserted;
