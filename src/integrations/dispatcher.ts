@@ -36,8 +36,9 @@ export class IntegrationDispatcher {
   async hold(held: boolean): Promise<void> {
     this.held = held;
     if (held) return this.wake();
-    await Promise.all([...this.streams.values()].map((s) => s.stop()));
-    this.streams.clear();
+    const stopping = [...this.streams.values()];
+    this.streams.clear(); // before awaiting: a lease taken back meanwhile starts streams of its own
+    await Promise.all(stopping.map((s) => s.stop()));
   }
 
   /** Enabled integrations, by id (for /readyz details and metrics). */
@@ -67,7 +68,10 @@ export class IntegrationDispatcher {
           this.deps.logger.warn('could not read the integrations from the journal; read again at the next event', { err });
         }
       } while (this.refreshAgain && !this.stopped && this.held);
-    })().finally(() => (this.refreshing = undefined));
+    })().finally(() => {
+      this.refreshing = undefined;
+      if (this.refreshAgain && !this.stopped && this.held) this.refresh(); // asked for after the last read
+    });
   }
 
   private async refreshOnce(): Promise<void> {

@@ -61,7 +61,7 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 
   live(): Incident[] {
-    return (this.stmt(`SELECT * FROM incidents WHERE state = 'open' OR (state = 'claimed' AND told = 0) ORDER BY opened_at, id`).all() as IncidentRow[]).map(toIncident);
+    return (this.stmt(`SELECT * FROM incidents WHERE state = 'open' OR (state = 'claimed' AND told = 0) OR (state = 'unclaimed' AND escalation_note IS NULL) ORDER BY opened_at, id`).all() as IncidentRow[]).map(toIncident);
   }
 
   list(state?: IncidentState): Incident[] {

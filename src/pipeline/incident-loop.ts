@@ -10,6 +10,9 @@ import { renderTemplate } from './template';
 /** How long an incident whose repeats ran out can still be claimed by a key press. */
 const UNCLAIMED_CLAIMABLE_MS = 10 * 60_000;
 
+/** An unclaimed incident whose escalation was cut short is called again only this soon after it opened. */
+const ESCALATION_RESUMABLE_MS = 60 * 60_000;
+
 /** What is said in the conference when someone takes an incident. */
 export const DEFAULT_CLAIMED_TEXT = '${by} is handling camera ${cameraId}';
 
@@ -148,22 +151,34 @@ export class IncidentLoop {
         await this.resumeOnce();
       } while (this.resumeAgain && !this.stopped);
     };
-    this.resuming = run().finally(() => (this.resuming = undefined));
+    this.resuming = run().finally(() => {
+      this.resuming = undefined;
+      if (this.resumeAgain && !this.stopped) void this.resume(); // asked for after the last run had read the journal
+    });
     return this.resuming;
   }
 
   private async resumeOnce(): Promise<void> {
     const live = await this.deps.incidents.live();
     const open = new Set(live.filter((i) => i.state === 'open').map((i) => i.id));
-    // Resolved or claimed meanwhile (by another daemon, or the CLI): their repeats are off. (One
-    // opened since the list was read is not in it: its state is read again.)
-    for (const id of [...this.timers.keys()]) {
+    // Resolved or claimed meanwhile (by another daemon, or the CLI): their repeats are off, a repeat
+    // waiting its turn too. (One opened since the list was read is not in it: its state is read again.)
+    const repeating = [...this.busy].filter((k) => k.startsWith('repeat/')).map((k) => k.slice('repeat/'.length));
+    for (const id of new Set([...this.timers.keys(), ...repeating])) {
       if (open.has(id)) continue;
       const now = await this.deps.incidents.get(id);
       if (now && now.state !== 'open') this.settle(id);
     }
     for (const incident of live) {
       if (!this.hears(incident.room)) continue;
+      if (incident.state === 'unclaimed') {
+        // Its repeats ran out and its escalation list was being called (or about to be) when its
+        // daemon stopped or died: called now, unless it is old news.
+        if (incident.openedAt >= this.deps.clock.now() - ESCALATION_RESUMABLE_MS && !this.busy.has(`escalate/${incident.id}`)) {
+          this.track(this.escalate(incident.id, 'unclaimed; resumed after a restart or a takeover', incident.escalatedAt !== null));
+        }
+        continue;
+      }
       if (incident.state === 'claimed') {
         // Claimed outside this process (the CLI, another daemon), or told only in part before a crash.
         if (!this.telling.has(incident.id)) this.onClaimed(incident, 'elsewhere');
@@ -356,7 +371,7 @@ export class IncidentLoop {
       return now.filter((i): i is Incident => i?.state === 'open');
     };
     try {
-      const outcome = await this.deps.speak({ alert, store, text, stillWanted: () => !this.stopped && group.some((i) => !this.settled.has(i.id)) });
+      const outcome = await this.deps.speak({ alert, store, text, stillWanted: () => !this.stopped && this.hears(incident.room) && group.some((i) => !this.settled.has(i.id)) });
       if (outcome.kind === 'played') {
         for (const i of await stillOpen()) {
           this.countedCall.set(i.id, outcome.callId);
@@ -390,6 +405,8 @@ export class IncidentLoop {
     try {
       const incident = await this.deps.incidents.get(id);
       if (!incident || !this.hears(incident.room)) return;
+      // Resumed from a list read before an escalation here ended: only one still under way goes on.
+      if (resumed && (incident.escalatedAt === null || incident.escalationNote !== null)) return;
       if (!resumed && !(await this.deps.incidents.startEscalation(id, this.deps.clock.now()))) return; // taken, closed, or done before
       await this.callTheList(id, why);
     } finally {
@@ -419,7 +436,8 @@ export class IncidentLoop {
     const text = renderTemplate(this.sentences(store).single, alertVariables(alert, store));
     const tried: string[] = [];
     for (const channel of list) {
-      if (this.stopped) return; // not finished: the next start calls on (resume)
+      // Stopping, or its conference went to another daemon: not finished, whoever resumes calls on.
+      if (this.stopped || !this.hears(incident.room)) return;
       const now = (await this.deps.incidents.get(id))?.state;
       if (now === 'claimed' || now === 'resolved') return finish('taken', null, `${why}; taken (${now}) while calling, so the calls stopped (${tried.join('; ') || 'nobody called yet'})`);
       called.push(channel);
@@ -437,6 +455,9 @@ export class IncidentLoop {
     this.track((async () => {
       const store = this.deps.stores().get(incident.storeId);
       try {
+        // Told meanwhile (a resume that read the list before the last telling ended): not again.
+        const fresh = await this.deps.incidents.get(incident.id);
+        if (!fresh || fresh.told || fresh.state !== 'claimed') return;
         const alert = await this.deps.alert(incident.lastAlertId);
         if (!store || !alert) {
           // Nothing to say it with (the store left x-hoppers.json): told as far as it can be.
@@ -445,8 +466,8 @@ export class IncidentLoop {
         }
         const by = incident.claimedBy ?? 'someone';
         const text = renderTemplate(this.sentences(store).claimed, { ...alertVariables(alert, store), by });
-        const [heard] = await Promise.allSettled([this.deps.speak({ alert, store, text, stillWanted: () => !this.stopped })]);
-        if (this.stopped) return; // not told yet: the next start tells it
+        const [heard] = await Promise.allSettled([this.deps.speak({ alert, store, text, stillWanted: () => !this.stopped && this.hears(incident.room) })]);
+        if (this.stopped || !this.hears(incident.room)) return; // not told yet: the next start (or holder) tells it
         await this.deps.incidents.markTold(incident.id, this.deps.clock.now());
         this.deps.report?.({
           kind: 'told', incident,

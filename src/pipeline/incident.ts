@@ -71,7 +71,7 @@ export interface IncidentStore {
   get(id: string): Awaitable<Incident | undefined>;
   /** An incident id, or an alert id of one of its alerts. */
   find(ref: string): Awaitable<Incident | undefined>;
-  /** Open or claimed incidents (claimed ones only while not told), oldest first. */
+  /** Open incidents, claimed ones not told yet and unclaimed ones whose escalation did not finish, oldest first. */
   live(): Awaitable<Incident[]>;
   list(state?: IncidentState): Awaitable<Incident[]>;
   /** The oldest open incident of a conference room, or one left unclaimed since `since`. */

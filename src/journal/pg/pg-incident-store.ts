@@ -26,7 +26,7 @@ export class PgIncidentStore implements IncidentStore {
   }
 
   async live(): Promise<Incident[]> {
-    return this.all('incident-live', `SELECT * FROM incidents WHERE state = 'open' OR (state = 'claimed' AND told = 0) ORDER BY opened_at, id`, []);
+    return this.all('incident-live', `SELECT * FROM incidents WHERE state = 'open' OR (state = 'claimed' AND told = 0) OR (state = 'unclaimed' AND escalation_note IS NULL) ORDER BY opened_at, id`, []);
   }
 
   async list(state?: IncidentState): Promise<Incident[]> {

@@ -400,7 +400,7 @@ export class PgJournal implements Journal, EventSink {
     };
   }
 
-  /** Housekeeping: drops alerts received before `cutoff` whose every step is final (as on SQLite), and old Wildix event ids. */
+  /** Housekeeping: drops alerts received before `cutoff` whose every step is final (as on SQLite), old Wildix event ids, settled events and delivery records. */
   async prune(cutoff: number): Promise<number> {
     let total = 0;
     for (;;) {
@@ -421,6 +421,13 @@ export class PgJournal implements Journal, EventSink {
       total += n;
     }
     await this.pool.query({ name: 'prune-wildix', text: 'DELETE FROM wildix_events WHERE received_at < $1', values: [cutoff] });
+    // Events every enabled integration is past (as on SQLite), and old delivery records.
+    await this.pool.query({
+      name: 'prune-events',
+      text: 'DELETE FROM events WHERE time < $1 AND seq <= COALESCE((SELECT MIN(cursor) FROM integrations WHERE enabled = 1), seq)',
+      values: [cutoff],
+    });
+    await this.pool.query({ name: 'prune-deliveries', text: 'DELETE FROM deliveries WHERE at < $1', values: [cutoff] });
     return total;
   }
 

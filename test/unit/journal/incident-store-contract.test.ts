@@ -140,7 +140,9 @@ describe('incidents shared by several daemons (PostgreSQL)', () => {
     const stop = two.listen(() => { heard++; listening(); }, () => undefined);
     try {
       await ready; // the first call says LISTEN is in place
+      const atListen = heard;
       await receive(one, 'n1', 1000);
+      await waitFor(() => heard > atListen); // the alert's own notification, heard before the claim's is counted
       const id = (await one.incidents.find('n1'))?.id as string;
       const before = heard;
       await one.incidents.claim(id, 'Anna', 'http', 2000);

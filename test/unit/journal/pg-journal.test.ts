@@ -81,6 +81,26 @@ describe('PgJournal: what only a shared journal must get right', () => {
     await j.close();
   });
 
+  it('housekeeping drops old events every enabled integration is past, keeps the ones still owed, and old delivery records', async () => {
+    const j = await PgJournal.open(await pg.fresh());
+    const ev = (alertId: string, time: number) => ({ type: 'alert.received' as const, time, alertId, storeId: 's1', location: null, data: {} as never });
+    await j.integrations.add({ id: 'int_a', type: 'webhook', url: 'https://example.invalid/a', secret: 's', filter: ['alert.received'], scope: 'all', createdAt: 1 });
+    for (const [i, t] of [100, 200, 300].entries()) j.recordEvent(ev(`e${i}`, t));
+    await j.flush();
+    const seqs = (await j.pool.query<{ seq: number }>('SELECT seq FROM events ORDER BY seq')).rows.map((r) => Number(r.seq));
+    expect(seqs).toHaveLength(3);
+    const [first, second] = (await j.integrations.eventsAfter(0)).slice(0, 2);
+    await j.integrations.settle('int_a', first as never, 'delivered', 1, null, 150); // the integration is past the first event only
+    await j.prune(1_000);
+    expect((await j.pool.query('SELECT seq FROM events ORDER BY seq')).rows.map((r) => Number(r['seq']))).toEqual(seqs.slice(1));
+    expect((await j.pool.query('SELECT COUNT(*)::int AS n FROM deliveries')).rows).toEqual([{ n: 0 }]);
+    await j.integrations.settle('int_a', second as never, 'delivered', 1, null, 2_000);
+    await j.prune(250); // the second is past the cutoff's age only now: the third is newer
+    expect((await j.pool.query('SELECT seq FROM events ORDER BY seq')).rows.map((r) => Number(r['seq']))).toEqual(seqs.slice(2));
+    expect((await j.pool.query('SELECT COUNT(*)::int AS n FROM deliveries')).rows).toEqual([{ n: 1 }]);
+    await j.close();
+  });
+
   it('a step error quoting a NUL (which PostgreSQL refuses in text) is written, and does not hold up later commits', async () => {
     const j = await PgJournal.open(await pg.fresh());
     await j.append(record('n1', '1'));

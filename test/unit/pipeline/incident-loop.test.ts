@@ -337,4 +337,24 @@ describe('IncidentLoop', () => {
     await loop.stop();
     await journal.close();
   });
+  it('an unclaimed incident whose escalation a crash cut short is called at the next start (or takeover), once', async () => {
+    const clock = new ManualClock();
+    const called: string[] = [];
+    const callPerson: CallPerson = async (channel) => (called.push(channel), { answered: false, why: 'no-answer' });
+    const r = await rig(undefined, clock, { escalation: ['PJSIP/201', 'PJSIP/202'], callPerson });
+    const id = await r.receive('x1');
+    // As a daemon leaves it when it dies while calling the list: repeats ran out, the escalation began, no note.
+    r.journal.incidents.recordAnnouncement(id, 4, null, 'unclaimed', clock.now());
+    r.journal.incidents.startEscalation(id, clock.now());
+    await r.loop.resume();
+    await r.loop.resume(); // a second look while the calls go on: nothing more
+    await clock.advance(1_000);
+    expect(called).toEqual(['PJSIP/201', 'PJSIP/202']);
+    expect(r.journal.incidents.get(id)?.escalationNote).toContain('nobody answered');
+    await r.loop.resume(); // finished: not called again
+    await clock.advance(1_000);
+    expect(called).toHaveLength(2);
+    await r.loop.stop();
+    await r.journal.close();
+  });
 });
