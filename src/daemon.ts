@@ -114,7 +114,7 @@ export class Daemon {
         logger: this.logger.child({ area: 'journal' }),
         rooms: () => [...this.stores.values()].map((st) => st.audio_conf_id),
         rescan: () => this.rescan('takeover'),
-        onCron: (held) => { this.veesion.hooksRunning(held); void this.integrations.hold(held); },
+        onCron: (held) => { this.veesion.hooksRunning(held); void this.integrations.hold(held); this.chat.holdFollowUps(held); },
         canCall: () => Object.values(this.pbx.usable()).some(Boolean),
         onRoomsTaken: (rooms) => { for (const room of rooms) this.pipeline.takeOver(room); },
       });
@@ -134,7 +134,7 @@ export class Daemon {
       logger: this.logger.child({ area: 'chat' }),
       clock,
       stores: () => this.stores,
-      outbox: this.journal.chat,
+      outbox: this.parts.followUps,
       seen: this.parts.seen,
       incidents: this.parts.incidents,
       loop: () => this.pipeline.incidents,
@@ -169,7 +169,10 @@ export class Daemon {
       onOutcome: (type, outcome) => this.metrics.integrationDeliveries.inc({ type, outcome }),
     });
     this.parts.events.onEventsWritten(() => this.integrations.wake());
-    if (this.shared) void this.integrations.hold(false); // until this daemon holds the cron lease
+    if (this.shared) {
+      void this.integrations.hold(false); // until this daemon holds the cron lease
+      this.chat.holdFollowUps(false);
+    }
     this.journal.onLost((reason) => this.logger.error('journal lost: new alerts are refused (503); the daemon stops and, under systemd, starts again on a new journal', { reason }));
     const pbxCalls = this.pbx.calls;
     // Shared journal: a call another daemon placed is written as answered by whoever saw it.

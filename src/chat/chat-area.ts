@@ -74,9 +74,12 @@ export class ChatArea implements Area {
     });
     this.followUps = {
       add: (req, at) => {
+        const wake = (added: boolean) => {
+          if (added) this.sender.wake();
+          return added;
+        };
         const added = deps.outbox.add(req, at);
-        if (added) this.sender.wake();
-        return added;
+        return typeof added === 'boolean' ? wake(added) : added.then(wake);
       },
     };
     this.inbox = new WildixInbox({
@@ -92,6 +95,11 @@ export class ChatArea implements Area {
 
   start(): void {
     this.sender.start();
+  }
+
+  /** Shared journal: the follow-ups are posted by the cron lease's holder (one daemon). */
+  holdFollowUps(held: boolean): void {
+    this.sender.hold(held);
   }
 
   async stop(): Promise<void> {

@@ -30,6 +30,8 @@ export class FollowUpSender {
   private journalFailedAt: number | undefined;
   /** Posted, but the journal could not record it yet: never posted again by this process. */
   private readonly postedUnrecorded = new Set<string>();
+  /** Whether follow-ups are posted here (on a shared journal: by the cron lease's holder). */
+  private held = true;
 
   constructor(private readonly deps: FollowUpSenderDeps) {}
 
@@ -37,9 +39,17 @@ export class FollowUpSender {
     this.wake();
   }
 
+  /** Shared journal: posting starts when this daemon takes the cron lease and ends when it loses it. */
+  hold(held: boolean): void {
+    this.held = held;
+    if (held) return this.wake();
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+
   /** Something was added (or is due): post now, or right after the round under way. */
   wake(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.held) return;
     if (this.running) {
       this.again = true;
       return;
@@ -52,7 +62,7 @@ export class FollowUpSender {
         this.again = false;
         this.wake();
       } else {
-        this.schedule();
+        void this.schedule();
       }
     });
   }
@@ -65,8 +75,8 @@ export class FollowUpSender {
 
   private async round(): Promise<void> {
     try {
-      for (const f of this.deps.outbox.due(this.deps.clock.now())) {
-        if (this.stopped) return;
+      for (const f of await this.deps.outbox.due(this.deps.clock.now())) {
+        if (this.stopped || !this.held) return;
         await this.send(f);
       }
       this.journalFailedAt = undefined;
@@ -94,28 +104,29 @@ export class FollowUpSender {
       if (error !== undefined) {
         const delay = this.deps.delaysMs[f.attempts + 1];
         const nextAt = delay === undefined ? null : this.deps.clock.now() + delay;
-        this.deps.outbox.failed(f.incidentId, f.kind, error, nextAt);
+        await this.deps.outbox.failed(f.incidentId, f.kind, error, nextAt);
         if (nextAt === null) this.deps.logger.error('chat follow-up given up', { ...fields, attempts: f.attempts + 1, error });
         else this.deps.logger.warn('chat follow-up not posted, trying again', { ...fields, error, nextAttemptAt: new Date(nextAt).toISOString() });
         return;
       }
       this.postedUnrecorded.add(key);
     }
-    this.deps.outbox.posted(f.incidentId, f.kind, this.deps.clock.now());
+    await this.deps.outbox.posted(f.incidentId, f.kind, this.deps.clock.now());
     this.postedUnrecorded.delete(key);
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
+  private async schedule(): Promise<void> {
+    if (this.stopped || !this.held) return;
     let next: number | null;
     try {
-      next = this.deps.outbox.nextDueAt();
+      next = await this.deps.outbox.nextDueAt();
     } catch (err) {
       this.deps.logger.error(`chat follow-ups wait: the journal cannot be read; tried again in ${JOURNAL_RETRY_MS / 1000} s`, { err });
       this.timer = this.deps.clock.setTimeout(() => this.wake(), JOURNAL_RETRY_MS);
       return;
     }
-    if (next === null) return;
+    if (next === null || this.stopped || !this.held || this.running) return;
+    this.timer?.cancel();
     const at = this.journalFailedAt === undefined ? next : Math.max(next, this.journalFailedAt + JOURNAL_RETRY_MS);
     this.timer = this.deps.clock.setTimeout(() => this.wake(), Math.max(0, at - this.deps.clock.now()));
   }

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { preparedOnce } from './prepared';
 import type { FollowUp, FollowUpKind, FollowUpOutbox, FollowUpRequest } from '../pipeline/follow-up';
 
-interface FollowUpRow {
+export interface FollowUpRow {
   incident_id: string; kind: string; store_id: string; text: string; created_at: number;
   attempts: number; next_at: number | null; posted_at: number | null; last_error: string | null;
 }
@@ -74,7 +74,7 @@ export class SqliteChatStore implements FollowUpOutbox {
   }
 }
 
-function toFollowUp(r: FollowUpRow): FollowUp {
+export function toFollowUp(r: FollowUpRow): FollowUp {
   return {
     incidentId: r.incident_id, kind: r.kind as FollowUpKind, storeId: r.store_id, text: r.text, createdAt: r.created_at,
     attempts: r.attempts, nextAt: r.next_at, postedAt: r.posted_at, lastError: r.last_error,

@@ -1,6 +1,7 @@
 import type { Journal } from '../pipeline/ports';
 import type { EventSink } from '../pipeline/alert-event';
 import type { DeliveryStore } from '../integrations/integration';
+import type { FollowUpOutbox } from '../pipeline/follow-up';
 import type { Alert } from '../pipeline/alert';
 import type { Awaitable, IncidentStore } from '../pipeline/incident';
 import type { SqliteJournal } from './sqlite-journal';
@@ -25,6 +26,8 @@ export interface JournalParts {
   /** Where alert and incident events go, and where the dispatcher reads them. */
   events: EventSink & { onEventsWritten(listener: () => void): void };
   deliveries: DeliveryStore;
+  /** The chat lines owed to the stores' conversations. */
+  followUps: FollowUpOutbox;
   /** Whether this daemon does the shared journal's housekeeping (always on its own journal). */
   housekeeps(): boolean;
   pruneAlerts(cutoff: number): Promise<number>;
@@ -39,6 +42,7 @@ export function journalParts(local: SqliteJournal, shared?: { journal: PgJournal
       seen: local.chat,
       events: local,
       deliveries: local.integrations,
+      followUps: local.chat,
       housekeeps: () => true,
       pruneAlerts: (cutoff) => local.prune(cutoff),
     };
@@ -51,6 +55,7 @@ export function journalParts(local: SqliteJournal, shared?: { journal: PgJournal
     seen: pg.seenEvents,
     events: pg,
     deliveries: pg.integrations,
+    followUps: pg.followUps,
     // The holder of the cron lease; every daemon prunes its own files (audio, stills).
     housekeeps: () => shared.area.holdsCron(),
     pruneAlerts: async (cutoff) => (shared.area.holdsCron() ? pg.prune(cutoff) : 0),

@@ -483,7 +483,8 @@ export class IncidentLoop {
   /** One line per change in the store's conversation, owed in the journal until posted. */
   private followUp(incident: Incident, kind: FollowUpKind, text: string): void {
     try {
-      this.deps.followUps?.add({ incidentId: incident.id, storeId: incident.storeId, kind, text }, this.deps.clock.now());
+      const added = this.deps.followUps?.add({ incidentId: incident.id, storeId: incident.storeId, kind, text }, this.deps.clock.now());
+      if (added instanceof Promise) this.track(added.then(() => undefined));
     } catch (err) {
       this.deps.onError?.(err);
     }

@@ -9,6 +9,7 @@ import { migratePg } from './pg-schema';
 import { inTransaction, openPgPool, redactUrl, STEPS_CHANNEL, withClient } from './pg-pool';
 import { PgIncidentStore } from './pg-incident-store';
 import { PgIntegrationStore } from './pg-integration-store';
+import { PgFollowUps } from './pg-follow-ups';
 import type { SeenEvents } from '../journal-parts';
 export { STEPS_CHANNEL } from './pg-pool';
 
@@ -49,6 +50,8 @@ export class PgJournal implements Journal, EventSink {
   readonly incidents: PgIncidentStore;
   /** Integrations and their cursors: delivered by one daemon at a time. */
   readonly integrations: PgIntegrationStore;
+  /** Chat lines owed: any daemon adds, the cron lease's holder posts. */
+  readonly followUps: PgFollowUps;
   /** Wildix event ids seen by any daemon: an event the PBX sends again (or to another daemon) acts once. */
   readonly seenEvents: SeenEvents = {
     firstSeen: async (id, type, at) => (await this.pool.query({
@@ -66,6 +69,7 @@ export class PgJournal implements Journal, EventSink {
   ) {
     this.incidents = new PgIncidentStore(pool);
     this.integrations = new PgIntegrationStore(pool);
+    this.followUps = new PgFollowUps(pool);
   }
 
   /** Connects, migrates (under a lock: several daemons may start at once) and returns the journal. */
@@ -400,7 +404,7 @@ export class PgJournal implements Journal, EventSink {
     };
   }
 
-  /** Housekeeping: drops alerts received before `cutoff` whose every step is final (as on SQLite), old Wildix event ids, settled events and delivery records. */
+  /** Housekeeping: drops alerts received before `cutoff` whose every step is final (as on SQLite), old Wildix event ids, settled events, delivery records and settled follow-ups. */
   async prune(cutoff: number): Promise<number> {
     let total = 0;
     for (;;) {
@@ -428,6 +432,7 @@ export class PgJournal implements Journal, EventSink {
       values: [cutoff],
     });
     await this.pool.query({ name: 'prune-deliveries', text: 'DELETE FROM deliveries WHERE at < $1', values: [cutoff] });
+    await this.pool.query({ name: 'prune-followups', text: 'DELETE FROM followups WHERE next_at IS NULL AND created_at < $1', values: [cutoff] });
     return total;
   }
 

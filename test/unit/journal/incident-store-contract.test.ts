@@ -5,6 +5,7 @@ import type { IncidentStore } from '../../../src/pipeline/incident';
 import type { Journal } from '../../../src/pipeline/ports';
 import type { Alert } from '../../../src/pipeline/alert';
 import type { SeenEvents } from '../../../src/journal/journal-parts';
+import type { FollowUpOutbox } from '../../../src/pipeline/follow-up';
 import { tempDir } from '../../helpers/paths';
 import { usePostgres } from '../../helpers/postgres';
 
@@ -16,6 +17,7 @@ interface Subject {
   journal: Journal;
   incidents: IncidentStore;
   seen: SeenEvents;
+  followUps: FollowUpOutbox;
   close(): Promise<void>;
 }
 
@@ -24,11 +26,11 @@ const pg = usePostgres();
 const implementations: [string, () => Promise<Subject>][] = [
   ['SQLite', async () => {
     const journal = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
-    return { journal, incidents: journal.incidents, seen: journal.chat, close: () => journal.close() };
+    return { journal, incidents: journal.incidents, seen: journal.chat, followUps: journal.chat, close: () => journal.close() };
   }],
   ['PostgreSQL', async () => {
     const journal = await PgJournal.open(await pg.fresh());
-    return { journal, incidents: journal.incidents, seen: journal.seenEvents, close: () => journal.close() };
+    return { journal, incidents: journal.incidents, seen: journal.seenEvents, followUps: journal.followUps, close: () => journal.close() };
   }],
 ];
 
@@ -102,6 +104,22 @@ describe.each(implementations)('incident store on %s', (_name, open) => {
     expect(await s.incidents.pruneFinished(4001)).toBe(1);
     expect(await s.incidents.get(id)).toBeUndefined();
     expect(await s.incidents.activity(id)).toEqual([]);
+  });
+
+  it('a follow-up is owed once per incident and kind, due until posted or given up', async () => {
+    const owe = (kind: 'claimed' | 'resolved', at: number) => s.followUps.add({ incidentId: 'inc_1', storeId: 's1', kind, text: `${kind} line` }, at);
+    expect(await owe('claimed', 1000)).toBe(true);
+    expect(await owe('claimed', 1001)).toBe(false);
+    expect(await owe('resolved', 2000)).toBe(true);
+    expect(await s.followUps.nextDueAt()).toBe(1000);
+    expect((await s.followUps.due(1500)).map((f) => f.kind)).toEqual(['claimed']);
+    await s.followUps.failed('inc_1', 'claimed', 'x-bees 503', 5000);
+    expect((await s.followUps.due(2500)).map((f) => f.kind)).toEqual(['resolved']);
+    await s.followUps.posted('inc_1', 'resolved', 2600);
+    expect(await s.followUps.nextDueAt()).toBe(5000);
+    expect(await s.followUps.due(6000)).toEqual([expect.objectContaining({ kind: 'claimed', attempts: 1, lastError: 'x-bees 503', text: 'claimed line' })]);
+    await s.followUps.failed('inc_1', 'claimed', 'x-bees 503', null); // given up
+    expect(await s.followUps.nextDueAt()).toBeNull();
   });
 
   it('a Wildix event id counts once, and again once forgotten (acting on it failed)', async () => {
