@@ -3,88 +3,127 @@ import { recordIncidentEvent } from '../journal/operator-events';
 import { SqliteChatStore } from '../journal/chat-store';
 import { claimedLine, resolvedLine } from '../pipeline/follow-up';
 import { journalFile } from '../journal/journal-file';
-import { OUTCOMES, PERSON_NAME as NAME, type Incident, type Outcome } from '../pipeline/incident';
-import { configFor, openOrExit, print, type GlobalOptions, sqliteJournalOnly } from './context';
+import { PgOperator } from '../journal/pg/pg-operator';
+import { openPgPool, redactUrl } from '../journal/pg/pg-pool';
+import type { BridgeConfig } from '../config/load';
+import { OUTCOMES, PERSON_NAME as NAME, type ClaimResult, type Incident, type Outcome, type ResolveResult } from '../pipeline/incident';
+import { configFor, openOrExit, print, type GlobalOptions } from './context';
 import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
 
+type Found<R> = { found: Incident | undefined; result?: R };
 
 /**
  * `claim <alert-or-incident-id> --by <name>` and `resolve <id> --outcome <outcome> [--by]`.
  * They write the journal (so they work while the daemon is down: a claim then takes effect at
  * its start), then wake the running daemon (SIGUSR2), which stops the repeats and tells the
- * conference and the chat who took it.
+ * conference and the chat who took it. On a shared PostgreSQL journal (BRIDGE_JOURNAL_URL) the
+ * write itself NOTIFYs the daemons.
  */
-export function claim(ref: string, opts: GlobalOptions & { by: string }): void {
+export async function claim(ref: string, opts: GlobalOptions & { by: string }): Promise<void> {
   const by = opts.by.trim();
   if (!NAME.test(by)) throw new CliExit(EXIT.usage, 'claim: --by names who takes it (1-80 characters, one line)');
-  const { store, db, config, dataDir, close } = openStore(opts);
-  try {
-    const found = store.find(ref);
-    if (!found) throw new CliExit(EXIT.failure, `claim: no incident or alert ${ref} in the journal`);
-    const now = Date.now();
-    const result = db.transaction(() => {
-      const r = store.claim(found.id, by, 'cli', now);
-      // The chat's follow-up with the claim: posted by the daemon even if the incident is resolved before it starts.
-      if (r.kind === 'claimed') {
-        new SqliteChatStore(db).add({ incidentId: r.incident.id, storeId: r.incident.storeId, kind: 'claimed', text: claimedLine(r.incident) }, now);
-        // And its alert.claimed: the daemon, woken, only tells the conference (it publishes the claims it takes itself).
-        recordIncidentEvent(db, 'alert.claimed', r.incident, config.stores.find((st) => st.store_veesion_id === r.incident.storeId), now);
-      }
-      return r;
-    })();
-    switch (result.kind) {
-      case 'claimed':
-        return report(opts, dataDir, `incident ${found.id} (camera ${found.cameraId} of ${found.storeId}) claimed by ${by}`, { ok: true, incident: result.incident });
-      case 'already':
-        throw refused(opts, `already claimed by ${result.incident.claimedBy} at ${iso(result.incident.claimedAt)}: your claim is kept as a second`, result.incident);
-      case 'closed':
-        throw refused(opts, `incident ${found.id} is already ${result.incident.state}`, result.incident);
-      case 'not-found':
-        throw new CliExit(EXIT.failure, `claim: no incident or alert ${ref} in the journal`);
-    }
-  } finally {
-    close();
+  const config = configFor(opts);
+  const now = Date.now();
+  const { found, result } = config.settings.BRIDGE_JOURNAL_URL
+    ? await onShared(config, config.settings.BRIDGE_JOURNAL_URL, async (op): Promise<Found<ClaimResult>> => {
+      const found = await op.find(ref);
+      return { found, ...(found ? { result: await op.claim(found.id, by, now) } : {}) };
+    })
+    : onSqlite(config, (store, db): Found<ClaimResult> => {
+      const found = store.find(ref);
+      if (!found) return { found };
+      return {
+        found,
+        result: db.transaction(() => {
+          const r = store.claim(found.id, by, 'cli', now);
+          if (r.kind === 'claimed') {
+            // The chat's follow-up with the claim: posted by the daemon even if the incident is resolved before it starts.
+            new SqliteChatStore(db).add({ incidentId: r.incident.id, storeId: r.incident.storeId, kind: 'claimed', text: claimedLine(r.incident) }, now);
+            // And its alert.claimed: the daemon, woken, only tells the conference (it publishes the claims it takes itself).
+            recordIncidentEvent(db, 'alert.claimed', r.incident, storeOf(config, r.incident.storeId), now);
+          }
+          return r;
+        })(),
+      };
+    });
+  if (!found || !result) throw new CliExit(EXIT.failure, `claim: no incident or alert ${ref} in the journal`);
+  switch (result.kind) {
+    case 'claimed':
+      return report(opts, config, `incident ${found.id} (camera ${found.cameraId} of ${found.storeId}) claimed by ${by}`, { ok: true, incident: result.incident });
+    case 'already':
+      throw refused(opts, `already claimed by ${result.incident.claimedBy} at ${iso(result.incident.claimedAt)}: your claim is kept as a second`, result.incident);
+    case 'closed':
+      throw refused(opts, `incident ${found.id} is already ${result.incident.state}`, result.incident);
+    case 'not-found':
+      throw new CliExit(EXIT.failure, `claim: no incident or alert ${ref} in the journal`);
   }
 }
 
-export function resolve(ref: string, opts: GlobalOptions & { outcome: string; by?: string }): void {
+export async function resolve(ref: string, opts: GlobalOptions & { outcome: string; by?: string }): Promise<void> {
   if (!OUTCOMES.includes(opts.outcome as Outcome)) throw new CliExit(EXIT.usage, `resolve: --outcome is one of ${OUTCOMES.join(', ')}`);
+  const outcome = opts.outcome as Outcome;
   const by = opts.by?.trim();
   if (by !== undefined && !NAME.test(by)) throw new CliExit(EXIT.usage, 'resolve: --by names who resolved it (1-80 characters, one line)');
-  const { store, db, config, dataDir, close } = openStore(opts);
+  const config = configFor(opts);
+  const now = Date.now();
+  const { found, result } = config.settings.BRIDGE_JOURNAL_URL
+    ? await onShared(config, config.settings.BRIDGE_JOURNAL_URL, async (op): Promise<Found<ResolveResult>> => {
+      const found = await op.find(ref);
+      return { found, ...(found ? { result: await op.resolve(found.id, outcome, by ?? null, now) } : {}) };
+    })
+    : onSqlite(config, (store, db): Found<ResolveResult> => {
+      const found = store.find(ref);
+      if (!found) return { found };
+      return {
+        found,
+        result: db.transaction(() => {
+          const r = store.resolve(found.id, outcome, by ?? null, now);
+          // The same alert.resolved the HTTP route sends, in the same transaction as the change.
+          if (r.kind === 'resolved') {
+            recordIncidentEvent(db, 'alert.resolved', r.incident, storeOf(config, r.incident.storeId), now);
+            // And the chat's follow-up, which the daemon posts when woken (or at its next start).
+            new SqliteChatStore(db).add({ incidentId: r.incident.id, storeId: r.incident.storeId, kind: 'resolved', text: resolvedLine(r.incident) }, now);
+          }
+          return r;
+        })(),
+      };
+    });
+  if (!found || !result || result.kind === 'not-found') throw new CliExit(EXIT.failure, `resolve: no incident or alert ${ref} in the journal`);
+  if (result.kind === 'already') throw refused(opts, `incident ${found.id} was already resolved (${result.incident.outcome})`, result.incident);
+  report(opts, config, `incident ${found.id} resolved: ${opts.outcome}`, { ok: true, incident: result.incident });
+}
+
+const storeOf = (config: BridgeConfig, storeId: string) => config.stores.find((st) => st.store_veesion_id === storeId);
+
+function onSqlite<T>(config: BridgeConfig, fn: (store: SqliteIncidentStore, db: ReturnType<typeof openOrExit>) => T): T {
+  const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
   try {
-    const found = store.find(ref);
-    if (!found) throw new CliExit(EXIT.failure, `resolve: no incident or alert ${ref} in the journal`);
-    const now = Date.now();
-    const result = db.transaction(() => {
-      const r = store.resolve(found.id, opts.outcome as Outcome, by ?? null, now);
-      // The same alert.resolved the HTTP route sends, in the same transaction as the change.
-      if (r.kind === 'resolved') {
-        recordIncidentEvent(db, 'alert.resolved', r.incident, config.stores.find((st) => st.store_veesion_id === r.incident.storeId), now);
-        // And the chat's follow-up, which the daemon posts when woken (or at its next start).
-        new SqliteChatStore(db).add({ incidentId: r.incident.id, storeId: r.incident.storeId, kind: 'resolved', text: resolvedLine(r.incident) }, now);
-      }
-      return r;
-    })();
-    if (result.kind === 'already') throw refused(opts, `incident ${found.id} was already resolved (${result.incident.outcome})`, result.incident);
-    if (result.kind === 'not-found') throw new CliExit(EXIT.failure, `resolve: no incident or alert ${ref} in the journal`);
-    report(opts, dataDir, `incident ${found.id} resolved: ${opts.outcome}`, { ok: true, incident: result.incident });
+    return fn(new SqliteIncidentStore(db), db);
   } finally {
-    close();
+    db.close();
   }
 }
 
-function openStore(opts: GlobalOptions) {
-  const config = sqliteJournalOnly(configFor(opts), 'claim and resolve');
-  const dataDir = config.settings.BRIDGE_DATA_DIR;
-  const db = openOrExit(journalFile(dataDir), 'write');
-  return { store: new SqliteIncidentStore(db), db, config, dataDir, close: () => db.close() };
+/** On the shared journal: a server that cannot be reached is a clear exit 1, its password never shown. */
+async function onShared<T>(config: BridgeConfig, url: string, fn: (op: PgOperator) => Promise<T>): Promise<T> {
+  const pool = openPgPool(url, { max: 1, applicationName: 'veesion-bridge claim/resolve' });
+  try {
+    return await fn(new PgOperator(pool, (id) => storeOf(config, id)));
+  } catch (err) {
+    throw new CliExit(EXIT.failure, `the PostgreSQL journal ${redactUrl(url)} could not be used: ${(err as Error).message}`);
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
 }
 
 /** Prints the outcome and wakes the daemon; with the daemon down, it acts at its next start. */
-function report(opts: GlobalOptions, dataDir: string, human: string, machine: Record<string, unknown>): void {
-  const woken = signalDaemon(dataDir, 'SIGUSR2');
+function report(opts: GlobalOptions, config: BridgeConfig, human: string, machine: Record<string, unknown>): void {
+  if (config.settings.BRIDGE_JOURNAL_URL) {
+    // The journal's NOTIFY told every daemon; with none running, the next one to start acts on it.
+    return print(opts, `${human} (the daemons sharing the journal were notified)`, { ...machine, daemonWoken: true });
+  }
+  const woken = signalDaemon(config.settings.BRIDGE_DATA_DIR, 'SIGUSR2');
   const note = woken.sent ? '' : ' (the daemon is not running: it takes effect at its next start)';
   print(opts, human + note, { ...machine, daemonWoken: woken.sent });
 }

@@ -10,7 +10,7 @@ import { runCli } from '../helpers/cli';
 
 const ADMIN = 'admin-token-0123456789abcdef';
 const REPEAT_MAX = 3;
-/** Six stores, one alert each: three claimed (HTTP to either daemon, a key press), three left to run out and escalate. */
+/** Six stores, one alert each: three claimed (HTTP, a key press, the CLI), three left to run out and escalate. */
 const STORES = Array.from({ length: 6 }, (_, i) => ({
   store_veesion_id: `k${i}`, name: `K${i}`, audio_conf_id: String(500 + i), xbees_channel_id: `chan-k${i}`, escalation: [`PJSIP/9${i}`],
 }));
@@ -18,7 +18,7 @@ const STORES = Array.from({ length: 6 }, (_, i) => ({
 /**
  * Issue 16: incidents on two daemons sharing one PostgreSQL journal. A claim made through the
  * daemon that does not hold the conference, one made by a key press (which every daemon's AMI
- * hears) and one through the holder each win once; the conference hears who took it once; the
+ * hears) and one from the CLI each win once; the conference hears who took it once; the
  * incidents nobody claims are repeated to BRIDGE_REPEAT_MAX and their escalation list is called
  * once, though the holder is SIGKILLed meanwhile and the other daemon takes over. Every event
  * (of either daemon) reaches an integration's receiver, delivered by one daemon at a time.
@@ -69,10 +69,13 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
       const said = (id: string) => world.ami.originates.filter((o) => o.channel.startsWith('Local/') && alertsSaid(o).includes(id)).length;
       await waitFor(() => STORES.every((_, i) => said(`kd-${i}`) >= 1), 30_000, 'every first announcement');
 
-      // Three claims: through the daemon without the conferences, a key press heard by both, through the holder.
+      // Three claims: through the daemon without the conferences, a key press heard by both, the CLI.
       expect(await claimOver(bases[other] as string, 'kd-0', 'Anna')).toBe(200);
       world.ami.pressClaim('501', bea);
-      expect(await claimOver(bases[holder] as string, 'kd-2', 'Carl')).toBe(200);
+      const byCli = await runCli(['claim', 'kd-2', '--by', 'Carl', '--json', ...shared.files]);
+      expect({ code: byCli.code, stderr: byCli.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse(byCli.stdout)).toMatchObject({ ok: true, incident: { claimedBy: 'Carl', claimedVia: 'cli' } });
+      expect((await runCli(['claim', 'kd-2', '--by', 'Dan', ...shared.files])).stderr).toMatch(/already claimed by Carl/);
       await waitFor(async () => (await incident('kd-1'))?.state === 'claimed', 20_000, 'the key press claimed');
 
       // The holder dies during the repeats; the other daemon takes its conferences over.
@@ -120,11 +123,14 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
 
       // Each claim was made once: the key press, heard by both daemons' AMI, by the holder only.
       const claims = (await db.query<{ alert: string; won: string }>(
-        'SELECT a.id AS alert, c.won FROM claims c JOIN alerts a ON a.incident_id = c.incident_id ORDER BY a.id')).rows;
-      expect(claims.map((c) => [c.alert, Number(c.won)])).toEqual([['kd-0', 1], ['kd-1', 1], ['kd-2', 1]]);
+        'SELECT a.id AS alert, c.won FROM claims c JOIN alerts a ON a.incident_id = c.incident_id ORDER BY a.id, c.won DESC')).rows;
+      expect(claims.map((c) => [c.alert, Number(c.won)])).toEqual([['kd-0', 1], ['kd-1', 1], ['kd-2', 1], ['kd-2', 0]]); // Dan's second is kept
+      // Resolved from the CLI: its event and its chat line, delivered and posted by the daemons.
+      expect((await runCli(['resolve', 'kd-0', '--outcome', 'theft', '--by', 'Anna', ...shared.files])).code).toBe(0);
+      await waitFor(() => world.xbees.messages.some((m) => m.channelId === 'chan-k0' && m.text === 'Theft confirmed by Anna (camera 0)'), 30_000, 'the resolved line');
       // And the store's conversation heard it once, from whichever daemon took the claim.
       await waitFor(() => ['chan-k0', 'chan-k1', 'chan-k2'].every((ch) => world.xbees.messages.some((m) => m.channelId === ch && / is on it /.test(m.text))), 30_000, 'the follow-ups');
-      for (const [ch, by] of [['chan-k0', 'Anna'], ['chan-k1', 'Bea'], ['chan-k2', 'Carl']]) {
+      for (const [ch, by] of [['chan-k0', 'Anna'], ['chan-k1', 'Bea'], ['chan-k2', 'Carl']] as const) {
         expect(world.xbees.messages.filter((m) => m.channelId === ch && / is on it /.test(m.text)).map((m) => m.text.split(' ')[0])).toEqual([by]);
       }
 
@@ -133,6 +139,7 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
       const written = (await db.query<{ id: string; type: string }>('SELECT id, type FROM events ORDER BY seq')).rows;
       expect(written.filter((e) => e.type === 'alert.claimed')).toHaveLength(3);
       expect(written.filter((e) => e.type === 'alert.escalated')).toHaveLength(3);
+      expect(written.filter((e) => e.type === 'alert.resolved')).toHaveLength(1);
       await waitFor(() => written.every((e) => world.receiver.at('/shared').some((r) => r.event.id === e.id)), 60_000, 'every event delivered');
       const times = new Map<string, number>();
       for (const r of world.receiver.at('/shared')) times.set(r.event.id, (times.get(r.event.id) ?? 0) + 1);

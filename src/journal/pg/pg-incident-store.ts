@@ -3,6 +3,9 @@ import type { ClaimResult, ClaimVia, Incident, IncidentActivity, IncidentState, 
 import { toIncident, type IncidentRow } from '../incident-store';
 import { inTransaction, STEPS_CHANNEL } from './pg-pool';
 
+/** Writes that go with a claim or a resolve, in its transaction. */
+export type WithChange = (client: PoolClient, incident: Incident) => Promise<void>;
+
 /**
  * Incidents in the shared journal (the same table as on SQLite; alerts join or open them in the
  * journal's own commit). A claim or a resolve locks the incident's row (`FOR UPDATE`), so of two
@@ -51,7 +54,8 @@ export class PgIncidentStore implements IncidentStore {
     });
   }
 
-  claim(id: string, by: string, via: ClaimVia, at: number): Promise<ClaimResult> {
+  /** `also`: more writes in the claim's transaction when it wins (an operator command's event and follow-up). */
+  claim(id: string, by: string, via: ClaimVia, at: number, also?: WithChange): Promise<ClaimResult> {
     return inTransaction(this.pool, async (client): Promise<ClaimResult> => {
       const before = await this.locked(client, id);
       if (!before) return { kind: 'not-found', ref: id };
@@ -65,12 +69,14 @@ export class PgIncidentStore implements IncidentStore {
                WHERE id = $4 RETURNING *`,
         values: [by, at, via, id],
       });
+      const incident = toIncident(r.rows[0] as IncidentRow);
+      await also?.(client, incident);
       await notify(client);
-      return { kind: 'claimed', incident: toIncident(r.rows[0] as IncidentRow) };
+      return { kind: 'claimed', incident };
     });
   }
 
-  resolve(id: string, outcome: Outcome, by: string | null, at: number): Promise<ResolveResult> {
+  resolve(id: string, outcome: Outcome, by: string | null, at: number, also?: WithChange): Promise<ResolveResult> {
     return inTransaction(this.pool, async (client): Promise<ResolveResult> => {
       const before = await this.locked(client, id);
       if (!before) return { kind: 'not-found', ref: id };
@@ -81,8 +87,10 @@ export class PgIncidentStore implements IncidentStore {
                WHERE id = $4 RETURNING *`,
         values: [outcome, by, at, id],
       });
+      const incident = toIncident(r.rows[0] as IncidentRow);
+      await also?.(client, incident);
       await notify(client);
-      return { kind: 'resolved', incident: toIncident(r.rows[0] as IncidentRow) };
+      return { kind: 'resolved', incident };
     });
   }
 

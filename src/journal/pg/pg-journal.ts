@@ -10,6 +10,7 @@ import { inTransaction, openPgPool, redactUrl, STEPS_CHANNEL, withClient } from 
 import { PgIncidentStore } from './pg-incident-store';
 import { PgIntegrationStore } from './pg-integration-store';
 import { PgFollowUps } from './pg-follow-ups';
+import { eventsWanted, insertEvents } from './pg-events';
 import type { SeenEvents } from '../journal-parts';
 export { STEPS_CHANNEL } from './pg-pool';
 
@@ -20,9 +21,6 @@ interface StepRow {
 }
 
 type Pending = { record: NewAlertRecord; resolve: (r: 'new' | 'duplicate') => void; reject: (e: unknown) => void };
-
-/** Advisory lock keys: the outbox's writers, one camera's incident (hashed with its store and camera). */
-const EVENTS_LOCK = 0x6576_6e74; // "evnt"
 
 /**
  * The journal on PostgreSQL, shared by several daemons. Like the SQLite journal, alerts and step
@@ -161,22 +159,11 @@ export class PgJournal implements Journal, EventSink {
     let eventsWritten = 0;
     try {
       results = await inTransaction(this.pool, async (client) => {
-        const keepEvents = (await client.query({ name: 'any-integration', text: 'SELECT 1 FROM integrations WHERE enabled = 1 LIMIT 1' })).rowCount !== 0;
+        const keepEvents = await eventsWanted(client);
         const inserted = await this.insertAlerts(client, batch);
         const toWrite = keepEvents ? [...batch.filter((b) => inserted.get(b) === 'new').flatMap((b) => b.record.events ?? []), ...events] : [];
         await this.writeSteps(client, updates.map((u) => u.record));
-        if (toWrite.length > 0) {
-          await client.query('SELECT pg_advisory_xact_lock($1)', [EVENTS_LOCK]);
-          await client.query({
-            name: 'insert-events',
-            text: `INSERT INTO events (id, type, alert_id, store_id, location, time, data_json)
-                   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])`,
-            values: [
-              toWrite.map(() => `evt_${randomUUID()}`), toWrite.map((e) => e.type), toWrite.map((e) => e.alertId),
-              toWrite.map((e) => e.storeId), toWrite.map((e) => e.location), toWrite.map((e) => e.time), toWrite.map((e) => JSON.stringify(e.data)),
-            ],
-          });
-        }
+        await insertEvents(client, toWrite);
         eventsWritten = toWrite.length;
         // The daemons holding these alerts' conferences start their steps, the one delivering
         // events sends these (both told at commit).
