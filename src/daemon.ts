@@ -119,7 +119,7 @@ export class Daemon {
         onRoomsTaken: (rooms) => { for (const room of rooms) this.pipeline.takeOver(room); },
       });
     }
-    this.parts = journalParts(this.journal, pg && this.shared ? { journal: pg, area: this.shared } : undefined);
+    this.parts = journalParts(this.journal, pg && this.shared ? { journal: pg, area: this.shared, onError: (err) => this.logger.warn('could not read the silences from the journal; the last ones read still apply', { err }) } : undefined);
     this.stores = new Map(opts.config.stores.map((st) => [st.store_veesion_id, st]));
     const clock = opts.clock ?? systemClock;
     this.veesion = new VeesionArea(s, {
@@ -190,7 +190,7 @@ export class Daemon {
       manyAlertsText: s.VEESION_ALERT_TEXT_MANY,
       summaryText: s.VEESION_ALERT_TEXT_SUMMARY,
       storm: { windowMs: s.BRIDGE_STORM_WINDOW_S * 1000, queueMax: s.BRIDGE_CONFERENCE_QUEUE_MAX },
-      muted: (store, now) => mutedReason(store, now, (id) => this.journal.silencedUntil(id, now)),
+      muted: (store, now) => mutedReason(store, now, (id) => this.parts.silencedUntil(id, now)),
       limits: { chatPerSecond: s.BRIDGE_CHAT_POSTS_PER_S },
       ...(pbxCalls ? { roomPresence: pbxCalls.roomPresence, announcing: pbxCalls.announcing } : {}),
       incidents: {
@@ -271,13 +271,12 @@ export class Daemon {
     // Seconds, not the next alert: readiness (and systemd's watchdog) must notice an `rm`.
     this.journalWatch = setInterval(() => this.journal.stillOnDisk(), 2_000).unref();
     this.pbx.start();
+    await this.parts.start(); // the silences in force, before any announcement
     await this.shared?.start(); // the leases first: the rescan starts only what this daemon holds
     await this.rescan('start');
     this.chat.start();
     await this.integrations.start();
-    if (!this.mail && this.integrations.active.length > 0) {
-      this.logger.warn('integrations are set up but BRIDGE_SMTP_HOST/BRIDGE_OPERATOR_EMAIL are not: given-up events are only logged');
-    }
+    if (!this.mail && this.integrations.active.length > 0) this.logger.warn('integrations are set up but BRIDGE_SMTP_HOST/BRIDGE_OPERATOR_EMAIL are not: given-up events are only logged');
     this.veesion.start({ hooks: !this.shared });
     this.housekeepingTask = cron.schedule(this.opts.config.settings.BRIDGE_HOUSEKEEPING_CRON, () => this.housekeeping(), { noOverlap: true });
     const started = Date.now();
@@ -308,6 +307,7 @@ export class Daemon {
     if (this.shared && (await outlasts(this.pbx.originator.idle(), deadline))) this.logger.warn('a call was still playing at stop; its conference is handed over anyway', { deadlineMs: deadline });
     if (this.opts.shared && !(await this.opts.shared.flush(deadline))) this.logger.error('step states not written to the journal at stop: the daemon taking over runs those steps again');
     await this.shared?.stop(); // the others take over at once
+    this.parts.stop();
     this.delivery.stop();
     this.mail?.close();
     await this.pbx.close();

@@ -1,5 +1,7 @@
 import { setSilence } from '../journal/silences';
-import { configFor, openOrExit, print, type GlobalOptions, sqliteJournalOnly } from './context';
+import { configFor, openOrExit, print, type GlobalOptions } from './context';
+import { PgSilences } from '../journal/pg/pg-silences';
+import { openPgPool, redactUrl } from '../journal/pg/pg-pool';
 import { CliExit, EXIT } from './exit-codes';
 import { parseDuration } from './time-arg';
 import { journalFile } from '../journal/journal-file';
@@ -7,24 +9,37 @@ import { journalFile } from '../journal/journal-file';
 /**
  * Mutes one store's announcements for a while (`--for 30m`), or lifts it (`--off`). Chat posts
  * go on. Kept in the journal, which the daemon reads at each announcement: no signal needed,
- * and it survives a restart.
+ * and it survives a restart. On a shared PostgreSQL journal every daemon sees it within a second.
  */
-export function silence(opts: GlobalOptions & { store: string; for?: string; off?: boolean }): void {
+export async function silence(opts: GlobalOptions & { store: string; for?: string; off?: boolean }): Promise<void> {
   const usage = (m: string) => new CliExit(EXIT.usage, `silence: ${m}\nusage: veesion-bridge silence --store <id> --for <30m|2h|1d> | --store <id> --off`);
   if (opts.off === (opts.for !== undefined)) throw usage('give --for <duration> or --off');
   const ms = opts.for === undefined ? 0 : parseDuration(opts.for);
   if (ms === undefined || ms > 30 * 86_400_000) throw usage(`--for is a duration up to 30d, e.g. 30m, 2h, 1d (got "${opts.for}")`);
-  const config = sqliteJournalOnly(configFor(opts), 'silence');
+  const config = configFor(opts);
   if (!config.stores.some((s) => s.store_veesion_id === opts.store)) {
     throw usage(`no store "${opts.store}" in x-hoppers.json (stores: ${config.stores.map((s) => s.store_veesion_id).join(', ')})`);
   }
   const now = Date.now();
   const until = ms > 0 ? now + ms : 0;
-  const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
-  try {
-    setSilence(db, opts.store, until, now);
-  } finally {
-    db.close();
+  const shared = config.settings.BRIDGE_JOURNAL_URL;
+  if (shared) {
+    // The shared journal: every daemon reads the silences again each second.
+    const pool = openPgPool(shared, { max: 1, applicationName: 'veesion-bridge silence' });
+    try {
+      await PgSilences.set(pool, opts.store, until, now);
+    } catch (err) {
+      throw new CliExit(EXIT.failure, `silence: the PostgreSQL journal ${redactUrl(shared)} could not be written: ${(err as Error).message}`);
+    } finally {
+      await pool.end().catch(() => undefined);
+    }
+  } else {
+    const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
+    try {
+      setSilence(db, opts.store, until, now);
+    } finally {
+      db.close();
+    }
   }
   const human = until > 0
     ? `announcements for ${opts.store} muted until ${new Date(until).toISOString()} (chat posts continue)`

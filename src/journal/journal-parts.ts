@@ -7,6 +7,7 @@ import type { Awaitable, IncidentStore } from '../pipeline/incident';
 import type { SqliteJournal } from './sqlite-journal';
 import type { PgJournal } from './pg/pg-journal';
 import type { SharedJournalArea } from './shared-journal-area';
+import { PgSilences } from './pg/pg-silences';
 
 /** Wildix event ids seen: an event retried by the PBX is acted on once. */
 export interface SeenEvents {
@@ -31,9 +32,13 @@ export interface JournalParts {
   /** Whether this daemon does the shared journal's housekeeping (always on its own journal). */
   housekeeps(): boolean;
   pruneAlerts(cutoff: number): Promise<number>;
+  /** Until when `veesion-bridge silence` mutes a store's announcements, if it does at `now` (asked at each one). */
+  silencedUntil(storeId: string, now: number): number | undefined;
+  start(): Promise<void>;
+  stop(): void;
 }
 
-export function journalParts(local: SqliteJournal, shared?: { journal: PgJournal; area: SharedJournalArea }): JournalParts {
+export function journalParts(local: SqliteJournal, shared?: { journal: PgJournal; area: SharedJournalArea; onError: (err: unknown) => void }): JournalParts {
   if (!shared) {
     return {
       steps: local,
@@ -45,9 +50,13 @@ export function journalParts(local: SqliteJournal, shared?: { journal: PgJournal
       followUps: local.chat,
       housekeeps: () => true,
       pruneAlerts: (cutoff) => local.prune(cutoff),
+      silencedUntil: (storeId, now) => local.silencedUntil(storeId, now),
+      start: async () => undefined,
+      stop: () => undefined,
     };
   }
   const pg = shared.journal;
+  const silences = new PgSilences(pg.pool, shared.onError);
   return {
     steps: pg,
     incidents: pg.incidents,
@@ -59,5 +68,8 @@ export function journalParts(local: SqliteJournal, shared?: { journal: PgJournal
     // The holder of the cron lease; every daemon prunes its own files (audio, stills).
     housekeeps: () => shared.area.holdsCron(),
     pruneAlerts: async (cutoff) => (shared.area.holdsCron() ? pg.prune(cutoff) : 0),
+    silencedUntil: (storeId, now) => silences.silencedUntil(storeId, now),
+    start: () => silences.start(),
+    stop: () => silences.stop(),
   };
 }

@@ -150,4 +150,35 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
       await world.stop();
     }
   }, 240_000);
+  it('a silence set from the CLI mutes the store on every daemon, and lifting it is seen too', async () => {
+    const url = await pg.fresh();
+    const dir = tempDir();
+    const world = await new SimWorld({
+      dir, stores: STORES.slice(0, 2),
+      settings: { VEESION_ALERT_TEXT: 'Theft ${cameraId}', BRIDGE_STORM_WINDOW_S: '0', BRIDGE_LOG_LEVEL: 'error', BRIDGE_JOURNAL_URL: url, BRIDGE_REPEAT_S: '600', BRIDGE_ESCALATE_AFTER_S: '3600' },
+    }).start();
+    const shared = await SharedDaemons.for(world, dir, url);
+    const post = (base: string, id: string) => fetch(`${base}/api/v1/veesion?token=${world.hookToken}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alert_uuid: id, location: 'k0', camera_id: id }),
+    }).then((r) => r.status);
+    const announce = async (id: string) => (await shared.db.query<{ state: string; detail: string | null }>(`SELECT state, detail FROM steps WHERE alert_id = $1 AND step = 'announce'`, [id])).rows[0];
+    try {
+      await shared.start(0);
+      await shared.start(1);
+      const muted = await runCli(['silence', '--store', 'k0', '--for', '30m', ...shared.files]);
+      expect({ code: muted.code, out: muted.stdout }).toEqual({ code: 0, out: expect.stringContaining('muted until') });
+      await new Promise((r) => setTimeout(r, 2_500)); // each daemon reads the silences every second
+      for (const [i, base] of shared.bases.entries()) expect(await post(base, `quiet-${i}`)).toBe(200);
+      await waitFor(async () => (await announce('quiet-0'))?.state === 'muted' && (await announce('quiet-1'))?.state === 'muted', 30_000, 'both alerts muted');
+      expect((await announce('quiet-1'))?.detail).toMatch(/silence/);
+      expect((await runCli(['silence', '--store', 'k0', '--off', ...shared.files])).code).toBe(0);
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(await post(shared.bases[1] as string, 'loud-1')).toBe(200);
+      await waitFor(async () => (await announce('loud-1'))?.state === 'succeeded', 30_000, 'announced once the silence is lifted');
+      expect(world.ami.originates.flatMap((o) => alertsSaid(o))).toEqual(['loud-1']);
+    } finally {
+      await shared.stop();
+      await world.stop();
+    }
+  }, 120_000);
 });

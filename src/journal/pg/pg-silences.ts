@@ -1,0 +1,54 @@
+import type { Pool } from 'pg';
+
+/**
+ * Silences (`veesion-bridge silence`) on the shared journal. Whether a store is muted is asked
+ * at each announcement, synchronously: each daemon keeps the running silences in memory and
+ * reads them again every second (and a failed read keeps the last ones, logged).
+ */
+export class PgSilences {
+  private until = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private failing = false;
+
+  constructor(private readonly pool: Pool, private readonly onError: (err: unknown) => void) {}
+
+  /** Until when the store's announcements are muted, if they are at `now`. */
+  silencedUntil(storeId: string, now: number): number | undefined {
+    const until = this.until.get(storeId);
+    return until !== undefined && until > now ? until : undefined;
+  }
+
+  async refresh(now = Date.now()): Promise<void> {
+    const r = await this.pool.query<{ store_id: string; until: number }>({ name: 'silences-active', text: 'SELECT store_id, until FROM silences WHERE until > $1', values: [now] });
+    this.until = new Map(r.rows.map((row) => [row.store_id, Number(row.until)]));
+  }
+
+  async start(everyMs = 1000): Promise<void> {
+    await this.refresh().catch((err: unknown) => this.onError(err));
+    this.timer = setInterval(() => {
+      this.refresh().then(
+        () => { this.failing = false; },
+        (err: unknown) => {
+          if (!this.failing) this.onError(err); // once per outage
+          this.failing = true;
+        },
+      );
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Mutes a store until `until` (0 or past lifts it); the daemons see it within a second. */
+  static async set(pool: Pool, storeId: string, until: number, now: number): Promise<void> {
+    if (until <= now) await pool.query({ text: 'DELETE FROM silences WHERE store_id = $1', values: [storeId] });
+    else {
+      await pool.query({
+        text: 'INSERT INTO silences (store_id, until, created_at) VALUES ($1, $2, $3) ON CONFLICT (store_id) DO UPDATE SET until = excluded.until, created_at = excluded.created_at',
+        values: [storeId, until, now],
+      });
+    }
+  }
+}
