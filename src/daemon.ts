@@ -231,8 +231,9 @@ export class Daemon {
         };
       },
       ...(s.BRIDGE_ADMIN_TOKEN ? { adminToken: s.BRIDGE_ADMIN_TOKEN } : {}),
-      admin: pg ? undefined : adminApi({
-        journal: this.journal, stores: () => this.stores, clock, transports: this.delivery.transports,
+      admin: adminApi({
+        journal: this.parts, stores: () => this.stores, clock, transports: this.delivery.transports,
+        ...(this.shared ? { owns: (st: StoreRoute) => this.shared?.owns(st.audio_conf_id) ?? false } : {}),
         rescan: () => this.rescanLater('replay'),
         ingest: (alert, raw) => this.pipeline.ingest(alert, raw),
         say: (alert, store, text) => this.pipeline.say(alert, store, text),

@@ -5,15 +5,13 @@ import type { Alert, StepName, StoreRoute } from '../pipeline/alert';
 import type { Clock } from '../pipeline/ports';
 import type { SpeakOutcome } from '../pipeline/announcer';
 import type { IngestOutcome } from '../pipeline/alert-pipeline';
-import type { Incident } from '../pipeline/incident';
-import type { SqliteIncidentStore } from '../journal/incident-store';
+import type { Incident, IncidentStore } from '../pipeline/incident';
 import { mutedReason } from '../pipeline/mutes';
 import { buildTestAlert } from '../pipeline/test-alert';
-import type { AdminJournal, AlertDetail } from '../journal/admin-journal';
+import type { AdminJournalPort, AlertDetail, IntegrationsPort } from '../journal/admin-journal';
 import type { AlertListItem, AlertQuery } from '../journal/alert-list';
 import type { JournalStats } from '../journal/journal-stats';
 import type { ReplayOutcome } from '../journal/replay';
-import type { IntegrationStore } from '../journal/integration-store';
 import { displayUrl, type IntegrationType } from '../integrations/integration';
 import type { EventTransport } from '../integrations/transport';
 import { sendTestPing, type PingResult } from '../integrations/test-ping';
@@ -37,13 +35,13 @@ export interface IntegrationView {
  */
 export interface AdminApi {
   now(): number;
-  alerts(q: AlertQuery): AlertListItem[];
-  alert(id: string): (Omit<AlertDetail, 'incidentId'> & { incident: Incident | null }) | undefined;
+  alerts(q: AlertQuery): Promise<AlertListItem[]>;
+  alert(id: string): Promise<(Omit<AlertDetail, 'incidentId'> & { incident: Incident | null }) | undefined>;
   /** Requeues as `veesion-bridge replay` does; the daemon picks up what was requeued at once. */
-  replay(id: string, opts: { step?: StepName | undefined; force: boolean }): ReplayOutcome;
+  replay(id: string, opts: { step?: StepName | undefined; force: boolean }): Promise<ReplayOutcome>;
   stores(): StoreView[];
   /** Silences a configured store until `until` (0 lifts it); false when the store is not configured. */
-  silence(storeId: string, until: number): boolean;
+  silence(storeId: string, until: number): Promise<boolean>;
   /**
    * An alert through the pipeline's ingest, as if just received; undefined when the store is not
    * configured. Throws (logged) when the journal refuses it.
@@ -51,14 +49,16 @@ export interface AdminApi {
   testAlert(storeId: string, cameraId: string | undefined): Promise<{ alertId: string; status: IngestOutcome } | undefined>;
   /** Says `text` in the store's conference (its language's voice); undefined: no such store. */
   say(storeId: string, text: string): Promise<{ callId: string; played: boolean; detail: string } | undefined>;
-  integrations(): IntegrationView[];
+  integrations(): Promise<IntegrationView[]>;
   testIntegration(id: string): Promise<PingResult | undefined>;
-  stats(since: number): JournalStats;
+  stats(since: number): Promise<JournalStats>;
 }
 
 /** The daemon's parts the admin API is built from (src/daemon.ts passes them). */
 export interface AdminSources {
-  journal: { admin: AdminJournal; integrations: IntegrationStore; incidents: Pick<SqliteIncidentStore, 'get'>; silencedUntil(storeId: string, now: number): number | undefined };
+  journal: { admin: AdminJournalPort; integrations: IntegrationsPort; incidents: Pick<IncidentStore, 'get'>; silencedUntil(storeId: string, now: number): number | undefined };
+  /** On a shared journal: whether this daemon holds the store's conference (`say` is made there only). */
+  owns?: (store: StoreRoute) => boolean;
   stores: () => ReadonlyMap<string, StoreRoute>;
   clock: Clock;
   /** Has the daemon start the steps a replay requeued (its `rescan('replay')`). */
@@ -78,16 +78,16 @@ export function adminApi(src: AdminSources): AdminApi {
   const silencedUntil = (id: string, now: number) => journal.silencedUntil(id, now);
   return {
     now: () => clock.now(),
-    alerts: (q) => journal.admin.alerts(q),
-    alert: (id) => {
-      const found = journal.admin.alert(id);
+    alerts: async (q) => journal.admin.alerts(q),
+    alert: async (id) => {
+      const found = await journal.admin.alert(id);
       if (!found) return undefined;
       const { incidentId, ...rest } = found;
-      return { ...rest, incident: (incidentId !== null ? journal.incidents.get(incidentId) : undefined) ?? null };
+      return { ...rest, incident: (incidentId !== null ? await journal.incidents.get(incidentId) : undefined) ?? null };
     },
-    replay: (id, opts) => {
+    replay: async (id, opts) => {
       const stores = src.stores();
-      const [outcome] = journal.admin.requeue({ alertIds: [id], ...(opts.step ? { steps: [opts.step] } : {}), force: opts.force, routable: (s) => stores.has(s), now: clock.now() });
+      const [outcome] = await journal.admin.requeue({ alertIds: [id], ...(opts.step ? { steps: [opts.step] } : {}), force: opts.force, routable: (s) => stores.has(s), now: clock.now() });
       const result = outcome ?? { alertId: id, requeued: [], skipped: [] };
       if (result.requeued.length > 0) {
         logger.info('admin API: alert replayed', { alertId: id, steps: result.requeued, force: opts.force });
@@ -99,9 +99,9 @@ export function adminApi(src: AdminSources): AdminApi {
       const now = clock.now();
       return [...src.stores().values()].map((s) => ({ ...s, silencedUntil: silencedUntil(s.store_veesion_id, now) ?? null, mutedNow: mutedReason(s, now, (id) => silencedUntil(id, now)) ?? null }));
     },
-    silence: (storeId, until) => {
+    silence: async (storeId, until) => {
       if (!src.stores().has(storeId)) return false;
-      journal.admin.silence(storeId, until, clock.now());
+      await journal.admin.silence(storeId, until, clock.now());
       logger.info(until > 0 ? 'admin API: store silenced' : 'admin API: store silence lifted', { store: storeId, ...(until > 0 ? { until: new Date(until).toISOString() } : {}) });
       return true;
     },
@@ -121,23 +121,25 @@ export function adminApi(src: AdminSources): AdminApi {
     say: async (storeId, text) => {
       const store = src.stores().get(storeId);
       if (!store) return undefined;
+      // Several daemons: only the conference's holder calls into it (one call at a time there).
+      if (src.owns && !src.owns(store)) throw new Error(`another daemon holds conference ${store.audio_conf_id} now: ask that one (see status), or again in a few seconds`);
       const alert = buildTestAlert(randomUUID(), { storeId, cameraId: 'say' }, clock.now());
       const said = await src.say({ ...alert, id: `say-${alert.id.replace(/^test-/, '')}` }, store, text);
       logger.info('admin API: sentence said', { store: storeId, outcome: said.kind });
       return said.kind === 'played' ? { callId: String(said.callId), played: true, detail: said.detail } : { callId: '', played: false, detail: 'skipped' };
     },
-    integrations: () => journal.integrations.list().map((i) => ({
+    integrations: async () => Promise.all((await journal.integrations.list()).map(async (i) => ({
       id: i.id, type: i.type, url: displayUrl(i.url), filter: i.filter, scope: i.scope, enabled: i.enabled, disabledReason: i.disabledReason,
-      backlog: journal.integrations.backlog(i), attempts: i.attempts, nextAt: i.nextAt, lastError: i.lastError,
-    })),
+      backlog: await journal.integrations.backlog(i), attempts: i.attempts, nextAt: i.nextAt, lastError: i.lastError,
+    }))),
     testIntegration: async (id) => {
-      const integration = journal.integrations.get(id);
+      const integration = await journal.integrations.get(id);
       if (!integration) return undefined;
       const result = await sendTestPing(integration, src.transports, () => clock.now());
       logger.info('admin API: integration tested', { integrationId: id, eventId: result.eventId, delivered: result.delivered, status: result.status });
       return result;
     },
-    stats: (since) => journal.admin.stats(since),
+    stats: async (since) => journal.admin.stats(since),
   };
 }
 

@@ -15,7 +15,7 @@ export function alertsRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
   const { api } = deps;
   router.use(['/api/v1/alerts', '/api/v1/stats'], requireAdmin(deps));
 
-  router.get('/api/v1/alerts', (req: Request, res: Response) => {
+  router.get('/api/v1/alerts', async (req: Request, res: Response) => {
     const q = fields(req.query, ['store', 'camera', 'state', 'since', 'until', 'limit'], 'query');
     const since = instant(q['since'], 'since');
     const until = instant(q['until'], 'until');
@@ -24,31 +24,31 @@ export function alertsRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
     const cameraId = text(q['camera'], 'camera', CAMERA_ID, 'a camera id (one line, up to 256 characters)');
     const state = oneOf(q['state'], 'state', STEP_STATES);
     const limit = wholeNumber(q['limit'], 'limit', 1, 500) ?? 100;
-    res.json({ alerts: api.alerts({ limit, ...(storeId ? { storeId } : {}), ...(cameraId ? { cameraId } : {}), ...(state ? { state } : {}), ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) }) });
+    res.json({ alerts: await api.alerts({ limit, ...(storeId ? { storeId } : {}), ...(cameraId ? { cameraId } : {}), ...(state ? { state } : {}), ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) }) });
   });
 
-  router.get('/api/v1/alerts/:id', (req: Request, res: Response) => {
+  router.get('/api/v1/alerts/:id', async (req: Request, res: Response) => {
     fields(req.query, [], 'query');
-    const found = api.alert(String(req.params['id']));
+    const found = await api.alert(String(req.params['id']));
     if (!found) return void res.status(404).json({ error: `no alert ${String(req.params['id']).slice(0, 256)} in the journal` });
     res.json(found);
   });
 
-  router.post('/api/v1/alerts/:id/replay', ...jsonObjectBody(), (req: Request, res: Response) => {
+  router.post('/api/v1/alerts/:id/replay', ...jsonObjectBody(), async (req: Request, res: Response) => {
     const body = fields(req.body, ['step', 'force'], 'body');
     const step = oneOf(body['step'], 'step', STEP_NAMES);
     const force = flag(body['force'], 'force') ?? false;
-    const out = api.replay(String(req.params['id']), { step, force });
+    const out = await api.replay(String(req.params['id']), { step, force });
     if (out.storeId === undefined) return void res.status(404).json({ error: `no alert ${out.alertId.slice(0, 256)} in the journal` });
     // Nothing requeued: every step is done, muted on purpose, still under way, or its store is gone.
     if (out.requeued.length === 0) return void res.status(409).json({ error: 'nothing to replay', ...out });
     res.json(out);
   });
 
-  router.get('/api/v1/stats', (req: Request, res: Response) => {
+  router.get('/api/v1/stats', async (req: Request, res: Response) => {
     const q = fields(req.query, ['days'], 'query');
     const days = wholeNumber(q['days'], 'days', 1, 31) ?? 7;
-    res.json({ days, ...api.stats(api.now() - days * DAY) });
+    res.json({ days, ...(await api.stats(api.now() - days * DAY)) });
   });
 
   router.use(['/api/v1/alerts', '/api/v1/stats'], badInputAnswer);

@@ -14,9 +14,9 @@ export function integrationsRouter(deps: AdminAuthDeps & { api: AdminApi }): Rou
   const { api } = deps;
   router.use('/api/v1/integrations', requireAdmin(deps));
 
-  router.get('/api/v1/integrations', (req: Request, res: Response) => {
+  router.get('/api/v1/integrations', async (req: Request, res: Response) => {
     fields(req.query, [], 'query');
-    res.json({ integrations: api.integrations() });
+    res.json({ integrations: await api.integrations() });
   });
 
   // No options, so no body to read: the ping is the whole request.

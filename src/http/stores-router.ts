@@ -24,19 +24,19 @@ export function storesRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
     res.json({ stores: api.stores() });
   });
 
-  router.post('/api/v1/stores/:id/silence', ...jsonObjectBody(), (req: Request, res: Response) => {
+  router.post('/api/v1/stores/:id/silence', ...jsonObjectBody(), async (req: Request, res: Response) => {
     const body = fields(req.body, ['minutes'], 'body');
     const minutes = wholeNumber(body['minutes'], 'minutes', 1, MAX_SILENCE_MIN);
     if (minutes === undefined) return void res.status(400).json({ error: `minutes is required: a whole number from 1 to ${MAX_SILENCE_MIN}` });
     const id = String(req.params['id']);
     const until = api.now() + minutes * 60_000;
-    if (!api.silence(id, until)) return unknownStore(res, id);
+    if (!(await api.silence(id, until))) return unknownStore(res, id);
     res.json({ storeId: id, silencedUntil: until });
   });
 
-  router.delete('/api/v1/stores/:id/silence', (req: Request, res: Response) => {
+  router.delete('/api/v1/stores/:id/silence', async (req: Request, res: Response) => {
     const id = String(req.params['id']);
-    if (!api.silence(id, 0)) return unknownStore(res, id);
+    if (!(await api.silence(id, 0))) return unknownStore(res, id);
     res.json({ storeId: id, silencedUntil: null });
   });
 

@@ -3,6 +3,7 @@ import type { Alert, AlertStatus } from '../pipeline/alert';
 import { listAlerts, stepsOf, type AlertListItem, type AlertQuery, type AlertStepView } from './alert-list';
 import { journalStats, type JournalStats } from './journal-stats';
 import { requeueAlerts, type ReplayOutcome, type ReplaySelection } from './replay';
+import type { DeliveryState, Integration } from '../integrations/integration';
 import { setSilence } from './silences';
 
 export interface AlertDetail {
@@ -19,7 +20,7 @@ export interface AlertDetail {
  * group commit are written first (`flush`): an answer is never older than the daemon's view,
  * and a replay never reads a step as running that has just given up.
  */
-export class AdminJournal {
+export class AdminJournal implements AdminJournalPort {
   constructor(private readonly db: Database.Database, private readonly flush: () => void) {}
 
   alerts(q: AlertQuery): AlertListItem[] {
@@ -56,4 +57,25 @@ export class AdminJournal {
     this.flush();
     return journalStats(this.db, since);
   }
+}
+
+type Awaitable<T> = T | Promise<T>;
+
+/**
+ * The journal as the admin API reads and changes it: the SQLite journal's AdminJournal, or the
+ * shared PostgreSQL journal's PgAdmin.
+ */
+export interface AdminJournalPort {
+  alerts(q: AlertQuery): Awaitable<AlertListItem[]>;
+  alert(id: string): Awaitable<AlertDetail | undefined>;
+  requeue(sel: ReplaySelection): Awaitable<ReplayOutcome[]>;
+  silence(storeId: string, until: number, now: number): Awaitable<void>;
+  stats(since: number): Awaitable<JournalStats>;
+}
+
+/** The integrations as the admin API lists and tests them. */
+export interface IntegrationsPort {
+  list(): Awaitable<(Integration & DeliveryState)[]>;
+  get(id: string): Awaitable<(Integration & DeliveryState) | undefined>;
+  backlog(i: Pick<Integration, 'filter' | 'scope'> & Pick<DeliveryState, 'cursor'>): Awaitable<number>;
 }

@@ -8,6 +8,8 @@ import type { SqliteJournal } from './sqlite-journal';
 import type { PgJournal } from './pg/pg-journal';
 import type { SharedJournalArea } from './shared-journal-area';
 import { PgSilences } from './pg/pg-silences';
+import { PgAdmin } from './pg/pg-admin';
+import type { AdminJournalPort, IntegrationsPort } from './admin-journal';
 
 /** Wildix event ids seen: an event retried by the PBX is acted on once. */
 export interface SeenEvents {
@@ -29,6 +31,9 @@ export interface JournalParts {
   deliveries: DeliveryStore;
   /** The chat lines owed to the stores' conversations. */
   followUps: FollowUpOutbox;
+  /** What the admin API (and so the console) reads and changes. */
+  admin: AdminJournalPort;
+  integrations: IntegrationsPort;
   /** Whether this daemon does the shared journal's housekeeping (always on its own journal). */
   housekeeps(): boolean;
   pruneAlerts(cutoff: number): Promise<number>;
@@ -48,6 +53,8 @@ export function journalParts(local: SqliteJournal, shared?: { journal: PgJournal
       events: local,
       deliveries: local.integrations,
       followUps: local.chat,
+      admin: local.admin,
+      integrations: local.integrations,
       housekeeps: () => true,
       pruneAlerts: (cutoff) => local.prune(cutoff),
       silencedUntil: (storeId, now) => local.silencedUntil(storeId, now),
@@ -65,6 +72,8 @@ export function journalParts(local: SqliteJournal, shared?: { journal: PgJournal
     events: pg,
     deliveries: pg.integrations,
     followUps: pg.followUps,
+    admin: new PgAdmin(pg.pool, () => pg.flush()),
+    integrations: pg.integrations,
     // The holder of the cron lease; every daemon prunes its own files (audio, stills).
     housekeeps: () => shared.area.holdsCron(),
     pruneAlerts: async (cutoff) => (shared.area.holdsCron() ? pg.prune(cutoff) : 0),

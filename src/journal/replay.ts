@@ -70,7 +70,7 @@ export function requeueAlerts(db: Database.Database, sel: ReplaySelection): Repl
   );
 }
 
-function skipReason(state: string): string {
+export function skipReason(state: string): string {
   if (state === 'succeeded') return 'already succeeded (--force repeats it)';
   if (state === 'muted') return 'muted on purpose: quiet hours or silence (--force plays it)';
   return `still ${state}: the daemon is working on it`;

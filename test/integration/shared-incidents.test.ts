@@ -150,14 +150,18 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
       await world.stop();
     }
   }, 240_000);
-  it('a silence set from the CLI mutes the store on every daemon, and lifting it is seen too', async () => {
+  it('a silence set from the CLI mutes the store on every daemon; the admin API of either daemon lists, replays and lifts it', async () => {
     const url = await pg.fresh();
     const dir = tempDir();
     const world = await new SimWorld({
       dir, stores: STORES.slice(0, 2),
-      settings: { VEESION_ALERT_TEXT: 'Theft ${cameraId}', BRIDGE_STORM_WINDOW_S: '0', BRIDGE_LOG_LEVEL: 'error', BRIDGE_JOURNAL_URL: url, BRIDGE_REPEAT_S: '600', BRIDGE_ESCALATE_AFTER_S: '3600' },
+      settings: { VEESION_ALERT_TEXT: 'Theft ${cameraId}', BRIDGE_STORM_WINDOW_S: '0', BRIDGE_LOG_LEVEL: 'error', BRIDGE_JOURNAL_URL: url, BRIDGE_REPEAT_S: '600', BRIDGE_ESCALATE_AFTER_S: '3600', BRIDGE_ADMIN_TOKEN: ADMIN },
     }).start();
     const shared = await SharedDaemons.for(world, dir, url);
+    const api = async (base: string, path: string, method = 'GET', body?: unknown) => {
+      const r = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+    };
     const post = (base: string, id: string) => fetch(`${base}/api/v1/veesion?token=${world.hookToken}`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alert_uuid: id, location: 'k0', camera_id: id }),
     }).then((r) => r.status);
@@ -171,11 +175,20 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
       for (const [i, base] of shared.bases.entries()) expect(await post(base, `quiet-${i}`)).toBe(200);
       await waitFor(async () => (await announce('quiet-0'))?.state === 'muted' && (await announce('quiet-1'))?.state === 'muted', 30_000, 'both alerts muted');
       expect((await announce('quiet-1'))?.detail).toMatch(/silence/);
-      expect((await runCli(['silence', '--store', 'k0', '--off', ...shared.files])).code).toBe(0);
+      const [first, second] = shared.bases as [string, string];
+      // Either daemon's admin API reads the shared journal: both alerts, whichever daemon took them.
+      const listed = await api(second, '/api/v1/alerts?store=k0');
+      expect((listed.body['alerts'] as { id: string }[]).map((a) => a.id).sort()).toEqual(['quiet-0', 'quiet-1']);
+      expect((await api(first, '/api/v1/alerts/quiet-1')).body).toMatchObject({ status: 'routed', steps: expect.arrayContaining([expect.objectContaining({ step: 'announce', state: 'muted' })]), incident: { state: 'open' } });
+      expect(((await api(first, '/api/v1/stores')).body['stores'] as { store_veesion_id: string; silencedUntil: number | null }[]).find((st) => st.store_veesion_id === 'k0')?.silencedUntil).toBeGreaterThan(Date.now());
+      expect((await api(second, '/api/v1/stats?days=1')).body['alertsPerHour']).toEqual([expect.objectContaining({ storeId: 'k0', count: 2 })]);
+      // Lifted through the API of the daemon without the conferences, then a muted alert replayed there: said once.
+      expect((await api(second, '/api/v1/stores/k0/silence', 'DELETE')).status).toBe(200);
       await new Promise((r) => setTimeout(r, 2_500));
-      expect(await post(shared.bases[1] as string, 'loud-1')).toBe(200);
-      await waitFor(async () => (await announce('loud-1'))?.state === 'succeeded', 30_000, 'announced once the silence is lifted');
-      expect(world.ami.originates.flatMap((o) => alertsSaid(o))).toEqual(['loud-1']);
+      expect((await api(second, '/api/v1/alerts/quiet-1/replay', 'POST', { step: 'announce', force: true })).status).toBe(200);
+      expect(await post(second, 'loud-1')).toBe(200);
+      await waitFor(async () => (await announce('loud-1'))?.state === 'succeeded' && (await announce('quiet-1'))?.state === 'succeeded', 30_000, 'announced once the silence is lifted');
+      expect(world.ami.originates.flatMap((o) => alertsSaid(o)).sort()).toEqual(['loud-1', 'quiet-1']);
     } finally {
       await shared.stop();
       await world.stop();

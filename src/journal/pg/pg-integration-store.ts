@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { DeliveryState, DeliveryStore, EventHead, Integration, StoredEvent } from '../../integrations/integration';
+import { wants, type DeliveryState, type DeliveryStore, type EventHead, type Integration, type StoredEvent } from '../../integrations/integration';
 import { toHead, toIntegration, type EventRow, type IntegrationRow, type NewIntegration } from '../integration-store';
 import { inTransaction } from './pg-pool';
 
@@ -30,6 +30,17 @@ export class PgIntegrationStore implements DeliveryStore {
 
   async list(): Promise<(Integration & DeliveryState)[]> {
     return (await this.pool.query<IntegrationRow>({ name: 'integration-list', text: 'SELECT * FROM integrations ORDER BY created_at, id' })).rows.map(toIntegration);
+  }
+
+  /** Events after its place that the integration wants: what it still has to deliver. */
+  async backlog(i: Pick<Integration, 'filter' | 'scope'> & Pick<DeliveryState, 'cursor'>): Promise<number> {
+    let count = 0;
+    let page = await this.eventsAfter(i.cursor, 1000);
+    while (page.length > 0) {
+      count += page.filter((e) => wants(i, e)).length;
+      page = await this.eventsAfter(page[page.length - 1]?.seq ?? Infinity, 1000);
+    }
+    return count;
   }
 
   async get(id: string): Promise<(Integration & DeliveryState) | undefined> {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PgJournal } from '../../../src/journal/pg/pg-journal';
+import { PgAdmin } from '../../../src/journal/pg/pg-admin';
 import { openPgPool } from '../../../src/journal/pg/pg-pool';
 import { PgLeaseStore } from '../../../src/journal/leases';
 import { FenceLost } from '../../../src/pipeline/ports';
@@ -98,6 +99,27 @@ describe('PgJournal: what only a shared journal must get right', () => {
     await j.prune(250); // the second is past the cutoff's age only now: the third is newer
     expect((await j.pool.query('SELECT seq FROM events ORDER BY seq')).rows.map((r) => Number(r['seq']))).toEqual(seqs.slice(2));
     expect((await j.pool.query('SELECT COUNT(*)::int AS n FROM deliveries')).rows).toEqual([{ n: 1 }]);
+    await j.close();
+  });
+
+  it("the admin API's replay on the shared journal: given-up steps requeued once, a success only with force, unknown stores and alerts said", async () => {
+    const j = await PgJournal.open(await pg.fresh());
+    const admin = new PgAdmin(j.pool, () => j.flush());
+    await j.append(record('r1', '1'));
+    await j.commitStep({ alertId: 'r1', step: 'announce', state: 'dead', attempts: 5, nextAt: null, lastError: 'PBX gone', detail: null, updatedAt: 2 });
+    await j.commitStep({ alertId: 'r1', step: 'chat', state: 'succeeded', attempts: 1, nextAt: null, lastError: null, detail: 'posted', updatedAt: 2 });
+    const sel = { alertIds: ['r1', 'nope'], routable: (st: string) => st === 's1', now: 50 };
+    expect(await admin.requeue(sel)).toEqual([
+      { alertId: 'r1', storeId: 's1', requeued: ['announce'], skipped: [{ step: 'chat', reason: 'already succeeded (--force repeats it)' }] },
+      { alertId: 'nope', requeued: [], skipped: [{ step: '*', reason: 'no such alert in the journal' }] },
+    ]);
+    expect((await admin.requeue(sel))[0]?.skipped).toEqual([{ step: 'announce', reason: 'still pending: the daemon is working on it' }, { step: 'chat', reason: 'already succeeded (--force repeats it)' }]);
+    expect((await admin.requeue({ ...sel, alertIds: ['r1'], steps: ['chat'], force: true }))[0]?.requeued).toEqual(['chat']);
+    expect((await admin.requeue({ ...sel, alertIds: ['r1'], routable: () => false }))[0]?.skipped[0]?.reason).toMatch(/not in x-hoppers.json/);
+    expect((await j.pool.query(`SELECT step, state, attempts, next_at, replays FROM steps WHERE alert_id = 'r1' ORDER BY step`)).rows)
+      .toEqual([{ step: 'announce', state: 'pending', attempts: 0, next_at: 50, replays: 1 }, { step: 'chat', state: 'pending', attempts: 0, next_at: 50, replays: 1 }]);
+    expect((await admin.alert('r1'))?.steps.map((st) => [st.step, st.state, st.nextAt])).toEqual([['announce', 'pending', 50], ['chat', 'pending', 50]]);
+    expect((await admin.alerts({ limit: 10, state: 'pending' })).map((a) => a.id)).toEqual(['r1']);
     await j.close();
   });
 
