@@ -3,12 +3,12 @@ import type { BridgeConfig } from '../config/load';
 import { IntegrationStore } from '../journal/integration-store';
 import { PgIntegrationStore } from '../journal/pg/pg-integration-store';
 import { openPgPool, redactUrl } from '../journal/pg/pg-pool';
-import { ALERT_EVENT_TYPES, INTEGRATION_TYPES, displayUrl, type Integration, type IntegrationType } from '../integrations/integration';
+import { ALERT_EVENT_TYPES, INTEGRATION_TYPES, displayUrl, type DeliveryState, type Integration, type IntegrationType } from '../integrations/integration';
 import type { AlertEventType } from '../pipeline/alert-event';
 import { generateSecret, pbxToken } from '../integrations/signing';
 import { sendTestPing } from '../integrations/test-ping';
 import { transportsFor } from '../integrations/from-settings';
-import { configFor, openOrExit, print, type GlobalOptions, sqliteJournalOnly } from './context';
+import { configFor, openOrExit, print, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { journalFile } from '../journal/journal-file';
 
@@ -57,16 +57,37 @@ export async function addIntegration(opts: AddOptions): Promise<void> {
   print(opts, human, answer({ id, type, url, filter, scope, secret, pbxToken: token }));
 }
 
-/** `integrations list`: every integration and its state, secrets never shown. */
-export function listIntegrations(opts: GlobalOptions): void {
-  const config = sqliteJournalOnly(configFor(opts), 'integrations');
+type Row = Integration & DeliveryState;
+type Outcomes = { integrationId: string; outcome: 'delivered' | 'dead'; count: number }[];
+
+/** What `list` and `test` read: the SQLite journal's store, or the shared journal's. */
+interface ListSource {
+  list(): Row[] | Promise<Row[]>;
+  get(id: string): Row | undefined | Promise<Row | undefined>;
+  backlog(i: Row): number | Promise<number>;
+  outcomes(since: number): Outcomes | Promise<Outcomes>;
+}
+
+/** `fn` on whichever journal holds the integrations (BRIDGE_JOURNAL_URL: the shared one). */
+async function reading<T>(config: BridgeConfig, fn: (store: ListSource) => Promise<T>): Promise<T> {
+  const shared = config.settings.BRIDGE_JOURNAL_URL;
+  if (shared) return onSharedJournal(shared, fn);
   const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'read');
   try {
-    const store = new IntegrationStore(db);
+    return await fn(new IntegrationStore(db));
+  } finally {
+    db.close();
+  }
+}
+
+/** `integrations list`: every integration and its state, secrets never shown. */
+export async function listIntegrations(opts: GlobalOptions): Promise<void> {
+  const config = configFor(opts);
+  const result = await reading(config, async (store) => {
     const since = Date.now() - 86_400_000;
-    const outcomes = store.outcomes(since);
+    const outcomes = await store.outcomes(since);
     const count = (id: string, outcome: 'delivered' | 'dead') => outcomes.find((o) => o.integrationId === id && o.outcome === outcome)?.count ?? 0;
-    const result = store.list().map((i) => ({
+    return Promise.all((await store.list()).map(async (i) => ({
       id: i.id,
       type: i.type,
       url: displayUrl(i.url),
@@ -74,14 +95,12 @@ export function listIntegrations(opts: GlobalOptions): void {
       scope: i.scope,
       enabled: i.enabled,
       ...(i.disabledReason ? { disabledReason: i.disabledReason } : {}),
-      backlog: i.enabled ? store.backlog(i) : 0,
+      backlog: i.enabled ? await store.backlog(i) : 0,
       ...(i.attempts > 0 ? { retrying: { attempts: i.attempts, nextAttemptAt: i.nextAt && new Date(i.nextAt).toISOString(), lastError: i.lastError } } : {}),
       last24h: { delivered: count(i.id, 'delivered'), givenUp: count(i.id, 'dead') },
-    }));
-    process.stdout.write(`${JSON.stringify(answer(result))}\n`);
-  } finally {
-    db.close();
-  }
+    })));
+  });
+  process.stdout.write(`${JSON.stringify(answer(result))}\n`);
 }
 
 /** `integrations remove <id>`: it gets nothing more, and its secret is gone. */
@@ -105,15 +124,9 @@ export async function removeIntegration(id: string, opts: GlobalOptions): Promis
 
 /** `integrations test <id>`: a signed `ping`, sent as events are, and the receiver's answer. */
 export async function testIntegration(id: string, opts: GlobalOptions): Promise<void> {
-  const config = sqliteJournalOnly(configFor(opts), 'integrations');
+  const config = configFor(opts);
   const s = config.settings;
-  const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'read');
-  let integration: Integration | undefined;
-  try {
-    integration = new IntegrationStore(db).get(id);
-  } finally {
-    db.close();
-  }
+  const integration: Integration | undefined = await reading(config, async (store) => store.get(id));
   if (!integration) throw new CliExit(EXIT.failure, `integrations: no integration "${id}" (see veesion-bridge integrations list)`);
   const delivery = transportsFor(s);
   const r = await sendTestPing(integration, delivery.transports, Date.now);

@@ -145,6 +145,12 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
       for (const r of world.receiver.at('/shared')) times.set(r.event.id, (times.get(r.event.id) ?? 0) + 1);
       expect({ seed, twice: [...times.values()].filter((n) => n > 1).length <= 1, unknown: [...times.keys()].filter((id) => !written.some((e) => e.id === id)) })
         .toEqual({ seed, twice: true, unknown: [] });
+      // `integrations list` reads the shared journal too: nothing owed, every event delivered.
+      await waitFor(async () => {
+        const listed = await runCli(['integrations', 'list', ...shared.files]);
+        const [only] = (JSON.parse(listed.stdout) as { result: { backlog: number; last24h: { delivered: number } }[] }).result;
+        return only?.backlog === 0 && only.last24h.delivered === written.length;
+      }, 20_000, 'integrations list to show every event delivered');
     } finally {
       await shared.stop();
       await world.stop();

@@ -43,6 +43,16 @@ export class PgIntegrationStore implements DeliveryStore {
     return count;
   }
 
+  /** Outcomes per integration and kind, since `since` (`integrations list`). */
+  async outcomes(since: number): Promise<{ integrationId: string; outcome: 'delivered' | 'dead'; count: number }[]> {
+    return (await this.pool.query<{ integrationId: string; outcome: 'delivered' | 'dead'; count: number }>({
+      name: 'integration-outcomes',
+      text: `SELECT integration_id AS "integrationId", outcome, COUNT(*)::bigint AS count FROM deliveries WHERE at >= $1
+             GROUP BY integration_id, outcome ORDER BY integration_id, outcome`,
+      values: [since],
+    })).rows;
+  }
+
   async get(id: string): Promise<(Integration & DeliveryState) | undefined> {
     const row = (await this.pool.query<IntegrationRow>({ name: 'integration-get', text: 'SELECT * FROM integrations WHERE id = $1', values: [id] })).rows[0];
     return row && toIntegration(row);
