@@ -1,7 +1,10 @@
 import { requeueAlerts, type ReplayOutcome } from '../journal/replay';
 import { readSteps, type StepView } from '../journal/journal-reader';
 import { FINAL_STATES, STEP_NAMES, type StepName, type StepState } from '../pipeline/alert';
-import { configFor, openOrExit, print, type GlobalOptions, sqliteJournalOnly } from './context';
+import { configFor, openOrExit, print, type GlobalOptions } from './context';
+import type { BridgeConfig } from '../config/load';
+import { PgAdmin } from '../journal/pg/pg-admin';
+import { openPgPool, redactUrl } from '../journal/pg/pg-pool';
 import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
 import { parseSince } from './time-arg';
@@ -25,7 +28,9 @@ const isFinal = (state: string) => FINAL_STATES.includes(state as StepState);
  */
 export async function replay(alertId: string | undefined, opts: ReplayOptions): Promise<void> {
   const args = checkArgs(alertId, opts);
-  const config = sqliteJournalOnly(configFor(opts), 'replay');
+  const config = configFor(opts);
+  const shared = config.settings.BRIDGE_JOURNAL_URL;
+  if (shared) return replayShared(shared, config, args, opts);
   const file = journalFile(config.settings.BRIDGE_DATA_DIR);
   const known = new Set(config.stores.map((s) => s.store_veesion_id));
   let outcomes: ReplayOutcome[];
@@ -43,16 +48,64 @@ export async function replay(alertId: string | undefined, opts: ReplayOptions): 
   }
   const daemon = requeued.length > 0 ? signalDaemon(config.settings.BRIDGE_DATA_DIR, 'SIGUSR2') : undefined;
   if (daemon && !daemon.sent) log(`queued in the journal; the daemon will run them at its next start (${daemon.reason})`);
-  const results = daemon?.sent && args.waitMs > 0 ? await follow(file, requeued, args.waitMs, log) : new Map<string, StepView[]>();
+  let results = new Map<string, StepView[]>();
+  if (daemon?.sent && args.waitMs > 0) {
+    const reader = openOrExit(file, 'read');
+    try {
+      results = await follow((id) => readSteps(reader, id), requeued, args.waitMs, log);
+    } finally {
+      reader.close();
+    }
+  }
+  finish(opts, outcomes, results, args.waitMs, log, daemon ? (daemon.sent ? { pid: daemon.pid } : { notified: false, reason: daemon.reason }) : null);
+}
+
+/**
+ * On the shared PostgreSQL journal: the requeue NOTIFYs every daemon (each conference's holder
+ * starts what was requeued there), then the steps are followed in the journal.
+ */
+async function replayShared(url: string, config: BridgeConfig, args: ReturnType<typeof checkArgs>, opts: ReplayOptions): Promise<void> {
+  const known = new Set(config.stores.map((s) => s.store_veesion_id));
+  const log = (line: string) => { if (!opts.json) process.stdout.write(`${line}\n`); };
+  const pool = openPgPool(url, { max: 1, applicationName: 'veesion-bridge replay' });
+  try {
+    let outcomes: ReplayOutcome[];
+    try {
+      outcomes = await new PgAdmin(pool, async () => undefined).requeue({ ...args, routable: (id) => known.has(id), now: Date.now() });
+    } catch (err) {
+      throw new CliExit(EXIT.failure, `replay: the PostgreSQL journal ${redactUrl(url)} could not be written: ${(err as Error).message}`);
+    }
+    for (const o of outcomes) log(outcomeLine(o));
+    const requeued = outcomes.filter((o) => o.requeued.length > 0);
+    const results = requeued.length > 0 && args.waitMs > 0 ? await follow((id) => readStepsPg(pool, id), requeued, args.waitMs, log) : new Map<string, StepView[]>();
+    finish(opts, outcomes, results, args.waitMs, log, requeued.length > 0 ? { notified: true, reason: 'the daemons sharing the journal' } : null);
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}
+
+async function readStepsPg(pool: ReturnType<typeof openPgPool>, alertId: string): Promise<StepView[]> {
+  const rows = (await pool.query<{ step: string; state: string; attempts: number; last_error: string | null; next_at: number | null }>(
+    'SELECT step, state, attempts, last_error, next_at FROM steps WHERE alert_id = $1 ORDER BY step', [alertId])).rows;
+  return rows.map((r) => ({ step: r.step, state: r.state, attempts: r.attempts, lastError: r.last_error, nextAt: r.state === 'pending' ? r.next_at : null }));
+}
+
+function outcomeLine(o: ReplayOutcome): string {
+  return `${o.alertId}: ${o.requeued.length > 0 ? `requeued ${o.requeued.join(', ')}` : 'nothing requeued'}` +
+    o.skipped.map((s) => `; ${s.step === '*' ? '' : `${s.step} `}${s.reason}`).join('');
+}
+
+/** What was requeued and how it went: the summary, the JSON, and the exit code. */
+function finish(opts: ReplayOptions, outcomes: ReplayOutcome[], results: Map<string, StepView[]>, waitMs: number, log: (l: string) => void, daemon: object | null): void {
 
   const failed = [...results.values()].flat().filter((s) => s.state === 'dead' || s.state === 'expired');
   const stillPending = [...results.values()].flat().filter((s) => !isFinal(s.state));
-  if (stillPending.length > 0) log(`${stillPending.length} step(s) still running after ${args.waitMs / 1000} s: see veesion-bridge status`);
+  if (stillPending.length > 0) log(`${stillPending.length} step(s) still running after ${waitMs / 1000} s: see veesion-bridge status`);
   const missing = outcomes.filter((o) => o.storeId === undefined);
   if (opts.json) {
     print(opts, '', {
       ok: failed.length === 0 && missing.length === 0,
-      daemon: daemon ? (daemon.sent ? { pid: daemon.pid } : { notified: false, reason: daemon.reason }) : null,
+      daemon,
       alerts: outcomes.map((o) => ({ ...o, steps: results.get(o.alertId) ?? null })),
     });
   }
@@ -84,28 +137,23 @@ function checkArgs(alertId: string | undefined, opts: ReplayOptions) {
 }
 
 /** Polls the journal (read-only) and prints each change until every requeued step is final. */
-async function follow(file: string, requeued: ReplayOutcome[], waitMs: number, log: (l: string) => void): Promise<Map<string, StepView[]>> {
-  const db = openOrExit(file, 'read');
+async function follow(read: (alertId: string) => StepView[] | Promise<StepView[]>, requeued: ReplayOutcome[], waitMs: number, log: (l: string) => void): Promise<Map<string, StepView[]>> {
   const seen = new Map<string, string>();
   const results = new Map<string, StepView[]>();
   const deadline = Date.now() + waitMs;
-  try {
-    for (;;) {
-      let open = 0;
-      for (const o of requeued) {
-        const steps = readSteps(db, o.alertId).filter((s) => o.requeued.includes(s.step as StepName));
-        results.set(o.alertId, steps);
-        for (const s of steps) {
-          const line = `${o.alertId} ${s.step}: ${s.state}${s.attempts > 0 ? ` after ${s.attempts} attempt(s)` : ''}${s.lastError && s.state !== 'succeeded' ? ` (${s.lastError})` : ''}`;
-          if (seen.get(`${o.alertId}/${s.step}`) !== line && s.attempts > 0) log(line);
-          seen.set(`${o.alertId}/${s.step}`, line);
-          if (!isFinal(s.state)) open++;
-        }
+  for (;;) {
+    let open = 0;
+    for (const o of requeued) {
+      const steps = (await read(o.alertId)).filter((s) => o.requeued.includes(s.step as StepName));
+      results.set(o.alertId, steps);
+      for (const s of steps) {
+        const line = `${o.alertId} ${s.step}: ${s.state}${s.attempts > 0 ? ` after ${s.attempts} attempt(s)` : ''}${s.lastError && s.state !== 'succeeded' ? ` (${s.lastError})` : ''}`;
+        if (seen.get(`${o.alertId}/${s.step}`) !== line && s.attempts > 0) log(line);
+        seen.set(`${o.alertId}/${s.step}`, line);
+        if (!isFinal(s.state)) open++;
       }
-      if (open === 0 || Date.now() >= deadline) return results;
-      await new Promise((r) => setTimeout(r, 250));
     }
-  } finally {
-    db.close();
+    if (open === 0 || Date.now() >= deadline) return results;
+    await new Promise((r) => setTimeout(r, 250));
   }
 }

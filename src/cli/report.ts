@@ -1,6 +1,8 @@
 import { journalFile } from '../journal/journal-file';
 import { journalStores, reportIncidents, type IncidentReport, type ReportFigures } from '../journal/incident-report';
-import { configFor, openOrExit, print, type GlobalOptions, sqliteJournalOnly } from './context';
+import { configFor, openOrExit, print, type GlobalOptions } from './context';
+import { pgJournalStores, pgReport } from '../journal/pg/pg-admin';
+import { openPgPool, redactUrl } from '../journal/pg/pg-pool';
 import { CliExit, EXIT } from './exit-codes';
 import { parseSince } from './time-arg';
 
@@ -9,9 +11,9 @@ const USAGE = 'usage: veesion-bridge report [--since 7d|<ISO date>] [--store <id
 /**
  * `report [--since 7d] [--store <id>] [--json]` (DESIGN section 5): per store and camera, the
  * alerts, incidents, how many were claimed and how fast, escalations and outcomes. Reads the
- * journal only, beside the running daemon.
+ * journal only, beside the running daemon: this host's, or the shared one (BRIDGE_JOURNAL_URL).
  */
-export function report(opts: GlobalOptions & { since?: string; store?: string }): void {
+export async function report(opts: GlobalOptions & { since?: string; store?: string }): Promise<void> {
   const usage = (m: string) => new CliExit(EXIT.usage, `report: ${m}\n${USAGE}`);
   const now = Date.now();
   const sinceText = opts.since ?? '7d';
@@ -22,18 +24,35 @@ export function report(opts: GlobalOptions & { since?: string; store?: string })
     throw usage(`--since ${(err as Error).message}`);
   }
   if (since > now) throw usage(`--since ${new Date(since).toISOString()} is in the future`);
-  const config = sqliteJournalOnly(configFor(opts), 'report');
-  const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'read');
+  const config = configFor(opts);
+  const checkStore = (inJournal: string[]) => {
+    if (opts.store === undefined) return;
+    // A store known to the config or to the journal (one removed from the config still has its history).
+    const known = new Set([...config.stores.map((s) => s.store_veesion_id), ...inJournal]);
+    if (!known.has(opts.store)) throw usage(`no store "${opts.store}" in x-hoppers.json or the journal (stores: ${[...known].sort().join(', ') || 'none'})`);
+  };
+  const query = { since, ...(opts.store !== undefined ? { storeId: opts.store } : {}) };
   let result: IncidentReport;
-  try {
-    if (opts.store !== undefined) {
-      // A store known to the config or to the journal (one removed from the config still has its history).
-      const known = new Set([...config.stores.map((s) => s.store_veesion_id), ...journalStores(db)]);
-      if (!known.has(opts.store)) throw usage(`no store "${opts.store}" in x-hoppers.json or the journal (stores: ${[...known].sort().join(', ') || 'none'})`);
+  const shared = config.settings.BRIDGE_JOURNAL_URL;
+  if (shared) {
+    const pool = openPgPool(shared, { max: 1, applicationName: 'veesion-bridge report' });
+    try {
+      const stores = await pgJournalStores(pool).catch((err: unknown) => {
+        throw new CliExit(EXIT.failure, `report: the PostgreSQL journal ${redactUrl(shared)} could not be read: ${(err as Error).message}`);
+      });
+      checkStore(stores);
+      result = await pgReport(pool, query);
+    } finally {
+      await pool.end().catch(() => undefined);
     }
-    result = reportIncidents(db, { since, ...(opts.store !== undefined ? { storeId: opts.store } : {}) });
-  } finally {
-    db.close();
+  } else {
+    const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'read');
+    try {
+      checkStore(opts.store !== undefined ? journalStores(db) : []);
+      result = reportIncidents(db, query);
+    } finally {
+      db.close();
+    }
   }
   print(opts, renderReport(result, sinceText), result);
 }

@@ -32,7 +32,7 @@ export interface IncidentReport {
   total: ReportFigures;
 }
 
-interface IncidentRow {
+export interface IncidentRow {
   store_id: string;
   camera_id: string;
   opened_at: number;
@@ -52,11 +52,19 @@ export function reportIncidents(db: Database.Database, opts: { since: number; st
   const alerts = db.prepare(
     `SELECT store_id, COALESCE(json_extract(alert_json, '$.cameraId'), '') AS camera_id, COUNT(*) AS n FROM alerts
      WHERE received_at >= ? AND (? IS NULL OR store_id = ?) GROUP BY 1, 2`,
-  ).all(opts.since, store, store) as { store_id: string; camera_id: string | number; n: number }[];
+  ).all(opts.since, store, store) as ReportAlertRow[];
   const incidents = db.prepare(
     `SELECT store_id, camera_id, opened_at, claimed_at, escalated_at, state, outcome FROM incidents
      WHERE opened_at >= ? AND (? IS NULL OR store_id = ?)`,
   ).all(opts.since, store, store) as IncidentRow[];
+  return buildReport(opts.since, alerts, incidents);
+}
+
+/** Alerts per store and camera, as the report reads them. */
+export interface ReportAlertRow { store_id: string; camera_id: string | number; n: number }
+
+/** The report from the rows either journal gives (the SQL differs, the figures do not). */
+export function buildReport(since: number, alerts: readonly ReportAlertRow[], incidents: readonly IncidentRow[]): IncidentReport {
 
   const groups = new Map<string, { storeId: string; cameraId: string; alerts: number; incidents: IncidentRow[] }>();
   const group = (storeId: string, cameraId: string) => {
@@ -72,7 +80,7 @@ export function reportIncidents(db: Database.Database, opts: { since: number; st
     .sort((a, b) => naturalCompare(a.storeId, b.storeId) || naturalCompare(a.cameraId, b.cameraId))
     .map((g) => ({ storeId: g.storeId, cameraId: g.cameraId, ...figures(g.alerts, g.incidents) }));
   return {
-    since: new Date(opts.since).toISOString(),
+    since: new Date(since).toISOString(),
     stores: rows,
     total: figures(rows.reduce((n, r) => n + r.alerts, 0), incidents),
   };
@@ -83,7 +91,7 @@ export function journalStores(db: Database.Database): string[] {
   return (db.prepare('SELECT store_id FROM alerts UNION SELECT store_id FROM incidents ORDER BY 1').all() as { store_id: string }[]).map((r) => r.store_id);
 }
 
-function figures(alerts: number, incidents: IncidentRow[]): ReportFigures {
+function figures(alerts: number, incidents: readonly IncidentRow[]): ReportFigures {
   const outcomes = Object.fromEntries([...OUTCOMES, 'none-yet'].map((o) => [o, 0])) as OutcomeCounts;
   for (const i of incidents) {
     const o = i.state === 'resolved' && i.outcome !== null && (OUTCOMES as readonly string[]).includes(i.outcome) ? (i.outcome as Outcome) : 'none-yet';

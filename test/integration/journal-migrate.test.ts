@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/paths';
 import { runCli } from '../helpers/cli';
 import { bootWorld, type World } from '../helpers/world';
 import { usePostgres } from '../helpers/postgres';
@@ -114,15 +115,19 @@ describe('veesion-bridge journal migrate', () => {
     expect(sqliteCounts()).toEqual(before);
   });
 
-  it('the commands that work on the SQLite journal alone refuse, saying so, when the journal is PostgreSQL', async () => {
+  it('with BRIDGE_JOURNAL_URL the operator commands use PostgreSQL: a server that cannot be reached is a clear exit 1, never the SQLite file', async () => {
     const env = { BRIDGE_JOURNAL_URL: 'postgres://bridge:pw-x@127.0.0.1:1/x' };
     const before = sqliteCounts();
-    for (const args of [['replay', 'mg-1'], ['report']]) {
+    const backup = await runCli(['backup', join(tempDir(), 'copy.sqlite'), ...files], env);
+    expect({ code: backup.code, stderr: backup.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/use pg_dump for a PostgreSQL journal/) });
+    const operatorCommands = [['replay', 'mg-1'], ['report'], ['claim', 'mg-1', '--by', 'Anna'], ['resolve', 'mg-1', '--outcome', 'theft'],
+      ['silence', '--store', 'store-b', '--for', '30m'], ['integrations', 'list']];
+    for (const args of operatorCommands) {
       const r = await runCli([...args, ...files], env);
       expect([args[0], r.code]).toEqual([args[0], 1]);
-      expect(r.stderr).toMatch(/not available yet on a PostgreSQL journal \(BRIDGE_JOURNAL_URL is set\)/);
+      expect([args[0], r.stderr]).toEqual([args[0], expect.stringContaining('postgres://bridge:***@127.0.0.1:1/x')]);
       expect(r.stderr).not.toContain('pw-x');
     }
     expect(sqliteCounts()).toEqual(before);
-  });
+  }, 60_000);
 });

@@ -195,6 +195,14 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
       expect(await post(second, 'loud-1')).toBe(200);
       await waitFor(async () => (await announce('loud-1'))?.state === 'succeeded' && (await announce('quiet-1'))?.state === 'succeeded', 30_000, 'announced once the silence is lifted');
       expect(world.ami.originates.flatMap((o) => alertsSaid(o)).sort()).toEqual(['loud-1', 'quiet-1']);
+      // The CLI's replay and report on the shared journal: the requeued step is followed to its end.
+      const replayed = await runCli(['replay', 'quiet-0', '--step', 'announce', '--force', '--wait-s', '30', '--json', ...shared.files]);
+      expect({ code: replayed.code, stderr: replayed.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse(replayed.stdout)).toMatchObject({ ok: true, alerts: [{ alertId: 'quiet-0', requeued: ['announce'], steps: [{ step: 'announce', state: 'succeeded' }] }] });
+      expect(world.ami.originates.flatMap((o) => alertsSaid(o)).sort()).toEqual(['loud-1', 'quiet-0', 'quiet-1']);
+      const report = await runCli(['report', '--since', '1h', '--store', 'k0', '--json', ...shared.files]);
+      expect(report.code).toBe(0);
+      expect(JSON.parse(report.stdout)).toMatchObject({ total: { alerts: 3, incidents: 3 } });
     } finally {
       await shared.stop();
       await world.stop();

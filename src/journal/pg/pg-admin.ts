@@ -3,6 +3,7 @@ import { STEP_NAMES, type Alert, type AlertStatus, type StepName, type StepState
 import type { AlertListItem, AlertQuery, AlertStepView } from '../alert-list';
 import type { AdminJournalPort, AlertDetail } from '../admin-journal';
 import type { JournalStats } from '../journal-stats';
+import { buildReport, type IncidentReport, type IncidentRow, type ReportAlertRow } from '../incident-report';
 import { skipReason, type ReplayOutcome, type ReplaySelection } from '../replay';
 import { inTransaction, STEPS_CHANNEL } from './pg-pool';
 import { PgSilences } from './pg-silences';
@@ -144,4 +145,25 @@ export class PgAdmin implements AdminJournalPort {
     }
     return out;
   }
+}
+
+/** `veesion-bridge report` on the shared journal: the same figures as on SQLite (buildReport). */
+export async function pgReport(pool: Pool, opts: { since: number; storeId?: string }): Promise<IncidentReport> {
+  const store = opts.storeId ?? null;
+  const alerts = (await pool.query<ReportAlertRow>(
+    `SELECT store_id, COALESCE(alert_json::json ->> 'cameraId', '') AS camera_id, COUNT(*)::bigint AS n FROM alerts
+     WHERE received_at >= $1 AND ($2::text IS NULL OR store_id = $2) GROUP BY 1, 2`,
+    [opts.since, store],
+  )).rows;
+  const incidents = (await pool.query<IncidentRow>(
+    `SELECT store_id, camera_id, opened_at, claimed_at, escalated_at, state, outcome FROM incidents
+     WHERE opened_at >= $1 AND ($2::text IS NULL OR store_id = $2)`,
+    [opts.since, store],
+  )).rows;
+  return buildReport(opts.since, alerts, incidents);
+}
+
+/** Stores the shared journal has seen, in alerts or incidents. */
+export async function pgJournalStores(pool: Pool): Promise<string[]> {
+  return (await pool.query<{ store_id: string }>('SELECT store_id FROM alerts UNION SELECT store_id FROM incidents ORDER BY 1')).rows.map((r) => r.store_id);
 }
