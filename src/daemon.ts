@@ -148,7 +148,7 @@ export class Daemon {
       timeoutMs: s.BRIDGE_TTS_TIMEOUT_MS,
       rate: s.BRIDGE_AUDIO_RATE,
     });
-    this.prerender = storePrerenderer({ tts: this.tts, seen: this.journal, stores: () => this.stores, settings: s, logger: this.logger.child({ area: 'tts' }) });
+    this.prerender = storePrerenderer({ tts: this.tts, seen: this.parts.seenLately, stores: () => this.stores, settings: s, logger: this.logger.child({ area: 'tts' }) });
     this.pbx = new PbxArea(s, {
       logger: this.logger.child({ area: 'ami' }),
       clock,

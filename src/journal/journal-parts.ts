@@ -8,7 +8,8 @@ import type { SqliteJournal } from './sqlite-journal';
 import type { PgJournal } from './pg/pg-journal';
 import type { SharedJournalArea } from './shared-journal-area';
 import { PgSilences } from './pg/pg-silences';
-import { PgAdmin } from './pg/pg-admin';
+import { PgAdmin, pgSeen } from './pg/pg-admin';
+import type { SeenInJournal } from '../tts/prerender';
 import type { AdminJournalPort, IntegrationsPort } from './admin-journal';
 
 /** Wildix event ids seen: an event retried by the PBX is acted on once. */
@@ -34,6 +35,8 @@ export interface JournalParts {
   /** What the admin API (and so the console) reads and changes. */
   admin: AdminJournalPort;
   integrations: IntegrationsPort;
+  /** What pre-rendering prepares ahead. */
+  seenLately: SeenInJournal;
   /** Whether this daemon does the shared journal's housekeeping (always on its own journal). */
   housekeeps(): boolean;
   pruneAlerts(cutoff: number): Promise<number>;
@@ -54,6 +57,7 @@ export function journalParts(local: SqliteJournal, shared?: { journal: PgJournal
       deliveries: local.integrations,
       followUps: local.chat,
       admin: local.admin,
+      seenLately: local,
       integrations: local.integrations,
       housekeeps: () => true,
       pruneAlerts: (cutoff) => local.prune(cutoff),
@@ -73,6 +77,7 @@ export function journalParts(local: SqliteJournal, shared?: { journal: PgJournal
     deliveries: pg.integrations,
     followUps: pg.followUps,
     admin: new PgAdmin(pg.pool, () => pg.flush()),
+    seenLately: pgSeen(pg.pool),
     integrations: pg.integrations,
     // The holder of the cron lease; every daemon prunes its own files (audio, stills).
     housekeeps: () => shared.area.holdsCron(),

@@ -17,7 +17,7 @@ export interface PrerenderDeps {
     render(text: string, language?: string): Promise<RenderedSpeech>;
   };
   /** What is worth having ready (read at the start of each pass). */
-  sentences: () => Sentence[];
+  sentences: () => Sentence[] | Promise<Sentence[]>;
   logger: Logger;
   /** How often a waiting pass looks again (tests make it short). */
   pollMs?: number;
@@ -71,7 +71,8 @@ export class Prerenderer {
   private async pass(generation: number): Promise<void> {
     const live = () => !this.stopped && generation === this.generation;
     if (!live()) return;
-    const list = this.deps.sentences();
+    const list = await this.deps.sentences();
+    if (!live()) return;
     this.state = { wanted: list.length, cached: 0, running: true };
     let rendered = 0;
     const started = Date.now();
@@ -104,13 +105,19 @@ export class Prerenderer {
 
 const DAY = 86_400_000;
 
+/** The cameras and claimers the journal has seen lately (this host's, or the one the daemons share). */
+export interface SeenInJournal {
+  camerasSeen(since: number): { storeId: string; cameraId: string }[] | Promise<{ storeId: string; cameraId: string }[]>;
+  claimersSeen(since: number): { storeId: string; cameraId: string; by: string }[] | Promise<{ storeId: string; cameraId: string; by: string }[]>;
+}
+
 /**
  * The pre-renderer of a daemon: the sentences of every store for the cameras seen and the
  * people who claimed in the last 30 days, in each store's language (issue 15).
  */
 export function storePrerenderer(deps: {
   tts: PrerenderDeps['tts'];
-  seen: { camerasSeen(since: number): { storeId: string; cameraId: string }[]; claimersSeen(since: number): { storeId: string; cameraId: string; by: string }[] };
+  seen: SeenInJournal;
   stores: () => ReadonlyMap<string, StoreRoute>;
   settings: Pick<Settings, 'VEESION_ALERT_TEXT' | 'VEESION_ALERT_TEXT_MANY' | 'VEESION_ALERT_TEXT_SUMMARY' | 'VEESION_CLAIMED_TEXT'>;
   logger: Logger;
@@ -120,9 +127,10 @@ export function storePrerenderer(deps: {
   return new Prerenderer({
     tts: deps.tts,
     logger: deps.logger,
-    sentences: () => {
+    sentences: async () => {
       const since = Date.now() - 30 * DAY;
-      return sentencesToPrepare(deps.stores().values(), deps.seen.camerasSeen(since), deps.seen.claimersSeen(since), globals);
+      const [cameras, claimers] = await Promise.all([deps.seen.camerasSeen(since), deps.seen.claimersSeen(since)]);
+      return sentencesToPrepare(deps.stores().values(), cameras, claimers, globals);
     },
   });
 }

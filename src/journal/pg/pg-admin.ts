@@ -167,3 +167,15 @@ export async function pgReport(pool: Pool, opts: { since: number; storeId?: stri
 export async function pgJournalStores(pool: Pool): Promise<string[]> {
   return (await pool.query<{ store_id: string }>('SELECT store_id FROM alerts UNION SELECT store_id FROM incidents ORDER BY 1')).rows.map((r) => r.store_id);
 }
+
+/** What pre-rendering prepares ahead on the shared journal: cameras and claimers seen since `since` (as on SQLite). */
+export function pgSeen(pool: Pool): { camerasSeen(since: number): Promise<{ storeId: string; cameraId: string }[]>; claimersSeen(since: number): Promise<{ storeId: string; cameraId: string; by: string }[]> } {
+  return {
+    camerasSeen: async (since) => (await pool.query<{ storeId: string; cameraId: string }>(
+      `SELECT DISTINCT store_id AS "storeId", alert_json::json ->> 'cameraId' AS "cameraId" FROM alerts
+       WHERE received_at >= $1 AND alert_json::json ->> 'cameraId' IS NOT NULL LIMIT 5000`, [since])).rows,
+    claimersSeen: async (since) => (await pool.query<{ storeId: string; cameraId: string; by: string }>(
+      `SELECT DISTINCT i.store_id AS "storeId", i.camera_id AS "cameraId", c.by AS by FROM claims c JOIN incidents i ON i.id = c.incident_id
+       WHERE c.won = 1 AND c.at >= $1 LIMIT 5000`, [since])).rows,
+  };
+}

@@ -6,6 +6,8 @@ import type { Journal } from '../../../src/pipeline/ports';
 import type { Alert } from '../../../src/pipeline/alert';
 import type { SeenEvents } from '../../../src/journal/journal-parts';
 import type { FollowUpOutbox } from '../../../src/pipeline/follow-up';
+import type { SeenInJournal } from '../../../src/tts/prerender';
+import { pgSeen } from '../../../src/journal/pg/pg-admin';
 import { tempDir } from '../../helpers/paths';
 import { usePostgres } from '../../helpers/postgres';
 
@@ -18,6 +20,7 @@ interface Subject {
   incidents: IncidentStore;
   seen: SeenEvents;
   followUps: FollowUpOutbox;
+  seenLately: SeenInJournal;
   close(): Promise<void>;
 }
 
@@ -26,11 +29,11 @@ const pg = usePostgres();
 const implementations: [string, () => Promise<Subject>][] = [
   ['SQLite', async () => {
     const journal = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
-    return { journal, incidents: journal.incidents, seen: journal.chat, followUps: journal.chat, close: () => journal.close() };
+    return { journal, incidents: journal.incidents, seen: journal.chat, followUps: journal.chat, seenLately: journal, close: () => journal.close() };
   }],
   ['PostgreSQL', async () => {
     const journal = await PgJournal.open(await pg.fresh());
-    return { journal, incidents: journal.incidents, seen: journal.seenEvents, followUps: journal.followUps, close: () => journal.close() };
+    return { journal, incidents: journal.incidents, seen: journal.seenEvents, followUps: journal.followUps, seenLately: pgSeen(journal.pool), close: () => journal.close() };
   }],
 ];
 
@@ -120,6 +123,17 @@ describe.each(implementations)('incident store on %s', (_name, open) => {
     expect(await s.followUps.due(6000)).toEqual([expect.objectContaining({ kind: 'claimed', attempts: 1, lastError: 'x-bees 503', text: 'claimed line' })]);
     await s.followUps.failed('inc_1', 'claimed', 'x-bees 503', null); // given up
     expect(await s.followUps.nextDueAt()).toBeNull();
+  });
+
+  it('pre-rendering reads the cameras and the claimers seen lately', async () => {
+    await receive(s.journal, 'p1', 1000, '3');
+    await receive(s.journal, 'p2', 5000, '4');
+    const id = (await s.incidents.find('p2'))?.id as string;
+    await s.incidents.claim(id, 'Anna', 'chat', 6000);
+    expect((await s.seenLately.camerasSeen(2000))).toEqual([{ storeId: 's1', cameraId: '4' }]);
+    expect((await s.seenLately.camerasSeen(0)).map((c) => c.cameraId).sort()).toEqual(['3', '4']);
+    expect(await s.seenLately.claimersSeen(0)).toEqual([{ storeId: 's1', cameraId: '4', by: 'Anna' }]);
+    expect(await s.seenLately.claimersSeen(7000)).toEqual([]);
   });
 
   it('a Wildix event id counts once, and again once forgotten (acting on it failed)', async () => {
