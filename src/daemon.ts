@@ -114,7 +114,7 @@ export class Daemon {
         logger: this.logger.child({ area: 'journal' }),
         rooms: () => [...this.stores.values()].map((st) => st.audio_conf_id),
         rescan: () => this.rescan('takeover'),
-        onCron: (held) => { this.veesion.hooksRunning(held); void this.integrations.hold(held); this.chat.holdFollowUps(held); },
+        onCron: (held) => { this.veesion.hooksRunning(held); void this.integrations.hold(held); this.chat.holdFollowUps(held, () => this.shared?.holdsCron() ?? false); },
         canCall: () => Object.values(this.pbx.usable()).some(Boolean),
         onRoomsTaken: (rooms) => { for (const room of rooms) this.pipeline.takeOver(room); },
       });
@@ -167,6 +167,7 @@ export class Daemon {
       notifier: this.mail,
       logger: integrationLog,
       onOutcome: (type, outcome) => this.metrics.integrationDeliveries.inc({ type, outcome }),
+      ...(pg ? { stillHeld: () => this.shared?.holdsCron() ?? false } : {}),
     });
     this.parts.events.onEventsWritten(() => this.integrations.wake());
     if (this.shared) {
@@ -196,7 +197,7 @@ export class Daemon {
       incidents: {
         store: this.parts.incidents,
         alert: (id) => this.parts.alert(id),
-        ...(this.shared ? { owns: (room: string) => this.shared?.owns(room) ?? false } : {}),
+        ...(this.shared ? { owns: (room: string) => this.shared?.owns(room) ?? false, resumeEveryMs: 1_000 } : {}),
         repeatMs: s.BRIDGE_REPEAT_S * 1000,
         repeatMax: s.BRIDGE_REPEAT_MAX,
         claimedText: s.VEESION_CLAIMED_TEXT,

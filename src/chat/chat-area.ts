@@ -98,8 +98,8 @@ export class ChatArea implements Area {
   }
 
   /** Shared journal: the follow-ups are posted by the cron lease's holder (one daemon). */
-  holdFollowUps(held: boolean): void {
-    this.sender.hold(held);
+  holdFollowUps(held: boolean, stillHeld?: () => boolean): void {
+    this.sender.hold(held, stillHeld);
   }
 
   async stop(): Promise<void> {

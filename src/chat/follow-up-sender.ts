@@ -39,9 +39,16 @@ export class FollowUpSender {
     this.wake();
   }
 
-  /** Shared journal: posting starts when this daemon takes the cron lease and ends when it loses it. */
-  hold(held: boolean): void {
+  /** While posting here depends on a lease: asked before each post (its loss is told later, by hold(false)). */
+  private stillHeld: () => boolean = () => true;
+
+  /**
+   * Shared journal: posting starts when this daemon takes the cron lease and ends when it loses
+   * it; `stillHeld` is asked before each post, so one about to lapse posts nothing more.
+   */
+  hold(held: boolean, stillHeld?: () => boolean): void {
     this.held = held;
+    if (stillHeld) this.stillHeld = stillHeld;
     if (held) return this.wake();
     this.timer?.cancel();
     this.timer = undefined;
@@ -76,7 +83,7 @@ export class FollowUpSender {
   private async round(): Promise<void> {
     try {
       for (const f of await this.deps.outbox.due(this.deps.clock.now())) {
-        if (this.stopped || !this.held) return;
+        if (this.stopped || !this.held || !this.stillHeld()) return;
         await this.send(f);
       }
       this.journalFailedAt = undefined;
@@ -128,6 +135,7 @@ export class FollowUpSender {
     if (next === null || this.stopped || !this.held || this.running) return;
     this.timer?.cancel();
     const at = this.journalFailedAt === undefined ? next : Math.max(next, this.journalFailedAt + JOURNAL_RETRY_MS);
-    this.timer = this.deps.clock.setTimeout(() => this.wake(), Math.max(0, at - this.deps.clock.now()));
+    // A lease about to lapse: look again in a second (its loss, or its renewal, comes meanwhile).
+    this.timer = this.deps.clock.setTimeout(() => this.wake(), this.stillHeld() ? Math.max(0, at - this.deps.clock.now()) : 1_000);
   }
 }

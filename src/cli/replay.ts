@@ -69,15 +69,13 @@ async function replayShared(url: string, config: BridgeConfig, args: ReturnType<
   const log = (line: string) => { if (!opts.json) process.stdout.write(`${line}\n`); };
   const pool = openPgPool(url, { max: 1, applicationName: 'veesion-bridge replay' });
   try {
-    let outcomes: ReplayOutcome[];
-    try {
-      outcomes = await new PgAdmin(pool, async () => undefined).requeue({ ...args, routable: (id) => known.has(id), now: Date.now() });
-    } catch (err) {
-      throw new CliExit(EXIT.failure, `replay: the PostgreSQL journal ${redactUrl(url)} could not be written: ${(err as Error).message}`);
-    }
+    const failed = (err: unknown) => new CliExit(EXIT.failure, `replay: the PostgreSQL journal ${redactUrl(url)} could not be used: ${(err as Error).message}`);
+    const outcomes = await new PgAdmin(pool, async () => undefined).requeue({ ...args, routable: (id) => known.has(id), now: Date.now() }).catch((err: unknown) => { throw failed(err); });
     for (const o of outcomes) log(outcomeLine(o));
     const requeued = outcomes.filter((o) => o.requeued.length > 0);
-    const results = requeued.length > 0 && args.waitMs > 0 ? await follow((id) => readStepsPg(pool, id), requeued, args.waitMs, log) : new Map<string, StepView[]>();
+    const results = requeued.length > 0 && args.waitMs > 0
+      ? await follow((id) => readStepsPg(pool, id), requeued, args.waitMs, log).catch((err: unknown) => { throw failed(err); })
+      : new Map<string, StepView[]>();
     finish(opts, outcomes, results, args.waitMs, log, requeued.length > 0 ? { notified: true, reason: 'the daemons sharing the journal' } : null);
   } finally {
     await pool.end().catch(() => undefined);

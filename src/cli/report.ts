@@ -36,12 +36,10 @@ export async function report(opts: GlobalOptions & { since?: string; store?: str
   const shared = config.settings.BRIDGE_JOURNAL_URL;
   if (shared) {
     const pool = openPgPool(shared, { max: 1, applicationName: 'veesion-bridge report' });
+    const failed = (err: unknown) => new CliExit(EXIT.failure, `report: the PostgreSQL journal ${redactUrl(shared)} could not be read: ${(err as Error).message}`);
     try {
-      const stores = await pgJournalStores(pool).catch((err: unknown) => {
-        throw new CliExit(EXIT.failure, `report: the PostgreSQL journal ${redactUrl(shared)} could not be read: ${(err as Error).message}`);
-      });
-      checkStore(stores);
-      result = await pgReport(pool, query);
+      checkStore(await pgJournalStores(pool).catch((err: unknown) => { throw failed(err); }));
+      result = await pgReport(pool, query).catch((err: unknown) => { throw failed(err); });
     } finally {
       await pool.end().catch(() => undefined);
     }

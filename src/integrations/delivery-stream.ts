@@ -17,6 +17,8 @@ export interface StreamDeps {
   notifier: OperatorNotifier | undefined;
   logger: Logger;
   onOutcome?: (type: IntegrationType, outcome: DeliveryOutcome) => void;
+  /** On a shared journal: whether this daemon still holds the lease deliveries depend on (asked before each attempt). */
+  stillHeld?: () => boolean;
 }
 
 const HOUR = 3_600_000;
@@ -72,6 +74,7 @@ export class DeliveryStream {
       const now = this.deps.clock.now();
       if (!event) await this.pause(undefined);
       else if (row.nextAt !== null && row.nextAt > now) await this.pause(row.nextAt - now);
+      else if (this.deps.stillHeld && !this.deps.stillHeld()) await this.pause(1_000); // the lease is about to go: the next holder sends it
       else await this.attempt(row, event);
     }
   }

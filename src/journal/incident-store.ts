@@ -79,10 +79,10 @@ export class SqliteIncidentStore implements IncidentStore {
     return row && toIncident(row);
   }
 
-  recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number): void {
+  recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number): boolean {
     // Only while open: a claim that landed meanwhile is not undone by a late repeat.
-    this.stmt(`UPDATE incidents SET announcements = ?, next_repeat_at = ?, state = ?, updated_at = ? WHERE id = ? AND state = 'open'`)
-      .run(announcements, nextRepeatAt, state, at, id);
+    return this.stmt(`UPDATE incidents SET announcements = ?, next_repeat_at = ?, state = ?, updated_at = ? WHERE id = ? AND state = 'open'`)
+      .run(announcements, nextRepeatAt, state, at, id).changes === 1;
   }
 
   claim(id: string, by: string, via: ClaimVia, at: number): ClaimResult {

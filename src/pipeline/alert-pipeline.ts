@@ -40,6 +40,8 @@ export interface PipelineDeps {
     alert: IncidentLoopDeps['alert'];
     /** Several daemons: whether this one holds conference `room` (its repeats, escalations, key presses). */
     owns?: (room: string) => boolean;
+    /** Several daemons: resume() at most this often (it runs at each of their commits' notifications). */
+    resumeEveryMs?: number;
     repeatMs: number; repeatMax: number; claimedText?: string; report?: (e: IncidentNews) => void;
     escalateAfterMs?: number; callPerson?: IncidentLoopDeps['callPerson']; onError?: (err: unknown) => void;
     followUps?: FollowUps;
@@ -134,6 +136,7 @@ export class AlertPipeline {
       ...(inc.onError ? { onError: inc.onError } : {}),
       ...(inc.followUps ? { followUps: inc.followUps } : {}),
       ...(inc.owns ? { owns: inc.owns } : {}),
+      ...(inc.resumeEveryMs !== undefined ? { resumeEveryMs: inc.resumeEveryMs } : {}),
     });
   }
 
@@ -178,7 +181,7 @@ export class AlertPipeline {
     const result = await this.deps.journal.append({ alert, status, rawBody, receivedAt, steps, events, ...(incident ? { incident } : {}) });
     if (result === 'duplicate') return 'duplicate';
     if (!store) return 'unroutable';
-    this.incidents?.opened(alert.id);
+    if (this.owned(store)) this.incidents?.opened(alert.id); // else its conference's holder finds it in the journal
     if (!this.owned(store)) return 'accepted'; // its conference's daemon starts the steps
     for (const step of STEP_NAMES) this.schedule({ alert, store, windowFrom: receivedAt }, step, 0, 0);
     return 'accepted';

@@ -47,6 +47,11 @@ export interface IncidentLoopDeps {
    * taken elsewhere reaches the holder through its journal rescan (resume).
    */
   owns?: (room: string) => boolean;
+  /**
+   * On a shared journal resume() runs at each notification of every daemon's commits: at most
+   * once per this many ms (the last call is never dropped). Default: every call runs.
+   */
+  resumeEveryMs?: number;
 }
 
 /** What an escalation call carries: the alert's sentence, and the room a key press claims in. */
@@ -90,6 +95,8 @@ export class IncidentLoop {
   private readonly inFlight = new Set<Promise<void>>();
   private resuming: Promise<void> | undefined;
   private resumeAgain = false;
+  private lastResumeAt = -Infinity;
+  private resumeTimer: { cancel(): void } | undefined;
   private stopped = false;
 
   constructor(private readonly deps: IncidentLoopDeps) {}
@@ -105,7 +112,7 @@ export class IncidentLoop {
       const incident = await this.deps.incidents.find(alertId);
       if (!incident || incident.state !== 'open' || this.countedCall.get(incident.id) === callId) return;
       this.countedCall.set(incident.id, callId);
-      await this.count(incident.id);
+      await this.count(incident.id, true, incident);
     })());
   }
 
@@ -117,6 +124,9 @@ export class IncidentLoop {
    * bookkeeping cannot be written (a full disk).
    */
   opened(alertId: string): void {
+    // Shared journal: its schedule was written with it, and the next resume (within a second)
+    // starts it; no query per alert.
+    if (this.deps.resumeEveryMs !== undefined) return this.track(this.resume());
     this.track((async () => {
       const incident = await this.deps.incidents.find(alertId);
       if (!incident || incident.state !== 'open' || incident.announcements > 0 || incident.firstAlertId !== alertId) return;
@@ -141,6 +151,18 @@ export class IncidentLoop {
    * made elsewhere told. Calls arriving while one runs are folded into one more run.
    */
   resume(): Promise<void> {
+    const every = this.deps.resumeEveryMs;
+    if (every !== undefined && !this.resuming) {
+      const wait = this.lastResumeAt + every - this.deps.clock.now();
+      if (wait > 0) {
+        // Soon, once: the calls meanwhile are one run.
+        this.resumeTimer ??= this.deps.clock.setTimeout(() => {
+          this.resumeTimer = undefined;
+          if (!this.stopped) this.track(this.resume());
+        }, wait);
+        return Promise.resolve();
+      }
+    }
     if (this.resuming) {
       this.resumeAgain = true;
       return this.resuming;
@@ -148,12 +170,16 @@ export class IncidentLoop {
     const run = async () => {
       do {
         this.resumeAgain = false;
+        this.lastResumeAt = this.deps.clock.now();
         await this.resumeOnce();
-      } while (this.resumeAgain && !this.stopped);
+      } while (this.resumeAgain && !this.stopped && this.deps.resumeEveryMs === undefined);
     };
     this.resuming = run().finally(() => {
       this.resuming = undefined;
-      if (this.resumeAgain && !this.stopped) void this.resume(); // asked for after the last run had read the journal
+      if (this.resumeAgain && !this.stopped) {
+        this.resumeAgain = false;
+        this.track(this.resume()); // asked for after the last run had read the journal (throttled, on a shared one)
+      }
     });
     return this.resuming;
   }
@@ -272,6 +298,7 @@ export class IncidentLoop {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.resumeTimer?.cancel();
     for (const t of [...this.timers.values(), ...this.escalationTimers.values()]) t.cancel();
     this.timers.clear();
     this.escalationTimers.clear();
@@ -287,24 +314,29 @@ export class IncidentLoop {
   }
 
   /** One more announcement turn (`heard`: said, not skipped for quiet hours or a silence). */
-  private count(id: string, heard = true): Promise<void> {
-    const turn = (this.counting.get(id) ?? Promise.resolve()).then(() => this.countNow(id, heard));
+  private count(id: string, heard = true, fresh?: Incident): Promise<void> {
+    // Just read, and no other count of it queued: no need to read it again.
+    const known = this.counting.has(id) ? undefined : fresh;
+    const turn = (this.counting.get(id) ?? Promise.resolve()).then(() => this.countNow(id, heard, known));
     const tail = turn.catch(() => undefined);
     this.counting.set(id, tail);
     void tail.then(() => this.counting.get(id) === tail && this.counting.delete(id));
     return turn;
   }
 
-  private async countNow(id: string, heard: boolean): Promise<void> {
-    const incident = await this.deps.incidents.get(id);
+  private async countNow(id: string, heard: boolean, known?: Incident): Promise<void> {
+    const incident = known ?? await this.deps.incidents.get(id);
     if (!incident || incident.state !== 'open') return;
     this.scheduleEscalation(incident);
     const now = this.deps.clock.now();
     const announcements = incident.announcements + 1;
     const last = announcements >= this.deps.repeatMax;
     const nextRepeatAt = last ? null : now + this.deps.repeatMs;
-    await this.deps.incidents.recordAnnouncement(id, announcements, nextRepeatAt, last ? 'unclaimed' : 'open', now);
-    const updated = (await this.deps.incidents.get(id)) ?? incident;
+    const applied = await this.deps.incidents.recordAnnouncement(id, announcements, nextRepeatAt, last ? 'unclaimed' : 'open', now);
+    // Claimed meanwhile: read what it is now; else it is what was just written.
+    const updated: Incident = applied
+      ? { ...incident, announcements, nextRepeatAt, state: last ? 'unclaimed' : 'open' }
+      : (await this.deps.incidents.get(id)) ?? incident;
     if (heard) this.deps.report?.({ kind: 'announced', incident: updated, announcements });
     if (last) {
       this.cancelRepeat(id);
@@ -480,13 +512,21 @@ export class IncidentLoop {
     })());
   }
 
-  /** One line per change in the store's conversation, owed in the journal until posted. */
-  private followUp(incident: Incident, kind: FollowUpKind, text: string): void {
+  /**
+   * One line per change in the store's conversation, owed in the journal until posted. A write
+   * the journal refuses (a server gone a moment) is tried again, 1 s then 5 s later, before it is reported.
+   */
+  private followUp(incident: Incident, kind: FollowUpKind, text: string, tries = 3): void {
+    const req = { incidentId: incident.id, storeId: incident.storeId, kind, text };
+    const again = (err: unknown) => {
+      if (tries <= 1 || this.stopped) return this.deps.onError?.(err);
+      this.deps.clock.setTimeout(() => this.followUp(incident, kind, text, tries - 1), tries === 3 ? 1_000 : 5_000);
+    };
     try {
-      const added = this.deps.followUps?.add({ incidentId: incident.id, storeId: incident.storeId, kind, text }, this.deps.clock.now());
-      if (added instanceof Promise) this.track(added.then(() => undefined));
+      const added = this.deps.followUps?.add(req, this.deps.clock.now());
+      if (added instanceof Promise) void added.then(undefined, again);
     } catch (err) {
-      this.deps.onError?.(err);
+      again(err);
     }
   }
 

@@ -76,7 +76,8 @@ export interface IncidentStore {
   list(state?: IncidentState): Awaitable<Incident[]>;
   /** The oldest open incident of a conference room, or one left unclaimed since `since`. */
   oldestOpenInRoom(room: string, since: number): Awaitable<Incident | undefined>;
-  recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number): Awaitable<void>;
+  /** Only while the incident is open: false when it no longer was (a claim landed first). */
+  recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number): Awaitable<boolean>;
   /** The first claim of an open incident wins; every claim is kept. */
   claim(id: string, by: string, via: ClaimVia, at: number): Awaitable<ClaimResult>;
   markTold(id: string, at: number): Awaitable<void>;

@@ -77,6 +77,10 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
       expect(JSON.parse(byCli.stdout)).toMatchObject({ ok: true, incident: { claimedBy: 'Carl', claimedVia: 'cli' } });
       expect((await runCli(['claim', 'kd-2', '--by', 'Dan', ...shared.files])).stderr).toMatch(/already claimed by Carl/);
       await waitFor(async () => (await incident('kd-1'))?.state === 'claimed', 20_000, 'the key press claimed');
+      // Their chat lines posted first (one being posted as its daemon dies may go twice: README).
+      const onIt = (ch: string) => world.xbees.messages.filter((m) => m.channelId === ch && / is on it /.test(m.text)).map((m) => m.text.split(' ')[0]);
+      const postedLines = async () => Number((await db.query(`SELECT COUNT(*) AS n FROM followups WHERE kind = 'claimed' AND posted_at IS NOT NULL`)).rows[0]?.n);
+      await waitFor(async () => (await postedLines()) === 3, 30_000, 'the follow-ups posted and recorded');
 
       // The holder dies during the repeats; the other daemon takes its conferences over.
       await new Promise((r) => setTimeout(r, random() * 3_000));
@@ -128,11 +132,8 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
       // Resolved from the CLI: its event and its chat line, delivered and posted by the daemons.
       expect((await runCli(['resolve', 'kd-0', '--outcome', 'theft', '--by', 'Anna', ...shared.files])).code).toBe(0);
       await waitFor(() => world.xbees.messages.some((m) => m.channelId === 'chan-k0' && m.text === 'Theft confirmed by Anna (camera 0)'), 30_000, 'the resolved line');
-      // And the store's conversation heard it once, from whichever daemon took the claim.
-      await waitFor(() => ['chan-k0', 'chan-k1', 'chan-k2'].every((ch) => world.xbees.messages.some((m) => m.channelId === ch && / is on it /.test(m.text))), 30_000, 'the follow-ups');
-      for (const [ch, by] of [['chan-k0', 'Anna'], ['chan-k1', 'Bea'], ['chan-k2', 'Carl']] as const) {
-        expect(world.xbees.messages.filter((m) => m.channelId === ch && / is on it /.test(m.text)).map((m) => m.text.split(' ')[0])).toEqual([by]);
-      }
+      // And each store's conversation heard who took it once, whichever daemon took the claim (checked last: a late second would show).
+      expect(['chan-k0', 'chan-k1', 'chan-k2'].map(onIt)).toEqual([['Anna'], ['Bea'], ['Carl']]);
 
       // Every event either daemon wrote reaches the receiver; one delivered twice at most (the one
       // under way when its deliverer died: at least once). Two daemons delivering at once would send many twice.
@@ -187,7 +188,8 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
       expect((listed.body['alerts'] as { id: string }[]).map((a) => a.id).sort()).toEqual(['quiet-0', 'quiet-1']);
       expect((await api(first, '/api/v1/alerts/quiet-1')).body).toMatchObject({ status: 'routed', steps: expect.arrayContaining([expect.objectContaining({ step: 'announce', state: 'muted' })]), incident: { state: 'open' } });
       expect(((await api(first, '/api/v1/stores')).body['stores'] as { store_veesion_id: string; silencedUntil: number | null }[]).find((st) => st.store_veesion_id === 'k0')?.silencedUntil).toBeGreaterThan(Date.now());
-      expect((await api(second, '/api/v1/stats?days=1')).body['alertsPerHour']).toEqual([expect.objectContaining({ storeId: 'k0', count: 2 })]);
+      const perHour = (await api(second, '/api/v1/stats?days=1')).body['alertsPerHour'] as { storeId: string; count: number }[];
+      expect(perHour.filter((h) => h.storeId === 'k0').reduce((n, h) => n + h.count, 0)).toBe(2); // in one hour or across two
       // Lifted through the API of the daemon without the conferences, then a muted alert replayed there: said once.
       expect((await api(second, '/api/v1/stores/k0/silence', 'DELETE')).status).toBe(200);
       await new Promise((r) => setTimeout(r, 2_500));

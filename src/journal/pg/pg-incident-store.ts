@@ -46,12 +46,13 @@ export class PgIncidentStore implements IncidentStore {
     );
   }
 
-  async recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number): Promise<void> {
-    await this.pool.query({
+  async recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number): Promise<boolean> {
+    const r = await this.pool.query({
       name: 'incident-announced',
       text: `UPDATE incidents SET announcements = $1, next_repeat_at = $2, state = $3, updated_at = $4 WHERE id = $5 AND state = 'open'`,
       values: [announcements, nextRepeatAt, state, at, id],
     });
+    return r.rowCount === 1;
   }
 
   /** `also`: more writes in the claim's transaction when it wins (an operator command's event and follow-up). */

@@ -218,38 +218,34 @@ export class PgJournal implements Journal, EventSink {
     const withIncident = fresh.filter((b) => b.record.incident);
     // Every camera's lock first, in one order, then the alerts in the order they came.
     const cameras = [...new Set(withIncident.map((b) => JSON.stringify([b.record.alert.storeId, b.record.alert.cameraId])))].sort();
-    for (const key of cameras) await client.query({ name: 'camera-lock', text: 'SELECT pg_advisory_xact_lock(hashtext($1))', values: [key] });
+    // (unnest yields the sorted array in its order: the locks are taken in that order, in one round trip.)
+    if (cameras.length > 0) await client.query({ name: 'camera-locks', text: 'SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k', values: [cameras] });
     for (const b of withIncident) await this.joinOrOpen(client, b.record);
     return results;
   }
 
-  /** The live incident of the alert's camera whose last alert is within the window, or a new one. */
+  /**
+   * The live incident of the alert's camera whose last alert is within the window, or a new one,
+   * and the alert pointed at it: one statement (one round trip per alert of the commit). It sees
+   * what the statements before it in this transaction wrote (an earlier alert of the camera).
+   */
   private async joinOrOpen(client: PoolClient, r: NewAlertRecord): Promise<void> {
     const inc = r.incident as NonNullable<NewAlertRecord['incident']>;
     const { alert } = r;
-    const live = await client.query<{ id: string }>({
-      name: 'live-incident',
-      text: `SELECT id FROM incidents WHERE store_id = $1 AND camera_id = $2 AND state IN ('open', 'claimed') AND last_alert_at >= $3
-             ORDER BY last_alert_at DESC LIMIT 1`,
-      values: [alert.storeId, alert.cameraId, r.receivedAt - inc.windowMs],
+    await client.query({
+      name: 'join-or-open-incident',
+      text: `WITH live AS (
+               SELECT id FROM incidents WHERE store_id = $1 AND camera_id = $2 AND state IN ('open', 'claimed') AND last_alert_at >= $3
+               ORDER BY last_alert_at DESC LIMIT 1),
+             joined AS (
+               UPDATE incidents SET alerts = alerts + 1, last_alert_id = $4, last_alert_at = $5, updated_at = $5
+               WHERE id IN (SELECT id FROM live) RETURNING id),
+             opened AS (
+               INSERT INTO incidents (id, store_id, camera_id, room, state, opened_at, first_alert_id, last_alert_id, last_alert_at, next_repeat_at, updated_at)
+               SELECT $6, $1, $2, $7, 'open', $5, $4, $4, $5, $8, $5 WHERE NOT EXISTS (SELECT 1 FROM live) RETURNING id)
+             UPDATE alerts SET incident_id = (SELECT id FROM joined UNION ALL SELECT id FROM opened LIMIT 1) WHERE id = $4`,
+      values: [alert.storeId, alert.cameraId, r.receivedAt - inc.windowMs, alert.id, r.receivedAt, `inc_${randomUUID()}`, inc.room, inc.firstRepeatAt ?? null],
     });
-    let id = live.rows[0]?.id;
-    if (id) {
-      await client.query({
-        name: 'join-incident',
-        text: 'UPDATE incidents SET alerts = alerts + 1, last_alert_id = $1, last_alert_at = $2, updated_at = $2 WHERE id = $3',
-        values: [alert.id, r.receivedAt, id],
-      });
-    } else {
-      id = `inc_${randomUUID()}`;
-      await client.query({
-        name: 'open-incident',
-        text: `INSERT INTO incidents (id, store_id, camera_id, room, state, opened_at, first_alert_id, last_alert_id, last_alert_at, next_repeat_at, updated_at)
-               VALUES ($1, $2, $3, $4, 'open', $5, $6, $6, $5, $7, $5)`,
-        values: [id, alert.storeId, alert.cameraId, inc.room, r.receivedAt, alert.id, inc.firstRepeatAt ?? null],
-      });
-    }
-    await client.query({ name: 'alert-incident', text: 'UPDATE alerts SET incident_id = $1 WHERE id = $2', values: [id, alert.id] });
   }
 
   private async writeSteps(client: PoolClient, updates: StepRecord[]): Promise<void> {

@@ -9,6 +9,7 @@ export class PgSilences {
   private until = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
+  private reading = false;
 
   constructor(private readonly pool: Pool, private readonly onError: (err: unknown) => void) {}
 
@@ -26,13 +27,16 @@ export class PgSilences {
   async start(everyMs = 1000): Promise<void> {
     await this.refresh().catch((err: unknown) => this.onError(err));
     this.timer = setInterval(() => {
+      // One read at a time: a slow server must not fill the pool the commits and leases use.
+      if (this.reading) return;
+      this.reading = true;
       this.refresh().then(
         () => { this.failing = false; },
         (err: unknown) => {
           if (!this.failing) this.onError(err); // once per outage
           this.failing = true;
         },
-      );
+      ).finally(() => { this.reading = false; });
     }, everyMs);
     this.timer.unref();
   }

@@ -44,6 +44,30 @@ describe('FollowUpSender', () => {
     await r.journal.close();
   });
 
+  it('on a shared journal it posts only while it holds the lease, and asks before each post', async () => {
+    const r = rig();
+    let lease = true;
+    r.sender.hold(false);
+    r.sender.start();
+    r.journal.chat.add({ incidentId: 'i2', storeId: 's1', kind: 'claimed', text: 'Bea is on it' }, r.clock.now());
+    r.sender.wake();
+    await r.clock.advance(1_000);
+    expect(r.posted).toEqual([]); // another daemon holds the cron lease
+    r.sender.hold(true, () => lease);
+    await r.clock.advance(1);
+    expect(r.posted).toEqual(['Bea is on it']);
+    lease = false; // about to lapse: told later by hold(false)
+    r.journal.chat.add({ incidentId: 'i2', storeId: 's1', kind: 'resolved', text: 'Theft confirmed by Bea' }, r.clock.now());
+    r.sender.wake();
+    await r.clock.advance(3_000);
+    expect(r.posted).toEqual(['Bea is on it']);
+    lease = true; // renewed after all
+    await r.clock.advance(1_000);
+    expect(r.posted).toEqual(['Bea is on it', 'Theft confirmed by Bea']);
+    await r.sender.stop();
+    await r.journal.close();
+  });
+
   it('a failed post is tried again on the chat schedule, then given up; what is owed survives a restart', async () => {
     const clock = new ManualClock();
     const file = join(tempDir(), 'journal.sqlite');
