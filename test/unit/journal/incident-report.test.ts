@@ -6,6 +6,10 @@ import { journalStores, percentile, reportIncidents } from '../../../src/journal
 import { readOpenIncidents } from '../../../src/journal/journal-reader';
 import type { Alert } from '../../../src/pipeline/alert';
 import { tempDir } from '../../helpers/paths';
+import { usePostgres } from '../../helpers/postgres';
+import { copyJournalToPg } from '../../../src/journal/pg/copy-to-pg';
+import { pgJournalStores, pgReport } from '../../../src/journal/pg/pg-admin';
+import { openPgPool } from '../../../src/journal/pg/pg-pool';
 
 const T0 = Date.UTC(2026, 0, 10, 8, 0, 0);
 const S = 1000;
@@ -157,5 +161,29 @@ describe('percentile (nearest rank)', () => {
     expect(percentile([42], 90)).toBe(42);
     expect(percentile([42], 0)).toBe(42);
     expect(percentile([], 50)).toBeUndefined();
+  });
+});
+
+describe('incident report on the shared PostgreSQL journal', () => {
+  const pg = usePostgres();
+
+  it('gives the same figures from the same journal copied to PostgreSQL (journal migrate), for every query above', async () => {
+    const file = await fill();
+    const url = await pg.fresh();
+    await copyJournalToPg(file, url);
+    const db = openJournalForOperator(file, 'read');
+    const pool = openPgPool(url, { max: 1 });
+    try {
+      for (const q of [
+        { since: T0 - 3600 * S }, { since: T0 - 3600 * S, storeId: 's2' }, { since: T0 + 202 * S, storeId: 's1' },
+        { since: T0 - 2 * 86_400 * S, storeId: 's2' }, { since: T0 + 3600 * S },
+      ]) {
+        expect({ q, report: await pgReport(pool, q) }).toEqual({ q, report: reportIncidents(db, q) });
+      }
+      expect(await pgJournalStores(pool)).toEqual(journalStores(db));
+    } finally {
+      db.close();
+      await pool.end();
+    }
   });
 });
