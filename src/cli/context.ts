@@ -8,6 +8,8 @@ import { ConfigError } from '../config/errors';
 import type Database from 'better-sqlite3';
 import { openJournalForOperator, JournalAccessError } from '../journal/operator-access';
 import { CliExit, EXIT } from './exit-codes';
+import type { Pool } from 'pg';
+import { openPgPool, redactUrl } from '../journal/pg/pg-pool';
 
 export interface GlobalOptions {
   envFile?: string;
@@ -41,6 +43,23 @@ export function sqliteJournalOnly(config: BridgeConfig, command: string): Bridge
     throw new CliExit(EXIT.failure, `${command}: not available yet on a PostgreSQL journal (BRIDGE_JOURNAL_URL is set); it works on the SQLite journal only`);
   }
   return config;
+}
+
+/**
+ * An operator command's work on the shared PostgreSQL journal (BRIDGE_JOURNAL_URL), on a pool of
+ * its own: a server that cannot be reached, or refuses, is an exit 1 naming it (password hidden).
+ * A CliExit from `fn` (a usage error, a refusal) goes through as it is.
+ */
+export async function onSharedJournal<T>(url: string, command: string, fn: (pool: Pool) => Promise<T>, hint = ''): Promise<T> {
+  const pool = openPgPool(url, { max: 1, applicationName: `veesion-bridge ${command}` });
+  try {
+    return await fn(pool);
+  } catch (err) {
+    if (err instanceof CliExit) throw err;
+    throw new CliExit(EXIT.failure, `${command}: the PostgreSQL journal ${redactUrl(url)} could not be used: ${(err as Error).message}${hint}`);
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
 }
 
 export function print(opts: GlobalOptions, human: string, machine: unknown): void {

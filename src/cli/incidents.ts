@@ -4,10 +4,9 @@ import { SqliteChatStore } from '../journal/chat-store';
 import { claimedLine, resolvedLine } from '../pipeline/follow-up';
 import { journalFile } from '../journal/journal-file';
 import { PgOperator } from '../journal/pg/pg-operator';
-import { openPgPool, redactUrl } from '../journal/pg/pg-pool';
 import type { BridgeConfig } from '../config/load';
 import { OUTCOMES, PERSON_NAME as NAME, type ClaimResult, type Incident, type Outcome, type ResolveResult } from '../pipeline/incident';
-import { configFor, openOrExit, print, type GlobalOptions } from './context';
+import { configFor, onSharedJournal, openOrExit, print, type GlobalOptions } from './context';
 import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
 
@@ -26,7 +25,7 @@ export async function claim(ref: string, opts: GlobalOptions & { by: string }): 
   const config = configFor(opts);
   const now = Date.now();
   const { found, result } = config.settings.BRIDGE_JOURNAL_URL
-    ? await onShared(config, config.settings.BRIDGE_JOURNAL_URL, async (op): Promise<Found<ClaimResult>> => {
+    ? await onShared(config, config.settings.BRIDGE_JOURNAL_URL, 'claim', async (op): Promise<Found<ClaimResult>> => {
       const found = await op.find(ref);
       return { found, ...(found ? { result: await op.claim(found.id, by, now) } : {}) };
     })
@@ -68,7 +67,7 @@ export async function resolve(ref: string, opts: GlobalOptions & { outcome: stri
   const config = configFor(opts);
   const now = Date.now();
   const { found, result } = config.settings.BRIDGE_JOURNAL_URL
-    ? await onShared(config, config.settings.BRIDGE_JOURNAL_URL, async (op): Promise<Found<ResolveResult>> => {
+    ? await onShared(config, config.settings.BRIDGE_JOURNAL_URL, 'resolve', async (op): Promise<Found<ResolveResult>> => {
       const found = await op.find(ref);
       return { found, ...(found ? { result: await op.resolve(found.id, outcome, by ?? null, now) } : {}) };
     })
@@ -105,16 +104,9 @@ function onSqlite<T>(config: BridgeConfig, fn: (store: SqliteIncidentStore, db: 
   }
 }
 
-/** On the shared journal: a server that cannot be reached is a clear exit 1, its password never shown. */
-async function onShared<T>(config: BridgeConfig, url: string, fn: (op: PgOperator) => Promise<T>): Promise<T> {
-  const pool = openPgPool(url, { max: 1, applicationName: 'veesion-bridge claim/resolve' });
-  try {
-    return await fn(new PgOperator(pool, (id) => storeOf(config, id)));
-  } catch (err) {
-    throw new CliExit(EXIT.failure, `the PostgreSQL journal ${redactUrl(url)} could not be used: ${(err as Error).message}`);
-  } finally {
-    await pool.end().catch(() => undefined);
-  }
+/** `fn` with the operator's claim and resolve on the shared journal (exit 1 naming the server when it fails). */
+function onShared<T>(config: BridgeConfig, url: string, command: string, fn: (op: PgOperator) => Promise<T>): Promise<T> {
+  return onSharedJournal(url, command, (pool) => fn(new PgOperator(pool, (id) => storeOf(config, id))));
 }
 
 /** Prints the outcome and wakes the daemon; with the daemon down, it acts at its next start. */

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { BridgeConfig } from '../config/load';
 import { IntegrationStore } from '../journal/integration-store';
 import { PgIntegrationStore } from '../journal/pg/pg-integration-store';
-import { openPgPool, redactUrl } from '../journal/pg/pg-pool';
-import { ALERT_EVENT_TYPES, INTEGRATION_TYPES, displayUrl, type DeliveryState, type Integration, type IntegrationType } from '../integrations/integration';
+import { ALERT_EVENT_TYPES, INTEGRATION_TYPES, displayUrl, type Integration, type IntegrationType } from '../integrations/integration';
+import type { IntegrationsPort } from '../journal/admin-journal';
 import type { AlertEventType } from '../pipeline/alert-event';
 import { generateSecret, pbxToken } from '../integrations/signing';
 import { sendTestPing } from '../integrations/test-ping';
 import { transportsFor } from '../integrations/from-settings';
-import { configFor, openOrExit, print, type GlobalOptions } from './context';
+import { configFor, onSharedJournal, openOrExit, print, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { journalFile } from '../journal/journal-file';
 
@@ -37,7 +37,7 @@ export async function addIntegration(opts: AddOptions): Promise<void> {
   const shared = config.settings.BRIDGE_JOURNAL_URL;
   if (shared) {
     // The shared journal: whichever daemon holds the cron lease delivers it.
-    await onSharedJournal(shared, (store) => store.add(integration));
+    await onSharedIntegrations(shared, (store) => store.add(integration));
   } else {
     const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
     try {
@@ -57,21 +57,15 @@ export async function addIntegration(opts: AddOptions): Promise<void> {
   print(opts, human, answer({ id, type, url, filter, scope, secret, pbxToken: token }));
 }
 
-type Row = Integration & DeliveryState;
 type Outcomes = { integrationId: string; outcome: 'delivered' | 'dead'; count: number }[];
 
-/** What `list` and `test` read: the SQLite journal's store, or the shared journal's. */
-interface ListSource {
-  list(): Row[] | Promise<Row[]>;
-  get(id: string): Row | undefined | Promise<Row | undefined>;
-  backlog(i: Row): number | Promise<number>;
-  outcomes(since: number): Outcomes | Promise<Outcomes>;
-}
+/** What `list` and `test` read: the admin API's view of the integrations, and their outcomes. */
+type ListSource = IntegrationsPort & { outcomes(since: number): Outcomes | Promise<Outcomes> };
 
 /** `fn` on whichever journal holds the integrations (BRIDGE_JOURNAL_URL: the shared one). */
 async function reading<T>(config: BridgeConfig, fn: (store: ListSource) => Promise<T>): Promise<T> {
   const shared = config.settings.BRIDGE_JOURNAL_URL;
-  if (shared) return onSharedJournal(shared, fn);
+  if (shared) return onSharedIntegrations(shared, fn);
   const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'read');
   try {
     return await fn(new IntegrationStore(db));
@@ -109,7 +103,7 @@ export async function removeIntegration(id: string, opts: GlobalOptions): Promis
   const shared = config.settings.BRIDGE_JOURNAL_URL;
   let removed: boolean;
   if (shared) {
-    removed = await onSharedJournal(shared, (store) => store.remove(id));
+    removed = await onSharedIntegrations(shared, (store) => store.remove(id));
   } else {
     const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
     try {
@@ -170,14 +164,7 @@ function checkScope(scope: string, config: BridgeConfig): string {
   throw usage(`--scope is all, a location (${locations.join(', ') || 'none configured'}) or a store_veesion_id (${stores.join(', ')}); "${scope}" is neither`);
 }
 
-/** `fn` on the PostgreSQL journal's integrations; a server that cannot be reached is a clear exit 1 (its password never shown). */
-async function onSharedJournal<T>(url: string, fn: (store: PgIntegrationStore) => Promise<T>): Promise<T> {
-  const pool = openPgPool(url, { max: 1, applicationName: 'veesion-bridge integrations' });
-  try {
-    return await fn(new PgIntegrationStore(pool));
-  } catch (err) {
-    throw new CliExit(EXIT.failure, `integrations: the PostgreSQL journal ${redactUrl(url)} did not take it: ${(err as Error).message} (has a daemon created its tables yet?)`);
-  } finally {
-    await pool.end().catch(() => undefined);
-  }
+/** `fn` on the PostgreSQL journal's integrations (exit 1 naming the server, password hidden, when it fails). */
+function onSharedIntegrations<T>(url: string, fn: (store: PgIntegrationStore) => Promise<T>): Promise<T> {
+  return onSharedJournal(url, 'integrations', (pool) => fn(new PgIntegrationStore(pool)), ' (has a daemon created its tables yet?)');
 }

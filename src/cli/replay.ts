@@ -1,10 +1,10 @@
 import { requeueAlerts, type ReplayOutcome } from '../journal/replay';
-import { readSteps, type StepView } from '../journal/journal-reader';
+import { readSteps, toStepView, type StepView, type StepViewRow } from '../journal/journal-reader';
 import { FINAL_STATES, STEP_NAMES, type StepName, type StepState } from '../pipeline/alert';
-import { configFor, openOrExit, print, type GlobalOptions } from './context';
+import { configFor, onSharedJournal, openOrExit, print, type GlobalOptions } from './context';
+import type { Pool } from 'pg';
 import type { BridgeConfig } from '../config/load';
 import { PgAdmin } from '../journal/pg/pg-admin';
-import { openPgPool, redactUrl } from '../journal/pg/pg-pool';
 import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
 import { parseSince } from './time-arg';
@@ -67,25 +67,17 @@ export async function replay(alertId: string | undefined, opts: ReplayOptions): 
 async function replayShared(url: string, config: BridgeConfig, args: ReturnType<typeof checkArgs>, opts: ReplayOptions): Promise<void> {
   const known = new Set(config.stores.map((s) => s.store_veesion_id));
   const log = (line: string) => { if (!opts.json) process.stdout.write(`${line}\n`); };
-  const pool = openPgPool(url, { max: 1, applicationName: 'veesion-bridge replay' });
-  try {
-    const failed = (err: unknown) => new CliExit(EXIT.failure, `replay: the PostgreSQL journal ${redactUrl(url)} could not be used: ${(err as Error).message}`);
-    const outcomes = await new PgAdmin(pool, async () => undefined).requeue({ ...args, routable: (id) => known.has(id), now: Date.now() }).catch((err: unknown) => { throw failed(err); });
+  await onSharedJournal(url, 'replay', async (pool) => {
+    const outcomes = await new PgAdmin(pool, async () => undefined).requeue({ ...args, routable: (id) => known.has(id), now: Date.now() });
     for (const o of outcomes) log(outcomeLine(o));
     const requeued = outcomes.filter((o) => o.requeued.length > 0);
-    const results = requeued.length > 0 && args.waitMs > 0
-      ? await follow((id) => readStepsPg(pool, id), requeued, args.waitMs, log).catch((err: unknown) => { throw failed(err); })
-      : new Map<string, StepView[]>();
+    const results = requeued.length > 0 && args.waitMs > 0 ? await follow((id) => readStepsPg(pool, id), requeued, args.waitMs, log) : new Map<string, StepView[]>();
     finish(opts, outcomes, results, args.waitMs, log, requeued.length > 0 ? { notified: true, reason: 'the daemons sharing the journal' } : null);
-  } finally {
-    await pool.end().catch(() => undefined);
-  }
+  });
 }
 
-async function readStepsPg(pool: ReturnType<typeof openPgPool>, alertId: string): Promise<StepView[]> {
-  const rows = (await pool.query<{ step: string; state: string; attempts: number; last_error: string | null; next_at: number | null }>(
-    'SELECT step, state, attempts, last_error, next_at FROM steps WHERE alert_id = $1 ORDER BY step', [alertId])).rows;
-  return rows.map((r) => ({ step: r.step, state: r.state, attempts: r.attempts, lastError: r.last_error, nextAt: r.state === 'pending' ? r.next_at : null }));
+async function readStepsPg(pool: Pool, alertId: string): Promise<StepView[]> {
+  return (await pool.query<StepViewRow>('SELECT step, state, attempts, last_error, next_at FROM steps WHERE alert_id = $1 ORDER BY step', [alertId])).rows.map(toStepView);
 }
 
 function outcomeLine(o: ReplayOutcome): string {

@@ -1,8 +1,7 @@
 import { journalFile } from '../journal/journal-file';
 import { journalStores, reportIncidents, type IncidentReport, type ReportFigures } from '../journal/incident-report';
-import { configFor, openOrExit, print, type GlobalOptions } from './context';
+import { configFor, onSharedJournal, openOrExit, print, type GlobalOptions } from './context';
 import { pgJournalStores, pgReport } from '../journal/pg/pg-admin';
-import { openPgPool, redactUrl } from '../journal/pg/pg-pool';
 import { CliExit, EXIT } from './exit-codes';
 import { parseSince } from './time-arg';
 
@@ -35,14 +34,10 @@ export async function report(opts: GlobalOptions & { since?: string; store?: str
   let result: IncidentReport;
   const shared = config.settings.BRIDGE_JOURNAL_URL;
   if (shared) {
-    const pool = openPgPool(shared, { max: 1, applicationName: 'veesion-bridge report' });
-    const failed = (err: unknown) => new CliExit(EXIT.failure, `report: the PostgreSQL journal ${redactUrl(shared)} could not be read: ${(err as Error).message}`);
-    try {
-      checkStore(await pgJournalStores(pool).catch((err: unknown) => { throw failed(err); }));
-      result = await pgReport(pool, query).catch((err: unknown) => { throw failed(err); });
-    } finally {
-      await pool.end().catch(() => undefined);
-    }
+    result = await onSharedJournal(shared, 'report', async (pool) => {
+      checkStore(await pgJournalStores(pool));
+      return pgReport(pool, query);
+    });
   } else {
     const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'read');
     try {

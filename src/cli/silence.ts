@@ -1,7 +1,6 @@
 import { setSilence } from '../journal/silences';
-import { configFor, openOrExit, print, type GlobalOptions } from './context';
+import { configFor, onSharedJournal, openOrExit, print, type GlobalOptions } from './context';
 import { PgSilences } from '../journal/pg/pg-silences';
-import { openPgPool, redactUrl } from '../journal/pg/pg-pool';
 import { CliExit, EXIT } from './exit-codes';
 import { parseDuration } from './time-arg';
 import { journalFile } from '../journal/journal-file';
@@ -25,14 +24,7 @@ export async function silence(opts: GlobalOptions & { store: string; for?: strin
   const shared = config.settings.BRIDGE_JOURNAL_URL;
   if (shared) {
     // The shared journal: every daemon reads the silences again each second.
-    const pool = openPgPool(shared, { max: 1, applicationName: 'veesion-bridge silence' });
-    try {
-      await PgSilences.set(pool, opts.store, until, now);
-    } catch (err) {
-      throw new CliExit(EXIT.failure, `silence: the PostgreSQL journal ${redactUrl(shared)} could not be written: ${(err as Error).message}`);
-    } finally {
-      await pool.end().catch(() => undefined);
-    }
+    await onSharedJournal(shared, 'silence', (pool) => PgSilences.set(pool, opts.store, until, now));
   } else {
     const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
     try {

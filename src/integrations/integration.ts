@@ -1,3 +1,4 @@
+import type { Awaitable } from '../pipeline/ports';
 import { ALERT_EVENT_TYPES, type AlertEventData, type AlertEventType } from '../pipeline/alert-event';
 
 export const INTEGRATION_TYPES = ['webhook', 'sqs'] as const;
@@ -49,8 +50,6 @@ export interface StoredEvent extends EventHead {
 }
 
 /** Whether an integration wants this event: its type is in the filter and its store in scope. */
-type Awaitable<T> = T | Promise<T>;
-
 /**
  * What the deliveries read and write of the journal: the integrations, the events after each
  * one's place, and its delivery state. SQLite answers at once; the shared PostgreSQL journal later.

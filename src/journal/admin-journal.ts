@@ -4,6 +4,7 @@ import { listAlerts, stepsOf, type AlertListItem, type AlertQuery, type AlertSte
 import { journalStats, type JournalStats } from './journal-stats';
 import { requeueAlerts, type ReplayOutcome, type ReplaySelection } from './replay';
 import type { DeliveryState, Integration } from '../integrations/integration';
+import type { Awaitable } from '../pipeline/ports';
 import { setSilence } from './silences';
 
 export interface AlertDetail {
@@ -58,8 +59,6 @@ export class AdminJournal implements AdminJournalPort {
     return journalStats(this.db, since);
   }
 }
-
-type Awaitable<T> = T | Promise<T>;
 
 /**
  * The journal as the admin API reads and changes it: the SQLite journal's AdminJournal, or the

@@ -36,7 +36,7 @@ export interface AlertListItem {
 }
 
 interface AlertRow { id: string; received_at: number; store_id: string; status: string; incident_id: string | null; camera_id: unknown; alert_type: unknown }
-interface StepRow { alert_id: string; step: string; state: string; attempts: number; next_at: number | null; last_error: string | null; detail: string | null; updated_at: number }
+export interface StepRow { alert_id: string; step: string; state: string; attempts: number; next_at: number | null; last_error: string | null; detail: string | null; updated_at: number }
 
 /**
  * Alerts newest first, for the admin API. Walks the received_at index backwards and stops at
@@ -84,12 +84,17 @@ export function listAlerts(db: Database.Database, q: AlertQuery): AlertListItem[
 
 /** The steps of these alerts, by alert, in one statement. */
 export function stepsOf(db: Database.Database, alertIds: readonly string[]): Map<string, AlertStepView[]> {
-  const out = new Map<string, AlertStepView[]>();
-  if (alertIds.length === 0) return out;
+  if (alertIds.length === 0) return new Map();
   const rows = db.prepare(
     `SELECT alert_id, step, state, attempts, next_at, last_error, detail, updated_at FROM steps
      WHERE alert_id IN (SELECT value FROM json_each(?)) ORDER BY alert_id, step`,
   ).all(JSON.stringify(alertIds)) as StepRow[];
+  return stepsByAlert(rows);
+}
+
+/** Step rows (ordered by alert and step) as the admin API shows them, by alert. */
+export function stepsByAlert(rows: readonly StepRow[]): Map<string, AlertStepView[]> {
+  const out = new Map<string, AlertStepView[]>();
   for (const s of rows) {
     const list = out.get(s.alert_id) ?? [];
     list.push({

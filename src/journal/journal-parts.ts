@@ -76,7 +76,8 @@ export function journalParts(local: SqliteJournal, shared?: { journal: PgJournal
     events: pg,
     deliveries: pg.integrations,
     followUps: pg.followUps,
-    admin: withSilences(new PgAdmin(pg.pool, () => pg.flush()), silences),
+    // A silence set through the admin API applies on this daemon at once.
+    admin: new PgAdmin(pg.pool, () => pg.flush(), (now) => silences.refresh(now)),
     seenLately: pgSeen(pg.pool),
     integrations: pg.integrations,
     // The holder of the cron lease; every daemon prunes its own files (audio, stills).
@@ -85,19 +86,5 @@ export function journalParts(local: SqliteJournal, shared?: { journal: PgJournal
     silencedUntil: (storeId, now) => silences.silencedUntil(storeId, now),
     start: () => silences.start(),
     stop: () => silences.stop(),
-  };
-}
-
-/** A silence set through the admin API applies on this daemon at once (the others within a second). */
-function withSilences(admin: PgAdmin, silences: PgSilences): AdminJournalPort {
-  return {
-    alerts: (q) => admin.alerts(q),
-    alert: (id) => admin.alert(id),
-    requeue: (sel) => admin.requeue(sel),
-    stats: (since) => admin.stats(since),
-    silence: async (storeId, until, now) => {
-      await admin.silence(storeId, until, now);
-      await silences.refresh(now).catch(() => undefined); // read again within a second anyway
-    },
   };
 }

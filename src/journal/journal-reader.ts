@@ -93,9 +93,14 @@ export interface StepView {
 
 /** One alert's steps, for commands that follow them (replay --wait). */
 export function readSteps(db: Database.Database, alertId: string): StepView[] {
-  return (db.prepare('SELECT step, state, attempts, last_error, next_at FROM steps WHERE alert_id = ? ORDER BY step').all(alertId) as {
-    step: string; state: string; attempts: number; last_error: string | null; next_at: number | null;
-  }[]).map((s) => ({ step: s.step, state: s.state, attempts: s.attempts, lastError: s.last_error, nextAt: s.state === 'pending' ? s.next_at : null }));
+  return (db.prepare('SELECT step, state, attempts, last_error, next_at FROM steps WHERE alert_id = ? ORDER BY step').all(alertId) as StepViewRow[]).map(toStepView);
+}
+
+/** A step row as `status` and `replay` show it (either journal). */
+export interface StepViewRow { step: string; state: string; attempts: number; last_error: string | null; next_at: number | null }
+
+export function toStepView(s: StepViewRow): StepView {
+  return { step: s.step, state: s.state, attempts: s.attempts, lastError: s.last_error, nextAt: s.state === 'pending' ? s.next_at : null };
 }
 
 /** Open and claimed-not-resolved incidents with their claim count, for `status`. */

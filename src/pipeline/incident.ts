@@ -1,3 +1,7 @@
+import type { Awaitable } from './ports';
+
+export type { Awaitable } from './ports';
+
 /**
  * An incident (DESIGN section 5): the alerts of one store and camera that staff act on. Storm
  * control's per-camera window is its boundary: an alert within the window of a live incident
@@ -59,8 +63,6 @@ export type ResolveResult =
   | { kind: 'already'; incident: Incident }
   | { kind: 'not-found'; ref: string };
 
-/** A store answers at once (SQLite) or later (PostgreSQL): its users await either. */
-export type Awaitable<T> = T | Promise<T>;
 
 /**
  * The journal's incidents, as the pipeline and the operator commands see them. On a shared

@@ -3,6 +3,9 @@ import type { AlertEvent } from './alert-event';
 
 /** Ports the pure pipeline needs; adapters live in journal/, tts/, pbx/, chat/. */
 
+/** A store answers at once (SQLite) or later (PostgreSQL): its users await either. */
+export type Awaitable<T> = T | Promise<T>;
+
 export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): { cancel(): void };

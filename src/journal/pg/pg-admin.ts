@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { STEP_NAMES, type Alert, type AlertStatus, type StepName, type StepState } from '../../pipeline/alert';
-import type { AlertListItem, AlertQuery, AlertStepView } from '../alert-list';
+import { STEP_NAMES, type Alert, type AlertStatus, type StepName } from '../../pipeline/alert';
+import { stepsByAlert, type AlertListItem, type AlertQuery, type AlertStepView, type StepRow } from '../alert-list';
 import type { AdminJournalPort, AlertDetail } from '../admin-journal';
 import type { JournalStats } from '../journal-stats';
 import { buildReport, type IncidentReport, type IncidentRow, type ReportAlertRow } from '../incident-report';
@@ -8,15 +8,18 @@ import { skipReason, type ReplayOutcome, type ReplaySelection } from '../replay'
 import { inTransaction, STEPS_CHANNEL } from './pg-pool';
 import { PgSilences } from './pg-silences';
 
-interface StepRow { alert_id: string; step: string; state: string; attempts: number; next_at: number | null; last_error: string | null; detail: string | null; updated_at: number }
-
 /**
  * The admin API's reads and operator changes on the shared journal: the same answers as
  * AdminJournal gives on SQLite (src/journal/admin-journal.ts), in PostgreSQL's dialect. A replay
  * NOTIFYs the daemons: each conference's holder starts what was requeued there.
  */
 export class PgAdmin implements AdminJournalPort {
-  constructor(private readonly pool: Pool, private readonly flush: () => Promise<unknown>) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly flush: () => Promise<unknown>,
+    /** After a silence is written: this daemon's silences read again (the others read them each second). */
+    private readonly silencesChanged: (now: number) => Promise<unknown> = async () => undefined,
+  ) {}
 
   async alerts(q: AlertQuery): Promise<AlertListItem[]> {
     await this.flush();
@@ -100,8 +103,9 @@ export class PgAdmin implements AdminJournalPort {
     return out;
   }
 
-  silence(storeId: string, until: number, now: number): Promise<void> {
-    return PgSilences.set(this.pool, storeId, until, now);
+  async silence(storeId: string, until: number, now: number): Promise<void> {
+    await PgSilences.set(this.pool, storeId, until, now);
+    await this.silencesChanged(now).catch(() => undefined); // read again within a second anyway
   }
 
   async stats(since: number): Promise<JournalStats> {
@@ -133,18 +137,12 @@ export class PgAdmin implements AdminJournalPort {
   }
 
   private async stepsOf(alertIds: readonly string[]): Promise<Map<string, AlertStepView[]>> {
-    const out = new Map<string, AlertStepView[]>();
-    if (alertIds.length === 0) return out;
-    const rows = (await this.pool.query<StepRow>(
+    if (alertIds.length === 0) return new Map();
+    return stepsByAlert((await this.pool.query<StepRow>(
       'SELECT alert_id, step, state, attempts, next_at, last_error, detail, updated_at FROM steps WHERE alert_id = ANY($1) ORDER BY alert_id, step', [[...alertIds]],
-    )).rows;
-    for (const s of rows) {
-      const list = out.get(s.alert_id) ?? [];
-      list.push({ step: s.step as StepName, state: s.state as StepState, attempts: s.attempts, nextAt: s.state === 'pending' ? s.next_at : null, lastError: s.last_error, detail: s.detail, updatedAt: s.updated_at });
-      out.set(s.alert_id, list);
-    }
-    return out;
+    )).rows);
   }
+
 }
 
 /** `veesion-bridge report` on the shared journal: the same figures as on SQLite (buildReport). */

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { FollowUp, FollowUpKind, FollowUpOutbox, FollowUpRequest } from '../../pipeline/follow-up';
 import { toFollowUp, type FollowUpRow } from '../chat-store';
-import { STEPS_CHANNEL } from './pg-pool';
+import { pgText, STEPS_CHANNEL } from './pg-pool';
 
 /**
  * The chat lines owed to stores' conversations, in the shared journal (the same table as on
@@ -47,7 +47,7 @@ export class PgFollowUps implements FollowUpOutbox {
     await this.pool.query({
       name: 'followup-failed',
       text: 'UPDATE followups SET attempts = attempts + 1, last_error = $1, next_at = $2 WHERE incident_id = $3 AND kind = $4',
-      values: [error.replace(/\u0000/g, '\uFFFD'), nextAt, incidentId, kind],
+      values: [pgText(error), nextAt, incidentId, kind],
     });
   }
 }

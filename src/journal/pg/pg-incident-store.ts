@@ -1,7 +1,7 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import type { ClaimResult, ClaimVia, Incident, IncidentActivity, IncidentState, IncidentStore, Outcome, ResolveResult } from '../../pipeline/incident';
 import { toIncident, type IncidentRow } from '../incident-store';
-import { inTransaction, STEPS_CHANNEL } from './pg-pool';
+import { inTransaction, pgText, STEPS_CHANNEL } from './pg-pool';
 
 /** Writes that go with a claim or a resolve, in its transaction. */
 export type WithChange = (client: PoolClient, incident: Incident) => Promise<void>;
@@ -112,7 +112,7 @@ export class PgIncidentStore implements IncidentStore {
     await this.pool.query({
       name: 'escalation-finish',
       text: 'UPDATE incidents SET escalated_to = $1, escalation_note = $2, updated_at = $3 WHERE id = $4',
-      values: [to, note.replace(/\u0000/g, '\uFFFD'), at, id],
+      values: [to, pgText(note), at, id],
     });
   }
 

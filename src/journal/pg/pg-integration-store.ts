@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { wants, type DeliveryState, type DeliveryStore, type EventHead, type Integration, type StoredEvent } from '../../integrations/integration';
 import { toHead, toIntegration, type EventRow, type IntegrationRow, type NewIntegration } from '../integration-store';
-import { inTransaction } from './pg-pool';
+import { inTransaction, pgText } from './pg-pool';
 
 /**
  * Integrations and their delivery state in the shared journal (the same tables as on SQLite).
@@ -103,9 +103,4 @@ export class PgIntegrationStore implements DeliveryStore {
   async noticeSent(id: string, at: number): Promise<void> {
     await this.pool.query({ name: 'integration-noticed', text: 'UPDATE integrations SET last_notice_at = $1, unnoticed_dead = 0 WHERE id = $2', values: [at, id] });
   }
-}
-
-/** A receiver's answer quoted in an error may hold NUL, which PostgreSQL text refuses. */
-function pgText(v: string | null): string | null {
-  return v === null ? null : v.replace(/\u0000/g, '\uFFFD');
 }

@@ -6,7 +6,7 @@ import { answeredDetail, callingDetail } from '../../pipeline/call-details';
 import type { Alert, AlertStatus, StepName, StepState } from '../../pipeline/alert';
 import type { AlertEvent, EventSink } from '../../pipeline/alert-event';
 import { migratePg } from './pg-schema';
-import { inTransaction, openPgPool, redactUrl, STEPS_CHANNEL, withClient } from './pg-pool';
+import { inTransaction, openPgPool, pgText, redactUrl, STEPS_CHANNEL, withClient } from './pg-pool';
 import { PgIncidentStore } from './pg-incident-store';
 import { PgIntegrationStore } from './pg-integration-store';
 import { PgFollowUps } from './pg-follow-ups';
@@ -434,14 +434,6 @@ export class PgJournal implements Journal, EventSink {
     await Promise.all([...this.listeners].map((c) => c.end().catch(() => undefined)));
     await this.pool.end();
   }
-}
-
-/**
- * Free text for a PostgreSQL text column: it refuses NUL, which an error message quoting a peer's
- * answer may hold (SQLite keeps it). One such update retried forever would fail every commit.
- */
-function pgText(v: string | null): string | null {
-  return v === null ? null : v.replace(/\u0000/g, '\uFFFD');
 }
 
 function toStepRecord(r: StepRow): StepRecord {

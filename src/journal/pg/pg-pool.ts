@@ -1,4 +1,14 @@
 import pg from 'pg';
+/**
+ * Free text for a PostgreSQL text column: it refuses NUL, which an error message quoting a peer's
+ * answer may hold (SQLite keeps it). One such write retried forever would fail every commit.
+ */
+export function pgText(v: string): string;
+export function pgText(v: string | null): string | null;
+export function pgText(v: string | null): string | null {
+  return v === null ? null : v.replace(/\u0000/g, '\uFFFD');
+}
+
 /** NOTIFY channel: the journal changed (new steps, a claim): the daemons look at it again. */
 export const STEPS_CHANNEL = 'veesion_bridge_steps';
 

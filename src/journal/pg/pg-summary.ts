@@ -1,4 +1,4 @@
-import type { JournalSummary } from '../journal-reader';
+import { toStepView, type JournalSummary } from '../journal-reader';
 import { PgLeaseStore } from '../leases';
 import { openPgPool, redactUrl } from './pg-pool';
 
@@ -42,7 +42,7 @@ export async function summarisePgJournal(url: string, recentCount = 10): Promise
       incidents: [],
       recent: recent.map((a) => ({
         id: a.id, receivedAt: a.received_at, storeId: a.store_id, status: a.status,
-        steps: steps.filter((s) => s.alert_id === a.id).map((s) => ({ step: s.step, state: s.state, attempts: s.attempts, lastError: s.last_error, nextAt: s.state === 'pending' ? s.next_at : null })),
+        steps: steps.filter((s) => s.alert_id === a.id).map(toStepView),
       })),
       daemons: daemons.map((d) => ({
         id: d.id, host: d.host, pid: d.pid, seenS: Math.max(0, Math.round((now - d.seenAt) / 1000)),
