@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cleanName } from '../pipeline/person-name';
 
 /**
  * Inbound Wildix events (DESIGN section 5), parsed at the edge into what the bridge acts on.
@@ -117,21 +118,16 @@ export function parseWildixEvent(body: unknown): ParsedWildixEvent {
   }
 }
 
+/** Names are spoken, posted and printed: each is made to keep the names rule. */
 function chatUser(u: z.infer<typeof user>): ChatUser {
-  return { id: u.id, display: oneLine(u.name) || oneLine(u.email) || oneLine(u.id) || 'someone', bot: u.bot === true };
+  return { id: u.id, display: cleanName(u.name) ?? cleanName(u.email) ?? cleanName(u.id) ?? 'someone', bot: u.bot === true };
 }
 
 /** "Anna (1001)", "1001", or null. */
 function person(name: string | null | undefined, extension: string | null | undefined): string | null {
-  const n = oneLine(name);
-  const x = oneLine(extension);
-  if (n && x) return `${n} (${x})`;
-  return n || x || null;
-}
-
-/** Names are spoken and posted: one line, no control characters, bounded. */
-function oneLine(s: string | null | undefined): string {
-  return (s ?? '').replace(/[\x00-\x1f\x7f]+/g, ' ').trim().slice(0, 80);
+  const n = cleanName(name);
+  const x = cleanName(extension);
+  return cleanName(n && x ? `${n} (${x})` : n ?? x) ?? null;
 }
 
 function firstIssue(e: z.ZodError): string {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCronWindow } from '../pipeline/cron-window';
+import { checkName, nameRule } from '../pipeline/person-name';
 
 /** A value Wildix tools may write as a number or a string; we keep it as a string. */
 const idString = (pattern: RegExp, hint: string) =>
@@ -17,15 +18,23 @@ const idString = (pattern: RegExp, hint: string) =>
  * `PJSIP/201`, `Local/manager@from-internal`). They reach AMI headers: strictly checked.
  */
 const channel = z.string().regex(/^[A-Za-z0-9_]+\/[A-Za-z0-9_@.+\-]{1,80}$/, 'an Asterisk channel such as PJSIP/201 or Local/manager@from-internal');
-/** Who answers it, as the chat names them: one line, no control characters. */
-const personName = z.string().regex(/^[^\x00-\x1f\x7f]{1,80}$/, 'a name of 1 to 80 characters on one line');
+/**
+ * A name operators read (who answers an escalation call, what a store is called, where it is):
+ * the names rule, with `max` characters for a store's longer names. `emptyAllowed` keeps the
+ * empty value a field accepted before the rule.
+ */
+const name = (max?: number, emptyAllowed = false) => z.string().superRefine((v, ctx) => {
+  if (v === '') return emptyAllowed ? undefined : ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+  const why = checkName(v, max);
+  if (why !== undefined) ctx.addIssue({ code: 'custom', message: `${why}: a name is ${nameRule(max)}` });
+});
 
 export const storeSchema = z
   .looseObject({
     store_veesion_id: idString(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, _ . : - (1-128)'),
-    name: z.string().min(1).max(200).optional(),
+    name: name(200).optional(),
     audio_conf_id: idString(/^[A-Za-z0-9_-]{1,64}$/, 'a conference number or name (letters, digits, _ -)'),
-    location: z.string().max(200).optional(),
+    location: name(200, true).optional(),
     xbees_channel_id: idString(/^[A-Za-z0-9_-]{1,128}$/, 'an x-bees channel id'),
     veesion_user_extension: idString(/^[A-Za-z0-9_@.-]{1,128}$/, 'a user extension or id').optional(),
     user: idString(/^[A-Za-z0-9_@.-]{1,128}$/, 'a user extension or id').optional(),
@@ -49,7 +58,7 @@ export const storeSchema = z
     alert_text: z.string().min(1).max(500).optional(),
     /** A channel, or `{"channel", "name"}` so the chat can say who was called. */
     escalation: z
-      .array(z.union([channel, z.object({ channel, name: personName })]))
+      .array(z.union([channel, z.object({ channel, name: name() })]))
       .max(10, 'at most 10 channels')
       .optional(),
   })

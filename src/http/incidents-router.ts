@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type NextFunction, type Router } from 'express';
 import { jsonObjectBody, requireAdmin, type AdminAuthDeps } from './admin-auth';
-import { INCIDENT_STATES, OUTCOMES, PERSON_NAME as NAME, type ClaimResult, type Incident, type IncidentState, type Outcome, type ResolveResult } from '../pipeline/incident';
+import { INCIDENT_STATES, OUTCOMES, type ClaimResult, type Incident, type IncidentState, type Outcome, type ResolveResult } from '../pipeline/incident';
+import { NAME_RULE, checkName } from '../pipeline/person-name';
 
 /** What the routes need of the incident loop (the same code path as the CLI). */
 export interface IncidentApi {
@@ -35,8 +36,9 @@ export function incidentsRouter(deps: AdminAuthDeps & { api: () => IncidentApi |
 
   router.post('/api/v1/incidents/:id/claim', ...json, async (req: Request, res: Response) => {
     const by = (req.body as { by?: unknown }).by;
-    if (typeof by !== 'string' || !NAME.test(by.trim())) return refuse(res, 400, '"by" must name who takes it (1-80 characters, one line)');
-    const result = await deps.api()?.claim(String(req.params['id']), by.trim());
+    const name = personName(by, 'who takes it');
+    if (name.error !== undefined) return refuse(res, 400, name.error);
+    const result = await deps.api()?.claim(String(req.params['id']), name.name);
     if (!result) return refuse(res, 503, 'incidents are not running yet');
     switch (result.kind) {
       case 'claimed':
@@ -53,8 +55,9 @@ export function incidentsRouter(deps: AdminAuthDeps & { api: () => IncidentApi |
   router.post('/api/v1/incidents/:id/resolve', ...json, async (req: Request, res: Response) => {
     const { outcome, by } = req.body as { outcome?: unknown; by?: unknown };
     if (typeof outcome !== 'string' || !OUTCOMES.includes(outcome as Outcome)) return refuse(res, 400, `"outcome" must be one of ${OUTCOMES.join(', ')}`);
-    if (by !== undefined && (typeof by !== 'string' || !NAME.test(by.trim()))) return refuse(res, 400, '"by", when given, names who resolved it (1-80 characters, one line)');
-    const result = await deps.api()?.resolve(String(req.params['id']), outcome as Outcome, typeof by === 'string' ? by.trim() : null);
+    const name = by === undefined ? { name: null, error: undefined } : personName(by, 'who resolved it');
+    if (name.error !== undefined) return refuse(res, 400, name.error);
+    const result = await deps.api()?.resolve(String(req.params['id']), outcome as Outcome, name.name);
     if (!result) return refuse(res, 503, 'incidents are not running yet');
     switch (result.kind) {
       case 'resolved':
@@ -66,4 +69,12 @@ export function incidentsRouter(deps: AdminAuthDeps & { api: () => IncidentApi |
     }
   });
   return router;
+}
+
+/** A body's `"by"`, trimmed, when it keeps the names rule; else the 400's reason. */
+function personName(by: unknown, role: string): { name: string; error?: undefined } | { error: string } {
+  if (typeof by !== 'string') return { error: `"by" must name ${role}: ${NAME_RULE}` };
+  const name = by.trim();
+  const why = checkName(name);
+  return why === undefined ? { name } : { error: `"by" ${why}: it names ${role}, ${NAME_RULE}` };
 }

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { AmiMessage } from './ami-codec';
+import { MAX_NAME_LENGTH, cleanName } from '../pipeline/person-name';
 
 /** A staff member pressed the claim key in a room (deploy/asterisk/extensions-veesion.conf). */
 export interface ClaimPress {
@@ -29,7 +30,7 @@ export interface ClaimEventOptions {
 export const CLAIM_USER_EVENT = 'VeesionClaim';
 export const CLAIM_CONTEXT = 'veesion-claim';
 /** Caller id names and numbers longer than this are cut (the chat and the speech show them). */
-export const MAX_CALLER_ID_LENGTH = 80;
+export const MAX_CALLER_ID_LENGTH = MAX_NAME_LENGTH;
 /** Room numbers are `_X!` extensions; this bounds them to something a PBX really uses. */
 const ROOM = /^[0-9]{1,20}$/;
 /** Incident ids are ours (`inc_<uuid>`): anything else in the header is not one. */
@@ -89,8 +90,8 @@ function one(fields: ReadonlyArray<readonly [string, string]>, key: string): str
   return values.length === 1 ? values[0]?.[1] : undefined;
 }
 
-/** Trimmed, control characters dropped, bounded; absent when empty or Asterisk's `<unknown>`. */
+/** A caller id becomes a claimer's name: made to keep the names rule; absent when empty or Asterisk's `<unknown>`. */
 function callerId(value: string): string | undefined {
-  const v = value.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, MAX_CALLER_ID_LENGTH).trim();
-  return v === '' || v === '<unknown>' ? undefined : v;
+  const v = cleanName(value, MAX_CALLER_ID_LENGTH);
+  return v === '<unknown>' ? undefined : v;
 }
