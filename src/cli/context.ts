@@ -10,6 +10,7 @@ import { openJournalForOperator, JournalAccessError } from '../journal/operator-
 import { CliExit, EXIT } from './exit-codes';
 import type { Pool } from 'pg';
 import { openPgPool, redactUrl } from '../journal/pg/pg-pool';
+import { printableLines } from './printable';
 
 export interface GlobalOptions {
   envFile?: string;
@@ -62,8 +63,13 @@ export async function onSharedJournal<T>(url: string, command: string, fn: (pool
   }
 }
 
+/**
+ * A command's answer on stdout. Control and bidirectional characters are escaped in both forms:
+ * JSON.stringify escapes the C0 controls but leaves C1 and bidirectional ones raw, and
+ * escaping them again (`\u009b`) keeps the same JSON value.
+ */
 export function print(opts: GlobalOptions, human: string, machine: unknown): void {
-  process.stdout.write(`${opts.json ? JSON.stringify(machine) : human}\n`);
+  process.stdout.write(`${printableLines(opts.json ? JSON.stringify(machine) : human)}\n`);
 }
 
 type ReceiverSettings = Pick<Settings, 'BRIDGE_HTTP_HOST' | 'BRIDGE_HTTP_PORT' | 'BRIDGE_TLS_CERT_FILE' | 'BRIDGE_ADMIN_TOKEN'>;

@@ -5,7 +5,8 @@ import { claimedLine, resolvedLine } from '../pipeline/follow-up';
 import { journalFile } from '../journal/journal-file';
 import { PgOperator } from '../journal/pg/pg-operator';
 import type { BridgeConfig } from '../config/load';
-import { OUTCOMES, PERSON_NAME as NAME, type ClaimResult, type Incident, type Outcome, type ResolveResult } from '../pipeline/incident';
+import { OUTCOMES, type ClaimResult, type Incident, type Outcome, type ResolveResult } from '../pipeline/incident';
+import { NAME_RULE, checkName } from '../pipeline/person-name';
 import { configFor, onSharedJournal, openOrExit, print, type GlobalOptions } from './context';
 import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
@@ -20,8 +21,7 @@ type Found<R> = { found: Incident | undefined; result?: R };
  * write itself NOTIFYs the daemons.
  */
 export async function claim(ref: string, opts: GlobalOptions & { by: string }): Promise<void> {
-  const by = opts.by.trim();
-  if (!NAME.test(by)) throw new CliExit(EXIT.usage, 'claim: --by names who takes it (1-80 characters, one line)');
+  const by = personName('claim', opts.by, 'who takes it');
   const config = configFor(opts);
   const now = Date.now();
   const { found, result } = config.settings.BRIDGE_JOURNAL_URL
@@ -62,8 +62,7 @@ export async function claim(ref: string, opts: GlobalOptions & { by: string }): 
 export async function resolve(ref: string, opts: GlobalOptions & { outcome: string; by?: string }): Promise<void> {
   if (!OUTCOMES.includes(opts.outcome as Outcome)) throw new CliExit(EXIT.usage, `resolve: --outcome is one of ${OUTCOMES.join(', ')}`);
   const outcome = opts.outcome as Outcome;
-  const by = opts.by?.trim();
-  if (by !== undefined && !NAME.test(by)) throw new CliExit(EXIT.usage, 'resolve: --by names who resolved it (1-80 characters, one line)');
+  const by = opts.by === undefined ? undefined : personName('resolve', opts.by, 'who resolved it');
   const config = configFor(opts);
   const now = Date.now();
   const { found, result } = config.settings.BRIDGE_JOURNAL_URL
@@ -91,6 +90,14 @@ export async function resolve(ref: string, opts: GlobalOptions & { outcome: stri
   if (!found || !result || result.kind === 'not-found') throw new CliExit(EXIT.failure, `resolve: no incident or alert ${ref} in the journal`);
   if (result.kind === 'already') throw refused(opts, `incident ${found.id} was already resolved (${result.incident.outcome})`, result.incident);
   report(opts, config, `incident ${found.id} resolved: ${opts.outcome}`, { ok: true, incident: result.incident });
+}
+
+/** `--by`, trimmed, when it keeps the names rule; a usage error saying why otherwise. */
+function personName(command: string, by: string, role: string): string {
+  const name = by.trim();
+  const why = checkName(name);
+  if (why !== undefined) throw new CliExit(EXIT.usage, `${command}: --by ${why}: it names ${role}, ${NAME_RULE}`);
+  return name;
 }
 
 const storeOf = (config: BridgeConfig, storeId: string) => config.stores.find((st) => st.store_veesion_id === storeId);

@@ -94,7 +94,7 @@ export async function listIntegrations(opts: GlobalOptions): Promise<void> {
       last24h: { delivered: count(i.id, 'delivered'), givenUp: count(i.id, 'dead') },
     })));
   });
-  process.stdout.write(`${JSON.stringify(answer(result))}\n`);
+  print({ json: true }, '', answer(result));
 }
 
 /** `integrations remove <id>`: it gets nothing more, and its secret is gone. */

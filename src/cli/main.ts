@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { CliExit, EXIT } from './exit-codes';
+import { printableLines } from './printable';
 import type { GlobalOptions } from './context';
 import { packageVersion } from './version';
 
@@ -142,10 +143,10 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (err instanceof CliExit) {
-      process.stderr.write(`${err.message}\n`);
+      process.stderr.write(`${printableLines(err.message)}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`veesion-bridge: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`veesion-bridge: ${printableLines(err instanceof Error ? err.message : String(err))}\n`);
     return EXIT.failure;
   }
 }

@@ -8,6 +8,7 @@ import { PgAdmin } from '../journal/pg/pg-admin';
 import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
 import { parseSince } from './time-arg';
+import { printableLines } from './printable';
 import { journalFile } from '../journal/journal-file';
 
 export interface ReplayOptions extends GlobalOptions {
@@ -41,7 +42,7 @@ export async function replay(alertId: string | undefined, opts: ReplayOptions): 
     db.close();
   }
   const requeued = outcomes.filter((o) => o.requeued.length > 0);
-  const log = (line: string) => { if (!opts.json) process.stdout.write(`${line}\n`); };
+  const log = (line: string) => { if (!opts.json) process.stdout.write(`${printableLines(line)}\n`); };
   for (const o of outcomes) {
     log(`${o.alertId}: ${o.requeued.length > 0 ? `requeued ${o.requeued.join(', ')}` : 'nothing requeued'}` +
       o.skipped.map((s) => `; ${s.step === '*' ? '' : `${s.step} `}${s.reason}`).join(''));
@@ -66,7 +67,7 @@ export async function replay(alertId: string | undefined, opts: ReplayOptions): 
  */
 async function replayShared(url: string, config: BridgeConfig, args: ReturnType<typeof checkArgs>, opts: ReplayOptions): Promise<void> {
   const known = new Set(config.stores.map((s) => s.store_veesion_id));
-  const log = (line: string) => { if (!opts.json) process.stdout.write(`${line}\n`); };
+  const log = (line: string) => { if (!opts.json) process.stdout.write(`${printableLines(line)}\n`); };
   await onSharedJournal(url, 'replay', async (pool) => {
     const outcomes = await new PgAdmin(pool, async () => undefined).requeue({ ...args, routable: (id) => known.has(id), now: Date.now() });
     for (const o of outcomes) log(outcomeLine(o));

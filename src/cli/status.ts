@@ -5,6 +5,7 @@ import { redactUrl } from '../journal/pg/pg-pool';
 import { configFor, print, receiverBase, receiverRequest, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { journalFile } from '../journal/journal-file';
+import { printable } from './printable';
 
 /** Daemon up?, readiness (journal, AMI, Veesion token), recent alerts and their steps, counts. */
 export async function status(opts: GlobalOptions): Promise<void> {
@@ -45,7 +46,7 @@ export async function status(opts: GlobalOptions): Promise<void> {
     ...(daemon.audioCache ? [`audio cache: ${daemon.audioCache.cached} of ${daemon.audioCache.wanted} sentences ready${daemon.audioCache.running ? ' (pre-rendering)' : ''}`] : []),
     ...shared,
     `journal: ${journal.alerts} alerts (${journal.unroutable} unroutable), ${journal.queued} steps queued, ${journal.failed} given up`,
-    ...(journal.lastError ? [`last error: ${time(journal.lastError.at)} ${journal.lastError.alertId} ${journal.lastError.step}: ${journal.lastError.error}`] : []),
+    ...(journal.lastError ? [`last error: ${time(journal.lastError.at)} ${journal.lastError.alertId} ${journal.lastError.step}: ${printable(journal.lastError.error)}`] : []),
     `silenced: ${journal.silences.length === 0 ? 'none' : journal.silences.map((x) => `${x.storeId} until ${time(x.until)}`).join(', ')}`,
     `unresolved incidents: ${journal.incidents.length === 0 ? 'none' : unresolved(journal.incidents)}`,
     ...journal.incidents.map(incidentLine),
@@ -66,11 +67,11 @@ function daemonLine(d: SharedDaemonView): string {
 /** One open or claimed incident: where, how old, how often said, who took it and how many tried. */
 function incidentLine(i: OpenIncidentView): string {
   const claim = i.claimedAt !== null
-    ? `claimed by ${i.claimedBy ?? '?'} via ${i.claimedVia ?? '?'} at ${time(i.claimedAt)}`
+    ? `claimed by ${printable(i.claimedBy ?? '?')} via ${i.claimedVia ?? '?'} at ${time(i.claimedAt)}`
     : 'not claimed yet';
   return `  ${i.id} store ${i.storeId} camera ${i.cameraId} room ${i.room}: ${i.state}, age ${age(i.ageS)}, ` +
     `${i.announcements} announcement(s), ${i.alerts} alert(s), ${claim}, ${i.claims} claim(s)` +
-    (i.escalatedAt !== null ? `, escalated at ${time(i.escalatedAt)}${i.escalatedTo ? ` to ${i.escalatedTo}` : ''}` : '');
+    (i.escalatedAt !== null ? `, escalated at ${time(i.escalatedAt)}${i.escalatedTo ? ` to ${printable(i.escalatedTo)}` : ''}` : '');
 }
 
 function unresolved(list: OpenIncidentView[]): string {
