@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
-import type { SessionCheck } from '../http/admin-auth';
+import type { SessionCheck, SessionRef } from '../http/admin-auth';
 
 export const SESSION_COOKIE = 'vb_console';
 /** A session lasts this long from sign-in. */
@@ -15,6 +15,8 @@ export const SESSION_MS = 12 * 3_600_000;
  */
 export class ConsoleSessions implements SessionCheck {
   private readonly key: Buffer;
+  /** Told of each sign-out here, so what the session opened (its change streams) ends with it. */
+  private readonly signOutListeners = new Set<(id: string) => void>();
 
   constructor(
     adminToken: string,
@@ -58,16 +60,31 @@ export class ConsoleSessions implements SessionCheck {
 
   revoke(req: Pick<Request, 'headers'>): void {
     const parsed = this.parse(req);
-    if (parsed) this.revoked.add(parsed.id, parsed.expiresAt);
+    if (!parsed) return;
+    this.revoked.add(parsed.id, parsed.expiresAt);
+    for (const fn of [...this.signOutListeners]) fn(parsed.id);
+  }
+
+  session(req: Pick<Request, 'headers'>): SessionRef | undefined {
+    const parsed = this.parse(req);
+    if (!parsed || this.expired(parsed) || this.revoked.has(parsed.id)) return undefined;
+    return parsed;
+  }
+
+  expired(session: SessionRef): boolean {
+    return session.expiresAt <= this.now();
+  }
+
+  onSignOut(fn: (id: string) => void): () => void {
+    this.signOutListeners.add(fn);
+    return () => this.signOutListeners.delete(fn);
   }
 
   private sessionId(req: Pick<Request, 'headers'>): string | undefined {
-    const parsed = this.parse(req);
-    if (!parsed || parsed.expiresAt <= this.now() || this.revoked.has(parsed.id)) return undefined;
-    return parsed.id;
+    return this.session(req)?.id;
   }
 
-  private parse(req: Pick<Request, 'headers'>): { id: string; expiresAt: number } | undefined {
+  private parse(req: Pick<Request, 'headers'>): SessionRef | undefined {
     const value = cookieValue(req.headers.cookie, SESSION_COOKIE);
     const m = value ? /^([A-Za-z0-9_-]{24})\.(\d{13})\.([A-Za-z0-9_-]{43})$/.exec(value) : null;
     if (!m || !equal(m[3] as string, this.mac(`${m[1]}.${m[2]}`))) return undefined;

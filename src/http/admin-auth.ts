@@ -3,12 +3,32 @@ import { bearerToken, tokenMatches } from './token';
 import { boundedBody, closeAfterResponse, hasBody } from './bounded-body';
 import type { FailureLimiter } from './failure-limiter';
 
+/** One console session, as its cookie names it. */
+export interface SessionRef {
+  id: string;
+  expiresAt: number;
+}
+
 /** A console session (cookie), as the admin routes check it. */
 export interface SessionCheck {
   /** Whether the request carries a valid, unexpired session cookie. */
   valid(req: Pick<Request, 'headers'>): boolean;
   /** Whether the request's CSRF header matches its session. */
   csrfMatches(req: Pick<Request, 'headers'>): boolean;
+  /** The request's valid session, or undefined when it has none. */
+  session(req: Pick<Request, 'headers'>): SessionRef | undefined;
+  /** Whether a session's time is up (by the sessions' own clock). */
+  expired(session: SessionRef): boolean;
+  /** Calls `fn` with the id of each session signed out from now on; returns what stops that. */
+  onSignOut(fn: (id: string) => void): () => void;
+}
+
+/** Where requireAdmin leaves the session it let a request in with. */
+const ADMITTED = 'consoleSession';
+
+/** The session a request was let in with by requireAdmin; undefined for the Bearer token. */
+export function admittedSession(res: Response): SessionRef | undefined {
+  return res.locals[ADMITTED] as SessionRef | undefined;
 }
 
 export interface AdminAuthDeps {
@@ -47,8 +67,11 @@ export function requireAdmin(deps: AdminAuthDeps): RequestHandler {
       deps.limiter?.failed(address);
       return refuse(401, 'wrong admin token');
     }
-    if (deps.sessions?.valid(req)) {
-      if (!SAFE.has(req.method) && !deps.sessions.csrfMatches(req)) return refuse(403, 'missing or wrong X-CSRF-Token');
+    const session = deps.sessions?.session(req);
+    if (session) {
+      if (!SAFE.has(req.method) && !deps.sessions?.csrfMatches(req)) return refuse(403, 'missing or wrong X-CSRF-Token');
+      // Kept for what outlives the request's check: a change stream ends with its session.
+      res.locals[ADMITTED] = session;
       return next();
     }
     refuse(401, 'missing or wrong admin token (Authorization: Bearer <BRIDGE_ADMIN_TOKEN>)');

@@ -1,5 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { requireAdmin, type AdminAuthDeps } from './admin-auth';
+import { admittedSession, requireAdmin, type AdminAuthDeps, type SessionCheck, type SessionRef } from './admin-auth';
 
 /** What changed: a step of an alert, an incident, or the stores (a reload or a silence). */
 export type ChangeKind = 'step' | 'incident' | 'store';
@@ -7,6 +7,8 @@ export type ChangeKind = 'step' | 'incident' | 'store';
 interface Subscriber {
   change(kinds: ChangeKind[]): void;
   end(): void;
+  /** The console session that opened the stream (none: the admin token did). */
+  session: SessionRef | undefined;
 }
 
 /** Clients at most: a console is a handful of people. */
@@ -14,13 +16,19 @@ const MAX_CLIENTS = 50;
 /** Changes within this are sent as one message: a burst of step events is one refresh. */
 const COALESCE_MS = 200;
 const HEARTBEAT_MS = 15_000;
+/** How often the streams' sessions are checked for expiry: a stream outlives its session by a second at most. */
+const EXPIRY_CHECK_MS = 1_000;
 
 /**
  * Tells watching consoles that something changed, so they fetch again from the admin API: a
  * nudge, not the data (the API stays the one way to read). Changes are coalesced per client.
+ * A stream opened with a console session ends when that session is signed out or expires: a
+ * signed-out page must not go on learning what happens.
  */
 export class ChangeFeed {
   private readonly subscribers = new Set<Subscriber>();
+  private expiryCheck: NodeJS.Timeout | undefined;
+  private readonly unwatch: (() => void)[] = [];
 
   publish(kind: ChangeKind): void {
     for (const s of this.subscribers) s.change([kind]);
@@ -34,11 +42,32 @@ export class ChangeFeed {
   close(): void {
     for (const s of [...this.subscribers]) s.end();
     this.subscribers.clear();
+    for (const stop of this.unwatch.splice(0)) stop();
+    clearInterval(this.expiryCheck);
+    this.expiryCheck = undefined;
+  }
+
+  /** Ends the streams of a session signed out. */
+  private endSession(id: string): void {
+    for (const s of [...this.subscribers]) if (s.session?.id === id) s.end();
+  }
+
+  /** Checks the sessions' expiry while a session's stream is open, and only then. */
+  private watchExpiry(sessions: SessionCheck): void {
+    this.expiryCheck ??= setInterval(() => {
+      for (const s of [...this.subscribers]) if (s.session && sessions.expired(s.session)) s.end();
+      if (![...this.subscribers].some((s) => s.session)) {
+        clearInterval(this.expiryCheck);
+        this.expiryCheck = undefined;
+      }
+    }, EXPIRY_CHECK_MS).unref();
   }
 
   /** `GET /api/v1/events/stream`: server-sent events `change` with `{kinds}`; a comment every 15 s keeps proxies from closing it. */
   router(auth: AdminAuthDeps): Router {
     const router = express.Router();
+    const sessions = auth.sessions;
+    if (sessions) this.unwatch.push(sessions.onSignOut((id) => this.endSession(id)));
     router.get('/api/v1/events/stream', requireAdmin(auth), (req: Request, res: Response) => {
       if (this.subscribers.size >= MAX_CLIENTS) return void res.status(503).json({ error: `at most ${MAX_CLIENTS} consoles watch at once` });
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no', Connection: 'keep-alive' });
@@ -48,6 +77,7 @@ export class ChangeFeed {
       let timer: NodeJS.Timeout | undefined;
       const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS).unref();
       const subscriber: Subscriber = {
+        session: admittedSession(res),
         change: (kinds) => {
           if (!pending) pending = new Set();
           for (const k of kinds) pending.add(k);
@@ -58,15 +88,21 @@ export class ChangeFeed {
             res.write(`event: change\ndata: ${JSON.stringify({ kinds: sent })}\n\n`);
           }, COALESCE_MS);
         },
-        end: () => res.end(),
+        // Nothing more is written once it ends: a change already coalesced is dropped too.
+        end: () => {
+          gone();
+          res.end();
+        },
       };
       this.subscribers.add(subscriber);
       const gone = () => {
         clearInterval(heartbeat);
         clearTimeout(timer);
+        timer = undefined;
         this.subscribers.delete(subscriber);
       };
       res.on('close', gone);
+      if (subscriber.session && sessions) this.watchExpiry(sessions);
       req.socket.setTimeout(0);
     });
     return router;
