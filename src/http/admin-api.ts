@@ -126,7 +126,7 @@ export function adminApi(src: AdminSources): AdminApi {
       const alert = buildTestAlert(randomUUID(), { storeId, cameraId: 'say' }, clock.now());
       const said = await src.say({ ...alert, id: `say-${alert.id.replace(/^test-/, '')}` }, store, text);
       logger.info('admin API: sentence said', { store: storeId, outcome: said.kind });
-      return said.kind === 'played' ? { callId: String(said.callId), played: true, detail: said.detail } : { callId: '', played: false, detail: 'skipped' };
+      return said.kind === 'played' ? { callId: said.callToken, played: true, detail: said.detail } : { callId: '', played: false, detail: 'skipped' };
     },
     integrations: async () => Promise.all((await journal.integrations.list()).map(async (i) => ({
       id: i.id, type: i.type, url: displayUrl(i.url), filter: i.filter, scope: i.scope, enabled: i.enabled, disabledReason: i.disabledReason,

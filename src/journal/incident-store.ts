@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
 import { preparedOnce } from './prepared';
 import { randomUUID } from 'node:crypto';
-import type { ClaimResult, ClaimVia, Incident, IncidentActivity, IncidentState, IncidentStore, Outcome, ResolveResult } from '../pipeline/incident';
+import type { StepCall } from '../pipeline/ports';
+import { stepCall } from './step-call';
+import { UNTAKEN_STATES, type ClaimResult, type ClaimVia, type Incident, type IncidentActivity, type IncidentState, type IncidentStore, type Outcome, type ResolveResult } from '../pipeline/incident';
 
 export interface IncidentRow {
   id: string; store_id: string; camera_id: string; room: string; state: string; opened_at: number;
@@ -9,6 +11,7 @@ export interface IncidentRow {
   next_repeat_at: number | null; claimed_by: string | null; claimed_at: number | null; claimed_via: string | null;
   told: number; outcome: string | null; resolved_by: string | null; resolved_at: number | null;
   escalated_at: number | null; escalated_to: string | null; escalation_note: string | null;
+  last_call: string | null; call_token: string | null; call_state: string | null; call_channel: string | null;
 }
 
 /**
@@ -61,7 +64,7 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 
   live(): Incident[] {
-    return (this.stmt(`SELECT * FROM incidents WHERE state = 'open' OR (state = 'claimed' AND told = 0) OR (state = 'unclaimed' AND escalation_note IS NULL) ORDER BY opened_at, id`).all() as IncidentRow[]).map(toIncident);
+    return (this.stmt(`SELECT * FROM incidents WHERE state = 'open' OR (state = 'claimed' AND told = 0) OR (state IN ('unclaimed', 'unheard') AND escalation_note IS NULL) ORDER BY opened_at, id`).all() as IncidentRow[]).map(toIncident);
   }
 
   list(state?: IncidentState): Incident[] {
@@ -72,17 +75,34 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 
   oldestOpenInRoom(room: string, since: number): Incident | undefined {
-    // Open, or unclaimed since `since` (repeats ran out, an escalation may have reached someone).
+    // Open, or ended untaken since `since` (repeats ran out, an escalation may have reached someone).
     const row = this.stmt(
-      `SELECT * FROM incidents WHERE room = ? AND (state = 'open' OR (state = 'unclaimed' AND updated_at >= ?)) ORDER BY opened_at, rowid LIMIT 1`,
+      `SELECT * FROM incidents WHERE room = ? AND (state = 'open' OR (state IN ('unclaimed', 'unheard') AND updated_at >= ?)) ORDER BY opened_at, rowid LIMIT 1`,
     ).get(room, since) as IncidentRow | undefined;
     return row && toIncident(row);
   }
 
-  recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number): boolean {
+  recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number, callToken?: string): boolean {
     // Only while open: a claim that landed meanwhile is not undone by a late repeat.
-    return this.stmt(`UPDATE incidents SET announcements = ?, next_repeat_at = ?, state = ?, updated_at = ? WHERE id = ? AND state = 'open'`)
-      .run(announcements, nextRepeatAt, state, at, id).changes === 1;
+    const call = callToken ?? null;
+    return this.stmt(
+      `UPDATE incidents SET announcements = ?, next_repeat_at = ?, state = ?, updated_at = ?, last_call = COALESCE(?, last_call),
+         call_token = NULL, call_state = NULL, call_channel = NULL
+       WHERE id = ? AND state = 'open' AND (? IS NULL OR last_call IS NULL OR last_call <> ?)`,
+    ).run(announcements, nextRepeatAt, state, at, call, id, call, call).changes === 1;
+  }
+
+  recordCall(ids: readonly string[], call: StepCall | null): void {
+    const update = this.stmt(`UPDATE incidents SET call_token = ?, call_state = ?, call_channel = ? WHERE id = ? AND state = 'open'`);
+    this.db.transaction(() => {
+      for (const id of ids) update.run(call?.token ?? null, call?.state ?? null, call?.channel ?? null, id);
+    })();
+  }
+
+  announcePending(id: string): boolean {
+    return this.stmt(
+      `SELECT 1 FROM alerts a JOIN steps s ON s.alert_id = a.id WHERE a.incident_id = ? AND s.step = 'announce' AND s.state IN ('pending', 'running') LIMIT 1`,
+    ).get(id) !== undefined;
   }
 
   claim(id: string, by: string, via: ClaimVia, at: number): ClaimResult {
@@ -91,18 +111,18 @@ export class SqliteIncidentStore implements IncidentStore {
       if (!before) return { kind: 'not-found', ref: id };
       // An unclaimed incident (its repeats ran out) can still be taken: better late, by the
       // person an escalation reached, than never.
-      const won = before.state === 'open' || before.state === 'unclaimed';
+      const won = before.state === 'open' || UNTAKEN_STATES.includes(before.state);
       this.stmt('INSERT INTO claims (incident_id, by, via, at, won) VALUES (?, ?, ?, ?, ?)').run(id, by, via, at, won ? 1 : 0);
       if (!won) return before.state === 'claimed' ? { kind: 'already', incident: before } : { kind: 'closed', incident: before };
-      if (before.state === 'unclaimed') this.stmt('UPDATE incidents SET told = 0 WHERE id = ?').run(id);
-      this.stmt(`UPDATE incidents SET state = 'claimed', claimed_by = ?, claimed_at = ?, claimed_via = ?, next_repeat_at = NULL, updated_at = ? WHERE id = ?`)
+      if (before.state !== 'open') this.stmt('UPDATE incidents SET told = 0 WHERE id = ?').run(id);
+      this.stmt(`UPDATE incidents SET state = 'claimed', claimed_by = ?, claimed_at = ?, claimed_via = ?, next_repeat_at = NULL, call_token = NULL, call_state = NULL, call_channel = NULL, updated_at = ? WHERE id = ?`)
         .run(by, at, via, at, id);
       return { kind: 'claimed', incident: this.get(id) as Incident }; // just updated
     }).immediate();
   }
 
   startEscalation(id: string, at: number): boolean {
-    return this.stmt(`UPDATE incidents SET escalated_at = ?, updated_at = ? WHERE id = ? AND state IN ('open', 'unclaimed') AND escalated_at IS NULL`).run(at, at, id).changes === 1;
+    return this.stmt(`UPDATE incidents SET escalated_at = ?, updated_at = ? WHERE id = ? AND state IN ('open', 'unclaimed', 'unheard') AND escalated_at IS NULL`).run(at, at, id).changes === 1;
   }
 
   finishEscalation(id: string, to: string | null, note: string, at: number): void {
@@ -130,12 +150,12 @@ export class SqliteIncidentStore implements IncidentStore {
     return (this.stmt(`SELECT * FROM incidents WHERE state = 'claimed' AND claimed_at < ? ORDER BY claimed_at`).all(cutoff) as IncidentRow[]).map(toIncident);
   }
 
-  /** Housekeeping: finished incidents (resolved, unclaimed) last changed before `cutoff`, with their claims. */
+  /** Housekeeping: finished incidents (resolved, unclaimed, unheard) last changed before `cutoff`, with their claims. */
   pruneFinished(cutoff: number): number {
     return this.db.transaction(() => {
-      this.stmt(`DELETE FROM claims WHERE incident_id IN (SELECT id FROM incidents WHERE state IN ('resolved', 'unclaimed') AND updated_at < ?)`).run(cutoff);
-      this.stmt(`DELETE FROM incident_activity WHERE incident_id IN (SELECT id FROM incidents WHERE state IN ('resolved', 'unclaimed') AND updated_at < ?)`).run(cutoff);
-      return this.stmt(`DELETE FROM incidents WHERE state IN ('resolved', 'unclaimed') AND updated_at < ?`).run(cutoff).changes;
+      this.stmt(`DELETE FROM claims WHERE incident_id IN (SELECT id FROM incidents WHERE state IN ('resolved', 'unclaimed', 'unheard') AND updated_at < ?)`).run(cutoff);
+      this.stmt(`DELETE FROM incident_activity WHERE incident_id IN (SELECT id FROM incidents WHERE state IN ('resolved', 'unclaimed', 'unheard') AND updated_at < ?)`).run(cutoff);
+      return this.stmt(`DELETE FROM incidents WHERE state IN ('resolved', 'unclaimed', 'unheard') AND updated_at < ?`).run(cutoff).changes;
     })();
   }
 
@@ -185,5 +205,7 @@ export function toIncident(r: IncidentRow): Incident {
     escalatedAt: r.escalated_at,
     escalatedTo: r.escalated_to,
     escalationNote: r.escalation_note,
+    lastCall: r.last_call,
+    call: stepCall(r),
   };
 }

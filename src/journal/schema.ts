@@ -175,6 +175,23 @@ export const MIGRATIONS: readonly string[] = [
      taken_at INTEGER NOT NULL
    );
    CREATE INDEX leases_holder ON leases(holder);`,
+  // 9: a call's state in columns of its own, not as markers in a step's detail text: its token
+  // (its name on the PBX) and whether it was placed or answered, on the announce step and, for a
+  // repeat, on its incident; and the call that last counted on an incident (a merged
+  // announcement counts once, across restarts too). Steps written by older versions hold the
+  // state in their detail ("calling: <token>", "answered, playing: <channel> (call <token>)").
+  `ALTER TABLE steps ADD COLUMN call_token TEXT;
+   ALTER TABLE steps ADD COLUMN call_state TEXT;
+   ALTER TABLE steps ADD COLUMN call_channel TEXT;
+   UPDATE steps SET call_token = substr(detail, 10), call_state = 'calling'
+     WHERE step = 'announce' AND state = 'running' AND detail LIKE 'calling: %';
+   UPDATE steps SET call_token = substr(detail, length(detail) - 36, 36), call_state = 'answered', call_channel = substr(detail, 20, length(detail) - 63)
+     WHERE step = 'announce' AND state = 'running' AND detail LIKE 'answered, playing: % (call %)' AND length(detail) > 63;
+   ALTER TABLE incidents ADD COLUMN last_call TEXT;
+   ALTER TABLE incidents ADD COLUMN call_token TEXT;
+   ALTER TABLE incidents ADD COLUMN call_state TEXT;
+   ALTER TABLE incidents ADD COLUMN call_channel TEXT;
+   CREATE INDEX alerts_incident ON alerts(incident_id);`,
 ];
 
 /**

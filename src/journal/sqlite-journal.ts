@@ -14,10 +14,12 @@ import { SqliteIncidentStore } from './incident-store';
 import { recordHookStates, type HookStateRow } from './hook-state';
 import { AdminJournal } from './admin-journal';
 import { StepQueue } from './step-queue';
+import { stepCall } from './step-call';
 
 interface StepRow {
   alert_id: string; step: string; state: string; attempts: number;
   next_at: number | null; last_error: string | null; detail: string | null; updated_at: number;
+  call_token: string | null; call_state: string | null; call_channel: string | null;
   window_from: number | null;
 }
 
@@ -83,7 +85,7 @@ export class SqliteJournal implements Journal, EventSink {
         `INSERT INTO steps (alert_id, step, state, attempts, updated_at) VALUES (?, ?, 'pending', 0, ?)`,
       ),
       updateStep: this.db.prepare(
-        `UPDATE steps SET state = ?, attempts = ?, next_at = ?, last_error = ?, detail = ?, updated_at = ?
+        `UPDATE steps SET state = ?, attempts = ?, next_at = ?, last_error = ?, detail = ?, updated_at = ?, call_token = ?, call_state = ?, call_channel = ?
          WHERE alert_id = ? AND step = ?`,
       ),
       unfinished: this.db.prepare(
@@ -203,7 +205,7 @@ export class SqliteJournal implements Journal, EventSink {
   }
 
   private writeStep(r: StepRecord): void {
-    this.stmts.updateStep.run(r.state, r.attempts, r.nextAt, r.lastError, r.detail, r.updatedAt, r.alertId, r.step);
+    this.stmts.updateStep.run(r.state, r.attempts, r.nextAt, r.lastError, r.detail, r.updatedAt, r.call?.token ?? null, r.call?.state ?? null, r.call?.channel ?? null, r.alertId, r.step);
   }
 
   /** Store and camera of the alerts received since `since` (what pre-rendering prepares; a store added later counts its earlier alerts). */
@@ -347,5 +349,6 @@ function toStepRecord(r: StepRow): StepRecord {
     detail: r.detail,
     updatedAt: r.updated_at,
     windowFrom: r.window_from,
+    call: stepCall(r),
   };
 }

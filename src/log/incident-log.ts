@@ -12,6 +12,9 @@ export function logIncident(log: Logger, e: IncidentNews): void {
     case 'unclaimed':
       // Nobody took it: the theft may be happening unwatched. Loud on purpose.
       return void log.error('incident unclaimed: nobody took it after every repeat', { ...fields, announcements: i.announcements });
+    case 'unheard':
+      // Nobody in the store heard it: the theft may be happening unwatched. Loud on purpose, once.
+      return void log.error('incident unheard: none of its announcements could be placed', { ...fields, why: e.why });
     case 'claimed':
       return void log.info('incident claimed', { ...fields, by: i.claimedBy, via: i.claimedVia, afterS: i.claimedAt !== null ? Math.round((i.claimedAt - i.openedAt) / 1000) : null });
     case 'told':
@@ -21,7 +24,7 @@ export function logIncident(log: Logger, e: IncidentNews): void {
     case 'resolved':
       return void log.info('incident resolved', { ...fields, outcome: i.outcome, by: i.resolvedBy });
     case 'repeat-failed':
-      return void log.warn('incident repeat failed, trying again at the next interval', { ...fields, error: e.error });
+      return void log.warn('incident repeat failed, trying again while it can help', { ...fields, error: e.error });
     case 'escalated':
       if (e.outcome === 'answered') return void log.warn('incident escalated: answered', { ...fields, to: e.to, note: e.note });
       if (e.outcome === 'taken') return void log.info('incident escalation stopped: taken meanwhile', { ...fields, note: e.note });

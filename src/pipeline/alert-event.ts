@@ -2,7 +2,7 @@ import type { Alert, StepName, StepState, StoreRoute } from './alert';
 import type { Incident } from './incident';
 
 /** The events forwarded to integrations (DESIGN section 3, Outbound integrations). */
-export const ALERT_EVENT_TYPES = ['alert.received', 'alert.announced', 'alert.posted', 'alert.failed', 'alert.claimed', 'alert.escalated', 'alert.resolved'] as const;
+export const ALERT_EVENT_TYPES = ['alert.received', 'alert.announced', 'alert.posted', 'alert.failed', 'alert.claimed', 'alert.escalated', 'alert.resolved', 'alert.unheard'] as const;
 export type AlertEventType = (typeof ALERT_EVENT_TYPES)[number];
 
 /** What an integration receives as `data`: the alert, its store, and the step's outcome. */
@@ -44,7 +44,10 @@ export function receivedEvent(alert: Alert, store: StoreRoute | undefined, time:
 }
 
 /** alert.claimed / alert.resolved, reported against the incident's first alert. */
-export function incidentEvent(type: 'alert.claimed' | 'alert.escalated' | 'alert.resolved', alert: Alert, store: StoreRoute | undefined, i: Incident, time: number): AlertEvent {
+/** The events an incident's changes send (the others report an alert's steps). */
+export type IncidentEventType = 'alert.claimed' | 'alert.escalated' | 'alert.resolved' | 'alert.unheard';
+
+export function incidentEvent(type: IncidentEventType, alert: Alert, store: StoreRoute | undefined, i: Incident, time: number): AlertEvent {
   const incident = {
     id: i.id, state: i.state, cameraId: i.cameraId, alerts: i.alerts, announcements: i.announcements, openedAt: i.openedAt,
     claimedBy: i.claimedBy, claimedAt: i.claimedAt, claimedVia: i.claimedVia, outcome: i.outcome, resolvedBy: i.resolvedBy, resolvedAt: i.resolvedAt,

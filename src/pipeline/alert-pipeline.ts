@@ -1,6 +1,6 @@
 import { STEP_NAMES, type Alert, type StepName, type StoreRoute } from './alert';
-import { ANSWERED, answeredDetail, callTokenIn, callingDetail } from './call-details';
-import { FenceLost, type CallOriginator, type ChatPoster, type Clock, type Journal, type SpeechRenderer, type StepFence, type StepListener, type StepRecord, type StoredAlert } from './ports';
+import { callDetail } from './call-details';
+import { FenceLost, type CallOriginator, type StepCall, type ChatPoster, type Clock, type Journal, type SpeechRenderer, type StepFence, type StepListener, type StepRecord, type StoredAlert } from './ports';
 import { DEFAULT_POLICIES, nextAttempt, type RetryPolicy } from './retry-policy';
 import { asStepError, StepError, Stopping } from './step-error';
 import { Semaphore } from './semaphore';
@@ -126,6 +126,8 @@ export class AlertPipeline {
       ...(deps.muted ? { muted: deps.muted } : {}),
       repeatMs: inc.repeatMs,
       repeatMax: inc.repeatMax,
+      expireMs: this.policies.announce.deadlineMs,
+      ...(deps.originator.answered ? { answeredOnPbx: (token: string) => deps.originator.answered?.(token) } : {}),
       alertText: deps.alertText,
       ...(deps.summaryText ? { summaryText: deps.summaryText } : {}),
       claimedText: inc.claimedText ?? DEFAULT_CLAIMED_TEXT,
@@ -195,6 +197,7 @@ export class AlertPipeline {
   async resume(): Promise<{ started: number; waitingForStore: string[] }> {
     let started = 0;
     const waitingForStore = new Set<string>();
+    const counting: (Promise<void> | undefined)[] = [];
     // A step may end while the journal is read (its final state still on its way to the
     // journal): the snapshot would call it unfinished, and it would run twice.
     const ended = new Set<string>();
@@ -223,26 +226,25 @@ export class AlertPipeline {
       }
       if (!this.owned(store)) continue;
       const work = { alert: stored.alert, store, windowFrom: rec.windowFrom ?? stored.receivedAt };
+      const call = rec.step === 'announce' && rec.state === 'running' ? rec.call ?? undefined : undefined;
       // A call another daemon placed before it died may still be playing: the room waits for its hang-up.
-      const callToken = rec.step === 'announce' && rec.state === 'running' ? callTokenIn(rec.detail) : undefined;
-      const playing = callToken ? this.deps.originator.callEnded?.(callToken) : undefined;
+      const playing = call ? this.deps.originator.callEnded?.(call.token) : undefined;
       if (playing) this.announcer.holdConference(store.audio_conf_id, playing, ORPHAN_CALL_MAX_MS);
-      if (rec.step === 'announce' && rec.state === 'running' && rec.detail?.startsWith(ANSWERED)) {
-        // Answered before a crash: Asterisk plays the call on its own, so it was heard. Placing
-        // it again would announce the alert twice.
-        const detail = `${rec.detail.slice(ANSWERED.length)} answered before a restart; Asterisk played it without the bridge`;
-        this.record(work, 'announce', rec.attempts, 'succeeded', null, detail, this.deps.clock.now());
+      const heard = call && heardBefore(call, this.deps.originator);
+      if (call && heard) {
+        // Answered before a crash or a takeover: Asterisk plays the call on its own, so it was
+        // heard, and it counts on its incident like any other. Placing it again would say it twice.
+        this.record(work, 'announce', rec.attempts, 'succeeded', null, heard, this.deps.clock.now());
+        counting.push(this.incidents?.announced(rec.alertId, call.token));
         continue;
       }
-      if (callToken && this.deps.originator.answered?.(callToken) === true) {
-        // Placed by a daemon that died before it recorded the answer, which this one saw on the PBX.
-        this.record(work, 'announce', rec.attempts, 'succeeded', null, `call ${callToken} answered before its daemon stopped (seen on the PBX); not placed again`, this.deps.clock.now());
-        continue;
-      }
+      // Placed but never recorded as answered: placed again (a missed alert is worse than a repeated one).
       const delay = Math.max(0, (rec.nextAt ?? 0) - this.deps.clock.now());
       this.schedule(work, rec.step, rec.attempts, delay);
       started++;
     }
+    // Counted before the incidents resume, so none of them is repeated as if it had not been heard.
+    await Promise.all(counting);
     return { started, waitingForStore: [...waitingForStore] };
   }
 
@@ -323,21 +325,24 @@ export class AlertPipeline {
       this.incidents.escalateNow(alert.id, `room ${store.audio_conf_id} empty when its announcement was due`);
       return reason;
     }
-    const answered = (channel: string, token: string) => this.record(work, 'announce', attempt, 'running', null, answeredDetail(channel, token), started);
-    const calling = (token: string) => this.deps.journal.commitStep({
-      alertId: alert.id, step: 'announce', state: 'running', attempts: attempt, nextAt: null, lastError: null, detail: callingDetail(token), updatedAt: this.deps.clock.now(),
-    }, this.deps.fence?.(store)).catch((err: unknown) => {
+    const answered = (channel: string, token: string) => this.record(work, 'announce', attempt, 'running', null, null, started, null, { token, state: 'answered', channel });
+    const calling = (token: string) => {
+      const call: StepCall = { token, state: 'calling', channel: null };
+      return this.deps.journal.commitStep({
+        alertId: alert.id, step: 'announce', state: 'running', attempts: attempt, nextAt: null, lastError: null, detail: callDetail(call), updatedAt: this.deps.clock.now(), call,
+      }, this.deps.fence?.(store)).catch((err: unknown) => {
       // Another daemon holds the conference now: its call, not ours (nothing recorded here).
       if (err instanceof FenceLost) throw new Stopping();
-      throw new StepError('JOURNAL_WRITE', 'internal', `the call was not placed: its record could not be written to the journal (${err instanceof Error ? err.message : String(err)})`, { cause: err });
-    });
+        throw new StepError('JOURNAL_WRITE', 'internal', `the call was not placed: its record could not be written to the journal (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+      });
+    };
     const outcome = await this.announcer.announce({ alert, store, windowFrom, answered, calling });
     if (outcome.kind === 'dropped') {
       this.record(work, 'announce', attempt, 'expired', outcome.reason, null, started);
       return outcome.reason;
     }
     this.record(work, 'announce', attempt, 'succeeded', null, outcome.detail, started);
-    this.incidents?.announced(alert.id, outcome.callId);
+    void this.incidents?.announced(alert.id, outcome.callToken);
     return outcome.detail;
   }
 
@@ -379,10 +384,12 @@ export class AlertPipeline {
     detail: string | null,
     started: number,
     nextAt: number | null = null,
+    call: StepCall | null = null,
   ): void {
     const now = this.deps.clock.now();
     const alertId = work.alert.id;
-    this.deps.journal.updateStep({ alertId, step, state, attempts, nextAt, lastError, detail, updatedAt: now });
+    detail ??= call && callDetail(call);
+    this.deps.journal.updateStep({ alertId, step, state, attempts, nextAt, lastError, detail, updatedAt: now, call });
     // Same tick as the update: the journal writes both in one transaction.
     const sink = this.deps.events;
     const event = sink && stepEvent(work.alert, work.store, { name: step, state, attempts, detail, error: lastError }, now);
@@ -409,4 +416,14 @@ export class AlertPipeline {
       }
     }
   }
+}
+
+/**
+ * Why a call found in flight was heard, or undefined when it may not have been: recorded as
+ * answered, or seen answered on the PBX by this daemon though its own daemon died before it wrote that.
+ */
+function heardBefore(call: StepCall, originator: CallOriginator): string | undefined {
+  if (call.state === 'answered') return `${call.channel ?? 'the call'} answered before a restart; Asterisk played it without the bridge`;
+  if (originator.answered?.(call.token) === true) return `call ${call.token} answered before its daemon stopped (seen on the PBX); not placed again`;
+  return undefined;
 }

@@ -53,18 +53,25 @@ export interface Member {
   calling?: (callToken: string) => Promise<void>;
 }
 
-export type Outcome = { kind: 'played'; detail: string; callId: number } | { kind: 'dropped'; reason: string };
+/** `callToken` names the call: the members of one merged announcement share it, so it counts once on an incident. */
+export type Outcome = { kind: 'played'; detail: string; callToken: string } | { kind: 'dropped'; reason: string };
 
 /** A sentence of its own (a repeat, "Anna is handling camera 3"), outside storm control. */
 export interface SpeakRequest {
   alert: Alert;
   store: StoreRoute;
   text: string;
+  /** Every alert the sentence speaks for (a repeat of several incidents): the call names them all. */
+  alertIds?: readonly string[];
   /** Asked at its turn and again after rendering: false means it is not wanted any more (claimed meanwhile). */
   stillWanted: () => boolean;
+  /** Told the call's token before it is placed; the call waits until this is durably written. */
+  calling?: (callToken: string) => Promise<void>;
+  /** Told when the call was answered, before it has been heard out (for the journal). */
+  answered?: (channel: string, callToken: string) => void;
 }
 
-export type SpeakOutcome = { kind: 'played'; detail: string; callId: number } | { kind: 'skipped' };
+export type SpeakOutcome = { kind: 'played'; detail: string; callToken: string } | { kind: 'skipped' };
 
 interface Group {
   camera: string;
@@ -90,8 +97,6 @@ export class Announcer {
   private readonly lastPlayed = new Map<string, number>();
   private readonly waiting = new Map<string, Group[]>();
   private stopped = false;
-  /** Names each call, so the members of one merged announcement are known to be one. */
-  private calls = 0;
 
   constructor(private readonly deps: AnnouncerDeps) {}
 
@@ -119,10 +124,14 @@ export class Announcer {
       const speech = await this.deps.renders.run(() => this.deps.speech.render(req.text, req.store.language));
       if (this.stopped) throw new Stopping();
       if (!req.stillWanted()) return { value: { kind: 'skipped' } };
-      const call = await this.deps.originator.originate({ alertId: req.alert.id, store: req.store, speech, variables: alertVariables(req.alert, req.store) });
+      const callToken = globalThis.crypto.randomUUID();
+      await req.calling?.(callToken);
+      const alertIds = req.alertIds && req.alertIds.length > 0 ? { alertIds: req.alertIds } : {};
+      const call = await this.deps.originator.originate({ alertId: req.alert.id, ...alertIds, store: req.store, speech, variables: alertVariables(req.alert, req.store), callToken });
+      if (call.ended) req.answered?.(call.channel, callToken);
       const { rest: release } = await this.playedThrough(call, speech.durationMs, this.deps.clock.now());
       const detail = `${call.channel} played ${speech.playbackPath}${speech.cached ? ' (cached)' : ''}${call.via ? ` via ${call.via}` : ''}`;
-      return { value: { kind: 'played', detail, callId: ++this.calls }, release };
+      return { value: { kind: 'played', detail, callToken }, release };
     });
   }
 
@@ -238,8 +247,7 @@ export class Announcer {
       const together = fresh.length > 1 ? ` for ${fresh.length} alerts (${fresh.map((m) => m.member.alert.id).join(', ')})` : '';
       const via = call.via ? ` via ${call.via}` : '';
       const detail = `${call.channel} played ${speech.playbackPath}${speech.cached ? ' (cached)' : ''}${via}${together}`;
-      const callId = ++this.calls;
-      for (const m of fresh) m.resolve({ kind: 'played', detail, callId });
+      for (const m of fresh) m.resolve({ kind: 'played', detail, callToken });
       return { value: undefined, release };
     } catch (err) {
       for (const m of fresh) m.reject(err);

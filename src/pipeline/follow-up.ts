@@ -5,7 +5,7 @@ import type { Incident, Outcome } from './incident';
  * The chat lines that follow an alert in its store's conversation, one per change of its
  * incident (issue 13): who took it, what it turned out to be, who was called when nobody did.
  */
-export const FOLLOW_UP_KINDS = ['claimed', 'resolved', 'escalated'] as const;
+export const FOLLOW_UP_KINDS = ['claimed', 'resolved', 'escalated', 'unheard'] as const;
 export type FollowUpKind = (typeof FOLLOW_UP_KINDS)[number];
 
 export interface FollowUpRequest {
@@ -53,6 +53,11 @@ const RESOLVED: Record<Outcome, (by: string) => string> = {
   'not-found': (by) => `Not found: ${by} found nobody`,
   'no-outcome': () => 'Closed with no outcome: nobody said what it turned out to be',
 };
+
+/** Said once when none of an incident's announcements could be placed before they expired. */
+export function unheardLine(incident: Incident): string {
+  return `This alert was not announced in the headsets: the PBX could not place the call in time (camera ${incident.cameraId})`;
+}
 
 /** "Theft confirmed by Anna (camera 3)". */
 export function resolvedLine(incident: Incident): string {

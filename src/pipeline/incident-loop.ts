@@ -1,14 +1,17 @@
 import { alertVariables, type Alert, type StoreRoute } from './alert';
-import type { Clock } from './ports';
-import { claimedLine, escalatedLine, resolvedLine, type FollowUpKind, type FollowUps } from './follow-up';
+import type { Clock, StepCall } from './ports';
+import { claimedLine, escalatedLine, resolvedLine, unheardLine, type FollowUpKind, type FollowUps } from './follow-up';
 import { DEFAULT_SUMMARY_TEXT, type SpeakOutcome, type SpeakRequest } from './announcer';
 import { cameraList, sentencesFor, type Sentences } from './sentences';
 import type { Awaitable, ClaimResult, ClaimVia, Incident, IncidentStore, Outcome, ResolveResult } from './incident';
-import { incidentEvent, type EventSink } from './alert-event';
+import { incidentEvent, type EventSink, type IncidentEventType } from './alert-event';
 import { renderTemplate } from './template';
 
 /** How long an incident whose repeats ran out can still be claimed by a key press. */
 const UNCLAIMED_CLAIMABLE_MS = 10 * 60_000;
+
+/** How often a repeat looks again for its alert's own announcement still under way past the expiry. */
+const PENDING_RECHECK_MS = 1_000;
 
 /** An unclaimed incident whose escalation was cut short is called again only this soon after it opened. */
 const ESCALATION_RESUMABLE_MS = 60 * 60_000;
@@ -28,6 +31,13 @@ export interface IncidentLoopDeps {
   /** BRIDGE_REPEAT_S and BRIDGE_REPEAT_MAX (announcements in all, the first included). */
   repeatMs: number;
   repeatMax: number;
+  /**
+   * BRIDGE_ANNOUNCE_EXPIRE_S: no announcement of an incident is attempted this long after its
+   * last alert; then it ends, unheard when none could be placed. Default: never.
+   */
+  expireMs?: number;
+  /** Whether the PBX was seen answering the call of this token (a repeat in flight when its daemon died). */
+  answeredOnPbx?: (callToken: string) => boolean | undefined;
   alertText: string;
   /** Several incidents of one room due together: one sentence (`${count}`, `${cameras}`). */
   summaryText?: string;
@@ -66,6 +76,7 @@ export interface EscalationCall {
 export type IncidentNews =
   | { kind: 'announced'; incident: Incident; announcements: number }
   | { kind: 'unclaimed'; incident: Incident }
+  | { kind: 'unheard'; incident: Incident; why: string }
   | { kind: 'claimed'; incident: Incident }
   | { kind: 'told'; incident: Incident; heard: boolean; error?: string }
   | { kind: 'resolved'; incident: Incident }
@@ -83,7 +94,9 @@ export type IncidentNews =
 export class IncidentLoop {
   private readonly timers = new Map<string, { cancel(): void }>();
   /** The call that last counted for each incident: one merged announcement counts once. */
-  private readonly countedCall = new Map<string, number>();
+  private readonly countedCall = new Map<string, string>();
+  /** Incidents whose repeat failed: reported once, not at every attempt. */
+  private readonly failedRepeat = new Set<string>();
   private readonly telling = new Set<string>();
   private readonly escalationTimers = new Map<string, { cancel(): void }>();
   /** Repeats and escalations under way (their timer is gone): a resume must not start them again. */
@@ -106,14 +119,19 @@ export class IncidentLoop {
     return this.deps.owns?.(room) ?? true;
   }
 
-  /** An alert's announcement was heard: its incident's count goes up, the next repeat is set. */
-  announced(alertId: string, callId: number): void {
-    this.track((async () => {
+  /**
+   * An alert's announcement was heard (here, or before a restart or a takeover): its incident's
+   * count goes up once per call, the next repeat is set. Settles once counted (never rejects).
+   */
+  announced(alertId: string, callToken: string): Promise<void> {
+    const work = (async () => {
       const incident = await this.deps.incidents.find(alertId);
-      if (!incident || incident.state !== 'open' || this.countedCall.get(incident.id) === callId) return;
-      this.countedCall.set(incident.id, callId);
-      await this.count(incident.id, true, incident);
-    })());
+      if (!incident || incident.state !== 'open' || this.countedCall.get(incident.id) === callToken || incident.lastCall === callToken) return;
+      this.countedCall.set(incident.id, callToken);
+      await this.count(incident.id, true, incident, callToken);
+    })();
+    this.track(work);
+    return work.catch(() => undefined);
   }
 
   /**
@@ -197,7 +215,7 @@ export class IncidentLoop {
     }
     for (const incident of live) {
       if (!this.hears(incident.room)) continue;
-      if (incident.state === 'unclaimed') {
+      if (incident.state === 'unclaimed' || incident.state === 'unheard') {
         // Its repeats ran out and its escalation list was being called (or about to be) when its
         // daemon stopped or died: called now, unless it is old news.
         if (incident.openedAt >= this.deps.clock.now() - ESCALATION_RESUMABLE_MS && !this.busy.has(`escalate/${incident.id}`)) {
@@ -210,7 +228,14 @@ export class IncidentLoop {
         if (!this.telling.has(incident.id)) this.onClaimed(incident, 'elsewhere');
         continue;
       }
-      if (incident.nextRepeatAt !== null && !this.timers.has(incident.id) && !this.busy.has(`repeat/${incident.id}`)) this.scheduleRepeat(incident.id, incident.nextRepeatAt);
+      const repeating = this.timers.has(incident.id) || this.busy.has(`repeat/${incident.id}`);
+      if (incident.call && !repeating && this.heardBefore(incident.call)) {
+        // A repeat answered before a restart or a takeover: it counts (and sets the next one).
+        this.busy.add(`repeat/${incident.id}`);
+        await this.count(incident.id, true, undefined, incident.call.token).finally(() => this.busy.delete(`repeat/${incident.id}`));
+      } else if (incident.nextRepeatAt !== null && !repeating) {
+        this.scheduleRepeat(incident.id, incident.nextRepeatAt);
+      }
       if (incident.escalatedAt !== null && incident.escalationNote === null) {
         // Stopped or crashed while calling the list: the calls go on where they were.
         if (!this.busy.has(`escalate/${incident.id}`)) this.track(this.escalate(incident.id, 'resumed after a restart', true));
@@ -309,37 +334,55 @@ export class IncidentLoop {
   private settle(id: string): void {
     this.cancelRepeat(id);
     this.cancelEscalation(id);
+    this.forget(id);
     this.settled.add(id);
     if (this.settled.size > 10_000) this.settled.delete(this.settled.values().next().value as string); // the oldest
   }
 
-  /** One more announcement turn (`heard`: said, not skipped for quiet hours or a silence). */
-  private count(id: string, heard = true, fresh?: Incident): Promise<void> {
+  /** What is kept in memory for an incident that no longer repeats. */
+  private forget(id: string): void {
+    this.countedCall.delete(id);
+    this.failedRepeat.delete(id);
+  }
+
+  /** Whether a call found in flight on an incident was heard (recorded as answered, or seen answered on the PBX). */
+  private heardBefore(call: StepCall): boolean {
+    return call.state === 'answered' || this.deps.answeredOnPbx?.(call.token) === true;
+  }
+
+  /**
+   * One more announcement turn (`heard`: said, not skipped for quiet hours or a silence).
+   * `callToken`: the call that was heard, counted once whoever reports it.
+   */
+  private count(id: string, heard = true, fresh?: Incident, callToken?: string): Promise<void> {
     // Just read, and no other count of it queued: no need to read it again.
     const known = this.counting.has(id) ? undefined : fresh;
-    const turn = (this.counting.get(id) ?? Promise.resolve()).then(() => this.countNow(id, heard, known));
+    const turn = (this.counting.get(id) ?? Promise.resolve()).then(() => this.countNow(id, heard, known, callToken));
     const tail = turn.catch(() => undefined);
     this.counting.set(id, tail);
     void tail.then(() => this.counting.get(id) === tail && this.counting.delete(id));
     return turn;
   }
 
-  private async countNow(id: string, heard: boolean, known?: Incident): Promise<void> {
+  private async countNow(id: string, heard: boolean, known?: Incident, callToken?: string): Promise<void> {
     const incident = known ?? await this.deps.incidents.get(id);
-    if (!incident || incident.state !== 'open') return;
+    if (!incident || incident.state !== 'open' || (callToken !== undefined && incident.lastCall === callToken)) return;
     this.scheduleEscalation(incident);
     const now = this.deps.clock.now();
     const announcements = incident.announcements + 1;
     const last = announcements >= this.deps.repeatMax;
     const nextRepeatAt = last ? null : now + this.deps.repeatMs;
-    const applied = await this.deps.incidents.recordAnnouncement(id, announcements, nextRepeatAt, last ? 'unclaimed' : 'open', now);
-    // Claimed meanwhile: read what it is now; else it is what was just written.
+    const applied = await this.deps.incidents.recordAnnouncement(id, announcements, nextRepeatAt, last ? 'unclaimed' : 'open', now, callToken);
+    // Claimed meanwhile, or this call counted already (by a daemon before a restart): read what it is now.
     const updated: Incident = applied
-      ? { ...incident, announcements, nextRepeatAt, state: last ? 'unclaimed' : 'open' }
+      ? { ...incident, announcements, nextRepeatAt, state: last ? 'unclaimed' : 'open', lastCall: callToken ?? incident.lastCall, call: null }
       : (await this.deps.incidents.get(id)) ?? incident;
+    if (!applied && callToken !== undefined && updated.lastCall === callToken) return;
+    this.failedRepeat.delete(id); // heard again: a later failure is news again
     if (heard) this.deps.report?.({ kind: 'announced', incident: updated, announcements });
     if (last) {
       this.cancelRepeat(id);
+      this.forget(id);
       if (updated.state === 'unclaimed') {
         this.deps.report?.({ kind: 'unclaimed', incident: updated });
         // Repeats ran out with nobody taking it: the escalation list is called now.
@@ -378,7 +421,16 @@ export class IncidentLoop {
     const store = this.deps.stores().get(incident.storeId);
     const alert = await this.deps.alert(incident.lastAlertId);
     if (!store || !alert) return;
-    if (this.deps.muted?.(store, this.deps.clock.now()) !== undefined) {
+    const now = this.deps.clock.now();
+    const expiresAt = this.expiresAt(incident);
+    if (await this.deps.incidents.announcePending(id)) {
+      // Its alert's own announcement has not ended (queued behind others, retrying, or a call a
+      // dead daemon left): that is this turn, and a repeat now would say it twice. Counted, it
+      // sets the next repeat; given up, this one goes on.
+      return this.scheduleRepeat(id, now >= expiresAt ? now + PENDING_RECHECK_MS : Math.min(now + this.deps.repeatMs, expiresAt));
+    }
+    if (now >= expiresAt) return this.giveUp(incident);
+    if (this.deps.muted?.(store, now) !== undefined) {
       // Quiet: not said, but it uses up its turn, so an alert from the middle of the night is
       // never announced hours later when the quiet hours end.
       return this.count(id, false);
@@ -386,14 +438,14 @@ export class IncidentLoop {
     // One sentence per conference: the other open incidents of this room due within half an
     // interval are said with this one (and their own repeat is this one).
     const live = await this.deps.incidents.live();
-    const now = this.deps.clock.now();
-    const others = live.filter((i) => i.id !== id && i.state === 'open' && i.room === incident.room &&
-      i.storeId === incident.storeId && i.nextRepeatAt !== null && i.nextRepeatAt <= now + this.deps.repeatMs / 2 && !this.busy.has(`repeat/${i.id}`));
+    const others = live.filter((i) => i.id !== id && i.state === 'open' && i.room === incident.room && i.storeId === incident.storeId &&
+      i.nextRepeatAt !== null && i.nextRepeatAt <= now + this.deps.repeatMs / 2 && now < this.expiresAt(i) && !this.busy.has(`repeat/${i.id}`));
     for (const o of others) {
       this.cancelRepeat(o.id);
       this.busy.add(`repeat/${o.id}`);
     }
     const group = [incident, ...others];
+    const ids = group.map((i) => i.id);
     const cameras = [...new Set(group.map((i) => i.cameraId))];
     const says = this.sentences(store);
     const vars = { ...alertVariables(alert, store), count: String(cameras.length), cameras: cameraList(cameras, says.and) };
@@ -403,20 +455,60 @@ export class IncidentLoop {
       return now.filter((i): i is Incident => i?.state === 'open');
     };
     try {
-      const outcome = await this.deps.speak({ alert, store, text, stillWanted: () => !this.stopped && this.hears(incident.room) && group.some((i) => !this.settled.has(i.id)) });
+      const outcome = await this.deps.speak({
+        alert, store, text, alertIds: group.map((i) => i.lastAlertId),
+        stillWanted: () => !this.stopped && this.hears(incident.room) && group.some((i) => !this.settled.has(i.id)),
+        // Journaled before the call is placed, and again once answered: a restart or a takeover
+        // counts a repeat that was heard instead of saying it again.
+        calling: (token) => Promise.resolve(this.deps.incidents.recordCall(ids, { token, state: 'calling', channel: null })),
+        answered: (channel, token) => void Promise.resolve(this.deps.incidents.recordCall(ids, { token, state: 'answered', channel })).catch((err: unknown) => this.deps.onError?.(err)),
+      });
       if (outcome.kind === 'played') {
         for (const i of await stillOpen()) {
-          this.countedCall.set(i.id, outcome.callId);
-          await this.count(i.id);
+          this.countedCall.set(i.id, outcome.callToken);
+          await this.count(i.id, true, undefined, outcome.callToken);
         }
       }
     } catch (err) {
       if (this.stopped) return;
-      this.deps.report?.({ kind: 'repeat-failed', incident, error: err instanceof Error ? err.message : String(err) });
-      for (const i of await stillOpen()) this.scheduleRepeat(i.id, this.deps.clock.now() + this.deps.repeatMs);
+      // Once per incident, not at every attempt; tried again while it can still help.
+      if (!this.failedRepeat.has(id)) this.deps.report?.({ kind: 'repeat-failed', incident, error: err instanceof Error ? err.message : String(err) });
+      this.failedRepeat.add(id);
+      for (const i of await stillOpen()) this.scheduleRepeat(i.id, Math.min(this.deps.clock.now() + this.deps.repeatMs, this.expiresAt(i)));
     } finally {
       for (const o of others) this.busy.delete(`repeat/${o.id}`);
     }
+  }
+
+  /** When an incident's announcements stop being worth attempting: BRIDGE_ANNOUNCE_EXPIRE_S after its last alert. */
+  private expiresAt(incident: Incident): number {
+    return this.deps.expireMs === undefined ? Infinity : incident.lastAlertAt + this.deps.expireMs;
+  }
+
+  /**
+   * Its announcements expired with turns left: nothing more is attempted. Heard at least once, it
+   * is unclaimed; never heard, it is unheard: integrations and the store's chat are told that the
+   * headsets did not hear it. Either way its escalation list is called.
+   */
+  private async giveUp(incident: Incident): Promise<void> {
+    const heard = incident.announcements > 0;
+    const state = heard ? 'unclaimed' : 'unheard';
+    const now = this.deps.clock.now();
+    if (!(await this.deps.incidents.recordAnnouncement(incident.id, incident.announcements, null, state, now))) return; // taken meanwhile
+    this.cancelRepeat(incident.id);
+    this.forget(incident.id);
+    const ended: Incident = { ...incident, state, nextRepeatAt: null, call: null };
+    const expiry = `${Math.round((this.deps.expireMs ?? 0) / 1000)} s`;
+    if (heard) {
+      this.deps.report?.({ kind: 'unclaimed', incident: ended });
+      this.track(this.escalate(incident.id, `unclaimed: its repeats could not be placed within ${expiry} of its alert`));
+      return;
+    }
+    const why = `no announcement could be placed within ${expiry} of its alert`;
+    this.deps.report?.({ kind: 'unheard', incident: ended, why });
+    this.publish('alert.unheard', ended);
+    this.followUp(ended, 'unheard', unheardLine(ended));
+    this.track(this.escalate(incident.id, `unheard: ${why}`));
   }
 
   private scheduleEscalation(incident: Incident): void {
@@ -455,9 +547,11 @@ export class IncidentLoop {
     const finish = async (outcome: 'answered' | 'nobody-answered' | 'no-list' | 'taken', to: string | null, note: string) => {
       await this.deps.incidents.finishEscalation(id, to, note, this.deps.clock.now());
       const done = (await this.deps.incidents.get(id)) ?? incident;
-      this.publish('alert.escalated', done);
+      // Unheard with nobody to call: its own event and chat line said it all; the note keeps why.
+      const nothingNew = incident.state === 'unheard' && outcome === 'no-list';
+      if (!nothingNew) this.publish('alert.escalated', done);
       // Taken meanwhile: the claim's own follow-up says who.
-      if (outcome !== 'taken') this.followUp(done, 'escalated', escalatedLine(outcome === 'no-list' && list.length > 0 ? 'not-called' : outcome, store, to, called, done.cameraId));
+      if (outcome !== 'taken' && !nothingNew) this.followUp(done, 'escalated', escalatedLine(outcome === 'no-list' && list.length > 0 ? 'not-called' : outcome, store, to, called, done.cameraId));
       this.deps.report?.({ kind: 'escalated', incident: done, outcome, to, note });
     };
     if (!store || !alert || list.length === 0 || !this.deps.callPerson) {
@@ -531,7 +625,7 @@ export class IncidentLoop {
   }
 
   /** The incident's event for integrations, written with the next journal commit. */
-  private publish(type: 'alert.claimed' | 'alert.escalated' | 'alert.resolved', incident: Incident): void {
+  private publish(type: IncidentEventType, incident: Incident): void {
     const events = this.deps.events;
     if (!events) return;
     const at = this.deps.clock.now();

@@ -1,4 +1,4 @@
-import type { Awaitable } from './ports';
+import type { Awaitable, StepCall } from './ports';
 
 export type { Awaitable } from './ports';
 
@@ -6,14 +6,15 @@ export type { Awaitable } from './ports';
  * An incident (DESIGN section 5): the alerts of one store and camera that staff act on. Storm
  * control's per-camera window is its boundary: an alert within the window of a live incident
  * of its camera joins it. open -> claimed (who, when, how) -> resolved (outcome); an open
- * incident nobody claims after its last repeat ends `unclaimed`.
+ * incident nobody claims after its last repeat ends `unclaimed` (heard, not taken), one none of
+ * whose announcements could be placed before they expired ends `unheard`.
  */
-export const INCIDENT_STATES = ['open', 'claimed', 'resolved', 'unclaimed'] as const;
+export const INCIDENT_STATES = ['open', 'claimed', 'resolved', 'unclaimed', 'unheard'] as const;
+/** Ended with nobody taking it: still claimable for a while, and its escalation list is called. */
+export const UNTAKEN_STATES: readonly IncidentState[] = ['unclaimed', 'unheard'];
 export type IncidentState = (typeof INCIDENT_STATES)[number];
 export const LIVE_STATES: readonly IncidentState[] = ['open', 'claimed'];
 
-/** Who claims or resolves (a name or a channel): one line, bounded; it is spoken and posted. */
-export const PERSON_NAME = /^[^\r\n\0]{1,80}$/;
 
 export const OUTCOMES = ['theft', 'false-alarm', 'not-found', 'no-outcome'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -33,9 +34,13 @@ export interface Incident {
   lastAlertId: string;
   lastAlertAt: number;
   alerts: number;
-  /** Announcements heard so far (the first and its repeats). */
+  /** Announcement turns so far (the first and its repeats; a muted turn counts, a failed one not). */
   announcements: number;
   nextRepeatAt: number | null;
+  /** The call that last counted (a merged announcement counts once, even across a restart). */
+  lastCall: string | null;
+  /** A repeat's call in flight: whoever resumes the incident knows whether it was heard. */
+  call: StepCall | null;
   claimedBy: string | null;
   claimedAt: number | null;
   claimedVia: ClaimVia | null;
@@ -55,7 +60,7 @@ export type ClaimResult =
   /** Someone was first: this claim is kept as a second. */
   | { kind: 'already'; incident: Incident }
   | { kind: 'not-found'; ref: string }
-  /** Resolved or unclaimed: nothing left to take. */
+  /** Resolved: nothing left to take. */
   | { kind: 'closed'; incident: Incident };
 
 export type ResolveResult =
@@ -78,8 +83,16 @@ export interface IncidentStore {
   list(state?: IncidentState): Awaitable<Incident[]>;
   /** The oldest open incident of a conference room, or one left unclaimed since `since`. */
   oldestOpenInRoom(room: string, since: number): Awaitable<Incident | undefined>;
-  /** Only while the incident is open: false when it no longer was (a claim landed first). */
-  recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number): Awaitable<boolean>;
+  /**
+   * Only while the incident is open, and only once per call (`callToken`, when the turn was a
+   * call): false when it no longer was open (a claim landed first) or that call already counted.
+   * Clears the repeat's call in flight.
+   */
+  recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number, callToken?: string): Awaitable<boolean>;
+  /** A repeat's call, placed or answered, for these open incidents (null: none in flight). */
+  recordCall(ids: readonly string[], call: StepCall | null): Awaitable<void>;
+  /** Whether an announce step of one of its alerts has not ended yet (queued, retrying, or its call in flight). */
+  announcePending(id: string): Awaitable<boolean>;
   /** The first claim of an open incident wins; every claim is kept. */
   claim(id: string, by: string, via: ClaimVia, at: number): Awaitable<ClaimResult>;
   markTold(id: string, at: number): Awaitable<void>;

@@ -35,6 +35,19 @@ export interface StepRecord {
   updatedAt: number;
   /** When the step's retry window started, if not at receipt (a replay restarts it). */
   windowFrom?: number | null;
+  /**
+   * The announcement's call while the step runs: placed (its token names it on the PBX) or
+   * answered and being heard out. Absent or null once the step is pending or final.
+   */
+  call?: StepCall | null;
+}
+
+/** A call in flight, as the journal keeps it: whoever resumes the step knows whether it was heard. */
+export interface StepCall {
+  token: string;
+  state: 'calling' | 'answered';
+  /** The answered channel (null while calling). */
+  channel: string | null;
 }
 
 /** Who must still hold which lease for a write to count (a shared journal). */

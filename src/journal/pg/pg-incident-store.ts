@@ -1,5 +1,6 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import type { ClaimResult, ClaimVia, Incident, IncidentActivity, IncidentState, IncidentStore, Outcome, ResolveResult } from '../../pipeline/incident';
+import { UNTAKEN_STATES, type ClaimResult, type ClaimVia, type Incident, type IncidentActivity, type IncidentState, type IncidentStore, type Outcome, type ResolveResult } from '../../pipeline/incident';
+import type { StepCall } from '../../pipeline/ports';
 import { toIncident, type IncidentRow } from '../incident-store';
 import { inTransaction, pgText, STEPS_CHANNEL } from './pg-pool';
 
@@ -29,7 +30,7 @@ export class PgIncidentStore implements IncidentStore {
   }
 
   async live(): Promise<Incident[]> {
-    return this.all('incident-live', `SELECT * FROM incidents WHERE state = 'open' OR (state = 'claimed' AND told = 0) OR (state = 'unclaimed' AND escalation_note IS NULL) ORDER BY opened_at, id`, []);
+    return this.all('incident-live', `SELECT * FROM incidents WHERE state = 'open' OR (state = 'claimed' AND told = 0) OR (state IN ('unclaimed', 'unheard') AND escalation_note IS NULL) ORDER BY opened_at, id`, []);
   }
 
   async list(state?: IncidentState): Promise<Incident[]> {
@@ -41,18 +42,37 @@ export class PgIncidentStore implements IncidentStore {
   async oldestOpenInRoom(room: string, since: number): Promise<Incident | undefined> {
     return this.one(
       'incident-oldest-open',
-      `SELECT * FROM incidents WHERE room = $1 AND (state = 'open' OR (state = 'unclaimed' AND updated_at >= $2)) ORDER BY opened_at, id LIMIT 1`,
+      `SELECT * FROM incidents WHERE room = $1 AND (state = 'open' OR (state IN ('unclaimed', 'unheard') AND updated_at >= $2)) ORDER BY opened_at, id LIMIT 1`,
       [room, since],
     );
   }
 
-  async recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number): Promise<boolean> {
+  async recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number, callToken?: string): Promise<boolean> {
     const r = await this.pool.query({
       name: 'incident-announced',
-      text: `UPDATE incidents SET announcements = $1, next_repeat_at = $2, state = $3, updated_at = $4 WHERE id = $5 AND state = 'open'`,
-      values: [announcements, nextRepeatAt, state, at, id],
+      text: `UPDATE incidents SET announcements = $1, next_repeat_at = $2, state = $3, updated_at = $4, last_call = COALESCE($6::text, last_call),
+               call_token = NULL, call_state = NULL, call_channel = NULL
+             WHERE id = $5 AND state = 'open' AND ($6::text IS NULL OR last_call IS NULL OR last_call <> $6::text)`,
+      values: [announcements, nextRepeatAt, state, at, id, callToken ?? null],
     });
     return r.rowCount === 1;
+  }
+
+  async recordCall(ids: readonly string[], call: StepCall | null): Promise<void> {
+    await this.pool.query({
+      name: 'incident-call',
+      text: `UPDATE incidents SET call_token = $2, call_state = $3, call_channel = $4 WHERE id = ANY($1) AND state = 'open'`,
+      values: [[...ids], call?.token ?? null, call?.state ?? null, pgText(call?.channel ?? null)],
+    });
+  }
+
+  async announcePending(id: string): Promise<boolean> {
+    const r = await this.pool.query({
+      name: 'incident-announce-pending',
+      text: `SELECT 1 FROM alerts a JOIN steps s ON s.alert_id = a.id WHERE a.incident_id = $1 AND s.step = 'announce' AND s.state IN ('pending', 'running') LIMIT 1`,
+      values: [id],
+    });
+    return (r.rowCount ?? 0) > 0;
   }
 
   /** `also`: more writes in the claim's transaction when it wins (an operator command's event and follow-up). */
@@ -60,13 +80,13 @@ export class PgIncidentStore implements IncidentStore {
     return inTransaction(this.pool, async (client): Promise<ClaimResult> => {
       const before = await this.locked(client, id);
       if (!before) return { kind: 'not-found', ref: id };
-      // An unclaimed incident (its repeats ran out) can still be taken, as on SQLite.
-      const won = before.state === 'open' || before.state === 'unclaimed';
+      // An incident that ended untaken can still be taken, as on SQLite.
+      const won = before.state === 'open' || UNTAKEN_STATES.includes(before.state);
       await client.query({ name: 'claim-insert', text: 'INSERT INTO claims (incident_id, by, via, at, won) VALUES ($1, $2, $3, $4, $5)', values: [id, by, via, at, won ? 1 : 0] });
       if (!won) return before.state === 'claimed' ? { kind: 'already', incident: before } : { kind: 'closed', incident: before };
       const r = await client.query<IncidentRow>({
         name: 'claim-update',
-        text: `UPDATE incidents SET state = 'claimed', claimed_by = $1, claimed_at = $2, claimed_via = $3, next_repeat_at = NULL, told = 0, updated_at = $2
+        text: `UPDATE incidents SET state = 'claimed', claimed_by = $1, claimed_at = $2, claimed_via = $3, next_repeat_at = NULL, call_token = NULL, call_state = NULL, call_channel = NULL, told = 0, updated_at = $2
                WHERE id = $4 RETURNING *`,
         values: [by, at, via, id],
       });
@@ -102,7 +122,7 @@ export class PgIncidentStore implements IncidentStore {
   async startEscalation(id: string, at: number): Promise<boolean> {
     const r = await this.pool.query({
       name: 'escalation-start',
-      text: `UPDATE incidents SET escalated_at = $1, updated_at = $1 WHERE id = $2 AND state IN ('open', 'unclaimed') AND escalated_at IS NULL`,
+      text: `UPDATE incidents SET escalated_at = $1, updated_at = $1 WHERE id = $2 AND state IN ('open', 'unclaimed', 'unheard') AND escalated_at IS NULL`,
       values: [at, id],
     });
     return r.rowCount === 1;
@@ -150,10 +170,10 @@ export class PgIncidentStore implements IncidentStore {
 
   pruneFinished(cutoff: number): Promise<number> {
     return inTransaction(this.pool, async (client) => {
-      const finished = `SELECT id FROM incidents WHERE state IN ('resolved', 'unclaimed') AND updated_at < $1`;
+      const finished = `SELECT id FROM incidents WHERE state IN ('resolved', 'unclaimed', 'unheard') AND updated_at < $1`;
       await client.query({ name: 'prune-claims', text: `DELETE FROM claims WHERE incident_id IN (${finished})`, values: [cutoff] });
       await client.query({ name: 'prune-activity', text: `DELETE FROM incident_activity WHERE incident_id IN (${finished})`, values: [cutoff] });
-      return (await client.query({ name: 'prune-incidents', text: `DELETE FROM incidents WHERE state IN ('resolved', 'unclaimed') AND updated_at < $1`, values: [cutoff] })).rowCount ?? 0;
+      return (await client.query({ name: 'prune-incidents', text: `DELETE FROM incidents WHERE state IN ('resolved', 'unclaimed', 'unheard') AND updated_at < $1`, values: [cutoff] })).rowCount ?? 0;
     });
   }
 

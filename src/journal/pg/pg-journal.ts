@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg, { type Client, type Pool, type PoolClient } from 'pg';
 import { FenceLost, type Journal, type NewAlertRecord, type StepFence, type StepRecord, type StoredAlert } from '../../pipeline/ports';
 import { StepQueue } from '../step-queue';
-import { answeredDetail, callingDetail } from '../../pipeline/call-details';
+import { stepCall } from '../step-call';
 import type { Alert, AlertStatus, StepName, StepState } from '../../pipeline/alert';
 import type { AlertEvent, EventSink } from '../../pipeline/alert-event';
 import { migratePg } from './pg-schema';
@@ -17,6 +17,7 @@ export { STEPS_CHANNEL } from './pg-pool';
 interface StepRow {
   alert_id: string; step: string; state: string; attempts: number;
   next_at: number | null; last_error: string | null; detail: string | null; updated_at: number;
+  call_token: string | null; call_state: string | null; call_channel: string | null;
   window_from: number | null;
 }
 
@@ -107,10 +108,11 @@ export class PgJournal implements Journal, EventSink {
     if (this.updates.unwritten() > 0) throw new Error('earlier step updates are not written to the journal yet');
     const done = await this.pool.query({
       name: 'fenced-step',
-      text: `UPDATE steps SET state = $1, attempts = $2, next_at = $3, last_error = $4, detail = $5, updated_at = $6
+      text: `UPDATE steps SET state = $1, attempts = $2, next_at = $3, last_error = $4, detail = $5, updated_at = $6, call_token = $11, call_state = $12, call_channel = $13
              WHERE alert_id = $7 AND step = $8
                AND EXISTS (SELECT 1 FROM leases WHERE name = $9 AND holder = $10 AND until > (extract(epoch from clock_timestamp()) * 1000)::bigint)`,
-      values: [r.state, r.attempts, r.nextAt, pgText(r.lastError), pgText(r.detail), r.updatedAt, r.alertId, r.step, fence.lease, fence.holder],
+      values: [r.state, r.attempts, r.nextAt, pgText(r.lastError), pgText(r.detail), r.updatedAt, r.alertId, r.step, fence.lease, fence.holder,
+        r.call?.token ?? null, r.call?.state ?? null, pgText(r.call?.channel ?? null)],
     });
     if (done.rowCount === 0) throw new FenceLost(fence);
   }
@@ -255,13 +257,15 @@ export class PgJournal implements Journal, EventSink {
     const rows = [...last.values()].sort((a, b) => (a.alertId === b.alertId ? (a.step < b.step ? -1 : 1) : a.alertId < b.alertId ? -1 : 1));
     await client.query({
       name: 'update-steps',
-      text: `UPDATE steps SET state = u.state, attempts = u.attempts, next_at = u.next_at, last_error = u.last_error, detail = u.detail, updated_at = u.updated_at
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bigint[])
-               AS u(alert_id, step, state, attempts, next_at, last_error, detail, updated_at)
+      text: `UPDATE steps SET state = u.state, attempts = u.attempts, next_at = u.next_at, last_error = u.last_error, detail = u.detail, updated_at = u.updated_at,
+               call_token = u.call_token, call_state = u.call_state, call_channel = u.call_channel
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[])
+               AS u(alert_id, step, state, attempts, next_at, last_error, detail, updated_at, call_token, call_state, call_channel)
              WHERE steps.alert_id = u.alert_id AND steps.step = u.step`,
       values: [
         rows.map((u) => u.alertId), rows.map((u) => u.step), rows.map((u) => u.state), rows.map((u) => u.attempts),
         rows.map((u) => u.nextAt), rows.map((u) => pgText(u.lastError)), rows.map((u) => pgText(u.detail)), rows.map((u) => u.updatedAt),
+        rows.map((u) => u.call?.token ?? null), rows.map((u) => u.call?.state ?? null), rows.map((u) => pgText(u.call?.channel ?? null)),
       ],
     });
   }
@@ -273,8 +277,9 @@ export class PgJournal implements Journal, EventSink {
   async recordAnswered(token: string, channel: string): Promise<void> {
     await this.pool.query({
       name: 'answered-elsewhere',
-      text: `UPDATE steps SET detail = $2 WHERE step = 'announce' AND state = 'running' AND detail = $1`,
-      values: [callingDetail(token), answeredDetail(channel, token)],
+      text: `WITH s AS (UPDATE steps SET call_state = 'answered', call_channel = $2 WHERE call_token = $1 AND call_state = 'calling' AND step = 'announce' AND state = 'running')
+             UPDATE incidents SET call_state = 'answered', call_channel = $2 WHERE call_token = $1 AND call_state = 'calling' AND state = 'open'`,
+      values: [token, pgText(channel)],
     });
   }
 
@@ -447,5 +452,6 @@ function toStepRecord(r: StepRow): StepRecord {
     detail: r.detail,
     updatedAt: r.updated_at,
     windowFrom: r.window_from,
+    call: stepCall(r),
   };
 }

@@ -39,6 +39,28 @@ describe('journal migrations: an upgrade keeps the journal', () => {
     await j.close();
   });
 
+  it('steps in flight written with the call state in their detail text (schema 8) get it in columns, so a resume still knows which were heard', async () => {
+    const file = join(tempDir(), 'journal.sqlite');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    for (let v = 0; v < 8; v++) db.exec(MIGRATIONS[v] as string);
+    db.pragma('user_version = 8');
+    const token = (n: number) => `0000000${n}-aaaa-4bbb-8ccc-dddddddddddd`;
+    for (const id of ['c1', 'a1', 'd1']) db.prepare('INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, NULL)').run(id, 1_000, 's1', 'routed', JSON.stringify({ id, storeId: 's1', cameraId: '3' }), '{}');
+    const step = db.prepare("INSERT INTO steps (alert_id, step, state, attempts, detail, updated_at) VALUES (?, 'announce', ?, 1, ?, 1000)");
+    step.run('c1', 'running', `calling: ${token(1)}`);
+    step.run('a1', 'running', `answered, playing: Local/7@xhoppers-conf-0000a;1 (call ${token(2)})`);
+    step.run('d1', 'succeeded', 'Local/7@x;1 played /var/lib/sounds/abc');
+    db.close();
+    const j = new SqliteJournal(file);
+    const calls = Object.fromEntries((await j.unfinishedSteps()).filter((s) => s.step === 'announce').map((s) => [s.alertId, s.call]));
+    expect(calls).toEqual({
+      c1: { token: token(1), state: 'calling', channel: null },
+      a1: { token: token(2), state: 'answered', channel: 'Local/7@xhoppers-conf-0000a;1' },
+    });
+    await j.close();
+  });
+
   it('a writing operator command migrates it too, and read access then works', () => {
     const file = firstVersionJournal();
     expect(() => openJournalForOperator(file, 'read')).toThrow(/schema 1/);

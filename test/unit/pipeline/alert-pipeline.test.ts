@@ -144,7 +144,8 @@ describe('AlertPipeline', () => {
     const first = setup({ originate: async () => ({ channel: 'Local/7@x-1;1', ended: new Promise<void>(() => undefined) }) });
     await first.pipeline.ingest(alert('a1'), '{}');
     await first.clock.advance(1_000); // answered, 1 s into 3 s of audio: then the process dies
-    expect(first.journal.steps.get('a1/announce')).toMatchObject({ state: 'running', detail: expect.stringMatching(/^answered, playing: Local\/7@x-1;1 \(call [0-9a-f-]{36}\)$/) });
+    // The call's state in fields of its own, not in the detail text.
+    expect(first.journal.steps.get('a1/announce')).toMatchObject({ state: 'running', call: { state: 'answered', channel: 'Local/7@x-1;1', token: expect.stringMatching(/^[0-9a-f-]{36}$/) } });
     const second = setup();
     second.journal.alerts = first.journal.alerts;
     second.journal.steps = first.journal.steps;
@@ -175,7 +176,7 @@ describe('AlertPipeline', () => {
     const first = setup({ originate: async (req) => { tokens.push(req.callToken ?? ''); return new Promise(() => undefined); } }); // dies waiting for the answer
     await first.pipeline.ingest(alert('a1'), '{}');
     await first.clock.advance(1_000);
-    expect(first.journal.steps.get('a1/announce')).toMatchObject({ state: 'running', detail: `calling: ${tokens[0]}` });
+    expect(first.journal.steps.get('a1/announce')).toMatchObject({ state: 'running', call: { state: 'calling', token: tokens[0], channel: null } });
     const take = (answered: boolean | undefined) => {
       const next = setup({ deps: {} });
       next.journal.alerts = first.journal.alerts;

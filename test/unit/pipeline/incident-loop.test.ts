@@ -18,7 +18,19 @@ const REPEAT_MS = 15_000;
  */
 type CallPerson = NonNullable<IncidentLoopDeps['callPerson']>;
 
-async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualClock(), extra: { escalation?: string[]; callPerson?: CallPerson } = {}) {
+interface Extra {
+  escalation?: string[];
+  callPerson?: CallPerson;
+  repeatMs?: number;
+  expireMs?: number;
+  /** Replaces the call placing (after the stillWanted checks): a PBX that refuses, or a call that hangs. */
+  place?: (req: SpeakRequest) => Promise<SpeakOutcome>;
+  /** The alert's own steps in the journal (default: none of its announce step: that is the loop's caller's). */
+  steps?: ('announce' | 'chat')[];
+  answeredOnPbx?: (token: string) => boolean | undefined;
+}
+
+async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualClock(), extra: Extra = {}) {
   const journal = new SqliteJournal(file);
   const said: { text: string; at: number }[] = [];
   const posted: string[] = [];
@@ -29,8 +41,9 @@ async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualC
     if (!req.stillWanted()) return { kind: 'skipped' };
     await holdRender;
     if (!req.stillWanted()) return { kind: 'skipped' };
+    if (extra.place) return extra.place(req);
     said.push({ text: req.text, at: clock.now() });
-    return { kind: 'played', detail: 'played', callId: ++calls };
+    return { kind: 'played', detail: 'played', callToken: `call-${++calls}` };
   };
   const events: AlertEvent[] = [];
   const loop = new IncidentLoop({
@@ -43,14 +56,17 @@ async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualC
     alert: (id) => journal.storedAlert(id)?.alert,
     speak,
     followUps: { add: (f) => (posted.push(f.text), true) },
-    repeatMs: REPEAT_MS,
+    repeatMs: extra.repeatMs ?? REPEAT_MS,
     repeatMax: 4,
+    ...(extra.expireMs !== undefined ? { expireMs: extra.expireMs } : {}),
+    ...(extra.answeredOnPbx ? { answeredOnPbx: extra.answeredOnPbx } : {}),
+    onError: (err) => { throw err; },
     alertText: 'Theft on camera ${cameraId}',
     claimedText: '${by} is handling camera ${cameraId}',
     report: (e) => news.push(e),
   });
   const receive = async (id: string, cameraId = '3') => {
-    await journal.append({ alert: alert(id, cameraId), status: 'routed', rawBody: '{}', receivedAt: clock.now(), steps: ['announce', 'chat'], incident: { room: '7', windowMs: 20_000 } });
+    await journal.append({ alert: alert(id, cameraId), status: 'routed', rawBody: '{}', receivedAt: clock.now(), steps: extra.steps ?? ['chat'], incident: { room: '7', windowMs: 20_000 } });
     return journal.incidents.find(id)?.id as string;
   };
   return { journal, loop, clock, said, posted, news, events, receive, file, hold: (p: Promise<void> | undefined) => (holdRender = p) };
@@ -60,8 +76,8 @@ describe('IncidentLoop', () => {
   it('repeats an open incident every BRIDGE_REPEAT_S and stops at the claim; the claim is told once', async () => {
     const r = await rig();
     const id = await r.receive('a1');
-    r.loop.announced('a1', 100); // the first announcement, by the alert's own step
-    r.loop.announced('a1', 100); // the same merged call reported for another member: counted once
+    r.loop.announced('a1', 'first-100'); // the first announcement, by the alert's own step
+    r.loop.announced('a1', 'first-100'); // the same merged call reported for another member: counted once
     await r.clock.advance(REPEAT_MS - 1);
     expect(r.said).toHaveLength(0);
     await r.clock.advance(1);
@@ -85,7 +101,7 @@ describe('IncidentLoop', () => {
   it('a claim that lands while a repeat is rendering cancels it: no call is placed', async () => {
     const r = await rig();
     await r.receive('b1');
-    r.loop.announced('b1', 1);
+    r.loop.announced('b1', 'first-1');
     let finishRender: () => void = () => undefined;
     r.hold(new Promise<void>((resolve) => (finishRender = resolve)));
     await r.clock.advance(REPEAT_MS); // the repeat is due and rendering
@@ -100,7 +116,7 @@ describe('IncidentLoop', () => {
   it('ends unclaimed after BRIDGE_REPEAT_MAX announcements, and says so loudly', async () => {
     const r = await rig();
     const id = await r.receive('c1');
-    r.loop.announced('c1', 1);
+    r.loop.announced('c1', 'first-1');
     await r.clock.advance(10 * REPEAT_MS);
     expect(r.said).toHaveLength(3); // 1 + 3 repeats = BRIDGE_REPEAT_MAX (4)
     expect(r.journal.incidents.get(id)).toMatchObject({ state: 'unclaimed', announcements: 4, nextRepeatAt: null });
@@ -117,7 +133,7 @@ describe('IncidentLoop', () => {
     const clock = new ManualClock();
     const first = await rig(undefined, clock);
     const id = await first.receive('d1');
-    first.loop.announced('d1', 1);
+    first.loop.announced('d1', 'first-1');
     await clock.advance(5_000);
     await first.loop.stop();
     await first.journal.close();
@@ -160,7 +176,7 @@ describe('IncidentLoop', () => {
     const called: string[] = [];
     const r = await rig(undefined, undefined, { escalation: ['PJSIP/201'], callPerson: async (channel) => (called.push(channel), { answered: true }) });
     const id = await r.receive('u1');
-    r.loop.announced('u1', 1);
+    r.loop.announced('u1', 'first-1');
     r.journal.incidents.startEscalation('other', 0); // (no such incident: nothing happens)
     await r.clock.advance(39_000);
     r.loop.escalateNow('u1', 'first'); // escalated early (say, the room was empty) ...
@@ -186,7 +202,7 @@ describe('IncidentLoop', () => {
       callPerson: async (channel, req) => (called.push(`${channel} ${req.room} ${req.text}`), answers[channel] ?? { answered: true }),
     });
     const id = await r.receive('f1');
-    r.loop.announced('f1', 1);
+    r.loop.announced('f1', 'first-1');
     await r.clock.advance(40_000 - 1);
     expect(called).toEqual([]);
     await r.clock.advance(1);
@@ -214,7 +230,7 @@ describe('IncidentLoop', () => {
     const called: string[] = [];
     const s = await rig(undefined, undefined, { escalation: ['PJSIP/201'], callPerson: async (channel) => (called.push(channel), { answered: true }) });
     await s.receive('h1');
-    s.loop.announced('h1', 1);
+    s.loop.announced('h1', 'first-1');
     await s.loop.claim('h1', 'Anna', 'cli');
     await s.clock.advance(60_000);
     expect(called).toEqual([]);
@@ -242,7 +258,7 @@ describe('IncidentLoop', () => {
   it('a resume (SIGUSR2, reload) while a repeat is being said does not say it twice', async () => {
     const r = await rig();
     await r.receive('n1');
-    r.loop.announced('n1', 1);
+    r.loop.announced('n1', 'first-1');
     let finishRender: () => void = () => undefined;
     r.hold(new Promise<void>((resolve) => (finishRender = resolve)));
     await r.clock.advance(REPEAT_MS); // the repeat is due and rendering; its timer is gone
@@ -260,7 +276,7 @@ describe('IncidentLoop', () => {
     const clock = new ManualClock();
     const file = join(tempDir(), 'journal.sqlite');
     const journal = new SqliteJournal(file);
-    await journal.append({ alert: alert('e1'), status: 'routed', rawBody: '{}', receivedAt: clock.now(), steps: ['announce', 'chat'], incident: { room: '7', windowMs: 20_000 } });
+    await journal.append({ alert: alert('e1'), status: 'routed', rawBody: '{}', receivedAt: clock.now(), steps: ['chat'], incident: { room: '7', windowMs: 20_000 } });
     const broken = { ...journal.incidents, find: journal.incidents.find.bind(journal.incidents), get: journal.incidents.get.bind(journal.incidents),
       startEscalation: () => { throw new Error('disk I/O error'); } } as unknown as ConstructorParameters<typeof IncidentLoop>[0]['incidents'];
     const loop = new IncidentLoop({
@@ -279,14 +295,14 @@ describe('IncidentLoop', () => {
     const errors: unknown[] = [];
     const clock = new ManualClock();
     const journal = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
-    await journal.append({ alert: alert('f1'), status: 'routed', rawBody: '{}', receivedAt: clock.now(), steps: ['announce', 'chat'], incident: { room: '7', windowMs: 20_000 } });
+    await journal.append({ alert: alert('f1'), status: 'routed', rawBody: '{}', receivedAt: clock.now(), steps: ['chat'], incident: { room: '7', windowMs: 20_000 } });
     const said: string[] = [];
     const full = Object.assign(Object.create(journal.incidents) as typeof journal.incidents, {
       recordAnnouncement: () => { throw new Error('database or disk is full'); },
     });
     const loop = new IncidentLoop({
       incidents: full, clock, stores: () => new Map([['s1', store]]), alert: (id) => journal.storedAlert(id)?.alert,
-      speak: async (req) => (said.push(req.text), { kind: 'played', detail: '', callId: said.length }),
+      speak: async (req) => (said.push(req.text), { kind: 'played', detail: '', callToken: `call-${said.length}` }),
       repeatMs: REPEAT_MS, repeatMax: 4, alertText: 'Theft on camera ${cameraId}', claimedText: 'c', onError: (err) => errors.push(err),
     });
     expect(() => loop.opened('f1')).not.toThrow();
@@ -302,8 +318,8 @@ describe('IncidentLoop', () => {
     const r = await rig();
     const a = await r.receive('p1', '3');
     const b = await r.receive('p2', '9');
-    r.loop.announced('p1', 1); // one summary call said both
-    r.loop.announced('p2', 1);
+    r.loop.announced('p1', 'first-1'); // one summary call said both
+    r.loop.announced('p2', 'first-1');
     await r.clock.advance(REPEAT_MS);
     expect(r.said.map((x) => x.text)).toEqual(['Attention! 2 theft alerts in s1: cameras 3 and 9']);
     expect([r.journal.incidents.get(a)?.announcements, r.journal.incidents.get(b)?.announcements]).toEqual([2, 2]);
@@ -322,12 +338,12 @@ describe('IncidentLoop', () => {
     const said: string[] = [];
     const loop = new IncidentLoop({
       incidents: journal.incidents, clock, stores: () => new Map([['s1', store]]), alert: (id) => journal.storedAlert(id)?.alert,
-      speak: async (req) => (said.push(req.text), { kind: 'played', detail: '', callId: said.length }),
+      speak: async (req) => (said.push(req.text), { kind: 'played', detail: '', callToken: `call-${said.length}` }),
      
       muted: () => (quiet ? 'quiet hours' : undefined),
       repeatMs: REPEAT_MS, repeatMax: 4, alertText: 't', claimedText: 'c',
     });
-    await journal.append({ alert: alert('q1'), status: 'routed', rawBody: '{}', receivedAt: clock.now(), steps: ['announce', 'chat'], incident: { room: '7', windowMs: 20_000 } });
+    await journal.append({ alert: alert('q1'), status: 'routed', rawBody: '{}', receivedAt: clock.now(), steps: ['chat'], incident: { room: '7', windowMs: 20_000 } });
     loop.opened('q1');
     await clock.advance(5 * REPEAT_MS);
     quiet = false;
@@ -356,5 +372,109 @@ describe('IncidentLoop', () => {
     expect(called).toHaveLength(2);
     await r.loop.stop();
     await r.journal.close();
+  });
+
+  it('an incident none of whose announcements can be placed ends unheard at its expiry: no attempt after it, said once in the log, the chat and to integrations, and escalated', async () => {
+    const attempts: number[] = [];
+    const called: string[] = [];
+    const r = await rig(undefined, undefined, {
+      repeatMs: 3_000, expireMs: 20_000, escalation: ['PJSIP/201'],
+      callPerson: async (channel) => (called.push(channel), { answered: false, why: 'no-answer' }),
+      place: async () => { attempts.push(r.clock.now()); throw new Error('AMI_DOWN: connection refused'); },
+    });
+    const openedAt = r.clock.now();
+    const id = await r.receive('z1');
+    r.loop.opened('z1');
+    await r.clock.advance(60_000);
+    expect(attempts.length).toBeGreaterThan(1);
+    expect(attempts.every((at) => at < openedAt + 20_000)).toBe(true);
+    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'unheard', announcements: 0, nextRepeatAt: null, escalatedAt: expect.any(Number) });
+    expect(r.news.filter((n) => n.kind === 'repeat-failed')).toHaveLength(1);
+    expect(r.news.filter((n) => n.kind === 'unheard')).toHaveLength(1);
+    expect(r.news.filter((n) => n.kind === 'unclaimed')).toHaveLength(0);
+    expect(r.events.filter((e) => e.type === 'alert.unheard')).toHaveLength(1);
+    expect(r.posted.filter((t) => /not announced in the headsets/.test(t))).toHaveLength(1);
+    expect(called).toEqual(['PJSIP/201']);
+    // Nobody was reached, but whoever hears of it can still take it.
+    expect(await r.loop.claimInRoom('7', 'Anna', 'conference')).toMatchObject({ kind: 'claimed' });
+    await r.loop.stop();
+    await r.journal.close();
+  });
+
+  it('an incident heard once whose repeats cannot be placed any more ends unclaimed at its expiry, not unheard', async () => {
+    let up = true;
+    const r = await rig(undefined, undefined, {
+      repeatMs: 3_000, expireMs: 20_000,
+      place: async () => { if (!up) throw new Error('AMI_DOWN'); return { kind: 'played', detail: '', callToken: `call-${r.clock.now()}` }; },
+    });
+    const id = await r.receive('y1');
+    r.loop.announced('y1', 'first-1');
+    up = false;
+    await r.clock.advance(60_000);
+    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'unclaimed', announcements: 1 });
+    expect(r.events.filter((e) => e.type === 'alert.unheard')).toHaveLength(0);
+    await r.loop.stop();
+    await r.journal.close();
+  });
+
+  it('a repeat waits while its alert\'s own announcement is still under way, and the turn that announcement takes is not said twice', async () => {
+    const r = await rig(undefined, undefined, { steps: ['announce', 'chat'] });
+    const id = await r.receive('w1');
+    r.loop.opened('w1');
+    await r.clock.advance(3 * REPEAT_MS); // queued behind a busy conference all this while
+    expect(r.said).toHaveLength(0);
+    await r.journal.commitStep({ alertId: 'w1', step: 'announce', state: 'succeeded', attempts: 1, nextAt: null, lastError: null, detail: 'played', updatedAt: r.clock.now() });
+    await r.loop.announced('w1', 'first-1');
+    expect(r.journal.incidents.get(id)).toMatchObject({ announcements: 1, nextRepeatAt: r.clock.now() + REPEAT_MS });
+    await r.clock.advance(REPEAT_MS - 1);
+    expect(r.said).toHaveLength(0);
+    await r.clock.advance(1);
+    expect(r.said).toHaveLength(1);
+    await r.loop.stop();
+    await r.journal.close();
+  });
+
+  it('a repeat answered before a restart counts once at the next start and is not said again; one only placed is placed again', async () => {
+    const clock = new ManualClock();
+    const file = join(tempDir(), 'journal.sqlite');
+    const tokens: string[] = [];
+    // The daemon dies during its first repeat: answered, being heard out.
+    const first = await rig(file, clock, {
+      place: async (req) => {
+        tokens.push('t-1');
+        await req.calling?.('t-1');
+        req.answered?.('Local/7@x-1;1', 't-1');
+        return new Promise<SpeakOutcome>(() => undefined);
+      },
+    });
+    const id = await first.receive('v1');
+    first.loop.announced('v1', 'first-1');
+    await clock.advance(REPEAT_MS);
+    expect(first.journal.incidents.get(id)).toMatchObject({ announcements: 1, call: { token: 't-1', state: 'answered', channel: 'Local/7@x-1;1' } });
+    await first.journal.close();
+
+    const second = await rig(file, clock);
+    await second.loop.resume();
+    expect(second.journal.incidents.get(id)).toMatchObject({ announcements: 2, lastCall: 't-1', call: null, nextRepeatAt: clock.now() + REPEAT_MS });
+    await second.loop.resume(); // a second look counts nothing more
+    expect(second.journal.incidents.get(id)?.announcements).toBe(2);
+    await clock.advance(REPEAT_MS - 1);
+    expect(second.said).toHaveLength(0);
+    await clock.advance(1);
+    expect(second.said).toHaveLength(1);
+    await second.loop.stop();
+    await second.journal.close();
+
+    // Only placed (no answer recorded, none seen on the PBX): the repeat is placed again.
+    const third = await rig(join(tempDir(), 'journal.sqlite'), new ManualClock(), {});
+    const other = await third.receive('v2');
+    third.loop.announced('v2', 'first-1');
+    third.journal.incidents.recordCall([other], { token: 't-2', state: 'calling', channel: null });
+    await third.loop.resume();
+    expect(third.journal.incidents.get(other)?.announcements).toBe(1);
+    await third.clock.advance(REPEAT_MS);
+    expect(third.said).toHaveLength(1);
+    await third.loop.stop();
+    await third.journal.close();
   });
 });
