@@ -159,8 +159,9 @@ me.value = personName();
 me.addEventListener('input', () => localStorage.setItem('vb-name', me.value.trim()));
 
 async function live() {
-  const [{ incidents: open }, { incidents: claimed }] = await Promise.all([api('/api/v1/incidents?state=open'), api('/api/v1/incidents?state=claimed')]);
-  const all = [...open, ...claimed];
+  // Unheard first: nobody in the store heard those, and anyone who sees one can still take it.
+  const lists = await Promise.all(['unheard', 'open', 'claimed'].map((s) => api(`/api/v1/incidents?state=${s}`)));
+  const all = lists.flatMap((l) => l.incidents);
   const byStore = new Map();
   for (const i of all) byStore.set(i.storeId, [...(byStore.get(i.storeId) || []), i]);
   const sections = [...byStore.entries()].map(([store, list]) => h('section', {},
@@ -181,7 +182,7 @@ function incidentCard(i) {
     h('div', { class: 'meta' }, state(i.state), h('span', {}, `opened ${age(i.openedAt)} ago`), h('span', {}, `${i.alerts} alert(s)`),
       h('span', {}, `announced ${i.announcements} time(s)`), i.claimedBy ? h('span', {}, `claimed by ${i.claimedBy}`) : null),
     h('div', { class: 'row' },
-      i.state === 'open' ? action('Claim', async () => {
+      i.state === 'open' || i.state === 'unheard' ? action('Claim', async () => {
         const by = personName() || 'console';
         await api(`/api/v1/incidents/${encodeURIComponent(i.id)}/claim`, { method: 'POST', body: { by } });
         return `claimed for ${by}`;
