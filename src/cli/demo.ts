@@ -12,6 +12,7 @@ import { FINAL_STATES } from '../pipeline/alert';
 import type { StepEvent } from '../pipeline/ports';
 import { CliExit, EXIT } from './exit-codes';
 import { journalFile } from '../journal/journal-file';
+import { handleDaemonSignals, type StopRequest } from './daemon-signals';
 
 export interface DemoOptions {
   dataDir?: string;
@@ -22,7 +23,9 @@ export interface DemoOptions {
 
 /**
  * The daemon against built-in simulators of Veesion, the PBX (AMI) and x-bees: registers its
- * hook, has "Veesion" fire one alert, and shows each step as it happens.
+ * hook, has "Veesion" fire one alert, and shows each step as it happens. It holds its data
+ * dir like `run` does, so with --keep-running the operator commands pointed at its config
+ * (claim, resolve, replay, silence, reload) reach it the same way, signals included.
  */
 export async function demo(opts: DemoOptions): Promise<void> {
   const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'veesion-bridge-demo-'));
@@ -53,8 +56,36 @@ export async function demo(opts: DemoOptions): Promise<void> {
       if (finals.size === 2) resolve([...finals.values()]);
     });
   });
+  // From before the start: an operator's signal would otherwise end the demo (their default action).
+  const signals = handleDaemonSignals(daemon);
+  const stopped = signals.stopRequest.then((stop) => ({ stop }));
   await daemon.start();
-  say(`daemon receiving on http://127.0.0.1:${daemon.port}/api/v1/veesion (journal ${journalFile(config.settings.BRIDGE_DATA_DIR)})`);
+  signals.started();
+  let outcome: { ok: boolean } | { stop: StopRequest };
+  let stop: StopRequest | undefined;
+  try {
+    say(`daemon receiving on http://127.0.0.1:${daemon.port}/api/v1/veesion (journal ${journalFile(config.settings.BRIDGE_DATA_DIR)})`);
+    const alert = oneAlert(world, daemon, done, opts, say).then((ok) => ({ ok }));
+    alert.catch(() => undefined); // stopped first, what it throws later is moot
+    outcome = await Promise.race([alert, stopped]);
+    if ('ok' in outcome) say(outcome.ok ? 'alert announced and posted: demo OK' : 'demo FAILED: not every step succeeded in time');
+    if ('ok' in outcome && opts.keepRunning) {
+      const files = `--env-file ${world.envFile} --stores-file ${world.storesFile}`;
+      say(`still running; send more with: ./bin/veesion-bridge test-alert --store ${world.stores[0]?.store_veesion_id ?? ''} ${files}`);
+      say(`operator commands reach this daemon with the same files, e.g. ./bin/veesion-bridge claim <alert-id> --by <name> ${files} (also resolve, replay, silence, reload, status); Ctrl-C stops`);
+      ({ stop } = await stopped);
+    }
+  } finally {
+    await daemon.stop();
+    await world.stop();
+  }
+  if ('stop' in outcome) throw new CliExit(EXIT.failure, `demo stopped (${outcome.stop.why}) before its alert was through`);
+  if (!outcome.ok) throw new CliExit(EXIT.failure, 'demo failed');
+  if (stop && stop.code !== EXIT.ok) throw new CliExit(stop.code, `demo stopped: ${stop.why}`);
+}
+
+/** Has "Veesion" fire one alert once the hook is registered; true when both steps succeeded and the chat heard who took it. */
+async function oneAlert(world: SimWorld, daemon: Daemon, done: Promise<StepEvent[]>, opts: DemoOptions, say: (msg: string) => void): Promise<boolean> {
   await waitFor(() => world.ami.connections > 0 && daemon.ami.loggedIn && world.klaxon.hooks.size > 0, 10_000);
   say(`AMI logged in; Veesion hook registered for ${[...world.klaxon.hooks.keys()].join(', ')}`);
   const store = world.stores[0]!; // `!`: SimWorld always has a store
@@ -66,16 +97,8 @@ export async function demo(opts: DemoOptions): Promise<void> {
   say(`Veesion -> POST hook: HTTP ${statuses.join(', ')}`);
   const timeout = Number(opts.timeoutS ?? 60) * 1000;
   const finals = await Promise.race([done, new Promise<undefined>((r) => setTimeout(() => r(undefined), timeout).unref())]);
-  let ok = finals?.every((e) => e.state === 'succeeded') ?? false;
-  if (ok) ok = await pressOnIt(world, say);
-  say(ok ? 'alert announced and posted: demo OK' : 'demo FAILED: not every step succeeded in time');
-  if (opts.keepRunning) {
-    say(`still running; send more with: ./bin/veesion-bridge test-alert --store ${store.store_veesion_id} --env-file ${world.envFile} --stores-file ${world.storesFile}; Ctrl-C stops`);
-    await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
-  }
-  await daemon.stop();
-  await world.stop();
-  if (!ok) throw new CliExit(EXIT.failure, 'demo failed');
+  const ok = finals?.every((e) => e.state === 'succeeded') ?? false;
+  return ok && pressOnIt(world, say);
 }
 
 /** A store member presses "I'm on it" in x-bees: Wildix sends the signed event, the chat hears who took it. */
