@@ -28,8 +28,10 @@ export function logIncident(log: Logger, e: IncidentNews): void {
     case 'escalated':
       if (e.outcome === 'answered') return void log.warn('incident escalated: answered', { ...fields, to: e.to, note: e.note });
       if (e.outcome === 'taken') return void log.info('incident escalation stopped: taken meanwhile', { ...fields, note: e.note });
-      // Nobody in the store heard it and nobody on the list answered: the theft goes unwatched.
-      return void log.error(e.outcome === 'no-list' ? 'incident unheard: no escalation list' : 'incident unheard: nobody on the escalation list answered', { ...fields, note: e.note });
+      // Unheard already said so, loudly, once: that nobody could be called adds no alarm.
+      if (i.state === 'unheard' && e.outcome === 'no-list') return void log.info('incident escalation: no escalation list to call', { ...fields, note: e.note });
+      // Nobody in the store took it and nobody on the list answered: the theft goes unwatched.
+      return void log.error(e.outcome === 'no-list' ? 'incident escalation reached nobody: no escalation list' : 'incident escalation reached nobody: nobody on the escalation list answered', { ...fields, note: e.note });
     default: {
       const never: never = e;
       throw new Error(`unknown incident news ${JSON.stringify(never)}`);
