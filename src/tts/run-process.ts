@@ -5,14 +5,30 @@ import { startProcess, type SpareProcesses } from './spare-processes';
 /** Speech engines run at this niceness: under load, the receiver (its acknowledgements) comes first. */
 export const ENGINE_NICENESS = 10;
 
+/** What a program that exited 0 wrote, and its exit status. */
+export interface ProcessOutput {
+  stdout: Buffer;
+  /** Its diagnostics, up to STDERR_MAX characters: an engine can exit 0 and still say it failed. */
+  stderr: string;
+  status: number;
+}
+
+/** Enough for every warning Festival prints about a 500-character sentence, one line per word. */
+const STDERR_MAX = 64_000;
+
+/** runProcessOutput's stdout alone. */
+export async function runProcess(command: string, args: string[], stdin: string | Buffer, timeoutMs: number, niceness = 0, spares?: SpareProcesses): Promise<Buffer> {
+  return (await runProcessOutput(command, args, stdin, timeoutMs, niceness, spares)).stdout;
+}
+
 /**
  * Runs a program with an argument array (never a shell), writes `stdin` to it and collects
- * stdout. Killed with SIGKILL past `timeoutMs`. `niceness`: its CPU priority (higher = lower).
+ * stdout and stderr. Killed with SIGKILL past `timeoutMs`. `niceness`: its CPU priority (higher = lower).
  * With `spares`, the program is one started ahead and already waiting for its input (the caller
  * refills them when its work is done); a spare that turns out dead (killed while it waited)
  * costs one fresh start, never a failed render.
  */
-export async function runProcess(command: string, args: string[], stdin: string, timeoutMs: number, niceness = 0, spares?: SpareProcesses): Promise<Buffer> {
+export async function runProcessOutput(command: string, args: string[], stdin: string | Buffer, timeoutMs: number, niceness = 0, spares?: SpareProcesses): Promise<ProcessOutput> {
   if (!spares) return run(startProcess(command, args, niceness), command, stdin, timeoutMs);
   const started = Date.now();
   const spare = spares.take(command, args, niceness);
@@ -31,7 +47,7 @@ export async function runProcess(command: string, args: string[], stdin: string,
 /** An engine's failure, noting whether it had written anything (a dead spare has not). */
 type SilentExit = StepError & { output?: number };
 
-function run(child: Child, command: string, stdin: string, timeoutMs: number): Promise<Buffer> {
+function run(child: Child, command: string, stdin: string | Buffer, timeoutMs: number): Promise<ProcessOutput> {
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
     let err = '';
@@ -41,7 +57,7 @@ function run(child: Child, command: string, stdin: string, timeoutMs: number): P
     }, timeoutMs);
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => {
-      if (err.length < 2000) err += c.toString();
+      if (err.length < STDERR_MAX) err += c.toString();
     });
     child.stdin.on('error', () => undefined); // EPIPE if the program exits early; reported below
     const failed = (e: NodeJS.ErrnoException) => {
@@ -52,7 +68,7 @@ function run(child: Child, command: string, stdin: string, timeoutMs: number): P
     child.on('error', failed);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) return resolve(Buffer.concat(out));
+      if (code === 0) return resolve({ stdout: Buffer.concat(out), stderr: err, status: code });
       const failure: SilentExit = new StepError('TTS_ENGINE_FAILED', 'internal', `${command} exited with ${code ?? signal}: ${err.trim().slice(0, 300)}`);
       failure.output = out.length;
       reject(failure);
