@@ -147,6 +147,7 @@ export class Daemon {
       chimeFile: s.BRIDGE_CHIME ? soundFile(s.BRIDGE_CHIME) : undefined,
       timeoutMs: s.BRIDGE_TTS_TIMEOUT_MS,
       rate: s.BRIDGE_AUDIO_RATE,
+      onFallback: (fallback) => this.logger.child({ area: 'tts' }).warn('festival could not say the sentence; spoken with espeak-ng', fallback),
     });
     this.prerender = storePrerenderer({ tts: this.tts, seen: this.parts.seenLately, stores: () => this.stores, settings: s, logger: this.logger.child({ area: 'tts' }) });
     this.pbx = new PbxArea(s, {

@@ -1,27 +1,39 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENGINE_NICENESS, runProcess } from './run-process';
+import { ENGINE_NICENESS, runProcessOutput, type ProcessOutput } from './run-process';
+import { festivalInput } from './festival-text';
 import { StepError } from '../pipeline/step-error';
 import type { SpareProcesses } from './spare-processes';
 
 export type EngineName = 'espeak-ng' | 'festival' | 'say';
 
 /**
+ * An engine's WAV bytes, with what it reported alongside (absent: nothing to report). An engine
+ * can exit 0 with half a sentence and say so only on stderr.
+ */
+export type EngineAudio = Buffer & { stderr?: string; status?: number };
+
+/**
  * Synthesises `text` to WAV bytes. The text is data: it goes to the engine on stdin. `spares`:
  * engines started ahead, waiting for their text (the renderer's; absent: a fresh process).
  */
-export type SpeechEngine = (text: string, voice: string, timeoutMs: number, spares?: SpareProcesses) => Promise<Buffer>;
+export type SpeechEngine = (text: string, voice: string, timeoutMs: number, spares?: SpareProcesses) => Promise<EngineAudio>;
 
-const espeakNg: SpeechEngine = (text, voice, timeoutMs, spares) =>
-  runProcess('espeak-ng', ['-v', voice || 'en', '--stdin', '--stdout'], text, timeoutMs, ENGINE_NICENESS, spares);
+function withReport(out: ProcessOutput): EngineAudio {
+  return Object.assign(out.stdout, { stderr: out.stderr, status: out.status });
+}
+
+const espeakNg: SpeechEngine = async (text, voice, timeoutMs, spares) =>
+  withReport(await runProcessOutput('espeak-ng', ['-v', voice || 'en', '--stdin', '--stdout'], text, timeoutMs, ENGINE_NICENESS, spares));
 
 /**
  * Festival's text2wave reads the text as a text file (tts mode), never as Scheme. The voice
- * name is validated by the config schema to [A-Za-z0-9_+-], so the -eval form is constant.
+ * name is validated by the config schema to [A-Za-z0-9_+-], so the -eval form is constant. It
+ * gets the text in the words and the encoding its rules can say (festivalText).
  */
-const festival: SpeechEngine = (text, voice, timeoutMs, spares) =>
-  runProcess('text2wave', voice ? ['-eval', `(voice_${voice})`] : [], text, timeoutMs, ENGINE_NICENESS, spares);
+const festival: SpeechEngine = async (text, voice, timeoutMs, spares) =>
+  withReport(await runProcessOutput('text2wave', voice ? ['-eval', `(voice_${voice})`] : [], festivalInput(text), timeoutMs, ENGINE_NICENESS, spares));
 
 /**
  * The `say` package, only where its export works (macOS, Windows: both keep the text out of

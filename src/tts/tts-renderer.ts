@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import type { RenderedSpeech, SpeechRenderer } from '../pipeline/ports';
 import { StepError } from '../pipeline/step-error';
 import { ENGINES, type EngineName, type SpeechEngine } from './engines';
+import { festivalShortfall } from './festival-check';
 import { importSound } from './convert';
 import { readWavInfo } from './wav';
 import { decodeWav, type Pcm } from './pcm';
 import { PcmWorker } from './pcm-worker';
 import { SpareProcesses } from './spare-processes';
-import { installedVoices, voiceFor, type InstalledVoices, type Voice } from './voices';
+import { espeakVoiceFor, installedVoices, voiceFor, type InstalledVoices, type Voice } from './voices';
 
 export interface TtsOptions {
   /** The global engine and voice (BRIDGE_TTS_ENGINE, BRIDGE_TTS_VOICE: set, it overrides every language). */
@@ -23,16 +24,33 @@ export interface TtsOptions {
   timeoutMs: number;
   /** BRIDGE_AUDIO_RATE: 8000 (narrowband) or 16000 (wideband conferences). */
   rate?: number;
-  /** Injected for tests; defaults to the real engine of the voice. */
+  /** Injected for tests; defaults to the real engine of the voice (espeak-ng's when it stands in for Festival). */
   synthesize?: SpeechEngine;
+  /** Told once per sentence that Festival could not say it whole and espeak-ng said it instead. */
+  onFallback?: (fallback: Fallback) => void;
   /** Keep an engine started ahead per voice (default): false for one-off renders (the CLI's `say`). */
   spareEngines?: boolean;
   /** Injected for tests; defaults to what is installed on this host. */
   installed?: InstalledVoices;
 }
 
-/** Bump when the conversion changes, so old cache entries are not reused. */
-const FORMAT_VERSION = 'wav-s16-mono-sinc-rms18-v2';
+/** A sentence Festival did not say whole, spoken with espeak-ng instead. */
+export interface Fallback {
+  engine: 'festival';
+  voice: string;
+  reason: string;
+  /** The espeak-ng voice that said it. */
+  spokenWith: string;
+  /** Its cache key: the file under it holds espeak-ng's render. */
+  key: string;
+  sentence: string;
+}
+
+/**
+ * Bump when the conversion or the meaning of an entry changes, so old cache entries are not
+ * reused. v3: a Festival entry is the whole sentence, said by espeak-ng when Festival cut it.
+ */
+const FORMAT_VERSION = 'wav-s16-mono-sinc-rms18-v3';
 
 /**
  * Text -> the voice of its language -> in-process resampling and loudness (on a worker thread)
@@ -54,6 +72,8 @@ export class TtsRenderer implements SpeechRenderer {
   private readonly voices = new Map<string, Voice | undefined>();
   /** Renders under way (a pre-render waits while there is one). */
   private active = 0;
+  /** Sentence keys whose fallback was reported (once each, however often re-rendered). */
+  private readonly reported = new Set<string>();
 
   constructor(private readonly opts: TtsOptions) {
     this.spares = opts.spareEngines === false ? undefined : new SpareProcesses();
@@ -118,7 +138,7 @@ export class TtsRenderer implements SpeechRenderer {
     }
     let job = this.pending.get(key);
     if (!job) {
-      job = this.create(text, voice, key, playbackPath).finally(() => this.pending.delete(key));
+      job = this.create(text, language, voice, key, playbackPath).finally(() => this.pending.delete(key));
       this.pending.set(key, job);
     }
     return job;
@@ -166,17 +186,15 @@ export class TtsRenderer implements SpeechRenderer {
     }
   }
 
-  private async create(text: string, voice: Voice, key: string, playbackPath: string): Promise<RenderedSpeech> {
+  private async create(text: string, language: string | undefined, voice: Voice, key: string, playbackPath: string): Promise<RenderedSpeech> {
     this.active++;
     try {
-      const synthesize = this.opts.synthesize ?? ENGINES[voice.engine];
-      const speech = await synthesize(text, voice.voice, this.opts.timeoutMs, this.spares);
-      if (speech.length < 44) throw new StepError('TTS_EMPTY', 'internal', `${voice.engine} produced no audio`);
+      const { speech, engine } = await this.speak(text, language, voice, key);
       let wav: Buffer;
       try {
         wav = await this.pcm.convert(speech, this.rate, await this.chime());
       } catch (err) {
-        throw new StepError('TTS_AUDIO_UNREADABLE', 'internal', `${voice.engine} audio could not be converted: ${(err as Error).message}`, { cause: err });
+        throw new StepError('TTS_AUDIO_UNREADABLE', 'internal', `${engine} audio could not be converted: ${(err as Error).message}`, { cause: err });
       }
       const tmp = join(this.opts.cacheDir, `.${key}.${randomBytes(4).toString('hex')}.tmp`);
       try {
@@ -194,6 +212,38 @@ export class TtsRenderer implements SpeechRenderer {
       this.active--;
       this.spares?.refill();
     }
+  }
+
+  /**
+   * The sentence's audio from its voice's engine. Festival exits 0 with part of a sentence (or
+   * none) when its rules cannot say a word: such a render is never played. The sentence is said
+   * by espeak-ng's voice of the same language instead (reported once per sentence), or, with none
+   * installed, the render fails.
+   */
+  private async speak(text: string, language: string | undefined, voice: Voice, key: string): Promise<{ speech: Buffer; engine: EngineName }> {
+    const synthesize = this.opts.synthesize ?? ENGINES[voice.engine];
+    let reason: string | undefined;
+    try {
+      const speech = await synthesize(text, voice.voice, this.opts.timeoutMs, this.spares);
+      if (voice.engine === 'festival') reason = festivalShortfall(text, speech);
+      if (!reason) return { speech: audible(speech, voice.engine), engine: voice.engine };
+    } catch (err) {
+      // Festival crashing on a sentence (it has on a lone accented letter) is the same failure.
+      if (voice.engine !== 'festival' || !(err instanceof StepError) || err.code !== 'TTS_ENGINE_FAILED') throw err;
+      reason = 'engine failed';
+    }
+    this.installed ??= this.opts.installed ?? installedVoices();
+    const espeak = espeakVoiceFor(voice, language, this.installed);
+    if (!espeak) {
+      throw new StepError('TTS_INCOMPLETE', 'internal', `festival could not say the whole sentence (${reason}) and no espeak-ng voice speaks its language`);
+    }
+    if (!this.reported.has(key)) {
+      this.reported.add(key);
+      this.opts.onFallback?.({ engine: 'festival', voice: voice.voice, reason, spokenWith: espeak.voice, key, sentence: text });
+    }
+    // No spare kept for it: a sentence Festival cannot say is rare, and cached once said.
+    const speech = await (this.opts.synthesize ?? ENGINES['espeak-ng'])(text, espeak.voice, this.opts.timeoutMs);
+    return { speech: audible(speech, 'espeak-ng'), engine: 'espeak-ng' };
   }
 
   /**
@@ -220,6 +270,11 @@ export class TtsRenderer implements SpeechRenderer {
     this.chimePcm.catch(() => (this.chimePcm = undefined)); // a broken chime is tried again next time
     return this.chimePcm;
   }
+}
+
+function audible(speech: Buffer, engine: EngineName): Buffer {
+  if (speech.length < 44) throw new StepError('TTS_EMPTY', 'internal', `${engine} produced no audio`);
+  return speech;
 }
 
 async function fsync(file: string): Promise<void> {

@@ -10,6 +10,12 @@ import type { EngineName } from './engines';
  */
 const FESTIVAL_VOICE: Record<string, string> = { en: 'cmu_us_slt_arctic_hts', it: 'lp_diphone' };
 const ESPEAK_VOICE: Record<string, string> = { en: 'en-us', fr: 'fr-fr', it: 'it', de: 'de', es: 'es' };
+/** The language of each Festival voice; '' is Festival's default voice (kal_diphone, English). */
+const FESTIVAL_LANGUAGE: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(FESTIVAL_VOICE).map(([language, voice]) => [voice, language])),
+  kal_diphone: 'en',
+  '': 'en',
+};
 
 export interface Voice {
   engine: EngineName;
@@ -69,4 +75,16 @@ export function voiceFor(language: string | undefined, global: Voice, installed:
   if (festival && installed.festival.has(festival)) return { engine: 'festival', voice: festival };
   const espeak = [tag, ESPEAK_VOICE[base], base].find((v): v is string => v !== undefined && installed.espeak.has(v));
   return espeak ? { engine: 'espeak-ng', voice: espeak } : undefined;
+}
+
+/**
+ * The espeak-ng voice that says what a Festival voice could not: the one of the Festival voice's
+ * language (of `language`, the sentence's, for a Festival voice of unknown language), or
+ * undefined when espeak-ng has none installed.
+ */
+export function espeakVoiceFor(festival: Voice, language: string | undefined, installed: InstalledVoices): Voice | undefined {
+  const tag = FESTIVAL_LANGUAGE[festival.voice] ?? language;
+  if (!tag) return undefined;
+  const voice = voiceFor(tag, { engine: 'espeak-ng', voice: '' }, { festival: new Set(), espeak: installed.espeak });
+  return voice?.engine === 'espeak-ng' && voice.voice ? voice : undefined;
 }
