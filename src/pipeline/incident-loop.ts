@@ -438,8 +438,11 @@ export class IncidentLoop {
     // One sentence per conference: the other open incidents of this room due within half an
     // interval are said with this one (and their own repeat is this one).
     const live = await this.deps.incidents.live();
-    const others = live.filter((i) => i.id !== id && i.state === 'open' && i.room === incident.room && i.storeId === incident.storeId &&
+    const due = live.filter((i) => i.id !== id && i.state === 'open' && i.room === incident.room && i.storeId === incident.storeId &&
       i.nextRepeatAt !== null && i.nextRepeatAt <= now + this.deps.repeatMs / 2 && now < this.expiresAt(i) && !this.busy.has(`repeat/${i.id}`));
+    // Not one whose own first announcement still waits its turn: that one will say it.
+    const pending = await Promise.all(due.map((i) => this.deps.incidents.announcePending(i.id)));
+    const others = due.filter((i, n) => !pending[n] && !this.busy.has(`repeat/${i.id}`));
     for (const o of others) {
       this.cancelRepeat(o.id);
       this.busy.add(`repeat/${o.id}`);
