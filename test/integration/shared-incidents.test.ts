@@ -162,7 +162,7 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
     const dir = tempDir();
     const world = await new SimWorld({
       dir, stores: STORES.slice(0, 2),
-      settings: { VEESION_ALERT_TEXT: 'Theft ${cameraId}', BRIDGE_STORM_WINDOW_S: '0', BRIDGE_LOG_LEVEL: 'error', BRIDGE_JOURNAL_URL: url, BRIDGE_REPEAT_S: '600', BRIDGE_ESCALATE_AFTER_S: '3600', BRIDGE_ADMIN_TOKEN: ADMIN },
+      settings: { VEESION_ALERT_TEXT: 'Theft ${cameraId}', BRIDGE_STORM_WINDOW_S: '0', BRIDGE_LOG_LEVEL: 'error', BRIDGE_JOURNAL_URL: url, BRIDGE_REPEAT_S: '60', BRIDGE_ESCALATE_AFTER_S: '3600', BRIDGE_ADMIN_TOKEN: ADMIN },
     }).start();
     const shared = await SharedDaemons.for(world, dir, url);
     const api = async (base: string, path: string, method = 'GET', body?: unknown) => {
