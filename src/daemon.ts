@@ -1,8 +1,6 @@
-import { join } from 'node:path';
 import { loadConfig, type BridgeConfig } from './config/load';
 import { ConfigError, type ConfigIssue } from './config/errors';
 import { configChanges } from './config/changes';
-import { soundFile } from './tts/sound-file';
 import { secretValues } from './config/redact';
 import { createLogger, type Logger } from './log/logger';
 import { SqliteJournal } from './journal/sqlite-journal';
@@ -14,7 +12,8 @@ import { incidentReporter } from './log/incident-log';
 import { policyFromSeconds } from './pipeline/retry-policy';
 import { mutedReason } from './pipeline/mutes';
 import { systemClock } from './clock';
-import { TtsRenderer } from './tts/tts-renderer';
+import type { TtsRenderer } from './tts/tts-renderer';
+import { ttsFromSettings } from './tts/from-settings';
 import { storePrerenderer, type Prerenderer } from './tts/prerender';
 import type { AmiClient } from './pbx/ami-client';
 import { PbxArea } from './pbx/pbx-area';
@@ -140,16 +139,9 @@ export class Daemon {
       loop: () => this.pipeline.incidents,
       ...(opts.video ? { video: opts.video } : {}),
     });
-    this.tts = new TtsRenderer({
-      engine: s.BRIDGE_TTS_ENGINE,
-      voice: s.BRIDGE_TTS_VOICE,
-      cacheDir: join(s.BRIDGE_DATA_DIR, 'sounds'),
-      chimeFile: s.BRIDGE_CHIME ? soundFile(s.BRIDGE_CHIME) : undefined,
-      timeoutMs: s.BRIDGE_TTS_TIMEOUT_MS,
-      rate: s.BRIDGE_AUDIO_RATE,
-      onFallback: (fallback) => this.logger.child({ area: 'tts' }).warn('festival could not say the sentence; spoken with espeak-ng', fallback),
-    });
-    this.prerender = storePrerenderer({ tts: this.tts, seen: this.parts.seenLately, stores: () => this.stores, settings: s, logger: this.logger.child({ area: 'tts' }) });
+    const ttsLog = this.logger.child({ area: 'tts' });
+    this.tts = ttsFromSettings(s, ttsLog);
+    this.prerender = storePrerenderer({ tts: this.tts, seen: this.parts.seenLately, stores: () => this.stores, settings: s, logger: ttsLog });
     this.pbx = new PbxArea(s, {
       logger: this.logger.child({ area: 'ami' }),
       clock,
