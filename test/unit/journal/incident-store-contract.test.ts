@@ -94,6 +94,29 @@ describe.each(implementations)('incident store on %s', (_name, open) => {
     expect(await s.incidents.claim(id, 'PJSIP/201', 'escalation', 33_000)).toMatchObject({ kind: 'claimed' });
   });
 
+  it('a call counts once on an incident; a repeat\'s call in flight is kept until it counts; an unheard incident is live until escalated and claimable', async () => {
+    await receive(s.journal, 'g1', 1000);
+    const id = (await s.incidents.find('g1'))?.id as string;
+    // Its alert's own announce step has not ended: a repeat would say it twice.
+    expect(await s.incidents.announcePending(id)).toBe(true);
+    await s.journal.commitStep({ alertId: 'g1', step: 'announce', state: 'succeeded', attempts: 1, nextAt: null, lastError: null, detail: 'played', updatedAt: 2000 });
+    expect(await s.incidents.announcePending(id)).toBe(false);
+    expect(await s.incidents.recordAnnouncement(id, 1, 17_000, 'open', 2000, 'call-a')).toBe(true);
+    expect(await s.incidents.recordAnnouncement(id, 2, 17_000, 'open', 2100, 'call-a')).toBe(false); // the same call again
+    await s.incidents.recordCall([id], { token: 'call-b', state: 'calling', channel: null });
+    expect(await s.incidents.get(id)).toMatchObject({ announcements: 1, lastCall: 'call-a', call: { token: 'call-b', state: 'calling', channel: null } });
+    await s.incidents.recordCall([id], { token: 'call-b', state: 'answered', channel: 'Local/7@x;1' });
+    expect((await s.incidents.get(id))?.call).toEqual({ token: 'call-b', state: 'answered', channel: 'Local/7@x;1' });
+    expect(await s.incidents.recordAnnouncement(id, 2, null, 'unheard', 40_000)).toBe(true);
+    expect(await s.incidents.get(id)).toMatchObject({ state: 'unheard', announcements: 2, call: null, lastCall: 'call-a' });
+    expect((await s.incidents.live()).map((i) => i.id)).toEqual([id]);
+    expect(await s.incidents.startEscalation(id, 40_001)).toBe(true);
+    await s.incidents.finishEscalation(id, null, 'nobody to call', 40_002);
+    expect(await s.incidents.live()).toEqual([]);
+    expect((await s.incidents.oldestOpenInRoom('7', 30_000))?.id).toBe(id);
+    expect(await s.incidents.claim(id, 'Anna', 'http', 41_000)).toMatchObject({ kind: 'claimed', incident: { told: false } });
+  });
+
   it("keeps who was in the room against the room's latest incident, and prunes finished incidents with their claims", async () => {
     await receive(s.journal, 'f1', 1000);
     const id = (await s.incidents.find('f1'))?.id as string;

@@ -93,6 +93,19 @@ describe.each(implementations)('journal port on %s', (_name, open) => {
     expect(rows).toEqual([{ state: 'running', detail: 'calling: t1' }]);
   });
 
+  it("a call's state is kept in columns of its own while the step runs, and cleared with its final state", async () => {
+    await s.journal.append(record('k1'));
+    const token = '0000000a-aaaa-4bbb-8ccc-dddddddddddd';
+    await s.journal.commitStep({ ...step('k1', 'announce', 'running', 100), call: { token, state: 'calling', channel: null } });
+    let running = (await s.journal.unfinishedSteps()).find((r) => r.alertId === 'k1' && r.step === 'announce');
+    expect(running?.call).toEqual({ token, state: 'calling', channel: null });
+    s.journal.updateStep({ ...step('k1', 'announce', 'running', 200), call: { token, state: 'answered', channel: 'Local/7@x;1' } });
+    running = (await s.journal.unfinishedSteps()).find((r) => r.alertId === 'k1' && r.step === 'announce');
+    expect(running?.call).toEqual({ token, state: 'answered', channel: 'Local/7@x;1' });
+    await s.journal.commitStep(step('k1', 'announce', 'succeeded', 300));
+    expect(await s.rows(`SELECT call_token, call_state, call_channel FROM steps WHERE alert_id = 'k1' AND step = 'announce'`)).toEqual([{ call_token: null, call_state: null, call_channel: null }]);
+  });
+
   it('an unroutable alert is kept without steps', async () => {
     expect(await s.journal.append(record('lost', { status: 'unroutable', steps: [] }))).toBe('new');
     expect((await s.journal.getAlert('lost'))?.status).toBe('unroutable');
