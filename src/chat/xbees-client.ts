@@ -10,7 +10,9 @@ const STORAGE = { name: 'x-bees', code: 'XBEES_UPLOAD' };
 /** x-bees conversations API (DESIGN section 3). Responses are validated before use. */
 const createdFile = z.object({ fileId: z.string().min(1).max(200), presignedUploadUrl: z.string().url() });
 const fileInfo = z.object({ file: z.record(z.string(), z.unknown()) });
-const postedMessage = z.looseObject({ id: z.union([z.string(), z.number()]).optional() });
+/** The new message's id: `messageId`, or `id` where the answer names it so. */
+const messageRef = z.union([z.string(), z.number()]).optional();
+const postedMessage = z.looseObject({ messageId: messageRef, id: messageRef });
 
 export type XbeesFile = Record<string, unknown>;
 
@@ -34,8 +36,10 @@ export class XbeesClient {
     });
   }
 
-  async createFile(channelId: string, name: string): Promise<{ fileId: string; presignedUploadUrl: string }> {
-    const data = await this.call('create file', XBEES, () => this.http.post(`${channelPath(channelId)}/files`, { name }));
+  /** `userId`: the x-bees user the upload acts for (PBX token only; a bot token sends none). */
+  async createFile(channelId: string, name: string, userId?: string): Promise<{ fileId: string; presignedUploadUrl: string }> {
+    const body = userId === undefined ? { name } : { name, userId };
+    const data = await this.call('create file', XBEES, () => this.http.post(`${channelPath(channelId)}/files`, body));
     const parsed = validate(createdFile, data, 'create file');
     const upload = new URL(parsed.presignedUploadUrl);
     if (upload.protocol !== 'https:' && upload.origin !== this.origin) {
@@ -61,10 +65,16 @@ export class XbeesClient {
     return validate(fileInfo, data, 'get file').file;
   }
 
-  /** `elements`: interactive parts (buttons), as the conversations API's SendMessage takes them. */
+  /**
+   * `elements`: interactive parts (buttons), as the conversations API's SendMessage takes them.
+   * `userId`: as for createFile; left out of the body when undefined.
+   */
   async postMessage(channelId: string, body: { text: string; attachments: XbeesFile[]; elements?: unknown[]; userId?: string | undefined }): Promise<string> {
-    const data = await this.call('post message', XBEES, () => this.http.post(`${channelPath(channelId)}/messages`, body));
-    return String(validate(postedMessage, data, 'post message').id ?? '');
+    const { userId, ...rest } = body;
+    const sent = userId === undefined ? rest : { ...rest, userId };
+    const data = await this.call('post message', XBEES, () => this.http.post(`${channelPath(channelId)}/messages`, sent));
+    const posted = validate(postedMessage, data, 'post message');
+    return String(posted.messageId ?? posted.id ?? '');
   }
 
   private async call(what: string, service: { name: string; code: string }, request: () => Promise<{ data: unknown }>): Promise<unknown> {

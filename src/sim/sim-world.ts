@@ -28,7 +28,8 @@ export interface SimWorldOptions {
 export class SimWorld {
   readonly amiSecret = `ami-${randomBytes(8).toString('hex')}`;
   readonly ami = new AmiSimulator({ username: 'veesion-bridge', secret: this.amiSecret });
-  readonly xbees = new XbeesSimulator(`xbees-${randomBytes(12).toString('hex')}`);
+  /** A bot token, the recommended set-up: posts carry no userId. */
+  readonly xbees = new XbeesSimulator();
   readonly klaxon: KlaxonSimulator;
   readonly video = new VideoSimulator();
   /** The PBX's other two ways in: its outgoing call spool and its local REST API. */

@@ -1,11 +1,14 @@
 import express from 'express';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { HttpSim } from './http-sim';
+import { isBotToken } from '../config/xbees-auth';
 
 export interface SimFile {
   id: string;
   channelId: string;
   name: string;
+  /** The x-bees user the upload acted for (PBX token only). */
+  userId?: string;
   bytes?: Buffer;
   contentType?: string;
 }
@@ -20,18 +23,46 @@ export interface SimMessage {
   at: number;
 }
 
-/** The x-bees conversations API: files with presigned upload, messages (DESIGN section 3). */
+export interface XbeesSimOptions {
+  /** The bearer token it accepts; default: a bot token, `wsk-v1-` and random characters. */
+  token?: string;
+  /** The x-bees user ids a PBX token may act for (a bot token acts for none). */
+  users?: readonly string[];
+}
+
+/**
+ * The x-bees conversations API: files with presigned upload, messages (DESIGN section 3).
+ * Who acts follows Wildix's examples: a bot token (`wsk-...`) posts as its bot and a `userId`
+ * with it is refused (Wildix/sdk-examples, examples/chatbot-simple); a PBX token names the
+ * x-bees user of each upload and message in `userId`, one of its known users, else refused
+ * (Wildix/sdk-examples, examples/conversation-api-send-message and its README).
+ */
 export class XbeesSimulator extends HttpSim {
   readonly files = new Map<string, SimFile>();
   readonly messages: SimMessage[] = [];
+  /** The JSON body of every API request but GETs, as it arrived (refused ones too): the wire shape, for tests. */
+  readonly bodies: { method: string; path: string; body: unknown }[] = [];
   /** The next this-many uploads find their presigned URL expired. */
   expireNextUploads = 0;
   /** While set, every API call answers this status (an outage), uploads included. */
   down: number | undefined;
   private readonly listeners: ((m: SimMessage) => void)[] = [];
 
-  constructor(readonly token = 'xbees-sim-token') {
+  readonly token: string;
+  readonly users: ReadonlySet<string>;
+
+  constructor(opts: XbeesSimOptions = {}) {
     super();
+    this.token = opts.token ?? `wsk-v1-${randomBytes(24).toString('base64url')}`;
+    this.users = new Set(opts.users ?? []);
+  }
+
+  /** Why x-bees would refuse this `userId` with this token, as [status, error]; undefined: accepted. */
+  private refusedUser(userId: unknown): [number, string] | undefined {
+    if (isBotToken(this.token)) return userId === undefined ? undefined : [400, 'userId is not accepted with a bot token: the bot posts as itself'];
+    if (userId === undefined) return [400, 'userId required: the x-bees user this PBX token acts for'];
+    if (typeof userId !== 'string' || !this.users.has(userId)) return [403, 'userId is not a known x-bees user'];
+    return undefined;
   }
 
   onMessage(listener: (m: SimMessage) => void): void {
@@ -48,11 +79,17 @@ export class XbeesSimulator extends HttpSim {
       next();
     });
     api.use(express.json());
+    api.use((req, _res, next) => {
+      if (req.method !== 'GET') this.bodies.push({ method: req.method, path: req.path, body: req.body as unknown });
+      next();
+    });
     api.post('/channels/:channel/files', (req, res) => {
-      const name = (req.body as { name?: unknown }).name;
+      const { name, userId } = req.body as { name?: unknown; userId?: unknown };
       if (typeof name !== 'string' || name.length === 0) return void res.status(400).json({ error: 'name required' });
+      const refused = this.refusedUser(userId);
+      if (refused) return void res.status(refused[0]).json({ error: refused[1] });
       const id = randomUUID();
-      this.files.set(id, { id, channelId: String(req.params['channel']), name });
+      this.files.set(id, { id, channelId: String(req.params['channel']), name, ...(typeof userId === 'string' ? { userId } : {}) });
       res.json({ fileId: id, presignedUploadUrl: `${this.url}/upload/${id}?X-Amz-Signature=sim` });
     });
     api.get('/channels/:channel/files/:id', (req, res) => {
@@ -67,10 +104,12 @@ export class XbeesSimulator extends HttpSim {
       if (attachments.length > 10) return void res.status(400).json({ error: 'at most 10 attachments' });
       const elements = Array.isArray(body.elements) ? body.elements : [];
       if (!elements.every(validElement)) return void res.status(400).json({ error: 'elements: each is {actions: [{button: {text, handler: {action: {id}} | {link: {url}} | {reply: {text}}}}]}' });
+      const refused = this.refusedUser(body.userId);
+      if (refused) return void res.status(refused[0]).json({ error: refused[1] });
       const msg: SimMessage = { channelId: String(req.params['channel']), text: body.text, attachments, elements, at: Date.now(), ...(body.userId ? { userId: body.userId } : {}) };
       this.messages.push(msg);
       for (const l of this.listeners) l(msg);
-      res.json({ id: `msg-${this.messages.length}` });
+      res.json({ messageId: `msg-${this.messages.length}` });
     });
     app.use('/v2/conversations', api);
     app.put('/upload/:id', express.raw({ type: () => true, limit: '200mb' }), (req, res) => {
