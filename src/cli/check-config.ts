@@ -24,6 +24,7 @@ export function checkConfig(opts: GlobalOptions): void {
     xbees_channel_id: s.xbees_channel_id,
     location: s.location,
     veesion_user_extension: s.veesion_user_extension,
+    xbees_user_id: s.xbees_user_id,
     language: s.language,
   }));
   const { warnings } = config;

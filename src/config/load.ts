@@ -8,6 +8,7 @@ import { settingsSchema, SETTING_KEYS, type Settings } from './settings-schema';
 import { storeSchema, storeList, type Store } from './store-schema';
 import { templateVariables, ALERT_TEXT_VARIABLES, CHANNEL_VARIABLES } from '../pipeline/template';
 import { checkReceiverSettings } from './receiver-checks';
+import { checkXbeesIdentity } from './xbees-checks';
 
 export const DEFAULT_ENV_FILE = '/rw2/etc/env.custom.ini';
 export const DEFAULT_STORES_FILE = '/rw2/etc/pbx/x-hoppers.json';
@@ -52,6 +53,7 @@ export function loadConfig(opts: LoadOptions = {}): BridgeConfig {
   const settings = loadSettings(files.env, hints.env, env, issues, warnings);
   const stores = loadStores(files.stores, hints.stores, issues);
   if (settings) crossCheck(settings, opts.platform ?? process.platform, issues);
+  if (settings) checkXbeesIdentity(settings, stores, issues, warnings);
   if (issues.length > 0 || !settings) throw new ConfigError(issues, warnings);
   return { settings, stores, files, warnings };
 }

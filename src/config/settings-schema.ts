@@ -3,6 +3,7 @@ import { z } from 'zod';
 import cron from 'node-cron';
 import { DEFAULT_MANY_ALERTS_TEXT, DEFAULT_SUMMARY_TEXT } from '../pipeline/announcer';
 import { DEFAULT_CLAIMED_TEXT } from '../pipeline/incident-loop';
+import { XBEES_USER_ID, XBEES_USER_ID_HINT } from './xbees-auth';
 
 /**
  * The one schema for `env.custom.ini` (DESIGN section 2). Every value arrives as a string
@@ -130,6 +131,12 @@ export const settingsSchema = z.object({
   BRIDGE_CHIME: z.string().regex(/^[A-Za-z0-9_-]+\.(wav|sln)$/, 'a file name in sounds/, e.g. chime.wav').optional(),
   BRIDGE_XBEES_API_URL: httpUrl.default('https://api.x-bees.com'),
   BRIDGE_XBEES_TOKEN: z.string().min(1).optional(),
+  /**
+   * With a PBX token (any token not starting `wsk-`): the x-bees user the posts act for, as
+   * x-bees knows it (its browser console: `wx.stream._user.id`), a member of every store's
+   * channel. A store's `xbees_user_id` overrides it. Unused with a bot token. Not a secret.
+   */
+  BRIDGE_XBEES_USER_ID: z.string().trim().regex(XBEES_USER_ID, XBEES_USER_ID_HINT).optional(),
   BRIDGE_CHAT_POSTS_PER_S: z.coerce.number().min(0.1).max(1000).default(20),
   BRIDGE_VIDEO_HOSTS: listOf(
     z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, 'a host name, optionally starting with *.'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseCronWindow } from '../pipeline/cron-window';
 import { checkName, nameRule } from '../pipeline/person-name';
+import { XBEES_USER_ID, XBEES_USER_ID_HINT } from './xbees-auth';
 
 /** A value Wildix tools may write as a number or a string; we keep it as a string. */
 const idString = (pattern: RegExp, hint: string) =>
@@ -38,6 +39,11 @@ export const storeSchema = z
     xbees_channel_id: idString(/^[A-Za-z0-9_-]{1,128}$/, 'an x-bees channel id'),
     veesion_user_extension: idString(/^[A-Za-z0-9_@.-]{1,128}$/, 'a user extension or id').optional(),
     user: idString(/^[A-Za-z0-9_@.-]{1,128}$/, 'a user extension or id').optional(),
+    /**
+     * The x-bees user (x-bees' own id, not a PBX extension) this store's posts act for when
+     * BRIDGE_XBEES_TOKEN is a PBX token; overrides BRIDGE_XBEES_USER_ID. Unused with a bot token.
+     */
+    xbees_user_id: z.string().trim().regex(XBEES_USER_ID, XBEES_USER_ID_HINT).optional(),
     /** Cron-style windows (local time) in which announcements are muted; chat posts go on. */
     quiet_hours: z
       .union([z.string(), z.array(z.string()).max(20)])

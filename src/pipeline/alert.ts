@@ -20,6 +20,8 @@ export interface StoreRoute {
   xbees_channel_id: string;
   location?: string | undefined;
   veesion_user_extension?: string | undefined;
+  /** The x-bees user this store's posts act for with a PBX token (not an extension). */
+  xbees_user_id?: string | undefined;
   /** Cron-style windows in which announcements are muted (see cron-window.ts). */
   quiet_hours?: string[] | undefined;
   /** Channels called in turn when nobody claims an incident (DESIGN section 5). */

@@ -22,7 +22,8 @@ export function writeConfig(dir: string, settings: Record<string, string>, store
 export const VALID_SETTINGS = {
   VEESION_HOOK_TOKEN: 'a-very-long-hook-token-123',
   BRIDGE_AMI_SECRET: 'ami-secret-value',
-  BRIDGE_XBEES_TOKEN: 'xbees-token-value',
+  // A bot token, the recommended set-up: no x-bees user id needed.
+  BRIDGE_XBEES_TOKEN: 'wsk-v1-xbees-token-value',
 };
 
 export const STORE = { store_veesion_id: 'store-1', name: 'Store One', audio_conf_id: '7', xbees_channel_id: 'chan-1' };

@@ -48,7 +48,7 @@ describe('config warnings (the config still loads)', () => {
   });
 
   it('never shows a secret that was cut short, not even its start', () => {
-    const config = load('BRIDGE_XBEES_TOKEN=abc;defghijk');
+    const config = load('BRIDGE_XBEES_TOKEN=wsk-v1-abc;defghijk');
     expect(text(config.warnings)).toEqual([expect.stringContaining('so it is (value hidden: a secret); if the rest belongs to the value, quote it: BRIDGE_XBEES_TOKEN="<the whole value>"')]);
     expect(JSON.stringify(config.warnings)).not.toContain('abc');
   });
