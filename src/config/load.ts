@@ -8,6 +8,7 @@ import { settingsSchema, SETTING_KEYS, type Settings } from './settings-schema';
 import { storeSchema, storeList, type Store } from './store-schema';
 import { templateVariables, ALERT_TEXT_VARIABLES, CHANNEL_VARIABLES } from '../pipeline/template';
 import { checkReceiverSettings } from './receiver-checks';
+import { checkSmartNotifications } from './smart-notification-checks';
 import { checkXbeesIdentity } from './xbees-checks';
 
 export const DEFAULT_ENV_FILE = '/rw2/etc/env.custom.ini';
@@ -54,6 +55,7 @@ export function loadConfig(opts: LoadOptions = {}): BridgeConfig {
   const stores = loadStores(files.stores, hints.stores, issues);
   if (settings) crossCheck(settings, opts.platform ?? process.platform, issues);
   if (settings) checkXbeesIdentity(settings, stores, issues, warnings);
+  if (settings) checkSmartNotifications(settings, stores, issues);
   if (issues.length > 0 || !settings) throw new ConfigError(issues, warnings);
   return { settings, stores, files, warnings };
 }

@@ -30,7 +30,7 @@ const secondsList = listOf(z.string().regex(/^\d+(\.\d+)?$/, 'seconds, e.g. 0,2,
   .transform((l) => l.map(Number))
   .refine((l) => l.length <= 50, 'at most 50 attempts');
 
-export const ORIGINATORS = ['ami', 'callfile', 'wildix-api'] as const;
+export const ORIGINATORS = ['ami', 'callfile', 'wildix-api', 'smart-notifications'] as const;
 export const TTS_ENGINES = ['espeak-ng', 'festival', 'say'] as const;
 
 export const SECRET_KEYS = [
@@ -123,6 +123,17 @@ export const settingsSchema = z.object({
   BRIDGE_SPOOL_DIR: z.string().regex(/^\/[^\r\n\0]*$/, 'an absolute path, e.g. /var/spool/asterisk').default('/var/spool/asterisk'),
   BRIDGE_WILDIX_API_URL: httpUrl.default('http://127.0.0.1'),
   BRIDGE_WILDIX_API_TOKEN: z.string().regex(/^[^\r\n]+$/, 'one line').optional(),
+  /**
+   * Where the PBX's API takes x-hoppers Smart Notifications (`addSmartNotification`), as the PBX's
+   * own API reference names it (https://<pbx>/api/v1/doc/): needed for the `smart-notifications` delivery.
+   */
+  BRIDGE_SMART_NOTIFICATIONS_PATH: z.string().regex(/^\/[A-Za-z0-9/_.:-]{1,200}$/, 'a path on the PBX API, e.g. /api/v1/...').optional(),
+  /**
+   * Off by default. On the PBX host, the command that prints x-hoppers' notification state (e.g.
+   * `data_engine_cli xhop::state`, undocumented): read once a second while notifications wait, so
+   * a headset's accept claims its incident. A program and its arguments, run without a shell.
+   */
+  BRIDGE_XHOP_STATE_COMMAND: z.string().regex(/^[A-Za-z0-9_./:=@ -]{1,200}$/, 'a program and its arguments (letters, digits, _ . / : = @ -)').optional(),
   BRIDGE_TTS_ENGINE: z.enum(TTS_ENGINES).default(process.platform === 'linux' ? 'espeak-ng' : 'say'),
   BRIDGE_TTS_VOICE: z.string().regex(/^[A-Za-z0-9_+-]{0,40}$/, 'a voice name').default(''),
   BRIDGE_TTS_TIMEOUT_MS: positiveMs.default(10000),

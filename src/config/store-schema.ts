@@ -44,6 +44,12 @@ export const storeSchema = z
      * BRIDGE_XBEES_TOKEN is a PBX token; overrides BRIDGE_XBEES_USER_ID. Unused with a bot token.
      */
     xbees_user_id: z.string().trim().regex(XBEES_USER_ID, XBEES_USER_ID_HINT).optional(),
+    /**
+     * How this store's announcements reach its staff: `smart-notifications` (x-hoppers headsets,
+     * which accept with a double press) or `conference` (a call into the room; phones press 1).
+     * Absent: the first of BRIDGE_ORIGINATOR decides.
+     */
+    delivery: z.enum(['smart-notifications', 'conference'], 'smart-notifications or conference').optional(),
     /** Cron-style windows (local time) in which announcements are muted; chat posts go on. */
     quiet_hours: z
       .union([z.string(), z.array(z.string()).max(20)])

@@ -17,7 +17,7 @@ export interface NamedOriginator {
   why: () => string | undefined;
 }
 
-/** BRIDGE_ORIGINATOR, in order (DESIGN section 3: ami, callfile, wildix-api). */
+/** The conference originators of BRIDGE_ORIGINATOR, in order (ami, callfile, wildix-api; Smart Notifications apart). */
 export function buildOriginators(s: Settings, ami: AmiClient): NamedOriginator[] {
   const call = { channelTemplate: s.VEESION_ALERT_CHANNEL, origin: s.VEESION_ALERT_ORIGIN, mode: s.BRIDGE_AMI_MODE };
   const timeout = { responseTimeoutMs: s.BRIDGE_ORIGINATE_TIMEOUT_MS };
@@ -35,12 +35,18 @@ export function buildOriginators(s: Settings, ami: AmiClient): NamedOriginator[]
       why: () => undefined,
     }),
   };
-  return s.BRIDGE_ORIGINATOR.map((name) => ({ name, ...build[name]() }));
+  return conferenceOriginators(s).map((name) => ({ name, ...build[name]() }));
+}
+
+/** BRIDGE_ORIGINATOR's ways of calling into a conference (Smart Notifications are not a call). */
+export function conferenceOriginators(s: Settings): Exclude<Settings['BRIDGE_ORIGINATOR'][number], 'smart-notifications'>[] {
+  return s.BRIDGE_ORIGINATOR.filter((n): n is Exclude<typeof n, 'smart-notifications'> => n !== 'smart-notifications');
 }
 
 /** One originator: its own check (`ami`: logged in). Several: `pbx`, ready while any is usable. */
 export function pbxReadiness(originators: readonly NamedOriginator[]): ReadinessCheck {
   const [only] = originators;
+  if (originators.length === 0) return { name: 'pbx', ok: () => true, reason: () => undefined }; // Smart Notifications only: no connection held
   if (originators.length === 1 && only) return { name: only.name, ok: only.usable, reason: only.why };
   return {
     name: 'pbx',

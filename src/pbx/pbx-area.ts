@@ -5,7 +5,10 @@ import type { Clock } from '../pipeline/ports';
 import type { IncidentLoop } from '../pipeline/incident-loop';
 import { OriginatorChain } from '../pipeline/originator-chain';
 import { AmiClient } from './ami-client';
-import { buildOriginators, pbxReadiness, type NamedOriginator } from './originators';
+import { buildOriginators, conferenceOriginators, pbxReadiness, type NamedOriginator } from './originators';
+import { DeliveryRouter } from './delivery';
+import { SmartNotificationsOriginator } from './smart-notifications';
+import { XhopStateReader } from './xhop-state-reader';
 import { conferenceClaims } from './conference-claims';
 import { incidentCalls } from './incident-calls';
 
@@ -28,7 +31,10 @@ export interface PbxAreaDeps {
 export class PbxArea implements Area {
   readonly ami: AmiClient;
   readonly originators: NamedOriginator[];
-  readonly originator: OriginatorChain;
+  /** Each store's way: a Smart Notification, or a call through the conference originators in order. */
+  readonly originator: DeliveryRouter;
+  /** Headset accepts of Smart Notifications, where BRIDGE_XHOP_STATE_COMMAND is set. */
+  readonly accepts: XhopStateReader | undefined;
   /** Room presence and escalation calls (AMI only). */
   readonly calls: ReturnType<typeof incidentCalls> | undefined;
   readonly readiness: ReadinessCheck;
@@ -51,9 +57,30 @@ export class PbxArea implements Area {
     });
     this.ami.on('disconnect', deps.onDisconnect);
     this.originators = buildOriginators(s, this.ami);
-    this.originator = new OriginatorChain(this.originators);
-    this.usesAmi = s.BRIDGE_ORIGINATOR.includes('ami');
-    this.calls = this.usesAmi ? incidentCalls(s, this.ami, deps.speech, deps.logger) : undefined;
+    const path = s.BRIDGE_SMART_NOTIFICATIONS_PATH;
+    const notifications = path === undefined ? undefined : new SmartNotificationsOriginator({
+      baseUrl: s.BRIDGE_WILDIX_API_URL, path, token: s.BRIDGE_WILDIX_API_TOKEN ?? '', timeoutMs: s.BRIDGE_ORIGINATE_TIMEOUT_MS,
+      repeatS: s.BRIDGE_REPEAT_S, confirmationS: s.BRIDGE_ESCALATE_AFTER_S,
+    });
+    const incidentLog = deps.logger.child({ area: 'incidents' });
+    this.accepts = s.BRIDGE_XHOP_STATE_COMMAND === undefined ? undefined : new XhopStateReader({
+      command: s.BRIDGE_XHOP_STATE_COMMAND, logger: incidentLog, now: () => deps.clock.now(),
+      onAccepted: async (alertIds, by) => deps.loop()?.claim(alertIds[0] ?? '', by ?? 'an x-hoppers headset', 'headset'),
+    });
+    // Watched until x-hoppers stops waiting for an accept (its confirmation timeout), and a minute more.
+    const watchMs = (s.BRIDGE_ESCALATE_AFTER_S + 60) * 1000;
+    this.originator = new DeliveryRouter({
+      notifications,
+      conference: this.originators.length > 0 ? new OriginatorChain(this.originators) : undefined,
+      fallbackDelivery: s.BRIDGE_ORIGINATOR[0] === 'smart-notifications' ? 'smart-notifications' : 'conference',
+      now: () => deps.clock.now(),
+      logger: deps.logger,
+      onNotified: (requestId, alertIds) => this.accepts?.track(requestId, alertIds, deps.clock.now() + watchMs),
+    });
+    this.usesAmi = conferenceOriginators(s).includes('ami');
+    const calls = this.usesAmi ? incidentCalls(s, this.ami, deps.speech, deps.logger) : undefined;
+    // A broadcast's headsets are not members of a room ConfbridgeList could count.
+    this.calls = calls && { ...calls, roomPresence: async (store) => (this.originator.repeatsOnPbx(store) ? 'unknown' : calls.roomPresence(store)) };
     this.readiness = pbxReadiness(this.originators);
   }
 
@@ -64,9 +91,10 @@ export class PbxArea implements Area {
     if (loop) this.stopClaims = conferenceClaims(this.ami, loop, this.deps.logger.child({ area: 'incidents' }), () => this.deps.clock.now());
   }
 
-  /** Stops listening for key presses; the connection itself closes in close(), after the steps. */
+  /** Stops listening for key presses and headset accepts; the connection itself closes in close(), after the steps. */
   stop(): void {
     this.stopClaims?.();
+    this.accepts?.stop();
   }
 
   async close(): Promise<void> {

@@ -44,6 +44,7 @@ export interface PipelineDeps {
     resumeEveryMs?: number;
     repeatMs: number; repeatMax: number; claimedText?: string; report?: (e: IncidentNews) => void;
     escalateAfterMs?: number; callPerson?: IncidentLoopDeps['callPerson']; onError?: (err: unknown) => void;
+    repeatsOnPbx?: IncidentLoopDeps['repeatsOnPbx'];
     followUps?: FollowUps;
   };
   /**
@@ -139,6 +140,7 @@ export class AlertPipeline {
       ...(inc.followUps ? { followUps: inc.followUps } : {}),
       ...(inc.owns ? { owns: inc.owns } : {}),
       ...(inc.resumeEveryMs !== undefined ? { resumeEveryMs: inc.resumeEveryMs } : {}),
+      ...(inc.repeatsOnPbx ? { repeatsOnPbx: inc.repeatsOnPbx } : {}),
     });
   }
 

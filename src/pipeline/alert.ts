@@ -22,6 +22,8 @@ export interface StoreRoute {
   veesion_user_extension?: string | undefined;
   /** The x-bees user this store's posts act for with a PBX token (not an extension). */
   xbees_user_id?: string | undefined;
+  /** x-hoppers Smart Notifications, or a call into the conference (absent: BRIDGE_ORIGINATOR's first decides). */
+  delivery?: 'smart-notifications' | 'conference' | undefined;
   /** Cron-style windows in which announcements are muted (see cron-window.ts). */
   quiet_hours?: string[] | undefined;
   /** Channels called in turn when nobody claims an incident (DESIGN section 5). */

@@ -127,7 +127,7 @@ export class Announcer {
       const callToken = globalThis.crypto.randomUUID();
       await req.calling?.(callToken);
       const alertIds = req.alertIds && req.alertIds.length > 0 ? { alertIds: req.alertIds } : {};
-      const call = await this.deps.originator.originate({ alertId: req.alert.id, ...alertIds, store: req.store, speech, variables: alertVariables(req.alert, req.store), callToken });
+      const call = await this.deps.originator.originate({ alertId: req.alert.id, ...alertIds, store: req.store, speech, text: req.text, variables: alertVariables(req.alert, req.store), callToken });
       if (call.ended) req.answered?.(call.channel, callToken);
       const { rest: release } = await this.playedThrough(call, speech.durationMs, this.deps.clock.now());
       const detail = `${call.channel} played ${speech.playbackPath}${speech.cached ? ' (cached)' : ''}${call.via ? ` via ${call.via}` : ''}`;
@@ -239,7 +239,7 @@ export class Announcer {
       // whether this very call was answered, rather than placing it a second time.
       const callToken = globalThis.crypto.randomUUID();
       await Promise.all(fresh.map((m) => m.member.calling?.(callToken)));
-      const call = await this.deps.originator.originate({ alertId: alert.id, alertIds: fresh.map((m) => m.member.alert.id), store, speech, variables, callToken });
+      const call = await this.deps.originator.originate({ alertId: alert.id, alertIds: fresh.map((m) => m.member.alert.id), store, speech, text, variables, callToken });
       const answeredAt = this.deps.clock.now();
       if (call.ended) for (const m of fresh) m.member.answered?.(call.channel, callToken);
       const { rest: release } = await this.playedThrough(call, speech.durationMs, answeredAt);

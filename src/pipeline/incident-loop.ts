@@ -36,6 +36,11 @@ export interface IncidentLoopDeps {
    * last alert; then it ends, unheard when none could be placed. Default: never.
    */
   expireMs?: number;
+  /**
+   * Whether the PBX repeats this store's announcements itself (x-hoppers Smart Notifications, until
+   * a headset accepts or BRIDGE_ESCALATE_AFTER_S passes): the bridge then places no repeats there.
+   */
+  repeatsOnPbx?: (store: StoreRoute) => boolean;
   /** Whether the PBX was seen answering the call of this token (a repeat in flight when its daemon died). */
   answeredOnPbx?: (callToken: string) => boolean | undefined;
   alertText: string;
@@ -370,8 +375,10 @@ export class IncidentLoop {
     this.scheduleEscalation(incident);
     const now = this.deps.clock.now();
     const announcements = incident.announcements + 1;
-    const last = announcements >= this.deps.repeatMax;
-    const nextRepeatAt = last ? null : now + this.deps.repeatMs;
+    const onPbx = this.repeatsOnPbx(incident);
+    const last = !onPbx && announcements >= this.deps.repeatMax;
+    // Repeated by x-hoppers: the next look is when it stops waiting for an accept.
+    const nextRepeatAt = last ? null : onPbx ? Math.max(now, this.pbxRepeatsEndAt(incident)) : now + this.deps.repeatMs;
     const applied = await this.deps.incidents.recordAnnouncement(id, announcements, nextRepeatAt, last ? 'unclaimed' : 'open', now, callToken);
     // Claimed meanwhile, or this call counted already (by a daemon before a restart): read what it is now.
     const updated: Incident = applied
@@ -422,6 +429,13 @@ export class IncidentLoop {
     const alert = await this.deps.alert(incident.lastAlertId);
     if (!store || !alert) return;
     const now = this.deps.clock.now();
+    if (this.deps.repeatsOnPbx?.(store)) {
+      // x-hoppers repeats it on the headsets until one accepts: the bridge places none of its own,
+      // and once x-hoppers stops waiting, the incident ends untaken and is escalated.
+      const endAt = this.pbxRepeatsEndAt(incident);
+      if (now < endAt) return this.scheduleRepeat(id, endAt);
+      return this.giveUp(incident, `not accepted on a headset within ${Math.round((endAt - incident.openedAt) / 1000)} s`);
+    }
     const expiresAt = this.expiresAt(incident);
     if (await this.deps.incidents.announcePending(id)) {
       // Its alert's own announcement has not ended (queued behind others, retrying, or a call a
@@ -429,7 +443,7 @@ export class IncidentLoop {
       // sets the next repeat; given up, this one goes on.
       return this.scheduleRepeat(id, now >= expiresAt ? now + PENDING_RECHECK_MS : Math.min(now + this.deps.repeatMs, expiresAt));
     }
-    if (now >= expiresAt) return this.giveUp(incident);
+    if (now >= expiresAt) return this.giveUp(incident, `could not be placed within ${Math.round((this.deps.expireMs ?? 0) / 1000)} s of its alert`);
     if (this.deps.muted?.(store, now) !== undefined) {
       // Quiet: not said, but it uses up its turn, so an alert from the middle of the night is
       // never announced hours later when the quiet hours end.
@@ -483,6 +497,16 @@ export class IncidentLoop {
     }
   }
 
+  private repeatsOnPbx(incident: Incident): boolean {
+    const store = this.deps.stores().get(incident.storeId);
+    return store !== undefined && this.deps.repeatsOnPbx?.(store) === true;
+  }
+
+  /** When x-hoppers stops waiting for a headset to accept (its confirmation timeout is BRIDGE_ESCALATE_AFTER_S). */
+  private pbxRepeatsEndAt(incident: Incident): number {
+    return incident.openedAt + (this.deps.escalateAfterMs ?? this.deps.repeatMs * this.deps.repeatMax);
+  }
+
   /** When an incident's announcements stop being worth attempting: BRIDGE_ANNOUNCE_EXPIRE_S after its last alert. */
   private expiresAt(incident: Incident): number {
     return this.deps.expireMs === undefined ? Infinity : incident.lastAlertAt + this.deps.expireMs;
@@ -493,7 +517,7 @@ export class IncidentLoop {
    * is unclaimed; never heard, it is unheard: integrations and the store's chat are told that the
    * headsets did not hear it. Either way its escalation list is called.
    */
-  private async giveUp(incident: Incident): Promise<void> {
+  private async giveUp(incident: Incident, why: string): Promise<void> {
     const heard = incident.announcements > 0;
     const state = heard ? 'unclaimed' : 'unheard';
     const now = this.deps.clock.now();
@@ -501,13 +525,11 @@ export class IncidentLoop {
     this.cancelRepeat(incident.id);
     this.forget(incident.id);
     const ended: Incident = { ...incident, state, nextRepeatAt: null, call: null };
-    const expiry = `${Math.round((this.deps.expireMs ?? 0) / 1000)} s`;
     if (heard) {
       this.deps.report?.({ kind: 'unclaimed', incident: ended });
-      this.track(this.escalate(incident.id, `unclaimed: its repeats could not be placed within ${expiry} of its alert`));
+      this.track(this.escalate(incident.id, `unclaimed: ${why}`));
       return;
     }
-    const why = `no announcement could be placed within ${expiry} of its alert`;
     this.deps.report?.({ kind: 'unheard', incident: ended, why });
     this.publish('alert.unheard', ended);
     this.followUp(ended, 'unheard', unheardLine(ended));
@@ -588,8 +610,9 @@ export class IncidentLoop {
         const fresh = await this.deps.incidents.get(incident.id);
         if (!fresh || fresh.told || fresh.state !== 'claimed') return;
         const alert = await this.deps.alert(incident.lastAlertId);
-        if (!store || !alert) {
-          // Nothing to say it with (the store left x-hoppers.json): told as far as it can be.
+        if (!store || !alert || this.deps.repeatsOnPbx?.(store)) {
+          // Nothing to say it with (the store left x-hoppers.json), or the headsets hear it from
+          // x-hoppers (a sentence would be one more notification to accept): told as far as it can be.
           await this.deps.incidents.markTold(incident.id, this.deps.clock.now());
           return;
         }

@@ -20,7 +20,7 @@ export const OUTCOMES = ['theft', 'false-alarm', 'not-found', 'no-outcome'] as c
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** How a claim arrived. */
-export type ClaimVia = 'conference' | 'cli' | 'http' | 'chat' | 'escalation';
+export type ClaimVia = 'conference' | 'cli' | 'http' | 'chat' | 'escalation' | 'headset';
 
 export interface Incident {
   id: string;

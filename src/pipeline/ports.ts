@@ -105,6 +105,8 @@ export interface OriginateRequest {
   alertIds?: readonly string[];
   store: StoreRoute;
   speech: RenderedSpeech;
+  /** The sentence the audio says (a delivery that speaks it itself, x-hoppers Smart Notifications, takes the text). */
+  text?: string;
   variables: Record<string, string>;
   /**
    * Names this call on the PBX, written to the journal before the call is placed: a daemon
@@ -117,6 +119,8 @@ export interface PlacedCall {
   channel: string;
   /** Which originator placed it (`ami`, `callfile`, `wildix-api`), when several are configured. */
   via?: string;
+  /** A Smart Notification's request id on the PBX (its accept is read by that id). */
+  requestId?: string;
   /**
    * Settles when the PBX reports the call hung up, if the adapter can see that (AMI can; a call
    * file or the REST API cannot). A call that ends well before its audio did not play it.

@@ -28,6 +28,7 @@ interface Extra {
   /** The alert's own steps in the journal (default: none of its announce step: that is the loop's caller's). */
   steps?: ('announce' | 'chat')[];
   answeredOnPbx?: (token: string) => boolean | undefined;
+  repeatsOnPbx?: boolean;
 }
 
 async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualClock(), extra: Extra = {}) {
@@ -60,6 +61,7 @@ async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualC
     repeatMax: 4,
     ...(extra.expireMs !== undefined ? { expireMs: extra.expireMs } : {}),
     ...(extra.answeredOnPbx ? { answeredOnPbx: extra.answeredOnPbx } : {}),
+    ...(extra.repeatsOnPbx ? { repeatsOnPbx: () => true } : {}),
     onError: (err) => { throw err; },
     alertText: 'Theft on camera ${cameraId}',
     claimedText: '${by} is handling camera ${cameraId}',
@@ -476,5 +478,31 @@ describe('IncidentLoop', () => {
     expect(third.said).toHaveLength(1);
     await third.loop.stop();
     await third.journal.close();
+  });
+
+  it('a store whose headsets get Smart Notifications is repeated by x-hoppers, not the bridge: no repeat, escalated when x-hoppers stops waiting, a headset claim told by x-hoppers', async () => {
+    const called: string[] = [];
+    const r = await rig(undefined, undefined, { repeatsOnPbx: true, escalation: ['PJSIP/201'], callPerson: async (c) => (called.push(c), { answered: false, why: 'no-answer' }) });
+    const id = await r.receive('sn1');
+    r.loop.opened('sn1');
+    await r.loop.announced('sn1', 'request-1');
+    await r.clock.advance(2 * REPEAT_MS);
+    expect(r.said).toHaveLength(0);
+    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'open', announcements: 1 });
+    await r.clock.advance(40_000 - 2 * REPEAT_MS); // BRIDGE_ESCALATE_AFTER_S: x-hoppers' confirmation timeout
+    expect(r.journal.incidents.get(id)?.state).toBe('unclaimed');
+    expect(called).toEqual(['PJSIP/201']);
+    expect(r.said).toHaveLength(0);
+
+    const other = await r.receive('sn2', '9');
+    r.loop.opened('sn2');
+    await r.loop.announced('sn2', 'request-2');
+    expect(await r.loop.claim('sn2', 'Anna', 'headset')).toMatchObject({ kind: 'claimed', incident: { claimedVia: 'headset' } });
+    await r.clock.advance(1);
+    expect(r.journal.incidents.get(other)).toMatchObject({ state: 'claimed', told: true });
+    expect(r.said).toHaveLength(0); // x-hoppers told the broadcast; a sentence would be one more notification
+    expect(r.posted.filter((t) => t.startsWith('Anna is on it'))).toHaveLength(1);
+    await r.loop.stop();
+    await r.journal.close();
   });
 });
