@@ -1,4 +1,4 @@
-import axios, { type AxiosInstance } from 'axios';
+import axios, { isAxiosError, type AxiosInstance } from 'axios';
 import { z } from 'zod';
 import type { CallOriginator, OriginateRequest, PlacedCall } from '../pipeline/ports';
 import { StepError } from '../pipeline/step-error';
@@ -20,6 +20,42 @@ const answer = z.union([
   z.looseObject({ type: z.literal('result'), result: z.looseObject({ channel: z.string().max(200).optional() }).optional() }),
   z.looseObject({ type: z.literal('error'), reason: z.string().max(500).optional() }),
 ]);
+const refusal = z.looseObject({ type: z.literal('error'), reason: z.string().max(500) });
+
+/**
+ * The body of `POST /api/v1/originate`: the WMS API's AMI-style Originate fields, lower-case,
+ * with `timeout` in milliseconds (a count of seconds here would hang up after a few ms).
+ */
+export interface WmsOriginateBody {
+  channel: string;
+  callerid: string;
+  timeout: number;
+  /**
+   * Every channel variable as `KEY=value`, joined with `,`. The API documents one string field
+   * `variable` in `KEY=value` form; Asterisk's manager splits a Variable value on `,` into several
+   * variables, and call-spec already keeps `,` out of the values.
+   */
+  variable: string;
+  application?: 'Playback';
+  data?: string;
+  context?: string;
+  exten?: string;
+  priority?: number;
+  /** false: the API answers once the call is answered or failed, which tells the outcome. */
+  async: false;
+}
+
+export function wmsOriginateBody(spec: ReturnType<typeof callSpec>): WmsOriginateBody {
+  const target = 'application' in spec.target ? spec.target : { ...spec.target, priority: Number(spec.target.priority) };
+  return {
+    channel: spec.channel,
+    callerid: spec.callerId,
+    timeout: RING_TIMEOUT_MS,
+    ...target,
+    variable: spec.variables.map(([k, v]) => `${k}=${v}`).join(','),
+    async: false,
+  };
+}
 
 /** Places the alert call with `POST /api/v1/originate` on the PBX's own REST API. */
 export class WildixApiOriginator implements CallOriginator {
@@ -36,18 +72,11 @@ export class WildixApiOriginator implements CallOriginator {
 
   async originate(req: OriginateRequest): Promise<PlacedCall> {
     const spec = callSpec(req, this.opts);
-    const body = {
-      channel: spec.channel,
-      callerId: spec.callerId,
-      timeout: RING_TIMEOUT_MS / 1000,
-      ...spec.target,
-      variables: Object.fromEntries(spec.variables),
-    };
     let data: unknown;
     try {
-      data = (await this.http.post('/api/v1/originate', body)).data;
+      data = (await this.http.post('/api/v1/originate', wmsOriginateBody(spec))).data;
     } catch (err) {
-      throw httpStepError(PBX, 'originate', err);
+      throw withReason(httpStepError(PBX, 'originate', err), err);
     }
     const parsed = answer.safeParse(data);
     if (!parsed.success) throw new StepError('WILDIX_BAD_RESPONSE', 'rejected', 'Wildix PBX API originate: unexpected response shape');
@@ -56,4 +85,11 @@ export class WildixApiOriginator implements CallOriginator {
     }
     return { channel: parsed.data.result?.channel ?? spec.channel };
   }
+}
+
+/** A request the API refused with a status still says why, when the API said so in its answer. */
+function withReason(stepError: StepError, err: unknown): StepError {
+  const said = isAxiosError(err) ? refusal.safeParse(err.response?.data) : undefined;
+  if (!said?.success) return stepError;
+  return new StepError(stepError.code, stepError.kind, `${stepError.message}: ${said.data.reason}`, { cause: stepError });
 }
