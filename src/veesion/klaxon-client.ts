@@ -1,5 +1,6 @@
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
 import { z } from 'zod';
+import { renewalDueAt, type TokenTimes } from './renewal';
 
 const tokenResponse = z.object({ token: z.string().min(1), expires_in: z.union([z.string(), z.number()]) });
 const storesResponse = z.object({
@@ -23,13 +24,16 @@ export interface KlaxonClientOptions {
 }
 
 /**
- * The Veesion klaxon API client. Signs in lazily, renews a minute before expiry
- * (`expires_in` is a string of seconds) and once more on any 401/403.
+ * The Veesion klaxon API client. Signs in lazily, renews before a call once less than a minute
+ * (half a short token's life) is left, no sooner than renewalDueAt allows (`expires_in` is a
+ * string of seconds), and once more on any 401/403.
  */
 export class KlaxonClient {
   private readonly http: AxiosInstance;
   private token: string | undefined;
   private expiresAt = 0;
+  private signedInAt = 0;
+  private lifetimeMs = 0;
   private readonly now: () => number;
 
   constructor(private readonly opts: KlaxonClientOptions) {
@@ -49,13 +53,19 @@ export class KlaxonClient {
     return this.token ? this.expiresAt : undefined;
   }
 
+  get tokenTimes(): TokenTimes | undefined {
+    return this.token ? { signedInAt: this.signedInAt, lifetimeMs: this.lifetimeMs, expiresAt: this.expiresAt } : undefined;
+  }
+
   async login(): Promise<void> {
     const data = await this.send(() => this.http.post('/token', { username: this.opts.username, password: this.opts.password }), 'sign in');
     const parsed = tokenResponse.safeParse(data);
     const seconds = parsed.success ? Number(parsed.data.expires_in) : NaN;
     if (!parsed.success || !Number.isFinite(seconds) || seconds <= 0) throw new KlaxonError('KLAXON_BAD_RESPONSE', 'unexpected /token response');
     this.token = parsed.data.token;
-    this.expiresAt = this.now() + seconds * 1000;
+    this.signedInAt = this.now();
+    this.lifetimeMs = seconds * 1000;
+    this.expiresAt = this.signedInAt + this.lifetimeMs;
   }
 
   /** Remaining token lifetime in seconds, as Veesion sees it (GET /user-info). */
@@ -86,7 +96,8 @@ export class KlaxonClient {
   }
 
   private async authed(request: () => Promise<{ data: unknown }>, what: string): Promise<unknown> {
-    if (!this.token || this.now() > this.expiresAt - 60_000) await this.login();
+    const times = this.tokenTimes;
+    if (!times || this.now() >= renewalDueAt(times, 60_000)) await this.login();
     try {
       return await this.send(request, what);
     } catch (err) {

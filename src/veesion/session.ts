@@ -1,31 +1,50 @@
 import type { Logger } from '../log/logger';
-import type { KlaxonClient } from './klaxon-client';
+import type { Clock } from '../pipeline/ports';
+import { KlaxonError, type KlaxonClient } from './klaxon-client';
+import { renewalDueAt } from './renewal';
 import { exponentialBackoff, withJitter } from '../pipeline/backoff';
 import { OutageReporter } from '../log/outage';
 
+/** What the session needs of the klaxon client. */
+export type SessionClient = Pick<KlaxonClient, 'baseUrl' | 'tokenValid' | 'tokenTimes' | 'login' | 'remainingSeconds'>;
+
 export interface SessionOptions {
-  /** Renew when less than this much lifetime is left (default 5 min). */
+  /** Renew when less than this much lifetime is left (default 5 min; half a shorter token's life). */
   renewMarginMs?: number;
   backoff?: { initialMs: number; maxMs: number };
   onRenewal?: (outcome: 'ok' | 'failed') => void;
+  /** Must tell time as the client does (tests); by default the system's, timers unref'd. */
+  clock?: Clock;
 }
+
+/** The session's timer must not keep the process alive on its own. */
+const unrefClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return { cancel: () => clearTimeout(t) };
+  },
+};
 
 /**
  * Keeps the Veesion token alive: signs in, checks the remaining lifetime with GET /user-info
- * and signs in again before it runs out; on failure retries with exponential backoff and
- * jitter. Runs beside the alert path: a Veesion outage never blocks ingress, calls or chat.
+ * and signs in again when renewalDueAt says (a 401/403 there signs in at once); on failure
+ * retries with exponential backoff and jitter. Runs beside the alert path: a Veesion outage never blocks ingress, calls or chat.
  */
 export class VeesionSession {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: { cancel(): void } | undefined;
   private failures = 0;
   private running = false;
   readonly outage: OutageReporter;
+  private readonly clock: Clock;
 
   constructor(
-    private readonly client: KlaxonClient,
+    private readonly client: SessionClient,
     private readonly logger: Logger,
     private readonly opts: SessionOptions = {},
   ) {
+    this.clock = opts.clock ?? unrefClock;
     this.outage = new OutageReporter({
       logger,
       system: 'Veesion',
@@ -41,23 +60,27 @@ export class VeesionSession {
 
   stop(): void {
     this.running = false;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
   }
 
   private async renew(first: boolean): Promise<void> {
     const margin = this.opts.renewMarginMs ?? 300_000;
     try {
-      let remainingMs = first || !this.client.tokenValid ? 0 : (await this.client.remainingSeconds()) * 1000;
-      if (remainingMs <= margin) {
-        await this.client.login();
-        if (!this.running) return;
-        remainingMs = ((this.client.tokenExpiresAt ?? Date.now()) - Date.now());
+      const before = this.client.tokenTimes?.signedInAt;
+      // Veesion's own count; the client signs in again itself if it had to (expired, 401/403).
+      if (!first && this.client.tokenValid) await this.client.remainingSeconds();
+      const times = this.client.tokenTimes;
+      if (first || !times || !this.client.tokenValid || this.clock.now() >= renewalDueAt(times, margin)) await this.client.login();
+      if (!this.running) return;
+      const after = this.client.tokenTimes;
+      if (!after) throw new KlaxonError('KLAXON_NO_TOKEN', 'no token after sign-in');
+      if (after.signedInAt !== before) {
         this.opts.onRenewal?.('ok');
-        this.logger.info('Veesion token renewed', { expiresInS: Math.round(remainingMs / 1000) });
+        this.logger.info('Veesion token renewed', { expiresInS: Math.round((after.expiresAt - this.clock.now()) / 1000) });
       }
       this.failures = 0;
       this.outage.recovered();
-      this.schedule(Math.max(1_000, remainingMs - margin));
+      this.schedule(Math.max(1_000, renewalDueAt(after, margin) - this.clock.now()));
     } catch (err) {
       if (!this.running) return;
       this.opts.onRenewal?.('failed');
@@ -71,8 +94,7 @@ export class VeesionSession {
 
   private schedule(ms: number): void {
     if (!this.running) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.renew(false), ms);
-    this.timer.unref();
+    this.timer?.cancel();
+    this.timer = this.clock.setTimeout(() => void this.renew(false), ms);
   }
 }

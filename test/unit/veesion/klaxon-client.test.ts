@@ -29,6 +29,23 @@ describe('KlaxonClient against the klaxon simulator', () => {
     expect(sim.logins).toBe(logins + 2);
   });
 
+  it('uses a short token until it expires instead of signing in before every call', async () => {
+    let t = Date.now();
+    const c = client('pw-123456', () => t);
+    sim.tokenLifetimeS = 6;
+    try {
+      await c.login();
+      const logins = sim.logins;
+      for (let i = 0; i < 5; i++) await c.stores(); // well inside the last minute of its life
+      expect(sim.logins).toBe(logins);
+      t += 6_000; // expired by the client's count
+      await c.stores();
+      expect(sim.logins).toBe(logins + 1);
+    } finally {
+      sim.tokenLifetimeS = 1800;
+    }
+  });
+
   it('fails clearly on bad credentials, without the password in the error', async () => {
     const err = await client('wrong-password').login().catch((e: unknown) => e as Error);
     expect(err).toMatchObject({ code: 'KLAXON_401' });
