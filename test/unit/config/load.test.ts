@@ -75,7 +75,7 @@ describe('loadConfig', () => {
 
   it('checks the originator list: known names, no repeats, the fallbacks\' own settings', () => {
     const text = (settings: Record<string, string>) => issuesOf(() => load({ ...VALID_SETTINGS, ...settings }, [STORE])).map((i) => `${i.path}: ${i.message}`).join('\n');
-    expect(text({ BRIDGE_ORIGINATOR: 'ami,sip' })).toBe('env.custom.ini: BRIDGE_ORIGINATOR[1]: Invalid option: expected one of "ami"|"callfile"|"wildix-api"');
+    expect(text({ BRIDGE_ORIGINATOR: 'ami,sip' })).toBe('env.custom.ini: BRIDGE_ORIGINATOR[1]: Invalid option: expected one of "ami"|"callfile"|"wildix-api"|"smart-notifications"');
     expect(text({ BRIDGE_ORIGINATOR: 'ami,callfile,ami' })).toMatch(/BRIDGE_ORIGINATOR: lists an originator twice/);
     expect(text({ BRIDGE_ORIGINATOR: 'wildix-api' })).toMatch(/BRIDGE_WILDIX_API_TOKEN: required for the wildix-api originator/);
     expect(text({ BRIDGE_ORIGINATOR: 'callfile', BRIDGE_SPOOL_DIR: 'spool' })).toMatch(/BRIDGE_SPOOL_DIR: an absolute path/);
