@@ -17,6 +17,8 @@ import { handleDaemonSignals, type StopRequest } from './daemon-signals';
 export interface DemoOptions {
   dataDir?: string;
   keepRunning?: boolean;
+  /** `smart-notifications`: the store's alerts go to its x-hoppers broadcast, accepted on a headset. */
+  delivery?: string;
   logLevel?: string;
   timeoutS?: string;
 }
@@ -31,7 +33,9 @@ export async function demo(opts: DemoOptions): Promise<void> {
   const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'veesion-bridge-demo-'));
   const t0 = Date.now();
   const say = (msg: string) => process.stdout.write(`[${String(Date.now() - t0).padStart(6)} ms] ${msg}\n`);
-  const world = await new SimWorld({ dir }).start();
+  const headsets = opts.delivery === 'smart-notifications';
+  if (opts.delivery !== undefined && !headsets && opts.delivery !== 'conference') throw new CliExit(EXIT.usage, 'demo: --delivery takes smart-notifications or conference');
+  const world = await new SimWorld({ dir, ...(headsets ? { settings: { BRIDGE_ORIGINATOR: 'smart-notifications,ami' } } : {}) }).start();
   try {
     world.video.video = await testPatternClip(join(dir, 'demo-clip.mp4'));
   } catch (err) {
@@ -42,6 +46,7 @@ export async function demo(opts: DemoOptions): Promise<void> {
   const config = loadConfig({ envFile: world.envFile, storesFile: world.storesFile, env: {} });
   const logger = createLogger({ level: opts.logLevel ?? 'warn', secrets: secretValues(config.settings), stream: process.stderr });
   const daemon = new Daemon({ config, logger, video: world.videoSeams });
+  world.notifications.onNotification((n) => say(`PBX (Smart Notifications) <- ${JSON.stringify(n.body)}: requestId ${n.requestId}`));
   world.ami.onOriginate((o) => say(`PBX (AMI) <- Originate Channel=${o.channel} Application=${o.application} Data=${o.data} CallerID=${o.callerId}`));
   world.xbees.onMessage((m) => {
     const files = m.attachments.map((a) => `${String(a['mime'])} ${String(a['size'])} bytes`).join(', ');
@@ -98,7 +103,7 @@ async function oneAlert(world: SimWorld, daemon: Daemon, done: Promise<StepEvent
   const timeout = Number(opts.timeoutS ?? 60) * 1000;
   const finals = await Promise.race([done, new Promise<undefined>((r) => setTimeout(() => r(undefined), timeout).unref())]);
   const ok = finals?.every((e) => e.state === 'succeeded') ?? false;
-  return ok && pressOnIt(world, say);
+  return ok && (opts.delivery === 'smart-notifications' ? acceptOnHeadset(world, say) : pressOnIt(world, say));
 }
 
 /** A store member presses "I'm on it" in x-bees: Wildix sends the signed event, the chat hears who took it. */
@@ -115,6 +120,20 @@ async function pressOnIt(world: SimWorld, say: (msg: string) => void): Promise<b
     return false;
   }
   return answer.status === 200;
+}
+
+/** Anna double-presses push-to-talk on her headset: x-hoppers' state says so, the chat hears who took it. */
+async function acceptOnHeadset(world: SimWorld, say: (msg: string) => void): Promise<boolean> {
+  const n = world.notifications.notifications[0];
+  if (!n) return false;
+  world.notifications.accept(n.requestId, 'Anna');
+  say(`x-hoppers: Anna double-pressed push-to-talk (request ${n.requestId} accepted)`);
+  try {
+    await waitFor(() => world.xbees.messages.some((m) => m.text.startsWith('Anna is on it')), 10_000);
+  } catch {
+    return false;
+  }
+  return true;
 }
 
 async function waitFor(cond: () => boolean, ms: number): Promise<void> {

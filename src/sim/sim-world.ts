@@ -8,6 +8,7 @@ import { KlaxonSimulator } from './klaxon-sim';
 import { VideoSimulator } from './video-sim';
 import { SpoolSimulator } from './spool-sim';
 import { WildixPbxSimulator } from './wildix-pbx-sim';
+import { SmartNotificationsSim } from './smart-notifications-sim';
 import { WebhookReceiverSimulator } from './webhook-receiver-sim';
 import { SqsSimulator } from './sqs-sim';
 import { WildixEventsSender } from './wildix-events-sim';
@@ -35,6 +36,8 @@ export class SimWorld {
   /** The PBX's other two ways in: its outgoing call spool and its local REST API. */
   readonly spool: SpoolSimulator;
   readonly pbxApi = new WildixPbxSimulator(`pbx-${randomBytes(12).toString('hex')}`);
+  /** x-hoppers Smart Notifications on the PBX's API, and a stand-in of its state command. */
+  readonly notifications: SmartNotificationsSim;
   readonly hookToken = `hook-${randomBytes(16).toString('hex')}`;
   /** Where integrations deliver: an integrator's webhook receiver, and Amazon SQS. */
   readonly receiver = new WebhookReceiverSimulator();
@@ -52,6 +55,9 @@ export class SimWorld {
       { store_veesion_id: 'test-store-wildix', name: 'Wildix Test Store', audio_conf_id: '2', xbees_channel_id: 'chan-test-store', location: 'Trento' },
     ];
     this.spool = new SpoolSimulator(join(opts.dir, 'spool'));
+    mkdirSync(opts.dir, { recursive: true });
+    this.notifications = new SmartNotificationsSim('/api/v1/x-hoppers/smart-notifications', opts.dir);
+    this.pbxApi.notifications = this.notifications;
     this.klaxon = new KlaxonSimulator(
       this.stores.map((s) => ({ store_veesion_id: s.store_veesion_id, store_veesion_name: s.name, store_id: s.store_veesion_id })),
       'bridge@example.com',
@@ -85,6 +91,9 @@ export class SimWorld {
       BRIDGE_SPOOL_DIR: this.spool.spoolDir,
       BRIDGE_WILDIX_API_URL: this.pbxApi.url,
       BRIDGE_WILDIX_API_TOKEN: this.pbxApi.token,
+      // Used by the stores announced with Smart Notifications only (a store's delivery, or BRIDGE_ORIGINATOR).
+      BRIDGE_SMART_NOTIFICATIONS_PATH: this.notifications.path,
+      BRIDGE_XHOP_STATE_COMMAND: this.notifications.stateCommand,
       BRIDGE_XBEES_API_URL: this.xbees.url,
       BRIDGE_XBEES_TOKEN: this.xbees.token,
       BRIDGE_SQS_ENDPOINT: this.sqs.url,
@@ -120,6 +129,7 @@ export class SimWorld {
 
   async stop(): Promise<void> {
     this.spool.stop();
+    this.notifications.stop();
     await Promise.all([this.ami.stop(), this.xbees.stop(), this.klaxon.stop(), this.video.stop(), this.pbxApi.stop(), this.receiver.stop(), this.sqs.stop()]);
   }
 }

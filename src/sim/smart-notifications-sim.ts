@@ -30,11 +30,16 @@ export class SmartNotificationsSim {
   refuseNext: string[] = [];
   readonly stateFile: string;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly listeners: ((n: SimNotification) => void)[] = [];
   private seq = 0;
 
   constructor(readonly path: string, dir: string) {
     this.stateFile = join(dir, 'xhop-state.txt');
     writeFileSync(this.stateFile, '');
+  }
+
+  onNotification(listener: (n: SimNotification) => void): void {
+    this.listeners.push(listener);
   }
 
   /** BRIDGE_XHOP_STATE_COMMAND for this simulator. */
@@ -51,6 +56,7 @@ export class SmartNotificationsSim {
       if (refusal !== undefined) return void res.json({ type: 'error', reason: refusal });
       const n: SimNotification = { requestId: `sn-${++this.seq}-${Date.now().toString(36)}`, body, at: Date.now(), plays: 1 };
       this.notifications.push(n);
+      for (const l of this.listeners) l(n);
       this.repeat(n, Number(body['playFrequency'] ?? 10), Number(body['confirmationTimeout'] ?? 30));
       res.json({ type: 'result', result: { requestId: n.requestId } });
     };

@@ -1,5 +1,6 @@
 import express from 'express';
 import { HttpSim } from './http-sim';
+import type { SmartNotificationsSim } from './smart-notifications-sim';
 
 export interface PbxApiCall {
   body: Record<string, unknown>;
@@ -56,6 +57,9 @@ export class WildixPbxSimulator extends HttpSim {
   refuseNext: string[] = [];
   private seq = 0;
 
+  /** x-hoppers Smart Notifications on the same API, when set before start(). */
+  notifications: SmartNotificationsSim | undefined;
+
   constructor(readonly token = 'wildix-sim-token') {
     super();
   }
@@ -67,6 +71,7 @@ export class WildixPbxSimulator extends HttpSim {
       if (req.get('authorization') !== `Bearer ${this.token}`) return void res.status(401).json({ type: 'error', reason: 'Unauthorized' });
       next();
     });
+    if (this.notifications) app.post(this.notifications.path, express.json(), this.notifications.handler());
     app.post('/api/v1/originate', express.json(), (req, res) => {
       const problem = originateProblem(req.body);
       if (problem !== undefined) {
