@@ -4,11 +4,13 @@ import cron from 'node-cron';
 import { DEFAULT_MANY_ALERTS_TEXT, DEFAULT_SUMMARY_TEXT } from '../pipeline/announcer';
 import { DEFAULT_CLAIMED_TEXT } from '../pipeline/incident-loop';
 import { XBEES_USER_ID, XBEES_USER_ID_HINT } from './xbees-auth';
+import { SETTING_DESCRIPTIONS as about } from './settings-descriptions';
 
 /**
  * The one schema for `env.custom.ini` (DESIGN section 2). Every value arrives as a string
  * (ini file or environment); numbers are coerced here, so the TypeScript type below is the
- * single source of truth for what the daemon may read.
+ * single source of truth for what the daemon may read. Each key carries its description
+ * (settings-descriptions.ts), from which the shipped settings file is written (settings-doc.ts).
  */
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -32,6 +34,8 @@ const secondsList = listOf(z.string().regex(/^\d+(\.\d+)?$/, 'seconds, e.g. 0,2,
 
 export const ORIGINATORS = ['ami', 'callfile', 'wildix-api', 'smart-notifications'] as const;
 export const TTS_ENGINES = ['espeak-ng', 'festival', 'say'] as const;
+/** The engine used when none is set: espeak-ng on Linux, else `say` (macOS, Windows). */
+export const defaultTtsEngine = (platform: NodeJS.Platform) => (platform === 'linux' ? 'espeak-ng' : 'say');
 
 export const SECRET_KEYS = [
   'VEESION_PASSWORD',
@@ -50,130 +54,118 @@ export const settingsSchema = z.object({
   VEESION_ALERT_ORIGIN: z
     .string()
     .regex(/^[A-Za-z0-9_+.-]{1,40}$/, 'letters, digits, _ + . - only (it is a caller id and a dialplan number)')
-    .default('veesion'),
+    .default('veesion')
+    .describe(about.VEESION_ALERT_ORIGIN),
   VEESION_ALERT_CHANNEL: z
     .string()
     .regex(/^[A-Za-z0-9_${}@/.;:-]+$/, 'an Asterisk channel such as Local/${audio_conf_id}@xhoppers-conf')
     .refine((s) => s.includes('/'), 'an Asterisk channel needs a technology prefix, e.g. Local/...')
-    .default('Local/${audio_conf_id}@xhoppers-conf'),
-  VEESION_API_URL: httpUrl.default('https://api.klaxon.veesion.io'),
-  VEESION_USERNAME: z.string().min(1).optional(),
-  VEESION_PASSWORD: z.string().min(1).optional(),
-  VEESION_HOOK_URL: httpUrl.optional(),
-  VEESION_HOOK_TOKEN: z.string().min(16, 'must be at least 16 characters (it authenticates every alert)'),
+    .default('Local/${audio_conf_id}@xhoppers-conf')
+    .describe(about.VEESION_ALERT_CHANNEL),
+  VEESION_API_URL: httpUrl.default('https://api.klaxon.veesion.io').describe(about.VEESION_API_URL),
+  VEESION_USERNAME: z.string().min(1).optional().describe(about.VEESION_USERNAME),
+  VEESION_PASSWORD: z.string().min(1).optional().describe(about.VEESION_PASSWORD),
+  VEESION_HOOK_URL: httpUrl.optional().describe(about.VEESION_HOOK_URL),
+  VEESION_HOOK_TOKEN: z.string().min(16, 'must be at least 16 characters (it authenticates every alert)').describe(about.VEESION_HOOK_TOKEN),
   VEESION_ALERT_TEXT: z
     .string()
     .min(1)
     .max(500)
-    .default('Attention! Theft detected in ${storeId} on ${cameraId}'),
+    .default('Attention! Theft detected in ${storeId} on ${cameraId}')
+    .describe(about.VEESION_ALERT_TEXT),
   VEESION_ALERT_TEXT_MANY: z
     .string()
     .min(1)
     .max(500)
-    .default(DEFAULT_MANY_ALERTS_TEXT),
-  VEESION_ALERT_TEXT_SUMMARY: z.string().min(1).max(500).default(DEFAULT_SUMMARY_TEXT),
-  BRIDGE_STORM_WINDOW_S: z.coerce.number().min(0).max(3600).default(20),
-  BRIDGE_REPEAT_S: z.coerce.number().min(3, 'at least 3 s (an announcement must be heard out first)').max(600).default(15),
-  BRIDGE_REPEAT_MAX: z.coerce.number().int().min(1).max(20).default(4),
-  BRIDGE_NO_OUTCOME_AFTER_H: z.coerce.number().min(1, 'at least 1 hour').max(720).default(12),
-  BRIDGE_ESCALATE_AFTER_S: z.coerce.number().min(5).max(3600).default(45),
-  BRIDGE_ESCALATION_RING_S: z.coerce.number().min(5).max(120).default(20),
-  VEESION_CLAIMED_TEXT: z.string().min(1).max(500).default(DEFAULT_CLAIMED_TEXT),
-  BRIDGE_CONFERENCE_QUEUE_MAX: z.coerce.number().int().min(1).max(1000).default(20),
+    .default(DEFAULT_MANY_ALERTS_TEXT)
+    .describe(about.VEESION_ALERT_TEXT_MANY),
+  VEESION_ALERT_TEXT_SUMMARY: z.string().min(1).max(500).default(DEFAULT_SUMMARY_TEXT).describe(about.VEESION_ALERT_TEXT_SUMMARY),
+  BRIDGE_STORM_WINDOW_S: z.coerce.number().min(0).max(3600).default(20).describe(about.BRIDGE_STORM_WINDOW_S),
+  BRIDGE_REPEAT_S: z.coerce.number().min(3, 'at least 3 s (an announcement must be heard out first)').max(600).default(15).describe(about.BRIDGE_REPEAT_S),
+  BRIDGE_REPEAT_MAX: z.coerce.number().int().min(1).max(20).default(4).describe(about.BRIDGE_REPEAT_MAX),
+  BRIDGE_NO_OUTCOME_AFTER_H: z.coerce.number().min(1, 'at least 1 hour').max(720).default(12).describe(about.BRIDGE_NO_OUTCOME_AFTER_H),
+  BRIDGE_ESCALATE_AFTER_S: z.coerce.number().min(5).max(3600).default(45).describe(about.BRIDGE_ESCALATE_AFTER_S),
+  BRIDGE_ESCALATION_RING_S: z.coerce.number().min(5).max(120).default(20).describe(about.BRIDGE_ESCALATION_RING_S),
+  VEESION_CLAIMED_TEXT: z.string().min(1).max(500).default(DEFAULT_CLAIMED_TEXT).describe(about.VEESION_CLAIMED_TEXT),
+  BRIDGE_CONFERENCE_QUEUE_MAX: z.coerce.number().int().min(1).max(1000).default(20).describe(about.BRIDGE_CONFERENCE_QUEUE_MAX),
   BRIDGE_HOOKS_CRON: z
     .string()
     .refine((v) => cron.validate(v), 'a cron expression, e.g. */15 * * * *')
-    .default('*/15 * * * *'),
+    .default('*/15 * * * *')
+    .describe(about.BRIDGE_HOOKS_CRON),
   BRIDGE_HOUSEKEEPING_CRON: z
     .string()
     .refine((v) => cron.validate(v), 'a cron expression, e.g. 40 3 * * *')
-    .default('40 3 * * *'),
-  BRIDGE_JOURNAL_RETENTION_DAYS: z.coerce.number().min(1, 'at least 1 day').max(3650).default(30),
-  BRIDGE_AUDIO_CACHE_DAYS: z.coerce.number().min(1, 'at least 1 day').max(3650).default(14),
-  BRIDGE_ANNOUNCE_RETRY_S: secondsList.default([0, 2, 5, 15, 30, 60]),
-  BRIDGE_ANNOUNCE_EXPIRE_S: z.coerce.number().min(1).max(3600).default(120),
-  BRIDGE_CHAT_RETRY_S: secondsList.default([0, 60, 600, 3600, 86400]),
-  BRIDGE_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
-  BRIDGE_HTTP_PORT: port.default(8787),
-  // Both or neither (checked with the files at load): the receiver then speaks HTTPS only.
-  BRIDGE_TLS_CERT_FILE: absolutePath.optional(),
-  BRIDGE_TLS_KEY_FILE: absolutePath.optional(),
+    .default('40 3 * * *')
+    .describe(about.BRIDGE_HOUSEKEEPING_CRON),
+  BRIDGE_JOURNAL_RETENTION_DAYS: z.coerce.number().min(1, 'at least 1 day').max(3650).default(30).describe(about.BRIDGE_JOURNAL_RETENTION_DAYS),
+  BRIDGE_AUDIO_CACHE_DAYS: z.coerce.number().min(1, 'at least 1 day').max(3650).default(14).describe(about.BRIDGE_AUDIO_CACHE_DAYS),
+  BRIDGE_ANNOUNCE_RETRY_S: secondsList.default([0, 2, 5, 15, 30, 60]).describe(about.BRIDGE_ANNOUNCE_RETRY_S),
+  BRIDGE_ANNOUNCE_EXPIRE_S: z.coerce.number().min(1).max(3600).default(120).describe(about.BRIDGE_ANNOUNCE_EXPIRE_S),
+  BRIDGE_CHAT_RETRY_S: secondsList.default([0, 60, 600, 3600, 86400]).describe(about.BRIDGE_CHAT_RETRY_S),
+  BRIDGE_HTTP_HOST: z.string().min(1).default('127.0.0.1').describe(about.BRIDGE_HTTP_HOST),
+  BRIDGE_HTTP_PORT: port.default(8787).describe(about.BRIDGE_HTTP_PORT),
+  BRIDGE_TLS_CERT_FILE: absolutePath.optional().describe(about.BRIDGE_TLS_CERT_FILE),
+  BRIDGE_TLS_KEY_FILE: absolutePath.optional().describe(about.BRIDGE_TLS_KEY_FILE),
   BRIDGE_ADMIN_TOKEN: z
     .string()
     .min(16, 'must be at least 16 characters (it opens /metrics, /readyz and the admin routes)')
     .regex(/^[\x21-\x7e]+$/, 'printable characters without spaces (it travels as Authorization: Bearer)')
-    .optional(),
-  BRIDGE_DATA_DIR: z.string().min(1).default('/var/lib/veesion-bridge'),
-  // Unset: the embedded SQLite journal in BRIDGE_DATA_DIR. A PostgreSQL URL: a journal shared by
-  // several daemons (it may hold a password: a secret, never printed).
+    .optional()
+    .describe(about.BRIDGE_ADMIN_TOKEN),
+  BRIDGE_DATA_DIR: z.string().min(1).default('/var/lib/veesion-bridge').describe(about.BRIDGE_DATA_DIR),
   BRIDGE_JOURNAL_URL: z
     .string()
     .refine((u) => /^postgres(ql)?:\/\/\S+$/.test(u) && URL.canParse(u), 'a postgres://user:password@host:port/database URL (unset: the SQLite journal in BRIDGE_DATA_DIR)')
-    .optional(),
-  BRIDGE_AMI_HOST: z.string().min(1).default('127.0.0.1'),
-  BRIDGE_AMI_PORT: port.default(5038),
-  BRIDGE_AMI_USERNAME: z.string().regex(/^[^\r\n]+$/, 'one line').default('veesion-bridge'),
-  BRIDGE_AMI_SECRET: z.string().regex(/^[^\r\n]+$/, 'one line').optional(),
-  BRIDGE_AMI_MODE: z.enum(['application', 'dialplan']).default('application'),
-  BRIDGE_AMI_PING_INTERVAL_MS: positiveMs.default(15000),
-  BRIDGE_ORIGINATE_TIMEOUT_MS: positiveMs.default(30000),
+    .optional()
+    .describe(about.BRIDGE_JOURNAL_URL),
+  BRIDGE_AMI_HOST: z.string().min(1).default('127.0.0.1').describe(about.BRIDGE_AMI_HOST),
+  BRIDGE_AMI_PORT: port.default(5038).describe(about.BRIDGE_AMI_PORT),
+  BRIDGE_AMI_USERNAME: z.string().regex(/^[^\r\n]+$/, 'one line').default('veesion-bridge').describe(about.BRIDGE_AMI_USERNAME),
+  BRIDGE_AMI_SECRET: z.string().regex(/^[^\r\n]+$/, 'one line').optional().describe(about.BRIDGE_AMI_SECRET),
+  BRIDGE_AMI_MODE: z.enum(['application', 'dialplan']).default('application').describe(about.BRIDGE_AMI_MODE),
+  BRIDGE_AMI_PING_INTERVAL_MS: positiveMs.default(15000).describe(about.BRIDGE_AMI_PING_INTERVAL_MS),
+  BRIDGE_ORIGINATE_TIMEOUT_MS: positiveMs.default(30000).describe(about.BRIDGE_ORIGINATE_TIMEOUT_MS),
   BRIDGE_ORIGINATOR: listOf(z.enum(ORIGINATORS))
     .refine((l) => new Set(l).size === l.length, 'lists an originator twice')
-    .default(['ami']),
-  BRIDGE_SPOOL_DIR: z.string().regex(/^\/[^\r\n\0]*$/, 'an absolute path, e.g. /var/spool/asterisk').default('/var/spool/asterisk'),
-  BRIDGE_WILDIX_API_URL: httpUrl.default('http://127.0.0.1'),
-  BRIDGE_WILDIX_API_TOKEN: z.string().regex(/^[^\r\n]+$/, 'one line').optional(),
-  /**
-   * Where the PBX's API takes x-hoppers Smart Notifications (`addSmartNotification`), as the PBX's
-   * own API reference names it (https://<pbx>/api/v1/doc/): needed for the `smart-notifications` delivery.
-   */
-  BRIDGE_SMART_NOTIFICATIONS_PATH: z.string().regex(/^\/[A-Za-z0-9/_.:-]{1,200}$/, 'a path on the PBX API, e.g. /api/v1/...').optional(),
-  /**
-   * Off by default. On the PBX host, the command that prints x-hoppers' notification state (e.g.
-   * `data_engine_cli xhop::state`, undocumented): read once a second while notifications wait, so
-   * a headset's accept claims its incident. A program and its arguments, run without a shell.
-   */
-  BRIDGE_XHOP_STATE_COMMAND: z.string().regex(/^[A-Za-z0-9_./:=@ -]{1,200}$/, 'a program and its arguments (letters, digits, _ . / : = @ -)').optional(),
-  BRIDGE_TTS_ENGINE: z.enum(TTS_ENGINES).default(process.platform === 'linux' ? 'espeak-ng' : 'say'),
-  BRIDGE_TTS_VOICE: z.string().regex(/^[A-Za-z0-9_+-]{0,40}$/, 'a voice name').default(''),
-  BRIDGE_TTS_TIMEOUT_MS: positiveMs.default(10000),
-  /** The announcements' sample rate: 8000 (narrowband) or 16000 (Asterisk's 16 kHz formats, wideband conferences). */
-  BRIDGE_AUDIO_RATE: z.enum(['8000', '16000'], 'must be 8000 or 16000').default('8000').transform(Number),
-  BRIDGE_CHIME: z.string().regex(/^[A-Za-z0-9_-]+\.(wav|sln)$/, 'a file name in sounds/, e.g. chime.wav').optional(),
-  BRIDGE_XBEES_API_URL: httpUrl.default('https://api.x-bees.com'),
-  BRIDGE_XBEES_TOKEN: z.string().min(1).optional(),
-  /**
-   * With a PBX token (any token not starting `wsk-`): the x-bees user the posts act for, as
-   * x-bees knows it (its browser console: `wx.stream._user.id`), a member of every store's
-   * channel. A store's `xbees_user_id` overrides it. Unused with a bot token. Not a secret.
-   */
-  BRIDGE_XBEES_USER_ID: z.string().trim().regex(XBEES_USER_ID, XBEES_USER_ID_HINT).optional(),
-  BRIDGE_CHAT_POSTS_PER_S: z.coerce.number().min(0.1).max(1000).default(20),
+    .default(['ami'])
+    .describe(about.BRIDGE_ORIGINATOR),
+  BRIDGE_SPOOL_DIR: z.string().regex(/^\/[^\r\n\0]*$/, 'an absolute path, e.g. /var/spool/asterisk').default('/var/spool/asterisk').describe(about.BRIDGE_SPOOL_DIR),
+  BRIDGE_WILDIX_API_URL: httpUrl.default('http://127.0.0.1').describe(about.BRIDGE_WILDIX_API_URL),
+  BRIDGE_WILDIX_API_TOKEN: z.string().regex(/^[^\r\n]+$/, 'one line').optional().describe(about.BRIDGE_WILDIX_API_TOKEN),
+  BRIDGE_SMART_NOTIFICATIONS_PATH: z.string().regex(/^\/[A-Za-z0-9/_.:-]{1,200}$/, 'a path on the PBX API, e.g. /api/v1/...').optional().describe(about.BRIDGE_SMART_NOTIFICATIONS_PATH),
+  BRIDGE_XHOP_STATE_COMMAND: z.string().regex(/^[A-Za-z0-9_./:=@ -]{1,200}$/, 'a program and its arguments (letters, digits, _ . / : = @ -)').optional().describe(about.BRIDGE_XHOP_STATE_COMMAND),
+  BRIDGE_TTS_ENGINE: z.enum(TTS_ENGINES).default(defaultTtsEngine(process.platform)).describe(about.BRIDGE_TTS_ENGINE),
+  BRIDGE_TTS_VOICE: z.string().regex(/^[A-Za-z0-9_+-]{0,40}$/, 'a voice name').default('').describe(about.BRIDGE_TTS_VOICE),
+  BRIDGE_TTS_TIMEOUT_MS: positiveMs.default(10000).describe(about.BRIDGE_TTS_TIMEOUT_MS),
+  BRIDGE_AUDIO_RATE: z.enum(['8000', '16000'], 'must be 8000 or 16000').default('8000').transform(Number).describe(about.BRIDGE_AUDIO_RATE),
+  BRIDGE_CHIME: z.string().regex(/^[A-Za-z0-9_-]+\.(wav|sln)$/, 'a file name in sounds/, e.g. chime.wav').optional().describe(about.BRIDGE_CHIME),
+  BRIDGE_XBEES_API_URL: httpUrl.default('https://api.x-bees.com').describe(about.BRIDGE_XBEES_API_URL),
+  BRIDGE_XBEES_TOKEN: z.string().min(1).optional().describe(about.BRIDGE_XBEES_TOKEN),
+  BRIDGE_XBEES_USER_ID: z.string().trim().regex(XBEES_USER_ID, XBEES_USER_ID_HINT).optional().describe(about.BRIDGE_XBEES_USER_ID),
+  BRIDGE_CHAT_POSTS_PER_S: z.coerce.number().min(0.1).max(1000).default(20).describe(about.BRIDGE_CHAT_POSTS_PER_S),
   BRIDGE_VIDEO_HOSTS: listOf(
     z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, 'a host name, optionally starting with *.'),
-  ).default(['*.veesion.io']),
-  BRIDGE_VIDEO_MAX_BYTES: z.coerce.number().int().min(1).default(50 * 1024 * 1024),
-  BRIDGE_VIDEO_TIMEOUT_MS: positiveMs.default(20000),
-  /** The still image taken from the clip: every ffmpeg pass within this. */
-  BRIDGE_STILL_TIMEOUT_MS: positiveMs.max(60_000).default(5000),
-  /** The Wildix webhook integration's secret (WMS shows it): signs POST /api/v1/wildix/events. */
-  BRIDGE_WILDIX_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters (it authenticates every Wildix event)').optional(),
-  /** Replies that claim an alert from the chat, comma-separated; unset: the built-in English, French and Italian ones. */
-  BRIDGE_CLAIM_WORDS: listOf(z.string().min(1).max(60)).optional(),
-  BRIDGE_INTEGRATION_RETRY_S: secondsList.default([0, 60, 600, 3600, 86400]),
-  BRIDGE_INTEGRATION_TIMEOUT_MS: positiveMs.max(60_000).default(5000),
-  BRIDGE_SQS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region, e.g. eu-west-1').optional(),
-  BRIDGE_SQS_ENDPOINT: httpUrl.optional(),
-  BRIDGE_SQS_ACCESS_KEY_ID: z.string().regex(/^[A-Z0-9]{16,128}$/, 'an AWS access key id, e.g. AKIA...').optional(),
-  BRIDGE_SQS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
-  BRIDGE_SMTP_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'a host name or address').optional(),
-  BRIDGE_SMTP_PORT: port.default(587),
-  BRIDGE_SMTP_SECURITY: z.enum(['starttls', 'tls', 'none']).default('starttls'),
-  BRIDGE_SMTP_USERNAME: z.string().regex(/^[^\r\n]+$/, 'one line').optional(),
-  BRIDGE_SMTP_PASSWORD: z.string().regex(/^[^\r\n]+$/, 'one line').optional(),
-  BRIDGE_SMTP_FROM: z.email('an e-mail address').default('veesion-bridge@localhost'),
-  BRIDGE_OPERATOR_EMAIL: listOf(z.email('an e-mail address')).optional(),
-  BRIDGE_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  ).default(['*.veesion.io']).describe(about.BRIDGE_VIDEO_HOSTS),
+  BRIDGE_VIDEO_MAX_BYTES: z.coerce.number().int().min(1).default(50 * 1024 * 1024).describe(about.BRIDGE_VIDEO_MAX_BYTES),
+  BRIDGE_VIDEO_TIMEOUT_MS: positiveMs.default(20000).describe(about.BRIDGE_VIDEO_TIMEOUT_MS),
+  BRIDGE_STILL_TIMEOUT_MS: positiveMs.max(60_000).default(5000).describe(about.BRIDGE_STILL_TIMEOUT_MS),
+  BRIDGE_WILDIX_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters (it authenticates every Wildix event)').optional().describe(about.BRIDGE_WILDIX_WEBHOOK_SECRET),
+  BRIDGE_CLAIM_WORDS: listOf(z.string().min(1).max(60)).optional().describe(about.BRIDGE_CLAIM_WORDS),
+  BRIDGE_INTEGRATION_RETRY_S: secondsList.default([0, 60, 600, 3600, 86400]).describe(about.BRIDGE_INTEGRATION_RETRY_S),
+  BRIDGE_INTEGRATION_TIMEOUT_MS: positiveMs.max(60_000).default(5000).describe(about.BRIDGE_INTEGRATION_TIMEOUT_MS),
+  BRIDGE_SQS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region, e.g. eu-west-1').optional().describe(about.BRIDGE_SQS_REGION),
+  BRIDGE_SQS_ENDPOINT: httpUrl.optional().describe(about.BRIDGE_SQS_ENDPOINT),
+  BRIDGE_SQS_ACCESS_KEY_ID: z.string().regex(/^[A-Z0-9]{16,128}$/, 'an AWS access key id, e.g. AKIA...').optional().describe(about.BRIDGE_SQS_ACCESS_KEY_ID),
+  BRIDGE_SQS_SECRET_ACCESS_KEY: z.string().min(1).optional().describe(about.BRIDGE_SQS_SECRET_ACCESS_KEY),
+  BRIDGE_SMTP_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'a host name or address').optional().describe(about.BRIDGE_SMTP_HOST),
+  BRIDGE_SMTP_PORT: port.default(587).describe(about.BRIDGE_SMTP_PORT),
+  BRIDGE_SMTP_SECURITY: z.enum(['starttls', 'tls', 'none']).default('starttls').describe(about.BRIDGE_SMTP_SECURITY),
+  BRIDGE_SMTP_USERNAME: z.string().regex(/^[^\r\n]+$/, 'one line').optional().describe(about.BRIDGE_SMTP_USERNAME),
+  BRIDGE_SMTP_PASSWORD: z.string().regex(/^[^\r\n]+$/, 'one line').optional().describe(about.BRIDGE_SMTP_PASSWORD),
+  BRIDGE_SMTP_FROM: z.email('an e-mail address').default('veesion-bridge@localhost').describe(about.BRIDGE_SMTP_FROM),
+  BRIDGE_OPERATOR_EMAIL: listOf(z.email('an e-mail address')).optional().describe(about.BRIDGE_OPERATOR_EMAIL),
+  BRIDGE_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info').describe(about.BRIDGE_LOG_LEVEL),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
