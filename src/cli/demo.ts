@@ -1,4 +1,6 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import * as ini from 'ini';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Daemon } from '../daemon';
@@ -13,6 +15,7 @@ import type { StepEvent } from '../pipeline/ports';
 import { CliExit, EXIT } from './exit-codes';
 import { journalFile } from '../journal/journal-file';
 import { handleDaemonSignals, type StopRequest } from './daemon-signals';
+import { signInCode } from '../console/sessions';
 
 export interface DemoOptions {
   dataDir?: string;
@@ -35,7 +38,9 @@ export async function demo(opts: DemoOptions): Promise<void> {
   const say = (msg: string) => process.stdout.write(`[${String(Date.now() - t0).padStart(6)} ms] ${msg}\n`);
   const headsets = opts.delivery === 'smart-notifications';
   if (opts.delivery !== undefined && !headsets && opts.delivery !== 'conference') throw new CliExit(EXIT.usage, 'demo: --delivery takes smart-notifications or conference');
-  const world = await new SimWorld({ dir, ...(headsets ? { settings: { BRIDGE_ORIGINATOR: 'smart-notifications,ami' } } : {}) }).start();
+  const adminToken = demoAdminToken(join(dir, 'env.custom.ini'));
+  const settings = { BRIDGE_ADMIN_TOKEN: adminToken, ...(headsets ? { BRIDGE_ORIGINATOR: 'smart-notifications,ami' } : {}) };
+  const world = await new SimWorld({ dir, settings }).start();
   try {
     world.video.video = await testPatternClip(join(dir, 'demo-clip.mp4'));
   } catch (err) {
@@ -77,6 +82,9 @@ export async function demo(opts: DemoOptions): Promise<void> {
     if ('ok' in outcome && opts.keepRunning) {
       const files = `--env-file ${world.envFile} --stores-file ${world.storesFile}`;
       say(`still running; send more with: ./bin/veesion-bridge test-alert --store ${world.stores[0]?.store_veesion_id ?? ''} ${files}`);
+      // The link's code signs in once and holds no part of the admin token; after the #, so the
+      // browser never sends it (no request line, no log), and the page takes it out of its address at once.
+      say(`operator console: http://127.0.0.1:${daemon.port}/console#once=${signInCode(adminToken)} (signs in once, within an hour; then sign in with BRIDGE_ADMIN_TOKEN from ${world.envFile})`);
       say(`operator commands reach this daemon with the same files, e.g. ./bin/veesion-bridge claim <alert-id> --by <name> ${files} (also resolve, replay, silence, reload, status); Ctrl-C stops`);
       ({ stop } = await stopped);
     }
@@ -87,6 +95,19 @@ export async function demo(opts: DemoOptions): Promise<void> {
   if ('stop' in outcome) throw new CliExit(EXIT.failure, `demo stopped (${outcome.stop.why}) before its alert was through`);
   if (!outcome.ok) throw new CliExit(EXIT.failure, 'demo failed');
   if (stop && stop.code !== EXIT.ok) throw new CliExit(stop.code, `demo stopped: ${stop.why}`);
+}
+
+/**
+ * The demo's admin token, so its console can be signed in to: the one already in the env file
+ * of a reused --data-dir (the user's own, or an earlier run's) is kept, never replaced; a new
+ * data dir gets a random one.
+ */
+function demoAdminToken(envFile: string): string {
+  if (existsSync(envFile)) {
+    const kept = ini.parse(readFileSync(envFile, 'utf8'))['BRIDGE_ADMIN_TOKEN'];
+    if (typeof kept === 'string' && kept.length > 0) return kept;
+  }
+  return `demo-${randomBytes(24).toString('base64url')}`;
 }
 
 /** Has "Veesion" fire one alert once the hook is registered; true when both steps succeeded and the chat heard who took it. */

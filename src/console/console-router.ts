@@ -26,9 +26,9 @@ export interface ConsoleDeps {
 
 /**
  * `GET /console` (DESIGN section 6): the operator console, a page and its assets served from the
- * package, signed in with BRIDGE_ADMIN_TOKEN. Signing in gives a session cookie (HttpOnly,
- * SameSite=Strict, Secure under TLS, 12 h); the page then calls the admin API with it and its
- * CSRF token. Failed sign-ins are limited per address.
+ * package, signed in with BRIDGE_ADMIN_TOKEN (or once with a sign-in link's code). Signing in
+ * gives a session cookie (HttpOnly, SameSite=Strict, Secure under TLS, 12 h); the page then
+ * calls the admin API with it and its CSRF token. Failed sign-ins are limited per address.
  */
 export function consoleRouter(deps: ConsoleDeps): Router {
   const router = express.Router();
@@ -66,8 +66,15 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       res.setHeader('Retry-After', String(wait));
       return void res.status(429).json({ error: `too many failed sign-ins from this address: try again in ${wait} s` });
     }
-    const presented = (req.body as { token?: unknown }).token;
-    if (typeof presented !== 'string' || !tokenMatches(presented, token)) {
+    // The admin token, or a one-time code from a sign-in link (the page reads it from the link's
+    // #fragment, which browsers never send: the code reaches no request line and no log).
+    const body = req.body as { token?: unknown; once?: unknown };
+    if (typeof body.once === 'string' && body.token === undefined) {
+      if (!sessions.redeem(body.once)) {
+        deps.limiter.failed(address);
+        return void res.status(401).json({ error: 'this sign-in link was used already or has expired: sign in with the admin token' });
+      }
+    } else if (typeof body.token !== 'string' || !tokenMatches(body.token, token)) {
       deps.limiter.failed(address);
       return void res.status(401).json({ error: 'wrong admin token' });
     }

@@ -5,6 +5,26 @@ import type { SessionCheck, SessionRef } from '../http/admin-auth';
 export const SESSION_COOKIE = 'vb_console';
 /** A session lasts this long from sign-in. */
 export const SESSION_MS = 12 * 3_600_000;
+/** A sign-in link (demo --keep-running prints one) works once, and only this long after it was made. */
+export const SIGN_IN_LINK_MS = 3_600_000;
+
+/** The key sessions and sign-in links are signed with, derived from BRIDGE_ADMIN_TOKEN. */
+function sessionKey(adminToken: string): Buffer {
+  return createHmac('sha256', Buffer.from(adminToken, 'utf8')).update('veesion-bridge console session v1').digest();
+}
+
+const macWith = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest('base64url');
+
+/**
+ * A one-time sign-in code, `<nonce>.<expiresAt>.<mac>`, for whoever holds the admin token to
+ * hand to a browser: it carries no part of the token, so the link it goes into gives nothing
+ * away once used, and it is refused after SIGN_IN_LINK_MS.
+ */
+export function signInCode(adminToken: string, now: number = Date.now()): string {
+  const nonce = randomBytes(18).toString('base64url');
+  const expiresAt = now + SIGN_IN_LINK_MS;
+  return `${nonce}.${expiresAt}.${macWith(sessionKey(adminToken), `link.${nonce}.${expiresAt}`)}`;
+}
 
 /**
  * The console's sessions, signed rather than stored: the cookie is `<id>.<expiresAt>.<mac>`,
@@ -25,7 +45,22 @@ export class ConsoleSessions implements SessionCheck {
     private readonly revoked: { has(id: string): boolean; add(id: string, until: number): void },
     private readonly now: () => number = Date.now,
   ) {
-    this.key = createHmac('sha256', Buffer.from(adminToken, 'utf8')).update('veesion-bridge console session v1').digest();
+    this.key = sessionKey(adminToken);
+  }
+
+  /**
+   * Spends a sign-in code made by signInCode: true once for a code of this token not yet
+   * expired. Spent codes are kept with the signed-out sessions (until they would have expired),
+   * so a code used once stays refused after a restart too.
+   */
+  redeem(code: string): boolean {
+    const m = /^([A-Za-z0-9_-]{24})\.(\d{13})\.([A-Za-z0-9_-]{43})$/.exec(code);
+    if (!m || !equal(m[3] as string, this.mac(`link.${m[1]}.${m[2]}`))) return false;
+    const expiresAt = Number(m[2]);
+    const spent = `link.${m[1]}`;
+    if (expiresAt <= this.now() || this.revoked.has(spent)) return false;
+    this.revoked.add(spent, expiresAt);
+    return true;
   }
 
   /** A new session: its cookie header value and its CSRF token. */
@@ -96,7 +131,7 @@ export class ConsoleSessions implements SessionCheck {
   }
 
   private mac(text: string): string {
-    return createHmac('sha256', this.key).update(text).digest('base64url');
+    return macWith(this.key, text);
   }
 
   private cookieHeader(value: string, maxAgeS: number): string {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tempDir } from '../helpers/paths';
 import { CLI, runCli } from '../helpers/cli';
 import { waitFor } from '../helpers/quiet-logger';
@@ -7,12 +8,14 @@ import { waitFor } from '../helpers/quiet-logger';
 /**
  * `demo --keep-running` is a daemon like `run`: the operator commands pointed at the config it
  * prints (claim, resolve, replay and reload signal it; silence writes its journal) reach it,
- * and it goes on answering; SIGTERM stops it cleanly.
+ * and it goes on answering; SIGTERM stops it cleanly. Its console opens with the one-time link
+ * it prints, and an admin token set in its env file is kept.
  */
 describe('demo --keep-running under the operator commands', () => {
   let demo: ChildProcess | undefined;
   let out = '';
   let err = '';
+  const dir = tempDir('vb-demo-keep-');
 
   beforeAll(() => {
     if (!existsSync(CLI)) throw new Error('dist/ missing: run `npm test` (it builds first)');
@@ -22,7 +25,7 @@ describe('demo --keep-running under the operator commands', () => {
   });
 
   it('takes claim, resolve, silence, replay and reload as they are printed, and exits 0 at SIGTERM', async () => {
-    demo = spawn(process.execPath, [CLI, 'demo', '--keep-running', '--data-dir', tempDir('vb-demo-keep-')], { env: { PATH: process.env['PATH'] } });
+    demo = spawn(process.execPath, [CLI, 'demo', '--keep-running', '--data-dir', dir], { env: { PATH: process.env['PATH'] } });
     const d = demo;
     d.stdout?.on('data', (c: Buffer) => (out += c.toString()));
     d.stderr?.on('data', (c: Buffer) => (err += c.toString()));
@@ -45,6 +48,22 @@ describe('demo --keep-running under the operator commands', () => {
       expect({ after, status: health.status }).toEqual({ after, status: 200 });
     };
     const said = (pattern: RegExp, what: string) => waitFor(() => pattern.test(out), 30_000, what);
+
+    // Its console: the printed link signs in once (the page posts the code from its #fragment).
+    const link = /operator console: (http:\/\/127\.0\.0\.1:\d+\/console)#once=(\S+)/.exec(out);
+    expect(link).not.toBeNull();
+    const [, consoleUrl, code] = link as unknown as [string, string, string];
+    const adminToken = /^BRIDGE_ADMIN_TOKEN=(.+)$/m.exec(readFileSync(join(dir, 'env.custom.ini'), 'utf8'))?.[1] ?? '';
+    expect(adminToken.length).toBeGreaterThanOrEqual(16);
+    expect(out).not.toContain(adminToken);
+    expect((await fetch(consoleUrl)).status).toBe(200);
+    const once = () => fetch(`http://127.0.0.1:${port}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ once: code }) });
+    const signedIn = await once();
+    expect(signedIn.status).toBe(200);
+    const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const stores = await fetch(`http://127.0.0.1:${port}/api/v1/stores`, { headers: { cookie } });
+    expect([stores.status, JSON.stringify(await stores.json())]).toEqual([200, expect.stringContaining('Wildix Test Store')]);
+    expect((await once()).status).toBe(401); // once only
 
     const sent = await cli(['test-alert', '--store', 'test-store-wildix', '--camera', '9', '--json']);
     expect(sent.code).toBe(0);
@@ -79,4 +98,14 @@ describe('demo --keep-running under the operator commands', () => {
     expect(await exited).toEqual({ code: 0, signal: null });
     expect(err).toBe('');
   }, 240_000);
+
+  it('keeps the admin token already in the env file of a reused --data-dir', async () => {
+    const reused = tempDir('vb-demo-again-');
+    const envFile = join(reused, 'env.custom.ini');
+    const mine = 'my-own-admin-token-0123456789';
+    writeFileSync(envFile, `BRIDGE_HTTP_PORT=1\nBRIDGE_ADMIN_TOKEN=${mine}\n`);
+    const again = await runCli(['demo', '--data-dir', reused]);
+    expect({ code: again.code, ok: again.stdout.includes('demo OK') }).toEqual({ code: 0, ok: true });
+    expect(/^BRIDGE_ADMIN_TOKEN=(.+)$/m.exec(readFileSync(envFile, 'utf8'))?.[1]).toBe(mine);
+  }, 120_000);
 });
