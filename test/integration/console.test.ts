@@ -5,6 +5,7 @@ import { bootWorld, type World } from '../helpers/world';
 import { launchBrowser, SCREENSHOTS } from '../helpers/browser';
 import { capturedLogger, waitFor } from '../helpers/quiet-logger';
 import { secretValues } from '../../src/config/redact';
+import { signInCode } from '../../src/console/sessions';
 
 const ADMIN = 'console-admin-token-0123456789';
 
@@ -203,6 +204,142 @@ describe('the operator console in a real browser', () => {
       await again.stop();
       await world.stop();
     }
+  }, 60_000);
+
+  /** Hash navigation: the page redraws (a route) without a reload, so what it remembers stays. */
+  const visit = async (page: Page, hash: string, title: string) => {
+    await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
+    await page.locator('#main h1', { hasText: title }).waitFor({ timeout: 20_000 });
+  };
+
+  it('names stores (ids in the tooltip); Resolve has no default outcome; a card claimed keeps its place', async () => {
+    w = await bootWorld({ settings: { BRIDGE_ADMIN_TOKEN: ADMIN } });
+    const page = await signedIn(w.base, 1280);
+    await page.waitForSelector('text=No open or claimed incident', { timeout: 20_000 });
+    for (const camera of ['1', '2', '3']) {
+      expect((await w.post({ alert_uuid: `order-${camera}`, location: 'store-b', camera_id: camera })).status).toBe(200);
+      await waitFor(() => w?.daemon.journal.incidents.find(`order-${camera}`) !== undefined, 20_000, `incident ${camera}`);
+      await new Promise((r) => setTimeout(r, 20)); // distinct openedAt
+    }
+    const cards = page.locator('article[data-incident]');
+    await waitFor(async () => (await cards.count()) === 3, 20_000, 'three cards');
+    const heading = page.locator('#main section h2 span');
+    expect([await heading.textContent(), await heading.getAttribute('title')]).toEqual(['Store B', 'store-b']);
+    expect(await page.locator('#main').innerText()).not.toContain('store-b');
+    const order = () => cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-alert')));
+    expect(await order()).toEqual(['order-1', 'order-2', 'order-3']);
+
+    // No outcome until one is chosen: the placeholder cannot be picked and Resolve waits for a choice.
+    const first = page.locator('article[data-alert="order-1"]');
+    const select = first.locator('select');
+    expect(await select.locator('option').allTextContents()).toEqual(['Choose the outcome…', 'Theft confirmed', 'False alarm', 'Not found']);
+    expect(await select.inputValue()).toBe('');
+    expect(await select.locator('option').first().isDisabled()).toBe(true);
+    const resolve = first.getByRole('button', { name: 'Resolve' });
+    expect(await resolve.isDisabled()).toBe(true);
+
+    // Claimed, the first card stays first; the other two stay where they were.
+    await first.getByRole('button', { name: 'Claim' }).click();
+    await page.locator('article[data-alert="order-1"] >> text=claimed by').waitFor({ timeout: 20_000 });
+    expect(await order()).toEqual(['order-1', 'order-2', 'order-3']);
+    await page.locator('article[data-alert="order-2"]').getByRole('button', { name: 'Claim' }).click();
+    await page.locator('article[data-alert="order-2"] >> text=claimed by').waitFor({ timeout: 20_000 });
+    expect(await order()).toEqual(['order-1', 'order-2', 'order-3']);
+
+    // A choice survives a redraw, then Resolve records what was chosen.
+    await select.selectOption({ label: 'False alarm' });
+    expect(await resolve.isDisabled()).toBe(false);
+    await page.locator('#me').focus(); // out of the card: the redraw below is not held back
+    await visit(page, '#/history', 'History');
+    await visit(page, '#/live', 'Live incidents');
+    await first.waitFor({ timeout: 20_000 });
+    expect([await select.inputValue(), await resolve.isDisabled()]).toEqual(['false-alarm', false]);
+    await resolve.click();
+    await waitFor(() => w?.daemon.journal.incidents.find('order-1')?.state === 'resolved', 20_000, 'resolved');
+    expect(w.daemon.journal.incidents.find('order-1')?.outcome).toBe('false-alarm');
+    await page.close();
+  }, 120_000);
+
+  it('the alert page at 1280 px: no squashed column, no internal path; unroutable alerts labelled; each still asked for once', async () => {
+    w = await bootWorld({ settings: { BRIDGE_ADMIN_TOKEN: ADMIN } });
+    const page = await signedIn(w.base, 1280);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const stillAsks = new Map<string, number>();
+    page.on('request', (r) => {
+      const m = /\/api\/v1\/alerts\/([^/]+)\/still$/.exec(new URL(r.url()).pathname);
+      if (m) stillAsks.set(decodeURIComponent(m[1] as string), (stillAsks.get(decodeURIComponent(m[1] as string)) ?? 0) + 1);
+    });
+    await page.waitForSelector('text=No open or claimed incident', { timeout: 20_000 });
+    const ids = ['still-1', 'still-2', 'still-3'];
+    for (const [n, id] of ids.entries()) expect((await w.post({ alert_uuid: id, location: 'store-c', camera_id: String(n + 1) })).status).toBe(200);
+    for (const id of ids) await w.finished(id);
+    expect((await w.post({ alert_uuid: 'lost-1', location: 'store-nowhere', camera_id: '1' })).body.status).toBe('unroutable');
+    const section = page.locator('#main section', { has: page.locator('h2', { hasText: 'Store C' }) });
+    await waitFor(async () => (await section.locator('article').count()) === 3, 20_000, 'three cards');
+
+    // Several redraws, by the live feed and by moving between pages: each missing still is asked for once.
+    for (let i = 0; i < 4; i++) {
+      await visit(page, '#/history', 'History');
+      await visit(page, '#/live', 'Live incidents');
+      await page.waitForTimeout(300);
+    }
+    await visit(page, `#/alert/still-1`, 'Alert still-1');
+    await visit(page, `#/alert/lost-1`, 'Alert lost-1');
+    await visit(page, '#/live', 'Live incidents');
+    await page.waitForTimeout(500);
+    expect(Object.fromEntries(stillAsks)).toEqual({ 'still-1': 1, 'still-2': 1, 'still-3': 1 });
+
+    // The unroutable alert says why it has no steps, on its page and in History.
+    await visit(page, '#/alert/lost-1', 'Alert lost-1');
+    expect(await page.locator('#main').innerText()).toContain('No store configured for store-nowhere: kept, replayable');
+    await visit(page, '#/history', 'History');
+    const lostRow = page.locator('tr', { has: page.locator('a', { hasText: 'lost-1' }) });
+    expect(await lostRow.locator('td[data-label="Steps"]').innerText()).toBe('No store configured for store-nowhere: kept, replayable');
+    const storeCell = page.locator('tr', { has: page.locator('a', { hasText: 'still-1' }) }).locator('td[data-label="Store"] span');
+    expect([await storeCell.textContent(), await storeCell.getAttribute('title')]).toEqual(['Store C', 'store-c']);
+
+    // The alert page: every heading and short cell holds its words; the announcement is named, not its file.
+    await visit(page, '#/alert/still-1', 'Alert still-1');
+    await page.locator('#main table').waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: join(SCREENSHOTS, 'alert-1280.png'), fullPage: true });
+    const squashed = await page.evaluate(`[...document.querySelectorAll('#main th, #main td:not(.col-long)')]
+      .filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent)`);
+    expect(squashed).toEqual([]);
+    // No heading wraps: each is one line high.
+    const headingLines = await page.evaluate(`[...document.querySelectorAll('#main th')]
+      .map((c) => { const r = document.createRange(); r.selectNodeContents(c); return r.getClientRects().length; })`) as number[];
+    expect(headingLines.every((n) => n <= 1)).toBe(true);
+    const text = await page.locator('#main').innerText();
+    expect(text).toContain('the announcement audio');
+    expect(text).not.toMatch(/\/sounds\/|\/data\/|vb-world-/);
+    expect(await page.locator('#main .meta span[title="store-c"]').textContent()).toBe('store Store C');
+    expect(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')).toBe(0);
+    await page.close();
+  }, 120_000);
+
+  it('a sign-in link signs in once, leaves no code in the address, and is refused the second time', async () => {
+    w = await bootWorld({ settings: { BRIDGE_ADMIN_TOKEN: ADMIN } });
+    const code = signInCode(ADMIN);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${w.base}/console#once=${code}`);
+    await page.waitForSelector('#nav:not([hidden])', { timeout: 20_000 });
+    expect(page.url()).toBe(`${w.base}/console`); // out of the address, so out of the history
+    expect(w.logLines().filter((l) => l.includes(code))).toEqual([]);
+    expect(await page.evaluate(async () => (await fetch('/api/v1/stores')).status)).toBe(200);
+    await context.close();
+
+    // Spent: a second browser gets the sign-in form and why.
+    const again = await browser.newPage();
+    await again.goto(`${w.base}/console#once=${code}`);
+    await again.locator('form.signin [role=alert]', { hasText: 'used already or has expired' }).waitFor({ timeout: 20_000 });
+    expect(again.url()).toBe(`${w.base}/console`);
+    await again.close();
+
+    // A code of another token, or an expired one, opens nothing.
+    const post = (once: string) => fetch(`${w?.base}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ once }) }).then((r) => r.status);
+    expect(await post(signInCode('another-admin-token-0123456789'))).toBe(401);
+    expect(await post(signInCode(ADMIN, Date.now() - 2 * 3_600_000))).toBe(401);
   }, 60_000);
 
   it('without BRIDGE_ADMIN_TOKEN the console is off and says how to turn it on', async () => {

@@ -54,21 +54,109 @@ function state(s) {
   return h('span', { class: `state ${s}` }, s);
 }
 
-/** A table; on a phone its rows become stacked cards, each cell labelled with its column. */
-function table(headers, rows) {
+// Stores by id, as the last page read them (GET /api/v1/stores): people know a store by its name.
+const storeNames = new Map();
+
+async function loadStores() {
+  const stores = (await api('/api/v1/stores')).stores || [];
+  storeNames.clear();
+  for (const s of stores) storeNames.set(s.store_veesion_id, s.name);
+  return stores;
+}
+
+function storeName(id) {
+  return storeNames.get(id) || id;
+}
+
+/** A store's name, its id in the tooltip (an id not configured shows as itself). */
+function storeLabel(id, prefix = '') {
+  return h('span', { title: storeNames.has(id) ? id : `${id}: not in x-hoppers.json` }, `${prefix}${storeName(id)}`);
+}
+
+/** Why an alert has no steps: its store was not configured when it came; replay routes it once it is. */
+function unroutableNote(storeId) {
+  return h('span', { class: 'unroutable', title: 'Add the store to x-hoppers.json, reload, then replay the alert' },
+    `No store configured for ${storeId}: kept, replayable`);
+}
+
+const OUTCOMES = [['theft', 'Theft confirmed'], ['false-alarm', 'False alarm'], ['not-found', 'Not found']];
+const outcomeLabel = (o) => (OUTCOMES.find(([v]) => v === o) || [o, o === 'no-outcome' ? 'No outcome' : o])[1];
+
+/**
+ * Step details as people read them: the daemon's file paths (the rendered announcement, for one)
+ * say nothing to them and tell more than they need about the server.
+ */
+function forPeople(text) {
+  return String(text || '').replace(/(^|[\s'"(=])(\/[^\s'",;)/]+\/[^\s'",;)]+)/g, (_m, before, path) => (
+    `${before}${/\/sounds\//.test(path) ? 'the announcement audio' : 'a file on the server'}`));
+}
+
+// Stills, asked for once per alert while the page lives: the object URL of one found, or null
+// for none (a 404 stays a 404: the still is made with the chat post, which is over by then).
+const stills = new Map();
+const STILLS_KEPT = 200;
+
+function stillFor(alertId) {
+  let known = stills.get(alertId);
+  if (known) return known;
+  known = { url: undefined, ready: fetch(`/api/v1/alerts/${encodeURIComponent(alertId)}/still`, { credentials: 'same-origin' })
+    .then(async (res) => {
+      if (res.status === 404) return (known.url = null);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return (known.url = URL.createObjectURL(await res.blob()));
+    })
+    .catch(() => {
+      stills.delete(alertId); // signed out or unreachable: not an answer, ask again next time
+      return null;
+    }) };
+  stills.set(alertId, known);
+  if (stills.size > STILLS_KEPT) {
+    const [oldest, entry] = stills.entries().next().value;
+    if (entry.url) URL.revokeObjectURL(entry.url);
+    stills.delete(oldest);
+  }
+  return known;
+}
+
+/** The alert's still, or nothing while its chat post (which makes it) is under way, or when it has none. */
+function stillImage(alertId, alt, chatDone) {
+  const img = h('img', { alt, hidden: true });
+  if (!chatDone) return img;
+  const known = stillFor(alertId);
+  const put = (url) => {
+    if (url) {
+      img.src = url;
+      img.hidden = false;
+    } else img.remove();
+  };
+  if (known.url !== undefined) put(known.url);
+  else known.ready.then(put);
+  return img;
+}
+
+/**
+ * A table; on a phone its rows become stacked cards, each cell labelled with its column.
+ * `kinds` per column: 'long' for free text (it wraps anywhere and gets the room), 'num' for numbers.
+ */
+function table(headers, rows, kinds = []) {
+  const cls = (i) => (kinds[i] ? `col-${kinds[i]}` : undefined);
   return h('div', { class: 'scroll' }, h('table', {},
-    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((c, i) => h('td', { 'data-label': headers[i] || '' }, c)))))));
+    h('thead', {}, h('tr', {}, headers.map((t, i) => h('th', { scope: 'col', class: cls(i) }, t)))),
+    h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((c, i) => h('td', { 'data-label': headers[i] || '', class: cls(i) }, c)))))));
 }
 
 function errorNote(err) {
   return h('p', { class: 'error', role: 'alert' }, err.message || String(err));
 }
 
-/** A button that runs `work`, disabled meanwhile; failures are shown beside it. */
-function action(label, work, attrs = {}) {
+/**
+ * A button that runs `work`, disabled meanwhile; failures are shown beside it. With `ready`, the
+ * button is enabled only while ready() is true (call the returned update() when that changes).
+ */
+function action(label, work, attrs = {}, ready) {
   const out = h('span', { role: 'status' });
-  const b = h('button', { type: 'button', ...attrs, 'data-key': attrs['data-key'] || label, onclick: async () => {
+  const b = h('button', { type: 'button', ...attrs, disabled: ready ? !ready() : attrs.disabled, 'data-key': attrs['data-key'] || label, onclick: async () => {
+    if (ready && !ready()) return;
     b.disabled = true;
     out.textContent = '';
     try {
@@ -79,10 +167,14 @@ function action(label, work, attrs = {}) {
       if (err instanceof Unauthorised) return signIn();
       out.replaceChildren(errorNote(err));
     } finally {
-      b.disabled = false;
+      b.disabled = ready ? !ready() : false;
     }
   } }, label);
-  return h('span', { class: 'row' }, b, out);
+  const row = h('span', { class: 'row' }, b, out);
+  row.update = () => {
+    b.disabled = ready ? !ready() : false;
+  };
+  return row;
 }
 
 // ---- sign-in ----
@@ -91,6 +183,10 @@ function signIn(message) {
   nav.hidden = true;
   feed?.close();
   feed = undefined;
+  // What the session saw goes with it.
+  for (const known of stills.values()) if (known.url) URL.revokeObjectURL(known.url);
+  stills.clear();
+  chosenOutcome.clear();
   const input = h('input', { type: 'password', name: 'token', id: 'token', autocomplete: 'current-password', required: true, minlength: 16 });
   const err = h('p', { class: 'error', role: 'alert' }, message || '');
   const form = h('form', { class: 'card signin', onsubmit: async (e) => {
@@ -159,23 +255,50 @@ me.value = personName();
 me.addEventListener('input', () => localStorage.setItem('vb-name', me.value.trim()));
 
 async function live() {
+  const [lists, waiting] = await Promise.all([
+    Promise.all(['unheard', 'open', 'claimed'].map((s) => api(`/api/v1/incidents?state=${s}`))),
+    chatUnderWay(),
+    loadStores(),
+  ]);
   // Unheard first: nobody in the store heard those, and anyone who sees one can still take it.
-  const lists = await Promise.all(['unheard', 'open', 'claimed'].map((s) => api(`/api/v1/incidents?state=${s}`)));
-  const all = lists.flatMap((l) => l.incidents);
+  // Then oldest first, whatever the state: a card claimed keeps its place under the pointer.
+  const all = lists.flatMap((l) => l.incidents).sort((a, b) => (a.state === 'unheard') === (b.state === 'unheard')
+    ? a.openedAt - b.openedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+    : a.state === 'unheard' ? -1 : 1);
   const byStore = new Map();
   for (const i of all) byStore.set(i.storeId, [...(byStore.get(i.storeId) || []), i]);
   const sections = [...byStore.entries()].map(([store, list]) => h('section', {},
-    h('h2', {}, store),
-    h('div', { class: 'cards' }, list.map(incidentCard))));
+    h('h2', {}, storeLabel(store)),
+    h('div', { class: 'cards' }, list.map((i) => incidentCard(i, !waiting.has(i.lastAlertId))))));
   return [h('h1', {}, 'Live incidents'),
     all.length ? sections : h('p', { class: 'empty' }, 'No open or claimed incident. New alerts appear here by themselves.')];
 }
 
-function incidentCard(i) {
-  const img = h('img', { src: `/api/v1/alerts/${encodeURIComponent(i.lastAlertId)}/still`, alt: `Still image of camera ${i.cameraId}`, loading: 'lazy' });
-  img.addEventListener('error', () => img.remove());
-  const outcome = h('select', { 'aria-label': 'Outcome' },
-    ['theft', 'false-alarm', 'not-found'].map((o) => h('option', { value: o }, o)));
+/** Alerts whose chat post (which makes the still) is not over: their still is asked for later. */
+async function chatUnderWay() {
+  const lists = await Promise.all(['pending', 'running'].map((s) => api(`/api/v1/alerts?state=${s}&limit=500`)));
+  return new Set(lists.flatMap((l) => l.alerts).filter((a) => a.steps.some((st) => st.step === 'chat' && ['pending', 'running'].includes(st.state))).map((a) => a.id));
+}
+
+// The outcome chosen on each card, kept across redraws (a refresh must not undo a choice).
+const chosenOutcome = new Map();
+
+function incidentCard(i, chatDone) {
+  const img = stillImage(i.lastAlertId, `Still image of camera ${i.cameraId}`, chatDone);
+  // No outcome until one is chosen: a stray click must not record a theft.
+  const outcome = h('select', { 'aria-label': 'Outcome', required: true },
+    h('option', { value: '', disabled: true, selected: !chosenOutcome.has(i.id) }, 'Choose the outcome…'),
+    OUTCOMES.map(([v, label]) => h('option', { value: v, selected: chosenOutcome.get(i.id) === v }, label)));
+  const resolve = action('Resolve', async () => {
+    if (!outcome.value) throw new Error('choose the outcome first');
+    await api(`/api/v1/incidents/${encodeURIComponent(i.id)}/resolve`, { method: 'POST', body: { outcome: outcome.value, by: personName() || 'console' } });
+    chosenOutcome.delete(i.id);
+    return 'resolved';
+  }, { class: 'secondary' }, () => outcome.value !== '');
+  outcome.addEventListener('change', () => {
+    if (outcome.value) chosenOutcome.set(i.id, outcome.value);
+    resolve.update();
+  });
   return h('article', { class: 'card', 'data-incident': i.id, 'data-alert': i.firstAlertId },
     img,
     h('h3', {}, `Camera ${i.cameraId}`),
@@ -188,14 +311,11 @@ function incidentCard(i) {
         return `claimed for ${by}`;
       }) : null,
       outcome,
-      action('Resolve', async () => {
-        await api(`/api/v1/incidents/${encodeURIComponent(i.id)}/resolve`, { method: 'POST', body: { outcome: outcome.value, by: personName() || 'console' } });
-        return 'resolved';
-      }, { class: 'secondary' })));
+      resolve));
 }
 
 async function history(params) {
-  const stores = (await api('/api/v1/stores')).stores || [];
+  const stores = await loadStores();
   const q = new URLSearchParams();
   for (const k of ['store', 'camera', 'state']) if (params.get(k)) q.set(k, params.get(k));
   for (const k of ['since', 'until']) {
@@ -218,29 +338,35 @@ async function history(params) {
     location.hash = `#/history?${p}`;
   } }, field('store', 'Store', store), field('camera', 'Camera', camera), field('state', 'Step state', st), field('since', 'Since', since), field('until', 'Until', until), h('button', { type: 'submit' }, 'Filter'));
   const rows = alerts.map((a) => [
-    h('a', { href: `#/alert/${encodeURIComponent(a.id)}` }, a.id), a.storeId, a.cameraId, when(a.receivedAt),
-    a.steps.map((s) => h('div', {}, `${s.step} `, state(s.state)))]);
+    h('a', { href: `#/alert/${encodeURIComponent(a.id)}` }, a.id), storeLabel(a.storeId), a.cameraId, when(a.receivedAt),
+    a.status === 'unroutable' && !a.steps.length ? unroutableNote(a.storeId) : a.steps.map((s) => h('div', {}, `${s.step} `, state(s.state)))]);
   return [h('h1', {}, 'History'), form,
     alerts.length ? table(['Alert', 'Store', 'Camera', 'Received', 'Steps'], rows)
       : h('p', { class: 'empty' }, 'No alert matches.')];
 }
 
 async function alertPage(id) {
-  const a = await api(`/api/v1/alerts/${encodeURIComponent(id)}`);
+  const [a] = await Promise.all([api(`/api/v1/alerts/${encodeURIComponent(id)}`), loadStores()]);
   const alert = a.alert || {};
-  const img = h('img', { src: `/api/v1/alerts/${encodeURIComponent(id)}/still`, alt: 'Still image from the clip' });
-  img.addEventListener('error', () => img.remove());
+  const steps = a.steps || [];
+  const chat = steps.find((s) => s.step === 'chat');
+  // No chat step (an unroutable alert): no post, so no still to ask for.
+  const img = stillImage(id, 'Still image from the clip', chat !== undefined && !['pending', 'running'].includes(chat.state));
+  const replay = (step) => action('Replay', async () => {
+    await api(`/api/v1/alerts/${encodeURIComponent(id)}/replay`, { method: 'POST', body: step ? { step } : {} });
+    return 'requeued';
+  });
+  const unroutable = a.status === 'unroutable' && !steps.length;
   return [h('h1', {}, `Alert ${id}`),
     h('div', { class: 'card' }, img, h('div', { class: 'meta' },
-      h('span', {}, `store ${alert.storeId}`), h('span', {}, `camera ${alert.cameraId}`), h('span', {}, `received ${when(a.receivedAt)}`),
-      a.incident ? h('span', {}, 'incident ', state(a.incident.state), a.incident.claimedBy ? ` by ${a.incident.claimedBy}` : '') : null)),
+      storeLabel(alert.storeId, 'store '), h('span', {}, `camera ${alert.cameraId}`), h('span', {}, `received ${when(a.receivedAt)}`),
+      a.incident ? h('span', {}, 'incident ', state(a.incident.state), a.incident.claimedBy ? ` by ${a.incident.claimedBy}` : '',
+        a.incident.outcome ? `: ${outcomeLabel(a.incident.outcome)}` : '') : null)),
     h('h2', {}, 'Steps'),
-    table(['Step', 'State', 'Attempts', 'Last error', 'Detail', 'Updated', ''], (a.steps || []).map((s) => [
-      s.step, state(s.state), String(s.attempts), s.lastError || '', s.detail || '', when(s.updatedAt),
-      ['dead', 'expired'].includes(s.state) ? action('Replay', async () => {
-        await api(`/api/v1/alerts/${encodeURIComponent(id)}/replay`, { method: 'POST', body: { step: s.step } });
-        return 'requeued';
-      }) : '']))];
+    unroutable ? h('p', { class: 'row' }, unroutableNote(alert.storeId), storeNames.has(alert.storeId) ? replay() : null)
+      : table(['Step', 'State', 'Attempts', 'Last error', 'Detail', 'Updated', ''], steps.map((s) => [
+        s.step, state(s.state), String(s.attempts), forPeople(s.lastError), forPeople(s.detail), when(s.updatedAt),
+        ['dead', 'expired'].includes(s.state) ? replay(s.step) : '']), ['', '', 'num', 'long', 'long', '', ''])];
 }
 
 async function storesPage() {
@@ -290,7 +416,7 @@ async function integrationsPage() {
 const charts = [];
 
 async function chartsPage() {
-  const stats = await api('/api/v1/stats?days=7');
+  const [stats] = await Promise.all([api('/api/v1/stats?days=7'), loadStores()]);
   for (const c of charts.splice(0)) c.destroy();
   const canvas = (label) => h('canvas', { role: 'img', 'aria-label': label });
   const perHour = canvas('Alerts per hour per store, last 7 days');
@@ -312,7 +438,7 @@ function draw(stats, perHour, toClaim, falseAlarms) {
   const stores = [...new Set(stats.alertsPerHour.map((r) => r.storeId))];
   charts.push(new Chart(perHour, { type: 'bar', options: { ...base, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } }, data: {
     labels: hours.map((t) => new Date(t).toLocaleString([], { weekday: 'short', hour: '2-digit' })),
-    datasets: stores.map((s) => ({ label: s, data: hours.map((t) => stats.alertsPerHour.find((r) => r.hour === t && r.storeId === s)?.count || 0) })),
+    datasets: stores.map((s) => ({ label: storeName(s), data: hours.map((t) => stats.alertsPerHour.find((r) => r.hour === t && r.storeId === s)?.count || 0) })),
   } }));
   const buckets = [[0, 15], [15, 30], [30, 60], [60, 120], [120, 300], [300, Infinity]];
   charts.push(new Chart(toClaim, { type: 'bar', options: { ...base, scales: { y: { beginAtZero: true } } }, data: {
@@ -320,7 +446,7 @@ function draw(stats, perHour, toClaim, falseAlarms) {
     datasets: [{ label: 'incidents claimed', data: buckets.map(([a, b]) => stats.timeToClaimS.filter((s) => s >= a && s < b).length) }],
   } }));
   charts.push(new Chart(falseAlarms, { type: 'bar', options: { ...base, indexAxis: 'y', scales: { x: { min: 0, max: 100 } } }, data: {
-    labels: stats.falseAlarmByCamera.map((c) => `${c.storeId} / ${c.cameraId}`),
+    labels: stats.falseAlarmByCamera.map((c) => `${storeName(c.storeId)} / camera ${c.cameraId}`),
     datasets: [{ label: 'false alarms, % of resolved', data: stats.falseAlarmByCamera.map((c) => Math.round((c.rate || 0) * 100)) }],
   } }));
 }
@@ -417,11 +543,32 @@ setInterval(() => {
   if (csrf && (location.hash === '' || location.hash.startsWith('#/live'))) scheduleRefresh();
 }, 15_000);
 
+/**
+ * A sign-in link (`/console#once=<code>`, printed by the demo): the code is taken out of the
+ * address before anything else, so it stays in no history entry, then spent for a session.
+ */
+async function signInOnce() {
+  const m = /^#once=([A-Za-z0-9_.-]+)$/.exec(location.hash);
+  if (!location.hash.startsWith('#once=')) return undefined;
+  window.history.replaceState(null, '', `${location.pathname}${location.search}`);
+  if (!m) return 'That sign-in link is damaged: sign in with the admin token.';
+  const res = await fetch('/console/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, credentials: 'same-origin', body: JSON.stringify({ once: m[1] }) })
+    .catch(() => undefined);
+  const data = await res?.json().catch(() => ({}));
+  if (res?.ok && data.signedIn) {
+    csrf = data.csrf;
+    return true;
+  }
+  return data?.error || 'The sign-in link did not work: sign in with the admin token.';
+}
+
 (async () => {
+  const once = await signInOnce();
+  if (once === true) return start();
   const res = await fetch('/console/session', { credentials: 'same-origin' });
   const data = await res.json().catch(() => ({}));
   if (res.ok && data.signedIn) {
     csrf = data.csrf;
     start();
-  } else signIn();
+  } else signIn(once);
 })();
