@@ -1,8 +1,8 @@
 import { redactSettings } from '../config/redact';
 import { ConfigError, issueLines } from '../config/errors';
 import { unspokenLanguages } from '../tts/language-check';
-import { CliExit, EXIT } from './exit-codes';
-import { configFor, print, type GlobalOptions } from './context';
+import { configExit, configFor, print, type GlobalOptions } from './context';
+import { relabel } from '../config/load';
 
 /**
  * Prints the effective config (secrets HIDDEN) and its warnings (exit 0), or every problem
@@ -12,10 +12,7 @@ export function checkConfig(opts: GlobalOptions): void {
   const config = configFor(opts);
   // Valid as text, but said by nobody: a store's language that no installed engine speaks.
   const unspoken = unspokenLanguages(config.stores, config.settings);
-  if (unspoken.length > 0) {
-    const err = new ConfigError(unspoken, config.warnings);
-    throw new CliExit(EXIT.config, opts.json ? JSON.stringify({ ok: false, issues: err.issues, warnings: err.warnings }) : err.message);
-  }
+  if (unspoken.length > 0) throw configExit(new ConfigError(relabel(unspoken, config.files), config.warnings), opts);
   const settings = redactSettings(config.settings);
   const stores = config.stores.map((s) => ({
     store_veesion_id: s.store_veesion_id,

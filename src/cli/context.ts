@@ -26,12 +26,19 @@ export function configFor(opts: GlobalOptions): BridgeConfig {
       ...(opts.storesFile ? { storesFile: opts.storesFile } : {}),
     });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      const text = opts.json ? JSON.stringify({ ok: false, issues: err.issues, warnings: err.warnings }) : err.message;
-      throw new CliExit(EXIT.config, text);
-    }
+    if (err instanceof ConfigError) throw configExit(err, opts);
     throw err;
   }
+}
+
+/**
+ * Exit 78 with every issue. With --json the report goes to stdout, valid or not, like a valid
+ * one (a script reads one stream); the exit code says which it is.
+ */
+export function configExit(err: ConfigError, opts: GlobalOptions): CliExit {
+  if (!opts.json) return new CliExit(EXIT.config, err.message);
+  process.stdout.write(`${printableLines(JSON.stringify({ ok: false, issues: err.issues, warnings: err.warnings }))}\n`);
+  return new CliExit(EXIT.config, '');
 }
 
 /**

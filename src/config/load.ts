@@ -10,6 +10,7 @@ import { templateVariables, ALERT_TEXT_VARIABLES, CHANNEL_VARIABLES } from '../p
 import { checkReceiverSettings } from './receiver-checks';
 import { checkSmartNotifications } from './smart-notification-checks';
 import { checkXbeesIdentity } from './xbees-checks';
+import { checkSecrets } from './secret-checks';
 
 export const DEFAULT_ENV_FILE = '/rw2/etc/env.custom.ini';
 export const DEFAULT_STORES_FILE = '/rw2/etc/pbx/x-hoppers.json';
@@ -51,13 +52,28 @@ export function loadConfig(opts: LoadOptions = {}): BridgeConfig {
     env: defaultHint(opts.envFile ?? env['BRIDGE_ENV_FILE'], '--env-file', 'BRIDGE_ENV_FILE'),
     stores: defaultHint(opts.storesFile ?? env['BRIDGE_STORES_FILE'], '--stores-file', 'BRIDGE_STORES_FILE'),
   };
-  const settings = loadSettings(files.env, hints.env, env, issues, warnings);
+  const { settings, lenient } = loadSettings(files.env, hints.env, env, issues, warnings);
   const stores = loadStores(files.stores, hints.stores, issues);
-  if (settings) crossCheck(settings, opts.platform ?? process.platform, issues);
-  if (settings) checkXbeesIdentity(settings, stores, issues, warnings);
-  if (settings) checkSmartNotifications(settings, stores, issues);
-  if (issues.length > 0 || !settings) throw new ConfigError(issues, warnings);
-  return { settings, stores, files, warnings };
+  // Every problem in one run: the checks across settings and stores run on what could be read
+  // even when some values are invalid (those keep the one message they already have).
+  const across: ConfigIssue[] = [];
+  crossCheck(lenient, opts.platform ?? process.platform, across);
+  checkXbeesIdentity(lenient, stores, across, warnings);
+  checkSmartNotifications(lenient, stores, across);
+  checkSecrets(lenient, across);
+  const named = new Set(issues.map((i) => i.path));
+  issues.push(...across.filter((i) => !named.has(i.path)));
+  if (issues.length > 0 || !settings) throw new ConfigError(relabel(issues, files), relabel(warnings, files));
+  return { settings, stores, files, warnings: relabel(warnings, files) };
+}
+
+/**
+ * The checks name the two files by their Wildix names; each message names the file as it was
+ * given (a --env-file elsewhere, the package's /etc path), so it says which file to open.
+ */
+export function relabel(issues: ConfigIssue[], files: { env: string; stores: string }): ConfigIssue[] {
+  const name = (path: string) => path.replace(/^env\.custom\.ini(?=:|$)/, files.env).replace(/^x-hoppers\.json(?=:|$)/, files.stores);
+  return issues.map((i) => ({ ...i, path: name(i.path) }));
 }
 
 function readText(file: string, label: string, hint: string, issues: ConfigIssue[]): string | undefined {
@@ -73,27 +89,42 @@ function readText(file: string, label: string, hint: string, issues: ConfigIssue
   }
 }
 
-function loadSettings(file: string, hint: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[], warnings: ConfigIssue[]): Settings | undefined {
+function loadSettings(file: string, hint: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[], warnings: ConfigIssue[]): { settings: Settings | undefined; lenient: Settings } {
   const label = 'env.custom.ini';
   const text = readText(file, label, hint, issues);
   const raw: Record<string, string> = {};
+  const keys: string[] = [];
   if (text !== undefined) {
     for (const [key, value] of Object.entries(ini.parse(text))) {
       if (typeof value === 'object' && value !== null) continue; // [sections] belong to other tools
+      keys.push(key);
+      // `KEY=` is a setting left out (as in the shipped settings file), not an empty value.
+      if (String(value) === '') continue;
       raw[key] = String(value);
     }
   }
-  warnings.push(...settingsWarnings(text, Object.keys(raw), env));
+  warnings.push(...settingsWarnings(text, keys, env));
   for (const key of SETTING_KEYS) {
     const override = env[key];
-    if (override !== undefined) raw[key] = override;
+    if (override !== undefined && override !== '') raw[key] = override;
   }
   const parsed = settingsSchema.safeParse(raw);
-  if (!parsed.success) {
-    issues.push(...zodIssues(parsed.error, label, raw));
-    return undefined;
+  if (parsed.success) return { settings: parsed.data, lenient: parsed.data };
+  issues.push(...zodIssues(parsed.error, label, raw));
+  return { settings: undefined, lenient: lenientSettings(raw) };
+}
+
+/** Each setting on its own: its value when valid, else its default (the cross-checks' view of a file with errors). */
+function lenientSettings(raw: Record<string, string>): Settings {
+  const out: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) {
+    const field = settingsSchema.shape[key];
+    const value = field.safeParse(raw[key]);
+    const fallback = value.success ? value : field.safeParse(undefined);
+    if (fallback.success) out[key] = fallback.data;
   }
-  return parsed.data;
+  // Required settings that are missing stay undefined here; the checks read them as unset.
+  return out as Settings;
 }
 
 function loadStores(file: string, hint: string, issues: ConfigIssue[]): Store[] {

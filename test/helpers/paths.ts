@@ -27,3 +27,12 @@ export const VALID_SETTINGS = {
 };
 
 export const STORE = { store_veesion_id: 'store-1', name: 'Store One', audio_conf_id: '7', xbees_channel_id: 'chan-1' };
+
+/** Config messages name the files as given; tests write them in temp dirs, so the directory goes. */
+export function shortPaths(text: string): string {
+  return text.replace(/[^\s"'`]*\/(env\.custom\.ini|x-hoppers\.json)/g, '$1');
+}
+
+export function shortIssues<T extends { path: string }>(issues: readonly T[]): T[] {
+  return issues.map((i) => ({ ...i, path: shortPaths(i.path) }));
+}

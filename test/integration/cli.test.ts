@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { STORE, VALID_SETTINGS, tempDir, writeConfig } from '../helpers/paths';
+import { STORE, VALID_SETTINGS, shortIssues, shortPaths, tempDir, writeConfig } from '../helpers/paths';
 import { CLI, runCli } from '../helpers/cli';
 import { bootWorld, type World } from '../helpers/world';
 import { waitFor } from '../helpers/quiet-logger';
@@ -24,7 +24,8 @@ describe('veesion-bridge CLI (built, run as a process)', () => {
     const { envFile, storesFile } = writeConfig(tempDir(), { BRIDGE_HTTP_PORT: '99999' }, [{ name: 'no id' }]);
     const r = await cli(['check-config', '--json'], { BRIDGE_ENV_FILE: envFile, BRIDGE_STORES_FILE: storesFile });
     expect(r.code).toBe(78);
-    const paths = (JSON.parse(r.stderr) as { issues: { path: string }[] }).issues.map((i) => i.path);
+    // --json: the report on stdout, valid or not (the exit code tells which).
+    const paths = (JSON.parse(r.stdout) as { issues: { path: string }[] }).issues.map((i) => shortPaths(i.path));
     expect(paths).toEqual(expect.arrayContaining(['env.custom.ini: BRIDGE_HTTP_PORT', 'env.custom.ini: VEESION_HOOK_TOKEN', 'x-hoppers.json: [0].store_veesion_id']));
   });
 
@@ -33,10 +34,10 @@ describe('veesion-bridge CLI (built, run as a process)', () => {
     const r = await cli(['check-config', '--env-file', envFile, '--stores-file', storesFile]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^configuration OK, with 1 warning\(s\) at the end/);
-    expect(r.stdout).toMatch(/\nwarnings:\n {2}- env.custom.ini: VEESION_ALERT_CHANEL: unknown key, ignored; did you mean VEESION_ALERT_CHANNEL\?\n$/);
+    expect(shortPaths(r.stdout)).toMatch(/\nwarnings:\n {2}- env.custom.ini: VEESION_ALERT_CHANEL: unknown key, ignored; did you mean VEESION_ALERT_CHANNEL\?\n$/);
     const json = await cli(['check-config', '--json', '--env-file', envFile, '--stores-file', storesFile]);
     expect(json.code).toBe(0);
-    expect((JSON.parse(json.stdout) as { warnings: unknown[] }).warnings).toEqual([{ path: 'env.custom.ini: VEESION_ALERT_CHANEL', message: expect.stringContaining('did you mean') }]);
+    expect(shortIssues((JSON.parse(json.stdout) as { warnings: { path: string }[] }).warnings)).toEqual([{ path: 'env.custom.ini: VEESION_ALERT_CHANEL', message: expect.stringContaining('did you mean') }]);
   });
 
   it('run refuses to start on a bad config with exit 78', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { SqliteJournal } from '../../src/journal/sqlite-journal';
 import type { Alert } from '../../src/pipeline/alert';
 import { CLI, runCli } from '../helpers/cli';
-import { STORE, VALID_SETTINGS, tempDir, writeConfig } from '../helpers/paths';
+import { STORE, VALID_SETTINGS, shortIssues, tempDir, writeConfig } from '../helpers/paths';
 
 /** Any character a terminal would obey or reorder, raw. */
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
@@ -40,7 +40,7 @@ describe('hostile names and the CLI', () => {
     const { envFile, storesFile } = writeConfig(tempDir(), VALID_SETTINGS, [store]);
     const r = await runCli(['check-config', '--json', '--env-file', envFile, '--stores-file', storesFile]);
     expect(r.code).toBe(78);
-    expect((JSON.parse(r.stderr) as { issues: unknown[] }).issues).toEqual([{ path, message: expect.stringContaining(message) }]);
+    expect(shortIssues((JSON.parse(r.stdout) as { issues: { path: string }[] }).issues)).toEqual([{ path, message: expect.stringContaining(message) }]);
     const human = await runCli(['check-config', '--env-file', envFile, '--stores-file', storesFile]);
     expect(human.code).toBe(78);
     expect(human.stderr).toContain(path);

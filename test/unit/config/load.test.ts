@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/load';
 import { ConfigError } from '../../../src/config/errors';
-import { SETTING_KEYS } from '../../../src/config/settings-schema';
+import { SECRET_KEYS, SETTING_KEYS } from '../../../src/config/settings-schema';
+import { SHIPPED_SECRET_VALUES } from '../../../src/config/secret-checks';
 import { redactSettings } from '../../../src/config/redact';
-import { REPO, STORE, VALID_SETTINGS, tempDir, writeConfig } from '../../helpers/paths';
+import { REPO, STORE, VALID_SETTINGS, shortIssues, tempDir, writeConfig } from '../../helpers/paths';
 
 function load(settings: Record<string, string>, stores: unknown, env: NodeJS.ProcessEnv = {}) {
   return loadConfig({ ...writeConfig(tempDir(), settings, stores), env, platform: 'linux' });
@@ -14,7 +15,7 @@ function issuesOf(fn: () => unknown) {
   try {
     fn();
   } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
+    if (err instanceof ConfigError) return shortIssues(err.issues);
     throw err;
   }
   throw new Error('expected a ConfigError');
@@ -84,9 +85,49 @@ describe('loadConfig', () => {
     expect(JSON.stringify(redactSettings(ok))).not.toContain('tok-123456');
   });
 
+  it('lists every problem of both files in one run, the cross-checks too, each naming its file as given', () => {
+    const dir = tempDir();
+    const files = writeConfig(dir, {}, [{ ...STORE, audio_conf_id: 'bad id' }]);
+    const paths = issuesOf(() => loadConfig({ envFile: files.envFile, storesFile: files.storesFile, env: {}, platform: 'linux' })).map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(['env.custom.ini: VEESION_HOOK_TOKEN', 'env.custom.ini: BRIDGE_AMI_SECRET', 'env.custom.ini: BRIDGE_XBEES_TOKEN', 'x-hoppers.json: [0].audio_conf_id']));
+    try {
+      loadConfig({ envFile: files.envFile, storesFile: files.storesFile, env: {}, platform: 'linux' });
+    } catch (err) {
+      expect((err as ConfigError).issues.every((i) => i.path.startsWith(dir))).toBe(true);
+    }
+  });
+
+  it('refuses the placeholder secrets of the shipped sample, and a hook URL that sends its token in clear text', () => {
+    const text = (settings: Record<string, string>) => issuesOf(() => load({ ...VALID_SETTINGS, ...settings }, [STORE])).map((i) => `${i.path}: ${i.message}`);
+    expect(text({ VEESION_HOOK_TOKEN: 'change-me-to-a-long-random-string', BRIDGE_AMI_SECRET: 'CHANGE-ME-please' })).toEqual([
+      expect.stringMatching(/^env.custom.ini: VEESION_HOOK_TOKEN: still the placeholder/),
+      expect.stringMatching(/^env.custom.ini: BRIDGE_AMI_SECRET: still the placeholder/),
+    ]);
+    expect(text({ BRIDGE_XBEES_TOKEN: 'wsk-v1-change-me' })).toEqual([expect.stringMatching(/BRIDGE_XBEES_TOKEN: still the placeholder/)]);
+    expect(text({ VEESION_HOOK_URL: 'http://pbx.example.com/api/v1/veesion' })).toEqual([expect.stringMatching(/VEESION_HOOK_URL: plain http to pbx.example.com/)]);
+    for (const ok of ['http://127.0.0.1:8787/api/v1/veesion', 'http://localhost/api/v1/veesion', 'http://[::1]:8787/x', 'https://pbx.example.com/api/v1/veesion']) {
+      expect(load({ ...VALID_SETTINGS, VEESION_HOOK_URL: ok }, [STORE]).settings.VEESION_HOOK_URL).toBe(ok);
+    }
+  });
+
+  it('the placeholders it refuses are every secret value the shipped files carry', () => {
+    const shipped = ['deploy/examples/env.custom.ini', '.env.example'].flatMap((f) => readFileSync(join(REPO, f), 'utf8').split('\n'))
+      .map((l) => /^([A-Z_]+)=(.+)$/.exec(l.trim())).filter((m): m is RegExpExecArray => m !== null && (SECRET_KEYS as readonly string[]).includes(m[1] ?? ''))
+      .map((m) => m[2]);
+    expect(shipped.length).toBeGreaterThan(0);
+    expect(shipped.filter((v) => !SHIPPED_SECRET_VALUES.includes(v ?? ''))).toEqual([]);
+  });
+
+  it('a KEY= line is a setting left out, so the shipped settings file loads as it is', () => {
+    const { settings } = load({ ...VALID_SETTINGS, BRIDGE_CHIME: '', BRIDGE_HTTP_PORT: '' }, [STORE]);
+    expect(settings.BRIDGE_HTTP_PORT).toBe(8787);
+    expect(settings.BRIDGE_CHIME).toBeUndefined();
+  });
+
   it('reports unreadable files and broken JSON instead of defaulting', () => {
     expect(issuesOf(() => loadConfig({ envFile: '/nonexistent/env.ini', storesFile: '/nonexistent/x.json', env: {} })).map((i) => i.message))
-      .toEqual([expect.stringContaining('ENOENT'), 'required, not set', expect.stringContaining('ENOENT')]);
+      // Every problem at once: the settings the missing file would have had are named too.
+      .toEqual([expect.stringContaining('ENOENT'), 'required, not set', expect.stringContaining('ENOENT'), 'required for the ami originator', "required: alerts are posted to the stores' x-bees channels"]);
     expect(issuesOf(() => load(VALID_SETTINGS, '{"stores": [')).map((i) => i.message)).toEqual([expect.stringContaining('not valid JSON')]);
     expect(issuesOf(() => load(VALID_SETTINGS, [STORE, STORE])).map((i) => i.message)).toEqual(['duplicate store "store-1"']);
   });

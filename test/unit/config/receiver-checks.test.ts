@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/load';
 import { ConfigError } from '../../../src/config/errors';
 import { redactSettings } from '../../../src/config/redact';
-import { STORE, VALID_SETTINGS, tempDir, writeConfig } from '../../helpers/paths';
+import { STORE, VALID_SETTINGS, tempDir, writeConfig, shortIssues } from '../../helpers/paths';
 import { writeSelfSigned } from '../../helpers/tls-cert';
 
 function issues(settings: Record<string, string>): { path: string; message: string }[] {
@@ -11,7 +11,7 @@ function issues(settings: Record<string, string>): { path: string; message: stri
     loadConfig({ ...writeConfig(tempDir(), { ...VALID_SETTINGS, ...settings }, [STORE]), env: {}, platform: 'linux' });
     return [];
   } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
+    if (err instanceof ConfigError) return shortIssues(err.issues);
     throw err;
   }
 }

@@ -1,7 +1,7 @@
 import { checkConfig } from '../../../src/cli/check-config';
 import { CliExit, EXIT } from '../../../src/cli/exit-codes';
 import { loadConfig } from '../../../src/config/load';
-import { STORE, VALID_SETTINGS, tempDir, writeConfig } from '../../helpers/paths';
+import { STORE, VALID_SETTINGS, shortPaths, tempDir, writeConfig } from '../../helpers/paths';
 
 /**
  * check-config on who the x-bees posts act for. Sources: Wildix/sdk-examples,
@@ -20,9 +20,10 @@ function run(settings: Record<string, string>, stores: unknown[] = [STORE], json
   });
   try {
     checkConfig({ envFile: files.envFile, storesFile: files.storesFile, json });
-    return { code: EXIT.ok, out: written.join('') };
+    return { code: EXIT.ok, out: shortPaths(written.join('')) };
   } catch (err) {
-    if (err instanceof CliExit) return { code: err.exitCode, out: err.message };
+    // With --json the report is on stdout, valid or not; the human form is the exit's message.
+    if (err instanceof CliExit) return { code: err.exitCode, out: shortPaths(written.join('') || err.message) };
     throw err;
   } finally {
     spy.mockRestore();
