@@ -9,6 +9,7 @@ import type { IncidentLoop } from '../pipeline/incident-loop';
 import type { VideoFetchOptions } from './video-fetch';
 import { XbeesClient } from './xbees-client';
 import { XbeesPoster } from './xbees-poster';
+import { xbeesIdentity } from './xbees-identity';
 import { FollowUpSender } from './follow-up-sender';
 import { WildixInbox, type InboxDeps } from './wildix-inbox';
 import { ClaimWords } from './claim-words';
@@ -48,8 +49,10 @@ export class ChatArea implements Area {
     const logger = deps.logger;
     this.stills = new StillStore(join(s.BRIDGE_DATA_DIR, 'stills'));
     const client = new XbeesClient({ baseUrl: s.BRIDGE_XBEES_API_URL, token: s.BRIDGE_XBEES_TOKEN ?? '' });
+    const identity = xbeesIdentity(s.BRIDGE_XBEES_TOKEN ?? '', s.BRIDGE_XBEES_USER_ID);
     this.poster = new XbeesPoster(
       client,
+      identity,
       {
         video: { allowedHosts: s.BRIDGE_VIDEO_HOSTS, maxBytes: s.BRIDGE_VIDEO_MAX_BYTES, timeoutMs: s.BRIDGE_VIDEO_TIMEOUT_MS, ...deps.video },
         stillTimeoutMs: s.BRIDGE_STILL_TIMEOUT_MS,
@@ -88,6 +91,7 @@ export class ChatArea implements Area {
       loop: deps.loop,
       stores: deps.stores,
       claimWords: new ClaimWords(s.BRIDGE_CLAIM_WORDS),
+      identity,
       clock: deps.clock,
       logger,
     });

@@ -5,6 +5,7 @@ import type { Clock } from '../pipeline/ports';
 import type { Logger } from '../log/logger';
 import { parseActionId } from './alert-actions';
 import type { ClaimWords } from './claim-words';
+import { postingUserId, type XbeesIdentity } from './xbees-identity';
 import type { WildixEvent } from './wildix-event';
 
 /** Events further than this from now (either way) are refused as stale: the PBX sends within seconds. */
@@ -25,6 +26,8 @@ export interface InboxDeps {
   loop: () => Pick<IncidentLoop, 'claim' | 'resolve' | 'claimOldestIn'> | undefined;
   stores: () => ReadonlyMap<string, StoreRoute>;
   claimWords: ClaimWords;
+  /** Who the bridge posts as: its own messages come back as events, and are not claims. */
+  identity: XbeesIdentity;
   clock: Clock;
   logger: Logger;
 }
@@ -101,7 +104,7 @@ export class WildixInbox {
     const stores = [...this.deps.stores().values()].filter((s) => s.xbees_channel_id === event.channelId);
     if (stores.length === 0) return { outcome: 'unknown-channel' };
     // The bridge's own messages come back as events too.
-    if (event.user.bot || stores.some((s) => s.veesion_user_extension === event.user.id)) return { outcome: 'own-message' };
+    if (event.user.bot || stores.some((s) => postingUserId(this.deps.identity, s) === event.user.id)) return { outcome: 'own-message' };
     if (!this.deps.claimWords.matches(event.text)) return { outcome: 'not-a-claim' };
     const loop = this.deps.loop();
     if (!loop) return { outcome: 'ignored' };

@@ -12,6 +12,7 @@ import { Semaphore } from '../pipeline/semaphore';
 const STILLS_AT_ONCE = 2;
 import type { XbeesClient, XbeesFile } from './xbees-client';
 import type { OutageReporter } from '../log/outage';
+import { postingUserId, type XbeesIdentity } from './xbees-identity';
 
 export interface MediaOptions {
   video: VideoFetchOptions;
@@ -39,6 +40,8 @@ export class XbeesPoster implements ChatPoster {
 
   constructor(
     private readonly client: XbeesClient,
+    /** Who the posts act for: a bot sends no userId; a PBX token sends the store's x-bees user. */
+    private readonly identity: XbeesIdentity,
     private readonly media: MediaOptions,
     private readonly logger: Logger,
     /** Hears whether x-bees answered: one line when posts start failing, one when they work again. */
@@ -59,7 +62,7 @@ export class XbeesPoster implements ChatPoster {
 
   async postText(store: StoreRoute, text: string): Promise<{ messageId: string }> {
     try {
-      const messageId = await this.client.postMessage(store.xbees_channel_id, { text, attachments: [], userId: store.veesion_user_extension });
+      const messageId = await this.client.postMessage(store.xbees_channel_id, { text, attachments: [], userId: postingUserId(this.identity, store) });
       this.outage?.recovered();
       return { messageId };
     } catch (err) {
@@ -73,14 +76,16 @@ export class XbeesPoster implements ChatPoster {
     const still = video ? await this.still(alert, video) : undefined;
     // Upload failures are x-bees failures: the step retries rather than drop the pictures.
     const channel = store.xbees_channel_id;
+    // The same x-bees user uploads the files and posts the message they are attached to.
+    const userId = postingUserId(this.identity, store);
     const attachments: XbeesFile[] = [];
-    if (still) attachments.push(await this.upload(channel, still, alert.id));
-    if (video) attachments.push(await this.upload(channel, video, alert.id));
+    if (still) attachments.push(await this.upload(channel, still, alert.id, userId));
+    if (video) attachments.push(await this.upload(channel, video, alert.id, userId));
     const messageId = await this.client.postMessage(channel, {
       text: alertMessageText(alert, store, video !== undefined),
       attachments,
       elements: alertButtons(alert.id),
-      userId: store.veesion_user_extension,
+      userId,
     });
     return { messageId, videoAttached: video !== undefined };
   }
@@ -112,19 +117,19 @@ export class XbeesPoster implements ChatPoster {
     }
   }
 
-  private async upload(channel: string, media: Media, alertId: string): Promise<XbeesFile> {
+  private async upload(channel: string, media: Media, alertId: string, userId: string | undefined): Promise<XbeesFile> {
     try {
-      return await this.uploadOnce(channel, media);
+      return await this.uploadOnce(channel, media, userId);
     } catch (err) {
       if (!(err instanceof StepError && err.code === 'XBEES_UPLOAD_403')) throw err;
       // The presigned URL expired before the bytes got there: a fresh one, once, in this attempt.
       this.logger.warn('x-bees upload URL expired, asking for a new one', { alertId, file: media.name });
-      return this.uploadOnce(channel, media);
+      return this.uploadOnce(channel, media, userId);
     }
   }
 
-  private async uploadOnce(channel: string, media: Media): Promise<XbeesFile> {
-    const { fileId, presignedUploadUrl } = await this.client.createFile(channel, media.name);
+  private async uploadOnce(channel: string, media: Media, userId: string | undefined): Promise<XbeesFile> {
+    const { fileId, presignedUploadUrl } = await this.client.createFile(channel, media.name, userId);
     await this.client.upload(presignedUploadUrl, media.bytes, media.contentType);
     return this.client.getFile(channel, fileId);
   }
