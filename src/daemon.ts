@@ -195,6 +195,7 @@ export class Daemon {
         repeatMax: s.BRIDGE_REPEAT_MAX,
         claimedText: s.VEESION_CLAIMED_TEXT,
         escalateAfterMs: s.BRIDGE_ESCALATE_AFTER_S * 1000,
+        repeatsOnPbx: (store) => this.pbx.originator.repeatsOnPbx(store),
         onError: (err) => this.logger.error('incident work failed; it is picked up again at the next start', { area: 'incidents', err }),
         ...(pbxCalls ? { callPerson: pbxCalls.callPerson } : {}),
         followUps: this.chat.followUps,
