@@ -20,7 +20,7 @@ describe('Smart Notifications delivery', () => {
       expect(sn.notifications).toHaveLength(1);
       const [n] = sn.notifications;
       expect(n?.body).toEqual({
-        from: 'cam 4', notificationType: 'BroadcastMessage', event: 'theft', broadcastMessage: expect.stringContaining('Store B'),
+        from: 'cam 4', notificationType: 'BroadcastMessage', event: 'theft', broadcastMessage: 'Attention! Theft detected in store-b on cam 4',
         conferenceId: '3', playFrequency: 5, confirmationTimeout: 60,
       });
       // Two repeat intervals and more: x-hoppers repeats it, the bridge places nothing.
