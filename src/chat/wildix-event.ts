@@ -1,14 +1,19 @@
 import { z } from 'zod';
 import { cleanName } from '../pipeline/person-name';
+import { keyShape } from './key-shape';
 
 /**
  * Inbound Wildix events (DESIGN section 5), parsed at the edge into what the bridge acts on.
- * The envelope and the call events follow Wildix's documentation and the recorded
- * `fixtures/wildix/call-end.body.json`. Chat events are documented only in part (see README,
- * "Wildix events in"): a reply is `chat:message:new` with `data.channel.channelId` and
- * `data.message.{text, type, user}` (Wildix's chatbot SDK); a button press is assumed to be
- * `chat:message:action` with the same channel and user and `data.action.id`, the id the bridge
- * gave the button.
+ * The envelope and the call events follow Wildix's documentation (docs.wildix.com, Calls and
+ * Conferences -> Webhooks) and `fixtures/wildix/call-end.body.json`, which is the `call:end`
+ * example of Wildix's public `wildix-webhook-example` repository re-signed by us, not a delivery
+ * recorded from a PBX. Live calls (`call:live:*`) carry who called whom in `data.flows[]`, one
+ * flow per leg; a conference join carries its participant and the conference's `data.id` but no
+ * subject, which comes with the `conference:live:progress` events of the same id. Chat events
+ * are documented only in part (see README, "Wildix events in"): a reply is `chat:message:new`
+ * with `data.channel.channelId` and `data.message.{text, type, user}` (Wildix's chatbot SDK); a
+ * button press is assumed to be `chat:message:action` with the same channel and user and
+ * `data.action.id`, the id the bridge gave the button.
  */
 export interface ChatUser {
   id: string;
@@ -20,12 +25,17 @@ export interface ChatUser {
 export type WildixEvent = { id: string; type: string; time: number } & (
   | { kind: 'chat-action'; channelId: string; actionId: string; user: ChatUser }
   | { kind: 'chat-message'; channelId: string; text: string; user: ChatUser }
-  /** call:start / call:update / call:end: who called whom. */
+  /** call:start / call:update / call:end, and call:live:* (each flow's parties): who called whom. */
   | { kind: 'call'; destination: string | null; parties: CallParty[]; status: string | null }
-  /** conference:live:join / conference:live:progress: who is in a conference. */
-  | { kind: 'conference'; subject: string | null; participants: string[] }
-  /** A type the bridge does not act on (presence, analytics...): acknowledged, not read. */
+  /**
+   * conference:live:join / conference:live:progress: who is in a conference. A join names its
+   * conference by id only (subject null); a progress event carries both.
+   */
+  | { kind: 'conference'; conferenceId: string | null; subject: string | null; participants: string[] }
+  /** A type the bridge reads but that asks nothing of it (a system chat message). */
   | { kind: 'other' }
+  /** A type the bridge does not read (presence, analytics...): acknowledged, counted; `shape` is its key names, no value. */
+  | { kind: 'unread'; shape: string }
 );
 
 export interface CallParty {
@@ -60,7 +70,10 @@ const chatMessage = z.looseObject({
   message: z.looseObject({ text: text(4000).nullish(), type: z.string().max(40).nullish(), user }),
 });
 const call = z.looseObject({ status: text(40).nullish(), destination: text(80).nullish(), caller: party, callee: party });
+const flow = z.looseObject({ status: text(40).nullish(), callStatus: text(40).nullish(), destination: text(80).nullish(), caller: party, callee: party });
+const liveCall = z.looseObject({ flows: z.array(flow).max(100) });
 const conference = z.looseObject({
+  id: text(200).nullish(),
   subject: text(200).nullish(),
   participant: participant.nullish(),
   participants: z.array(participant).max(500).nullish(),
@@ -110,12 +123,38 @@ export function parseWildixEvent(body: unknown): ParsedWildixEvent {
       const people = [...(p.data.participant ? [p.data.participant] : []), ...(p.data.participants ?? [])];
       return {
         ok: true,
-        event: { ...head, kind: 'conference', subject: p.data.subject ?? null, participants: people.map((x) => person(x.name ?? x.email, x.pbxExtension) ?? 'someone') },
+        event: {
+          ...head, kind: 'conference', conferenceId: p.data.id ?? null, subject: p.data.subject ?? null,
+          participants: people.map((x) => person(x.name ?? x.email, x.pbxExtension) ?? 'someone'),
+        },
       };
     }
-    default:
-      return { ok: true, event: { ...head, kind: 'other' } };
+    default: {
+      // Live call events with legs (progress, completed...); others of the family (none documented) are not read.
+      const live = head.type.startsWith('call:live:') && typeof data === 'object' && data !== null && 'flows' in data;
+      if (!live) return { ok: true, event: { ...head, kind: 'unread', shape: keyShape(body) } };
+      const p = liveCall.safeParse(data);
+      if (!p.success) return bad(p.error);
+      return { ok: true, event: { ...head, kind: 'call', ...flowsCall(p.data.flows) } };
+    }
   }
+}
+
+/**
+ * The legs of a live call as one call: every leg's caller and callee (a leg without a callee is
+ * to its destination), the last leg's destination and status.
+ */
+function flowsCall(flows: z.infer<typeof flow>[]): { destination: string | null; parties: CallParty[]; status: string | null } {
+  const parties = new Map<string, CallParty>();
+  for (const f of flows) {
+    const callee = f.callee ?? (f.destination ? { phone: f.destination, name: null, userExtension: null } : null);
+    for (const [role, x] of [['caller', f.caller], ['callee', callee]] as const) {
+      const p: CallParty = { role, phone: x?.phone ?? null, who: x ? person(x.name, x.userExtension) : null };
+      if (p.phone !== null || p.who !== null) parties.set(JSON.stringify(p), p);
+    }
+  }
+  const last = flows[flows.length - 1];
+  return { destination: last?.destination ?? null, parties: [...parties.values()], status: last?.status ?? last?.callStatus ?? null };
 }
 
 /** Names are spoken, posted and printed: each is made to keep the names rule. */

@@ -7,6 +7,10 @@ import { parseActionId } from './alert-actions';
 import type { ClaimWords } from './claim-words';
 import { postingUserId, type XbeesIdentity } from './xbees-identity';
 import type { WildixEvent } from './wildix-event';
+import { ConferenceSubjects } from './conference-subjects';
+
+type ConferenceEvent = Extract<WildixEvent, { kind: 'conference' }>;
+type Result = { outcome: InboxOutcome; incidentId?: string };
 
 /** Events further than this from now (either way) are refused as stale: the PBX sends within seconds. */
 const MAX_EVENT_AGE_MS = 60 * 60_000;
@@ -16,7 +20,9 @@ const ACTIVITY_WINDOW_MS = 10 * 60_000;
 
 export type InboxOutcome =
   | 'duplicate' | 'claimed' | 'already-claimed' | 'closed' | 'resolved' | 'already-resolved'
-  | 'nothing-open' | 'unknown-alert' | 'unknown-channel' | 'not-a-claim' | 'own-message' | 'recorded' | 'no-incident' | 'ignored' | 'stale';
+  | 'nothing-open' | 'unknown-alert' | 'unknown-channel' | 'not-a-claim' | 'own-message' | 'recorded' | 'no-incident' | 'ignored' | 'stale'
+  /** A conference join kept until its conference's subject is known. */
+  | 'held';
 
 export interface InboxDeps {
   /** Event ids seen: true the first time; forgotten again when acting on it failed. */
@@ -39,21 +45,28 @@ export interface InboxDeps {
  * events of a store's room are kept against the incident that was playing there.
  */
 export class WildixInbox {
+  /** Conference subjects by id, and the joins waiting for theirs (this daemon's memory). */
+  private readonly conferences = new ConferenceSubjects<ConferenceEvent>();
+
   constructor(private readonly deps: InboxDeps) {}
 
-  async handle(event: WildixEvent): Promise<{ outcome: InboxOutcome; incidentId?: string }> {
-    if (event.kind === 'other') return { outcome: 'ignored' };
+  async handle(event: WildixEvent): Promise<Result> {
+    for (const join of this.conferences.expire(this.deps.clock.now())) this.unmatched(join, 'expired');
+    if (event.kind === 'other' || event.kind === 'unread') return { outcome: 'ignored' };
     // Signed but old: a captured event sent again after its id was pruned claims nothing.
     if (Math.abs(this.deps.clock.now() - event.time) > MAX_EVENT_AGE_MS) return { outcome: 'stale' };
     // Seen first, so Wildix's retry of a slow answer acts once. A journal error throws out of
     // here (503) with the event forgotten again: the retry gets another go. (A claim or resolve
-    // that was written before the error answers `already` to the retry.)
-    if (!(await this.deps.seen.firstSeen(event.id, event.type, this.deps.clock.now()))) return this.logged(event, { outcome: 'duplicate' });
-    let result: { outcome: InboxOutcome; incidentId?: string };
+    // that was written before the error answers `already` to the retry.) A retry is the same
+    // body; the id alone is not enough, as Wildix gives a call's or a conference's successive
+    // events (start, update, end, progress) the same id.
+    const key = `${event.type}|${event.id}|${event.time}`;
+    if (!(await this.deps.seen.firstSeen(key, event.type, this.deps.clock.now()))) return this.logged(event, { outcome: 'duplicate' });
+    let result: Result;
     try {
       result = await this.act(event);
     } catch (err) {
-      await Promise.resolve(this.deps.seen.forget(event.id)).catch(() => undefined);
+      await Promise.resolve(this.deps.seen.forget(key)).catch(() => undefined);
       throw err;
     }
     return this.logged(event, result);
@@ -64,7 +77,7 @@ export class WildixInbox {
     return result;
   }
 
-  private act(event: Exclude<WildixEvent, { kind: 'other' }>): Promise<{ outcome: InboxOutcome; incidentId?: string }> {
+  private act(event: Exclude<WildixEvent, { kind: 'other' | 'unread' }>): Promise<Result> {
     switch (event.kind) {
       case 'chat-action':
         return this.button(event);
@@ -76,11 +89,44 @@ export class WildixInbox {
         const who = event.parties.map((p) => p.who).filter((w) => w !== null).join(' -> ') || null;
         return this.activity(room ?? null, event, who, event.status);
       }
-      case 'conference': {
-        const room = this.roomNamed(event.subject);
-        return this.activity(room, event, event.participants.join(', ') || null, null);
+      case 'conference':
+        return this.conference(event);
+    }
+  }
+
+  /**
+   * A conference's events are its room's activity once its subject is known: a progress event
+   * names it (and lets go of the joins held for it), a join names only the conference's id.
+   */
+  private async conference(event: ConferenceEvent): Promise<Result> {
+    const id = event.conferenceId;
+    let subject = event.subject;
+    let released: ConferenceEvent[] = [];
+    if (id !== null && subject !== null) released = this.conferences.learn(id, subject);
+    if (id !== null && subject === null) {
+      subject = this.conferences.subjectOf(id) ?? null;
+      if (subject === null) {
+        for (const join of this.conferences.hold(id, event, this.deps.clock.now())) this.unmatched(join, 'too many held');
+        return { outcome: 'held' };
       }
     }
+    const result = await this.inRoom(event, subject);
+    for (const join of released) {
+      // The progress event is done: a held join that cannot be written now is told, not retried.
+      await this.inRoom(join, subject).then(
+        (r) => this.logged(join, r),
+        (err: unknown) => this.deps.logger.warn('held conference join not recorded', { eventId: join.id, err }),
+      );
+    }
+    return result;
+  }
+
+  private inRoom(event: ConferenceEvent, subject: string | null): Promise<Result> {
+    return this.activity(this.roomNamed(subject), event, event.participants.join(', ') || null, null);
+  }
+
+  private unmatched(join: ConferenceEvent, why: 'expired' | 'too many held'): void {
+    this.deps.logger.info('conference join dropped: no conference:live:progress of its conference came in time', { eventId: join.id, why });
   }
 
   private async button(event: Extract<WildixEvent, { kind: 'chat-action' }>): Promise<{ outcome: InboxOutcome; incidentId?: string }> {

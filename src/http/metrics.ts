@@ -15,6 +15,12 @@ export class BridgeMetrics {
     labelNames: ['status'] as const,
     registers: [this.registry],
   });
+  readonly wildixEventsUnread = new Counter({
+    name: 'veesion_bridge_wildix_events_unread_total',
+    help: 'Signed Wildix events of a type the bridge does not read, by type (past 50 types: other)',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
   readonly stepDuration = new Histogram({
     name: 'veesion_bridge_step_duration_seconds',
     help: 'Duration of step attempts, by step and resulting state',

@@ -16,6 +16,9 @@ export interface WildixEventsDeps {
   metrics: BridgeMetrics;
 }
 
+/** Event types counted under their own name; any further one is counted as `other`. */
+const MAX_UNREAD_TYPES = 50;
+
 const SIGNATURE = /^[0-9a-f]{64}$/i;
 
 /**
@@ -39,6 +42,15 @@ export function wildixEventsRouter(deps: WildixEventsDeps): Router {
       deps.logger.warn('Wildix event refused: wrong x-signature; if every event is refused, BRIDGE_WILDIX_WEBHOOK_SECRET is not the secret of the WMS webhook integration');
     }
     refuse(res, 401, 'wrong x-signature');
+  };
+  // A type the bridge does not read: counted, and its shape logged once (key names, no value).
+  const unreadTypes = new Set<string>();
+  const unread = (type: string, shape: string) => {
+    const known = unreadTypes.has(type) || unreadTypes.size < MAX_UNREAD_TYPES;
+    deps.metrics.wildixEventsUnread.inc({ type: known ? type : 'other' });
+    if (!known || unreadTypes.has(type)) return;
+    unreadTypes.add(type);
+    deps.logger.info('Wildix event type not read: acknowledged and counted; its keys, for whoever adds it', { type, keys: shape });
   };
   router.post(
     WILDIX_EVENTS_PATH,
@@ -64,6 +76,7 @@ export function wildixEventsRouter(deps: WildixEventsDeps): Router {
       }
       const parsed = parseWildixEvent(body);
       if (!parsed.ok) return refuse(res, 400, parsed.reason);
+      if (parsed.event.kind === 'unread') unread(parsed.event.type, parsed.event.shape);
       let result;
       try {
         result = await deps.handle(parsed.event);

@@ -11,6 +11,12 @@ export interface SimChatUser {
   bot?: boolean;
 }
 
+export interface SimParticipant {
+  name: string;
+  email?: string;
+  pbxExtension?: string;
+}
+
 export interface SentEvent {
   status: number;
   body: string;
@@ -19,9 +25,11 @@ export interface SentEvent {
 /**
  * The PBX's webhook integration as Wildix documents it (DESIGN section 5): events in the
  * envelope `{id, pbx, time, company, type, integrationId, data}`, POSTed as JSON with
- * `x-signature` = hex HMAC-SHA256 of the raw body keyed with the integration secret. Chat
- * events follow the x-bees chatbot SDK (`chat:message:new`) and, for button presses, the
- * shape the README writes down as an assumption (`chat:message:action`). Sends to one URL.
+ * `x-signature` = hex HMAC-SHA256 of the raw body keyed with the integration secret. Call and
+ * conference events follow docs.wildix.com's examples (Calls and Conferences -> Webhooks) and
+ * the public `wildix-webhook-example` repository (events/*.json). Chat events follow the x-bees
+ * chatbot SDK (`chat:message:new`) and, for button presses, the shape the README writes down as
+ * an assumption (`chat:message:action`). Sends to one URL.
  */
 export class WildixEventsSender {
   /** Every event sent, with the daemon's answer. */
@@ -56,11 +64,49 @@ export class WildixEventsSender {
     }));
   }
 
-  /** Someone joined a conference whose subject is `subject`. */
-  conferenceJoin(subject: string, participant: { name: string; pbxExtension?: string }): Promise<SentEvent> {
+  /**
+   * A live call's progress as docs.wildix.com (Calls -> Webhooks, `call:live:progress`) shows
+   * it: the envelope's id is the call's, who called whom is in `data.flows[]`, one flow per leg
+   * (caller, destination, status; no callee on an internal call's leg).
+   */
+  liveCall(destination: string, from: { phone: string; name: string }, status = 'CONNECTED', callId = `${this.company}_${Date.now() / 1000}`): Promise<SentEvent> {
+    const time = Date.now();
+    return this.send(this.envelope('call:live:progress', {
+      id: callId, pbx: this.pbx, time, company: this.company, licenses: ['x-bees'], event: 'call', eventTrigger: 'call.update', start: new Date(time).toISOString(),
+      flows: [{
+        flowIndex: 0, duration: 0, connectTime: 0, talkTime: 0, waitTime: 0,
+        caller: { type: 'LOCAL', phone: from.phone, name: from.name, userExtension: from.phone, role: 'AGENT', license: 'premium' },
+        destination, direction: 'INTERNAL', remotePhone: destination, status,
+      }],
+    }, callId));
+  }
+
+  /** A new conference's id, shaped like the documented ones. */
+  conferenceId(): string {
+    return `${randomUUID()}_${Date.now()}`;
+  }
+
+  /**
+   * A conference's progress as docs.wildix.com (Conferences -> Webhooks) shows it: the
+   * envelope's id is the conference's, `data` carries the id, the subject and everyone in it.
+   */
+  conferenceProgress(conferenceId: string, subject: string, participants: SimParticipant[]): Promise<SentEvent> {
+    const time = Date.now();
+    return this.send(this.envelope('conference:live:progress', {
+      id: conferenceId, time, company: this.company, event: 'conference', start: new Date(time).toISOString(), subject,
+      participants: participants.map((p) => this.participant(p)),
+    }, conferenceId));
+  }
+
+  /** Someone joined the conference `conferenceId`: as documented, the join names no subject. */
+  conferenceJoin(conferenceId: string, participant: SimParticipant): Promise<SentEvent> {
     return this.send(this.envelope('conference:live:join', {
-      id: `conf_${randomUUID()}`, event: 'conference_join', subject, participant: { type: 'XBS', ...participant },
+      id: conferenceId, time: Date.now(), company: this.company, event: 'conference_join', participant: this.participant(participant),
     }));
+  }
+
+  private participant(p: SimParticipant): Record<string, unknown> {
+    return { type: 'XBS', company: this.company, pbxSerial: this.pbx, license: 'premium', ...p };
   }
 
   /** Sends an event (or any body) as Wildix would, signed as asked. */

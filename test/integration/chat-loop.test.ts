@@ -119,19 +119,35 @@ describe('chat: act on an alert from x-bees', () => {
     expect(JSON.parse((await world.wildix.reply('chan-d', 'Voy!', MARCO)).body).status).toBe('claimed');
   }, 60_000);
 
+  // Shapes: the public wildix-webhook-example's call events, and docs.wildix.com's call:live:progress,
+  // conference:live:progress and conference:live:join examples (src/sim/wildix-events-sim.ts).
   it('call and conference events of the room are kept against the incident that played there', async () => {
     w = await bootWorld();
     const { world } = w;
     expect((await w.post({ alert_uuid: 'room-1', location: 'store-d', camera_id: '9' })).status).toBe(200);
     await waitFor(() => callsFor(world, 'room-1') === 1, 20_000, 'the announcement');
     const id = w.daemon.journal.incidents.find('room-1')?.id as string;
-    expect(JSON.parse((await world.wildix.call('call:start', '5', { phone: '201', name: 'Luca' })).body)).toMatchObject({ status: 'recorded', incidentId: id });
-    expect(JSON.parse((await world.wildix.conferenceJoin('5', { name: 'Marco', pbxExtension: '202' })).body)).toMatchObject({ status: 'recorded', incidentId: id });
+    const status = async (sent: Promise<{ body: string }>) => (JSON.parse((await sent).body) as { status: string; incidentId?: string });
+    expect(await status(world.wildix.call('call:start', '5', { phone: '201', name: 'Luca' }))).toMatchObject({ status: 'recorded', incidentId: id });
+    expect(await status(world.wildix.liveCall('5', { phone: '204', name: 'Paola' }))).toMatchObject({ status: 'recorded', incidentId: id });
+    // A conference named after the room: its progress event names it, a later join only its id.
+    const conference = world.wildix.conferenceId();
+    expect(await status(world.wildix.conferenceProgress(conference, '5', [{ name: 'Anna', pbxExtension: '200' }]))).toMatchObject({ status: 'recorded', incidentId: id });
+    expect(await status(world.wildix.conferenceJoin(conference, { name: 'Marco', pbxExtension: '202' }))).toMatchObject({ status: 'recorded', incidentId: id });
+    // A join that comes before its conference's progress event waits for it.
+    const late = world.wildix.conferenceId();
+    expect(await status(world.wildix.conferenceJoin(late, { name: 'Giulia', pbxExtension: '205' }))).toMatchObject({ status: 'held' });
+    await new Promise((r) => setTimeout(r, 5)); // the two events a few ms apart, as on a PBX
+    expect(await status(world.wildix.conferenceProgress(late, '5', []))).toMatchObject({ status: 'recorded', incidentId: id });
     // Another room's call is nobody's activity here.
-    expect(JSON.parse((await world.wildix.call('call:start', '99', { phone: '203', name: 'Sara' })).body)).toMatchObject({ status: 'no-incident' });
+    expect(await status(world.wildix.call('call:start', '99', { phone: '203', name: 'Sara' }))).toMatchObject({ status: 'no-incident' });
     expect(w.daemon.journal.incidents.activity(id).map((a) => [a.kind, a.who])).toEqual([
       ['call:start', 'Luca (201)'],
+      ['call:live:progress', 'Paola (204)'],
+      ['conference:live:progress', 'Anna (200)'],
       ['conference:live:join', 'Marco (202)'],
+      ['conference:live:join', 'Giulia (205)'], // at its own time, before the progress event that placed it
+      ['conference:live:progress', null],
     ]);
   }, 60_000);
 

@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseWildixEvent } from '../../../src/chat/wildix-event';
+import { keyShape } from '../../../src/chat/key-shape';
 import { signatureMatches } from '../../../src/http/wildix-events-router';
 import { ClaimWords, normaliseReply } from '../../../src/chat/claim-words';
 import { alertButtons, parseActionId } from '../../../src/chat/alert-actions';
 import { FIXTURES } from '../../helpers/paths';
 
 const wildix = (name: string) => readFileSync(join(FIXTURES, 'wildix', name));
+const example = (name: string) => JSON.parse(wildix(name).toString('utf8')) as { id: string; time: number; data: Record<string, unknown> } & Record<string, unknown>;
 
 describe('Wildix events at the edge', () => {
-  it('checks the signature as Wildix makes it: the recorded test vector passes, one changed byte or another secret does not', () => {
+  it('checks the signature as Wildix makes it: our vector over Wildix\'s public example passes, one changed byte or another secret does not', () => {
     const body = wildix('call-end.body.json');
     const vector = JSON.parse(wildix('call-end.signature.json').toString('utf8')) as { secret: string; value: string };
     expect(signatureMatches(vector.secret, body, vector.value)).toBe(true);
@@ -21,7 +23,7 @@ describe('Wildix events at the edge', () => {
     expect(signatureMatches(vector.secret, body, vector.value.slice(0, 62))).toBe(false);
   });
 
-  it('reads the recorded call:end event: who called whom, the status', () => {
+  it('reads Wildix\'s public call:end example (wildix-webhook-example, events/call_end.json): who called whom, the status', () => {
     const parsed = parseWildixEvent(JSON.parse(wildix('call-end.body.json').toString('utf8')));
     expect(parsed).toEqual({
       ok: true,
@@ -40,7 +42,60 @@ describe('Wildix events at the edge', () => {
       .toMatchObject({ ok: true, event: { time: 42, kind: 'chat-message', text: 'ok', user: { id: '7', display: 'x@y.z' } } });
     expect(parseWildixEvent({ id: 'e3', type: 'chat:message:new', time: 1, data: { channel: { channelId: 'c1' }, message: { text: 'joined', type: 'system', user: { id: 'u' } } } }))
       .toMatchObject({ ok: true, event: { kind: 'other' } });
-    expect(parseWildixEvent({ id: 'e4', type: 'presence:user', time: 1, data: 'anything' })).toMatchObject({ ok: true, event: { kind: 'other' } });
+    expect(parseWildixEvent({ id: 'e4', type: 'presence:user', time: 1, data: 'anything' })).toMatchObject({ ok: true, event: { kind: 'unread', shape: '{data,id,time,type}' } });
+  });
+
+  // docs.wildix.com, Calls -> Webhooks, the first call:live:progress example (fixtures/wildix/README.md).
+  it('reads the documented call:live:progress: each flow\'s caller and destination, the last flow\'s status', () => {
+    expect(parseWildixEvent(example('call-live-progress.body.json'))).toEqual({
+      ok: true,
+      event: {
+        id: 'it_w000001_1721984075.0', type: 'call:live:progress', time: 1721984076400, kind: 'call', destination: '+159255512345', status: 'HOLD',
+        parties: [{ role: 'caller', phone: '230', who: 'John Doe (230)' }, { role: 'callee', phone: '+159255512345', who: null }],
+      },
+    });
+  });
+
+  // The same documented example with a second leg (a transfer to the room), and the other call:live:* events.
+  it('reads every leg of a live call, and the other call:live:* events with flows; one without flows is not read', () => {
+    const body = example('call-live-progress.body.json');
+    const [leg] = body.data['flows'] as Record<string, unknown>[];
+    const transfer = { ...leg, flowIndex: 1, caller: { type: 'LOCAL', phone: '230', name: 'John Doe\u001b[2J', userExtension: '230' }, callee: { type: 'LOCAL', phone: '5', name: null }, destination: '5', status: undefined, callStatus: 'CONNECTED' };
+    const two = { ...body, type: 'call:live:completed', data: { ...body.data, flows: [leg, transfer] } };
+    expect(parseWildixEvent(two)).toMatchObject({
+      ok: true,
+      event: {
+        kind: 'call', type: 'call:live:completed', destination: '5', status: 'CONNECTED',
+        parties: [{ role: 'caller', phone: '230', who: 'John Doe (230)' }, { role: 'callee', phone: '+159255512345', who: null }, { role: 'caller', phone: '230', who: 'John Doe [2J (230)' }, { role: 'callee', phone: '5', who: null }],
+      },
+    });
+    expect(parseWildixEvent({ ...body, type: 'call:live:transcription', data: { text: 'hello Anna' } })).toMatchObject({ ok: true, event: { kind: 'unread', shape: '{company,data:{text},id,integrationId,pbx,time,type}' } });
+    expect(parseWildixEvent({ ...body, data: { flows: [{ caller: 'not an object' }] } })).toMatchObject({ ok: false, reason: expect.stringContaining('flows') });
+  });
+
+  // docs.wildix.com, Conferences -> Webhooks: the conference:live:progress and conference:live:join examples.
+  it('reads the documented conference events: progress names the conference (id, subject, members), a join only its id', () => {
+    expect(parseWildixEvent(example('conference-live-progress.body.json'))).toEqual({
+      ok: true,
+      event: {
+        id: 'codeea87-3d59-4d1d-80be-fc4f0260_1721905148868', type: 'conference:live:progress', time: 1721905149199, kind: 'conference',
+        conferenceId: 'codeea87-3d59-4d1d-80be-fc4f0260_1721905148868', subject: 'Status & Priorities', participants: ['John Doe (25111)'],
+      },
+    });
+    expect(parseWildixEvent(example('conference-live-join.body.json'))).toEqual({
+      ok: true,
+      event: {
+        id: '53ffd896-a0e6-4d0b-bd9c-8e869500-1724154386297', type: 'conference:live:join', time: 1724154459276, kind: 'conference',
+        conferenceId: '53ffd896-a0e6-4d0b-bd9c-8e869591-11_1724154386297', subject: null, participants: ['John Doe (25111)'],
+      },
+    });
+  });
+
+  it('the shape of an unread event is its key names, merged over arrays, without a single value', () => {
+    const body = { id: 'e9', type: 'presence:user', time: 1, data: { email: 'anna@example.com', extension: '230', list: [{ a: 'Anna' }, { b: '+33612345678' }], 'anna@example.com': 1, '33612345678': 2 } };
+    const shape = keyShape(body);
+    expect(shape).toBe('{data:{<key>,email,extension,list:[{a,b}]},id,time,type}');
+    for (const value of ['anna', 'Anna', '230', '3361', 'e9', 'presence']) expect(shape).not.toContain(value);
   });
 
   it('a user with neither name nor email is named by their id, made one line', () => {
