@@ -1,5 +1,5 @@
 import { alertVariables, type Alert, type StoreRoute } from './alert';
-import type { CallOriginator, Clock, PlacedCall, SpeechRenderer } from './ports';
+import type { CallOriginator, Clock, PlacedCall, RenderedSpeech, SpeechRenderer } from './ports';
 import { KeyedSerialQueue, type Held } from './conference-queue';
 import { renderTemplate } from './template';
 import { cameraList, sentencesFor, type Sentences } from './sentences';
@@ -130,7 +130,7 @@ export class Announcer {
       const call = await this.deps.originator.originate({ alertId: req.alert.id, ...alertIds, store: req.store, speech, text: req.text, variables: alertVariables(req.alert, req.store), callToken });
       if (call.ended) req.answered?.(call.channel, callToken);
       const { rest: release } = await this.playedThrough(call, speech.durationMs, this.deps.clock.now());
-      const detail = `${call.channel} played ${speech.playbackPath}${speech.cached ? ' (cached)' : ''}${call.via ? ` via ${call.via}` : ''}`;
+      const detail = `${call.channel} ${playedText(call, speech)}${call.via ? ` via ${call.via}` : ''}`;
       return { value: { kind: 'played', detail, callToken }, release };
     });
   }
@@ -246,7 +246,7 @@ export class Announcer {
       for (const m of fresh) this.lastPlayed.set(cameraKey(m.member), answeredAt);
       const together = fresh.length > 1 ? ` for ${fresh.length} alerts (${fresh.map((m) => m.member.alert.id).join(', ')})` : '';
       const via = call.via ? ` via ${call.via}` : '';
-      const detail = `${call.channel} played ${speech.playbackPath}${speech.cached ? ' (cached)' : ''}${via}${together}`;
+      const detail = `${call.channel} ${playedText(call, speech)}${via}${together}`;
       for (const m of fresh) m.resolve({ kind: 'played', detail, callToken });
       return { value: undefined, release };
     } catch (err) {
@@ -258,4 +258,10 @@ export class Announcer {
 
 function cameraKey(m: Member): string {
   return `${m.store.store_veesion_id}\u0000${m.alert.cameraId}`;
+}
+
+/** What the step's detail says of a call: the audio it played, or, for a notification x-hoppers speaks itself, that. */
+function playedText(call: PlacedCall, speech: RenderedSpeech): string {
+  if (call.requestId !== undefined) return 'announced to the broadcast';
+  return `played ${speech.playbackPath}${speech.cached ? ' (cached)' : ''}`;
 }
