@@ -2,7 +2,8 @@
 # Sets up a fresh Debian machine for veesion-bridge: Debian's speech and audio tools (only
 # those missing), a supported Node, the npm packages from package-lock.json, and the build in dist/.
 # `--tests` also brings what only the test suite needs: Debian's chromium (the console's
-# browser tests) and postgresql (the shared journal's tests and bench start their own server).
+# browser tests), postgresql (the shared journal's tests and bench start their own server) and
+# lintian (the package test checks the .deb with it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tests=false
@@ -18,6 +19,7 @@ if $tests; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)     # the console, tested in a real browser
   # The shared journal, tested on a real server the tests start themselves (initdb, postgres).
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  command -v lintian >/dev/null 2>&1 || need+=(lintian)      # the .deb, checked as Debian checks packages
 fi
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 command -v text2wave >/dev/null 2>&1 || need+=(festival festvox-kallpc16k)
