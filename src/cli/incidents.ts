@@ -10,6 +10,7 @@ import { NAME_RULE, checkName } from '../pipeline/person-name';
 import { configFor, onSharedJournal, openOrExit, print, type GlobalOptions } from './context';
 import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
+import { localTime } from './local-time';
 
 type Found<R> = { found: Incident | undefined; result?: R };
 
@@ -51,7 +52,7 @@ export async function claim(ref: string, opts: GlobalOptions & { by: string }): 
     case 'claimed':
       return report(opts, config, `incident ${found.id} (camera ${found.cameraId} of ${found.storeId}) claimed by ${by}`, { ok: true, incident: result.incident });
     case 'already':
-      throw refused(opts, `already claimed by ${result.incident.claimedBy} at ${iso(result.incident.claimedAt)}: your claim is kept as a second`, result.incident);
+      throw refused(opts, `already claimed by ${result.incident.claimedBy} at ${when(result.incident.claimedAt)}: your claim is kept as a second`, result.incident);
     case 'closed':
       throw refused(opts, `incident ${found.id} is already ${result.incident.state}`, result.incident);
     case 'not-found':
@@ -131,6 +132,6 @@ function refused(opts: GlobalOptions, message: string, incident: Incident): CliE
   return new CliExit(EXIT.failure, opts.json ? JSON.stringify({ ok: false, error: message, incident }) : message);
 }
 
-function iso(ms: number | null): string {
-  return ms === null ? 'an unknown time' : new Date(ms).toISOString();
+function when(ms: number | null): string {
+  return ms === null ? 'an unknown time' : localTime(ms);
 }

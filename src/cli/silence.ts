@@ -4,6 +4,7 @@ import { PgSilences } from '../journal/pg/pg-silences';
 import { CliExit, EXIT } from './exit-codes';
 import { parseDuration } from './time-arg';
 import { journalFile } from '../journal/journal-file';
+import { localTime } from './local-time';
 
 /**
  * Mutes one store's announcements for a while (`--for 30m`), or lifts it (`--off`). Chat posts
@@ -34,7 +35,7 @@ export async function silence(opts: GlobalOptions & { store: string; for?: strin
     }
   }
   const human = until > 0
-    ? `announcements for ${opts.store} muted until ${new Date(until).toISOString()} (chat posts continue)`
+    ? `announcements for ${opts.store} muted until ${localTime(until)} (chat posts continue)`
     : `announcements for ${opts.store} no longer silenced`;
   print(opts, human, { ok: true, store: opts.store, silencedUntil: until > 0 ? new Date(until).toISOString() : null });
 }
