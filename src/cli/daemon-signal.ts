@@ -15,3 +15,8 @@ export function signalDaemon(dataDir: string, signal: NodeJS.Signals): SignalRes
     return { sent: false, reason: code === 'ESRCH' ? `no process ${pid}; is veesion-bridge running?` : `cannot signal the daemon (pid ${pid}): ${code}` };
   }
 }
+
+/** Whether a daemon runs on `dataDir`: the lock it holds on it while it runs, as signalDaemon finds it. */
+export function daemonRunning(dataDir: string): boolean {
+  return DataDirLock.holder(dataDir) !== undefined;
+}

@@ -11,6 +11,7 @@ import { transportsFor } from '../integrations/from-settings';
 import { configFor, onSharedJournal, openOrExit, print, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { journalFile } from '../journal/journal-file';
+import { daemonRunning } from './daemon-signal';
 
 export interface AddOptions extends GlobalOptions {
   type?: string;
@@ -52,9 +53,18 @@ export async function addIntegration(opts: AddOptions): Promise<void> {
     `secret:      ${secret}`,
     `X-Pbx-Token: ${token}`,
     'The secret is shown only now: give it to the receiver, which checks x-signature and webhook-signature with it (README: Integrations).',
-    'The running daemon sends this integration the events from now on; no restart is needed.',
+    whoSends(config),
   ].join('\n');
   print(opts, human, answer({ id, type, url, filter, scope, secret, pbxToken: token }));
+}
+
+/** Who delivers the new integration's events: the daemon reads the list again at each event, no signal needed. */
+function whoSends(config: BridgeConfig): string {
+  if (config.settings.BRIDGE_JOURNAL_URL) return 'The daemons sharing the journal send this integration the events from now on (the one holding the cron lease delivers); no restart is needed.';
+  const dataDir = config.settings.BRIDGE_DATA_DIR;
+  return daemonRunning(dataDir)
+    ? 'The running daemon sends this integration the events from now on; no restart is needed.'
+    : `No daemon is running on ${dataDir}: the daemon sends this integration the events from its next start.`;
 }
 
 type Outcomes = { integrationId: string; outcome: 'delivered' | 'dead'; count: number }[];
