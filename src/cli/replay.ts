@@ -43,10 +43,7 @@ export async function replay(alertId: string | undefined, opts: ReplayOptions): 
   }
   const requeued = outcomes.filter((o) => o.requeued.length > 0);
   const log = (line: string) => { if (!opts.json) process.stdout.write(`${printableLines(line)}\n`); };
-  for (const o of outcomes) {
-    log(`${o.alertId}: ${o.requeued.length > 0 ? `requeued ${o.requeued.join(', ')}` : 'nothing requeued'}` +
-      o.skipped.map((s) => `; ${s.step === '*' ? '' : `${s.step} `}${s.reason}`).join(''));
-  }
+  logOutcomes(outcomes, log);
   const daemon = requeued.length > 0 ? signalDaemon(config.settings.BRIDGE_DATA_DIR, 'SIGUSR2') : undefined;
   if (daemon && !daemon.sent) log(`queued in the journal; the daemon will run them at its next start (${daemon.reason})`);
   let results = new Map<string, StepView[]>();
@@ -70,7 +67,7 @@ async function replayShared(url: string, config: BridgeConfig, args: ReturnType<
   const log = (line: string) => { if (!opts.json) process.stdout.write(`${printableLines(line)}\n`); };
   await onSharedJournal(url, 'replay', async (pool) => {
     const outcomes = await new PgAdmin(pool, async () => undefined).requeue({ ...args, routable: (id) => known.has(id), now: Date.now() });
-    for (const o of outcomes) log(outcomeLine(o));
+    logOutcomes(outcomes, log);
     const requeued = outcomes.filter((o) => o.requeued.length > 0);
     const results = requeued.length > 0 && args.waitMs > 0 ? await follow((id) => readStepsPg(pool, id), requeued, args.waitMs, log) : new Map<string, StepView[]>();
     finish(opts, outcomes, results, args.waitMs, log, requeued.length > 0 ? { notified: true, reason: 'the daemons sharing the journal' } : null);
@@ -79,6 +76,11 @@ async function replayShared(url: string, config: BridgeConfig, args: ReturnType<
 
 async function readStepsPg(pool: Pool, alertId: string): Promise<StepView[]> {
   return (await pool.query<StepViewRow>('SELECT step, state, attempts, last_error, next_at FROM steps WHERE alert_id = $1 ORDER BY step', [alertId])).rows.map(toStepView);
+}
+
+/** What each alert had requeued; an alert not in the journal is left to the error that ends the command. */
+function logOutcomes(outcomes: ReplayOutcome[], log: (l: string) => void): void {
+  for (const o of outcomes) if (o.storeId !== undefined) log(outcomeLine(o));
 }
 
 function outcomeLine(o: ReplayOutcome): string {
