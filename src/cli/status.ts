@@ -6,6 +6,8 @@ import { configFor, print, receiverBase, receiverRequest, type GlobalOptions } f
 import { CliExit, EXIT } from './exit-codes';
 import { journalFile } from '../journal/journal-file';
 import { printable } from './printable';
+import { localTime } from './local-time';
+import { countCachedSounds, type CachedSounds } from './sound-cache';
 
 /** Daemon up?, readiness (journal, AMI, Veesion token), recent alerts and their steps, counts. */
 export async function status(opts: GlobalOptions): Promise<void> {
@@ -35,6 +37,7 @@ export async function status(opts: GlobalOptions): Promise<void> {
   } catch (err) {
     throw new CliExit(EXIT.failure, `${daemon.up ? 'daemon up, but ' : 'daemon not running; '}${(err as Error).message}`);
   }
+  const cachedSounds = countCachedSounds(s.BRIDGE_DATA_DIR);
   const shared = s.BRIDGE_JOURNAL_URL && journal.daemons
     ? [`shared journal ${redactUrl(s.BRIDGE_JOURNAL_URL)}: ${journal.daemons.length} daemon(s)`, ...journal.daemons.map(daemonLine)]
     : [];
@@ -43,7 +46,7 @@ export async function status(opts: GlobalOptions): Promise<void> {
       (daemon.checks ? ` (${Object.entries(daemon.checks).map(([k, v]) => `${k} ${v ? 'ok' : 'FAILING'}`).join(', ')})` : ''),
     ...Object.entries(daemon.reasons ?? {}).map(([check, why]) => `  ${check}: ${why}`),
     ...(daemon.veesionTokenExpiresInS !== undefined ? [`Veesion token: ${tokenLifetime(daemon.veesionTokenExpiresInS)}`] : []),
-    ...(daemon.audioCache ? [`audio cache: ${daemon.audioCache.cached} of ${daemon.audioCache.wanted} sentences ready${daemon.audioCache.running ? ' (pre-rendering)' : ''}`] : []),
+    audioCacheLine(cachedSounds, daemon.audioCache),
     ...shared,
     `journal: ${journal.alerts} alerts (${journal.unroutable} unroutable), ${journal.queued} steps queued, ${journal.failed} given up`,
     ...(journal.lastError ? [`last error: ${time(journal.lastError.at)} ${journal.lastError.alertId} ${journal.lastError.step}: ${printable(journal.lastError.error)}`] : []),
@@ -56,7 +59,7 @@ export async function status(opts: GlobalOptions): Promise<void> {
         a.steps.map((st) => ` ${st.step}=${st.state}${st.attempts > 1 ? `(${st.attempts} attempts)` : ''}${st.nextAt !== null ? ` next ${time(st.nextAt)}` : ''}`).join(''),
     ),
   ];
-  print(opts, lines.join('\n'), { daemon, ...journal });
+  print(opts, lines.join('\n'), { daemon, ...journal, soundsCached: cachedSounds.files ?? null });
 }
 
 /** A daemon sharing the journal: where it runs, when it last said it was alive, what it holds. */
@@ -85,8 +88,18 @@ function age(s: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-function time(ms: number): string {
-  return new Date(ms).toISOString();
+const time = (ms: number) => localTime(ms);
+
+/**
+ * What the audio cache holds (every sentence rendered, for alerts or ahead of them, and kept)
+ * and how far the running daemon's rendering ahead got: it renders the sentences of the cameras
+ * and claimers the journal saw in the last 30 days, listed when it starts and reloads.
+ */
+function audioCacheLine(cached: CachedSounds, ahead: { wanted: number; cached: number; running: boolean } | undefined): string {
+  const inAll = cached.files !== undefined ? `${cached.files} sentence(s) rendered` : `${cached.dir} not readable (${cached.error ?? 'unknown error'})`;
+  if (!ahead) return `audio cache: ${inAll}`;
+  if (ahead.wanted === 0 && !ahead.running) return `audio cache: ${inAll}; none listed to render ahead of alerts yet (the sentences of the cameras and claimers seen in 30 days)`;
+  return `audio cache: ${ahead.cached} of ${ahead.wanted} sentences ready ahead of alerts (those of the cameras and claimers seen in 30 days)${ahead.running ? ', rendering' : ''}; ${inAll} in all`;
 }
 
 function tokenLifetime(seconds: number | null): string {
