@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as ini from 'ini';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { CliExit, EXIT } from './exit-codes';
 import { journalFile } from '../journal/journal-file';
 import { handleDaemonSignals, type StopRequest } from './daemon-signals';
 import { signInCode } from '../console/sessions';
+import { invokedAs } from './invoked-as';
 
 export interface DemoOptions {
   dataDir?: string;
@@ -33,7 +34,21 @@ export interface DemoOptions {
  * (claim, resolve, replay, silence, reload) reach it the same way, signals included.
  */
 export async function demo(opts: DemoOptions): Promise<void> {
-  const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'veesion-bridge-demo-'));
+  if (opts.dataDir !== undefined) return demoIn(opts.dataDir, opts);
+  // A temp dir made for this run is its alone: it goes when the demo ends, however it ends
+  // (a process.exit too, e.g. when the reader of its output goes away).
+  const dir = mkdtempSync(join(tmpdir(), 'veesion-bridge-demo-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', remove);
+  try {
+    await demoIn(dir, opts);
+  } finally {
+    process.off('exit', remove);
+    remove();
+  }
+}
+
+async function demoIn(dir: string, opts: DemoOptions): Promise<void> {
   const t0 = Date.now();
   const say = (msg: string) => process.stdout.write(`[${String(Date.now() - t0).padStart(6)} ms] ${msg}\n`);
   const headsets = opts.delivery === 'smart-notifications';
@@ -81,11 +96,12 @@ export async function demo(opts: DemoOptions): Promise<void> {
     if ('ok' in outcome) say(outcome.ok ? 'alert announced and posted: demo OK' : 'demo FAILED: not every step succeeded in time');
     if ('ok' in outcome && opts.keepRunning) {
       const files = `--env-file ${world.envFile} --stores-file ${world.storesFile}`;
-      say(`still running; send more with: ./bin/veesion-bridge test-alert --store ${world.stores[0]?.store_veesion_id ?? ''} ${files}`);
+      const command = invokedAs();
+      say(`still running; send more with: ${command} test-alert --store ${world.stores[0]?.store_veesion_id ?? ''} ${files}`);
       // The link's code signs in once and holds no part of the admin token; after the #, so the
       // browser never sends it (no request line, no log), and the page takes it out of its address at once.
       say(`operator console: http://127.0.0.1:${daemon.port}/console#once=${signInCode(adminToken)} (signs in once, within an hour; then sign in with BRIDGE_ADMIN_TOKEN from ${world.envFile})`);
-      say(`operator commands reach this daemon with the same files, e.g. ./bin/veesion-bridge claim <alert-id> --by <name> ${files} (also resolve, replay, silence, reload, status); Ctrl-C stops`);
+      say(`operator commands reach this daemon with the same files, e.g. ${command} claim <alert-id> --by <name> ${files} (also resolve, replay, silence, reload, status); Ctrl-C stops`);
       ({ stop } = await stopped);
     }
   } finally {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../helpers/paths';
+import { REPO, tempDir } from '../helpers/paths';
 import { CLI, runCli } from '../helpers/cli';
 import { waitFor } from '../helpers/quiet-logger';
 
@@ -25,7 +25,10 @@ describe('demo --keep-running under the operator commands', () => {
   });
 
   it('takes claim, resolve, silence, replay and reload as they are printed, and exits 0 at SIGTERM', async () => {
-    demo = spawn(process.execPath, [CLI, 'demo', '--keep-running', '--data-dir', dir], { env: { PATH: process.env['PATH'] } });
+    // As the package's launcher starts it: found on the PATH, it passes the command it was run as.
+    const launcher = join(REPO, 'bin/veesion-bridge');
+    const env = { PATH: `${join(REPO, 'bin')}:${process.env['PATH'] ?? ''}`, VEESION_BRIDGE_COMMAND: launcher };
+    demo = spawn(process.execPath, [CLI, 'demo', '--keep-running', '--data-dir', dir], { env });
     const d = demo;
     d.stdout?.on('data', (c: Buffer) => (out += c.toString()));
     d.stderr?.on('data', (c: Buffer) => (err += c.toString()));
@@ -37,6 +40,9 @@ describe('demo --keep-running under the operator commands', () => {
     const hint = /operator commands reach this daemon with the same files, e\.g\. .* (--env-file \S+ --stores-file \S+)/.exec(out);
     const port = /daemon receiving on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out)?.[1];
     expect(hint).not.toBeNull();
+    // Named as the user runs it: on the PATH, by its name alone.
+    expect(out).toContain('still running; send more with: veesion-bridge test-alert --store ');
+    expect(out).toContain('e.g. veesion-bridge claim <alert-id> --by <name> --env-file ');
     const files = hint?.[1]?.split(' ') ?? [];
     const cli = async (args: string[]) => {
       const r = await runCli([...args, ...files]);
