@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { STORE, VALID_SETTINGS, shortIssues, shortPaths, tempDir, writeConfig } from '../helpers/paths';
 import { CLI, runCli } from '../helpers/cli';
 import { bootWorld, type World } from '../helpers/world';
@@ -58,6 +59,14 @@ describe('veesion-bridge CLI (built, run as a process)', () => {
     const listed = JSON.parse((await cli(['integrations', 'list', '--json', ...files])).stdout) as { result: { url: string }[] };
     expect(listed.result.map((i) => i.url)).toEqual(['https://example.com/hook']);
     expect(existsSync(`${dir}/data/journal.sqlite`)).toBe(true);
+    // With no daemon running, add says when the integration starts to get events.
+    const told = await cli(['integrations', 'add', '--type', 'webhook', '--url', 'https://example.com/other', ...files]);
+    expect(told.code).toBe(0);
+    expect(told.stdout).toContain(`\nNo daemon is running on ${dir}/data: the daemon sends this integration the events from its next start.\n`);
+    expect(told.stdout).not.toContain('The running daemon');
+    // An alert not in the journal: said once, on stderr.
+    const missing = await cli(['replay', 'nope', ...files]);
+    expect(missing).toEqual({ code: 1, stdout: '', stderr: 'not in the journal: nope\n' });
   });
 
   it('exits 2 on usage errors', async () => {
@@ -92,6 +101,11 @@ describe('veesion-bridge CLI (built, run as a process)', () => {
       expect((status.daemon as { veesionTokenExpiresInS: number }).veesionTokenExpiresInS).toBeLessThanOrEqual(1800);
       const human = await cli(['status', '--env-file', w.world.envFile, '--stores-file', w.world.storesFile]);
       expect(human.stdout).toMatch(/\nVeesion token: expires in (29|30) min\n/);
+      // The cache as it is on disk: the sentences rendered for the alerts, though none was listed ahead.
+      const sounds = readdirSync(join(w.config.settings.BRIDGE_DATA_DIR, 'sounds')).filter((f) => f.endsWith('.wav') && !f.startsWith('.')).length;
+      expect(sounds).toBeGreaterThan(0);
+      expect((JSON.parse(r.stdout) as { soundsCached: number }).soundsCached).toBe(sounds);
+      expect(human.stdout).toContain(`\naudio cache: ${sounds} sentence(s) rendered; none listed to render ahead of alerts yet (`);
       expect(status.failed).toBe(0);
       expect(status.recent.find((a) => a.id === sent.alertId)?.steps).toEqual([
         expect.objectContaining({ step: 'announce', state: 'succeeded' }),
@@ -99,7 +113,14 @@ describe('veesion-bridge CLI (built, run as a process)', () => {
       ]);
       const down = await cli(['status', '--env-file', w.world.envFile, '--stores-file', w.world.storesFile], { BRIDGE_HTTP_PORT: '1' });
       expect(down.code).toBe(0);
-      expect(down.stdout).toMatch(/^daemon: not running\njournal: \d+ alerts/);
+      // Down, the daemon tells nothing; the cache on disk still counts.
+      expect(down.stdout).toMatch(new RegExp(`^daemon: not running\naudio cache: ${sounds} sentence\\(s\\) rendered\njournal: \\d+ alerts`));
+    });
+
+    it('integrations add says the running daemon sends the events', async () => {
+      const r = await cli(['integrations', 'add', '--type', 'webhook', '--url', 'https://example.com/hook', '--env-file', w.world.envFile, '--stores-file', w.world.storesFile]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('\nThe running daemon sends this integration the events from now on; no restart is needed.\n');
     });
 
     it('status says why: a failing check\'s reason, the last error, the next attempt, active silences', async () => {
@@ -126,8 +147,11 @@ describe('veesion-bridge CLI (built, run as a process)', () => {
         expect(status.recent.find((a) => a.id === sent.alertId)?.steps.find((st) => st.step === 'chat')?.nextAt).toEqual(expect.any(Number));
         const human = (await cli(['status', ...files])).stdout;
         expect(human).toContain(`  ami: AMI at 127.0.0.1:${port} unreachable`);
-        expect(human).toMatch(/silenced: store-c until \d{4}-/);
-        expect(human).toMatch(/chat=pending next \d{4}-/);
+        expect(human).toMatch(/silenced: store-c until \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \S+\n/);
+        expect(human).toMatch(/chat=pending next \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \S+\n/);
+        // In the zone the CLI runs in, which it names.
+        const paris = (await cli(['status', ...files], { TZ: 'Europe/Paris' })).stdout;
+        expect(paris).toMatch(/silenced: store-c until \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} CES?T\n/);
       } finally {
         await w.world.ami.start(port);
       }
@@ -148,5 +172,13 @@ describe('veesion-bridge CLI (built, run as a process)', () => {
     expect(r.stdout).toMatch(/step announce succeeded/);
     expect(r.stdout).toMatch(/step chat +succeeded \(attempt 1\): message msg-1 with video/);
     expect(r.stdout).toContain('demo OK');
+  }, 60_000);
+
+  it('demo with no --data-dir removes the temp dir it made when it ends', async () => {
+    const tmp = tempDir('vb-demo-tmp-');
+    const r = await cli(['demo'], { TMPDIR: tmp });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`config written: ${tmp}/veesion-bridge-demo-`);
+    expect(readdirSync(tmp).filter((f) => f.startsWith('veesion-bridge-demo-'))).toEqual([]);
   }, 60_000);
 });
