@@ -4,6 +4,8 @@ import { CliExit, EXIT } from './exit-codes';
 import { printableLines } from './printable';
 import type { GlobalOptions } from './context';
 import { packageVersion } from './version';
+import { endQuietlyWhenOutputCloses } from './closed-output';
+import { takeLauncherCommand } from './invoked-as';
 
 const EXIT_CODES_HELP = `
 Exit codes: ${EXIT.ok} ok, ${EXIT.failure} runtime failure, ${EXIT.usage} usage error, ${EXIT.config} configuration error (EX_CONFIG).`;
@@ -26,10 +28,11 @@ export function buildProgram(): Command {
   program
     .command('demo')
     .description('run the daemon against built-in simulators and fire one test alert')
-    .option('--data-dir <path>', 'where the demo config and journal go (default: a new temp dir)')
+    .option('--data-dir <path>', 'where the demo config and journal go, kept (default: a new temp dir, removed at the end)')
     .option('--keep-running', 'keep the daemon up after the alert (Ctrl-C stops)')
     .option('--log-level <level>', 'daemon log level on stderr', 'warn')
     .option('--timeout-s <seconds>', 'how long to wait for the alert to finish', '60')
+    .option('--delivery <how>', 'conference (a call into the room; phones press 1) or smart-notifications (x-hoppers headsets accept with a double press)')
     .action(async (o) => (await import('./demo')).demo(o));
   program
     .command('test-alert')
@@ -95,6 +98,7 @@ export function buildProgram(): Command {
     .description('per store and camera: alerts, incidents, claimed %, time to claim, escalations, outcomes')
     .option('--since <time>', 'a duration back (30m, 2h, 7d) or an ISO date/time', '7d')
     .option('--store <id>', 'only this store_veesion_id')
+    .option('--wide', 'every column: store ids beside the names, each outcome (over 100 columns wide)')
     .action(async (o) => (await import('./report')).report({ ...globals(), ...o }));
   const integrations = program.command('integrations').description('forward alert events to other systems: signed webhooks or SQS');
   integrations
@@ -152,6 +156,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  endQuietlyWhenOutputCloses();
+  takeLauncherCommand();
   void main(process.argv).then((code) => {
     process.exitCode = code;
     // A command is done: a handle left open (a socket, a timer) must not keep the process alive.

@@ -4,6 +4,7 @@ import { CliExit, EXIT } from './exit-codes';
 import { SdNotify } from './sd-notify';
 import { openSharedJournal } from '../journal/pg/open-shared';
 import { handleDaemonSignals } from './daemon-signals';
+import { keepRunningWhenOutputCloses } from './closed-output';
 
 /**
  * The daemon in the foreground (systemd runs this). SIGTERM/SIGINT stop it cleanly; once the
@@ -11,6 +12,7 @@ import { handleDaemonSignals } from './daemon-signals';
  * SIGUSR2 come from the operator commands (see handleDaemonSignals).
  */
 export async function run(opts: GlobalOptions): Promise<void> {
+  keepRunningWhenOutputCloses();
   const config = configFor(opts);
   const shared = await openSharedJournal(config.settings).catch((err: unknown) => {
     throw new CliExit(EXIT.failure, `veesion-bridge: start failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -43,10 +43,14 @@ async function journalIn(dataDir: string, now: number): Promise<{ open: string; 
 
 describe('report and status incidents (built CLI, run as a process)', () => {
   let files: string[];
+  let dir: string;
   let ids: { open: string; claimed: string };
+  /** A zone with no summer time and an offset that is not whole hours: every time shown says it. */
+  const INDIA = { TZ: 'Asia/Kolkata' };
+  const LOCAL_TIME = '\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} GMT\\+5:30';
   beforeAll(async () => {
     if (!existsSync(CLI)) throw new Error('dist/ missing: run `npm run build` first');
-    const dir = tempDir();
+    dir = tempDir();
     // Port 1: no daemon answers; status reads the journal alone.
     const cfg = writeConfig(dir, { ...VALID_SETTINGS, BRIDGE_DATA_DIR: join(dir, 'data'), BRIDGE_HTTP_PORT: '1' }, [STORE, { ...STORE, store_veesion_id: 'store-2', audio_conf_id: '8' }]);
     files = ['--env-file', cfg.envFile, '--stores-file', cfg.storesFile];
@@ -74,22 +78,52 @@ describe('report and status incidents (built CLI, run as a process)', () => {
     expect(other.total.alerts).toBe(0);
   });
 
-  it('report prints an aligned table with a total row, n/a where nothing was claimed or judged', async () => {
-    const r = await runCli(['report', '--since', '2h', ...files]);
+  it('report prints an aligned table within 100 columns, stores by name, a total row, n/a where nothing was claimed or judged', async () => {
+    const r = await runCli(['report', '--since', '2h', ...files], INDIA);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^incidents since \d{4}-\d{2}-\d{2}T[\d:.]+Z \(2h\)$/);
-    expect(lines.slice(1).map((l) => l.split(/ {2,}/))).toEqual([
-      ['store', 'camera', 'alerts', 'incidents', 'claimed', 'claim p50', 'claim p90', 'escalated', 'confirmed', 'false alarm', 'not found', 'no outcome', 'none yet', 'false-alarm rate'],
-      ['store-1', '3', '2', '1', '100%', '20s', '20s', '0', '1', '0', '0', '0', '0', '0%'],
-      ['store-1', '12', '2', '2', '50%', '40s', '40s', '1', '0', '0', '0', '0', '2', 'n/a'],
-      ['total', '4', '3', '66.7%', '20s', '40s', '1', '1', '0', '0', '0', '2', '0%'],
+    expect(lines[0]).toMatch(new RegExp(`^incidents since ${LOCAL_TIME} \\(2h\\)$`));
+    expect(lines.slice(1, -1).map((l) => l.split(/ {2,}/))).toEqual([
+      ['store', 'camera', 'alerts', 'incidents', 'claimed', 'claim p50/p90', 'escalated', 'false-alarm rate'],
+      ['Store One', '3', '2', '1', '100%', '20s/20s', '0', '0%'],
+      ['Store One', '12', '2', '2', '50%', '40s/40s', '1', 'n/a'],
+      ['total', '4', '3', '66.7%', '20s/40s', '1', '0%'],
     ]);
+    expect(lines.at(-1)).toBe('outcomes (confirmed, false alarm, not found, no outcome, none yet) and store ids: --wide');
     // Aligned: every figure column ends where its header ends.
     const header = lines[1] as string;
-    for (const row of lines.slice(2)) expect(row.length).toBe(header.length);
+    for (const row of lines.slice(2, -1)) expect(row.length).toBe(header.length);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
     const empty = await runCli(['report', '--since', '1m', ...files]);
     expect(empty.stdout).toMatch(/\(1m\)\nno alerts or incidents in that period\n$/);
+  });
+
+  it('report --wide: every column, the store ids beside their names', async () => {
+    const r = await runCli(['report', '--since', '2h', '--wide', ...files]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.slice(1).map((l) => l.split(/ {2,}/))).toEqual([
+      ['store', 'name', 'camera', 'alerts', 'incidents', 'claimed', 'claim p50', 'claim p90', 'escalated', 'confirmed', 'false alarm', 'not found', 'no outcome', 'none yet', 'false-alarm rate'],
+      ['store-1', 'Store One', '3', '2', '1', '100%', '20s', '20s', '0', '1', '0', '0', '0', '0', '0%'],
+      ['store-1', 'Store One', '12', '2', '2', '50%', '40s', '40s', '1', '0', '0', '0', '0', '2', 'n/a'],
+      ['total', '4', '3', '66.7%', '20s', '40s', '1', '1', '0', '0', '0', '2', '0%'],
+    ]);
+    const header = lines[1] as string;
+    for (const row of lines.slice(2)) expect(row.length).toBe(header.length);
+  });
+
+  it('report cuts a long store name to fit, and names a store no longer configured by its id', async () => {
+    const longName = `Hypermarché ${'Grand Centre Commercial '.repeat(4)}`.trim();
+    const renamed = writeConfig(tempDir(), { ...VALID_SETTINGS, BRIDGE_DATA_DIR: join(dir, 'data'), BRIDGE_HTTP_PORT: '1' }, [{ ...STORE, name: longName }]);
+    const cut = await runCli(['report', '--since', '2h', '--env-file', renamed.envFile, '--stores-file', renamed.storesFile]);
+    const lines = cut.stdout.trimEnd().split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
+    const shown = lines[2]?.split(/ {2,}/)[0] ?? '';
+    expect(shown.endsWith('…')).toBe(true);
+    expect(longName.startsWith(shown.slice(0, -1))).toBe(true);
+    const without = writeConfig(tempDir(), { ...VALID_SETTINGS, BRIDGE_DATA_DIR: join(dir, 'data'), BRIDGE_HTTP_PORT: '1' }, [{ ...STORE, store_veesion_id: 'store-2' }]);
+    const gone = await runCli(['report', '--since', '2h', '--env-file', without.envFile, '--stores-file', without.storesFile]);
+    expect(gone.stdout.split('\n')[2]?.split(/ {2,}/).slice(0, 2)).toEqual(['store-1', '3']);
   });
 
   it('report refuses a bad --since or an unknown --store with exit 2, and a missing journal with exit 1', async () => {
@@ -119,9 +153,9 @@ describe('report and status incidents (built CLI, run as a process)', () => {
       expect.objectContaining({ id: ids.claimed, state: 'claimed', claimedBy: 'Anna', claimedVia: 'conference', claims: 2, escalatedTo: 'PJSIP/201' }),
     ]);
     expect(status.incidents[0]?.['ageS']).toBeGreaterThanOrEqual(600);
-    const human = (await runCli(['status', ...files])).stdout;
+    const human = (await runCli(['status', ...files], INDIA)).stdout;
     expect(human).toContain('\nunresolved incidents: 2 (1 open, 1 claimed)\n');
     expect(human).toMatch(new RegExp(`\\n  ${ids.open} store store-1 camera 12 room 7: open, age 1\\dm\\d\\ds, 2 announcement\\(s\\), 1 alert\\(s\\), not claimed yet, 0 claim\\(s\\)\\n`));
-    expect(human).toMatch(new RegExp(`\\n  ${ids.claimed} store store-1 camera 12 room 7: claimed, age \\dm\\d\\ds, 0 announcement\\(s\\), 1 alert\\(s\\), claimed by Anna via conference at \\d{4}-[^,]+Z, 2 claim\\(s\\), escalated at \\d{4}-\\S+Z to PJSIP/201\\n`));
+    expect(human).toMatch(new RegExp(`\\n  ${ids.claimed} store store-1 camera 12 room 7: claimed, age \\dm\\d\\ds, 0 announcement\\(s\\), 1 alert\\(s\\), claimed by Anna via conference at ${LOCAL_TIME}, 2 claim\\(s\\), escalated at ${LOCAL_TIME} to PJSIP/201\\n`));
   });
 });
