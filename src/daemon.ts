@@ -234,7 +234,7 @@ export class Daemon {
         say: (alert, store, text) => this.pipeline.say(alert, store, text),
         logger: this.logger.child({ area: 'admin' }),
       }),
-      wildix: { secret: s.BRIDGE_WILDIX_WEBHOOK_SECRET, handle: (event) => this.chat.handle(event) },
+      wildix: { secret: s.BRIDGE_WILDIX_WEBHOOK_SECRET, handle: (event) => this.chat.handle(event), capture: (raw) => this.chat.capture.offer(raw) },
       console: {
         sessions: s.BRIDGE_ADMIN_TOKEN ? new ConsoleSessions(s.BRIDGE_ADMIN_TOKEN, () => this.http.certificate !== undefined, this.journal.chat.revokedSessions) : undefined,
         feed: this.feed,
@@ -387,7 +387,7 @@ export class Daemon {
       closeUnresolved: async (cutoff) => (this.parts.housekeeps() ? (await this.pipeline.incidents?.closeUnresolved(cutoff)) ?? 0 : 0),
       pruneIncidents: async (cutoff) => (this.parts.housekeeps() ? this.parts.incidents.pruneFinished(cutoff) : 0),
       pruneChat: (cutoff) => this.journal.chat.prune(cutoff),
-      pruneStills: (age, at) => this.chat.stills.prune(age, at),
+      ...this.chat.housekeepingParts(),
     }, this.opts.config.settings, this.logger.child({ area: 'housekeeping' }), now);
   }
 }

@@ -11,6 +11,8 @@ export interface HousekeepingParts {
   pruneIncidents(cutoff: number): Promise<number>;
   pruneChat(cutoff: number): number;
   pruneStills(maxAgeMs: number, now: number): number;
+  /** Wildix capture files past their 7 days. */
+  pruneCaptures(now: number): number;
 }
 
 const DAY = 86_400_000;
@@ -27,9 +29,10 @@ export async function housekeeping(parts: HousekeepingParts, s: Settings, log: L
     const incidents = await parts.pruneIncidents(now - retention);
     const chatRows = parts.pruneChat(now - retention);
     const stills = parts.pruneStills(retention, now);
+    const captures = parts.pruneCaptures(now);
     log.info('housekeeping done', {
       alertsRemoved: alerts, eventsRemoved: events, audioFilesRemoved: audioFiles, incidentsClosedNoOutcome: noOutcome,
-      incidentsRemoved: incidents, chatRowsRemoved: chatRows, stillsRemoved: stills, durationMs: Date.now() - started,
+      incidentsRemoved: incidents, chatRowsRemoved: chatRows, stillsRemoved: stills, capturesRemoved: captures, durationMs: Date.now() - started,
     });
     return { alerts, audioFiles };
   } catch (err) {

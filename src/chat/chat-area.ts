@@ -14,6 +14,8 @@ import { FollowUpSender } from './follow-up-sender';
 import { WildixInbox, type InboxDeps } from './wildix-inbox';
 import { ClaimWords } from './claim-words';
 import { StillStore } from './still-store';
+import { WildixCapture } from './wildix-capture';
+import type { HousekeepingParts } from '../housekeeping';
 import { join } from 'node:path';
 import type { WildixEvent } from './wildix-event';
 
@@ -44,10 +46,13 @@ export class ChatArea implements Area {
   private readonly sender: FollowUpSender;
   /** The stills of recent alerts, for the console. */
   readonly stills: StillStore;
+  /** Signed Wildix events kept while `veesion-bridge wildix capture` asks for them. */
+  readonly capture: WildixCapture;
 
   constructor(s: Settings, deps: ChatAreaDeps) {
     const logger = deps.logger;
     this.stills = new StillStore(join(s.BRIDGE_DATA_DIR, 'stills'));
+    this.capture = new WildixCapture(s.BRIDGE_DATA_DIR, deps.clock, logger);
     const client = new XbeesClient({ baseUrl: s.BRIDGE_XBEES_API_URL, token: s.BRIDGE_XBEES_TOKEN ?? '' });
     const identity = xbeesIdentity(s.BRIDGE_XBEES_TOKEN ?? '', s.BRIDGE_XBEES_USER_ID);
     this.poster = new XbeesPoster(
@@ -117,6 +122,11 @@ export class ChatArea implements Area {
 
   handle(event: WildixEvent): ReturnType<WildixInbox['handle']> {
     return this.inbox.handle(event);
+  }
+
+  /** What housekeeping prunes of this area's files: old stills, old Wildix captures. */
+  housekeepingParts(): Pick<HousekeepingParts, 'pruneStills' | 'pruneCaptures'> {
+    return { pruneStills: (age, at) => this.stills.prune(age, at), pruneCaptures: (at) => this.capture.prune(at) };
   }
 }
 

@@ -122,6 +122,13 @@ export function buildProgram(): Command {
     .description('send it a signed ping event and show the answer')
     .action(async (id: string) => (await import('./integrations')).testIntegration(id, globals()));
   program
+    .command('wildix')
+    .description('Wildix events: what the PBX sends')
+    .command('capture')
+    .description('keep the signed Wildix events the running daemon receives for a while, people taken out, to attach to a report')
+    .requiredOption('--minutes <n>', 'how long to capture, in minutes')
+    .action(async (o: { minutes: string }) => (await import('./wildix-capture')).wildixCapture({ ...globals(), ...o }));
+  program
     .command('backup <file>')
     .description('a consistent copy of the journal while the daemon runs (owner-only; an existing file is not replaced)')
     .action(async (file: string) => (await import('./backup')).backup(file, globals()));

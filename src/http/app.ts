@@ -29,7 +29,7 @@ export interface AppDeps extends IngressDeps {
   /** The admin API: alerts, replay, stores, silences, test alerts, integrations, stats (absent: 404). */
   admin?: AdminApi;
   /** POST /api/v1/wildix/events (absent or without a secret: 404). */
-  wildix?: Pick<WildixEventsDeps, 'secret' | 'handle'>;
+  wildix?: Pick<WildixEventsDeps, 'secret' | 'handle' | 'capture'>;
   /** The operator console: its sessions (absent without BRIDGE_ADMIN_TOKEN), its change feed, the alerts' stills. */
   console?: { sessions: ConsoleSessions | undefined; feed: ChangeFeed; still: (alertId: string) => Buffer | undefined };
 }
@@ -43,7 +43,7 @@ export function createApp(deps: AppDeps): express.Express {
   const auth = { adminToken: deps.adminToken, sessions, limiter: new FailureLimiter() };
   app.use(adminGuard(deps.adminToken, sessions, auth.limiter));
   app.use(alertRouter(deps));
-  app.use(wildixEventsRouter({ secret: deps.wildix?.secret, handle: deps.wildix?.handle ?? (() => ({ outcome: 'ignored' })), logger: deps.logger, metrics: deps.metrics }));
+  app.use(wildixEventsRouter({ ...deps.wildix, secret: deps.wildix?.secret, handle: deps.wildix?.handle ?? (() => ({ outcome: 'ignored' })), logger: deps.logger, metrics: deps.metrics }));
   // Any change made through the admin API (a silence, a replay...) nudges watching consoles.
   if (deps.console) {
     const feed = deps.console.feed;

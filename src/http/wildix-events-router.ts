@@ -14,6 +14,8 @@ export interface WildixEventsDeps {
   handle: (event: WildixEvent) => Promise<{ outcome: string; incidentId?: string }> | { outcome: string; incidentId?: string };
   logger: Logger;
   metrics: BridgeMetrics;
+  /** Hears the raw body of each event whose signature matched (`veesion-bridge wildix capture`). */
+  capture?: (raw: Buffer) => void;
 }
 
 /** Event types counted under their own name; any further one is counted as `other`. */
@@ -68,6 +70,11 @@ export function wildixEventsRouter(deps: WildixEventsDeps): Router {
     async (req: Request, res: Response) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (!signatureMatches(deps.secret as string, raw, req.get('x-signature') as string)) return wrongSignature(res);
+      try {
+        deps.capture?.(raw);
+      } catch (err) {
+        deps.logger.warn('Wildix event not captured', { err });
+      }
       let body: unknown;
       try {
         body = JSON.parse(raw.toString('utf8'));

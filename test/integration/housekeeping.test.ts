@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bootWorld } from '../helpers/world';
 import { waitFor } from '../helpers/quiet-logger';
@@ -18,7 +18,11 @@ describe('housekeeping (the daemon cron job)', () => {
       expect(audio()).toBeGreaterThan(0);
 
       const day = 86_400_000;
+      // A Wildix capture file (`veesion-bridge wildix capture`) is kept 7 days.
+      const capture = join(daemon.dataDir, 'wildix-capture-host-20240725T110000000Z.jsonl');
+      writeFileSync(capture, '{}\n', { mode: 0o600 });
       expect(await daemon.housekeeping(Date.now() + 1 * day)).toEqual({ alerts: 0, audioFiles: 0 });
+      expect(existsSync(capture)).toBe(true);
       expect(await daemon.housekeeping(Date.now() + 2.5 * day)).toEqual({ alerts: 1, audioFiles: 0 });
       expect(daemon.journal.storedAlert('hk-done')).toBeUndefined();
       expect(daemon.journal.storedAlert('hk-pending')).toBeDefined();
@@ -27,6 +31,9 @@ describe('housekeeping (the daemon cron job)', () => {
       expect((await daemon.housekeeping(Date.now() + 4 * day))?.audioFiles).toBe(files);
       expect(audio()).toBe(0);
       expect(existsSync(sounds)).toBe(true);
+      expect(existsSync(capture)).toBe(true);
+      await daemon.housekeeping(Date.now() + 7.5 * day);
+      expect(existsSync(capture)).toBe(false);
       expect(w.logLines().some((l) => l.includes('housekeeping done'))).toBe(true);
     } finally {
       await w.stop();

@@ -1,12 +1,15 @@
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp } from '../../../src/http/app';
 import { HttpServer } from '../../../src/http/http-server';
 import { BridgeMetrics } from '../../../src/http/metrics';
 import type { WildixEvent } from '../../../src/chat/wildix-event';
 import { WILDIX_EVENTS_PATH } from '../../../src/http/wildix-events-router';
-import { FIXTURES } from '../../helpers/paths';
+import { WildixCapture } from '../../../src/chat/wildix-capture';
+import { writeCaptureRequest } from '../../../src/chat/capture-request';
+import { FIXTURES, tempDir } from '../../helpers/paths';
+import { ManualClock } from '../../helpers/manual-clock';
 import { capturedLogger } from '../../helpers/quiet-logger';
 
 const SECRET = 'wildix-secret-0123456789';
@@ -19,6 +22,9 @@ describe('Wildix live events through the route', () => {
   const events: WildixEvent[] = [];
   const metrics = new BridgeMetrics();
   const log = capturedLogger([SECRET]);
+  const dataDir = tempDir('vb-route-capture-');
+  const clock = new ManualClock(Date.UTC(2024, 6, 25, 11));
+  const capture = new WildixCapture(dataDir, clock, log.logger);
   beforeAll(async () => {
     const app = createApp({
       token: 'hook-token-0123456789',
@@ -26,7 +32,7 @@ describe('Wildix live events through the route', () => {
       logger: log.logger,
       metrics,
       readiness: [],
-      wildix: { secret: SECRET, handle: (e) => (events.push(e), { outcome: 'recorded' }) },
+      wildix: { secret: SECRET, handle: (e) => (events.push(e), { outcome: 'recorded' }), capture: (raw) => capture.offer(raw) },
     });
     server = new HttpServer(app, '127.0.0.1', 0);
     base = `http://127.0.0.1:${await server.start()}`;
@@ -67,5 +73,23 @@ describe('Wildix live events through the route', () => {
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0] as string)).toMatchObject({ type: 'presence:user', keys: '{company,data:{email,extension,location:{address,lat,lng},message,sourceId,status,until},id,integrationId,pbx,time,type}' });
     for (const value of ['johndoe', 'example.com', 'Meeting', 'dnd', '230', '79qvia', 'it_w000001', '1721832358745', '2024-07-24']) expect(lines[0]).not.toContain(value);
+  });
+
+  it('captures only signed events, people taken out, while a capture is on', async () => {
+    writeCaptureRequest(dataDir, { until: clock.now() + 60_000, file: 'wildix-capture-route.jsonl' });
+    const join_ = fixture('conference-live-join.body.json');
+    expect((await send(join_, 'none')).status).toBe(401);
+    expect((await send(join_, 'forged')).status).toBe(401);
+    expect((await send(join_)).status).toBe(200);
+    const path = join(dataDir, 'wildix-capture-route.jsonl');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toMatch(/John Doe|johndoe|1cm5lbfxa777@/);
+    await clock.advance(60_000);
+    expect((await send(fixture('call-live-progress.body.json'))).status).toBe(200);
+    expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(readdirSync(dataDir).filter((n) => n.endsWith('.jsonl'))).toEqual(['wildix-capture-route.jsonl']);
+    events.splice(0);
   });
 });
