@@ -10,7 +10,7 @@ export async function startDaemon(envFile: string, storesFile: string, port: num
   const nodeOptions = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1] ?? '';
   // BENCH_NODE_FLAGS: extra node flags for the daemon, for tuning (e.g. --cpu-prof, --trace-gc).
   const flags = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...flags, cli, 'run', '--env-file', envFile, '--stores-file', storesFile], {
+  const child = spawn(process.execPath, [...flags, '--', cli, 'run', '--env-file', envFile, '--stores-file', storesFile], {
     stdio: ['ignore', process.env['BENCH_NODE_FLAGS'] ? 'inherit' : 'ignore', 'inherit'],
     env: { PATH: process.env['PATH'], BRIDGE_LOG_LEVEL: 'warn', NODE_OPTIONS: nodeOptions, ...env },
   });

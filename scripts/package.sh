@@ -187,7 +187,7 @@ tar -C "$lib" --create --file "$root/DEBIAN/check-config.tar" --files-from "$che
 # It must stand alone: unpacked elsewhere it accepts the sample and refuses an empty file.
 mkdir -p "$checker/unpacked"
 tar -C "$checker/unpacked" -xf "$root/DEBIAN/check-config.tar"
-checks() { "$lib/node/bin/node" "$checker/unpacked/dist/src/cli/main.js" check-config --env-file "$1" --stores-file "$checker/x-hoppers.json" >/dev/null 2>&1; }
+checks() { "$lib/node/bin/node" -- "$checker/unpacked/dist/src/cli/main.js" check-config --env-file "$1" --stores-file "$checker/x-hoppers.json" >/dev/null 2>&1; }
 checks "$checker/env.custom.ini" || { say "the preinst's check-config does not run on its own"; exit 1; }
 if checks "$checker/empty.ini"; then say "the preinst's check-config accepts an empty configuration"; exit 1; fi
 say "check-config for preinst: $(wc -l < "$checker/files") files, $(du -k "$root/DEBIAN/check-config.tar" | cut -f1) kB"

@@ -38,7 +38,7 @@ export class SharedDaemons {
   /** Starts daemon `i` and waits for it to be ready: the journal, the AMI and the listener. */
   async start(i: number): Promise<void> {
     const env = { PATH: process.env['PATH'], BRIDGE_HTTP_PORT: String(this.ports[i]), BRIDGE_DATA_DIR: join(this.dir, `data-${i}`), BRIDGE_LOG_LEVEL: 'info' };
-    const child = spawn(process.execPath, [CLI, 'run', ...this.files], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--', CLI, 'run', ...this.files], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     this.daemons[i] = child;
     let rest = '';
     child.stderr?.on('data', (d: Buffer) => {

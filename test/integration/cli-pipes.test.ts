@@ -45,7 +45,7 @@ describe('the CLI in pipes and with paths (built, run as a process)', () => {
   it('ends with 0 and no stack when its stdout is closed before it writes, for help and for a command', async () => {
     const { envFile, storesFile } = writeConfig(tempDir(), VALID_SETTINGS, [STORE]);
     for (const args of [['--help'], ['resolve', '--help'], ['check-config', '--env-file', envFile, '--stores-file', storesFile]]) {
-      const r = await collect(process.execPath, [CLI, ...args], { closeStdout: true });
+      const r = await collect(process.execPath, ['--', CLI, ...args], { closeStdout: true });
       expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
     }
   }, 60_000);

@@ -38,7 +38,7 @@ describe('crash safety: SIGKILL at random points', () => {
     const acked: string[] = [];
     let n = 0;
     const start = async () => {
-      const d = spawn(process.execPath, [CLI, 'run', ...files], { env: { PATH: process.env['PATH'] }, stdio: 'ignore' });
+      const d = spawn(process.execPath, ['--', CLI, 'run', ...files], { env: { PATH: process.env['PATH'] }, stdio: 'ignore' });
       await waitFor(async () => (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)), 15_000, 'daemon up');
       return d;
     };

@@ -130,7 +130,7 @@ describe('incidents: repeat until claimed, then tell', () => {
   it('CLI: a claim beside the running daemon stops the repeats; one made while it is down is told at its start', async () => {
     const world = await new SimWorld({ dir: tempDir(), settings: { BRIDGE_REPEAT_S: '3', BRIDGE_REPEAT_MAX: '20', BRIDGE_STORM_WINDOW_S: '0' } }).start();
     const files = ['--env-file', world.envFile, '--stores-file', world.storesFile];
-    const start = () => spawn(process.execPath, [CLI, 'run', ...files], { env: { PATH: process.env['PATH'] }, stdio: 'ignore' });
+    const start = () => spawn(process.execPath, ['--', CLI, 'run', ...files], { env: { PATH: process.env['PATH'] }, stdio: 'ignore' });
     const post = (id: string) => fetch(`http://127.0.0.1:${world.httpPort}/api/v1/veesion?token=${world.hookToken}`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alert_uuid: id, location: 'test-store-wildix', camera_id: id }),
     }).then((r) => r.status);

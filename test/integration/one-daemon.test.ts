@@ -14,7 +14,7 @@ import { waitFor } from '../helpers/quiet-logger';
 interface Proc { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> }
 
 function daemon(world: SimWorld, env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [CLI, 'run', '--env-file', world.envFile, '--stores-file', world.storesFile], { env: { PATH: process.env['PATH'], ...env } });
+  const child = spawn(process.execPath, ['--', CLI, 'run', '--env-file', world.envFile, '--stores-file', world.storesFile], { env: { PATH: process.env['PATH'], ...env } });
   let out = '';
   let err = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));

@@ -22,7 +22,7 @@ describe('reload (SIGHUP) picks up x-hoppers.json edits without a restart', () =
     };
     let daemon: ChildProcess | undefined;
     try {
-      daemon = spawn(process.execPath, [CLI, 'run', ...files], { env: { PATH: process.env['PATH'] }, stdio: 'ignore' });
+      daemon = spawn(process.execPath, ['--', CLI, 'run', ...files], { env: { PATH: process.env['PATH'] }, stdio: 'ignore' });
       await waitFor(() => world.klaxon.hooks.size > 0, 15_000, 'daemon up');
       expect(await post('r-1', 'store-new')).toBe('unroutable');
 
