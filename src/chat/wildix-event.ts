@@ -10,7 +10,7 @@ import { keyShape } from './key-shape';
  * recorded from a PBX. Live calls (`call:live:*`) carry who called whom in `data.flows[]`, one
  * flow per leg; a conference join carries its participant and the conference's `data.id` but no
  * subject, which comes with the `conference:live:progress` events of the same id. Chat events
- * are documented only in part (see README, "Wildix events in"): a reply is `chat:message:new`
+ * are documented only in part (see docs/chat.md, "Wildix events in"): a reply is `chat:message:new`
  * with `data.channel.channelId` and `data.message.{text, type, user}` (Wildix's chatbot SDK); a
  * button press is assumed to be `chat:message:action` with the same channel and user and
  * `data.action.id`, the id the bridge gave the button.

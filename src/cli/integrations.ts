@@ -52,7 +52,7 @@ export async function addIntegration(opts: AddOptions): Promise<void> {
     `integration ${id} added: ${type} to ${displayUrl(url)}, events ${filter.join(',')}, scope ${scope}`,
     `secret:      ${secret}`,
     `X-Pbx-Token: ${token}`,
-    'The secret is shown only now: give it to the receiver, which checks x-signature and webhook-signature with it (README: Integrations).',
+    'The secret is shown only now: give it to the receiver, which checks x-signature and webhook-signature with it (docs/integrations.md).',
     whoSends(config),
   ].join('\n');
   print(opts, human, answer({ id, type, url, filter, scope, secret, pbxToken: token }));

@@ -41,7 +41,7 @@ export const SETTING_DESCRIPTIONS = {
   BRIDGE_CHAT_RETRY_S: 'The chat post\'s attempts: a chat record stays useful for days.',
 
   // Receiver
-  BRIDGE_HTTP_HOST: 'Veesion, on the internet, must reach the alert path: either bind here to a public address with the built-in TLS below, or keep 127.0.0.1 behind a reverse proxy that exposes only the alert path (deploy/nginx/veesion-bridge.conf). README: "Reaching the receiver".',
+  BRIDGE_HTTP_HOST: 'Veesion, on the internet, must reach the alert path: either bind here to a public address with the built-in TLS below, or keep 127.0.0.1 behind a reverse proxy that exposes only the alert path (deploy/nginx/veesion-bridge.conf). docs/install.md: "Reaching the receiver".',
   BRIDGE_HTTP_PORT: 'The receiver\'s TCP port.',
   BRIDGE_TLS_CERT_FILE: 'Built-in TLS, both or neither with BRIDGE_TLS_KEY_FILE: the PEM certificate (leaf first, then intermediates), readable by the service user, e.g. /etc/veesion-bridge/tls/fullchain.pem. The listener then speaks HTTPS only; a renewed certificate is picked up by `systemctl reload veesion-bridge` (SIGHUP).',
   BRIDGE_TLS_KEY_FILE: 'The certificate\'s unencrypted PEM key, readable by the service user, e.g. /etc/veesion-bridge/tls/privkey.pem.',
@@ -56,7 +56,7 @@ export const SETTING_DESCRIPTIONS = {
   // PBX
   BRIDGE_AMI_HOST: 'The Asterisk Manager Interface (AMI): the bridge runs on the PBX host, and the shipped AMI user (deploy/asterisk/manager-veesion.conf) permits loopback only.',
   BRIDGE_AMI_PORT: 'The AMI\'s TCP port (manager.conf).',
-  BRIDGE_AMI_USERNAME: 'The AMI user (its section in manager.conf). It needs read = call,user,reporting and write = originate,reporting, nothing more: call for OriginateResponse, Hangup and ConfbridgeJoin/Leave, user for the key presses (the VeesionClaim UserEvent), reporting for ConfbridgeList (who is in a room), originate for the calls. Never system, command, config or all (see README, "Installing on the PBX").',
+  BRIDGE_AMI_USERNAME: 'The AMI user (its section in manager.conf). It needs read = call,user,reporting and write = originate,reporting, nothing more: call for OriginateResponse, Hangup and ConfbridgeJoin/Leave, user for the key presses (the VeesionClaim UserEvent), reporting for ConfbridgeList (who is in a room), originate for the calls. Never system, command, config or all (see docs/asterisk.md).',
   BRIDGE_AMI_SECRET: 'Required secret for the ami originator.',
   BRIDGE_AMI_MODE: 'application: Originate straight into Playback of the rendered audio;\ndialplan: Originate into the PBX\'s own VEESION_ALERT_ORIGIN number with the alert variables.',
   BRIDGE_AMI_PING_INTERVAL_MS: 'How often the AMI connection is checked with a Ping; one left unanswered closes it, and the bridge connects again.',

@@ -28,7 +28,7 @@ export interface SentEvent {
  * `x-signature` = hex HMAC-SHA256 of the raw body keyed with the integration secret. Call and
  * conference events follow docs.wildix.com's examples (Calls and Conferences -> Webhooks) and
  * the public `wildix-webhook-example` repository (events/*.json). Chat events follow the x-bees
- * chatbot SDK (`chat:message:new`) and, for button presses, the shape the README writes down as
+ * chatbot SDK (`chat:message:new`) and, for button presses, the shape docs/chat.md writes down as
  * an assumption (`chat:message:action`). Sends to one URL.
  */
 export class WildixEventsSender {

@@ -97,7 +97,7 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
       await waitFor(() => world.ami.calls.every((c) => c.hungUpAt !== undefined), 20_000, 'the last calls to end');
 
       // A call under way in a room when its holder died may be placed again by the new holder
-      // (README: "Several daemons"): allowed only there, and only once.
+      // (docs/several-daemons.md): allowed only there, and only once.
       const inFlightAtKill = (room: string) => world.ami.calls.some((c) => c.exten === room && c.answeredAt <= killedAt && (c.hungUpAt ?? Infinity) >= killedAt - 500);
       const report: Record<string, unknown> = { seed };
       for (const [i, st] of STORES.entries()) {
