@@ -3,7 +3,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AmiSimulator } from './ami-sim';
-import { XbeesSimulator } from './xbees-sim';
+import { XbeesSimulator, type XbeesSimOptions } from './xbees-sim';
 import { KlaxonSimulator } from './klaxon-sim';
 import { VideoSimulator } from './video-sim';
 import { SpoolSimulator } from './spool-sim';
@@ -20,6 +20,8 @@ export interface SimWorldOptions {
   stores?: { store_veesion_id: string; name: string; audio_conf_id: string; xbees_channel_id: string; location?: string }[];
   /** Extra env.custom.ini lines (KEY -> value), applied last. */
   settings?: Record<string, string>;
+  /** x-bees with a PBX token and the users it knows (default: a bot token, the recommended set-up). */
+  xbees?: XbeesSimOptions;
 }
 
 /**
@@ -30,7 +32,7 @@ export class SimWorld {
   readonly amiSecret = `ami-${randomBytes(8).toString('hex')}`;
   readonly ami = new AmiSimulator({ username: 'veesion-bridge', secret: this.amiSecret });
   /** A bot token, the recommended set-up: posts carry no userId. */
-  readonly xbees = new XbeesSimulator();
+  readonly xbees: XbeesSimulator;
   readonly klaxon: KlaxonSimulator;
   readonly video = new VideoSimulator();
   /** The PBX's other two ways in: its outgoing call spool and its local REST API. */
@@ -51,6 +53,7 @@ export class SimWorld {
   httpPort = 0;
 
   constructor(private readonly opts: SimWorldOptions) {
+    this.xbees = new XbeesSimulator(opts.xbees);
     this.stores = opts.stores ?? [
       { store_veesion_id: 'test-store-wildix', name: 'Wildix Test Store', audio_conf_id: '2', xbees_channel_id: 'chan-test-store', location: 'Trento' },
     ];
