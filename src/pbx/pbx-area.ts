@@ -65,7 +65,8 @@ export class PbxArea implements Area {
     const incidentLog = deps.logger.child({ area: 'incidents' });
     this.accepts = s.BRIDGE_XHOP_STATE_COMMAND === undefined ? undefined : new XhopStateReader({
       command: s.BRIDGE_XHOP_STATE_COMMAND, logger: incidentLog, now: () => deps.clock.now(),
-      onAccepted: async (alertIds, by) => deps.loop()?.claim(alertIds[0] ?? '', by ?? 'an x-hoppers headset', 'headset'),
+      // A summary is one notification for several cameras: one accept takes each of their incidents.
+      onAccepted: async (alertIds, by) => deps.loop()?.claimAll(alertIds, by ?? 'an x-hoppers headset', 'headset'),
     });
     // Watched until x-hoppers stops waiting for an accept (its confirmation timeout), and a minute more.
     const watchMs = (s.BRIDGE_ESCALATE_AFTER_S + 60) * 1000;

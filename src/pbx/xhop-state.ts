@@ -6,7 +6,12 @@ export interface XhopAccept {
   by?: string;
 }
 
-const ACCEPTED = /\b(accepted|confirmed|handled|taken|acknowledged)\b/i;
+const ACCEPTING = ['accepted', 'confirmed', 'handled', 'taken', 'acknowledged'];
+const ACCEPTED = new RegExp(`\\b(${ACCEPTING.join('|')})\\b`, 'i');
+/** "not accepted", "unconfirmed", "no-taken": the word is there, the accept is not. */
+const NEGATED = new RegExp(`\\b(not|no|never|un)[\\s_-]*(${ACCEPTING.join('|')})\\b|\\bun(${ACCEPTING.join('|')})\\b`, 'i');
+/** In a line, a request id counts where it starts the line or follows a request-id label. */
+const ID_LABEL = /(request[_ -]?id|requestid|request|rid|id)\s*[:=#]?\s*"?$/i;
 const ID_KEYS = ['requestId', 'request_id', 'requestID', 'customRid', 'id'];
 const STATE_KEYS = ['state', 'status', 'result'];
 const NAME_KEYS = ['acceptedBy', 'accepted_by', 'by', 'associate', 'user', 'userName', 'name', 'extension'];
@@ -53,7 +58,7 @@ function walk(value: unknown, known: ReadonlySet<string>, add: (id: string, by: 
   const o = value as Record<string, unknown>;
   const id = ID_KEYS.map((k) => o[k]).find((v) => (typeof v === 'string' || typeof v === 'number') && known.has(String(v)));
   const state = STATE_KEYS.map((k) => o[k]).find((v) => typeof v === 'string');
-  if (id !== undefined && typeof state === 'string' && ACCEPTED.test(state)) {
+  if (id !== undefined && typeof state === 'string' && ACCEPTING.includes(state.trim().toLowerCase())) {
     const by = NAME_KEYS.map((k) => o[k]).find((v): v is string => typeof v === 'string' && v.trim() !== '');
     add(String(id), by);
   }
@@ -61,9 +66,13 @@ function walk(value: unknown, known: ReadonlySet<string>, add: (id: string, by: 
 }
 
 function fromLine(line: string, known: ReadonlySet<string>, add: (id: string, by: string | undefined) => void): void {
-  if (!ACCEPTED.test(line)) return;
-  for (const token of line.split(/[^A-Za-z0-9_.:-]+/)) {
+  if (!ACCEPTED.test(line) || NEGATED.test(line)) return;
+  for (const m of line.matchAll(/[A-Za-z0-9_.:-]+/g)) {
+    const token = m[0];
+    const at = m.index ?? 0;
     if (!known.has(token)) continue;
-    add(token, BY_IN_TEXT.exec(line.replace(token, ''))?.[1]?.trim());
+    const before = line.slice(0, at);
+    if (before.trim() !== '' && !ID_LABEL.test(before)) continue; // a number that happens to equal an id
+    add(token, BY_IN_TEXT.exec(line.slice(at + token.length))?.[1]?.trim());
   }
 }

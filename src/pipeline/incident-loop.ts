@@ -102,6 +102,8 @@ export class IncidentLoop {
   private readonly countedCall = new Map<string, string>();
   /** Incidents whose repeat failed: reported once, not at every attempt. */
   private readonly failedRepeat = new Set<string>();
+  /** Alerts whose heard announcement is being counted (their incident not looked up yet). */
+  private readonly arriving = new Map<string, number>();
   private readonly telling = new Set<string>();
   private readonly escalationTimers = new Map<string, { cancel(): void }>();
   /** Repeats and escalations under way (their timer is gone): a resume must not start them again. */
@@ -129,14 +131,22 @@ export class IncidentLoop {
    * count goes up once per call, the next repeat is set. Settles once counted (never rejects).
    */
   announced(alertId: string, callToken: string): Promise<void> {
+    // Known at once, before the journal is asked which incident it is: a repeat or an ending due
+    // meanwhile waits for this count instead of acting on the count before it.
+    this.arriving.set(alertId, (this.arriving.get(alertId) ?? 0) + 1);
     const work = (async () => {
       const incident = await this.deps.incidents.find(alertId);
       if (!incident || incident.state !== 'open' || this.countedCall.get(incident.id) === callToken || incident.lastCall === callToken) return;
       this.countedCall.set(incident.id, callToken);
       await this.count(incident.id, true, incident, callToken);
     })();
-    this.track(work);
-    return work.catch(() => undefined);
+    const done = work.finally(() => {
+      const left = (this.arriving.get(alertId) ?? 1) - 1;
+      if (left > 0) this.arriving.set(alertId, left);
+      else this.arriving.delete(alertId);
+    });
+    this.track(done);
+    return done.catch(() => undefined);
   }
 
   /**
@@ -234,10 +244,18 @@ export class IncidentLoop {
         continue;
       }
       const repeating = this.timers.has(incident.id) || this.busy.has(`repeat/${incident.id}`);
-      if (incident.call && !repeating && this.heardBefore(incident.call)) {
+      // A call that already counted (its answer written after the count) is no call in flight.
+      const call = incident.call && incident.call.token !== incident.lastCall ? incident.call : null;
+      if (call && !repeating && this.heardBefore(call)) {
         // A repeat answered before a restart or a takeover: it counts (and sets the next one).
+        // One incident's write failing must not leave the ones after it with nothing scheduled.
         this.busy.add(`repeat/${incident.id}`);
-        await this.count(incident.id, true, undefined, incident.call.token).finally(() => this.busy.delete(`repeat/${incident.id}`));
+        await this.count(incident.id, true, undefined, call.token)
+          .catch((err: unknown) => {
+            this.deps.onError?.(err);
+            this.scheduleRepeat(incident.id, this.deps.clock.now() + this.deps.repeatMs);
+          })
+          .finally(() => this.busy.delete(`repeat/${incident.id}`));
       } else if (incident.nextRepeatAt !== null && !repeating) {
         this.scheduleRepeat(incident.id, incident.nextRepeatAt);
       }
@@ -260,6 +278,15 @@ export class IncidentLoop {
       const incident = await this.deps.incidents.find(ref);
       if (incident) await this.escalate(incident.id, why);
     })());
+  }
+
+  /** One accept for several alerts (a summary notification): each of their incidents, once. */
+  async claimAll(refs: readonly string[], by: string, via: ClaimVia): Promise<ClaimResult[]> {
+    const found = await Promise.all([...new Set(refs)].map((ref) => this.deps.incidents.find(ref)));
+    const ids = [...new Set(found.filter((i): i is Incident => i !== undefined).map((i) => i.id))];
+    const results: ClaimResult[] = [];
+    for (const id of ids) results.push(await this.claim(id, by, via));
+    return results;
   }
 
   async claim(ref: string, by: string, via: ClaimVia): Promise<ClaimResult> {
@@ -362,7 +389,12 @@ export class IncidentLoop {
   private count(id: string, heard = true, fresh?: Incident, callToken?: string): Promise<void> {
     // Just read, and no other count of it queued: no need to read it again.
     const known = this.counting.has(id) ? undefined : fresh;
-    const turn = (this.counting.get(id) ?? Promise.resolve()).then(() => this.countNow(id, heard, known, callToken));
+    return this.serially(id, () => this.countNow(id, heard, known, callToken));
+  }
+
+  /** One change of an incident's count or end at a time, in the order asked. */
+  private serially(id: string, work: () => Promise<void>): Promise<void> {
+    const turn = (this.counting.get(id) ?? Promise.resolve()).then(work);
     const tail = turn.catch(() => undefined);
     this.counting.set(id, tail);
     void tail.then(() => this.counting.get(id) === tail && this.counting.delete(id));
@@ -429,6 +461,10 @@ export class IncidentLoop {
     const alert = await this.deps.alert(incident.lastAlertId);
     if (!store || !alert) return;
     const now = this.deps.clock.now();
+    if (this.arriving.has(incident.lastAlertId) || this.arriving.has(incident.firstAlertId)) {
+      // Its announcement is being counted right now: that count sets the next repeat.
+      return this.scheduleRepeat(id, now + PENDING_RECHECK_MS);
+    }
     if (this.deps.repeatsOnPbx?.(store)) {
       // x-hoppers repeats it on the headsets until one accepts: the bridge places none of its own,
       // and once x-hoppers stops waiting, the incident ends untaken and is escalated.
@@ -477,8 +513,9 @@ export class IncidentLoop {
         stillWanted: () => !this.stopped && this.hears(incident.room) && group.some((i) => !this.settled.has(i.id)),
         // Journaled before the call is placed, and again once answered: a restart or a takeover
         // counts a repeat that was heard instead of saying it again.
-        calling: (token) => Promise.resolve(this.deps.incidents.recordCall(ids, { token, state: 'calling', channel: null })),
-        answered: (channel, token) => void Promise.resolve(this.deps.incidents.recordCall(ids, { token, state: 'answered', channel })).catch((err: unknown) => this.deps.onError?.(err)),
+        calling: (token) => Promise.resolve().then(() => this.deps.incidents.recordCall(ids, { token, state: 'calling', channel: null })),
+        // Never throws into the call: a journal that cannot take it now leaves the repeat to be placed again after a restart.
+        answered: (channel, token) => void Promise.resolve().then(() => this.deps.incidents.recordCall(ids, { token, state: 'answered', channel })).catch((err: unknown) => this.deps.onError?.(err)),
       });
       if (outcome.kind === 'played') {
         for (const i of await stillOpen()) {
@@ -491,6 +528,8 @@ export class IncidentLoop {
       // Once per incident, not at every attempt; tried again while it can still help.
       if (!this.failedRepeat.has(id)) this.deps.report?.({ kind: 'repeat-failed', incident, error: err instanceof Error ? err.message : String(err) });
       this.failedRepeat.add(id);
+      // Not heard (it ended early, or was never answered): a restart must not count it.
+      await Promise.resolve().then(() => this.deps.incidents.recordCall(ids, null)).catch((e: unknown) => this.deps.onError?.(e));
       for (const i of await stillOpen()) this.scheduleRepeat(i.id, Math.min(this.deps.clock.now() + this.deps.repeatMs, this.expiresAt(i)));
     } finally {
       for (const o of others) this.busy.delete(`repeat/${o.id}`);
@@ -517,7 +556,16 @@ export class IncidentLoop {
    * is unclaimed; never heard, it is unheard: integrations and the store's chat are told that the
    * headsets did not hear it. Either way its escalation list is called.
    */
-  private async giveUp(incident: Incident, why: string): Promise<void> {
+  private giveUp(seen: Incident, why: string): Promise<void> {
+    // After any count of it under way, on what the journal says then: a count that landed
+    // meanwhile makes a heard incident, never an unheard one.
+    return this.serially(seen.id, async () => {
+      const incident = await this.deps.incidents.get(seen.id);
+      if (incident?.state === 'open') await this.giveUpNow(incident, why);
+    });
+  }
+
+  private async giveUpNow(incident: Incident, why: string): Promise<void> {
     const heard = incident.announcements > 0;
     const state = heard ? 'unclaimed' : 'unheard';
     const now = this.deps.clock.now();

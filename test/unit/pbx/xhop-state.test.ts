@@ -19,6 +19,13 @@ describe('acceptedIn', () => {
     const out = JSON.stringify({ broadcasts: [{ queue: [{ requestId: 'r-2', state: 'accepted', acceptedBy: 'Luca' }, { requestId: 'r-1', state: 'playing' }] }] });
     expect(acceptedIn(out, known)).toEqual([{ requestId: 'r-2', by: 'Luca' }]);
   });
+  it('a negated word, or an id that is only a number elsewhere in a line, is no accept', () => {
+    expect(acceptedIn('r-1 not accepted (timeout)\nr-2 unconfirmed\n', known)).toEqual([]);
+    expect(acceptedIn('queue 12 accepted 3 requests', new Set(['12']))).toEqual([]);
+    expect(acceptedIn('rid=12 accepted by Anna', new Set(['12']))).toEqual([{ requestId: '12', by: 'Anna' }]);
+    expect(acceptedIn(JSON.stringify([{ requestId: 'r-1', state: 'not accepted' }, { requestId: 'r-2', status: 'timeout: not taken' }]), known)).toEqual([]);
+  });
+
   it('garbage, unknown ids and hostile names change nothing or are cleaned', () => {
     expect(acceptedIn('\u0000\u00ff{{{[[ accepted', known)).toEqual([]);
     expect(acceptedIn('{"requestId":"r-1","state":"playing"', known)).toEqual([]); // cut JSON: read as lines, and nothing accepts

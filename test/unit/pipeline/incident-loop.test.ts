@@ -505,4 +505,33 @@ describe('IncidentLoop', () => {
     await r.loop.stop();
     await r.journal.close();
   });
+
+  it('one accept of a summary notification claims each incident it named, once', async () => {
+    const r = await rig(undefined, undefined, { repeatsOnPbx: true });
+    const a = await r.receive('m1', '3');
+    const b = await r.receive('m2', '9');
+    const results = await r.loop.claimAll(['m1', 'm2', 'm1'], 'Anna', 'headset');
+    expect(results.map((x) => x.kind)).toEqual(['claimed', 'claimed']);
+    expect([r.journal.incidents.get(a)?.claimedBy, r.journal.incidents.get(b)?.claimedBy]).toEqual(['Anna', 'Anna']);
+    await r.loop.stop();
+    await r.journal.close();
+  });
+
+  it('a call recorded after it counted is no call in flight: the next start schedules the repeat as usual', async () => {
+    const clock = new ManualClock();
+    const r = await rig(undefined, clock);
+    const id = await r.receive('s1');
+    await r.loop.announced('s1', 't-9');
+    r.journal.incidents.recordCall([id], { token: 't-9', state: 'answered', channel: 'Local/7@x;1' }); // a late write of the answer
+    const next = await rig(r.file, clock);
+    await next.loop.resume();
+    expect(next.journal.incidents.get(id)?.announcements).toBe(1);
+    await clock.advance(REPEAT_MS);
+    expect(next.said).toHaveLength(1);
+    await next.loop.stop();
+    await r.loop.stop();
+    await r.journal.close();
+    await next.journal.close();
+  });
 });
+
