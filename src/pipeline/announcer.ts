@@ -126,6 +126,8 @@ export class Announcer {
       if (!req.stillWanted()) return { value: { kind: 'skipped' } };
       const callToken = globalThis.crypto.randomUUID();
       await req.calling?.(callToken);
+      // Asked once more after that write: another daemon may have taken the conference meanwhile.
+      if (this.stopped || !req.stillWanted()) return { value: { kind: 'skipped' } };
       const alertIds = req.alertIds && req.alertIds.length > 0 ? { alertIds: req.alertIds } : {};
       const call = await this.deps.originator.originate({ alertId: req.alert.id, ...alertIds, store: req.store, speech, text: req.text, variables: alertVariables(req.alert, req.store), callToken });
       if (call.ended) req.answered?.(call.channel, callToken);

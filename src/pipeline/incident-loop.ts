@@ -257,7 +257,10 @@ export class IncidentLoop {
           })
           .finally(() => this.busy.delete(`repeat/${incident.id}`));
       } else if (incident.nextRepeatAt !== null && !repeating) {
-        this.scheduleRepeat(incident.id, incident.nextRepeatAt);
+        // A repeat placed by another daemon (its conference just came here) whose answer is not
+        // known yet: once it is, it counts here; until then another repeat would say it twice.
+        const placedElsewhere = call !== null && call.state === 'calling';
+        this.scheduleRepeat(incident.id, placedElsewhere ? Math.max(incident.nextRepeatAt, this.deps.clock.now() + this.deps.repeatMs) : incident.nextRepeatAt);
       }
       if (incident.escalatedAt !== null && incident.escalationNote === null) {
         // Stopped or crashed while calling the list: the calls go on where they were.
@@ -437,6 +440,9 @@ export class IncidentLoop {
     this.cancelRepeat(id);
     const timer = this.deps.clock.setTimeout(() => {
       this.timers.delete(id);
+      // A repeat of it is already under way (set going before a count moved the schedule): that
+      // one counts and sets the next; a second now would say it twice.
+      if (this.busy.has(`repeat/${id}`)) return;
       this.busy.add(`repeat/${id}`);
       this.track(this.repeat(id).finally(() => this.busy.delete(`repeat/${id}`)));
     }, Math.max(0, at - this.deps.clock.now()));

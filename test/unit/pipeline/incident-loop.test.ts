@@ -29,6 +29,7 @@ interface Extra {
   steps?: ('announce' | 'chat')[];
   answeredOnPbx?: (token: string) => boolean | undefined;
   repeatsOnPbx?: boolean;
+  repeatMax?: number;
 }
 
 async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualClock(), extra: Extra = {}) {
@@ -58,7 +59,7 @@ async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualC
     speak,
     followUps: { add: (f) => (posted.push(f.text), true) },
     repeatMs: extra.repeatMs ?? REPEAT_MS,
-    repeatMax: 4,
+    repeatMax: extra.repeatMax ?? 4,
     ...(extra.expireMs !== undefined ? { expireMs: extra.expireMs } : {}),
     ...(extra.answeredOnPbx ? { answeredOnPbx: extra.answeredOnPbx } : {}),
     ...(extra.repeatsOnPbx ? { repeatsOnPbx: () => true } : {}),
@@ -532,6 +533,25 @@ describe('IncidentLoop', () => {
     await r.loop.stop();
     await r.journal.close();
     await next.journal.close();
+  });
+
+  it('a repeat under way when a count moves the schedule is the only one: the moved timer does not start a second', async () => {
+    const r = await rig(undefined, undefined, { repeatMax: 2 });
+    const id = await r.receive('q9');
+    r.loop.opened('q9');
+    let release: () => void = () => undefined;
+    r.hold(new Promise<void>((res) => { release = res; }));
+    await r.clock.advance(REPEAT_MS); // the first repeat renders, held
+    await r.loop.announced('q9', 'first-1'); // the alert's own announcement counted meanwhile: next repeat in one interval
+    await r.clock.advance(REPEAT_MS); // that timer fires while the first repeat is still under way
+    r.hold(undefined);
+    release();
+    await r.clock.advance(10 * REPEAT_MS);
+    // BRIDGE_REPEAT_MAX 2: the announcement counted, then one repeat, said once.
+    expect(r.said).toHaveLength(1);
+    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'unclaimed', announcements: 2 });
+    await r.loop.stop();
+    await r.journal.close();
   });
 });
 
