@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deleteOlderThan } from './old-files';
 
 /**
  * The still images of recent alerts, kept in the data directory (`stills/`) for the console's
@@ -28,25 +29,7 @@ export class StillStore {
 
   /** Removes stills older than `maxAgeMs`; returns how many went. */
   prune(maxAgeMs: number, now = Date.now()): number {
-    let removed = 0;
-    let names: string[];
-    try {
-      names = readdirSync(this.dir);
-    } catch {
-      return 0;
-    }
-    for (const name of names) {
-      const path = join(this.dir, name);
-      try {
-        if (now - statSync(path).mtimeMs > maxAgeMs) {
-          unlinkSync(path);
-          removed++;
-        }
-      } catch {
-        // gone meanwhile
-      }
-    }
-    return removed;
+    return deleteOlderThan(this.dir, maxAgeMs, now);
   }
 
   private file(alertId: string): string {

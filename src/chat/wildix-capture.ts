@@ -1,5 +1,6 @@
-import { closeSync, constants, fchmodSync, fstatSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { deleteOlderThan } from './old-files';
 import type { Logger } from '../log/logger';
 import { redactEvent } from './event-redaction';
 import { CAPTURE_FILE, CAPTURE_REQUEST_FILE, readCaptureRequest, type CaptureRequest } from './capture-request';
@@ -39,24 +40,7 @@ export class WildixCapture {
 
   /** Deletes capture files older than 7 days, and a request long over; returns how many files went. */
   prune(now: number): number {
-    let removed = 0;
-    let names: string[];
-    try {
-      names = readdirSync(this.dataDir);
-    } catch {
-      return 0;
-    }
-    for (const name of names.filter((n) => CAPTURE_FILE.test(n))) {
-      const path = join(this.dataDir, name);
-      try {
-        if (now - statSync(path).mtimeMs > CAPTURE_KEEP_MS) {
-          unlinkSync(path);
-          removed++;
-        }
-      } catch {
-        // gone meanwhile
-      }
-    }
+    const removed = deleteOlderThan(this.dataDir, CAPTURE_KEEP_MS, now, (n) => CAPTURE_FILE.test(n));
     const req = readCaptureRequest(this.dataDir);
     if (req && now - req.until > CAPTURE_KEEP_MS) {
       try {

@@ -1,8 +1,8 @@
-import axios, { isAxiosError, type AxiosInstance } from 'axios';
+import { isAxiosError, type AxiosInstance } from 'axios';
 import { z } from 'zod';
 import type { CallOriginator, OriginateRequest, PlacedCall } from '../pipeline/ports';
 import { StepError } from '../pipeline/step-error';
-import { httpStepError } from '../http/client-errors';
+import { pbxApiClient, pbxApiError } from './pbx-api';
 
 /**
  * The body of x-hoppers' `addSmartNotification` on the PBX's API: an event announced to a
@@ -42,7 +42,6 @@ const answer = z.union([
   z.looseObject({ type: z.literal('result'), result: z.looseObject({ requestId: z.union([z.string().min(1).max(200), z.number()]) }) }),
   z.looseObject({ type: z.literal('error'), reason: z.string().max(500).optional() }),
 ]);
-const refusal = z.looseObject({ type: z.literal('error'), reason: z.string().max(500) });
 
 /** The broadcast's conference id is digits; a word would be refused by the PBX, so it is refused here first. */
 const CONFERENCE_ID = /^[0-9]{1,20}$/;
@@ -75,12 +74,7 @@ export class SmartNotificationsOriginator implements CallOriginator {
   private readonly http: AxiosInstance;
 
   constructor(private readonly opts: SmartNotificationsOptions) {
-    this.http = axios.create({
-      baseURL: opts.baseUrl,
-      timeout: opts.timeoutMs,
-      headers: { Authorization: `Bearer ${opts.token}` },
-      maxRedirects: 0,
-    });
+    this.http = pbxApiClient(opts.baseUrl, opts.token, opts.timeoutMs);
   }
 
   async originate(req: OriginateRequest): Promise<PlacedCall> {
@@ -92,9 +86,7 @@ export class SmartNotificationsOriginator implements CallOriginator {
       if (isAxiosError(err) && err.response?.status === 404) {
         throw new StepError('SMART_NOTIFICATION_UNSUPPORTED', 'connection', `this PBX has no Smart Notifications at ${this.opts.path} (404): x-hoppers on WMS 7 or later, and the path of its API reference, are needed`);
       }
-      const failed = httpStepError(PBX, 'add notification', err);
-      const said = isAxiosError(err) ? refusal.safeParse(err.response?.data) : undefined;
-      throw said?.success ? new StepError(failed.code, failed.kind, `${failed.message}: ${said.data.reason}`, { cause: failed }) : failed;
+      throw pbxApiError(PBX, 'add notification', err);
     }
     const parsed = answer.safeParse(data);
     if (!parsed.success) throw new StepError('SMART_NOTIFICATION_BAD_RESPONSE', 'rejected', 'Smart Notifications API: unexpected response shape');

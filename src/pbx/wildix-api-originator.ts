@@ -1,8 +1,8 @@
-import axios, { isAxiosError, type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
 import type { CallOriginator, OriginateRequest, PlacedCall } from '../pipeline/ports';
 import { StepError } from '../pipeline/step-error';
-import { httpStepError } from '../http/client-errors';
+import { pbxApiClient, pbxApiError } from './pbx-api';
 import { callSpec, RING_TIMEOUT_MS, type CallOptions } from './call-spec';
 
 export interface WildixApiOriginatorOptions extends CallOptions {
@@ -20,7 +20,6 @@ const answer = z.union([
   z.looseObject({ type: z.literal('result'), result: z.looseObject({ channel: z.string().max(200).optional() }).optional() }),
   z.looseObject({ type: z.literal('error'), reason: z.string().max(500).optional() }),
 ]);
-const refusal = z.looseObject({ type: z.literal('error'), reason: z.string().max(500) });
 
 /**
  * The body of `POST /api/v1/originate`: the WMS API's AMI-style Originate fields, lower-case,
@@ -62,12 +61,7 @@ export class WildixApiOriginator implements CallOriginator {
   private readonly http: AxiosInstance;
 
   constructor(private readonly opts: WildixApiOriginatorOptions) {
-    this.http = axios.create({
-      baseURL: opts.baseUrl,
-      timeout: opts.responseTimeoutMs,
-      headers: { Authorization: `Bearer ${opts.token}` },
-      maxRedirects: 0,
-    });
+    this.http = pbxApiClient(opts.baseUrl, opts.token, opts.responseTimeoutMs);
   }
 
   async originate(req: OriginateRequest): Promise<PlacedCall> {
@@ -76,7 +70,7 @@ export class WildixApiOriginator implements CallOriginator {
     try {
       data = (await this.http.post('/api/v1/originate', wmsOriginateBody(spec))).data;
     } catch (err) {
-      throw withReason(httpStepError(PBX, 'originate', err), err);
+      throw pbxApiError(PBX, 'originate', err);
     }
     const parsed = answer.safeParse(data);
     if (!parsed.success) throw new StepError('WILDIX_BAD_RESPONSE', 'rejected', 'Wildix PBX API originate: unexpected response shape');
@@ -85,11 +79,4 @@ export class WildixApiOriginator implements CallOriginator {
     }
     return { channel: parsed.data.result?.channel ?? spec.channel };
   }
-}
-
-/** A request the API refused with a status still says why, when the API said so in its answer. */
-function withReason(stepError: StepError, err: unknown): StepError {
-  const said = isAxiosError(err) ? refusal.safeParse(err.response?.data) : undefined;
-  if (!said?.success) return stepError;
-  return new StepError(stepError.code, stepError.kind, `${stepError.message}: ${said.data.reason}`, { cause: stepError });
 }

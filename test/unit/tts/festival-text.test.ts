@@ -1,24 +1,11 @@
 import { festivalInput, festivalText, sayableCount } from '../../../src/tts/festival-text';
 import { FESTIVAL_LETTERS_PER_SECOND, festivalShortfall } from '../../../src/tts/festival-check';
 import { espeakVoiceFor } from '../../../src/tts/voices';
+import { silentWav } from '../../helpers/wav';
 
 /** A WAV of `ms` milliseconds of silence, 16 kHz mono 16-bit, as text2wave writes to a pipe. */
 function wav(ms: number, stderr?: string): Buffer & { stderr?: string } {
-  const data = Buffer.alloc(Math.round((16_000 * ms) / 1000) * 2);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8, 'ascii');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(16_000, 24);
-  header.writeUInt32LE(32_000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(data.length, 40);
-  const out = Buffer.concat([header, data]);
+  const out = silentWav(ms, 16_000);
   return stderr === undefined ? out : Object.assign(out, { stderr });
 }
 
