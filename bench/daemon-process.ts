@@ -3,17 +3,26 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The real daemon as a child process (`veesion-bridge run`), as systemd would run it. */
-export async function startDaemon(envFile: string, storesFile: string, port: number, env: Record<string, string> = {}): Promise<ChildProcess> {
+export async function startDaemon(
+  envFile: string,
+  storesFile: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<ChildProcess> {
   const cli = join(__dirname, '../src/cli/main.js');
   // The Node options the systemd unit gives the daemon, so the figures are the service's.
   const unit = readFileSync(join(__dirname, '../../deploy/veesion-bridge.service'), 'utf8');
   const nodeOptions = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1] ?? '';
   // BENCH_NODE_FLAGS: extra node flags for the daemon, for tuning (e.g. --cpu-prof, --trace-gc).
   const flags = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...flags, '--', cli, 'run', '--env-file', envFile, '--stores-file', storesFile], {
-    stdio: ['ignore', process.env['BENCH_NODE_FLAGS'] ? 'inherit' : 'ignore', 'inherit'],
-    env: { PATH: process.env['PATH'], BRIDGE_LOG_LEVEL: 'warn', NODE_OPTIONS: nodeOptions, ...env },
-  });
+  const child = spawn(
+    process.execPath,
+    [...flags, '--', cli, 'run', '--env-file', envFile, '--stores-file', storesFile],
+    {
+      stdio: ['ignore', process.env['BENCH_NODE_FLAGS'] ? 'inherit' : 'ignore', 'inherit'],
+      env: { PATH: process.env['PATH'], BRIDGE_LOG_LEVEL: 'warn', NODE_OPTIONS: nodeOptions, ...env },
+    },
+  );
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {
@@ -52,7 +61,9 @@ export function childrenRss(pid: number): { count: number; mb: number } {
 
 /** User + system CPU seconds of a process so far (/proc/<pid>/stat, clock ticks of 1/100 s). */
 export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 

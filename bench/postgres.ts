@@ -31,11 +31,16 @@ export async function sharedJournalRows(
   let daemon: ChildProcess | undefined;
   try {
     const url = await cluster.createDatabase('bench');
-    daemon = await startDaemon(world.envFile, world.storesFile, world.httpPort, { BRIDGE_JOURNAL_URL: url, BRIDGE_DATA_DIR: join(dir, 'data-pg') });
+    daemon = await startDaemon(world.envFile, world.storesFile, world.httpPort, {
+      BRIDGE_JOURNAL_URL: url,
+      BRIDGE_DATA_DIR: join(dir, 'data-pg'),
+    });
     await ingest(world.httpPort, 'pg-warmup', WARMUP);
     const pg = await ingest(world.httpPort, 'pg-ingest', ALERTS);
     const row = (what: string, r: IngestResult) =>
-      console.log(`${what.padEnd(40)} ${`${r.perSecond.toFixed(0)} alerts/s`.padEnd(16)} ack p50 ${ms(percentile(r.latencies, 50))}, p99 ${ms(percentile(r.latencies, 99))}${r.errors ? `, ${r.errors} errors` : ''}`);
+      console.log(
+        `${what.padEnd(40)} ${`${r.perSecond.toFixed(0)} alerts/s`.padEnd(16)} ack p50 ${ms(percentile(r.latencies, 50))}, p99 ${ms(percentile(r.latencies, 99))}${r.errors ? `, ${r.errors} errors` : ''}`,
+      );
     console.log(`durable ingest, ${ALERTS} alerts at 32 in flight, by journal:`);
     row('  SQLite (embedded, WAL, synchronous=FULL)', sqlite);
     row('  PostgreSQL (loopback, fsync on)', pg);

@@ -34,9 +34,16 @@ const FLOOD_CONNECTIONS = 200;
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'vb-bench-'));
   const stores = Array.from({ length: 2 * LATENCY_ALERTS + 1 + BURST_STORES + 2 }, (_, i) => ({
-    store_veesion_id: `s${i}`, name: `Store ${i}`, audio_conf_id: String(100 + i), xbees_channel_id: `c${i}`,
+    store_veesion_id: `s${i}`,
+    name: `Store ${i}`,
+    audio_conf_id: String(100 + i),
+    xbees_channel_id: `c${i}`,
   }));
-  const world = await new SimWorld({ dir, stores, settings: { VEESION_ALERT_TEXT: TEXT, BRIDGE_LOG_LEVEL: 'warn', BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN } }).start();
+  const world = await new SimWorld({
+    dir,
+    stores,
+    settings: { VEESION_ALERT_TEXT: TEXT, BRIDGE_LOG_LEVEL: 'warn', BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN },
+  }).start();
   const daemon = await startDaemon(world.envFile, world.storesFile, world.httpPort);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   try {
@@ -48,7 +55,9 @@ async function main(): Promise<void> {
       // The durable ingest on SQLite, then the same on PostgreSQL (BRIDGE_JOURNAL_URL).
       await ingestRun(world.httpPort, world.hookToken, agent, 'warmup', WARMUP_ALERTS);
       const sqlite = await ingestRun(world.httpPort, world.hookToken, agent);
-      await sharedJournalRows(daemon, world, dir, sqlite, (p, prefix, n) => ingestRun(p, world.hookToken, agent, prefix, n));
+      await sharedJournalRows(daemon, world, dir, sqlite, (p, prefix, n) =>
+        ingestRun(p, world.hookToken, agent, prefix, n),
+      );
       return;
     }
 
@@ -56,7 +65,9 @@ async function main(): Promise<void> {
       // For profiling the flood alone (BENCH_NODE_FLAGS=--cpu-prof): the same warm-up, then the flood.
       await ingestRun(world.httpPort, world.hookToken, agent, 'warmup', WARMUP_ALERTS);
       const flood = await floodRun(world.httpPort, world.hookToken);
-      console.log(`flood: ${flood.acked} acked (${flood.perSecond.toFixed(0)}/s), ack p50 ${ms(percentile(flood.latencies, 50))}, p99 ${ms(percentile(flood.latencies, 99))}`);
+      console.log(
+        `flood: ${flood.acked} acked (${flood.perSecond.toFixed(0)}/s), ack p50 ${ms(percentile(flood.latencies, 50))}, p99 ${ms(percentile(flood.latencies, 99))}`,
+      );
       return;
     }
 
@@ -87,11 +98,18 @@ async function main(): Promise<void> {
     }
     await timeToOriginate('warm', { location: `s${LATENCY_ALERTS}`, cameraId: 'cached' });
     const cached: number[] = [];
-    for (let i = 1; i <= latencyRuns; i++) cached.push(await timeToOriginate(`c${i}`, { location: `s${LATENCY_ALERTS + i}`, cameraId: 'cached' }));
+    for (let i = 1; i <= latencyRuns; i++)
+      cached.push(await timeToOriginate(`c${i}`, { location: `s${LATENCY_ALERTS + i}`, cameraId: 'cached' }));
 
     const burst = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await burstRun(post, world);
-    const claims = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await claimRun(world, 2 * LATENCY_ALERTS + 1 + BURST_STORES, CLAIM_RUNS);
-    const nudges = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await consoleRun(world, 2 * LATENCY_ALERTS + 2 + BURST_STORES, CONSOLE_RUNS);
+    const claims =
+      process.env['BENCH_ONLY'] === 'ingest'
+        ? undefined
+        : await claimRun(world, 2 * LATENCY_ALERTS + 1 + BURST_STORES, CLAIM_RUNS);
+    const nudges =
+      process.env['BENCH_ONLY'] === 'ingest'
+        ? undefined
+        : await consoleRun(world, 2 * LATENCY_ALERTS + 2 + BURST_STORES, CONSOLE_RUNS);
 
     // Unmeasured warm-up: V8 optimises the ingest path, SQLite's WAL reaches its working size.
     await ingestRun(world.httpPort, world.hookToken, agent, 'warmup', WARMUP_ALERTS);
@@ -110,52 +128,108 @@ async function main(): Promise<void> {
     const daemonLag = await daemonLoopLag(world.httpPort);
     // The flood with nothing to render (one camera, its sentence cached): what the receiver does
     // without renders, for comparison. First, so no render of the next one runs beside it.
-    const floodCached = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await floodRun(world.httpPort, world.hookToken, () => 'cached', 'flood-same');
+    const floodCached =
+      process.env['BENCH_ONLY'] === 'ingest'
+        ? undefined
+        : await floodRun(world.httpPort, world.hookToken, () => 'cached', 'flood-same');
     // Last: it leaves 1,500 renders behind it.
     const flood = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await floodRun(world.httpPort, world.hookToken);
 
     const bareP50 = percentile(bare, 50);
     const rows = [
       ['bare TTS engine + conversion (espeak-ng + ffmpeg), p50', ms(bareP50), ''],
-      ['alert -> Originate, audio not cached: p50 / p95', `${ms(percentile(uncached, 50))} / ${ms(percentile(uncached, 95))}`,
-        `${verdict(percentile(uncached, 50) <= 0.6 * bareP50)} target p50 <= 0.6 x bare (${ms(0.6 * bareP50)}): no converter process`],
-      ['alert -> Originate, audio cached: p50 / p95', `${ms(percentile(cached, 50))} / ${ms(percentile(cached, 95))}`,
-        `${verdict(percentile(cached, 50) <= 10)} target p50 <= 10 ms`],
-      [`ingest at saturation (${INGEST_ALERTS} alerts, ${INGEST_CONCURRENCY} in flight, durable acks)`, `${ingest.perSecond.toFixed(0)} alerts/s`,
-        `${verdict(ingest.perSecond >= 1000)} target >= 1000/s`],
-      ['  ack latency at saturation p50 / p99', `${ms(percentile(ingest.latencies, 50))} / ${ms(percentile(ingest.latencies, 99))}`, ''],
-      [`ingest at ${OPEN_RATE}/s offered for ${OPEN_SECONDS} s: acked / ack p50 / p99`,
+      [
+        'alert -> Originate, audio not cached: p50 / p95',
+        `${ms(percentile(uncached, 50))} / ${ms(percentile(uncached, 95))}`,
+        `${verdict(percentile(uncached, 50) <= 0.6 * bareP50)} target p50 <= 0.6 x bare (${ms(0.6 * bareP50)}): no converter process`,
+      ],
+      [
+        'alert -> Originate, audio cached: p50 / p95',
+        `${ms(percentile(cached, 50))} / ${ms(percentile(cached, 95))}`,
+        `${verdict(percentile(cached, 50) <= 10)} target p50 <= 10 ms`,
+      ],
+      [
+        `ingest at saturation (${INGEST_ALERTS} alerts, ${INGEST_CONCURRENCY} in flight, durable acks)`,
+        `${ingest.perSecond.toFixed(0)} alerts/s`,
+        `${verdict(ingest.perSecond >= 1000)} target >= 1000/s`,
+      ],
+      [
+        '  ack latency at saturation p50 / p99',
+        `${ms(percentile(ingest.latencies, 50))} / ${ms(percentile(ingest.latencies, 99))}`,
+        '',
+      ],
+      [
+        `ingest at ${OPEN_RATE}/s offered for ${OPEN_SECONDS} s: acked / ack p50 / p99`,
         `${paced.acked} / ${ms(percentile(paced.latencies, 50))} / ${ms(percentile(paced.latencies, 99))}`,
-        `${verdict(paced.acked === OPEN_RATE * OPEN_SECONDS && percentile(paced.latencies, 99) <= 50)} target p99 <= 50 ms`],
-      ...(burst ? [
-        [`burst: ${BURST_ALERTS} alerts, ${BURST_STORES} stores, sent within 1 s: announce start p50 / p95 / max`,
-          `${ms(percentile(burst.latencies, 50))} / ${ms(percentile(burst.latencies, 95))} / ${ms(Math.max(...burst.latencies))}`,
-          `${verdict(burst.overlaps === 0 && percentile(burst.latencies, 95) <= 6_000 && Math.max(...burst.latencies) <= 10_000)} target p95 <= 6 s, max <= 10 s; ${burst.overlaps} overlapping calls; ${burst.perConference.toFixed(1)} calls of ${ms(burst.audioMs)} per conference (summary sentences)`],
-      ] : []),
-      ...(claims ? [
-        [`claim (HTTP) -> the conference told who took it: p50 / max (${CLAIM_RUNS} runs)`, `${ms(percentile(claims, 50))} / ${ms(Math.max(...claims))}`, ''],
-      ] : []),
-      ...(nudges ? [
-        [`alert -> the console's change event (server-sent): p50 / max (${CONSOLE_RUNS} runs)`, `${ms(percentile(nudges, 50))} / ${ms(Math.max(...nudges))}`,
-          `${verdict(Math.max(...nudges) <= 1000)} target <= 1 s (the page then fetches)`],
-      ] : []),
-      ...(flood ? [
-        [`flood: ${FLOOD_ALERTS} alerts, distinct cameras, ${FLOOD_CONNECTIONS} connections: acked, ack p50 / p99`,
-          `${flood.acked} (${flood.perSecond.toFixed(0)}/s), ${ms(percentile(flood.latencies, 50))} / ${ms(percentile(flood.latencies, 99))}`,
-          `${verdict(flood.acked === FLOOD_ALERTS && percentile(flood.latencies, 99) <= 50)} target p99 <= 50 ms, every alert acked (renders run niced, their DSP on a worker)`],
-      ...(floodCached ? [
-        ['  the same flood on one camera (nothing to render), for comparison', `${floodCached.acked} (${floodCached.perSecond.toFixed(0)}/s), ${ms(percentile(floodCached.latencies, 50))} / ${ms(percentile(floodCached.latencies, 99))}`, ''],
-      ] : []),
-      ] : []),
+        `${verdict(paced.acked === OPEN_RATE * OPEN_SECONDS && percentile(paced.latencies, 99) <= 50)} target p99 <= 50 ms`,
+      ],
+      ...(burst
+        ? [
+            [
+              `burst: ${BURST_ALERTS} alerts, ${BURST_STORES} stores, sent within 1 s: announce start p50 / p95 / max`,
+              `${ms(percentile(burst.latencies, 50))} / ${ms(percentile(burst.latencies, 95))} / ${ms(Math.max(...burst.latencies))}`,
+              `${verdict(burst.overlaps === 0 && percentile(burst.latencies, 95) <= 6_000 && Math.max(...burst.latencies) <= 10_000)} target p95 <= 6 s, max <= 10 s; ${burst.overlaps} overlapping calls; ${burst.perConference.toFixed(1)} calls of ${ms(burst.audioMs)} per conference (summary sentences)`,
+            ],
+          ]
+        : []),
+      ...(claims
+        ? [
+            [
+              `claim (HTTP) -> the conference told who took it: p50 / max (${CLAIM_RUNS} runs)`,
+              `${ms(percentile(claims, 50))} / ${ms(Math.max(...claims))}`,
+              '',
+            ],
+          ]
+        : []),
+      ...(nudges
+        ? [
+            [
+              `alert -> the console's change event (server-sent): p50 / max (${CONSOLE_RUNS} runs)`,
+              `${ms(percentile(nudges, 50))} / ${ms(Math.max(...nudges))}`,
+              `${verdict(Math.max(...nudges) <= 1000)} target <= 1 s (the page then fetches)`,
+            ],
+          ]
+        : []),
+      ...(flood
+        ? [
+            [
+              `flood: ${FLOOD_ALERTS} alerts, distinct cameras, ${FLOOD_CONNECTIONS} connections: acked, ack p50 / p99`,
+              `${flood.acked} (${flood.perSecond.toFixed(0)}/s), ${ms(percentile(flood.latencies, 50))} / ${ms(percentile(flood.latencies, 99))}`,
+              `${verdict(flood.acked === FLOOD_ALERTS && percentile(flood.latencies, 99) <= 50)} target p99 <= 50 ms, every alert acked (renders run niced, their DSP on a worker)`,
+            ],
+            ...(floodCached
+              ? [
+                  [
+                    '  the same flood on one camera (nothing to render), for comparison',
+                    `${floodCached.acked} (${floodCached.perSecond.toFixed(0)}/s), ${ms(percentile(floodCached.latencies, 50))} / ${ms(percentile(floodCached.latencies, 99))}`,
+                    '',
+                  ],
+                ]
+              : []),
+          ]
+        : []),
       ['daemon idle RSS', `${idleRss.toFixed(1)} MB`, `${verdict(idleRss <= 80)} target <= 80 MB`],
-      ['  beside it: speech engines started ahead (own processes)', `${spareRss.count}, ${spareRss.mb.toFixed(1)} MB`, ''],
+      [
+        '  beside it: speech engines started ahead (own processes)',
+        `${spareRss.count}, ${spareRss.mb.toFixed(1)} MB`,
+        '',
+      ],
     ];
-    console.log(`veesion-bridge bench (${LATENCY_ALERTS} alerts per latency run, ${WARMUP_ALERTS} unmeasured warm-up alerts before the ingest runs, node ${process.version})`);
-    for (const [what, value, target] of rows) console.log(`${(what as string).padEnd(62)} ${(value as string).padEnd(22)} ${target}`);
-    console.log(`event-loop delay during ingest: bench max ${ms(loop.max / 1e6)}, p99 ${ms(loop.percentile(99) / 1e6)}; daemon ${daemonLag}`);
-    console.log(`during ingest: daemon used ${(load.daemon * 100).toFixed(0)}% of a core, the bench (load + simulators) ${(load.bench * 100).toFixed(0)}%`);
+    console.log(
+      `veesion-bridge bench (${LATENCY_ALERTS} alerts per latency run, ${WARMUP_ALERTS} unmeasured warm-up alerts before the ingest runs, node ${process.version})`,
+    );
+    for (const [what, value, target] of rows)
+      console.log(`${(what as string).padEnd(62)} ${(value as string).padEnd(22)} ${target}`);
+    console.log(
+      `event-loop delay during ingest: bench max ${ms(loop.max / 1e6)}, p99 ${ms(loop.percentile(99) / 1e6)}; daemon ${daemonLag}`,
+    );
+    console.log(
+      `during ingest: daemon used ${(load.daemon * 100).toFixed(0)}% of a core, the bench (load + simulators) ${(load.bench * 100).toFixed(0)}%`,
+    );
     if (ingest.errors > 0) console.log(`ingest errors: ${ingest.errors}`);
-    await sharedJournalRows(daemon, world, dir, ingest, (p, prefix, n) => ingestRun(p, world.hookToken, agent, prefix, n));
+    await sharedJournalRows(daemon, world, dir, ingest, (p, prefix, n) =>
+      ingestRun(p, world.hookToken, agent, prefix, n),
+    );
   } finally {
     agent.destroy();
     await stopDaemon(daemon);
@@ -178,25 +252,32 @@ async function burstRun(post: (b: object) => Promise<{ status: number }>, world:
     const at = performance.now();
     for (const id of ids) said.get(id)?.(at);
   });
-  const latencies = await Promise.all(Array.from({ length: BURST_ALERTS }, async (_, i) => {
-    const id = `burst-${i}`;
-    const store = firstStore + (i % BURST_STORES);
-    await new Promise((r) => setTimeout(r, (i / BURST_ALERTS) * 1000)); // spread over one second
-    const sentAt = performance.now();
-    const heard = new Promise<number>((resolve) => said.set(id, resolve));
-    const res = await post({ alert_uuid: id, location: `s${store}`, cameraId: `burst-${i}` });
-    if (res.status !== 200) throw new Error(`burst alert ${id}: HTTP ${res.status}`);
-    return (await heard) - sentAt;
-  }));
+  const latencies = await Promise.all(
+    Array.from({ length: BURST_ALERTS }, async (_, i) => {
+      const id = `burst-${i}`;
+      const store = firstStore + (i % BURST_STORES);
+      await new Promise((r) => setTimeout(r, (i / BURST_ALERTS) * 1000)); // spread over one second
+      const sentAt = performance.now();
+      const heard = new Promise<number>((resolve) => said.set(id, resolve));
+      const res = await post({ alert_uuid: id, location: `s${store}`, cameraId: `burst-${i}` });
+      if (res.status !== 200) throw new Error(`burst alert ${id}: HTTP ${res.status}`);
+      return (await heard) - sentAt;
+    }),
+  );
   const mine = world.ami.calls.slice(calls);
   const deadline = performance.now() + 30_000;
-  while (mine.some((c) => c.hungUpAt === undefined) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (mine.some((c) => c.hungUpAt === undefined) && performance.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
   let overlaps = 0;
   for (const exten of new Set(mine.map((c) => c.exten))) {
     const inConf = mine.filter((c) => c.exten === exten).sort((a, b) => a.answeredAt - b.answeredAt);
-    for (let i = 1; i < inConf.length; i++) if ((inConf[i]?.answeredAt ?? 0) < (inConf[i - 1]?.hungUpAt ?? Infinity)) overlaps++;
+    for (let i = 1; i < inConf.length; i++)
+      if ((inConf[i]?.answeredAt ?? 0) < (inConf[i - 1]?.hungUpAt ?? Infinity)) overlaps++;
   }
-  const audioMs = percentile(mine.map((c) => (c.hungUpAt ?? c.answeredAt) - c.answeredAt), 50);
+  const audioMs = percentile(
+    mine.map((c) => (c.hungUpAt ?? c.answeredAt) - c.answeredAt),
+    50,
+  );
   return { latencies, overlaps, perConference: mine.length / BURST_STORES, audioMs };
 }
 
@@ -215,7 +296,9 @@ async function claimRun(world: SimWorld, store: number, runs: number): Promise<n
     const announced = new Promise<number>((resolve) => (nextCall = resolve));
     const id = `claim-${i}`;
     const res = await fetch(`http://127.0.0.1:${world.httpPort}/api/v1/veesion?token=${world.hookToken}`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alert_uuid: id, location: `s${store}`, cameraId: `claim-${i}` }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ alert_uuid: id, location: `s${store}`, cameraId: `claim-${i}` }),
     });
     if (res.status !== 200) throw new Error(`claim alert ${id}: HTTP ${res.status}`);
     await announced;
@@ -223,7 +306,9 @@ async function claimRun(world: SimWorld, store: number, runs: number): Promise<n
     const told = new Promise<number>((resolve) => (nextCall = resolve));
     const t0 = performance.now();
     const claim = await fetch(`http://127.0.0.1:${world.httpPort}/api/v1/incidents/${id}/claim`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify({ by: 'Anna' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ by: 'Anna' }),
     });
     if (claim.status !== 200) throw new Error(`claim ${id}: HTTP ${claim.status}`);
     out.push((await told) - t0);
@@ -238,7 +323,10 @@ async function claimRun(world: SimWorld, store: number, runs: number): Promise<n
  */
 async function consoleRun(world: SimWorld, store: number, runs: number): Promise<number[]> {
   const controller = new AbortController();
-  const res = await fetch(`http://127.0.0.1:${world.httpPort}/api/v1/events/stream`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: controller.signal });
+  const res = await fetch(`http://127.0.0.1:${world.httpPort}/api/v1/events/stream`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    signal: controller.signal,
+  });
   if (res.status !== 200 || !res.body) throw new Error(`event stream: HTTP ${res.status}`);
   const reader = res.body.getReader();
   let waiting: ((at: number) => void) | undefined;
@@ -257,7 +345,9 @@ async function consoleRun(world: SimWorld, store: number, runs: number): Promise
       const nudged = new Promise<number>((resolve) => (waiting = resolve));
       const t0 = performance.now();
       const posted = await fetch(`http://127.0.0.1:${world.httpPort}/api/v1/veesion?token=${world.hookToken}`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alert_uuid: `console-${i}`, location: `s${store}`, cameraId: `console-${i}` }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ alert_uuid: `console-${i}`, location: `s${store}`, cameraId: `console-${i}` }),
       });
       if (posted.status !== 200) throw new Error(`console alert ${i}: HTTP ${posted.status}`);
       out.push((await nudged) - t0);
@@ -274,7 +364,12 @@ async function consoleRun(world: SimWorld, store: number, runs: number): Promise
  * A flood of alerts on distinct cameras (each needs a render) over many connections at once:
  * the acknowledgements must not wait for the renders they start.
  */
-async function floodRun(port: number, token: string, camera: (i: number) => string = (i) => `flood-cam-${i}`, prefix = 'flood') {
+async function floodRun(
+  port: number,
+  token: string,
+  camera: (i: number) => string = (i) => `flood-cam-${i}`,
+  prefix = 'flood',
+) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: FLOOD_CONNECTIONS });
   const latencies: number[] = [];
   let next = 0;
@@ -283,7 +378,12 @@ async function floodRun(port: number, token: string, camera: (i: number) => stri
     while (next < FLOOD_ALERTS) {
       const i = next++;
       const start = performance.now();
-      const res = await postAlert(port, token, { alert_uuid: `${prefix}-${i}`, location: `s${i % 20}`, cameraId: camera(i) }, agent).catch(() => ({ status: 0 }));
+      const res = await postAlert(
+        port,
+        token,
+        { alert_uuid: `${prefix}-${i}`, location: `s${i % 20}`, cameraId: camera(i) },
+        agent,
+      ).catch(() => ({ status: 0 }));
       if (res.status === 200) latencies.push(performance.now() - start);
     }
   };
@@ -318,10 +418,12 @@ async function ingestOpenLoop(port: number, token: string, agent: http.Agent) {
     for (; sent < due; sent++) {
       const scheduled = t0 + (sent / OPEN_RATE) * 1000;
       const i = sent;
-      sends.push(postAlert(port, token, { alert_uuid: `paced-${i}`, location: `s${i % 20}`, cameraId: 'cached' }, agent).then(
-        (res) => void (res.status === 200 && latencies.push(performance.now() - scheduled)),
-        () => undefined,
-      ));
+      sends.push(
+        postAlert(port, token, { alert_uuid: `paced-${i}`, location: `s${i % 20}`, cameraId: 'cached' }, agent).then(
+          (res) => void (res.status === 200 && latencies.push(performance.now() - scheduled)),
+          () => undefined,
+        ),
+      );
     }
     await new Promise((r) => setTimeout(r, 1));
   }
@@ -345,7 +447,12 @@ async function ingestRun(port: number, token: string, agent: http.Agent, prefix 
     while (next < count) {
       const i = next++;
       const start = performance.now();
-      const res = await postAlert(port, token, { alert_uuid: `${prefix}-${i}`, location: `s${i % 20}`, cameraId: 'cached' }, agent);
+      const res = await postAlert(
+        port,
+        token,
+        { alert_uuid: `${prefix}-${i}`, location: `s${i % 20}`, cameraId: 'cached' },
+        agent,
+      );
       if (res.status === 200) latencies.push(performance.now() - start);
       else errors++;
     }
@@ -358,11 +465,25 @@ async function ingestRun(port: number, token: string, agent: http.Agent, prefix 
 function postAlert(port: number, token: string, body: object, agent: http.Agent): Promise<{ status: number }> {
   const data = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/api/v1/veesion', method: 'POST', agent, timeout: 10_000,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), 'x-pbx-token': token } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/api/v1/veesion',
+        method: 'POST',
+        agent,
+        timeout: 10_000,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(data),
+          'x-pbx-token': token,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end(data);

@@ -33,7 +33,9 @@ function same(a, b) {
 
 /** Wildix style: `x-signature` is hex HMAC-SHA256 of the raw body, keyed with the secret's UTF-8. */
 function verifyXSignature(secret, rawBody, signature) {
-  return typeof signature === 'string' && same(hmac(Buffer.from(secret, 'utf8'), rawBody, 'hex'), signature.toLowerCase());
+  return (
+    typeof signature === 'string' && same(hmac(Buffer.from(secret, 'utf8'), rawBody, 'hex'), signature.toLowerCase())
+  );
 }
 
 /** VoIPLine style: `X-Pbx-Token` is fixed per integration (shown by `integrations add`). */
@@ -45,7 +47,8 @@ function expectedPbxToken(secret) {
 function verifyStandard(secret, rawBody, id, timestamp, signatures, toleranceS, nowS) {
   if (!id || !timestamp || !signatures) return 'missing webhook-id, webhook-timestamp or webhook-signature';
   const ts = Number(timestamp);
-  if (!Number.isInteger(ts) || Math.abs(nowS - ts) > toleranceS) return 'webhook-timestamp outside the tolerance (replayed or clock skew)';
+  if (!Number.isInteger(ts) || Math.abs(nowS - ts) > toleranceS)
+    return 'webhook-timestamp outside the tolerance (replayed or clock skew)';
   const key = Buffer.from(secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret, 'base64');
   const expected = hmac(key, Buffer.concat([Buffer.from(`${id}.${ts}.`), Buffer.from(rawBody)]), 'base64');
   const match = signatures.split(' ').some((s) => s.startsWith('v1,') && same(s.slice(3), expected));
@@ -63,10 +66,20 @@ function verifyWebhook(secret, headers, rawBody, options = {}) {
   const token = header(headers, 'x-pbx-token');
   const std = header(headers, 'webhook-signature');
   if (xSig === undefined && std === undefined) return { ok: false, reason: 'no signature header' };
-  if (xSig !== undefined && !verifyXSignature(secret, rawBody, xSig)) return { ok: false, reason: 'x-signature does not match' };
-  if (token !== undefined && !same(token, expectedPbxToken(secret))) return { ok: false, reason: 'X-Pbx-Token does not match' };
+  if (xSig !== undefined && !verifyXSignature(secret, rawBody, xSig))
+    return { ok: false, reason: 'x-signature does not match' };
+  if (token !== undefined && !same(token, expectedPbxToken(secret)))
+    return { ok: false, reason: 'X-Pbx-Token does not match' };
   if (std !== undefined) {
-    const problem = verifyStandard(secret, rawBody, header(headers, 'webhook-id'), header(headers, 'webhook-timestamp'), std, toleranceS, nowS);
+    const problem = verifyStandard(
+      secret,
+      rawBody,
+      header(headers, 'webhook-id'),
+      header(headers, 'webhook-timestamp'),
+      std,
+      toleranceS,
+      nowS,
+    );
     if (problem) return { ok: false, reason: problem };
   }
   return { ok: true, event: JSON.parse(Buffer.from(rawBody).toString('utf8')) };

@@ -17,8 +17,5 @@ export interface ReadinessCheck {
 
 /** Waits for `work` at most `ms`: true when it was still running then (what stop() reports). */
 export function outlasts(work: Promise<unknown>, ms: number): Promise<boolean> {
-  return Promise.race([
-    work.then(() => false),
-    new Promise<boolean>((r) => setTimeout(() => r(true), ms).unref()),
-  ]);
+  return Promise.race([work.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), ms).unref())]);
 }

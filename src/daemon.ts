@@ -89,17 +89,28 @@ export class Daemon {
   port = 0;
   private stopping = false;
 
-  get ami(): AmiClient { return this.pbx.ami; }
-  get klaxon(): KlaxonClient | undefined { return this.veesion.klaxon; }
-  get hooks(): HookSync | undefined { return this.veesion.hooks; }
-  get dataDir(): string { return this.opts.config.settings.BRIDGE_DATA_DIR; }
+  get ami(): AmiClient {
+    return this.pbx.ami;
+  }
+  get klaxon(): KlaxonClient | undefined {
+    return this.veesion.klaxon;
+  }
+  get hooks(): HookSync | undefined {
+    return this.veesion.hooks;
+  }
+  get dataDir(): string {
+    return this.opts.config.settings.BRIDGE_DATA_DIR;
+  }
 
   constructor(private readonly opts: DaemonOptions) {
     const s = opts.config.settings;
     // Before anything else: a second daemon on this journal fails here, having touched nothing.
     this.lock = DataDirLock.acquire(s.BRIDGE_DATA_DIR);
     try {
-      this.journal = new SqliteJournal(journalFile(s.BRIDGE_DATA_DIR), lostSteps(() => this.logger, 'after a restart'));
+      this.journal = new SqliteJournal(
+        journalFile(s.BRIDGE_DATA_DIR),
+        lostSteps(() => this.logger, 'after a restart'),
+      );
     } catch (err) {
       this.lock.release(); // e.g. a journal newer than this code: the next start may succeed
       throw err;
@@ -113,12 +124,28 @@ export class Daemon {
         logger: this.logger.child({ area: 'journal' }),
         rooms: () => [...this.stores.values()].map((st) => st.audio_conf_id),
         rescan: () => this.rescan('takeover'),
-        onCron: (held) => { this.veesion.hooksRunning(held); void this.integrations.hold(held); this.chat.holdFollowUps(held, () => this.shared?.holdsCron() ?? false); },
+        onCron: (held) => {
+          this.veesion.hooksRunning(held);
+          void this.integrations.hold(held);
+          this.chat.holdFollowUps(held, () => this.shared?.holdsCron() ?? false);
+        },
         canCall: () => Object.values(this.pbx.usable()).some(Boolean),
-        onRoomsTaken: (rooms) => { for (const room of rooms) this.pipeline.takeOver(room); },
+        onRoomsTaken: (rooms) => {
+          for (const room of rooms) this.pipeline.takeOver(room);
+        },
       });
     }
-    this.parts = journalParts(this.journal, pg && this.shared ? { journal: pg, area: this.shared, onError: (err) => this.logger.warn('could not read the silences from the journal; the last ones read still apply', { err }) } : undefined);
+    this.parts = journalParts(
+      this.journal,
+      pg && this.shared
+        ? {
+            journal: pg,
+            area: this.shared,
+            onError: (err) =>
+              this.logger.warn('could not read the silences from the journal; the last ones read still apply', { err }),
+          }
+        : undefined,
+    );
     this.stores = new Map(opts.config.stores.map((st) => [st.store_veesion_id, st]));
     const clock = opts.clock ?? systemClock;
     this.veesion = new VeesionArea(s, {
@@ -141,7 +168,13 @@ export class Daemon {
     });
     const ttsLog = this.logger.child({ area: 'tts' });
     this.tts = ttsFromSettings(s, ttsLog);
-    this.prerender = storePrerenderer({ tts: this.tts, seen: this.parts.seenLately, stores: () => this.stores, settings: s, logger: ttsLog });
+    this.prerender = storePrerenderer({
+      tts: this.tts,
+      seen: this.parts.seenLately,
+      stores: () => this.stores,
+      settings: s,
+      logger: ttsLog,
+    });
     this.pbx = new PbxArea(s, {
       logger: this.logger.child({ area: 'ami' }),
       clock,
@@ -167,10 +200,21 @@ export class Daemon {
       void this.integrations.hold(false); // until this daemon holds the cron lease
       this.chat.holdFollowUps(false);
     }
-    this.journal.onLost((reason) => this.logger.error('journal lost: new alerts are refused (503); the daemon stops and, under systemd, starts again on a new journal', { reason }));
+    this.journal.onLost((reason) =>
+      this.logger.error(
+        'journal lost: new alerts are refused (503); the daemon stops and, under systemd, starts again on a new journal',
+        { reason },
+      ),
+    );
     const pbxCalls = this.pbx.calls;
     // Shared journal: a call another daemon placed is written as answered by whoever saw it.
-    if (pg) this.pbx.originator.onAnsweredElsewhere((token, channel) => void pg.recordAnswered(token, channel).catch((err: unknown) => this.logger.warn('could not record a call answered for another daemon', { err })));
+    if (pg)
+      this.pbx.originator.onAnsweredElsewhere(
+        (token, channel) =>
+          void pg
+            .recordAnswered(token, channel)
+            .catch((err: unknown) => this.logger.warn('could not record a call answered for another daemon', { err })),
+      );
     this.pipeline = new AlertPipeline({
       journal: this.parts.steps,
       speech: this.tts,
@@ -179,7 +223,12 @@ export class Daemon {
       clock,
       stores: () => this.stores,
       events: this.parts.events,
-      ...(this.shared ? { owns: (st: StoreRoute) => this.shared?.owns(st.audio_conf_id) ?? false, fence: (st: StoreRoute) => this.shared?.fence(st.audio_conf_id) } : {}),
+      ...(this.shared
+        ? {
+            owns: (st: StoreRoute) => this.shared?.owns(st.audio_conf_id) ?? false,
+            fence: (st: StoreRoute) => this.shared?.fence(st.audio_conf_id),
+          }
+        : {}),
       alertText: s.VEESION_ALERT_TEXT,
       manyAlertsText: s.VEESION_ALERT_TEXT_MANY,
       summaryText: s.VEESION_ALERT_TEXT_SUMMARY,
@@ -196,10 +245,16 @@ export class Daemon {
         claimedText: s.VEESION_CLAIMED_TEXT,
         escalateAfterMs: s.BRIDGE_ESCALATE_AFTER_S * 1000,
         repeatsOnPbx: (store) => this.pbx.originator.repeatsOnPbx(store),
-        onError: (err) => this.logger.error('incident work failed; it is picked up again at the next start', { area: 'incidents', err }),
+        onError: (err) =>
+          this.logger.error('incident work failed; it is picked up again at the next start', {
+            area: 'incidents',
+            err,
+          }),
         ...(pbxCalls ? { callPerson: pbxCalls.callPerson } : {}),
         followUps: this.chat.followUps,
-        report: incidentReporter(this.logger.child({ area: 'incidents' }), this.metrics, () => this.feed.publish('incident')),
+        report: incidentReporter(this.logger.child({ area: 'incidents' }), this.metrics, () =>
+          this.feed.publish('incident'),
+        ),
       },
       policies: {
         announce: policyFromSeconds(s.BRIDGE_ANNOUNCE_RETRY_S, s.BRIDGE_ANNOUNCE_EXPIRE_S),
@@ -210,7 +265,10 @@ export class Daemon {
       logStep(this.stepLog, this.metrics, e);
       this.feed.publish('step');
     });
-    this.metrics.watch({ amiConnected: () => this.ami.loggedIn, stepsWaiting: () => this.shared?.waiting ?? this.journal.waitingSteps() });
+    this.metrics.watch({
+      amiConnected: () => this.ami.loggedIn,
+      stepsWaiting: () => this.shared?.waiting ?? this.journal.waitingSteps(),
+    });
     this.metrics.watchIncidents(() => this.parts.incidents.countOpen());
     const app = createApp({
       token: s.VEESION_HOOK_TOKEN,
@@ -219,29 +277,48 @@ export class Daemon {
       metrics: this.metrics,
       incidents: () => {
         const loop = this.pipeline.incidents;
-        return loop && {
-          list: (state) => this.parts.incidents.list(state),
-          claim: (ref, by) => loop.claim(ref, by, 'http'),
-          resolve: (ref, outcome, by) => loop.resolve(ref, outcome, by),
-        };
+        return (
+          loop && {
+            list: (state) => this.parts.incidents.list(state),
+            claim: (ref, by) => loop.claim(ref, by, 'http'),
+            resolve: (ref, outcome, by) => loop.resolve(ref, outcome, by),
+          }
+        );
       },
       ...(s.BRIDGE_ADMIN_TOKEN ? { adminToken: s.BRIDGE_ADMIN_TOKEN } : {}),
       admin: adminApi({
-        journal: this.parts, stores: () => this.stores, clock, transports: this.delivery.transports,
+        journal: this.parts,
+        stores: () => this.stores,
+        clock,
+        transports: this.delivery.transports,
         ...(this.shared ? { owns: (st: StoreRoute) => this.shared?.owns(st.audio_conf_id) ?? false } : {}),
         rescan: () => this.rescanLater('replay'),
         ingest: (alert, raw) => this.pipeline.ingest(alert, raw),
         say: (alert, store, text) => this.pipeline.say(alert, store, text),
         logger: this.logger.child({ area: 'admin' }),
       }),
-      wildix: { secret: s.BRIDGE_WILDIX_WEBHOOK_SECRET, handle: (event) => this.chat.handle(event), capture: (raw) => this.chat.capture.offer(raw) },
+      wildix: {
+        secret: s.BRIDGE_WILDIX_WEBHOOK_SECRET,
+        handle: (event) => this.chat.handle(event),
+        capture: (raw) => this.chat.capture.offer(raw),
+      },
       console: {
-        sessions: s.BRIDGE_ADMIN_TOKEN ? new ConsoleSessions(s.BRIDGE_ADMIN_TOKEN, () => this.http.certificate !== undefined, this.journal.chat.revokedSessions) : undefined,
+        sessions: s.BRIDGE_ADMIN_TOKEN
+          ? new ConsoleSessions(
+              s.BRIDGE_ADMIN_TOKEN,
+              () => this.http.certificate !== undefined,
+              this.journal.chat.revokedSessions,
+            )
+          : undefined,
         feed: this.feed,
         still: (alertId) => this.chat.stills.read(alertId),
       },
       readiness: [
-        this.shared?.readiness ?? { name: 'journal', ok: () => this.journal.writable(), reason: () => this.journal.lost ?? 'the journal refuses writes: disk full or read-only? (see the log)' },
+        this.shared?.readiness ?? {
+          name: 'journal',
+          ok: () => this.journal.writable(),
+          reason: () => this.journal.lost ?? 'the journal refuses writes: disk full or read-only? (see the log)',
+        },
         this.pbx.readiness,
         this.veesion.readiness,
       ],
@@ -261,9 +338,18 @@ export class Daemon {
   /** Binds the listener first: a port already taken fails the start before any step is resumed. */
   async start(): Promise<void> {
     for (const w of this.opts.config.warnings) this.logger.warn('config warning', { path: w.path, problem: w.message });
-    for (const w of unspokenLanguages(this.opts.config.stores, this.opts.config.settings)) this.logger.error('store language not spoken: its announcements fail until fixed', { path: w.path, problem: w.message });
+    for (const w of unspokenLanguages(this.opts.config.stores, this.opts.config.settings))
+      this.logger.error('store language not spoken: its announcements fail until fixed', {
+        path: w.path,
+        problem: w.message,
+      });
     this.port = await this.http.start();
-    this.logger.info('receiver listening', { host: this.opts.config.settings.BRIDGE_HTTP_HOST, port: this.port, stores: this.stores.size, tls: tlsSummary(this.http.certificate) });
+    this.logger.info('receiver listening', {
+      host: this.opts.config.settings.BRIDGE_HTTP_HOST,
+      port: this.port,
+      stores: this.stores.size,
+      tls: tlsSummary(this.http.certificate),
+    });
     // Seconds, not the next alert: readiness (and systemd's watchdog) must notice an `rm`.
     this.journalWatch = setInterval(() => this.journal.stillOnDisk(), 2_000).unref();
     this.pbx.start();
@@ -272,17 +358,31 @@ export class Daemon {
     await this.rescan('start');
     this.chat.start();
     await this.integrations.start();
-    if (!this.mail && this.integrations.active.length > 0) this.logger.warn('integrations are set up but BRIDGE_SMTP_HOST/BRIDGE_OPERATOR_EMAIL are not: given-up events are only logged');
+    if (!this.mail && this.integrations.active.length > 0)
+      this.logger.warn(
+        'integrations are set up but BRIDGE_SMTP_HOST/BRIDGE_OPERATOR_EMAIL are not: given-up events are only logged',
+      );
     this.veesion.start({ hooks: !this.shared });
-    this.housekeepingTask = cron.schedule(this.opts.config.settings.BRIDGE_HOUSEKEEPING_CRON, () => this.housekeeping(), { noOverlap: true });
+    this.housekeepingTask = cron.schedule(
+      this.opts.config.settings.BRIDGE_HOUSEKEEPING_CRON,
+      () => this.housekeeping(),
+      { noOverlap: true },
+    );
     const started = Date.now();
     this.tts.warmUp().then(
       () => {
         if (this.stopping) return; // stopped meanwhile: nothing to say, nothing to prepare
-        this.logger.info('speech engine ready', { engine: this.opts.config.settings.BRIDGE_TTS_ENGINE, durationMs: Date.now() - started });
+        this.logger.info('speech engine ready', {
+          engine: this.opts.config.settings.BRIDGE_TTS_ENGINE,
+          durationMs: Date.now() - started,
+        });
         this.prerender.run();
       },
-      (err: unknown) => this.stopping || this.logger.error('speech engine not working: announcements will fail until fixed (run scripts/setup.sh)', { err }),
+      (err: unknown) =>
+        this.stopping ||
+        this.logger.error('speech engine not working: announcements will fail until fixed (run scripts/setup.sh)', {
+          err,
+        }),
     );
   }
 
@@ -296,12 +396,27 @@ export class Daemon {
     this.feed.close();
     await this.http.stop();
     const deadline = this.opts.stopDeadlineMs ?? 10_000;
-    const [steps, deliveries, followUps] = await Promise.all([this.pipeline.stop(), this.integrations.stop(), this.chat.stop()].map((w) => outlasts(w, deadline)));
-    if (steps) this.logger.warn('steps still running at stop; they stay pending in the journal', { deadlineMs: deadline });
-    if (followUps) this.logger.warn('a chat follow-up was still being posted at stop; it is posted after a restart', { deadlineMs: deadline });
-    if (deliveries) this.logger.warn('integration deliveries still running at stop; they are made again after a restart', { deadlineMs: deadline });
-    if (this.shared && (await outlasts(this.pbx.originator.idle(), deadline))) this.logger.warn('a call was still playing at stop; its conference is handed over anyway', { deadlineMs: deadline });
-    if (this.opts.shared && !(await this.opts.shared.flush(deadline))) this.logger.error('step states not written to the journal at stop: the daemon taking over runs those steps again');
+    const [steps, deliveries, followUps] = await Promise.all(
+      [this.pipeline.stop(), this.integrations.stop(), this.chat.stop()].map((w) => outlasts(w, deadline)),
+    );
+    if (steps)
+      this.logger.warn('steps still running at stop; they stay pending in the journal', { deadlineMs: deadline });
+    if (followUps)
+      this.logger.warn('a chat follow-up was still being posted at stop; it is posted after a restart', {
+        deadlineMs: deadline,
+      });
+    if (deliveries)
+      this.logger.warn('integration deliveries still running at stop; they are made again after a restart', {
+        deadlineMs: deadline,
+      });
+    if (this.shared && (await outlasts(this.pbx.originator.idle(), deadline)))
+      this.logger.warn('a call was still playing at stop; its conference is handed over anyway', {
+        deadlineMs: deadline,
+      });
+    if (this.opts.shared && !(await this.opts.shared.flush(deadline)))
+      this.logger.error(
+        'step states not written to the journal at stop: the daemon taking over runs those steps again',
+      );
     await this.shared?.stop(); // the others take over at once
     this.parts.stop();
     this.delivery.stop();
@@ -327,7 +442,9 @@ export class Daemon {
       next = loadConfig({ envFile: files.env, storesFile: files.stores });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      this.logger.error('reload refused, running config kept', { issues: err.issues.map((i) => `${i.path}: ${i.message}`) });
+      this.logger.error('reload refused, running config kept', {
+        issues: err.issues.map((i) => `${i.path}: ${i.message}`),
+      });
       return { issues: err.issues };
     }
     const { added, removed, restartNeeded } = configChanges({ stores: this.stores, settings }, next);
@@ -349,7 +466,10 @@ export class Daemon {
       const cert = this.http.reloadTls();
       if (cert) this.logger.info('TLS certificate reloaded', { tls: tlsSummary(cert) });
     } catch (err) {
-      this.logger.error('TLS certificate not reloaded, the one in use is kept: check BRIDGE_TLS_CERT_FILE and BRIDGE_TLS_KEY_FILE', { err });
+      this.logger.error(
+        'TLS certificate not reloaded, the one in use is kept: check BRIDGE_TLS_CERT_FILE and BRIDGE_TLS_KEY_FILE',
+        { err },
+      );
     }
   }
 
@@ -367,27 +487,40 @@ export class Daemon {
     this.feed.publish('incident'); // an operator's change (CLI resolve, silence) shows in the console
     if (started > 0) this.logger.info('picked up unfinished steps from the journal', { reason, count: started });
     if (waitingForStore.length > 0) {
-      this.logger.warn('steps wait for stores missing from x-hoppers.json: add them and reload', { stores: waitingForStore });
+      this.logger.warn('steps wait for stores missing from x-hoppers.json: add them and reload', {
+        stores: waitingForStore,
+      });
     }
     return started;
   }
 
   /** rescan() from a signal, a reload or the admin API: a journal that cannot answer is logged. */
   rescanLater(reason: 'reload' | 'replay'): void {
-    this.rescan(reason).catch((err: unknown) => this.logger.error('could not read unfinished steps from the journal; they are picked up at the next rescan', { err, reason }));
+    this.rescan(reason).catch((err: unknown) =>
+      this.logger.error('could not read unfinished steps from the journal; they are picked up at the next rescan', {
+        err,
+        reason,
+      }),
+    );
   }
 
   /** The cron job (src/housekeeping.ts). Never throws. */
   housekeeping(now = Date.now()): Promise<{ alerts: number; audioFiles: number } | undefined> {
-    return housekeeping({
-      // The shared journal's alerts by the cron lease's holder; this daemon's own files always.
-      pruneAlerts: (cutoff) => this.parts.pruneAlerts(cutoff),
-      pruneEvents: (cutoff) => this.journal.pruneEvents(cutoff),
-      pruneAudio: (age, at) => this.tts.prune(age, at),
-      closeUnresolved: async (cutoff) => (this.parts.housekeeps() ? (await this.pipeline.incidents?.closeUnresolved(cutoff)) ?? 0 : 0),
-      pruneIncidents: async (cutoff) => (this.parts.housekeeps() ? this.parts.incidents.pruneFinished(cutoff) : 0),
-      pruneChat: (cutoff) => this.journal.chat.prune(cutoff),
-      ...this.chat.housekeepingParts(),
-    }, this.opts.config.settings, this.logger.child({ area: 'housekeeping' }), now);
+    return housekeeping(
+      {
+        // The shared journal's alerts by the cron lease's holder; this daemon's own files always.
+        pruneAlerts: (cutoff) => this.parts.pruneAlerts(cutoff),
+        pruneEvents: (cutoff) => this.journal.pruneEvents(cutoff),
+        pruneAudio: (age, at) => this.tts.prune(age, at),
+        closeUnresolved: async (cutoff) =>
+          this.parts.housekeeps() ? ((await this.pipeline.incidents?.closeUnresolved(cutoff)) ?? 0) : 0,
+        pruneIncidents: async (cutoff) => (this.parts.housekeeps() ? this.parts.incidents.pruneFinished(cutoff) : 0),
+        pruneChat: (cutoff) => this.journal.chat.prune(cutoff),
+        ...this.chat.housekeepingParts(),
+      },
+      this.opts.config.settings,
+      this.logger.child({ area: 'housekeeping' }),
+      now,
+    );
   }
 }

@@ -48,7 +48,9 @@ export function runFfmpeg(build: (cmd: FfmpegCommand) => void, opts: RunFfmpegOp
     // Stays attached after settling: the killed process still reports its end as an 'error'.
     cmd.on('error', (err: Error) => {
       running = false;
-      finish(new StepError('FFMPEG_FAILED', 'internal', `ffmpeg (${opts.what}) failed: ${err.message}`, { cause: err }));
+      finish(
+        new StepError('FFMPEG_FAILED', 'internal', `ffmpeg (${opts.what}) failed: ${err.message}`, { cause: err }),
+      );
     });
     cmd.on('end', () => {
       running = false;
@@ -59,7 +61,11 @@ export function runFfmpeg(build: (cmd: FfmpegCommand) => void, opts: RunFfmpegOp
       build(cmd);
       cmd.run();
     } catch (err) {
-      finish(new StepError('FFMPEG_FAILED', 'internal', `ffmpeg (${opts.what}) could not start: ${(err as Error).message}`, { cause: err }));
+      finish(
+        new StepError('FFMPEG_FAILED', 'internal', `ffmpeg (${opts.what}) could not start: ${(err as Error).message}`, {
+          cause: err,
+        }),
+      );
     }
   });
 }

@@ -18,7 +18,12 @@ export interface HousekeepingParts {
 const DAY = 86_400_000;
 
 /** The cron job: finished journal rows, unused audio and old stills past their age. Never throws. */
-export async function housekeeping(parts: HousekeepingParts, s: Settings, log: Logger, now = Date.now()): Promise<{ alerts: number; audioFiles: number } | undefined> {
+export async function housekeeping(
+  parts: HousekeepingParts,
+  s: Settings,
+  log: Logger,
+  now = Date.now(),
+): Promise<{ alerts: number; audioFiles: number } | undefined> {
   const started = Date.now();
   const retention = s.BRIDGE_JOURNAL_RETENTION_DAYS * DAY;
   try {
@@ -31,8 +36,15 @@ export async function housekeeping(parts: HousekeepingParts, s: Settings, log: L
     const stills = parts.pruneStills(retention, now);
     const captures = parts.pruneCaptures(now);
     log.info('housekeeping done', {
-      alertsRemoved: alerts, eventsRemoved: events, audioFilesRemoved: audioFiles, incidentsClosedNoOutcome: noOutcome,
-      incidentsRemoved: incidents, chatRowsRemoved: chatRows, stillsRemoved: stills, capturesRemoved: captures, durationMs: Date.now() - started,
+      alertsRemoved: alerts,
+      eventsRemoved: events,
+      audioFilesRemoved: audioFiles,
+      incidentsClosedNoOutcome: noOutcome,
+      incidentsRemoved: incidents,
+      chatRowsRemoved: chatRows,
+      stillsRemoved: stills,
+      capturesRemoved: captures,
+      durationMs: Date.now() - started,
     });
     return { alerts, audioFiles };
   } catch (err) {

@@ -19,9 +19,13 @@ const PREFIX = 'veesion:';
 
 /** The `elements` of an alert's message. */
 export function alertButtons(alertId: string): unknown[] {
-  return [{
-    actions: BUTTONS.map((b) => ({ button: { text: b.label, variant: b.variant, handler: { action: { id: `${PREFIX}${b.id}:${alertId}` } } } })),
-  }];
+  return [
+    {
+      actions: BUTTONS.map((b) => ({
+        button: { text: b.label, variant: b.variant, handler: { action: { id: `${PREFIX}${b.id}:${alertId}` } } },
+      })),
+    },
+  ];
 }
 
 /** A pressed button's id -> what to do to which alert's incident; undefined: not one of ours. */

@@ -3,7 +3,12 @@ import type { Alert, StoreRoute } from '../pipeline/alert';
 /** The chat text: alert type, store, date and time, camera id and IP, group, video link. */
 export function alertMessageText(alert: Alert, store: StoreRoute, videoAttached: boolean): string {
   const when = new Date(alert.startDate);
-  const date = Number.isNaN(when.getTime()) ? alert.startDate : when.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const date = Number.isNaN(when.getTime())
+    ? alert.startDate
+    : when
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC');
   const lines = [
     `🚨 ${capitalise(alert.alertType)} alert`,
     `Store: ${store.name}${store.location ? ` (${store.location})` : ''}`,

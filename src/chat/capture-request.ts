@@ -52,7 +52,9 @@ export function readCaptureRequest(dataDir: string): CaptureRequest | undefined 
   }
   try {
     const v = JSON.parse(text) as Partial<CaptureRequest>;
-    return typeof v.until === 'number' && typeof v.file === 'string' && CAPTURE_FILE.test(v.file) ? { until: v.until, file: v.file } : undefined;
+    return typeof v.until === 'number' && typeof v.file === 'string' && CAPTURE_FILE.test(v.file)
+      ? { until: v.until, file: v.file }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -59,7 +59,12 @@ export class ChatArea implements Area {
       client,
       identity,
       {
-        video: { allowedHosts: s.BRIDGE_VIDEO_HOSTS, maxBytes: s.BRIDGE_VIDEO_MAX_BYTES, timeoutMs: s.BRIDGE_VIDEO_TIMEOUT_MS, ...deps.video },
+        video: {
+          allowedHosts: s.BRIDGE_VIDEO_HOSTS,
+          maxBytes: s.BRIDGE_VIDEO_MAX_BYTES,
+          timeoutMs: s.BRIDGE_VIDEO_TIMEOUT_MS,
+          ...deps.video,
+        },
         stillTimeoutMs: s.BRIDGE_STILL_TIMEOUT_MS,
         keepStill: (alertId, jpeg) => this.stills.save(alertId, jpeg),
       },
@@ -129,4 +134,3 @@ export class ChatArea implements Area {
     return { pruneStills: (age, at) => this.stills.prune(age, at), pruneCaptures: (at) => this.capture.prune(at) };
   }
 }
-

@@ -6,11 +6,30 @@
  */
 export const DEFAULT_CLAIM_WORDS: readonly string[] = [
   // English
-  'ok', 'okay', 'on it', "i'm on it", 'im on it', 'mine', 'got it', 'i got it', "i'll go",
+  'ok',
+  'okay',
+  'on it',
+  "i'm on it",
+  'im on it',
+  'mine',
+  'got it',
+  'i got it',
+  "i'll go",
   // French
-  "j'y vais", "je m'en occupe", 'je prends', "c'est pour moi", 'pour moi', "d'accord", 'je gère',
+  "j'y vais",
+  "je m'en occupe",
+  'je prends',
+  "c'est pour moi",
+  'pour moi',
+  "d'accord",
+  'je gère',
   // Italian
-  'ci penso io', 'vado io', 'ci vado', 'mio', 'lo prendo io', 'va bene',
+  'ci penso io',
+  'vado io',
+  'ci vado',
+  'mio',
+  'lo prendo io',
+  'va bene',
 ];
 
 /** Lower case, typographic apostrophes made plain, spaces collapsed, punctuation and emoji at the ends dropped. */

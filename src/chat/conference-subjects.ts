@@ -34,7 +34,9 @@ export class ConferenceSubjects<T> {
   /** Holds a join of a conference not known yet; hands back those pushed out to keep the bound. */
   hold(id: string, join: T, now: number): T[] {
     this.held.push({ id, join, until: now + this.holdMs });
-    return this.held.length > this.maxHeld ? this.held.splice(0, this.held.length - this.maxHeld).map((h) => h.join) : [];
+    return this.held.length > this.maxHeld
+      ? this.held.splice(0, this.held.length - this.maxHeld).map((h) => h.join)
+      : [];
   }
 
   /** Lets go of the joins held past their time; hands them back. */

@@ -18,13 +18,41 @@ const ID_KEY = /^(?:id|pbx|company|pbxserial|integrationid|[a-z]*id)$/;
 
 /** Key names (lower case, without `_` and `-`) and what their values are. */
 const KEYS: Record<string, Placeholder> = Object.fromEntries([
-  ...['name', 'firstname', 'lastname', 'fullname', 'displayname', 'username', 'nickname', 'givenname', 'familyname', 'surname', 'author', 'sender']
-    .map((k) => [k, '<name>'] as const),
+  ...[
+    'name',
+    'firstname',
+    'lastname',
+    'fullname',
+    'displayname',
+    'username',
+    'nickname',
+    'givenname',
+    'familyname',
+    'surname',
+    'author',
+    'sender',
+  ].map((k) => [k, '<name>'] as const),
   ...['email', 'mail', 'emailaddress', 'jid'].map((k) => [k, '<email>'] as const),
-  ...['phone', 'phonenumber', 'number', 'mobile', 'tel', 'telephone', 'caller', 'callee', 'callerid', 'callernumber', 'calleenumber', 'remotephone', 'did', 'from', 'to']
-    .map((k) => [k, '<phone>'] as const),
-  ...['text', 'message', 'body', 'subject', 'content', 'title', 'markdown', 'html', 'comment', 'note', 'caption']
-    .map((k) => [k, '<text>'] as const),
+  ...[
+    'phone',
+    'phonenumber',
+    'number',
+    'mobile',
+    'tel',
+    'telephone',
+    'caller',
+    'callee',
+    'callerid',
+    'callernumber',
+    'calleenumber',
+    'remotephone',
+    'did',
+    'from',
+    'to',
+  ].map((k) => [k, '<phone>'] as const),
+  ...['text', 'message', 'body', 'subject', 'content', 'title', 'markdown', 'html', 'comment', 'note', 'caption'].map(
+    (k) => [k, '<text>'] as const,
+  ),
 ]);
 
 const EMAIL = /[^\s@"'<>()[\]]+@[^\s@"'<>()[\]]+/g;

@@ -89,7 +89,10 @@ export class FollowUpSender {
       this.journalFailedAt = undefined;
     } catch (err) {
       this.journalFailedAt = this.deps.clock.now();
-      this.deps.logger.error(`chat follow-ups wait: the journal refused a write; tried again in ${JOURNAL_RETRY_MS / 1000} s`, { err });
+      this.deps.logger.error(
+        `chat follow-ups wait: the journal refused a write; tried again in ${JOURNAL_RETRY_MS / 1000} s`,
+        { err },
+      );
     }
   }
 
@@ -112,8 +115,14 @@ export class FollowUpSender {
         const delay = this.deps.delaysMs[f.attempts + 1];
         const nextAt = delay === undefined ? null : this.deps.clock.now() + delay;
         await this.deps.outbox.failed(f.incidentId, f.kind, error, nextAt);
-        if (nextAt === null) this.deps.logger.error('chat follow-up given up', { ...fields, attempts: f.attempts + 1, error });
-        else this.deps.logger.warn('chat follow-up not posted, trying again', { ...fields, error, nextAttemptAt: new Date(nextAt).toISOString() });
+        if (nextAt === null)
+          this.deps.logger.error('chat follow-up given up', { ...fields, attempts: f.attempts + 1, error });
+        else
+          this.deps.logger.warn('chat follow-up not posted, trying again', {
+            ...fields,
+            error,
+            nextAttemptAt: new Date(nextAt).toISOString(),
+          });
         return;
       }
       this.postedUnrecorded.add(key);
@@ -128,7 +137,10 @@ export class FollowUpSender {
     try {
       next = await this.deps.outbox.nextDueAt();
     } catch (err) {
-      this.deps.logger.error(`chat follow-ups wait: the journal cannot be read; tried again in ${JOURNAL_RETRY_MS / 1000} s`, { err });
+      this.deps.logger.error(
+        `chat follow-ups wait: the journal cannot be read; tried again in ${JOURNAL_RETRY_MS / 1000} s`,
+        { err },
+      );
       this.timer = this.deps.clock.setTimeout(() => this.wake(), JOURNAL_RETRY_MS);
       return;
     }
@@ -136,6 +148,9 @@ export class FollowUpSender {
     this.timer?.cancel();
     const at = this.journalFailedAt === undefined ? next : Math.max(next, this.journalFailedAt + JOURNAL_RETRY_MS);
     // A lease about to lapse: look again in a second (its loss, or its renewal, comes meanwhile).
-    this.timer = this.deps.clock.setTimeout(() => this.wake(), this.stillHeld() ? Math.max(0, at - this.deps.clock.now()) : 1_000);
+    this.timer = this.deps.clock.setTimeout(
+      () => this.wake(),
+      this.stillHeld() ? Math.max(0, at - this.deps.clock.now()) : 1_000,
+    );
   }
 }

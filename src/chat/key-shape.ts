@@ -50,10 +50,14 @@ function render(node: ShapeNode): string {
   const parts: string[] = [];
   if (node.keys) {
     const entries = [...node.keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    parts.push(`{${entries.map(([k, child]) => {
-      const inner = render(child);
-      return inner ? `${k}:${inner}` : k;
-    }).join(',')}}`);
+    parts.push(
+      `{${entries
+        .map(([k, child]) => {
+          const inner = render(child);
+          return inner ? `${k}:${inner}` : k;
+        })
+        .join(',')}}`,
+    );
   }
   if (node.items) parts.push(`[${render(node.items)}]`);
   return parts.join('|');

@@ -2,7 +2,12 @@ import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Deletes the files of `dir` (those `keep` names, or all) last changed more than `maxAgeMs` before `now`; returns how many went. */
-export function deleteOlderThan(dir: string, maxAgeMs: number, now: number, keep: (name: string) => boolean = () => true): number {
+export function deleteOlderThan(
+  dir: string,
+  maxAgeMs: number,
+  now: number,
+  keep: (name: string) => boolean = () => true,
+): number {
   let names: string[];
   try {
     names = readdirSync(dir);

@@ -36,21 +36,37 @@ export async function stillImage(video: Buffer, opts: StillImageOptions): Promis
     let smallest = Infinity;
     for (const { width, quality } of ATTEMPTS) {
       const jpeg = join(dir, `still-${width}.jpg`);
-      await runFfmpeg((cmd) => {
-        // -ss before -i: ffmpeg seeks in the input instead of decoding up to the middle.
-        cmd.input(clip).seekInput(at.toFixed(3)).output(jpeg).outputOptions(
-          '-map', '0:v:0', '-frames:v', '1', '-q:v', String(quality), '-update', '1',
-          // At most `width` wide, never enlarged; -2 keeps the aspect with an even height.
-          '-vf', `scale=w='min(${width},iw)':h=-2`,
-        );
-      }, { timeoutMs: timeLeft(deadline, opts.timeoutMs), what: 'still image' }).catch(unreadable);
+      await runFfmpeg(
+        (cmd) => {
+          // -ss before -i: ffmpeg seeks in the input instead of decoding up to the middle.
+          cmd.input(clip).seekInput(at.toFixed(3)).output(jpeg).outputOptions(
+            '-map',
+            '0:v:0',
+            '-frames:v',
+            '1',
+            '-q:v',
+            String(quality),
+            '-update',
+            '1',
+            // At most `width` wide, never enlarged; -2 keeps the aspect with an even height.
+            '-vf',
+            `scale=w='min(${width},iw)':h=-2`,
+          );
+        },
+        { timeoutMs: timeLeft(deadline, opts.timeoutMs), what: 'still image' },
+      ).catch(unreadable);
       // ffmpeg succeeds without writing anything when there is no frame at `at`.
       const bytes = await readFile(jpeg).catch(() => Buffer.alloc(0));
-      if (bytes.length === 0) throw new StepError('STILL_UNREADABLE', 'bad-input', `the clip has no frame at ${at.toFixed(1)} s`);
+      if (bytes.length === 0)
+        throw new StepError('STILL_UNREADABLE', 'bad-input', `the clip has no frame at ${at.toFixed(1)} s`);
       if (bytes.length <= maxBytes) return bytes;
       smallest = Math.min(smallest, bytes.length);
     }
-    throw new StepError('STILL_TOO_LARGE', 'bad-input', `the still image is ${smallest} bytes even at ${ATTEMPTS.at(-1)?.width} px, over ${maxBytes}`);
+    throw new StepError(
+      'STILL_TOO_LARGE',
+      'bad-input',
+      `the still image is ${smallest} bytes even at ${ATTEMPTS.at(-1)?.width} px, over ${maxBytes}`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -62,9 +78,18 @@ export async function stillImage(video: Buffer, opts: StillImageOptions): Promis
  */
 async function durationSeconds(clip: string, timeoutMs: number): Promise<number> {
   let duration = 'N/A';
-  await runFfmpeg((cmd) => {
-    cmd.input(clip).output('-').format('null').outputOptions('-map', '0:v:0', '-frames:v', '1');
-  }, { timeoutMs, what: 'reading the clip', onCodecData: (data) => { duration = data.duration; } }).catch(unreadable);
+  await runFfmpeg(
+    (cmd) => {
+      cmd.input(clip).output('-').format('null').outputOptions('-map', '0:v:0', '-frames:v', '1');
+    },
+    {
+      timeoutMs,
+      what: 'reading the clip',
+      onCodecData: (data) => {
+        duration = data.duration;
+      },
+    },
+  ).catch(unreadable);
   const hms = /^(\d+):(\d+):(\d+(?:\.\d+)?)$/.exec(duration);
   return hms ? Number(hms[1]) * 3600 + Number(hms[2]) * 60 + Number(hms[3]) : 0;
 }
@@ -72,7 +97,9 @@ async function durationSeconds(clip: string, timeoutMs: number): Promise<number>
 /** ffmpeg ran and refused the input: the clip's problem, not ours (a missing ffmpeg stays FFMPEG_FAILED). */
 function unreadable(err: unknown): never {
   if (err instanceof StepError && err.code === 'FFMPEG_FAILED' && /exited with code/.test(err.message)) {
-    throw new StepError('STILL_UNREADABLE', 'bad-input', `the clip cannot be read as a video: ${err.message}`, { cause: err });
+    throw new StepError('STILL_UNREADABLE', 'bad-input', `the clip cannot be read as a video: ${err.message}`, {
+      cause: err,
+    });
   }
   throw err;
 }

@@ -53,8 +53,10 @@ export async function checkUrl(raw: string, opts: VideoFetchOptions): Promise<{ 
   } catch {
     throw new StepError('VIDEO_URL_INVALID', 'bad-input', 'video URL is not a valid URL');
   }
-  if (url.protocol !== 'https:') throw new StepError('VIDEO_URL_SCHEME', 'bad-input', `video URL must be https (got ${url.protocol})`);
-  if (url.username || url.password) throw new StepError('VIDEO_URL_CREDENTIALS', 'bad-input', 'video URL must not carry credentials');
+  if (url.protocol !== 'https:')
+    throw new StepError('VIDEO_URL_SCHEME', 'bad-input', `video URL must be https (got ${url.protocol})`);
+  if (url.username || url.password)
+    throw new StepError('VIDEO_URL_CREDENTIALS', 'bad-input', 'video URL must not carry credentials');
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!hostAllowed(host, opts.allowedHosts)) {
     throw new StepError('VIDEO_HOST_NOT_ALLOWED', 'bad-input', `video host ${host} is not in BRIDGE_VIDEO_HOSTS`);
@@ -68,7 +70,8 @@ export async function checkUrl(raw: string, opts: VideoFetchOptions): Promise<{ 
   }
   if (addresses.length === 0) throw new StepError('VIDEO_DNS', 'connection', `no address for ${host}`);
   const bad = addresses.find((a) => !allowed(a));
-  if (bad) throw new StepError('VIDEO_ADDRESS_BLOCKED', 'bad-input', `video host ${host} resolves to a non-public address`);
+  if (bad)
+    throw new StepError('VIDEO_ADDRESS_BLOCKED', 'bad-input', `video host ${host} resolves to a non-public address`);
   return { url, address: addresses[0] as string };
 }
 
@@ -79,7 +82,8 @@ function get(url: URL, address: string, opts: VideoFetchOptions, deadline: numbe
     // Connect to the address we checked, whatever DNS says a second time (no rebinding).
     const lookup: LookupFunction = (_h, o, cb) => {
       const family = address.includes(':') ? 6 : 4;
-      if ((o as { all?: boolean }).all) (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
+      if ((o as { all?: boolean }).all)
+        (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
       else cb(null, address, family);
     };
     const remaining = Math.max(1, deadline - Date.now());
@@ -91,12 +95,20 @@ function get(url: URL, address: string, opts: VideoFetchOptions, deadline: numbe
       }
       if (status !== 200) {
         res.resume();
-        return reject(new StepError('VIDEO_HTTP_STATUS', status >= 500 ? 'connection' : 'rejected', `video server answered ${status}`));
+        return reject(
+          new StepError(
+            'VIDEO_HTTP_STATUS',
+            status >= 500 ? 'connection' : 'rejected',
+            `video server answered ${status}`,
+          ),
+        );
       }
       const declared = Number(res.headers['content-length'] ?? 0);
       if (declared > opts.maxBytes) {
         res.destroy();
-        return reject(new StepError('VIDEO_TOO_LARGE', 'bad-input', `video is ${declared} bytes, limit ${opts.maxBytes}`));
+        return reject(
+          new StepError('VIDEO_TOO_LARGE', 'bad-input', `video is ${declared} bytes, limit ${opts.maxBytes}`),
+        );
       }
       const chunks: Buffer[] = [];
       let size = 0;
@@ -107,13 +119,24 @@ function get(url: URL, address: string, opts: VideoFetchOptions, deadline: numbe
           reject(new StepError('VIDEO_TOO_LARGE', 'bad-input', `video exceeds ${opts.maxBytes} bytes`));
         } else chunks.push(c);
       });
-      res.on('end', () => resolve({ bytes: Buffer.concat(chunks), contentType: String(res.headers['content-type'] ?? 'video/mp4') }));
+      res.on('end', () =>
+        resolve({ bytes: Buffer.concat(chunks), contentType: String(res.headers['content-type'] ?? 'video/mp4') }),
+      );
       res.on('error', (e) => reject(new StepError('VIDEO_READ', 'connection', e.message, { cause: e })));
     });
     const timer = setTimeout(() => req.destroy(new Error('time limit')), remaining);
     req.on('close', () => clearTimeout(timer));
     req.on('timeout', () => req.destroy(new Error('time limit')));
-    req.on('error', (e) => reject(new StepError('VIDEO_FETCH', e.message === 'time limit' ? 'timeout' : 'connection', `video download failed: ${e.message}`, { cause: e })));
+    req.on('error', (e) =>
+      reject(
+        new StepError(
+          'VIDEO_FETCH',
+          e.message === 'time limit' ? 'timeout' : 'connection',
+          `video download failed: ${e.message}`,
+          { cause: e },
+        ),
+      ),
+    );
   });
 }
 

@@ -22,7 +22,12 @@ export class WildixCapture {
   private seen = '';
   private readonly full = new Set<string>();
 
-  constructor(private readonly dataDir: string, private readonly clock: { now(): number }, private readonly logger: Logger, private readonly maxBytes = MAX_CAPTURE_BYTES) {}
+  constructor(
+    private readonly dataDir: string,
+    private readonly clock: { now(): number },
+    private readonly logger: Logger,
+    private readonly maxBytes = MAX_CAPTURE_BYTES,
+  ) {}
 
   /** A signed event's raw body: kept when a capture is on. Never throws for a bad body. */
   offer(raw: Buffer): void {
@@ -64,7 +69,10 @@ export class WildixCapture {
       this.seen = stamp;
       this.request = stamp ? readCaptureRequest(this.dataDir) : undefined;
       if (this.request && this.clock.now() < this.request.until) {
-        this.logger.info('Wildix events captured (names, addresses, numbers and texts taken out)', { file: join(this.dataDir, this.request.file), until: new Date(this.request.until).toISOString() });
+        this.logger.info('Wildix events captured (names, addresses, numbers and texts taken out)', {
+          file: join(this.dataDir, this.request.file),
+          until: new Date(this.request.until).toISOString(),
+        });
       }
     }
     return this.request;
@@ -73,12 +81,19 @@ export class WildixCapture {
   private append(file: string, line: string): void {
     const path = join(this.dataDir, file);
     // Never through a link: the file is created here, owner-only, whatever the umask.
-    const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    const fd = openSync(
+      path,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+      0o600,
+    );
     try {
       fchmodSync(fd, 0o600);
       if (fstatSync(fd).size + Buffer.byteLength(line) > this.maxBytes) {
         this.full.add(file);
-        this.logger.warn('Wildix capture file full: later events are not kept', { file: path, maxBytes: this.maxBytes });
+        this.logger.warn('Wildix capture file full: later events are not kept', {
+          file: path,
+          maxBytes: this.maxBytes,
+        });
         return;
       }
       writeSync(fd, line);

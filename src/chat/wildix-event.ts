@@ -54,8 +54,14 @@ const user = z.looseObject({
   bot: z.boolean().nullish(),
 });
 const channel = z.looseObject({ channelId: z.string().min(1).max(200) });
-const party = z.looseObject({ phone: text(80).nullish(), name: text(200).nullish(), userExtension: text(80).nullish() }).nullish();
-const participant = z.looseObject({ name: text(200).nullish(), email: text(320).nullish(), pbxExtension: text(80).nullish() });
+const party = z
+  .looseObject({ phone: text(80).nullish(), name: text(200).nullish(), userExtension: text(80).nullish() })
+  .nullish();
+const participant = z.looseObject({
+  name: text(200).nullish(),
+  email: text(320).nullish(),
+  pbxExtension: text(80).nullish(),
+});
 
 const envelope = z.looseObject({
   id: z.string().min(1).max(200),
@@ -69,8 +75,19 @@ const chatMessage = z.looseObject({
   channel,
   message: z.looseObject({ text: text(4000).nullish(), type: z.string().max(40).nullish(), user }),
 });
-const call = z.looseObject({ status: text(40).nullish(), destination: text(80).nullish(), caller: party, callee: party });
-const flow = z.looseObject({ status: text(40).nullish(), callStatus: text(40).nullish(), destination: text(80).nullish(), caller: party, callee: party });
+const call = z.looseObject({
+  status: text(40).nullish(),
+  destination: text(80).nullish(),
+  caller: party,
+  callee: party,
+});
+const flow = z.looseObject({
+  status: text(40).nullish(),
+  callStatus: text(40).nullish(),
+  destination: text(80).nullish(),
+  caller: party,
+  callee: party,
+});
 const liveCall = z.looseObject({ flows: z.array(flow).max(100) });
 const conference = z.looseObject({
   id: text(200).nullish(),
@@ -92,7 +109,16 @@ export function parseWildixEvent(body: unknown): ParsedWildixEvent {
     case 'chat:message:action': {
       const p = chatAction.safeParse(data);
       if (!p.success) return bad(p.error);
-      return { ok: true, event: { ...head, kind: 'chat-action', channelId: p.data.channel.channelId, actionId: p.data.action.id, user: chatUser(p.data.user) } };
+      return {
+        ok: true,
+        event: {
+          ...head,
+          kind: 'chat-action',
+          channelId: p.data.channel.channelId,
+          actionId: p.data.action.id,
+          user: chatUser(p.data.user),
+        },
+      };
     }
     case 'chat:message:new': {
       const p = chatMessage.safeParse(data);
@@ -100,19 +126,38 @@ export function parseWildixEvent(body: unknown): ParsedWildixEvent {
       const m = p.data.message;
       // System messages (joins, renames) are not replies.
       if (m.type && m.type !== 'regular') return { ok: true, event: { ...head, kind: 'other' } };
-      return { ok: true, event: { ...head, kind: 'chat-message', channelId: p.data.channel.channelId, text: m.text ?? '', user: chatUser(m.user) } };
+      return {
+        ok: true,
+        event: {
+          ...head,
+          kind: 'chat-message',
+          channelId: p.data.channel.channelId,
+          text: m.text ?? '',
+          user: chatUser(m.user),
+        },
+      };
     }
     case 'call:start':
     case 'call:update':
     case 'call:end': {
       const p = call.safeParse(data);
       if (!p.success) return bad(p.error);
-      const parties = [['caller', p.data.caller], ['callee', p.data.callee]] as const;
+      const parties = [
+        ['caller', p.data.caller],
+        ['callee', p.data.callee],
+      ] as const;
       return {
         ok: true,
         event: {
-          ...head, kind: 'call', destination: p.data.destination ?? null, status: p.data.status ?? null,
-          parties: parties.map(([role, x]) => ({ role, phone: x?.phone ?? null, who: x ? person(x.name, x.userExtension) : null })),
+          ...head,
+          kind: 'call',
+          destination: p.data.destination ?? null,
+          status: p.data.status ?? null,
+          parties: parties.map(([role, x]) => ({
+            role,
+            phone: x?.phone ?? null,
+            who: x ? person(x.name, x.userExtension) : null,
+          })),
         },
       };
     }
@@ -124,7 +169,10 @@ export function parseWildixEvent(body: unknown): ParsedWildixEvent {
       return {
         ok: true,
         event: {
-          ...head, kind: 'conference', conferenceId: p.data.id ?? null, subject: p.data.subject ?? null,
+          ...head,
+          kind: 'conference',
+          conferenceId: p.data.id ?? null,
+          subject: p.data.subject ?? null,
           participants: people.map((x) => person(x.name ?? x.email, x.pbxExtension) ?? 'someone'),
         },
       };
@@ -144,29 +192,44 @@ export function parseWildixEvent(body: unknown): ParsedWildixEvent {
  * The legs of a live call as one call: every leg's caller and callee (a leg without a callee is
  * to its destination), the last leg's destination and status.
  */
-function flowsCall(flows: z.infer<typeof flow>[]): { destination: string | null; parties: CallParty[]; status: string | null } {
+function flowsCall(flows: z.infer<typeof flow>[]): {
+  destination: string | null;
+  parties: CallParty[];
+  status: string | null;
+} {
   const parties = new Map<string, CallParty>();
   for (const f of flows) {
     const callee = f.callee ?? (f.destination ? { phone: f.destination, name: null, userExtension: null } : null);
-    for (const [role, x] of [['caller', f.caller], ['callee', callee]] as const) {
+    for (const [role, x] of [
+      ['caller', f.caller],
+      ['callee', callee],
+    ] as const) {
       const p: CallParty = { role, phone: x?.phone ?? null, who: x ? person(x.name, x.userExtension) : null };
       if (p.phone !== null || p.who !== null) parties.set(JSON.stringify(p), p);
     }
   }
   const last = flows[flows.length - 1];
-  return { destination: last?.destination ?? null, parties: [...parties.values()], status: last?.status ?? last?.callStatus ?? null };
+  return {
+    destination: last?.destination ?? null,
+    parties: [...parties.values()],
+    status: last?.status ?? last?.callStatus ?? null,
+  };
 }
 
 /** Names are spoken, posted and printed: each is made to keep the names rule. */
 function chatUser(u: z.infer<typeof user>): ChatUser {
-  return { id: u.id, display: cleanName(u.name) ?? cleanName(u.email) ?? cleanName(u.id) ?? 'someone', bot: u.bot === true };
+  return {
+    id: u.id,
+    display: cleanName(u.name) ?? cleanName(u.email) ?? cleanName(u.id) ?? 'someone',
+    bot: u.bot === true,
+  };
 }
 
 /** "Anna (1001)", "1001", or null. */
 function person(name: string | null | undefined, extension: string | null | undefined): string | null {
   const n = cleanName(name);
   const x = cleanName(extension);
-  return cleanName(n && x ? `${n} (${x})` : n ?? x) ?? null;
+  return cleanName(n && x ? `${n} (${x})` : (n ?? x)) ?? null;
 }
 
 function firstIssue(e: z.ZodError): string {

@@ -19,8 +19,21 @@ const MAX_EVENT_AGE_MS = 60 * 60_000;
 const ACTIVITY_WINDOW_MS = 10 * 60_000;
 
 export type InboxOutcome =
-  | 'duplicate' | 'claimed' | 'already-claimed' | 'closed' | 'resolved' | 'already-resolved'
-  | 'nothing-open' | 'unknown-alert' | 'unknown-channel' | 'not-a-claim' | 'own-message' | 'recorded' | 'no-incident' | 'ignored' | 'stale'
+  | 'duplicate'
+  | 'claimed'
+  | 'already-claimed'
+  | 'closed'
+  | 'resolved'
+  | 'already-resolved'
+  | 'nothing-open'
+  | 'unknown-alert'
+  | 'unknown-channel'
+  | 'not-a-claim'
+  | 'own-message'
+  | 'recorded'
+  | 'no-incident'
+  | 'ignored'
+  | 'stale'
   /** A conference join kept until its conference's subject is known. */
   | 'held';
 
@@ -61,7 +74,8 @@ export class WildixInbox {
     // body; the id alone is not enough, as Wildix gives a call's or a conference's successive
     // events (start, update, end, progress) the same id.
     const key = `${event.type}|${event.id}|${event.time}`;
-    if (!(await this.deps.seen.firstSeen(key, event.type, this.deps.clock.now()))) return this.logged(event, { outcome: 'duplicate' });
+    if (!(await this.deps.seen.firstSeen(key, event.type, this.deps.clock.now())))
+      return this.logged(event, { outcome: 'duplicate' });
     let result: Result;
     try {
       result = await this.act(event);
@@ -72,8 +86,16 @@ export class WildixInbox {
     return this.logged(event, result);
   }
 
-  private logged(event: WildixEvent, result: { outcome: InboxOutcome; incidentId?: string }): { outcome: InboxOutcome; incidentId?: string } {
-    this.deps.logger.info('Wildix event', { eventId: event.id, type: event.type, outcome: result.outcome, incidentId: result.incidentId });
+  private logged(
+    event: WildixEvent,
+    result: { outcome: InboxOutcome; incidentId?: string },
+  ): { outcome: InboxOutcome; incidentId?: string } {
+    this.deps.logger.info('Wildix event', {
+      eventId: event.id,
+      type: event.type,
+      outcome: result.outcome,
+      incidentId: result.incidentId,
+    });
     return result;
   }
 
@@ -85,8 +107,14 @@ export class WildixInbox {
         return this.reply(event);
       case 'call': {
         const rooms = new Set(this.rooms());
-        const room = [event.destination, ...event.parties.filter((p) => p.role === 'callee').map((p) => p.phone)].find((x) => x !== null && rooms.has(x));
-        const who = event.parties.map((p) => p.who).filter((w) => w !== null).join(' -> ') || null;
+        const room = [event.destination, ...event.parties.filter((p) => p.role === 'callee').map((p) => p.phone)].find(
+          (x) => x !== null && rooms.has(x),
+        );
+        const who =
+          event.parties
+            .map((p) => p.who)
+            .filter((w) => w !== null)
+            .join(' -> ') || null;
         return this.activity(room ?? null, event, who, event.status);
       }
       case 'conference':
@@ -106,7 +134,8 @@ export class WildixInbox {
     if (id !== null && subject === null) {
       subject = this.conferences.subjectOf(id) ?? null;
       if (subject === null) {
-        for (const join of this.conferences.hold(id, event, this.deps.clock.now())) this.unmatched(join, 'too many held');
+        for (const join of this.conferences.hold(id, event, this.deps.clock.now()))
+          this.unmatched(join, 'too many held');
         return { outcome: 'held' };
       }
     }
@@ -126,10 +155,15 @@ export class WildixInbox {
   }
 
   private unmatched(join: ConferenceEvent, why: 'expired' | 'too many held'): void {
-    this.deps.logger.info('conference join dropped: no conference:live:progress of its conference came in time', { eventId: join.id, why });
+    this.deps.logger.info('conference join dropped: no conference:live:progress of its conference came in time', {
+      eventId: join.id,
+      why,
+    });
   }
 
-  private async button(event: Extract<WildixEvent, { kind: 'chat-action' }>): Promise<{ outcome: InboxOutcome; incidentId?: string }> {
+  private async button(
+    event: Extract<WildixEvent, { kind: 'chat-action' }>,
+  ): Promise<{ outcome: InboxOutcome; incidentId?: string }> {
     const pressed = parseActionId(event.actionId);
     const loop = this.deps.loop();
     if (!pressed || !loop) return { outcome: 'ignored' };
@@ -140,31 +174,69 @@ export class WildixInbox {
     if (store.xbees_channel_id !== event.channelId) return { outcome: 'unknown-channel', incidentId: incident.id };
     if (pressed.action.what === 'claim') {
       const r = await loop.claim(incident.id, event.user.display, 'chat');
-      return { outcome: r.kind === 'claimed' ? 'claimed' : r.kind === 'already' ? 'already-claimed' : r.kind === 'closed' ? 'closed' : 'unknown-alert', incidentId: incident.id };
+      return {
+        outcome:
+          r.kind === 'claimed'
+            ? 'claimed'
+            : r.kind === 'already'
+              ? 'already-claimed'
+              : r.kind === 'closed'
+                ? 'closed'
+                : 'unknown-alert',
+        incidentId: incident.id,
+      };
     }
     const r = await loop.resolve(incident.id, pressed.action.outcome, event.user.display);
-    return { outcome: r.kind === 'resolved' ? 'resolved' : r.kind === 'already' ? 'already-resolved' : 'unknown-alert', incidentId: incident.id };
+    return {
+      outcome: r.kind === 'resolved' ? 'resolved' : r.kind === 'already' ? 'already-resolved' : 'unknown-alert',
+      incidentId: incident.id,
+    };
   }
 
-  private async reply(event: Extract<WildixEvent, { kind: 'chat-message' }>): Promise<{ outcome: InboxOutcome; incidentId?: string }> {
+  private async reply(
+    event: Extract<WildixEvent, { kind: 'chat-message' }>,
+  ): Promise<{ outcome: InboxOutcome; incidentId?: string }> {
     const stores = [...this.deps.stores().values()].filter((s) => s.xbees_channel_id === event.channelId);
     if (stores.length === 0) return { outcome: 'unknown-channel' };
     // The bridge's own messages come back as events too.
-    if (event.user.bot || stores.some((s) => postingUserId(this.deps.identity, s) === event.user.id)) return { outcome: 'own-message' };
+    if (event.user.bot || stores.some((s) => postingUserId(this.deps.identity, s) === event.user.id))
+      return { outcome: 'own-message' };
     if (!this.deps.claimWords.matches(event.text)) return { outcome: 'not-a-claim' };
     const loop = this.deps.loop();
     if (!loop) return { outcome: 'ignored' };
-    const r = await loop.claimOldestIn(stores.map((s) => s.audio_conf_id), event.user.display, 'chat');
+    const r = await loop.claimOldestIn(
+      stores.map((s) => s.audio_conf_id),
+      event.user.display,
+      'chat',
+    );
     if (r.kind === 'nothing-open') return { outcome: 'nothing-open' };
-    const outcome: InboxOutcome = r.kind === 'claimed' ? 'claimed' : r.kind === 'already' ? 'already-claimed' : r.kind === 'closed' ? 'closed' : 'unknown-alert';
+    const outcome: InboxOutcome =
+      r.kind === 'claimed'
+        ? 'claimed'
+        : r.kind === 'already'
+          ? 'already-claimed'
+          : r.kind === 'closed'
+            ? 'closed'
+            : 'unknown-alert';
     return r.kind === 'not-found' ? { outcome } : { outcome, incidentId: r.incident.id };
   }
 
-  private async activity(room: string | null, event: WildixEvent, who: string | null, detail: string | null): Promise<{ outcome: InboxOutcome; incidentId?: string }> {
+  private async activity(
+    room: string | null,
+    event: WildixEvent,
+    who: string | null,
+    detail: string | null,
+  ): Promise<{ outcome: InboxOutcome; incidentId?: string }> {
     if (room === null) return { outcome: 'no-incident' };
     const incident = await this.deps.incidents.latestInRoom(room, event.time, event.time - ACTIVITY_WINDOW_MS);
     if (!incident) return { outcome: 'no-incident' };
-    await this.deps.incidents.recordActivity({ incidentId: incident.id, at: event.time, kind: event.type, who, detail });
+    await this.deps.incidents.recordActivity({
+      incidentId: incident.id,
+      at: event.time,
+      kind: event.type,
+      who,
+      detail,
+    });
     return { outcome: 'recorded', incidentId: incident.id };
   }
 

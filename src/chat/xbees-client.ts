@@ -37,7 +37,11 @@ export class XbeesClient {
   }
 
   /** `userId`: the x-bees user the upload acts for (PBX token only; a bot token sends none). */
-  async createFile(channelId: string, name: string, userId?: string): Promise<{ fileId: string; presignedUploadUrl: string }> {
+  async createFile(
+    channelId: string,
+    name: string,
+    userId?: string,
+  ): Promise<{ fileId: string; presignedUploadUrl: string }> {
     const body = userId === undefined ? { name } : { name, userId };
     const data = await this.call('create file', XBEES, () => this.http.post(`${channelPath(channelId)}/files`, body));
     const parsed = validate(createdFile, data, 'create file');
@@ -61,7 +65,9 @@ export class XbeesClient {
   }
 
   async getFile(channelId: string, fileId: string): Promise<XbeesFile> {
-    const data = await this.call('get file', XBEES, () => this.http.get(`${channelPath(channelId)}/files/${encodeURIComponent(fileId)}`));
+    const data = await this.call('get file', XBEES, () =>
+      this.http.get(`${channelPath(channelId)}/files/${encodeURIComponent(fileId)}`),
+    );
     return validate(fileInfo, data, 'get file').file;
   }
 
@@ -69,15 +75,24 @@ export class XbeesClient {
    * `elements`: interactive parts (buttons), as the conversations API's SendMessage takes them.
    * `userId`: as for createFile; left out of the body when undefined.
    */
-  async postMessage(channelId: string, body: { text: string; attachments: XbeesFile[]; elements?: unknown[]; userId?: string | undefined }): Promise<string> {
+  async postMessage(
+    channelId: string,
+    body: { text: string; attachments: XbeesFile[]; elements?: unknown[]; userId?: string | undefined },
+  ): Promise<string> {
     const { userId, ...rest } = body;
     const sent = userId === undefined ? rest : { ...rest, userId };
-    const data = await this.call('post message', XBEES, () => this.http.post(`${channelPath(channelId)}/messages`, sent));
+    const data = await this.call('post message', XBEES, () =>
+      this.http.post(`${channelPath(channelId)}/messages`, sent),
+    );
     const posted = validate(postedMessage, data, 'post message');
     return String(posted.messageId ?? posted.id ?? '');
   }
 
-  private async call(what: string, service: { name: string; code: string }, request: () => Promise<{ data: unknown }>): Promise<unknown> {
+  private async call(
+    what: string,
+    service: { name: string; code: string },
+    request: () => Promise<{ data: unknown }>,
+  ): Promise<unknown> {
     try {
       return (await request()).data;
     } catch (err) {
@@ -92,6 +107,7 @@ function channelPath(channelId: string): string {
 
 function validate<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
   const parsed = schema.safeParse(data);
-  if (!parsed.success) throw new StepError('XBEES_BAD_RESPONSE', 'rejected', `x-bees ${what}: unexpected response shape`);
+  if (!parsed.success)
+    throw new StepError('XBEES_BAD_RESPONSE', 'rejected', `x-bees ${what}: unexpected response shape`);
   return parsed.data;
 }

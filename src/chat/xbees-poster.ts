@@ -62,7 +62,11 @@ export class XbeesPoster implements ChatPoster {
 
   async postText(store: StoreRoute, text: string): Promise<{ messageId: string }> {
     try {
-      const messageId = await this.client.postMessage(store.xbees_channel_id, { text, attachments: [], userId: postingUserId(this.identity, store) });
+      const messageId = await this.client.postMessage(store.xbees_channel_id, {
+        text,
+        attachments: [],
+        userId: postingUserId(this.identity, store),
+      });
       this.outage?.recovered();
       return { messageId };
     } catch (err) {
@@ -95,7 +99,11 @@ export class XbeesPoster implements ChatPoster {
       return await fetchVideo(alert.videoUrl, this.media.video);
     } catch (err) {
       const e = err instanceof StepError ? err : undefined;
-      this.logger.warn('video not fetched, posting the link only', { alertId: alert.id, code: e?.code, reason: e?.message ?? String(err) });
+      this.logger.warn('video not fetched, posting the link only', {
+        alertId: alert.id,
+        code: e?.code,
+        reason: e?.message ?? String(err),
+      });
       return undefined;
     }
   }
@@ -112,7 +120,11 @@ export class XbeesPoster implements ChatPoster {
       return { name: `${video.name.replace(/\.[^.]*$/, '')}.jpg`, bytes, contentType: 'image/jpeg' };
     } catch (err) {
       const e = err instanceof StepError ? err : undefined;
-      this.logger.warn('no still image from the clip, posting the video without it', { alertId: alert.id, code: e?.code, reason: e?.message ?? String(err) });
+      this.logger.warn('no still image from the clip, posting the video without it', {
+        alertId: alert.id,
+        code: e?.code,
+        reason: e?.message ?? String(err),
+      });
       return undefined;
     }
   }

@@ -1,5 +1,11 @@
 import { resolve } from 'node:path';
-import { backupJournal, BackupError, FIRST_STEP_PAGES, type BackupProgress, type BackupResult } from '../journal/backup';
+import {
+  backupJournal,
+  BackupError,
+  FIRST_STEP_PAGES,
+  type BackupProgress,
+  type BackupResult,
+} from '../journal/backup';
 import { journalFile } from '../journal/journal-file';
 import { configFor, print, type GlobalOptions, sqliteJournalOnly } from './context';
 import { CliExit, EXIT } from './exit-codes';

@@ -31,7 +31,10 @@ export function checkConfig(opts: GlobalOptions): void {
     ...Object.entries(settings).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v ?? '')}`),
     '',
     `${stores.length} store(s):`,
-    ...stores.map((s) => `  ${s.store_veesion_id} "${s.name}": conference ${s.audio_conf_id}, chat channel ${s.xbees_channel_id}${s.language ? `, language ${s.language}` : ''}`),
+    ...stores.map(
+      (s) =>
+        `  ${s.store_veesion_id} "${s.name}": conference ${s.audio_conf_id}, chat channel ${s.xbees_channel_id}${s.language ? `, language ${s.language}` : ''}`,
+    ),
     ...(warnings.length > 0 ? ['', 'warnings:', issueLines(warnings)] : []),
   ];
   print(opts, lines.join('\n'), { ok: true, files: config.files, warnings, settings, stores });

@@ -37,7 +37,9 @@ export function configFor(opts: GlobalOptions): BridgeConfig {
  */
 export function configExit(err: ConfigError, opts: GlobalOptions): CliExit {
   if (!opts.json) return new CliExit(EXIT.config, err.message);
-  process.stdout.write(`${printableLines(JSON.stringify({ ok: false, issues: err.issues, warnings: err.warnings }))}\n`);
+  process.stdout.write(
+    `${printableLines(JSON.stringify({ ok: false, issues: err.issues, warnings: err.warnings }))}\n`,
+  );
   return new CliExit(EXIT.config, '');
 }
 
@@ -48,7 +50,10 @@ export function configExit(err: ConfigError, opts: GlobalOptions): CliExit {
  */
 export function sqliteJournalOnly(config: BridgeConfig, command: string): BridgeConfig {
   if (config.settings.BRIDGE_JOURNAL_URL) {
-    throw new CliExit(EXIT.failure, `${command}: not available yet on a PostgreSQL journal (BRIDGE_JOURNAL_URL is set); it works on the SQLite journal only`);
+    throw new CliExit(
+      EXIT.failure,
+      `${command}: not available yet on a PostgreSQL journal (BRIDGE_JOURNAL_URL is set); it works on the SQLite journal only`,
+    );
   }
   return config;
 }
@@ -58,13 +63,21 @@ export function sqliteJournalOnly(config: BridgeConfig, command: string): Bridge
  * its own: a server that cannot be reached, or refuses, is an exit 1 naming it (password hidden).
  * A CliExit from `fn` (a usage error, a refusal) goes through as it is.
  */
-export async function onSharedJournal<T>(url: string, command: string, fn: (pool: Pool) => Promise<T>, hint = ''): Promise<T> {
+export async function onSharedJournal<T>(
+  url: string,
+  command: string,
+  fn: (pool: Pool) => Promise<T>,
+  hint = '',
+): Promise<T> {
   const pool = openPgPool(url, { max: 1, applicationName: `veesion-bridge ${command}` });
   try {
     return await fn(pool);
   } catch (err) {
     if (err instanceof CliExit) throw err;
-    throw new CliExit(EXIT.failure, `${command}: the PostgreSQL journal ${redactUrl(url)} could not be used: ${(err as Error).message}${hint}`);
+    throw new CliExit(
+      EXIT.failure,
+      `${command}: the PostgreSQL journal ${redactUrl(url)} could not be used: ${(err as Error).message}${hint}`,
+    );
   } finally {
     await pool.end().catch(() => undefined);
   }
@@ -79,10 +92,15 @@ export function print(opts: GlobalOptions, human: string, machine: unknown): voi
   process.stdout.write(`${printableLines(opts.json ? JSON.stringify(machine) : human)}\n`);
 }
 
-type ReceiverSettings = Pick<Settings, 'BRIDGE_HTTP_HOST' | 'BRIDGE_HTTP_PORT' | 'BRIDGE_TLS_CERT_FILE' | 'BRIDGE_ADMIN_TOKEN'>;
+type ReceiverSettings = Pick<
+  Settings,
+  'BRIDGE_HTTP_HOST' | 'BRIDGE_HTTP_PORT' | 'BRIDGE_TLS_CERT_FILE' | 'BRIDGE_ADMIN_TOKEN'
+>;
 
 /** The daemon's own receiver as a local client reaches it (a wildcard bind means loopback). */
-export function receiverBase(settings: Pick<ReceiverSettings, 'BRIDGE_HTTP_HOST' | 'BRIDGE_HTTP_PORT' | 'BRIDGE_TLS_CERT_FILE'>): string {
+export function receiverBase(
+  settings: Pick<ReceiverSettings, 'BRIDGE_HTTP_HOST' | 'BRIDGE_HTTP_PORT' | 'BRIDGE_TLS_CERT_FILE'>,
+): string {
   const bind = settings.BRIDGE_HTTP_HOST;
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
   const scheme = settings.BRIDGE_TLS_CERT_FILE ? 'https' : 'http';
@@ -95,8 +113,12 @@ export function receiverBase(settings: Pick<ReceiverSettings, 'BRIDGE_HTTP_HOST'
  * daemon bound to a LAN address refuses this host's own requests (they do not come from
  * loopback).
  */
-export function receiverRequest(settings: ReceiverSettings, opts: { admin?: boolean } = {}): { httpsAgent?: https.Agent; headers: Record<string, string> } {
-  const headers: Record<string, string> = opts.admin && settings.BRIDGE_ADMIN_TOKEN ? { Authorization: `Bearer ${settings.BRIDGE_ADMIN_TOKEN}` } : {};
+export function receiverRequest(
+  settings: ReceiverSettings,
+  opts: { admin?: boolean } = {},
+): { httpsAgent?: https.Agent; headers: Record<string, string> } {
+  const headers: Record<string, string> =
+    opts.admin && settings.BRIDGE_ADMIN_TOKEN ? { Authorization: `Bearer ${settings.BRIDGE_ADMIN_TOKEN}` } : {};
   const certFile = settings.BRIDGE_TLS_CERT_FILE;
   if (!certFile) return { headers };
   const pem = readFileSync(certFile, 'utf8');
@@ -106,7 +128,8 @@ export function receiverRequest(settings: ReceiverSettings, opts: { admin?: bool
     ca: [...tls.rootCertificates, pem],
     // The receiver is reached at its bind address (often 127.0.0.1), which a certificate made
     // for the public name does not carry: the very certificate configured is accepted for it.
-    checkServerIdentity: (host, cert) => (cert.fingerprint256 === served ? undefined : tls.checkServerIdentity(host, cert)),
+    checkServerIdentity: (host, cert) =>
+      cert.fingerprint256 === served ? undefined : tls.checkServerIdentity(host, cert),
   });
   return { httpsAgent, headers };
 }

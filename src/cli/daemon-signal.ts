@@ -6,13 +6,20 @@ export type SignalResult = { sent: true; pid: number } | { sent: false; reason: 
 export function signalDaemon(dataDir: string, signal: NodeJS.Signals): SignalResult {
   // Only the lock's holder: a pid file a crash left behind may name any process by now.
   const pid = DataDirLock.holder(dataDir);
-  if (pid === undefined) return { sent: false, reason: `no daemon is running on ${dataDir}; is veesion-bridge running?` };
+  if (pid === undefined)
+    return { sent: false, reason: `no daemon is running on ${dataDir}; is veesion-bridge running?` };
   try {
     process.kill(pid, signal);
     return { sent: true, pid };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { sent: false, reason: code === 'ESRCH' ? `no process ${pid}; is veesion-bridge running?` : `cannot signal the daemon (pid ${pid}): ${code}` };
+    return {
+      sent: false,
+      reason:
+        code === 'ESRCH'
+          ? `no process ${pid}; is veesion-bridge running?`
+          : `cannot signal the daemon (pid ${pid}): ${code}`,
+    };
   }
 }
 

@@ -38,8 +38,14 @@ export function handleDaemonSignals(daemon: SignalledDaemon, source: SignalSourc
   let started = false;
   const deferred = new Set<() => void>();
   const whenStarted = (act: () => void) => () => (started ? act() : deferred.add(act));
-  source.on('SIGHUP', whenStarted(() => void daemon.reload()));
-  source.on('SIGUSR2', whenStarted(() => daemon.rescanLater('replay')));
+  source.on(
+    'SIGHUP',
+    whenStarted(() => void daemon.reload()),
+  );
+  source.on(
+    'SIGUSR2',
+    whenStarted(() => daemon.rescanLater('replay')),
+  );
   const stopRequest = new Promise<StopRequest>((resolve) => {
     source.once('SIGTERM', () => resolve({ why: 'SIGTERM', code: EXIT.ok }));
     source.once('SIGINT', () => resolve({ why: 'SIGINT', code: EXIT.ok }));

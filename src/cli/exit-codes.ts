@@ -3,7 +3,10 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, config: 78 } as const;
 
 /** Thrown by commands to end with a given code after printing `message`. */
 export class CliExit extends Error {
-  constructor(readonly exitCode: number, message: string) {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
     super(message);
   }
 }

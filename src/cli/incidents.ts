@@ -27,32 +27,49 @@ export async function claim(ref: string, opts: GlobalOptions & { by: string }): 
   const now = Date.now();
   const { found, result } = config.settings.BRIDGE_JOURNAL_URL
     ? await onShared(config, config.settings.BRIDGE_JOURNAL_URL, 'claim', async (op): Promise<Found<ClaimResult>> => {
-      const found = await op.find(ref);
-      return { found, ...(found ? { result: await op.claim(found.id, by, now) } : {}) };
-    })
+        const found = await op.find(ref);
+        return { found, ...(found ? { result: await op.claim(found.id, by, now) } : {}) };
+      })
     : onSqlite(config, (store, db): Found<ClaimResult> => {
-      const found = store.find(ref);
-      if (!found) return { found };
-      return {
-        found,
-        result: db.transaction(() => {
-          const r = store.claim(found.id, by, 'cli', now);
-          if (r.kind === 'claimed') {
-            // The chat's follow-up with the claim: posted by the daemon even if the incident is resolved before it starts.
-            new SqliteChatStore(db).add({ incidentId: r.incident.id, storeId: r.incident.storeId, kind: 'claimed', text: claimedLine(r.incident) }, now);
-            // And its alert.claimed: the daemon, woken, only tells the conference (it publishes the claims it takes itself).
-            recordIncidentEvent(db, 'alert.claimed', r.incident, storeOf(config, r.incident.storeId), now);
-          }
-          return r;
-        })(),
-      };
-    });
+        const found = store.find(ref);
+        if (!found) return { found };
+        return {
+          found,
+          result: db.transaction(() => {
+            const r = store.claim(found.id, by, 'cli', now);
+            if (r.kind === 'claimed') {
+              // The chat's follow-up with the claim: posted by the daemon even if the incident is resolved before it starts.
+              new SqliteChatStore(db).add(
+                {
+                  incidentId: r.incident.id,
+                  storeId: r.incident.storeId,
+                  kind: 'claimed',
+                  text: claimedLine(r.incident),
+                },
+                now,
+              );
+              // And its alert.claimed: the daemon, woken, only tells the conference (it publishes the claims it takes itself).
+              recordIncidentEvent(db, 'alert.claimed', r.incident, storeOf(config, r.incident.storeId), now);
+            }
+            return r;
+          })(),
+        };
+      });
   if (!found || !result) throw new CliExit(EXIT.failure, `claim: no incident or alert ${ref} in the journal`);
   switch (result.kind) {
     case 'claimed':
-      return report(opts, config, `incident ${found.id} (camera ${found.cameraId} of ${found.storeId}) claimed by ${by}`, { ok: true, incident: result.incident });
+      return report(
+        opts,
+        config,
+        `incident ${found.id} (camera ${found.cameraId} of ${found.storeId}) claimed by ${by}`,
+        { ok: true, incident: result.incident },
+      );
     case 'already':
-      throw refused(opts, `already claimed by ${result.incident.claimedBy} at ${when(result.incident.claimedAt)}: your claim is kept as a second`, result.incident);
+      throw refused(
+        opts,
+        `already claimed by ${result.incident.claimedBy} at ${when(result.incident.claimedAt)}: your claim is kept as a second`,
+        result.incident,
+      );
     case 'closed':
       throw refused(opts, `incident ${found.id} is already ${result.incident.state}`, result.incident);
     case 'not-found':
@@ -61,35 +78,51 @@ export async function claim(ref: string, opts: GlobalOptions & { by: string }): 
 }
 
 export async function resolve(ref: string, opts: GlobalOptions & { outcome: string; by?: string }): Promise<void> {
-  if (!OUTCOMES.includes(opts.outcome as Outcome)) throw new CliExit(EXIT.usage, `resolve: --outcome is one of ${OUTCOMES.join(', ')}`);
+  if (!OUTCOMES.includes(opts.outcome as Outcome))
+    throw new CliExit(EXIT.usage, `resolve: --outcome is one of ${OUTCOMES.join(', ')}`);
   const outcome = opts.outcome as Outcome;
   const by = opts.by === undefined ? undefined : personName('resolve', opts.by, 'who resolved it');
   const config = configFor(opts);
   const now = Date.now();
   const { found, result } = config.settings.BRIDGE_JOURNAL_URL
-    ? await onShared(config, config.settings.BRIDGE_JOURNAL_URL, 'resolve', async (op): Promise<Found<ResolveResult>> => {
-      const found = await op.find(ref);
-      return { found, ...(found ? { result: await op.resolve(found.id, outcome, by ?? null, now) } : {}) };
-    })
+    ? await onShared(
+        config,
+        config.settings.BRIDGE_JOURNAL_URL,
+        'resolve',
+        async (op): Promise<Found<ResolveResult>> => {
+          const found = await op.find(ref);
+          return { found, ...(found ? { result: await op.resolve(found.id, outcome, by ?? null, now) } : {}) };
+        },
+      )
     : onSqlite(config, (store, db): Found<ResolveResult> => {
-      const found = store.find(ref);
-      if (!found) return { found };
-      return {
-        found,
-        result: db.transaction(() => {
-          const r = store.resolve(found.id, outcome, by ?? null, now);
-          // The same alert.resolved the HTTP route sends, in the same transaction as the change.
-          if (r.kind === 'resolved') {
-            recordIncidentEvent(db, 'alert.resolved', r.incident, storeOf(config, r.incident.storeId), now);
-            // And the chat's follow-up, which the daemon posts when woken (or at its next start).
-            new SqliteChatStore(db).add({ incidentId: r.incident.id, storeId: r.incident.storeId, kind: 'resolved', text: resolvedLine(r.incident) }, now);
-          }
-          return r;
-        })(),
-      };
-    });
-  if (!found || !result || result.kind === 'not-found') throw new CliExit(EXIT.failure, `resolve: no incident or alert ${ref} in the journal`);
-  if (result.kind === 'already') throw refused(opts, `incident ${found.id} was already resolved (${result.incident.outcome})`, result.incident);
+        const found = store.find(ref);
+        if (!found) return { found };
+        return {
+          found,
+          result: db.transaction(() => {
+            const r = store.resolve(found.id, outcome, by ?? null, now);
+            // The same alert.resolved the HTTP route sends, in the same transaction as the change.
+            if (r.kind === 'resolved') {
+              recordIncidentEvent(db, 'alert.resolved', r.incident, storeOf(config, r.incident.storeId), now);
+              // And the chat's follow-up, which the daemon posts when woken (or at its next start).
+              new SqliteChatStore(db).add(
+                {
+                  incidentId: r.incident.id,
+                  storeId: r.incident.storeId,
+                  kind: 'resolved',
+                  text: resolvedLine(r.incident),
+                },
+                now,
+              );
+            }
+            return r;
+          })(),
+        };
+      });
+  if (!found || !result || result.kind === 'not-found')
+    throw new CliExit(EXIT.failure, `resolve: no incident or alert ${ref} in the journal`);
+  if (result.kind === 'already')
+    throw refused(opts, `incident ${found.id} was already resolved (${result.incident.outcome})`, result.incident);
   report(opts, config, `incident ${found.id} resolved: ${opts.outcome}`, { ok: true, incident: result.incident });
 }
 
@@ -103,7 +136,10 @@ function personName(command: string, by: string, role: string): string {
 
 const storeOf = (config: BridgeConfig, storeId: string) => config.stores.find((st) => st.store_veesion_id === storeId);
 
-function onSqlite<T>(config: BridgeConfig, fn: (store: SqliteIncidentStore, db: ReturnType<typeof openOrExit>) => T): T {
+function onSqlite<T>(
+  config: BridgeConfig,
+  fn: (store: SqliteIncidentStore, db: ReturnType<typeof openOrExit>) => T,
+): T {
   const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
   try {
     return fn(new SqliteIncidentStore(db), db);
@@ -113,7 +149,12 @@ function onSqlite<T>(config: BridgeConfig, fn: (store: SqliteIncidentStore, db: 
 }
 
 /** `fn` with the operator's claim and resolve on the shared journal (exit 1 naming the server when it fails). */
-function onShared<T>(config: BridgeConfig, url: string, command: string, fn: (op: PgOperator) => Promise<T>): Promise<T> {
+function onShared<T>(
+  config: BridgeConfig,
+  url: string,
+  command: string,
+  fn: (op: PgOperator) => Promise<T>,
+): Promise<T> {
   return onSharedJournal(url, command, (pool) => fn(new PgOperator(pool, (id) => storeOf(config, id))));
 }
 

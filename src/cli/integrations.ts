@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { BridgeConfig } from '../config/load';
 import { IntegrationStore } from '../journal/integration-store';
 import { PgIntegrationStore } from '../journal/pg/pg-integration-store';
-import { ALERT_EVENT_TYPES, INTEGRATION_TYPES, displayUrl, type Integration, type IntegrationType } from '../integrations/integration';
+import {
+  ALERT_EVENT_TYPES,
+  INTEGRATION_TYPES,
+  displayUrl,
+  type Integration,
+  type IntegrationType,
+} from '../integrations/integration';
 import type { IntegrationsPort } from '../journal/admin-journal';
 import type { AlertEventType } from '../pipeline/alert-event';
 import { generateSecret, pbxToken } from '../integrations/signing';
@@ -60,7 +66,8 @@ export async function addIntegration(opts: AddOptions): Promise<void> {
 
 /** Who delivers the new integration's events: the daemon reads the list again at each event, no signal needed. */
 function whoSends(config: BridgeConfig): string {
-  if (config.settings.BRIDGE_JOURNAL_URL) return 'The daemons sharing the journal send this integration the events from now on (the one holding the cron lease delivers); no restart is needed.';
+  if (config.settings.BRIDGE_JOURNAL_URL)
+    return 'The daemons sharing the journal send this integration the events from now on (the one holding the cron lease delivers); no restart is needed.';
   const dataDir = config.settings.BRIDGE_DATA_DIR;
   return daemonRunning(dataDir)
     ? 'The running daemon sends this integration the events from now on; no restart is needed.'
@@ -90,19 +97,30 @@ export async function listIntegrations(opts: GlobalOptions): Promise<void> {
   const result = await reading(config, async (store) => {
     const since = Date.now() - 86_400_000;
     const outcomes = await store.outcomes(since);
-    const count = (id: string, outcome: 'delivered' | 'dead') => outcomes.find((o) => o.integrationId === id && o.outcome === outcome)?.count ?? 0;
-    return Promise.all((await store.list()).map(async (i) => ({
-      id: i.id,
-      type: i.type,
-      url: displayUrl(i.url),
-      filter: i.filter,
-      scope: i.scope,
-      enabled: i.enabled,
-      ...(i.disabledReason ? { disabledReason: i.disabledReason } : {}),
-      backlog: i.enabled ? await store.backlog(i) : 0,
-      ...(i.attempts > 0 ? { retrying: { attempts: i.attempts, nextAttemptAt: i.nextAt && new Date(i.nextAt).toISOString(), lastError: i.lastError } } : {}),
-      last24h: { delivered: count(i.id, 'delivered'), givenUp: count(i.id, 'dead') },
-    })));
+    const count = (id: string, outcome: 'delivered' | 'dead') =>
+      outcomes.find((o) => o.integrationId === id && o.outcome === outcome)?.count ?? 0;
+    return Promise.all(
+      (await store.list()).map(async (i) => ({
+        id: i.id,
+        type: i.type,
+        url: displayUrl(i.url),
+        filter: i.filter,
+        scope: i.scope,
+        enabled: i.enabled,
+        ...(i.disabledReason ? { disabledReason: i.disabledReason } : {}),
+        backlog: i.enabled ? await store.backlog(i) : 0,
+        ...(i.attempts > 0
+          ? {
+              retrying: {
+                attempts: i.attempts,
+                nextAttemptAt: i.nextAt && new Date(i.nextAt).toISOString(),
+                lastError: i.lastError,
+              },
+            }
+          : {}),
+        last24h: { delivered: count(i.id, 'delivered'), givenUp: count(i.id, 'dead') },
+      })),
+    );
   });
   print({ json: true }, '', answer(result));
 }
@@ -122,7 +140,8 @@ export async function removeIntegration(id: string, opts: GlobalOptions): Promis
       db.close();
     }
   }
-  if (!removed) throw new CliExit(EXIT.failure, `integrations: no integration "${id}" (see veesion-bridge integrations list)`);
+  if (!removed)
+    throw new CliExit(EXIT.failure, `integrations: no integration "${id}" (see veesion-bridge integrations list)`);
   print(opts, `integration ${id} removed`, answer({ id, removed: true }));
 }
 
@@ -131,37 +150,62 @@ export async function testIntegration(id: string, opts: GlobalOptions): Promise<
   const config = configFor(opts);
   const s = config.settings;
   const integration: Integration | undefined = await reading(config, async (store) => store.get(id));
-  if (!integration) throw new CliExit(EXIT.failure, `integrations: no integration "${id}" (see veesion-bridge integrations list)`);
+  if (!integration)
+    throw new CliExit(EXIT.failure, `integrations: no integration "${id}" (see veesion-bridge integrations list)`);
   const delivery = transportsFor(s);
   const r = await sendTestPing(integration, delivery.transports, Date.now);
   delivery.stop();
   const status = r.status === null ? 'no answer' : `${r.status}`;
   const human = `ping ${r.eventId} to ${displayUrl(integration.url)}: ${r.delivered ? 'delivered' : 'NOT delivered'} (${status}, ${r.durationMs} ms)${r.delivered ? '' : `\n${r.error}`}${r.answer ? `\nanswer: ${r.answer}` : ''}`;
-  const machine = { success: r.delivered, result: { id, eventId: r.eventId, status: r.status, durationMs: r.durationMs, answer: r.answer, ...(r.delivered ? {} : { error: r.error }) } };
+  const machine = {
+    success: r.delivered,
+    result: {
+      id,
+      eventId: r.eventId,
+      status: r.status,
+      durationMs: r.durationMs,
+      answer: r.answer,
+      ...(r.delivered ? {} : { error: r.error }),
+    },
+  };
   if (!r.delivered) throw new CliExit(EXIT.failure, opts.json ? JSON.stringify(machine) : human);
   print(opts, human, machine);
 }
 
 function checkType(type: string | undefined): IntegrationType {
-  if (!INTEGRATION_TYPES.includes(type as IntegrationType)) throw usage(`--type must be ${INTEGRATION_TYPES.join(' or ')} (got ${type === undefined ? 'nothing' : `"${type}"`})`);
+  if (!INTEGRATION_TYPES.includes(type as IntegrationType))
+    throw usage(
+      `--type must be ${INTEGRATION_TYPES.join(' or ')} (got ${type === undefined ? 'nothing' : `"${type}"`})`,
+    );
   return type as IntegrationType;
 }
 
 function checkUrl(type: IntegrationType, url: string | undefined): string {
-  if (url === undefined || url.length > 2000 || !URL.canParse(url)) throw usage(`--url must be an absolute http(s) URL (got ${url === undefined ? 'nothing' : `"${url.slice(0, 80)}"`})`);
+  if (url === undefined || url.length > 2000 || !URL.canParse(url))
+    throw usage(
+      `--url must be an absolute http(s) URL (got ${url === undefined ? 'nothing' : `"${url.slice(0, 80)}"`})`,
+    );
   const u = new URL(url);
   if (u.protocol !== 'https:' && u.protocol !== 'http:') throw usage(`--url must be http or https (got ${u.protocol})`);
   if (type === 'sqs' && !/^\/[A-Za-z0-9_-]{1,80}\/[A-Za-z0-9_-]{1,80}(\.fifo)?$/.test(u.pathname)) {
-    throw usage('--url of an sqs integration is the queue URL, e.g. https://sqs.eu-west-1.amazonaws.com/123456789012/alerts');
+    throw usage(
+      '--url of an sqs integration is the queue URL, e.g. https://sqs.eu-west-1.amazonaws.com/123456789012/alerts',
+    );
   }
   return url;
 }
 
 function checkFilter(filter: string | undefined): AlertEventType[] {
   if (filter === undefined) return [...ALERT_EVENT_TYPES];
-  const types = filter.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+  const types = filter
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
   const unknown = types.filter((t) => !ALERT_EVENT_TYPES.includes(t as AlertEventType));
-  if (types.length === 0 || unknown.length > 0) throw usage(`--filter lists event types from ${ALERT_EVENT_TYPES.join(', ')} (unknown: ${unknown.join(', ') || 'none given'})`);
+  if (types.length === 0 || unknown.length > 0)
+    throw usage(
+      `--filter lists event types from ${ALERT_EVENT_TYPES.join(', ')} (unknown: ${unknown.join(', ') || 'none given'})`,
+    );
   return [...new Set(types)] as AlertEventType[];
 }
 
@@ -171,10 +215,17 @@ function checkScope(scope: string, config: BridgeConfig): string {
   const stores = config.stores.map((s) => s.store_veesion_id);
   const locations = [...new Set(config.stores.map((s) => s.location).filter((l): l is string => !!l))];
   if (stores.includes(scope) || locations.includes(scope)) return scope;
-  throw usage(`--scope is all, a location (${locations.join(', ') || 'none configured'}) or a store_veesion_id (${stores.join(', ')}); "${scope}" is neither`);
+  throw usage(
+    `--scope is all, a location (${locations.join(', ') || 'none configured'}) or a store_veesion_id (${stores.join(', ')}); "${scope}" is neither`,
+  );
 }
 
 /** `fn` on the PostgreSQL journal's integrations (exit 1 naming the server, password hidden, when it fails). */
 function onSharedIntegrations<T>(url: string, fn: (store: PgIntegrationStore) => Promise<T>): Promise<T> {
-  return onSharedJournal(url, 'integrations', (pool) => fn(new PgIntegrationStore(pool)), ' (has a daemon created its tables yet?)');
+  return onSharedJournal(
+    url,
+    'integrations',
+    (pool) => fn(new PgIntegrationStore(pool)),
+    ' (has a daemon created its tables yet?)',
+  );
 }

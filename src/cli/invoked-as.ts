@@ -26,7 +26,12 @@ export function invokedAs(): string {
 }
 
 /** invokedAs, from the launcher's command, the PATH, the script Node runs and the working directory. */
-export function commandName(launcher: string | undefined, path: string | undefined, script: string | undefined, cwd: string): string {
+export function commandName(
+  launcher: string | undefined,
+  path: string | undefined,
+  script: string | undefined,
+  cwd: string,
+): string {
   if (launcher) return onPath(launcher, path) ? basename(launcher) : quoted(launcher);
   if (script) {
     // dist/src/cli/main.js -> the checkout's bin/veesion-bridge

@@ -18,7 +18,11 @@ export async function journalMigrate(given: string | undefined, opts: GlobalOpti
   const to = given ?? config.settings.BRIDGE_JOURNAL_URL;
   if (!to) throw new CliExit(EXIT.usage, 'journal migrate: give --to postgres://... or set BRIDGE_JOURNAL_URL');
   // Only the scheme is quoted: a mistyped one may still be followed by a password.
-  if (!isPostgresUrl(to)) throw new CliExit(EXIT.usage, `--to must be a postgres:// (or postgresql://) URL, not ${JSON.stringify(/^[a-z][a-z0-9+.-]*:/i.exec(to)?.[0] ?? 'a URL without a scheme')}`);
+  if (!isPostgresUrl(to))
+    throw new CliExit(
+      EXIT.usage,
+      `--to must be a postgres:// (or postgresql://) URL, not ${JSON.stringify(/^[a-z][a-z0-9+.-]*:/i.exec(to)?.[0] ?? 'a URL without a scheme')}`,
+    );
   const dataDir = config.settings.BRIDGE_DATA_DIR;
   let lock: DataDirLock;
   try {
@@ -31,13 +35,23 @@ export async function journalMigrate(given: string | undefined, opts: GlobalOpti
   try {
     process.stderr.write(`journal migrate: copying ${journalFile(dataDir)} into ${where}\n`);
     const { counts } = await copyJournalToPg(journalFile(dataDir), to, progressPrinter());
-    const summary = COPIED_TABLES.filter((t) => (counts[t] ?? 0) > 0).map((t) => `${t} ${counts[t]}`).join(', ') || 'an empty journal';
-    print(opts, `journal migrated to ${where}: ${summary}; counts checked. Set BRIDGE_JOURNAL_URL and start the daemons.`, { ok: true, to: where, counts });
+    const summary =
+      COPIED_TABLES.filter((t) => (counts[t] ?? 0) > 0)
+        .map((t) => `${t} ${counts[t]}`)
+        .join(', ') || 'an empty journal';
+    print(
+      opts,
+      `journal migrated to ${where}: ${summary}; counts checked. Set BRIDGE_JOURNAL_URL and start the daemons.`,
+      { ok: true, to: where, counts },
+    );
   } catch (err) {
     // A pg error can quote the statement (with rows): the message alone, never the URL's password.
     const message = err instanceof Error ? err.message : String(err);
     const known = err instanceof CopyError || (err as { code?: string }).code !== undefined;
-    throw new CliExit(EXIT.failure, `journal migrate failed, nothing was committed to ${where}: ${known ? message : message.slice(0, 300)}`);
+    throw new CliExit(
+      EXIT.failure,
+      `journal migrate failed, nothing was committed to ${where}: ${known ? message : message.slice(0, 300)}`,
+    );
   } finally {
     lock.release();
   }

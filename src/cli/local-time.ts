@@ -9,7 +9,13 @@ export function localTime(ms: number, timeZone?: string): string {
   if (Number.isNaN(date.getTime())) return 'an invalid time';
   const parts = new Intl.DateTimeFormat('en-GB', {
     ...(timeZone !== undefined ? { timeZone } : {}),
-    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
   }).formatToParts(date);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')} ${zoneName(date, timeZone)}`;
@@ -19,8 +25,10 @@ export function localTime(ms: number, timeZone?: string): string {
 function zoneName(date: Date, timeZone: string | undefined): string {
   let offset = '';
   for (const locale of ['en-GB', 'en-US']) {
-    const name = new Intl.DateTimeFormat(locale, { ...(timeZone !== undefined ? { timeZone } : {}), timeZoneName: 'short' })
-      .formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    const name =
+      new Intl.DateTimeFormat(locale, { ...(timeZone !== undefined ? { timeZone } : {}), timeZoneName: 'short' })
+        .formatToParts(date)
+        .find((p) => p.type === 'timeZoneName')?.value ?? '';
     if (name !== '' && !/^GMT[+-]/.test(name)) return name;
     offset ||= name;
   }

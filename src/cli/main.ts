@@ -24,15 +24,24 @@ export function buildProgram(): Command {
   // Before the commands are added: they copy these settings, so every --help shows both.
   program.configureHelp({ showGlobalOptions: true }).addHelpText('afterAll', EXIT_CODES_HELP);
 
-  program.command('run').description('run the daemon').action(async () => (await import('./run')).run(globals()));
+  program
+    .command('run')
+    .description('run the daemon')
+    .action(async () => (await import('./run')).run(globals()));
   program
     .command('demo')
     .description('run the daemon against built-in simulators and fire one test alert')
-    .option('--data-dir <path>', 'where the demo config and journal go, kept (default: a new temp dir, removed at the end)')
+    .option(
+      '--data-dir <path>',
+      'where the demo config and journal go, kept (default: a new temp dir, removed at the end)',
+    )
     .option('--keep-running', 'keep the daemon up after the alert (Ctrl-C stops)')
     .option('--log-level <level>', 'daemon log level on stderr', 'warn')
     .option('--timeout-s <seconds>', 'how long to wait for the alert to finish', '60')
-    .option('--delivery <how>', 'conference (a call into the room; phones press 1) or smart-notifications (x-hoppers headsets accept with a double press)')
+    .option(
+      '--delivery <how>',
+      'conference (a call into the room; phones press 1) or smart-notifications (x-hoppers headsets accept with a double press)',
+    )
     .action(async (o) => (await import('./demo')).demo(o));
   program
     .command('test-alert')
@@ -44,7 +53,9 @@ export function buildProgram(): Command {
     .action(async (o) => (await import('./test-alert')).testAlert({ ...globals(), ...o }));
   program
     .command('say <text>')
-    .description("render a sentence with a store's language and voice; write the WAV and/or play it in the store's conference")
+    .description(
+      "render a sentence with a store's language and voice; write the WAV and/or play it in the store's conference",
+    )
     .option('--store <id>', 'store_veesion_id: its language and voice (and, with --call, its conference)')
     .option('--out <file>', 'where the WAV goes (default veesion-say.wav without --call)')
     .option('--call', "have the running daemon play it in the store's conference (needs BRIDGE_ADMIN_TOKEN)")
@@ -63,7 +74,7 @@ export function buildProgram(): Command {
     .action(async () => (await import('./stores')).stores(globals()));
   program
     .command('register-hooks')
-    .description('register this daemon\'s hook at Veesion for every configured store')
+    .description("register this daemon's hook at Veesion for every configured store")
     .option('--dry-run', 'show what would be registered, change nothing')
     .action(async (o) => (await import('./register-hooks')).registerHooks({ ...globals(), ...o }));
   program
@@ -74,7 +85,9 @@ export function buildProgram(): Command {
     .option('--step <step>', 'only this step: announce or chat')
     .option('--force', 'also repeat steps that succeeded (an announcement plays again)')
     .option('--wait-s <seconds>', 'follow the steps this long (0: do not wait)', '60')
-    .action(async (alertId: string | undefined, o) => (await import('./replay')).replay(alertId, { ...globals(), ...o }));
+    .action(async (alertId: string | undefined, o) =>
+      (await import('./replay')).replay(alertId, { ...globals(), ...o }),
+    );
   program
     .command('silence')
     .description("mute a store's announcements for a while (chat posts continue)")
@@ -84,7 +97,9 @@ export function buildProgram(): Command {
     .action(async (o) => (await import('./silence')).silence({ ...globals(), ...o }));
   program
     .command('claim <id>')
-    .description('take an incident (by its id or one of its alerts\' ids): repeats stop, the conference and the chat hear who')
+    .description(
+      "take an incident (by its id or one of its alerts' ids): repeats stop, the conference and the chat hear who",
+    )
     .requiredOption('--by <name>', 'who takes it')
     .action(async (id: string, o) => (await import('./incidents')).claim(id, { ...globals(), ...o }));
   program
@@ -100,13 +115,18 @@ export function buildProgram(): Command {
     .option('--store <id>', 'only this store_veesion_id')
     .option('--wide', 'every column: store ids beside the names, each outcome (over 100 columns wide)')
     .action(async (o) => (await import('./report')).report({ ...globals(), ...o }));
-  const integrations = program.command('integrations').description('forward alert events to other systems: signed webhooks or SQS');
+  const integrations = program
+    .command('integrations')
+    .description('forward alert events to other systems: signed webhooks or SQS');
   integrations
     .command('add')
     .description('add an integration; prints its id and secret (shown this once)')
     .requiredOption('--type <type>', 'webhook or sqs')
     .requiredOption('--url <url>', 'the receiver URL, or the SQS queue URL')
-    .option('--filter <types>', 'event types, comma list (default: all of alert.received, .announced, .posted, .failed, .claimed, .escalated, .resolved)')
+    .option(
+      '--filter <types>',
+      'event types, comma list (default: all of alert.received, .announced, .posted, .failed, .claimed, .escalated, .resolved)',
+    )
     .option('--scope <scope>', 'all, a store location, or a store_veesion_id', 'all')
     .action(async (o) => (await import('./integrations')).addIntegration({ ...globals(), ...o }));
   integrations
@@ -125,18 +145,25 @@ export function buildProgram(): Command {
     .command('wildix')
     .description('Wildix events: what the PBX sends')
     .command('capture')
-    .description('keep the signed Wildix events the running daemon receives for a while, people taken out, to attach to a report')
+    .description(
+      'keep the signed Wildix events the running daemon receives for a while, people taken out, to attach to a report',
+    )
     .requiredOption('--minutes <n>', 'how long to capture, in minutes')
     .action(async (o: { minutes: string }) => (await import('./wildix-capture')).wildixCapture({ ...globals(), ...o }));
   program
     .command('backup <file>')
-    .description('a consistent copy of the journal while the daemon runs (owner-only; an existing file is not replaced)')
+    .description(
+      'a consistent copy of the journal while the daemon runs (owner-only; an existing file is not replaced)',
+    )
     .action(async (file: string) => (await import('./backup')).backup(file, globals()));
   const journal = program.command('journal').description('the journal: move it to PostgreSQL');
   journal
     .command('migrate')
     .description('copy the SQLite journal into an empty PostgreSQL journal, checked by counts (stop the daemon first)')
-    .option('--to <url>', 'postgres://user:password@host:port/database (default: BRIDGE_JOURNAL_URL, which keeps the password off the command line)')
+    .option(
+      '--to <url>',
+      'postgres://user:password@host:port/database (default: BRIDGE_JOURNAL_URL, which keeps the password off the command line)',
+    )
     .action(async (o: { to?: string }) => (await import('./journal-migrate')).journalMigrate(o.to, globals()));
   program
     .command('check-config')

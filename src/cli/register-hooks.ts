@@ -16,7 +16,11 @@ export async function registerHooks(opts: GlobalOptions & { dryRun?: boolean }):
   const config = configFor(opts);
   const s = config.settings;
   const client = requireKlaxon(s, 'register-hooks');
-  if (!s.VEESION_HOOK_URL) throw new CliExit(EXIT.config, 'register-hooks needs VEESION_HOOK_URL in env.custom.ini (the URL Veesion must call)');
+  if (!s.VEESION_HOOK_URL)
+    throw new CliExit(
+      EXIT.config,
+      'register-hooks needs VEESION_HOOK_URL in env.custom.ini (the URL Veesion must call)',
+    );
   const hookUrl = hookUrlWithToken(s.VEESION_HOOK_URL, s.VEESION_HOOK_TOKEN);
   const configured = config.stores.map((st) => st.store_veesion_id);
   let report: HookReport;
@@ -29,14 +33,22 @@ export async function registerHooks(opts: GlobalOptions & { dryRun?: boolean }):
   }
   const recorded = opts.dryRun ? undefined : record(journalFile(s.BRIDGE_DATA_DIR), report);
   const verb = opts.dryRun ? 'would register' : 'registered';
-  print(opts, [
-    `hook URL: ${shownHookUrl(hookUrl)}`,
-    `${verb}: ${report.registered.join(', ') || 'none'}`,
-    ...report.failed.map((f) => `FAILED ${f.store}: ${f.error}`),
-    ...(report.missingAtVeesion.length > 0 ? [`configured but unknown to Veesion (check store_veesion_id): ${report.missingAtVeesion.join(', ')}`] : []),
-    ...(report.notConfigured.length > 0 ? [`Veesion stores not in x-hoppers.json: ${report.notConfigured.join(', ')}`] : []),
-    ...(recorded ? [recorded] : []),
-  ].join('\n'), { ok: report.failed.length === 0, dryRun: opts.dryRun === true, hookUrl: shownHookUrl(hookUrl), ...report });
+  print(
+    opts,
+    [
+      `hook URL: ${shownHookUrl(hookUrl)}`,
+      `${verb}: ${report.registered.join(', ') || 'none'}`,
+      ...report.failed.map((f) => `FAILED ${f.store}: ${f.error}`),
+      ...(report.missingAtVeesion.length > 0
+        ? [`configured but unknown to Veesion (check store_veesion_id): ${report.missingAtVeesion.join(', ')}`]
+        : []),
+      ...(report.notConfigured.length > 0
+        ? [`Veesion stores not in x-hoppers.json: ${report.notConfigured.join(', ')}`]
+        : []),
+      ...(recorded ? [recorded] : []),
+    ].join('\n'),
+    { ok: report.failed.length === 0, dryRun: opts.dryRun === true, hookUrl: shownHookUrl(hookUrl), ...report },
+  );
   if (report.failed.length > 0) throw new CliExit(EXIT.failure, `${report.failed.length} hook registration(s) failed`);
 }
 

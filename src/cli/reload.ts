@@ -10,5 +10,9 @@ export function reload(opts: GlobalOptions): void {
   const config = configFor(opts);
   const sent = signalDaemon(config.settings.BRIDGE_DATA_DIR, 'SIGHUP');
   if (!sent.sent) throw new CliExit(EXIT.failure, sent.reason);
-  print(opts, `config is valid; daemon ${sent.pid} asked to reload (${config.stores.length} stores)`, { ok: true, pid: sent.pid, stores: config.stores.length });
+  print(opts, `config is valid; daemon ${sent.pid} asked to reload (${config.stores.length} stores)`, {
+    ok: true,
+    pid: sent.pid,
+    stores: config.stores.length,
+  });
 }

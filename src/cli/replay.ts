@@ -42,10 +42,13 @@ export async function replay(alertId: string | undefined, opts: ReplayOptions): 
     db.close();
   }
   const requeued = outcomes.filter((o) => o.requeued.length > 0);
-  const log = (line: string) => { if (!opts.json) process.stdout.write(`${printableLines(line)}\n`); };
+  const log = (line: string) => {
+    if (!opts.json) process.stdout.write(`${printableLines(line)}\n`);
+  };
   logOutcomes(outcomes, log);
   const daemon = requeued.length > 0 ? signalDaemon(config.settings.BRIDGE_DATA_DIR, 'SIGUSR2') : undefined;
-  if (daemon && !daemon.sent) log(`queued in the journal; the daemon will run them at its next start (${daemon.reason})`);
+  if (daemon && !daemon.sent)
+    log(`queued in the journal; the daemon will run them at its next start (${daemon.reason})`);
   let results = new Map<string, StepView[]>();
   if (daemon?.sent && args.waitMs > 0) {
     const reader = openOrExit(file, 'read');
@@ -55,27 +58,60 @@ export async function replay(alertId: string | undefined, opts: ReplayOptions): 
       reader.close();
     }
   }
-  finish(opts, outcomes, results, args.waitMs, log, daemon ? (daemon.sent ? { pid: daemon.pid } : { notified: false, reason: daemon.reason }) : null);
+  finish(
+    opts,
+    outcomes,
+    results,
+    args.waitMs,
+    log,
+    daemon ? (daemon.sent ? { pid: daemon.pid } : { notified: false, reason: daemon.reason }) : null,
+  );
 }
 
 /**
  * On the shared PostgreSQL journal: the requeue NOTIFYs every daemon (each conference's holder
  * starts what was requeued there), then the steps are followed in the journal.
  */
-async function replayShared(url: string, config: BridgeConfig, args: ReturnType<typeof checkArgs>, opts: ReplayOptions): Promise<void> {
+async function replayShared(
+  url: string,
+  config: BridgeConfig,
+  args: ReturnType<typeof checkArgs>,
+  opts: ReplayOptions,
+): Promise<void> {
   const known = new Set(config.stores.map((s) => s.store_veesion_id));
-  const log = (line: string) => { if (!opts.json) process.stdout.write(`${printableLines(line)}\n`); };
+  const log = (line: string) => {
+    if (!opts.json) process.stdout.write(`${printableLines(line)}\n`);
+  };
   await onSharedJournal(url, 'replay', async (pool) => {
-    const outcomes = await new PgAdmin(pool, async () => undefined).requeue({ ...args, routable: (id) => known.has(id), now: Date.now() });
+    const outcomes = await new PgAdmin(pool, async () => undefined).requeue({
+      ...args,
+      routable: (id) => known.has(id),
+      now: Date.now(),
+    });
     logOutcomes(outcomes, log);
     const requeued = outcomes.filter((o) => o.requeued.length > 0);
-    const results = requeued.length > 0 && args.waitMs > 0 ? await follow((id) => readStepsPg(pool, id), requeued, args.waitMs, log) : new Map<string, StepView[]>();
-    finish(opts, outcomes, results, args.waitMs, log, requeued.length > 0 ? { notified: true, reason: 'the daemons sharing the journal' } : null);
+    const results =
+      requeued.length > 0 && args.waitMs > 0
+        ? await follow((id) => readStepsPg(pool, id), requeued, args.waitMs, log)
+        : new Map<string, StepView[]>();
+    finish(
+      opts,
+      outcomes,
+      results,
+      args.waitMs,
+      log,
+      requeued.length > 0 ? { notified: true, reason: 'the daemons sharing the journal' } : null,
+    );
   });
 }
 
 async function readStepsPg(pool: Pool, alertId: string): Promise<StepView[]> {
-  return (await pool.query<StepViewRow>('SELECT step, state, attempts, last_error, next_at FROM steps WHERE alert_id = $1 ORDER BY step', [alertId])).rows.map(toStepView);
+  return (
+    await pool.query<StepViewRow>(
+      'SELECT step, state, attempts, last_error, next_at FROM steps WHERE alert_id = $1 ORDER BY step',
+      [alertId],
+    )
+  ).rows.map(toStepView);
 }
 
 /** What each alert had requeued; an alert not in the journal is left to the error that ends the command. */
@@ -84,16 +120,25 @@ function logOutcomes(outcomes: ReplayOutcome[], log: (l: string) => void): void 
 }
 
 function outcomeLine(o: ReplayOutcome): string {
-  return `${o.alertId}: ${o.requeued.length > 0 ? `requeued ${o.requeued.join(', ')}` : 'nothing requeued'}` +
-    o.skipped.map((s) => `; ${s.step === '*' ? '' : `${s.step} `}${s.reason}`).join('');
+  return (
+    `${o.alertId}: ${o.requeued.length > 0 ? `requeued ${o.requeued.join(', ')}` : 'nothing requeued'}` +
+    o.skipped.map((s) => `; ${s.step === '*' ? '' : `${s.step} `}${s.reason}`).join('')
+  );
 }
 
 /** What was requeued and how it went: the summary, the JSON, and the exit code. */
-function finish(opts: ReplayOptions, outcomes: ReplayOutcome[], results: Map<string, StepView[]>, waitMs: number, log: (l: string) => void, daemon: object | null): void {
-
+function finish(
+  opts: ReplayOptions,
+  outcomes: ReplayOutcome[],
+  results: Map<string, StepView[]>,
+  waitMs: number,
+  log: (l: string) => void,
+  daemon: object | null,
+): void {
   const failed = [...results.values()].flat().filter((s) => s.state === 'dead' || s.state === 'expired');
   const stillPending = [...results.values()].flat().filter((s) => !isFinal(s.state));
-  if (stillPending.length > 0) log(`${stillPending.length} step(s) still running after ${waitMs / 1000} s: see veesion-bridge status`);
+  if (stillPending.length > 0)
+    log(`${stillPending.length} step(s) still running after ${waitMs / 1000} s: see veesion-bridge status`);
   const missing = outcomes.filter((o) => o.storeId === undefined);
   if (opts.json) {
     print(opts, '', {
@@ -102,19 +147,27 @@ function finish(opts: ReplayOptions, outcomes: ReplayOutcome[], results: Map<str
       alerts: outcomes.map((o) => ({ ...o, steps: results.get(o.alertId) ?? null })),
     });
   }
-  if (missing.length > 0) throw new CliExit(EXIT.failure, `not in the journal: ${missing.map((o) => o.alertId).join(', ')}`);
+  if (missing.length > 0)
+    throw new CliExit(EXIT.failure, `not in the journal: ${missing.map((o) => o.alertId).join(', ')}`);
   if (failed.length > 0) throw new CliExit(EXIT.failure, `${failed.length} replayed step(s) failed again`);
   if (outcomes.length === 0) log('no failed alerts in that period');
 }
 
 function checkArgs(alertId: string | undefined, opts: ReplayOptions) {
-  const usage = (m: string) => new CliExit(EXIT.usage, `replay: ${m}\nusage: veesion-bridge replay <alert-id> | replay --failed --since <time> [--step announce|chat] [--force] [--wait-s N]`);
+  const usage = (m: string) =>
+    new CliExit(
+      EXIT.usage,
+      `replay: ${m}\nusage: veesion-bridge replay <alert-id> | replay --failed --since <time> [--step announce|chat] [--force] [--wait-s N]`,
+    );
   if ((alertId === undefined) === !opts.failed) throw usage('give an alert id or --failed, not both');
-  if (opts.failed && !opts.since) throw usage('--failed needs --since (e.g. --since 2h or --since 2026-11-22T08:00:00Z)');
+  if (opts.failed && !opts.since)
+    throw usage('--failed needs --since (e.g. --since 2h or --since 2026-11-22T08:00:00Z)');
   if (alertId !== undefined && opts.since) throw usage('--since goes with --failed');
-  if (opts.step !== undefined && !STEP_NAMES.includes(opts.step as StepName)) throw usage(`--step is one of ${STEP_NAMES.join(', ')}`);
+  if (opts.step !== undefined && !STEP_NAMES.includes(opts.step as StepName))
+    throw usage(`--step is one of ${STEP_NAMES.join(', ')}`);
   const waitS = Number(opts.waitS ?? '60');
-  if (!Number.isInteger(waitS) || waitS < 0 || waitS > 3600) throw usage('--wait-s is a whole number of seconds, 0 to 3600');
+  if (!Number.isInteger(waitS) || waitS < 0 || waitS > 3600)
+    throw usage('--wait-s is a whole number of seconds, 0 to 3600');
   let failedSince: number | undefined;
   try {
     failedSince = opts.since ? parseSince(opts.since, Date.now()) : undefined;
@@ -130,7 +183,12 @@ function checkArgs(alertId: string | undefined, opts: ReplayOptions) {
 }
 
 /** Polls the journal (read-only) and prints each change until every requeued step is final. */
-async function follow(read: (alertId: string) => StepView[] | Promise<StepView[]>, requeued: ReplayOutcome[], waitMs: number, log: (l: string) => void): Promise<Map<string, StepView[]>> {
+async function follow(
+  read: (alertId: string) => StepView[] | Promise<StepView[]>,
+  requeued: ReplayOutcome[],
+  waitMs: number,
+  log: (l: string) => void,
+): Promise<Map<string, StepView[]>> {
   const seen = new Map<string, string>();
   const results = new Map<string, StepView[]>();
   const deadline = Date.now() + waitMs;

@@ -29,7 +29,10 @@ export async function report(opts: GlobalOptions & { since?: string; store?: str
     if (opts.store === undefined) return;
     // A store known to the config or to the journal (one removed from the config still has its history).
     const known = new Set([...config.stores.map((s) => s.store_veesion_id), ...inJournal]);
-    if (!known.has(opts.store)) throw usage(`no store "${opts.store}" in x-hoppers.json or the journal (stores: ${[...known].sort().join(', ') || 'none'})`);
+    if (!known.has(opts.store))
+      throw usage(
+        `no store "${opts.store}" in x-hoppers.json or the journal (stores: ${[...known].sort().join(', ') || 'none'})`,
+      );
   };
   const query = { since, ...(opts.store !== undefined ? { storeId: opts.store } : {}) };
   let result: IncidentReport;
@@ -79,16 +82,23 @@ const FIGURES: Record<string, Column> = {
 /** Fits 100 columns: the store by name, the time to claim in one column, the outcomes left to --wide. */
 const NARROW: Column[] = [
   { header: 'store', cell: (r) => r.name, left: true },
-  CAMERA, FIGURES.alerts as Column, FIGURES.incidents as Column, FIGURES.claimed as Column,
+  CAMERA,
+  FIGURES.alerts as Column,
+  FIGURES.incidents as Column,
+  FIGURES.claimed as Column,
   { header: 'claim p50/p90', cell: (r) => `${seconds(r.f.timeToClaimS.p50)}/${seconds(r.f.timeToClaimS.p90)}` },
-  FIGURES.escalated as Column, FIGURES.falseAlarmRate as Column,
+  FIGURES.escalated as Column,
+  FIGURES.falseAlarmRate as Column,
 ];
 
 /** Every figure: the store's id and name, each outcome. */
 const WIDE: Column[] = [
   { header: 'store', cell: (r) => r.storeId, left: true },
   { header: 'name', cell: (r) => (r.name === r.storeId ? '' : r.name), left: true },
-  CAMERA, FIGURES.alerts as Column, FIGURES.incidents as Column, FIGURES.claimed as Column,
+  CAMERA,
+  FIGURES.alerts as Column,
+  FIGURES.incidents as Column,
+  FIGURES.claimed as Column,
   { header: 'claim p50', cell: (r) => seconds(r.f.timeToClaimS.p50) },
   { header: 'claim p90', cell: (r) => seconds(r.f.timeToClaimS.p90) },
   FIGURES.escalated as Column,
@@ -109,13 +119,22 @@ const GAP = '  ';
  * columns, stores named by their name in x-hoppers.json (their id when they have none, or are
  * no longer configured), a long name cut to what is left; `wide` shows every figure.
  */
-export function renderReport(r: IncidentReport, sinceText: string, opts: { names?: ReadonlyMap<string, string>; wide?: boolean } = {}): string {
+export function renderReport(
+  r: IncidentReport,
+  sinceText: string,
+  opts: { names?: ReadonlyMap<string, string>; wide?: boolean } = {},
+): string {
   const since = Date.parse(r.since);
   const title = `incidents since ${localTime(since)}${sinceText === r.since ? '' : ` (${sinceText})`}`;
   if (r.stores.length === 0) return `${title}\nno alerts or incidents in that period`;
   const columns = opts.wide ? WIDE : NARROW;
   const rows: Row[] = [
-    ...r.stores.map((s) => ({ storeId: s.storeId, name: opts.names?.get(s.storeId) ?? s.storeId, cameraId: s.cameraId, f: s })),
+    ...r.stores.map((s) => ({
+      storeId: s.storeId,
+      name: opts.names?.get(s.storeId) ?? s.storeId,
+      cameraId: s.cameraId,
+      f: s,
+    })),
     { storeId: 'total', name: 'total', cameraId: '', f: r.total },
   ];
   const table = [columns.map((c) => c.header), ...rows.map((row) => columns.map((c) => c.cell(row)))];
@@ -129,8 +148,14 @@ export function renderReport(r: IncidentReport, sinceText: string, opts: { names
       for (const cells of table) cells[0] = cut(cells[0] as string, room);
     }
   }
-  const line = (cells: string[]) => cells.map((cell, c) => (columns[c]?.left ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join(GAP).trimEnd();
-  const footer = opts.wide ? [] : ['outcomes (confirmed, false alarm, not found, no outcome, none yet) and store ids: --wide'];
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => (columns[c]?.left ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number)))
+      .join(GAP)
+      .trimEnd();
+  const footer = opts.wide
+    ? []
+    : ['outcomes (confirmed, false alarm, not found, no outcome, none yet) and store ids: --wide'];
   return [title, ...table.map(line), ...footer].join('\n');
 }
 

@@ -15,7 +15,10 @@ export async function run(opts: GlobalOptions): Promise<void> {
   keepRunningWhenOutputCloses();
   const config = configFor(opts);
   const shared = await openSharedJournal(config.settings).catch((err: unknown) => {
-    throw new CliExit(EXIT.failure, `veesion-bridge: start failed: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CliExit(
+      EXIT.failure,
+      `veesion-bridge: start failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
   });
   const daemon = new Daemon({ config, ...(shared ? { shared } : {}) });
   const systemd = new SdNotify(process.env, (err) => daemon.logger.warn('systemd-notify failed', { err }));
@@ -26,7 +29,10 @@ export async function run(opts: GlobalOptions): Promise<void> {
     // E.g. the port is taken: stop what did start, so the process ends instead of lingering.
     daemon.logger.error('start failed; stopping', { err });
     await daemon.stop().catch(() => undefined);
-    throw new CliExit(EXIT.failure, `veesion-bridge: start failed: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CliExit(
+      EXIT.failure,
+      `veesion-bridge: start failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   signals.started();
   await systemd.ready(`receiving on port ${daemon.port}`);

@@ -28,14 +28,20 @@ export async function say(text: string, opts: SayOptions): Promise<void> {
   const config = configFor(opts);
   const s = config.settings;
   const store = opts.store === undefined ? undefined : config.stores.find((st) => st.store_veesion_id === opts.store);
-  if (opts.store !== undefined && !store) throw new CliExit(EXIT.usage, `say: no store ${opts.store} in ${config.files.stores}`);
+  if (opts.store !== undefined && !store)
+    throw new CliExit(EXIT.usage, `say: no store ${opts.store} in ${config.files.stores}`);
   if (opts.call && !store) throw new CliExit(EXIT.usage, 'say: --call needs --store (whose conference hears it)');
   const out = opts.out ?? (opts.call ? undefined : 'veesion-say.wav');
   if (out) {
     const dir = mkdtempSync(join(tmpdir(), 'veesion-say-'));
     const tts = new TtsRenderer({
-      engine: s.BRIDGE_TTS_ENGINE, voice: s.BRIDGE_TTS_VOICE, cacheDir: dir, timeoutMs: s.BRIDGE_TTS_TIMEOUT_MS, rate: s.BRIDGE_AUDIO_RATE,
-      chimeFile: s.BRIDGE_CHIME ? soundFile(s.BRIDGE_CHIME) : undefined, spareEngines: false,
+      engine: s.BRIDGE_TTS_ENGINE,
+      voice: s.BRIDGE_TTS_VOICE,
+      cacheDir: dir,
+      timeoutMs: s.BRIDGE_TTS_TIMEOUT_MS,
+      rate: s.BRIDGE_AUDIO_RATE,
+      chimeFile: s.BRIDGE_CHIME ? soundFile(s.BRIDGE_CHIME) : undefined,
+      spareEngines: false,
     });
     try {
       const voice = tts.voice(store?.language);
@@ -45,8 +51,18 @@ export async function say(text: string, opts: SayOptions): Promise<void> {
       const wav = readFileSync(`${rendered.playbackPath}.wav`);
       writeFileSync(resolve(out), wav);
       const info = readWavInfo(wav);
-      print(opts, `${resolve(out)}: ${info.sampleRate} Hz mono 16-bit, ${info.durationMs} ms, ${voice?.engine} ${voice?.voice || '(default voice)'}`,
-        { ok: true, file: resolve(out), sampleRate: info.sampleRate, durationMs: info.durationMs, engine: voice?.engine, voice: voice?.voice });
+      print(
+        opts,
+        `${resolve(out)}: ${info.sampleRate} Hz mono 16-bit, ${info.durationMs} ms, ${voice?.engine} ${voice?.voice || '(default voice)'}`,
+        {
+          ok: true,
+          file: resolve(out),
+          sampleRate: info.sampleRate,
+          durationMs: info.durationMs,
+          engine: voice?.engine,
+          voice: voice?.voice,
+        },
+      );
     } finally {
       await tts.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -62,7 +78,8 @@ export async function say(text: string, opts: SayOptions): Promise<void> {
       throw new CliExit(EXIT.failure, `cannot reach the daemon at ${url}: ${(err as Error).message} (is it running?)`);
     }
     const body = res.data as { played?: boolean; detail?: string; error?: string };
-    if (res.status !== 200) throw new CliExit(EXIT.failure, `daemon answered ${res.status}: ${body.error ?? JSON.stringify(body)}`);
+    if (res.status !== 200)
+      throw new CliExit(EXIT.failure, `daemon answered ${res.status}: ${body.error ?? JSON.stringify(body)}`);
     print(opts, `said in conference ${store.audio_conf_id}: ${body.detail}`, { ok: true, ...body });
   }
 }

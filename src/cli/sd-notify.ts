@@ -41,9 +41,12 @@ export class SdNotify {
   startWatchdog(healthy: () => boolean): void {
     const usec = Number(this.env['WATCHDOG_USEC'] ?? 0);
     if (!this.enabled || !(usec > 0)) return;
-    this.watchdog = setInterval(() => {
-      if (healthy()) void this.send('WATCHDOG=1');
-    }, Math.max(100, usec / 2000));
+    this.watchdog = setInterval(
+      () => {
+        if (healthy()) void this.send('WATCHDOG=1');
+      },
+      Math.max(100, usec / 2000),
+    );
     this.watchdog.unref();
   }
 

@@ -12,13 +12,20 @@ import { localTime } from './local-time';
  * and it survives a restart. On a shared PostgreSQL journal every daemon sees it within a second.
  */
 export async function silence(opts: GlobalOptions & { store: string; for?: string; off?: boolean }): Promise<void> {
-  const usage = (m: string) => new CliExit(EXIT.usage, `silence: ${m}\nusage: veesion-bridge silence --store <id> --for <30m|2h|1d> | --store <id> --off`);
+  const usage = (m: string) =>
+    new CliExit(
+      EXIT.usage,
+      `silence: ${m}\nusage: veesion-bridge silence --store <id> --for <30m|2h|1d> | --store <id> --off`,
+    );
   if (opts.off === (opts.for !== undefined)) throw usage('give --for <duration> or --off');
   const ms = opts.for === undefined ? 0 : parseDuration(opts.for);
-  if (ms === undefined || ms > 30 * 86_400_000) throw usage(`--for is a duration up to 30d, e.g. 30m, 2h, 1d (got "${opts.for}")`);
+  if (ms === undefined || ms > 30 * 86_400_000)
+    throw usage(`--for is a duration up to 30d, e.g. 30m, 2h, 1d (got "${opts.for}")`);
   const config = configFor(opts);
   if (!config.stores.some((s) => s.store_veesion_id === opts.store)) {
-    throw usage(`no store "${opts.store}" in x-hoppers.json (stores: ${config.stores.map((s) => s.store_veesion_id).join(', ')})`);
+    throw usage(
+      `no store "${opts.store}" in x-hoppers.json (stores: ${config.stores.map((s) => s.store_veesion_id).join(', ')})`,
+    );
   }
   const now = Date.now();
   const until = ms > 0 ? now + ms : 0;
@@ -34,8 +41,9 @@ export async function silence(opts: GlobalOptions & { store: string; for?: strin
       db.close();
     }
   }
-  const human = until > 0
-    ? `announcements for ${opts.store} muted until ${localTime(until)} (chat posts continue)`
-    : `announcements for ${opts.store} no longer silenced`;
+  const human =
+    until > 0
+      ? `announcements for ${opts.store} muted until ${localTime(until)} (chat posts continue)`
+      : `announcements for ${opts.store} no longer silenced`;
   print(opts, human, { ok: true, store: opts.store, silencedUntil: until > 0 ? new Date(until).toISOString() : null });
 }

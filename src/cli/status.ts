@@ -13,10 +13,27 @@ import { countCachedSounds, type CachedSounds } from './sound-cache';
 export async function status(opts: GlobalOptions): Promise<void> {
   const config = configFor(opts);
   const s = config.settings;
-  let daemon: { up: boolean; ready?: boolean; checks?: Record<string, boolean>; reasons?: Record<string, string>; refused?: string; veesionTokenExpiresInS?: number | null; audioCache?: { wanted: number; cached: number; running: boolean } } = { up: false };
+  let daemon: {
+    up: boolean;
+    ready?: boolean;
+    checks?: Record<string, boolean>;
+    reasons?: Record<string, string>;
+    refused?: string;
+    veesionTokenExpiresInS?: number | null;
+    audioCache?: { wanted: number; cached: number; running: boolean };
+  } = { up: false };
   try {
-    const res = await axios.get(`${receiverBase(s)}/readyz`, { ...receiverRequest(s, { admin: true }), timeout: 3000, validateStatus: () => true });
-    const body = res.data as { checks?: Record<string, boolean>; reasons?: Record<string, string>; error?: string; details?: { veesionTokenExpiresInS?: unknown; audioCache?: unknown } };
+    const res = await axios.get(`${receiverBase(s)}/readyz`, {
+      ...receiverRequest(s, { admin: true }),
+      timeout: 3000,
+      validateStatus: () => true,
+    });
+    const body = res.data as {
+      checks?: Record<string, boolean>;
+      reasons?: Record<string, string>;
+      error?: string;
+      details?: { veesionTokenExpiresInS?: unknown; audioCache?: unknown };
+    };
     const cache = body.details?.audioCache as { wanted?: unknown; cached?: unknown; running?: unknown } | undefined;
     const lifetime = body.details?.veesionTokenExpiresInS;
     daemon = {
@@ -26,37 +43,64 @@ export async function status(opts: GlobalOptions): Promise<void> {
       ...(body.reasons ? { reasons: body.reasons } : {}),
       ...(res.status === 403 ? { refused: body.error ?? 'refused' } : {}),
       ...(typeof lifetime === 'number' || lifetime === null ? { veesionTokenExpiresInS: lifetime } : {}),
-      ...(cache && typeof cache.wanted === 'number' && typeof cache.cached === 'number' ? { audioCache: { wanted: cache.wanted, cached: cache.cached, running: cache.running === true } } : {}),
+      ...(cache && typeof cache.wanted === 'number' && typeof cache.cached === 'number'
+        ? { audioCache: { wanted: cache.wanted, cached: cache.cached, running: cache.running === true } }
+        : {}),
     };
   } catch {
     // not running: still show what the journal holds
   }
   let journal: JournalSummary & { daemons?: SharedDaemonView[] };
   try {
-    journal = s.BRIDGE_JOURNAL_URL ? await summarisePgJournal(s.BRIDGE_JOURNAL_URL) : summariseJournal(journalFile(s.BRIDGE_DATA_DIR));
+    journal = s.BRIDGE_JOURNAL_URL
+      ? await summarisePgJournal(s.BRIDGE_JOURNAL_URL)
+      : summariseJournal(journalFile(s.BRIDGE_DATA_DIR));
   } catch (err) {
-    throw new CliExit(EXIT.failure, `${daemon.up ? 'daemon up, but ' : 'daemon not running; '}${(err as Error).message}`);
+    throw new CliExit(
+      EXIT.failure,
+      `${daemon.up ? 'daemon up, but ' : 'daemon not running; '}${(err as Error).message}`,
+    );
   }
   const cachedSounds = countCachedSounds(s.BRIDGE_DATA_DIR);
-  const shared = s.BRIDGE_JOURNAL_URL && journal.daemons
-    ? [`shared journal ${redactUrl(s.BRIDGE_JOURNAL_URL)}: ${journal.daemons.length} daemon(s)`, ...journal.daemons.map(daemonLine)]
-    : [];
+  const shared =
+    s.BRIDGE_JOURNAL_URL && journal.daemons
+      ? [
+          `shared journal ${redactUrl(s.BRIDGE_JOURNAL_URL)}: ${journal.daemons.length} daemon(s)`,
+          ...journal.daemons.map(daemonLine),
+        ]
+      : [];
   const lines = [
     `daemon: ${daemon.up ? (daemon.refused ? `up, /readyz refused: ${daemon.refused}` : daemon.ready ? 'up, ready' : 'up, NOT ready') : 'not running'}` +
-      (daemon.checks ? ` (${Object.entries(daemon.checks).map(([k, v]) => `${k} ${v ? 'ok' : 'FAILING'}`).join(', ')})` : ''),
+      (daemon.checks
+        ? ` (${Object.entries(daemon.checks)
+            .map(([k, v]) => `${k} ${v ? 'ok' : 'FAILING'}`)
+            .join(', ')})`
+        : ''),
     ...Object.entries(daemon.reasons ?? {}).map(([check, why]) => `  ${check}: ${why}`),
-    ...(daemon.veesionTokenExpiresInS !== undefined ? [`Veesion token: ${tokenLifetime(daemon.veesionTokenExpiresInS)}`] : []),
+    ...(daemon.veesionTokenExpiresInS !== undefined
+      ? [`Veesion token: ${tokenLifetime(daemon.veesionTokenExpiresInS)}`]
+      : []),
     audioCacheLine(cachedSounds, daemon.audioCache),
     ...shared,
     `journal: ${journal.alerts} alerts (${journal.unroutable} unroutable), ${journal.queued} steps queued, ${journal.failed} given up`,
-    ...(journal.lastError ? [`last error: ${time(journal.lastError.at)} ${journal.lastError.alertId} ${journal.lastError.step}: ${printable(journal.lastError.error)}`] : []),
+    ...(journal.lastError
+      ? [
+          `last error: ${time(journal.lastError.at)} ${journal.lastError.alertId} ${journal.lastError.step}: ${printable(journal.lastError.error)}`,
+        ]
+      : []),
     `silenced: ${journal.silences.length === 0 ? 'none' : journal.silences.map((x) => `${x.storeId} until ${time(x.until)}`).join(', ')}`,
     `unresolved incidents: ${journal.incidents.length === 0 ? 'none' : unresolved(journal.incidents)}`,
     ...journal.incidents.map(incidentLine),
     'recent alerts:',
-    ...journal.recent.map((a) =>
-      `  ${time(a.receivedAt)} ${a.id} store ${a.storeId} ${a.status === 'unroutable' ? 'UNROUTABLE' : ''}` +
-        a.steps.map((st) => ` ${st.step}=${st.state}${st.attempts > 1 ? `(${st.attempts} attempts)` : ''}${st.nextAt !== null ? ` next ${time(st.nextAt)}` : ''}`).join(''),
+    ...journal.recent.map(
+      (a) =>
+        `  ${time(a.receivedAt)} ${a.id} store ${a.storeId} ${a.status === 'unroutable' ? 'UNROUTABLE' : ''}` +
+        a.steps
+          .map(
+            (st) =>
+              ` ${st.step}=${st.state}${st.attempts > 1 ? `(${st.attempts} attempts)` : ''}${st.nextAt !== null ? ` next ${time(st.nextAt)}` : ''}`,
+          )
+          .join(''),
     ),
   ];
   print(opts, lines.join('\n'), { daemon, ...journal, soundsCached: cachedSounds.files ?? null });
@@ -69,12 +113,17 @@ function daemonLine(d: SharedDaemonView): string {
 
 /** One open or claimed incident: where, how old, how often said, who took it and how many tried. */
 function incidentLine(i: OpenIncidentView): string {
-  const claim = i.claimedAt !== null
-    ? `claimed by ${printable(i.claimedBy ?? '?')} via ${i.claimedVia ?? '?'} at ${time(i.claimedAt)}`
-    : 'not claimed yet';
-  return `  ${i.id} store ${i.storeId} camera ${i.cameraId} room ${i.room}: ${i.state}, age ${age(i.ageS)}, ` +
+  const claim =
+    i.claimedAt !== null
+      ? `claimed by ${printable(i.claimedBy ?? '?')} via ${i.claimedVia ?? '?'} at ${time(i.claimedAt)}`
+      : 'not claimed yet';
+  return (
+    `  ${i.id} store ${i.storeId} camera ${i.cameraId} room ${i.room}: ${i.state}, age ${age(i.ageS)}, ` +
     `${i.announcements} announcement(s), ${i.alerts} alert(s), ${claim}, ${i.claims} claim(s)` +
-    (i.escalatedAt !== null ? `, escalated at ${time(i.escalatedAt)}${i.escalatedTo ? ` to ${printable(i.escalatedTo)}` : ''}` : '');
+    (i.escalatedAt !== null
+      ? `, escalated at ${time(i.escalatedAt)}${i.escalatedTo ? ` to ${printable(i.escalatedTo)}` : ''}`
+      : '')
+  );
 }
 
 function unresolved(list: OpenIncidentView[]): string {
@@ -95,10 +144,17 @@ const time = (ms: number) => localTime(ms);
  * and how far the running daemon's rendering ahead got: it renders the sentences of the cameras
  * and claimers the journal saw in the last 30 days, listed when it starts and reloads.
  */
-function audioCacheLine(cached: CachedSounds, ahead: { wanted: number; cached: number; running: boolean } | undefined): string {
-  const inAll = cached.files !== undefined ? `${cached.files} sentence(s) rendered` : `${cached.dir} not readable (${cached.error ?? 'unknown error'})`;
+function audioCacheLine(
+  cached: CachedSounds,
+  ahead: { wanted: number; cached: number; running: boolean } | undefined,
+): string {
+  const inAll =
+    cached.files !== undefined
+      ? `${cached.files} sentence(s) rendered`
+      : `${cached.dir} not readable (${cached.error ?? 'unknown error'})`;
   if (!ahead) return `audio cache: ${inAll}`;
-  if (ahead.wanted === 0 && !ahead.running) return `audio cache: ${inAll}; none listed to render ahead of alerts yet (the sentences of the cameras and claimers seen in 30 days)`;
+  if (ahead.wanted === 0 && !ahead.running)
+    return `audio cache: ${inAll}; none listed to render ahead of alerts yet (the sentences of the cameras and claimers seen in 30 days)`;
   return `audio cache: ${ahead.cached} of ${ahead.wanted} sentences ready ahead of alerts (those of the cameras and claimers seen in 30 days)${ahead.running ? ', rendering' : ''}; ${inAll} in all`;
 }
 

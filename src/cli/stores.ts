@@ -14,7 +14,9 @@ export async function stores(opts: GlobalOptions): Promise<void> {
   const s = config.settings;
   const client = klaxonFrom(s);
   let veesion: { store_veesion_id: string; store_veesion_name?: string | undefined }[] | undefined;
-  let veesionProblem: string | undefined = client ? undefined : 'no Veesion account configured (VEESION_USERNAME, VEESION_PASSWORD)';
+  let veesionProblem: string | undefined = client
+    ? undefined
+    : 'no Veesion account configured (VEESION_USERNAME, VEESION_PASSWORD)';
   if (client) {
     try {
       veesion = await client.stores();
@@ -44,19 +46,33 @@ export async function stores(opts: GlobalOptions): Promise<void> {
     const h = hooks.get(id);
     return {
       store_veesion_id: id,
-      configured: c ? { name: c.name, audio_conf_id: c.audio_conf_id, xbees_channel_id: c.xbees_channel_id, location: c.location ?? null } : null,
+      configured: c
+        ? {
+            name: c.name,
+            audio_conf_id: c.audio_conf_id,
+            xbees_channel_id: c.xbees_channel_id,
+            location: c.location ?? null,
+          }
+        : null,
       veesion: veesion ? (v ? { name: v.store_veesion_name ?? null } : null) : undefined,
       hook: h ? { state: h.state, error: h.error, updatedAt: new Date(h.updatedAt).toISOString() } : null,
     };
   });
   const human = [
-    ...rows.map((r) =>
-      `${r.store_veesion_id}\n` +
-      `  here:    ${r.configured ? `${r.configured.name}, conference ${r.configured.audio_conf_id}, chat ${r.configured.xbees_channel_id}` : 'not in x-hoppers.json'}\n` +
-      `  Veesion: ${r.veesion === undefined ? 'unknown' : r.veesion ? (r.veesion.name ?? 'known') : 'NOT KNOWN to this account (check store_veesion_id)'}\n` +
-      `  hook:    ${r.hook ? `${r.hook.state}${r.hook.error ? ` (${r.hook.error})` : ''} at ${r.hook.updatedAt}` : 'no record'}`),
+    ...rows.map(
+      (r) =>
+        `${r.store_veesion_id}\n` +
+        `  here:    ${r.configured ? `${r.configured.name}, conference ${r.configured.audio_conf_id}, chat ${r.configured.xbees_channel_id}` : 'not in x-hoppers.json'}\n` +
+        `  Veesion: ${r.veesion === undefined ? 'unknown' : r.veesion ? (r.veesion.name ?? 'known') : 'NOT KNOWN to this account (check store_veesion_id)'}\n` +
+        `  hook:    ${r.hook ? `${r.hook.state}${r.hook.error ? ` (${r.hook.error})` : ''} at ${r.hook.updatedAt}` : 'no record'}`,
+    ),
     ...[veesionProblem, hookProblem].filter((p): p is string => p !== undefined),
   ];
-  print(opts, human.join('\n'), { ok: veesion !== undefined, veesionProblem: veesionProblem ?? null, hookProblem: hookProblem ?? null, stores: rows });
+  print(opts, human.join('\n'), {
+    ok: veesion !== undefined,
+    veesionProblem: veesionProblem ?? null,
+    hookProblem: hookProblem ?? null,
+    stores: rows,
+  });
   if (client && !veesion) throw new CliExit(EXIT.failure, veesionProblem ?? 'Veesion unreachable');
 }

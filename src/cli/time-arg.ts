@@ -18,5 +18,7 @@ export function parseSince(text: string, now: number): number {
     const t = Date.parse(text.trim());
     if (Number.isFinite(t)) return t;
   }
-  throw new Error(`"${text}" is not a time: give a duration back from now (30m, 2h, 7d) or an ISO date (2026-11-22T08:00:00Z)`);
+  throw new Error(
+    `"${text}" is not a time: give a duration back from now (30m, 2h, 7d) or an ISO date (2026-11-22T08:00:00Z)`,
+  );
 }

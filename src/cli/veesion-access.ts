@@ -5,13 +5,19 @@ import { CliExit, EXIT } from './exit-codes';
 /** A klaxon client from the config, or undefined when no Veesion account is configured. */
 export function klaxonFrom(s: Settings): KlaxonClient | undefined {
   if (!s.VEESION_USERNAME || !s.VEESION_PASSWORD) return undefined;
-  return new KlaxonClient({ baseUrl: s.VEESION_API_URL, username: s.VEESION_USERNAME, password: s.VEESION_PASSWORD, timeoutMs: 10_000 });
+  return new KlaxonClient({
+    baseUrl: s.VEESION_API_URL,
+    username: s.VEESION_USERNAME,
+    password: s.VEESION_PASSWORD,
+    timeoutMs: 10_000,
+  });
 }
 
 /** Like klaxonFrom, for commands that cannot work without an account (exit 78). */
 export function requireKlaxon(s: Settings, command: string): KlaxonClient {
   const client = klaxonFrom(s);
-  if (!client) throw new CliExit(EXIT.config, `${command} needs VEESION_USERNAME and VEESION_PASSWORD in env.custom.ini`);
+  if (!client)
+    throw new CliExit(EXIT.config, `${command} needs VEESION_USERNAME and VEESION_PASSWORD in env.custom.ini`);
   return client;
 }
 

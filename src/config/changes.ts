@@ -10,7 +10,8 @@ export function configChanges(
   return {
     added: [...nextIds].filter((id) => !now.stores.has(id)),
     removed: [...now.stores.keys()].filter((id) => !nextIds.has(id)),
-    restartNeeded: (Object.keys(next.settings) as (keyof Settings)[])
-      .filter((k) => JSON.stringify(next.settings[k]) !== JSON.stringify(now.settings[k])),
+    restartNeeded: (Object.keys(next.settings) as (keyof Settings)[]).filter(
+      (k) => JSON.stringify(next.settings[k]) !== JSON.stringify(now.settings[k]),
+    ),
   };
 }

@@ -10,8 +10,13 @@ export interface ConfigIssue {
  */
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
-  constructor(readonly issues: ConfigIssue[], readonly warnings: ConfigIssue[] = []) {
-    super(`invalid configuration:\n${issueLines(issues)}${warnings.length > 0 ? `\nwarnings:\n${issueLines(warnings)}` : ''}`);
+  constructor(
+    readonly issues: ConfigIssue[],
+    readonly warnings: ConfigIssue[] = [],
+  ) {
+    super(
+      `invalid configuration:\n${issueLines(issues)}${warnings.length > 0 ? `\nwarnings:\n${issueLines(warnings)}` : ''}`,
+    );
     this.name = 'ConfigError';
   }
 }

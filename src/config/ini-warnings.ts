@@ -7,7 +7,8 @@ const OURS = /^(VEESION|BRIDGE)_/;
 /** Read from the environment only: which files to load. */
 const ENV_ONLY = ['BRIDGE_ENV_FILE', 'BRIDGE_STORES_FILE'];
 /** Never echo these values, even cut short: a prefix of a secret is still a secret. */
-const looksSecret = (key: string) => (SECRET_KEYS as readonly string[]).includes(key) || /SECRET|TOKEN|PASSWORD|PASSWD|_KEY/.test(key);
+const looksSecret = (key: string) =>
+  (SECRET_KEYS as readonly string[]).includes(key) || /SECRET|TOKEN|PASSWORD|PASSWD|_KEY/.test(key);
 
 /**
  * Warnings (not errors) about `env.custom.ini` and the environment: keys with our prefixes that
@@ -18,12 +19,16 @@ export function settingsWarnings(text: string | undefined, fileKeys: string[], e
   const known = new Set<string>(SETTING_KEYS);
   const warnings: ConfigIssue[] = [];
   for (const key of fileKeys) {
-    if (OURS.test(key) && !known.has(key)) warnings.push({ path: `${LABEL}: ${key}`, message: `unknown key, ignored${suggestion(key, SETTING_KEYS)}` });
+    if (OURS.test(key) && !known.has(key))
+      warnings.push({ path: `${LABEL}: ${key}`, message: `unknown key, ignored${suggestion(key, SETTING_KEYS)}` });
   }
   if (text !== undefined) warnings.push(...valueWarnings(text));
   for (const key of Object.keys(env).sort()) {
     if (OURS.test(key) && !known.has(key) && !ENV_ONLY.includes(key)) {
-      warnings.push({ path: `environment: ${key}`, message: `unknown variable, ignored${suggestion(key, [...SETTING_KEYS, ...ENV_ONLY])}` });
+      warnings.push({
+        path: `environment: ${key}`,
+        message: `unknown variable, ignored${suggestion(key, [...SETTING_KEYS, ...ENV_ONLY])}`,
+      });
     }
   }
   return warnings;
@@ -50,10 +55,14 @@ function valueWarnings(text: string): ConfigIssue[] {
     const raw = (m[2] ?? '').trim();
     if (!OURS.test(key)) return;
     const at = { path: `${LABEL}: ${key}`, line: i + 1 };
-    const quoted = raw.length >= 2 && ((raw.startsWith('"') && raw.endsWith('"')) || (raw.startsWith("'") && raw.endsWith("'")));
+    const quoted =
+      raw.length >= 2 && ((raw.startsWith('"') && raw.endsWith('"')) || (raw.startsWith("'") && raw.endsWith("'")));
     if (quoted) {
       if (raw.startsWith('"') && !isJsonString(raw)) {
-        warnings.push({ path: at.path, message: `line ${at.line}: the double quotes stay part of the value: inside them a backslash starts an escape, write \\ as \\\\ and " as \\"` });
+        warnings.push({
+          path: at.path,
+          message: `line ${at.line}: the double quotes stay part of the value: inside them a backslash starts an escape, write \\ as \\\\ and " as \\"`,
+        });
       }
       return;
     }
@@ -64,8 +73,9 @@ function valueWarnings(text: string): ConfigIssue[] {
     const advice = looksSecret(key) ? `${key}="<the whole value>"` : `${key}=${JSON.stringify(unescape(raw))}`;
     warnings.push({
       path: at.path,
-      message: `line ${at.line}: the value ends at the unquoted '${raw[cut] ?? ''}' (the rest is read as a comment), so it is ${shown}; `
-        + `if the rest belongs to the value, quote it: ${advice} (a comment goes on its own line)`,
+      message:
+        `line ${at.line}: the value ends at the unquoted '${raw[cut] ?? ''}' (the rest is read as a comment), so it is ${shown}; ` +
+        `if the rest belongs to the value, quote it: ${advice} (a comment goes on its own line)`,
     });
   });
   return warnings;
@@ -105,7 +115,9 @@ export function suggestion(key: string, known: readonly string[]): string {
 
 /** Edit distance counting a swap of two neighbours as one edit (optimal string alignment). */
 export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   const at = (i: number, j: number) => d[i]?.[j] ?? Infinity;
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {

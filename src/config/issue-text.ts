@@ -9,24 +9,40 @@ import type { ConfigIssue } from './errors';
  */
 export function zodIssues(error: z.ZodError, prefix: string, input: unknown): ConfigIssue[] {
   return error.issues.map((issue) => {
-    const keyPath = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+    const keyPath = issue.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+      .join('.')
+      .replace(/\.\[/g, '[');
     const sep = prefix.includes(':') || prefix.endsWith(']') ? '.' : ': ';
-    return { path: keyPath ? `${prefix}${sep}${keyPath}` : prefix, message: plainMessage(issue, valueAt(input, issue.path)) };
+    return {
+      path: keyPath ? `${prefix}${sep}${keyPath}` : prefix,
+      message: plainMessage(issue, valueAt(input, issue.path)),
+    };
   });
 }
 
 function plainMessage(issue: z.core.$ZodIssue, value: unknown): string {
-  if (value === undefined && issue.path.length > 0 && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) {
+  if (
+    value === undefined &&
+    issue.path.length > 0 &&
+    (issue.code === 'invalid_type' || issue.code === 'invalid_union')
+  ) {
     return 'required, not set';
   }
   switch (issue.code) {
     case 'invalid_type':
-      return isDefault(issue.message) ? `expected ${TYPE_WORDS[issue.expected] ?? issue.expected}, got ${describe(value)}` : issue.message;
+      return isDefault(issue.message)
+        ? `expected ${TYPE_WORDS[issue.expected] ?? issue.expected}, got ${describe(value)}`
+        : issue.message;
     case 'invalid_union': {
       // Each branch failed on its type (e.g. a text or a number): name the types it accepts.
-      const expected = issue.errors.flat().filter((i) => i.code === 'invalid_type' && i.path.length === 0)
-        .map((i) => (i.code === 'invalid_type' ? TYPE_WORDS[i.expected] ?? i.expected : ''));
-      return expected.length > 0 && isDefault(issue.message) ? `expected ${[...new Set(expected)].join(' or ')}, got ${describe(value)}` : issue.message;
+      const expected = issue.errors
+        .flat()
+        .filter((i) => i.code === 'invalid_type' && i.path.length === 0)
+        .map((i) => (i.code === 'invalid_type' ? (TYPE_WORDS[i.expected] ?? i.expected) : ''));
+      return expected.length > 0 && isDefault(issue.message)
+        ? `expected ${[...new Set(expected)].join(' or ')}, got ${describe(value)}`
+        : issue.message;
     }
     case 'too_small':
     case 'too_big':
@@ -40,7 +56,12 @@ function plainMessage(issue: z.core.$ZodIssue, value: unknown): string {
 const isDefault = (message: string) => /^(Invalid input|Too small|Too big)/.test(message);
 
 const TYPE_WORDS: Record<string, string> = {
-  string: 'text', number: 'a number', boolean: 'true or false', array: 'a list', object: 'an object', int: 'a whole number',
+  string: 'text',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+  int: 'a whole number',
 };
 
 function bound(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {

@@ -45,9 +45,10 @@ function explain(text: string, error: ParseError): string {
   if (text.trim() === '') return 'the file is empty';
   const token = text.slice(error.offset, error.offset + Math.min(error.length, 20)).replace(/\r?\n/g, '\\n');
   const found = token ? `found '${token}'` : 'found the end of the file';
-  const trailingComma = /,\s*$/.test(text.slice(0, error.offset)) && /^[}\]]/.test(text.slice(error.offset))
-    ? ' (a comma after the last item is not allowed in JSON)'
-    : '';
+  const trailingComma =
+    /,\s*$/.test(text.slice(0, error.offset)) && /^[}\]]/.test(text.slice(error.offset))
+      ? ' (a comma after the last item is not allowed in JSON)'
+      : '';
   return `${EXPECTED[printParseErrorCode(error.error)]}, ${found}${trailingComma}`;
 }
 

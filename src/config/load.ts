@@ -47,7 +47,7 @@ export function loadConfig(opts: LoadOptions = {}): BridgeConfig {
   const warnings: ConfigIssue[] = [];
   // A default path that is missing is most often a config kept elsewhere: say how to name it.
   const defaultHint = (named: string | undefined, flag: string, variable: string) =>
-    (named ? '' : `; it is the default path: name another file with ${flag} or ${variable}`);
+    named ? '' : `; it is the default path: name another file with ${flag} or ${variable}`;
   const hints = {
     env: defaultHint(opts.envFile ?? env['BRIDGE_ENV_FILE'], '--env-file', 'BRIDGE_ENV_FILE'),
     stores: defaultHint(opts.storesFile ?? env['BRIDGE_STORES_FILE'], '--stores-file', 'BRIDGE_STORES_FILE'),
@@ -72,7 +72,8 @@ export function loadConfig(opts: LoadOptions = {}): BridgeConfig {
  * given (a --env-file elsewhere, the package's /etc path), so it says which file to open.
  */
 export function relabel(issues: ConfigIssue[], files: { env: string; stores: string }): ConfigIssue[] {
-  const name = (path: string) => path.replace(/^env\.custom\.ini(?=:|$)/, files.env).replace(/^x-hoppers\.json(?=:|$)/, files.stores);
+  const name = (path: string) =>
+    path.replace(/^env\.custom\.ini(?=:|$)/, files.env).replace(/^x-hoppers\.json(?=:|$)/, files.stores);
   return issues.map((i) => ({ ...i, path: name(i.path) }));
 }
 
@@ -81,15 +82,24 @@ function readText(file: string, label: string, hint: string, issues: ConfigIssue
     return readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const message = code === 'ENOENT' ? `${file} does not exist (ENOENT)${hint}`
-      : code === 'EACCES' ? `cannot read ${file} (EACCES): check its owner and mode, the service user must be able to read it`
-        : `cannot read ${file}: ${code ?? String(err)}`;
+    const message =
+      code === 'ENOENT'
+        ? `${file} does not exist (ENOENT)${hint}`
+        : code === 'EACCES'
+          ? `cannot read ${file} (EACCES): check its owner and mode, the service user must be able to read it`
+          : `cannot read ${file}: ${code ?? String(err)}`;
     issues.push({ path: label, message });
     return undefined;
   }
 }
 
-function loadSettings(file: string, hint: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[], warnings: ConfigIssue[]): { settings: Settings | undefined; lenient: Settings } {
+function loadSettings(
+  file: string,
+  hint: string,
+  env: NodeJS.ProcessEnv,
+  issues: ConfigIssue[],
+  warnings: ConfigIssue[],
+): { settings: Settings | undefined; lenient: Settings } {
   const label = 'env.custom.ini';
   const text = readText(file, label, hint, issues);
   const raw: Record<string, string> = {};
@@ -170,30 +180,50 @@ function crossCheck(s: Settings, platform: NodeJS.Platform, issues: ConfigIssue[
     issues.push({ path: at('BRIDGE_WILDIX_API_TOKEN'), message: 'required for the wildix-api originator' });
   }
   if (s.BRIDGE_TTS_ENGINE === 'say' && platform !== 'darwin' && platform !== 'win32') {
-    issues.push({ path: at('BRIDGE_TTS_ENGINE'), message: '"say" cannot export audio on this platform; use espeak-ng or festival' });
+    issues.push({
+      path: at('BRIDGE_TTS_ENGINE'),
+      message: '"say" cannot export audio on this platform; use espeak-ng or festival',
+    });
   }
   if (!s.BRIDGE_XBEES_TOKEN) {
-    issues.push({ path: at('BRIDGE_XBEES_TOKEN'), message: 'required: alerts are posted to the stores\' x-bees channels' });
+    issues.push({
+      path: at('BRIDGE_XBEES_TOKEN'),
+      message: "required: alerts are posted to the stores' x-bees channels",
+    });
   }
   if ((s.VEESION_USERNAME === undefined) !== (s.VEESION_PASSWORD === undefined)) {
     issues.push({ path: at('VEESION_PASSWORD'), message: 'VEESION_USERNAME and VEESION_PASSWORD go together' });
   }
   if ((s.BRIDGE_SQS_ACCESS_KEY_ID === undefined) !== (s.BRIDGE_SQS_SECRET_ACCESS_KEY === undefined)) {
-    issues.push({ path: at('BRIDGE_SQS_SECRET_ACCESS_KEY'), message: 'BRIDGE_SQS_ACCESS_KEY_ID and BRIDGE_SQS_SECRET_ACCESS_KEY go together' });
+    issues.push({
+      path: at('BRIDGE_SQS_SECRET_ACCESS_KEY'),
+      message: 'BRIDGE_SQS_ACCESS_KEY_ID and BRIDGE_SQS_SECRET_ACCESS_KEY go together',
+    });
   }
   if (s.BRIDGE_OPERATOR_EMAIL && !s.BRIDGE_SMTP_HOST) {
     issues.push({ path: at('BRIDGE_SMTP_HOST'), message: 'required to send notices to BRIDGE_OPERATOR_EMAIL' });
   }
   if (s.BRIDGE_SMTP_HOST && !s.BRIDGE_OPERATOR_EMAIL) {
-    issues.push({ path: at('BRIDGE_OPERATOR_EMAIL'), message: 'required with BRIDGE_SMTP_HOST: who receives the operator notices' });
+    issues.push({
+      path: at('BRIDGE_OPERATOR_EMAIL'),
+      message: 'required with BRIDGE_SMTP_HOST: who receives the operator notices',
+    });
   }
   if ((s.BRIDGE_SMTP_USERNAME === undefined) !== (s.BRIDGE_SMTP_PASSWORD === undefined)) {
-    issues.push({ path: at('BRIDGE_SMTP_PASSWORD'), message: 'BRIDGE_SMTP_USERNAME and BRIDGE_SMTP_PASSWORD go together' });
+    issues.push({
+      path: at('BRIDGE_SMTP_PASSWORD'),
+      message: 'BRIDGE_SMTP_USERNAME and BRIDGE_SMTP_PASSWORD go together',
+    });
   }
   checkReceiverSettings(s, issues);
   unknownVariables(s.VEESION_ALERT_TEXT, ALERT_TEXT_VARIABLES, at('VEESION_ALERT_TEXT'), issues);
   unknownVariables(s.VEESION_ALERT_CHANNEL, CHANNEL_VARIABLES, at('VEESION_ALERT_CHANNEL'), issues);
-  unknownVariables(s.VEESION_ALERT_TEXT_SUMMARY, [...ALERT_TEXT_VARIABLES, 'count', 'cameras'], at('VEESION_ALERT_TEXT_SUMMARY'), issues);
+  unknownVariables(
+    s.VEESION_ALERT_TEXT_SUMMARY,
+    [...ALERT_TEXT_VARIABLES, 'count', 'cameras'],
+    at('VEESION_ALERT_TEXT_SUMMARY'),
+    issues,
+  );
   unknownVariables(s.VEESION_CLAIMED_TEXT, [...ALERT_TEXT_VARIABLES, 'by'], at('VEESION_CLAIMED_TEXT'), issues);
 }
 

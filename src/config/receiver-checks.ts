@@ -23,6 +23,9 @@ export function checkReceiverSettings(s: Settings, issues: ConfigIssue[]): void 
     }
   }
   if (s.BRIDGE_ADMIN_TOKEN !== undefined && s.BRIDGE_ADMIN_TOKEN === s.VEESION_HOOK_TOKEN) {
-    issues.push({ path: at('BRIDGE_ADMIN_TOKEN'), message: 'must differ from VEESION_HOOK_TOKEN (that one is given to Veesion in the hook URL)' });
+    issues.push({
+      path: at('BRIDGE_ADMIN_TOKEN'),
+      message: 'must differ from VEESION_HOOK_TOKEN (that one is given to Veesion in the hook URL)',
+    });
   }
 }

@@ -14,6 +14,8 @@ export function redactSettings(settings: Settings): Record<string, unknown> {
 export function secretValues(settings: Settings): string[] {
   const values = SECRET_KEYS.map((k) => settings[k]).filter((v): v is string => typeof v === 'string' && v.length >= 4);
   // The journal URL's password alone, too: a driver error may quote it without the rest.
-  const passwords = settings.BRIDGE_JOURNAL_URL ? urlSecrets(settings.BRIDGE_JOURNAL_URL).filter((v) => v.length >= 4) : [];
+  const passwords = settings.BRIDGE_JOURNAL_URL
+    ? urlSecrets(settings.BRIDGE_JOURNAL_URL).filter((v) => v.length >= 4)
+    : [];
   return [...values, ...passwords];
 }

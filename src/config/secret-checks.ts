@@ -6,7 +6,11 @@ import { SECRET_KEYS, type Settings } from './settings-schema';
  * Values the files we ship carry where a secret goes (deploy/examples/env.custom.ini): a
  * configuration that kept one is not secret at all. A test keeps this list equal to the files.
  */
-export const SHIPPED_SECRET_VALUES: readonly string[] = ['change-me', 'change-me-to-a-long-random-string', 'wsk-v1-change-me'];
+export const SHIPPED_SECRET_VALUES: readonly string[] = [
+  'change-me',
+  'change-me-to-a-long-random-string',
+  'wsk-v1-change-me',
+];
 
 const PLACEHOLDER = /^change-me/i;
 
@@ -20,7 +24,10 @@ export function checkSecrets(s: Partial<Settings>, issues: ConfigIssue[]): void 
     const value = s[key];
     if (typeof value !== 'string') continue;
     if (PLACEHOLDER.test(value) || SHIPPED_SECRET_VALUES.includes(value)) {
-      issues.push({ path: `env.custom.ini: ${key}`, message: 'still the placeholder of a sample file: set a secret of your own (e.g. openssl rand -hex 24)' });
+      issues.push({
+        path: `env.custom.ini: ${key}`,
+        message: 'still the placeholder of a sample file: set a secret of your own (e.g. openssl rand -hex 24)',
+      });
     }
   }
   const hook = s.VEESION_HOOK_URL;

@@ -25,35 +25,70 @@ export const SETTINGS_SECTIONS: readonly SettingsSection[] = [
   {
     heading: 'Veesion klaxon API',
     keys: [
-      'VEESION_API_URL', 'VEESION_USERNAME', 'VEESION_PASSWORD', 'VEESION_HOOK_URL', 'VEESION_HOOK_TOKEN',
-      'BRIDGE_HOOKS_CRON', 'VEESION_ALERT_TEXT', 'VEESION_ALERT_TEXT_MANY', 'BRIDGE_STORM_WINDOW_S',
-      'VEESION_ALERT_TEXT_SUMMARY', 'BRIDGE_CONFERENCE_QUEUE_MAX',
+      'VEESION_API_URL',
+      'VEESION_USERNAME',
+      'VEESION_PASSWORD',
+      'VEESION_HOOK_URL',
+      'VEESION_HOOK_TOKEN',
+      'BRIDGE_HOOKS_CRON',
+      'VEESION_ALERT_TEXT',
+      'VEESION_ALERT_TEXT_MANY',
+      'BRIDGE_STORM_WINDOW_S',
+      'VEESION_ALERT_TEXT_SUMMARY',
+      'BRIDGE_CONFERENCE_QUEUE_MAX',
     ],
   },
   {
     heading: 'Incidents (repeats, claims, escalation)',
-    intro: 'The alerts of one store and camera within BRIDGE_STORM_WINDOW_S are one incident, which a person claims (key 1 in the conference, a reply or button in the chat, `veesion-bridge claim`, the HTTP routes).',
-    keys: ['BRIDGE_REPEAT_S', 'BRIDGE_REPEAT_MAX', 'VEESION_CLAIMED_TEXT', 'BRIDGE_ESCALATE_AFTER_S', 'BRIDGE_NO_OUTCOME_AFTER_H', 'BRIDGE_ESCALATION_RING_S'],
+    intro:
+      'The alerts of one store and camera within BRIDGE_STORM_WINDOW_S are one incident, which a person claims (key 1 in the conference, a reply or button in the chat, `veesion-bridge claim`, the HTTP routes).',
+    keys: [
+      'BRIDGE_REPEAT_S',
+      'BRIDGE_REPEAT_MAX',
+      'VEESION_CLAIMED_TEXT',
+      'BRIDGE_ESCALATE_AFTER_S',
+      'BRIDGE_NO_OUTCOME_AFTER_H',
+      'BRIDGE_ESCALATION_RING_S',
+    ],
   },
   {
     heading: 'Retries',
-    intro: 'Seconds before each attempt (as many attempts as values). Only retryable failures (timeout, connection, auth, peer refusal) retry.',
+    intro:
+      'Seconds before each attempt (as many attempts as values). Only retryable failures (timeout, connection, auth, peer refusal) retry.',
     keys: ['BRIDGE_ANNOUNCE_RETRY_S', 'BRIDGE_ANNOUNCE_EXPIRE_S', 'BRIDGE_CHAT_RETRY_S'],
   },
   {
     heading: 'Receiver',
     keys: [
-      'BRIDGE_HTTP_HOST', 'BRIDGE_HTTP_PORT', 'BRIDGE_TLS_CERT_FILE', 'BRIDGE_TLS_KEY_FILE', 'BRIDGE_ADMIN_TOKEN',
-      'BRIDGE_DATA_DIR', 'BRIDGE_JOURNAL_URL', 'BRIDGE_HOUSEKEEPING_CRON', 'BRIDGE_JOURNAL_RETENTION_DAYS',
-      'BRIDGE_AUDIO_CACHE_DAYS', 'BRIDGE_LOG_LEVEL',
+      'BRIDGE_HTTP_HOST',
+      'BRIDGE_HTTP_PORT',
+      'BRIDGE_TLS_CERT_FILE',
+      'BRIDGE_TLS_KEY_FILE',
+      'BRIDGE_ADMIN_TOKEN',
+      'BRIDGE_DATA_DIR',
+      'BRIDGE_JOURNAL_URL',
+      'BRIDGE_HOUSEKEEPING_CRON',
+      'BRIDGE_JOURNAL_RETENTION_DAYS',
+      'BRIDGE_AUDIO_CACHE_DAYS',
+      'BRIDGE_LOG_LEVEL',
     ],
   },
   {
     heading: 'PBX (Asterisk Manager Interface)',
     keys: [
-      'BRIDGE_AMI_HOST', 'BRIDGE_AMI_PORT', 'BRIDGE_AMI_USERNAME', 'BRIDGE_AMI_SECRET', 'BRIDGE_AMI_MODE',
-      'BRIDGE_AMI_PING_INTERVAL_MS', 'BRIDGE_ORIGINATE_TIMEOUT_MS', 'BRIDGE_ORIGINATOR', 'BRIDGE_SPOOL_DIR',
-      'BRIDGE_WILDIX_API_URL', 'BRIDGE_WILDIX_API_TOKEN', 'BRIDGE_SMART_NOTIFICATIONS_PATH', 'BRIDGE_XHOP_STATE_COMMAND',
+      'BRIDGE_AMI_HOST',
+      'BRIDGE_AMI_PORT',
+      'BRIDGE_AMI_USERNAME',
+      'BRIDGE_AMI_SECRET',
+      'BRIDGE_AMI_MODE',
+      'BRIDGE_AMI_PING_INTERVAL_MS',
+      'BRIDGE_ORIGINATE_TIMEOUT_MS',
+      'BRIDGE_ORIGINATOR',
+      'BRIDGE_SPOOL_DIR',
+      'BRIDGE_WILDIX_API_URL',
+      'BRIDGE_WILDIX_API_TOKEN',
+      'BRIDGE_SMART_NOTIFICATIONS_PATH',
+      'BRIDGE_XHOP_STATE_COMMAND',
     ],
   },
   {
@@ -63,8 +98,14 @@ export const SETTINGS_SECTIONS: readonly SettingsSection[] = [
   {
     heading: 'x-bees chat',
     keys: [
-      'BRIDGE_XBEES_API_URL', 'BRIDGE_XBEES_TOKEN', 'BRIDGE_XBEES_USER_ID', 'BRIDGE_CHAT_POSTS_PER_S',
-      'BRIDGE_VIDEO_HOSTS', 'BRIDGE_VIDEO_MAX_BYTES', 'BRIDGE_VIDEO_TIMEOUT_MS', 'BRIDGE_STILL_TIMEOUT_MS',
+      'BRIDGE_XBEES_API_URL',
+      'BRIDGE_XBEES_TOKEN',
+      'BRIDGE_XBEES_USER_ID',
+      'BRIDGE_CHAT_POSTS_PER_S',
+      'BRIDGE_VIDEO_HOSTS',
+      'BRIDGE_VIDEO_MAX_BYTES',
+      'BRIDGE_VIDEO_TIMEOUT_MS',
+      'BRIDGE_STILL_TIMEOUT_MS',
     ],
   },
   {
@@ -74,9 +115,19 @@ export const SETTINGS_SECTIONS: readonly SettingsSection[] = [
   {
     heading: 'Outbound integrations (veesion-bridge integrations add|list|remove|test)',
     keys: [
-      'BRIDGE_INTEGRATION_RETRY_S', 'BRIDGE_INTEGRATION_TIMEOUT_MS', 'BRIDGE_SQS_REGION', 'BRIDGE_SQS_ENDPOINT',
-      'BRIDGE_SQS_ACCESS_KEY_ID', 'BRIDGE_SQS_SECRET_ACCESS_KEY', 'BRIDGE_SMTP_HOST', 'BRIDGE_SMTP_PORT',
-      'BRIDGE_SMTP_SECURITY', 'BRIDGE_SMTP_USERNAME', 'BRIDGE_SMTP_PASSWORD', 'BRIDGE_SMTP_FROM', 'BRIDGE_OPERATOR_EMAIL',
+      'BRIDGE_INTEGRATION_RETRY_S',
+      'BRIDGE_INTEGRATION_TIMEOUT_MS',
+      'BRIDGE_SQS_REGION',
+      'BRIDGE_SQS_ENDPOINT',
+      'BRIDGE_SQS_ACCESS_KEY_ID',
+      'BRIDGE_SQS_SECRET_ACCESS_KEY',
+      'BRIDGE_SMTP_HOST',
+      'BRIDGE_SMTP_PORT',
+      'BRIDGE_SMTP_SECURITY',
+      'BRIDGE_SMTP_USERNAME',
+      'BRIDGE_SMTP_PASSWORD',
+      'BRIDGE_SMTP_FROM',
+      'BRIDGE_OPERATOR_EMAIL',
     ],
   },
 ];
@@ -139,7 +190,9 @@ export function sectionProblems(sections: readonly SettingsSection[] = SETTINGS_
   const listed = sections.flatMap((s) => s.keys);
   const twice = listed.filter((k, i) => listed.indexOf(k) !== i).map((k) => `${k} is listed twice`);
   const missing = SETTING_KEYS.filter((k) => !listed.includes(k)).map((k) => `${k} is in no section`);
-  const undescribed = SETTING_KEYS.filter((k) => !settingsSchema.shape[k].description).map((k) => `${k} has no description`);
+  const undescribed = SETTING_KEYS.filter((k) => !settingsSchema.shape[k].description).map(
+    (k) => `${k} has no description`,
+  );
   return [...twice, ...missing, ...undescribed];
 }
 

@@ -18,17 +18,23 @@ const idString = (pattern: RegExp, hint: string) =>
  * DESIGN section 5: Asterisk channels called in turn when nobody claims an incident (e.g.
  * `PJSIP/201`, `Local/manager@from-internal`). They reach AMI headers: strictly checked.
  */
-const channel = z.string().regex(/^[A-Za-z0-9_]+\/[A-Za-z0-9_@.+\-]{1,80}$/, 'an Asterisk channel such as PJSIP/201 or Local/manager@from-internal');
+const channel = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9_]+\/[A-Za-z0-9_@.+\-]{1,80}$/,
+    'an Asterisk channel such as PJSIP/201 or Local/manager@from-internal',
+  );
 /**
  * A name operators read (who answers an escalation call, what a store is called, where it is):
  * the names rule, with `max` characters for a store's longer names. `emptyAllowed` keeps the
  * empty value a field accepted before the rule.
  */
-const name = (max?: number, emptyAllowed = false) => z.string().superRefine((v, ctx) => {
-  if (v === '') return emptyAllowed ? undefined : ctx.addIssue({ code: 'custom', message: 'must not be empty' });
-  const why = checkName(v, max);
-  if (why !== undefined) ctx.addIssue({ code: 'custom', message: `${why}: a name is ${nameRule(max)}` });
-});
+const name = (max?: number, emptyAllowed = false) =>
+  z.string().superRefine((v, ctx) => {
+    if (v === '') return emptyAllowed ? undefined : ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+    const why = checkName(v, max);
+    if (why !== undefined) ctx.addIssue({ code: 'custom', message: `${why}: a name is ${nameRule(max)}` });
+  });
 
 export const storeSchema = z
   .looseObject({
@@ -65,7 +71,10 @@ export const storeSchema = z
       })
       .optional(),
     /** `fr-FR`, `it`...: the built-in sentences of en, fr, it, de, es and a voice that speaks it. */
-    language: z.string().regex(/^[a-z]{2,3}([-_][A-Za-z]{2,4})?$/, 'a language tag such as fr-FR, it-IT or de').optional(),
+    language: z
+      .string()
+      .regex(/^[a-z]{2,3}([-_][A-Za-z]{2,4})?$/, 'a language tag such as fr-FR, it-IT or de')
+      .optional(),
     /** What is said for one alert in this store (the alert variables, like VEESION_ALERT_TEXT). */
     alert_text: z.string().min(1).max(500).optional(),
     /** A channel, or `{"channel", "name"}` so the chat can say who was called. */
@@ -79,10 +88,14 @@ export const storeSchema = z
     name: s.name ?? s.store_veesion_id,
     veesion_user_extension: s.veesion_user_extension ?? s.user,
     // Channels for the PBX; the names (when given) for the chat's follow-ups.
-    ...(escalation ? {
-      escalation: escalation.map((e) => (typeof e === 'string' ? e : e.channel)),
-      escalation_names: Object.fromEntries(escalation.flatMap((e) => (typeof e === 'string' ? [] : [[e.channel, e.name]]))) as Record<string, string>,
-    } : {}),
+    ...(escalation
+      ? {
+          escalation: escalation.map((e) => (typeof e === 'string' ? e : e.channel)),
+          escalation_names: Object.fromEntries(
+            escalation.flatMap((e) => (typeof e === 'string' ? [] : [[e.channel, e.name]])),
+          ) as Record<string, string>,
+        }
+      : {}),
   }));
 
 export type Store = z.infer<typeof storeSchema>;

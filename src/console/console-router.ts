@@ -14,7 +14,8 @@ const ASSETS: Record<string, string> = {
 };
 
 /** No CDN, no inline code: the page may load only what this daemon serves. */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 export interface ConsoleDeps {
   /** BRIDGE_ADMIN_TOKEN; absent: the console is off and says how to turn it on. */
@@ -72,7 +73,9 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     if (typeof body.once === 'string' && body.token === undefined) {
       if (!sessions.redeem(body.once)) {
         deps.limiter.failed(address);
-        return void res.status(401).json({ error: 'this sign-in link was used already or has expired: sign in with the admin token' });
+        return void res
+          .status(401)
+          .json({ error: 'this sign-in link was used already or has expired: sign in with the admin token' });
       }
     } else if (typeof body.token !== 'string' || !tokenMatches(body.token, token)) {
       deps.limiter.failed(address);
@@ -103,7 +106,9 @@ export function consoleRouter(deps: ConsoleDeps): Router {
 
 /** The page and its assets: from src/console/assets (checkout, tests) or beside the build (package). */
 function assetFiles(): { page: () => string; asset: (name: string) => Buffer } {
-  const dir = [resolve(__dirname, 'assets'), resolve(__dirname, '../../../src/console/assets')].find((d) => existsSync(join(d, 'index.html')));
+  const dir = [resolve(__dirname, 'assets'), resolve(__dirname, '../../../src/console/assets')].find((d) =>
+    existsSync(join(d, 'index.html')),
+  );
   // chart.js exports no subpaths: its UMD build sits beside its main file.
   const chart = join(dirname(require.resolve('chart.js')), 'chart.umd.min.js');
   const cache = new Map<string, Buffer>();

@@ -23,10 +23,18 @@ import { integrationsRouter } from './integrations-router';
 export type StoreView = StoreRoute & { silencedUntil: number | null; mutedNow: string | null };
 
 export interface IntegrationView {
-  id: string; type: IntegrationType; url: string; filter: string[]; scope: string; enabled: boolean; disabledReason: string | null;
+  id: string;
+  type: IntegrationType;
+  url: string;
+  filter: string[];
+  scope: string;
+  enabled: boolean;
+  disabledReason: string | null;
   /** Events it wants that it has not settled yet. */
   backlog: number;
-  attempts: number; nextAt: number | null; lastError: string | null;
+  attempts: number;
+  nextAt: number | null;
+  lastError: string | null;
 }
 
 /**
@@ -46,7 +54,10 @@ export interface AdminApi {
    * An alert through the pipeline's ingest, as if just received; undefined when the store is not
    * configured. Throws (logged) when the journal refuses it.
    */
-  testAlert(storeId: string, cameraId: string | undefined): Promise<{ alertId: string; status: IngestOutcome } | undefined>;
+  testAlert(
+    storeId: string,
+    cameraId: string | undefined,
+  ): Promise<{ alertId: string; status: IngestOutcome } | undefined>;
   /** Says `text` in the store's conference (its language's voice); undefined: no such store. */
   say(storeId: string, text: string): Promise<{ callId: string; played: boolean; detail: string } | undefined>;
   integrations(): Promise<IntegrationView[]>;
@@ -56,7 +67,12 @@ export interface AdminApi {
 
 /** The daemon's parts the admin API is built from (src/daemon.ts passes them). */
 export interface AdminSources {
-  journal: { admin: AdminJournalPort; integrations: IntegrationsPort; incidents: Pick<IncidentStore, 'get'>; silencedUntil(storeId: string, now: number): number | undefined };
+  journal: {
+    admin: AdminJournalPort;
+    integrations: IntegrationsPort;
+    incidents: Pick<IncidentStore, 'get'>;
+    silencedUntil(storeId: string, now: number): number | undefined;
+  };
   /** On a shared journal: whether this daemon holds the store's conference (`say` is made there only). */
   owns?: (store: StoreRoute) => boolean;
   stores: () => ReadonlyMap<string, StoreRoute>;
@@ -87,7 +103,13 @@ export function adminApi(src: AdminSources): AdminApi {
     },
     replay: async (id, opts) => {
       const stores = src.stores();
-      const [outcome] = await journal.admin.requeue({ alertIds: [id], ...(opts.step ? { steps: [opts.step] } : {}), force: opts.force, routable: (s) => stores.has(s), now: clock.now() });
+      const [outcome] = await journal.admin.requeue({
+        alertIds: [id],
+        ...(opts.step ? { steps: [opts.step] } : {}),
+        force: opts.force,
+        routable: (s) => stores.has(s),
+        now: clock.now(),
+      });
       const result = outcome ?? { alertId: id, requeued: [], skipped: [] };
       if (result.requeued.length > 0) {
         logger.info('admin API: alert replayed', { alertId: id, steps: result.requeued, force: opts.force });
@@ -97,12 +119,19 @@ export function adminApi(src: AdminSources): AdminApi {
     },
     stores: () => {
       const now = clock.now();
-      return [...src.stores().values()].map((s) => ({ ...s, silencedUntil: silencedUntil(s.store_veesion_id, now) ?? null, mutedNow: mutedReason(s, now, (id) => silencedUntil(id, now)) ?? null }));
+      return [...src.stores().values()].map((s) => ({
+        ...s,
+        silencedUntil: silencedUntil(s.store_veesion_id, now) ?? null,
+        mutedNow: mutedReason(s, now, (id) => silencedUntil(id, now)) ?? null,
+      }));
     },
     silence: async (storeId, until) => {
       if (!src.stores().has(storeId)) return false;
       await journal.admin.silence(storeId, until, clock.now());
-      logger.info(until > 0 ? 'admin API: store silenced' : 'admin API: store silence lifted', { store: storeId, ...(until > 0 ? { until: new Date(until).toISOString() } : {}) });
+      logger.info(until > 0 ? 'admin API: store silenced' : 'admin API: store silence lifted', {
+        store: storeId,
+        ...(until > 0 ? { until: new Date(until).toISOString() } : {}),
+      });
       return true;
     },
     testAlert: async (storeId, cameraId) => {
@@ -115,28 +144,55 @@ export function adminApi(src: AdminSources): AdminApi {
         logger.error('admin API: journal write failed, test alert refused with 503', { alertId: alert.id, err });
         throw err;
       }
-      logger.info('admin API: test alert sent', { alertId: alert.id, store: storeId, camera: alert.cameraId, outcome: status });
+      logger.info('admin API: test alert sent', {
+        alertId: alert.id,
+        store: storeId,
+        camera: alert.cameraId,
+        outcome: status,
+      });
       return { alertId: alert.id, status };
     },
     say: async (storeId, text) => {
       const store = src.stores().get(storeId);
       if (!store) return undefined;
       // Several daemons: only the conference's holder calls into it (one call at a time there).
-      if (src.owns && !src.owns(store)) throw new Error(`another daemon holds conference ${store.audio_conf_id} now: ask that one (see status), or again in a few seconds`);
+      if (src.owns && !src.owns(store))
+        throw new Error(
+          `another daemon holds conference ${store.audio_conf_id} now: ask that one (see status), or again in a few seconds`,
+        );
       const alert = buildTestAlert(randomUUID(), { storeId, cameraId: 'say' }, clock.now());
       const said = await src.say({ ...alert, id: `say-${alert.id.replace(/^test-/, '')}` }, store, text);
       logger.info('admin API: sentence said', { store: storeId, outcome: said.kind });
-      return said.kind === 'played' ? { callId: said.callToken, played: true, detail: said.detail } : { callId: '', played: false, detail: 'skipped' };
+      return said.kind === 'played'
+        ? { callId: said.callToken, played: true, detail: said.detail }
+        : { callId: '', played: false, detail: 'skipped' };
     },
-    integrations: async () => Promise.all((await journal.integrations.list()).map(async (i) => ({
-      id: i.id, type: i.type, url: displayUrl(i.url), filter: i.filter, scope: i.scope, enabled: i.enabled, disabledReason: i.disabledReason,
-      backlog: await journal.integrations.backlog(i), attempts: i.attempts, nextAt: i.nextAt, lastError: i.lastError,
-    }))),
+    integrations: async () =>
+      Promise.all(
+        (await journal.integrations.list()).map(async (i) => ({
+          id: i.id,
+          type: i.type,
+          url: displayUrl(i.url),
+          filter: i.filter,
+          scope: i.scope,
+          enabled: i.enabled,
+          disabledReason: i.disabledReason,
+          backlog: await journal.integrations.backlog(i),
+          attempts: i.attempts,
+          nextAt: i.nextAt,
+          lastError: i.lastError,
+        })),
+      ),
     testIntegration: async (id) => {
       const integration = await journal.integrations.get(id);
       if (!integration) return undefined;
       const result = await sendTestPing(integration, src.transports, () => clock.now());
-      logger.info('admin API: integration tested', { integrationId: id, eventId: result.eventId, delivered: result.delivered, status: result.status });
+      logger.info('admin API: integration tested', {
+        integrationId: id,
+        eventId: result.eventId,
+        delivered: result.delivered,
+        status: result.status,
+      });
       return result;
     },
     stats: async (since) => journal.admin.stats(since),

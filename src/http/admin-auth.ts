@@ -69,7 +69,8 @@ export function requireAdmin(deps: AdminAuthDeps): RequestHandler {
     }
     const session = deps.sessions?.session(req);
     if (session) {
-      if (!SAFE.has(req.method) && !deps.sessions?.csrfMatches(req)) return refuse(403, 'missing or wrong X-CSRF-Token');
+      if (!SAFE.has(req.method) && !deps.sessions?.csrfMatches(req))
+        return refuse(403, 'missing or wrong X-CSRF-Token');
       // Kept for what outlives the request's check: a change stream ends with its session.
       res.locals[ADMITTED] = session;
       return next();
@@ -81,14 +82,18 @@ export function requireAdmin(deps: AdminAuthDeps): RequestHandler {
 /** A small JSON object body for the admin routes: bounded, JSON only, an object. */
 export function jsonObjectBody(maxBytes = 4 * 1024): RequestHandler[] {
   const refuse = (res: Response, status: number, error: string) => void res.status(status).json({ error });
-  return [boundedBody(maxBytes, refuse), (req: Request, res: Response, next: NextFunction) => {
-    if (!req.is('application/json')) return refuse(res, 415, 'Content-Type must be application/json');
-    try {
-      req.body = JSON.parse(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
-    } catch (err) {
-      return refuse(res, 400, `malformed JSON: ${(err as Error).message}`);
-    }
-    if (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) return refuse(res, 400, 'body must be a JSON object');
-    next();
-  }];
+  return [
+    boundedBody(maxBytes, refuse),
+    (req: Request, res: Response, next: NextFunction) => {
+      if (!req.is('application/json')) return refuse(res, 415, 'Content-Type must be application/json');
+      try {
+        req.body = JSON.parse(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+      } catch (err) {
+        return refuse(res, 400, `malformed JSON: ${(err as Error).message}`);
+      }
+      if (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body))
+        return refuse(res, 400, 'body must be a JSON object');
+      next();
+    },
+  ];
 }

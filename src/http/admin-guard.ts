@@ -32,13 +32,19 @@ function isConsolePath(path: string): boolean {
 }
 
 /** Why an admin request is refused, or undefined when it may pass. */
-export function adminRefusal(req: Pick<Request, 'headers' | 'socket'>, adminToken: string | undefined, sessions?: SessionCheck): string | undefined {
+export function adminRefusal(
+  req: Pick<Request, 'headers' | 'socket'>,
+  adminToken: string | undefined,
+  sessions?: SessionCheck,
+): string | undefined {
   if (fromLoopbackDirectly(req)) return undefined;
   // A signed-in console (its cookie); the route itself checks the CSRF token of changes.
   if (adminToken && sessions?.valid(req)) return undefined;
   const presented = bearerToken(req.headers.authorization);
-  if (!adminToken) return 'admin routes answer only on this host (127.0.0.1 or ::1, not through a proxy); set BRIDGE_ADMIN_TOKEN to reach them from elsewhere';
-  if (presented === undefined) return 'admin routes need Authorization: Bearer <BRIDGE_ADMIN_TOKEN> from outside this host';
+  if (!adminToken)
+    return 'admin routes answer only on this host (127.0.0.1 or ::1, not through a proxy); set BRIDGE_ADMIN_TOKEN to reach them from elsewhere';
+  if (presented === undefined)
+    return 'admin routes need Authorization: Bearer <BRIDGE_ADMIN_TOKEN> from outside this host';
   return tokenMatches(presented, adminToken) ? undefined : 'wrong admin token';
 }
 
@@ -52,11 +58,13 @@ export function adminGuard(adminToken: string | undefined, sessions?: SessionChe
     const path = req.path.toLowerCase().replace(/(.)\/+$/, '$1');
     if (PUBLIC_PATHS.includes(path) || isConsolePath(path)) return next();
     const address = req.socket.remoteAddress ?? 'unknown';
-    const wait = fromLoopbackDirectly(req) ? 0 : limiter?.blockedFor(address) ?? 0;
+    const wait = fromLoopbackDirectly(req) ? 0 : (limiter?.blockedFor(address) ?? 0);
     if (wait > 0) {
       if (hasBody(req)) closeAfterResponse(res);
       res.setHeader('Retry-After', String(wait));
-      return void res.status(429).json({ error: `too many wrong admin tokens from this address: try again in ${wait} s` });
+      return void res
+        .status(429)
+        .json({ error: `too many wrong admin tokens from this address: try again in ${wait} s` });
     }
     const refusal = adminRefusal(req, adminToken, sessions);
     if (refusal === 'wrong admin token') limiter?.failed(address);

@@ -24,9 +24,12 @@ export function fields(source: unknown, known: readonly string[], where: 'query'
   const given = (source ?? {}) as Record<string, unknown>;
   const unknown = Object.keys(given).filter((k) => !known.includes(k));
   if (unknown.length > 0) {
-    throw new BadInput(`unknown ${where === 'query' ? 'query parameter' : 'field'} ${unknown.map((k) => `"${k.slice(0, 40)}"`).join(', ')} (known: ${known.join(', ') || 'none'})`);
+    throw new BadInput(
+      `unknown ${where === 'query' ? 'query parameter' : 'field'} ${unknown.map((k) => `"${k.slice(0, 40)}"`).join(', ')} (known: ${known.join(', ') || 'none'})`,
+    );
   }
-  for (const [k, v] of Object.entries(given)) if (where === 'query' && Array.isArray(v)) throw new BadInput(`${k} is given more than once`);
+  for (const [k, v] of Object.entries(given))
+    if (where === 'query' && Array.isArray(v)) throw new BadInput(`${k} is given more than once`);
   return given;
 }
 
@@ -40,7 +43,8 @@ export function text(value: unknown, name: string, pattern: RegExp, what: string
 /** One of `allowed`, or undefined when absent. */
 export function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !allowed.includes(value as T)) throw new BadInput(`${name} must be one of ${allowed.join(', ')}`);
+  if (typeof value !== 'string' || !allowed.includes(value as T))
+    throw new BadInput(`${name} must be one of ${allowed.join(', ')}`);
   return value as T;
 }
 
@@ -48,7 +52,8 @@ export function oneOf<T extends string>(value: unknown, name: string, allowed: r
 export function wholeNumber(value: unknown, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw new BadInput(`${name} must be a whole number from ${min} to ${max}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
+    throw new BadInput(`${name} must be a whole number from ${min} to ${max}`);
   return n;
 }
 
@@ -58,7 +63,9 @@ export function instant(value: unknown, name: string): number | undefined {
   const hint = `${name} must be epoch milliseconds or an ISO 8601 time such as 2026-11-22T08:00:00Z`;
   if (typeof value !== 'string') throw new BadInput(hint);
   if (/^\d{1,15}$/.test(value)) return Number(value);
-  const t = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) ? Date.parse(value) : NaN;
+  const t = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)
+    ? Date.parse(value)
+    : NaN;
   if (!Number.isFinite(t)) throw new BadInput(`${hint} (got "${value.slice(0, 40)}")`);
   return t;
 }

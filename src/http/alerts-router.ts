@@ -1,6 +1,17 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { jsonObjectBody, requireAdmin, type AdminAuthDeps } from './admin-auth';
-import { BadInput, CAMERA_ID, STORE_ID, badInputAnswer, fields, flag, instant, oneOf, text, wholeNumber } from './admin-input';
+import {
+  BadInput,
+  CAMERA_ID,
+  STORE_ID,
+  badInputAnswer,
+  fields,
+  flag,
+  instant,
+  oneOf,
+  text,
+  wholeNumber,
+} from './admin-input';
 import { STEP_NAMES, STEP_STATES } from '../pipeline/alert';
 import type { AdminApi } from './admin-api';
 
@@ -19,18 +30,29 @@ export function alertsRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
     const q = fields(req.query, ['store', 'camera', 'state', 'since', 'until', 'limit'], 'query');
     const since = instant(q['since'], 'since');
     const until = instant(q['until'], 'until');
-    if (since !== undefined && until !== undefined && since > until) throw new BadInput('since must not be after until');
+    if (since !== undefined && until !== undefined && since > until)
+      throw new BadInput('since must not be after until');
     const storeId = text(q['store'], 'store', STORE_ID, 'a store id (letters, digits, _ . : -, up to 128)');
     const cameraId = text(q['camera'], 'camera', CAMERA_ID, 'a camera id (one line, up to 256 characters)');
     const state = oneOf(q['state'], 'state', STEP_STATES);
     const limit = wholeNumber(q['limit'], 'limit', 1, 500) ?? 100;
-    res.json({ alerts: await api.alerts({ limit, ...(storeId ? { storeId } : {}), ...(cameraId ? { cameraId } : {}), ...(state ? { state } : {}), ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) }) });
+    res.json({
+      alerts: await api.alerts({
+        limit,
+        ...(storeId ? { storeId } : {}),
+        ...(cameraId ? { cameraId } : {}),
+        ...(state ? { state } : {}),
+        ...(since !== undefined ? { since } : {}),
+        ...(until !== undefined ? { until } : {}),
+      }),
+    });
   });
 
   router.get('/api/v1/alerts/:id', async (req: Request, res: Response) => {
     fields(req.query, [], 'query');
     const found = await api.alert(String(req.params['id']));
-    if (!found) return void res.status(404).json({ error: `no alert ${String(req.params['id']).slice(0, 256)} in the journal` });
+    if (!found)
+      return void res.status(404).json({ error: `no alert ${String(req.params['id']).slice(0, 256)} in the journal` });
     res.json(found);
   });
 
@@ -39,7 +61,8 @@ export function alertsRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
     const step = oneOf(body['step'], 'step', STEP_NAMES);
     const force = flag(body['force'], 'force') ?? false;
     const out = await api.replay(String(req.params['id']), { step, force });
-    if (out.storeId === undefined) return void res.status(404).json({ error: `no alert ${out.alertId.slice(0, 256)} in the journal` });
+    if (out.storeId === undefined)
+      return void res.status(404).json({ error: `no alert ${out.alertId.slice(0, 256)} in the journal` });
     // Nothing requeued: every step is done, muted on purpose, still under way, or its store is gone.
     if (out.requeued.length === 0) return void res.status(409).json({ error: 'nothing to replay', ...out });
     res.json(out);

@@ -43,7 +43,15 @@ export function createApp(deps: AppDeps): express.Express {
   const auth = { adminToken: deps.adminToken, sessions, limiter: new FailureLimiter() };
   app.use(adminGuard(deps.adminToken, sessions, auth.limiter));
   app.use(alertRouter(deps));
-  app.use(wildixEventsRouter({ ...deps.wildix, secret: deps.wildix?.secret, handle: deps.wildix?.handle ?? (() => ({ outcome: 'ignored' })), logger: deps.logger, metrics: deps.metrics }));
+  app.use(
+    wildixEventsRouter({
+      ...deps.wildix,
+      secret: deps.wildix?.secret,
+      handle: deps.wildix?.handle ?? (() => ({ outcome: 'ignored' })),
+      logger: deps.logger,
+      metrics: deps.metrics,
+    }),
+  );
   // Any change made through the admin API (a silence, a replay...) nudges watching consoles.
   if (deps.console) {
     const feed = deps.console.feed;
@@ -69,7 +77,14 @@ export function createApp(deps: AppDeps): express.Express {
     const ready = failing.length === 0;
     // `reasons` only while something fails: a ready answer keeps its shape.
     const reasons = ready ? {} : { reasons: Object.fromEntries(failing.map(([name, r]) => [name, r.reason])) };
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks, ...reasons, ...(deps.details ? { details: deps.details() } : {}) });
+    res
+      .status(ready ? 200 : 503)
+      .json({
+        status: ready ? 'ready' : 'not ready',
+        checks,
+        ...reasons,
+        ...(deps.details ? { details: deps.details() } : {}),
+      });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

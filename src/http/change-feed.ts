@@ -69,8 +69,14 @@ export class ChangeFeed {
     const sessions = auth.sessions;
     if (sessions) this.unwatch.push(sessions.onSignOut((id) => this.endSession(id)));
     router.get('/api/v1/events/stream', requireAdmin(auth), (req: Request, res: Response) => {
-      if (this.subscribers.size >= MAX_CLIENTS) return void res.status(503).json({ error: `at most ${MAX_CLIENTS} consoles watch at once` });
-      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no', Connection: 'keep-alive' });
+      if (this.subscribers.size >= MAX_CLIENTS)
+        return void res.status(503).json({ error: `at most ${MAX_CLIENTS} consoles watch at once` });
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-store',
+        'X-Accel-Buffering': 'no',
+        Connection: 'keep-alive',
+      });
       res.write('retry: 1000\n\n');
       res.write('event: hello\ndata: {}\n\n');
       let pending: Set<ChangeKind> | undefined;

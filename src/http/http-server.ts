@@ -39,10 +39,17 @@ export class HttpServer {
   ) {}
 
   async start(): Promise<number> {
-    const limits = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS };
+    const limits = {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    };
     this.certificate = this.tls?.();
     const server = this.certificate
-      ? https.createServer({ ...limits, ...pair(this.certificate), handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, this.app)
+      ? https.createServer(
+          { ...limits, ...pair(this.certificate), handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
+          this.app,
+        )
       : http.createServer(limits, this.app);
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     server.maxConnections = MAX_CONNECTIONS;

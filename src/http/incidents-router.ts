@@ -1,6 +1,14 @@
 import express, { type Request, type Response, type NextFunction, type Router } from 'express';
 import { jsonObjectBody, requireAdmin, type AdminAuthDeps } from './admin-auth';
-import { INCIDENT_STATES, OUTCOMES, type ClaimResult, type Incident, type IncidentState, type Outcome, type ResolveResult } from '../pipeline/incident';
+import {
+  INCIDENT_STATES,
+  OUTCOMES,
+  type ClaimResult,
+  type Incident,
+  type IncidentState,
+  type Outcome,
+  type ResolveResult,
+} from '../pipeline/incident';
 import { NAME_RULE, checkName } from '../pipeline/person-name';
 
 /** What the routes need of the incident loop (the same code path as the CLI). */
@@ -44,7 +52,14 @@ export function incidentsRouter(deps: AdminAuthDeps & { api: () => IncidentApi |
       case 'claimed':
         return void res.json({ status: 'claimed', incident: result.incident });
       case 'already':
-        return void res.status(409).json({ status: 'already claimed', claimedBy: result.incident.claimedBy, claimedAt: result.incident.claimedAt, incident: result.incident });
+        return void res
+          .status(409)
+          .json({
+            status: 'already claimed',
+            claimedBy: result.incident.claimedBy,
+            claimedAt: result.incident.claimedAt,
+            incident: result.incident,
+          });
       case 'closed':
         return void res.status(409).json({ status: `already ${result.incident.state}`, incident: result.incident });
       case 'not-found':
@@ -54,7 +69,8 @@ export function incidentsRouter(deps: AdminAuthDeps & { api: () => IncidentApi |
 
   router.post('/api/v1/incidents/:id/resolve', ...json, async (req: Request, res: Response) => {
     const { outcome, by } = req.body as { outcome?: unknown; by?: unknown };
-    if (typeof outcome !== 'string' || !OUTCOMES.includes(outcome as Outcome)) return refuse(res, 400, `"outcome" must be one of ${OUTCOMES.join(', ')}`);
+    if (typeof outcome !== 'string' || !OUTCOMES.includes(outcome as Outcome))
+      return refuse(res, 400, `"outcome" must be one of ${OUTCOMES.join(', ')}`);
     const name = by === undefined ? { name: null, error: undefined } : personName(by, 'who resolved it');
     if (name.error !== undefined) return refuse(res, 400, name.error);
     const result = await deps.api()?.resolve(String(req.params['id']), outcome as Outcome, name.name);

@@ -23,7 +23,8 @@ export function integrationsRouter(deps: AdminAuthDeps & { api: AdminApi }): Rou
   router.post('/api/v1/integrations/:id/test', async (req: Request, res: Response) => {
     const id = String(req.params['id']);
     const result = await api.testIntegration(id);
-    if (!result) return void res.status(404).json({ error: `no integration ${id.slice(0, 128)} (see GET /api/v1/integrations)` });
+    if (!result)
+      return void res.status(404).json({ error: `no integration ${id.slice(0, 128)} (see GET /api/v1/integrations)` });
     res.json({ id, ...result });
   });
 

@@ -6,7 +6,10 @@ export function stillsRouter(deps: AdminAuthDeps & { read: (alertId: string) => 
   const router = express.Router();
   router.get('/api/v1/alerts/:id/still', requireAdmin(deps), (req, res) => {
     const jpeg = deps.read(String(req.params['id']));
-    if (!jpeg) return void res.status(404).json({ error: 'no still image for this alert (no clip, or one ffmpeg could not read)' });
+    if (!jpeg)
+      return void res
+        .status(404)
+        .json({ error: 'no still image for this alert (no clip, or one ffmpeg could not read)' });
     res.setHeader('Cache-Control', 'no-store'); // gone from the browser with the session
     res.type('image/jpeg').send(jpeg);
   });

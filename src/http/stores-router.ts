@@ -16,7 +16,8 @@ const SENTENCE = /^[^\x00-\x1f\x7f]{1,500}$/;
 export function storesRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
   const router = express.Router();
   const { api } = deps;
-  const unknownStore = (res: Response, id: string) => void res.status(404).json({ error: `no store ${id.slice(0, 128)} in x-hoppers.json` });
+  const unknownStore = (res: Response, id: string) =>
+    void res.status(404).json({ error: `no store ${id.slice(0, 128)} in x-hoppers.json` });
   router.use('/api/v1/stores', requireAdmin(deps));
 
   router.get('/api/v1/stores', (req: Request, res: Response) => {
@@ -27,7 +28,8 @@ export function storesRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
   router.post('/api/v1/stores/:id/silence', ...jsonObjectBody(), async (req: Request, res: Response) => {
     const body = fields(req.body, ['minutes'], 'body');
     const minutes = wholeNumber(body['minutes'], 'minutes', 1, MAX_SILENCE_MIN);
-    if (minutes === undefined) return void res.status(400).json({ error: `minutes is required: a whole number from 1 to ${MAX_SILENCE_MIN}` });
+    if (minutes === undefined)
+      return void res.status(400).json({ error: `minutes is required: a whole number from 1 to ${MAX_SILENCE_MIN}` });
     const id = String(req.params['id']);
     const until = api.now() + minutes * 60_000;
     if (!(await api.silence(id, until))) return unknownStore(res, id);

@@ -13,7 +13,11 @@ export interface TlsMaterial {
 /** Which setting a TLS problem is about, so the operator knows which file to fix. */
 export class TlsFilesError extends Error {
   readonly code = 'TLS_FILES';
-  constructor(readonly key: 'BRIDGE_TLS_CERT_FILE' | 'BRIDGE_TLS_KEY_FILE', message: string, options?: ErrorOptions) {
+  constructor(
+    readonly key: 'BRIDGE_TLS_CERT_FILE' | 'BRIDGE_TLS_KEY_FILE',
+    message: string,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
   }
 }
@@ -30,22 +34,38 @@ export function readTlsFiles(certFile: string, keyFile: string): TlsMaterial {
   try {
     x509 = new X509Certificate(cert);
   } catch (err) {
-    throw new TlsFilesError('BRIDGE_TLS_CERT_FILE', `${certFile} is not a PEM certificate (${(err as Error).message})`, { cause: err });
+    throw new TlsFilesError(
+      'BRIDGE_TLS_CERT_FILE',
+      `${certFile} is not a PEM certificate (${(err as Error).message})`,
+      { cause: err },
+    );
   }
   let privateKey;
   try {
     privateKey = createPrivateKey(key);
   } catch (err) {
-    throw new TlsFilesError('BRIDGE_TLS_KEY_FILE', `${keyFile} is not an unencrypted PEM private key (${(err as Error).message})`, { cause: err });
+    throw new TlsFilesError(
+      'BRIDGE_TLS_KEY_FILE',
+      `${keyFile} is not an unencrypted PEM private key (${(err as Error).message})`,
+      { cause: err },
+    );
   }
   if (!x509.checkPrivateKey(privateKey)) {
     throw new TlsFilesError('BRIDGE_TLS_KEY_FILE', `${keyFile} is not the key of the certificate in ${certFile}`);
   }
-  return { cert, key, fingerprint256: x509.fingerprint256, subject: x509.subject.replace(/\n/g, ', '), validTo: x509.validTo };
+  return {
+    cert,
+    key,
+    fingerprint256: x509.fingerprint256,
+    subject: x509.subject.replace(/\n/g, ', '),
+    validTo: x509.validTo,
+  };
 }
 
 /** What the log says about the certificate served: enough to tell that a renewal took. */
-export function tlsSummary(cert: TlsMaterial | undefined): false | Pick<TlsMaterial, 'subject' | 'validTo' | 'fingerprint256'> {
+export function tlsSummary(
+  cert: TlsMaterial | undefined,
+): false | Pick<TlsMaterial, 'subject' | 'validTo' | 'fingerprint256'> {
   return cert ? { subject: cert.subject, validTo: cert.validTo, fingerprint256: cert.fingerprint256 } : false;
 }
 

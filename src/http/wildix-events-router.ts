@@ -11,7 +11,9 @@ export const WILDIX_EVENTS_PATH = '/api/v1/wildix/events';
 export interface WildixEventsDeps {
   /** BRIDGE_WILDIX_WEBHOOK_SECRET; absent: the route answers 404 (events are off). */
   secret: string | undefined;
-  handle: (event: WildixEvent) => Promise<{ outcome: string; incidentId?: string }> | { outcome: string; incidentId?: string };
+  handle: (
+    event: WildixEvent,
+  ) => Promise<{ outcome: string; incidentId?: string }> | { outcome: string; incidentId?: string };
   logger: Logger;
   metrics: BridgeMetrics;
   /** Hears the raw body of each event whose signature matched (`veesion-bridge wildix capture`). */
@@ -41,7 +43,9 @@ export function wildixEventsRouter(deps: WildixEventsDeps): Router {
   const wrongSignature = (res: Response) => {
     if (Date.now() - warnedAt >= 60_000) {
       warnedAt = Date.now();
-      deps.logger.warn('Wildix event refused: wrong x-signature; if every event is refused, BRIDGE_WILDIX_WEBHOOK_SECRET is not the secret of the WMS webhook integration');
+      deps.logger.warn(
+        'Wildix event refused: wrong x-signature; if every event is refused, BRIDGE_WILDIX_WEBHOOK_SECRET is not the secret of the WMS webhook integration',
+      );
     }
     refuse(res, 401, 'wrong x-signature');
   };
@@ -52,7 +56,10 @@ export function wildixEventsRouter(deps: WildixEventsDeps): Router {
     deps.metrics.wildixEventsUnread.inc({ type: known ? type : 'other' });
     if (!known || unreadTypes.has(type)) return;
     unreadTypes.add(type);
-    deps.logger.info('Wildix event type not read: acknowledged and counted; its keys, for whoever adds it', { type, keys: shape });
+    deps.logger.info('Wildix event type not read: acknowledged and counted; its keys, for whoever adds it', {
+      type,
+      keys: shape,
+    });
   };
   router.post(
     WILDIX_EVENTS_PATH,
@@ -61,7 +68,11 @@ export function wildixEventsRouter(deps: WildixEventsDeps): Router {
         if (hasBody(req)) closeAfterResponse(res);
         refuse(res, status, error);
       };
-      if (!deps.secret) return refuseUnread(404, 'Wildix events are off: set BRIDGE_WILDIX_WEBHOOK_SECRET to the integration secret shown in WMS');
+      if (!deps.secret)
+        return refuseUnread(
+          404,
+          'Wildix events are off: set BRIDGE_WILDIX_WEBHOOK_SECRET to the integration secret shown in WMS',
+        );
       if (!SIGNATURE.test(req.get('x-signature') ?? '')) return refuseUnread(401, 'missing or malformed x-signature');
       if (!req.is('application/json')) return refuseUnread(415, 'Content-Type must be application/json');
       next();
@@ -88,7 +99,11 @@ export function wildixEventsRouter(deps: WildixEventsDeps): Router {
       try {
         result = await deps.handle(parsed.event);
       } catch (err) {
-        deps.logger.error('Wildix event not handled (journal?): answered 503 so Wildix sends it again', { eventId: parsed.event.id, type: parsed.event.type, err });
+        deps.logger.error('Wildix event not handled (journal?): answered 503 so Wildix sends it again', {
+          eventId: parsed.event.id,
+          type: parsed.event.type,
+          err,
+        });
         return refuse(res, 503, 'could not handle the event now, send it again');
       }
       res.status(200).json({ status: result.outcome, ...(result.incidentId ? { incidentId: result.incidentId } : {}) });

@@ -19,7 +19,11 @@ export function afterFailure(
 ): NextStep {
   const window = delaysMs.reduce((a, b) => a + b, 0);
   if (attempt >= delaysMs.length) return { kind: 'dead', reason: `gave up after ${attempt} attempts` };
-  if (now - eventTime >= window) return { kind: 'dead', reason: `gave up: the event is older than its whole retry schedule (${Math.round(window / 1000)} s)` };
+  if (now - eventTime >= window)
+    return {
+      kind: 'dead',
+      reason: `gave up: the event is older than its whole retry schedule (${Math.round(window / 1000)} s)`,
+    };
   const delay = Math.max(delaysMs[attempt] ?? 0, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
   return { kind: 'retry', at: now + delay };
 }

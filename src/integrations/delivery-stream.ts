@@ -1,6 +1,14 @@
 import type { Clock } from '../pipeline/ports';
 import type { Logger } from '../log/logger';
-import { displayUrl, wants, type DeliveryState, type DeliveryStore, type Integration, type IntegrationType, type StoredEvent } from './integration';
+import {
+  displayUrl,
+  wants,
+  type DeliveryState,
+  type DeliveryStore,
+  type Integration,
+  type IntegrationType,
+  type StoredEvent,
+} from './integration';
 import { afterFailure } from './delivery-schedule';
 import { envelopeBody } from './envelope';
 import { deadNotice, goneNotice } from './notice-text';
@@ -37,13 +45,19 @@ export class DeliveryStream {
   private noticeTimer: { cancel(): void } | undefined;
   private running: Promise<void> | undefined;
 
-  constructor(readonly id: string, private readonly deps: StreamDeps) {}
+  constructor(
+    readonly id: string,
+    private readonly deps: StreamDeps,
+  ) {}
 
   /** `ended` runs when the stream ends on its own (integration removed or disabled). */
   start(ended: () => void): void {
     this.running = this.loop()
       .catch((err: unknown) => {
-        this.deps.logger.error('integration deliveries stopped by an internal error; they resume after a restart', { integrationId: this.id, err });
+        this.deps.logger.error('integration deliveries stopped by an internal error; they resume after a restart', {
+          integrationId: this.id,
+          err,
+        });
       })
       .finally(() => {
         if (!this.stopped) ended();
@@ -51,7 +65,9 @@ export class DeliveryStream {
     void (async () => {
       const row = await this.deps.store.get(this.id);
       if (row && row.unnoticedDead > 0) this.scheduleSummary(row);
-    })().catch((err: unknown) => this.deps.logger.warn('could not read an integration for its held-back notices', { integrationId: this.id, err }));
+    })().catch((err: unknown) =>
+      this.deps.logger.warn('could not read an integration for its held-back notices', { integrationId: this.id, err }),
+    );
   }
 
   /** New events were written: an idle stream looks again (one waiting out a retry does not). */
@@ -74,7 +90,8 @@ export class DeliveryStream {
       const now = this.deps.clock.now();
       if (!event) await this.pause(undefined);
       else if (row.nextAt !== null && row.nextAt > now) await this.pause(row.nextAt - now);
-      else if (this.deps.stillHeld && !this.deps.stillHeld()) await this.pause(1_000); // the lease is about to go: the next holder sends it
+      else if (this.deps.stillHeld && !this.deps.stillHeld())
+        await this.pause(1_000); // the lease is about to go: the next holder sends it
       else await this.attempt(row, event);
     }
   }
@@ -116,9 +133,22 @@ export class DeliveryStream {
     const { store, clock, logger } = this.deps;
     const attempt = row.attempts + 1;
     const body = envelopeBody(event, row.id, attempt);
-    const result = await this.deps.transports[row.type].send({ integration: row, eventId: event.id, eventType: event.type, body, now: clock.now() });
+    const result = await this.deps.transports[row.type].send({
+      integration: row,
+      eventId: event.id,
+      eventType: event.type,
+      body,
+      now: clock.now(),
+    });
     const now = clock.now();
-    const fields = { integrationId: row.id, eventId: event.id, eventType: event.type, alertId: event.alertId, attempt, status: result.status };
+    const fields = {
+      integrationId: row.id,
+      eventId: event.id,
+      eventType: event.type,
+      alertId: event.alertId,
+      attempt,
+      status: result.status,
+    };
     if (result.ok) {
       await store.settle(row.id, event, 'delivered', attempt, null, now);
       logger.debug('integration event delivered', fields);
@@ -137,7 +167,11 @@ export class DeliveryStream {
     const next = afterFailure(this.deps.delaysMs, attempt, event.time, now, result.retryAfterMs);
     if (next.kind === 'retry') {
       await store.retryAt(row.id, attempt, next.at, error);
-      logger.warn('integration event not delivered, will retry', { ...fields, error, nextAttemptAt: new Date(next.at).toISOString() });
+      logger.warn('integration event not delivered, will retry', {
+        ...fields,
+        error,
+        nextAttemptAt: new Date(next.at).toISOString(),
+      });
       return this.deps.onOutcome?.(row.type, 'retry');
     }
     await store.settle(row.id, event, 'dead', attempt, `${error} (${next.reason})`, now);
@@ -168,7 +202,9 @@ export class DeliveryStream {
       void (async () => {
         const fresh = await this.deps.store.get(this.id);
         if (!this.stopped && fresh && fresh.unnoticedDead > 0) await this.noticeDead();
-      })().catch((err: unknown) => this.deps.logger.warn('could not send the held-back integration notice', { integrationId: this.id, err }));
+      })().catch((err: unknown) =>
+        this.deps.logger.warn('could not send the held-back integration notice', { integrationId: this.id, err }),
+      );
     }, due);
   }
 }

@@ -65,7 +65,9 @@ export class IntegrationDispatcher {
         try {
           await this.refreshOnce();
         } catch (err) {
-          this.deps.logger.warn('could not read the integrations from the journal; read again at the next event', { err });
+          this.deps.logger.warn('could not read the integrations from the journal; read again at the next event', {
+            err,
+          });
         }
       } while (this.refreshAgain && !this.stopped && this.held);
     })().finally(() => {

@@ -9,7 +9,11 @@ export const PING_TYPE = 'ping';
  * dedupe on it); `time` is when the event happened, in ms since the epoch (as Wildix sends it).
  * The body is serialised once per attempt and these exact bytes are signed and sent.
  */
-export function envelopeBody(event: Pick<StoredEvent, 'id' | 'time' | 'type' | 'data'> | PingEvent, integrationId: string, attempt: number): string {
+export function envelopeBody(
+  event: Pick<StoredEvent, 'id' | 'time' | 'type' | 'data'> | PingEvent,
+  integrationId: string,
+  attempt: number,
+): string {
   return JSON.stringify({ id: event.id, time: event.time, type: event.type, attempt, integrationId, data: event.data });
 }
 

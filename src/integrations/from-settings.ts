@@ -17,9 +17,10 @@ export function transportsFor(s: Settings): { transports: Record<IntegrationType
       sqs ??= new (require('./sqs-sender') as typeof import('./sqs-sender')).SqsSender({
         region: s.BRIDGE_SQS_REGION,
         endpoint: s.BRIDGE_SQS_ENDPOINT,
-        credentials: s.BRIDGE_SQS_ACCESS_KEY_ID && s.BRIDGE_SQS_SECRET_ACCESS_KEY
-          ? { accessKeyId: s.BRIDGE_SQS_ACCESS_KEY_ID, secretAccessKey: s.BRIDGE_SQS_SECRET_ACCESS_KEY }
-          : undefined,
+        credentials:
+          s.BRIDGE_SQS_ACCESS_KEY_ID && s.BRIDGE_SQS_SECRET_ACCESS_KEY
+            ? { accessKeyId: s.BRIDGE_SQS_ACCESS_KEY_ID, secretAccessKey: s.BRIDGE_SQS_SECRET_ACCESS_KEY }
+            : undefined,
         timeoutMs: s.BRIDGE_INTEGRATION_TIMEOUT_MS,
       });
       return sqs.send(attempt);
@@ -35,14 +36,17 @@ export function notifierFor(s: Settings, logger: Logger): MailNotifier | undefin
   // nodemailer is loaded only when notices are configured.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose (memory)
   const { MailNotifier: Notifier } = require('./operator-notice') as typeof import('./operator-notice');
-  return new Notifier({
-    host: s.BRIDGE_SMTP_HOST,
-    port: s.BRIDGE_SMTP_PORT,
-    security: s.BRIDGE_SMTP_SECURITY,
-    username: s.BRIDGE_SMTP_USERNAME,
-    password: s.BRIDGE_SMTP_PASSWORD,
-    from: s.BRIDGE_SMTP_FROM,
-    to: s.BRIDGE_OPERATOR_EMAIL,
-    timeoutMs: 10_000,
-  }, logger);
+  return new Notifier(
+    {
+      host: s.BRIDGE_SMTP_HOST,
+      port: s.BRIDGE_SMTP_PORT,
+      security: s.BRIDGE_SMTP_SECURITY,
+      username: s.BRIDGE_SMTP_USERNAME,
+      password: s.BRIDGE_SMTP_PASSWORD,
+      from: s.BRIDGE_SMTP_FROM,
+      to: s.BRIDGE_OPERATOR_EMAIL,
+      timeoutMs: 10_000,
+    },
+    logger,
+  );
 }

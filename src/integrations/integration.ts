@@ -63,7 +63,14 @@ export interface DeliveryStore {
   /** Moves past events this integration does not want. */
   skipTo(id: string, seq: number): Awaitable<void>;
   /** The event is settled: delivered, or given up after its last attempt. */
-  settle(id: string, event: EventHead, outcome: 'delivered' | 'dead', attempts: number, error: string | null, at: number): Awaitable<void>;
+  settle(
+    id: string,
+    event: EventHead,
+    outcome: 'delivered' | 'dead',
+    attempts: number,
+    error: string | null,
+    at: number,
+  ): Awaitable<void>;
   /** A failed attempt on the oldest undelivered event; the next one is due at `nextAt`. */
   retryAt(id: string, attempts: number, nextAt: number, error: string): Awaitable<void>;
   /** The receiver said 410 Gone: no more deliveries until an operator acts. */
@@ -71,7 +78,10 @@ export interface DeliveryStore {
   noticeSent(id: string, at: number): Awaitable<void>;
 }
 
-export function wants(integration: Pick<Integration, 'filter' | 'scope'>, event: Pick<EventHead, 'type' | 'storeId' | 'location'>): boolean {
+export function wants(
+  integration: Pick<Integration, 'filter' | 'scope'>,
+  event: Pick<EventHead, 'type' | 'storeId' | 'location'>,
+): boolean {
   if (!integration.filter.includes(event.type)) return false;
   const { scope } = integration;
   return scope === 'all' || scope === event.storeId || (event.location !== null && scope === event.location);

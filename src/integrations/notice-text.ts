@@ -11,15 +11,17 @@ function about(i: Described): string[] {
 }
 
 /** The e-mail after an event was given up. */
-export function deadNotice(i: Described, given: { event: StoredEvent; attempts: number; error: string } | undefined, others: number): { subject: string; text: string } {
-  const lines = [
-    `veesion-bridge could not deliver an event to an integration and has given it up.`,
-    '',
-    ...about(i),
-  ];
+export function deadNotice(
+  i: Described,
+  given: { event: StoredEvent; attempts: number; error: string } | undefined,
+  others: number,
+): { subject: string; text: string } {
+  const lines = [`veesion-bridge could not deliver an event to an integration and has given it up.`, '', ...about(i)];
   if (given) {
     const { event } = given;
-    lines.push(`Event: ${event.id} ${event.type} for alert ${event.alertId} (store ${event.storeId}) of ${new Date(event.time).toISOString()}`);
+    lines.push(
+      `Event: ${event.id} ${event.type} for alert ${event.alertId} (store ${event.storeId}) of ${new Date(event.time).toISOString()}`,
+    );
     lines.push(`Attempts: ${given.attempts}; last error: ${given.error}`);
   }
   if (others > 0) lines.push(`${given ? 'Other events' : 'Events'} given up since the last notice: ${others}`);

@@ -22,7 +22,10 @@ export interface OperatorNotifier {
 export class MailNotifier implements OperatorNotifier {
   private readonly transport: Transporter;
 
-  constructor(private readonly settings: MailSettings, private readonly logger: Logger) {
+  constructor(
+    private readonly settings: MailSettings,
+    private readonly logger: Logger,
+  ) {
     this.transport = nodemailer.createTransport({
       host: settings.host,
       port: settings.port,

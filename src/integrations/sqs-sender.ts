@@ -29,15 +29,25 @@ export class SqsSender implements EventTransport {
       'webhook-id': { DataType: 'String', StringValue: a.eventId },
       'event-type': { DataType: 'String', StringValue: a.eventType },
     };
-    const fifo = queueUrl.endsWith('.fifo') ? { MessageGroupId: a.integration.id, MessageDeduplicationId: a.eventId } : {};
-    const command = new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: a.body, MessageAttributes: attributes, ...fifo });
+    const fifo = queueUrl.endsWith('.fifo')
+      ? { MessageGroupId: a.integration.id, MessageDeduplicationId: a.eventId }
+      : {};
+    const command = new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: a.body,
+      MessageAttributes: attributes,
+      ...fifo,
+    });
     try {
       const out = await this.client(queueUrl).send(command, { abortSignal: AbortSignal.timeout(this.opts.timeoutMs) });
       return { ok: true, status: out.$metadata.httpStatusCode ?? 200, answer: `MessageId ${out.MessageId ?? '?'}` };
     } catch (err) {
       const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
       const status = e.$metadata?.httpStatusCode;
-      const what = e.name === 'AbortError' || e.name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs} ms` : `${e.name ?? 'Error'}: ${e.message ?? String(err)}`;
+      const what =
+        e.name === 'AbortError' || e.name === 'TimeoutError'
+          ? `no answer within ${this.opts.timeoutMs} ms`
+          : `${e.name ?? 'Error'}: ${e.message ?? String(err)}`;
       return { ok: false, error: `SQS SendMessage failed: ${what}`, ...(status !== undefined ? { status } : {}) };
     }
   }

@@ -19,10 +19,20 @@ export interface PingResult {
  * `integrations test` (CLI and admin API): a signed `ping` in the events' envelope, sent once
  * by the integration's own transport, and what the receiver made of it. Never throws.
  */
-export async function sendTestPing(integration: Pick<Integration, 'id' | 'type' | 'url' | 'secret'>, transports: Record<IntegrationType, EventTransport>, now: () => number): Promise<PingResult> {
+export async function sendTestPing(
+  integration: Pick<Integration, 'id' | 'type' | 'url' | 'secret'>,
+  transports: Record<IntegrationType, EventTransport>,
+  now: () => number,
+): Promise<PingResult> {
   const started = now();
   const ping = pingEvent(`evt_${randomUUID()}`, started);
-  const result = await transports[integration.type].send({ integration, eventId: ping.id, eventType: ping.type, body: envelopeBody(ping, integration.id, 1), now: started });
+  const result = await transports[integration.type].send({
+    integration,
+    eventId: ping.id,
+    eventType: ping.type,
+    body: envelopeBody(ping, integration.id, 1),
+    now: started,
+  });
   return {
     eventId: ping.id,
     delivered: result.ok,

@@ -22,7 +22,10 @@ export interface AlertDetail {
  * and a replay never reads a step as running that has just given up.
  */
 export class AdminJournal implements AdminJournalPort {
-  constructor(private readonly db: Database.Database, private readonly flush: () => void) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly flush: () => void,
+  ) {}
 
   alerts(q: AlertQuery): AlertListItem[] {
     this.flush();
@@ -31,8 +34,9 @@ export class AdminJournal implements AdminJournalPort {
 
   alert(id: string): AlertDetail | undefined {
     this.flush();
-    const row = this.db.prepare('SELECT alert_json, status, received_at, incident_id FROM alerts WHERE id = ?').get(id) as
-      { alert_json: string; status: string; received_at: number; incident_id: string | null } | undefined;
+    const row = this.db
+      .prepare('SELECT alert_json, status, received_at, incident_id FROM alerts WHERE id = ?')
+      .get(id) as { alert_json: string; status: string; received_at: number; incident_id: string | null } | undefined;
     if (!row) return undefined;
     return {
       alert: JSON.parse(row.alert_json) as Alert,

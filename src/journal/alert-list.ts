@@ -35,8 +35,25 @@ export interface AlertListItem {
   steps: AlertStepView[];
 }
 
-interface AlertRow { id: string; received_at: number; store_id: string; status: string; incident_id: string | null; camera_id: unknown; alert_type: unknown }
-export interface StepRow { alert_id: string; step: string; state: string; attempts: number; next_at: number | null; last_error: string | null; detail: string | null; updated_at: number }
+interface AlertRow {
+  id: string;
+  received_at: number;
+  store_id: string;
+  status: string;
+  incident_id: string | null;
+  camera_id: unknown;
+  alert_type: unknown;
+}
+export interface StepRow {
+  alert_id: string;
+  step: string;
+  state: string;
+  attempts: number;
+  next_at: number | null;
+  last_error: string | null;
+  detail: string | null;
+  updated_at: number;
+}
 
 /**
  * Alerts newest first, for the admin API. Walks the received_at index backwards and stops at
@@ -63,13 +80,18 @@ export function listAlerts(db: Database.Database, q: AlertQuery): AlertListItem[
     add('EXISTS (SELECT 1 FROM steps s WHERE s.alert_id = a.id AND s.state = ?)', q.state);
   }
   // rowid breaks ties in arrival order and keeps the index's own order (no sort).
-  const rows = db.prepare(
-    `SELECT a.id, a.received_at, a.store_id, a.status, a.incident_id,
+  const rows = db
+    .prepare(
+      `SELECT a.id, a.received_at, a.store_id, a.status, a.incident_id,
             json_extract(a.alert_json, '$.cameraId') AS camera_id, json_extract(a.alert_json, '$.alertType') AS alert_type
      FROM alerts a ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY a.received_at DESC, a.rowid DESC LIMIT ?`,
-  ).all(...args, q.limit) as AlertRow[];
-  const steps = stepsOf(db, rows.map((r) => r.id));
+    )
+    .all(...args, q.limit) as AlertRow[];
+  const steps = stepsOf(
+    db,
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => ({
     id: r.id,
     storeId: r.store_id,
@@ -85,10 +107,12 @@ export function listAlerts(db: Database.Database, q: AlertQuery): AlertListItem[
 /** The steps of these alerts, by alert, in one statement. */
 export function stepsOf(db: Database.Database, alertIds: readonly string[]): Map<string, AlertStepView[]> {
   if (alertIds.length === 0) return new Map();
-  const rows = db.prepare(
-    `SELECT alert_id, step, state, attempts, next_at, last_error, detail, updated_at FROM steps
+  const rows = db
+    .prepare(
+      `SELECT alert_id, step, state, attempts, next_at, last_error, detail, updated_at FROM steps
      WHERE alert_id IN (SELECT value FROM json_each(?)) ORDER BY alert_id, step`,
-  ).all(JSON.stringify(alertIds)) as StepRow[];
+    )
+    .all(JSON.stringify(alertIds)) as StepRow[];
   return stepsByAlert(rows);
 }
 

@@ -3,7 +3,11 @@ import { closeSync, existsSync, fsyncSync, linkSync, lstatSync, openSync, rename
 import { basename, dirname, join } from 'node:path';
 
 export class BackupError extends Error {
-  constructor(readonly code: 'JOURNAL_MISSING' | 'NOT_A_JOURNAL' | 'TARGET_EXISTS' | 'TARGET_DIR' | 'COPY_INVALID', message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: 'JOURNAL_MISSING' | 'NOT_A_JOURNAL' | 'TARGET_EXISTS' | 'TARGET_DIR' | 'COPY_INVALID',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'BackupError';
   }
@@ -37,16 +41,27 @@ export const FIRST_STEP_PAGES = 1024;
  * owner-only (it holds integration secrets) under a temporary name, checked with
  * `integrity_check`, then linked into place, which fails rather than replace a file.
  */
-export async function backupJournal(journal: string, target: string, onProgress?: (p: BackupProgress) => void): Promise<BackupResult> {
+export async function backupJournal(
+  journal: string,
+  target: string,
+  onProgress?: (p: BackupProgress) => void,
+): Promise<BackupResult> {
   if (!existsSync(journal)) {
-    throw new BackupError('JOURNAL_MISSING', `no journal at ${journal}: has the daemon run with this BRIDGE_DATA_DIR? (check BRIDGE_DATA_DIR, or --env-file)`);
+    throw new BackupError(
+      'JOURNAL_MISSING',
+      `no journal at ${journal}: has the daemon run with this BRIDGE_DATA_DIR? (check BRIDGE_DATA_DIR, or --env-file)`,
+    );
   }
   refuseExisting(target);
   const partial = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
   try {
     closeSync(openSync(partial, 'wx', 0o600)); // SQLite writes into this file and keeps its mode
   } catch (err) {
-    throw new BackupError('TARGET_DIR', `cannot create ${partial}: ${(err as NodeJS.ErrnoException).code ?? String(err)} (does ${dirname(target)} exist and may you write there?)`, { cause: err });
+    throw new BackupError(
+      'TARGET_DIR',
+      `cannot create ${partial}: ${(err as NodeJS.ErrnoException).code ?? String(err)} (does ${dirname(target)} exist and may you write there?)`,
+      { cause: err },
+    );
   }
   try {
     const source = new Database(journal, { readonly: true, fileMustExist: true });
@@ -72,7 +87,11 @@ export async function backupJournal(journal: string, target: string, onProgress?
   }
 }
 
-async function copyInSteps(source: Database.Database, partial: string, onProgress?: (p: BackupProgress) => void): Promise<number> {
+async function copyInSteps(
+  source: Database.Database,
+  partial: string,
+  onProgress?: (p: BackupProgress) => void,
+): Promise<number> {
   let step = FIRST_STEP_PAGES;
   let lastRemaining = Infinity;
   const done = await source.backup(partial, {
@@ -92,7 +111,11 @@ function verify(partial: string): number {
   const copy = new Database(partial, { fileMustExist: true });
   try {
     const result = copy.pragma('integrity_check', { simple: true });
-    if (result !== 'ok') throw new BackupError('COPY_INVALID', `the copy failed SQLite's integrity check (${String(result)}); the journal itself may be damaged: run the check on it`);
+    if (result !== 'ok')
+      throw new BackupError(
+        'COPY_INVALID',
+        `the copy failed SQLite's integrity check (${String(result)}); the journal itself may be damaged: run the check on it`,
+      );
     return (copy.prepare('SELECT count(*) AS n FROM alerts').get() as { n: number }).n;
   } finally {
     copy.close();

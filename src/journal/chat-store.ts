@@ -3,8 +3,15 @@ import { preparedOnce } from './prepared';
 import type { FollowUp, FollowUpKind, FollowUpOutbox, FollowUpRequest } from '../pipeline/follow-up';
 
 export interface FollowUpRow {
-  incident_id: string; kind: string; store_id: string; text: string; created_at: number;
-  attempts: number; next_at: number | null; posted_at: number | null; last_error: string | null;
+  incident_id: string;
+  kind: string;
+  store_id: string;
+  text: string;
+  created_at: number;
+  attempts: number;
+  next_at: number | null;
+  posted_at: number | null;
+  last_error: string | null;
 }
 
 /**
@@ -20,7 +27,10 @@ export class SqliteChatStore implements FollowUpOutbox {
 
   /** True the first time an event id is seen: Wildix retries a slow answer with the same event. */
   firstSeen(id: string, type: string, at: number): boolean {
-    return this.stmt('INSERT OR IGNORE INTO wildix_events (id, type, received_at) VALUES (?, ?, ?)').run(id, type, at).changes === 1;
+    return (
+      this.stmt('INSERT OR IGNORE INTO wildix_events (id, type, received_at) VALUES (?, ?, ?)').run(id, type, at)
+        .changes === 1
+    );
   }
 
   /** Acting on the event failed: Wildix's retry of it is acted on. */
@@ -29,32 +39,48 @@ export class SqliteChatStore implements FollowUpOutbox {
   }
 
   add(req: FollowUpRequest, at: number): boolean {
-    return this.stmt(
-      `INSERT OR IGNORE INTO followups (incident_id, kind, store_id, text, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)`,
-    ).run(req.incidentId, req.kind, req.storeId, req.text, at, at).changes === 1;
+    return (
+      this.stmt(
+        `INSERT OR IGNORE INTO followups (incident_id, kind, store_id, text, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run(req.incidentId, req.kind, req.storeId, req.text, at, at).changes === 1
+    );
   }
 
   /** Follow-ups due by `now`, oldest first (at most `limit`). */
   due(now: number, limit = 50): FollowUp[] {
-    return (this.stmt('SELECT * FROM followups WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY created_at, rowid LIMIT ?').all(now, limit) as FollowUpRow[]).map(toFollowUp);
+    return (
+      this.stmt(
+        'SELECT * FROM followups WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY created_at, rowid LIMIT ?',
+      ).all(now, limit) as FollowUpRow[]
+    ).map(toFollowUp);
   }
 
   /** When the next follow-up is due, or null when none waits. */
   nextDueAt(): number | null {
-    return (this.stmt('SELECT MIN(next_at) AS at FROM followups WHERE next_at IS NOT NULL').get() as { at: number | null }).at;
+    return (
+      this.stmt('SELECT MIN(next_at) AS at FROM followups WHERE next_at IS NOT NULL').get() as { at: number | null }
+    ).at;
   }
 
   posted(incidentId: string, kind: FollowUpKind, at: number): void {
-    this.stmt('UPDATE followups SET posted_at = ?, next_at = NULL, attempts = attempts + 1, last_error = NULL WHERE incident_id = ? AND kind = ?').run(at, incidentId, kind);
+    this.stmt(
+      'UPDATE followups SET posted_at = ?, next_at = NULL, attempts = attempts + 1, last_error = NULL WHERE incident_id = ? AND kind = ?',
+    ).run(at, incidentId, kind);
   }
 
   /** An attempt failed: again at `nextAt`, or never (null: given up). */
   failed(incidentId: string, kind: FollowUpKind, error: string, nextAt: number | null): void {
-    this.stmt('UPDATE followups SET attempts = attempts + 1, last_error = ?, next_at = ? WHERE incident_id = ? AND kind = ?').run(error, nextAt, incidentId, kind);
+    this.stmt(
+      'UPDATE followups SET attempts = attempts + 1, last_error = ?, next_at = ? WHERE incident_id = ? AND kind = ?',
+    ).run(error, nextAt, incidentId, kind);
   }
 
   list(incidentId: string): FollowUp[] {
-    return (this.stmt('SELECT * FROM followups WHERE incident_id = ? ORDER BY created_at, rowid').all(incidentId) as FollowUpRow[]).map(toFollowUp);
+    return (
+      this.stmt('SELECT * FROM followups WHERE incident_id = ? ORDER BY created_at, rowid').all(
+        incidentId,
+      ) as FollowUpRow[]
+    ).map(toFollowUp);
   }
 
   /** Console sessions signed out (migration 7; they live here with the other small tables). */
@@ -76,7 +102,14 @@ export class SqliteChatStore implements FollowUpOutbox {
 
 export function toFollowUp(r: FollowUpRow): FollowUp {
   return {
-    incidentId: r.incident_id, kind: r.kind as FollowUpKind, storeId: r.store_id, text: r.text, createdAt: r.created_at,
-    attempts: r.attempts, nextAt: r.next_at, postedAt: r.posted_at, lastError: r.last_error,
+    incidentId: r.incident_id,
+    kind: r.kind as FollowUpKind,
+    storeId: r.store_id,
+    text: r.text,
+    createdAt: r.created_at,
+    attempts: r.attempts,
+    nextAt: r.next_at,
+    postedAt: r.posted_at,
+    lastError: r.last_error,
   };
 }

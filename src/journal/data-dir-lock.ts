@@ -8,10 +8,15 @@ const LOCK_FILE = 'daemon.lock';
 
 export class DataDirLockedError extends Error {
   readonly code = 'DATA_DIR_LOCKED';
-  constructor(readonly dataDir: string, readonly holderPid: number | undefined) {
-    super(`another veesion-bridge daemon${holderPid ? ` (pid ${holderPid})` : ''} is using ${dataDir}: ` +
-      'two daemons on one journal would announce and post alerts twice. Stop it first (systemctl stop veesion-bridge), ' +
-      'or give this one another BRIDGE_DATA_DIR.');
+  constructor(
+    readonly dataDir: string,
+    readonly holderPid: number | undefined,
+  ) {
+    super(
+      `another veesion-bridge daemon${holderPid ? ` (pid ${holderPid})` : ''} is using ${dataDir}: ` +
+        'two daemons on one journal would announce and post alerts twice. Stop it first (systemctl stop veesion-bridge), ' +
+        'or give this one another BRIDGE_DATA_DIR.',
+    );
     this.name = 'DataDirLockedError';
   }
 }
@@ -24,7 +29,10 @@ export class DataDirLockedError extends Error {
  * once, having touched nothing.
  */
 export class DataDirLock {
-  private constructor(private readonly db: Database.Database, readonly dataDir: string) {}
+  private constructor(
+    private readonly db: Database.Database,
+    readonly dataDir: string,
+  ) {}
 
   static acquire(dataDir: string): DataDirLock {
     mkdirSync(dataDir, { recursive: true });
@@ -33,10 +41,13 @@ export class DataDirLock {
     try {
       db.pragma('locking_mode = EXCLUSIVE');
       // The write takes the exclusive lock, and EXCLUSIVE mode keeps it after the commit.
-      db.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS held (at INTEGER); DELETE FROM held; INSERT INTO held VALUES (unixepoch()); COMMIT;');
+      db.exec(
+        'BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS held (at INTEGER); DELETE FROM held; INSERT INTO held VALUES (unixepoch()); COMMIT;',
+      );
     } catch (err) {
       db.close();
-      if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new DataDirLockedError(dataDir, holderPid(dataDir));
+      if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY'))
+        throw new DataDirLockedError(dataDir, holderPid(dataDir));
       throw err;
     }
     writeFileSync(join(dataDir, PID_FILE), `${process.pid}\n`);

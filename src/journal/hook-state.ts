@@ -19,7 +19,12 @@ export function recordHookStates(db: Database.Database, rows: readonly HookState
 }
 
 export function readHookStates(db: Database.Database): HookStateRow[] {
-  return (db.prepare('SELECT store_id, state, error, updated_at FROM hooks ORDER BY store_id').all() as {
-    store_id: string; state: HookState; error: string | null; updated_at: number;
-  }[]).map((r) => ({ storeId: r.store_id, state: r.state, error: r.error, updatedAt: r.updated_at }));
+  return (
+    db.prepare('SELECT store_id, state, error, updated_at FROM hooks ORDER BY store_id').all() as {
+      store_id: string;
+      state: HookState;
+      error: string | null;
+      updated_at: number;
+    }[]
+  ).map((r) => ({ storeId: r.store_id, state: r.state, error: r.error, updatedAt: r.updated_at }));
 }

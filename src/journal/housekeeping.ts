@@ -37,9 +37,11 @@ export async function pruneFinishedAlerts(db: Database.Database, cutoff: number,
  */
 export function pruneSettledEvents(db: Database.Database, cutoff: number): number {
   return db.transaction(() => {
-    const events = db.prepare(
-      `DELETE FROM events WHERE time < ? AND seq <= COALESCE((SELECT MIN(cursor) FROM integrations WHERE enabled = 1), seq)`,
-    ).run(cutoff).changes;
+    const events = db
+      .prepare(
+        `DELETE FROM events WHERE time < ? AND seq <= COALESCE((SELECT MIN(cursor) FROM integrations WHERE enabled = 1), seq)`,
+      )
+      .run(cutoff).changes;
     db.prepare('DELETE FROM deliveries WHERE at < ?').run(cutoff);
     return events;
   })();

@@ -49,23 +49,34 @@ export interface IncidentRow {
  */
 export function reportIncidents(db: Database.Database, opts: { since: number; storeId?: string }): IncidentReport {
   const store = opts.storeId ?? null;
-  const alerts = db.prepare(
-    `SELECT store_id, COALESCE(json_extract(alert_json, '$.cameraId'), '') AS camera_id, COUNT(*) AS n FROM alerts
+  const alerts = db
+    .prepare(
+      `SELECT store_id, COALESCE(json_extract(alert_json, '$.cameraId'), '') AS camera_id, COUNT(*) AS n FROM alerts
      WHERE received_at >= ? AND (? IS NULL OR store_id = ?) GROUP BY 1, 2`,
-  ).all(opts.since, store, store) as ReportAlertRow[];
-  const incidents = db.prepare(
-    `SELECT store_id, camera_id, opened_at, claimed_at, escalated_at, state, outcome FROM incidents
+    )
+    .all(opts.since, store, store) as ReportAlertRow[];
+  const incidents = db
+    .prepare(
+      `SELECT store_id, camera_id, opened_at, claimed_at, escalated_at, state, outcome FROM incidents
      WHERE opened_at >= ? AND (? IS NULL OR store_id = ?)`,
-  ).all(opts.since, store, store) as IncidentRow[];
+    )
+    .all(opts.since, store, store) as IncidentRow[];
   return buildReport(opts.since, alerts, incidents);
 }
 
 /** Alerts per store and camera, as the report reads them. */
-export interface ReportAlertRow { store_id: string; camera_id: string | number; n: number }
+export interface ReportAlertRow {
+  store_id: string;
+  camera_id: string | number;
+  n: number;
+}
 
 /** The report from the rows either journal gives (the SQL differs, the figures do not). */
-export function buildReport(since: number, alerts: readonly ReportAlertRow[], incidents: readonly IncidentRow[]): IncidentReport {
-
+export function buildReport(
+  since: number,
+  alerts: readonly ReportAlertRow[],
+  incidents: readonly IncidentRow[],
+): IncidentReport {
   const groups = new Map<string, { storeId: string; cameraId: string; alerts: number; incidents: IncidentRow[] }>();
   const group = (storeId: string, cameraId: string) => {
     const key = JSON.stringify([storeId, cameraId]);
@@ -82,22 +93,34 @@ export function buildReport(since: number, alerts: readonly ReportAlertRow[], in
   return {
     since: new Date(since).toISOString(),
     stores: rows,
-    total: figures(rows.reduce((n, r) => n + r.alerts, 0), incidents),
+    total: figures(
+      rows.reduce((n, r) => n + r.alerts, 0),
+      incidents,
+    ),
   };
 }
 
 /** Stores the journal has ever seen, in alerts or incidents (a store since removed from the config counts). */
 export function journalStores(db: Database.Database): string[] {
-  return (db.prepare('SELECT store_id FROM alerts UNION SELECT store_id FROM incidents ORDER BY 1').all() as { store_id: string }[]).map((r) => r.store_id);
+  return (
+    db.prepare('SELECT store_id FROM alerts UNION SELECT store_id FROM incidents ORDER BY 1').all() as {
+      store_id: string;
+    }[]
+  ).map((r) => r.store_id);
 }
 
 function figures(alerts: number, incidents: readonly IncidentRow[]): ReportFigures {
   const outcomes = Object.fromEntries([...OUTCOMES, 'none-yet'].map((o) => [o, 0])) as OutcomeCounts;
   for (const i of incidents) {
-    const o = i.state === 'resolved' && i.outcome !== null && (OUTCOMES as readonly string[]).includes(i.outcome) ? (i.outcome as Outcome) : 'none-yet';
+    const o =
+      i.state === 'resolved' && i.outcome !== null && (OUTCOMES as readonly string[]).includes(i.outcome)
+        ? (i.outcome as Outcome)
+        : 'none-yet';
     outcomes[o]++;
   }
-  const claimTimes = incidents.filter((i) => i.claimed_at !== null).map((i) => ((i.claimed_at as number) - i.opened_at) / 1000);
+  const claimTimes = incidents
+    .filter((i) => i.claimed_at !== null)
+    .map((i) => ((i.claimed_at as number) - i.opened_at) / 1000);
   const judged = outcomes.theft + outcomes['false-alarm'] + outcomes['not-found'];
   return {
     alerts,

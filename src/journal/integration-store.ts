@@ -1,17 +1,42 @@
 import type Database from 'better-sqlite3';
 import { preparedOnce } from './prepared';
 import type { AlertEventType } from '../pipeline/alert-event';
-import { wants, type DeliveryState, type DeliveryStore, type EventHead, type Integration, type IntegrationType, type StoredEvent } from '../integrations/integration';
+import {
+  wants,
+  type DeliveryState,
+  type DeliveryStore,
+  type EventHead,
+  type Integration,
+  type IntegrationType,
+  type StoredEvent,
+} from '../integrations/integration';
 
 export interface IntegrationRow {
-  id: string; type: string; url: string; secret: string; filter_json: string; scope: string;
-  created_at: number; enabled: number; disabled_reason: string | null;
-  cursor: number; attempts: number; next_at: number | null; last_error: string | null;
-  last_notice_at: number | null; unnoticed_dead: number;
+  id: string;
+  type: string;
+  url: string;
+  secret: string;
+  filter_json: string;
+  scope: string;
+  created_at: number;
+  enabled: number;
+  disabled_reason: string | null;
+  cursor: number;
+  attempts: number;
+  next_at: number | null;
+  last_error: string | null;
+  last_notice_at: number | null;
+  unnoticed_dead: number;
 }
 
 export interface EventRow {
-  seq: number; id: string; type: string; alert_id: string; store_id: string; location: string | null; time: number;
+  seq: number;
+  id: string;
+  type: string;
+  alert_id: string;
+  store_id: string;
+  location: string | null;
+  time: number;
 }
 
 export type NewIntegration = Pick<Integration, 'id' | 'type' | 'url' | 'secret' | 'filter' | 'scope' | 'createdAt'>;
@@ -46,7 +71,9 @@ export class IntegrationStore implements DeliveryStore {
   }
 
   list(): (Integration & DeliveryState)[] {
-    return (this.stmt('SELECT * FROM integrations ORDER BY created_at, id').all() as IntegrationRow[]).map(toIntegration);
+    return (this.stmt('SELECT * FROM integrations ORDER BY created_at, id').all() as IntegrationRow[]).map(
+      toIntegration,
+    );
   }
 
   get(id: string): (Integration & DeliveryState) | undefined {
@@ -56,13 +83,16 @@ export class IntegrationStore implements DeliveryStore {
 
   /** The next events after `cursor`, oldest first, without their data. */
   eventsAfter(cursor: number, limit = 100): EventHead[] {
-    const sql = 'SELECT seq, id, type, alert_id, store_id, location, time FROM events WHERE seq > ? ORDER BY seq LIMIT ?';
+    const sql =
+      'SELECT seq, id, type, alert_id, store_id, location, time FROM events WHERE seq > ? ORDER BY seq LIMIT ?';
     return (this.stmt(sql).all(cursor, limit) as EventRow[]).map(toHead);
   }
 
   /** One event, with its data. */
   event(seq: number): StoredEvent | undefined {
-    const row = this.stmt('SELECT * FROM events WHERE seq = ?').get(seq) as (EventRow & { data_json: string }) | undefined;
+    const row = this.stmt('SELECT * FROM events WHERE seq = ?').get(seq) as
+      | (EventRow & { data_json: string })
+      | undefined;
     return row && { ...toHead(row), data: JSON.parse(row.data_json) as StoredEvent['data'] };
   }
 
@@ -99,7 +129,12 @@ export class IntegrationStore implements DeliveryStore {
 
   /** A failed attempt on the oldest undelivered event; the next one is due at `nextAt`. */
   retryAt(id: string, attempts: number, nextAt: number, error: string): void {
-    this.stmt('UPDATE integrations SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?').run(attempts, nextAt, error, id);
+    this.stmt('UPDATE integrations SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?').run(
+      attempts,
+      nextAt,
+      error,
+      id,
+    );
   }
 
   /** The receiver said 410 Gone: no more deliveries until an operator acts. */
@@ -113,10 +148,10 @@ export class IntegrationStore implements DeliveryStore {
 
   /** Outcomes per integration and kind, since `since`. */
   outcomes(since: number): { integrationId: string; outcome: Outcome; count: number }[] {
-    return (this.stmt(
+    return this.stmt(
       `SELECT integration_id AS integrationId, outcome, COUNT(*) AS count FROM deliveries WHERE at >= ?
        GROUP BY integration_id, outcome ORDER BY integration_id, outcome`,
-    ).all(since) as { integrationId: string; outcome: Outcome; count: number }[]);
+    ).all(since) as { integrationId: string; outcome: Outcome; count: number }[];
   }
 }
 
@@ -141,5 +176,13 @@ export function toIntegration(r: IntegrationRow): Integration & DeliveryState {
 }
 
 export function toHead(r: EventRow): EventHead {
-  return { seq: r.seq, id: r.id, type: r.type as AlertEventType, alertId: r.alert_id, storeId: r.store_id, location: r.location, time: r.time };
+  return {
+    seq: r.seq,
+    id: r.id,
+    type: r.type as AlertEventType,
+    alertId: r.alert_id,
+    storeId: r.store_id,
+    location: r.location,
+    time: r.time,
+  };
 }

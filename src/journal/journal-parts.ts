@@ -46,7 +46,10 @@ export interface JournalParts {
   stop(): void;
 }
 
-export function journalParts(local: SqliteJournal, shared?: { journal: PgJournal; area: SharedJournalArea; onError: (err: unknown) => void }): JournalParts {
+export function journalParts(
+  local: SqliteJournal,
+  shared?: { journal: PgJournal; area: SharedJournalArea; onError: (err: unknown) => void },
+): JournalParts {
   if (!shared) {
     return {
       steps: local,
@@ -77,7 +80,11 @@ export function journalParts(local: SqliteJournal, shared?: { journal: PgJournal
     deliveries: pg.integrations,
     followUps: pg.followUps,
     // A silence set through the admin API applies on this daemon at once.
-    admin: new PgAdmin(pg.pool, () => pg.flush(), (now) => silences.refresh(now)),
+    admin: new PgAdmin(
+      pg.pool,
+      () => pg.flush(),
+      (now) => silences.refresh(now),
+    ),
     seenLately: pgSeen(pg.pool),
     integrations: pg.integrations,
     // The holder of the cron lease; every daemon prunes its own files (audio, stills).

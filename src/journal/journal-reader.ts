@@ -58,11 +58,18 @@ export function summariseJournal(file: string, recentCount = 10, now = Date.now(
       .prepare('SELECT id, received_at, store_id, status FROM alerts ORDER BY received_at DESC, id LIMIT ?')
       .all(recentCount) as { id: string; received_at: number; store_id: string; status: string }[];
     const lastError = db
-      .prepare('SELECT alert_id, step, last_error, updated_at FROM steps WHERE last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1')
+      .prepare(
+        'SELECT alert_id, step, last_error, updated_at FROM steps WHERE last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1',
+      )
       .get() as { alert_id: string; step: string; last_error: string; updated_at: number } | undefined;
-    const silences = db.prepare('SELECT store_id, until FROM silences WHERE until > ? ORDER BY store_id').all(now) as { store_id: string; until: number }[];
+    const silences = db.prepare('SELECT store_id, until FROM silences WHERE until > ? ORDER BY store_id').all(now) as {
+      store_id: string;
+      until: number;
+    }[];
     return {
-      lastError: lastError ? { alertId: lastError.alert_id, step: lastError.step, error: lastError.last_error, at: lastError.updated_at } : null,
+      lastError: lastError
+        ? { alertId: lastError.alert_id, step: lastError.step, error: lastError.last_error, at: lastError.updated_at }
+        : null,
       silences: silences.map((r) => ({ storeId: r.store_id, until: r.until })),
       incidents: readOpenIncidents(db, now),
       alerts: count('SELECT COUNT(*) AS n FROM alerts'),
@@ -93,25 +100,55 @@ export interface StepView {
 
 /** One alert's steps, for commands that follow them (replay --wait). */
 export function readSteps(db: Database.Database, alertId: string): StepView[] {
-  return (db.prepare('SELECT step, state, attempts, last_error, next_at FROM steps WHERE alert_id = ? ORDER BY step').all(alertId) as StepViewRow[]).map(toStepView);
+  return (
+    db
+      .prepare('SELECT step, state, attempts, last_error, next_at FROM steps WHERE alert_id = ? ORDER BY step')
+      .all(alertId) as StepViewRow[]
+  ).map(toStepView);
 }
 
 /** A step row as `status` and `replay` show it (either journal). */
-export interface StepViewRow { step: string; state: string; attempts: number; last_error: string | null; next_at: number | null }
+export interface StepViewRow {
+  step: string;
+  state: string;
+  attempts: number;
+  last_error: string | null;
+  next_at: number | null;
+}
 
 export function toStepView(s: StepViewRow): StepView {
-  return { step: s.step, state: s.state, attempts: s.attempts, lastError: s.last_error, nextAt: s.state === 'pending' ? s.next_at : null };
+  return {
+    step: s.step,
+    state: s.state,
+    attempts: s.attempts,
+    lastError: s.last_error,
+    nextAt: s.state === 'pending' ? s.next_at : null,
+  };
 }
 
 /** Open and claimed-not-resolved incidents with their claim count, for `status`. */
 export function readOpenIncidents(db: Database.Database, now: number): OpenIncidentView[] {
-  const rows = db.prepare(
-    `SELECT i.id, i.store_id, i.camera_id, i.room, i.state, i.opened_at, i.announcements, i.alerts, i.claimed_by, i.claimed_at, i.claimed_via,
+  const rows = db
+    .prepare(
+      `SELECT i.id, i.store_id, i.camera_id, i.room, i.state, i.opened_at, i.announcements, i.alerts, i.claimed_by, i.claimed_at, i.claimed_via,
             i.escalated_at, i.escalated_to, (SELECT COUNT(*) FROM claims c WHERE c.incident_id = i.id) AS claims
      FROM incidents i WHERE i.state IN ('open', 'claimed') ORDER BY i.opened_at, i.id`,
-  ).all() as {
-    id: string; store_id: string; camera_id: string; room: string; state: 'open' | 'claimed'; opened_at: number; announcements: number; alerts: number;
-    claimed_by: string | null; claimed_at: number | null; claimed_via: string | null; escalated_at: number | null; escalated_to: string | null; claims: number;
+    )
+    .all() as {
+    id: string;
+    store_id: string;
+    camera_id: string;
+    room: string;
+    state: 'open' | 'claimed';
+    opened_at: number;
+    announcements: number;
+    alerts: number;
+    claimed_by: string | null;
+    claimed_at: number | null;
+    claimed_via: string | null;
+    escalated_at: number | null;
+    escalated_to: string | null;
+    claims: number;
   }[];
   return rows.map((r) => ({
     id: r.id,

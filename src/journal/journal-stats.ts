@@ -18,20 +18,26 @@ export interface JournalStats {
  * they were received and incidents by when they opened.
  */
 export function journalStats(db: Database.Database, since: number): JournalStats {
-  const alertsPerHour = db.prepare(
-    `SELECT received_at - received_at % 3600000 AS hour, store_id AS storeId, COUNT(*) AS count
+  const alertsPerHour = db
+    .prepare(
+      `SELECT received_at - received_at % 3600000 AS hour, store_id AS storeId, COUNT(*) AS count
      FROM alerts WHERE received_at >= ? GROUP BY 1, 2 ORDER BY 1, 2`,
-  ).all(since) as JournalStats['alertsPerHour'];
-  const claims = db.prepare(
-    `SELECT (claimed_at - opened_at) / 1000.0 AS s FROM incidents
+    )
+    .all(since) as JournalStats['alertsPerHour'];
+  const claims = db
+    .prepare(
+      `SELECT (claimed_at - opened_at) / 1000.0 AS s FROM incidents
      WHERE opened_at >= ? AND claimed_at IS NOT NULL ORDER BY opened_at, id`,
-  ).all(since) as { s: number }[];
-  const cameras = db.prepare(
-    `SELECT store_id AS storeId, camera_id AS cameraId, COUNT(*) AS resolved,
+    )
+    .all(since) as { s: number }[];
+  const cameras = db
+    .prepare(
+      `SELECT store_id AS storeId, camera_id AS cameraId, COUNT(*) AS resolved,
             SUM(outcome = 'false-alarm') AS falseAlarms
      FROM incidents WHERE opened_at >= ? AND state = 'resolved' AND outcome IN ('theft', 'false-alarm', 'not-found')
      GROUP BY 1, 2 ORDER BY 1, 2`,
-  ).all(since) as Omit<JournalStats['falseAlarmByCamera'][number], 'rate'>[];
+    )
+    .all(since) as Omit<JournalStats['falseAlarmByCamera'][number], 'rate'>[];
   return {
     alertsPerHour,
     timeToClaimS: claims.map((c) => c.s),

@@ -50,11 +50,14 @@ export class LeaseKeeper {
 
   async start(): Promise<void> {
     await this.opts.store.heartbeat(this.opts.self);
-    this.timer = setInterval(() => {
-      this.expire();
-      // A renewal still waiting on the journal is not doubled; its leases run out meanwhile.
-      if (!this.ticking) void this.tick();
-    }, Math.max(50, Math.floor(this.ttlMs / 3)));
+    this.timer = setInterval(
+      () => {
+        this.expire();
+        // A renewal still waiting on the journal is not doubled; its leases run out meanwhile.
+        if (!this.ticking) void this.tick();
+      },
+      Math.max(50, Math.floor(this.ttlMs / 3)),
+    );
     this.timer.unref();
   }
 

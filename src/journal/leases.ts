@@ -52,7 +52,10 @@ export class PgLeaseStore implements LeaseStore {
   private static readonly NOW = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
 
   /** `graceMs`: a lapsed lease is taken only this long after it lapsed (its holder gave it up before). */
-  constructor(private readonly pool: Pool, private readonly graceMs = LEASE_GRACE_MS) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly graceMs = LEASE_GRACE_MS,
+  ) {}
 
   async heartbeat(d: Omit<DaemonRow, 'seenAt'>): Promise<void> {
     await this.pool.query({
@@ -104,7 +107,11 @@ export class PgLeaseStore implements LeaseStore {
   }
 
   async release(name: string, holder: string): Promise<void> {
-    await this.pool.query({ name: 'lease-release', text: 'DELETE FROM leases WHERE name = $1 AND holder = $2', values: [name, holder] });
+    await this.pool.query({
+      name: 'lease-release',
+      text: 'DELETE FROM leases WHERE name = $1 AND holder = $2',
+      values: [name, holder],
+    });
   }
 
   async leave(holder: string): Promise<void> {
@@ -113,9 +120,20 @@ export class PgLeaseStore implements LeaseStore {
   }
 
   async view(): Promise<{ now: number; daemons: DaemonRow[]; leases: Lease[] }> {
-    const now = (await this.pool.query<{ now: number }>(`SELECT ${PgLeaseStore.NOW} AS now`)).rows[0]?.now ?? Date.now();
-    const daemons = (await this.pool.query<DaemonRow>({ text: `SELECT ${DAEMON_COLUMNS} FROM daemons WHERE seen_at >= $1 ORDER BY started_at, id`, values: [now - GONE_AFTER_MS] })).rows;
-    const leases = (await this.pool.query<Lease>({ text: `SELECT ${LEASE_COLUMNS} FROM leases WHERE until >= $1 ORDER BY name`, values: [now] })).rows;
+    const now =
+      (await this.pool.query<{ now: number }>(`SELECT ${PgLeaseStore.NOW} AS now`)).rows[0]?.now ?? Date.now();
+    const daemons = (
+      await this.pool.query<DaemonRow>({
+        text: `SELECT ${DAEMON_COLUMNS} FROM daemons WHERE seen_at >= $1 ORDER BY started_at, id`,
+        values: [now - GONE_AFTER_MS],
+      })
+    ).rows;
+    const leases = (
+      await this.pool.query<Lease>({
+        text: `SELECT ${LEASE_COLUMNS} FROM leases WHERE until >= $1 ORDER BY name`,
+        values: [now],
+      })
+    ).rows;
     return { now, daemons, leases };
   }
 }
@@ -125,25 +143,33 @@ export class PgLeaseStore implements LeaseStore {
  * same table and rules keep `status` alike on both journals (and the contract tests honest).
  */
 export class SqliteLeaseStore implements LeaseStore {
-  constructor(private readonly db: Database.Database, private readonly now: () => number = Date.now, private readonly graceMs = LEASE_GRACE_MS) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly now: () => number = Date.now,
+    private readonly graceMs = LEASE_GRACE_MS,
+  ) {}
 
   heartbeat(d: Omit<DaemonRow, 'seenAt'>): Promise<void> {
     return this.run(() => {
-      this.db.prepare(`INSERT INTO daemons (id, host, pid, started_at, seen_at) VALUES (?, ?, ?, ?, ?)
-                       ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at`).run(d.id, d.host, d.pid, d.startedAt, this.now());
+      this.db
+        .prepare(`INSERT INTO daemons (id, host, pid, started_at, seen_at) VALUES (?, ?, ?, ?, ?)
+                       ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at`)
+        .run(d.id, d.host, d.pid, d.startedAt, this.now());
     });
   }
 
   acquire(name: string, holder: string, ttlMs: number): Promise<boolean> {
     return this.run(() => {
       const now = this.now();
-      const row = this.db.prepare(
-        `INSERT INTO leases (name, holder, until, taken_at) VALUES (?, ?, ?, ?)
+      const row = this.db
+        .prepare(
+          `INSERT INTO leases (name, holder, until, taken_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until,
            taken_at = CASE WHEN leases.holder = excluded.holder THEN leases.taken_at ELSE excluded.taken_at END
          WHERE leases.holder = excluded.holder OR leases.until < ?
          RETURNING name`,
-      ).get(name, holder, now + ttlMs, now, now - this.graceMs);
+        )
+        .get(name, holder, now + ttlMs, now, now - this.graceMs);
       return row !== undefined;
     });
   }
@@ -157,7 +183,9 @@ export class SqliteLeaseStore implements LeaseStore {
   renew(holder: string, ttlMs: number): Promise<string[]> {
     return this.run(() => {
       const now = this.now();
-      const rows = this.db.prepare('UPDATE leases SET until = ? WHERE holder = ? AND until >= ? RETURNING name').all(now + ttlMs, holder, now) as { name: string }[];
+      const rows = this.db
+        .prepare('UPDATE leases SET until = ? WHERE holder = ? AND until >= ? RETURNING name')
+        .all(now + ttlMs, holder, now) as { name: string }[];
       return rows.map((r) => r.name).sort();
     });
   }
@@ -178,8 +206,12 @@ export class SqliteLeaseStore implements LeaseStore {
       const now = this.now();
       return {
         now,
-        daemons: this.db.prepare(`SELECT ${DAEMON_COLUMNS} FROM daemons WHERE seen_at >= ? ORDER BY started_at, id`).all(now - GONE_AFTER_MS) as DaemonRow[],
-        leases: this.db.prepare(`SELECT ${LEASE_COLUMNS} FROM leases WHERE until >= ? ORDER BY name`).all(now) as Lease[],
+        daemons: this.db
+          .prepare(`SELECT ${DAEMON_COLUMNS} FROM daemons WHERE seen_at >= ? ORDER BY started_at, id`)
+          .all(now - GONE_AFTER_MS) as DaemonRow[],
+        leases: this.db
+          .prepare(`SELECT ${LEASE_COLUMNS} FROM leases WHERE until >= ? ORDER BY name`)
+          .all(now) as Lease[],
       };
     });
   }

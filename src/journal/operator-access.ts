@@ -4,7 +4,10 @@ import { dirname } from 'node:path';
 import { MIGRATIONS, migrateJournal } from './schema';
 
 export class JournalAccessError extends Error {
-  constructor(readonly code: 'JOURNAL_MISSING' | 'JOURNAL_VERSION', message: string) {
+  constructor(
+    readonly code: 'JOURNAL_MISSING' | 'JOURNAL_VERSION',
+    message: string,
+  ) {
     super(message);
     this.name = 'JournalAccessError';
   }
@@ -23,7 +26,10 @@ export class JournalAccessError extends Error {
 export function openJournalForOperator(file: string, mode: 'read' | 'write'): Database.Database {
   const exists = existsSync(file);
   if (!exists && mode === 'read') {
-    throw new JournalAccessError('JOURNAL_MISSING', `no journal at ${file} yet (the daemon creates it at its first start, or a writing command such as 'integrations add')`);
+    throw new JournalAccessError(
+      'JOURNAL_MISSING',
+      `no journal at ${file} yet (the daemon creates it at its first start, or a writing command such as 'integrations add')`,
+    );
   }
   if (!exists) mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file, { readonly: mode === 'read', fileMustExist: mode === 'read' });
@@ -42,7 +48,10 @@ export function openJournalForOperator(file: string, mode: 'read' | 'write'): Da
     }
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version !== MIGRATIONS.length) {
-      throw new JournalAccessError('JOURNAL_VERSION', `journal ${file} is at schema ${version}, this version expects ${MIGRATIONS.length}: restart the daemon once (or run a writing command) to upgrade it`);
+      throw new JournalAccessError(
+        'JOURNAL_VERSION',
+        `journal ${file} is at schema ${version}, this version expects ${MIGRATIONS.length}: restart the daemon once (or run a writing command) to upgrade it`,
+      );
     }
     return db;
   } catch (err) {

@@ -47,10 +47,14 @@ export function requeueAlerts(db: Database.Database, sel: ReplaySelection): Repl
   return ids.map((id) =>
     db.transaction((): ReplayOutcome => {
       const alert = alertRow.get(id) as { store_id: string; status: string } | undefined;
-      if (!alert) return { alertId: id, requeued: [], skipped: [{ step: '*', reason: 'no such alert in the journal' }] };
+      if (!alert)
+        return { alertId: id, requeued: [], skipped: [{ step: '*', reason: 'no such alert in the journal' }] };
       const out: ReplayOutcome = { alertId: id, storeId: alert.store_id, requeued: [], skipped: [] };
       if (!sel.routable(alert.store_id)) {
-        out.skipped.push({ step: '*', reason: `store ${alert.store_id} is not in x-hoppers.json (add it, reload, then replay)` });
+        out.skipped.push({
+          step: '*',
+          reason: `store ${alert.store_id} is not in x-hoppers.json (add it, reload, then replay)`,
+        });
         return out;
       }
       if (alert.status === 'unroutable') route.run(id);

@@ -202,7 +202,9 @@ export const MIGRATIONS: readonly string[] = [
 export function migrateJournal(db: Database.Database, file: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > MIGRATIONS.length) {
-    throw new Error(`journal ${file} is at schema ${version}, newer than this version of veesion-bridge (${MIGRATIONS.length}): was it downgraded?`);
+    throw new Error(
+      `journal ${file} is at schema ${version}, newer than this version of veesion-bridge (${MIGRATIONS.length}): was it downgraded?`,
+    );
   }
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.transaction(() => {

@@ -64,7 +64,12 @@ export class SharedJournalArea {
   constructor(private readonly deps: SharedJournalDeps) {
     this.leases = new PgLeaseStore(deps.journal.pool);
     deps.journal.onWriteError = lostSteps(() => deps.logger, 'once its conference is taken over (or after a restart)');
-    this.self = { id: `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`, host: hostname(), pid: process.pid, startedAt: Date.now() };
+    this.self = {
+      id: `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`,
+      host: hostname(),
+      pid: process.pid,
+      startedAt: Date.now(),
+    };
     this.keeper = new LeaseKeeper({
       store: this.leases,
       self: this.self,
@@ -82,7 +87,10 @@ export class SharedJournalArea {
     await this.round();
     this.unlisten = this.deps.journal.listen(
       () => this.wake(),
-      (err) => this.deps.logger.warn('lost the journal notifications; reconnecting (steps are found again once back)', { err }),
+      (err) =>
+        this.deps.logger.warn('lost the journal notifications; reconnecting (steps are found again once back)', {
+          err,
+        }),
     );
     this.timer = setInterval(() => {
       this.rounds = this.rounds.then(() => this.round());
@@ -113,7 +121,10 @@ export class SharedJournalArea {
     if (this.stopped || !this.taking) return;
     try {
       const wanted = this.deps.canCall() ? [...new Set(this.deps.rooms())].map(roomLease) : [];
-      const taken = await this.keeper.takeAll([...wanted.filter((n) => !this.keeper.holds(n)), ...(this.holdsCron() ? [] : [CRON_LEASE])]);
+      const taken = await this.keeper.takeAll([
+        ...wanted.filter((n) => !this.keeper.holds(n)),
+        ...(this.holdsCron() ? [] : [CRON_LEASE]),
+      ]);
       if (taken.includes(CRON_LEASE)) this.deps.onCron(true);
       if (taken.length > 0) this.deps.logger.info('leases taken', { leases: taken });
       const rooms = taken.filter((n) => n.startsWith(ROOM_PREFIX)).map((n) => n.slice(ROOM_PREFIX.length));
@@ -121,7 +132,8 @@ export class SharedJournalArea {
       this.view = await this.leases.view();
       this.waiting = await this.deps.journal.waitingSteps();
       const waiting = Object.values(this.waiting).some((n) => n > 0);
-      if (taken.some((n) => n !== CRON_LEASE) || (waiting && Date.now() - this.lastRescan >= RESCAN_EVERY_MS)) this.wake();
+      if (taken.some((n) => n !== CRON_LEASE) || (waiting && Date.now() - this.lastRescan >= RESCAN_EVERY_MS))
+        this.wake();
     } catch (err) {
       this.deps.logger.warn('could not look for free leases; retrying', { err });
     }
@@ -148,7 +160,9 @@ export class SharedJournalArea {
         try {
           await this.deps.rescan();
         } catch (err) {
-          this.deps.logger.error('could not read unfinished steps from the journal; retried at the next notification', { err });
+          this.deps.logger.error('could not read unfinished steps from the journal; retried at the next notification', {
+            err,
+          });
         }
       } while (this.rescanAgain && !this.stopped);
       this.rescanning = false;
@@ -167,7 +181,10 @@ export class SharedJournalArea {
     return {
       self: this.self.id,
       daemons: daemons.map((d) => ({
-        id: d.id, host: d.host, pid: d.pid, seenS: Math.max(0, Math.round((now - d.seenAt) / 1000)),
+        id: d.id,
+        host: d.host,
+        pid: d.pid,
+        seenS: Math.max(0, Math.round((now - d.seenAt) / 1000)),
         holds: leases.filter((l) => l.holder === d.id).map((l) => l.name),
       })),
     };

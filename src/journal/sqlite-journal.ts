@@ -17,9 +17,17 @@ import { StepQueue } from './step-queue';
 import { stepCall } from './step-call';
 
 interface StepRow {
-  alert_id: string; step: string; state: string; attempts: number;
-  next_at: number | null; last_error: string | null; detail: string | null; updated_at: number;
-  call_token: string | null; call_state: string | null; call_channel: string | null;
+  alert_id: string;
+  step: string;
+  state: string;
+  attempts: number;
+  next_at: number | null;
+  last_error: string | null;
+  detail: string | null;
+  updated_at: number;
+  call_token: string | null;
+  call_state: string | null;
+  call_channel: string | null;
   window_from: number | null;
 }
 
@@ -31,7 +39,8 @@ interface StepRow {
 export class SqliteJournal implements Journal, EventSink {
   private readonly db: Database.Database;
   private readonly stmts;
-  private batch: { record: NewAlertRecord; resolve: (r: 'new' | 'duplicate') => void; reject: (e: unknown) => void }[] = [];
+  private batch: { record: NewAlertRecord; resolve: (r: 'new' | 'duplicate') => void; reject: (e: unknown) => void }[] =
+    [];
   private readonly updates = new StepQueue();
   private retryTimer: NodeJS.Timeout | undefined;
   private events: AlertEvent[] = [];
@@ -74,7 +83,9 @@ export class SqliteJournal implements Journal, EventSink {
     // Checkpoints run on a worker thread (WalCheckpointer), never inside an acknowledged commit.
     this.db.pragma('wal_autocheckpoint = 0');
     migrateJournal(this.db, file);
-    this.checkpointer = new WalCheckpointer(file, 1000, (message) => this.onWriteError(new Error(`WAL checkpoint: ${message}`), []));
+    this.checkpointer = new WalCheckpointer(file, 1000, (message) =>
+      this.onWriteError(new Error(`WAL checkpoint: ${message}`), []),
+    );
     this.checkpointer.start();
     this.stmts = {
       insertAlert: this.db.prepare(
@@ -97,7 +108,9 @@ export class SqliteJournal implements Journal, EventSink {
       rawBody: this.db.prepare(`SELECT raw_body FROM alerts WHERE id = ?`),
       silence: this.db.prepare(`SELECT until FROM silences WHERE store_id = ? AND until > ?`),
       anyIntegration: this.db.prepare(`SELECT 1 FROM integrations WHERE enabled = 1 LIMIT 1`),
-      waiting: this.db.prepare(`SELECT step, COUNT(*) AS n FROM steps WHERE state IN ('pending', 'running') GROUP BY step`),
+      waiting: this.db.prepare(
+        `SELECT step, COUNT(*) AS n FROM steps WHERE state IN ('pending', 'running') GROUP BY step`,
+      ),
       insertEvent: this.db.prepare(
         `INSERT INTO events (id, type, alert_id, store_id, location, time, data_json) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
@@ -166,7 +179,15 @@ export class SqliteJournal implements Journal, EventSink {
         const keepEvents = this.stmts.anyIntegration.get() !== undefined;
         const writeEvent = (e: AlertEvent) => {
           if (!keepEvents) return;
-          this.stmts.insertEvent.run(`evt_${randomUUID()}`, e.type, e.alertId, e.storeId, e.location, e.time, JSON.stringify(e.data));
+          this.stmts.insertEvent.run(
+            `evt_${randomUUID()}`,
+            e.type,
+            e.alertId,
+            e.storeId,
+            e.location,
+            e.time,
+            JSON.stringify(e.data),
+          );
           eventsWritten++;
         };
         const inserted = batch.map(({ record }) => this.insert(record, writeEvent));
@@ -180,7 +201,10 @@ export class SqliteJournal implements Journal, EventSink {
       if (failing.length > 0) this.onWriteError(err, failing);
       // Written again in a second (a full disk may have room by then), not lost.
       if (this.updates.length > 0 && !this.retryTimer) {
-        this.retryTimer = setTimeout(() => { this.retryTimer = undefined; this.scheduleFlush(); }, 1000);
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          this.scheduleFlush();
+        }, 1000);
         this.retryTimer.unref();
       }
       return;
@@ -193,35 +217,64 @@ export class SqliteJournal implements Journal, EventSink {
   private insert(r: NewAlertRecord, writeEvent: (e: AlertEvent) => void): 'new' | 'duplicate' {
     const { alert } = r;
     const info = this.stmts.insertAlert.run(
-      alert.id, r.receivedAt, alert.storeId, r.status, JSON.stringify(alert), r.rawBody,
+      alert.id,
+      r.receivedAt,
+      alert.storeId,
+      r.status,
+      JSON.stringify(alert),
+      r.rawBody,
     );
     if (info.changes === 0) return 'duplicate';
     for (const step of r.steps) this.stmts.insertStep.run(alert.id, step, r.receivedAt);
     if (r.incident) {
-      this.incidents.joinOrOpen({ alertId: alert.id, storeId: alert.storeId, cameraId: alert.cameraId, room: r.incident.room, at: r.receivedAt, windowMs: r.incident.windowMs, firstRepeatAt: r.incident.firstRepeatAt });
+      this.incidents.joinOrOpen({
+        alertId: alert.id,
+        storeId: alert.storeId,
+        cameraId: alert.cameraId,
+        room: r.incident.room,
+        at: r.receivedAt,
+        windowMs: r.incident.windowMs,
+        firstRepeatAt: r.incident.firstRepeatAt,
+      });
     }
     for (const e of r.events ?? []) writeEvent(e);
     return 'new';
   }
 
   private writeStep(r: StepRecord): void {
-    this.stmts.updateStep.run(r.state, r.attempts, r.nextAt, r.lastError, r.detail, r.updatedAt, r.call?.token ?? null, r.call?.state ?? null, r.call?.channel ?? null, r.alertId, r.step);
+    this.stmts.updateStep.run(
+      r.state,
+      r.attempts,
+      r.nextAt,
+      r.lastError,
+      r.detail,
+      r.updatedAt,
+      r.call?.token ?? null,
+      r.call?.state ?? null,
+      r.call?.channel ?? null,
+      r.alertId,
+      r.step,
+    );
   }
 
   /** Store and camera of the alerts received since `since` (what pre-rendering prepares; a store added later counts its earlier alerts). */
   camerasSeen(since: number): { storeId: string; cameraId: string }[] {
-    return this.db.prepare(
-      `SELECT DISTINCT store_id AS storeId, CAST(json_extract(alert_json, '$.cameraId') AS TEXT) AS cameraId FROM alerts
+    return this.db
+      .prepare(
+        `SELECT DISTINCT store_id AS storeId, CAST(json_extract(alert_json, '$.cameraId') AS TEXT) AS cameraId FROM alerts
        WHERE received_at >= ? AND json_extract(alert_json, '$.cameraId') IS NOT NULL LIMIT 5000`,
-    ).all(since) as { storeId: string; cameraId: string }[];
+      )
+      .all(since) as { storeId: string; cameraId: string }[];
   }
 
   /** Who claimed which camera's incidents since `since` ("Anna is handling camera 3", prepared ahead). */
   claimersSeen(since: number): { storeId: string; cameraId: string; by: string }[] {
-    return this.db.prepare(
-      `SELECT DISTINCT i.store_id AS storeId, i.camera_id AS cameraId, c.by AS by FROM claims c JOIN incidents i ON i.id = c.incident_id
+    return this.db
+      .prepare(
+        `SELECT DISTINCT i.store_id AS storeId, i.camera_id AS cameraId, c.by AS by FROM claims c JOIN incidents i ON i.id = c.incident_id
        WHERE c.won = 1 AND c.at >= ? LIMIT 5000`,
-    ).all(since) as { storeId: string; cameraId: string; by: string }[];
+      )
+      .all(since) as { storeId: string; cameraId: string; by: string }[];
   }
 
   /** Updates still waiting for the group commit are written first: the answer is current. */
@@ -229,7 +282,10 @@ export class SqliteJournal implements Journal, EventSink {
     try {
       this.flush();
       // A step whose final state could not be written yet would look unfinished: not now.
-      if (this.updates.unwritten() > 0) throw new Error(`${this.updates.unwritten()} step update(s) not written to the journal yet (retried every second)`);
+      if (this.updates.unwritten() > 0)
+        throw new Error(
+          `${this.updates.unwritten()} step update(s) not written to the journal yet (retried every second)`,
+        );
       return Promise.resolve((this.stmts.unfinished.all() as StepRow[]).map(toStepRecord));
     } catch (err) {
       return Promise.reject(err);
@@ -248,7 +304,11 @@ export class SqliteJournal implements Journal, EventSink {
   storedAlert(id: string): StoredAlert | undefined {
     const row = this.stmts.getAlert.get(id) as { alert_json: string; status: string; received_at: number } | undefined;
     if (!row) return undefined;
-    return { alert: JSON.parse(row.alert_json) as Alert, status: row.status as AlertStatus, receivedAt: row.received_at };
+    return {
+      alert: JSON.parse(row.alert_json) as Alert,
+      status: row.status as AlertStatus,
+      receivedAt: row.received_at,
+    };
   }
 
   steps(alertId: string): StepRecord[] {
@@ -300,7 +360,8 @@ export class SqliteJournal implements Journal, EventSink {
     let reason: string | undefined;
     try {
       const { dev, ino } = statSync(this.file);
-      if (dev !== this.identity.dev || ino !== this.identity.ino) reason = `journal ${this.file} was replaced under the running daemon`;
+      if (dev !== this.identity.dev || ino !== this.identity.ino)
+        reason = `journal ${this.file} was replaced under the running daemon`;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') return true; // cannot tell (e.g. EACCES): the commit itself will say
@@ -333,7 +394,6 @@ export class SqliteJournal implements Journal, EventSink {
     await this.checkpointer.stop();
     if (this.db.open) this.db.close();
   }
-
 }
 
 class Rollback extends Error {}

@@ -50,13 +50,23 @@ export class OutageReporter {
     }
     if (now - this.lastLine < (this.opts.repeatMs ?? 60_000)) return;
     this.lastLine = now;
-    logger.log(severity, `${system} still unreachable`, { where, reason, impact, downForS: Math.round((now - this.since) / 1000), failures: this.failures });
+    logger.log(severity, `${system} still unreachable`, {
+      where,
+      reason,
+      impact,
+      downForS: Math.round((now - this.since) / 1000),
+      failures: this.failures,
+    });
   }
 
   recovered(): void {
     if (this.since === undefined) return;
     const downForS = Math.round((this.now() - this.since) / 1000);
-    this.opts.logger.info(`${this.opts.system} reachable again`, { where: this.opts.where, downForS, failures: this.failures });
+    this.opts.logger.info(`${this.opts.system} reachable again`, {
+      where: this.opts.where,
+      downForS,
+      failures: this.failures,
+    });
     this.since = undefined;
     this.reason = undefined;
     this.failures = 0;

@@ -8,7 +8,16 @@ import type { StepEvent, StepRecord } from '../pipeline/ports';
  * only a step given up is an error.
  */
 export function logStep(log: Logger, metrics: BridgeMetrics, e: StepEvent): void {
-  const fields = { alertId: e.alertId, store: e.storeId, step: e.step, attempt: e.attempt, state: e.state, durationMs: e.durationMs, detail: e.detail, error: e.error };
+  const fields = {
+    alertId: e.alertId,
+    store: e.storeId,
+    step: e.step,
+    attempt: e.attempt,
+    state: e.state,
+    durationMs: e.durationMs,
+    detail: e.detail,
+    error: e.error,
+  };
   switch (e.state) {
     case 'running':
       return void log.debug('step started', fields);
@@ -19,7 +28,10 @@ export function logStep(log: Logger, metrics: BridgeMetrics, e: StepEvent): void
       log.info('announcement muted', fields);
       break;
     case 'pending': {
-      const next = e.nextAt === undefined ? {} : { nextAttemptAt: new Date(e.nextAt).toISOString(), nextAttemptInS: Math.round((e.retryInMs ?? 0) / 1000) };
+      const next =
+        e.nextAt === undefined
+          ? {}
+          : { nextAttemptAt: new Date(e.nextAt).toISOString(), nextAttemptInS: Math.round((e.retryInMs ?? 0) / 1000) };
       log.warn('step failed, will retry', { ...fields, ...next });
       metrics.stepRetries.inc({ step: e.step });
       break;
@@ -43,6 +55,12 @@ export function logStep(log: Logger, metrics: BridgeMetrics, e: StepEvent): void
 export function lostSteps(log: () => Logger, when: string): (err: unknown, lost: readonly StepRecord[]) => void {
   return (err, lost) => {
     if (lost.length === 0) return void log().error('journal maintenance failed', { err });
-    for (const l of lost) log().error(`journal write failed; this step runs again ${when}`, { err, alertId: l.alertId, step: l.step, state: l.state });
+    for (const l of lost)
+      log().error(`journal write failed; this step runs again ${when}`, {
+        err,
+        alertId: l.alertId,
+        step: l.step,
+        state: l.state,
+      });
   };
 }

@@ -108,7 +108,10 @@ export class AmiClient extends EventEmitter {
   /** Why it is not logged in (for /readyz); undefined when it is. */
   get notReadyReason(): string | undefined {
     if (this.loggedIn) return undefined;
-    return this.outage.summary ?? `${this.state === 'stopped' ? 'not started' : 'connecting'} to ${this.opts.host}:${this.opts.port}`;
+    return (
+      this.outage.summary ??
+      `${this.state === 'stopped' ? 'not started' : 'connecting'} to ${this.opts.host}:${this.opts.port}`
+    );
   }
 
   nextActionId(kind: string): string {
@@ -116,7 +119,10 @@ export class AmiClient extends EventEmitter {
   }
 
   /** Sends an action; resolves with its Response (Success or not), rejects on loss/timeout. */
-  action(fields: AmiFields, actionId = this.nextActionId(String(fields[0]?.[1] ?? 'action').toLowerCase())): Promise<AmiMessage> {
+  action(
+    fields: AmiFields,
+    actionId = this.nextActionId(String(fields[0]?.[1] ?? 'action').toLowerCase()),
+  ): Promise<AmiMessage> {
     const socket = this.socket;
     if (!socket || socket.destroyed) {
       return Promise.reject(new StepError('AMI_DISCONNECTED', 'connection', 'not connected to the AMI'));
@@ -124,7 +130,13 @@ export class AmiClient extends EventEmitter {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(actionId);
-        reject(new StepError('AMI_TIMEOUT', 'timeout', `no AMI response to ${fields[0]?.[1]} within ${this.opts.responseTimeoutMs} ms`));
+        reject(
+          new StepError(
+            'AMI_TIMEOUT',
+            'timeout',
+            `no AMI response to ${fields[0]?.[1]} within ${this.opts.responseTimeoutMs} ms`,
+          ),
+        );
       }, this.opts.responseTimeoutMs);
       this.pending.set(actionId, { resolve, reject, timer });
       const [first, ...rest] = fields;
@@ -154,7 +166,10 @@ export class AmiClient extends EventEmitter {
       const response = await this.action(fields, actionId);
       if (response.get('Response') !== 'Success') return { response, items: [] };
       const timer = setTimeout(
-        () => settle(new StepError('AMI_TIMEOUT', 'timeout', `no ${completeEvent} within ${this.opts.responseTimeoutMs} ms`)),
+        () =>
+          settle(
+            new StepError('AMI_TIMEOUT', 'timeout', `no ${completeEvent} within ${this.opts.responseTimeoutMs} ms`),
+          ),
         this.opts.responseTimeoutMs,
       );
       try {
@@ -250,14 +265,16 @@ export class AmiClient extends EventEmitter {
     clearInterval(this.pingTimer);
     this.socket = undefined;
     const wasLoggedIn = this.state === 'logged-in';
-    const reason = this.closeReason ?? (wasLoggedIn ? 'connection closed by Asterisk' : 'connection closed before login');
+    const reason =
+      this.closeReason ?? (wasLoggedIn ? 'connection closed by Asterisk' : 'connection closed before login');
     this.closeReason = undefined;
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new StepError('AMI_DISCONNECTED', 'connection', 'AMI connection lost'));
       this.pending.delete(id);
     }
-    for (const list of this.lists.values()) list.fail(new StepError('AMI_DISCONNECTED', 'connection', 'AMI connection lost during a list'));
+    for (const list of this.lists.values())
+      list.fail(new StepError('AMI_DISCONNECTED', 'connection', 'AMI connection lost during a list'));
     if (wasLoggedIn) this.emit('disconnect');
     if (!this.running) return;
     this.outage.failed(reason, this.state === 'auth-failed' ? 'error' : 'warn');

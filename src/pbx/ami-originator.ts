@@ -56,7 +56,11 @@ export class AmiCallFailed extends StepError {
     readonly reason: number | undefined,
   ) {
     const shown = reason === undefined ? '?' : String(reason);
-    super('AMI_ORIGINATE_FAILED', 'rejected', `call to ${channel} failed: reason ${shown} (${REASONS[shown] ?? 'unknown'})`);
+    super(
+      'AMI_ORIGINATE_FAILED',
+      'rejected',
+      `call to ${channel} failed: reason ${shown} (${REASONS[shown] ?? 'unknown'})`,
+    );
     this.failure = callFailure(reason);
   }
 }
@@ -69,7 +73,10 @@ export class AmiOriginator implements CallOriginator {
   /** Calls waiting for their OriginateResponse, by ActionID: one listener for all of them. */
   private readonly waiters = new Map<string, (m: AmiMessage | StepError) => void>();
   /** Answered calls whose Hangup we follow, by channel name. */
-  private readonly following = new Map<string, { ended: Promise<void>; hungUp: () => void; forget: NodeJS.Timeout; own: boolean }>();
+  private readonly following = new Map<
+    string,
+    { ended: Promise<void>; hungUp: () => void; forget: NodeJS.Timeout; own: boolean }
+  >();
   /**
    * Calls with a token answered on this PBX, whoever placed them (OriginateResponse goes to
    * every session), by token: when, and their hang-up.
@@ -91,7 +98,10 @@ export class AmiOriginator implements CallOriginator {
       const waiter = this.waiters.get(actionId);
       // Follow the hang-up from this very event on: Asterisk may send it in the same chunk,
       // and it would then be handled before originate() resumes.
-      const ended = m.get('Response') === 'Success' && (waiter || actionId.startsWith(CALL_ACTION)) ? this.follow(m.get('Channel') ?? '', waiter !== undefined) : undefined;
+      const ended =
+        m.get('Response') === 'Success' && (waiter || actionId.startsWith(CALL_ACTION))
+          ? this.follow(m.get('Channel') ?? '', waiter !== undefined)
+          : undefined;
       if (ended && actionId.startsWith(CALL_ACTION)) {
         const token = actionId.slice(CALL_ACTION.length);
         this.remember(token, ended);
@@ -136,7 +146,8 @@ export class AmiOriginator implements CallOriginator {
     this.seenAnswered.set(token, { at: now, ended });
     if (this.seenAnswered.size < 10_000) return;
     // Bounded: a takeover asks within seconds of a crash, so an hour is plenty.
-    for (const [t, seen] of this.seenAnswered) if (now - seen.at > 3_600_000 || this.seenAnswered.size > 10_000) this.seenAnswered.delete(t);
+    for (const [t, seen] of this.seenAnswered)
+      if (now - seen.at > 3_600_000 || this.seenAnswered.size > 10_000) this.seenAnswered.delete(t);
   }
 
   /**
@@ -152,12 +163,23 @@ export class AmiOriginator implements CallOriginator {
     dialplan?: { context: string; exten: string; variables: [string, string][] },
   ): Promise<PlacedCall> {
     const spec = callSpec(req, this.opts);
-    const target = dialplan ? { ...spec, target: { context: dialplan.context, exten: dialplan.exten, priority: '1' as const }, variables: [...spec.variables, ...dialplan.variables] } : spec;
+    const target = dialplan
+      ? {
+          ...spec,
+          target: { context: dialplan.context, exten: dialplan.exten, priority: '1' as const },
+          variables: [...spec.variables, ...dialplan.variables],
+        }
+      : spec;
     // An unanswered call's OriginateResponse comes only after it rang for ringTimeoutMs.
     return this.place({ ...target, channel }, ringTimeoutMs, ringTimeoutMs + this.opts.responseTimeoutMs);
   }
 
-  private async place(spec: CallSpec, ringTimeoutMs: number, waitMs: number, actionId = this.ami.nextActionId('orig')): Promise<PlacedCall> {
+  private async place(
+    spec: CallSpec,
+    ringTimeoutMs: number,
+    waitMs: number,
+    actionId = this.ami.nextActionId('orig'),
+  ): Promise<PlacedCall> {
     if (!this.ami.loggedIn) throw new StepError('AMI_NOT_READY', 'connection', `AMI is ${this.ami.state}`);
     const { channel } = spec;
     const done = this.waitForResponse(actionId, waitMs);
@@ -170,7 +192,11 @@ export class AmiOriginator implements CallOriginator {
     }
     if (response.get('Response') !== 'Success') {
       done.cancel();
-      throw new StepError('AMI_ORIGINATE_REFUSED', 'rejected', `Originate refused: ${response.get('Message') ?? 'no reason'} (channel ${channel})`);
+      throw new StepError(
+        'AMI_ORIGINATE_REFUSED',
+        'rejected',
+        `Originate refused: ${response.get('Message') ?? 'no reason'} (channel ${channel})`,
+      );
     }
     const event = await done.promise;
     if (event.get('Response') !== 'Success') {
@@ -235,8 +261,15 @@ export class AmiOriginator implements CallOriginator {
 function amiFields(spec: CallSpec, ringTimeoutMs: number): AmiFields {
   const target: AmiFields =
     'application' in spec.target
-      ? [['Application', spec.target.application], ['Data', spec.target.data]]
-      : [['Context', spec.target.context], ['Exten', spec.target.exten], ['Priority', spec.target.priority]];
+      ? [
+          ['Application', spec.target.application],
+          ['Data', spec.target.data],
+        ]
+      : [
+          ['Context', spec.target.context],
+          ['Exten', spec.target.exten],
+          ['Priority', spec.target.priority],
+        ];
   return [
     ['Action', 'Originate'],
     ['Channel', spec.channel],

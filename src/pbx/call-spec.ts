@@ -28,8 +28,13 @@ export function callSpec(req: OriginateRequest, opts: CallOptions): CallSpec {
   const channel = renderTemplate(opts.channelTemplate, { store_veesion_id, audio_conf_id, xbees_channel_id });
   const { origin } = opts;
   const target: CallSpec['target'] =
-    opts.mode === 'application' ? { application: 'Playback', data: req.speech.playbackPath } : { context: origin, exten: origin, priority: '1' };
-  const alertVariables = opts.mode === 'dialplan' ? Object.entries(req.variables).map(([k, v]) => [k, dialplanValue(v)] as [string, string]) : [];
+    opts.mode === 'application'
+      ? { application: 'Playback', data: req.speech.playbackPath }
+      : { context: origin, exten: origin, priority: '1' };
+  const alertVariables =
+    opts.mode === 'dialplan'
+      ? Object.entries(req.variables).map(([k, v]) => [k, dialplanValue(v)] as [string, string])
+      : [];
   return {
     channel,
     callerId: `"${origin}" <${origin}>`,
@@ -37,7 +42,9 @@ export function callSpec(req: OriginateRequest, opts: CallOptions): CallSpec {
     variables: [
       ['ALERT_ID', dialplanValue(req.alertId)],
       // A merged or summary call: which alerts it said, for the PBX's logs and for tracing.
-      ...(req.alertIds && req.alertIds.length > 1 ? [['ALERT_IDS', dialplanValue(req.alertIds.join(' '))] as [string, string]] : []),
+      ...(req.alertIds && req.alertIds.length > 1
+        ? [['ALERT_IDS', dialplanValue(req.alertIds.join(' '))] as [string, string]]
+        : []),
       ['ALERT_AUDIO', req.speech.playbackPath],
       ...alertVariables,
     ],

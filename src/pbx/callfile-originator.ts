@@ -33,13 +33,29 @@ export class CallfileOriginator implements CallOriginator {
     const status = await this.result(done);
     if (status === undefined) {
       // Still in outgoing/: Asterisk never took it. Take it back so it cannot ring late.
-      const untouched = await rm(outgoing).then(() => true, () => false);
+      const untouched = await rm(outgoing).then(
+        () => true,
+        () => false,
+      );
       throw untouched
-        ? new StepError('CALLFILE_NOT_PICKED_UP', 'connection', `Asterisk did not pick up the call file within ${this.opts.responseTimeoutMs} ms (is pbx_spool running?)`)
-        : new StepError('CALLFILE_NO_RESULT', 'timeout', `no result for the call file in outgoing_done within ${this.opts.responseTimeoutMs} ms`);
+        ? new StepError(
+            'CALLFILE_NOT_PICKED_UP',
+            'connection',
+            `Asterisk did not pick up the call file within ${this.opts.responseTimeoutMs} ms (is pbx_spool running?)`,
+          )
+        : new StepError(
+            'CALLFILE_NO_RESULT',
+            'timeout',
+            `no result for the call file in outgoing_done within ${this.opts.responseTimeoutMs} ms`,
+          );
     }
     await rm(done, { force: true });
-    if (status !== 'Completed') throw new StepError('CALLFILE_FAILED', 'rejected', `call to ${spec.channel} ended as ${status} (call file ${name})`);
+    if (status !== 'Completed')
+      throw new StepError(
+        'CALLFILE_FAILED',
+        'rejected',
+        `call to ${spec.channel} ended as ${status} (call file ${name})`,
+      );
     return { channel: spec.channel };
   }
 
@@ -58,7 +74,12 @@ export class CallfileOriginator implements CallOriginator {
     } catch (err) {
       await rm(tmp, { force: true });
       const reason = err instanceof Error ? err.message : String(err);
-      throw new StepError('CALLFILE_WRITE', 'connection', `cannot write the call file into ${join(this.opts.spoolDir, 'outgoing')}: ${reason}`, { cause: err });
+      throw new StepError(
+        'CALLFILE_WRITE',
+        'connection',
+        `cannot write the call file into ${join(this.opts.spoolDir, 'outgoing')}: ${reason}`,
+        { cause: err },
+      );
     }
   }
 
@@ -83,7 +104,9 @@ function callFile(spec: CallSpec): string {
   const target =
     'application' in spec.target
       ? line('Application', spec.target.application) + line('Data', spec.target.data)
-      : line('Context', spec.target.context) + line('Extension', spec.target.exten) + line('Priority', spec.target.priority);
+      : line('Context', spec.target.context) +
+        line('Extension', spec.target.exten) +
+        line('Priority', spec.target.priority);
   return (
     line('Channel', spec.channel) +
     line('CallerID', spec.callerId) +

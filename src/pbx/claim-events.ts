@@ -40,7 +40,11 @@ const INCIDENT = /^inc_[0-9a-f-]{36}$/;
  * Listens to an AmiClient's 'event's and hands each valid `UserEvent: VeesionClaim` to `onClaim`.
  * Returns a function that stops listening.
  */
-export function listenForClaims(client: EventEmitter, onClaim: (press: ClaimPress) => void, opts: ClaimEventOptions = {}): () => void {
+export function listenForClaims(
+  client: EventEmitter,
+  onClaim: (press: ClaimPress) => void,
+  opts: ClaimEventOptions = {},
+): () => void {
   const listener = (m: AmiMessage) => {
     if (m.get('Event') !== 'UserEvent') return;
     const press = parseClaim(m, opts);
@@ -68,12 +72,14 @@ export function parseClaim(m: AmiMessage, opts: ClaimEventOptions = {}): ClaimPr
   const room = one(body, 'Room');
   const num = one(body, 'CallerIDNum');
   const name = one(body, 'CallerIDName');
-  if (room === undefined || num === undefined || name === undefined) return 'Room, CallerIDNum or CallerIDName missing, or given twice';
+  if (room === undefined || num === undefined || name === undefined)
+    return 'Room, CallerIDNum or CallerIDName missing, or given twice';
   if (!ROOM.test(room)) return 'Room is not a number';
   const callerIdNum = callerId(num);
   const callerIdName = callerId(name);
   const incidentId = one(body, 'Incident');
-  if (incidentId !== undefined && incidentId !== '' && !INCIDENT.test(incidentId)) return 'Incident is not an incident id';
+  if (incidentId !== undefined && incidentId !== '' && !INCIDENT.test(incidentId))
+    return 'Incident is not an incident id';
   return {
     room,
     ...(incidentId ? { incidentId } : {}),

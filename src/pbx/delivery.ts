@@ -40,7 +40,11 @@ export class DeliveryRouter implements CallOriginator {
 
   /** Whether x-hoppers repeats this store's announcements (the bridge then places none of its own). */
   repeatsOnPbx(store: StoreRoute): boolean {
-    return this.deliveryOf(store) === 'smart-notifications' && this.deps.notifications !== undefined && this.deps.now() >= this.unsupportedUntil;
+    return (
+      this.deliveryOf(store) === 'smart-notifications' &&
+      this.deps.notifications !== undefined &&
+      this.deps.now() >= this.unsupportedUntil
+    );
   }
 
   async originate(req: OriginateRequest): Promise<PlacedCall> {
@@ -53,11 +57,19 @@ export class DeliveryRouter implements CallOriginator {
       } catch (err) {
         if (!(err instanceof StepError && err.code === 'SMART_NOTIFICATION_UNSUPPORTED') || !conference) throw err;
         this.unsupportedUntil = this.deps.now() + UNSUPPORTED_FOR_MS;
-        if (!this.toldUnsupported) this.deps.logger.warn('Smart Notifications unknown to this PBX; announcing in the conference instead', { reason: err.message });
+        if (!this.toldUnsupported)
+          this.deps.logger.warn('Smart Notifications unknown to this PBX; announcing in the conference instead', {
+            reason: err.message,
+          });
         this.toldUnsupported = true;
       }
     }
-    if (!conference) throw new StepError('NO_CONFERENCE_ORIGINATOR', 'bad-input', `store ${req.store.store_veesion_id} is announced in its conference, but BRIDGE_ORIGINATOR names no conference originator (ami, callfile, wildix-api)`);
+    if (!conference)
+      throw new StepError(
+        'NO_CONFERENCE_ORIGINATOR',
+        'bad-input',
+        `store ${req.store.store_veesion_id} is announced in its conference, but BRIDGE_ORIGINATOR names no conference originator (ami, callfile, wildix-api)`,
+      );
     const placed = await conference.originate(req);
     return this.deps.notifications && placed.via === undefined ? { ...placed, via: 'conference' } : placed;
   }

@@ -12,14 +12,26 @@ export const ESCALATION_CONTEXT = 'veesion-escalation';
  * as a press in the store's room, for this channel: the person claims from the phone.
  */
 export function escalationCaller(originator: AmiOriginator, speech: SpeechRenderer, ringMs: number) {
-  return async (channel: string, req: EscalationCall): Promise<{ answered: true } | { answered: false; why: string }> => {
+  return async (
+    channel: string,
+    req: EscalationCall,
+  ): Promise<{ answered: true } | { answered: false; why: string }> => {
     try {
       const rendered = await speech.render(req.text);
-      await originator.originateTo(channel, { alertId: req.alert.id, store: req.store, speech: rendered, variables: {} }, ringMs, {
-        context: ESCALATION_CONTEXT,
-        exten: 's',
-        variables: [['XH_ROOM', dialplanValue(req.room)], ['XH_CLAIMER', dialplanValue(channel)], ['XH_INCIDENT', dialplanValue(req.incidentId)]],
-      });
+      await originator.originateTo(
+        channel,
+        { alertId: req.alert.id, store: req.store, speech: rendered, variables: {} },
+        ringMs,
+        {
+          context: ESCALATION_CONTEXT,
+          exten: 's',
+          variables: [
+            ['XH_ROOM', dialplanValue(req.room)],
+            ['XH_CLAIMER', dialplanValue(channel)],
+            ['XH_INCIDENT', dialplanValue(req.incidentId)],
+          ],
+        },
+      );
       return { answered: true };
     } catch (err) {
       if (err instanceof AmiCallFailed) return { answered: false, why: err.failure };

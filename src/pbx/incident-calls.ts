@@ -14,13 +14,19 @@ import { roomMembers } from './room-members';
  */
 export function incidentCalls(s: Settings, ami: AmiClient, speech: SpeechRenderer, logger: Logger) {
   const originator = new AmiOriginator(ami, {
-    channelTemplate: s.VEESION_ALERT_CHANNEL, origin: s.VEESION_ALERT_ORIGIN, mode: 'application', responseTimeoutMs: s.BRIDGE_ORIGINATE_TIMEOUT_MS,
+    channelTemplate: s.VEESION_ALERT_CHANNEL,
+    origin: s.VEESION_ALERT_ORIGIN,
+    mode: 'application',
+    responseTimeoutMs: s.BRIDGE_ORIGINATE_TIMEOUT_MS,
   });
   return {
     roomPresence: async (store: StoreRoute): Promise<'occupied' | 'empty' | 'unknown'> => {
       const answer = await roomMembers(ami, store.audio_conf_id, { ignoreCallerIdNum: s.VEESION_ALERT_ORIGIN });
       if (answer.kind === 'unknown') {
-        logger.debug('who is in the room is unknown: announcing anyway', { room: store.audio_conf_id, reason: answer.reason });
+        logger.debug('who is in the room is unknown: announcing anyway', {
+          room: store.audio_conf_id,
+          reason: answer.reason,
+        });
         return 'unknown';
       }
       return answer.kind === 'members' && answer.members.length > 0 ? 'occupied' : 'empty';

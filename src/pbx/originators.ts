@@ -23,14 +23,26 @@ export function buildOriginators(s: Settings, ami: AmiClient): NamedOriginator[]
   const timeout = { responseTimeoutMs: s.BRIDGE_ORIGINATE_TIMEOUT_MS };
   const outgoing = join(s.BRIDGE_SPOOL_DIR, 'outgoing');
   const build = {
-    ami: () => ({ originator: new AmiOriginator(ami, { ...call, ...timeout }), usable: () => ami.loggedIn, why: () => ami.notReadyReason }),
+    ami: () => ({
+      originator: new AmiOriginator(ami, { ...call, ...timeout }),
+      usable: () => ami.loggedIn,
+      why: () => ami.notReadyReason,
+    }),
     callfile: () => ({
       originator: new CallfileOriginator({ ...call, ...timeout, spoolDir: s.BRIDGE_SPOOL_DIR }),
       usable: () => existsSync(outgoing),
-      why: () => (existsSync(outgoing) ? undefined : `the call spool ${outgoing} does not exist or cannot be seen (BRIDGE_SPOOL_DIR; the service's spool drop-in)`),
+      why: () =>
+        existsSync(outgoing)
+          ? undefined
+          : `the call spool ${outgoing} does not exist or cannot be seen (BRIDGE_SPOOL_DIR; the service's spool drop-in)`,
     }),
     'wildix-api': () => ({
-      originator: new WildixApiOriginator({ ...call, ...timeout, baseUrl: s.BRIDGE_WILDIX_API_URL, token: s.BRIDGE_WILDIX_API_TOKEN ?? '' }),
+      originator: new WildixApiOriginator({
+        ...call,
+        ...timeout,
+        baseUrl: s.BRIDGE_WILDIX_API_URL,
+        token: s.BRIDGE_WILDIX_API_TOKEN ?? '',
+      }),
       usable: () => true,
       why: () => undefined,
     }),
@@ -39,7 +51,9 @@ export function buildOriginators(s: Settings, ami: AmiClient): NamedOriginator[]
 }
 
 /** BRIDGE_ORIGINATOR's ways of calling into a conference (Smart Notifications are not a call). */
-export function conferenceOriginators(s: Settings): Exclude<Settings['BRIDGE_ORIGINATOR'][number], 'smart-notifications'>[] {
+export function conferenceOriginators(
+  s: Settings,
+): Exclude<Settings['BRIDGE_ORIGINATOR'][number], 'smart-notifications'>[] {
   return s.BRIDGE_ORIGINATOR.filter((n): n is Exclude<typeof n, 'smart-notifications'> => n !== 'smart-notifications');
 }
 

@@ -5,7 +5,12 @@ import { httpStepError } from '../http/client-errors';
 
 /** The PBX's own REST API (WMS): a company key as Bearer, no redirects followed. */
 export function pbxApiClient(baseUrl: string, token: string, timeoutMs: number): AxiosInstance {
-  return axios.create({ baseURL: baseUrl, timeout: timeoutMs, headers: { Authorization: `Bearer ${token}` }, maxRedirects: 0 });
+  return axios.create({
+    baseURL: baseUrl,
+    timeout: timeoutMs,
+    headers: { Authorization: `Bearer ${token}` },
+    maxRedirects: 0,
+  });
 }
 
 const refusal = z.looseObject({ type: z.literal('error'), reason: z.string().max(500) });

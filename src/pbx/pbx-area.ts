@@ -41,7 +41,10 @@ export class PbxArea implements Area {
   private readonly usesAmi: boolean;
   private stopClaims: (() => void) | undefined;
 
-  constructor(s: Settings, private readonly deps: PbxAreaDeps) {
+  constructor(
+    s: Settings,
+    private readonly deps: PbxAreaDeps,
+  ) {
     this.ami = new AmiClient({
       host: s.BRIDGE_AMI_HOST,
       port: s.BRIDGE_AMI_PORT,
@@ -51,23 +54,37 @@ export class PbxArea implements Area {
       responseTimeoutMs: 5_000,
       logger: deps.logger,
       now: () => deps.clock.now(),
-      outageImpact: s.BRIDGE_ORIGINATOR.length > 1
-        ? `announcements go through ${s.BRIDGE_ORIGINATOR.slice(1).join(', ')} meanwhile`
-        : `announcements retry for ${s.BRIDGE_ANNOUNCE_EXPIRE_S} s after each alert, then expire`,
+      outageImpact:
+        s.BRIDGE_ORIGINATOR.length > 1
+          ? `announcements go through ${s.BRIDGE_ORIGINATOR.slice(1).join(', ')} meanwhile`
+          : `announcements retry for ${s.BRIDGE_ANNOUNCE_EXPIRE_S} s after each alert, then expire`,
     });
     this.ami.on('disconnect', deps.onDisconnect);
     this.originators = buildOriginators(s, this.ami);
     const path = s.BRIDGE_SMART_NOTIFICATIONS_PATH;
-    const notifications = path === undefined ? undefined : new SmartNotificationsOriginator({
-      baseUrl: s.BRIDGE_WILDIX_API_URL, path, token: s.BRIDGE_WILDIX_API_TOKEN ?? '', timeoutMs: s.BRIDGE_ORIGINATE_TIMEOUT_MS,
-      repeatS: s.BRIDGE_REPEAT_S, confirmationS: s.BRIDGE_ESCALATE_AFTER_S,
-    });
+    const notifications =
+      path === undefined
+        ? undefined
+        : new SmartNotificationsOriginator({
+            baseUrl: s.BRIDGE_WILDIX_API_URL,
+            path,
+            token: s.BRIDGE_WILDIX_API_TOKEN ?? '',
+            timeoutMs: s.BRIDGE_ORIGINATE_TIMEOUT_MS,
+            repeatS: s.BRIDGE_REPEAT_S,
+            confirmationS: s.BRIDGE_ESCALATE_AFTER_S,
+          });
     const incidentLog = deps.logger.child({ area: 'incidents' });
-    this.accepts = s.BRIDGE_XHOP_STATE_COMMAND === undefined ? undefined : new XhopStateReader({
-      command: s.BRIDGE_XHOP_STATE_COMMAND, logger: incidentLog, now: () => deps.clock.now(),
-      // A summary is one notification for several cameras: one accept takes each of their incidents.
-      onAccepted: async (alertIds, by) => deps.loop()?.claimAll(alertIds, by ?? 'an x-hoppers headset', 'headset'),
-    });
+    this.accepts =
+      s.BRIDGE_XHOP_STATE_COMMAND === undefined
+        ? undefined
+        : new XhopStateReader({
+            command: s.BRIDGE_XHOP_STATE_COMMAND,
+            logger: incidentLog,
+            now: () => deps.clock.now(),
+            // A summary is one notification for several cameras: one accept takes each of their incidents.
+            onAccepted: async (alertIds, by) =>
+              deps.loop()?.claimAll(alertIds, by ?? 'an x-hoppers headset', 'headset'),
+          });
     // Watched until x-hoppers stops waiting for an accept (its confirmation timeout), and a minute more.
     const watchMs = (s.BRIDGE_ESCALATE_AFTER_S + 60) * 1000;
     this.originator = new DeliveryRouter({
@@ -81,7 +98,10 @@ export class PbxArea implements Area {
     this.usesAmi = conferenceOriginators(s).includes('ami');
     const calls = this.usesAmi ? incidentCalls(s, this.ami, deps.speech, deps.logger) : undefined;
     // A broadcast's headsets are not members of a room ConfbridgeList could count.
-    this.calls = calls && { ...calls, roomPresence: async (store) => (this.originator.repeatsOnPbx(store) ? 'unknown' : calls.roomPresence(store)) };
+    this.calls = calls && {
+      ...calls,
+      roomPresence: async (store) => (this.originator.repeatsOnPbx(store) ? 'unknown' : calls.roomPresence(store)),
+    };
     this.readiness = pbxReadiness(this.originators);
   }
 
@@ -89,7 +109,10 @@ export class PbxArea implements Area {
     if (!this.usesAmi) return;
     this.ami.start();
     const loop = this.deps.loop();
-    if (loop) this.stopClaims = conferenceClaims(this.ami, loop, this.deps.logger.child({ area: 'incidents' }), () => this.deps.clock.now());
+    if (loop)
+      this.stopClaims = conferenceClaims(this.ami, loop, this.deps.logger.child({ area: 'incidents' }), () =>
+        this.deps.clock.now(),
+      );
   }
 
   /** Stops listening for key presses and headset accepts; the connection itself closes in close(), after the steps. */

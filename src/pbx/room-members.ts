@@ -39,12 +39,22 @@ export async function roomMembers(
   room: string,
   opts: RoomMembersOptions = {},
 ): Promise<RoomMembers> {
-  if (!client.loggedIn) return { kind: 'unknown', reason: `not logged in to the AMI: ${client.notReadyReason ?? 'not connected'}` };
+  if (!client.loggedIn)
+    return { kind: 'unknown', reason: `not logged in to the AMI: ${client.notReadyReason ?? 'not connected'}` };
   let answer;
   try {
-    answer = await client.listAction([['Action', 'ConfbridgeList'], ['Conference', room]], 'ConfbridgeListComplete');
+    answer = await client.listAction(
+      [
+        ['Action', 'ConfbridgeList'],
+        ['Conference', room],
+      ],
+      'ConfbridgeListComplete',
+    );
   } catch (err) {
-    return { kind: 'unknown', reason: `ConfbridgeList for room ${room} got no full answer: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      kind: 'unknown',
+      reason: `ConfbridgeList for room ${room} got no full answer: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
   const { response, items } = answer;
   if (response.get('Response') !== 'Success') {

@@ -39,17 +39,27 @@ export interface SmartNotificationsOptions {
 const PBX = { name: 'Smart Notifications API', code: 'SMART_NOTIFICATION' };
 
 const answer = z.union([
-  z.looseObject({ type: z.literal('result'), result: z.looseObject({ requestId: z.union([z.string().min(1).max(200), z.number()]) }) }),
+  z.looseObject({
+    type: z.literal('result'),
+    result: z.looseObject({ requestId: z.union([z.string().min(1).max(200), z.number()]) }),
+  }),
   z.looseObject({ type: z.literal('error'), reason: z.string().max(500).optional() }),
 ]);
 
 /** The broadcast's conference id is digits; a word would be refused by the PBX, so it is refused here first. */
 const CONFERENCE_ID = /^[0-9]{1,20}$/;
 
-export function smartNotificationBody(req: OriginateRequest, opts: Pick<SmartNotificationsOptions, 'repeatS' | 'confirmationS'>): SmartNotificationBody {
+export function smartNotificationBody(
+  req: OriginateRequest,
+  opts: Pick<SmartNotificationsOptions, 'repeatS' | 'confirmationS'>,
+): SmartNotificationBody {
   const conferenceId = req.store.audio_conf_id;
   if (!CONFERENCE_ID.test(conferenceId)) {
-    throw new StepError('SMART_NOTIFICATION_CONFERENCE', 'bad-input', `audio_conf_id ${conferenceId} of store ${req.store.store_veesion_id} is not a broadcast's conference id (digits)`);
+    throw new StepError(
+      'SMART_NOTIFICATION_CONFERENCE',
+      'bad-input',
+      `audio_conf_id ${conferenceId} of store ${req.store.store_veesion_id} is not a broadcast's conference id (digits)`,
+    );
   }
   const camera = req.variables['cameraId'] || req.alertId;
   return {
@@ -84,14 +94,27 @@ export class SmartNotificationsOriginator implements CallOriginator {
       data = (await this.http.post(this.opts.path, body)).data;
     } catch (err) {
       if (isAxiosError(err) && err.response?.status === 404) {
-        throw new StepError('SMART_NOTIFICATION_UNSUPPORTED', 'connection', `this PBX has no Smart Notifications at ${this.opts.path} (404): x-hoppers on WMS 7 or later, and the path of its API reference, are needed`);
+        throw new StepError(
+          'SMART_NOTIFICATION_UNSUPPORTED',
+          'connection',
+          `this PBX has no Smart Notifications at ${this.opts.path} (404): x-hoppers on WMS 7 or later, and the path of its API reference, are needed`,
+        );
       }
       throw pbxApiError(PBX, 'add notification', err);
     }
     const parsed = answer.safeParse(data);
-    if (!parsed.success) throw new StepError('SMART_NOTIFICATION_BAD_RESPONSE', 'rejected', 'Smart Notifications API: unexpected response shape');
+    if (!parsed.success)
+      throw new StepError(
+        'SMART_NOTIFICATION_BAD_RESPONSE',
+        'rejected',
+        'Smart Notifications API: unexpected response shape',
+      );
     if (parsed.data.type === 'error') {
-      throw new StepError('SMART_NOTIFICATION_REFUSED', 'rejected', `Smart Notification refused: ${parsed.data.reason ?? 'no reason given'}`);
+      throw new StepError(
+        'SMART_NOTIFICATION_REFUSED',
+        'rejected',
+        `Smart Notification refused: ${parsed.data.reason ?? 'no reason given'}`,
+      );
     }
     const requestId = String(parsed.data.result.requestId);
     return { channel: `broadcast ${body.conferenceId} (request ${requestId})`, requestId };

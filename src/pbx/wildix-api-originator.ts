@@ -17,7 +17,10 @@ const PBX = { name: 'Wildix PBX API', code: 'WILDIX' };
 
 /** `{"type":"result","result":{...}}` or `{"type":"error","reason":"..."}`, as the WMS API answers. */
 const answer = z.union([
-  z.looseObject({ type: z.literal('result'), result: z.looseObject({ channel: z.string().max(200).optional() }).optional() }),
+  z.looseObject({
+    type: z.literal('result'),
+    result: z.looseObject({ channel: z.string().max(200).optional() }).optional(),
+  }),
   z.looseObject({ type: z.literal('error'), reason: z.string().max(500).optional() }),
 ]);
 
@@ -45,7 +48,8 @@ export interface WmsOriginateBody {
 }
 
 export function wmsOriginateBody(spec: ReturnType<typeof callSpec>): WmsOriginateBody {
-  const target = 'application' in spec.target ? spec.target : { ...spec.target, priority: Number(spec.target.priority) };
+  const target =
+    'application' in spec.target ? spec.target : { ...spec.target, priority: Number(spec.target.priority) };
   return {
     channel: spec.channel,
     callerid: spec.callerId,
@@ -73,9 +77,14 @@ export class WildixApiOriginator implements CallOriginator {
       throw pbxApiError(PBX, 'originate', err);
     }
     const parsed = answer.safeParse(data);
-    if (!parsed.success) throw new StepError('WILDIX_BAD_RESPONSE', 'rejected', 'Wildix PBX API originate: unexpected response shape');
+    if (!parsed.success)
+      throw new StepError('WILDIX_BAD_RESPONSE', 'rejected', 'Wildix PBX API originate: unexpected response shape');
     if (parsed.data.type === 'error') {
-      throw new StepError('WILDIX_ORIGINATE_FAILED', 'rejected', `call to ${spec.channel} failed: ${parsed.data.reason ?? 'no reason given'}`);
+      throw new StepError(
+        'WILDIX_ORIGINATE_FAILED',
+        'rejected',
+        `call to ${spec.channel} failed: ${parsed.data.reason ?? 'no reason given'}`,
+      );
     }
     return { channel: parsed.data.result?.channel ?? spec.channel };
   }

@@ -69,7 +69,9 @@ export class XhopStateReader {
         if (!w) continue;
         this.waiting.delete(requestId);
         this.opts.logger.info('smart notification accepted on a headset', { requestId, by: by ?? null });
-        await this.opts.onAccepted(w.alertIds, by).catch((err: unknown) => this.opts.logger.warn('could not record a headset accept', { requestId, err }));
+        await this.opts
+          .onAccepted(w.alertIds, by)
+          .catch((err: unknown) => this.opts.logger.warn('could not record a headset accept', { requestId, err }));
       }
     } finally {
       this.running = false;
@@ -85,16 +87,29 @@ export class XhopStateReader {
     const [file, ...args] = this.argv;
     return new Promise((resolve) => {
       if (!file) return resolve(undefined);
-      execFile(file, args, { timeout: this.opts.timeoutMs ?? 2_000, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, encoding: 'utf8' }, (err, stdout) => {
-        if (!err) return resolve(stdout);
-        // Once per kind of failure: a missing command would otherwise log every second.
-        const why = err.killed ? 'timed out' : (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'failed';
-        if (!this.complained.has(why)) {
-          this.complained.add(why);
-          this.opts.logger.warn('the x-hoppers state command could not be read; headset accepts are not seen', { command: file, why, error: err.message.slice(0, 200) });
-        }
-        resolve(undefined);
-      });
+      execFile(
+        file,
+        args,
+        { timeout: this.opts.timeoutMs ?? 2_000, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, encoding: 'utf8' },
+        (err, stdout) => {
+          if (!err) return resolve(stdout);
+          // Once per kind of failure: a missing command would otherwise log every second.
+          const why = err.killed
+            ? 'timed out'
+            : (err as NodeJS.ErrnoException).code === 'ENOENT'
+              ? 'not found'
+              : 'failed';
+          if (!this.complained.has(why)) {
+            this.complained.add(why);
+            this.opts.logger.warn('the x-hoppers state command could not be read; headset accepts are not seen', {
+              command: file,
+              why,
+              error: err.message.slice(0, 200),
+            });
+          }
+          resolve(undefined);
+        },
+      );
     });
   }
 }

@@ -9,7 +9,10 @@ export interface XhopAccept {
 const ACCEPTING = ['accepted', 'confirmed', 'handled', 'taken', 'acknowledged'];
 const ACCEPTED = new RegExp(`\\b(${ACCEPTING.join('|')})\\b`, 'i');
 /** "not accepted", "unconfirmed", "no-taken": the word is there, the accept is not. */
-const NEGATED = new RegExp(`\\b(not|no|never|un)[\\s_-]*(${ACCEPTING.join('|')})\\b|\\bun(${ACCEPTING.join('|')})\\b`, 'i');
+const NEGATED = new RegExp(
+  `\\b(not|no|never|un)[\\s_-]*(${ACCEPTING.join('|')})\\b|\\bun(${ACCEPTING.join('|')})\\b`,
+  'i',
+);
 /** In a line, a request id counts where it starts the line or follows a request-id label. */
 const ID_LABEL = /(request[_ -]?id|requestid|request|rid|id)\s*[:=#]?\s*"?$/i;
 const ID_KEYS = ['requestId', 'request_id', 'requestID', 'customRid', 'id'];
@@ -49,14 +52,21 @@ function parseJson(text: string): unknown {
   }
 }
 
-function walk(value: unknown, known: ReadonlySet<string>, add: (id: string, by: string | undefined) => void, depth: number): void {
+function walk(
+  value: unknown,
+  known: ReadonlySet<string>,
+  add: (id: string, by: string | undefined) => void,
+  depth: number,
+): void {
   if (depth > 8 || value === null || typeof value !== 'object') return;
   if (Array.isArray(value)) {
     for (const v of value.slice(0, 10_000)) walk(v, known, add, depth + 1);
     return;
   }
   const o = value as Record<string, unknown>;
-  const id = ID_KEYS.map((k) => o[k]).find((v) => (typeof v === 'string' || typeof v === 'number') && known.has(String(v)));
+  const id = ID_KEYS.map((k) => o[k]).find(
+    (v) => (typeof v === 'string' || typeof v === 'number') && known.has(String(v)),
+  );
   const state = STATE_KEYS.map((k) => o[k]).find((v) => typeof v === 'string');
   if (id !== undefined && typeof state === 'string' && ACCEPTING.includes(state.trim().toLowerCase())) {
     const by = NAME_KEYS.map((k) => o[k]).find((v): v is string => typeof v === 'string' && v.trim() !== '');

@@ -1,6 +1,18 @@
 import { STEP_NAMES, type Alert, type StepName, type StoreRoute } from './alert';
 import { callDetail } from './call-details';
-import { FenceLost, type CallOriginator, type StepCall, type ChatPoster, type Clock, type Journal, type SpeechRenderer, type StepFence, type StepListener, type StepRecord, type StoredAlert } from './ports';
+import {
+  FenceLost,
+  type CallOriginator,
+  type StepCall,
+  type ChatPoster,
+  type Clock,
+  type Journal,
+  type SpeechRenderer,
+  type StepFence,
+  type StepListener,
+  type StepRecord,
+  type StoredAlert,
+} from './ports';
 import { DEFAULT_POLICIES, nextAttempt, type RetryPolicy } from './retry-policy';
 import { asStepError, StepError, Stopping } from './step-error';
 import { Semaphore } from './semaphore';
@@ -42,8 +54,13 @@ export interface PipelineDeps {
     owns?: (room: string) => boolean;
     /** Several daemons: resume() at most this often (it runs at each of their commits' notifications). */
     resumeEveryMs?: number;
-    repeatMs: number; repeatMax: number; claimedText?: string; report?: (e: IncidentNews) => void;
-    escalateAfterMs?: number; callPerson?: IncidentLoopDeps['callPerson']; onError?: (err: unknown) => void;
+    repeatMs: number;
+    repeatMax: number;
+    claimedText?: string;
+    report?: (e: IncidentNews) => void;
+    escalateAfterMs?: number;
+    callPerson?: IncidentLoopDeps['callPerson'];
+    onError?: (err: unknown) => void;
     repeatsOnPbx?: IncidentLoopDeps['repeatsOnPbx'];
     followUps?: FollowUps;
   };
@@ -69,7 +86,6 @@ interface Work {
   /** Where the step's retry window starts: receipt, or the replay that restarted it. */
   windowFrom: number;
 }
-
 
 /** How long a room waits at most for a call a dead daemon left playing, and how often it looks. */
 const ORPHAN_CALL_MAX_MS = 60_000;
@@ -118,30 +134,32 @@ export class AlertPipeline {
       ...(deps.owns ? { mayCall: deps.owns } : {}),
     });
     const inc = deps.incidents;
-    this.incidents = inc && new IncidentLoop({
-      incidents: inc.store,
-      clock: deps.clock,
-      stores: deps.stores,
-      alert: inc.alert,
-      speak: (req) => this.announcer.speak(req),
-      ...(deps.muted ? { muted: deps.muted } : {}),
-      repeatMs: inc.repeatMs,
-      repeatMax: inc.repeatMax,
-      expireMs: this.policies.announce.deadlineMs,
-      ...(deps.originator.answered ? { answeredOnPbx: (token: string) => deps.originator.answered?.(token) } : {}),
-      alertText: deps.alertText,
-      ...(deps.summaryText ? { summaryText: deps.summaryText } : {}),
-      claimedText: inc.claimedText ?? DEFAULT_CLAIMED_TEXT,
-      ...(deps.events ? { events: deps.events } : {}),
-      ...(inc.report ? { report: inc.report } : {}),
-      ...(inc.escalateAfterMs !== undefined ? { escalateAfterMs: inc.escalateAfterMs } : {}),
-      ...(inc.callPerson ? { callPerson: inc.callPerson } : {}),
-      ...(inc.onError ? { onError: inc.onError } : {}),
-      ...(inc.followUps ? { followUps: inc.followUps } : {}),
-      ...(inc.owns ? { owns: inc.owns } : {}),
-      ...(inc.resumeEveryMs !== undefined ? { resumeEveryMs: inc.resumeEveryMs } : {}),
-      ...(inc.repeatsOnPbx ? { repeatsOnPbx: inc.repeatsOnPbx } : {}),
-    });
+    this.incidents =
+      inc &&
+      new IncidentLoop({
+        incidents: inc.store,
+        clock: deps.clock,
+        stores: deps.stores,
+        alert: inc.alert,
+        speak: (req) => this.announcer.speak(req),
+        ...(deps.muted ? { muted: deps.muted } : {}),
+        repeatMs: inc.repeatMs,
+        repeatMax: inc.repeatMax,
+        expireMs: this.policies.announce.deadlineMs,
+        ...(deps.originator.answered ? { answeredOnPbx: (token: string) => deps.originator.answered?.(token) } : {}),
+        alertText: deps.alertText,
+        ...(deps.summaryText ? { summaryText: deps.summaryText } : {}),
+        claimedText: inc.claimedText ?? DEFAULT_CLAIMED_TEXT,
+        ...(deps.events ? { events: deps.events } : {}),
+        ...(inc.report ? { report: inc.report } : {}),
+        ...(inc.escalateAfterMs !== undefined ? { escalateAfterMs: inc.escalateAfterMs } : {}),
+        ...(inc.callPerson ? { callPerson: inc.callPerson } : {}),
+        ...(inc.onError ? { onError: inc.onError } : {}),
+        ...(inc.followUps ? { followUps: inc.followUps } : {}),
+        ...(inc.owns ? { owns: inc.owns } : {}),
+        ...(inc.resumeEveryMs !== undefined ? { resumeEveryMs: inc.resumeEveryMs } : {}),
+        ...(inc.repeatsOnPbx ? { repeatsOnPbx: inc.repeatsOnPbx } : {}),
+      });
   }
 
   /**
@@ -162,7 +180,8 @@ export class AlertPipeline {
     if (!announcing) return;
     const until = this.deps.clock.now() + ORPHAN_CALL_MAX_MS;
     const quiet = (async () => {
-      while (!this.stopped && this.deps.clock.now() < until && (await announcing(room).catch(() => false))) await this.hold(TAKEOVER_POLL_MS);
+      while (!this.stopped && this.deps.clock.now() < until && (await announcing(room).catch(() => false)))
+        await this.hold(TAKEOVER_POLL_MS);
     })();
     this.announcer.holdConference(room, quiet, ORPHAN_CALL_MAX_MS);
   }
@@ -179,10 +198,23 @@ export class AlertPipeline {
     const steps = store ? [...STEP_NAMES] : [];
     const events = this.deps.events ? [receivedEvent(alert, store, receivedAt)] : [];
     // Storm control's per-camera window is the incident boundary.
-    const incident = store && this.incidents
-      ? { room: store.audio_conf_id, windowMs: this.deps.storm?.windowMs ?? 0, firstRepeatAt: receivedAt + (this.deps.incidents?.repeatMs ?? 0) }
-      : undefined;
-    const result = await this.deps.journal.append({ alert, status, rawBody, receivedAt, steps, events, ...(incident ? { incident } : {}) });
+    const incident =
+      store && this.incidents
+        ? {
+            room: store.audio_conf_id,
+            windowMs: this.deps.storm?.windowMs ?? 0,
+            firstRepeatAt: receivedAt + (this.deps.incidents?.repeatMs ?? 0),
+          }
+        : undefined;
+    const result = await this.deps.journal.append({
+      alert,
+      status,
+      rawBody,
+      receivedAt,
+      steps,
+      events,
+      ...(incident ? { incident } : {}),
+    });
     if (result === 'duplicate') return 'duplicate';
     if (!store) return 'unroutable';
     if (this.owned(store)) this.incidents?.opened(alert.id); // else its conference's holder finds it in the journal
@@ -208,7 +240,9 @@ export class AlertPipeline {
     const alerts = new Map<string, StoredAlert | undefined>();
     try {
       steps = await this.deps.journal.unfinishedSteps();
-      const wanted = [...new Set(steps.filter((rec) => !this.active.has(`${rec.alertId}/${rec.step}`)).map((rec) => rec.alertId))];
+      const wanted = [
+        ...new Set(steps.filter((rec) => !this.active.has(`${rec.alertId}/${rec.step}`)).map((rec) => rec.alertId)),
+      ];
       const { journal } = this.deps;
       if (journal.getAlerts) for (const [id, stored] of await journal.getAlerts(wanted)) alerts.set(id, stored);
       else for (const id of wanted) alerts.set(id, await journal.getAlert(id));
@@ -228,7 +262,7 @@ export class AlertPipeline {
       }
       if (!this.owned(store)) continue;
       const work = { alert: stored.alert, store, windowFrom: rec.windowFrom ?? stored.receivedAt };
-      const call = rec.step === 'announce' && rec.state === 'running' ? rec.call ?? undefined : undefined;
+      const call = rec.step === 'announce' && rec.state === 'running' ? (rec.call ?? undefined) : undefined;
       // A call another daemon placed before it died may still be playing: the room waits for its hang-up.
       const playing = call ? this.deps.originator.callEnded?.(call.token) : undefined;
       if (playing) this.announcer.holdConference(store.audio_conf_id, playing, ORPHAN_CALL_MAX_MS);
@@ -327,16 +361,39 @@ export class AlertPipeline {
       this.incidents.escalateNow(alert.id, `room ${store.audio_conf_id} empty when its announcement was due`);
       return reason;
     }
-    const answered = (channel: string, token: string) => this.record(work, 'announce', attempt, 'running', null, null, started, null, { token, state: 'answered', channel });
+    const answered = (channel: string, token: string) =>
+      this.record(work, 'announce', attempt, 'running', null, null, started, null, {
+        token,
+        state: 'answered',
+        channel,
+      });
     const calling = (token: string) => {
       const call: StepCall = { token, state: 'calling', channel: null };
-      return this.deps.journal.commitStep({
-        alertId: alert.id, step: 'announce', state: 'running', attempts: attempt, nextAt: null, lastError: null, detail: callDetail(call), updatedAt: this.deps.clock.now(), call,
-      }, this.deps.fence?.(store)).catch((err: unknown) => {
-      // Another daemon holds the conference now: its call, not ours (nothing recorded here).
-      if (err instanceof FenceLost) throw new Stopping();
-        throw new StepError('JOURNAL_WRITE', 'internal', `the call was not placed: its record could not be written to the journal (${err instanceof Error ? err.message : String(err)})`, { cause: err });
-      });
+      return this.deps.journal
+        .commitStep(
+          {
+            alertId: alert.id,
+            step: 'announce',
+            state: 'running',
+            attempts: attempt,
+            nextAt: null,
+            lastError: null,
+            detail: callDetail(call),
+            updatedAt: this.deps.clock.now(),
+            call,
+          },
+          this.deps.fence?.(store),
+        )
+        .catch((err: unknown) => {
+          // Another daemon holds the conference now: its call, not ours (nothing recorded here).
+          if (err instanceof FenceLost) throw new Stopping();
+          throw new StepError(
+            'JOURNAL_WRITE',
+            'internal',
+            `the call was not placed: its record could not be written to the journal (${err instanceof Error ? err.message : String(err)})`,
+            { cause: err },
+          );
+        });
     };
     const outcome = await this.announcer.announce({ alert, store, windowFrom, answered, calling });
     if (outcome.kind === 'dropped') {
@@ -394,7 +451,8 @@ export class AlertPipeline {
     this.deps.journal.updateStep({ alertId, step, state, attempts, nextAt, lastError, detail, updatedAt: now, call });
     // Same tick as the update: the journal writes both in one transaction.
     const sink = this.deps.events;
-    const event = sink && stepEvent(work.alert, work.store, { name: step, state, attempts, detail, error: lastError }, now);
+    const event =
+      sink && stepEvent(work.alert, work.store, { name: step, state, attempts, detail, error: lastError }, now);
     if (sink && event) sink.recordEvent(event);
     this.emit({
       alertId,
@@ -425,7 +483,9 @@ export class AlertPipeline {
  * answered, or seen answered on the PBX by this daemon though its own daemon died before it wrote that.
  */
 function heardBefore(call: StepCall, originator: CallOriginator): string | undefined {
-  if (call.state === 'answered') return `${call.channel ?? 'the call'} answered before a restart; Asterisk played it without the bridge`;
-  if (originator.answered?.(call.token) === true) return `call ${call.token} answered before its daemon stopped (seen on the PBX); not placed again`;
+  if (call.state === 'answered')
+    return `${call.channel ?? 'the call'} answered before a restart; Asterisk played it without the bridge`;
+  if (originator.answered?.(call.token) === true)
+    return `call ${call.token} answered before its daemon stopped (seen on the PBX); not placed again`;
   return undefined;
 }

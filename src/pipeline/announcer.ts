@@ -102,7 +102,13 @@ export class Announcer {
 
   /** The store's sentences: its own, its language's, or the global templates. */
   private sentences(store: StoreRoute): Sentences {
-    return sentencesFor(store, { single: this.deps.alertText, many: this.deps.manyText, summary: this.deps.summaryText ?? DEFAULT_SUMMARY_TEXT, claimed: '', and: 'and' });
+    return sentencesFor(store, {
+      single: this.deps.alertText,
+      many: this.deps.manyText,
+      summary: this.deps.summaryText ?? DEFAULT_SUMMARY_TEXT,
+      claimed: '',
+      and: 'and',
+    });
   }
 
   announce(member: Member): Promise<Outcome> {
@@ -129,7 +135,15 @@ export class Announcer {
       // Asked once more after that write: another daemon may have taken the conference meanwhile.
       if (this.stopped || !req.stillWanted()) return { value: { kind: 'skipped' } };
       const alertIds = req.alertIds && req.alertIds.length > 0 ? { alertIds: req.alertIds } : {};
-      const call = await this.deps.originator.originate({ alertId: req.alert.id, ...alertIds, store: req.store, speech, text: req.text, variables: alertVariables(req.alert, req.store), callToken });
+      const call = await this.deps.originator.originate({
+        alertId: req.alert.id,
+        ...alertIds,
+        store: req.store,
+        speech,
+        text: req.text,
+        variables: alertVariables(req.alert, req.store),
+        callToken,
+      });
       if (call.ended) req.answered?.(call.channel, callToken);
       const { rest: release } = await this.playedThrough(call, speech.durationMs, this.deps.clock.now());
       const detail = `${call.channel} ${playedText(call, speech)}${call.via ? ` via ${call.via}` : ''}`;
@@ -148,7 +162,9 @@ export class Announcer {
    * it died may still be playing, and the next one must not talk over it.
    */
   holdConference(conference: string, ended: Promise<void>, maxMs: number): void {
-    void this.conferences.run(conference, async () => ({ value: undefined, release: Promise.race([ended, this.deps.hold(maxMs)]) })).catch(() => undefined);
+    void this.conferences
+      .run(conference, async () => ({ value: undefined, release: Promise.race([ended, this.deps.hold(maxMs)]) }))
+      .catch(() => undefined);
   }
 
   private openGroup(camera: string, conference: string): Group {
@@ -159,7 +175,12 @@ export class Announcer {
     list.push(group);
     if (list.length > this.deps.queueMax) {
       const oldest = list[0] as Group; // length > queueMax >= 1
-      this.close(oldest, (m) => m.resolve({ kind: 'dropped', reason: `conference ${conference} queue full (${this.deps.queueMax} waiting): dropped the oldest` }));
+      this.close(oldest, (m) =>
+        m.resolve({
+          kind: 'dropped',
+          reason: `conference ${conference} queue full (${this.deps.queueMax} waiting): dropped the oldest`,
+        }),
+      );
     }
     this.enqueue(group);
     return group;
@@ -195,13 +216,21 @@ export class Announcer {
    * call that ended before; returns the rest of the conference hold. Elsewhere the call counts
    * as played once answered, and the conference is held for the audio's length.
    */
-  private async playedThrough(call: PlacedCall, durationMs: number, answeredAt: number): Promise<{ rest: Promise<void> }> {
+  private async playedThrough(
+    call: PlacedCall,
+    durationMs: number,
+    answeredAt: number,
+  ): Promise<{ rest: Promise<void> }> {
     if (!call.ended) return { rest: this.deps.hold(durationMs) };
     const mustLast = Math.max(0, durationMs - EARLY_HANGUP_MARGIN_MS);
     const endedEarly = await Promise.race([call.ended.then(() => true), this.deps.hold(mustLast).then(() => false)]);
     if (endedEarly) {
       const lasted = ((this.deps.clock.now() - answeredAt) / 1000).toFixed(1);
-      throw new StepError('CALL_ENDED_EARLY', 'rejected', `${call.channel} hung up after ${lasted} s of ${(durationMs / 1000).toFixed(1)} s of audio: the announcement did not play (is the audio file readable by Asterisk?)`);
+      throw new StepError(
+        'CALL_ENDED_EARLY',
+        'rejected',
+        `${call.channel} hung up after ${lasted} s of ${(durationMs / 1000).toFixed(1)} s of audio: the announcement did not play (is the audio file readable by Asterisk?)`,
+      );
     }
     // Held until the hang-up itself (the next call must not talk over the tail of this one),
     // but not forever if the event is lost.
@@ -219,7 +248,9 @@ export class Announcer {
     const stale = this.deps.staleAfterMs;
     // One sentence per conference: the other cameras waiting here whose window is over join
     // this call instead of queueing one sentence each (a storm across cameras).
-    const joining = (this.waiting.get(group.conference) ?? []).filter((g) => g !== group && !g.closed && this.windowLeft(g.camera) <= 0);
+    const joining = (this.waiting.get(group.conference) ?? []).filter(
+      (g) => g !== group && !g.closed && this.windowLeft(g.camera) <= 0,
+    );
     const members = [group, ...joining].flatMap((g) => this.close(g, () => undefined));
     const fresh = members.filter((m) => stale === undefined || now - m.member.windowFrom <= stale);
     for (const m of members.filter((x) => !fresh.includes(x))) {
@@ -232,7 +263,11 @@ export class Announcer {
       const cameras = [...new Set(fresh.map((m) => m.member.alert.cameraId))];
       const summary = cameras.length > 1;
       const says = this.sentences(store);
-      const variables = { ...alertVariables(alert, store), count: String(summary ? cameras.length : fresh.length), cameras: cameraList(cameras, says.and) };
+      const variables = {
+        ...alertVariables(alert, store),
+        count: String(summary ? cameras.length : fresh.length),
+        cameras: cameraList(cameras, says.and),
+      };
       const template = summary ? says.summary : fresh.length > 1 ? says.many : says.single;
       const text = renderTemplate(template, variables);
       const speech = await this.deps.renders.run(() => this.deps.speech.render(text, store.language));
@@ -241,12 +276,21 @@ export class Announcer {
       // whether this very call was answered, rather than placing it a second time.
       const callToken = globalThis.crypto.randomUUID();
       await Promise.all(fresh.map((m) => m.member.calling?.(callToken)));
-      const call = await this.deps.originator.originate({ alertId: alert.id, alertIds: fresh.map((m) => m.member.alert.id), store, speech, text, variables, callToken });
+      const call = await this.deps.originator.originate({
+        alertId: alert.id,
+        alertIds: fresh.map((m) => m.member.alert.id),
+        store,
+        speech,
+        text,
+        variables,
+        callToken,
+      });
       const answeredAt = this.deps.clock.now();
       if (call.ended) for (const m of fresh) m.member.answered?.(call.channel, callToken);
       const { rest: release } = await this.playedThrough(call, speech.durationMs, answeredAt);
       for (const m of fresh) this.lastPlayed.set(cameraKey(m.member), answeredAt);
-      const together = fresh.length > 1 ? ` for ${fresh.length} alerts (${fresh.map((m) => m.member.alert.id).join(', ')})` : '';
+      const together =
+        fresh.length > 1 ? ` for ${fresh.length} alerts (${fresh.map((m) => m.member.alert.id).join(', ')})` : '';
       const via = call.via ? ` via ${call.via}` : '';
       const detail = `${call.channel} ${playedText(call, speech)}${via}${together}`;
       for (const m of fresh) m.resolve({ kind: 'played', detail, callToken });

@@ -20,16 +20,30 @@ const FIELDS = [
 /** Parses one expression; throws with the field at fault. */
 export function parseCronWindow(source: string): CronWindow {
   const parts = source.trim().split(/\s+/);
-  if (parts.length !== 5) throw new Error(`"${source}": five fields (minute hour day month weekday) expected, got ${parts.length}`);
+  if (parts.length !== 5)
+    throw new Error(`"${source}": five fields (minute hour day month weekday) expected, got ${parts.length}`);
   const sets = parts.map((p, i) => parseField(p, FIELDS[i] as (typeof FIELDS)[number], source));
-  const [minutes, hours, days, months, weekdays] = sets as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
+  const [minutes, hours, days, months, weekdays] = sets as [
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+  ];
   if (weekdays.has(7)) weekdays.add(0); // 7 is Sunday too
   const dayAny = parts[2] === '*';
   const weekdayAny = parts[4] === '*';
   return {
     source,
     matches: (t) => {
-      const dayOk = dayAny && weekdayAny ? true : dayAny ? weekdays.has(t.weekday) : weekdayAny ? days.has(t.day) : days.has(t.day) || weekdays.has(t.weekday);
+      const dayOk =
+        dayAny && weekdayAny
+          ? true
+          : dayAny
+            ? weekdays.has(t.weekday)
+            : weekdayAny
+              ? days.has(t.day)
+              : days.has(t.day) || weekdays.has(t.weekday);
       return minutes.has(t.minute) && hours.has(t.hour) && months.has(t.month) && dayOk;
     },
   };

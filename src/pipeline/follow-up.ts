@@ -43,7 +43,10 @@ export interface FollowUpOutbox extends FollowUps {
 /** "Anna is on it (14 s after the alert, camera 3)". */
 export function claimedLine(incident: Incident): string {
   const by = incident.claimedBy ?? 'someone';
-  const after = incident.claimedAt !== null ? `${Math.max(0, Math.round((incident.claimedAt - incident.openedAt) / 1000))} s after the alert, ` : '';
+  const after =
+    incident.claimedAt !== null
+      ? `${Math.max(0, Math.round((incident.claimedAt - incident.openedAt) / 1000))} s after the alert, `
+      : '';
   return `${by} is on it (${after}camera ${incident.cameraId})`;
 }
 
@@ -69,7 +72,13 @@ export function resolvedLine(incident: Incident): string {
 export type EscalationOutcome = 'answered' | 'nobody-answered' | 'no-list' | 'not-called' | 'taken';
 
 /** "Nobody claimed this alert; Marco (manager) was called". */
-export function escalatedLine(outcome: EscalationOutcome, store: StoreRoute | undefined, to: string | null, called: string[], cameraId: string): string {
+export function escalatedLine(
+  outcome: EscalationOutcome,
+  store: StoreRoute | undefined,
+  to: string | null,
+  called: string[],
+  cameraId: string,
+): string {
   const name = (channel: string) => store?.escalation_names?.[channel] ?? channel;
   const camera = ` (camera ${cameraId})`;
   switch (outcome) {

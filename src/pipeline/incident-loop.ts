@@ -86,7 +86,13 @@ export type IncidentNews =
   | { kind: 'told'; incident: Incident; heard: boolean; error?: string }
   | { kind: 'resolved'; incident: Incident }
   | { kind: 'repeat-failed'; incident: Incident; error: string }
-  | { kind: 'escalated'; incident: Incident; outcome: 'answered' | 'nobody-answered' | 'no-list' | 'taken'; to: string | null; note: string };
+  | {
+      kind: 'escalated';
+      incident: Incident;
+      outcome: 'answered' | 'nobody-answered' | 'no-list' | 'taken';
+      to: string | null;
+      note: string;
+    };
 
 /**
  * Closes the loop on incidents: repeats an open incident every `repeatMs` until someone claims
@@ -136,7 +142,13 @@ export class IncidentLoop {
     this.arriving.set(alertId, (this.arriving.get(alertId) ?? 0) + 1);
     const work = (async () => {
       const incident = await this.deps.incidents.find(alertId);
-      if (!incident || incident.state !== 'open' || this.countedCall.get(incident.id) === callToken || incident.lastCall === callToken) return;
+      if (
+        !incident ||
+        incident.state !== 'open' ||
+        this.countedCall.get(incident.id) === callToken ||
+        incident.lastCall === callToken
+      )
+        return;
       this.countedCall.set(incident.id, callToken);
       await this.count(incident.id, true, incident, callToken);
     })();
@@ -160,23 +172,26 @@ export class IncidentLoop {
     // Shared journal: its schedule was written with it, and the next resume (within a second)
     // starts it; no query per alert.
     if (this.deps.resumeEveryMs !== undefined) return this.track(this.resume());
-    this.track((async () => {
-      const incident = await this.deps.incidents.find(alertId);
-      if (!incident || incident.state !== 'open' || incident.announcements > 0 || incident.firstAlertId !== alertId) return;
-      if (!this.hears(incident.room)) return; // the conference's holder picks it up from the journal
-      // Written with the alert (one commit per acknowledgement, not two); older rows get it here.
-      let next = incident.nextRepeatAt;
-      if (next === null) {
-        next = this.deps.clock.now() + this.deps.repeatMs;
-        try {
-          await this.deps.incidents.recordAnnouncement(incident.id, 0, next, 'open', this.deps.clock.now());
-        } catch (err) {
-          this.deps.onError?.(err); // the schedule still runs here; only a restart would lose the repeat time
+    this.track(
+      (async () => {
+        const incident = await this.deps.incidents.find(alertId);
+        if (!incident || incident.state !== 'open' || incident.announcements > 0 || incident.firstAlertId !== alertId)
+          return;
+        if (!this.hears(incident.room)) return; // the conference's holder picks it up from the journal
+        // Written with the alert (one commit per acknowledgement, not two); older rows get it here.
+        let next = incident.nextRepeatAt;
+        if (next === null) {
+          next = this.deps.clock.now() + this.deps.repeatMs;
+          try {
+            await this.deps.incidents.recordAnnouncement(incident.id, 0, next, 'open', this.deps.clock.now());
+          } catch (err) {
+            this.deps.onError?.(err); // the schedule still runs here; only a restart would lose the repeat time
+          }
         }
-      }
-      this.scheduleRepeat(incident.id, next);
-      this.scheduleEscalation(incident);
-    })());
+        this.scheduleRepeat(incident.id, next);
+        this.scheduleEscalation(incident);
+      })(),
+    );
   }
 
   /**
@@ -233,8 +248,17 @@ export class IncidentLoop {
       if (incident.state === 'unclaimed' || incident.state === 'unheard') {
         // Its repeats ran out and its escalation list was being called (or about to be) when its
         // daemon stopped or died: called now, unless it is old news.
-        if (incident.openedAt >= this.deps.clock.now() - ESCALATION_RESUMABLE_MS && !this.busy.has(`escalate/${incident.id}`)) {
-          this.track(this.escalate(incident.id, 'unclaimed; resumed after a restart or a takeover', incident.escalatedAt !== null));
+        if (
+          incident.openedAt >= this.deps.clock.now() - ESCALATION_RESUMABLE_MS &&
+          !this.busy.has(`escalate/${incident.id}`)
+        ) {
+          this.track(
+            this.escalate(
+              incident.id,
+              'unclaimed; resumed after a restart or a takeover',
+              incident.escalatedAt !== null,
+            ),
+          );
         }
         continue;
       }
@@ -260,11 +284,17 @@ export class IncidentLoop {
         // A repeat placed by another daemon (its conference just came here) whose answer is not
         // known yet: once it is, it counts here; until then another repeat would say it twice.
         const placedElsewhere = call !== null && call.state === 'calling';
-        this.scheduleRepeat(incident.id, placedElsewhere ? Math.max(incident.nextRepeatAt, this.deps.clock.now() + this.deps.repeatMs) : incident.nextRepeatAt);
+        this.scheduleRepeat(
+          incident.id,
+          placedElsewhere
+            ? Math.max(incident.nextRepeatAt, this.deps.clock.now() + this.deps.repeatMs)
+            : incident.nextRepeatAt,
+        );
       }
       if (incident.escalatedAt !== null && incident.escalationNote === null) {
         // Stopped or crashed while calling the list: the calls go on where they were.
-        if (!this.busy.has(`escalate/${incident.id}`)) this.track(this.escalate(incident.id, 'resumed after a restart', true));
+        if (!this.busy.has(`escalate/${incident.id}`))
+          this.track(this.escalate(incident.id, 'resumed after a restart', true));
       } else {
         this.scheduleEscalation(incident);
       }
@@ -277,10 +307,12 @@ export class IncidentLoop {
    * claim. Once per incident. No list: logged and reported as unheard.
    */
   escalateNow(ref: string, why: string): void {
-    this.track((async () => {
-      const incident = await this.deps.incidents.find(ref);
-      if (incident) await this.escalate(incident.id, why);
-    })());
+    this.track(
+      (async () => {
+        const incident = await this.deps.incidents.find(ref);
+        if (incident) await this.escalate(incident.id, why);
+      })(),
+    );
   }
 
   /** One accept for several alerts (a summary notification): each of their incidents, once. */
@@ -317,13 +349,21 @@ export class IncidentLoop {
   }
 
   /** A key press in conference room `room`: the oldest open incident there. */
-  async claimInRoom(room: string, by: string, via: ClaimVia): Promise<ClaimResult | { kind: 'nothing-open'; room: string }> {
+  async claimInRoom(
+    room: string,
+    by: string,
+    via: ClaimVia,
+  ): Promise<ClaimResult | { kind: 'nothing-open'; room: string }> {
     const result = await this.claimOldestIn([room], by, via);
     return result.kind === 'nothing-open' ? { kind: 'nothing-open', room } : result;
   }
 
   /** A reply in a store's conversation: the oldest open incident of its rooms (a channel may serve several stores). */
-  async claimOldestIn(rooms: readonly string[], by: string, via: ClaimVia): Promise<ClaimResult | { kind: 'nothing-open' }> {
+  async claimOldestIn(
+    rooms: readonly string[],
+    by: string,
+    via: ClaimVia,
+  ): Promise<ClaimResult | { kind: 'nothing-open' }> {
     // An unclaimed incident stays claimable for a while: the escalated person may press 1.
     const since = this.deps.clock.now() - UNCLAIMED_CLAIMABLE_MS;
     const found = await Promise.all(rooms.map((room) => this.deps.incidents.oldestOpenInRoom(room, since)));
@@ -405,7 +445,7 @@ export class IncidentLoop {
   }
 
   private async countNow(id: string, heard: boolean, known?: Incident, callToken?: string): Promise<void> {
-    const incident = known ?? await this.deps.incidents.get(id);
+    const incident = known ?? (await this.deps.incidents.get(id));
     if (!incident || incident.state !== 'open' || (callToken !== undefined && incident.lastCall === callToken)) return;
     this.scheduleEscalation(incident);
     const now = this.deps.clock.now();
@@ -414,11 +454,25 @@ export class IncidentLoop {
     const last = !onPbx && announcements >= this.deps.repeatMax;
     // Repeated by x-hoppers: the next look is when it stops waiting for an accept.
     const nextRepeatAt = last ? null : onPbx ? Math.max(now, this.pbxRepeatsEndAt(incident)) : now + this.deps.repeatMs;
-    const applied = await this.deps.incidents.recordAnnouncement(id, announcements, nextRepeatAt, last ? 'unclaimed' : 'open', now, callToken);
+    const applied = await this.deps.incidents.recordAnnouncement(
+      id,
+      announcements,
+      nextRepeatAt,
+      last ? 'unclaimed' : 'open',
+      now,
+      callToken,
+    );
     // Claimed meanwhile, or this call counted already (by a daemon before a restart): read what it is now.
     const updated: Incident = applied
-      ? { ...incident, announcements, nextRepeatAt, state: last ? 'unclaimed' : 'open', lastCall: callToken ?? incident.lastCall, call: null }
-      : (await this.deps.incidents.get(id)) ?? incident;
+      ? {
+          ...incident,
+          announcements,
+          nextRepeatAt,
+          state: last ? 'unclaimed' : 'open',
+          lastCall: callToken ?? incident.lastCall,
+          call: null,
+        }
+      : ((await this.deps.incidents.get(id)) ?? incident);
     if (!applied && callToken !== undefined && updated.lastCall === callToken) return;
     this.failedRepeat.delete(id); // heard again: a later failure is news again
     if (heard) this.deps.report?.({ kind: 'announced', incident: updated, announcements });
@@ -438,14 +492,17 @@ export class IncidentLoop {
   private scheduleRepeat(id: string, at: number): void {
     if (this.stopped) return;
     this.cancelRepeat(id);
-    const timer = this.deps.clock.setTimeout(() => {
-      this.timers.delete(id);
-      // A repeat of it is already under way (set going before a count moved the schedule): that
-      // one counts and sets the next; a second now would say it twice.
-      if (this.busy.has(`repeat/${id}`)) return;
-      this.busy.add(`repeat/${id}`);
-      this.track(this.repeat(id).finally(() => this.busy.delete(`repeat/${id}`)));
-    }, Math.max(0, at - this.deps.clock.now()));
+    const timer = this.deps.clock.setTimeout(
+      () => {
+        this.timers.delete(id);
+        // A repeat of it is already under way (set going before a count moved the schedule): that
+        // one counts and sets the next; a second now would say it twice.
+        if (this.busy.has(`repeat/${id}`)) return;
+        this.busy.add(`repeat/${id}`);
+        this.track(this.repeat(id).finally(() => this.busy.delete(`repeat/${id}`)));
+      },
+      Math.max(0, at - this.deps.clock.now()),
+    );
     this.timers.set(id, timer);
   }
 
@@ -476,16 +533,26 @@ export class IncidentLoop {
       // and once x-hoppers stops waiting, the incident ends untaken and is escalated.
       const endAt = this.pbxRepeatsEndAt(incident);
       if (now < endAt) return this.scheduleRepeat(id, endAt);
-      return this.giveUp(incident, `not accepted on a headset within ${Math.round((endAt - incident.openedAt) / 1000)} s`);
+      return this.giveUp(
+        incident,
+        `not accepted on a headset within ${Math.round((endAt - incident.openedAt) / 1000)} s`,
+      );
     }
     const expiresAt = this.expiresAt(incident);
     if (await this.deps.incidents.announcePending(id)) {
       // Its alert's own announcement has not ended (queued behind others, retrying, or a call a
       // dead daemon left): that is this turn, and a repeat now would say it twice. Counted, it
       // sets the next repeat; given up, this one goes on.
-      return this.scheduleRepeat(id, now >= expiresAt ? now + PENDING_RECHECK_MS : Math.min(now + this.deps.repeatMs, expiresAt));
+      return this.scheduleRepeat(
+        id,
+        now >= expiresAt ? now + PENDING_RECHECK_MS : Math.min(now + this.deps.repeatMs, expiresAt),
+      );
     }
-    if (now >= expiresAt) return this.giveUp(incident, `could not be placed within ${Math.round((this.deps.expireMs ?? 0) / 1000)} s of its alert`);
+    if (now >= expiresAt)
+      return this.giveUp(
+        incident,
+        `could not be placed within ${Math.round((this.deps.expireMs ?? 0) / 1000)} s of its alert`,
+      );
     if (this.deps.muted?.(store, now) !== undefined) {
       // Quiet: not said, but it uses up its turn, so an alert from the middle of the night is
       // never announced hours later when the quiet hours end.
@@ -494,8 +561,17 @@ export class IncidentLoop {
     // One sentence per conference: the other open incidents of this room due within half an
     // interval are said with this one (and their own repeat is this one).
     const live = await this.deps.incidents.live();
-    const due = live.filter((i) => i.id !== id && i.state === 'open' && i.room === incident.room && i.storeId === incident.storeId &&
-      i.nextRepeatAt !== null && i.nextRepeatAt <= now + this.deps.repeatMs / 2 && now < this.expiresAt(i) && !this.busy.has(`repeat/${i.id}`));
+    const due = live.filter(
+      (i) =>
+        i.id !== id &&
+        i.state === 'open' &&
+        i.room === incident.room &&
+        i.storeId === incident.storeId &&
+        i.nextRepeatAt !== null &&
+        i.nextRepeatAt <= now + this.deps.repeatMs / 2 &&
+        now < this.expiresAt(i) &&
+        !this.busy.has(`repeat/${i.id}`),
+    );
     // Not one whose own first announcement still waits its turn: that one will say it.
     const pending = await Promise.all(due.map((i) => this.deps.incidents.announcePending(i.id)));
     const others = due.filter((i, n) => !pending[n] && !this.busy.has(`repeat/${i.id}`));
@@ -507,7 +583,11 @@ export class IncidentLoop {
     const ids = group.map((i) => i.id);
     const cameras = [...new Set(group.map((i) => i.cameraId))];
     const says = this.sentences(store);
-    const vars = { ...alertVariables(alert, store), count: String(cameras.length), cameras: cameraList(cameras, says.and) };
+    const vars = {
+      ...alertVariables(alert, store),
+      count: String(cameras.length),
+      cameras: cameraList(cameras, says.and),
+    };
     const text = renderTemplate(cameras.length > 1 ? says.summary : says.single, vars);
     const stillOpen = async () => {
       const now = await Promise.all(group.map((i) => this.deps.incidents.get(i.id)));
@@ -515,13 +595,20 @@ export class IncidentLoop {
     };
     try {
       const outcome = await this.deps.speak({
-        alert, store, text, alertIds: group.map((i) => i.lastAlertId),
+        alert,
+        store,
+        text,
+        alertIds: group.map((i) => i.lastAlertId),
         stillWanted: () => !this.stopped && this.hears(incident.room) && group.some((i) => !this.settled.has(i.id)),
         // Journaled before the call is placed, and again once answered: a restart or a takeover
         // counts a repeat that was heard instead of saying it again.
-        calling: (token) => Promise.resolve().then(() => this.deps.incidents.recordCall(ids, { token, state: 'calling', channel: null })),
+        calling: (token) =>
+          Promise.resolve().then(() => this.deps.incidents.recordCall(ids, { token, state: 'calling', channel: null })),
         // Never throws into the call: a journal that cannot take it now leaves the repeat to be placed again after a restart.
-        answered: (channel, token) => void Promise.resolve().then(() => this.deps.incidents.recordCall(ids, { token, state: 'answered', channel })).catch((err: unknown) => this.deps.onError?.(err)),
+        answered: (channel, token) =>
+          void Promise.resolve()
+            .then(() => this.deps.incidents.recordCall(ids, { token, state: 'answered', channel }))
+            .catch((err: unknown) => this.deps.onError?.(err)),
       });
       if (outcome.kind === 'played') {
         for (const i of await stillOpen()) {
@@ -532,11 +619,19 @@ export class IncidentLoop {
     } catch (err) {
       if (this.stopped) return;
       // Once per incident, not at every attempt; tried again while it can still help.
-      if (!this.failedRepeat.has(id)) this.deps.report?.({ kind: 'repeat-failed', incident, error: err instanceof Error ? err.message : String(err) });
+      if (!this.failedRepeat.has(id))
+        this.deps.report?.({
+          kind: 'repeat-failed',
+          incident,
+          error: err instanceof Error ? err.message : String(err),
+        });
       this.failedRepeat.add(id);
       // Not heard (it ended early, or was never answered): a restart must not count it.
-      await Promise.resolve().then(() => this.deps.incidents.recordCall(ids, null)).catch((e: unknown) => this.deps.onError?.(e));
-      for (const i of await stillOpen()) this.scheduleRepeat(i.id, Math.min(this.deps.clock.now() + this.deps.repeatMs, this.expiresAt(i)));
+      await Promise.resolve()
+        .then(() => this.deps.incidents.recordCall(ids, null))
+        .catch((e: unknown) => this.deps.onError?.(e));
+      for (const i of await stillOpen())
+        this.scheduleRepeat(i.id, Math.min(this.deps.clock.now() + this.deps.repeatMs, this.expiresAt(i)));
     } finally {
       for (const o of others) this.busy.delete(`repeat/${o.id}`);
     }
@@ -592,11 +687,15 @@ export class IncidentLoop {
 
   private scheduleEscalation(incident: Incident): void {
     const after = this.deps.escalateAfterMs;
-    if (after === undefined || this.stopped || incident.escalatedAt !== null || this.escalationTimers.has(incident.id)) return;
-    const timer = this.deps.clock.setTimeout(() => {
-      this.escalationTimers.delete(incident.id);
-      this.track(this.escalate(incident.id, `still open ${Math.round(after / 1000)} s after its alert`));
-    }, Math.max(0, incident.openedAt + after - this.deps.clock.now()));
+    if (after === undefined || this.stopped || incident.escalatedAt !== null || this.escalationTimers.has(incident.id))
+      return;
+    const timer = this.deps.clock.setTimeout(
+      () => {
+        this.escalationTimers.delete(incident.id);
+        this.track(this.escalate(incident.id, `still open ${Math.round(after / 1000)} s after its alert`));
+      },
+      Math.max(0, incident.openedAt + after - this.deps.clock.now()),
+    );
     this.escalationTimers.set(incident.id, timer);
   }
 
@@ -623,19 +722,39 @@ export class IncidentLoop {
     const alert = await this.deps.alert(incident.lastAlertId);
     const list = store?.escalation ?? [];
     const called: string[] = [];
-    const finish = async (outcome: 'answered' | 'nobody-answered' | 'no-list' | 'taken', to: string | null, note: string) => {
+    const finish = async (
+      outcome: 'answered' | 'nobody-answered' | 'no-list' | 'taken',
+      to: string | null,
+      note: string,
+    ) => {
       await this.deps.incidents.finishEscalation(id, to, note, this.deps.clock.now());
       const done = (await this.deps.incidents.get(id)) ?? incident;
       // Unheard with nobody to call: its own event and chat line said it all; the note keeps why.
       const nothingNew = incident.state === 'unheard' && outcome === 'no-list';
       if (!nothingNew) this.publish('alert.escalated', done);
       // Taken meanwhile: the claim's own follow-up says who.
-      if (outcome !== 'taken' && !nothingNew) this.followUp(done, 'escalated', escalatedLine(outcome === 'no-list' && list.length > 0 ? 'not-called' : outcome, store, to, called, done.cameraId));
+      if (outcome !== 'taken' && !nothingNew)
+        this.followUp(
+          done,
+          'escalated',
+          escalatedLine(
+            outcome === 'no-list' && list.length > 0 ? 'not-called' : outcome,
+            store,
+            to,
+            called,
+            done.cameraId,
+          ),
+        );
       this.deps.report?.({ kind: 'escalated', incident: done, outcome, to, note });
     };
     if (!store || !alert || list.length === 0 || !this.deps.callPerson) {
       // Logged and counted as unheard either way; the note (and the chat) says which.
-      const reason = list.length === 0 ? 'no escalation list for this store in x-hoppers.json' : !this.deps.callPerson ? 'no AMI connection configured to call the list with' : 'the alert is no longer in the journal';
+      const reason =
+        list.length === 0
+          ? 'no escalation list for this store in x-hoppers.json'
+          : !this.deps.callPerson
+            ? 'no AMI connection configured to call the list with'
+            : 'the alert is no longer in the journal';
       return finish('no-list', null, `${why}; ${reason}: nobody was called`);
     }
     const text = renderTemplate(this.sentences(store).single, alertVariables(alert, store));
@@ -644,10 +763,20 @@ export class IncidentLoop {
       // Stopping, or its conference went to another daemon: not finished, whoever resumes calls on.
       if (this.stopped || !this.hears(incident.room)) return;
       const now = (await this.deps.incidents.get(id))?.state;
-      if (now === 'claimed' || now === 'resolved') return finish('taken', null, `${why}; taken (${now}) while calling, so the calls stopped (${tried.join('; ') || 'nobody called yet'})`);
+      if (now === 'claimed' || now === 'resolved')
+        return finish(
+          'taken',
+          null,
+          `${why}; taken (${now}) while calling, so the calls stopped (${tried.join('; ') || 'nobody called yet'})`,
+        );
       called.push(channel);
       const result = await this.deps.callPerson(channel, { incidentId: id, alert, store, text, room: incident.room });
-      if (result.answered) return finish('answered', channel, `${why}; answered by ${channel}${tried.length ? ` after ${tried.join('; ')}` : ''}`);
+      if (result.answered)
+        return finish(
+          'answered',
+          channel,
+          `${why}; answered by ${channel}${tried.length ? ` after ${tried.join('; ')}` : ''}`,
+        );
       tried.push(`${channel} ${result.why}`);
     }
     await finish('nobody-answered', null, `${why}; nobody answered: ${tried.join('; ')}`);
@@ -657,33 +786,38 @@ export class IncidentLoop {
   private tell(incident: Incident): void {
     if (this.telling.has(incident.id) || this.stopped) return;
     this.telling.add(incident.id);
-    this.track((async () => {
-      const store = this.deps.stores().get(incident.storeId);
-      try {
-        // Told meanwhile (a resume that read the list before the last telling ended): not again.
-        const fresh = await this.deps.incidents.get(incident.id);
-        if (!fresh || fresh.told || fresh.state !== 'claimed') return;
-        const alert = await this.deps.alert(incident.lastAlertId);
-        if (!store || !alert || this.deps.repeatsOnPbx?.(store)) {
-          // Nothing to say it with (the store left x-hoppers.json), or the headsets hear it from
-          // x-hoppers (a sentence would be one more notification to accept): told as far as it can be.
+    this.track(
+      (async () => {
+        const store = this.deps.stores().get(incident.storeId);
+        try {
+          // Told meanwhile (a resume that read the list before the last telling ended): not again.
+          const fresh = await this.deps.incidents.get(incident.id);
+          if (!fresh || fresh.told || fresh.state !== 'claimed') return;
+          const alert = await this.deps.alert(incident.lastAlertId);
+          if (!store || !alert || this.deps.repeatsOnPbx?.(store)) {
+            // Nothing to say it with (the store left x-hoppers.json), or the headsets hear it from
+            // x-hoppers (a sentence would be one more notification to accept): told as far as it can be.
+            await this.deps.incidents.markTold(incident.id, this.deps.clock.now());
+            return;
+          }
+          const by = incident.claimedBy ?? 'someone';
+          const text = renderTemplate(this.sentences(store).claimed, { ...alertVariables(alert, store), by });
+          const [heard] = await Promise.allSettled([
+            this.deps.speak({ alert, store, text, stillWanted: () => !this.stopped && this.hears(incident.room) }),
+          ]);
+          if (this.stopped || !this.hears(incident.room)) return; // not told yet: the next start (or holder) tells it
           await this.deps.incidents.markTold(incident.id, this.deps.clock.now());
-          return;
+          this.deps.report?.({
+            kind: 'told',
+            incident,
+            heard: heard.status === 'fulfilled' && heard.value.kind === 'played',
+            ...(heard.status === 'rejected' ? { error: String((heard.reason as Error)?.message ?? heard.reason) } : {}),
+          });
+        } finally {
+          this.telling.delete(incident.id);
         }
-        const by = incident.claimedBy ?? 'someone';
-        const text = renderTemplate(this.sentences(store).claimed, { ...alertVariables(alert, store), by });
-        const [heard] = await Promise.allSettled([this.deps.speak({ alert, store, text, stillWanted: () => !this.stopped && this.hears(incident.room) })]);
-        if (this.stopped || !this.hears(incident.room)) return; // not told yet: the next start (or holder) tells it
-        await this.deps.incidents.markTold(incident.id, this.deps.clock.now());
-        this.deps.report?.({
-          kind: 'told', incident,
-          heard: heard.status === 'fulfilled' && heard.value.kind === 'played',
-          ...(heard.status === 'rejected' ? { error: String((heard.reason as Error)?.message ?? heard.reason) } : {}),
-        });
-      } finally {
-        this.telling.delete(incident.id);
-      }
-    })());
+      })(),
+    );
   }
 
   /**
@@ -709,16 +843,23 @@ export class IncidentLoop {
     const events = this.deps.events;
     if (!events) return;
     const at = this.deps.clock.now();
-    this.track((async () => {
-      const alert = await this.deps.alert(incident.firstAlertId);
-      if (alert) events.recordEvent(incidentEvent(type, alert, this.deps.stores().get(incident.storeId), incident, at));
-    })());
+    this.track(
+      (async () => {
+        const alert = await this.deps.alert(incident.firstAlertId);
+        if (alert)
+          events.recordEvent(incidentEvent(type, alert, this.deps.stores().get(incident.storeId), incident, at));
+      })(),
+    );
   }
 
   /** The store's sentences: its own, its language's, or the global templates. */
   private sentences(store: StoreRoute | undefined): Sentences {
     return sentencesFor(store, {
-      single: this.deps.alertText, many: this.deps.alertText, summary: this.deps.summaryText ?? DEFAULT_SUMMARY_TEXT, claimed: this.deps.claimedText, and: 'and',
+      single: this.deps.alertText,
+      many: this.deps.alertText,
+      summary: this.deps.summaryText ?? DEFAULT_SUMMARY_TEXT,
+      claimed: this.deps.claimedText,
+      and: 'and',
     });
   }
 

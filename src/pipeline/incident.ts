@@ -15,7 +15,6 @@ export const UNTAKEN_STATES: readonly IncidentState[] = ['unclaimed', 'unheard']
 export type IncidentState = (typeof INCIDENT_STATES)[number];
 export const LIVE_STATES: readonly IncidentState[] = ['open', 'claimed'];
 
-
 export const OUTCOMES = ['theft', 'false-alarm', 'not-found', 'no-outcome'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
@@ -68,7 +67,6 @@ export type ResolveResult =
   | { kind: 'already'; incident: Incident }
   | { kind: 'not-found'; ref: string };
 
-
 /**
  * The journal's incidents, as the pipeline and the operator commands see them. On a shared
  * journal several daemons use one store: every change is one statement or one transaction that
@@ -88,7 +86,14 @@ export interface IncidentStore {
    * call): false when it no longer was open (a claim landed first) or that call already counted.
    * Clears the repeat's call in flight.
    */
-  recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number, callToken?: string): Awaitable<boolean>;
+  recordAnnouncement(
+    id: string,
+    announcements: number,
+    nextRepeatAt: number | null,
+    state: IncidentState,
+    at: number,
+    callToken?: string,
+  ): Awaitable<boolean>;
   /** A repeat's call, placed or answered, for these open incidents (null: none in flight). */
   recordCall(ids: readonly string[], call: StepCall | null): Awaitable<void>;
   /** Whether an announce step of one of its alerts has not ended yet (queued, retrying, or its call in flight). */

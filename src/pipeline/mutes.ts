@@ -7,7 +7,11 @@ const parsed = new WeakMap<StoreRoute, CronWindow[]>();
  * Why a store's announcements are muted at `now`: a `silence` from the operator (until a time)
  * or one of the store's quiet-hours windows. Undefined when they are not.
  */
-export function mutedReason(store: StoreRoute, now: number, silencedUntil: (storeId: string) => number | undefined): string | undefined {
+export function mutedReason(
+  store: StoreRoute,
+  now: number,
+  silencedUntil: (storeId: string) => number | undefined,
+): string | undefined {
   const until = silencedUntil(store.store_veesion_id);
   if (until !== undefined) return `silenced until ${new Date(until).toISOString()} (veesion-bridge silence)`;
   if (!store.quiet_hours || store.quiet_hours.length === 0) return undefined;

@@ -14,10 +14,15 @@ export const DEFAULT_POLICIES: Record<StepName, RetryPolicy> = {
 
 /** A policy from settings given in seconds (BRIDGE_ANNOUNCE_RETRY_S and the like). */
 export function policyFromSeconds(delaysS: readonly number[], deadlineS?: number): RetryPolicy {
-  return { delaysMs: delaysS.map((d) => Math.round(d * 1000)), ...(deadlineS !== undefined ? { deadlineMs: deadlineS * 1000 } : {}) };
+  return {
+    delaysMs: delaysS.map((d) => Math.round(d * 1000)),
+    ...(deadlineS !== undefined ? { deadlineMs: deadlineS * 1000 } : {}),
+  };
 }
 
-export type NextAttempt = { kind: 'retry'; at: number } | { kind: 'give-up'; state: 'dead' | 'expired'; reason: string };
+export type NextAttempt =
+  | { kind: 'retry'; at: number }
+  | { kind: 'give-up'; state: 'dead' | 'expired'; reason: string };
 
 /** Decides what follows a failed attempt number `attempts` (1-based). */
 export function nextAttempt(
@@ -32,8 +37,18 @@ export function nextAttempt(
   // A step with a deadline (the announcement) is worthless after it: expired, not dead.
   if (policy.deadlineMs !== undefined) {
     const window = `${policy.deadlineMs / 1000} s`;
-    if (delay === undefined) return { kind: 'give-up', state: 'expired', reason: `too late to announce: no attempt left within ${window} of receipt (${attempts} attempts)` };
-    if (now + delay > receivedAt + policy.deadlineMs) return { kind: 'give-up', state: 'expired', reason: `too late to announce: next attempt would be over ${window} after receipt (${attempts} attempts)` };
+    if (delay === undefined)
+      return {
+        kind: 'give-up',
+        state: 'expired',
+        reason: `too late to announce: no attempt left within ${window} of receipt (${attempts} attempts)`,
+      };
+    if (now + delay > receivedAt + policy.deadlineMs)
+      return {
+        kind: 'give-up',
+        state: 'expired',
+        reason: `too late to announce: next attempt would be over ${window} after receipt (${attempts} attempts)`,
+      };
   }
   if (delay === undefined) return { kind: 'give-up', state: 'dead', reason: `gave up after ${attempts} attempts` };
   return { kind: 'retry', at: now + delay };

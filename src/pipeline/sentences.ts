@@ -102,21 +102,35 @@ export function sentencesToPrepare(
 ): { text: string; language?: string | undefined }[] {
   const out = new Map<string, { text: string; language?: string | undefined }>();
   const add = (text: string, language: string | undefined) => {
-    if (out.size < MAX_PREPARED) out.set(JSON.stringify([language ?? '', text]), { text, ...(language ? { language } : {}) });
+    if (out.size < MAX_PREPARED)
+      out.set(JSON.stringify([language ?? '', text]), { text, ...(language ? { language } : {}) });
   };
   for (const store of stores) {
     const says = sentencesFor(store, globals);
     const vars = (cameraId: string) => alertVariables(sampleAlert(store.store_veesion_id, cameraId), store);
     if (predictable(says.single)) {
-      for (const c of seen) if (c.storeId === store.store_veesion_id) add(renderTemplate(says.single, vars(c.cameraId)), store.language);
+      for (const c of seen)
+        if (c.storeId === store.store_veesion_id) add(renderTemplate(says.single, vars(c.cameraId)), store.language);
     }
     if (predictable(says.claimed)) {
-      for (const c of claimers) if (c.storeId === store.store_veesion_id) add(renderTemplate(says.claimed, { ...vars(c.cameraId), by: c.by }), store.language);
+      for (const c of claimers)
+        if (c.storeId === store.store_veesion_id)
+          add(renderTemplate(says.claimed, { ...vars(c.cameraId), by: c.by }), store.language);
     }
   }
   return [...out.values()];
 }
 
 function sampleAlert(storeId: string, cameraId: string): Alert {
-  return { id: '', storeId, cameraId, cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' };
+  return {
+    id: '',
+    storeId,
+    cameraId,
+    cameraIp: '',
+    groupId: '',
+    alertType: 'theft',
+    startDate: '',
+    endDate: '',
+    videoUrl: '',
+  };
 }

@@ -15,8 +15,18 @@ export function renderTemplate(template: string, vars: Readonly<Record<string, s
 
 /** Variables the alert text may use (DESIGN section 3) plus the store fields. */
 export const ALERT_TEXT_VARIABLES = [
-  'storeId', 'startDate', 'endDate', 'cameraIp', 'cameraId', 'groupId', 'videoUrl', 'alertType',
-  'name', 'location', 'store_veesion_id', 'audio_conf_id',
+  'storeId',
+  'startDate',
+  'endDate',
+  'cameraIp',
+  'cameraId',
+  'groupId',
+  'videoUrl',
+  'alertType',
+  'name',
+  'location',
+  'store_veesion_id',
+  'audio_conf_id',
 ] as const;
 
 /** The channel may only use store fields: alert values never reach an AMI header unchecked. */

@@ -7,7 +7,11 @@ export const TEST_ALERT_PREFIX = 'test-';
  * The alert `veesion-bridge test-alert` and the admin API's test-alert route send through the
  * full path (DESIGN section 4). `unique` makes the id (a UUID: two tests are never duplicates).
  */
-export function buildTestAlert(unique: string, f: { storeId: string; cameraId?: string | undefined; alertType?: string | undefined; videoUrl?: string | undefined }, now: number): Alert {
+export function buildTestAlert(
+  unique: string,
+  f: { storeId: string; cameraId?: string | undefined; alertType?: string | undefined; videoUrl?: string | undefined },
+  now: number,
+): Alert {
   const at = new Date(now).toISOString();
   return {
     id: `${TEST_ALERT_PREFIX}${unique}`,

@@ -180,7 +180,11 @@ export class AmiSimulator {
 
   /** Who is in `room` now (people and announcement legs), in the order they joined. */
   inRoom(room: string): { channel: string; callerIdNum: string; callerIdName: string }[] {
-    return (this.rooms.get(room) ?? []).map((m) => ({ channel: m.channel, callerIdNum: m.cidNum, callerIdName: m.cidName }));
+    return (this.rooms.get(room) ?? []).map((m) => ({
+      channel: m.channel,
+      callerIdNum: m.cidNum,
+      callerIdName: m.cidName,
+    }));
   }
 
   /**
@@ -194,8 +198,11 @@ export class AmiSimulator {
     this.broadcast('dtmf', T.fill(T.DTMF_BEGIN, { ...values, digit: '1' }));
     // DTMFEnd and the UserEvent came in one chunk from Asterisk.
     for (const session of this.sessions) {
-      const chunk = (this.receives(session, 'dtmf') ? T.fill(T.DTMF_END, { ...values, digit: '1' }) : '') +
-        (this.receives(session, 'user') ? T.fill(T.USER_EVENT_CLAIM, { ...values, context: 'veesion-claim', exten: 's', priority: '1' }) : '');
+      const chunk =
+        (this.receives(session, 'dtmf') ? T.fill(T.DTMF_END, { ...values, digit: '1' }) : '') +
+        (this.receives(session, 'user')
+          ? T.fill(T.USER_EVENT_CLAIM, { ...values, context: 'veesion-claim', exten: 's', priority: '1' })
+          : '');
       if (chunk) session.socket.write(chunk);
     }
   }
@@ -208,11 +215,22 @@ export class AmiSimulator {
   pressClaimOnCall(channel: string, room: string, incidentId: string, origin = 'veesion'): void {
     const uniqueid = this.nextUniqueid();
     const values = {
-      room, bridgeId: '', channel: `${channel}-${(this.seq++).toString(16).padStart(8, '0')}`, cidNum: origin, cidName: channel,
-      context: 'veesion-claim', exten: 'esc', priority: '1', uniqueid, linkedid: uniqueid,
+      room,
+      bridgeId: '',
+      channel: `${channel}-${(this.seq++).toString(16).padStart(8, '0')}`,
+      cidNum: origin,
+      cidName: channel,
+      context: 'veesion-claim',
+      exten: 'esc',
+      priority: '1',
+      uniqueid,
+      linkedid: uniqueid,
     };
     // The escalation dialplan adds `Incident:` after `Room:` (deploy/asterisk/extensions-veesion.conf).
-    this.broadcast('user', T.fill(T.USER_EVENT_CLAIM, values).replace(`Room: ${room}\r\n`, `Room: ${room}\r\nIncident: ${incidentId}\r\n`));
+    this.broadcast(
+      'user',
+      T.fill(T.USER_EVENT_CLAIM, values).replace(`Room: ${room}\r\n`, `Room: ${room}\r\nIncident: ${incidentId}\r\n`),
+    );
   }
 
   /** Sends raw event bytes to every session that receives `eventClass` (e.g. a forged UserEvent). */
@@ -271,7 +289,10 @@ export class AmiSimulator {
   }
 
   private login(socket: net.Socket, m: AmiMessage, id: string): Session | undefined {
-    const ok = !this.refuseLogins && m.get('Username') === (this.opts.username ?? 'bridge') && m.get('Secret') === (this.opts.secret ?? 'bridgesecret');
+    const ok =
+      !this.refuseLogins &&
+      m.get('Username') === (this.opts.username ?? 'bridge') &&
+      m.get('Secret') === (this.opts.secret ?? 'bridgesecret');
     if (ok) {
       socket.write(T.fill(T.LOGIN_OK, { id }));
       const session: Session = { socket, events: eventMask(m.get('Events')) };
@@ -302,7 +323,13 @@ export class AmiSimulator {
     if (members.length === 0) return void socket.write(T.fill(T.NO_CONFERENCE, { id }));
     socket.write(T.fill(T.CONFBRIDGE_LIST_START, { id }));
     const now = Date.now();
-    const items = members.map((m) => T.fill(T.CONFBRIDGE_LIST_ITEM, { ...this.memberValues(room, m), id, answeredTime: String(Math.floor((now - m.joinedAt) / 1000)) }));
+    const items = members.map((m) =>
+      T.fill(T.CONFBRIDGE_LIST_ITEM, {
+        ...this.memberValues(room, m),
+        id,
+        answeredTime: String(Math.floor((now - m.joinedAt) / 1000)),
+      }),
+    );
     socket.write(items.join('') + T.fill(T.CONFBRIDGE_LIST_COMPLETE, { id, count: String(members.length) }));
   }
 
@@ -310,26 +337,36 @@ export class AmiSimulator {
     const rooms = [...this.rooms].filter(([, members]) => members.length > 0);
     if (rooms.length === 0) return void socket.write(T.fill(T.NO_ACTIVE_CONFERENCES, { id }));
     socket.write(T.fill(T.CONFBRIDGE_LIST_ROOMS_START, { id }));
-    const items = rooms.map(([room, members]) => T.fill(T.CONFBRIDGE_LIST_ROOMS_ITEM, { id, room, parties: String(members.length) }));
+    const items = rooms.map(([room, members]) =>
+      T.fill(T.CONFBRIDGE_LIST_ROOMS_ITEM, { id, room, parties: String(members.length) }),
+    );
     socket.write(items.join('') + T.fill(T.CONFBRIDGE_LIST_ROOMS_COMPLETE, { id, count: String(rooms.length) }));
   }
 
   private member(room: string, person: SimPerson): Member | undefined {
-    return (this.rooms.get(room) ?? []).find((m) => (person.channel !== undefined ? m.channel === person.channel : m.cidNum === person.callerIdNum));
+    return (this.rooms.get(room) ?? []).find((m) =>
+      person.channel !== undefined ? m.channel === person.channel : m.cidNum === person.callerIdNum,
+    );
   }
 
   private enter(room: string, member: Member): void {
     const members = this.rooms.get(room) ?? [];
     this.rooms.set(room, [...members, member]);
     if (!this.bridgeIds.has(room)) this.bridgeIds.set(room, randomUUID());
-    this.broadcast('call', T.fill(T.CONFBRIDGE_JOIN, { ...this.memberValues(room, member), bridgeChannels: String(members.length + 3) }));
+    this.broadcast(
+      'call',
+      T.fill(T.CONFBRIDGE_JOIN, { ...this.memberValues(room, member), bridgeChannels: String(members.length + 3) }),
+    );
   }
 
   private exit(room: string, member: Member): void {
     const members = this.rooms.get(room) ?? [];
     if (!members.includes(member)) return;
     // Asterisk counts the leaving channel (and its own two) in BridgeNumChannels.
-    this.broadcast('call', T.fill(T.CONFBRIDGE_LEAVE, { ...this.memberValues(room, member), bridgeChannels: String(members.length + 2) }));
+    this.broadcast(
+      'call',
+      T.fill(T.CONFBRIDGE_LEAVE, { ...this.memberValues(room, member), bridgeChannels: String(members.length + 2) }),
+    );
     const rest = members.filter((m) => m !== member);
     if (rest.length > 0) return void this.rooms.set(room, rest);
     this.rooms.delete(room);
@@ -338,7 +375,18 @@ export class AmiSimulator {
 
   private memberValues(room: string, m: Member): Record<string, string> {
     const { channel, cidNum, cidName, context, exten, priority, uniqueid, linkedid } = m;
-    return { room, bridgeId: this.bridgeIds.get(room) ?? '', channel, cidNum, cidName, context, exten, priority, uniqueid, linkedid };
+    return {
+      room,
+      bridgeId: this.bridgeIds.get(room) ?? '',
+      channel,
+      cidNum,
+      cidName,
+      context,
+      exten,
+      priority,
+      uniqueid,
+      linkedid,
+    };
   }
 
   private nextUniqueid(): string {
@@ -366,7 +414,7 @@ export class AmiSimulator {
     socket.write(T.fill(T.ORIGINATE_QUEUED, { id }));
     // A person's channel answers as told; other calls take the next failNext() outcome.
     const person = this.people.get(channel);
-    const outcome = person ? 'success' : this.outcomes.shift() ?? 'success';
+    const outcome = person ? 'success' : (this.outcomes.shift() ?? 'success');
     if (outcome === 'drop-after-response') return void setTimeout(() => socket.destroy(), 1);
     if (outcome === 'no-event') return;
     const values = this.callValues(rec, id);
@@ -379,16 +427,26 @@ export class AmiSimulator {
     // killed right after its Originate): Asterisk places it all the same.
     setTimeout(() => {
       if (outcome === 'failure') return send(T.fill(T.ORIGINATE_RESPONSE_FAILURE, { ...values, channel, reason: '0' }));
-      if (person === 'busy' || person === 'no-answer') return this.notAnswered(send, values, person, ringMs(m.get('Timeout'), this.maxRingMs));
-      send(T.fill(T.NEWCHANNEL, { ...values, leg: '1', state: '0', stateDesc: 'Down' }) +
-        T.fill(T.NEWCHANNEL, { ...values, leg: '2', state: '4', stateDesc: 'Ring' }) +
-        T.fill(T.NEWSTATE_UP, { ...values, leg: '1', state: '6', stateDesc: 'Up' }));
-      const call = { exten: values['exten'] ?? '', actionId: id, answeredAt: Date.now() } as AmiSimulator['calls'][number];
+      if (person === 'busy' || person === 'no-answer')
+        return this.notAnswered(send, values, person, ringMs(m.get('Timeout'), this.maxRingMs));
+      send(
+        T.fill(T.NEWCHANNEL, { ...values, leg: '1', state: '0', stateDesc: 'Down' }) +
+          T.fill(T.NEWCHANNEL, { ...values, leg: '2', state: '4', stateDesc: 'Ring' }) +
+          T.fill(T.NEWSTATE_UP, { ...values, leg: '1', state: '6', stateDesc: 'Up' }),
+      );
+      const call = {
+        exten: values['exten'] ?? '',
+        actionId: id,
+        answeredAt: Date.now(),
+      } as AmiSimulator['calls'][number];
       this.calls.push(call);
       if (outcome === 'early-hangup') {
         // The response and the hang-up in one chunk: the tightest order a client must handle.
         call.hungUpAt = call.answeredAt;
-        return send(T.fill(T.ORIGINATE_RESPONSE_SUCCESS, values) + T.fill(T.HANGUP, { ...values, leg: '1', state: '6', stateDesc: 'Up' }));
+        return send(
+          T.fill(T.ORIGINATE_RESPONSE_SUCCESS, values) +
+            T.fill(T.HANGUP, { ...values, leg: '1', state: '6', stateDesc: 'Up' }),
+        );
       }
       send(T.fill(T.ORIGINATE_RESPONSE_SUCCESS, values));
       // The `;2` leg joins the room after the answer and leaves it before the hang-up (recorded order).
@@ -404,8 +462,16 @@ export class AmiSimulator {
   }
 
   /** A person's phone rang out (Reason 3, after the ring time) or was busy (Reason 5, at once). */
-  private notAnswered(send: (text: string) => void, values: Record<string, string>, answer: 'busy' | 'no-answer', ringFor: number): void {
-    send(T.fill(T.NEWCHANNEL, { ...values, leg: '1', state: '0', stateDesc: 'Down' }) + T.fill(T.NEWCHANNEL, { ...values, leg: '2', state: '4', stateDesc: 'Ring' }));
+  private notAnswered(
+    send: (text: string) => void,
+    values: Record<string, string>,
+    answer: 'busy' | 'no-answer',
+    ringFor: number,
+  ): void {
+    send(
+      T.fill(T.NEWCHANNEL, { ...values, leg: '1', state: '0', stateDesc: 'Down' }) +
+        T.fill(T.NEWCHANNEL, { ...values, leg: '2', state: '4', stateDesc: 'Ring' }),
+    );
     const failed = (reason: string) => send(T.fill(T.ORIGINATE_RESPONSE_NOT_ANSWERED, { ...values, reason }));
     if (answer === 'busy') return failed('5');
     setTimeout(() => failed('3'), ringFor).unref();
@@ -429,7 +495,10 @@ export class AmiSimulator {
 
   /** How long Playback of the call's file runs: its WAV length, or 1 ms if it cannot be read. */
   private playbackMs(rec: RecordedOriginate): number {
-    const audio = rec.application === 'Playback' ? rec.data : rec.variables.find((v) => v.startsWith('ALERT_AUDIO='))?.slice('ALERT_AUDIO='.length);
+    const audio =
+      rec.application === 'Playback'
+        ? rec.data
+        : rec.variables.find((v) => v.startsWith('ALERT_AUDIO='))?.slice('ALERT_AUDIO='.length);
     if (audio === undefined) return this.opts.callLengthMs ?? 50;
     try {
       return readWavInfo(readFileSync(`${audio}.wav`)).durationMs;

@@ -8,7 +8,8 @@ export const LOGIN_OK = 'Response: Success\r\nActionID: {{id}}\r\nMessage: Authe
 export const LOGIN_FAILED = 'Response: Error\r\nActionID: {{id}}\r\nMessage: Authentication failed\r\n\r\n';
 export const NOT_AUTHENTICATED = 'Response: Error\r\nActionID: {{id}}\r\nMessage: Authentication Required\r\n\r\n';
 export const PONG = 'Response: Success\r\nActionID: {{id}}\r\nPing: Pong\r\nTimestamp: {{timestamp}}\r\n\r\n';
-export const ORIGINATE_QUEUED = 'Response: Success\r\nActionID: {{id}}\r\nMessage: Originate successfully queued\r\n\r\n';
+export const ORIGINATE_QUEUED =
+  'Response: Success\r\nActionID: {{id}}\r\nMessage: Originate successfully queued\r\n\r\n';
 export const INVALID_CHANNEL = 'Response: Error\r\nActionID: {{id}}\r\nMessage: Invalid channel\r\n\r\n';
 export const GOODBYE = 'Response: Goodbye\r\nActionID: {{id}}\r\nMessage: Thanks for all the fish.\r\n\r\n';
 
@@ -31,20 +32,23 @@ export const ORIGINATE_RESPONSE_FAILURE =
   'Channel: {{channel}}\r\nApplication: {{application}}\r\nData: {{data}}\r\nReason: {{reason}}\r\n' +
   'Uniqueid: <unknown>\r\nCallerIDNum: <unknown>\r\nCallerIDName: <unknown>\r\n\r\n';
 
-export const HANGUP =
-  `Event: Hangup\r\n${channelFields}Cause: 16\r\nCause-txt: Normal Clearing\r\n\r\n`;
+export const HANGUP = `Event: Hangup\r\n${channelFields}Cause: 16\r\nCause-txt: Normal Clearing\r\n\r\n`;
 
 /**
  * Claims from inside a conference, room membership and calls to people (Asterisk 22.10.1:
  * fixtures/ami/claim-*.jsonl and escalation-noanswer-busy-answer.jsonl).
  */
 export const PERMISSION_DENIED = 'Response: Error\r\nActionID: {{id}}\r\nMessage: Permission denied\r\n\r\n';
-export const NO_CONFERENCE = 'Response: Error\r\nActionID: {{id}}\r\nMessage: No Conference by that name found.\r\n\r\n';
-export const CONFBRIDGE_LIST_START = 'Response: Success\r\nActionID: {{id}}\r\nEventList: start\r\nMessage: Confbridge user list will follow\r\n\r\n';
+export const NO_CONFERENCE =
+  'Response: Error\r\nActionID: {{id}}\r\nMessage: No Conference by that name found.\r\n\r\n';
+export const CONFBRIDGE_LIST_START =
+  'Response: Success\r\nActionID: {{id}}\r\nEventList: start\r\nMessage: Confbridge user list will follow\r\n\r\n';
 /** Not in the recordings: app_confbridge.c's answers when no room is open at all, or none named. */
 export const NO_ACTIVE_CONFERENCES = 'Response: Error\r\nActionID: {{id}}\r\nMessage: No active conferences.\r\n\r\n';
-export const NO_CONFERENCE_NAME = 'Response: Error\r\nActionID: {{id}}\r\nMessage: No Conference name provided.\r\n\r\n';
-export const CONFBRIDGE_LIST_ROOMS_START = 'Response: Success\r\nActionID: {{id}}\r\nEventList: start\r\nMessage: Confbridge conferences will follow\r\n\r\n';
+export const NO_CONFERENCE_NAME =
+  'Response: Error\r\nActionID: {{id}}\r\nMessage: No Conference name provided.\r\n\r\n';
+export const CONFBRIDGE_LIST_ROOMS_START =
+  'Response: Success\r\nActionID: {{id}}\r\nEventList: start\r\nMessage: Confbridge conferences will follow\r\n\r\n';
 
 /** A channel in a room, as Asterisk 22 describes it (caller id and connected line known). */
 const memberFields =
@@ -63,10 +67,12 @@ export const CONFBRIDGE_LIST_ITEM =
   'Event: ConfbridgeList\r\nActionID: {{id}}\r\nConference: {{room}}\r\nAdmin: No\r\nMarkedUser: No\r\nWaitMarked: No\r\n' +
   'EndMarked: No\r\nEndMarkedAny: No\r\nWaiting: No\r\nMuted: No\r\nTalking: No\r\nAnsweredTime: {{answeredTime}}\r\n' +
   `${memberFields}\r\n`;
-export const CONFBRIDGE_LIST_COMPLETE = 'Event: ConfbridgeListComplete\r\nActionID: {{id}}\r\nEventList: Complete\r\nListItems: {{count}}\r\n\r\n';
+export const CONFBRIDGE_LIST_COMPLETE =
+  'Event: ConfbridgeListComplete\r\nActionID: {{id}}\r\nEventList: Complete\r\nListItems: {{count}}\r\n\r\n';
 export const CONFBRIDGE_LIST_ROOMS_ITEM =
   'Event: ConfbridgeListRooms\r\nActionID: {{id}}\r\nConference: {{room}}\r\nParties: {{parties}}\r\nMarked: 0\r\nLocked: No\r\nMuted: No\r\n\r\n';
-export const CONFBRIDGE_LIST_ROOMS_COMPLETE = 'Event: ConfbridgeListRoomsComplete\r\nActionID: {{id}}\r\nEventList: Complete\r\nListItems: {{count}}\r\n\r\n';
+export const CONFBRIDGE_LIST_ROOMS_COMPLETE =
+  'Event: ConfbridgeListRoomsComplete\r\nActionID: {{id}}\r\nEventList: Complete\r\nListItems: {{count}}\r\n\r\n';
 
 /** The key press on the staff channel (class dtmf), then the UserEvent its menu raises (class user). */
 export const DTMF_BEGIN = `Event: DTMFBegin\r\nPrivilege: dtmf,all\r\n${memberFields}Digit: {{digit}}\r\nDirection: Received\r\n\r\n`;

@@ -57,7 +57,9 @@ export class HttpSim {
   protected faults(): express.RequestHandler {
     return (req, res, next) => {
       const status = this.routeFailures.get(req.path)?.shift() ?? this.failures.shift();
-      this.answerLater(() => (status !== undefined ? void res.status(status).json({ error: `simulated ${status}` }) : next()));
+      this.answerLater(() =>
+        status !== undefined ? void res.status(status).json({ error: `simulated ${status}` }) : next(),
+      );
     };
   }
 

@@ -36,7 +36,8 @@ export class KlaxonSimulator extends HttpSim {
     app.use(express.json());
     app.post('/token', (req, res) => {
       const { username, password } = req.body as { username?: unknown; password?: unknown };
-      if (username !== this.username || password !== this.password) return void res.status(401).json({ detail: 'Invalid credentials' });
+      if (username !== this.username || password !== this.password)
+        return void res.status(401).json({ detail: 'Invalid credentials' });
       const token = randomBytes(20).toString('hex');
       this.tokens.set(token, Date.now() + this.tokenLifetimeS * 1000);
       this.issued.push(token);
@@ -61,7 +62,8 @@ export class KlaxonSimulator extends HttpSim {
       if (typeof store_veesion_id !== 'string' || !Array.isArray(hooks) || !hooks.every((h) => typeof h === 'string')) {
         return void res.status(400).json({ detail: 'store_veesion_id and hooks[] required' });
       }
-      if (!this.stores.some((s) => s.store_veesion_id === store_veesion_id)) return void res.status(404).json({ detail: 'Unknown store' });
+      if (!this.stores.some((s) => s.store_veesion_id === store_veesion_id))
+        return void res.status(404).json({ detail: 'Unknown store' });
       this.hooks.set(store_veesion_id, hooks as string[]);
       this.hookCalls.push({ store_veesion_id, hooks: hooks as string[] });
       res.json({ message: 'OK' });

@@ -26,7 +26,9 @@ export function pgBinDir(): string | undefined {
   const candidates = [
     ...(process.env.PG_BINDIR ? [process.env.PG_BINDIR] : []),
     ...(existsSync('/usr/lib/postgresql')
-      ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)).map((v) => `/usr/lib/postgresql/${v}/bin`)
+      ? readdirSync('/usr/lib/postgresql')
+          .sort((a, b) => Number(b) - Number(a))
+          .map((v) => `/usr/lib/postgresql/${v}/bin`)
       : []),
   ];
   for (const dir of candidates) if (existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres'))) return dir;
@@ -67,28 +69,56 @@ async function answers(port: number): Promise<boolean> {
 
 export async function startPgCluster(opts: { deadlineMs?: number } = {}): Promise<PgCluster> {
   const bin = pgBinDir();
-  if (!bin) throw new Error('PostgreSQL server programs not found (install Debian\'s postgresql package: scripts/setup.sh --tests)');
+  if (!bin)
+    throw new Error(
+      "PostgreSQL server programs not found (install Debian's postgresql package: scripts/setup.sh --tests)",
+    );
   const root = mkdtempSync(join(tmpdir(), 'vb-pg-'));
   const data = join(root, 'data');
   const as = serverUser();
   if (as) chownSync(root, as.uid, as.gid);
   const run = (cmd: string, args: string[]) =>
-    execFileSync(join(bin, cmd), args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], ...(as ?? {}), env: { ...process.env, LC_ALL: 'C' } });
+    execFileSync(join(bin, cmd), args, {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(as ?? {}),
+      env: { ...process.env, LC_ALL: 'C' },
+    });
   run('initdb', ['-D', data, '-U', USER, '--auth=trust', '--encoding=UTF8', '--no-instructions']);
   let port = 0;
   let server: ReturnType<typeof spawn> | undefined;
   // Another process may take the free port between our probe and the server's bind: try again.
   for (let attempt = 0; attempt < 5 && !server; attempt++) {
     port = await freePort();
-    const child = spawn(join(bin, 'postgres'), [
-      '-D', data, '-p', String(port), '-k', root, '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'max_connections=200', '-c', 'shared_buffers=32MB', '-c', 'logging_collector=off',
-    ], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], ...(as ?? {}), env: { ...process.env, LC_ALL: 'C' } });
+    const child = spawn(
+      join(bin, 'postgres'),
+      [
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-k',
+        root,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'max_connections=200',
+        '-c',
+        'shared_buffers=32MB',
+        '-c',
+        'logging_collector=off',
+      ],
+      { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], ...(as ?? {}), env: { ...process.env, LC_ALL: 'C' } },
+    );
     let log = '';
-    child.stderr?.on('data', (d: Buffer) => { log = (log + d.toString()).slice(-4000); });
+    child.stderr?.on('data', (d: Buffer) => {
+      log = (log + d.toString()).slice(-4000);
+    });
     const deadline = Date.now() + (opts.deadlineMs ?? 30_000);
     let exited = false;
-    child.once('exit', () => { exited = true; });
+    child.once('exit', () => {
+      exited = true;
+    });
     while (!exited && Date.now() < deadline && !(await answers(port))) await new Promise((r) => setTimeout(r, 50));
     if (!exited && (await answers(port))) {
       server = child;

@@ -17,7 +17,13 @@ import type { VideoFetchOptions } from '../chat/video-fetch';
 export interface SimWorldOptions {
   /** Where the config files and the journal go. */
   dir: string;
-  stores?: { store_veesion_id: string; name: string; audio_conf_id: string; xbees_channel_id: string; location?: string }[];
+  stores?: {
+    store_veesion_id: string;
+    name: string;
+    audio_conf_id: string;
+    xbees_channel_id: string;
+    location?: string;
+  }[];
   /** Extra env.custom.ini lines (KEY -> value), applied last. */
   settings?: Record<string, string>;
   /** x-bees with a PBX token and the users it knows (default: a bot token, the recommended set-up). */
@@ -55,21 +61,39 @@ export class SimWorld {
   constructor(private readonly opts: SimWorldOptions) {
     this.xbees = new XbeesSimulator(opts.xbees);
     this.stores = opts.stores ?? [
-      { store_veesion_id: 'test-store-wildix', name: 'Wildix Test Store', audio_conf_id: '2', xbees_channel_id: 'chan-test-store', location: 'Trento' },
+      {
+        store_veesion_id: 'test-store-wildix',
+        name: 'Wildix Test Store',
+        audio_conf_id: '2',
+        xbees_channel_id: 'chan-test-store',
+        location: 'Trento',
+      },
     ];
     this.spool = new SpoolSimulator(join(opts.dir, 'spool'));
     mkdirSync(opts.dir, { recursive: true });
     this.notifications = new SmartNotificationsSim('/api/v1/x-hoppers/smart-notifications', opts.dir);
     this.pbxApi.notifications = this.notifications;
     this.klaxon = new KlaxonSimulator(
-      this.stores.map((s) => ({ store_veesion_id: s.store_veesion_id, store_veesion_name: s.name, store_id: s.store_veesion_id })),
+      this.stores.map((s) => ({
+        store_veesion_id: s.store_veesion_id,
+        store_veesion_name: s.name,
+        store_id: s.store_veesion_id,
+      })),
       'bridge@example.com',
       `klaxon-${randomBytes(8).toString('hex')}`,
     );
   }
 
   async start(): Promise<this> {
-    await Promise.all([this.ami.start(), this.xbees.start(), this.klaxon.start(), this.video.start(), this.pbxApi.start(), this.receiver.start(), this.sqs.start()]);
+    await Promise.all([
+      this.ami.start(),
+      this.xbees.start(),
+      this.klaxon.start(),
+      this.video.start(),
+      this.pbxApi.start(),
+      this.receiver.start(),
+      this.sqs.start(),
+    ]);
     this.spool.start();
     // Someone is on shift in every store's conference: an empty room would be escalated.
     for (const st of this.stores) this.ami.join(st.audio_conf_id, { callerIdNum: '200', callerIdName: 'Staff' });
@@ -116,7 +140,12 @@ export class SimWorld {
     };
     this.envFile = join(this.opts.dir, 'env.custom.ini');
     this.storesFile = join(this.opts.dir, 'x-hoppers.json');
-    writeFileSync(this.envFile, Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+    writeFileSync(
+      this.envFile,
+      Object.entries(settings)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n') + '\n',
+    );
     writeFileSync(this.storesFile, JSON.stringify({ stores: this.stores }, null, 2));
     return this;
   }
@@ -133,7 +162,15 @@ export class SimWorld {
   async stop(): Promise<void> {
     this.spool.stop();
     this.notifications.stop();
-    await Promise.all([this.ami.stop(), this.xbees.stop(), this.klaxon.stop(), this.video.stop(), this.pbxApi.stop(), this.receiver.stop(), this.sqs.stop()]);
+    await Promise.all([
+      this.ami.stop(),
+      this.xbees.stop(),
+      this.klaxon.stop(),
+      this.video.stop(),
+      this.pbxApi.stop(),
+      this.receiver.stop(),
+      this.sqs.stop(),
+    ]);
   }
 }
 

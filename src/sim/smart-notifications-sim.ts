@@ -33,7 +33,10 @@ export class SmartNotificationsSim {
   private readonly listeners: ((n: SimNotification) => void)[] = [];
   private seq = 0;
 
-  constructor(readonly path: string, dir: string) {
+  constructor(
+    readonly path: string,
+    dir: string,
+  ) {
     this.stateFile = join(dir, 'xhop-state.txt');
     writeFileSync(this.stateFile, '');
   }
@@ -54,7 +57,12 @@ export class SmartNotificationsSim {
       if (refused) return void res.status(400).json({ type: 'error', reason: refused });
       const refusal = this.refuseNext.shift();
       if (refusal !== undefined) return void res.json({ type: 'error', reason: refusal });
-      const n: SimNotification = { requestId: `sn-${++this.seq}-${Date.now().toString(36)}`, body, at: Date.now(), plays: 1 };
+      const n: SimNotification = {
+        requestId: `sn-${++this.seq}-${Date.now().toString(36)}`,
+        body,
+        at: Date.now(),
+        plays: 1,
+      };
       this.notifications.push(n);
       for (const l of this.listeners) l(n);
       this.repeat(n, Number(body['playFrequency'] ?? 10), Number(body['confirmationTimeout'] ?? 30));
@@ -67,7 +75,12 @@ export class SmartNotificationsSim {
     const n = this.notifications.find((x) => x.requestId === requestId);
     if (!n || n.accepted) return;
     n.accepted = { by, at: Date.now() };
-    writeFileSync(this.stateFile, this.notifications.map((x) => `${x.requestId} ${x.accepted ? `accepted by ${x.accepted.by}` : 'playing'}`).join('\n') + '\n');
+    writeFileSync(
+      this.stateFile,
+      this.notifications
+        .map((x) => `${x.requestId} ${x.accepted ? `accepted by ${x.accepted.by}` : 'playing'}`)
+        .join('\n') + '\n',
+    );
   }
 
   stop(): void {
@@ -91,16 +104,19 @@ export class SmartNotificationsSim {
 
 function invalid(body: Record<string, unknown>): string | undefined {
   for (const key of Object.keys(body)) {
-    if (!(REQUIRED_STRINGS as readonly string[]).includes(key) && !OPTIONAL.includes(key)) return `unknown field ${key}`;
+    if (!(REQUIRED_STRINGS as readonly string[]).includes(key) && !OPTIONAL.includes(key))
+      return `unknown field ${key}`;
   }
   for (const key of REQUIRED_STRINGS) {
     const v = body[key];
     if (typeof v !== 'string' || v.trim() === '') return `${key} is required (a string)`;
   }
-  if (!TYPES.includes(String(body['notificationType']).toLowerCase())) return 'notificationType must be BroadcastMessage, Call or VideoCall';
+  if (!TYPES.includes(String(body['notificationType']).toLowerCase()))
+    return 'notificationType must be BroadcastMessage, Call or VideoCall';
   if (!/^[0-9]+$/.test(String(body['conferenceId']))) return 'conferenceId must be a conference id (digits)';
   const pf = body['playFrequency'];
-  if (pf !== undefined && (!Number.isInteger(pf) || (pf as number) < 5 || (pf as number) > 30)) return 'playFrequency must be an integer from 5 to 30';
+  if (pf !== undefined && (!Number.isInteger(pf) || (pf as number) < 5 || (pf as number) > 30))
+    return 'playFrequency must be an integer from 5 to 30';
   for (const key of ['confirmationTimeout', 'queueTimeout', 'priority']) {
     const v = body[key];
     if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0)) return `${key} must be a whole number`;

@@ -27,7 +27,10 @@ export class SpoolSimulator {
   private timer: NodeJS.Timeout | undefined;
   private readonly seen = new Set<string>();
 
-  constructor(readonly spoolDir: string, private readonly opts: { answerDelayMs?: number; scanMs?: number } = {}) {}
+  constructor(
+    readonly spoolDir: string,
+    private readonly opts: { answerDelayMs?: number; scanMs?: number } = {},
+  ) {}
 
   get outgoing(): string {
     return join(this.spoolDir, 'outgoing');
@@ -63,10 +66,13 @@ export class SpoolSimulator {
 
   private place(name: string, file: string, status: Exclude<SpoolOutcome, 'ignore'>): void {
     const text = readFileSync(file, 'utf8');
-    const fields = text.split('\n').filter((l) => l.includes(':')).map((l) => {
-      const i = l.indexOf(':');
-      return [l.slice(0, i).trim(), l.slice(i + 1).trim()] as [string, string];
-    });
+    const fields = text
+      .split('\n')
+      .filter((l) => l.includes(':'))
+      .map((l) => {
+        const i = l.indexOf(':');
+        return [l.slice(0, i).trim(), l.slice(i + 1).trim()] as [string, string];
+      });
     const has = (k: string) => fields.some(([key]) => key.toLowerCase() === k);
     if (!has('channel') || !(has('application') || has('context'))) {
       this.rejected.push(name);

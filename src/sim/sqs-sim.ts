@@ -32,7 +32,11 @@ export class SqsSimulator extends HttpSim {
   /** Requests refused before reaching a queue (bad signature, unknown queue...), with why. */
   readonly refused: string[] = [];
 
-  constructor(readonly accessKeyId = 'AKIASIMULATOR0000000', readonly region = 'eu-west-1', readonly queues = ['123456789012/alerts']) {
+  constructor(
+    readonly accessKeyId = 'AKIASIMULATOR0000000',
+    readonly region = 'eu-west-1',
+    readonly queues = ['123456789012/alerts'],
+  ) {
     super();
   }
 
@@ -46,11 +50,16 @@ export class SqsSimulator extends HttpSim {
       const fail: Fail = (status, type, queryCode, message) => {
         this.refused.push(`${type}: ${message}`);
         const fault = status >= 500 ? 'Receiver' : 'Sender';
-        res.status(status).set('x-amzn-query-error', `${queryCode};${fault}`).type(JSON_TYPE).send(JSON.stringify({ __type: `com.amazonaws.sqs#${type}`, message }));
+        res
+          .status(status)
+          .set('x-amzn-query-error', `${queryCode};${fault}`)
+          .type(JSON_TYPE)
+          .send(JSON.stringify({ __type: `com.amazonaws.sqs#${type}`, message }));
       };
       const injected = this.failures.shift();
       if (injected !== undefined) {
-        const [type, code] = injected >= 500 ? ['ServiceUnavailable', 'ServiceUnavailable'] : ['RequestThrottled', 'RequestThrottled'];
+        const [type, code] =
+          injected >= 500 ? ['ServiceUnavailable', 'ServiceUnavailable'] : ['RequestThrottled', 'RequestThrottled'];
         return void this.answerLater(() => fail(injected, type, code, `simulated ${injected}`));
       }
       this.answerLater(() => this.handle(req, res, fail));
@@ -60,21 +69,68 @@ export class SqsSimulator extends HttpSim {
 
   private handle(req: express.Request, res: express.Response, fail: Fail): void {
     const auth = req.get('authorization') ?? '';
-    const cred = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([a-z0-9-]+)\/sqs\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/.exec(auth);
-    if (!cred) return fail(400, 'MissingAuthenticationToken', 'MissingAuthenticationToken', 'Request is missing a SigV4 Authorization header');
-    if (cred[1] !== this.accessKeyId) return fail(403, 'InvalidClientTokenId', 'InvalidClientTokenId', 'The security token included in the request is invalid');
-    if (cred[2] !== this.region) return fail(400, 'InvalidSignature', 'SignatureDoesNotMatch', `credential scope region ${cred[2]}, expected ${this.region}`);
-    if (req.get('x-amz-target') !== 'AmazonSQS.SendMessage') return fail(400, 'UnknownOperationException', 'UnknownOperation', `unsupported operation ${req.get('x-amz-target')}`);
-    if (!req.is(JSON_TYPE)) return fail(400, 'InvalidParameterValue', 'InvalidParameterValue', `content type must be ${JSON_TYPE}`);
-    let input: { QueueUrl?: unknown; MessageBody?: unknown; MessageAttributes?: Record<string, SqsAttribute>; MessageGroupId?: string; MessageDeduplicationId?: string };
+    const cred =
+      /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([a-z0-9-]+)\/sqs\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/.exec(
+        auth,
+      );
+    if (!cred)
+      return fail(
+        400,
+        'MissingAuthenticationToken',
+        'MissingAuthenticationToken',
+        'Request is missing a SigV4 Authorization header',
+      );
+    if (cred[1] !== this.accessKeyId)
+      return fail(
+        403,
+        'InvalidClientTokenId',
+        'InvalidClientTokenId',
+        'The security token included in the request is invalid',
+      );
+    if (cred[2] !== this.region)
+      return fail(
+        400,
+        'InvalidSignature',
+        'SignatureDoesNotMatch',
+        `credential scope region ${cred[2]}, expected ${this.region}`,
+      );
+    if (req.get('x-amz-target') !== 'AmazonSQS.SendMessage')
+      return fail(
+        400,
+        'UnknownOperationException',
+        'UnknownOperation',
+        `unsupported operation ${req.get('x-amz-target')}`,
+      );
+    if (!req.is(JSON_TYPE))
+      return fail(400, 'InvalidParameterValue', 'InvalidParameterValue', `content type must be ${JSON_TYPE}`);
+    let input: {
+      QueueUrl?: unknown;
+      MessageBody?: unknown;
+      MessageAttributes?: Record<string, SqsAttribute>;
+      MessageGroupId?: string;
+      MessageDeduplicationId?: string;
+    };
     try {
       input = JSON.parse((req.body as Buffer).toString('utf8')) as typeof input;
     } catch {
       return fail(400, 'SerializationException', 'SerializationException', 'body is not JSON');
     }
-    const queue = typeof input.QueueUrl === 'string' && URL.canParse(input.QueueUrl) ? new URL(input.QueueUrl).pathname.slice(1) : '';
-    if (!this.queues.includes(queue)) return fail(400, 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.');
-    if (typeof input.MessageBody !== 'string' || input.MessageBody.length === 0 || Buffer.byteLength(input.MessageBody) > 262_144) {
+    const queue =
+      typeof input.QueueUrl === 'string' && URL.canParse(input.QueueUrl)
+        ? new URL(input.QueueUrl).pathname.slice(1)
+        : '';
+    if (!this.queues.includes(queue))
+      return fail(
+        400,
+        'QueueDoesNotExist',
+        'AWS.SimpleQueueService.NonExistentQueue',
+        'The specified queue does not exist.',
+      );
+    if (
+      typeof input.MessageBody !== 'string' ||
+      input.MessageBody.length === 0 ||
+      Buffer.byteLength(input.MessageBody) > 262_144
+    ) {
       return fail(400, 'InvalidParameterValue', 'InvalidParameterValue', 'MessageBody must be 1 byte to 256 KiB');
     }
     const attributes = input.MessageAttributes ?? {};
@@ -88,11 +144,13 @@ export class SqsSimulator extends HttpSim {
       at: Date.now(),
     };
     this.messages.push(message);
-    res.type(JSON_TYPE).send(JSON.stringify({
-      MD5OfMessageBody: md5(Buffer.from(message.body, 'utf8')),
-      ...(Object.keys(attributes).length > 0 ? { MD5OfMessageAttributes: attributesMd5(attributes) } : {}),
-      MessageId: message.messageId,
-    }));
+    res.type(JSON_TYPE).send(
+      JSON.stringify({
+        MD5OfMessageBody: md5(Buffer.from(message.body, 'utf8')),
+        ...(Object.keys(attributes).length > 0 ? { MD5OfMessageAttributes: attributesMd5(attributes) } : {}),
+        MessageId: message.messageId,
+      }),
+    );
   }
 }
 

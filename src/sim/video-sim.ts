@@ -62,9 +62,15 @@ function sampleVideo(): Buffer {
  * message shows a real still image. Written to `file`, returned as bytes.
  */
 export async function testPatternClip(file: string, timeoutMs = 20_000): Promise<Buffer> {
-  await runFfmpeg((cmd) => {
-    cmd.input('testsrc=size=320x240:rate=10:duration=4').inputFormat('lavfi')
-      .outputOptions('-pix_fmt', 'yuv420p', '-an').output(file);
-  }, { timeoutMs, what: 'demo clip' });
+  await runFfmpeg(
+    (cmd) => {
+      cmd
+        .input('testsrc=size=320x240:rate=10:duration=4')
+        .inputFormat('lavfi')
+        .outputOptions('-pix_fmt', 'yuv420p', '-an')
+        .output(file);
+    },
+    { timeoutMs, what: 'demo clip' },
+  );
   return readFileSync(file);
 }

@@ -7,7 +7,14 @@ export interface ReceivedWebhook {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
-  event: { id: string; time: number; type: string; attempt: number; integrationId: string; data: Record<string, unknown> };
+  event: {
+    id: string;
+    time: number;
+    type: string;
+    attempt: number;
+    integrationId: string;
+    data: Record<string, unknown>;
+  };
   /** Each signature scheme checked on its own, from the raw bytes (not with the bridge's code). */
   verified: { xSignature: boolean; pbxToken: boolean; standardWebhooks: boolean };
   at: number;
@@ -34,18 +41,32 @@ export class WebhookReceiverSimulator extends HttpSim {
     app.post(/.*/, express.raw({ type: () => true, limit: '1mb' }), (req, res) => {
       const raw = req.body as Buffer;
       const secret = this.secrets.get(req.path);
-      const verified = secret ? this.verify(secret, req.headers, raw) : { xSignature: false, pbxToken: false, standardWebhooks: false };
+      const verified = secret
+        ? this.verify(secret, req.headers, raw)
+        : { xSignature: false, pbxToken: false, standardWebhooks: false };
       let event: ReceivedWebhook['event'];
       try {
         event = JSON.parse(raw.toString('utf8')) as ReceivedWebhook['event'];
       } catch {
         return void res.status(400).send('not JSON');
       }
-      this.received.push({ path: req.path, headers: req.headers, body: raw.toString('utf8'), event, verified, at: Date.now() });
+      this.received.push({
+        path: req.path,
+        headers: req.headers,
+        body: raw.toString('utf8'),
+        event,
+        verified,
+        at: Date.now(),
+      });
       const answer = this.down !== undefined ? { status: this.down } : this.answers.shift();
       const send = () => {
-        if (answer) return void res.status(answer.status).set(answer.headers ?? {}).send(`simulated ${answer.status}`);
-        if (!verified.xSignature || !verified.pbxToken || !verified.standardWebhooks) return void res.status(401).send('bad signature');
+        if (answer)
+          return void res
+            .status(answer.status)
+            .set(answer.headers ?? {})
+            .send(`simulated ${answer.status}`);
+        if (!verified.xSignature || !verified.pbxToken || !verified.standardWebhooks)
+          return void res.status(401).send('bad signature');
         res.status(204).end();
       };
       this.answerLater(send);
@@ -67,9 +88,16 @@ export class WebhookReceiverSimulator extends HttpSim {
     const id = one(h['webhook-id']);
     const ts = one(h['webhook-timestamp']);
     const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-    const expected = createHmac('sha256', key).update(Buffer.concat([Buffer.from(`${id}.${ts}.`), raw])).digest('base64');
+    const expected = createHmac('sha256', key)
+      .update(Buffer.concat([Buffer.from(`${id}.${ts}.`), raw]))
+      .digest('base64');
     const fresh = /^\d+$/.test(ts) && Math.abs(Math.floor(this.now() / 1000) - Number(ts)) <= 300;
-    const standardWebhooks = fresh && id.length > 0 && one(h['webhook-signature']).split(' ').some((s) => s === `v1,${expected}`);
+    const standardWebhooks =
+      fresh &&
+      id.length > 0 &&
+      one(h['webhook-signature'])
+        .split(' ')
+        .some((s) => s === `v1,${expected}`);
     return { xSignature, pbxToken, standardWebhooks };
   }
 }

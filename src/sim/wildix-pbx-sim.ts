@@ -15,7 +15,20 @@ export interface PbxApiRefusal {
 }
 
 /** The Originate fields the WMS API takes (AMI's, lower-case); anything else is refused. */
-const FIELDS = new Set(['channel', 'context', 'exten', 'priority', 'application', 'data', 'callerid', 'timeout', 'variable', 'async', 'account', 'actionid']);
+const FIELDS = new Set([
+  'channel',
+  'context',
+  'exten',
+  'priority',
+  'application',
+  'data',
+  'callerid',
+  'timeout',
+  'variable',
+  'async',
+  'account',
+  'actionid',
+]);
 const STRINGS = ['channel', 'context', 'exten', 'application', 'data', 'callerid', 'variable', 'account', 'actionid'];
 /** Below this the channel would be given up before it could ring: the bridge must never send it. */
 export const MIN_TIMEOUT_MS = 1000;
@@ -34,9 +47,14 @@ export function originateProblem(body: unknown): string | undefined {
   if ('timeout' in b && !(Number.isInteger(b['timeout']) && (b['timeout'] as number) >= MIN_TIMEOUT_MS)) {
     return `timeout is in milliseconds, at least ${MIN_TIMEOUT_MS}`;
   }
-  if ('priority' in b && !(Number.isInteger(b['priority']) && (b['priority'] as number) >= 1)) return 'priority must be a whole number from 1';
+  if ('priority' in b && !(Number.isInteger(b['priority']) && (b['priority'] as number) >= 1))
+    return 'priority must be a whole number from 1';
   if ('async' in b && typeof b['async'] !== 'boolean') return 'async must be true or false';
-  if (typeof b['variable'] === 'string' && b['variable'] !== '' && !b['variable'].split(',').every((v) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(v))) {
+  if (
+    typeof b['variable'] === 'string' &&
+    b['variable'] !== '' &&
+    !b['variable'].split(',').every((v) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(v))
+  ) {
     return 'variable takes KEY=value entries';
   }
   return undefined;
@@ -68,7 +86,8 @@ export class WildixPbxSimulator extends HttpSim {
     const app = express();
     app.use('/api', this.faults());
     app.use('/api', (req, res, next) => {
-      if (req.get('authorization') !== `Bearer ${this.token}`) return void res.status(401).json({ type: 'error', reason: 'Unauthorized' });
+      if (req.get('authorization') !== `Bearer ${this.token}`)
+        return void res.status(401).json({ type: 'error', reason: 'Unauthorized' });
       next();
     });
     if (this.notifications) app.post(this.notifications.path, express.json(), this.notifications.handler());
@@ -79,12 +98,18 @@ export class WildixPbxSimulator extends HttpSim {
         return void res.status(400).json({ type: 'error', reason: problem });
       }
       const body = req.body as Record<string, unknown>;
-      const variable = typeof body['variable'] === 'string' && body['variable'] !== '' ? body['variable'].split(',') : [];
-      const variables = Object.fromEntries(variable.map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)]));
+      const variable =
+        typeof body['variable'] === 'string' && body['variable'] !== '' ? body['variable'].split(',') : [];
+      const variables = Object.fromEntries(
+        variable.map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)]),
+      );
       this.originates.push({ body, variables, at: Date.now() });
       const refusal = this.refuseNext.shift();
       if (refusal !== undefined) return void res.json({ type: 'error', reason: refusal });
-      res.json({ type: 'result', result: { channel: `${body['channel']}-${(this.seq++).toString(16).padStart(8, '0')};1` } });
+      res.json({
+        type: 'result',
+        result: { channel: `${body['channel']}-${(this.seq++).toString(16).padStart(8, '0')};1` },
+      });
     });
     return this.listen(app);
   }

@@ -59,7 +59,10 @@ export class XbeesSimulator extends HttpSim {
 
   /** Why x-bees would refuse this `userId` with this token, as [status, error]; undefined: accepted. */
   private refusedUser(userId: unknown): [number, string] | undefined {
-    if (isBotToken(this.token)) return userId === undefined ? undefined : [400, 'userId is not accepted with a bot token: the bot posts as itself'];
+    if (isBotToken(this.token))
+      return userId === undefined
+        ? undefined
+        : [400, 'userId is not accepted with a bot token: the bot posts as itself'];
     if (userId === undefined) return [400, 'userId required: the x-bees user this PBX token acts for'];
     if (typeof userId !== 'string' || !this.users.has(userId)) return [403, 'userId is not a known x-bees user'];
     return undefined;
@@ -75,7 +78,8 @@ export class XbeesSimulator extends HttpSim {
     api.use(this.faults());
     api.use((_req, res, next) => (this.down ? void res.status(this.down).json({ error: 'simulated outage' }) : next()));
     api.use((req, res, next) => {
-      if (req.get('authorization') !== `Bearer ${this.token}`) return void res.status(401).json({ error: 'unauthorized' });
+      if (req.get('authorization') !== `Bearer ${this.token}`)
+        return void res.status(401).json({ error: 'unauthorized' });
       next();
     });
     api.use(express.json());
@@ -89,13 +93,20 @@ export class XbeesSimulator extends HttpSim {
       const refused = this.refusedUser(userId);
       if (refused) return void res.status(refused[0]).json({ error: refused[1] });
       const id = randomUUID();
-      this.files.set(id, { id, channelId: String(req.params['channel']), name, ...(typeof userId === 'string' ? { userId } : {}) });
+      this.files.set(id, {
+        id,
+        channelId: String(req.params['channel']),
+        name,
+        ...(typeof userId === 'string' ? { userId } : {}),
+      });
       res.json({ fileId: id, presignedUploadUrl: `${this.url}/upload/${id}?X-Amz-Signature=sim` });
     });
     api.get('/channels/:channel/files/:id', (req, res) => {
       const f = this.files.get(String(req.params['id']));
       if (!f?.bytes) return void res.status(404).json({ error: 'no such file' });
-      res.json({ file: { id: f.id, name: f.name, size: f.bytes.length, mime: f.contentType, url: `${this.url}/files/${f.id}` } });
+      res.json({
+        file: { id: f.id, name: f.name, size: f.bytes.length, mime: f.contentType, url: `${this.url}/files/${f.id}` },
+      });
     });
     api.post('/channels/:channel/messages', (req, res) => {
       const body = req.body as Partial<SimMessage>;
@@ -103,10 +114,23 @@ export class XbeesSimulator extends HttpSim {
       const attachments = Array.isArray(body.attachments) ? body.attachments : [];
       if (attachments.length > 10) return void res.status(400).json({ error: 'at most 10 attachments' });
       const elements = Array.isArray(body.elements) ? body.elements : [];
-      if (!elements.every(validElement)) return void res.status(400).json({ error: 'elements: each is {actions: [{button: {text, handler: {action: {id}} | {link: {url}} | {reply: {text}}}}]}' });
+      if (!elements.every(validElement))
+        return void res
+          .status(400)
+          .json({
+            error:
+              'elements: each is {actions: [{button: {text, handler: {action: {id}} | {link: {url}} | {reply: {text}}}}]}',
+          });
       const refused = this.refusedUser(body.userId);
       if (refused) return void res.status(refused[0]).json({ error: refused[1] });
-      const msg: SimMessage = { channelId: String(req.params['channel']), text: body.text, attachments, elements, at: Date.now(), ...(body.userId ? { userId: body.userId } : {}) };
+      const msg: SimMessage = {
+        channelId: String(req.params['channel']),
+        text: body.text,
+        attachments,
+        elements,
+        at: Date.now(),
+        ...(body.userId ? { userId: body.userId } : {}),
+      };
       this.messages.push(msg);
       for (const l of this.listeners) l(msg);
       res.json({ messageId: `msg-${this.messages.length}` });
@@ -118,7 +142,9 @@ export class XbeesSimulator extends HttpSim {
       if (this.down) return void res.status(this.down).send('ServiceUnavailable');
       if (this.expireNextUploads === 0) return void this.store(f, req, res);
       this.expireNextUploads--;
-      return void res.status(403).send('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+      return void res
+        .status(403)
+        .send('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
     });
     return this.listen(app);
   }
@@ -135,16 +161,22 @@ export class XbeesSimulator extends HttpSim {
 /** The x-bees SendMessage `elements` shape (see README "x-bees buttons"): actions of buttons. */
 function validElement(e: unknown): boolean {
   const actions = (e as { actions?: unknown } | null)?.actions;
-  return Array.isArray(actions) && actions.length > 0 && actions.every((a) => {
-    const b = (a as { button?: { text?: unknown; handler?: Record<string, unknown> } } | null)?.button;
-    if (!b || typeof b.text !== 'string' || b.text.length === 0 || !b.handler) return false;
-    const kinds = Object.keys(b.handler);
-    if (kinds.length !== 1) return false;
-    const h = b.handler[kinds[0] as string] as Record<string, unknown> | undefined;
-    return (kinds[0] === 'action' && typeof h?.['id'] === 'string')
-      || (kinds[0] === 'link' && typeof h?.['url'] === 'string')
-      || (kinds[0] === 'reply' && typeof h?.['text'] === 'string');
-  });
+  return (
+    Array.isArray(actions) &&
+    actions.length > 0 &&
+    actions.every((a) => {
+      const b = (a as { button?: { text?: unknown; handler?: Record<string, unknown> } } | null)?.button;
+      if (!b || typeof b.text !== 'string' || b.text.length === 0 || !b.handler) return false;
+      const kinds = Object.keys(b.handler);
+      if (kinds.length !== 1) return false;
+      const h = b.handler[kinds[0] as string] as Record<string, unknown> | undefined;
+      return (
+        (kinds[0] === 'action' && typeof h?.['id'] === 'string') ||
+        (kinds[0] === 'link' && typeof h?.['url'] === 'string') ||
+        (kinds[0] === 'reply' && typeof h?.['text'] === 'string')
+      );
+    })
+  );
 }
 
 /** The action ids of a message's buttons, by label: what a person can press. */

@@ -15,26 +15,34 @@ const LOUDNORM = 'loudnorm=I=-16:TP=-1.5:LRA=11';
 export function convertToTelephoneWav(input: Buffer, outputFile: string, opts: ConvertOptions): Promise<void> {
   const gain = normalisingGainDb(input);
   const level = gain === undefined ? LOUDNORM : `volume=${gain.toFixed(2)}dB`;
-  return runFfmpeg((cmd) => {
-    cmd.input(Readable.from(input)).inputFormat('wav');
-    if (opts.prefixFile) {
-      // The chime keeps its own level; only the speech is normalised.
-      cmd.input(opts.prefixFile).complexFilter([
-        '[1:a]aresample=22050,aformat=channel_layouts=mono[c]',
-        `[0:a]${level},aresample=22050,aformat=channel_layouts=mono[s]`,
-        '[c][s]concat=n=2:v=0:a=1[out]',
-      ], 'out');
-    } else {
-      cmd.audioFilters(level);
-    }
-    cmd
-      .audioFrequency(8000)
-      .audioChannels(1)
-      .audioCodec('pcm_s16le')
-      .format('wav')
-      .outputOptions('-map_metadata', '-1', '-bitexact')
-      .output(outputFile);
-  }, { timeoutMs: opts.timeoutMs, what: 'speech to telephone WAV' });
+  return runFfmpeg(
+    (cmd) => {
+      cmd.input(Readable.from(input)).inputFormat('wav');
+      if (opts.prefixFile) {
+        // The chime keeps its own level; only the speech is normalised.
+        cmd
+          .input(opts.prefixFile)
+          .complexFilter(
+            [
+              '[1:a]aresample=22050,aformat=channel_layouts=mono[c]',
+              `[0:a]${level},aresample=22050,aformat=channel_layouts=mono[s]`,
+              '[c][s]concat=n=2:v=0:a=1[out]',
+            ],
+            'out',
+          );
+      } else {
+        cmd.audioFilters(level);
+      }
+      cmd
+        .audioFrequency(8000)
+        .audioChannels(1)
+        .audioCodec('pcm_s16le')
+        .format('wav')
+        .outputOptions('-map_metadata', '-1', '-bitexact')
+        .output(outputFile);
+    },
+    { timeoutMs: opts.timeoutMs, what: 'speech to telephone WAV' },
+  );
 }
 
 /**
@@ -42,8 +50,17 @@ export function convertToTelephoneWav(input: Buffer, outputFile: string, opts: C
  * at 16 kHz, its level untouched; the speech path then resamples it in-process.
  */
 export function importSound(input: string, outputFile: string, timeoutMs: number): Promise<void> {
-  return runFfmpeg((cmd) => {
-    cmd.input(input).audioChannels(1).audioFrequency(16000).audioCodec('pcm_s16le').format('wav')
-      .outputOptions('-map_metadata', '-1', '-bitexact').output(outputFile);
-  }, { timeoutMs, what: 'sound import' });
+  return runFfmpeg(
+    (cmd) => {
+      cmd
+        .input(input)
+        .audioChannels(1)
+        .audioFrequency(16000)
+        .audioCodec('pcm_s16le')
+        .format('wav')
+        .outputOptions('-map_metadata', '-1', '-bitexact')
+        .output(outputFile);
+    },
+    { timeoutMs, what: 'sound import' },
+  );
 }

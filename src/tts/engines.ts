@@ -18,14 +18,28 @@ export type EngineAudio = Buffer & { stderr?: string; status?: number };
  * Synthesises `text` to WAV bytes. The text is data: it goes to the engine on stdin. `spares`:
  * engines started ahead, waiting for their text (the renderer's; absent: a fresh process).
  */
-export type SpeechEngine = (text: string, voice: string, timeoutMs: number, spares?: SpareProcesses) => Promise<EngineAudio>;
+export type SpeechEngine = (
+  text: string,
+  voice: string,
+  timeoutMs: number,
+  spares?: SpareProcesses,
+) => Promise<EngineAudio>;
 
 function withReport(out: ProcessOutput): EngineAudio {
   return Object.assign(out.stdout, { stderr: out.stderr, status: out.status });
 }
 
 const espeakNg: SpeechEngine = async (text, voice, timeoutMs, spares) =>
-  withReport(await runProcessOutput('espeak-ng', ['-v', voice || 'en', '--stdin', '--stdout'], text, timeoutMs, ENGINE_NICENESS, spares));
+  withReport(
+    await runProcessOutput(
+      'espeak-ng',
+      ['-v', voice || 'en', '--stdin', '--stdout'],
+      text,
+      timeoutMs,
+      ENGINE_NICENESS,
+      spares,
+    ),
+  );
 
 /**
  * Festival's text2wave reads the text as a text file (tts mode), never as Scheme. The voice
@@ -33,7 +47,16 @@ const espeakNg: SpeechEngine = async (text, voice, timeoutMs, spares) =>
  * gets the text in the words and the encoding its rules can say (festivalText).
  */
 const festival: SpeechEngine = async (text, voice, timeoutMs, spares) =>
-  withReport(await runProcessOutput('text2wave', voice ? ['-eval', `(voice_${voice})`] : [], festivalInput(text), timeoutMs, ENGINE_NICENESS, spares));
+  withReport(
+    await runProcessOutput(
+      'text2wave',
+      voice ? ['-eval', `(voice_${voice})`] : [],
+      festivalInput(text),
+      timeoutMs,
+      ENGINE_NICENESS,
+      spares,
+    ),
+  );
 
 /**
  * The `say` package, only where its export works (macOS, Windows: both keep the text out of
@@ -44,12 +67,17 @@ const sayExport: SpeechEngine = async (text, voice, timeoutMs) => {
     throw new StepError('TTS_SAY_UNSUPPORTED', 'bad-input', 'say cannot export audio on this platform');
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional, platform-specific
-  const say = require('say') as { export(t: string, v: string | null, s: number, f: string, cb: (e?: Error) => void): void };
+  const say = require('say') as {
+    export(t: string, v: string | null, s: number, f: string, cb: (e?: Error) => void): void;
+  };
   const dir = await mkdtemp(join(tmpdir(), 'veesion-say-'));
   const file = join(dir, 'speech.wav');
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new StepError('TTS_TIMEOUT', 'timeout', 'say export timed out')), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new StepError('TTS_TIMEOUT', 'timeout', 'say export timed out')),
+        timeoutMs,
+      );
       say.export(text, voice || null, 1, file, (err) => {
         clearTimeout(timer);
         if (err) reject(new StepError('TTS_ENGINE_FAILED', 'internal', err.message));

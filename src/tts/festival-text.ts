@@ -16,8 +16,24 @@
 const ACCENTED = 'ÀÁÈÉÌÍÑÒÓÖÙÚàáçèéëìíïñòóöùúü';
 /** Letters with no accent to take off that still have a plain spelling; typographic apostrophes. */
 const PLAIN: Record<string, string> = {
-  ß: 'ss', Æ: 'AE', æ: 'ae', Œ: 'OE', œ: 'oe', Ø: 'O', ø: 'o', Ð: 'D', ð: 'd', Þ: 'Th', þ: 'th', Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', ı: 'i',
-  '\u2018': "'", '\u2019': "'",
+  ß: 'ss',
+  Æ: 'AE',
+  æ: 'ae',
+  Œ: 'OE',
+  œ: 'oe',
+  Ø: 'O',
+  ø: 'o',
+  Ð: 'D',
+  ð: 'd',
+  Þ: 'Th',
+  þ: 'th',
+  Ł: 'L',
+  ł: 'l',
+  Đ: 'D',
+  đ: 'd',
+  ı: 'i',
+  '\u2018': "'",
+  '\u2019': "'",
 };
 /** Sentence punctuation: Festival takes it as a break or a pause at the end of a word, never inside one. */
 const PAUSE = '.,;:!?';
@@ -39,7 +55,12 @@ export function festivalText(text: string): string {
   const words: string[] = [];
   for (const token of out.replace(LETTER_THEN_DIGIT, '$1 ').replace(DIGIT_THEN_LETTER, '$1 ').split(/\s+/)) {
     const pause = TRAILING_PAUSE.exec(token)?.[0] ?? '';
-    const parts = token.slice(0, token.length - pause.length).replace(INNER_PAUSE, ' ').replace(LOOSE_JOINER, ' ').split(' ').filter(Boolean);
+    const parts = token
+      .slice(0, token.length - pause.length)
+      .replace(INNER_PAUSE, ' ')
+      .replace(LOOSE_JOINER, ' ')
+      .split(' ')
+      .filter(Boolean);
     if (parts.length === 0 && words.length > 0) words[words.length - 1] += pause; // "Attention !" -> "Attention!"
     if (parts.length > 0) words.push(...parts.slice(0, -1), `${parts[parts.length - 1]}${pause}`);
   }

@@ -26,7 +26,9 @@ export function decodeWav(buf: Buffer): Pcm {
   const samples = new Float32Array(frames);
   if (format === 1 && info.bitsPerSample === 16 && info.channels === 1) {
     // What every engine here writes: read it directly, without a call per sample.
-    const pcm16 = new Int16Array(buf.buffer.slice(buf.byteOffset + info.dataOffset, buf.byteOffset + info.dataOffset + frames * 2));
+    const pcm16 = new Int16Array(
+      buf.buffer.slice(buf.byteOffset + info.dataOffset, buf.byteOffset + info.dataOffset + frames * 2),
+    );
     for (let f = 0; f < frames; f++) samples[f] = (pcm16[f] as number) / 32768;
     return { rate: info.sampleRate, samples };
   }
@@ -57,11 +59,16 @@ function sampleReader(buf: Buffer, format: number, bits: number): (at: number) =
   if (format === 3 && bits === 32) return (at) => buf.readFloatLE(at);
   if (format !== 1) throw new Error(`unsupported WAVE format ${format} (PCM or 32-bit float only)`);
   switch (bits) {
-    case 8: return (at) => (buf.readUInt8(at) - 128) / 128;
-    case 16: return (at) => buf.readInt16LE(at) / 32768;
-    case 24: return (at) => buf.readIntLE(at, 3) / 8388608;
-    case 32: return (at) => buf.readInt32LE(at) / 2147483648;
-    default: throw new Error(`unsupported PCM sample size ${bits} bits`);
+    case 8:
+      return (at) => (buf.readUInt8(at) - 128) / 128;
+    case 16:
+      return (at) => buf.readInt16LE(at) / 32768;
+    case 24:
+      return (at) => buf.readIntLE(at, 3) / 8388608;
+    case 32:
+      return (at) => buf.readInt32LE(at) / 2147483648;
+    default:
+      throw new Error(`unsupported PCM sample size ${bits} bits`);
   }
 }
 
@@ -92,7 +99,9 @@ export function resample(pcm: Pcm, rate: number): Pcm {
     let acc = 0;
     if (first >= 0 && first + taps <= x.length) {
       // Four running sums: independent multiply-adds the CPU overlaps (a quarter faster).
-      let a1 = 0, a2 = 0, a3 = 0;
+      let a1 = 0,
+        a2 = 0,
+        a3 = 0;
       let j = 0;
       for (; j < unrolled; j += 4) {
         const k = first + j;
@@ -120,7 +129,10 @@ const banks = new Map<string, { up: number; down: number; half: number; taps: nu
  * The filter bank for a rate pair: the ratio as up/down in lowest terms (22050 -> 8000 is
  * 160/441), and one normalised windowed-sinc filter per output phase, computed once.
  */
-function polyphase(from: number, to: number): { up: number; down: number; half: number; taps: number; filters: Float32Array[] } {
+function polyphase(
+  from: number,
+  to: number,
+): { up: number; down: number; half: number; taps: number; filters: Float32Array[] } {
   const key = `${from}>${to}`;
   let bank = banks.get(key);
   if (!bank) {

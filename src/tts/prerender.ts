@@ -96,7 +96,11 @@ export class Prerenderer {
           this.deps.logger.debug('pre-render failed; this sentence renders when an alert needs it', { err });
         }
       }
-      this.deps.logger.info('audio cache ready', { sentences: list.length, rendered, durationMs: Date.now() - started });
+      this.deps.logger.info('audio cache ready', {
+        sentences: list.length,
+        rendered,
+        durationMs: Date.now() - started,
+      });
     } finally {
       if (generation === this.generation) this.state.running = false;
     }
@@ -107,8 +111,12 @@ const DAY = 86_400_000;
 
 /** The cameras and claimers the journal has seen lately (this host's, or the one the daemons share). */
 export interface SeenInJournal {
-  camerasSeen(since: number): { storeId: string; cameraId: string }[] | Promise<{ storeId: string; cameraId: string }[]>;
-  claimersSeen(since: number): { storeId: string; cameraId: string; by: string }[] | Promise<{ storeId: string; cameraId: string; by: string }[]>;
+  camerasSeen(
+    since: number,
+  ): { storeId: string; cameraId: string }[] | Promise<{ storeId: string; cameraId: string }[]>;
+  claimersSeen(
+    since: number,
+  ): { storeId: string; cameraId: string; by: string }[] | Promise<{ storeId: string; cameraId: string; by: string }[]>;
 }
 
 /**
@@ -119,11 +127,20 @@ export function storePrerenderer(deps: {
   tts: PrerenderDeps['tts'];
   seen: SeenInJournal;
   stores: () => ReadonlyMap<string, StoreRoute>;
-  settings: Pick<Settings, 'VEESION_ALERT_TEXT' | 'VEESION_ALERT_TEXT_MANY' | 'VEESION_ALERT_TEXT_SUMMARY' | 'VEESION_CLAIMED_TEXT'>;
+  settings: Pick<
+    Settings,
+    'VEESION_ALERT_TEXT' | 'VEESION_ALERT_TEXT_MANY' | 'VEESION_ALERT_TEXT_SUMMARY' | 'VEESION_CLAIMED_TEXT'
+  >;
   logger: Logger;
 }): Prerenderer {
   const s = deps.settings;
-  const globals = { single: s.VEESION_ALERT_TEXT, many: s.VEESION_ALERT_TEXT_MANY, summary: s.VEESION_ALERT_TEXT_SUMMARY, claimed: s.VEESION_CLAIMED_TEXT, and: 'and' };
+  const globals = {
+    single: s.VEESION_ALERT_TEXT,
+    many: s.VEESION_ALERT_TEXT_MANY,
+    summary: s.VEESION_ALERT_TEXT_SUMMARY,
+    claimed: s.VEESION_CLAIMED_TEXT,
+    and: 'and',
+  };
   return new Prerenderer({
     tts: deps.tts,
     logger: deps.logger,

@@ -17,7 +17,14 @@ export interface ProcessOutput {
 const STDERR_MAX = 64_000;
 
 /** runProcessOutput's stdout alone. */
-export async function runProcess(command: string, args: string[], stdin: string | Buffer, timeoutMs: number, niceness = 0, spares?: SpareProcesses): Promise<Buffer> {
+export async function runProcess(
+  command: string,
+  args: string[],
+  stdin: string | Buffer,
+  timeoutMs: number,
+  niceness = 0,
+  spares?: SpareProcesses,
+): Promise<Buffer> {
   return (await runProcessOutput(command, args, stdin, timeoutMs, niceness, spares)).stdout;
 }
 
@@ -28,7 +35,14 @@ export async function runProcess(command: string, args: string[], stdin: string 
  * refills them when its work is done); a spare that turns out dead (killed while it waited)
  * costs one fresh start, never a failed render.
  */
-export async function runProcessOutput(command: string, args: string[], stdin: string | Buffer, timeoutMs: number, niceness = 0, spares?: SpareProcesses): Promise<ProcessOutput> {
+export async function runProcessOutput(
+  command: string,
+  args: string[],
+  stdin: string | Buffer,
+  timeoutMs: number,
+  niceness = 0,
+  spares?: SpareProcesses,
+): Promise<ProcessOutput> {
   if (!spares) return run(startProcess(command, args, niceness), command, stdin, timeoutMs);
   const started = Date.now();
   const spare = spares.take(command, args, niceness);
@@ -37,7 +51,11 @@ export async function runProcessOutput(command: string, args: string[], stdin: s
   } catch (err) {
     // Only a spare that died while it waited (killed, no output) is replaced; an engine that
     // refused its input fails as it would have, and the retry keeps the one deadline.
-    const diedWaiting = spare.signalCode !== null && err instanceof StepError && err.code === 'TTS_ENGINE_FAILED' && !(err as SilentExit).output;
+    const diedWaiting =
+      spare.signalCode !== null &&
+      err instanceof StepError &&
+      err.code === 'TTS_ENGINE_FAILED' &&
+      !(err as SilentExit).output;
     const left = timeoutMs - (Date.now() - started);
     if (!diedWaiting || left <= 0) throw err;
     return await run(startProcess(command, args, niceness), command, stdin, left);
@@ -63,13 +81,19 @@ function run(child: Child, command: string, stdin: string | Buffer, timeoutMs: n
     const failed = (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       const hint = e.code === 'ENOENT' ? ` (is ${command} installed? run scripts/setup.sh)` : '';
-      reject(new StepError('TTS_ENGINE_MISSING', 'internal', `cannot run ${command}: ${e.message}${hint}`, { cause: e }));
+      reject(
+        new StepError('TTS_ENGINE_MISSING', 'internal', `cannot run ${command}: ${e.message}${hint}`, { cause: e }),
+      );
     };
     child.on('error', failed);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) return resolve({ stdout: Buffer.concat(out), stderr: err, status: code });
-      const failure: SilentExit = new StepError('TTS_ENGINE_FAILED', 'internal', `${command} exited with ${code ?? signal}: ${err.trim().slice(0, 300)}`);
+      const failure: SilentExit = new StepError(
+        'TTS_ENGINE_FAILED',
+        'internal',
+        `${command} exited with ${code ?? signal}: ${err.trim().slice(0, 300)}`,
+      );
       failure.output = out.length;
       reject(failure);
     });

@@ -92,7 +92,13 @@ export function startProcess(command: string, args: readonly string[], niceness:
 }
 
 function alive(child: Child): boolean {
-  return child.pid !== undefined && child.exitCode === null && child.signalCode === null && !child.killed && child.stdin.writable;
+  return (
+    child.pid !== undefined &&
+    child.exitCode === null &&
+    child.signalCode === null &&
+    !child.killed &&
+    child.stdin.writable
+  );
 }
 
 /** A waiting spare must not keep the process alive (the CLI's `say` ends when its work does). */

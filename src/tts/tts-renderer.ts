@@ -101,7 +101,10 @@ export class TtsRenderer implements SpeechRenderer {
 
   cacheKey(text: string, language?: string): string {
     const v = this.voice(language) ?? { engine: this.opts.engine, voice: this.opts.voice };
-    return createHash('sha256').update(JSON.stringify([v.engine, v.voice, this.opts.chimeFile ?? '', FORMAT_VERSION, this.rate, text])).digest('hex').slice(0, 40);
+    return createHash('sha256')
+      .update(JSON.stringify([v.engine, v.voice, this.opts.chimeFile ?? '', FORMAT_VERSION, this.rate, text]))
+      .digest('hex')
+      .slice(0, 40);
   }
 
   /** Whether this sentence is already in the cache (for pre-rendering and its coverage). */
@@ -124,13 +127,19 @@ export class TtsRenderer implements SpeechRenderer {
 
   async render(text: string, language?: string): Promise<RenderedSpeech> {
     const voice = this.voice(language);
-    if (!voice) throw new StepError('TTS_NO_VOICE', 'bad-input', `no installed speech engine speaks ${language}: install its espeak-ng or Festival voice, or set BRIDGE_TTS_VOICE`);
+    if (!voice)
+      throw new StepError(
+        'TTS_NO_VOICE',
+        'bad-input',
+        `no installed speech engine speaks ${language}: install its espeak-ng or Festival voice, or set BRIDGE_TTS_VOICE`,
+      );
     const key = this.cacheKey(text, language);
     const playbackPath = join(this.opts.cacheDir, key);
     // Checked on every use, just before the call is placed: a cached file deleted or made
     // unreadable underneath us is rendered again rather than handed to Asterisk.
     const known = this.known.get(key);
-    const durationMs = known !== undefined && (await readable(`${playbackPath}.wav`)) ? known : await this.fromDisk(playbackPath);
+    const durationMs =
+      known !== undefined && (await readable(`${playbackPath}.wav`)) ? known : await this.fromDisk(playbackPath);
     this.lastUsed.set(key, Date.now());
     if (durationMs !== undefined) {
       this.known.set(key, durationMs);
@@ -186,7 +195,13 @@ export class TtsRenderer implements SpeechRenderer {
     }
   }
 
-  private async create(text: string, language: string | undefined, voice: Voice, key: string, playbackPath: string): Promise<RenderedSpeech> {
+  private async create(
+    text: string,
+    language: string | undefined,
+    voice: Voice,
+    key: string,
+    playbackPath: string,
+  ): Promise<RenderedSpeech> {
     this.active++;
     try {
       const { speech, engine } = await this.speak(text, language, voice, key);
@@ -194,7 +209,12 @@ export class TtsRenderer implements SpeechRenderer {
       try {
         wav = await this.pcm.convert(speech, this.rate, await this.chime());
       } catch (err) {
-        throw new StepError('TTS_AUDIO_UNREADABLE', 'internal', `${engine} audio could not be converted: ${(err as Error).message}`, { cause: err });
+        throw new StepError(
+          'TTS_AUDIO_UNREADABLE',
+          'internal',
+          `${engine} audio could not be converted: ${(err as Error).message}`,
+          { cause: err },
+        );
       }
       const tmp = join(this.opts.cacheDir, `.${key}.${randomBytes(4).toString('hex')}.tmp`);
       try {
@@ -220,7 +240,12 @@ export class TtsRenderer implements SpeechRenderer {
    * by espeak-ng's voice of the same language instead (reported once per sentence), or, with none
    * installed, the render fails.
    */
-  private async speak(text: string, language: string | undefined, voice: Voice, key: string): Promise<{ speech: Buffer; engine: EngineName }> {
+  private async speak(
+    text: string,
+    language: string | undefined,
+    voice: Voice,
+    key: string,
+  ): Promise<{ speech: Buffer; engine: EngineName }> {
     const synthesize = this.opts.synthesize ?? ENGINES[voice.engine];
     let reason: string | undefined;
     try {
@@ -235,11 +260,22 @@ export class TtsRenderer implements SpeechRenderer {
     this.installed ??= this.opts.installed ?? installedVoices();
     const espeak = espeakVoiceFor(voice, language, this.installed);
     if (!espeak) {
-      throw new StepError('TTS_INCOMPLETE', 'internal', `festival could not say the whole sentence (${reason}) and no espeak-ng voice speaks its language`);
+      throw new StepError(
+        'TTS_INCOMPLETE',
+        'internal',
+        `festival could not say the whole sentence (${reason}) and no espeak-ng voice speaks its language`,
+      );
     }
     if (!this.reported.has(key)) {
       this.reported.add(key);
-      this.opts.onFallback?.({ engine: 'festival', voice: voice.voice, reason, spokenWith: espeak.voice, key, sentence: text });
+      this.opts.onFallback?.({
+        engine: 'festival',
+        voice: voice.voice,
+        reason,
+        spokenWith: espeak.voice,
+        key,
+        sentence: text,
+      });
     }
     // No spare kept for it: a sentence Festival cannot say is rare, and cached once said.
     const speech = await (this.opts.synthesize ?? ENGINES['espeak-ng'])(text, espeak.voice, this.opts.timeoutMs);
@@ -287,5 +323,8 @@ async function fsync(file: string): Promise<void> {
 }
 
 function readable(file: string): Promise<boolean> {
-  return access(file, constants.R_OK).then(() => true, () => false);
+  return access(file, constants.R_OK).then(
+    () => true,
+    () => false,
+  );
 }

@@ -82,7 +82,11 @@ export function voiceFor(language: string | undefined, global: Voice, installed:
  * language (of `language`, the sentence's, for a Festival voice of unknown language), or
  * undefined when espeak-ng has none installed.
  */
-export function espeakVoiceFor(festival: Voice, language: string | undefined, installed: InstalledVoices): Voice | undefined {
+export function espeakVoiceFor(
+  festival: Voice,
+  language: string | undefined,
+  installed: InstalledVoices,
+): Voice | undefined {
   const tag = FESTIVAL_LANGUAGE[festival.voice] ?? language;
   if (!tag) return undefined;
   const voice = voiceFor(tag, { engine: 'espeak-ng', voice: '' }, { festival: new Set(), espeak: installed.espeak });

@@ -6,7 +6,7 @@ import type { Alert } from '../pipeline/alert';
  * Every value is untrusted: strings are bounded and stripped of control characters (CR/LF
  * included); nothing here is ever evaluated.
  */
-export type ParseResult = { ok: true; alert: Alert } | { ok: false, reason: string };
+export type ParseResult = { ok: true; alert: Alert } | { ok: false; reason: string };
 
 type Json = Record<string, unknown>;
 const MAX_FIELD = 256;

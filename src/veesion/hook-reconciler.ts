@@ -52,7 +52,12 @@ export async function reconcileHooks(
 
 /** The report as one row per store, for the journal (`veesion-bridge stores` reads it). */
 export function hookStates(report: HookReport, now: number): HookStateRow[] {
-  const row = (storeId: string, state: HookStateRow['state'], error: string | null = null): HookStateRow => ({ storeId, state, error, updatedAt: now });
+  const row = (storeId: string, state: HookStateRow['state'], error: string | null = null): HookStateRow => ({
+    storeId,
+    state,
+    error,
+    updatedAt: now,
+  });
   return [
     ...report.registered.map((s) => row(s, 'registered')),
     ...report.failed.map((f) => row(f.store, 'failed', f.error)),

@@ -31,7 +31,10 @@ export class HookSync {
   private stopped = false;
   last: HookReport | undefined;
 
-  constructor(private readonly client: KlaxonClient, private readonly opts: HookSyncOptions) {}
+  constructor(
+    private readonly client: KlaxonClient,
+    private readonly opts: HookSyncOptions,
+  ) {}
 
   start(): void {
     this.stopped = false;
@@ -67,8 +70,10 @@ export class HookSync {
       this.last = report;
       this.opts.record(hookStates(report, Date.now()));
       log.info('hooks reconciled', { registered: report.registered, notConfigured: report.notConfigured });
-      if (report.missingAtVeesion.length > 0) log.warn('configured stores unknown to Veesion: check store_veesion_id', { stores: report.missingAtVeesion });
-      for (const f of report.failed) log.log(this.failureLevel(), 'hook registration failed', { store: f.store, error: f.error });
+      if (report.missingAtVeesion.length > 0)
+        log.warn('configured stores unknown to Veesion: check store_veesion_id', { stores: report.missingAtVeesion });
+      for (const f of report.failed)
+        log.log(this.failureLevel(), 'hook registration failed', { store: f.store, error: f.error });
       retry = report.failed.length > 0;
     } catch (err) {
       if (this.stopped) return;
@@ -76,7 +81,10 @@ export class HookSync {
       retry = true;
     }
     if (retry && !this.stopped) {
-      this.retryTimer = setTimeout(() => void this.run(attempt + 1, done), exponentialBackoff(attempt, this.opts.retryMs ?? 5_000, 300_000));
+      this.retryTimer = setTimeout(
+        () => void this.run(attempt + 1, done),
+        exponentialBackoff(attempt, this.opts.retryMs ?? 5_000, 300_000),
+      );
       this.retryTimer.unref();
     }
   }

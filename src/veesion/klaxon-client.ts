@@ -4,12 +4,21 @@ import { renewalDueAt, type TokenTimes } from './renewal';
 
 const tokenResponse = z.object({ token: z.string().min(1), expires_in: z.union([z.string(), z.number()]) });
 const storesResponse = z.object({
-  stores: z.array(z.looseObject({ store_veesion_id: z.union([z.string(), z.number()]).transform(String), store_veesion_name: z.string().optional() })),
+  stores: z.array(
+    z.looseObject({
+      store_veesion_id: z.union([z.string(), z.number()]).transform(String),
+      store_veesion_name: z.string().optional(),
+    }),
+  ),
 });
 const hooksResponse = z.looseObject({ message: z.string() });
 
 export class KlaxonError extends Error {
-  constructor(readonly code: string, message: string, readonly status?: number) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'KlaxonError';
   }
@@ -54,14 +63,20 @@ export class KlaxonClient {
   }
 
   get tokenTimes(): TokenTimes | undefined {
-    return this.token ? { signedInAt: this.signedInAt, lifetimeMs: this.lifetimeMs, expiresAt: this.expiresAt } : undefined;
+    return this.token
+      ? { signedInAt: this.signedInAt, lifetimeMs: this.lifetimeMs, expiresAt: this.expiresAt }
+      : undefined;
   }
 
   async login(): Promise<void> {
-    const data = await this.send(() => this.http.post('/token', { username: this.opts.username, password: this.opts.password }), 'sign in');
+    const data = await this.send(
+      () => this.http.post('/token', { username: this.opts.username, password: this.opts.password }),
+      'sign in',
+    );
     const parsed = tokenResponse.safeParse(data);
     const seconds = parsed.success ? Number(parsed.data.expires_in) : NaN;
-    if (!parsed.success || !Number.isFinite(seconds) || seconds <= 0) throw new KlaxonError('KLAXON_BAD_RESPONSE', 'unexpected /token response');
+    if (!parsed.success || !Number.isFinite(seconds) || seconds <= 0)
+      throw new KlaxonError('KLAXON_BAD_RESPONSE', 'unexpected /token response');
     this.token = parsed.data.token;
     this.signedInAt = this.now();
     this.lifetimeMs = seconds * 1000;
@@ -86,9 +101,13 @@ export class KlaxonClient {
   }
 
   async registerHook(storeId: string, hookUrl: string): Promise<void> {
-    const data = await this.authed(() => this.http.post('/hooks', { store_veesion_id: storeId, hooks: [hookUrl] }, this.auth()), 'register hook');
+    const data = await this.authed(
+      () => this.http.post('/hooks', { store_veesion_id: storeId, hooks: [hookUrl] }, this.auth()),
+      'register hook',
+    );
     const parsed = hooksResponse.safeParse(data);
-    if (!parsed.success || parsed.data.message !== 'OK') throw new KlaxonError('KLAXON_HOOK_REFUSED', `hook for ${storeId} not accepted`);
+    if (!parsed.success || parsed.data.message !== 'OK')
+      throw new KlaxonError('KLAXON_HOOK_REFUSED', `hook for ${storeId} not accepted`);
   }
 
   private auth() {
@@ -114,7 +133,11 @@ export class KlaxonClient {
       if (!isAxiosError(err)) throw err;
       const status = err.response?.status;
       // Never include the request (it carries the password or token) in the error.
-      throw new KlaxonError(`KLAXON_${status ?? err.code ?? 'ERROR'}`, `Veesion ${what} failed: ${status ?? err.code ?? 'network error'}`, status);
+      throw new KlaxonError(
+        `KLAXON_${status ?? err.code ?? 'ERROR'}`,
+        `Veesion ${what} failed: ${status ?? err.code ?? 'network error'}`,
+        status,
+      );
     }
   }
 }

@@ -70,13 +70,16 @@ export class VeesionSession {
       // Veesion's own count; the client signs in again itself if it had to (expired, 401/403).
       if (!first && this.client.tokenValid) await this.client.remainingSeconds();
       const times = this.client.tokenTimes;
-      if (first || !times || !this.client.tokenValid || this.clock.now() >= renewalDueAt(times, margin)) await this.client.login();
+      if (first || !times || !this.client.tokenValid || this.clock.now() >= renewalDueAt(times, margin))
+        await this.client.login();
       if (!this.running) return;
       const after = this.client.tokenTimes;
       if (!after) throw new KlaxonError('KLAXON_NO_TOKEN', 'no token after sign-in');
       if (after.signedInAt !== before) {
         this.opts.onRenewal?.('ok');
-        this.logger.info('Veesion token renewed', { expiresInS: Math.round((after.expiresAt - this.clock.now()) / 1000) });
+        this.logger.info('Veesion token renewed', {
+          expiresInS: Math.round((after.expiresAt - this.clock.now()) / 1000),
+        });
       }
       this.failures = 0;
       this.outage.recovered();

@@ -25,30 +25,36 @@ export class VeesionArea implements Area {
   readonly hooks: HookSync | undefined;
   private readonly session: VeesionSession | undefined;
 
-  constructor(s: Settings, private readonly deps: VeesionAreaDeps) {
-    this.klaxon = s.VEESION_USERNAME && s.VEESION_PASSWORD
-      ? new KlaxonClient({ baseUrl: s.VEESION_API_URL, username: s.VEESION_USERNAME, password: s.VEESION_PASSWORD })
-      : undefined;
+  constructor(
+    s: Settings,
+    private readonly deps: VeesionAreaDeps,
+  ) {
+    this.klaxon =
+      s.VEESION_USERNAME && s.VEESION_PASSWORD
+        ? new KlaxonClient({ baseUrl: s.VEESION_API_URL, username: s.VEESION_USERNAME, password: s.VEESION_PASSWORD })
+        : undefined;
     this.session = this.klaxon
       ? new VeesionSession(this.klaxon, deps.logger, { ...deps.session, onRenewal: deps.onRenewal })
       : undefined;
-    this.hooks = this.klaxon && s.VEESION_HOOK_URL
-      ? new HookSync(this.klaxon, {
-          hookUrl: hookUrlWithToken(s.VEESION_HOOK_URL, s.VEESION_HOOK_TOKEN),
-          cronExpression: s.BRIDGE_HOOKS_CRON,
-          stores: deps.stores,
-          record: deps.record,
-          logger: deps.logger,
-          veesionDown: () => this.session?.outage.down ?? false,
-          ...(deps.hookRetryMs ? { retryMs: deps.hookRetryMs } : {}),
-        })
-      : undefined;
+    this.hooks =
+      this.klaxon && s.VEESION_HOOK_URL
+        ? new HookSync(this.klaxon, {
+            hookUrl: hookUrlWithToken(s.VEESION_HOOK_URL, s.VEESION_HOOK_TOKEN),
+            cronExpression: s.BRIDGE_HOOKS_CRON,
+            stores: deps.stores,
+            record: deps.record,
+            logger: deps.logger,
+            veesionDown: () => this.session?.outage.down ?? false,
+            ...(deps.hookRetryMs ? { retryMs: deps.hookRetryMs } : {}),
+          })
+        : undefined;
   }
 
   /** `hooks: false`: several daemons share a journal, and only the cron lease's holder reconciles hooks (hooksRunning). */
   start(opts: { hooks?: boolean } = {}): void {
     this.session?.start();
-    if (!this.hooks) this.deps.logger.warn('Veesion account or VEESION_HOOK_URL not set: hooks are not registered by the bridge');
+    if (!this.hooks)
+      this.deps.logger.warn('Veesion account or VEESION_HOOK_URL not set: hooks are not registered by the bridge');
     else if (opts.hooks !== false) this.hooksRunning(true);
   }
 

@@ -11,9 +11,14 @@ export const SCREENSHOTS = join(REPO, 'test-results', 'console');
  * CHROMIUM_PATH points elsewhere. No browser is a failure, never a skip: the console is tested.
  */
 export async function launchBrowser(): Promise<Browser> {
-  const path = process.env['CHROMIUM_PATH'] ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+  const path =
+    process.env['CHROMIUM_PATH'] ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
   if (!path) throw new Error('no chromium: run scripts/setup.sh --tests (or set CHROMIUM_PATH)');
   mkdirSync(SCREENSHOTS, { recursive: true });
   // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-  return chromium.launch({ executablePath: path, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
+  return chromium.launch({
+    executablePath: path,
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+  });
 }

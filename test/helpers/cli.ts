@@ -5,7 +5,10 @@ import { REPO } from './paths';
 export const CLI = join(REPO, 'dist/src/cli/main.js');
 
 /** Runs the built CLI as a process with a minimal environment; collects its output. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--', CLI, ...args], { env: { PATH: process.env['PATH'], ...env } });
     let stdout = '';

@@ -10,8 +10,19 @@ export async function threeColourClip(dir: string): Promise<Buffer> {
   const file = join(dir, 'clip.mp4');
   const colour = (c: string) => ['-f', 'lavfi', '-i', `color=c=${c}:s=160x120:d=2`];
   await run('ffmpeg', [
-    '-v', 'error', '-y', ...colour('red'), ...colour('green'), ...colour('blue'),
-    '-filter_complex', '[0:v][1:v][2:v]concat=n=3:v=1:a=0[v]', '-map', '[v]', '-pix_fmt', 'yuv420p', file,
+    '-v',
+    'error',
+    '-y',
+    ...colour('red'),
+    ...colour('green'),
+    ...colour('blue'),
+    '-filter_complex',
+    '[0:v][1:v][2:v]concat=n=3:v=1:a=0[v]',
+    '-map',
+    '[v]',
+    '-pix_fmt',
+    'yuv420p',
+    file,
   ]);
   return readFileSync(file);
 }
@@ -20,6 +31,10 @@ export async function threeColourClip(dir: string): Promise<Buffer> {
 export async function averageColour(jpeg: Buffer, dir: string): Promise<number[]> {
   const file = join(dir, 'still.jpg');
   writeFileSync(file, jpeg);
-  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-vf', 'scale=1:1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { encoding: 'buffer' });
+  const { stdout } = await run(
+    'ffmpeg',
+    ['-v', 'error', '-i', file, '-vf', 'scale=1:1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    { encoding: 'buffer' },
+  );
   return [...stdout];
 }

@@ -4,11 +4,17 @@ import type { Clock } from '../../src/pipeline/ports';
 export class ManualClock implements Clock {
   constructor(public t = 1_000_000) {}
   private timers: { at: number; fn: () => void; live: boolean }[] = [];
-  now() { return this.t; }
+  now() {
+    return this.t;
+  }
   setTimeout(fn: () => void, ms: number) {
     const timer = { at: this.t + ms, fn, live: true };
     this.timers.push(timer);
-    return { cancel: () => { timer.live = false; } };
+    return {
+      cancel: () => {
+        timer.live = false;
+      },
+    };
   }
   async advance(ms: number) {
     const end = this.t + ms;
@@ -24,4 +30,6 @@ export class ManualClock implements Clock {
     await flush();
   }
 }
-const flush = async () => { for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r)); };
+const flush = async () => {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+};

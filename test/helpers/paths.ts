@@ -11,10 +11,19 @@ export function tempDir(prefix = 'vb-test-'): string {
 }
 
 /** Writes an env.custom.ini and x-hoppers.json; returns their paths. */
-export function writeConfig(dir: string, settings: Record<string, string>, stores: unknown): { envFile: string; storesFile: string } {
+export function writeConfig(
+  dir: string,
+  settings: Record<string, string>,
+  stores: unknown,
+): { envFile: string; storesFile: string } {
   const envFile = join(dir, 'env.custom.ini');
   const storesFile = join(dir, 'x-hoppers.json');
-  writeFileSync(envFile, Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n'));
+  writeFileSync(
+    envFile,
+    Object.entries(settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+  );
   writeFileSync(storesFile, typeof stores === 'string' ? stores : JSON.stringify(stores));
   return { envFile, storesFile };
 }

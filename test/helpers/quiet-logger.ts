@@ -6,7 +6,10 @@ export function capturedLogger(secrets: readonly string[] = []): { logger: Logge
   const stream = new PassThrough();
   const chunks: string[] = [];
   stream.on('data', (c: Buffer) => chunks.push(c.toString()));
-  return { logger: createLogger({ level: 'debug', secrets, stream }), lines: () => chunks.join('').split('\n').filter(Boolean) };
+  return {
+    logger: createLogger({ level: 'debug', secrets, stream }),
+    lines: () => chunks.join('').split('\n').filter(Boolean),
+  };
 }
 
 /**
@@ -15,7 +18,11 @@ export function capturedLogger(secrets: readonly string[] = []): { logger: Logge
  */
 export const MIN_WAIT_MS = 10_000;
 
-export async function waitFor(cond: () => boolean | Promise<boolean>, ms = MIN_WAIT_MS, what = 'condition'): Promise<void> {
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  ms = MIN_WAIT_MS,
+  what = 'condition',
+): Promise<void> {
   const end = Date.now() + Math.max(ms, MIN_WAIT_MS);
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

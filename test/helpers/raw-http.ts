@@ -11,7 +11,11 @@ export function rawExchange(port: number, request: string | Buffer, deadlineMs =
     let received = '';
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`socket still open after ${deadlineMs} ms; received so far: ${JSON.stringify(received.slice(0, 200))}`));
+      reject(
+        new Error(
+          `socket still open after ${deadlineMs} ms; received so far: ${JSON.stringify(received.slice(0, 200))}`,
+        ),
+      );
     }, deadlineMs);
     socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
     // A reset after the answer (the server dropping unread bytes) still counts as closed.

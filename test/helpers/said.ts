@@ -9,7 +9,10 @@ const UNRECORDED_MS = 250;
  * whose answer came after it (or just before it, not yet written) is placed again, since a
  * missed alert is worse than one said twice.
  */
-export function saidPerAlert(ami: AmiSimulator, kills: readonly number[]): { said: Map<string, number>; spare: Map<string, number> } {
+export function saidPerAlert(
+  ami: AmiSimulator,
+  kills: readonly number[],
+): { said: Map<string, number>; spare: Map<string, number> } {
   const said = new Map<string, number>();
   const spare = new Map<string, number>();
   const answered = new Map(ami.calls.map((c) => [c.actionId, c.answeredAt]));

@@ -18,7 +18,12 @@ export class SharedDaemons {
   readonly db: Pool;
   readonly t0 = Date.now();
 
-  private constructor(private readonly world: SimWorld, private readonly dir: string, private readonly ports: number[], url: string) {
+  private constructor(
+    private readonly world: SimWorld,
+    private readonly dir: string,
+    private readonly ports: number[],
+    url: string,
+  ) {
     this.daemons = ports.map(() => undefined);
     this.bases = ports.map((p) => `http://127.0.0.1:${p}`);
     this.db = new Pool({ connectionString: url, max: 2 });
@@ -37,16 +42,34 @@ export class SharedDaemons {
 
   /** Starts daemon `i` and waits for it to be ready: the journal, the AMI and the listener. */
   async start(i: number): Promise<void> {
-    const env = { PATH: process.env['PATH'], BRIDGE_HTTP_PORT: String(this.ports[i]), BRIDGE_DATA_DIR: join(this.dir, `data-${i}`), BRIDGE_LOG_LEVEL: 'info' };
-    const child = spawn(process.execPath, ['--', CLI, 'run', ...this.files], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const env = {
+      PATH: process.env['PATH'],
+      BRIDGE_HTTP_PORT: String(this.ports[i]),
+      BRIDGE_DATA_DIR: join(this.dir, `data-${i}`),
+      BRIDGE_LOG_LEVEL: 'info',
+    };
+    const child = spawn(process.execPath, ['--', CLI, 'run', ...this.files], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     this.daemons[i] = child;
     let rest = '';
     child.stderr?.on('data', (d: Buffer) => {
       const lines = (rest + d.toString()).split('\n');
       rest = lines.pop() ?? '';
-      for (const l of lines) if (/lease|"level":"error"/.test(l)) this.story.push(`${Date.now() - this.t0} ms daemon ${i} pid ${child.pid}: ${l.slice(0, 300)}`);
+      for (const l of lines)
+        if (/lease|"level":"error"/.test(l))
+          this.story.push(`${Date.now() - this.t0} ms daemon ${i} pid ${child.pid}: ${l.slice(0, 300)}`);
     });
-    await waitFor(async () => (await fetch(`${this.bases[i]}/readyz`).then((r) => r.ok, () => false)), 30_000, `daemon ${i} ready`);
+    await waitFor(
+      async () =>
+        await fetch(`${this.bases[i]}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      30_000,
+      `daemon ${i} ready`,
+    );
   }
 
   /** Kills daemon `i` (SIGKILL unless told) and waits for it to be gone. */

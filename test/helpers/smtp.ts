@@ -27,7 +27,10 @@ export async function startSmtp(): Promise<{ port: number; mails: ReceivedMail[]
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
           subject,
-          text: body.join('\r\n\r\n').replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+          text: body
+            .join('\r\n\r\n')
+            .replace(/=\r\n/g, '')
+            .replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
         });
         callback();
       });

@@ -5,11 +5,22 @@ import tls from 'node:tls';
 import { generate } from 'selfsigned';
 
 /** A self-signed EC certificate for localhost and 127.0.0.1, written to the two paths. */
-export async function writeSelfSigned(certFile: string, keyFile: string): Promise<{ cert: string; fingerprint256: string }> {
+export async function writeSelfSigned(
+  certFile: string,
+  keyFile: string,
+): Promise<{ cert: string; fingerprint256: string }> {
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',
     algorithm: 'sha256',
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
+    extensions: [
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
   });
   writeFileSync(certFile, pems.cert);
   writeFileSync(keyFile, pems.private);
@@ -17,7 +28,11 @@ export async function writeSelfSigned(certFile: string, keyFile: string): Promis
 }
 
 /** One HTTPS GET on a fresh connection that trusts `ca` only; with the served certificate's fingerprint. */
-export function httpsGet(url: string, ca: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; fingerprint256: string }> {
+export function httpsGet(
+  url: string,
+  ca: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; fingerprint256: string }> {
   return new Promise((resolve, reject) => {
     const req = https.get(url, { ca, headers, agent: false, timeout: 10_000 }, (res) => {
       const peer = (res.socket as tls.TLSSocket).getPeerCertificate();

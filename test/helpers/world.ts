@@ -10,7 +10,13 @@ import { capturedLogger, waitFor } from './quiet-logger';
 import { FIXTURES, tempDir } from './paths';
 
 export const STORES = [
-  { store_veesion_id: 'test-store-wildix', name: 'Wildix Test Store', audio_conf_id: '2', xbees_channel_id: 'chan-test-store', location: 'Trento' },
+  {
+    store_veesion_id: 'test-store-wildix',
+    name: 'Wildix Test Store',
+    audio_conf_id: '2',
+    xbees_channel_id: 'chan-test-store',
+    location: 'Trento',
+  },
   { store_veesion_id: 'store-b', name: 'Store B', audio_conf_id: '3', xbees_channel_id: 'chan-b' },
   { store_veesion_id: 'store-c', name: 'Store C', audio_conf_id: '4', xbees_channel_id: 'chan-c' },
   { store_veesion_id: 'store-d', name: 'Store D', audio_conf_id: '5', xbees_channel_id: 'chan-d' },
@@ -27,7 +33,8 @@ export async function bootWorld(
   const { logger, lines } = capturedLogger(secretValues(config.settings));
   const daemon = new Daemon({ config, logger, video: world.videoSeams, stopDeadlineMs: 2000, ...extra.daemon });
   await daemon.start();
-  if (config.settings.BRIDGE_ORIGINATOR[0] === 'ami' && !extra.skipAmiLogin) await waitFor(() => daemon.ami.loggedIn, 5000, 'AMI login');
+  if (config.settings.BRIDGE_ORIGINATOR[0] === 'ami' && !extra.skipAmiLogin)
+    await waitFor(() => daemon.ami.loggedIn, 5000, 'AMI login');
   const base = `http://127.0.0.1:${daemon.port}`;
 
   const post = async (body: unknown, headers: Record<string, string> = {}, query = `?token=${world.hookToken}`) => {
@@ -40,10 +47,14 @@ export async function bootWorld(
   };
 
   const finished = async (alertId: string, ms = 20_000): Promise<StepRecord[]> => {
-    await waitFor(() => {
-      const steps = daemon.journal.steps(alertId);
-      return steps.length > 0 && steps.every((s) => FINAL_STATES.includes(s.state));
-    }, ms, `steps of ${alertId}`);
+    await waitFor(
+      () => {
+        const steps = daemon.journal.steps(alertId);
+        return steps.length > 0 && steps.every((s) => FINAL_STATES.includes(s.state));
+      },
+      ms,
+      `steps of ${alertId}`,
+    );
     return daemon.journal.steps(alertId);
   };
 
@@ -56,4 +67,5 @@ export async function bootWorld(
 
 export type World = Awaited<ReturnType<typeof bootWorld>>;
 
-export const fixture = (name: string) => JSON.parse(readFileSync(join(FIXTURES, 'veesion', name), 'utf8')) as Record<string, unknown>;
+export const fixture = (name: string) =>
+  JSON.parse(readFileSync(join(FIXTURES, 'veesion', name), 'utf8')) as Record<string, unknown>;

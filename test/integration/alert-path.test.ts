@@ -4,7 +4,9 @@ import { bootWorld, fixture, type World } from '../helpers/world';
 
 describe('one alert of each payload shape, end to end on real parts', () => {
   let w: World;
-  beforeAll(async () => { w = await bootWorld(); });
+  beforeAll(async () => {
+    w = await bootWorld();
+  });
   afterAll(() => w.stop());
 
   it('camelCase: journaled, announced into the store conference, posted with its video', async () => {
@@ -15,13 +17,25 @@ describe('one alert of each payload shape, end to end on real parts', () => {
 
     expect(await w.finished(id)).toEqual([
       expect.objectContaining({ step: 'announce', state: 'succeeded', attempts: 1 }),
-      expect.objectContaining({ step: 'chat', state: 'succeeded', attempts: 1, detail: expect.stringContaining('with video') }),
+      expect.objectContaining({
+        step: 'chat',
+        state: 'succeeded',
+        attempts: 1,
+        detail: expect.stringContaining('with video'),
+      }),
     ]);
-    expect(w.daemon.journal.storedAlert(id)).toMatchObject({ status: 'routed', alert: { storeId: 'test-store-wildix', cameraId: '3' } });
+    expect(w.daemon.journal.storedAlert(id)).toMatchObject({
+      status: 'routed',
+      alert: { storeId: 'test-store-wildix', cameraId: '3' },
+    });
     expect(JSON.parse(w.daemon.journal.rawBody(id) as string)).toEqual(body);
 
     const originate = w.world.ami.originates.find((o) => o.variables.includes(`ALERT_ID=${id}`));
-    expect(originate).toMatchObject({ channel: 'Local/2@xhoppers-conf', application: 'Playback', callerId: '"veesion" <veesion>' });
+    expect(originate).toMatchObject({
+      channel: 'Local/2@xhoppers-conf',
+      application: 'Playback',
+      callerId: '"veesion" <veesion>',
+    });
     const audio = readFileSync(`${originate?.data}.wav`);
     const info = readWavInfo(audio);
     expect(info).toMatchObject({ sampleRate: 8000, channels: 1, bitsPerSample: 16 });
@@ -30,7 +44,11 @@ describe('one alert of each payload shape, end to end on real parts', () => {
 
     const msg = w.world.xbees.messages.find((m) => m.channelId === 'chan-test-store');
     expect(msg?.text.split('\n')).toEqual([
-      '🚨 Theft alert', 'Store: Wildix Test Store (Trento)', 'Date: 2026-11-20 14:03:11 UTC', 'Camera: 3 (192.168.10.64)', 'Group: entrance',
+      '🚨 Theft alert',
+      'Store: Wildix Test Store (Trento)',
+      'Date: 2026-11-20 14:03:11 UTC',
+      'Camera: 3 (192.168.10.64)',
+      'Group: entrance',
       `Video attached (${body.videoUrl})`,
     ]);
     expect(msg?.attachments).toHaveLength(1);
@@ -72,11 +90,19 @@ describe('one alert of each payload shape, end to end on real parts', () => {
   it('serves health, readiness and Prometheus metrics', async () => {
     expect((await fetch(`${w.base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${w.base}/readyz`);
-    expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: {
-      status: 'ready',
-      checks: { journal: true, ami: true, veesion: true },
-      details: { stores: 4, veesionTokenExpiresInS: expect.any(Number), originators: { ami: true }, audioCache: { wanted: expect.any(Number), cached: expect.any(Number), running: expect.any(Boolean) } },
-    } });
+    expect({ status: ready.status, body: await ready.json() }).toEqual({
+      status: 200,
+      body: {
+        status: 'ready',
+        checks: { journal: true, ami: true, veesion: true },
+        details: {
+          stores: 4,
+          veesionTokenExpiresInS: expect.any(Number),
+          originators: { ami: true },
+          audioCache: { wanted: expect.any(Number), cached: expect.any(Number), running: expect.any(Boolean) },
+        },
+      },
+    });
     const metrics = await (await fetch(`${w.base}/metrics`)).text();
     expect(metrics).toMatch(/veesion_bridge_alerts_received_total\{store="test-store-wildix",outcome="accepted"\} 1/);
     expect(metrics).toMatch(/veesion_bridge_step_duration_seconds_count\{step="announce",state="succeeded"\} \d+/);
@@ -84,15 +110,23 @@ describe('one alert of each payload shape, end to end on real parts', () => {
 
   it('registered its hook with Veesion for every store, token included', () => {
     expect([...w.world.klaxon.hooks.keys()].sort()).toEqual(['store-b', 'store-c', 'store-d', 'test-store-wildix']);
-    expect(w.world.klaxon.hooks.get('store-b')).toEqual([`${w.config.settings.VEESION_HOOK_URL}?token=${w.world.hookToken}`]);
-    expect(w.world.klaxon.hookCalls.map((c) => c.store_veesion_id).sort()).toEqual(['store-b', 'store-c', 'store-d', 'test-store-wildix']);
+    expect(w.world.klaxon.hooks.get('store-b')).toEqual([
+      `${w.config.settings.VEESION_HOOK_URL}?token=${w.world.hookToken}`,
+    ]);
+    expect(w.world.klaxon.hookCalls.map((c) => c.store_veesion_id).sort()).toEqual([
+      'store-b',
+      'store-c',
+      'store-d',
+      'test-store-wildix',
+    ]);
     expect(w.daemon.hooks?.last).toMatchObject({ missingAtVeesion: [], notConfigured: [], failed: [] });
   });
 
   it('never writes a secret to the log', () => {
     const log = w.logLines().join('\n');
     expect(log).toContain('alert received');
-    for (const secret of [w.world.hookToken, w.world.amiSecret, w.world.xbees.token, w.world.klaxon.password]) expect(log).not.toContain(secret);
+    for (const secret of [w.world.hookToken, w.world.amiSecret, w.world.xbees.token, w.world.klaxon.password])
+      expect(log).not.toContain(secret);
   });
 
   it('puts alertId on every log line about an alert', () => {

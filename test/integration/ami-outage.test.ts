@@ -38,13 +38,23 @@ describe('AMI down for 60 s', () => {
         expect(world.ami.originates.filter((o) => o.variables.includes(`ALERT_ID=${id}`))).toHaveLength(1);
       }
       // One alert message each (the follow-ups of their escalations aside).
-      expect(world.xbees.messages.filter((m) => m.elements.length > 0).map((m) => m.text.match(/Camera: (\S+)/)?.[1]).sort()).toEqual(['out-0s', 'out-30s', 'out-58s']);
+      expect(
+        world.xbees.messages
+          .filter((m) => m.elements.length > 0)
+          .map((m) => m.text.match(/Camera: (\S+)/)?.[1])
+          .sort(),
+      ).toEqual(['out-0s', 'out-30s', 'out-58s']);
       // An operator reads the outage in at most three lines: begun (with what it means), still, over.
-      const amiLines = w.logLines().map((l) => JSON.parse(l) as { area?: string; level: string; message: string; impact?: string })
+      const amiLines = w
+        .logLines()
+        .map((l) => JSON.parse(l) as { area?: string; level: string; message: string; impact?: string })
         .filter((l) => l.area === 'ami' && l.level !== 'debug');
       const warnings = amiLines.filter((l) => l.level === 'warn');
       expect(warnings.length).toBeLessThanOrEqual(3);
-      expect(warnings[0]).toMatchObject({ message: 'AMI unreachable', impact: 'announcements retry for 120 s after each alert, then expire' });
+      expect(warnings[0]).toMatchObject({
+        message: 'AMI unreachable',
+        impact: 'announcements retry for 120 s after each alert, then expire',
+      });
       expect(amiLines.at(-1)).toMatchObject({ level: 'info', message: 'AMI reachable again' });
     } finally {
       await w.stop();

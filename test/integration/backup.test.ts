@@ -21,7 +21,12 @@ describe('veesion-bridge backup', () => {
     w = await bootWorld({}, { before: (world) => appendFileSync(world.envFile, 'VEESION_ALERT_CHANEL=Local/1@x\n') });
     files = ['--env-file', w.world.envFile, '--stores-file', w.world.storesFile];
     journal = join(w.daemon.dataDir, 'journal.sqlite');
-    for (const [id, store] of [['bk-1', 'store-b'], ['bk-2', 'store-c'], ['bk-3', 'store-d']] as const) expect((await w.post(alert(id, store))).status).toBe(200);
+    for (const [id, store] of [
+      ['bk-1', 'store-b'],
+      ['bk-2', 'store-c'],
+      ['bk-3', 'store-d'],
+    ] as const)
+      expect((await w.post(alert(id, store))).status).toBe(200);
     for (const id of ['bk-1', 'bk-2', 'bk-3']) await w.finished(id);
     const db = new Database(journal);
     db.exec('CREATE TABLE test_filler (b BLOB)');
@@ -77,7 +82,14 @@ describe('veesion-bridge backup', () => {
   it('fails clearly when there is no journal or the target directory is missing', async () => {
     const dataDir = tempDir('vb-nojournal-');
     const cfg = writeConfig(tempDir(), { ...VALID_SETTINGS, BRIDGE_DATA_DIR: dataDir }, [STORE]);
-    const none = await runCli(['backup', join(tempDir(), 'x.sqlite'), '--env-file', cfg.envFile, '--stores-file', cfg.storesFile]);
+    const none = await runCli([
+      'backup',
+      join(tempDir(), 'x.sqlite'),
+      '--env-file',
+      cfg.envFile,
+      '--stores-file',
+      cfg.storesFile,
+    ]);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain(`backup failed: no journal at ${join(dataDir, 'journal.sqlite')}`);
     expect(readdirSync(dataDir)).toEqual([]); // nothing created in its place

@@ -2,7 +2,12 @@ import { bootWorld } from '../helpers/world';
 import { alertsSaid } from '../../src/sim/ami-sim';
 import { waitFor } from '../helpers/quiet-logger';
 
-const STORES = Array.from({ length: 20 }, (_, i) => ({ store_veesion_id: `burst-${i}`, name: `Burst ${i}`, audio_conf_id: String(200 + i), xbees_channel_id: `chan-burst-${i}` }));
+const STORES = Array.from({ length: 20 }, (_, i) => ({
+  store_veesion_id: `burst-${i}`,
+  name: `Burst ${i}`,
+  audio_conf_id: String(200 + i),
+  xbees_channel_id: `chan-burst-${i}`,
+}));
 
 /**
  * 200 alerts across 20 stores within one second (10 per store, each on its own camera): every
@@ -17,7 +22,9 @@ describe('a burst of 200 alerts across 20 stores', () => {
     try {
       const ids = Array.from({ length: 200 }, (_, i) => `burst-${i}`);
       // All 200 sent at once (how fast they are acknowledged is the bench's business).
-      const answers = await Promise.all(ids.map((id, i) => w.post({ alert_uuid: id, location: `burst-${i % 20}`, camera_id: `cam-${i}` })));
+      const answers = await Promise.all(
+        ids.map((id, i) => w.post({ alert_uuid: id, location: `burst-${i % 20}`, camera_id: `cam-${i}` })),
+      );
       expect(answers.filter((a) => a.status === 200)).toHaveLength(200);
       for (const id of ids) {
         const steps = await w.finished(id, 60_000);
@@ -31,7 +38,9 @@ describe('a burst of 200 alerts across 20 stores', () => {
       expect([...said].sort()).toEqual([...ids].sort());
       expect(w.world.ami.originates.length).toBeLessThan(200);
       for (const store of STORES) {
-        const inConference = calls.filter((c) => c.exten === store.audio_conf_id).sort((a, b) => a.answeredAt - b.answeredAt);
+        const inConference = calls
+          .filter((c) => c.exten === store.audio_conf_id)
+          .sort((a, b) => a.answeredAt - b.answeredAt);
         expect(inConference.length).toBeGreaterThanOrEqual(2); // the first camera at once, the rest together
         expect(inConference.length).toBeLessThan(10);
         for (let i = 1; i < inConference.length; i++) {
@@ -45,7 +54,12 @@ describe('a burst of 200 alerts across 20 stores', () => {
   }, 120_000);
 });
 
-const ROOMS = Array.from({ length: 10 }, (_, i) => ({ store_veesion_id: `room-${i}`, name: `Room ${i}`, audio_conf_id: String(400 + i), xbees_channel_id: `chan-room-${i}` }));
+const ROOMS = Array.from({ length: 10 }, (_, i) => ({
+  store_veesion_id: `room-${i}`,
+  name: `Room ${i}`,
+  audio_conf_id: String(400 + i),
+  xbees_channel_id: `chan-room-${i}`,
+}));
 
 /**
  * 10 stores x 10 cameras within 2 s, repeats on (the shortest interval, so they fall due while
@@ -55,7 +69,10 @@ const ROOMS = Array.from({ length: 10 }, (_, i) => ({ store_veesion_id: `room-${
  */
 describe.each([1, 3])('a burst of 100 alerts over 10 stores with BRIDGE_REPEAT_MAX=%i', (repeatMax) => {
   it('says each incident exactly BRIDGE_REPEAT_MAX times, one call at a time per conference', async () => {
-    const w = await bootWorld({ stores: ROOMS, settings: { BRIDGE_REPEAT_S: '3', BRIDGE_REPEAT_MAX: String(repeatMax), BRIDGE_ESCALATE_AFTER_S: '45' } });
+    const w = await bootWorld({
+      stores: ROOMS,
+      settings: { BRIDGE_REPEAT_S: '3', BRIDGE_REPEAT_MAX: String(repeatMax), BRIDGE_ESCALATE_AFTER_S: '45' },
+    });
     try {
       const ids: string[] = [];
       const sent: Promise<{ status: number }>[] = [];
@@ -67,7 +84,11 @@ describe.each([1, 3])('a burst of 100 alerts over 10 stores with BRIDGE_REPEAT_M
       }
       expect((await Promise.all(sent)).filter((a) => a.status === 200)).toHaveLength(100);
       const incidents = w.daemon.journal.incidents;
-      await waitFor(() => incidents.list('open').length === 0 && ids.every((id) => incidents.find(id) !== undefined), 90_000, 'every incident through its repeats');
+      await waitFor(
+        () => incidents.list('open').length === 0 && ids.every((id) => incidents.find(id) !== undefined),
+        90_000,
+        'every incident through its repeats',
+      );
       await waitFor(() => w.world.ami.calls.every((c) => c.hungUpAt !== undefined), 20_000, 'last calls to end');
       // A little longer: a call placed after the last count would show here.
       await new Promise((r) => setTimeout(r, 4_000));
@@ -79,14 +100,18 @@ describe.each([1, 3])('a burst of 100 alerts over 10 stores with BRIDGE_REPEAT_M
       }
       const wrong = ids.filter((id) => said.get(id) !== repeatMax).map((id) => `${id}: ${said.get(id) ?? 0}`);
       expect(wrong).toEqual([]);
-      expect(ids.map((id) => incidents.find(id)).filter((i) => i?.state !== 'unclaimed' || i.announcements !== repeatMax)).toEqual([]);
+      expect(
+        ids.map((id) => incidents.find(id)).filter((i) => i?.state !== 'unclaimed' || i.announcements !== repeatMax),
+      ).toEqual([]);
       for (const room of ROOMS) {
-        const calls = w.world.ami.calls.filter((c) => c.exten === room.audio_conf_id).sort((a, b) => a.answeredAt - b.answeredAt);
-        for (let i = 1; i < calls.length; i++) expect(calls[i]!.answeredAt).toBeGreaterThanOrEqual(calls[i - 1]!.hungUpAt!); // `!`: within the length
+        const calls = w.world.ami.calls
+          .filter((c) => c.exten === room.audio_conf_id)
+          .sort((a, b) => a.answeredAt - b.answeredAt);
+        for (let i = 1; i < calls.length; i++)
+          expect(calls[i]!.answeredAt).toBeGreaterThanOrEqual(calls[i - 1]!.hungUpAt!); // `!`: within the length
       }
     } finally {
       await w.stop();
     }
   }, 150_000);
 });
-

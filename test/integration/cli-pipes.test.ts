@@ -11,7 +11,11 @@ type Ran = { code: number | null; stdout: string; stderr: string };
 
 function collect(command: string, args: string[], opts: { closeStdout?: boolean } = {}): Promise<Ran> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { env: { PATH: process.env['PATH'] }, cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      env: { PATH: process.env['PATH'] },
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     // Our end of its stdout closed before it writes: its every write fails with EPIPE.
@@ -37,14 +41,27 @@ describe('the CLI in pipes and with paths (built, run as a process)', () => {
     const runs: Ran[] = [];
     for (let i = 0; i < 20; i++) {
       const args = commands[i % commands.length] as string[];
-      runs.push(await collect('bash', ['--norc', '--noprofile', '-c', 'set -o pipefail; "$0" "$@" | head -1 >/dev/null', LAUNCHER, ...args]));
+      runs.push(
+        await collect('bash', [
+          '--norc',
+          '--noprofile',
+          '-c',
+          'set -o pipefail; "$0" "$@" | head -1 >/dev/null',
+          LAUNCHER,
+          ...args,
+        ]),
+      );
     }
     expect(runs.filter((r) => r.code !== 0 || r.stderr !== '')).toEqual([]);
   }, 120_000);
 
   it('ends with 0 and no stack when its stdout is closed before it writes, for help and for a command', async () => {
     const { envFile, storesFile } = writeConfig(tempDir(), VALID_SETTINGS, [STORE]);
-    for (const args of [['--help'], ['resolve', '--help'], ['check-config', '--env-file', envFile, '--stores-file', storesFile]]) {
+    for (const args of [
+      ['--help'],
+      ['resolve', '--help'],
+      ['check-config', '--env-file', envFile, '--stores-file', storesFile],
+    ]) {
       const r = await collect(process.execPath, ['--', CLI, ...args], { closeStdout: true });
       expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
     }
@@ -65,8 +82,13 @@ describe('the CLI in pipes and with paths (built, run as a process)', () => {
   });
 
   it("the package's launcher ends Node's options before the script, as the checkout's does", () => {
-    const exec = (file: string) => readFileSync(join(REPO, file), 'utf8').split('\n').find((l) => /^[A-Z_="$0 ]*exec /.test(l)) ?? '';
-    expect(exec('deploy/debian/veesion-bridge')).toMatch(/\/node\/bin\/node -- \/usr\/lib\/veesion-bridge\/dist\/src\/cli\/main\.js "\$@"$/);
+    const exec = (file: string) =>
+      readFileSync(join(REPO, file), 'utf8')
+        .split('\n')
+        .find((l) => /^[A-Z_="$0 ]*exec /.test(l)) ?? '';
+    expect(exec('deploy/debian/veesion-bridge')).toMatch(
+      /\/node\/bin\/node -- \/usr\/lib\/veesion-bridge\/dist\/src\/cli\/main\.js "\$@"$/,
+    );
     expect(exec('bin/veesion-bridge')).toMatch(/scripts\/node" -- "\$here\/\.\.\/dist\/src\/cli\/main\.js" "\$@"$/);
   });
 });

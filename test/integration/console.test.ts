@@ -28,11 +28,16 @@ describe('the operator console in a real browser', () => {
     w = undefined;
   });
 
-  const callsFor = (world: World['world'], id: string) => world.ami.originates.filter((o) => o.variables.includes(`ALERT_ID=${id}`)).length;
+  const callsFor = (world: World['world'], id: string) =>
+    world.ami.originates.filter((o) => o.variables.includes(`ALERT_ID=${id}`)).length;
 
   async function signedIn(base: string, width = 1200): Promise<Page> {
     const page = await browser.newPage({ viewport: { width, height: 900 } });
-    if (process.env['CONSOLE_DEBUG']) { page.on('console', (m) => console.log('PAGE', m.text())); page.on('requestfinished', async (r) => console.log('REQ', r.method(), r.url(), (await r.response())?.status())); page.on('requestfailed', (r) => console.log('FAILED', r.url(), r.failure()?.errorText)); }
+    if (process.env['CONSOLE_DEBUG']) {
+      page.on('console', (m) => console.log('PAGE', m.text()));
+      page.on('requestfinished', async (r) => console.log('REQ', r.method(), r.url(), (await r.response())?.status()));
+      page.on('requestfailed', (r) => console.log('FAILED', r.url(), r.failure()?.errorText));
+    }
     await page.goto(`${base}/console`);
     await page.fill('#token', ADMIN);
     await page.click('button[type=submit]');
@@ -49,13 +54,20 @@ describe('the operator console in a real browser', () => {
 
     expect((await w.post({ alert_uuid: 'live-1', location: 'store-b', camera_id: '7' })).status).toBe(200);
     const card = page.locator('article[data-alert="live-1"]');
-    await card.waitFor({ timeout: 20_000 }).catch(async (e) => { console.log('MAIN', await page.locator('#main').innerHTML()); throw e; }); // no reload: the server-sent events nudge the page
+    await card.waitFor({ timeout: 20_000 }).catch(async (e) => {
+      console.log('MAIN', await page.locator('#main').innerHTML());
+      throw e;
+    }); // no reload: the server-sent events nudge the page
     expect(await card.locator('h3').textContent()).toBe('Camera 7');
     await page.screenshot({ path: join(SCREENSHOTS, 'live.png'), fullPage: true });
     await waitFor(() => callsFor(world, 'live-1') === 1, 20_000, 'the announcement');
 
     await card.getByRole('button', { name: 'Claim' }).click();
-    await waitFor(() => w?.daemon.journal.incidents.find('live-1')?.state === 'claimed', 20_000, 'claimed from the page');
+    await waitFor(
+      () => w?.daemon.journal.incidents.find('live-1')?.state === 'claimed',
+      20_000,
+      'claimed from the page',
+    );
     expect(w.daemon.journal.incidents.find('live-1')).toMatchObject({ claimedBy: 'Anna', claimedVia: 'http' });
     // The conference hears who took it: one more call for this alert (the claimed sentence).
     await waitFor(() => callsFor(world, 'live-1') === 2, 20_000, 'the "is handling" announcement');
@@ -63,7 +75,11 @@ describe('the operator console in a real browser', () => {
 
     await card.locator('select').selectOption('false-alarm');
     await card.getByRole('button', { name: 'Resolve' }).click();
-    await waitFor(() => w?.daemon.journal.incidents.find('live-1')?.state === 'resolved', 20_000, 'resolved from the page');
+    await waitFor(
+      () => w?.daemon.journal.incidents.find('live-1')?.state === 'resolved',
+      20_000,
+      'resolved from the page',
+    );
     expect(w.daemon.journal.incidents.find('live-1')).toMatchObject({ outcome: 'false-alarm', resolvedBy: 'Anna' });
     await card.waitFor({ state: 'detached', timeout: 20_000 });
     await page.close();
@@ -79,8 +95,21 @@ describe('the operator console in a real browser', () => {
     await page.locator('form.signin [role=alert]', { hasText: 'wrong admin token' }).waitFor({ timeout: 20_000 });
     expect(await page.locator('#nav').isHidden()).toBe(true);
     // Five wrong tries from one address, then it must wait, even with the right token.
-    for (let i = 0; i < 4; i++) expect((await fetch(`${base}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"token":"wrong-wrong-wrong-wrong"}' })).status).toBe(401);
-    const limited = await fetch(`${base}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: ADMIN }) });
+    for (let i = 0; i < 4; i++)
+      expect(
+        (
+          await fetch(`${base}/console/session`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{"token":"wrong-wrong-wrong-wrong"}',
+          })
+        ).status,
+      ).toBe(401);
+    const limited = await fetch(`${base}/console/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: ADMIN }),
+    });
     expect([limited.status, Number(limited.headers.get('retry-after')) > 0]).toEqual([429, true]);
     await page.close();
   }, 60_000);
@@ -93,13 +122,19 @@ describe('the operator console in a real browser', () => {
     expect(cookie).toMatchObject({ name: 'vb_console', httpOnly: true, sameSite: 'Strict', secure: false });
     expect((await w.post({ alert_uuid: 'csrf-1', location: 'store-c', camera_id: '2' })).status).toBe(200);
     await waitFor(() => w?.daemon.journal.incidents.find('csrf-1') !== undefined, 20_000, 'incident');
-    const attempt = (withCsrf: boolean) => page.evaluate(async ([csrfOn]) => {
-      const session = await (await fetch('/console/session')).json() as { csrf: string };
-      const res = await fetch('/api/v1/incidents/csrf-1/claim', {
-        method: 'POST', headers: { 'content-type': 'application/json', ...(csrfOn ? { 'x-csrf-token': session.csrf } : {}) }, body: JSON.stringify({ by: 'Mallory' }),
-      });
-      return res.status;
-    }, [withCsrf] as const);
+    const attempt = (withCsrf: boolean) =>
+      page.evaluate(
+        async ([csrfOn]) => {
+          const session = (await (await fetch('/console/session')).json()) as { csrf: string };
+          const res = await fetch('/api/v1/incidents/csrf-1/claim', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...(csrfOn ? { 'x-csrf-token': session.csrf } : {}) },
+            body: JSON.stringify({ by: 'Mallory' }),
+          });
+          return res.status;
+        },
+        [withCsrf] as const,
+      );
     expect(await attempt(false)).toBe(403);
     expect(w.daemon.journal.incidents.find('csrf-1')?.state).toBe('open');
     expect(await attempt(true)).toBe(200);
@@ -122,7 +157,14 @@ describe('the operator console in a real browser', () => {
     const steps = await w.finished('quiet-1');
     expect(steps.find((s) => s.step === 'announce')?.state).toBe('muted');
 
-    const titles: Record<string, string> = { live: 'Live incidents', history: 'History', stores: 'Stores', integrations: 'Integrations', charts: 'Charts', 'alert/quiet-1': 'Alert quiet-1' };
+    const titles: Record<string, string> = {
+      live: 'Live incidents',
+      history: 'History',
+      stores: 'Stores',
+      integrations: 'Integrations',
+      charts: 'Charts',
+      'alert/quiet-1': 'Alert quiet-1',
+    };
     for (const [name, title] of Object.entries(titles)) {
       await page.goto(`${base}/console#/${name}`);
       await page.locator('#main h1', { hasText: title }).waitFor({ timeout: 20_000 });
@@ -138,7 +180,9 @@ describe('the operator console in a real browser', () => {
     let href: string | null = null;
     for (let i = 0; i < 6 && !href; i++) {
       await page.keyboard.press('Shift+Tab');
-      href = await page.evaluate('document.activeElement && document.activeElement.getAttribute("href")') as string | null;
+      href = (await page.evaluate('document.activeElement && document.activeElement.getAttribute("href")')) as
+        | string
+        | null;
     }
     expect(href).toBe('#/charts');
     await page.keyboard.press('Shift+Tab'); // Integrations
@@ -168,7 +212,9 @@ describe('the operator console in a real browser', () => {
     w = undefined; // stopped here: the first daemon is already down
     try {
       const res = await fetch(`http://127.0.0.1:${again.port}/api/v1/veesion?token=${world.hookToken}`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alert_uuid: 'after-restart', location: 'store-b', camera_id: '5' }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ alert_uuid: 'after-restart', location: 'store-b', camera_id: '5' }),
       });
       expect(res.status).toBe(200);
       await page.locator('article[data-alert="after-restart"]').waitFor({ timeout: 30_000 });
@@ -181,13 +227,20 @@ describe('the operator console in a real browser', () => {
 
   it('a signed-out session stays refused after a restart; wrong Bearer tokens are limited like sign-ins', async () => {
     w = await bootWorld({ settings: { BRIDGE_ADMIN_TOKEN: ADMIN } });
-    const signIn = await fetch(`${w.base}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: ADMIN }) });
+    const signIn = await fetch(`${w.base}/console/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: ADMIN }),
+    });
     const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
     const { csrf } = (await signIn.json()) as { csrf: string };
     const session = () => fetch(`${w?.base}/console/session`, { headers: { cookie } }).then((r) => r.status);
     expect(await session()).toBe(200);
     expect((await fetch(`${w.base}/console/session/logout`, { method: 'POST', headers: { cookie } })).status).toBe(403); // no CSRF token
-    expect((await fetch(`${w.base}/console/session/logout`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf } })).status).toBe(200);
+    expect(
+      (await fetch(`${w.base}/console/session/logout`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf } }))
+        .status,
+    ).toBe(200);
     expect(await session()).toBe(401);
     await w.daemon.stop();
     const { logger } = capturedLogger(secretValues(w.config.settings));
@@ -196,8 +249,13 @@ describe('the operator console in a real browser', () => {
     const world = w.world;
     w = undefined;
     try {
-      expect(await fetch(`http://127.0.0.1:${again.port}/console/session`, { headers: { cookie } }).then((r) => r.status)).toBe(401);
-      const api = (token: string) => fetch(`http://127.0.0.1:${again.port}/api/v1/stores`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+      expect(
+        await fetch(`http://127.0.0.1:${again.port}/console/session`, { headers: { cookie } }).then((r) => r.status),
+      ).toBe(401);
+      const api = (token: string) =>
+        fetch(`http://127.0.0.1:${again.port}/api/v1/stores`, { headers: { authorization: `Bearer ${token}` } }).then(
+          (r) => r.status,
+        );
       for (let i = 0; i < 5; i++) expect(await api(`wrong-token-number-${i}-xxxxxxxx`)).toBe(401);
       expect(await api(ADMIN)).toBe(429);
     } finally {
@@ -217,8 +275,14 @@ describe('the operator console in a real browser', () => {
     const page = await signedIn(w.base, 1280);
     await page.waitForSelector('text=No open or claimed incident', { timeout: 20_000 });
     for (const camera of ['1', '2', '3']) {
-      expect((await w.post({ alert_uuid: `order-${camera}`, location: 'store-b', camera_id: camera })).status).toBe(200);
-      await waitFor(() => w?.daemon.journal.incidents.find(`order-${camera}`) !== undefined, 20_000, `incident ${camera}`);
+      expect((await w.post({ alert_uuid: `order-${camera}`, location: 'store-b', camera_id: camera })).status).toBe(
+        200,
+      );
+      await waitFor(
+        () => w?.daemon.journal.incidents.find(`order-${camera}`) !== undefined,
+        20_000,
+        `incident ${camera}`,
+      );
       await new Promise((r) => setTimeout(r, 20)); // distinct openedAt
     }
     const cards = page.locator('article[data-incident]');
@@ -232,7 +296,12 @@ describe('the operator console in a real browser', () => {
     // No outcome until one is chosen: the placeholder cannot be picked and Resolve waits for a choice.
     const first = page.locator('article[data-alert="order-1"]');
     const select = first.locator('select');
-    expect(await select.locator('option').allTextContents()).toEqual(['Choose the outcome…', 'Theft confirmed', 'False alarm', 'Not found']);
+    expect(await select.locator('option').allTextContents()).toEqual([
+      'Choose the outcome…',
+      'Theft confirmed',
+      'False alarm',
+      'Not found',
+    ]);
     expect(await select.inputValue()).toBe('');
     expect(await select.locator('option').first().isDisabled()).toBe(true);
     const resolve = first.getByRole('button', { name: 'Resolve' });
@@ -267,13 +336,17 @@ describe('the operator console in a real browser', () => {
     const stillAsks = new Map<string, number>();
     page.on('request', (r) => {
       const m = /\/api\/v1\/alerts\/([^/]+)\/still$/.exec(new URL(r.url()).pathname);
-      if (m) stillAsks.set(decodeURIComponent(m[1] as string), (stillAsks.get(decodeURIComponent(m[1] as string)) ?? 0) + 1);
+      if (m)
+        stillAsks.set(decodeURIComponent(m[1] as string), (stillAsks.get(decodeURIComponent(m[1] as string)) ?? 0) + 1);
     });
     await page.waitForSelector('text=No open or claimed incident', { timeout: 20_000 });
     const ids = ['still-1', 'still-2', 'still-3'];
-    for (const [n, id] of ids.entries()) expect((await w.post({ alert_uuid: id, location: 'store-c', camera_id: String(n + 1) })).status).toBe(200);
+    for (const [n, id] of ids.entries())
+      expect((await w.post({ alert_uuid: id, location: 'store-c', camera_id: String(n + 1) })).status).toBe(200);
     for (const id of ids) await w.finished(id);
-    expect((await w.post({ alert_uuid: 'lost-1', location: 'store-nowhere', camera_id: '1' })).body.status).toBe('unroutable');
+    expect((await w.post({ alert_uuid: 'lost-1', location: 'store-nowhere', camera_id: '1' })).body.status).toBe(
+      'unroutable',
+    );
     const section = page.locator('#main section', { has: page.locator('h2', { hasText: 'Store C' }) });
     await waitFor(async () => (await section.locator('article').count()) === 3, 20_000, 'three cards');
 
@@ -291,11 +364,17 @@ describe('the operator console in a real browser', () => {
 
     // The unroutable alert says why it has no steps, on its page and in History.
     await visit(page, '#/alert/lost-1', 'Alert lost-1');
-    expect(await page.locator('#main').innerText()).toContain('No store configured for store-nowhere: kept, replayable');
+    expect(await page.locator('#main').innerText()).toContain(
+      'No store configured for store-nowhere: kept, replayable',
+    );
     await visit(page, '#/history', 'History');
     const lostRow = page.locator('tr', { has: page.locator('a', { hasText: 'lost-1' }) });
-    expect(await lostRow.locator('td[data-label="Steps"]').innerText()).toBe('No store configured for store-nowhere: kept, replayable');
-    const storeCell = page.locator('tr', { has: page.locator('a', { hasText: 'still-1' }) }).locator('td[data-label="Store"] span');
+    expect(await lostRow.locator('td[data-label="Steps"]').innerText()).toBe(
+      'No store configured for store-nowhere: kept, replayable',
+    );
+    const storeCell = page
+      .locator('tr', { has: page.locator('a', { hasText: 'still-1' }) })
+      .locator('td[data-label="Store"] span');
     expect([await storeCell.textContent(), await storeCell.getAttribute('title')]).toEqual(['Store C', 'store-c']);
 
     // The alert page: every heading and short cell holds its words; the announcement is named, not its file.
@@ -306,8 +385,8 @@ describe('the operator console in a real browser', () => {
       .filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent)`);
     expect(squashed).toEqual([]);
     // No heading wraps: each is one line high.
-    const headingLines = await page.evaluate(`[...document.querySelectorAll('#main th')]
-      .map((c) => { const r = document.createRange(); r.selectNodeContents(c); return r.getClientRects().length; })`) as number[];
+    const headingLines = (await page.evaluate(`[...document.querySelectorAll('#main th')]
+      .map((c) => { const r = document.createRange(); r.selectNodeContents(c); return r.getClientRects().length; })`)) as number[];
     expect(headingLines.every((n) => n <= 1)).toBe(true);
     const text = await page.locator('#main').innerText();
     expect(text).toContain('the announcement audio');
@@ -332,12 +411,19 @@ describe('the operator console in a real browser', () => {
     // Spent: a second browser gets the sign-in form and why.
     const again = await browser.newPage();
     await again.goto(`${w.base}/console#once=${code}`);
-    await again.locator('form.signin [role=alert]', { hasText: 'used already or has expired' }).waitFor({ timeout: 20_000 });
+    await again
+      .locator('form.signin [role=alert]', { hasText: 'used already or has expired' })
+      .waitFor({ timeout: 20_000 });
     expect(again.url()).toBe(`${w.base}/console`);
     await again.close();
 
     // A code of another token, or an expired one, opens nothing.
-    const post = (once: string) => fetch(`${w?.base}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ once }) }).then((r) => r.status);
+    const post = (once: string) =>
+      fetch(`${w?.base}/console/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ once }),
+      }).then((r) => r.status);
     expect(await post(signInCode('another-admin-token-0123456789'))).toBe(401);
     expect(await post(signInCode(ADMIN, Date.now() - 2 * 3_600_000))).toBe(401);
   }, 60_000);

@@ -32,12 +32,15 @@ describe('demo --keep-running under the operator commands', () => {
     const d = demo;
     d.stdout?.on('data', (c: Buffer) => (out += c.toString()));
     d.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => d.once('exit', (code, signal) => r({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      d.once('exit', (code, signal) => r({ code, signal })),
+    );
     await waitFor(() => out.includes('Ctrl-C stops') || d.exitCode !== null, 90_000, 'the demo keeps running');
     expect(out).toContain('demo OK');
 
     // Its hints: the config files every operator command takes, and the daemon's port.
-    const hint = /operator commands reach this daemon with the same files, e\.g\. .* (--env-file \S+ --stores-file \S+)/.exec(out);
+    const hint =
+      /operator commands reach this daemon with the same files, e\.g\. .* (--env-file \S+ --stores-file \S+)/.exec(out);
     const port = /daemon receiving on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out)?.[1];
     expect(hint).not.toBeNull();
     // Named as the user runs it: on the PATH, by its name alone.
@@ -63,12 +66,20 @@ describe('demo --keep-running under the operator commands', () => {
     expect(adminToken.length).toBeGreaterThanOrEqual(16);
     expect(out).not.toContain(adminToken);
     expect((await fetch(consoleUrl)).status).toBe(200);
-    const once = () => fetch(`http://127.0.0.1:${port}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ once: code }) });
+    const once = () =>
+      fetch(`http://127.0.0.1:${port}/console/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ once: code }),
+      });
     const signedIn = await once();
     expect(signedIn.status).toBe(200);
     const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
     const stores = await fetch(`http://127.0.0.1:${port}/api/v1/stores`, { headers: { cookie } });
-    expect([stores.status, JSON.stringify(await stores.json())]).toEqual([200, expect.stringContaining('Wildix Test Store')]);
+    expect([stores.status, JSON.stringify(await stores.json())]).toEqual([
+      200,
+      expect.stringContaining('Wildix Test Store'),
+    ]);
     expect((await once()).status).toBe(401); // once only
 
     const sent = await cli(['test-alert', '--store', 'test-store-wildix', '--camera', '9', '--json']);

@@ -4,7 +4,20 @@ import { bootWorld, type World } from '../helpers/world';
 import { tempDir } from '../helpers/paths';
 import { rawExchange, statusOf } from '../helpers/raw-http';
 
-const ALLOWED_ORIGINATE_HEADERS = ['Action', 'ActionID', 'Channel', 'Application', 'Data', 'Context', 'Exten', 'Priority', 'CallerID', 'Timeout', 'Variable', 'Async'];
+const ALLOWED_ORIGINATE_HEADERS = [
+  'Action',
+  'ActionID',
+  'Channel',
+  'Application',
+  'Data',
+  'Context',
+  'Exten',
+  'Priority',
+  'CallerID',
+  'Timeout',
+  'Variable',
+  'Async',
+];
 
 describe('hostile input is harmless, answered clearly, and the daemon keeps serving', () => {
   let w: World;
@@ -13,7 +26,14 @@ describe('hostile input is harmless, answered clearly, and the daemon keeps serv
     // Festival's text2wave, the engine whose Scheme interpreter `say` would feed on Linux;
     // dialplan mode, so alert values do reach AMI Variable headers.
     // Every alert here is on the same camera: storm merging (tested on its own) is off.
-    w = await bootWorld({ settings: { BRIDGE_TTS_ENGINE: 'festival', BRIDGE_AMI_MODE: 'dialplan', VEESION_ALERT_TEXT: 'Theft in ${name} on camera ${cameraId}', BRIDGE_STORM_WINDOW_S: '0' } });
+    w = await bootWorld({
+      settings: {
+        BRIDGE_TTS_ENGINE: 'festival',
+        BRIDGE_AMI_MODE: 'dialplan',
+        VEESION_ALERT_TEXT: 'Theft in ${name} on camera ${cameraId}',
+        BRIDGE_STORM_WINDOW_S: '0',
+      },
+    });
   });
   afterAll(() => w.stop());
 
@@ -35,7 +55,10 @@ describe('hostile input is harmless, answered clearly, and the daemon keeps serv
     expect((await w.post(alert, {}, '')).status).toBe(401);
     expect((await w.post(alert, { authorization: 'Bearer nope' }, '')).status).toBe(401);
     expect((await w.post(alert, { 'x-pbx-token': w.world.hookToken }, '')).body.status).toBe('accepted');
-    expect((await w.post({ ...alert, alert_uuid: 'tok-2' }, { authorization: `Bearer ${w.world.hookToken}` }, '')).body.status).toBe('accepted');
+    expect(
+      (await w.post({ ...alert, alert_uuid: 'tok-2' }, { authorization: `Bearer ${w.world.hookToken}` }, '')).body
+        .status,
+    ).toBe('accepted');
     expect(w.daemon.journal.storedAlert('tok-1')).toBeDefined();
   });
 
@@ -53,14 +76,21 @@ describe('hostile input is harmless, answered clearly, and the daemon keeps serv
 
   it('keeps CR/LF in alert fields out of AMI headers', async () => {
     const injected = '3\r\nAction: Originate\r\nApplication: System\r\nData: touch /tmp/x';
-    await w.post({ alert_uuid: 'evil-ami\r\nApplication: System', location: 'store-b', cameraId: injected, groupId: 'g\nExten: 666' });
+    await w.post({
+      alert_uuid: 'evil-ami\r\nApplication: System',
+      location: 'store-b',
+      cameraId: injected,
+      groupId: 'g\nExten: 666',
+    });
     await w.finished('evil-ami  Application: System');
     const o = w.world.ami.originates.find((x) => x.channel === 'Local/3@xhoppers-conf');
     expect(o).toBeDefined();
     expect(o?.fields.map(([k]) => k).filter((k) => !ALLOWED_ORIGINATE_HEADERS.includes(k))).toEqual([]);
     expect(o?.fields.filter(([k]) => k === 'Application' || k === 'Action')).toEqual([['Action', 'Originate']]);
     expect(o?.variables).toContain('cameraId=3  Action: Originate  Application: System  Data: touch /tmp/x');
-    expect(w.world.ami.actions.filter((a) => a.get('Action') === 'Originate')).toHaveLength(w.world.ami.originates.length);
+    expect(w.world.ami.actions.filter((a) => a.get('Action') === 'Originate')).toHaveLength(
+      w.world.ami.originates.length,
+    );
   });
 
   it.each([
@@ -73,7 +103,9 @@ describe('hostile input is harmless, answered clearly, and the daemon keeps serv
     const id = `video-${what.replace(/\W/g, '')}`;
     const before = w.world.video.requests.length;
     await w.post({ alert_uuid: id, location: 'store-c', url: videoUrl });
-    expect(await w.finished(id)).toContainEqual(expect.objectContaining({ step: 'chat', state: 'succeeded', detail: expect.stringContaining('link only') }));
+    expect(await w.finished(id)).toContainEqual(
+      expect.objectContaining({ step: 'chat', state: 'succeeded', detail: expect.stringContaining('link only') }),
+    );
     const msg = w.world.xbees.messages.find((m) => m.text.includes(videoUrl));
     expect(msg?.attachments).toEqual([]);
     expect(msg?.text).toContain(`Video: ${videoUrl}`);
@@ -86,7 +118,8 @@ describe('hostile input is harmless, answered clearly, and the daemon keeps serv
       `Host: 127.0.0.1:${w.daemon.port}`,
       'Content-Type: application/json',
       'Content-Length: 104857600',
-      '', '',
+      '',
+      '',
     ].join('\r\n');
     // Each exchange resolves when the daemon closes the socket (10 s deadline for the close).
     const answers = await Promise.all(Array.from({ length: 300 }, () => rawExchange(w.daemon.port, head, 10_000)));
@@ -95,7 +128,12 @@ describe('hostile input is harmless, answered clearly, and the daemon keeps serv
   }, 30_000);
 
   it('after all that, a valid alert still goes through', async () => {
-    const res = await w.post({ alert_uuid: 'after-storm', location: 'store-d', cameraId: '9', url: w.world.video.url('ok') });
+    const res = await w.post({
+      alert_uuid: 'after-storm',
+      location: 'store-d',
+      cameraId: '9',
+      url: w.world.video.url('ok'),
+    });
     expect(res.body.status).toBe('accepted');
     expect(await w.finished('after-storm')).toEqual([
       expect.objectContaining({ step: 'announce', state: 'succeeded' }),

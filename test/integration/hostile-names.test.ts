@@ -21,9 +21,17 @@ describe('hostile names and the CLI', () => {
 
   it.each([
     ['claim', ['claim', 'inc_x', '--by', '\u001b[2J'], 'claim: --by holds a control character (U+001B)'],
-    ['claim', ['claim', 'inc_x', '--by', 'Anna\u202eoB'], 'claim: --by holds a bidirectional formatting character (U+202E)'],
+    [
+      'claim',
+      ['claim', 'inc_x', '--by', 'Anna\u202eoB'],
+      'claim: --by holds a bidirectional formatting character (U+202E)',
+    ],
     ['claim', ['claim', 'inc_x', '--by', 'x'.repeat(81)], 'claim: --by is 81 characters long (at most 80)'],
-    ['resolve', ['resolve', 'inc_x', '--outcome', 'theft', '--by', 'Anna\u0007'], 'resolve: --by holds a control character (U+0007)'],
+    [
+      'resolve',
+      ['resolve', 'inc_x', '--outcome', 'theft', '--by', 'Anna\u0007'],
+      'resolve: --by holds a control character (U+0007)',
+    ],
   ])('%s --by with a name that breaks the rule is a usage error (exit 2) saying why', async (_cmd, args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);
@@ -32,15 +40,37 @@ describe('hostile names and the CLI', () => {
   });
 
   it.each([
-    ['a store name with a control character', { ...STORE, name: `Store ${CLEAR_AND_RETITLE}` }, 'x-hoppers.json: [0].name', 'holds a control character (U+001B)'],
-    ['a store name with U+202E', { ...STORE, name: 'Store\u202eenO' }, 'x-hoppers.json: [0].name', 'holds a bidirectional formatting character (U+202E)'],
-    ['an escalation name with U+2066', { ...STORE, escalation: [{ channel: 'PJSIP/201', name: '\u2066Anna' }] }, 'x-hoppers.json: [0].escalation[0].name', 'holds a bidirectional formatting character (U+2066)'],
-    ['a location with a tab', { ...STORE, location: 'North\tside' }, 'x-hoppers.json: [0].location', 'holds a control character (U+0009)'],
+    [
+      'a store name with a control character',
+      { ...STORE, name: `Store ${CLEAR_AND_RETITLE}` },
+      'x-hoppers.json: [0].name',
+      'holds a control character (U+001B)',
+    ],
+    [
+      'a store name with U+202E',
+      { ...STORE, name: 'Store\u202eenO' },
+      'x-hoppers.json: [0].name',
+      'holds a bidirectional formatting character (U+202E)',
+    ],
+    [
+      'an escalation name with U+2066',
+      { ...STORE, escalation: [{ channel: 'PJSIP/201', name: '\u2066Anna' }] },
+      'x-hoppers.json: [0].escalation[0].name',
+      'holds a bidirectional formatting character (U+2066)',
+    ],
+    [
+      'a location with a tab',
+      { ...STORE, location: 'North\tside' },
+      'x-hoppers.json: [0].location',
+      'holds a control character (U+0009)',
+    ],
   ])('check-config refuses %s with exit 78, naming the key path', async (_what, store, path, message) => {
     const { envFile, storesFile } = writeConfig(tempDir(), VALID_SETTINGS, [store]);
     const r = await runCli(['check-config', '--json', '--env-file', envFile, '--stores-file', storesFile]);
     expect(r.code).toBe(78);
-    expect(shortIssues((JSON.parse(r.stdout) as { issues: { path: string }[] }).issues)).toEqual([{ path, message: expect.stringContaining(message) }]);
+    expect(shortIssues((JSON.parse(r.stdout) as { issues: { path: string }[] }).issues)).toEqual([
+      { path, message: expect.stringContaining(message) },
+    ]);
     const human = await runCli(['check-config', '--env-file', envFile, '--stores-file', storesFile]);
     expect(human.code).toBe(78);
     expect(human.stderr).toContain(path);
@@ -48,7 +78,11 @@ describe('hostile names and the CLI', () => {
   });
 
   it('check-config accepts names with accents, emoji and brackets', async () => {
-    const store = { ...STORE, name: 'Négoce 😀 (Trento)', escalation: [{ channel: 'PJSIP/201', name: 'Giulia (Trento)' }] };
+    const store = {
+      ...STORE,
+      name: 'Négoce 😀 (Trento)',
+      escalation: [{ channel: 'PJSIP/201', name: 'Giulia (Trento)' }],
+    };
     const { envFile, storesFile } = writeConfig(tempDir(), VALID_SETTINGS, [store]);
     const r = await runCli(['check-config', '--env-file', envFile, '--stores-file', storesFile]);
     expect(r.stderr).toBe('');
@@ -62,8 +96,25 @@ describe('hostile names and the CLI', () => {
     const cfg = writeConfig(dir, { ...VALID_SETTINGS, BRIDGE_DATA_DIR: data, BRIDGE_HTTP_PORT: '1' }, [STORE]);
     const now = Date.now();
     const j = new SqliteJournal(join(data, 'journal.sqlite'));
-    const alert: Alert = { id: 'a1', storeId: 'store-1', cameraId: '3', cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' };
-    await j.append({ alert, status: 'routed', rawBody: '{}', receivedAt: now - 60_000, steps: [], incident: { room: '7', windowMs: 20_000 } });
+    const alert: Alert = {
+      id: 'a1',
+      storeId: 'store-1',
+      cameraId: '3',
+      cameraIp: '',
+      groupId: '',
+      alertType: 'theft',
+      startDate: '',
+      endDate: '',
+      videoUrl: '',
+    };
+    await j.append({
+      alert,
+      status: 'routed',
+      rawBody: '{}',
+      receivedAt: now - 60_000,
+      steps: [],
+      incident: { room: '7', windowMs: 20_000 },
+    });
     const id = j.incidents.find('a1')?.id as string;
     // Written straight into the journal, as a claim recorded before names were checked.
     j.incidents.claim(id, `${CLEAR_AND_RETITLE}Anna\u202e`, 'http', now - 30_000);
@@ -88,8 +139,25 @@ describe('hostile names and the CLI', () => {
     const data = join(dir, 'data');
     const cfg = writeConfig(dir, { ...VALID_SETTINGS, BRIDGE_DATA_DIR: data }, [STORE]);
     const j = new SqliteJournal(join(data, 'journal.sqlite'));
-    const alert: Alert = { id: 'a2', storeId: 'store-1', cameraId: '3', cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' };
-    await j.append({ alert, status: 'routed', rawBody: '{}', receivedAt: Date.now(), steps: [], incident: { room: '7', windowMs: 20_000 } });
+    const alert: Alert = {
+      id: 'a2',
+      storeId: 'store-1',
+      cameraId: '3',
+      cameraIp: '',
+      groupId: '',
+      alertType: 'theft',
+      startDate: '',
+      endDate: '',
+      videoUrl: '',
+    };
+    await j.append({
+      alert,
+      status: 'routed',
+      rawBody: '{}',
+      receivedAt: Date.now(),
+      steps: [],
+      incident: { room: '7', windowMs: 20_000 },
+    });
     j.incidents.claim(j.incidents.find('a2')?.id as string, `${CLEAR_AND_RETITLE}Eve`, 'http', Date.now());
     await j.close();
     const r = await runCli(['claim', 'a2', '--by', 'Anna', '--env-file', cfg.envFile, '--stores-file', cfg.storesFile]);

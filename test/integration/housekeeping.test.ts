@@ -5,14 +5,23 @@ import { waitFor } from '../helpers/quiet-logger';
 
 describe('housekeeping (the daemon cron job)', () => {
   it('drops finished alerts and unused audio past their configured ages, keeps a pending step and its alert', async () => {
-    const w = await bootWorld({ settings: { BRIDGE_JOURNAL_RETENTION_DAYS: '2', BRIDGE_AUDIO_CACHE_DAYS: '3', BRIDGE_CHAT_RETRY_S: '0,3600' } });
+    const w = await bootWorld({
+      settings: { BRIDGE_JOURNAL_RETENTION_DAYS: '2', BRIDGE_AUDIO_CACHE_DAYS: '3', BRIDGE_CHAT_RETRY_S: '0,3600' },
+    });
     const { daemon, world } = w;
     try {
       expect((await w.post({ alert_uuid: 'hk-done', location: 'test-store-wildix' })).status).toBe(200);
       await w.finished('hk-done');
       world.xbees.failNext(1, 503); // this chat post fails and waits an hour for its retry
       expect((await w.post({ alert_uuid: 'hk-pending', location: 'store-b' })).status).toBe(200);
-      await waitFor(() => daemon.journal.steps('hk-pending').some((s) => s.step === 'chat' && s.state === 'pending' && s.attempts === 1), 10_000, 'chat retry pending');
+      await waitFor(
+        () =>
+          daemon.journal
+            .steps('hk-pending')
+            .some((s) => s.step === 'chat' && s.state === 'pending' && s.attempts === 1),
+        10_000,
+        'chat retry pending',
+      );
       const sounds = join(w.config.settings.BRIDGE_DATA_DIR, 'sounds');
       const audio = () => readdirSync(sounds).filter((f) => f.endsWith('.wav')).length;
       expect(audio()).toBeGreaterThan(0);
@@ -53,7 +62,11 @@ describe('housekeeping (the daemon cron job)', () => {
       await daemon.housekeeping(Date.now() + 11 * hour);
       expect(incidents.find('hk-claimed')?.state).toBe('claimed');
       await daemon.housekeeping(Date.now() + 13 * hour);
-      expect(incidents.find('hk-claimed')).toMatchObject({ state: 'resolved', outcome: 'no-outcome', resolvedBy: null });
+      expect(incidents.find('hk-claimed')).toMatchObject({
+        state: 'resolved',
+        outcome: 'no-outcome',
+        resolvedBy: null,
+      });
       expect(incidents.find('hk-open')?.state).toBe('open'); // nobody claimed it: not closed as no-outcome
       // Past the retention the finished incident goes, with its alert; a live one stays.
       await daemon.housekeeping(Date.now() + 3 * 24 * hour);

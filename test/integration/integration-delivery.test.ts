@@ -16,8 +16,24 @@ import { tempDir } from '../helpers/paths';
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DEFAULT_DELAYS = [0, MIN, 10 * MIN, HOUR, 24 * HOUR];
-const store: StoreRoute = { store_veesion_id: 's1', name: 'One', audio_conf_id: '7', xbees_channel_id: 'c1', location: 'Trento' };
-const alert = (id: string): Alert => ({ id, storeId: 's1', cameraId: '3', cameraIp: '10.0.0.3', groupId: 'g', alertType: 'theft', startDate: '', endDate: '', videoUrl: 'https://v.veesion.io/a.mp4' });
+const store: StoreRoute = {
+  store_veesion_id: 's1',
+  name: 'One',
+  audio_conf_id: '7',
+  xbees_channel_id: 'c1',
+  location: 'Trento',
+};
+const alert = (id: string): Alert => ({
+  id,
+  storeId: 's1',
+  cameraId: '3',
+  cameraIp: '10.0.0.3',
+  groupId: 'g',
+  alertType: 'theft',
+  startDate: '',
+  endDate: '',
+  videoUrl: 'https://v.veesion.io/a.mp4',
+});
 
 /**
  * The dispatcher with the real journal, a real webhook receiver and a real SMTP server, on a
@@ -30,16 +46,37 @@ async function rig(delaysMs = DEFAULT_DELAYS, dir = tempDir('vb-int-')) {
   receiver.now = () => clock.now();
   const smtp = await startSmtp();
   const { logger, lines } = capturedLogger();
-  const notifier = new MailNotifier({ host: '127.0.0.1', port: smtp.port, security: 'none', from: 'bridge@example.com', to: ['ops@example.com'], timeoutMs: 5000 }, logger);
+  const notifier = new MailNotifier(
+    {
+      host: '127.0.0.1',
+      port: smtp.port,
+      security: 'none',
+      from: 'bridge@example.com',
+      to: ['ops@example.com'],
+      timeoutMs: 5000,
+    },
+    logger,
+  );
   const secret = generateSecret();
   receiver.secrets.set('/hook', secret);
   let journal = new SqliteJournal(join(dir, 'journal.sqlite'));
-  journal.integrations.add({ id: 'int_a', type: 'webhook', url: `${receiver.url}/hook`, secret, filter: ['alert.received'], scope: 'all', createdAt: clock.now() });
+  journal.integrations.add({
+    id: 'int_a',
+    type: 'webhook',
+    url: `${receiver.url}/hook`,
+    secret,
+    filter: ['alert.received'],
+    scope: 'all',
+    createdAt: clock.now(),
+  });
   const sqs = new SqsSender({ timeoutMs: 5000 });
   const deps = () => ({
     store: journal.integrations,
     transports: { webhook: new WebhookSender({ timeoutMs: 5000, userAgent: 'test' }), sqs },
-    clock, delaysMs, notifier, logger,
+    clock,
+    delaysMs,
+    notifier,
+    logger,
   });
   let dispatcher = new IntegrationDispatcher(deps());
   const wire = () => journal.onEventsWritten(() => dispatcher.wake());
@@ -47,9 +84,17 @@ async function rig(delaysMs = DEFAULT_DELAYS, dir = tempDir('vb-int-')) {
   dispatcher.start();
   const t0 = clock.now();
   const r = {
-    clock, receiver, smtp, t0, lines,
-    get journal() { return journal; },
-    get dispatcher() { return dispatcher; },
+    clock,
+    receiver,
+    smtp,
+    t0,
+    lines,
+    get journal() {
+      return journal;
+    },
+    get dispatcher() {
+      return dispatcher;
+    },
     emit: (id: string) => journal.recordEvent(receivedEvent(alert(id), store, clock.now())),
     /** Moves the clock to t0 + `offset` and waits (real time) until the receiver has `count` requests. */
     at: async (offset: number, count: number) => {
@@ -58,7 +103,10 @@ async function rig(delaysMs = DEFAULT_DELAYS, dir = tempDir('vb-int-')) {
       await clock.advance(0);
       expect(receiver.received).toHaveLength(count);
     },
-    attempts: () => receiver.received.map((x) => `${x.event.data['alert'] ? (x.event.data['alert'] as Alert).id : '?'}#${x.event.attempt}`),
+    attempts: () =>
+      receiver.received.map(
+        (x) => `${x.event.data['alert'] ? (x.event.data['alert'] as Alert).id : '?'}#${x.event.attempt}`,
+      ),
     restart: async () => {
       await dispatcher.stop();
       await journal.close();
@@ -83,7 +131,12 @@ describe('integration deliveries', () => {
   it('retries at 0, 1 min, 10 min, 1 h and 24 h with attempt counting up, one event id, every attempt signed', async () => {
     const r = await rig();
     try {
-      r.receiver.answers.push({ status: 503 }, { status: 500 }, { status: 404 }, { status: 302, headers: { location: 'http://127.0.0.1:1/' } });
+      r.receiver.answers.push(
+        { status: 503 },
+        { status: 500 },
+        { status: 404 },
+        { status: 302, headers: { location: 'http://127.0.0.1:1/' } },
+      );
       r.emit('a1');
       await r.at(0, 1);
       const due = [MIN, 11 * MIN, 71 * MIN, 25 * HOUR + 11 * MIN];
@@ -96,7 +149,8 @@ describe('integration deliveries', () => {
       expect(r.attempts()).toEqual(['a1#1', 'a1#2', 'a1#3', 'a1#4', 'a1#5']);
       expect(new Set(r.receiver.received.map((x) => x.event.id)).size).toBe(1);
       expect(new Set(r.receiver.received.map((x) => x.headers['webhook-id'])).size).toBe(1);
-      for (const x of r.receiver.received) expect(x.verified).toEqual({ xSignature: true, pbxToken: true, standardWebhooks: true });
+      for (const x of r.receiver.received)
+        expect(x.verified).toEqual({ xSignature: true, pbxToken: true, standardWebhooks: true });
       await waitFor(() => r.journal.integrations.get('int_a')?.attempts === 0, 2000, 'settled');
       expect(r.journal.integrations.outcomes(0)).toEqual([{ integrationId: 'int_a', outcome: 'delivered', count: 1 }]);
       expect(r.smtp.mails).toHaveLength(0);
@@ -128,8 +182,14 @@ describe('integration deliveries', () => {
       r.emit('a1');
       await r.at(0, 1);
       await waitFor(() => r.smtp.mails.length === 1, 5000, 'notice');
-      expect(r.journal.integrations.get('int_a')).toMatchObject({ enabled: false, disabledReason: expect.stringContaining('410') });
-      expect(r.smtp.mails[0]).toMatchObject({ to: ['ops@example.com'], subject: expect.stringContaining('int_a disabled (410 Gone)') });
+      expect(r.journal.integrations.get('int_a')).toMatchObject({
+        enabled: false,
+        disabledReason: expect.stringContaining('410'),
+      });
+      expect(r.smtp.mails[0]).toMatchObject({
+        to: ['ops@example.com'],
+        subject: expect.stringContaining('int_a disabled (410 Gone)'),
+      });
       r.emit('a2');
       await r.clock.advance(2 * 24 * HOUR);
       await new Promise((res) => setTimeout(res, 50));
@@ -169,7 +229,9 @@ describe('integration deliveries', () => {
         { integrationId: 'int_a', outcome: 'dead', count: 1 },
         { integrationId: 'int_a', outcome: 'delivered', count: 2 },
       ]);
-      expect(r.lines().some((l) => l.includes('"integration event given up"') && l.includes('"alertId":"a1"'))).toBe(true);
+      expect(r.lines().some((l) => l.includes('"integration event given up"') && l.includes('"alertId":"a1"'))).toBe(
+        true,
+      );
     } finally {
       await r.stop();
     }

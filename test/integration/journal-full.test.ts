@@ -55,7 +55,10 @@ const mounted = process.getuid?.() === 0 && mountSmallDisk(dataDir);
       const answers: { id: string; status: number }[] = [];
       for (let i = 1; i <= 40 && !answers.some((a) => a.status === 503); i++) {
         const id = `full-${i}`;
-        answers.push({ id, status: (await w.post({ alert_uuid: id, location: 'store-b', camera_id: id, padding })).status });
+        answers.push({
+          id,
+          status: (await w.post({ alert_uuid: id, location: 'store-b', camera_id: id, padding })).status,
+        });
       }
       expect(answers.map((a) => a.status).every((s) => s === 200 || s === 503)).toBe(true);
       const refused = answers.filter((a) => a.status === 503);
@@ -65,7 +68,9 @@ const mounted = process.getuid?.() === 0 && mountSmallDisk(dataDir);
       rmSync(filler);
       expect((await w.post({ alert_uuid: 'full-after', location: 'store-c' })).status).toBe(200);
       // Veesion retries the refused alert: now it is kept.
-      expect((await w.post({ alert_uuid: refused[0]!.id, location: 'store-b', camera_id: refused[0]!.id })).status).toBe(200); // `!`: length > 0 checked
+      expect(
+        (await w.post({ alert_uuid: refused[0]!.id, location: 'store-b', camera_id: refused[0]!.id })).status,
+      ).toBe(200); // `!`: length > 0 checked
       const acked = [...answers.filter((a) => a.status === 200).map((a) => a.id), 'full-after', refused[0]!.id]; // `!`: as above
       for (const id of acked) {
         const steps = await w.finished(id, 60_000);

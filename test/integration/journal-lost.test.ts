@@ -17,7 +17,10 @@ describe('a journal file deleted or replaced under the running daemon', () => {
 
   const readyz = async (world: World) => {
     const res = await fetch(`${world.base}/readyz`);
-    return { status: res.status, body: (await res.json()) as { checks: Record<string, boolean>; reasons?: Record<string, string> } };
+    return {
+      status: res.status,
+      body: (await res.json()) as { checks: Record<string, boolean>; reasons?: Record<string, string> },
+    };
   };
 
   it('deleted: /readyz fails within seconds, the next alert gets 503, the log says what happened', async () => {

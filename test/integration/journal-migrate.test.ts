@@ -22,9 +22,22 @@ describe('veesion-bridge journal migrate', () => {
   beforeAll(async () => {
     w = await bootWorld();
     files = ['--env-file', w.world.envFile, '--stores-file', w.world.storesFile];
-    const added = await runCli(['integrations', 'add', '--type', 'webhook', '--url', 'https://example.invalid/hook', ...files]);
+    const added = await runCli([
+      'integrations',
+      'add',
+      '--type',
+      'webhook',
+      '--url',
+      'https://example.invalid/hook',
+      ...files,
+    ]);
     expect(added.code).toBe(0);
-    for (const [id, store] of [['mg-1', 'store-b'], ['mg-2', 'store-c'], ['mg-3', 'store-d']] as const) expect((await w.post(alert(id, store))).status).toBe(200);
+    for (const [id, store] of [
+      ['mg-1', 'store-b'],
+      ['mg-2', 'store-c'],
+      ['mg-3', 'store-d'],
+    ] as const)
+      expect((await w.post(alert(id, store))).status).toBe(200);
     for (const id of ['mg-1', 'mg-2', 'mg-3']) await w.finished(id);
     // Through the daemon: the CLI would signal its pid, which is jest's here.
     expect(await w.daemon.pipeline.incidents?.claim('mg-2', 'Anna', 'http')).toMatchObject({ kind: 'claimed' });
@@ -41,7 +54,9 @@ describe('veesion-bridge journal migrate', () => {
   const sqliteCounts = () => {
     const db = new Database(sqliteFile, { readonly: true });
     try {
-      return Object.fromEntries(COPIED_TABLES.map((t) => [t, (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n]));
+      return Object.fromEntries(
+        COPIED_TABLES.map((t) => [t, (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n]),
+      );
     } finally {
       db.close();
     }
@@ -67,7 +82,11 @@ describe('veesion-bridge journal migrate', () => {
     const r = await runCli(['journal', 'migrate', '--json', ...files], { BRIDGE_JOURNAL_URL: withPassword });
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toContain('pw-never-printed');
-    expect(JSON.parse(r.stdout)).toEqual({ ok: true, to: expect.stringContaining('bridge:***@127.0.0.1'), counts: expected });
+    expect(JSON.parse(r.stdout)).toEqual({
+      ok: true,
+      to: expect.stringContaining('bridge:***@127.0.0.1'),
+      counts: expected,
+    });
     expect(r.stderr).toMatch(/^journal migrate: alerts: 3 row\(s\)$/m);
 
     const pj = await PgJournal.open(url);
@@ -76,14 +95,29 @@ describe('veesion-bridge journal migrate', () => {
       expect([t, n]).toEqual([t, expected[t]]);
     }
     const db = new Database(sqliteFile, { readonly: true });
-    const before = db.prepare('SELECT alert_json, status, received_at FROM alerts WHERE id = ?').get('mg-2') as { alert_json: string; status: string; received_at: number };
+    const before = db.prepare('SELECT alert_json, status, received_at FROM alerts WHERE id = ?').get('mg-2') as {
+      alert_json: string;
+      status: string;
+      received_at: number;
+    };
     const claim = db.prepare('SELECT by, via, won FROM claims').get();
     const maxSeq = (db.prepare('SELECT MAX(seq) AS m FROM events').get() as { m: number }).m;
     db.close();
-    expect(await pj.getAlert('mg-2')).toEqual({ alert: JSON.parse(before.alert_json), status: before.status, receivedAt: before.received_at });
+    expect(await pj.getAlert('mg-2')).toEqual({
+      alert: JSON.parse(before.alert_json),
+      status: before.status,
+      receivedAt: before.received_at,
+    });
     expect((await pj.pool.query('SELECT by, via, won FROM claims')).rows).toEqual([claim]);
     // The outbox goes on after the copied events.
-    pj.recordEvent({ type: 'alert.received', alertId: 'mg-9', storeId: 'store-b', location: 'store-b', time: 1, data: {} } as never);
+    pj.recordEvent({
+      type: 'alert.received',
+      alertId: 'mg-9',
+      storeId: 'store-b',
+      location: 'store-b',
+      time: 1,
+      data: {},
+    } as never);
     await pj.unfinishedSteps();
     const seqs = (await pj.pool.query<{ seq: number }>(`SELECT seq FROM events WHERE alert_id = 'mg-9'`)).rows;
     expect(seqs).toEqual([{ seq: maxSeq + 1 }]);
@@ -110,7 +144,9 @@ describe('veesion-bridge journal migrate', () => {
     expect(lock).toBeUndefined(); // the daemon is stopped
     const down = await runCli(['journal', 'migrate', '--to', 'postgres://bridge:secret-pw@127.0.0.1:1/x', ...files]);
     expect(down.code).toBe(1);
-    expect(down.stderr).toMatch(/journal migrate failed, nothing was committed to postgres:\/\/bridge:\*\*\*@127\.0\.0\.1:1\/x: .*ECONNREFUSED/);
+    expect(down.stderr).toMatch(
+      /journal migrate failed, nothing was committed to postgres:\/\/bridge:\*\*\*@127\.0\.0\.1:1\/x: .*ECONNREFUSED/,
+    );
     expect(down.stderr).not.toContain('secret-pw');
     expect(sqliteCounts()).toEqual(before);
   });
@@ -119,9 +155,18 @@ describe('veesion-bridge journal migrate', () => {
     const env = { BRIDGE_JOURNAL_URL: 'postgres://bridge:pw-x@127.0.0.1:1/x' };
     const before = sqliteCounts();
     const backup = await runCli(['backup', join(tempDir(), 'copy.sqlite'), ...files], env);
-    expect({ code: backup.code, stderr: backup.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/use pg_dump for a PostgreSQL journal/) });
-    const operatorCommands = [['replay', 'mg-1'], ['report'], ['claim', 'mg-1', '--by', 'Anna'], ['resolve', 'mg-1', '--outcome', 'theft'],
-      ['silence', '--store', 'store-b', '--for', '30m'], ['integrations', 'list']];
+    expect({ code: backup.code, stderr: backup.stderr }).toEqual({
+      code: 1,
+      stderr: expect.stringMatching(/use pg_dump for a PostgreSQL journal/),
+    });
+    const operatorCommands = [
+      ['replay', 'mg-1'],
+      ['report'],
+      ['claim', 'mg-1', '--by', 'Anna'],
+      ['resolve', 'mg-1', '--outcome', 'theft'],
+      ['silence', '--store', 'store-b', '--for', '30m'],
+      ['integrations', 'list'],
+    ];
     for (const args of operatorCommands) {
       const r = await runCli([...args, ...files], env);
       expect([args[0], r.code]).toEqual([args[0], 1]);

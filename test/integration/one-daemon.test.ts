@@ -11,10 +11,19 @@ import { tempDir } from '../helpers/paths';
 import { CLI, runCli } from '../helpers/cli';
 import { waitFor } from '../helpers/quiet-logger';
 
-interface Proc { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> }
+interface Proc {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
 
 function daemon(world: SimWorld, env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, ['--', CLI, 'run', '--env-file', world.envFile, '--stores-file', world.storesFile], { env: { PATH: process.env['PATH'], ...env } });
+  const child = spawn(
+    process.execPath,
+    ['--', CLI, 'run', '--env-file', world.envFile, '--stores-file', world.storesFile],
+    { env: { PATH: process.env['PATH'], ...env } },
+  );
   let out = '';
   let err = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
@@ -32,15 +41,29 @@ describe('one daemon per data directory', () => {
   let world: SimWorld;
   let first: Proc | undefined;
   const base = () => `http://127.0.0.1:${world.httpPort}`;
-  const post = (id: string) => fetch(`${base()}/api/v1/veesion?token=${world.hookToken}`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alert_uuid: id, location: 'test-store-wildix', camera_id: id }),
-  }).then((r) => r.status);
+  const post = (id: string) =>
+    fetch(`${base()}/api/v1/veesion?token=${world.hookToken}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ alert_uuid: id, location: 'test-store-wildix', camera_id: id }),
+    }).then((r) => r.status);
   const calls = (id: string) => world.ami.originates.filter((o) => alertsSaid(o).includes(id)).length;
 
   beforeAll(async () => {
-    world = await new SimWorld({ dir: tempDir(), settings: { BRIDGE_STORM_WINDOW_S: '0', VEESION_ALERT_TEXT: 'Theft ${cameraId}' } }).start();
+    world = await new SimWorld({
+      dir: tempDir(),
+      settings: { BRIDGE_STORM_WINDOW_S: '0', VEESION_ALERT_TEXT: 'Theft ${cameraId}' },
+    }).start();
     first = daemon(world);
-    await waitFor(async () => (await fetch(`${base()}/healthz`).then((r) => r.ok, () => false)), 20_000, 'first daemon up');
+    await waitFor(
+      async () =>
+        await fetch(`${base()}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      20_000,
+      'first daemon up',
+    );
   });
   afterAll(async () => {
     first?.child.kill('SIGTERM');
@@ -57,19 +80,27 @@ describe('one daemon per data directory', () => {
     expect(second.stderr()).toContain(`another veesion-bridge daemon (pid ${first?.child.pid})`);
     expect(second.stdout()).not.toContain('receiver listening'); // it touched nothing, bound nothing
     // The first daemon's pid file is still its own: `reload` keeps reaching the right process.
-    expect(readFileSync(join(tempDirOf(world), 'data', 'veesion-bridge.pid'), 'utf8').trim()).toBe(String(first?.child.pid));
+    expect(readFileSync(join(tempDirOf(world), 'data', 'veesion-bridge.pid'), 'utf8').trim()).toBe(
+      String(first?.child.pid),
+    );
     for (const id of ids.slice(1)) expect(await post(id)).toBe(200);
     // Announced once each: alone, or named in one summary call with the others (the journal says
     // which); a second daemon would have placed its own calls too.
     const announce = (id: string) => {
       const db = new Database(join(tempDirOf(world), 'data', 'journal.sqlite'), { readonly: true });
       try {
-        return db.prepare("SELECT state, attempts FROM steps WHERE alert_id = ? AND step = 'announce'").get(id) as { state: string; attempts: number } | undefined;
+        return db.prepare("SELECT state, attempts FROM steps WHERE alert_id = ? AND step = 'announce'").get(id) as
+          | { state: string; attempts: number }
+          | undefined;
       } finally {
         db.close();
       }
     };
-    await waitFor(() => ids.every((id) => announce(id)?.state === 'succeeded') && world.xbees.messages.length >= ids.length, 30_000, 'all announced and posted');
+    await waitFor(
+      () => ids.every((id) => announce(id)?.state === 'succeeded') && world.xbees.messages.length >= ids.length,
+      30_000,
+      'all announced and posted',
+    );
     await new Promise((r) => setTimeout(r, 1_000)); // room for a wrong second call
     expect(ids.map((id) => announce(id))).toEqual(ids.map(() => ({ state: 'succeeded', attempts: 1 })));
     expect(ids.map(calls).every((n) => n <= 1)).toBe(true);
@@ -80,9 +111,18 @@ describe('one daemon per data directory', () => {
   it('a start whose port is taken exits 1 and resumes none of its unfinished steps', async () => {
     const dataDir = join(tempDir(), 'data');
     const journal = new SqliteJournal(journalFile(dataDir));
-    const parsed = parseAlertPayload({ alert_uuid: 'left-over', location: 'test-store-wildix', camera_id: '9' }, new Date());
+    const parsed = parseAlertPayload(
+      { alert_uuid: 'left-over', location: 'test-store-wildix', camera_id: '9' },
+      new Date(),
+    );
     if (!parsed.ok) throw new Error(parsed.reason);
-    await journal.append({ alert: parsed.alert, status: 'routed', rawBody: '{}', receivedAt: Date.now(), steps: ['announce', 'chat'] });
+    await journal.append({
+      alert: parsed.alert,
+      status: 'routed',
+      rawBody: '{}',
+      receivedAt: Date.now(),
+      steps: ['announce', 'chat'],
+    });
     await journal.close();
 
     // Same port as the running daemon, its own data directory.
@@ -92,7 +132,10 @@ describe('one daemon per data directory', () => {
     expect(blocked.stderr()).toContain('EADDRINUSE');
     expect(calls('left-over')).toBe(0);
     const reopened = new SqliteJournal(journalFile(dataDir));
-    expect(reopened.steps('left-over').map((s) => [s.step, s.state, s.attempts])).toEqual([['announce', 'pending', 0], ['chat', 'pending', 0]]);
+    expect(reopened.steps('left-over').map((s) => [s.step, s.state, s.attempts])).toEqual([
+      ['announce', 'pending', 0],
+      ['chat', 'pending', 0],
+    ]);
     await reopened.close();
   });
 
@@ -140,7 +183,11 @@ describe('one daemon per data directory', () => {
       const file = join(tempDirOf(own), 'data', 'journal.sqlite');
       for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
       expect(await d.exited).toBe(1);
-      const lines = d.stdout().trim().split('\n').map((l) => JSON.parse(l) as { message: string; reason?: string });
+      const lines = d
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { message: string; reason?: string });
       expect(lines.find((l) => l.message === 'stopping')).toMatchObject({ reason: 'journal lost' });
       expect(lines.at(-1)).toMatchObject({ message: 'stopped' });
     } finally {

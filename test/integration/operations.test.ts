@@ -21,7 +21,10 @@ describe('operator commands: replay, stores, register-hooks', () => {
 
   const startDaemon = async () => {
     const calls = world.klaxon.hookCalls.length;
-    daemon = spawn(process.execPath, ['--', CLI, 'run', ...files], { env: { PATH: process.env['PATH'] }, stdio: 'ignore' });
+    daemon = spawn(process.execPath, ['--', CLI, 'run', ...files], {
+      env: { PATH: process.env['PATH'] },
+      stdio: 'ignore',
+    });
     await waitFor(() => world.klaxon.hookCalls.length > calls, 15_000, 'daemon up (hooks registered)');
   };
   const stopDaemon = async () => {
@@ -40,21 +43,36 @@ describe('operator commands: replay, stores, register-hooks', () => {
   };
   const post = async (id: string, store: string) => {
     const res = await fetch(`http://127.0.0.1:${world.httpPort}/api/v1/veesion?token=${world.hookToken}`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alert_uuid: id, location: store, camera_id: '4' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ alert_uuid: id, location: store, camera_id: '4' }),
     });
     return ((await res.json()) as { status: string }).status;
   };
   const states = (id: string): Record<string, StepState> =>
-    Object.fromEntries(summariseJournal(journal, 50).recent.find((a) => a.id === id)?.steps.map((s) => [s.step, s.state as StepState]) ?? []);
-  const settled = (id: string) => waitFor(() => {
-    const s = Object.values(states(id));
-    return s.length === 2 && s.every((st) => FINAL_STATES.includes(st));
-  }, 15_000, `steps of ${id} final`);
-  const callsTo = (conf: string) => world.ami.originates.filter((o) => o.channel === `Local/${conf}@xhoppers-conf`).length;
+    Object.fromEntries(
+      summariseJournal(journal, 50)
+        .recent.find((a) => a.id === id)
+        ?.steps.map((s) => [s.step, s.state as StepState]) ?? [],
+    );
+  const settled = (id: string) =>
+    waitFor(
+      () => {
+        const s = Object.values(states(id));
+        return s.length === 2 && s.every((st) => FINAL_STATES.includes(st));
+      },
+      15_000,
+      `steps of ${id} final`,
+    );
+  const callsTo = (conf: string) =>
+    world.ami.originates.filter((o) => o.channel === `Local/${conf}@xhoppers-conf`).length;
 
   beforeAll(async () => {
     const dir = tempDir();
-    world = await new SimWorld({ dir, settings: { BRIDGE_ANNOUNCE_RETRY_S: '0', BRIDGE_CHAT_RETRY_S: '0', BRIDGE_STORM_WINDOW_S: '0' } }).start();
+    world = await new SimWorld({
+      dir,
+      settings: { BRIDGE_ANNOUNCE_RETRY_S: '0', BRIDGE_CHAT_RETRY_S: '0', BRIDGE_STORM_WINDOW_S: '0' },
+    }).start();
     world.klaxon.stores.push({ store_veesion_id: 'veesion-only', store_veesion_name: 'Not Here', store_id: '77' });
     files = ['--env-file', world.envFile, '--stores-file', world.storesFile];
     journal = join(dir, 'data', 'journal.sqlite');
@@ -90,8 +108,14 @@ describe('operator commands: replay, stores, register-hooks', () => {
 
     const forced = await cli(['replay', 'rp-1', '--force', '--step', 'announce', '--json']);
     expect(forced.code).toBe(0);
-    const out = JSON.parse(forced.stdout) as { ok: boolean; alerts: { requeued: string[]; steps: { step: string; state: string }[] }[] };
-    expect(out).toMatchObject({ ok: true, alerts: [{ requeued: ['announce'], steps: [{ step: 'announce', state: 'succeeded' }] }] });
+    const out = JSON.parse(forced.stdout) as {
+      ok: boolean;
+      alerts: { requeued: string[]; steps: { step: string; state: string }[] }[];
+    };
+    expect(out).toMatchObject({
+      ok: true,
+      alerts: [{ requeued: ['announce'], steps: [{ step: 'announce', state: 'succeeded' }] }],
+    });
     expect(callsTo('2')).toBe(3);
     expect(world.xbees.messages).toHaveLength(1);
   }, 60_000);
@@ -100,7 +124,13 @@ describe('operator commands: replay, stores, register-hooks', () => {
     expect(await post('rp-2', 'store-late')).toBe('unroutable');
     const none = await cli(['replay', '--failed', '--since', '10m', '--wait-s', '0']);
     expect(none.out).toContain('store store-late is not in x-hoppers.json');
-    writeFileSync(world.storesFile, JSON.stringify([...world.stores, { store_veesion_id: 'store-late', name: 'Late', audio_conf_id: '9', xbees_channel_id: 'chan-late' }]));
+    writeFileSync(
+      world.storesFile,
+      JSON.stringify([
+        ...world.stores,
+        { store_veesion_id: 'store-late', name: 'Late', audio_conf_id: '9', xbees_channel_id: 'chan-late' },
+      ]),
+    );
     expect((await cli(['reload'])).code).toBe(0);
     world.ami.join('9', { callerIdNum: '209', callerIdName: 'Staff' }); // the new store's room has someone to hear it
     const r = await cli(['replay', '--failed', '--since', '10m', '--wait-s', '20']);
@@ -130,22 +160,37 @@ describe('operator commands: replay, stores, register-hooks', () => {
   it('replay explains bad arguments and unknown alerts', async () => {
     expect((await cli(['replay'])).code).toBe(2);
     expect((await cli(['replay', 'rp-1', '--failed'])).code).toBe(2);
-    expect(await cli(['replay', '--failed'])).toMatchObject({ code: 2, out: expect.stringContaining('--failed needs --since') });
-    expect(await cli(['replay', '--failed', '--since', 'yesterday'])).toMatchObject({ code: 2, out: expect.stringContaining('not a time') });
-    expect(await cli(['replay', 'no-such-alert'])).toMatchObject({ code: 1, out: expect.stringContaining('not in the journal: no-such-alert') });
+    expect(await cli(['replay', '--failed'])).toMatchObject({
+      code: 2,
+      out: expect.stringContaining('--failed needs --since'),
+    });
+    expect(await cli(['replay', '--failed', '--since', 'yesterday'])).toMatchObject({
+      code: 2,
+      out: expect.stringContaining('not a time'),
+    });
+    expect(await cli(['replay', 'no-such-alert'])).toMatchObject({
+      code: 1,
+      out: expect.stringContaining('not in the journal: no-such-alert'),
+    });
   }, 30_000);
 
   it('stores shows both sides with the hook state the daemon recorded', async () => {
     const r = await cli(['stores', '--json']);
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { stores: { store_veesion_id: string; configured: unknown; veesion: unknown; hook: { state: string } | null }[] };
+    const out = JSON.parse(r.stdout) as {
+      stores: { store_veesion_id: string; configured: unknown; veesion: unknown; hook: { state: string } | null }[];
+    };
     const byId = new Map(out.stores.map((s) => [s.store_veesion_id, s]));
     expect(byId.get('test-store-wildix')).toMatchObject({
       configured: { name: 'Wildix Test Store', audio_conf_id: '2', xbees_channel_id: 'chan-test-store' },
       veesion: { name: 'Wildix Test Store' },
       hook: { state: 'registered' },
     });
-    expect(byId.get('veesion-only')).toMatchObject({ configured: null, veesion: { name: 'Not Here' }, hook: { state: 'not-configured' } });
+    expect(byId.get('veesion-only')).toMatchObject({
+      configured: null,
+      veesion: { name: 'Not Here' },
+      hook: { state: 'not-configured' },
+    });
     expect(byId.get('store-late')).toMatchObject({ veesion: null, hook: { state: 'missing-at-veesion' } });
     const human = await cli(['stores']);
     expect(human.out).toContain('NOT KNOWN to this account');
@@ -169,7 +214,11 @@ describe('operator commands: replay, stores, register-hooks', () => {
 
     const real = await cli(['register-hooks', '--json']);
     expect(real.code).toBe(0);
-    expect(JSON.parse(real.stdout)).toMatchObject({ ok: true, registered: ['test-store-wildix'], missingAtVeesion: ['store-late'] });
+    expect(JSON.parse(real.stdout)).toMatchObject({
+      ok: true,
+      registered: ['test-store-wildix'],
+      missingAtVeesion: ['store-late'],
+    });
     expect(world.klaxon.hookCalls.slice(before).map((c) => c.store_veesion_id)).toEqual(['test-store-wildix']);
 
     world.klaxon.failNext(1, 500);

@@ -28,17 +28,31 @@ describe('PBX faults, end to end', () => {
     await sent('pf-down', 'store-b');
     await waitFor(() => w!.world.spool.calls.length === 1, 10_000, 'call file picked up');
     await w.finished('pf-down');
-    expect(announce('pf-down')).toMatchObject({ state: 'succeeded', attempts: 1, detail: expect.stringContaining('via callfile') });
+    expect(announce('pf-down')).toMatchObject({
+      state: 'succeeded',
+      attempts: 1,
+      detail: expect.stringContaining('via callfile'),
+    });
     expect(w.world.spool.calls[0]?.fields).toContainEqual(['Channel', 'Local/3@xhoppers-conf']);
     expect(chat('pf-down')?.state).toBe('succeeded');
-    expect(await fetch(`${w.base}/readyz`).then((r) => r.json())).toMatchObject({ checks: { pbx: true }, details: { originators: { ami: false, callfile: true } } });
+    expect(await fetch(`${w.base}/readyz`).then((r) => r.json())).toMatchObject({
+      checks: { pbx: true },
+      details: { originators: { ami: false, callfile: true } },
+    });
   });
 
   it('AMI logins refused: the PBX REST API places the call', async () => {
-    w = await bootWorld({ settings: { BRIDGE_ORIGINATOR: 'ami,wildix-api' } }, { before: (world) => (world.ami.refuseLogins = true), skipAmiLogin: true });
+    w = await bootWorld(
+      { settings: { BRIDGE_ORIGINATOR: 'ami,wildix-api' } },
+      { before: (world) => (world.ami.refuseLogins = true), skipAmiLogin: true },
+    );
     await sent('pf-login', 'store-c');
     await w.finished('pf-login');
-    expect(announce('pf-login')).toMatchObject({ state: 'succeeded', attempts: 1, detail: expect.stringContaining('via wildix-api') });
+    expect(announce('pf-login')).toMatchObject({
+      state: 'succeeded',
+      attempts: 1,
+      detail: expect.stringContaining('via wildix-api'),
+    });
     expect(w.world.pbxApi.originates.map((o) => o.body['channel'])).toEqual(['Local/4@xhoppers-conf']);
     expect(w.world.ami.originates).toHaveLength(0);
   });
@@ -48,7 +62,11 @@ describe('PBX faults, end to end', () => {
     w.world.ami.failNext(1, 'no-event');
     await sent('pf-noevent', 'store-b');
     await w.finished('pf-noevent');
-    expect(announce('pf-noevent')).toMatchObject({ state: 'succeeded', attempts: 1, detail: expect.stringContaining('via callfile') });
+    expect(announce('pf-noevent')).toMatchObject({
+      state: 'succeeded',
+      attempts: 1,
+      detail: expect.stringContaining('via callfile'),
+    });
     // The AMI call may have rung unseen: the one case where the fallback can repeat (README).
     expect(w.world.ami.originates).toHaveLength(1);
     expect(w.world.spool.calls).toHaveLength(1);
@@ -70,7 +88,10 @@ describe('PBX faults, end to end', () => {
     await sent('pf-early', 'store-b', { camera_id: '5' });
     await w.finished('pf-early');
     expect(announce('pf-early')).toMatchObject({ state: 'succeeded', attempts: 2 });
-    const failed = w.logLines().map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['alertId'] === 'pf-early' && l['state'] === 'pending');
+    const failed = w
+      .logLines()
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l['alertId'] === 'pf-early' && l['state'] === 'pending');
     expect(failed?.['error']).toMatch(/hung up after 0\.\d s of \d+\.\d s of audio/);
 
     const playback = w.world.ami.originates[1]?.data ?? '';
@@ -88,7 +109,11 @@ describe('PBX faults, end to end', () => {
     w.world.xbees.expireNextUploads = 1;
     await sent('pf-upload', 'store-b', { video_url: w.world.video.url('pf-upload') });
     await w.finished('pf-upload');
-    expect(chat('pf-upload')).toMatchObject({ state: 'succeeded', attempts: 1, detail: expect.stringContaining('with video') });
+    expect(chat('pf-upload')).toMatchObject({
+      state: 'succeeded',
+      attempts: 1,
+      detail: expect.stringContaining('with video'),
+    });
     expect(w.world.xbees.files.size).toBe(2);
     expect(w.world.xbees.messages.at(-1)?.attachments).toHaveLength(1);
   });

@@ -16,24 +16,36 @@ describe('reload (SIGHUP) picks up x-hoppers.json edits without a restart', () =
     const files = ['--env-file', world.envFile, '--stores-file', world.storesFile];
     const post = async (id: string, store: string) => {
       const res = await fetch(`http://127.0.0.1:${world.httpPort}/api/v1/veesion?token=${world.hookToken}`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alert_uuid: id, location: store }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ alert_uuid: id, location: store }),
       });
       return ((await res.json()) as { status: string }).status;
     };
     let daemon: ChildProcess | undefined;
     try {
-      daemon = spawn(process.execPath, ['--', CLI, 'run', ...files], { env: { PATH: process.env['PATH'] }, stdio: 'ignore' });
+      daemon = spawn(process.execPath, ['--', CLI, 'run', ...files], {
+        env: { PATH: process.env['PATH'] },
+        stdio: 'ignore',
+      });
       await waitFor(() => world.klaxon.hooks.size > 0, 15_000, 'daemon up');
       expect(await post('r-1', 'store-new')).toBe('unroutable');
 
-      const stores = [...world.stores, { store_veesion_id: 'store-new', name: 'New', audio_conf_id: '9', xbees_channel_id: 'chan-new' }];
+      const stores = [
+        ...world.stores,
+        { store_veesion_id: 'store-new', name: 'New', audio_conf_id: '9', xbees_channel_id: 'chan-new' },
+      ];
       writeFileSync(world.storesFile, JSON.stringify(stores));
       world.ami.join('9', { callerIdNum: '209', callerIdName: 'Staff' }); // someone in the new store's room to hear it
       const ok = await cli(['reload', ...files]);
       expect(ok).toEqual({ code: 0, out: expect.stringContaining('asked to reload (2 stores)') });
       await waitFor(() => world.klaxon.hookCalls.length >= 2, 5000, 'hooks registered again after reload');
       expect(await post('r-2', 'store-new')).toBe('accepted');
-      await waitFor(() => world.ami.originates.some((o) => o.channel === 'Local/9@xhoppers-conf'), 10_000, 'announcement in the new conference');
+      await waitFor(
+        () => world.ami.originates.some((o) => o.channel === 'Local/9@xhoppers-conf'),
+        10_000,
+        'announcement in the new conference',
+      );
 
       writeFileSync(world.storesFile, '{"stores": [');
       const refused = await cli(['reload', ...files]);

@@ -7,7 +7,6 @@ import { REPO, tempDir } from '../helpers/paths';
 import { CLI } from '../helpers/cli';
 import { waitFor } from '../helpers/quiet-logger';
 
-
 /** A notify socket we own, as systemd would: prints each datagram, closes barrier fds. */
 const LISTENER = `
 import os, socket, sys
@@ -29,12 +28,17 @@ function startDaemon(world: SimWorld, env: NodeJS.ProcessEnv = {}): ChildProcess
 }
 
 const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+  new Promise<number | null>((resolve) =>
+    child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+  );
 
 describe('running as a systemd service', () => {
   it('systemd-analyze verify accepts deploy/veesion-bridge.service', () => {
     const dir = tempDir();
-    const unit = readFileSync(join(REPO, 'deploy/veesion-bridge.service'), 'utf8').replace('ExecStart=/usr/bin/veesion-bridge', `ExecStart=${join(REPO, 'bin/veesion-bridge')}`);
+    const unit = readFileSync(join(REPO, 'deploy/veesion-bridge.service'), 'utf8').replace(
+      'ExecStart=/usr/bin/veesion-bridge',
+      `ExecStart=${join(REPO, 'bin/veesion-bridge')}`,
+    );
     writeFileSync(join(dir, 'veesion-bridge.service'), unit);
     const r = spawnSync('systemd-analyze', ['verify', join(dir, 'veesion-bridge.service')], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
@@ -46,9 +50,12 @@ describe('running as a systemd service', () => {
     expect(unit).toMatch(/^UMask=0027$/m);
   });
 
-  it("systemd-analyze verify accepts the unit with the call-file spool drop-in", () => {
+  it('systemd-analyze verify accepts the unit with the call-file spool drop-in', () => {
     const dir = tempDir();
-    const unit = readFileSync(join(REPO, 'deploy/veesion-bridge.service'), 'utf8').replace('ExecStart=/usr/bin/veesion-bridge', `ExecStart=${join(REPO, 'bin/veesion-bridge')}`);
+    const unit = readFileSync(join(REPO, 'deploy/veesion-bridge.service'), 'utf8').replace(
+      'ExecStart=/usr/bin/veesion-bridge',
+      `ExecStart=${join(REPO, 'bin/veesion-bridge')}`,
+    );
     writeFileSync(join(dir, 'veesion-bridge.service'), unit);
     // verify reads drop-ins from beside the unit, as systemd does from /etc/systemd/system.
     const dropIn = readFileSync(join(REPO, 'deploy/systemd/callfile-spool.conf'), 'utf8');
@@ -79,7 +86,14 @@ describe('running as a systemd service', () => {
       await waitFor(() => listening, 5000, 'notify listener');
       daemon = startDaemon(world, { NOTIFY_SOCKET: socketPath, WATCHDOG_USEC: '400000' });
       await waitFor(() => index('READY=1') >= 0, 15_000, 'READY=1');
-      expect(messages[index('READY=1')]).toEqual([`MAINPID=${daemon.pid}`, 'READY=1', 'STATUS=receiving', 'on', 'port', String(world.httpPort)]);
+      expect(messages[index('READY=1')]).toEqual([
+        `MAINPID=${daemon.pid}`,
+        'READY=1',
+        'STATUS=receiving',
+        'on',
+        'port',
+        String(world.httpPort),
+      ]);
       await waitFor(() => messages.filter((m) => m.includes('WATCHDOG=1')).length >= 2, 5000, 'two WATCHDOG=1');
       daemon.kill('SIGTERM');
       expect(await exited(daemon)).toBe(0);
@@ -101,7 +115,9 @@ describe('running as a systemd service', () => {
       await waitFor(() => world.klaxon.hooks.size > 0, 15_000, 'daemon up');
       for (const id of alerts) {
         const res = await fetch(`http://127.0.0.1:${world.httpPort}/api/v1/veesion?token=${world.hookToken}`, {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alert_uuid: id, location: 'test-store-wildix' }),
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ alert_uuid: id, location: 'test-store-wildix' }),
         });
         expect(res.status).toBe(200);
       }
@@ -115,7 +131,10 @@ describe('running as a systemd service', () => {
       expect(await exited(daemon)).toBe(0);
       const journal = new SqliteJournal(join(world.envFile, '../data/journal.sqlite'));
       for (const id of alerts) {
-        expect(journal.steps(id).map((s) => [s.step, s.state])).toEqual([['announce', 'succeeded'], ['chat', 'succeeded']]);
+        expect(journal.steps(id).map((s) => [s.step, s.state])).toEqual([
+          ['announce', 'succeeded'],
+          ['chat', 'succeeded'],
+        ]);
         expect(world.ami.originates.filter((o) => o.variables.includes(`ALERT_ID=${id}`))).toHaveLength(1);
       }
       await journal.close();

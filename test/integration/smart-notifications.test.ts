@@ -11,17 +11,30 @@ import { waitFor } from '../helpers/quiet-logger';
 describe('Smart Notifications delivery', () => {
   it('an alert is one notification with the documented fields, never repeated by the bridge; a headset accept claims it once', async () => {
     const stores = STORES.map((s) => (s.store_veesion_id === 'store-c' ? { ...s, delivery: 'conference' } : s));
-    const w = await bootWorld({ stores, settings: { BRIDGE_ORIGINATOR: 'smart-notifications,ami', BRIDGE_REPEAT_S: '5', BRIDGE_ESCALATE_AFTER_S: '60' } });
+    const w = await bootWorld({
+      stores,
+      settings: { BRIDGE_ORIGINATOR: 'smart-notifications,ami', BRIDGE_REPEAT_S: '5', BRIDGE_ESCALATE_AFTER_S: '60' },
+    });
     const sn = w.world.notifications;
     try {
-      expect((await w.post({ alert_uuid: 'sn-1', location: 'store-b', camera_id: 'cam 4', label: 'theft' })).status).toBe(200);
+      expect(
+        (await w.post({ alert_uuid: 'sn-1', location: 'store-b', camera_id: 'cam 4', label: 'theft' })).status,
+      ).toBe(200);
       const steps = await w.finished('sn-1');
-      expect(steps.find((s) => s.step === 'announce')).toMatchObject({ state: 'succeeded', detail: expect.stringContaining('via smart-notifications') });
+      expect(steps.find((s) => s.step === 'announce')).toMatchObject({
+        state: 'succeeded',
+        detail: expect.stringContaining('via smart-notifications'),
+      });
       expect(sn.notifications).toHaveLength(1);
       const [n] = sn.notifications;
       expect(n?.body).toEqual({
-        from: 'cam 4', notificationType: 'BroadcastMessage', event: 'theft', broadcastMessage: 'Attention! Theft detected in store-b on cam 4',
-        conferenceId: '3', playFrequency: 5, confirmationTimeout: 60,
+        from: 'cam 4',
+        notificationType: 'BroadcastMessage',
+        event: 'theft',
+        broadcastMessage: 'Attention! Theft detected in store-b on cam 4',
+        conferenceId: '3',
+        playFrequency: 5,
+        confirmationTimeout: 60,
       });
       // Two repeat intervals and more: x-hoppers repeats it, the bridge places nothing.
       await new Promise((r) => setTimeout(r, 11_000));
@@ -33,7 +46,11 @@ describe('Smart Notifications delivery', () => {
       const incident = () => w.daemon.journal.incidents.find('sn-1');
       await waitFor(() => incident()?.state === 'claimed', 15_000, 'the headset accept to claim it');
       expect(incident()).toMatchObject({ claimedBy: 'Anna Rossi', claimedVia: 'headset' });
-      await waitFor(() => w.world.xbees.messages.some((m) => m.text.startsWith('Anna Rossi is on it')), 15_000, 'the chat told');
+      await waitFor(
+        () => w.world.xbees.messages.some((m) => m.text.startsWith('Anna Rossi is on it')),
+        15_000,
+        'the chat told',
+      );
       await new Promise((r) => setTimeout(r, 3_000));
       expect(w.world.xbees.messages.filter((m) => m.text.startsWith('Anna Rossi is on it'))).toHaveLength(1);
       expect(sn.notifications).toHaveLength(1); // no "Anna is handling" notification on top

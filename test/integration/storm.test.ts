@@ -17,12 +17,19 @@ describe('storm control, quiet hours and silence, end to end', () => {
     const states = (id: string) => daemon.journal.steps(id).map((s) => `${s.step}=${s.state}`);
     try {
       const burst = ['st-1', 'st-2', 'st-3', 'st-4', 'st-5'];
-      for (const id of burst) expect((await w.post({ alert_uuid: id, location: 'store-b', camera_id: '7' })).status).toBe(200);
+      for (const id of burst)
+        expect((await w.post({ alert_uuid: id, location: 'store-b', camera_id: '7' })).status).toBe(200);
       for (const id of burst) await w.finished(id);
       expect(toConf('3')).toHaveLength(2);
       expect(toConf('3')[1]!.at - toConf('3')[0]!.at).toBeGreaterThanOrEqual(2_000); // `!`: length asserted
-      expect(daemon.journal.steps('st-5').find((s) => s.step === 'announce')?.detail).toMatch(/for 4 alerts \(st-2, st-3, st-4, st-5\)/);
-      await waitFor(() => world.xbees.messages.filter((m) => m.channelId === 'chan-b').length === 5, 5_000, 'one chat post per alert');
+      expect(daemon.journal.steps('st-5').find((s) => s.step === 'announce')?.detail).toMatch(
+        /for 4 alerts \(st-2, st-3, st-4, st-5\)/,
+      );
+      await waitFor(
+        () => world.xbees.messages.filter((m) => m.channelId === 'chan-b').length === 5,
+        5_000,
+        'one chat post per alert',
+      );
 
       expect((await w.post({ alert_uuid: 'quiet-1', location: 'store-d' })).status).toBe(200);
       await w.finished('quiet-1');
@@ -41,7 +48,10 @@ describe('storm control, quiet hours and silence, end to end', () => {
       await w.finished('loud-1');
       expect(states('loud-1')).toEqual(['announce=succeeded', 'chat=succeeded']);
 
-      expect(await runCli(['silence', '--store', 'nowhere', '--for', '1h', ...files])).toMatchObject({ code: 2, stderr: expect.stringContaining('no store "nowhere"') });
+      expect(await runCli(['silence', '--store', 'nowhere', '--for', '1h', ...files])).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('no store "nowhere"'),
+      });
       expect((await runCli(['silence', '--store', 'store-c', '--for', 'ever', ...files])).code).toBe(2);
     } finally {
       await w.stop();

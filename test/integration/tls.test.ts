@@ -18,7 +18,9 @@ describe('the receiver over built-in TLS', () => {
 
   beforeAll(async () => {
     first = await writeSelfSigned(certFile, keyFile);
-    w = await bootWorld({ settings: { BRIDGE_TLS_CERT_FILE: certFile, BRIDGE_TLS_KEY_FILE: keyFile, BRIDGE_ADMIN_TOKEN: ADMIN } });
+    w = await bootWorld({
+      settings: { BRIDGE_TLS_CERT_FILE: certFile, BRIDGE_TLS_KEY_FILE: keyFile, BRIDGE_ADMIN_TOKEN: ADMIN },
+    });
   });
   afterAll(() => w.stop());
 
@@ -55,7 +57,9 @@ describe('the receiver over built-in TLS', () => {
     await expect(httpsGet(url('/healthz'), first.cert)).rejects.toThrow();
 
     writeFileSync(certFile, '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n');
-    expect(w.daemon.reload()).toEqual({ issues: [expect.objectContaining({ path: expect.stringMatching(/\/env\.custom\.ini: BRIDGE_TLS_CERT_FILE$/) })] });
+    expect(w.daemon.reload()).toEqual({
+      issues: [expect.objectContaining({ path: expect.stringMatching(/\/env\.custom\.ini: BRIDGE_TLS_CERT_FILE$/) })],
+    });
     expect((await httpsGet(url('/healthz'), renewed.cert)).fingerprint256).toBe(renewed.fingerprint256);
     expect(w.logLines().some((l) => l.includes('reload refused') && l.includes('BRIDGE_TLS_CERT_FILE'))).toBe(true);
   });

@@ -10,7 +10,14 @@ const EXPIRE_S = 12;
  */
 describe('an alert the PBX cannot announce', () => {
   it('ends unheard at BRIDGE_ANNOUNCE_EXPIRE_S: no attempt after it, one log line and one chat line for it', async () => {
-    const w = await bootWorld({ settings: { BRIDGE_REPEAT_S: '3', BRIDGE_REPEAT_MAX: '3', BRIDGE_ANNOUNCE_EXPIRE_S: String(EXPIRE_S), BRIDGE_ESCALATE_AFTER_S: '45' } });
+    const w = await bootWorld({
+      settings: {
+        BRIDGE_REPEAT_S: '3',
+        BRIDGE_REPEAT_MAX: '3',
+        BRIDGE_ANNOUNCE_EXPIRE_S: String(EXPIRE_S),
+        BRIDGE_ESCALATE_AFTER_S: '45',
+      },
+    });
     const { world, daemon } = w;
     try {
       await world.ami.stop(); // connections refused from now on

@@ -8,14 +8,19 @@ import { waitFor } from '../helpers/quiet-logger';
  */
 describe('a Veesion outage never stops the alert path', () => {
   it('survives expiry, 401, 5xx bursts and slow answers; hooks once per store; no secret in the log', async () => {
-    const w = await bootWorld({}, {
-      before: (world) => {
-        world.klaxon.tokenLifetimeS = 3; // expires mid-run, over and over
-        world.klaxon.failNextOn('/hooks', 1, 503); // the first hook registration fails
+    const w = await bootWorld(
+      {},
+      {
+        before: (world) => {
+          world.klaxon.tokenLifetimeS = 3; // expires mid-run, over and over
+          world.klaxon.failNextOn('/hooks', 1, 503); // the first hook registration fails
+        },
+        // No renewal margin: the token really runs out and the 401 path must recover.
+        daemon: {
+          veesion: { session: { renewMarginMs: 0, backoff: { initialMs: 100, maxMs: 400 } }, hookRetryMs: 200 },
+        },
       },
-      // No renewal margin: the token really runs out and the 401 path must recover.
-      daemon: { veesion: { session: { renewMarginMs: 0, backoff: { initialMs: 100, maxMs: 400 } }, hookRetryMs: 200 } },
-    });
+    );
     const { world, daemon } = w;
     let n = 0;
     /**
@@ -27,7 +32,10 @@ describe('a Veesion outage never stops the alert path', () => {
       // Each to another store: one conference holds announcements apart by their length.
       const location = STORES[n % STORES.length]?.store_veesion_id;
       expect((await w.post({ ...fixture('alert-snakecase.json'), alert_uuid: id, location })).status).toBe(200);
-      expect((await w.finished(id)).map((s) => [s.state, s.attempts])).toEqual([['succeeded', 1], ['succeeded', 1]]);
+      expect((await w.finished(id)).map((s) => [s.state, s.attempts])).toEqual([
+        ['succeeded', 1],
+        ['succeeded', 1],
+      ]);
     };
     const renewals = async (outcome: 'ok' | 'failed') =>
       (await daemon.metrics.tokenRenewals.get()).values.find((v) => v.labels['outcome'] === outcome)?.value ?? 0;
@@ -35,7 +43,8 @@ describe('a Veesion outage never stops the alert path', () => {
       // Hooks: the failed store is retried alone; every store is posted exactly once.
       await waitFor(() => world.klaxon.hookCalls.length >= STORES.length, 5_000, 'hooks registered');
       await new Promise((r) => setTimeout(r, 600)); // room for a wrong second round
-      const perStore = (calls: typeof world.klaxon.hookCalls) => STORES.map((s) => calls.filter((c) => c.store_veesion_id === s.store_veesion_id).length);
+      const perStore = (calls: typeof world.klaxon.hookCalls) =>
+        STORES.map((s) => calls.filter((c) => c.store_veesion_id === s.store_veesion_id).length);
       expect(perStore(world.klaxon.hookCalls)).toEqual([1, 1, 1, 1]);
 
       // Expiry mid-run: after 3 s the token is gone; the session signs in again by itself.
@@ -69,7 +78,13 @@ describe('a Veesion outage never stops the alert path', () => {
       expect(log).toContain('Veesion unreachable');
       expect(log).toContain('Veesion reachable again');
       expect(log).toContain('hook registration failed');
-      const secrets = [world.klaxon.password, world.hookToken, world.amiSecret, world.xbees.token, ...world.klaxon.issued];
+      const secrets = [
+        world.klaxon.password,
+        world.hookToken,
+        world.amiSecret,
+        world.xbees.token,
+        ...world.klaxon.issued,
+      ];
       expect(world.klaxon.issued.length).toBeGreaterThanOrEqual(4);
       for (const secret of secrets) expect(log).not.toContain(secret);
     } finally {

@@ -18,7 +18,12 @@ describe('BRIDGE_ORIGINATOR=wildix-api, end to end', () => {
     expect(w.world.pbxApi.refused).toEqual([]);
     expect(w.world.pbxApi.originates).toHaveLength(1);
     const call = w.world.pbxApi.originates[0];
-    expect(call?.body).toMatchObject({ channel: 'Local/3@xhoppers-conf', callerid: '"veesion" <veesion>', timeout: 30_000, async: false });
+    expect(call?.body).toMatchObject({
+      channel: 'Local/3@xhoppers-conf',
+      callerid: '"veesion" <veesion>',
+      timeout: 30_000,
+      async: false,
+    });
     expect(call?.variables).toMatchObject({ ALERT_ID: 'wapi-1', ALERT_AUDIO: expect.any(String) });
     expect(w.world.ami.originates).toHaveLength(0);
   });
@@ -36,8 +41,13 @@ describe('BRIDGE_ORIGINATOR=wildix-api with an x-bees PBX token and BRIDGE_XBEES
       settings: { BRIDGE_ORIGINATOR: 'wildix-api', BRIDGE_XBEES_USER_ID: 'u-stream-42' },
     });
     try {
-      expect((await w.post({ alert_uuid: 'wapi-2', location: 'store-b', camera_id: '8', label: 'theft' })).status).toBe(200);
-      expect((await w.finished('wapi-2')).map((s) => `${s.step}=${s.state}`)).toEqual(['announce=succeeded', 'chat=succeeded']);
+      expect((await w.post({ alert_uuid: 'wapi-2', location: 'store-b', camera_id: '8', label: 'theft' })).status).toBe(
+        200,
+      );
+      expect((await w.finished('wapi-2')).map((s) => `${s.step}=${s.state}`)).toEqual([
+        'announce=succeeded',
+        'chat=succeeded',
+      ]);
       expect(w.world.pbxApi.refused).toEqual([]);
       const posts = w.world.xbees.bodies.filter((b) => b.method === 'POST');
       expect(posts.length).toBeGreaterThan(0);
@@ -47,4 +57,3 @@ describe('BRIDGE_ORIGINATOR=wildix-api with an x-bees PBX token and BRIDGE_XBEES
     }
   }, 60_000);
 });
-

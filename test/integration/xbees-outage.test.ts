@@ -28,7 +28,10 @@ describe('x-bees down for an hour', () => {
     try {
       w.world.xbees.down = 503;
       expect((await w.post({ alert_uuid: 'xo-1', location: 'store-b', camera_id: '1' })).status).toBe(200);
-      await settle(() => announce()?.state === 'succeeded' && chat()?.attempts === 1, 'announcement, and first chat attempt');
+      await settle(
+        () => announce()?.state === 'succeeded' && chat()?.attempts === 1,
+        'announcement, and first chat attempt',
+      );
       expect(chat()).toMatchObject({ state: 'pending', lastError: expect.stringContaining('503') });
 
       await clock.advance(t0 + 60_000 - clock.now());

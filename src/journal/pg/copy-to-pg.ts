@@ -10,8 +10,19 @@ import { inTransaction } from './pg-pool';
  * leases are the running daemons' own state, not history: they start empty.
  */
 export const COPIED_TABLES = [
-  'alerts', 'steps', 'incidents', 'claims', 'incident_activity', 'followups',
-  'integrations', 'events', 'deliveries', 'hooks', 'silences', 'wildix_events', 'console_revoked',
+  'alerts',
+  'steps',
+  'incidents',
+  'claims',
+  'incident_activity',
+  'followups',
+  'integrations',
+  'events',
+  'deliveries',
+  'hooks',
+  'silences',
+  'wildix_events',
+  'console_revoked',
 ] as const;
 
 export interface CopyProgress {
@@ -36,8 +47,13 @@ const MAX_PARAMETERS = 60_000;
  * target that already holds anything commits nothing. The caller keeps the daemon stopped (the
  * data directory's lock), so no alert is acknowledged into the SQLite journal meanwhile.
  */
-export async function copyJournalToPg(sqliteFile: string, url: string, progress: (p: CopyProgress) => void = () => undefined): Promise<CopyResult> {
-  if (!existsSync(sqliteFile)) throw new CopyError(`no journal at ${sqliteFile}: nothing to migrate (check BRIDGE_DATA_DIR)`);
+export async function copyJournalToPg(
+  sqliteFile: string,
+  url: string,
+  progress: (p: CopyProgress) => void = () => undefined,
+): Promise<CopyResult> {
+  if (!existsSync(sqliteFile))
+    throw new CopyError(`no journal at ${sqliteFile}: nothing to migrate (check BRIDGE_DATA_DIR)`);
   const db = new Database(sqliteFile, { timeout: 5000 });
   let target: PgJournal | undefined;
   try {
@@ -47,14 +63,22 @@ export async function copyJournalToPg(sqliteFile: string, url: string, progress:
     await inTransaction(target.pool, async (client) => {
       for (const table of COPIED_TABLES) {
         const there = await count(client, table);
-        if (there > 0) throw new CopyError(`${target?.where} already holds a journal (${there} row(s) in ${table}): migrate into an empty database`);
+        if (there > 0)
+          throw new CopyError(
+            `${target?.where} already holds a journal (${there} row(s) in ${table}): migrate into an empty database`,
+          );
       }
       for (const table of COPIED_TABLES) counts[table] = await copyTable(db, client, table, progress);
       // The outbox's sequence goes on after the copied events.
-      await client.query(`SELECT setval(pg_get_serial_sequence('events', 'seq'), GREATEST((SELECT MAX(seq) FROM events), 1), (SELECT COUNT(*) > 0 FROM events))`);
+      await client.query(
+        `SELECT setval(pg_get_serial_sequence('events', 'seq'), GREATEST((SELECT MAX(seq) FROM events), 1), (SELECT COUNT(*) > 0 FROM events))`,
+      );
       for (const table of COPIED_TABLES) {
         const there = await count(client, table);
-        if (there !== counts[table]) throw new CopyError(`${table}: ${counts[table]} row(s) in SQLite but ${there} in PostgreSQL; nothing was committed`);
+        if (there !== counts[table])
+          throw new CopyError(
+            `${table}: ${counts[table]} row(s) in SQLite but ${there} in PostgreSQL; nothing was committed`,
+          );
       }
     });
     return { counts };
@@ -69,7 +93,12 @@ async function count(client: PoolClient, table: string): Promise<number> {
   return r.rows[0]?.n ?? 0;
 }
 
-async function copyTable(db: Database.Database, client: PoolClient, table: string, progress: (p: CopyProgress) => void): Promise<number> {
+async function copyTable(
+  db: Database.Database,
+  client: PoolClient,
+  table: string,
+  progress: (p: CopyProgress) => void,
+): Promise<number> {
   const columns = (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
   const total = (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
   const perInsert = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
@@ -78,7 +107,9 @@ async function copyTable(db: Database.Database, client: PoolClient, table: strin
   let rows: unknown[][] = [];
   const flush = async () => {
     if (rows.length === 0) return;
-    const values = rows.map((_, r) => `(${columns.map((__, c) => `$${r * columns.length + c + 1}`).join(', ')})`).join(', ');
+    const values = rows
+      .map((_, r) => `(${columns.map((__, c) => `$${r * columns.length + c + 1}`).join(', ')})`)
+      .join(', ');
     await client.query(`INSERT INTO ${table} (${list}) VALUES ${values}`, rows.flat());
     copied += rows.length;
     rows = [];

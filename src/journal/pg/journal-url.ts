@@ -16,7 +16,9 @@ export function redactUrl(url: string): string {
 export function urlSecrets(url: string): string[] {
   if (!URL.canParse(url)) return [];
   const u = new URL(url);
-  const values = [u.password, ...[...u.searchParams].filter(([k]) => /password/i.test(k)).map(([, v]) => v)].filter((v) => v.length > 0);
+  const values = [u.password, ...[...u.searchParams].filter(([k]) => /password/i.test(k)).map(([, v]) => v)].filter(
+    (v) => v.length > 0,
+  );
   return values.flatMap((v) => [v, decodeURIComponent(v)]).filter((v, i, all) => all.indexOf(v) === i);
 }
 

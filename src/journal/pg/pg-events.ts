@@ -7,7 +7,10 @@ const EVENTS_LOCK = 0x6576_6e74; // "evnt"
 
 /** Whether events are kept at all: only while some integration is enabled (as on SQLite). */
 export async function eventsWanted(client: PoolClient): Promise<boolean> {
-  return (await client.query({ name: 'any-integration', text: 'SELECT 1 FROM integrations WHERE enabled = 1 LIMIT 1' })).rowCount !== 0;
+  return (
+    (await client.query({ name: 'any-integration', text: 'SELECT 1 FROM integrations WHERE enabled = 1 LIMIT 1' }))
+      .rowCount !== 0
+  );
 }
 
 /** Writes `events` into the outbox inside the caller's transaction, under the writers' lock. */
@@ -19,8 +22,13 @@ export async function insertEvents(client: PoolClient, events: readonly AlertEve
     text: `INSERT INTO events (id, type, alert_id, store_id, location, time, data_json)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])`,
     values: [
-      events.map(() => `evt_${randomUUID()}`), events.map((e) => e.type), events.map((e) => e.alertId),
-      events.map((e) => e.storeId), events.map((e) => e.location), events.map((e) => e.time), events.map((e) => JSON.stringify(e.data)),
+      events.map(() => `evt_${randomUUID()}`),
+      events.map((e) => e.type),
+      events.map((e) => e.alertId),
+      events.map((e) => e.storeId),
+      events.map((e) => e.location),
+      events.map((e) => e.time),
+      events.map((e) => JSON.stringify(e.data)),
     ],
   });
 }

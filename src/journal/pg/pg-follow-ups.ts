@@ -25,13 +25,18 @@ export class PgFollowUps implements FollowUpOutbox {
 
   async due(now: number, limit = 50): Promise<FollowUp[]> {
     const r = await this.pool.query<FollowUpRow>({
-      name: 'followup-due', text: 'SELECT * FROM followups WHERE next_at IS NOT NULL AND next_at <= $1 ORDER BY created_at, incident_id, kind LIMIT $2', values: [now, limit],
+      name: 'followup-due',
+      text: 'SELECT * FROM followups WHERE next_at IS NOT NULL AND next_at <= $1 ORDER BY created_at, incident_id, kind LIMIT $2',
+      values: [now, limit],
     });
     return r.rows.map(toFollowUp);
   }
 
   async nextDueAt(): Promise<number | null> {
-    const r = await this.pool.query<{ at: number | null }>({ name: 'followup-next', text: 'SELECT MIN(next_at) AS at FROM followups WHERE next_at IS NOT NULL' });
+    const r = await this.pool.query<{ at: number | null }>({
+      name: 'followup-next',
+      text: 'SELECT MIN(next_at) AS at FROM followups WHERE next_at IS NOT NULL',
+    });
     return r.rows[0]?.at ?? null;
   }
 

@@ -1,5 +1,15 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import { UNTAKEN_STATES, type ClaimResult, type ClaimVia, type Incident, type IncidentActivity, type IncidentState, type IncidentStore, type Outcome, type ResolveResult } from '../../pipeline/incident';
+import {
+  UNTAKEN_STATES,
+  type ClaimResult,
+  type ClaimVia,
+  type Incident,
+  type IncidentActivity,
+  type IncidentState,
+  type IncidentStore,
+  type Outcome,
+  type ResolveResult,
+} from '../../pipeline/incident';
 import type { StepCall } from '../../pipeline/ports';
 import { toIncident, type IncidentRow } from '../incident-store';
 import { inTransaction, pgText, STEPS_CHANNEL } from './pg-pool';
@@ -30,7 +40,11 @@ export class PgIncidentStore implements IncidentStore {
   }
 
   async live(): Promise<Incident[]> {
-    return this.all('incident-live', `SELECT * FROM incidents WHERE state = 'open' OR (state = 'claimed' AND told = 0) OR (state IN ('unclaimed', 'unheard') AND escalation_note IS NULL) ORDER BY opened_at, id`, []);
+    return this.all(
+      'incident-live',
+      `SELECT * FROM incidents WHERE state = 'open' OR (state = 'claimed' AND told = 0) OR (state IN ('unclaimed', 'unheard') AND escalation_note IS NULL) ORDER BY opened_at, id`,
+      [],
+    );
   }
 
   async list(state?: IncidentState): Promise<Incident[]> {
@@ -47,7 +61,14 @@ export class PgIncidentStore implements IncidentStore {
     );
   }
 
-  async recordAnnouncement(id: string, announcements: number, nextRepeatAt: number | null, state: IncidentState, at: number, callToken?: string): Promise<boolean> {
+  async recordAnnouncement(
+    id: string,
+    announcements: number,
+    nextRepeatAt: number | null,
+    state: IncidentState,
+    at: number,
+    callToken?: string,
+  ): Promise<boolean> {
     const r = await this.pool.query({
       name: 'incident-announced',
       text: `UPDATE incidents SET announcements = $1, next_repeat_at = $2, state = $3, updated_at = $4, last_call = COALESCE($6::text, last_call),
@@ -82,8 +103,15 @@ export class PgIncidentStore implements IncidentStore {
       if (!before) return { kind: 'not-found', ref: id };
       // An incident that ended untaken can still be taken, as on SQLite.
       const won = before.state === 'open' || UNTAKEN_STATES.includes(before.state);
-      await client.query({ name: 'claim-insert', text: 'INSERT INTO claims (incident_id, by, via, at, won) VALUES ($1, $2, $3, $4, $5)', values: [id, by, via, at, won ? 1 : 0] });
-      if (!won) return before.state === 'claimed' ? { kind: 'already', incident: before } : { kind: 'closed', incident: before };
+      await client.query({
+        name: 'claim-insert',
+        text: 'INSERT INTO claims (incident_id, by, via, at, won) VALUES ($1, $2, $3, $4, $5)',
+        values: [id, by, via, at, won ? 1 : 0],
+      });
+      if (!won)
+        return before.state === 'claimed'
+          ? { kind: 'already', incident: before }
+          : { kind: 'closed', incident: before };
       const r = await client.query<IncidentRow>({
         name: 'claim-update',
         text: `UPDATE incidents SET state = 'claimed', claimed_by = $1, claimed_at = $2, claimed_via = $3, next_repeat_at = NULL, call_token = NULL, call_state = NULL, call_channel = NULL, told = 0, updated_at = $2
@@ -116,7 +144,11 @@ export class PgIncidentStore implements IncidentStore {
   }
 
   async markTold(id: string, at: number): Promise<void> {
-    await this.pool.query({ name: 'incident-told', text: 'UPDATE incidents SET told = 1, updated_at = $1 WHERE id = $2', values: [at, id] });
+    await this.pool.query({
+      name: 'incident-told',
+      text: 'UPDATE incidents SET told = 1, updated_at = $1 WHERE id = $2',
+      values: [at, id],
+    });
   }
 
   async startEscalation(id: string, at: number): Promise<boolean> {
@@ -137,7 +169,11 @@ export class PgIncidentStore implements IncidentStore {
   }
 
   async claimedBefore(cutoff: number): Promise<Incident[]> {
-    return this.all('incident-claimed-before', `SELECT * FROM incidents WHERE state = 'claimed' AND claimed_at < $1 ORDER BY claimed_at`, [cutoff]);
+    return this.all(
+      'incident-claimed-before',
+      `SELECT * FROM incidents WHERE state = 'claimed' AND claimed_at < $1 ORDER BY claimed_at`,
+      [cutoff],
+    );
   }
 
   async latestInRoom(room: string, at: number, since: number): Promise<Incident | undefined> {
@@ -157,28 +193,65 @@ export class PgIncidentStore implements IncidentStore {
   }
 
   async activity(id: string): Promise<IncidentActivity[]> {
-    const r = await this.pool.query<{ incident_id: string; at: number; kind: string; who: string | null; detail: string | null }>({
-      name: 'activity-list', text: 'SELECT incident_id, at, kind, who, detail FROM incident_activity WHERE incident_id = $1 ORDER BY at', values: [id],
+    const r = await this.pool.query<{
+      incident_id: string;
+      at: number;
+      kind: string;
+      who: string | null;
+      detail: string | null;
+    }>({
+      name: 'activity-list',
+      text: 'SELECT incident_id, at, kind, who, detail FROM incident_activity WHERE incident_id = $1 ORDER BY at',
+      values: [id],
     });
-    return r.rows.map((row) => ({ incidentId: row.incident_id, at: row.at, kind: row.kind, who: row.who, detail: row.detail }));
+    return r.rows.map((row) => ({
+      incidentId: row.incident_id,
+      at: row.at,
+      kind: row.kind,
+      who: row.who,
+      detail: row.detail,
+    }));
   }
 
   async countOpen(): Promise<number> {
-    const r = await this.pool.query<{ n: number }>({ name: 'incident-count-open', text: `SELECT COUNT(*)::bigint AS n FROM incidents WHERE state = 'open'` });
+    const r = await this.pool.query<{ n: number }>({
+      name: 'incident-count-open',
+      text: `SELECT COUNT(*)::bigint AS n FROM incidents WHERE state = 'open'`,
+    });
     return r.rows[0]?.n ?? 0;
   }
 
   pruneFinished(cutoff: number): Promise<number> {
     return inTransaction(this.pool, async (client) => {
       const finished = `SELECT id FROM incidents WHERE state IN ('resolved', 'unclaimed', 'unheard') AND updated_at < $1`;
-      await client.query({ name: 'prune-claims', text: `DELETE FROM claims WHERE incident_id IN (${finished})`, values: [cutoff] });
-      await client.query({ name: 'prune-activity', text: `DELETE FROM incident_activity WHERE incident_id IN (${finished})`, values: [cutoff] });
-      return (await client.query({ name: 'prune-incidents', text: `DELETE FROM incidents WHERE state IN ('resolved', 'unclaimed', 'unheard') AND updated_at < $1`, values: [cutoff] })).rowCount ?? 0;
+      await client.query({
+        name: 'prune-claims',
+        text: `DELETE FROM claims WHERE incident_id IN (${finished})`,
+        values: [cutoff],
+      });
+      await client.query({
+        name: 'prune-activity',
+        text: `DELETE FROM incident_activity WHERE incident_id IN (${finished})`,
+        values: [cutoff],
+      });
+      return (
+        (
+          await client.query({
+            name: 'prune-incidents',
+            text: `DELETE FROM incidents WHERE state IN ('resolved', 'unclaimed', 'unheard') AND updated_at < $1`,
+            values: [cutoff],
+          })
+        ).rowCount ?? 0
+      );
     });
   }
 
   private async locked(client: PoolClient, id: string): Promise<Incident | undefined> {
-    const r = await client.query<IncidentRow>({ name: 'incident-lock', text: 'SELECT * FROM incidents WHERE id = $1 FOR UPDATE', values: [id] });
+    const r = await client.query<IncidentRow>({
+      name: 'incident-lock',
+      text: 'SELECT * FROM incidents WHERE id = $1 FOR UPDATE',
+      values: [id],
+    });
     return r.rows[0] && toIncident(r.rows[0]);
   }
 

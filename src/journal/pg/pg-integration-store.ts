@@ -1,5 +1,12 @@
 import type { Pool } from 'pg';
-import { wants, type DeliveryState, type DeliveryStore, type EventHead, type Integration, type StoredEvent } from '../../integrations/integration';
+import {
+  wants,
+  type DeliveryState,
+  type DeliveryStore,
+  type EventHead,
+  type Integration,
+  type StoredEvent,
+} from '../../integrations/integration';
 import { toHead, toIntegration, type EventRow, type IntegrationRow, type NewIntegration } from '../integration-store';
 import { inTransaction, pgText } from './pg-pool';
 
@@ -23,13 +30,30 @@ export class PgIntegrationStore implements DeliveryStore {
 
   remove(id: string): Promise<boolean> {
     return inTransaction(this.pool, async (client) => {
-      await client.query({ name: 'integration-remove-deliveries', text: 'DELETE FROM deliveries WHERE integration_id = $1', values: [id] });
-      return ((await client.query({ name: 'integration-remove', text: 'DELETE FROM integrations WHERE id = $1', values: [id] })).rowCount ?? 0) > 0;
+      await client.query({
+        name: 'integration-remove-deliveries',
+        text: 'DELETE FROM deliveries WHERE integration_id = $1',
+        values: [id],
+      });
+      return (
+        ((
+          await client.query({
+            name: 'integration-remove',
+            text: 'DELETE FROM integrations WHERE id = $1',
+            values: [id],
+          })
+        ).rowCount ?? 0) > 0
+      );
     });
   }
 
   async list(): Promise<(Integration & DeliveryState)[]> {
-    return (await this.pool.query<IntegrationRow>({ name: 'integration-list', text: 'SELECT * FROM integrations ORDER BY created_at, id' })).rows.map(toIntegration);
+    return (
+      await this.pool.query<IntegrationRow>({
+        name: 'integration-list',
+        text: 'SELECT * FROM integrations ORDER BY created_at, id',
+      })
+    ).rows.map(toIntegration);
   }
 
   /** Events after its place that the integration wants: what it still has to deliver. */
@@ -45,36 +69,63 @@ export class PgIntegrationStore implements DeliveryStore {
 
   /** Outcomes per integration and kind, since `since` (`integrations list`). */
   async outcomes(since: number): Promise<{ integrationId: string; outcome: 'delivered' | 'dead'; count: number }[]> {
-    return (await this.pool.query<{ integrationId: string; outcome: 'delivered' | 'dead'; count: number }>({
-      name: 'integration-outcomes',
-      text: `SELECT integration_id AS "integrationId", outcome, COUNT(*)::bigint AS count FROM deliveries WHERE at >= $1
+    return (
+      await this.pool.query<{ integrationId: string; outcome: 'delivered' | 'dead'; count: number }>({
+        name: 'integration-outcomes',
+        text: `SELECT integration_id AS "integrationId", outcome, COUNT(*)::bigint AS count FROM deliveries WHERE at >= $1
              GROUP BY integration_id, outcome ORDER BY integration_id, outcome`,
-      values: [since],
-    })).rows;
+        values: [since],
+      })
+    ).rows;
   }
 
   async get(id: string): Promise<(Integration & DeliveryState) | undefined> {
-    const row = (await this.pool.query<IntegrationRow>({ name: 'integration-get', text: 'SELECT * FROM integrations WHERE id = $1', values: [id] })).rows[0];
+    const row = (
+      await this.pool.query<IntegrationRow>({
+        name: 'integration-get',
+        text: 'SELECT * FROM integrations WHERE id = $1',
+        values: [id],
+      })
+    ).rows[0];
     return row && toIntegration(row);
   }
 
   async eventsAfter(cursor: number, limit = 100): Promise<EventHead[]> {
     const r = await this.pool.query<EventRow>({
-      name: 'events-after', text: 'SELECT seq, id, type, alert_id, store_id, location, time FROM events WHERE seq > $1 ORDER BY seq LIMIT $2', values: [cursor, limit],
+      name: 'events-after',
+      text: 'SELECT seq, id, type, alert_id, store_id, location, time FROM events WHERE seq > $1 ORDER BY seq LIMIT $2',
+      values: [cursor, limit],
     });
     return r.rows.map(toHead);
   }
 
   async event(seq: number): Promise<StoredEvent | undefined> {
-    const row = (await this.pool.query<EventRow & { data_json: string }>({ name: 'event-get', text: 'SELECT * FROM events WHERE seq = $1', values: [seq] })).rows[0];
+    const row = (
+      await this.pool.query<EventRow & { data_json: string }>({
+        name: 'event-get',
+        text: 'SELECT * FROM events WHERE seq = $1',
+        values: [seq],
+      })
+    ).rows[0];
     return row && { ...toHead(row), data: JSON.parse(row.data_json) as StoredEvent['data'] };
   }
 
   async skipTo(id: string, seq: number): Promise<void> {
-    await this.pool.query({ name: 'integration-skip', text: 'UPDATE integrations SET cursor = GREATEST(cursor, $1) WHERE id = $2', values: [seq, id] });
+    await this.pool.query({
+      name: 'integration-skip',
+      text: 'UPDATE integrations SET cursor = GREATEST(cursor, $1) WHERE id = $2',
+      values: [seq, id],
+    });
   }
 
-  async settle(id: string, event: EventHead, outcome: 'delivered' | 'dead', attempts: number, error: string | null, at: number): Promise<void> {
+  async settle(
+    id: string,
+    event: EventHead,
+    outcome: 'delivered' | 'dead',
+    attempts: number,
+    error: string | null,
+    at: number,
+  ): Promise<void> {
     await inTransaction(this.pool, async (client) => {
       await client.query({
         name: 'integration-settle',
@@ -93,14 +144,26 @@ export class PgIntegrationStore implements DeliveryStore {
   }
 
   async retryAt(id: string, attempts: number, nextAt: number, error: string): Promise<void> {
-    await this.pool.query({ name: 'integration-retry', text: 'UPDATE integrations SET attempts = $1, next_at = $2, last_error = $3 WHERE id = $4', values: [attempts, nextAt, pgText(error), id] });
+    await this.pool.query({
+      name: 'integration-retry',
+      text: 'UPDATE integrations SET attempts = $1, next_at = $2, last_error = $3 WHERE id = $4',
+      values: [attempts, nextAt, pgText(error), id],
+    });
   }
 
   async disable(id: string, reason: string): Promise<void> {
-    await this.pool.query({ name: 'integration-disable', text: 'UPDATE integrations SET enabled = 0, disabled_reason = $1, next_at = NULL WHERE id = $2', values: [reason, id] });
+    await this.pool.query({
+      name: 'integration-disable',
+      text: 'UPDATE integrations SET enabled = 0, disabled_reason = $1, next_at = NULL WHERE id = $2',
+      values: [reason, id],
+    });
   }
 
   async noticeSent(id: string, at: number): Promise<void> {
-    await this.pool.query({ name: 'integration-noticed', text: 'UPDATE integrations SET last_notice_at = $1, unnoticed_dead = 0 WHERE id = $2', values: [at, id] });
+    await this.pool.query({
+      name: 'integration-noticed',
+      text: 'UPDATE integrations SET last_notice_at = $1, unnoticed_dead = 0 WHERE id = $2',
+      values: [at, id],
+    });
   }
 }

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import pg, { type Client, type Pool, type PoolClient } from 'pg';
-import { FenceLost, type Journal, type NewAlertRecord, type StepFence, type StepRecord, type StoredAlert } from '../../pipeline/ports';
+import {
+  FenceLost,
+  type Journal,
+  type NewAlertRecord,
+  type StepFence,
+  type StepRecord,
+  type StoredAlert,
+} from '../../pipeline/ports';
 import { StepQueue } from '../step-queue';
 import { stepCall } from '../step-call';
 import type { Alert, AlertStatus, StepName, StepState } from '../../pipeline/alert';
@@ -15,9 +22,17 @@ import type { SeenEvents } from '../journal-parts';
 export { STEPS_CHANNEL } from './pg-pool';
 
 interface StepRow {
-  alert_id: string; step: string; state: string; attempts: number;
-  next_at: number | null; last_error: string | null; detail: string | null; updated_at: number;
-  call_token: string | null; call_state: string | null; call_channel: string | null;
+  alert_id: string;
+  step: string;
+  state: string;
+  attempts: number;
+  next_at: number | null;
+  last_error: string | null;
+  detail: string | null;
+  updated_at: number;
+  call_token: string | null;
+  call_state: string | null;
+  call_channel: string | null;
   window_from: number | null;
 }
 
@@ -53,10 +68,20 @@ export class PgJournal implements Journal, EventSink {
   readonly followUps: PgFollowUps;
   /** Wildix event ids seen by any daemon: an event the PBX sends again (or to another daemon) acts once. */
   readonly seenEvents: SeenEvents = {
-    firstSeen: async (id, type, at) => (await this.pool.query({
-      name: 'wildix-seen', text: 'INSERT INTO wildix_events (id, type, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', values: [id, type, at],
-    })).rowCount === 1,
-    forget: async (id) => void (await this.pool.query({ name: 'wildix-forget', text: 'DELETE FROM wildix_events WHERE id = $1', values: [id] })),
+    firstSeen: async (id, type, at) =>
+      (
+        await this.pool.query({
+          name: 'wildix-seen',
+          text: 'INSERT INTO wildix_events (id, type, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+          values: [id, type, at],
+        })
+      ).rowCount === 1,
+    forget: async (id) =>
+      void (await this.pool.query({
+        name: 'wildix-forget',
+        text: 'DELETE FROM wildix_events WHERE id = $1',
+        values: [id],
+      })),
   };
 
   private constructor(
@@ -72,7 +97,11 @@ export class PgJournal implements Journal, EventSink {
   }
 
   /** Connects, migrates (under a lock: several daemons may start at once) and returns the journal. */
-  static async open(url: string, onWriteError: (err: unknown, lost: StepRecord[]) => void = () => undefined, opts: { max?: number } = {}): Promise<PgJournal> {
+  static async open(
+    url: string,
+    onWriteError: (err: unknown, lost: StepRecord[]) => void = () => undefined,
+    opts: { max?: number } = {},
+  ): Promise<PgJournal> {
     const where = redactUrl(url);
     const pool = openPgPool(url, opts);
     try {
@@ -111,8 +140,21 @@ export class PgJournal implements Journal, EventSink {
       text: `UPDATE steps SET state = $1, attempts = $2, next_at = $3, last_error = $4, detail = $5, updated_at = $6, call_token = $11, call_state = $12, call_channel = $13
              WHERE alert_id = $7 AND step = $8
                AND EXISTS (SELECT 1 FROM leases WHERE name = $9 AND holder = $10 AND until > (extract(epoch from clock_timestamp()) * 1000)::bigint)`,
-      values: [r.state, r.attempts, r.nextAt, pgText(r.lastError), pgText(r.detail), r.updatedAt, r.alertId, r.step, fence.lease, fence.holder,
-        r.call?.token ?? null, r.call?.state ?? null, pgText(r.call?.channel ?? null)],
+      values: [
+        r.state,
+        r.attempts,
+        r.nextAt,
+        pgText(r.lastError),
+        pgText(r.detail),
+        r.updatedAt,
+        r.alertId,
+        r.step,
+        fence.lease,
+        fence.holder,
+        r.call?.token ?? null,
+        r.call?.state ?? null,
+        pgText(r.call?.channel ?? null),
+      ],
     });
     if (done.rowCount === 0) throw new FenceLost(fence);
   }
@@ -143,34 +185,54 @@ export class PgJournal implements Journal, EventSink {
     this.batch = [];
     this.events = [];
     let ok = false;
-    this.flushing = this.commit(batch, updates, events).then((r) => { ok = r; }).finally(() => {
-      this.flushing = undefined;
-    });
+    this.flushing = this.commit(batch, updates, events)
+      .then((r) => {
+        ok = r;
+      })
+      .finally(() => {
+        this.flushing = undefined;
+      });
     await this.flushing;
     // Alerts or events waiting: at once (each gets its answer). Failed step updates alone: in a second.
     if (this.batch.length > 0 || this.events.length > 0 || (ok && this.updates.length > 0)) return this.flushAll();
     if (!ok && this.updates.length > 0 && !this.retryTimer && !this.closed) {
-      this.retryTimer = setTimeout(() => { this.retryTimer = undefined; this.schedule(); }, 1000);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.schedule();
+      }, 1000);
       this.retryTimer.unref();
     }
   }
 
   /** True when committed. */
-  private async commit(batch: Pending[], updates: ReturnType<StepQueue['take']>, events: AlertEvent[]): Promise<boolean> {
+  private async commit(
+    batch: Pending[],
+    updates: ReturnType<StepQueue['take']>,
+    events: AlertEvent[],
+  ): Promise<boolean> {
     let results: Map<Pending, 'new' | 'duplicate'>;
     let eventsWritten = 0;
     try {
       results = await inTransaction(this.pool, async (client) => {
         const keepEvents = await eventsWanted(client);
         const inserted = await this.insertAlerts(client, batch);
-        const toWrite = keepEvents ? [...batch.filter((b) => inserted.get(b) === 'new').flatMap((b) => b.record.events ?? []), ...events] : [];
-        await this.writeSteps(client, updates.map((u) => u.record));
+        const toWrite = keepEvents
+          ? [...batch.filter((b) => inserted.get(b) === 'new').flatMap((b) => b.record.events ?? []), ...events]
+          : [];
+        await this.writeSteps(
+          client,
+          updates.map((u) => u.record),
+        );
         await insertEvents(client, toWrite);
         eventsWritten = toWrite.length;
         // The daemons holding these alerts' conferences start their steps, the one delivering
         // events sends these (both told at commit).
         if (toWrite.length > 0 || batch.some((b) => inserted.get(b) === 'new' && b.record.steps.length > 0)) {
-          await client.query({ name: 'notify-steps', text: 'SELECT pg_notify($1, $2)', values: [STEPS_CHANNEL, 'new'] });
+          await client.query({
+            name: 'notify-steps',
+            text: 'SELECT pg_notify($1, $2)',
+            values: [STEPS_CHANNEL, 'new'],
+          });
         }
         return inserted;
       });
@@ -190,17 +252,23 @@ export class PgJournal implements Journal, EventSink {
   private async insertAlerts(client: PoolClient, batch: Pending[]): Promise<Map<Pending, 'new' | 'duplicate'>> {
     const results = new Map<Pending, 'new' | 'duplicate'>();
     if (batch.length === 0) return results;
-    const sorted = [...batch].sort((a, b) => (a.record.alert.id < b.record.alert.id ? -1 : a.record.alert.id > b.record.alert.id ? 1 : 0));
-    const r = (await client.query<{ id: string }>({
+    const sorted = [...batch].sort((a, b) =>
+      a.record.alert.id < b.record.alert.id ? -1 : a.record.alert.id > b.record.alert.id ? 1 : 0,
+    );
+    const r = await client.query<{ id: string }>({
       name: 'insert-alerts',
       text: `INSERT INTO alerts (id, received_at, store_id, status, alert_json, raw_body)
              SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
              ON CONFLICT (id) DO NOTHING RETURNING id`,
       values: [
-        sorted.map((b) => b.record.alert.id), sorted.map((b) => b.record.receivedAt), sorted.map((b) => b.record.alert.storeId),
-        sorted.map((b) => b.record.status), sorted.map((b) => JSON.stringify(b.record.alert)), sorted.map((b) => b.record.rawBody),
+        sorted.map((b) => b.record.alert.id),
+        sorted.map((b) => b.record.receivedAt),
+        sorted.map((b) => b.record.alert.storeId),
+        sorted.map((b) => b.record.status),
+        sorted.map((b) => JSON.stringify(b.record.alert)),
+        sorted.map((b) => b.record.rawBody),
       ],
-    }));
+    });
     const inserted = new Set(r.rows.map((row) => row.id));
     const fresh: Pending[] = [];
     for (const b of batch) {
@@ -208,7 +276,9 @@ export class PgJournal implements Journal, EventSink {
       results.set(b, isNew ? 'new' : 'duplicate');
       if (isNew) fresh.push(b);
     }
-    const steps = fresh.flatMap((b) => b.record.steps.map((step) => [b.record.alert.id, step, b.record.receivedAt] as const));
+    const steps = fresh.flatMap((b) =>
+      b.record.steps.map((step) => [b.record.alert.id, step, b.record.receivedAt] as const),
+    );
     if (steps.length > 0) {
       await client.query({
         name: 'insert-steps',
@@ -219,9 +289,16 @@ export class PgJournal implements Journal, EventSink {
     }
     const withIncident = fresh.filter((b) => b.record.incident);
     // Every camera's lock first, in one order, then the alerts in the order they came.
-    const cameras = [...new Set(withIncident.map((b) => JSON.stringify([b.record.alert.storeId, b.record.alert.cameraId])))].sort();
+    const cameras = [
+      ...new Set(withIncident.map((b) => JSON.stringify([b.record.alert.storeId, b.record.alert.cameraId]))),
+    ].sort();
     // (unnest yields the sorted array in its order: the locks are taken in that order, in one round trip.)
-    if (cameras.length > 0) await client.query({ name: 'camera-locks', text: 'SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k', values: [cameras] });
+    if (cameras.length > 0)
+      await client.query({
+        name: 'camera-locks',
+        text: 'SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k',
+        values: [cameras],
+      });
     for (const b of withIncident) await this.joinOrOpen(client, b.record);
     return results;
   }
@@ -246,7 +323,16 @@ export class PgJournal implements Journal, EventSink {
                INSERT INTO incidents (id, store_id, camera_id, room, state, opened_at, first_alert_id, last_alert_id, last_alert_at, next_repeat_at, updated_at)
                SELECT $6, $1, $2, $7, 'open', $5, $4, $4, $5, $8, $5 WHERE NOT EXISTS (SELECT 1 FROM live) RETURNING id)
              UPDATE alerts SET incident_id = (SELECT id FROM joined UNION ALL SELECT id FROM opened LIMIT 1) WHERE id = $4`,
-      values: [alert.storeId, alert.cameraId, r.receivedAt - inc.windowMs, alert.id, r.receivedAt, `inc_${randomUUID()}`, inc.room, inc.firstRepeatAt ?? null],
+      values: [
+        alert.storeId,
+        alert.cameraId,
+        r.receivedAt - inc.windowMs,
+        alert.id,
+        r.receivedAt,
+        `inc_${randomUUID()}`,
+        inc.room,
+        inc.firstRepeatAt ?? null,
+      ],
     });
   }
 
@@ -254,7 +340,9 @@ export class PgJournal implements Journal, EventSink {
     if (updates.length === 0) return;
     // The last update of a step in this batch wins (they were made in this order).
     const last = new Map(updates.map((u) => [`${u.alertId}\u0000${u.step}`, u]));
-    const rows = [...last.values()].sort((a, b) => (a.alertId === b.alertId ? (a.step < b.step ? -1 : 1) : a.alertId < b.alertId ? -1 : 1));
+    const rows = [...last.values()].sort((a, b) =>
+      a.alertId === b.alertId ? (a.step < b.step ? -1 : 1) : a.alertId < b.alertId ? -1 : 1,
+    );
     await client.query({
       name: 'update-steps',
       text: `UPDATE steps SET state = u.state, attempts = u.attempts, next_at = u.next_at, last_error = u.last_error, detail = u.detail, updated_at = u.updated_at,
@@ -263,9 +351,17 @@ export class PgJournal implements Journal, EventSink {
                AS u(alert_id, step, state, attempts, next_at, last_error, detail, updated_at, call_token, call_state, call_channel)
              WHERE steps.alert_id = u.alert_id AND steps.step = u.step`,
       values: [
-        rows.map((u) => u.alertId), rows.map((u) => u.step), rows.map((u) => u.state), rows.map((u) => u.attempts),
-        rows.map((u) => u.nextAt), rows.map((u) => pgText(u.lastError)), rows.map((u) => pgText(u.detail)), rows.map((u) => u.updatedAt),
-        rows.map((u) => u.call?.token ?? null), rows.map((u) => u.call?.state ?? null), rows.map((u) => pgText(u.call?.channel ?? null)),
+        rows.map((u) => u.alertId),
+        rows.map((u) => u.step),
+        rows.map((u) => u.state),
+        rows.map((u) => u.attempts),
+        rows.map((u) => u.nextAt),
+        rows.map((u) => pgText(u.lastError)),
+        rows.map((u) => pgText(u.detail)),
+        rows.map((u) => u.updatedAt),
+        rows.map((u) => u.call?.token ?? null),
+        rows.map((u) => u.call?.state ?? null),
+        rows.map((u) => pgText(u.call?.channel ?? null)),
       ],
     });
   }
@@ -301,7 +397,10 @@ export class PgJournal implements Journal, EventSink {
   async unfinishedSteps(): Promise<StepRecord[]> {
     await this.flushAll();
     // A step whose final state could not be written yet would look unfinished: not now.
-    if (this.updates.unwritten() > 0) throw new Error(`${this.updates.unwritten()} step update(s) not written to the journal yet (retried every second)`);
+    if (this.updates.unwritten() > 0)
+      throw new Error(
+        `${this.updates.unwritten()} step update(s) not written to the journal yet (retried every second)`,
+      );
     const r = await this.pool.query<StepRow>({
       name: 'unfinished',
       text: `SELECT s.* FROM steps s JOIN alerts a ON a.id = s.alert_id
@@ -312,20 +411,33 @@ export class PgJournal implements Journal, EventSink {
 
   async getAlert(id: string): Promise<StoredAlert | undefined> {
     const r = await this.pool.query<{ alert_json: string; status: string; received_at: number }>({
-      name: 'get-alert', text: 'SELECT alert_json, status, received_at FROM alerts WHERE id = $1', values: [id],
+      name: 'get-alert',
+      text: 'SELECT alert_json, status, received_at FROM alerts WHERE id = $1',
+      values: [id],
     });
     const row = r.rows[0];
-    return row && { alert: JSON.parse(row.alert_json) as Alert, status: row.status as AlertStatus, receivedAt: row.received_at };
+    return (
+      row && {
+        alert: JSON.parse(row.alert_json) as Alert,
+        status: row.status as AlertStatus,
+        receivedAt: row.received_at,
+      }
+    );
   }
 
   async getAlerts(ids: readonly string[]): Promise<Map<string, StoredAlert>> {
     const r = await this.pool.query<{ id: string; alert_json: string; status: string; received_at: number }>({
-      name: 'get-alerts', text: 'SELECT id, alert_json, status, received_at FROM alerts WHERE id = ANY($1)', values: [[...ids]],
+      name: 'get-alerts',
+      text: 'SELECT id, alert_json, status, received_at FROM alerts WHERE id = ANY($1)',
+      values: [[...ids]],
     });
-    return new Map(r.rows.map((row) => [row.id, { alert: JSON.parse(row.alert_json) as Alert, status: row.status as AlertStatus, receivedAt: row.received_at }]));
+    return new Map(
+      r.rows.map((row) => [
+        row.id,
+        { alert: JSON.parse(row.alert_json) as Alert, status: row.status as AlertStatus, receivedAt: row.received_at },
+      ]),
+    );
   }
-
-
 
   /** A write probe for /readyz: false when the server is gone or refuses writes (read-only, full disk). */
   async writable(): Promise<boolean> {
@@ -357,7 +469,13 @@ export class PgJournal implements Journal, EventSink {
     const connect = async () => {
       if (stopped) return;
       // Keepalives from 10 s: a connection dropped without a word (a NAT, a failover) is noticed.
-      const client = new pg.Client({ connectionString: this.url, application_name: 'veesion-bridge listener', keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: 10_000 });
+      const client = new pg.Client({
+        connectionString: this.url,
+        application_name: 'veesion-bridge listener',
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+        connectionTimeoutMillis: 10_000,
+      });
       const lost = (err?: unknown) => {
         if (current !== client) return;
         current = undefined;
@@ -397,13 +515,15 @@ export class PgJournal implements Journal, EventSink {
     let total = 0;
     for (;;) {
       const n = await inTransaction(this.pool, async (client) => {
-        const ids = (await client.query<{ id: string }>({
-          name: 'prune-pick',
-          text: `SELECT id FROM alerts a WHERE a.received_at < $1 AND NOT EXISTS (
+        const ids = (
+          await client.query<{ id: string }>({
+            name: 'prune-pick',
+            text: `SELECT id FROM alerts a WHERE a.received_at < $1 AND NOT EXISTS (
                    SELECT 1 FROM steps s WHERE s.alert_id = a.id AND s.state IN ('pending', 'running'))
                  LIMIT 500 FOR UPDATE SKIP LOCKED`,
-          values: [cutoff],
-        })).rows.map((r) => r.id);
+            values: [cutoff],
+          })
+        ).rows.map((r) => r.id);
         if (ids.length === 0) return 0;
         await client.query({ name: 'prune-steps', text: 'DELETE FROM steps WHERE alert_id = ANY($1)', values: [ids] });
         await client.query({ name: 'prune-alerts', text: 'DELETE FROM alerts WHERE id = ANY($1)', values: [ids] });
@@ -412,7 +532,11 @@ export class PgJournal implements Journal, EventSink {
       if (n === 0) break;
       total += n;
     }
-    await this.pool.query({ name: 'prune-wildix', text: 'DELETE FROM wildix_events WHERE received_at < $1', values: [cutoff] });
+    await this.pool.query({
+      name: 'prune-wildix',
+      text: 'DELETE FROM wildix_events WHERE received_at < $1',
+      values: [cutoff],
+    });
     // Events every enabled integration is past (as on SQLite), and old delivery records.
     await this.pool.query({
       name: 'prune-events',
@@ -420,14 +544,19 @@ export class PgJournal implements Journal, EventSink {
       values: [cutoff],
     });
     await this.pool.query({ name: 'prune-deliveries', text: 'DELETE FROM deliveries WHERE at < $1', values: [cutoff] });
-    await this.pool.query({ name: 'prune-followups', text: 'DELETE FROM followups WHERE next_at IS NULL AND created_at < $1', values: [cutoff] });
+    await this.pool.query({
+      name: 'prune-followups',
+      text: 'DELETE FROM followups WHERE next_at IS NULL AND created_at < $1',
+      values: [cutoff],
+    });
     return total;
   }
 
   /** Unfinished steps per step name (the steps-waiting gauge). */
   async waitingSteps(): Promise<Record<string, number>> {
     const r = await this.pool.query<{ step: string; n: number }>({
-      name: 'waiting', text: `SELECT step, COUNT(*)::bigint AS n FROM steps WHERE state IN ('pending', 'running') GROUP BY step`,
+      name: 'waiting',
+      text: `SELECT step, COUNT(*)::bigint AS n FROM steps WHERE state IN ('pending', 'running') GROUP BY step`,
     });
     return Object.fromEntries([['announce', 0], ['chat', 0], ...r.rows.map((row) => [row.step, row.n])]);
   }

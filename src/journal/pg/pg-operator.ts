@@ -14,7 +14,10 @@ import { eventsWanted, insertEvents } from './pg-events';
 export class PgOperator {
   private readonly incidents: PgIncidentStore;
 
-  constructor(pool: Pool, private readonly storeOf: (storeId: string) => StoreRoute | undefined) {
+  constructor(
+    pool: Pool,
+    private readonly storeOf: (storeId: string) => StoreRoute | undefined,
+  ) {
     this.incidents = new PgIncidentStore(pool);
   }
 
@@ -23,22 +26,40 @@ export class PgOperator {
   }
 
   claim(id: string, by: string, at: number): Promise<ClaimResult> {
-    return this.incidents.claim(id, by, 'cli', at, (client, incident) => this.record(client, incident, 'claimed', claimedLine(incident), at));
+    return this.incidents.claim(id, by, 'cli', at, (client, incident) =>
+      this.record(client, incident, 'claimed', claimedLine(incident), at),
+    );
   }
 
   resolve(id: string, outcome: Outcome, by: string | null, at: number): Promise<ResolveResult> {
-    return this.incidents.resolve(id, outcome, by, at, (client, incident) => this.record(client, incident, 'resolved', resolvedLine(incident), at));
+    return this.incidents.resolve(id, outcome, by, at, (client, incident) =>
+      this.record(client, incident, 'resolved', resolvedLine(incident), at),
+    );
   }
 
-  private async record(client: PoolClient, incident: Incident, kind: Extract<FollowUpKind, 'claimed' | 'resolved'>, line: string, at: number): Promise<void> {
+  private async record(
+    client: PoolClient,
+    incident: Incident,
+    kind: Extract<FollowUpKind, 'claimed' | 'resolved'>,
+    line: string,
+    at: number,
+  ): Promise<void> {
     await client.query({
       name: 'operator-followup',
       text: `INSERT INTO followups (incident_id, kind, store_id, text, created_at, next_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING`,
       values: [incident.id, kind, incident.storeId, line, at],
     });
     if (!(await eventsWanted(client))) return;
-    const row = (await client.query<{ alert_json: string }>({ name: 'operator-alert', text: 'SELECT alert_json FROM alerts WHERE id = $1', values: [incident.firstAlertId] })).rows[0];
+    const row = (
+      await client.query<{ alert_json: string }>({
+        name: 'operator-alert',
+        text: 'SELECT alert_json FROM alerts WHERE id = $1',
+        values: [incident.firstAlertId],
+      })
+    ).rows[0];
     if (!row) return; // pruned: nothing to build the event from
-    await insertEvents(client, [incidentEvent(`alert.${kind}`, JSON.parse(row.alert_json) as Alert, this.storeOf(incident.storeId), incident, at)]);
+    await insertEvents(client, [
+      incidentEvent(`alert.${kind}`, JSON.parse(row.alert_json) as Alert, this.storeOf(incident.storeId), incident, at),
+    ]);
   }
 }

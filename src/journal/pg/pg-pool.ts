@@ -17,7 +17,9 @@ export { isPostgresUrl, redactUrl, urlSecrets } from './journal-url';
 /** BIGINT columns (times in ms, counters, the outbox sequence) as numbers: they fit in 2^53. */
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === pg.types.builtins.INT8
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 /** A pool on a `postgres://` URL, as the journal uses it. The URL may hold a password: never logged. */
@@ -45,7 +47,9 @@ export function openPgPool(url: string, opts: { max?: number; applicationName?: 
 export async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
-  const onError = (err: Error) => { broken = err; };
+  const onError = (err: Error) => {
+    broken = err;
+  };
   client.on('error', onError);
   try {
     return await fn(client);

@@ -33,7 +33,9 @@ export async function migratePg(pool: Pool, where: string): Promise<number> {
         await client.query('CREATE TABLE IF NOT EXISTS journal_schema (version INTEGER NOT NULL)');
         const v = await version(client);
         if (v > PG_MIGRATIONS.length) {
-          throw new Error(`journal ${where} is at schema ${v}, newer than this version of veesion-bridge (${PG_MIGRATIONS.length}): was it downgraded?`);
+          throw new Error(
+            `journal ${where} is at schema ${v}, newer than this version of veesion-bridge (${PG_MIGRATIONS.length}): was it downgraded?`,
+          );
         }
         if (v === PG_MIGRATIONS.length) {
           await client.query('COMMIT');

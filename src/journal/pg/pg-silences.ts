@@ -11,7 +11,10 @@ export class PgSilences {
   private failing = false;
   private reading = false;
 
-  constructor(private readonly pool: Pool, private readonly onError: (err: unknown) => void) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly onError: (err: unknown) => void,
+  ) {}
 
   /** Until when the store's announcements are muted, if they are at `now`. */
   silencedUntil(storeId: string, now: number): number | undefined {
@@ -20,7 +23,11 @@ export class PgSilences {
   }
 
   async refresh(now = Date.now()): Promise<void> {
-    const r = await this.pool.query<{ store_id: string; until: number }>({ name: 'silences-active', text: 'SELECT store_id, until FROM silences WHERE until > $1', values: [now] });
+    const r = await this.pool.query<{ store_id: string; until: number }>({
+      name: 'silences-active',
+      text: 'SELECT store_id, until FROM silences WHERE until > $1',
+      values: [now],
+    });
     this.until = new Map(r.rows.map((row) => [row.store_id, Number(row.until)]));
   }
 
@@ -30,13 +37,19 @@ export class PgSilences {
       // One read at a time: a slow server must not fill the pool the commits and leases use.
       if (this.reading) return;
       this.reading = true;
-      this.refresh().then(
-        () => { this.failing = false; },
-        (err: unknown) => {
-          if (!this.failing) this.onError(err); // once per outage
-          this.failing = true;
-        },
-      ).finally(() => { this.reading = false; });
+      this.refresh()
+        .then(
+          () => {
+            this.failing = false;
+          },
+          (err: unknown) => {
+            if (!this.failing) this.onError(err); // once per outage
+            this.failing = true;
+          },
+        )
+        .finally(() => {
+          this.reading = false;
+        });
     }, everyMs);
     this.timer.unref();
   }

@@ -33,13 +33,23 @@ describe('FollowUpSender', () => {
   it('posts each follow-up once, in order; the same change owed twice is one line', async () => {
     const r = rig();
     r.sender.start();
-    expect(r.journal.chat.add({ incidentId: 'i1', storeId: 's1', kind: 'claimed', text: 'Anna is on it' }, r.clock.now())).toBe(true);
-    expect(r.journal.chat.add({ incidentId: 'i1', storeId: 's1', kind: 'claimed', text: 'Anna is on it' }, r.clock.now())).toBe(false);
-    r.journal.chat.add({ incidentId: 'i1', storeId: 's1', kind: 'resolved', text: 'Theft confirmed by Anna' }, r.clock.now());
+    expect(
+      r.journal.chat.add({ incidentId: 'i1', storeId: 's1', kind: 'claimed', text: 'Anna is on it' }, r.clock.now()),
+    ).toBe(true);
+    expect(
+      r.journal.chat.add({ incidentId: 'i1', storeId: 's1', kind: 'claimed', text: 'Anna is on it' }, r.clock.now()),
+    ).toBe(false);
+    r.journal.chat.add(
+      { incidentId: 'i1', storeId: 's1', kind: 'resolved', text: 'Theft confirmed by Anna' },
+      r.clock.now(),
+    );
     r.sender.wake();
     await r.clock.advance(1);
     expect(r.posted).toEqual(['Anna is on it', 'Theft confirmed by Anna']);
-    expect(r.journal.chat.list('i1').map((f) => [f.kind, f.postedAt !== null, f.nextAt])).toEqual([['claimed', true, null], ['resolved', true, null]]);
+    expect(r.journal.chat.list('i1').map((f) => [f.kind, f.postedAt !== null, f.nextAt])).toEqual([
+      ['claimed', true, null],
+      ['resolved', true, null],
+    ]);
     await r.sender.stop();
     await r.journal.close();
   });
@@ -57,7 +67,10 @@ describe('FollowUpSender', () => {
     await r.clock.advance(1);
     expect(r.posted).toEqual(['Bea is on it']);
     lease = false; // about to lapse: told later by hold(false)
-    r.journal.chat.add({ incidentId: 'i2', storeId: 's1', kind: 'resolved', text: 'Theft confirmed by Bea' }, r.clock.now());
+    r.journal.chat.add(
+      { incidentId: 'i2', storeId: 's1', kind: 'resolved', text: 'Theft confirmed by Bea' },
+      r.clock.now(),
+    );
     r.sender.wake();
     await r.clock.advance(3_000);
     expect(r.posted).toEqual(['Bea is on it']);
@@ -77,7 +90,11 @@ describe('FollowUpSender', () => {
     a.sender.start();
     await clock.advance(1);
     expect(a.posted).toEqual([]);
-    expect(a.journal.chat.list('i1')[0]).toMatchObject({ attempts: 1, lastError: 'x-bees 503', nextAt: clock.now() - 1 + 60_000 });
+    expect(a.journal.chat.list('i1')[0]).toMatchObject({
+      attempts: 1,
+      lastError: 'x-bees 503',
+      nextAt: clock.now() - 1 + 60_000,
+    });
     // Stopped before the retry: the next start posts it when due.
     await a.sender.stop();
     await a.journal.close();
@@ -92,7 +109,12 @@ describe('FollowUpSender', () => {
     b.journal.chat.add({ incidentId: 'i2', storeId: 's1', kind: 'claimed', text: 'never' }, clock.now());
     b.sender.wake();
     await clock.advance(700_000);
-    expect(b.journal.chat.list('i2')[0]).toMatchObject({ attempts: 3, nextAt: null, postedAt: null, lastError: 'x-bees 503' });
+    expect(b.journal.chat.list('i2')[0]).toMatchObject({
+      attempts: 3,
+      nextAt: null,
+      postedAt: null,
+      lastError: 'x-bees 503',
+    });
     expect(b.posted).toEqual(['Marco was called']);
     await b.sender.stop();
     await b.journal.close();
@@ -114,7 +136,12 @@ describe('FollowUpSender when the journal refuses writes', () => {
     const posted: string[] = [];
     const { logger, lines } = capturedLogger();
     const sender = new FollowUpSender({
-      outbox, post: async (_s, text) => void posted.push(text), stores: () => new Map([['s1', store]]), clock, delaysMs: [0, 60_000], logger,
+      outbox,
+      post: async (_s, text) => void posted.push(text),
+      stores: () => new Map([['s1', store]]),
+      clock,
+      delaysMs: [0, 60_000],
+      logger,
     });
     sender.start();
     await clock.advance(29_000);

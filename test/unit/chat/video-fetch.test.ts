@@ -3,8 +3,19 @@ import { isPublicAddress, hostAllowed } from '../../../src/chat/address-policy';
 import { VideoSimulator } from '../../../src/sim/video-sim';
 
 describe('address policy', () => {
-  it.each(['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.10.64', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', '::ffff:127.0.0.1', 'fd00::1', 'fe80::1'])(
-    'blocks %s', (ip) => expect(isPublicAddress(ip)).toBe(false));
+  it.each([
+    '127.0.0.1',
+    '10.1.2.3',
+    '172.16.0.1',
+    '192.168.10.64',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '::1',
+    '::ffff:127.0.0.1',
+    'fd00::1',
+    'fe80::1',
+  ])('blocks %s', (ip) => expect(isPublicAddress(ip)).toBe(false));
   it.each(['8.8.8.8', '151.101.1.1', '2606:4700::1111'])('allows %s', (ip) => expect(isPublicAddress(ip)).toBe(true));
   it('matches *.veesion.io subdomains only', () => {
     expect(hostAllowed('media.veesion.io', ['*.veesion.io'])).toBe(true);
@@ -18,7 +29,14 @@ describe('fetchVideo', () => {
   let opts: VideoFetchOptions;
   beforeAll(async () => {
     await sim.start();
-    opts = { allowedHosts: ['*.veesion.io'], maxBytes: 1024 * 1024, timeoutMs: 3000, resolve: async () => ['127.0.0.1'], addressAllowed: (ip) => ip === '127.0.0.1', ca: sim.ca };
+    opts = {
+      allowedHosts: ['*.veesion.io'],
+      maxBytes: 1024 * 1024,
+      timeoutMs: 3000,
+      resolve: async () => ['127.0.0.1'],
+      addressAllowed: (ip) => ip === '127.0.0.1',
+      ca: sim.ca,
+    };
   });
   afterAll(() => sim.stop());
 
@@ -41,13 +59,20 @@ describe('fetchVideo', () => {
     expect(sim.requests.length).toBe(before);
   });
 
-  it.each([['127.0.0.1'], ['10.0.0.5'], ['192.168.1.20']])('refuses an allowed name that resolves to %s under the default policy', async (ip) => {
-    const { addressAllowed: _ignored, ...strict } = opts;
-    await expect(fetchVideo(sim.url('clip'), { ...strict, resolve: async () => [ip] })).rejects.toMatchObject({ code: 'VIDEO_ADDRESS_BLOCKED' });
-  });
+  it.each([['127.0.0.1'], ['10.0.0.5'], ['192.168.1.20']])(
+    'refuses an allowed name that resolves to %s under the default policy',
+    async (ip) => {
+      const { addressAllowed: _ignored, ...strict } = opts;
+      await expect(fetchVideo(sim.url('clip'), { ...strict, resolve: async () => [ip] })).rejects.toMatchObject({
+        code: 'VIDEO_ADDRESS_BLOCKED',
+      });
+    },
+  );
 
   it('stops at the size limit', async () => {
-    await expect(fetchVideo(sim.url('clip'), { ...opts, maxBytes: 1000 })).rejects.toMatchObject({ code: 'VIDEO_TOO_LARGE' });
+    await expect(fetchVideo(sim.url('clip'), { ...opts, maxBytes: 1000 })).rejects.toMatchObject({
+      code: 'VIDEO_TOO_LARGE',
+    });
   });
 
   it('refuses a certificate it does not trust', async () => {

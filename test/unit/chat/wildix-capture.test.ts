@@ -1,7 +1,12 @@
 import { existsSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WildixCapture } from '../../../src/chat/wildix-capture';
-import { CAPTURE_REQUEST_FILE, captureFileName, readCaptureRequest, writeCaptureRequest } from '../../../src/chat/capture-request';
+import {
+  CAPTURE_REQUEST_FILE,
+  captureFileName,
+  readCaptureRequest,
+  writeCaptureRequest,
+} from '../../../src/chat/capture-request';
 import { FIXTURES, tempDir } from '../../helpers/paths';
 import { ManualClock } from '../../helpers/manual-clock';
 import { capturedLogger } from '../../helpers/quiet-logger';
@@ -33,18 +38,28 @@ describe('Wildix capture', () => {
     expect(captures(dir)).toEqual([file]);
     const path = join(dir, file);
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { receivedAt: string; body: Record<string, unknown> });
+    const lines = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { receivedAt: string; body: Record<string, unknown> });
     expect(lines).toHaveLength(2);
-    expect(lines[0]?.body).toMatchObject({ type: 'conference:live:progress', data: { subject: '<text>', participants: [{ name: '<name>', email: '<email>', pbxExtension: '25111' }] } });
+    expect(lines[0]?.body).toMatchObject({
+      type: 'conference:live:progress',
+      data: { subject: '<text>', participants: [{ name: '<name>', email: '<email>', pbxExtension: '25111' }] },
+    });
     expect(lines[1]?.body).toEqual({ unreadable: true, bytes: 34 });
     const text = readFileSync(path, 'utf8');
-    for (const gone of ['John Doe', 'johndoe@example.com', 'Status & Priorities', 'Anna', '33612345678']) expect(text).not.toContain(gone);
+    for (const gone of ['John Doe', 'johndoe@example.com', 'Status & Priorities', 'Anna', '33612345678'])
+      expect(text).not.toContain(gone);
     expect(log.lines().filter((l) => l.includes('Wildix events captured'))).toHaveLength(1);
   });
 
   it('a new request is read at once; a request naming a file outside the pattern is not followed', () => {
     const { dir, clock, capture } = setup();
-    writeFileSync(join(dir, CAPTURE_REQUEST_FILE), JSON.stringify({ until: clock.now() + 60_000, file: '../escape.jsonl' }));
+    writeFileSync(
+      join(dir, CAPTURE_REQUEST_FILE),
+      JSON.stringify({ until: clock.now() + 60_000, file: '../escape.jsonl' }),
+    );
     expect(readCaptureRequest(dir)).toBeUndefined();
     capture.offer(PROGRESS);
     expect(captures(dir)).toEqual([]);
@@ -78,6 +93,11 @@ describe('Wildix capture', () => {
     utimesSync(recent, (now - 6 * DAY) / 1000, (now - 6 * DAY) / 1000);
     writeCaptureRequest(dir, { until: now - 8 * DAY, file: 'wildix-capture-old.jsonl' });
     expect(capture.prune(now)).toBe(1);
-    expect([existsSync(old), existsSync(recent), existsSync(other), existsSync(join(dir, CAPTURE_REQUEST_FILE))]).toEqual([false, true, true, false]);
+    expect([
+      existsSync(old),
+      existsSync(recent),
+      existsSync(other),
+      existsSync(join(dir, CAPTURE_REQUEST_FILE)),
+    ]).toEqual([false, true, true, false]);
   });
 });

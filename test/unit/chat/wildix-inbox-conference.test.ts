@@ -19,7 +19,12 @@ const example = (name: string) => JSON.parse(readFileSync(join(FIXTURES, 'wildix
  * the test's time: the join's `data.id` made the progress event's, as a PBX sends them.
  */
 const CONFERENCE = 'codeea87-3d59-4d1d-80be-fc4f0260_1721905148868';
-const ROOM = { store_veesion_id: 's1', name: 'Status & Priorities', audio_conf_id: '5', xbees_channel_id: 'c1' } as StoreRoute;
+const ROOM = {
+  store_veesion_id: 's1',
+  name: 'Status & Priorities',
+  audio_conf_id: '5',
+  xbees_channel_id: 'c1',
+} as StoreRoute;
 
 function setup() {
   const clock = new ManualClock(1721905149199);
@@ -49,17 +54,31 @@ function setup() {
   const progress = (at?: number) => event(example('conference-live-progress.body.json'), at);
   const join = (name = 'Marco', at?: number) => {
     const body = example('conference-live-join.body.json');
-    return event({ ...body, id: `${body.id}-${name}`, data: { ...body.data, id: CONFERENCE, participant: { ...(body.data['participant'] as object), name, pbxExtension: '202' } } }, at);
+    return event(
+      {
+        ...body,
+        id: `${body.id}-${name}`,
+        data: {
+          ...body.data,
+          id: CONFERENCE,
+          participant: { ...(body.data['participant'] as object), name, pbxExtension: '202' },
+        },
+      },
+      at,
+    );
   };
   return { clock, log, activity, inbox, progress, join };
 }
 
 describe('conference joins matched to their conference by id', () => {
-  it('a join after the progress event of its conference is the room\'s activity at once', async () => {
+  it("a join after the progress event of its conference is the room's activity at once", async () => {
     const { inbox, progress, join, activity } = setup();
     expect(await inbox.handle(progress())).toEqual({ outcome: 'recorded', incidentId: 'inc-1' });
     expect(await inbox.handle(join('Marco'))).toEqual({ outcome: 'recorded', incidentId: 'inc-1' });
-    expect(activity.map((a) => [a.kind, a.who])).toEqual([['conference:live:progress', 'John Doe (25111)'], ['conference:live:join', 'Marco (202)']]);
+    expect(activity.map((a) => [a.kind, a.who])).toEqual([
+      ['conference:live:progress', 'John Doe (25111)'],
+      ['conference:live:join', 'Marco (202)'],
+    ]);
   });
 
   it('a join before any progress event is held, and recorded when the progress event arrives', async () => {
@@ -81,7 +100,9 @@ describe('conference joins matched to their conference by id', () => {
     await clock.advance(60_001);
     expect(await inbox.handle(progress())).toEqual({ outcome: 'recorded', incidentId: 'inc-1' });
     expect(activity.map((a) => a.kind)).toEqual(['conference:live:progress']);
-    expect(log.lines().filter((l) => l.includes('conference join dropped'))).toEqual([expect.stringContaining('"why":"expired"')]);
+    expect(log.lines().filter((l) => l.includes('conference join dropped'))).toEqual([
+      expect.stringContaining('"why":"expired"'),
+    ]);
   });
 
   it('another progress event of the same conference (same id, later time) is read; the same body again is a duplicate', async () => {
@@ -108,11 +129,15 @@ describe('conference joins matched to their conference by id', () => {
 
 describe('live calls into a room', () => {
   // docs.wildix.com, Calls -> Webhooks: the call:live:progress example, its leg sent to the room.
-  it('a call:live:progress whose flow goes to the room is the incident\'s activity', async () => {
+  it("a call:live:progress whose flow goes to the room is the incident's activity", async () => {
     const { inbox, activity, clock } = setup();
     const body = example('call-live-progress.body.json');
     const [leg] = body.data['flows'] as Record<string, unknown>[];
-    const parsed = parseWildixEvent({ ...body, time: clock.now(), data: { ...body.data, flows: [{ ...leg, destination: '5', remotePhone: '5' }] } });
+    const parsed = parseWildixEvent({
+      ...body,
+      time: clock.now(),
+      data: { ...body.data, flows: [{ ...leg, destination: '5', remotePhone: '5' }] },
+    });
     if (!parsed.ok) throw new Error(parsed.reason);
     expect(await inbox.handle(parsed.event)).toEqual({ outcome: 'recorded', incidentId: 'inc-1' });
     expect(activity.map((a) => [a.kind, a.who, a.detail])).toEqual([['call:live:progress', 'John Doe (230)', 'HOLD']]);

@@ -20,16 +20,36 @@ const video = new VideoSimulator();
 beforeAll(() => video.start());
 afterAll(() => video.stop());
 
-const STORE: StoreRoute = { store_veesion_id: 's1', name: 'Store 1', audio_conf_id: '7', xbees_channel_id: 'chan-1', veesion_user_extension: '201' };
+const STORE: StoreRoute = {
+  store_veesion_id: 's1',
+  name: 'Store 1',
+  audio_conf_id: '7',
+  xbees_channel_id: 'chan-1',
+  veesion_user_extension: '201',
+};
 const alert = (id: string): Alert => ({
-  id, storeId: 's1', cameraId: 'cam-1', cameraIp: '10.0.0.1', groupId: 'g', alertType: 'theft',
-  startDate: '2024-01-01T10:00:00Z', endDate: '2024-01-01T10:00:10Z', videoUrl: video.url(id),
+  id,
+  storeId: 's1',
+  cameraId: 'cam-1',
+  cameraIp: '10.0.0.1',
+  groupId: 'g',
+  alertType: 'theft',
+  startDate: '2024-01-01T10:00:00Z',
+  endDate: '2024-01-01T10:00:10Z',
+  videoUrl: video.url(id),
 });
 
 async function posted(sim: XbeesSimulator, userId: string | undefined, store: StoreRoute) {
   const client = new XbeesClient({ baseUrl: sim.url, token: sim.token, timeoutMs: 5000 });
   const media = {
-    video: { allowedHosts: ['*.veesion.io'], maxBytes: 1024 * 1024, timeoutMs: 5000, resolve: async () => ['127.0.0.1'], addressAllowed: (ip: string) => ip === '127.0.0.1', ca: video.ca },
+    video: {
+      allowedHosts: ['*.veesion.io'],
+      maxBytes: 1024 * 1024,
+      timeoutMs: 5000,
+      resolve: async () => ['127.0.0.1'],
+      addressAllowed: (ip: string) => ip === '127.0.0.1',
+      ca: video.ca,
+    },
     stillTimeoutMs: 5000,
   };
   const poster = new XbeesPoster(client, xbeesIdentity(sim.token, userId), media, capturedLogger().logger);
@@ -46,7 +66,11 @@ describe('x-bees requests carry the x-bees user id, never the PBX extension', ()
       expect(sim.token).toMatch(/^wsk-v1-/);
       const { result, bodies } = await posted(sim, 'ignored-with-a-bot', STORE);
       expect(result.videoAttached).toBe(true);
-      expect(bodies.map((b) => b.path)).toEqual(['/channels/chan-1/files', '/channels/chan-1/messages', '/channels/chan-1/messages']);
+      expect(bodies.map((b) => b.path)).toEqual([
+        '/channels/chan-1/files',
+        '/channels/chan-1/messages',
+        '/channels/chan-1/messages',
+      ]);
       for (const b of bodies) expect(b.body).not.toHaveProperty('userId');
       expect(JSON.stringify(bodies)).not.toContain('201');
     } finally {
@@ -71,7 +95,7 @@ describe('x-bees requests carry the x-bees user id, never the PBX extension', ()
     }
   });
 
-  it('a store\'s xbees_user_id overrides BRIDGE_XBEES_USER_ID, on the upload and the message alike', async () => {
+  it("a store's xbees_user_id overrides BRIDGE_XBEES_USER_ID, on the upload and the message alike", async () => {
     const sim = new XbeesSimulator({ token: 'pbx-token-value', users: ['u-default', 'u-store'] });
     await sim.start();
     try {
@@ -83,7 +107,7 @@ describe('x-bees requests carry the x-bees user id, never the PBX extension', ()
   });
 });
 
-describe('the posted message\'s id', () => {
+describe("the posted message's id", () => {
   /** One answer to every request: what x-bees says to SendMessage. */
   async function answering(answer: unknown): Promise<{ url: string; close: () => Promise<void> }> {
     const server = http.createServer((_req, res) => {
@@ -91,7 +115,10 @@ describe('the posted message\'s id', () => {
       res.end(JSON.stringify(answer));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
   }
 
   it.each([

@@ -36,7 +36,9 @@ describe('invokedAs: the command the hints name', () => {
 
   it("with no launcher, is the checkout's bin/veesion-bridge beside the script, else node and the script", () => {
     expect(commandName(undefined, '/usr/bin', join(REPO, 'dist/src/cli/main.js'), REPO)).toBe('./bin/veesion-bridge');
-    expect(commandName(undefined, '/usr/bin', join(REPO, 'dist/src/cli/main.js'), tempDir())).toBe(join(REPO, 'bin/veesion-bridge'));
+    expect(commandName(undefined, '/usr/bin', join(REPO, 'dist/src/cli/main.js'), tempDir())).toBe(
+      join(REPO, 'bin/veesion-bridge'),
+    );
     expect(commandName(undefined, '/usr/bin', '/opt/x/main.js', '/opt/x')).toBe('node ./main.js');
   });
 

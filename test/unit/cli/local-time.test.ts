@@ -1,6 +1,6 @@
 import { localTime } from '../../../src/cli/local-time';
 
-describe('localTime: the CLI\'s times, in a zone it names', () => {
+describe("localTime: the CLI's times, in a zone it names", () => {
   const winter = Date.UTC(2026, 11, 6, 22, 7, 58);
   const summer = Date.UTC(2026, 6, 6, 22, 7, 58);
 
@@ -16,7 +16,7 @@ describe('localTime: the CLI\'s times, in a zone it names', () => {
     expect(localTime(winter, 'Asia/Kolkata')).toBe('2026-12-07 03:37:58 GMT+5:30');
   });
 
-  it('is in the host\'s zone when none is given', () => {
+  it("is in the host's zone when none is given", () => {
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     expect(localTime(winter)).toBe(localTime(winter, zone));
   });

@@ -11,7 +11,9 @@ import { writeSelfSigned } from '../../helpers/tls-cert';
 describe('how a local command reaches the receiver', () => {
   it('picks the scheme from the TLS setting and loopback for a wildcard bind', () => {
     expect(receiverBase({ BRIDGE_HTTP_HOST: '0.0.0.0', BRIDGE_HTTP_PORT: 8787 })).toBe('http://127.0.0.1:8787');
-    expect(receiverBase({ BRIDGE_HTTP_HOST: '::1', BRIDGE_HTTP_PORT: 8443, BRIDGE_TLS_CERT_FILE: '/etc/c.pem' })).toBe('https://[::1]:8443');
+    expect(receiverBase({ BRIDGE_HTTP_HOST: '::1', BRIDGE_HTTP_PORT: 8443, BRIDGE_TLS_CERT_FILE: '/etc/c.pem' })).toBe(
+      'https://[::1]:8443',
+    );
   });
 
   it('shows the admin token to admin routes only', () => {
@@ -24,7 +26,9 @@ describe('how a local command reaches the receiver', () => {
     const dir = tempDir('vb-cli-tls-');
     // A certificate for the public name only, as a proxy-less public bind would have.
     const pub = await generate([{ name: 'commonName', value: 'bridge.example.com' }], {
-      keyType: 'ec', algorithm: 'sha256', extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'bridge.example.com' }] }],
+      keyType: 'ec',
+      algorithm: 'sha256',
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'bridge.example.com' }] }],
     });
     writeFileSync(join(dir, 'public.pem'), pub.cert);
     await writeSelfSigned(join(dir, 'other.pem'), join(dir, 'other-key.pem'));

@@ -37,7 +37,11 @@ describe('veesion-bridge wildix capture', () => {
   it('writes the request in the data directory, says where the file will be and when it ends; the daemon captures there', async () => {
     const { dataDir, envFile, storesFile } = config();
     const before = Date.now();
-    const out = JSON.parse(await run({ envFile, storesFile, json: true, minutes: '10' })) as { file: string; until: string; daemonRunning: boolean };
+    const out = JSON.parse(await run({ envFile, storesFile, json: true, minutes: '10' })) as {
+      file: string;
+      until: string;
+      daemonRunning: boolean;
+    };
     const req = readCaptureRequest(dataDir);
     expect(req && join(dataDir, req.file)).toBe(out.file);
     expect(basename(out.file)).toMatch(/^wildix-capture-.+-\d{8}T\d{9}Z\.jsonl$/);
@@ -60,7 +64,8 @@ describe('veesion-bridge wildix capture', () => {
 
   it('refuses a bad --minutes (usage) and a daemon whose Wildix events are off', async () => {
     const { envFile, storesFile } = config();
-    for (const bad of ['0', '-1', '2.5', 'ten', '100000']) await expect(run({ envFile, storesFile, minutes: bad })).rejects.toMatchObject({ exitCode: 2 });
+    for (const bad of ['0', '-1', '2.5', 'ten', '100000'])
+      await expect(run({ envFile, storesFile, minutes: bad })).rejects.toMatchObject({ exitCode: 2 });
     const off = config(false);
     const err = await run({ envFile: off.envFile, storesFile: off.storesFile, minutes: '10' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CliExit);

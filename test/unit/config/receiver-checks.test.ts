@@ -34,11 +34,36 @@ describe('receiver settings: TLS files and the admin token', () => {
   it.each([
     ['only the certificate', { BRIDGE_TLS_CERT_FILE: 'CERT' }, 'BRIDGE_TLS_KEY_FILE', 'go together'],
     ['only the key', { BRIDGE_TLS_KEY_FILE: 'KEY' }, 'BRIDGE_TLS_CERT_FILE', 'go together'],
-    ['a missing certificate file', { BRIDGE_TLS_CERT_FILE: '/nonexistent/cert.pem', BRIDGE_TLS_KEY_FILE: 'KEY' }, 'BRIDGE_TLS_CERT_FILE', 'cannot read /nonexistent/cert.pem: ENOENT'],
-    ['a key that is not the certificate\'s', { BRIDGE_TLS_CERT_FILE: 'CERT', BRIDGE_TLS_KEY_FILE: 'OTHER_KEY' }, 'BRIDGE_TLS_KEY_FILE', 'is not the key of the certificate'],
-    ['a certificate that is not PEM', { BRIDGE_TLS_CERT_FILE: 'KEY', BRIDGE_TLS_KEY_FILE: 'KEY' }, 'BRIDGE_TLS_CERT_FILE', 'is not a PEM certificate'],
-    ['a key that is not a key', { BRIDGE_TLS_CERT_FILE: 'CERT', BRIDGE_TLS_KEY_FILE: 'CERT' }, 'BRIDGE_TLS_KEY_FILE', 'is not an unencrypted PEM private key'],
-    ['a relative path', { BRIDGE_TLS_CERT_FILE: 'cert.pem', BRIDGE_TLS_KEY_FILE: 'KEY' }, 'BRIDGE_TLS_CERT_FILE', 'an absolute path'],
+    [
+      'a missing certificate file',
+      { BRIDGE_TLS_CERT_FILE: '/nonexistent/cert.pem', BRIDGE_TLS_KEY_FILE: 'KEY' },
+      'BRIDGE_TLS_CERT_FILE',
+      'cannot read /nonexistent/cert.pem: ENOENT',
+    ],
+    [
+      "a key that is not the certificate's",
+      { BRIDGE_TLS_CERT_FILE: 'CERT', BRIDGE_TLS_KEY_FILE: 'OTHER_KEY' },
+      'BRIDGE_TLS_KEY_FILE',
+      'is not the key of the certificate',
+    ],
+    [
+      'a certificate that is not PEM',
+      { BRIDGE_TLS_CERT_FILE: 'KEY', BRIDGE_TLS_KEY_FILE: 'KEY' },
+      'BRIDGE_TLS_CERT_FILE',
+      'is not a PEM certificate',
+    ],
+    [
+      'a key that is not a key',
+      { BRIDGE_TLS_CERT_FILE: 'CERT', BRIDGE_TLS_KEY_FILE: 'CERT' },
+      'BRIDGE_TLS_KEY_FILE',
+      'is not an unencrypted PEM private key',
+    ],
+    [
+      'a relative path',
+      { BRIDGE_TLS_CERT_FILE: 'cert.pem', BRIDGE_TLS_KEY_FILE: 'KEY' },
+      'BRIDGE_TLS_CERT_FILE',
+      'an absolute path',
+    ],
   ])('names the key for %s', (_what, settings, key_, message) => {
     const files: Record<string, string> = { CERT: cert, KEY: key, OTHER_KEY: otherKey };
     const real = Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, files[v] ?? v]));
@@ -51,15 +76,31 @@ describe('receiver settings: TLS files and the admin token', () => {
     writeFileSync(locked, 'x');
     chmodSync(locked, 0o000);
     expect(issues({ BRIDGE_TLS_CERT_FILE: cert, BRIDGE_TLS_KEY_FILE: locked })).toEqual([
-      { path: 'env.custom.ini: BRIDGE_TLS_KEY_FILE', message: expect.stringContaining('the service user must be able to read it') },
+      {
+        path: 'env.custom.ini: BRIDGE_TLS_KEY_FILE',
+        message: expect.stringContaining('the service user must be able to read it'),
+      },
     ]);
   });
 
   it('wants an admin token of 16 printable characters, not the hook token, and hides it', () => {
-    expect(issues({ BRIDGE_ADMIN_TOKEN: 'short' })).toEqual([{ path: 'env.custom.ini: BRIDGE_ADMIN_TOKEN', message: expect.stringContaining('at least 16') }]);
-    expect(issues({ BRIDGE_ADMIN_TOKEN: 'has a space in it, sadly' })).toEqual([{ path: 'env.custom.ini: BRIDGE_ADMIN_TOKEN', message: expect.stringContaining('without spaces') }]);
-    expect(issues({ BRIDGE_ADMIN_TOKEN: VALID_SETTINGS.VEESION_HOOK_TOKEN })).toEqual([{ path: 'env.custom.ini: BRIDGE_ADMIN_TOKEN', message: expect.stringContaining('must differ from VEESION_HOOK_TOKEN') }]);
-    const config = loadConfig({ ...writeConfig(tempDir(), { ...VALID_SETTINGS, BRIDGE_ADMIN_TOKEN: 'admin-token-0123456789' }, [STORE]), env: {}, platform: 'linux' });
+    expect(issues({ BRIDGE_ADMIN_TOKEN: 'short' })).toEqual([
+      { path: 'env.custom.ini: BRIDGE_ADMIN_TOKEN', message: expect.stringContaining('at least 16') },
+    ]);
+    expect(issues({ BRIDGE_ADMIN_TOKEN: 'has a space in it, sadly' })).toEqual([
+      { path: 'env.custom.ini: BRIDGE_ADMIN_TOKEN', message: expect.stringContaining('without spaces') },
+    ]);
+    expect(issues({ BRIDGE_ADMIN_TOKEN: VALID_SETTINGS.VEESION_HOOK_TOKEN })).toEqual([
+      {
+        path: 'env.custom.ini: BRIDGE_ADMIN_TOKEN',
+        message: expect.stringContaining('must differ from VEESION_HOOK_TOKEN'),
+      },
+    ]);
+    const config = loadConfig({
+      ...writeConfig(tempDir(), { ...VALID_SETTINGS, BRIDGE_ADMIN_TOKEN: 'admin-token-0123456789' }, [STORE]),
+      env: {},
+      platform: 'linux',
+    });
     expect(redactSettings(config.settings)['BRIDGE_ADMIN_TOKEN']).toBe('HIDDEN');
   });
 });

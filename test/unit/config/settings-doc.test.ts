@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ini from 'ini';
-import { commentLines, sectionProblems, settingsFileText, shownValue, SETTINGS_SECTIONS } from '../../../src/config/settings-doc';
+import {
+  commentLines,
+  sectionProblems,
+  settingsFileText,
+  shownValue,
+  SETTINGS_SECTIONS,
+} from '../../../src/config/settings-doc';
 import { SETTING_DESCRIPTIONS } from '../../../src/config/settings-descriptions';
 import { SECRET_KEYS, SETTING_KEYS, settingsSchema } from '../../../src/config/settings-schema';
 import { REPO, VALID_SETTINGS } from '../../helpers/paths';
@@ -15,8 +21,10 @@ describe('the shipped settings file', () => {
       const b = generated.split('\n');
       const at = a.findIndex((line, i) => line !== b[i]);
       const line = at === -1 ? b.length : at + 1;
-      throw new Error(`.env.example differs from the settings schema at line ${line}: run \`npm run settings-file\` and commit the file\n`
-        + `  committed: ${a[line - 1] ?? '(end of file)'}\n  generated: ${b[line - 1] ?? '(end of file)'}`);
+      throw new Error(
+        `.env.example differs from the settings schema at line ${line}: run \`npm run settings-file\` and commit the file\n` +
+          `  committed: ${a[line - 1] ?? '(end of file)'}\n  generated: ${b[line - 1] ?? '(end of file)'}`,
+      );
     }
   });
 
@@ -57,8 +65,12 @@ describe('the shipped settings file', () => {
     const text = settingsFileText();
     expect(text).not.toMatch(/not yet on PostgreSQL/i);
     const conf = readFileSync(join(REPO, 'deploy/asterisk/manager-veesion.conf'), 'utf8');
-    const rights = Object.fromEntries([...conf.matchAll(/^(read|write)\s*=\s*(.+)$/gm)].map((m) => [m[1], m[2]?.trim()]));
-    expect(SETTING_DESCRIPTIONS.BRIDGE_AMI_USERNAME).toContain(`read = ${rights['read']} and write = ${rights['write']}`);
+    const rights = Object.fromEntries(
+      [...conf.matchAll(/^(read|write)\s*=\s*(.+)$/gm)].map((m) => [m[1], m[2]?.trim()]),
+    );
+    expect(SETTING_DESCRIPTIONS.BRIDGE_AMI_USERNAME).toContain(
+      `read = ${rights['read']} and write = ${rights['write']}`,
+    );
   });
 
   it('wraps comments at 96 characters without cutting a command in two', () => {

@@ -11,7 +11,11 @@ import { STORE, VALID_SETTINGS, shortPaths, tempDir, writeConfig } from '../../h
  */
 const PBX_TOKEN = 'pbx-token-secret-value';
 
-function run(settings: Record<string, string>, stores: unknown[] = [STORE], json = true): { code: number; out: string } {
+function run(
+  settings: Record<string, string>,
+  stores: unknown[] = [STORE],
+  json = true,
+): { code: number; out: string } {
   const files = writeConfig(tempDir(), { ...VALID_SETTINGS, ...settings }, stores);
   const written: string[] = [];
   const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -30,7 +34,11 @@ function run(settings: Record<string, string>, stores: unknown[] = [STORE], json
   }
 }
 
-type Report = { ok: boolean; issues?: { path: string; message: string }[]; warnings: { path: string; message: string }[] };
+type Report = {
+  ok: boolean;
+  issues?: { path: string; message: string }[];
+  warnings: { path: string; message: string }[];
+};
 
 describe('check-config: the x-bees token and user id', () => {
   it('accepts a bot token (wsk-v1-...) with no user id and no warning', () => {
@@ -40,12 +48,20 @@ describe('check-config: the x-bees token and user id', () => {
   });
 
   it('refuses a PBX token without any user id (exit 78), saying where to find it: wx.stream._user.id', () => {
-    const r = run({ BRIDGE_XBEES_TOKEN: PBX_TOKEN }, [STORE, { ...STORE, store_veesion_id: 'store-2', audio_conf_id: '8', xbees_user_id: 'u-store-2' }]);
+    const r = run({ BRIDGE_XBEES_TOKEN: PBX_TOKEN }, [
+      STORE,
+      { ...STORE, store_veesion_id: 'store-2', audio_conf_id: '8', xbees_user_id: 'u-store-2' },
+    ]);
     expect(r.code).toBe(EXIT.config);
     const report = JSON.parse(r.out) as Report;
-    expect(report.issues).toEqual([{ path: 'env.custom.ini: BRIDGE_XBEES_USER_ID', message: expect.stringContaining('required with a PBX token for store-1 ') }]);
-    expect(report.issues?.[0]?.message).toContain('in the browser\'s developer console: wx.stream._user.id');
-    expect(report.issues?.[0]?.message).toContain('member of each store\'s channel');
+    expect(report.issues).toEqual([
+      {
+        path: 'env.custom.ini: BRIDGE_XBEES_USER_ID',
+        message: expect.stringContaining('required with a PBX token for store-1 '),
+      },
+    ]);
+    expect(report.issues?.[0]?.message).toContain("in the browser's developer console: wx.stream._user.id");
+    expect(report.issues?.[0]?.message).toContain("member of each store's channel");
     expect(r.out).not.toContain(PBX_TOKEN);
   });
 
@@ -59,7 +75,9 @@ describe('check-config: the x-bees token and user id', () => {
     const r = run({ BRIDGE_XBEES_TOKEN: PBX_TOKEN, BRIDGE_XBEES_USER_ID: 'u-stream-1' });
     expect(r.code).toBe(EXIT.ok);
     const report = JSON.parse(r.out) as Report & { settings: Record<string, unknown> };
-    expect(report.warnings).toEqual([{ path: 'env.custom.ini: BRIDGE_XBEES_TOKEN', message: expect.stringContaining('may expire') }]);
+    expect(report.warnings).toEqual([
+      { path: 'env.custom.ini: BRIDGE_XBEES_TOKEN', message: expect.stringContaining('may expire') },
+    ]);
     // The user id is not a secret; the token is.
     expect(report.settings['BRIDGE_XBEES_USER_ID']).toBe('u-stream-1');
     expect(r.out).not.toContain(PBX_TOKEN);
@@ -84,7 +102,8 @@ describe('check-config: the x-bees token and user id', () => {
 });
 
 describe('xbees_user_id and BRIDGE_XBEES_USER_ID values', () => {
-  const load = (settings: Record<string, string>, stores: unknown[]) => () => loadConfig({ ...writeConfig(tempDir(), { ...VALID_SETTINGS, ...settings }, stores), env: {}, platform: 'linux' });
+  const load = (settings: Record<string, string>, stores: unknown[]) => () =>
+    loadConfig({ ...writeConfig(tempDir(), { ...VALID_SETTINGS, ...settings }, stores), env: {}, platform: 'linux' });
 
   it('keeps the extension in the store as Wildix defines it, beside the x-bees user id, and unknown keys too', () => {
     const [store] = load({}, [{ ...STORE, veesion_user_extension: '201', xbees_user_id: ' u-1 ', extra: 1 }])().stores;

@@ -40,7 +40,9 @@ describe('who may reach the admin routes', () => {
     expect(adminRefusal(req('10.1.2.3'), undefined)).toContain('set BRIDGE_ADMIN_TOKEN');
     expect(adminRefusal(req('10.1.2.3'), ADMIN)).toContain('Authorization: Bearer');
     expect(adminRefusal(req('10.1.2.3', { authorization: 'Bearer nope' }), ADMIN)).toBe('wrong admin token');
-    expect(adminRefusal(req('10.1.2.3', { authorization: `Token ${ADMIN}` }), ADMIN)).toContain('Authorization: Bearer');
+    expect(adminRefusal(req('10.1.2.3', { authorization: `Token ${ADMIN}` }), ADMIN)).toContain(
+      'Authorization: Bearer',
+    );
     expect(adminRefusal(req('10.1.2.3', { authorization: `Bearer ${ADMIN}` }), ADMIN)).toBeUndefined();
     expect(adminRefusal(req('127.0.0.1'), ADMIN)).toBeUndefined();
   });
@@ -55,7 +57,13 @@ describe('the app behind a real server', () => {
     const readiness: ReadinessCheck[] = [
       { name: 'journal', ok: () => true, reason: () => 'never shown' },
       { name: 'ami', ok: () => ami.ok, reason: () => ami.reason },
-      { name: 'veesion', ok: () => { if (veesionBack) return true; throw new Error('token store gone'); } },
+      {
+        name: 'veesion',
+        ok: () => {
+          if (veesionBack) return true;
+          throw new Error('token store gone');
+        },
+      },
     ];
     const app = createApp({
       token: 'hook-token-0123456789',
@@ -80,10 +88,16 @@ describe('the app behind a real server', () => {
     });
     // A check that passes again drops its (now stale) reason.
     ami = { ok: true, reason: 'stale' };
-    expect(await (await fetch(`${base}/readyz`)).json()).toMatchObject({ checks: { ami: true }, reasons: { veesion: 'check failed: token store gone' } });
+    expect(await (await fetch(`${base}/readyz`)).json()).toMatchObject({
+      checks: { ami: true },
+      reasons: { veesion: 'check failed: token store gone' },
+    });
     expect(((await (await fetch(`${base}/readyz`)).json()) as { reasons: object }).reasons).not.toHaveProperty('ami');
     veesionBack = true;
-    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready', checks: { journal: true, ami: true, veesion: true } });
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({
+      status: 'ready',
+      checks: { journal: true, ami: true, veesion: true },
+    });
   });
 
   it('refuses /readyz, /metrics and unknown paths to a proxied request from loopback, unless it shows the admin token', async () => {
@@ -91,18 +105,36 @@ describe('the app behind a real server', () => {
     for (const path of ['/readyz', '/metrics', '/api/v1/incidents', '/nowhere']) {
       const res = await fetch(`${base}${path}`, { headers: proxied });
       expect(res.status).toBe(403);
-      expect(await res.json()).toEqual({ error: 'admin routes need Authorization: Bearer <BRIDGE_ADMIN_TOKEN> from outside this host' });
+      expect(await res.json()).toEqual({
+        error: 'admin routes need Authorization: Bearer <BRIDGE_ADMIN_TOKEN> from outside this host',
+      });
     }
-    expect((await fetch(`${base}/metrics`, { headers: { ...proxied, authorization: 'Bearer wrong-token-0123456' } })).status).toBe(403);
-    expect((await fetch(`${base}/metrics`, { headers: { ...proxied, authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
+    expect(
+      (await fetch(`${base}/metrics`, { headers: { ...proxied, authorization: 'Bearer wrong-token-0123456' } })).status,
+    ).toBe(403);
+    expect((await fetch(`${base}/metrics`, { headers: { ...proxied, authorization: `Bearer ${ADMIN}` } })).status).toBe(
+      200,
+    );
     expect((await fetch(`${base}/metrics`)).status).toBe(200);
   });
 
   it('keeps /healthz and the alert path open to proxied requests (they have their own checks)', async () => {
     const proxied = { forwarded: 'for=203.0.113.7;proto=https' };
     expect((await fetch(`${base}/healthz`, { headers: proxied })).status).toBe(200);
-    const alert = await fetch(`${base}/api/v1/veesion?token=wrong`, { method: 'POST', headers: { ...proxied, 'content-type': 'application/json' }, body: '{}' });
+    const alert = await fetch(`${base}/api/v1/veesion?token=wrong`, {
+      method: 'POST',
+      headers: { ...proxied, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(alert.status).toBe(401);
-    expect((await fetch(`${base}/API/V1/Veesion/?token=wrong`, { method: 'POST', headers: { ...proxied, 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${base}/API/V1/Veesion/?token=wrong`, {
+          method: 'POST',
+          headers: { ...proxied, 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(401);
   });
 });

@@ -15,7 +15,10 @@ describe('ingress answers at once what it will not read, and closes the connecti
   beforeAll(async () => {
     const app = createApp({
       token: TOKEN,
-      ingest: async (a) => { ingested.push(a); return 'accepted'; },
+      ingest: async (a) => {
+        ingested.push(a);
+        return 'accepted';
+      },
       logger: capturedLogger().logger,
       metrics: new BridgeMetrics(),
       readiness: [],
@@ -32,7 +35,10 @@ describe('ingress answers at once what it will not read, and closes the connecti
     ['a wrong token', '?token=wrong', 'application/json', 401, 'wrong token'],
     ['a wrong content type', `?token=${TOKEN}`, 'text/plain', 415, 'application/json'],
   ])('%s: answered and closed without waiting for the body', async (_what, query, type, status, reason) => {
-    const res = await rawExchange(port, head([`POST /api/v1/veesion${query} HTTP/1.1`, `Content-Type: ${type}`, `Content-Length: ${HUNDRED_MB}`]));
+    const res = await rawExchange(
+      port,
+      head([`POST /api/v1/veesion${query} HTTP/1.1`, `Content-Type: ${type}`, `Content-Length: ${HUNDRED_MB}`]),
+    );
     expect(statusOf(res)).toBe(status);
     expect(res).toMatch(/\r\nConnection: close\r\n/i);
     expect(res).toContain(reason);
@@ -40,20 +46,43 @@ describe('ingress answers at once what it will not read, and closes the connecti
 
   it('cuts off a chunked body at 64 KiB with 413, although the sender never ends it', async () => {
     const chunk = 'x'.repeat(70 * 1024);
-    const res = await rawExchange(port, head([`POST /api/v1/veesion?token=${TOKEN} HTTP/1.1`, 'Content-Type: application/json', 'Transfer-Encoding: chunked']) + `${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+    const res = await rawExchange(
+      port,
+      head([
+        `POST /api/v1/veesion?token=${TOKEN} HTTP/1.1`,
+        'Content-Type: application/json',
+        'Transfer-Encoding: chunked',
+      ]) + `${chunk.length.toString(16)}\r\n${chunk}\r\n`,
+    );
     expect(statusOf(res)).toBe(413);
     expect(res).toContain('larger than 64 KiB');
   });
 
   it('refuses a compressed body it could not bound', async () => {
-    const res = await rawExchange(port, head([`POST /api/v1/veesion?token=${TOKEN} HTTP/1.1`, 'Content-Type: application/json', 'Content-Encoding: gzip', 'Content-Length: 20']));
+    const res = await rawExchange(
+      port,
+      head([
+        `POST /api/v1/veesion?token=${TOKEN} HTTP/1.1`,
+        'Content-Type: application/json',
+        'Content-Encoding: gzip',
+        'Content-Length: 20',
+      ]),
+    );
     expect(statusOf(res)).toBe(415);
     expect(res).toContain('uncompressed');
   });
 
   it('still takes a chunked alert under the limit', async () => {
     const body = JSON.stringify({ alert_uuid: 'chunked-1', storeId: 's1' });
-    const res = await rawExchange(port, head([`POST /api/v1/veesion?token=${TOKEN} HTTP/1.1`, 'Content-Type: application/json', 'Transfer-Encoding: chunked', 'Connection: close']) + `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`);
+    const res = await rawExchange(
+      port,
+      head([
+        `POST /api/v1/veesion?token=${TOKEN} HTTP/1.1`,
+        'Content-Type: application/json',
+        'Transfer-Encoding: chunked',
+        'Connection: close',
+      ]) + `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+    );
     expect(statusOf(res)).toBe(200);
     expect(ingested.map((a) => a.id)).toContain('chunked-1');
   });

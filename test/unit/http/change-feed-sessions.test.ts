@@ -31,7 +31,12 @@ describe('change streams end with their console session', () => {
   beforeEach(async () => {
     now = Date.now();
     const revoked = new Map<string, number>();
-    const sessions = new ConsoleSessions(ADMIN, () => false, { has: (id) => revoked.has(id), add: (id, until) => void revoked.set(id, until) }, () => now);
+    const sessions = new ConsoleSessions(
+      ADMIN,
+      () => false,
+      { has: (id) => revoked.has(id), add: (id, until) => void revoked.set(id, until) },
+      () => now,
+    );
     feed = new ChangeFeed();
     const app = express();
     app.use(consoleRouter({ adminToken: ADMIN, sessions, limiter: new FailureLimiter() }));
@@ -48,7 +53,11 @@ describe('change streams end with their console session', () => {
   });
 
   const signIn = async (): Promise<{ cookie: string; csrf: string }> => {
-    const res = await fetch(`http://127.0.0.1:${port}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: ADMIN }) });
+    const res = await fetch(`http://127.0.0.1:${port}/console/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: ADMIN }),
+    });
     expect(res.status).toBe(200);
     const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     return { cookie, csrf: ((await res.json()) as { csrf: string }).csrf };
@@ -70,11 +79,20 @@ describe('change streams end with their console session', () => {
     await waitFor(() => text.includes('event: hello'), 10_000, 'the stream opened');
     return stream;
   };
-  const changes = (s: Stream, kind: string) => s.text().split('\n').filter((l) => l.startsWith('data: ') && l.includes(`"${kind}"`)).length;
+  const changes = (s: Stream, kind: string) =>
+    s
+      .text()
+      .split('\n')
+      .filter((l) => l.startsWith('data: ') && l.includes(`"${kind}"`)).length;
   const within = (p: Promise<void>, ms: number, what: string) =>
-    Promise.race([p, new Promise<never>((_r, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms).unref())]);
+    Promise.race([
+      p,
+      new Promise<never>((_r, reject) =>
+        setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms).unref(),
+      ),
+    ]);
 
-  it('signing out ends that session\'s stream at once; the admin token\'s and another session\'s go on', async () => {
+  it("signing out ends that session's stream at once; the admin token's and another session's go on", async () => {
     const anna = await signIn();
     const ben = await signIn();
     const annaStream = await open({ cookie: anna.cookie });
@@ -82,25 +100,41 @@ describe('change streams end with their console session', () => {
     const tokenStream = await open({ authorization: `Bearer ${ADMIN}` });
     expect(feed.clients).toBe(3);
     feed.publish('incident');
-    await waitFor(() => [annaStream, benStream, tokenStream].every((s) => changes(s, 'incident') === 1), 10_000, 'every stream hears a change');
+    await waitFor(
+      () => [annaStream, benStream, tokenStream].every((s) => changes(s, 'incident') === 1),
+      10_000,
+      'every stream hears a change',
+    );
 
-    const out = await fetch(`http://127.0.0.1:${port}/console/session/logout`, { method: 'POST', headers: { cookie: anna.cookie, 'x-csrf-token': anna.csrf } });
+    const out = await fetch(`http://127.0.0.1:${port}/console/session/logout`, {
+      method: 'POST',
+      headers: { cookie: anna.cookie, 'x-csrf-token': anna.csrf },
+    });
     expect(out.status).toBe(200);
     await within(annaStream.ended, 5_000, 'the signed-out stream ends');
     expect(feed.clients).toBe(2);
 
     feed.publish('store');
-    await waitFor(() => changes(benStream, 'store') === 1 && changes(tokenStream, 'store') === 1, 10_000, 'the other streams hear on');
+    await waitFor(
+      () => changes(benStream, 'store') === 1 && changes(tokenStream, 'store') === 1,
+      10_000,
+      'the other streams hear on',
+    );
     expect(changes(annaStream, 'store')).toBe(0);
     // And it cannot be opened again with that cookie.
-    expect((await fetch(`http://127.0.0.1:${port}/api/v1/events/stream`, { headers: { cookie: anna.cookie } })).status).toBe(401);
+    expect(
+      (await fetch(`http://127.0.0.1:${port}/api/v1/events/stream`, { headers: { cookie: anna.cookie } })).status,
+    ).toBe(401);
   });
 
   it('a change already waiting to be sent is not sent after the sign-out', async () => {
     const anna = await signIn();
     const stream = await open({ cookie: anna.cookie });
     feed.publish('step'); // coalesced: it would go out a moment later
-    const out = await fetch(`http://127.0.0.1:${port}/console/session/logout`, { method: 'POST', headers: { cookie: anna.cookie, 'x-csrf-token': anna.csrf } });
+    const out = await fetch(`http://127.0.0.1:${port}/console/session/logout`, {
+      method: 'POST',
+      headers: { cookie: anna.cookie, 'x-csrf-token': anna.csrf },
+    });
     expect(out.status).toBe(200);
     await within(stream.ended, 5_000, 'the signed-out stream ends');
     const before = stream.text();
@@ -108,25 +142,28 @@ describe('change streams end with their console session', () => {
     expect(stream.text()).toBe(before);
   });
 
-  it('a session\'s stream ends when the session expires; the admin token\'s goes on', async () => {
+  it("a session's stream ends when the session expires; the admin token's goes on", async () => {
     const anna = await signIn();
     const stream = await open({ cookie: anna.cookie });
     const tokenStream = await open({ authorization: `Bearer ${ADMIN}` });
     now += SESSION_MS + 1;
-    await within(stream.ended, 10_000, 'the expired session\'s stream ends');
+    await within(stream.ended, 10_000, "the expired session's stream ends");
     expect(feed.clients).toBe(1);
     feed.publish('incident');
-    await waitFor(() => changes(tokenStream, 'incident') === 1, 10_000, 'the token\'s stream hears on');
+    await waitFor(() => changes(tokenStream, 'incident') === 1, 10_000, "the token's stream hears on");
     expect(changes(stream, 'incident')).toBe(0);
   });
 
   it('a stream opened with both the admin token and a cookie belongs to the token, not the session', async () => {
     const anna = await signIn();
     const stream = await open({ authorization: `Bearer ${ADMIN}`, cookie: anna.cookie });
-    const out = await fetch(`http://127.0.0.1:${port}/console/session/logout`, { method: 'POST', headers: { cookie: anna.cookie, 'x-csrf-token': anna.csrf } });
+    const out = await fetch(`http://127.0.0.1:${port}/console/session/logout`, {
+      method: 'POST',
+      headers: { cookie: anna.cookie, 'x-csrf-token': anna.csrf },
+    });
     expect(out.status).toBe(200);
     feed.publish('store');
-    await waitFor(() => changes(stream, 'store') === 1, 10_000, 'the token\'s stream hears on');
+    await waitFor(() => changes(stream, 'store') === 1, 10_000, "the token's stream hears on");
     expect(feed.clients).toBe(1);
   });
 });

@@ -4,15 +4,36 @@ import { SqliteJournal } from '../../../src/journal/sqlite-journal';
 import type { Alert } from '../../../src/pipeline/alert';
 import { tempDir } from '../../helpers/paths';
 
-const alert = (id: string, cameraId: string): Alert => ({ id, storeId: 's1', cameraId, cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' });
+const alert = (id: string, cameraId: string): Alert => ({
+  id,
+  storeId: 's1',
+  cameraId,
+  cameraIp: '',
+  groupId: '',
+  alertType: 'theft',
+  startDate: '',
+  endDate: '',
+  videoUrl: '',
+});
 
 describe('incident metrics', () => {
   it('exposes time to claim, escalations by outcome, and the open incidents counted in the journal at each scrape', async () => {
     const j = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
     const metrics = new BridgeMetrics();
     metrics.watchIncidents(() => j.incidents.countOpen());
-    for (const [id, camera] of [['a1', '3'], ['a2', '4'], ['a3', '5']] as const) {
-      await j.append({ alert: alert(id, camera), status: 'routed', rawBody: '{}', receivedAt: 1000, steps: [], incident: { room: '7', windowMs: 20_000 } });
+    for (const [id, camera] of [
+      ['a1', '3'],
+      ['a2', '4'],
+      ['a3', '5'],
+    ] as const) {
+      await j.append({
+        alert: alert(id, camera),
+        status: 'routed',
+        rawBody: '{}',
+        receivedAt: 1000,
+        steps: [],
+        incident: { room: '7', windowMs: 20_000 },
+      });
     }
     const claimed = j.incidents.claim(j.incidents.find('a1')?.id as string, 'Anna', 'cli', 13_000);
     j.incidents.recordAnnouncement(j.incidents.find('a2')?.id as string, 4, null, 'unclaimed', 60_000);

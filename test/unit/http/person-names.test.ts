@@ -40,11 +40,12 @@ describe('names at the HTTP edge', () => {
   });
   afterAll(() => server.stop());
 
-  const post = (path: string, body: unknown) => fetch(`${base}/api/v1/incidents${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
-    body: JSON.stringify(body),
-  });
+  const post = (path: string, body: unknown) =>
+    fetch(`${base}/api/v1/incidents${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+      body: JSON.stringify(body),
+    });
 
   it.each([
     ['ESC', '\u001b[2J\u001b]0;TITLE\u0007', 'control character (U+001B)'],
@@ -79,7 +80,10 @@ describe('names at the HTTP edge', () => {
     const body = JSON.stringify(event);
     return fetch(`${base}${WILDIX_EVENTS_PATH}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-signature': createHmac('sha256', SECRET).update(body).digest('hex') },
+      headers: {
+        'content-type': 'application/json',
+        'x-signature': createHmac('sha256', SECRET).update(body).digest('hex'),
+      },
       body,
     });
   };
@@ -88,10 +92,33 @@ describe('names at the HTTP edge', () => {
     const hostile = '\u001b[2J\u001b]0;TITLE\u0007Anna\u202e\u2066 Rossi\r\n';
     const user = { id: 'u1', name: hostile };
     const sent = [
-      { id: 'e1', type: 'chat:message:action', time: 1, data: { channel: { channelId: 'c1' }, action: { id: 'veesion:claim:a1' }, user } },
-      { id: 'e2', type: 'chat:message:new', time: 1, data: { channel: { channelId: 'c1' }, message: { text: 'ok', type: 'regular', user: { id: 'u2', name: '\u202e', email: 'x\u0007@y.z' } } } },
-      { id: 'e3', type: 'conference:live:join', time: 1, data: { participant: { name: hostile, pbxExtension: '10\u001b01' } } },
-      { id: 'e4', type: 'call:start', time: 1, data: { caller: { phone: '1001', name: hostile }, callee: { phone: '1002', userExtension: '\u202e1002' } } },
+      {
+        id: 'e1',
+        type: 'chat:message:action',
+        time: 1,
+        data: { channel: { channelId: 'c1' }, action: { id: 'veesion:claim:a1' }, user },
+      },
+      {
+        id: 'e2',
+        type: 'chat:message:new',
+        time: 1,
+        data: {
+          channel: { channelId: 'c1' },
+          message: { text: 'ok', type: 'regular', user: { id: 'u2', name: '\u202e', email: 'x\u0007@y.z' } },
+        },
+      },
+      {
+        id: 'e3',
+        type: 'conference:live:join',
+        time: 1,
+        data: { participant: { name: hostile, pbxExtension: '10\u001b01' } },
+      },
+      {
+        id: 'e4',
+        type: 'call:start',
+        time: 1,
+        data: { caller: { phone: '1001', name: hostile }, callee: { phone: '1002', userExtension: '\u202e1002' } },
+      },
     ];
     for (const e of sent) expect((await signed(e)).status).toBe(200);
     const names = events.flatMap((e) => {
@@ -107,7 +134,13 @@ describe('names at the HTTP edge', () => {
           return [];
       }
     });
-    expect(names).toEqual(['[2J ]0;TITLE Anna Rossi', 'x @y.z', '[2J ]0;TITLE Anna Rossi (10 01)', '[2J ]0;TITLE Anna Rossi', '1002']);
+    expect(names).toEqual([
+      '[2J ]0;TITLE Anna Rossi',
+      'x @y.z',
+      '[2J ]0;TITLE Anna Rossi (10 01)',
+      '[2J ]0;TITLE Anna Rossi',
+      '1002',
+    ]);
     for (const n of names) expect(n).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u);
   });
 });

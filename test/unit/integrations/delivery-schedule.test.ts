@@ -28,7 +28,10 @@ describe('afterFailure', () => {
   it('gives an event that waited longer than the whole schedule behind others a single attempt', () => {
     const window = DELAYS.reduce((a, b) => a + b);
     expect(afterFailure(DELAYS, 1, 0, window - 1)).toMatchObject({ kind: 'retry' });
-    expect(afterFailure(DELAYS, 1, 0, window)).toMatchObject({ kind: 'dead', reason: expect.stringContaining('older than its whole retry schedule') });
+    expect(afterFailure(DELAYS, 1, 0, window)).toMatchObject({
+      kind: 'dead',
+      reason: expect.stringContaining('older than its whole retry schedule'),
+    });
   });
 });
 
@@ -41,7 +44,16 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Sun, 22 Nov 2026 09:00:00 GMT', now)).toBe(0);
   });
   it('ignores what is not one of the two forms', () => {
-    for (const v of [undefined, '', '-5', '1.5', 'soon', '99999999999', 'Sun, 22 Nov 2026 10:05:00 CET', '2026-11-22T10:05:00Z']) {
+    for (const v of [
+      undefined,
+      '',
+      '-5',
+      '1.5',
+      'soon',
+      '99999999999',
+      'Sun, 22 Nov 2026 10:05:00 CET',
+      '2026-11-22T10:05:00Z',
+    ]) {
       expect(parseRetryAfter(v, now)).toBeUndefined();
     }
   });

@@ -17,6 +17,8 @@ describe('wants (filter and scope)', () => {
 });
 
 it('displayUrl hides a password and query values, and leaves the rest', () => {
-  expect(displayUrl('https://user:pw@hooks.example.com/a?token=abc&x=1')).toBe('https://user:HIDDEN@hooks.example.com/a?token=HIDDEN&x=HIDDEN');
+  expect(displayUrl('https://user:pw@hooks.example.com/a?token=abc&x=1')).toBe(
+    'https://user:HIDDEN@hooks.example.com/a?token=HIDDEN&x=HIDDEN',
+  );
   expect(displayUrl('https://hooks.example.com/alerts')).toBe('https://hooks.example.com/alerts');
 });

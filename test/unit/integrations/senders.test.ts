@@ -4,7 +4,14 @@ import { WebhookReceiverSimulator } from '../../../src/sim/webhook-receiver-sim'
 import { SqsSimulator } from '../../../src/sim/sqs-sim';
 import { generateSecret } from '../../../src/integrations/signing';
 
-const body = JSON.stringify({ id: 'evt_1', time: 1, type: 'alert.received', attempt: 1, integrationId: 'int_1', data: {} });
+const body = JSON.stringify({
+  id: 'evt_1',
+  time: 1,
+  type: 'alert.received',
+  attempt: 1,
+  integrationId: 'int_1',
+  data: {},
+});
 
 describe('WebhookSender', () => {
   const receiver = new WebhookReceiverSimulator();
@@ -14,13 +21,28 @@ describe('WebhookSender', () => {
     receiver.secrets.set('/h', secret);
   });
   afterAll(() => receiver.stop());
-  const attempt = (path = '/h') => ({ integration: { id: 'int_1', type: 'webhook' as const, url: `${receiver.url}${path}`, secret }, eventId: 'evt_1', eventType: 'alert.received', body, now: Date.now() });
+  const attempt = (path = '/h') => ({
+    integration: { id: 'int_1', type: 'webhook' as const, url: `${receiver.url}${path}`, secret },
+    eventId: 'evt_1',
+    eventType: 'alert.received',
+    body,
+    now: Date.now(),
+  });
 
   it('sends the exact bytes it signed and counts only a 2xx', async () => {
-    expect(await new WebhookSender({ timeoutMs: 2000, userAgent: 't' }).send(attempt())).toMatchObject({ ok: true, status: 204 });
-    expect(receiver.received.at(-1)).toMatchObject({ body, verified: { xSignature: true, pbxToken: true, standardWebhooks: true } });
+    expect(await new WebhookSender({ timeoutMs: 2000, userAgent: 't' }).send(attempt())).toMatchObject({
+      ok: true,
+      status: 204,
+    });
+    expect(receiver.received.at(-1)).toMatchObject({
+      body,
+      verified: { xSignature: true, pbxToken: true, standardWebhooks: true },
+    });
     receiver.answers.push({ status: 301, headers: { location: `${receiver.url}/h` } });
-    expect(await new WebhookSender({ timeoutMs: 2000, userAgent: 't' }).send(attempt())).toMatchObject({ ok: false, status: 301 });
+    expect(await new WebhookSender({ timeoutMs: 2000, userAgent: 't' }).send(attempt())).toMatchObject({
+      ok: false,
+      status: 301,
+    });
     expect(receiver.received).toHaveLength(2); // the redirect was not followed
   });
 
@@ -32,7 +54,10 @@ describe('WebhookSender', () => {
   });
 
   it('reports a refused connection without throwing', async () => {
-    const result = await new WebhookSender({ timeoutMs: 1000, userAgent: 't' }).send({ ...attempt(), integration: { ...attempt().integration, url: 'http://127.0.0.1:1/' } });
+    const result = await new WebhookSender({ timeoutMs: 1000, userAgent: 't' }).send({
+      ...attempt(),
+      integration: { ...attempt().integration, url: 'http://127.0.0.1:1/' },
+    });
     expect(result).toEqual({ ok: false, error: 'request failed: ECONNREFUSED' });
   });
 });
@@ -42,14 +67,24 @@ describe('SqsSender', () => {
   beforeAll(() => sim.start());
   afterAll(() => sim.stop());
   const creds = { accessKeyId: sim.accessKeyId, secretAccessKey: 'k' };
-  const attempt = () => ({ integration: { id: 'int_1', type: 'sqs' as const, url: sim.queueUrl(), secret: 'whsec_AAAA' }, eventId: 'evt_1', eventType: 'alert.received', body, now: Date.now() });
+  const attempt = () => ({
+    integration: { id: 'int_1', type: 'sqs' as const, url: sim.queueUrl(), secret: 'whsec_AAAA' },
+    eventId: 'evt_1',
+    eventType: 'alert.received',
+    body,
+    now: Date.now(),
+  });
 
   it('reaches a non-AWS queue at its own host, in the configured region, and the SDK accepts the checksums', async () => {
     const sender = new SqsSender({ region: 'eu-west-3', credentials: creds, timeoutMs: 2000 });
     expect(await sender.send(attempt())).toMatchObject({ ok: true, status: 200 });
     expect(sim.messages.at(-1)?.body).toBe(body);
     const wrongRegion = new SqsSender({ region: 'us-east-1', credentials: creds, timeoutMs: 2000 });
-    expect(await wrongRegion.send(attempt())).toMatchObject({ ok: false, status: 400, error: expect.stringContaining('SignatureDoesNotMatch: credential scope region us-east-1') });
+    expect(await wrongRegion.send(attempt())).toMatchObject({
+      ok: false,
+      status: 400,
+      error: expect.stringContaining('SignatureDoesNotMatch: credential scope region us-east-1'),
+    });
     sender.stop();
     wrongRegion.stop();
   });

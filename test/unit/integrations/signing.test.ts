@@ -7,12 +7,20 @@ import { REPO, FIXTURES } from '../../helpers/paths';
 // The helper receivers copy: plain JavaScript, tested as they would use it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require(join(REPO, 'examples/verify-webhook.js')) as {
-  verifyWebhook(secret: string, headers: Record<string, string>, raw: Buffer | string, o?: { now?: number }): { ok: boolean; reason?: string; event?: { id: string } };
+  verifyWebhook(
+    secret: string,
+    headers: Record<string, string>,
+    raw: Buffer | string,
+    o?: { now?: number },
+  ): { ok: boolean; reason?: string; event?: { id: string } };
   verifySqsMessage(secret: string, body: string, attrs: Record<string, { StringValue: string }>): { ok: boolean };
   verifyXSignature(secret: string, raw: Buffer | string, sig: string): boolean;
 };
 
-const vector = JSON.parse(readFileSync(join(FIXTURES, 'wildix/call-end.signature.json'), 'utf8')) as { secret: string; value: string };
+const vector = JSON.parse(readFileSync(join(FIXTURES, 'wildix/call-end.signature.json'), 'utf8')) as {
+  secret: string;
+  value: string;
+};
 const vectorBody = readFileSync(join(FIXTURES, 'wildix/call-end.body.json'));
 
 describe('x-signature (Wildix)', () => {
@@ -31,7 +39,14 @@ describe('x-signature (Wildix)', () => {
 
 describe('the headers of one request', () => {
   const secret = generateSecret();
-  const body = JSON.stringify({ id: 'evt_1', time: 1, type: 'alert.received', attempt: 1, integrationId: 'int_1', data: { alert: { storeId: 'é' } } });
+  const body = JSON.stringify({
+    id: 'evt_1',
+    time: 1,
+    type: 'alert.received',
+    attempt: 1,
+    integrationId: 'int_1',
+    data: { alert: { storeId: 'é' } },
+  });
 
   it('verify with the Standard Webhooks reference library', () => {
     const headers = signedHeaders(secret, 'evt_1', Date.now(), body);
@@ -42,10 +57,18 @@ describe('the headers of one request', () => {
   it('verify with the shipped helper, which refuses tampering, old timestamps and a wrong token', () => {
     const now = Date.now();
     const headers = signedHeaders(secret, 'evt_1', now, body);
-    expect(helper.verifyWebhook(secret, headers, Buffer.from(body))).toMatchObject({ ok: true, event: { id: 'evt_1' } });
+    expect(helper.verifyWebhook(secret, headers, Buffer.from(body))).toMatchObject({
+      ok: true,
+      event: { id: 'evt_1' },
+    });
     expect(helper.verifyWebhook(secret, headers, body.replace('int_1', 'int_2')).ok).toBe(false);
-    expect(helper.verifyWebhook(secret, headers, body, { now: now + 10 * 60_000 })).toMatchObject({ ok: false, reason: expect.stringContaining('timestamp') });
-    expect(helper.verifyWebhook(secret, { ...headers, 'X-Pbx-Token': pbxToken(generateSecret()) }, body)).toMatchObject({ ok: false, reason: expect.stringContaining('X-Pbx-Token') });
+    expect(helper.verifyWebhook(secret, headers, body, { now: now + 10 * 60_000 })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('timestamp'),
+    });
+    expect(helper.verifyWebhook(secret, { ...headers, 'X-Pbx-Token': pbxToken(generateSecret()) }, body)).toMatchObject(
+      { ok: false, reason: expect.stringContaining('X-Pbx-Token') },
+    );
     expect(helper.verifyWebhook(secret, {}, body)).toMatchObject({ ok: false, reason: 'no signature header' });
   });
 
@@ -59,8 +82,12 @@ describe('the headers of one request', () => {
   });
 
   it('sign SQS messages the same way in X-SIGNATURE', () => {
-    expect(helper.verifySqsMessage(secret, body, { 'X-SIGNATURE': { StringValue: xSignature(secret, body) } }).ok).toBe(true);
-    expect(helper.verifySqsMessage(secret, `${body} `, { 'X-SIGNATURE': { StringValue: xSignature(secret, body) } }).ok).toBe(false);
+    expect(helper.verifySqsMessage(secret, body, { 'X-SIGNATURE': { StringValue: xSignature(secret, body) } }).ok).toBe(
+      true,
+    );
+    expect(
+      helper.verifySqsMessage(secret, `${body} `, { 'X-SIGNATURE': { StringValue: xSignature(secret, body) } }).ok,
+    ).toBe(false);
   });
 });
 

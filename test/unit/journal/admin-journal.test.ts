@@ -22,35 +22,88 @@ interface Subject {
 const pg = usePostgres();
 
 const implementations: [string, () => Promise<Subject>][] = [
-  ['SQLite', async () => {
-    const j = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
-    return { journal: j, admin: j.admin, incidents: j.incidents, silencedUntil: async (id, now) => j.silencedUntil(id, now), close: () => j.close() };
-  }],
-  ['PostgreSQL', async () => {
-    const j = await PgJournal.open(await pg.fresh());
-    const silences = new PgSilences(j.pool, () => undefined);
-    return {
-      journal: j, admin: new PgAdmin(j.pool, () => j.flush()), incidents: j.incidents,
-      silencedUntil: async (id, now) => { await silences.refresh(now); return silences.silencedUntil(id, now); },
-      close: () => j.close(),
-    };
-  }],
+  [
+    'SQLite',
+    async () => {
+      const j = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
+      return {
+        journal: j,
+        admin: j.admin,
+        incidents: j.incidents,
+        silencedUntil: async (id, now) => j.silencedUntil(id, now),
+        close: () => j.close(),
+      };
+    },
+  ],
+  [
+    'PostgreSQL',
+    async () => {
+      const j = await PgJournal.open(await pg.fresh());
+      const silences = new PgSilences(j.pool, () => undefined);
+      return {
+        journal: j,
+        admin: new PgAdmin(j.pool, () => j.flush()),
+        incidents: j.incidents,
+        silencedUntil: async (id, now) => {
+          await silences.refresh(now);
+          return silences.silencedUntil(id, now);
+        },
+        close: () => j.close(),
+      };
+    },
+  ],
 ];
 
 const HOUR = 3_600_000;
 const S = 1000;
 const T0 = Date.UTC(2026, 0, 10, 8, 0, 0);
-const alert = (id: string, storeId: string, cameraId: string): Alert => ({ id, storeId, cameraId, cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' });
+const alert = (id: string, storeId: string, cameraId: string): Alert => ({
+  id,
+  storeId,
+  cameraId,
+  cameraIp: '',
+  groupId: '',
+  alertType: 'theft',
+  startDate: '',
+  endDate: '',
+  videoUrl: '',
+});
 
 /** Alerts written through the daemon's own class, with their steps in the given states. */
-async function journalWith(s: Subject, rows: { id: string; at: number; store?: string; camera?: string; announce?: StepState; chat?: StepState; unroutable?: boolean }[]) {
+async function journalWith(
+  s: Subject,
+  rows: {
+    id: string;
+    at: number;
+    store?: string;
+    camera?: string;
+    announce?: StepState;
+    chat?: StepState;
+    unroutable?: boolean;
+  }[],
+) {
   const j = s.journal;
   for (const r of rows) {
     const steps: StepName[] = r.unroutable ? [] : ['announce', 'chat'];
-    await j.append({ alert: alert(r.id, r.store ?? 's1', r.camera ?? '3'), status: r.unroutable ? 'unroutable' : 'routed', rawBody: '{}', receivedAt: r.at, steps });
+    await j.append({
+      alert: alert(r.id, r.store ?? 's1', r.camera ?? '3'),
+      status: r.unroutable ? 'unroutable' : 'routed',
+      rawBody: '{}',
+      receivedAt: r.at,
+      steps,
+    });
     for (const step of steps) {
       const state = r[step] ?? 'succeeded';
-      j.updateStep({ alertId: r.id, step, state, attempts: 1, nextAt: state === 'pending' ? r.at + 60 * S : null, lastError: state === 'dead' ? 'XBEES_5XX: 503' : null, detail: null, updatedAt: r.at });
+      j.updateStep({
+        alertId: r.id,
+        step,
+        state,
+        attempts: 1,
+        nextAt: state === 'pending' ? r.at + 60 * S : null,
+        lastError: state === 'dead' ? 'XBEES_5XX: 503' : null,
+        detail: null,
+        updatedAt: r.at,
+      });
     }
   }
   return s;
@@ -58,7 +111,9 @@ async function journalWith(s: Subject, rows: { id: string; at: number; store?: s
 
 describe.each(implementations)('the admin journal on %s', (_name, open) => {
   let subject: Subject;
-  beforeEach(async () => { subject = await open(); });
+  beforeEach(async () => {
+    subject = await open();
+  });
   afterEach(() => subject.close());
 
   it('lists alerts newest first with their steps, filtered by store, camera, step state and time', async () => {
@@ -72,11 +127,31 @@ describe.each(implementations)('the admin journal on %s', (_name, open) => {
       const ids = async (q: Parameters<typeof j.admin.alerts>[0]) => (await j.admin.alerts(q)).map((a) => a.id);
       // Step updates are still waiting for the group commit: the answer includes them.
       expect(await j.admin.alerts({ limit: 10 })).toEqual([
-        { id: 'd', storeId: 'gone', cameraId: '3', alertType: 'theft', receivedAt: T0 + 2 * HOUR, status: 'unroutable', incidentId: null, steps: [] },
-        expect.objectContaining({ id: 'c', steps: [
-          { step: 'announce', state: 'pending', attempts: 1, nextAt: T0 + 2 * HOUR + 60 * S, lastError: null, detail: null, updatedAt: T0 + 2 * HOUR },
-          expect.objectContaining({ step: 'chat', state: 'succeeded', nextAt: null }),
-        ] }),
+        {
+          id: 'd',
+          storeId: 'gone',
+          cameraId: '3',
+          alertType: 'theft',
+          receivedAt: T0 + 2 * HOUR,
+          status: 'unroutable',
+          incidentId: null,
+          steps: [],
+        },
+        expect.objectContaining({
+          id: 'c',
+          steps: [
+            {
+              step: 'announce',
+              state: 'pending',
+              attempts: 1,
+              nextAt: T0 + 2 * HOUR + 60 * S,
+              lastError: null,
+              detail: null,
+              updatedAt: T0 + 2 * HOUR,
+            },
+            expect.objectContaining({ step: 'chat', state: 'succeeded', nextAt: null }),
+          ],
+        }),
         expect.objectContaining({ id: 'b', storeId: 's2', cameraId: '9' }),
         expect.objectContaining({ id: 'a' }),
       ]);
@@ -91,20 +166,36 @@ describe.each(implementations)('the admin journal on %s', (_name, open) => {
       expect(await ids({ limit: 10, storeId: 's1', state: 'succeeded', since: T0 + 30 * 60 * S })).toEqual(['c']);
 
       expect(await j.admin.alert('a')).toEqual({
-        alert: alert('a', 's1', '3'), status: 'routed', receivedAt: T0, incidentId: null,
-        steps: [expect.objectContaining({ step: 'announce', state: 'succeeded' }), expect.objectContaining({ step: 'chat', state: 'dead', lastError: 'XBEES_5XX: 503' })],
+        alert: alert('a', 's1', '3'),
+        status: 'routed',
+        receivedAt: T0,
+        incidentId: null,
+        steps: [
+          expect.objectContaining({ step: 'announce', state: 'succeeded' }),
+          expect.objectContaining({ step: 'chat', state: 'dead', lastError: 'XBEES_5XX: 503' }),
+        ],
       });
       expect(await j.admin.alert('nope')).toBeUndefined();
     }
   });
 
-  it('replays and silences through the operator commands\' functions', async () => {
+  it("replays and silences through the operator commands' functions", async () => {
     const j = await journalWith(subject, [{ id: 'a', at: T0, chat: 'dead' }]);
     {
       expect(await j.admin.requeue({ alertIds: ['a'], routable: () => true, now: T0 + HOUR })).toEqual([
-        { alertId: 'a', storeId: 's1', requeued: ['chat'], skipped: [{ step: 'announce', reason: expect.stringContaining('already succeeded') }] },
+        {
+          alertId: 'a',
+          storeId: 's1',
+          requeued: ['chat'],
+          skipped: [{ step: 'announce', reason: expect.stringContaining('already succeeded') }],
+        },
       ]);
-      expect((await j.admin.alert('a'))?.steps[1]).toMatchObject({ step: 'chat', state: 'pending', attempts: 0, nextAt: T0 + HOUR });
+      expect((await j.admin.alert('a'))?.steps[1]).toMatchObject({
+        step: 'chat',
+        state: 'pending',
+        attempts: 0,
+        nextAt: T0 + HOUR,
+      });
       await j.admin.silence('s1', T0 + 2 * HOUR, T0);
       expect(await j.silencedUntil('s1', T0 + HOUR)).toBe(T0 + 2 * HOUR);
       await j.admin.silence('s1', 0, T0 + HOUR);
@@ -115,7 +206,14 @@ describe.each(implementations)('the admin journal on %s', (_name, open) => {
   it('computes alerts per hour, times to claim and false alarms per camera since a time', async () => {
     const j = subject;
     const receive = async (id: string, storeId: string, cameraId: string, at: number) => {
-      await j.journal.append({ alert: alert(id, storeId, cameraId), status: 'routed', rawBody: '{}', receivedAt: at, steps: [], incident: { room: '7', windowMs: 0 } });
+      await j.journal.append({
+        alert: alert(id, storeId, cameraId),
+        status: 'routed',
+        rawBody: '{}',
+        receivedAt: at,
+        steps: [],
+        incident: { room: '7', windowMs: 0 },
+      });
       return (await j.incidents.find(id))?.id as string;
     };
     {

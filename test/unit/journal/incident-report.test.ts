@@ -13,7 +13,17 @@ import { openPgPool } from '../../../src/journal/pg/pg-pool';
 
 const T0 = Date.UTC(2026, 0, 10, 8, 0, 0);
 const S = 1000;
-const alert = (id: string, storeId: string, cameraId: string): Alert => ({ id, storeId, cameraId, cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' });
+const alert = (id: string, storeId: string, cameraId: string): Alert => ({
+  id,
+  storeId,
+  cameraId,
+  cameraIp: '',
+  groupId: '',
+  alertType: 'theft',
+  startDate: '',
+  endDate: '',
+  videoUrl: '',
+});
 
 /**
  * A journal filled through the daemon's own writers: alerts with their incidents, claims and
@@ -31,14 +41,20 @@ async function fill(): Promise<string> {
   const j = new SqliteJournal(file);
   const receive = async (id: string, storeId: string, cameraId: string, at: number, routed = true) => {
     await j.append({
-      alert: alert(id, storeId, cameraId), status: routed ? 'routed' : 'unroutable', rawBody: '{}', receivedAt: at, steps: [],
+      alert: alert(id, storeId, cameraId),
+      status: routed ? 'routed' : 'unroutable',
+      rawBody: '{}',
+      receivedAt: at,
+      steps: [],
       ...(routed ? { incident: { room: storeId === 's1' ? '7' : '8', windowMs: 20 * S } } : {}),
     });
     return j.incidents.find(id)?.id as string;
   };
-  const claim = (id: string, by: string, at: number) => expect(j.incidents.claim(id, by, 'cli', at).kind).toBe('claimed');
+  const claim = (id: string, by: string, at: number) =>
+    expect(j.incidents.claim(id, by, 'cli', at).kind).toBe('claimed');
   const db = (j as unknown as { db: Database.Database }).db; // test seam: escalation has no writer yet
-  const escalate = (id: string, at: number) => db.prepare('UPDATE incidents SET escalated_at = ?, escalated_to = ? WHERE id = ?').run(at, 'PJSIP/201', id);
+  const escalate = (id: string, at: number) =>
+    db.prepare('UPDATE incidents SET escalated_at = ?, escalated_to = ? WHERE id = ?').run(at, 'PJSIP/201', id);
 
   // In the order they arrive: an alert joins the live incident of its camera within the window.
   const o = await receive('o', 's2', '1', T0 - 86_400 * S);
@@ -74,7 +90,14 @@ async function fill(): Promise<string> {
   return file;
 }
 
-const outcomes = (o: Partial<Record<string, number>>) => ({ theft: 0, 'false-alarm': 0, 'not-found': 0, 'no-outcome': 0, 'none-yet': 0, ...o });
+const outcomes = (o: Partial<Record<string, number>>) => ({
+  theft: 0,
+  'false-alarm': 0,
+  'not-found': 0,
+  'no-outcome': 0,
+  'none-yet': 0,
+  ...o,
+});
 
 describe('incident report', () => {
   let file: string;
@@ -90,48 +113,103 @@ describe('incident report', () => {
     expect(r.since).toBe(new Date(T0 - 3600 * S).toISOString());
     expect(r.stores).toEqual([
       {
-        storeId: 's1', cameraId: '3', alerts: 4, incidents: 3, claimedPct: 66.7, timeToClaimS: { p50: 10, p90: 30 },
-        escalations: 1, outcomes: outcomes({ theft: 1, 'false-alarm': 1, 'none-yet': 1 }), falseAlarmRate: 0.5,
+        storeId: 's1',
+        cameraId: '3',
+        alerts: 4,
+        incidents: 3,
+        claimedPct: 66.7,
+        timeToClaimS: { p50: 10, p90: 30 },
+        escalations: 1,
+        outcomes: outcomes({ theft: 1, 'false-alarm': 1, 'none-yet': 1 }),
+        falseAlarmRate: 0.5,
       },
       {
-        storeId: 's1', cameraId: '9', alerts: 1, incidents: 0, claimedPct: null, timeToClaimS: { p50: null, p90: null },
-        escalations: 0, outcomes: outcomes({}), falseAlarmRate: null,
+        storeId: 's1',
+        cameraId: '9',
+        alerts: 1,
+        incidents: 0,
+        claimedPct: null,
+        timeToClaimS: { p50: null, p90: null },
+        escalations: 0,
+        outcomes: outcomes({}),
+        falseAlarmRate: null,
       },
       {
         // D and F claimed of four; E resolved without a claim, G unclaimed
-        storeId: 's1', cameraId: '10', alerts: 4, incidents: 4, claimedPct: 50, timeToClaimS: { p50: 5, p90: 60 },
-        escalations: 2, outcomes: outcomes({ 'not-found': 1, 'no-outcome': 1, 'none-yet': 2 }), falseAlarmRate: 0,
+        storeId: 's1',
+        cameraId: '10',
+        alerts: 4,
+        incidents: 4,
+        claimedPct: 50,
+        timeToClaimS: { p50: 5, p90: 60 },
+        escalations: 2,
+        outcomes: outcomes({ 'not-found': 1, 'no-outcome': 1, 'none-yet': 2 }),
+        falseAlarmRate: 0,
       },
       {
         // O opened before the period: neither its alert nor the incident counts
-        storeId: 's2', cameraId: '1', alerts: 1, incidents: 1, claimedPct: 100, timeToClaimS: { p50: 120, p90: 120 },
-        escalations: 0, outcomes: outcomes({ 'false-alarm': 1 }), falseAlarmRate: 1,
+        storeId: 's2',
+        cameraId: '1',
+        alerts: 1,
+        incidents: 1,
+        claimedPct: 100,
+        timeToClaimS: { p50: 120, p90: 120 },
+        escalations: 0,
+        outcomes: outcomes({ 'false-alarm': 1 }),
+        falseAlarmRate: 1,
       },
     ]);
     // claim times 10, 30, 5, 60, 120 s -> sorted 5 10 30 60 120: p50 rank 3, p90 rank 5
     expect(r.total).toEqual({
-      alerts: 10, incidents: 8, claimedPct: 62.5, timeToClaimS: { p50: 30, p90: 120 }, escalations: 3,
-      outcomes: outcomes({ theft: 1, 'false-alarm': 2, 'not-found': 1, 'no-outcome': 1, 'none-yet': 3 }), falseAlarmRate: 0.5,
+      alerts: 10,
+      incidents: 8,
+      claimedPct: 62.5,
+      timeToClaimS: { p50: 30, p90: 120 },
+      escalations: 3,
+      outcomes: outcomes({ theft: 1, 'false-alarm': 2, 'not-found': 1, 'no-outcome': 1, 'none-yet': 3 }),
+      falseAlarmRate: 0.5,
     });
   });
 
   it('keeps one store with --store', () => {
     const r = reportIncidents(db, { since: T0 - 3600 * S, storeId: 's2' });
     expect(r.stores.map((s) => [s.storeId, s.cameraId])).toEqual([['s2', '1']]);
-    expect(r.total).toEqual(expect.objectContaining({ alerts: 1, incidents: 1, claimedPct: 100, timeToClaimS: { p50: 120, p90: 120 }, falseAlarmRate: 1 }));
+    expect(r.total).toEqual(
+      expect.objectContaining({
+        alerts: 1,
+        incidents: 1,
+        claimedPct: 100,
+        timeToClaimS: { p50: 120, p90: 120 },
+        falseAlarmRate: 1,
+      }),
+    );
   });
 
   it('counts alerts by when they arrived and incidents by when they opened', () => {
     // From +202 s: C's second alert (+205) counts, C itself (+200) does not
     const r = reportIncidents(db, { since: T0 + 202 * S, storeId: 's1' });
-    expect(r.stores.map((s) => [s.cameraId, s.alerts, s.incidents])).toEqual([['3', 1, 0], ['9', 1, 0], ['10', 4, 4]]);
-    expect(r.total).toEqual(expect.objectContaining({ alerts: 6, incidents: 4, claimedPct: 50, timeToClaimS: { p50: 5, p90: 60 } }));
+    expect(r.stores.map((s) => [s.cameraId, s.alerts, s.incidents])).toEqual([
+      ['3', 1, 0],
+      ['9', 1, 0],
+      ['10', 4, 4],
+    ]);
+    expect(r.total).toEqual(
+      expect.objectContaining({ alerts: 6, incidents: 4, claimedPct: 50, timeToClaimS: { p50: 5, p90: 60 } }),
+    );
     // A day back: the old incident of s2 too
     const all = reportIncidents(db, { since: T0 - 2 * 86_400 * S, storeId: 's2' });
-    expect(all.total).toEqual(expect.objectContaining({ alerts: 2, incidents: 2, claimedPct: 100, timeToClaimS: { p50: 120, p90: 400 } }));
+    expect(all.total).toEqual(
+      expect.objectContaining({ alerts: 2, incidents: 2, claimedPct: 100, timeToClaimS: { p50: 120, p90: 400 } }),
+    );
     expect(reportIncidents(db, { since: T0 + 3600 * S }).stores).toEqual([]);
     expect(reportIncidents(db, { since: T0 + 3600 * S }).total).toEqual({
-      alerts: 0, incidents: 0, claimedPct: null, timeToClaimS: { p50: null, p90: null }, escalations: 0, outcomes: outcomes({}), falseAlarmRate: null,
+      alerts: 0,
+      incidents: 0,
+      claimedPct: null,
+      timeToClaimS: { p50: null, p90: null },
+      escalations: 0,
+      outcomes: outcomes({}),
+      falseAlarmRate: null,
     });
   });
 
@@ -142,11 +220,35 @@ describe('incident report', () => {
   it('lists open and claimed-not-resolved incidents with age, announcements, alerts and every claim', () => {
     const now = T0 + 1000 * S;
     const open = readOpenIncidents(db, now);
-    expect(open.map((i) => [i.storeId, i.cameraId, i.state])).toEqual([['s2', '1', 'claimed'], ['s1', '3', 'open'], ['s1', '10', 'claimed']]);
-    expect(open[1]).toEqual(expect.objectContaining({ room: '7', ageS: 800, announcements: 3, alerts: 2, claimedBy: null, claimedAt: null, claims: 0, escalatedAt: null }));
-    expect(open[2]).toEqual(expect.objectContaining({
-      ageS: 500, alerts: 1, claimedBy: 'Fay', claimedVia: 'cli', claimedAt: T0 + 560 * S, claims: 2, escalatedAt: T0 + 545 * S, escalatedTo: 'PJSIP/201',
-    }));
+    expect(open.map((i) => [i.storeId, i.cameraId, i.state])).toEqual([
+      ['s2', '1', 'claimed'],
+      ['s1', '3', 'open'],
+      ['s1', '10', 'claimed'],
+    ]);
+    expect(open[1]).toEqual(
+      expect.objectContaining({
+        room: '7',
+        ageS: 800,
+        announcements: 3,
+        alerts: 2,
+        claimedBy: null,
+        claimedAt: null,
+        claims: 0,
+        escalatedAt: null,
+      }),
+    );
+    expect(open[2]).toEqual(
+      expect.objectContaining({
+        ageS: 500,
+        alerts: 1,
+        claimedBy: 'Fay',
+        claimedVia: 'cli',
+        claimedAt: T0 + 560 * S,
+        claims: 2,
+        escalatedAt: T0 + 545 * S,
+        escalatedTo: 'PJSIP/201',
+      }),
+    );
   });
 });
 
@@ -175,8 +277,11 @@ describe('incident report on the shared PostgreSQL journal', () => {
     const pool = openPgPool(url, { max: 1 });
     try {
       for (const q of [
-        { since: T0 - 3600 * S }, { since: T0 - 3600 * S, storeId: 's2' }, { since: T0 + 202 * S, storeId: 's1' },
-        { since: T0 - 2 * 86_400 * S, storeId: 's2' }, { since: T0 + 3600 * S },
+        { since: T0 - 3600 * S },
+        { since: T0 - 3600 * S, storeId: 's2' },
+        { since: T0 + 202 * S, storeId: 's1' },
+        { since: T0 - 2 * 86_400 * S, storeId: 's2' },
+        { since: T0 + 3600 * S },
       ]) {
         expect({ q, report: await pgReport(pool, q) }).toEqual({ q, report: reportIncidents(db, q) });
       }

@@ -27,26 +27,65 @@ interface Subject {
 const pg = usePostgres();
 
 const implementations: [string, () => Promise<Subject>][] = [
-  ['SQLite', async () => {
-    const journal = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
-    return { journal, incidents: journal.incidents, seen: journal.chat, followUps: journal.chat, seenLately: journal, close: () => journal.close() };
-  }],
-  ['PostgreSQL', async () => {
-    const journal = await PgJournal.open(await pg.fresh());
-    return { journal, incidents: journal.incidents, seen: journal.seenEvents, followUps: journal.followUps, seenLately: pgSeen(journal.pool), close: () => journal.close() };
-  }],
+  [
+    'SQLite',
+    async () => {
+      const journal = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
+      return {
+        journal,
+        incidents: journal.incidents,
+        seen: journal.chat,
+        followUps: journal.chat,
+        seenLately: journal,
+        close: () => journal.close(),
+      };
+    },
+  ],
+  [
+    'PostgreSQL',
+    async () => {
+      const journal = await PgJournal.open(await pg.fresh());
+      return {
+        journal,
+        incidents: journal.incidents,
+        seen: journal.seenEvents,
+        followUps: journal.followUps,
+        seenLately: pgSeen(journal.pool),
+        close: () => journal.close(),
+      };
+    },
+  ],
 ];
 
-const alert = (id: string, cameraId = '3'): Alert => ({ id, storeId: 's1', cameraId, cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' });
+const alert = (id: string, cameraId = '3'): Alert => ({
+  id,
+  storeId: 's1',
+  cameraId,
+  cameraIp: '',
+  groupId: '',
+  alertType: 'theft',
+  startDate: '',
+  endDate: '',
+  videoUrl: '',
+});
 
 /** One alert, journaled as the pipeline does: it joins its camera's incident or opens one. */
 async function receive(j: Journal, id: string, at: number, cameraId = '3', room = '7'): Promise<void> {
-  await j.append({ alert: alert(id, cameraId), status: 'routed', rawBody: '{}', receivedAt: at, steps: ['announce'], incident: { room, windowMs: 20_000, firstRepeatAt: at + 15_000 } });
+  await j.append({
+    alert: alert(id, cameraId),
+    status: 'routed',
+    rawBody: '{}',
+    receivedAt: at,
+    steps: ['announce'],
+    incident: { room, windowMs: 20_000, firstRepeatAt: at + 15_000 },
+  });
 }
 
 describe.each(implementations)('incident store on %s', (_name, open) => {
   let s: Subject;
-  beforeEach(async () => { s = await open(); });
+  beforeEach(async () => {
+    s = await open();
+  });
   afterEach(() => s.close());
 
   it('finds an incident by its id or any of its alerts; lists the live ones oldest first', async () => {
@@ -54,7 +93,14 @@ describe.each(implementations)('incident store on %s', (_name, open) => {
     await receive(s.journal, 'a2', 2000); // the same camera within the window: the same incident
     await receive(s.journal, 'b1', 3000, '4');
     const a = await s.incidents.find('a2');
-    expect(a).toMatchObject({ firstAlertId: 'a1', lastAlertId: 'a2', alerts: 2, state: 'open', room: '7', nextRepeatAt: 16_000 });
+    expect(a).toMatchObject({
+      firstAlertId: 'a1',
+      lastAlertId: 'a2',
+      alerts: 2,
+      state: 'open',
+      room: '7',
+      nextRepeatAt: 16_000,
+    });
     expect(await s.incidents.find(a?.id as string)).toEqual(a);
     expect(await s.incidents.find('nope')).toBeUndefined();
     expect((await s.incidents.live()).map((i) => i.cameraId)).toEqual(['3', '4']);
@@ -65,17 +111,32 @@ describe.each(implementations)('incident store on %s', (_name, open) => {
   it('the first claim wins and every claim is kept; a resolved incident cannot be claimed', async () => {
     await receive(s.journal, 'c1', 1000);
     const id = (await s.incidents.find('c1'))?.id as string;
-    expect(await s.incidents.claim(id, 'Anna', 'chat', 5000)).toMatchObject({ kind: 'claimed', incident: { state: 'claimed', claimedBy: 'Anna', claimedVia: 'chat', claimedAt: 5000, told: false } });
-    expect(await s.incidents.claim(id, 'Marco', 'http', 6000)).toMatchObject({ kind: 'already', incident: { claimedBy: 'Anna' } });
+    expect(await s.incidents.claim(id, 'Anna', 'chat', 5000)).toMatchObject({
+      kind: 'claimed',
+      incident: { state: 'claimed', claimedBy: 'Anna', claimedVia: 'chat', claimedAt: 5000, told: false },
+    });
+    expect(await s.incidents.claim(id, 'Marco', 'http', 6000)).toMatchObject({
+      kind: 'already',
+      incident: { claimedBy: 'Anna' },
+    });
     // Claimed, not told yet: still live (the conference has to hear who took it).
     expect((await s.incidents.live()).map((i) => i.id)).toEqual([id]);
     await s.incidents.markTold(id, 7000);
     expect(await s.incidents.live()).toEqual([]);
     expect(await s.incidents.claimedBefore(5001)).toHaveLength(1);
-    expect(await s.incidents.resolve(id, 'theft', 'Anna', 8000)).toMatchObject({ kind: 'resolved', incident: { state: 'resolved', outcome: 'theft', resolvedBy: 'Anna' } });
-    expect(await s.incidents.resolve(id, 'false-alarm', null, 9000)).toMatchObject({ kind: 'already', incident: { outcome: 'theft' } });
+    expect(await s.incidents.resolve(id, 'theft', 'Anna', 8000)).toMatchObject({
+      kind: 'resolved',
+      incident: { state: 'resolved', outcome: 'theft', resolvedBy: 'Anna' },
+    });
+    expect(await s.incidents.resolve(id, 'false-alarm', null, 9000)).toMatchObject({
+      kind: 'already',
+      incident: { outcome: 'theft' },
+    });
     expect(await s.incidents.claim(id, 'Zoe', 'cli', 9000)).toMatchObject({ kind: 'closed' });
-    expect(await s.incidents.claim('inc_missing', 'Zoe', 'cli', 9000)).toEqual({ kind: 'not-found', ref: 'inc_missing' });
+    expect(await s.incidents.claim('inc_missing', 'Zoe', 'cli', 9000)).toEqual({
+      kind: 'not-found',
+      ref: 'inc_missing',
+    });
   });
 
   it('a repeat is recorded only while open; an escalation starts once; an unclaimed incident can still be claimed', async () => {
@@ -86,7 +147,13 @@ describe.each(implementations)('incident store on %s', (_name, open) => {
     expect(await s.incidents.startEscalation(id, 21_000)).toBe(false);
     await s.incidents.finishEscalation(id, 'PJSIP/201', 'answered by PJSIP/201', 22_000);
     await s.incidents.recordAnnouncement(id, 2, null, 'unclaimed', 31_000);
-    expect(await s.incidents.get(id)).toMatchObject({ state: 'unclaimed', announcements: 2, nextRepeatAt: null, escalatedAt: 20_000, escalatedTo: 'PJSIP/201' });
+    expect(await s.incidents.get(id)).toMatchObject({
+      state: 'unclaimed',
+      announcements: 2,
+      nextRepeatAt: null,
+      escalatedAt: 20_000,
+      escalatedTo: 'PJSIP/201',
+    });
     await s.incidents.recordAnnouncement(id, 3, 50_000, 'open', 32_000); // late: not undone
     expect((await s.incidents.get(id))?.state).toBe('unclaimed');
     expect((await s.incidents.oldestOpenInRoom('7', 30_000))?.id).toBe(id);
@@ -94,27 +161,48 @@ describe.each(implementations)('incident store on %s', (_name, open) => {
     expect(await s.incidents.claim(id, 'PJSIP/201', 'escalation', 33_000)).toMatchObject({ kind: 'claimed' });
   });
 
-  it('a call counts once on an incident; a repeat\'s call in flight is kept until it counts; an unheard incident is live until escalated and claimable', async () => {
+  it("a call counts once on an incident; a repeat's call in flight is kept until it counts; an unheard incident is live until escalated and claimable", async () => {
     await receive(s.journal, 'g1', 1000);
     const id = (await s.incidents.find('g1'))?.id as string;
     // Its alert's own announce step has not ended: a repeat would say it twice.
     expect(await s.incidents.announcePending(id)).toBe(true);
-    await s.journal.commitStep({ alertId: 'g1', step: 'announce', state: 'succeeded', attempts: 1, nextAt: null, lastError: null, detail: 'played', updatedAt: 2000 });
+    await s.journal.commitStep({
+      alertId: 'g1',
+      step: 'announce',
+      state: 'succeeded',
+      attempts: 1,
+      nextAt: null,
+      lastError: null,
+      detail: 'played',
+      updatedAt: 2000,
+    });
     expect(await s.incidents.announcePending(id)).toBe(false);
     expect(await s.incidents.recordAnnouncement(id, 1, 17_000, 'open', 2000, 'call-a')).toBe(true);
     expect(await s.incidents.recordAnnouncement(id, 2, 17_000, 'open', 2100, 'call-a')).toBe(false); // the same call again
     await s.incidents.recordCall([id], { token: 'call-b', state: 'calling', channel: null });
-    expect(await s.incidents.get(id)).toMatchObject({ announcements: 1, lastCall: 'call-a', call: { token: 'call-b', state: 'calling', channel: null } });
+    expect(await s.incidents.get(id)).toMatchObject({
+      announcements: 1,
+      lastCall: 'call-a',
+      call: { token: 'call-b', state: 'calling', channel: null },
+    });
     await s.incidents.recordCall([id], { token: 'call-b', state: 'answered', channel: 'Local/7@x;1' });
     expect((await s.incidents.get(id))?.call).toEqual({ token: 'call-b', state: 'answered', channel: 'Local/7@x;1' });
     expect(await s.incidents.recordAnnouncement(id, 2, null, 'unheard', 40_000)).toBe(true);
-    expect(await s.incidents.get(id)).toMatchObject({ state: 'unheard', announcements: 2, call: null, lastCall: 'call-a' });
+    expect(await s.incidents.get(id)).toMatchObject({
+      state: 'unheard',
+      announcements: 2,
+      call: null,
+      lastCall: 'call-a',
+    });
     expect((await s.incidents.live()).map((i) => i.id)).toEqual([id]);
     expect(await s.incidents.startEscalation(id, 40_001)).toBe(true);
     await s.incidents.finishEscalation(id, null, 'nobody to call', 40_002);
     expect(await s.incidents.live()).toEqual([]);
     expect((await s.incidents.oldestOpenInRoom('7', 30_000))?.id).toBe(id);
-    expect(await s.incidents.claim(id, 'Anna', 'http', 41_000)).toMatchObject({ kind: 'claimed', incident: { told: false } });
+    expect(await s.incidents.claim(id, 'Anna', 'http', 41_000)).toMatchObject({
+      kind: 'claimed',
+      incident: { told: false },
+    });
   });
 
   it("keeps who was in the room against the room's latest incident, and prunes finished incidents with their claims", async () => {
@@ -122,8 +210,16 @@ describe.each(implementations)('incident store on %s', (_name, open) => {
     const id = (await s.incidents.find('f1'))?.id as string;
     expect((await s.incidents.latestInRoom('7', 2000, 0))?.id).toBe(id);
     expect(await s.incidents.latestInRoom('8', 2000, 0)).toBeUndefined();
-    await s.incidents.recordActivity({ incidentId: id, at: 2000, kind: 'conference:live:join', who: 'Anna', detail: null });
-    expect(await s.incidents.activity(id)).toEqual([{ incidentId: id, at: 2000, kind: 'conference:live:join', who: 'Anna', detail: null }]);
+    await s.incidents.recordActivity({
+      incidentId: id,
+      at: 2000,
+      kind: 'conference:live:join',
+      who: 'Anna',
+      detail: null,
+    });
+    expect(await s.incidents.activity(id)).toEqual([
+      { incidentId: id, at: 2000, kind: 'conference:live:join', who: 'Anna', detail: null },
+    ]);
     await s.incidents.claim(id, 'Anna', 'cli', 3000);
     await s.incidents.resolve(id, 'not-found', 'Anna', 4000);
     expect(await s.incidents.pruneFinished(4000)).toBe(0); // changed at the cutoff: kept
@@ -133,7 +229,8 @@ describe.each(implementations)('incident store on %s', (_name, open) => {
   });
 
   it('a follow-up is owed once per incident and kind, due until posted or given up', async () => {
-    const owe = (kind: 'claimed' | 'resolved', at: number) => s.followUps.add({ incidentId: 'inc_1', storeId: 's1', kind, text: `${kind} line` }, at);
+    const owe = (kind: 'claimed' | 'resolved', at: number) =>
+      s.followUps.add({ incidentId: 'inc_1', storeId: 's1', kind, text: `${kind} line` }, at);
     expect(await owe('claimed', 1000)).toBe(true);
     expect(await owe('claimed', 1001)).toBe(false);
     expect(await owe('resolved', 2000)).toBe(true);
@@ -143,7 +240,9 @@ describe.each(implementations)('incident store on %s', (_name, open) => {
     expect((await s.followUps.due(2500)).map((f) => f.kind)).toEqual(['resolved']);
     await s.followUps.posted('inc_1', 'resolved', 2600);
     expect(await s.followUps.nextDueAt()).toBe(5000);
-    expect(await s.followUps.due(6000)).toEqual([expect.objectContaining({ kind: 'claimed', attempts: 1, lastError: 'x-bees 503', text: 'claimed line' })]);
+    expect(await s.followUps.due(6000)).toEqual([
+      expect.objectContaining({ kind: 'claimed', attempts: 1, lastError: 'x-bees 503', text: 'claimed line' }),
+    ]);
     await s.followUps.failed('inc_1', 'claimed', 'x-bees 503', null); // given up
     expect(await s.followUps.nextDueAt()).toBeNull();
   });
@@ -153,7 +252,7 @@ describe.each(implementations)('incident store on %s', (_name, open) => {
     await receive(s.journal, 'p2', 5000, '4');
     const id = (await s.incidents.find('p2'))?.id as string;
     await s.incidents.claim(id, 'Anna', 'chat', 6000);
-    expect((await s.seenLately.camerasSeen(2000))).toEqual([{ storeId: 's1', cameraId: '4' }]);
+    expect(await s.seenLately.camerasSeen(2000)).toEqual([{ storeId: 's1', cameraId: '4' }]);
     expect((await s.seenLately.camerasSeen(0)).map((c) => c.cameraId).sort()).toEqual(['3', '4']);
     expect(await s.seenLately.claimersSeen(0)).toEqual([{ storeId: 's1', cameraId: '4', by: 'Anna' }]);
     expect(await s.seenLately.claimersSeen(7000)).toEqual([]);
@@ -174,13 +273,24 @@ describe('incidents shared by several daemons (PostgreSQL)', () => {
     try {
       await receive(one, 'r1', 1000);
       const id = (await two.incidents.find('r1'))?.id as string;
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? one : two).incidents.claim(id, `person ${i}`, 'http', 2000 + i)));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? one : two).incidents.claim(id, `person ${i}`, 'http', 2000 + i)),
+      );
       const winners = results.filter((r) => r.kind === 'claimed');
       expect(winners).toHaveLength(1);
       const by = winners[0]?.kind === 'claimed' ? winners[0].incident.claimedBy : undefined;
-      expect(results.filter((r) => r.kind === 'already').every((r) => r.kind === 'already' && r.incident.claimedBy === by)).toBe(true);
-      const claims = (await one.pool.query<{ won: number; n: number }>('SELECT won, COUNT(*)::int AS n FROM claims GROUP BY won ORDER BY won')).rows;
-      expect(claims).toEqual([{ won: 0, n: 19 }, { won: 1, n: 1 }]);
+      expect(
+        results.filter((r) => r.kind === 'already').every((r) => r.kind === 'already' && r.incident.claimedBy === by),
+      ).toBe(true);
+      const claims = (
+        await one.pool.query<{ won: number; n: number }>(
+          'SELECT won, COUNT(*)::int AS n FROM claims GROUP BY won ORDER BY won',
+        )
+      ).rows;
+      expect(claims).toEqual([
+        { won: 0, n: 19 },
+        { won: 1, n: 1 },
+      ]);
     } finally {
       await Promise.all([one.close(), two.close()]);
     }
@@ -192,7 +302,13 @@ describe('incidents shared by several daemons (PostgreSQL)', () => {
     let heard = 0;
     let listening!: () => void;
     const ready = new Promise<void>((r) => (listening = r));
-    const stop = two.listen(() => { heard++; listening(); }, () => undefined);
+    const stop = two.listen(
+      () => {
+        heard++;
+        listening();
+      },
+      () => undefined,
+    );
     try {
       await ready; // the first call says LISTEN is in place
       const atListen = heard;

@@ -11,13 +11,44 @@ import type { AlertEvent } from '../../../src/pipeline/alert-event';
 import type { IntegrationStore } from '../../../src/journal/integration-store';
 import type { PgIntegrationStore } from '../../../src/journal/pg/pg-integration-store';
 
-const store: StoreRoute = { store_veesion_id: 's1', name: 'One', audio_conf_id: '7', xbees_channel_id: 'c1', location: 'Trento' };
-const alert = (id: string): Alert => ({ id, storeId: 's1', cameraId: '3', cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: 'https://x.veesion.io/v.mp4' });
-const integration = (id: string, createdAt = 1) => ({ id, type: 'webhook' as const, url: 'http://127.0.0.1:9/h', secret: 'whsec_x', filter: ['alert.received' as const], scope: 'all', createdAt });
+const store: StoreRoute = {
+  store_veesion_id: 's1',
+  name: 'One',
+  audio_conf_id: '7',
+  xbees_channel_id: 'c1',
+  location: 'Trento',
+};
+const alert = (id: string): Alert => ({
+  id,
+  storeId: 's1',
+  cameraId: '3',
+  cameraIp: '',
+  groupId: '',
+  alertType: 'theft',
+  startDate: '',
+  endDate: '',
+  videoUrl: 'https://x.veesion.io/v.mp4',
+});
+const integration = (id: string, createdAt = 1) => ({
+  id,
+  type: 'webhook' as const,
+  url: 'http://127.0.0.1:9/h',
+  secret: 'whsec_x',
+  filter: ['alert.received' as const],
+  scope: 'all',
+  createdAt,
+});
 
 async function ingest(j: Journal, id: string, at: number) {
   const a = alert(id);
-  return j.append({ alert: a, status: 'routed', rawBody: '{}', receivedAt: at, steps: ['announce'], events: [receivedEvent(a, store, at)] });
+  return j.append({
+    alert: a,
+    status: 'routed',
+    rawBody: '{}',
+    receivedAt: at,
+    steps: ['announce'],
+    events: [receivedEvent(a, store, at)],
+  });
 }
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -52,7 +83,6 @@ describe('the event outbox', () => {
       await j.close();
     }
   });
-
 });
 
 /** The integration store's rules, on both journals: the embedded SQLite one and the shared PostgreSQL one. */
@@ -67,19 +97,27 @@ interface Subject {
 const pg = usePostgres();
 
 const implementations: [string, () => Promise<Subject>][] = [
-  ['SQLite', async () => {
-    const journal = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
-    return { journal, store: journal.integrations, flush: tick, close: () => journal.close() };
-  }],
-  ['PostgreSQL', async () => {
-    const journal = await PgJournal.open(await pg.fresh());
-    return { journal, store: journal.integrations, flush: () => journal.flush(), close: () => journal.close() };
-  }],
+  [
+    'SQLite',
+    async () => {
+      const journal = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
+      return { journal, store: journal.integrations, flush: tick, close: () => journal.close() };
+    },
+  ],
+  [
+    'PostgreSQL',
+    async () => {
+      const journal = await PgJournal.open(await pg.fresh());
+      return { journal, store: journal.integrations, flush: () => journal.flush(), close: () => journal.close() };
+    },
+  ],
 ];
 
 describe.each(implementations)('the event outbox on %s', (_name, open) => {
   let s: Subject;
-  beforeEach(async () => { s = await open(); });
+  beforeEach(async () => {
+    s = await open();
+  });
   afterEach(() => s.close());
 
   it('keeps events only while an integration is enabled, and a new integration starts after the newest', async () => {
@@ -91,17 +129,40 @@ describe.each(implementations)('the event outbox on %s', (_name, open) => {
 
     await s.store.add(integration('int_1'));
     await ingest(s.journal, 'a2', 20);
-    s.journal.updateStep({ alertId: 'a2', step: 'announce', state: 'succeeded', attempts: 1, nextAt: null, lastError: null, detail: 'via ami', updatedAt: 30 });
-    const ev = stepEvent(alert('a2'), store, { name: 'announce', state: 'succeeded', attempts: 1, detail: 'via ami', error: null }, 30);
+    s.journal.updateStep({
+      alertId: 'a2',
+      step: 'announce',
+      state: 'succeeded',
+      attempts: 1,
+      nextAt: null,
+      lastError: null,
+      detail: 'via ami',
+      updatedAt: 30,
+    });
+    const ev = stepEvent(
+      alert('a2'),
+      store,
+      { name: 'announce', state: 'succeeded', attempts: 1, detail: 'via ami', error: null },
+      30,
+    );
     if (ev) s.journal.recordEvent(ev);
     await s.flush();
     const events = await s.store.eventsAfter(0);
-    expect(events.map((e) => [e.type, e.alertId])).toEqual([['alert.received', 'a2'], ['alert.announced', 'a2']]);
-    expect((await s.store.event(events[1]?.seq ?? 0))?.data).toMatchObject({ alert: { id: 'a2', videoUrl: 'https://x.veesion.io/v.mp4' }, store: { location: 'Trento' }, step: { name: 'announce', detail: 'via ami' } });
+    expect(events.map((e) => [e.type, e.alertId])).toEqual([
+      ['alert.received', 'a2'],
+      ['alert.announced', 'a2'],
+    ]);
+    expect((await s.store.event(events[1]?.seq ?? 0))?.data).toMatchObject({
+      alert: { id: 'a2', videoUrl: 'https://x.veesion.io/v.mp4' },
+      store: { location: 'Trento' },
+      step: { name: 'announce', detail: 'via ami' },
+    });
     expect(new Set(events.map((e) => e.id)).size).toBe(2);
     // int_1 wants alert.received only: the announcement is not part of its backlog.
     expect(await s.store.backlog({ cursor: 0, filter: ['alert.received'], scope: 'all' })).toBe(1);
-    expect(await s.store.backlog({ cursor: 0, filter: ['alert.received', 'alert.announced'], scope: 'Milano' })).toBe(0);
+    expect(await s.store.backlog({ cursor: 0, filter: ['alert.received', 'alert.announced'], scope: 'Milano' })).toBe(
+      0,
+    );
     expect(wakes).toBeGreaterThan(0);
 
     await s.store.add(integration('int_2', 2));
@@ -122,16 +183,29 @@ describe.each(implementations)('the event outbox on %s', (_name, open) => {
     const [e1, e2, e3] = await s.store.eventsAfter(0);
     if (!e1 || !e2 || !e3) throw new Error('events missing');
     await s.store.retryAt('int_1', 1, 500, 'receiver answered 503');
-    expect(await s.store.get('int_1')).toMatchObject({ cursor: 0, attempts: 1, nextAt: 500, lastError: 'receiver answered 503' });
+    expect(await s.store.get('int_1')).toMatchObject({
+      cursor: 0,
+      attempts: 1,
+      nextAt: 500,
+      lastError: 'receiver answered 503',
+    });
     await s.store.settle('int_1', e1, 'delivered', 2, null, 20);
     await s.store.settle('int_1', e2, 'dead', 5, 'receiver answered 503', 30);
     expect(await s.store.get('int_1')).toMatchObject({ cursor: e2.seq, attempts: 0, nextAt: null, unnoticedDead: 1 });
     await s.store.skipTo('int_1', e1.seq); // never backwards
     expect((await s.store.get('int_1'))?.cursor).toBe(e2.seq);
-    expect(await s.store.outcomes(0)).toEqual([{ integrationId: 'int_1', outcome: 'dead', count: 1 }, { integrationId: 'int_1', outcome: 'delivered', count: 1 }]);
+    expect(await s.store.outcomes(0)).toEqual([
+      { integrationId: 'int_1', outcome: 'dead', count: 1 },
+      { integrationId: 'int_1', outcome: 'delivered', count: 1 },
+    ]);
     await s.store.noticeSent('int_1', 40);
     await s.store.disable('int_1', 'receiver answered 410 Gone');
-    expect(await s.store.get('int_1')).toMatchObject({ enabled: false, disabledReason: 'receiver answered 410 Gone', unnoticedDead: 0, lastNoticeAt: 40 });
+    expect(await s.store.get('int_1')).toMatchObject({
+      enabled: false,
+      disabledReason: 'receiver answered 410 Gone',
+      unnoticedDead: 0,
+      lastNoticeAt: 40,
+    });
     expect(await s.store.remove('int_1')).toBe(true);
     expect(await s.store.remove('int_1')).toBe(false);
     expect(await s.store.outcomes(0)).toEqual([]);

@@ -25,51 +25,94 @@ interface Subject {
 const pg = usePostgres();
 
 const implementations: [string, () => Promise<Subject>][] = [
-  ['SQLite', async () => {
-    const file = join(tempDir(), 'journal.sqlite');
-    const journal = new SqliteJournal(file);
-    const side = new Database(file);
-    return {
-      journal,
-      leases: new SqliteLeaseStore(side),
-      rows: async (sql) => side.prepare(sql).all() as Record<string, unknown>[],
-      exec: async (sql) => void side.exec(sql),
-      close: async () => { side.close(); await journal.close(); },
-    };
-  }],
-  ['PostgreSQL', async () => {
-    const journal = await PgJournal.open(await pg.fresh());
-    return {
-      journal,
-      leases: new PgLeaseStore(journal.pool),
-      rows: async (sql) => (await journal.pool.query(sql)).rows as Record<string, unknown>[],
-      exec: async (sql) => void (await journal.pool.query(sql)),
-      close: () => journal.close(),
-    };
-  }],
+  [
+    'SQLite',
+    async () => {
+      const file = join(tempDir(), 'journal.sqlite');
+      const journal = new SqliteJournal(file);
+      const side = new Database(file);
+      return {
+        journal,
+        leases: new SqliteLeaseStore(side),
+        rows: async (sql) => side.prepare(sql).all() as Record<string, unknown>[],
+        exec: async (sql) => void side.exec(sql),
+        close: async () => {
+          side.close();
+          await journal.close();
+        },
+      };
+    },
+  ],
+  [
+    'PostgreSQL',
+    async () => {
+      const journal = await PgJournal.open(await pg.fresh());
+      return {
+        journal,
+        leases: new PgLeaseStore(journal.pool),
+        rows: async (sql) => (await journal.pool.query(sql)).rows as Record<string, unknown>[],
+        exec: async (sql) => void (await journal.pool.query(sql)),
+        close: () => journal.close(),
+      };
+    },
+  ],
 ];
 
-const alert = (id: string, cameraId = '3', storeId = 's1'): Alert => ({ id, storeId, cameraId, cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' });
-const record = (id: string, extra: Partial<NewAlertRecord> = {}): NewAlertRecord => ({
-  alert: alert(id), status: 'routed', rawBody: `{"id":"${id}"}`, receivedAt: 1000, steps: ['announce', 'chat'], ...extra,
+const alert = (id: string, cameraId = '3', storeId = 's1'): Alert => ({
+  id,
+  storeId,
+  cameraId,
+  cameraIp: '',
+  groupId: '',
+  alertType: 'theft',
+  startDate: '',
+  endDate: '',
+  videoUrl: '',
 });
-const step = (alertId: string, s: 'announce' | 'chat', state: StepRecord['state'], at: number): StepRecord =>
-  ({ alertId, step: s, state, attempts: 1, nextAt: null, lastError: null, detail: `${state} at ${at}`, updatedAt: at });
+const record = (id: string, extra: Partial<NewAlertRecord> = {}): NewAlertRecord => ({
+  alert: alert(id),
+  status: 'routed',
+  rawBody: `{"id":"${id}"}`,
+  receivedAt: 1000,
+  steps: ['announce', 'chat'],
+  ...extra,
+});
+const step = (alertId: string, s: 'announce' | 'chat', state: StepRecord['state'], at: number): StepRecord => ({
+  alertId,
+  step: s,
+  state,
+  attempts: 1,
+  nextAt: null,
+  lastError: null,
+  detail: `${state} at ${at}`,
+  updatedAt: at,
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(implementations)('journal port on %s', (_name, open) => {
   let s: Subject;
-  beforeEach(async () => { s = await open(); });
-  afterEach(async () => { await s.close(); });
+  beforeEach(async () => {
+    s = await open();
+  });
+  afterEach(async () => {
+    await s.close();
+  });
 
   it('records a new alert with its pending steps and tells a duplicate apart, in one batch or later', async () => {
-    const results = await Promise.all([s.journal.append(record('a1')), s.journal.append(record('a2')), s.journal.append(record('a1'))]);
+    const results = await Promise.all([
+      s.journal.append(record('a1')),
+      s.journal.append(record('a2')),
+      s.journal.append(record('a1')),
+    ]);
     expect(results).toEqual(['new', 'new', 'duplicate']);
     expect(await s.journal.append(record('a2'))).toBe('duplicate');
     expect(await s.journal.getAlert('a1')).toEqual({ alert: alert('a1'), status: 'routed', receivedAt: 1000 });
     expect(await s.journal.getAlert('nope')).toBeUndefined();
     expect((await s.journal.unfinishedSteps()).map((r) => [r.alertId, r.step, r.state])).toEqual([
-      ['a1', 'announce', 'pending'], ['a1', 'chat', 'pending'], ['a2', 'announce', 'pending'], ['a2', 'chat', 'pending'],
+      ['a1', 'announce', 'pending'],
+      ['a1', 'chat', 'pending'],
+      ['a2', 'announce', 'pending'],
+      ['a2', 'chat', 'pending'],
     ]);
   });
 
@@ -81,7 +124,9 @@ describe.each(implementations)('journal port on %s', (_name, open) => {
     s.journal.updateStep(step('late', 'chat', 'dead', 6000));
     const left = await s.journal.unfinishedSteps(); // waits for the updates' commit
     expect(left.map((r) => `${r.alertId}/${r.step}`)).toEqual(['early/chat', 'late/announce']);
-    const rows = await s.rows(`SELECT state, detail, updated_at FROM steps WHERE alert_id = 'early' AND step = 'announce'`);
+    const rows = await s.rows(
+      `SELECT state, detail, updated_at FROM steps WHERE alert_id = 'early' AND step = 'announce'`,
+    );
     expect(rows).toEqual([{ state: 'succeeded', detail: 'succeeded at 300', updated_at: 300 }]);
   });
 
@@ -96,14 +141,24 @@ describe.each(implementations)('journal port on %s', (_name, open) => {
   it("a call's state is kept in columns of its own while the step runs, and cleared with its final state", async () => {
     await s.journal.append(record('k1'));
     const token = '0000000a-aaaa-4bbb-8ccc-dddddddddddd';
-    await s.journal.commitStep({ ...step('k1', 'announce', 'running', 100), call: { token, state: 'calling', channel: null } });
+    await s.journal.commitStep({
+      ...step('k1', 'announce', 'running', 100),
+      call: { token, state: 'calling', channel: null },
+    });
     let running = (await s.journal.unfinishedSteps()).find((r) => r.alertId === 'k1' && r.step === 'announce');
     expect(running?.call).toEqual({ token, state: 'calling', channel: null });
-    s.journal.updateStep({ ...step('k1', 'announce', 'running', 200), call: { token, state: 'answered', channel: 'Local/7@x;1' } });
+    s.journal.updateStep({
+      ...step('k1', 'announce', 'running', 200),
+      call: { token, state: 'answered', channel: 'Local/7@x;1' },
+    });
     running = (await s.journal.unfinishedSteps()).find((r) => r.alertId === 'k1' && r.step === 'announce');
     expect(running?.call).toEqual({ token, state: 'answered', channel: 'Local/7@x;1' });
     await s.journal.commitStep(step('k1', 'announce', 'succeeded', 300));
-    expect(await s.rows(`SELECT call_token, call_state, call_channel FROM steps WHERE alert_id = 'k1' AND step = 'announce'`)).toEqual([{ call_token: null, call_state: null, call_channel: null }]);
+    expect(
+      await s.rows(
+        `SELECT call_token, call_state, call_channel FROM steps WHERE alert_id = 'k1' AND step = 'announce'`,
+      ),
+    ).toEqual([{ call_token: null, call_state: null, call_channel: null }]);
   });
 
   it('an unroutable alert is kept without steps', async () => {
@@ -113,13 +168,31 @@ describe.each(implementations)('journal port on %s', (_name, open) => {
   });
 
   it("joins the camera's live incident within the window and opens a new one after it", async () => {
-    const inc = (id: string, at: number, cameraId = '3') => record(id, { alert: alert(id, cameraId), receivedAt: at, incident: { room: '7', windowMs: 60_000, firstRepeatAt: at + 30_000 } });
-    await Promise.all([s.journal.append(inc('i1', 1000)), s.journal.append(inc('i2', 2000)), s.journal.append(inc('other', 2500, '4'))]);
+    const inc = (id: string, at: number, cameraId = '3') =>
+      record(id, {
+        alert: alert(id, cameraId),
+        receivedAt: at,
+        incident: { room: '7', windowMs: 60_000, firstRepeatAt: at + 30_000 },
+      });
+    await Promise.all([
+      s.journal.append(inc('i1', 1000)),
+      s.journal.append(inc('i2', 2000)),
+      s.journal.append(inc('other', 2500, '4')),
+    ]);
     await s.journal.append(inc('i3', 200_000)); // past the window
-    const incidents = await s.rows('SELECT camera_id, first_alert_id, last_alert_id, alerts, next_repeat_at, state FROM incidents ORDER BY opened_at');
+    const incidents = await s.rows(
+      'SELECT camera_id, first_alert_id, last_alert_id, alerts, next_repeat_at, state FROM incidents ORDER BY opened_at',
+    );
     expect(incidents).toEqual([
       { camera_id: '3', first_alert_id: 'i1', last_alert_id: 'i2', alerts: 2, next_repeat_at: 31_000, state: 'open' },
-      { camera_id: '4', first_alert_id: 'other', last_alert_id: 'other', alerts: 1, next_repeat_at: 32_500, state: 'open' },
+      {
+        camera_id: '4',
+        first_alert_id: 'other',
+        last_alert_id: 'other',
+        alerts: 1,
+        next_repeat_at: 32_500,
+        state: 'open',
+      },
       { camera_id: '3', first_alert_id: 'i3', last_alert_id: 'i3', alerts: 1, next_repeat_at: 230_000, state: 'open' },
     ]);
     const linked = await s.rows('SELECT COUNT(DISTINCT incident_id) AS n FROM alerts WHERE incident_id IS NOT NULL');
@@ -129,11 +202,21 @@ describe.each(implementations)('journal port on %s', (_name, open) => {
   it('keeps events only while an integration is enabled, and says when it wrote some', async () => {
     let written = 0;
     s.journal.onEventsWritten(() => written++);
-    const event = (alertId: string): AlertEvent => ({ type: 'alert.received', alertId, storeId: 's1', location: null, time: 1000, data: { n: 1 } } as unknown as AlertEvent);
+    const event = (alertId: string): AlertEvent =>
+      ({
+        type: 'alert.received',
+        alertId,
+        storeId: 's1',
+        location: null,
+        time: 1000,
+        data: { n: 1 },
+      }) as unknown as AlertEvent;
     await s.journal.append(record('e1', { events: [event('e1')] }));
     expect(await s.rows('SELECT * FROM events')).toEqual([]);
     expect(written).toBe(0);
-    await s.exec(`INSERT INTO integrations (id, type, url, secret, filter_json, scope, created_at, cursor) VALUES ('int1', 'webhook', 'http://x', 'k', '{}', 'all', 1, 0)`);
+    await s.exec(
+      `INSERT INTO integrations (id, type, url, secret, filter_json, scope, created_at, cursor) VALUES ('int1', 'webhook', 'http://x', 'k', '{}', 'all', 1, 0)`,
+    );
     await s.journal.append(record('e2', { events: [event('e2')] }));
     await s.journal.append(record('e2', { events: [event('e2')] })); // a duplicate writes no event
     s.journal.recordEvent(event('e1'));
@@ -177,9 +260,18 @@ describe.each(implementations)('journal port on %s', (_name, open) => {
 
     it('acquireAll takes the free names in one go and leaves the others to their holders', async () => {
       expect(await s.leases.acquire('room:2', 'B', 10_000)).toBe(true);
-      expect(await s.leases.acquireAll(['room:3', 'room:1', 'room:2', 'cron', 'room:1'], 'A', 10_000)).toEqual(['cron', 'room:1', 'room:3']);
+      expect(await s.leases.acquireAll(['room:3', 'room:1', 'room:2', 'cron', 'room:1'], 'A', 10_000)).toEqual([
+        'cron',
+        'room:1',
+        'room:3',
+      ]);
       expect(await s.leases.acquireAll(['room:1', 'room:2'], 'A', 10_000)).toEqual(['room:1']); // its own renewed
-      expect((await s.leases.view()).leases.map((l) => [l.name, l.holder])).toEqual([['cron', 'A'], ['room:1', 'A'], ['room:2', 'B'], ['room:3', 'A']]);
+      expect((await s.leases.view()).leases.map((l) => [l.name, l.holder])).toEqual([
+        ['cron', 'A'],
+        ['room:1', 'A'],
+        ['room:2', 'B'],
+        ['room:3', 'A'],
+      ]);
     });
 
     it('leave hands back everything a daemon held and takes it off the list', async () => {

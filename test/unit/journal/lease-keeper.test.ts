@@ -17,7 +17,12 @@ describe('LeaseKeeper on PostgreSQL', () => {
     const journal = await PgJournal.open(url); // migrates
     const poolA = openPgPool(url);
     const lostA: string[] = [];
-    const a = new LeaseKeeper({ store: new PgLeaseStore(poolA), self: self('A'), ttlMs: 600, onLost: (name) => lostA.push(name) });
+    const a = new LeaseKeeper({
+      store: new PgLeaseStore(poolA),
+      self: self('A'),
+      ttlMs: 600,
+      onLost: (name) => lostA.push(name),
+    });
     const b = new LeaseKeeper({ store: new PgLeaseStore(journal.pool), self: self('B'), ttlMs: 600 });
     await a.start();
     await b.start();
@@ -40,15 +45,25 @@ describe('LeaseKeeper on PostgreSQL', () => {
     const url = await pg.fresh();
     const journal = await PgJournal.open(url);
     const dist = join(REPO, 'dist/src/journal');
-    const child = spawn(process.execPath, ['-e', `
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `
       const { LeaseKeeper } = require(${JSON.stringify(join(dist, 'lease-keeper.js'))});
       const { PgLeaseStore } = require(${JSON.stringify(join(dist, 'leases.js'))});
       const { openPgPool } = require(${JSON.stringify(join(dist, 'pg/pg-pool.js'))});
       const k = new LeaseKeeper({ store: new PgLeaseStore(openPgPool(process.argv[1])), self: { id: 'doomed', host: 'test', pid: process.pid, startedAt: Date.now() } });
       k.start().then(() => k.take('conf:7')).then((ok) => { console.log(ok ? 'held' : 'refused'); setInterval(() => {}, 1000); });
-    `, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    `,
+        url,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     await waitFor(() => out.includes('held'), 20_000, 'the child holds conf:7');
     const store = new PgLeaseStore(journal.pool);
     const survivor = new LeaseKeeper({ store, self: self('survivor') });
@@ -72,10 +87,15 @@ describe('LeaseKeeper on PostgreSQL', () => {
     const hung = new Promise<never>(() => undefined);
     let renewals = 0;
     const store = {
-      heartbeat: async () => { if (renewals > 0) return hung; },
+      heartbeat: async () => {
+        if (renewals > 0) return hung;
+      },
       acquire: async () => true,
       acquireAll: async (names: readonly string[]) => [...names],
-      renew: async () => { renewals++; return hung; }, // the journal took the query and never answers
+      renew: async () => {
+        renewals++;
+        return hung;
+      }, // the journal took the query and never answers
       release: async () => undefined,
       leave: async () => undefined,
       view: async () => ({ now: 0, daemons: [], leases: [] }),

@@ -13,8 +13,17 @@ function firstVersionJournal(): string {
   db.pragma('journal_mode = WAL');
   db.exec(readFileSync(join(FIXTURES, 'journal/schema-1.sql'), 'utf8')); // frozen, not today's MIGRATIONS[0]
   db.pragma('user_version = 1');
-  db.prepare('INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?)').run('old-1', 1_000, 's1', 'routed', JSON.stringify({ id: 'old-1', storeId: 's1', cameraId: '3' }), '{}');
-  db.prepare("INSERT INTO steps (alert_id, step, state, attempts, updated_at) VALUES ('old-1', 'announce', 'succeeded', 1, 1000), ('old-1', 'chat', 'pending', 2, 1000)").run();
+  db.prepare('INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?)').run(
+    'old-1',
+    1_000,
+    's1',
+    'routed',
+    JSON.stringify({ id: 'old-1', storeId: 's1', cameraId: '3' }),
+    '{}',
+  );
+  db.prepare(
+    "INSERT INTO steps (alert_id, step, state, attempts, updated_at) VALUES ('old-1', 'announce', 'succeeded', 1, 1000), ('old-1', 'chat', 'pending', 2, 1000)",
+  ).run();
   db.close();
   return file;
 }
@@ -46,14 +55,26 @@ describe('journal migrations: an upgrade keeps the journal', () => {
     for (let v = 0; v < 8; v++) db.exec(MIGRATIONS[v] as string);
     db.pragma('user_version = 8');
     const token = (n: number) => `0000000${n}-aaaa-4bbb-8ccc-dddddddddddd`;
-    for (const id of ['c1', 'a1', 'd1']) db.prepare('INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, NULL)').run(id, 1_000, 's1', 'routed', JSON.stringify({ id, storeId: 's1', cameraId: '3' }), '{}');
-    const step = db.prepare("INSERT INTO steps (alert_id, step, state, attempts, detail, updated_at) VALUES (?, 'announce', ?, 1, ?, 1000)");
+    for (const id of ['c1', 'a1', 'd1'])
+      db.prepare('INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, NULL)').run(
+        id,
+        1_000,
+        's1',
+        'routed',
+        JSON.stringify({ id, storeId: 's1', cameraId: '3' }),
+        '{}',
+      );
+    const step = db.prepare(
+      "INSERT INTO steps (alert_id, step, state, attempts, detail, updated_at) VALUES (?, 'announce', ?, 1, ?, 1000)",
+    );
     step.run('c1', 'running', `calling: ${token(1)}`);
     step.run('a1', 'running', `answered, playing: Local/7@xhoppers-conf-0000a;1 (call ${token(2)})`);
     step.run('d1', 'succeeded', 'Local/7@x;1 played /var/lib/sounds/abc');
     db.close();
     const j = new SqliteJournal(file);
-    const calls = Object.fromEntries((await j.unfinishedSteps()).filter((s) => s.step === 'announce').map((s) => [s.alertId, s.call]));
+    const calls = Object.fromEntries(
+      (await j.unfinishedSteps()).filter((s) => s.step === 'announce').map((s) => [s.alertId, s.call]),
+    );
     expect(calls).toEqual({
       c1: { token: token(1), state: 'calling', channel: null },
       a1: { token: token(2), state: 'answered', channel: 'Local/7@xhoppers-conf-0000a;1' },
@@ -95,7 +116,7 @@ describe('journal migrations: an upgrade keeps the journal', () => {
 describe('a journal created by root for the service', () => {
   // Only root can create files another user owns; elsewhere there is nothing to check.
   const asRoot = process.getuid?.() === 0 ? it : it.skip;
-  asRoot('belongs to the data directory\'s owner, so the daemon (its service user) can open it', async () => {
+  asRoot("belongs to the data directory's owner, so the daemon (its service user) can open it", async () => {
     const { chownSync, mkdirSync } = await import('node:fs');
     const dir = join(tempDir(), 'data');
     mkdirSync(dir);

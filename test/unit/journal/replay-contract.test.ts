@@ -23,49 +23,88 @@ interface Subject {
 const pg = usePostgres();
 
 const implementations: [string, () => Promise<Subject>][] = [
-  ['SQLite', async () => {
-    const file = join(tempDir(), 'journal.sqlite');
-    const journal = new SqliteJournal(file);
-    const side = new Database(file, { readonly: true });
-    return {
-      journal,
-      requeue: async (sel) => journal.admin.requeue(sel),
-      row: async (sql) => side.prepare(sql).get() as Record<string, unknown> | undefined,
-      close: async () => { side.close(); await journal.close(); },
-    };
-  }],
-  ['PostgreSQL', async () => {
-    const journal = await PgJournal.open(await pg.fresh());
-    const admin = new PgAdmin(journal.pool, () => journal.flush());
-    return {
-      journal,
-      requeue: (sel) => admin.requeue(sel),
-      row: async (sql) => (await journal.pool.query(sql)).rows[0] as Record<string, unknown> | undefined,
-      close: () => journal.close(),
-    };
-  }],
+  [
+    'SQLite',
+    async () => {
+      const file = join(tempDir(), 'journal.sqlite');
+      const journal = new SqliteJournal(file);
+      const side = new Database(file, { readonly: true });
+      return {
+        journal,
+        requeue: async (sel) => journal.admin.requeue(sel),
+        row: async (sql) => side.prepare(sql).get() as Record<string, unknown> | undefined,
+        close: async () => {
+          side.close();
+          await journal.close();
+        },
+      };
+    },
+  ],
+  [
+    'PostgreSQL',
+    async () => {
+      const journal = await PgJournal.open(await pg.fresh());
+      const admin = new PgAdmin(journal.pool, () => journal.flush());
+      return {
+        journal,
+        requeue: (sel) => admin.requeue(sel),
+        row: async (sql) => (await journal.pool.query(sql)).rows[0] as Record<string, unknown> | undefined,
+        close: () => journal.close(),
+      };
+    },
+  ],
 ];
 
 const HOUR = 3_600_000;
 const now = 100 * HOUR;
 const routable = (id: string) => id !== 'unknown-store';
-const alert = (id: string, storeId = 's1'): Alert => ({ id, storeId, cameraId: '3', cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' });
+const alert = (id: string, storeId = 's1'): Alert => ({
+  id,
+  storeId,
+  cameraId: '3',
+  cameraIp: '',
+  groupId: '',
+  alertType: 'theft',
+  startDate: '',
+  endDate: '',
+  videoUrl: '',
+});
 
 /** Alerts in the given step states, written through the journal's own port. */
-async function withAlerts(j: Subject['journal'], rows: { id: string; at: number; store?: string; announce?: StepState; chat?: StepState; unroutable?: boolean }[]): Promise<void> {
+async function withAlerts(
+  j: Subject['journal'],
+  rows: { id: string; at: number; store?: string; announce?: StepState; chat?: StepState; unroutable?: boolean }[],
+): Promise<void> {
   for (const r of rows) {
     const steps: StepName[] = r.unroutable ? [] : ['announce', 'chat'];
-    await j.append({ alert: alert(r.id, r.store), status: r.unroutable ? 'unroutable' : 'routed', rawBody: '{}', receivedAt: r.at, steps });
+    await j.append({
+      alert: alert(r.id, r.store),
+      status: r.unroutable ? 'unroutable' : 'routed',
+      rawBody: '{}',
+      receivedAt: r.at,
+      steps,
+    });
     for (const step of steps) {
       const state = r[step] ?? 'succeeded';
-      await j.commitStep({ alertId: r.id, step, state, attempts: state === 'pending' ? 1 : 3, nextAt: null, lastError: state === 'succeeded' ? null : 'AMI_DOWN: x', detail: null, updatedAt: r.at });
+      await j.commitStep({
+        alertId: r.id,
+        step,
+        state,
+        attempts: state === 'pending' ? 1 : 3,
+        nextAt: null,
+        lastError: state === 'succeeded' ? null : 'AMI_DOWN: x',
+        detail: null,
+        updatedAt: r.at,
+      });
     }
   }
 }
 
 describe.each(implementations)('replay and prune on %s', (_name, open) => {
   let s: Subject;
-  beforeEach(async () => { s = await open(); });
+  beforeEach(async () => {
+    s = await open();
+  });
   afterEach(() => s.close());
 
   it('requeues given-up steps with a fresh window, leaves succeeded ones unless forced, and never touches a step in progress', async () => {
@@ -76,15 +115,30 @@ describe.each(implementations)('replay and prune on %s', (_name, open) => {
     ]);
     expect(await s.requeue({ alertIds: ['dead', 'half', 'busy', 'nope'], routable, now })).toEqual([
       { alertId: 'dead', storeId: 's1', requeued: ['announce', 'chat'], skipped: [] },
-      { alertId: 'half', storeId: 's1', requeued: ['chat'], skipped: [{ step: 'announce', reason: expect.stringContaining('--force') }] },
-      { alertId: 'busy', storeId: 's1', requeued: ['chat'], skipped: [{ step: 'announce', reason: expect.stringContaining('still pending') }] },
+      {
+        alertId: 'half',
+        storeId: 's1',
+        requeued: ['chat'],
+        skipped: [{ step: 'announce', reason: expect.stringContaining('--force') }],
+      },
+      {
+        alertId: 'busy',
+        storeId: 's1',
+        requeued: ['chat'],
+        skipped: [{ step: 'announce', reason: expect.stringContaining('still pending') }],
+      },
       { alertId: 'nope', requeued: [], skipped: [{ step: '*', reason: 'no such alert in the journal' }] },
     ]);
-    expect(await s.row("SELECT state, attempts, next_at, window_from, replays, updated_at FROM steps WHERE alert_id = 'dead' AND step = 'announce'"))
-      .toEqual({ state: 'pending', attempts: 0, next_at: now, window_from: now, replays: 1, updated_at: now });
+    expect(
+      await s.row(
+        "SELECT state, attempts, next_at, window_from, replays, updated_at FROM steps WHERE alert_id = 'dead' AND step = 'announce'",
+      ),
+    ).toEqual({ state: 'pending', attempts: 0, next_at: now, window_from: now, replays: 1, updated_at: now });
     // The same replay again finds them pending: two replays cannot queue a step twice.
     expect((await s.requeue({ alertIds: ['dead'], routable, now })).map((o) => o.requeued)).toEqual([[]]);
-    expect((await s.requeue({ alertIds: ['half'], steps: ['announce'], force: true, routable, now }))[0]?.requeued).toEqual(['announce']);
+    expect(
+      (await s.requeue({ alertIds: ['half'], steps: ['announce'], force: true, routable, now }))[0]?.requeued,
+    ).toEqual(['announce']);
   });
 
   it('selects failed alerts since a time, routes unroutable ones whose store is known now, and names the ones still unknown', async () => {
@@ -115,7 +169,11 @@ describe.each(implementations)('replay and prune on %s', (_name, open) => {
       { id: 'recent', at: now - HOUR },
     ]);
     expect(await s.journal.prune(now - 30 * 24 * HOUR)).toBe(3);
-    const left = await Promise.all(['old-done', 'old-dead', 'old-unroutable', 'old-pending', 'recent'].map(async (id) => ((await s.journal.getAlert(id)) ? id : null)));
+    const left = await Promise.all(
+      ['old-done', 'old-dead', 'old-unroutable', 'old-pending', 'recent'].map(async (id) =>
+        (await s.journal.getAlert(id)) ? id : null,
+      ),
+    );
     expect(left.filter(Boolean)).toEqual(['old-pending', 'recent']);
     expect(await s.row("SELECT COUNT(*) AS n FROM steps WHERE alert_id = 'old-pending'")).toEqual({ n: 2 });
     expect((await s.journal.unfinishedSteps()).map((st) => st.alertId)).toEqual(['old-pending']);

@@ -6,24 +6,50 @@ import { readHookStates, recordHookStates } from '../../../src/journal/hook-stat
 import type { Alert, StepName, StepState } from '../../../src/pipeline/alert';
 import { tempDir } from '../../helpers/paths';
 
-const alert = (id: string, storeId = 's1'): Alert => ({ id, storeId, cameraId: '3', cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' });
+const alert = (id: string, storeId = 's1'): Alert => ({
+  id,
+  storeId,
+  cameraId: '3',
+  cameraIp: '',
+  groupId: '',
+  alertType: 'theft',
+  startDate: '',
+  endDate: '',
+  videoUrl: '',
+});
 
 /** A journal with alerts in the given step states, written through the daemon's own class. */
-async function journalWith(rows: { id: string; at: number; store?: string; announce?: StepState; chat?: StepState; unroutable?: boolean }[]) {
+async function journalWith(
+  rows: { id: string; at: number; store?: string; announce?: StepState; chat?: StepState; unroutable?: boolean }[],
+) {
   const file = join(tempDir(), 'journal.sqlite');
   const j = new SqliteJournal(file);
   for (const r of rows) {
     const steps: StepName[] = r.unroutable ? [] : ['announce', 'chat'];
-    await j.append({ alert: alert(r.id, r.store), status: r.unroutable ? 'unroutable' : 'routed', rawBody: '{}', receivedAt: r.at, steps });
+    await j.append({
+      alert: alert(r.id, r.store),
+      status: r.unroutable ? 'unroutable' : 'routed',
+      rawBody: '{}',
+      receivedAt: r.at,
+      steps,
+    });
     for (const step of steps) {
       const state = r[step] ?? 'succeeded';
-      j.updateStep({ alertId: r.id, step, state, attempts: state === 'pending' ? 1 : 3, nextAt: null, lastError: state === 'succeeded' ? null : 'AMI_DOWN: x', detail: null, updatedAt: r.at });
+      j.updateStep({
+        alertId: r.id,
+        step,
+        state,
+        attempts: state === 'pending' ? 1 : 3,
+        nextAt: null,
+        lastError: state === 'succeeded' ? null : 'AMI_DOWN: x',
+        detail: null,
+        updatedAt: r.at,
+      });
     }
   }
   await j.close();
   return file;
 }
-
 
 /** requeueAlerts itself (and prune) run on both journals in replay-contract.test.ts. */
 describe('operator access to the journal', () => {
@@ -41,7 +67,10 @@ describe('hook state in the journal', () => {
   it('keeps the last reconciliation per store, replacing the one before', async () => {
     const file = await journalWith([]);
     const db = openJournalForOperator(file, 'write');
-    recordHookStates(db, [{ storeId: 'a', state: 'failed', error: 'Veesion register hook failed: 500', updatedAt: 1 }, { storeId: 'b', state: 'registered', error: null, updatedAt: 1 }]);
+    recordHookStates(db, [
+      { storeId: 'a', state: 'failed', error: 'Veesion register hook failed: 500', updatedAt: 1 },
+      { storeId: 'b', state: 'registered', error: null, updatedAt: 1 },
+    ]);
     recordHookStates(db, [{ storeId: 'a', state: 'registered', error: null, updatedAt: 2 }]);
     expect(readHookStates(db)).toEqual([{ storeId: 'a', state: 'registered', error: null, updatedAt: 2 }]);
     db.close();
@@ -68,7 +97,10 @@ describe('operator access as root', () => {
       const uid = (f) => statSync(${JSON.stringify(file)} + f).uid;
       console.log(JSON.stringify({ wal: uid('-wal'), shm: uid('-shm') }));
       db.close();`;
-    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as Record<string, number>;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as Record<
+      string,
+      number
+    >;
     expect(out).toEqual({ wal: nobody, shm: nobody });
   });
 });

@@ -6,15 +6,40 @@ import { tempDir } from '../../helpers/paths';
 import { waitFor } from '../../helpers/quiet-logger';
 import { statSync } from 'node:fs';
 
-const alert = (id: string): Alert => ({ id, storeId: 's1', cameraId: '3', cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' });
-const record = (id: string) => ({ alert: alert(id), status: 'routed' as const, rawBody: `{"id":"${id}"}`, receivedAt: 1000, steps: ['announce' as const, 'chat' as const] });
+const alert = (id: string): Alert => ({
+  id,
+  storeId: 's1',
+  cameraId: '3',
+  cameraIp: '',
+  groupId: '',
+  alertType: 'theft',
+  startDate: '',
+  endDate: '',
+  videoUrl: '',
+});
+const record = (id: string) => ({
+  alert: alert(id),
+  status: 'routed' as const,
+  rawBody: `{"id":"${id}"}`,
+  receivedAt: 1000,
+  steps: ['announce' as const, 'chat' as const],
+});
 
 describe('SqliteJournal', () => {
   it('uses WAL with full sync, and keeps alerts, raw bodies and steps across reopening', async () => {
     const file = join(tempDir(), 'journal.sqlite');
     const j = new SqliteJournal(file);
     expect(await j.append(record('a1'))).toBe('new');
-    j.updateStep({ alertId: 'a1', step: 'announce', state: 'succeeded', attempts: 1, nextAt: null, lastError: null, detail: 'ok', updatedAt: 2000 });
+    j.updateStep({
+      alertId: 'a1',
+      step: 'announce',
+      state: 'succeeded',
+      attempts: 1,
+      nextAt: null,
+      lastError: null,
+      detail: 'ok',
+      updatedAt: 2000,
+    });
     await j.close();
     const raw = new Database(file, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -22,7 +47,9 @@ describe('SqliteJournal', () => {
     const again = new SqliteJournal(file);
     expect(again.storedAlert('a1')).toEqual({ alert: alert('a1'), status: 'routed', receivedAt: 1000 });
     expect(again.rawBody('a1')).toBe('{"id":"a1"}');
-    expect((await again.unfinishedSteps())).toEqual([expect.objectContaining({ alertId: 'a1', step: 'chat', state: 'pending' })]);
+    expect(await again.unfinishedSteps()).toEqual([
+      expect.objectContaining({ alertId: 'a1', step: 'chat', state: 'pending' }),
+    ]);
     await again.close();
   });
 
@@ -40,9 +67,14 @@ describe('SqliteJournal', () => {
     const db = (j as unknown as { db: Database.Database }).db; // test seam: make SQLite refuse writes
     db.pragma('query_only = ON');
     // The outcome as text: SqliteError may come from another realm than jest's Error.
-    const outcome = (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => String((e as { message?: unknown }).message ?? e));
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: unknown) => String((e as { message?: unknown }).message ?? e),
+      );
     expect(await Promise.all([outcome(j.append(record('a1'))), outcome(j.append(record('a2')))])).toEqual([
-      expect.stringMatching(/readonly/), expect.stringMatching(/readonly/),
+      expect.stringMatching(/readonly/),
+      expect.stringMatching(/readonly/),
     ]);
     expect(j.writable()).toBe(false);
     db.pragma('query_only = OFF');

@@ -1,10 +1,19 @@
 import { StepQueue } from '../../../src/journal/step-queue';
 import type { StepRecord } from '../../../src/pipeline/ports';
 
-const rec = (alertId: string, detail: string): StepRecord => ({ alertId, step: 'announce', state: 'running', attempts: 1, nextAt: null, lastError: null, detail, updatedAt: 1 });
+const rec = (alertId: string, detail: string): StepRecord => ({
+  alertId,
+  step: 'announce',
+  state: 'running',
+  attempts: 1,
+  nextAt: null,
+  lastError: null,
+  detail,
+  updatedAt: 1,
+});
 
 describe('StepQueue', () => {
-  it('puts a failed commit\'s updates back ahead of newer ones, reports each once, and rejects the waiters', async () => {
+  it("puts a failed commit's updates back ahead of newer ones, reports each once, and rejects the waiters", async () => {
     const q = new StepQueue();
     q.push(rec('a', 'first'));
     const waited = q.pushCommitted(rec('b', 'calling'));

@@ -13,7 +13,16 @@ describe('logger', () => {
     const text = chunks.join('');
     expect(text).not.toContain('s3cr3t-token');
     expect(text).not.toContain('hunter2');
-    const [first] = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(first).toMatchObject({ message: 'hook registered', area: 'test', alertId: 'a1', url: 'https://pbx/api?token=HIDDEN', password: 'HIDDEN' });
+    const [first] = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(first).toMatchObject({
+      message: 'hook registered',
+      area: 'test',
+      alertId: 'a1',
+      url: 'https://pbx/api?token=HIDDEN',
+      password: 'HIDDEN',
+    });
   });
 });

@@ -22,11 +22,25 @@ describe('AmiClient + AmiOriginator against the AMI simulator', () => {
   const { logger } = capturedLogger();
 
   const connect = async (secret = 'bridgesecret', pingIntervalMs = 60_000) => {
-    client = new AmiClient({ host: '127.0.0.1', port: sim.port, username: 'bridge', secret, pingIntervalMs, responseTimeoutMs: 300, logger, backoff: { initialMs: 20, maxMs: 100 } });
+    client = new AmiClient({
+      host: '127.0.0.1',
+      port: sim.port,
+      username: 'bridge',
+      secret,
+      pingIntervalMs,
+      responseTimeoutMs: 300,
+      logger,
+      backoff: { initialMs: 20, maxMs: 100 },
+    });
     client.start();
   };
   const originator = (mode: 'application' | 'dialplan' = 'application', responseTimeoutMs = 500) =>
-    new AmiOriginator(client, { channelTemplate: 'Local/${audio_conf_id}@xhoppers-conf', origin: 'veesion', mode, responseTimeoutMs });
+    new AmiOriginator(client, {
+      channelTemplate: 'Local/${audio_conf_id}@xhoppers-conf',
+      origin: 'veesion',
+      mode,
+      responseTimeoutMs,
+    });
 
   beforeEach(async () => {
     sim = new AmiSimulator({ loginFailureCloseMs: 20, callLengthMs: 10 });
@@ -44,7 +58,12 @@ describe('AmiClient + AmiOriginator against the AMI simulator', () => {
     const result = await originator().originate(request);
     expect(result.channel).toMatch(/^Local\/42@xhoppers-conf-[0-9a-f]+;1$/);
     const [o] = sim.originates;
-    expect(o).toMatchObject({ channel: 'Local/42@xhoppers-conf', application: 'Playback', data: '/var/lib/veesion-bridge/sounds/abc', callerId: '"veesion" <veesion>' });
+    expect(o).toMatchObject({
+      channel: 'Local/42@xhoppers-conf',
+      application: 'Playback',
+      data: '/var/lib/veesion-bridge/sounds/abc',
+      callerId: '"veesion" <veesion>',
+    });
     expect(o?.fields).toContainEqual(['Async', 'true']);
     expect(new Set(sim.actions.map((a) => a.get('ActionID'))).size).toBe(sim.actions.length);
   });
@@ -60,7 +79,7 @@ describe('AmiClient + AmiOriginator against the AMI simulator', () => {
     expect(o?.fields.filter(([k]) => k === 'Application')).toEqual([]);
   });
 
-  it('reports the hang-up of the answered channel: after the audio\'s length, or at once when the file is missing', async () => {
+  it("reports the hang-up of the answered channel: after the audio's length, or at once when the file is missing", async () => {
     await connect();
     await waitFor(() => client.loggedIn, 2000, 'login');
     const audio = join(tempDir(), 'alert');
@@ -89,17 +108,26 @@ describe('AmiClient + AmiOriginator against the AMI simulator', () => {
     await connect();
     await waitFor(() => client.loggedIn, 2000, 'login');
     sim.failNext(1, 'failure');
-    await expect(originator().originate(request)).rejects.toMatchObject({ code: 'AMI_ORIGINATE_FAILED', kind: 'rejected', message: expect.stringContaining('reason 0') });
+    await expect(originator().originate(request)).rejects.toMatchObject({
+      code: 'AMI_ORIGINATE_FAILED',
+      kind: 'rejected',
+      message: expect.stringContaining('reason 0'),
+    });
   });
 
   it('times out when OriginateResponse never comes, and fails fast when the socket drops after Response', async () => {
     await connect();
     await waitFor(() => client.loggedIn, 2000, 'login');
     sim.failNext(1, 'no-event');
-    await expect(originator('application', 150).originate(request)).rejects.toMatchObject({ code: 'AMI_NO_ORIGINATE_RESPONSE', kind: 'timeout' });
+    await expect(originator('application', 150).originate(request)).rejects.toMatchObject({
+      code: 'AMI_NO_ORIGINATE_RESPONSE',
+      kind: 'timeout',
+    });
     sim.failNext(1, 'drop-after-response');
     // AMI_DISCONNECTED, not the 60 s AMI_NO_ORIGINATE_RESPONSE: the drop ends the wait.
-    await expect(originator('application', 60_000).originate(request)).rejects.toMatchObject({ code: 'AMI_DISCONNECTED' });
+    await expect(originator('application', 60_000).originate(request)).rejects.toMatchObject({
+      code: 'AMI_DISCONNECTED',
+    });
     await waitFor(() => client.loggedIn, 2000, 're-login after drop');
     await expect(originator().originate(request)).resolves.toBeDefined();
   });

@@ -3,7 +3,10 @@ import { transcript } from '../../helpers/transcripts';
 
 describe('AmiParser on real Asterisk transcripts', () => {
   it('reads the banner and every message, whatever the chunking', () => {
-    const server = transcript('originate-playback-into-confbridge.jsonl').filter((l) => l.dir === 'server').map((l) => l.data).join('');
+    const server = transcript('originate-playback-into-confbridge.jsonl')
+      .filter((l) => l.dir === 'server')
+      .map((l) => l.data)
+      .join('');
     const whole = new AmiParser(true);
     const all = whole.push(server);
     // Same bytes fed 7 at a time: chunk boundaries fall inside lines and messages.
@@ -23,12 +26,26 @@ describe('AmiParser on real Asterisk transcripts', () => {
 
   it('encodes actions byte for byte as the recorded client did', () => {
     const login = transcript('originate-playback-into-confbridge.jsonl').find((l) => l.dir === 'client')?.data;
-    expect(encodeMessage([['Action', 'Login'], ['ActionID', 'login-1'], ['Username', 'bridge'], ['Secret', 'bridgesecret'], ['Events', 'call']])).toBe(login);
+    expect(
+      encodeMessage([
+        ['Action', 'Login'],
+        ['ActionID', 'login-1'],
+        ['Username', 'bridge'],
+        ['Secret', 'bridgesecret'],
+        ['Events', 'call'],
+      ]),
+    ).toBe(login);
   });
 
   it('strips CR and LF from header values so no header can be smuggled in', () => {
-    const bytes = encodeMessage([['Action', 'Originate'], ['CallerID', 'x\r\nApplication: System\r\nData: rm -rf /']]);
+    const bytes = encodeMessage([
+      ['Action', 'Originate'],
+      ['CallerID', 'x\r\nApplication: System\r\nData: rm -rf /'],
+    ]);
     const [msg] = new AmiParser(false).push(bytes);
-    expect(msg?.fields).toEqual([['Action', 'Originate'], ['CallerID', 'xApplication: SystemData: rm -rf /']]);
+    expect(msg?.fields).toEqual([
+      ['Action', 'Originate'],
+      ['CallerID', 'xApplication: SystemData: rm -rf /'],
+    ]);
   });
 });

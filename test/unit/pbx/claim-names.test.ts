@@ -5,10 +5,16 @@ import type { IncidentLoop } from '../../../src/pipeline/incident-loop';
 import { capturedLogger, waitFor } from '../../helpers/quiet-logger';
 
 /** A key press as Asterisk reports it, with the caller id the PBX (or a caller) chose. */
-const press = (name: string, num: string) => new AmiMessage([
-  ['Event', 'UserEvent'], ['Channel', 'PJSIP/201-00000001'], ['Context', 'veesion-claim'],
-  ['UserEvent', 'VeesionClaim'], ['Room', '7'], ['CallerIDNum', num], ['CallerIDName', name],
-]);
+const press = (name: string, num: string) =>
+  new AmiMessage([
+    ['Event', 'UserEvent'],
+    ['Channel', 'PJSIP/201-00000001'],
+    ['Context', 'veesion-claim'],
+    ['UserEvent', 'VeesionClaim'],
+    ['Room', '7'],
+    ['CallerIDNum', num],
+    ['CallerIDName', name],
+  ]);
 
 describe('a key press claims for a caller id made to keep the names rule', () => {
   it('cleans a hostile CallerIDName and CallerIDNum before they name the claimer', async () => {

@@ -18,7 +18,16 @@ describe('roomMembers (ConfbridgeList) against the AMI simulator', () => {
   const { logger } = capturedLogger();
 
   const connect = async () => {
-    client = new AmiClient({ host: '127.0.0.1', port: sim.port, username: 'bridge', secret: 'bridgesecret', pingIntervalMs: 60_000, responseTimeoutMs: 2000, logger, backoff: { initialMs: 20, maxMs: 100 } });
+    client = new AmiClient({
+      host: '127.0.0.1',
+      port: sim.port,
+      username: 'bridge',
+      secret: 'bridgesecret',
+      pingIntervalMs: 60_000,
+      responseTimeoutMs: 2000,
+      logger,
+      backoff: { initialMs: 20, maxMs: 100 },
+    });
     client.start();
     await waitFor(() => client.loggedIn, 10_000, 'login');
   };
@@ -32,14 +41,17 @@ describe('roomMembers (ConfbridgeList) against the AMI simulator', () => {
     await sim.stop();
   });
 
-  it('lists the people in the room, without the bridge\'s own announcement leg', async () => {
+  it("lists the people in the room, without the bridge's own announcement leg", async () => {
     await connect();
     const annaChannel = sim.join('7', anna);
     sim.join('7', bob);
     sim.join('8', { callerIdNum: '301', callerIdName: 'Carl' });
     expect(await roomMembers(client, '7')).toEqual({
       kind: 'members',
-      members: [{ channel: annaChannel, callerIdNum: '201', callerIdName: 'Anna' }, expect.objectContaining({ callerIdNum: '202', callerIdName: 'Bob' })],
+      members: [
+        { channel: annaChannel, callerIdNum: '201', callerIdName: 'Anna' },
+        expect.objectContaining({ callerIdNum: '202', callerIdName: 'Bob' }),
+      ],
     });
     // While an announcement plays into room 7, its `;2` leg is in the room too (as recorded).
     const audio = join(tempDir(), 'alert');
@@ -50,7 +62,12 @@ describe('roomMembers (ConfbridgeList) against the AMI simulator', () => {
       speech: { playbackPath: audio, durationMs: 1500, cached: true },
       variables: {},
     };
-    const originator = new AmiOriginator(client, { channelTemplate: 'Local/${audio_conf_id}@xhoppers-conf', origin: 'veesion', mode: 'application', responseTimeoutMs: 5000 });
+    const originator = new AmiOriginator(client, {
+      channelTemplate: 'Local/${audio_conf_id}@xhoppers-conf',
+      origin: 'veesion',
+      mode: 'application',
+      responseTimeoutMs: 5000,
+    });
     const call = await originator.originate(request);
     const all = await roomMembers(client, '7');
     expect(all.kind === 'members' && all.members.map((m) => m.callerIdNum)).toEqual(['201', '202', 'veesion']);
@@ -81,7 +98,10 @@ describe('roomMembers (ConfbridgeList) against the AMI simulator', () => {
     await connect();
     sim.join('7', anna);
     const got = await roomMembers(client, '7');
-    expect(got).toEqual({ kind: 'unknown', reason: expect.stringContaining('write = originate,reporting in manager-veesion.conf') });
+    expect(got).toEqual({
+      kind: 'unknown',
+      reason: expect.stringContaining('write = originate,reporting in manager-veesion.conf'),
+    });
   });
 
   it('says unknown when the AMI is down or the connection drops during the list', async () => {
@@ -89,7 +109,10 @@ describe('roomMembers (ConfbridgeList) against the AMI simulator', () => {
     sim.join('7', anna);
     await sim.stop();
     await waitFor(() => !client.loggedIn, 10_000, 'the client to notice');
-    expect(await roomMembers(client, '7')).toEqual({ kind: 'unknown', reason: expect.stringContaining('not logged in to the AMI') });
+    expect(await roomMembers(client, '7')).toEqual({
+      kind: 'unknown',
+      reason: expect.stringContaining('not logged in to the AMI'),
+    });
     // A connection that dies while the list is asked for.
     await sim.start(0);
     await client.stop();
@@ -102,12 +125,16 @@ describe('roomMembers (ConfbridgeList) against the AMI simulator', () => {
 });
 
 describe('roomMembers with a list that never completes', () => {
-  it('says unknown, with the client\'s reason', async () => {
+  it("says unknown, with the client's reason", async () => {
     const slow = {
       loggedIn: true,
       notReadyReason: undefined,
-      listAction: () => Promise.reject(new StepError('AMI_TIMEOUT', 'timeout', 'no ConfbridgeListComplete within 2000 ms')),
+      listAction: () =>
+        Promise.reject(new StepError('AMI_TIMEOUT', 'timeout', 'no ConfbridgeListComplete within 2000 ms')),
     };
-    expect(await roomMembers(slow, '7')).toEqual({ kind: 'unknown', reason: 'ConfbridgeList for room 7 got no full answer: no ConfbridgeListComplete within 2000 ms' });
+    expect(await roomMembers(slow, '7')).toEqual({
+      kind: 'unknown',
+      reason: 'ConfbridgeList for room 7 got no full answer: no ConfbridgeListComplete within 2000 ms',
+    });
   });
 });

@@ -21,25 +21,43 @@ const quietLogger = () => capturedLogger().logger;
  * answers {"type":"result","result":{"requestId"}} or {"type":"error","reason"}.
  */
 const PATH = '/api/v1/x-hoppers/notifications';
-const store: StoreRoute = { store_veesion_id: 's1', name: 'Milano Duomo', audio_conf_id: '7001', xbees_channel_id: 'c1' };
+const store: StoreRoute = {
+  store_veesion_id: 's1',
+  name: 'Milano Duomo',
+  audio_conf_id: '7001',
+  xbees_channel_id: 'c1',
+};
 const req = (over: Partial<OriginateRequest> = {}): OriginateRequest => ({
-  alertId: 'a1', store, speech: { playbackPath: '/x', durationMs: 2000, cached: true }, text: 'Attention! Theft detected in Milano Duomo on cam 4',
-  variables: { cameraId: 'cam 4', alertType: 'theft' }, ...over,
+  alertId: 'a1',
+  store,
+  speech: { playbackPath: '/x', durationMs: 2000, cached: true },
+  text: 'Attention! Theft detected in Milano Duomo on cam 4',
+  variables: { cameraId: 'cam 4', alertType: 'theft' },
+  ...over,
 });
 
 async function serve(app: express.Express): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 describe('Smart Notification body (x-hoppers Smart Notifications page; addSmartNotification)', () => {
-  const body = (o: Partial<OriginateRequest> = {}, repeatS = 15, confirmationS = 45) => smartNotificationBody(req(o), { repeatS, confirmationS });
+  const body = (o: Partial<OriginateRequest> = {}, repeatS = 15, confirmationS = 45) =>
+    smartNotificationBody(req(o), { repeatS, confirmationS });
 
-  it('from is the camera, event the alert type, broadcastMessage the sentence, conferenceId the store\'s audio_conf_id', () => {
+  it("from is the camera, event the alert type, broadcastMessage the sentence, conferenceId the store's audio_conf_id", () => {
     expect(body()).toEqual({
-      from: 'cam 4', notificationType: 'BroadcastMessage', event: 'theft', broadcastMessage: 'Attention! Theft detected in Milano Duomo on cam 4',
-      conferenceId: '7001', playFrequency: 15, confirmationTimeout: 45,
+      from: 'cam 4',
+      notificationType: 'BroadcastMessage',
+      event: 'theft',
+      broadcastMessage: 'Attention! Theft detected in Milano Duomo on cam 4',
+      conferenceId: '7001',
+      playFrequency: 15,
+      confirmationTimeout: 45,
     });
   });
   it('playFrequency is BRIDGE_REPEAT_S clamped to 5-30, an integer', () => {
@@ -59,11 +77,27 @@ describe('Smart Notification body (x-hoppers Smart Notifications page; addSmartN
 describe('SmartNotificationsOriginator against the simulator', () => {
   let sim: SmartNotificationsSim;
   let server: { url: string; close: () => Promise<void> };
-  const originator = (path = PATH, token = 'wsk-v1-key') => new SmartNotificationsOriginator({ baseUrl: server.url, path, token, timeoutMs: 5000, repeatS: 15, confirmationS: 45 });
+  const originator = (path = PATH, token = 'wsk-v1-key') =>
+    new SmartNotificationsOriginator({
+      baseUrl: server.url,
+      path,
+      token,
+      timeoutMs: 5000,
+      repeatS: 15,
+      confirmationS: 45,
+    });
   beforeEach(async () => {
     sim = new SmartNotificationsSim(PATH, tempDir());
     const app = express();
-    app.post(PATH, (r, res, next) => (r.get('authorization') === 'Bearer wsk-v1-key' ? next() : void res.status(401).json({ type: 'error', reason: 'Unauthorized' })), express.json(), sim.handler());
+    app.post(
+      PATH,
+      (r, res, next) =>
+        r.get('authorization') === 'Bearer wsk-v1-key'
+          ? next()
+          : void res.status(401).json({ type: 'error', reason: 'Unauthorized' }),
+      express.json(),
+      sim.handler(),
+    );
     server = await serve(app);
   });
   afterEach(async () => {
@@ -74,20 +108,34 @@ describe('SmartNotificationsOriginator against the simulator', () => {
   it('hands the notification over with the company key as Bearer and reads its requestId', async () => {
     const placed = await originator().originate(req());
     expect(sim.notifications).toHaveLength(1);
-    expect(placed).toEqual({ channel: `broadcast 7001 (request ${sim.notifications[0]?.requestId})`, requestId: sim.notifications[0]?.requestId });
+    expect(placed).toEqual({
+      channel: `broadcast 7001 (request ${sim.notifications[0]?.requestId})`,
+      requestId: sim.notifications[0]?.requestId,
+    });
   });
   it("a refusal is a step error with Wildix's reason", async () => {
     sim.refuseNext.push('broadcast 7001 is not configured');
-    await expect(originator().originate(req())).rejects.toMatchObject({ code: 'SMART_NOTIFICATION_REFUSED', message: expect.stringContaining('broadcast 7001 is not configured') });
+    await expect(originator().originate(req())).rejects.toMatchObject({
+      code: 'SMART_NOTIFICATION_REFUSED',
+      message: expect.stringContaining('broadcast 7001 is not configured'),
+    });
   });
   it('a body the API rejects (400) carries its reason too; a wrong key is an auth failure', async () => {
     await originator().originate(req({ text: ' ' }));
     expect(sim.notifications[0]?.body['broadcastMessage']).toBe('theft at cam 4'); // never sent empty: "$event at $from"
-    await expect(originator().originate(req({ alertId: '', variables: { cameraId: '' } }))).rejects.toMatchObject({ kind: 'bad-input', message: expect.stringContaining('400: from is required') });
-    await expect(originator(PATH, 'wrong').originate(req())).rejects.toMatchObject({ kind: 'auth', message: expect.stringContaining('Unauthorized') });
+    await expect(originator().originate(req({ alertId: '', variables: { cameraId: '' } }))).rejects.toMatchObject({
+      kind: 'bad-input',
+      message: expect.stringContaining('400: from is required'),
+    });
+    await expect(originator(PATH, 'wrong').originate(req())).rejects.toMatchObject({
+      kind: 'auth',
+      message: expect.stringContaining('Unauthorized'),
+    });
   });
   it('a PBX without the operation (404) answers SMART_NOTIFICATION_UNSUPPORTED', async () => {
-    await expect(originator('/api/v1/nothing-here').originate(req())).rejects.toMatchObject({ code: 'SMART_NOTIFICATION_UNSUPPORTED' });
+    await expect(originator('/api/v1/nothing-here').originate(req())).rejects.toMatchObject({
+      code: 'SMART_NOTIFICATION_UNSUPPORTED',
+    });
   });
 });
 
@@ -98,14 +146,26 @@ describe('the simulator refuses what the API would', () => {
     app.post(PATH, express.json(), sim.handler());
     const s = await serve(app);
     try {
-      const r = await fetch(`${s.url}${PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const r = await fetch(`${s.url}${PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: r.status, body: (await r.json()) as { type: string; reason?: string } };
     } finally {
       await s.close();
       sim.stop();
     }
   };
-  const good = { from: 'cam 4', notificationType: 'BroadcastMessage', event: 'theft', broadcastMessage: 'Theft at cam 4', conferenceId: '7001', playFrequency: 10, confirmationTimeout: 30 };
+  const good = {
+    from: 'cam 4',
+    notificationType: 'BroadcastMessage',
+    event: 'theft',
+    broadcastMessage: 'Theft at cam 4',
+    conferenceId: '7001',
+    playFrequency: 10,
+    confirmationTimeout: 30,
+  };
   it.each([
     ['a missing required field', { ...good, event: undefined }, 'event is required'],
     ['a conference id that is not digits', { ...good, conferenceId: 'a7' }, 'conferenceId'],
@@ -115,25 +175,51 @@ describe('the simulator refuses what the API would', () => {
     ['an unknown field', { ...good, userId: '12345' }, 'unknown field userId'],
     ['an unknown notification type', { ...good, notificationType: 'Email' }, 'notificationType'],
   ])('%s', async (_what, body, reason) => {
-    expect(await post(JSON.parse(JSON.stringify(body)) as Record<string, unknown>)).toMatchObject({ status: 400, body: { type: 'error', reason: expect.stringContaining(reason) } });
+    expect(await post(JSON.parse(JSON.stringify(body)) as Record<string, unknown>)).toMatchObject({
+      status: 400,
+      body: { type: 'error', reason: expect.stringContaining(reason) },
+    });
   });
   it('a valid body gets a requestId', async () => {
-    expect(await post(good)).toMatchObject({ status: 200, body: { type: 'result', result: { requestId: expect.any(String) } } });
+    expect(await post(good)).toMatchObject({
+      status: 200,
+      body: { type: 'result', result: { requestId: expect.any(String) } },
+    });
   });
 });
 
 describe('DeliveryRouter', () => {
-  const conference: CallOriginator & { calls: number } = { calls: 0, async originate() { this.calls++; return { channel: 'Local/7001@x;1' }; } };
-  const unsupported: CallOriginator = { originate: async () => { throw new StepError('SMART_NOTIFICATION_UNSUPPORTED', 'connection', 'no such operation (404)'); } };
-  const refusing: CallOriginator = { originate: async () => { throw new StepError('SMART_NOTIFICATION_REFUSED', 'rejected', 'Smart Notification refused: no broadcast'); } };
+  const conference: CallOriginator & { calls: number } = {
+    calls: 0,
+    async originate() {
+      this.calls++;
+      return { channel: 'Local/7001@x;1' };
+    },
+  };
+  const unsupported: CallOriginator = {
+    originate: async () => {
+      throw new StepError('SMART_NOTIFICATION_UNSUPPORTED', 'connection', 'no such operation (404)');
+    },
+  };
+  const refusing: CallOriginator = {
+    originate: async () => {
+      throw new StepError('SMART_NOTIFICATION_REFUSED', 'rejected', 'Smart Notification refused: no broadcast');
+    },
+  };
 
   it('a store announced by Smart Notifications gets one; a conference store a call; the request id is handed on', async () => {
     const notified: string[] = [];
     const router = new DeliveryRouter({
-      notifications: { originate: async () => ({ channel: 'broadcast 7001 (request r1)', requestId: 'r1' }) }, conference, fallbackDelivery: 'conference',
-      now: () => 0, logger: quietLogger(), onNotified: (id, alerts) => notified.push(`${id} ${alerts.join(',')}`),
+      notifications: { originate: async () => ({ channel: 'broadcast 7001 (request r1)', requestId: 'r1' }) },
+      conference,
+      fallbackDelivery: 'conference',
+      now: () => 0,
+      logger: quietLogger(),
+      onNotified: (id, alerts) => notified.push(`${id} ${alerts.join(',')}`),
     });
-    expect(await router.originate(req({ store: { ...store, delivery: 'smart-notifications' }, alertIds: ['a1', 'a2'] }))).toMatchObject({ requestId: 'r1', via: 'smart-notifications' });
+    expect(
+      await router.originate(req({ store: { ...store, delivery: 'smart-notifications' }, alertIds: ['a1', 'a2'] })),
+    ).toMatchObject({ requestId: 'r1', via: 'smart-notifications' });
     expect(notified).toEqual(['r1 a1,a2']);
     expect(await router.originate(req())).toMatchObject({ channel: 'Local/7001@x;1', via: 'conference' });
     expect(router.repeatsOnPbx({ ...store, delivery: 'smart-notifications' })).toBe(true);
@@ -142,7 +228,13 @@ describe('DeliveryRouter', () => {
 
   it('a PBX without the operation (404) gets a conference call instead, logged once, and its stores are repeated by the bridge', async () => {
     const { logger, lines: logged } = capturedLogger();
-    const router = new DeliveryRouter({ notifications: unsupported, conference, fallbackDelivery: 'smart-notifications', now: () => 0, logger });
+    const router = new DeliveryRouter({
+      notifications: unsupported,
+      conference,
+      fallbackDelivery: 'smart-notifications',
+      now: () => 0,
+      logger,
+    });
     const before = conference.calls;
     await router.originate(req());
     expect(router.repeatsOnPbx(store)).toBe(false); // the bridge repeats while the PBX cannot
@@ -152,7 +244,13 @@ describe('DeliveryRouter', () => {
   });
 
   it('a refusal is not a fallback: the step fails with the reason', async () => {
-    const router = new DeliveryRouter({ notifications: refusing, conference, fallbackDelivery: 'smart-notifications', now: () => 0, logger: quietLogger() });
+    const router = new DeliveryRouter({
+      notifications: refusing,
+      conference,
+      fallbackDelivery: 'smart-notifications',
+      now: () => 0,
+      logger: quietLogger(),
+    });
     await expect(router.originate(req())).rejects.toMatchObject({ code: 'SMART_NOTIFICATION_REFUSED' });
   });
 });

@@ -19,13 +19,33 @@ const request: OriginateRequest = {
  * timeout ("Milliseconds to wait for the channel to answer", default 30000), variable (string,
  * "KEY=value"), account, actionid.
  */
-const DOCUMENTED = ['channel', 'context', 'exten', 'priority', 'application', 'data', 'async', 'callerid', 'timeout', 'variable', 'account', 'actionid'];
+const DOCUMENTED = [
+  'channel',
+  'context',
+  'exten',
+  'priority',
+  'application',
+  'data',
+  'async',
+  'callerid',
+  'timeout',
+  'variable',
+  'account',
+  'actionid',
+];
 
 describe('WildixApiOriginator against the PBX API simulator', () => {
   const sim = new WildixPbxSimulator();
   let url = '';
   const originator = (token = sim.token, responseTimeoutMs = 2000, mode: 'application' | 'dialplan' = 'application') =>
-    new WildixApiOriginator({ baseUrl: url, token, channelTemplate: 'Local/${audio_conf_id}@xhoppers-conf', origin: 'veesion', mode, responseTimeoutMs });
+    new WildixApiOriginator({
+      baseUrl: url,
+      token,
+      channelTemplate: 'Local/${audio_conf_id}@xhoppers-conf',
+      origin: 'veesion',
+      mode,
+      responseTimeoutMs,
+    });
   beforeAll(async () => {
     url = await sim.start();
   });
@@ -49,18 +69,33 @@ describe('WildixApiOriginator against the PBX API simulator', () => {
   });
 
   it('dialplan mode: context, exten and a numeric priority; several variables in the one variable field', async () => {
-    await originator(sim.token, 2000, 'dialplan').originate({ ...request, variables: { cameraId: '3', label: 'theft, aisle 4' } });
+    await originator(sim.token, 2000, 'dialplan').originate({
+      ...request,
+      variables: { cameraId: '3', label: 'theft, aisle 4' },
+    });
     expect(sim.originates.at(-1)).toMatchObject({
       body: { channel: 'Local/42@xhoppers-conf', context: 'veesion', exten: 'veesion', priority: 1, timeout: 30_000 },
-      variables: { ALERT_ID: 'a-1', ALERT_AUDIO: '/var/lib/veesion-bridge/sounds/abc', cameraId: '3', label: 'theft  aisle 4' },
+      variables: {
+        ALERT_ID: 'a-1',
+        ALERT_AUDIO: '/var/lib/veesion-bridge/sounds/abc',
+        cameraId: '3',
+        label: 'theft  aisle 4',
+      },
     });
     expect(sim.refused).toEqual([]);
   });
 
   it('classifies failures: refused call, bad token, server error, timeout', async () => {
     sim.refuseNext.push('Channel busy');
-    await expect(originator().originate(request)).rejects.toMatchObject({ code: 'WILDIX_ORIGINATE_FAILED', kind: 'rejected', message: expect.stringContaining('Channel busy') });
-    await expect(originator('wrong-token').originate(request)).rejects.toMatchObject({ code: 'WILDIX_401', kind: 'auth' });
+    await expect(originator().originate(request)).rejects.toMatchObject({
+      code: 'WILDIX_ORIGINATE_FAILED',
+      kind: 'rejected',
+      message: expect.stringContaining('Channel busy'),
+    });
+    await expect(originator('wrong-token').originate(request)).rejects.toMatchObject({
+      code: 'WILDIX_401',
+      kind: 'auth',
+    });
     sim.failNext(1, 503);
     await expect(originator().originate(request)).rejects.toMatchObject({ code: 'WILDIX_503', kind: 'rejected' });
     sim.hold(); // never answers until released
@@ -69,7 +104,14 @@ describe('WildixApiOriginator against the PBX API simulator', () => {
   });
 
   it('fails as a connection problem when nothing listens', async () => {
-    const o = new WildixApiOriginator({ baseUrl: 'http://127.0.0.1:1', token: 't', channelTemplate: 'Local/1@x', origin: 'veesion', mode: 'application', responseTimeoutMs: 500 });
+    const o = new WildixApiOriginator({
+      baseUrl: 'http://127.0.0.1:1',
+      token: 't',
+      channelTemplate: 'Local/1@x',
+      origin: 'veesion',
+      mode: 'application',
+      responseTimeoutMs: 500,
+    });
     await expect(o.originate(request)).rejects.toMatchObject({ kind: 'connection' });
   });
 });
@@ -78,10 +120,22 @@ describe('the PBX API simulator refuses what the API would', () => {
   const sim = new WildixPbxSimulator();
   let url = '';
   const post = async (body: Record<string, unknown>) => {
-    const res = await fetch(`${url}/api/v1/originate`, { method: 'POST', headers: { authorization: `Bearer ${sim.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${url}/api/v1/originate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sim.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as unknown };
   };
-  const valid = { channel: 'Local/42@xhoppers-conf', application: 'Playback', data: '/tmp/x', callerid: 'veesion', timeout: 30_000, variable: 'ALERT_ID=a-1', async: false };
+  const valid = {
+    channel: 'Local/42@xhoppers-conf',
+    application: 'Playback',
+    data: '/tmp/x',
+    callerid: 'veesion',
+    timeout: 30_000,
+    variable: 'ALERT_ID=a-1',
+    async: false,
+  };
   beforeAll(async () => {
     url = await sim.start();
   });
@@ -93,30 +147,59 @@ describe('the PBX API simulator refuses what the API would', () => {
   });
 
   it('a timeout under 1000 ms (seconds sent for milliseconds) is refused', async () => {
-    expect(await post({ ...valid, timeout: 30 })).toEqual({ status: 400, body: { type: 'error', reason: 'timeout is in milliseconds, at least 1000' } });
+    expect(await post({ ...valid, timeout: 30 })).toEqual({
+      status: 400,
+      body: { type: 'error', reason: 'timeout is in milliseconds, at least 1000' },
+    });
     expect(await post({ ...valid, timeout: 999 })).toMatchObject({ status: 400 });
     expect(await post({ ...valid, timeout: 1000 })).toMatchObject({ status: 200 });
   });
 
   it('unknown field names are refused, naming them', async () => {
     const { callerid, variable, ...rest } = valid;
-    expect(await post({ ...rest, callerId: callerid, variables: { ALERT_ID: 'a-1' } })).toEqual({ status: 400, body: { type: 'error', reason: 'unknown field callerId, variables' } });
-    expect(await post({ ...valid, variable: ['ALERT_ID=a-1'] })).toMatchObject({ status: 400, body: { reason: 'variable must be a string' } });
-    expect(await post({ ...valid, variable: 'ALERT_ID' })).toMatchObject({ status: 400, body: { reason: 'variable takes KEY=value entries' } });
+    expect(await post({ ...rest, callerId: callerid, variables: { ALERT_ID: 'a-1' } })).toEqual({
+      status: 400,
+      body: { type: 'error', reason: 'unknown field callerId, variables' },
+    });
+    expect(await post({ ...valid, variable: ['ALERT_ID=a-1'] })).toMatchObject({
+      status: 400,
+      body: { reason: 'variable must be a string' },
+    });
+    expect(await post({ ...valid, variable: 'ALERT_ID' })).toMatchObject({
+      status: 400,
+      body: { reason: 'variable takes KEY=value entries' },
+    });
     expect(sim.refused.map((r) => r.reason)).toEqual([
-      'timeout is in milliseconds, at least 1000', 'timeout is in milliseconds, at least 1000',
-      'unknown field callerId, variables', 'variable must be a string', 'variable takes KEY=value entries',
+      'timeout is in milliseconds, at least 1000',
+      'timeout is in milliseconds, at least 1000',
+      'unknown field callerId, variables',
+      'variable must be a string',
+      'variable takes KEY=value entries',
     ]);
   });
 
-  it('the originator reports a 400 refusal as bad input (not retried) with the API\'s reason', async () => {
+  it("the originator reports a 400 refusal as bad input (not retried) with the API's reason", async () => {
     const server = http.createServer((_req, res) => {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', reason: 'unknown field foo' }));
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ type: 'error', reason: 'unknown field foo' }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const o = new WildixApiOriginator({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 't', channelTemplate: 'Local/1@x', origin: 'veesion', mode: 'application', responseTimeoutMs: 2000 });
-      await expect(o.originate(request)).rejects.toMatchObject({ code: 'WILDIX_400', kind: 'bad-input', retryable: false, message: 'Wildix PBX API originate failed: 400: unknown field foo' });
+      const o = new WildixApiOriginator({
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        token: 't',
+        channelTemplate: 'Local/1@x',
+        origin: 'veesion',
+        mode: 'application',
+        responseTimeoutMs: 2000,
+      });
+      await expect(o.originate(request)).rejects.toMatchObject({
+        code: 'WILDIX_400',
+        kind: 'bad-input',
+        retryable: false,
+        message: 'Wildix PBX API originate failed: 400: unknown field foo',
+      });
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

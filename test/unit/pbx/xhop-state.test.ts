@@ -12,24 +12,45 @@ import { tempDir } from '../../helpers/paths';
 describe('acceptedIn', () => {
   const known = new Set(['r-1', 'r-2']);
   it('reads lines that name a known request and an accepting word, and who when it says', () => {
-    expect(acceptedIn('r-1 accepted by Anna Rossi\nr-2 playing\nr-9 accepted by Zoe\n', known)).toEqual([{ requestId: 'r-1', by: 'Anna Rossi' }]);
+    expect(acceptedIn('r-1 accepted by Anna Rossi\nr-2 playing\nr-9 accepted by Zoe\n', known)).toEqual([
+      { requestId: 'r-1', by: 'Anna Rossi' },
+    ]);
     expect(acceptedIn('request=r-2 state=CONFIRMED\n', known)).toEqual([{ requestId: 'r-2' }]);
   });
   it('reads JSON of any nesting', () => {
-    const out = JSON.stringify({ broadcasts: [{ queue: [{ requestId: 'r-2', state: 'accepted', acceptedBy: 'Luca' }, { requestId: 'r-1', state: 'playing' }] }] });
+    const out = JSON.stringify({
+      broadcasts: [
+        {
+          queue: [
+            { requestId: 'r-2', state: 'accepted', acceptedBy: 'Luca' },
+            { requestId: 'r-1', state: 'playing' },
+          ],
+        },
+      ],
+    });
     expect(acceptedIn(out, known)).toEqual([{ requestId: 'r-2', by: 'Luca' }]);
   });
   it('a negated word, or an id that is only a number elsewhere in a line, is no accept', () => {
     expect(acceptedIn('r-1 not accepted (timeout)\nr-2 unconfirmed\n', known)).toEqual([]);
     expect(acceptedIn('queue 12 accepted 3 requests', new Set(['12']))).toEqual([]);
     expect(acceptedIn('rid=12 accepted by Anna', new Set(['12']))).toEqual([{ requestId: '12', by: 'Anna' }]);
-    expect(acceptedIn(JSON.stringify([{ requestId: 'r-1', state: 'not accepted' }, { requestId: 'r-2', status: 'timeout: not taken' }]), known)).toEqual([]);
+    expect(
+      acceptedIn(
+        JSON.stringify([
+          { requestId: 'r-1', state: 'not accepted' },
+          { requestId: 'r-2', status: 'timeout: not taken' },
+        ]),
+        known,
+      ),
+    ).toEqual([]);
   });
 
   it('garbage, unknown ids and hostile names change nothing or are cleaned', () => {
     expect(acceptedIn('\u0000\u00ff{{{[[ accepted', known)).toEqual([]);
     expect(acceptedIn('{"requestId":"r-1","state":"playing"', known)).toEqual([]); // cut JSON: read as lines, and nothing accepts
-    expect(acceptedIn('r-1 accepted by \u001b[2JMallory\u202e', known)).toEqual([{ requestId: 'r-1', by: '[2JMallory' }]);
+    expect(acceptedIn('r-1 accepted by \u001b[2JMallory\u202e', known)).toEqual([
+      { requestId: 'r-1', by: '[2JMallory' },
+    ]);
     expect(acceptedIn('anything', new Set())).toEqual([]);
   });
 });
@@ -43,7 +64,14 @@ describe('XhopStateReader', () => {
   };
   const reader = (command: string, accepted: string[]) => {
     const { logger, lines } = capturedLogger();
-    const r = new XhopStateReader({ command, logger, now: () => Date.now(), everyMs: 100, timeoutMs: 500, onAccepted: async (ids, by) => void accepted.push(`${ids.join(',')} ${by ?? '-'}`) });
+    const r = new XhopStateReader({
+      command,
+      logger,
+      now: () => Date.now(),
+      everyMs: 100,
+      timeoutMs: 500,
+      onAccepted: async (ids, by) => void accepted.push(`${ids.join(',')} ${by ?? '-'}`),
+    });
     return { r, lines };
   };
 

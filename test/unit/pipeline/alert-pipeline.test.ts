@@ -1,6 +1,16 @@
 import { AlertPipeline, type PipelineDeps } from '../../../src/pipeline/alert-pipeline';
 import type { Alert, StoreRoute } from '../../../src/pipeline/alert';
-import type { CallOriginator, ChatPoster, Clock, Journal, NewAlertRecord, SpeechRenderer, StepEvent, StepRecord, StoredAlert } from '../../../src/pipeline/ports';
+import type {
+  CallOriginator,
+  ChatPoster,
+  Clock,
+  Journal,
+  NewAlertRecord,
+  SpeechRenderer,
+  StepEvent,
+  StepRecord,
+  StoredAlert,
+} from '../../../src/pipeline/ports';
 import { StepError } from '../../../src/pipeline/step-error';
 import { ManualClock } from '../../helpers/manual-clock';
 
@@ -11,32 +21,86 @@ class MemoryJournal implements Journal {
   async append(r: NewAlertRecord) {
     if (this.alerts.has(r.alert.id)) return 'duplicate' as const;
     this.alerts.set(r.alert.id, { alert: r.alert, status: r.status, receivedAt: r.receivedAt });
-    for (const step of r.steps) this.steps.set(`${r.alert.id}/${step}`, { alertId: r.alert.id, step, state: 'pending', attempts: 0, nextAt: null, lastError: null, detail: null, updatedAt: r.receivedAt });
+    for (const step of r.steps)
+      this.steps.set(`${r.alert.id}/${step}`, {
+        alertId: r.alert.id,
+        step,
+        state: 'pending',
+        attempts: 0,
+        nextAt: null,
+        lastError: null,
+        detail: null,
+        updatedAt: r.receivedAt,
+      });
     return 'new' as const;
   }
-  updateStep(r: StepRecord) { this.steps.set(`${r.alertId}/${r.step}`, r); }
-  async commitStep(r: StepRecord) { this.updateStep(r); }
-  async unfinishedSteps() { return [...this.steps.values()].filter((s) => s.state === 'pending' || s.state === 'running'); }
-  async getAlert(id: string) { return this.alerts.get(id); }
+  updateStep(r: StepRecord) {
+    this.steps.set(`${r.alertId}/${r.step}`, r);
+  }
+  async commitStep(r: StepRecord) {
+    this.updateStep(r);
+  }
+  async unfinishedSteps() {
+    return [...this.steps.values()].filter((s) => s.state === 'pending' || s.state === 'running');
+  }
+  async getAlert(id: string) {
+    return this.alerts.get(id);
+  }
 }
-
 
 const store: StoreRoute = { store_veesion_id: 's1', name: 'Shop', audio_conf_id: '7', xbees_channel_id: 'c1' };
 const store2: StoreRoute = { store_veesion_id: 's2', name: 'Shop 2', audio_conf_id: '8', xbees_channel_id: 'c2' };
-const alert = (id: string, storeId = 's1'): Alert => ({ id, storeId, cameraId: '3', cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' });
+const alert = (id: string, storeId = 's1'): Alert => ({
+  id,
+  storeId,
+  cameraId: '3',
+  cameraIp: '',
+  groupId: '',
+  alertType: 'theft',
+  startDate: '',
+  endDate: '',
+  videoUrl: '',
+});
 
-function setup(opts: { originate?: CallOriginator['originate']; post?: ChatPoster['post']; deps?: Partial<PipelineDeps> } = {}) {
+function setup(
+  opts: { originate?: CallOriginator['originate']; post?: ChatPoster['post']; deps?: Partial<PipelineDeps> } = {},
+) {
   const journal = new MemoryJournal();
   const clock = new ManualClock();
   const texts: string[] = [];
   const calls: { alertId: string; conf: string; at: number }[] = [];
-  const speech: SpeechRenderer = { render: async (text) => { texts.push(text); return { playbackPath: `/snd/${text.length}`, durationMs: 3000, cached: false }; } };
-  const originator: CallOriginator = {
-    originate: opts.originate ?? (async (req) => { calls.push({ alertId: req.alertId, conf: req.store.audio_conf_id, at: clock.now() }); return { channel: 'Local/7@x-1;1' }; }),
+  const speech: SpeechRenderer = {
+    render: async (text) => {
+      texts.push(text);
+      return { playbackPath: `/snd/${text.length}`, durationMs: 3000, cached: false };
+    },
   };
-  const chat: ChatPoster = { post: opts.post ?? (async () => ({ messageId: 'm1', videoAttached: false })), postText: async () => ({ messageId: 'm2' }) };
-  const stores = new Map([[store.store_veesion_id, store], [store2.store_veesion_id, store2]]);
-  const pipeline = new AlertPipeline({ journal, speech, originator, chat, clock, stores: () => stores, alertText: 'Theft in ${name} on camera ${cameraId}', ...opts.deps });
+  const originator: CallOriginator = {
+    originate:
+      opts.originate ??
+      (async (req) => {
+        calls.push({ alertId: req.alertId, conf: req.store.audio_conf_id, at: clock.now() });
+        return { channel: 'Local/7@x-1;1' };
+      }),
+  };
+  const chat: ChatPoster = {
+    post: opts.post ?? (async () => ({ messageId: 'm1', videoAttached: false })),
+    postText: async () => ({ messageId: 'm2' }),
+  };
+  const stores = new Map([
+    [store.store_veesion_id, store],
+    [store2.store_veesion_id, store2],
+  ]);
+  const pipeline = new AlertPipeline({
+    journal,
+    speech,
+    originator,
+    chat,
+    clock,
+    stores: () => stores,
+    alertText: 'Theft in ${name} on camera ${cameraId}',
+    ...opts.deps,
+  });
   const events: StepEvent[] = [];
   pipeline.onStep((e) => events.push(e));
   return { journal, clock, pipeline, texts, calls, events };
@@ -52,7 +116,11 @@ describe('AlertPipeline', () => {
     expect(texts).toEqual(['Theft in Shop on camera 3']);
     expect(calls).toHaveLength(1);
     expect(journal.steps.get('a1/announce')).toMatchObject({ state: 'succeeded', attempts: 1 });
-    expect(journal.steps.get('a1/chat')).toMatchObject({ state: 'succeeded', attempts: 1, detail: 'message m1 with link only' });
+    expect(journal.steps.get('a1/chat')).toMatchObject({
+      state: 'succeeded',
+      attempts: 1,
+      detail: 'message m1 with link only',
+    });
   });
 
   it('keeps an alert for an unknown store as unroutable, with no steps', async () => {
@@ -79,13 +147,20 @@ describe('AlertPipeline', () => {
   it('retries a failed announcement on the fast schedule, then expires it 2 minutes after receipt', async () => {
     const times: number[] = [];
     const { pipeline, journal, clock, events } = setup({
-      originate: async () => { times.push(clock.now()); throw new StepError('AMI_NOT_READY', 'connection', 'AMI is disconnected'); },
+      originate: async () => {
+        times.push(clock.now());
+        throw new StepError('AMI_NOT_READY', 'connection', 'AMI is disconnected');
+      },
     });
     const t0 = clock.now();
     await pipeline.ingest(alert('a1'), '{}');
     await clock.advance(200_000);
     expect(times.map((t) => t - t0)).toEqual([0, 2_000, 7_000, 22_000, 52_000, 112_000]);
-    expect(journal.steps.get('a1/announce')).toMatchObject({ state: 'expired', attempts: 6, lastError: expect.stringContaining('too late') });
+    expect(journal.steps.get('a1/announce')).toMatchObject({
+      state: 'expired',
+      attempts: 6,
+      lastError: expect.stringContaining('too late'),
+    });
     expect(events.filter((e) => e.step === 'announce' && e.state === 'pending')).toHaveLength(5);
   });
 
@@ -102,7 +177,9 @@ describe('AlertPipeline', () => {
     });
     await pipeline.ingest(alert('a1'), '{}');
     await clock.advance(100);
-    expect(events.find((e) => e.step === 'announce' && e.state === 'pending')?.error).toMatch(/hung up after 0\.0 s of 3\.0 s/);
+    expect(events.find((e) => e.step === 'announce' && e.state === 'pending')?.error).toMatch(
+      /hung up after 0\.0 s of 3\.0 s/,
+    );
     await clock.advance(2_000);
     expect(calls).toBe(2);
     await clock.advance(2_300); // 2.4 s into 3 s of audio: not yet proven played
@@ -115,17 +192,27 @@ describe('AlertPipeline', () => {
   it('gives up at once on a non-retryable error and keeps the chat going', async () => {
     let posts = 0;
     const { pipeline, journal, clock } = setup({
-      post: async () => { posts++; throw new StepError('XBEES_400', 'bad-input', 'x-bees post message failed: 400'); },
+      post: async () => {
+        posts++;
+        throw new StepError('XBEES_400', 'bad-input', 'x-bees post message failed: 400');
+      },
     });
     await pipeline.ingest(alert('a1'), '{}');
     await clock.advance(100_000);
     expect(posts).toBe(1);
-    expect(journal.steps.get('a1/chat')).toMatchObject({ state: 'dead', lastError: expect.stringContaining('not retryable') });
+    expect(journal.steps.get('a1/chat')).toMatchObject({
+      state: 'dead',
+      lastError: expect.stringContaining('not retryable'),
+    });
     expect(journal.steps.get('a1/announce')?.state).toBe('succeeded');
   });
 
   it('resumes unfinished steps from the journal after a restart', async () => {
-    const first = setup({ post: async () => { throw new StepError('XBEES_503', 'rejected', 'x-bees 503'); } });
+    const first = setup({
+      post: async () => {
+        throw new StepError('XBEES_503', 'rejected', 'x-bees 503');
+      },
+    });
     await first.pipeline.ingest(alert('a1'), '{}');
     await first.clock.advance(10);
     await first.pipeline.stop();
@@ -141,11 +228,16 @@ describe('AlertPipeline', () => {
   });
 
   it('after a crash during an answered call, does not place it again: Asterisk plays it on its own', async () => {
-    const first = setup({ originate: async () => ({ channel: 'Local/7@x-1;1', ended: new Promise<void>(() => undefined) }) });
+    const first = setup({
+      originate: async () => ({ channel: 'Local/7@x-1;1', ended: new Promise<void>(() => undefined) }),
+    });
     await first.pipeline.ingest(alert('a1'), '{}');
     await first.clock.advance(1_000); // answered, 1 s into 3 s of audio: then the process dies
     // The call's state in fields of its own, not in the detail text.
-    expect(first.journal.steps.get('a1/announce')).toMatchObject({ state: 'running', call: { state: 'answered', channel: 'Local/7@x-1;1', token: expect.stringMatching(/^[0-9a-f-]{36}$/) } });
+    expect(first.journal.steps.get('a1/announce')).toMatchObject({
+      state: 'running',
+      call: { state: 'answered', channel: 'Local/7@x-1;1', token: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+    });
     const second = setup();
     second.journal.alerts = first.journal.alerts;
     second.journal.steps = first.journal.steps;
@@ -153,7 +245,11 @@ describe('AlertPipeline', () => {
     await second.pipeline.resume();
     await second.clock.advance(10_000);
     expect(second.calls).toHaveLength(0);
-    expect(second.journal.steps.get('a1/announce')).toMatchObject({ state: 'succeeded', attempts: 1, detail: expect.stringContaining('answered before a restart') });
+    expect(second.journal.steps.get('a1/announce')).toMatchObject({
+      state: 'succeeded',
+      attempts: 1,
+      detail: expect.stringContaining('answered before a restart'),
+    });
   });
 
   it('a step that ends while a rescan reads the journal is not started again from the stale snapshot', async () => {
@@ -161,7 +257,10 @@ describe('AlertPipeline', () => {
     await pipeline.ingest(alert('a1'), '{}');
     const stale = [...journal.steps.values()].map((r) => ({ ...r })); // both steps pending
     let answer: (r: StepRecord[]) => void = () => undefined;
-    journal.unfinishedSteps = () => new Promise((r) => { answer = r; }); // a slow server journal
+    journal.unfinishedSteps = () =>
+      new Promise((r) => {
+        answer = r;
+      }); // a slow server journal
     const rescan = pipeline.resume();
     await clock.advance(10_000); // both steps end meanwhile
     expect(journal.steps.get('a1/announce')?.state).toBe('succeeded');
@@ -173,23 +272,36 @@ describe('AlertPipeline', () => {
 
   it('a call placed by a daemon that died before recording its answer is not placed again when the PBX saw it answered', async () => {
     const tokens: string[] = [];
-    const first = setup({ originate: async (req) => { tokens.push(req.callToken ?? ''); return new Promise(() => undefined); } }); // dies waiting for the answer
+    const first = setup({
+      originate: async (req) => {
+        tokens.push(req.callToken ?? '');
+        return new Promise(() => undefined);
+      },
+    }); // dies waiting for the answer
     await first.pipeline.ingest(alert('a1'), '{}');
     await first.clock.advance(1_000);
-    expect(first.journal.steps.get('a1/announce')).toMatchObject({ state: 'running', call: { state: 'calling', token: tokens[0], channel: null } });
+    expect(first.journal.steps.get('a1/announce')).toMatchObject({
+      state: 'running',
+      call: { state: 'calling', token: tokens[0], channel: null },
+    });
     const take = (answered: boolean | undefined) => {
       const next = setup({ deps: {} });
       next.journal.alerts = first.journal.alerts;
       next.journal.steps = new Map([...first.journal.steps].map(([k, v]) => [k, { ...v }]));
       next.clock.t = first.clock.t;
-      (next.pipeline as unknown as { deps: { originator: { answered?: (t: string) => boolean | undefined } } }).deps.originator.answered = (t) => (t === tokens[0] ? answered : undefined);
+      (
+        next.pipeline as unknown as { deps: { originator: { answered?: (t: string) => boolean | undefined } } }
+      ).deps.originator.answered = (t) => (t === tokens[0] ? answered : undefined);
       return next;
     };
     const seen = take(true);
     await seen.pipeline.resume();
     await seen.clock.advance(10_000);
     expect(seen.calls).toHaveLength(0);
-    expect(seen.journal.steps.get('a1/announce')).toMatchObject({ state: 'succeeded', detail: expect.stringContaining(`call ${tokens[0]} answered before its daemon stopped`) });
+    expect(seen.journal.steps.get('a1/announce')).toMatchObject({
+      state: 'succeeded',
+      detail: expect.stringContaining(`call ${tokens[0]} answered before its daemon stopped`),
+    });
     const unknown = take(undefined); // not seen (the call never went out, or nobody was watching): placed
     await unknown.pipeline.resume();
     await unknown.clock.advance(10_000);
@@ -217,7 +329,14 @@ describe('AlertPipeline', () => {
   it('a conference taken over from another daemon gets its next call only once the announcement still playing there ends', async () => {
     let playing = true;
     const asked: string[] = [];
-    const { pipeline, clock, calls } = setup({ deps: { announcing: async (room) => { asked.push(room); return playing; } } });
+    const { pipeline, clock, calls } = setup({
+      deps: {
+        announcing: async (room) => {
+          asked.push(room);
+          return playing;
+        },
+      },
+    });
     pipeline.takeOver('7');
     await pipeline.ingest(alert('a1'), '{}');
     await clock.advance(5_000);
@@ -252,7 +371,17 @@ describe('AlertPipeline', () => {
     const old = clock.t - 3_600_000; // received an hour ago: long past its window
     journal.alerts.set('old', { alert: alert('old'), status: 'routed', receivedAt: old });
     journal.alerts.set('elsewhere', { alert: alert('elsewhere', 'gone'), status: 'routed', receivedAt: old });
-    const requeued = (alertId: string) => ({ alertId, step: 'announce' as const, state: 'pending' as const, attempts: 0, nextAt: clock.t, lastError: 'AMI_DOWN: x', detail: null, updatedAt: clock.t, windowFrom: clock.t });
+    const requeued = (alertId: string) => ({
+      alertId,
+      step: 'announce' as const,
+      state: 'pending' as const,
+      attempts: 0,
+      nextAt: clock.t,
+      lastError: 'AMI_DOWN: x',
+      detail: null,
+      updatedAt: clock.t,
+      windowFrom: clock.t,
+    });
     journal.steps.set('old/announce', requeued('old'));
     journal.steps.set('elsewhere/announce', requeued('elsewhere'));
     expect(await pipeline.resume()).toEqual({ started: 1, waitingForStore: ['gone'] });
@@ -264,7 +393,10 @@ describe('AlertPipeline', () => {
 
   describe('storm control', () => {
     const stormy = (extra: Partial<PipelineDeps> = {}, originate?: CallOriginator['originate']) =>
-      setup({ deps: { storm: { windowMs: 20_000 }, manyAlertsText: '${count} alerts on camera ${cameraId}', ...extra }, ...(originate ? { originate } : {}) });
+      setup({
+        deps: { storm: { windowMs: 20_000 }, manyAlertsText: '${count} alerts on camera ${cameraId}', ...extra },
+        ...(originate ? { originate } : {}),
+      });
     const cam = (id: string, cameraId: string, storeId = 's1'): Alert => ({ ...alert(id, storeId), cameraId });
 
     it('plays the first alert of a camera at once and merges the next ones of the window into one announcement; each keeps its chat post', async () => {
@@ -278,12 +410,22 @@ describe('AlertPipeline', () => {
       for (const id of ['a2', 'a3', 'a4']) await pipeline.ingest(cam(id, '3'), '{}');
       await pipeline.ingest(cam('b1', '5'), '{}'); // another camera, same conference: not merged
       await clock.advance(10_000);
-      expect(calls.map((c) => [c.alertId, c.at - calls[0]!.at])).toEqual([['a1', 0], ['b1', 3_000]]); // `!`: a1 played first
+      expect(calls.map((c) => [c.alertId, c.at - calls[0]!.at])).toEqual([
+        ['a1', 0],
+        ['b1', 3_000],
+      ]); // `!`: a1 played first
       await clock.advance(10_000);
-      expect(calls.map((c) => [c.alertId, c.at - calls[0]!.at])).toEqual([['a1', 0], ['b1', 3_000], ['a2', 20_000]]);
+      expect(calls.map((c) => [c.alertId, c.at - calls[0]!.at])).toEqual([
+        ['a1', 0],
+        ['b1', 3_000],
+        ['a2', 20_000],
+      ]);
       expect(texts).toEqual(['Theft in Shop on camera 3', 'Theft in Shop on camera 5', '3 alerts on camera 3']);
       for (const id of ['a2', 'a3', 'a4']) {
-        expect(journal.steps.get(`${id}/announce`)).toMatchObject({ state: 'succeeded', detail: expect.stringContaining('for 3 alerts (a2, a3, a4)') });
+        expect(journal.steps.get(`${id}/announce`)).toMatchObject({
+          state: 'succeeded',
+          detail: expect.stringContaining('for 3 alerts (a2, a3, a4)'),
+        });
       }
       expect(posts).toBe(5);
     });
@@ -313,7 +455,10 @@ describe('AlertPipeline', () => {
       await pipeline.ingest(cam('behind', '2'), '{}');
       await clock.advance(200_000);
       expect(calls.map((c) => c.alertId)).toEqual(['slow']);
-      expect(journal.steps.get('behind/announce')).toMatchObject({ state: 'expired', lastError: expect.stringContaining('stale') });
+      expect(journal.steps.get('behind/announce')).toMatchObject({
+        state: 'expired',
+        lastError: expect.stringContaining('stale'),
+      });
       expect(journal.steps.get('behind/chat')?.state).toBe('succeeded');
     });
 
@@ -323,24 +468,35 @@ describe('AlertPipeline', () => {
       await clock.advance(30_000);
       // c2 was dropped; c3 and c4, due together, share one sentence.
       expect(calls.map((c) => c.alertId)).toEqual(['c1', 'c3']);
-      expect(journal.steps.get('c2/announce')).toMatchObject({ state: 'expired', lastError: expect.stringContaining('queue full') });
+      expect(journal.steps.get('c2/announce')).toMatchObject({
+        state: 'expired',
+        lastError: expect.stringContaining('queue full'),
+      });
       expect(journal.steps.get('c4/announce')?.state).toBe('succeeded');
     });
 
     it('says the cameras of one conference that are due together in one sentence, not one each', async () => {
-      const { pipeline, journal, clock, calls, texts } = stormy({ summaryText: '${count} alerts in ${name}: cameras ${cameras}' });
+      const { pipeline, journal, clock, calls, texts } = stormy({
+        summaryText: '${count} alerts in ${name}: cameras ${cameras}',
+      });
       for (const c of ['3', '7', '9', '12']) await pipeline.ingest(cam(`s${c}`, c), '{}');
       await pipeline.ingest(cam('other', '5', 's2'), '{}'); // another conference: its own sentence
       await clock.advance(30_000);
       // The first camera is said at once; the three that queued behind it share the next call.
-      expect(texts).toEqual(['Theft in Shop on camera 3', 'Theft in Shop 2 on camera 5', '3 alerts in Shop: cameras 7, 9 and 12']);
+      expect(texts).toEqual([
+        'Theft in Shop on camera 3',
+        'Theft in Shop 2 on camera 5',
+        '3 alerts in Shop: cameras 7, 9 and 12',
+      ]);
       expect(calls.map((c) => c.alertId)).toEqual(['s3', 'other', 's7']);
       for (const c of ['3', '7', '9', '12']) expect(journal.steps.get(`s${c}/announce`)?.state).toBe('succeeded');
       expect(journal.steps.get('s12/announce')?.detail).toContain('for 3 alerts (s7, s9, s12)');
     });
 
     it('mutes announcements of a store in quiet hours but still posts the chat record', async () => {
-      const { pipeline, journal, clock, calls } = stormy({ muted: (st) => (st.store_veesion_id === 's2' ? 'quiet hours (22:00-07:00)' : undefined) });
+      const { pipeline, journal, clock, calls } = stormy({
+        muted: (st) => (st.store_veesion_id === 's2' ? 'quiet hours (22:00-07:00)' : undefined),
+      });
       await pipeline.ingest(cam('q1', '1', 's2'), '{}');
       await clock.advance(5_000);
       expect(calls).toHaveLength(0);

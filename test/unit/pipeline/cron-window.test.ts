@@ -13,7 +13,11 @@ describe('quiet hours as cron windows', () => {
     const lunch = parseCronWindow('0-29/15 12 * * 1-5');
     expect([0, 15, 29, 30].map((m) => lunch.matches(at(12, m)))).toEqual([true, true, false, false]);
     const either = parseCronWindow('* * 1 * 0'); // the 1st of the month, or any Sunday
-    expect([either.matches(at(9, 0, 3, 1)), either.matches(at(9, 0, 0, 18)), either.matches(at(9, 0, 3, 18))]).toEqual([true, true, false]);
+    expect([either.matches(at(9, 0, 3, 1)), either.matches(at(9, 0, 0, 18)), either.matches(at(9, 0, 3, 18))]).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 
   it.each([
@@ -27,15 +31,34 @@ describe('quiet hours as cron windows', () => {
   });
 
   it('is checked with the store config, with its key path', () => {
-    const bad = storeSchema.safeParse({ store_veesion_id: 's', audio_conf_id: '1', xbees_channel_id: 'c', quiet_hours: ['* 22-23 * * *', '* 99 * * *'] });
+    const bad = storeSchema.safeParse({
+      store_veesion_id: 's',
+      audio_conf_id: '1',
+      xbees_channel_id: 'c',
+      quiet_hours: ['* 22-23 * * *', '* 99 * * *'],
+    });
     expect(bad.success).toBe(false);
-    expect(bad.error?.issues[0]).toMatchObject({ path: ['quiet_hours'], message: expect.stringContaining('"* 99 * * *"') });
-    const one = storeSchema.parse({ store_veesion_id: 's', audio_conf_id: '1', xbees_channel_id: 'c', quiet_hours: '* 22-23 * * *' });
+    expect(bad.error?.issues[0]).toMatchObject({
+      path: ['quiet_hours'],
+      message: expect.stringContaining('"* 99 * * *"'),
+    });
+    const one = storeSchema.parse({
+      store_veesion_id: 's',
+      audio_conf_id: '1',
+      xbees_channel_id: 'c',
+      quiet_hours: '* 22-23 * * *',
+    });
     expect(one.quiet_hours).toEqual(['* 22-23 * * *']);
   });
 
   it('mutes for a silence first, then for quiet hours, in local time', () => {
-    const store = { store_veesion_id: 's', name: 'S', audio_conf_id: '1', xbees_channel_id: 'c', quiet_hours: ['* 22-23,0-6 * * *'] };
+    const store = {
+      store_veesion_id: 's',
+      name: 'S',
+      audio_conf_id: '1',
+      xbees_channel_id: 'c',
+      quiet_hours: ['* 22-23,0-6 * * *'],
+    };
     const night = new Date(2026, 10, 22, 23, 15).getTime();
     const day = new Date(2026, 10, 22, 14, 0).getTime();
     expect(mutedReason(store, night, () => undefined)).toBe('quiet hours (* 22-23,0-6 * * *)');

@@ -8,7 +8,17 @@ import { ManualClock } from '../../helpers/manual-clock';
 import { tempDir } from '../../helpers/paths';
 
 const store: StoreRoute = { store_veesion_id: 's1', name: 'Store One', audio_conf_id: '7', xbees_channel_id: 'c1' };
-const alert = (id: string, cameraId = '3'): Alert => ({ id, storeId: 's1', cameraId, cameraIp: '', groupId: '', alertType: 'theft', startDate: '', endDate: '', videoUrl: '' });
+const alert = (id: string, cameraId = '3'): Alert => ({
+  id,
+  storeId: 's1',
+  cameraId,
+  cameraIp: '',
+  groupId: '',
+  alertType: 'theft',
+  startDate: '',
+  endDate: '',
+  videoUrl: '',
+});
 const REPEAT_MS = 15_000;
 
 /**
@@ -63,16 +73,36 @@ async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualC
     ...(extra.expireMs !== undefined ? { expireMs: extra.expireMs } : {}),
     ...(extra.answeredOnPbx ? { answeredOnPbx: extra.answeredOnPbx } : {}),
     ...(extra.repeatsOnPbx ? { repeatsOnPbx: () => true } : {}),
-    onError: (err) => { throw err; },
+    onError: (err) => {
+      throw err;
+    },
     alertText: 'Theft on camera ${cameraId}',
     claimedText: '${by} is handling camera ${cameraId}',
     report: (e) => news.push(e),
   });
   const receive = async (id: string, cameraId = '3') => {
-    await journal.append({ alert: alert(id, cameraId), status: 'routed', rawBody: '{}', receivedAt: clock.now(), steps: extra.steps ?? ['chat'], incident: { room: '7', windowMs: 20_000 } });
+    await journal.append({
+      alert: alert(id, cameraId),
+      status: 'routed',
+      rawBody: '{}',
+      receivedAt: clock.now(),
+      steps: extra.steps ?? ['chat'],
+      incident: { room: '7', windowMs: 20_000 },
+    });
     return journal.incidents.find(id)?.id as string;
   };
-  return { journal, loop, clock, said, posted, news, events, receive, file, hold: (p: Promise<void> | undefined) => (holdRender = p) };
+  return {
+    journal,
+    loop,
+    clock,
+    said,
+    posted,
+    news,
+    events,
+    receive,
+    file,
+    hold: (p: Promise<void> | undefined) => (holdRender = p),
+  };
 }
 
 describe('IncidentLoop', () => {
@@ -88,7 +118,10 @@ describe('IncidentLoop', () => {
     await r.clock.advance(REPEAT_MS);
     expect(r.said).toHaveLength(2);
     expect(r.journal.incidents.get(id)).toMatchObject({ state: 'open', announcements: 3 });
-    expect(await r.loop.claim('a1', 'Anna', 'cli')).toMatchObject({ kind: 'claimed', incident: { claimedBy: 'Anna', claimedVia: 'cli' } });
+    expect(await r.loop.claim('a1', 'Anna', 'cli')).toMatchObject({
+      kind: 'claimed',
+      incident: { claimedBy: 'Anna', claimedVia: 'cli' },
+    });
     await r.clock.advance(5 * REPEAT_MS);
     expect(r.said.map((s) => s.text)).toEqual(['Theft on camera 3', 'Theft on camera 3', 'Anna is handling camera 3']);
     expect(r.posted).toEqual([expect.stringMatching(/^Anna is on it \(\d+ s after the alert, camera 3\)$/)]);
@@ -166,10 +199,19 @@ describe('IncidentLoop', () => {
     expect(await r.receive('e2', '3')).toBe(older); // same camera, within 20 s
     const newer = await r.receive('e3', '9');
     expect(newer).not.toBe(older);
-    expect(await r.loop.claimInRoom('7', 'Anna', 'conference')).toMatchObject({ kind: 'claimed', incident: { id: older, alerts: 2 } });
-    expect(await r.loop.claimInRoom('7', 'Luca', 'conference')).toMatchObject({ kind: 'claimed', incident: { id: newer } });
+    expect(await r.loop.claimInRoom('7', 'Anna', 'conference')).toMatchObject({
+      kind: 'claimed',
+      incident: { id: older, alerts: 2 },
+    });
+    expect(await r.loop.claimInRoom('7', 'Luca', 'conference')).toMatchObject({
+      kind: 'claimed',
+      incident: { id: newer },
+    });
     expect(await r.loop.claimInRoom('7', 'Zoe', 'conference')).toEqual({ kind: 'nothing-open', room: '7' });
-    expect(await r.loop.resolve(older, 'false-alarm', 'Anna')).toMatchObject({ kind: 'resolved', incident: { outcome: 'false-alarm', state: 'resolved' } });
+    expect(await r.loop.resolve(older, 'false-alarm', 'Anna')).toMatchObject({
+      kind: 'resolved',
+      incident: { outcome: 'false-alarm', state: 'resolved' },
+    });
     expect(await r.loop.resolve(older, 'theft', 'Anna')).toMatchObject({ kind: 'already' });
     await r.loop.stop();
     await r.journal.close();
@@ -177,7 +219,10 @@ describe('IncidentLoop', () => {
 
   it('an incident whose repeats run out is unclaimed and escalated; the person reached can still claim it', async () => {
     const called: string[] = [];
-    const r = await rig(undefined, undefined, { escalation: ['PJSIP/201'], callPerson: async (channel) => (called.push(channel), { answered: true }) });
+    const r = await rig(undefined, undefined, {
+      escalation: ['PJSIP/201'],
+      callPerson: async (channel) => (called.push(channel), { answered: true }),
+    });
     const id = await r.receive('u1');
     r.loop.announced('u1', 'first-1');
     r.journal.incidents.startEscalation('other', 0); // (no such incident: nothing happens)
@@ -186,7 +231,10 @@ describe('IncidentLoop', () => {
     await r.clock.advance(10_000); // ... and the repeats run out at 45 s: no second escalation
     expect(r.journal.incidents.get(id)?.state).toBe('unclaimed');
     expect(called).toEqual(['PJSIP/201']);
-    expect(await r.loop.claimInRoom('7', 'PJSIP/201', 'conference')).toMatchObject({ kind: 'claimed', incident: { claimedBy: 'PJSIP/201' } });
+    expect(await r.loop.claimInRoom('7', 'PJSIP/201', 'conference')).toMatchObject({
+      kind: 'claimed',
+      incident: { claimedBy: 'PJSIP/201' },
+    });
     await r.clock.advance(1);
     expect(r.said.at(-1)?.text).toBe('PJSIP/201 is handling camera 3');
     await r.loop.stop();
@@ -202,15 +250,25 @@ describe('IncidentLoop', () => {
     };
     const r = await rig(undefined, undefined, {
       escalation: ['PJSIP/201', 'PJSIP/202', 'PJSIP/203', 'PJSIP/204'],
-      callPerson: async (channel, req) => (called.push(`${channel} ${req.room} ${req.text}`), answers[channel] ?? { answered: true }),
+      callPerson: async (channel, req) => (
+        called.push(`${channel} ${req.room} ${req.text}`), answers[channel] ?? { answered: true }
+      ),
     });
     const id = await r.receive('f1');
     r.loop.announced('f1', 'first-1');
     await r.clock.advance(40_000 - 1);
     expect(called).toEqual([]);
     await r.clock.advance(1);
-    expect(called).toEqual(['PJSIP/201 7 Theft on camera 3', 'PJSIP/202 7 Theft on camera 3', 'PJSIP/203 7 Theft on camera 3']);
-    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'open', escalatedTo: 'PJSIP/203', escalationNote: expect.stringContaining('answered by PJSIP/203 after PJSIP/201 no-answer; PJSIP/202 busy') });
+    expect(called).toEqual([
+      'PJSIP/201 7 Theft on camera 3',
+      'PJSIP/202 7 Theft on camera 3',
+      'PJSIP/203 7 Theft on camera 3',
+    ]);
+    expect(r.journal.incidents.get(id)).toMatchObject({
+      state: 'open',
+      escalatedTo: 'PJSIP/203',
+      escalationNote: expect.stringContaining('answered by PJSIP/203 after PJSIP/201 no-answer; PJSIP/202 busy'),
+    });
     expect(r.news.find((n) => n.kind === 'escalated')).toMatchObject({ outcome: 'answered', to: 'PJSIP/203' });
     expect(r.events.map((e) => e.type)).toEqual(['alert.escalated']);
     // Once per incident: the person who answered claims it by pressing 1 (a press in its room).
@@ -227,11 +285,18 @@ describe('IncidentLoop', () => {
     const id = await r.receive('g1');
     r.loop.escalateNow('g1', 'room 7 empty when its announcement was due');
     await r.clock.advance(1);
-    expect(r.news.find((n) => n.kind === 'escalated')).toMatchObject({ outcome: 'no-list', to: null, note: expect.stringContaining('no escalation list') });
+    expect(r.news.find((n) => n.kind === 'escalated')).toMatchObject({
+      outcome: 'no-list',
+      to: null,
+      note: expect.stringContaining('no escalation list'),
+    });
     expect(r.journal.incidents.get(id)?.escalatedAt).not.toBeNull();
 
     const called: string[] = [];
-    const s = await rig(undefined, undefined, { escalation: ['PJSIP/201'], callPerson: async (channel) => (called.push(channel), { answered: true }) });
+    const s = await rig(undefined, undefined, {
+      escalation: ['PJSIP/201'],
+      callPerson: async (channel) => (called.push(channel), { answered: true }),
+    });
     await s.receive('h1');
     s.loop.announced('h1', 'first-1');
     await s.loop.claim('h1', 'Anna', 'cli');
@@ -245,7 +310,10 @@ describe('IncidentLoop', () => {
 
   it('an incident whose first announcement never played (muted, an empty room) still repeats and escalates: none is left open with nothing due', async () => {
     const called: string[] = [];
-    const r = await rig(undefined, undefined, { escalation: ['PJSIP/201'], callPerson: async (channel) => (called.push(channel), { answered: false, why: 'no-answer' }) });
+    const r = await rig(undefined, undefined, {
+      escalation: ['PJSIP/201'],
+      callPerson: async (channel) => (called.push(channel), { answered: false, why: 'no-answer' }),
+    });
     const id = await r.receive('m1');
     r.loop.opened('m1'); // its own announcement was muted: never counted
     await r.clock.advance(REPEAT_MS);
@@ -253,7 +321,10 @@ describe('IncidentLoop', () => {
     await r.clock.advance(40_000);
     expect(called).toEqual(['PJSIP/201']);
     await r.clock.advance(10 * REPEAT_MS);
-    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'unclaimed', escalationNote: expect.stringContaining('nobody answered') });
+    expect(r.journal.incidents.get(id)).toMatchObject({
+      state: 'unclaimed',
+      escalationNote: expect.stringContaining('nobody answered'),
+    });
     await r.loop.stop();
     await r.journal.close();
   });
@@ -279,13 +350,33 @@ describe('IncidentLoop', () => {
     const clock = new ManualClock();
     const file = join(tempDir(), 'journal.sqlite');
     const journal = new SqliteJournal(file);
-    await journal.append({ alert: alert('e1'), status: 'routed', rawBody: '{}', receivedAt: clock.now(), steps: ['chat'], incident: { room: '7', windowMs: 20_000 } });
-    const broken = { ...journal.incidents, find: journal.incidents.find.bind(journal.incidents), get: journal.incidents.get.bind(journal.incidents),
-      startEscalation: () => { throw new Error('disk I/O error'); } } as unknown as ConstructorParameters<typeof IncidentLoop>[0]['incidents'];
+    await journal.append({
+      alert: alert('e1'),
+      status: 'routed',
+      rawBody: '{}',
+      receivedAt: clock.now(),
+      steps: ['chat'],
+      incident: { room: '7', windowMs: 20_000 },
+    });
+    const broken = {
+      ...journal.incidents,
+      find: journal.incidents.find.bind(journal.incidents),
+      get: journal.incidents.get.bind(journal.incidents),
+      startEscalation: () => {
+        throw new Error('disk I/O error');
+      },
+    } as unknown as ConstructorParameters<typeof IncidentLoop>[0]['incidents'];
     const loop = new IncidentLoop({
-      incidents: broken, clock, stores: () => new Map([['s1', store]]), alert: (id) => journal.storedAlert(id)?.alert,
+      incidents: broken,
+      clock,
+      stores: () => new Map([['s1', store]]),
+      alert: (id) => journal.storedAlert(id)?.alert,
       speak: async () => ({ kind: 'skipped' }),
-      repeatMs: REPEAT_MS, repeatMax: 4, alertText: 't', claimedText: 'c', onError: (err) => errors.push(err),
+      repeatMs: REPEAT_MS,
+      repeatMax: 4,
+      alertText: 't',
+      claimedText: 'c',
+      onError: (err) => errors.push(err),
     });
     loop.escalateNow('e1', 'test');
     await clock.advance(1);
@@ -298,15 +389,31 @@ describe('IncidentLoop', () => {
     const errors: unknown[] = [];
     const clock = new ManualClock();
     const journal = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
-    await journal.append({ alert: alert('f1'), status: 'routed', rawBody: '{}', receivedAt: clock.now(), steps: ['chat'], incident: { room: '7', windowMs: 20_000 } });
+    await journal.append({
+      alert: alert('f1'),
+      status: 'routed',
+      rawBody: '{}',
+      receivedAt: clock.now(),
+      steps: ['chat'],
+      incident: { room: '7', windowMs: 20_000 },
+    });
     const said: string[] = [];
     const full = Object.assign(Object.create(journal.incidents) as typeof journal.incidents, {
-      recordAnnouncement: () => { throw new Error('database or disk is full'); },
+      recordAnnouncement: () => {
+        throw new Error('database or disk is full');
+      },
     });
     const loop = new IncidentLoop({
-      incidents: full, clock, stores: () => new Map([['s1', store]]), alert: (id) => journal.storedAlert(id)?.alert,
+      incidents: full,
+      clock,
+      stores: () => new Map([['s1', store]]),
+      alert: (id) => journal.storedAlert(id)?.alert,
       speak: async (req) => (said.push(req.text), { kind: 'played', detail: '', callToken: `call-${said.length}` }),
-      repeatMs: REPEAT_MS, repeatMax: 4, alertText: 'Theft on camera ${cameraId}', claimedText: 'c', onError: (err) => errors.push(err),
+      repeatMs: REPEAT_MS,
+      repeatMax: 4,
+      alertText: 'Theft on camera ${cameraId}',
+      claimedText: 'c',
+      onError: (err) => errors.push(err),
     });
     expect(() => loop.opened('f1')).not.toThrow();
     await clock.advance(0);
@@ -329,7 +436,12 @@ describe('IncidentLoop', () => {
     await r.loop.claim('p1', 'Anna', 'cli');
     await r.clock.advance(REPEAT_MS);
     // p1 taken: its claim is told, and p2 repeats alone.
-    expect(r.said.map((x) => x.text).slice(1).sort()).toEqual(['Anna is handling camera 3', 'Theft on camera 9']);
+    expect(
+      r.said
+        .map((x) => x.text)
+        .slice(1)
+        .sort(),
+    ).toEqual(['Anna is handling camera 3', 'Theft on camera 9']);
     await r.loop.stop();
     await r.journal.close();
   });
@@ -340,13 +452,26 @@ describe('IncidentLoop', () => {
     const journal = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
     const said: string[] = [];
     const loop = new IncidentLoop({
-      incidents: journal.incidents, clock, stores: () => new Map([['s1', store]]), alert: (id) => journal.storedAlert(id)?.alert,
+      incidents: journal.incidents,
+      clock,
+      stores: () => new Map([['s1', store]]),
+      alert: (id) => journal.storedAlert(id)?.alert,
       speak: async (req) => (said.push(req.text), { kind: 'played', detail: '', callToken: `call-${said.length}` }),
-     
+
       muted: () => (quiet ? 'quiet hours' : undefined),
-      repeatMs: REPEAT_MS, repeatMax: 4, alertText: 't', claimedText: 'c',
+      repeatMs: REPEAT_MS,
+      repeatMax: 4,
+      alertText: 't',
+      claimedText: 'c',
     });
-    await journal.append({ alert: alert('q1'), status: 'routed', rawBody: '{}', receivedAt: clock.now(), steps: ['chat'], incident: { room: '7', windowMs: 20_000 } });
+    await journal.append({
+      alert: alert('q1'),
+      status: 'routed',
+      rawBody: '{}',
+      receivedAt: clock.now(),
+      steps: ['chat'],
+      incident: { room: '7', windowMs: 20_000 },
+    });
     loop.opened('q1');
     await clock.advance(5 * REPEAT_MS);
     quiet = false;
@@ -381,9 +506,14 @@ describe('IncidentLoop', () => {
     const attempts: number[] = [];
     const called: string[] = [];
     const r = await rig(undefined, undefined, {
-      repeatMs: 3_000, expireMs: 20_000, escalation: ['PJSIP/201'],
+      repeatMs: 3_000,
+      expireMs: 20_000,
+      escalation: ['PJSIP/201'],
       callPerson: async (channel) => (called.push(channel), { answered: false, why: 'no-answer' }),
-      place: async () => { attempts.push(r.clock.now()); throw new Error('AMI_DOWN: connection refused'); },
+      place: async () => {
+        attempts.push(r.clock.now());
+        throw new Error('AMI_DOWN: connection refused');
+      },
     });
     const openedAt = r.clock.now();
     const id = await r.receive('z1');
@@ -391,7 +521,12 @@ describe('IncidentLoop', () => {
     await r.clock.advance(60_000);
     expect(attempts.length).toBeGreaterThan(1);
     expect(attempts.every((at) => at < openedAt + 20_000)).toBe(true);
-    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'unheard', announcements: 0, nextRepeatAt: null, escalatedAt: expect.any(Number) });
+    expect(r.journal.incidents.get(id)).toMatchObject({
+      state: 'unheard',
+      announcements: 0,
+      nextRepeatAt: null,
+      escalatedAt: expect.any(Number),
+    });
     expect(r.news.filter((n) => n.kind === 'repeat-failed')).toHaveLength(1);
     expect(r.news.filter((n) => n.kind === 'unheard')).toHaveLength(1);
     expect(r.news.filter((n) => n.kind === 'unclaimed')).toHaveLength(0);
@@ -407,8 +542,12 @@ describe('IncidentLoop', () => {
   it('an incident heard once whose repeats cannot be placed any more ends unclaimed at its expiry, not unheard', async () => {
     let up = true;
     const r = await rig(undefined, undefined, {
-      repeatMs: 3_000, expireMs: 20_000,
-      place: async () => { if (!up) throw new Error('AMI_DOWN'); return { kind: 'played', detail: '', callToken: `call-${r.clock.now()}` }; },
+      repeatMs: 3_000,
+      expireMs: 20_000,
+      place: async () => {
+        if (!up) throw new Error('AMI_DOWN');
+        return { kind: 'played', detail: '', callToken: `call-${r.clock.now()}` };
+      },
     });
     const id = await r.receive('y1');
     r.loop.announced('y1', 'first-1');
@@ -420,13 +559,22 @@ describe('IncidentLoop', () => {
     await r.journal.close();
   });
 
-  it('a repeat waits while its alert\'s own announcement is still under way, and the turn that announcement takes is not said twice', async () => {
+  it("a repeat waits while its alert's own announcement is still under way, and the turn that announcement takes is not said twice", async () => {
     const r = await rig(undefined, undefined, { steps: ['announce', 'chat'] });
     const id = await r.receive('w1');
     r.loop.opened('w1');
     await r.clock.advance(3 * REPEAT_MS); // queued behind a busy conference all this while
     expect(r.said).toHaveLength(0);
-    await r.journal.commitStep({ alertId: 'w1', step: 'announce', state: 'succeeded', attempts: 1, nextAt: null, lastError: null, detail: 'played', updatedAt: r.clock.now() });
+    await r.journal.commitStep({
+      alertId: 'w1',
+      step: 'announce',
+      state: 'succeeded',
+      attempts: 1,
+      nextAt: null,
+      lastError: null,
+      detail: 'played',
+      updatedAt: r.clock.now(),
+    });
     await r.loop.announced('w1', 'first-1');
     expect(r.journal.incidents.get(id)).toMatchObject({ announcements: 1, nextRepeatAt: r.clock.now() + REPEAT_MS });
     await r.clock.advance(REPEAT_MS - 1);
@@ -453,12 +601,20 @@ describe('IncidentLoop', () => {
     const id = await first.receive('v1');
     first.loop.announced('v1', 'first-1');
     await clock.advance(REPEAT_MS);
-    expect(first.journal.incidents.get(id)).toMatchObject({ announcements: 1, call: { token: 't-1', state: 'answered', channel: 'Local/7@x-1;1' } });
+    expect(first.journal.incidents.get(id)).toMatchObject({
+      announcements: 1,
+      call: { token: 't-1', state: 'answered', channel: 'Local/7@x-1;1' },
+    });
     await first.journal.close();
 
     const second = await rig(file, clock);
     await second.loop.resume();
-    expect(second.journal.incidents.get(id)).toMatchObject({ announcements: 2, lastCall: 't-1', call: null, nextRepeatAt: clock.now() + REPEAT_MS });
+    expect(second.journal.incidents.get(id)).toMatchObject({
+      announcements: 2,
+      lastCall: 't-1',
+      call: null,
+      nextRepeatAt: clock.now() + REPEAT_MS,
+    });
     await second.loop.resume(); // a second look counts nothing more
     expect(second.journal.incidents.get(id)?.announcements).toBe(2);
     await clock.advance(REPEAT_MS - 1);
@@ -483,7 +639,11 @@ describe('IncidentLoop', () => {
 
   it('a store whose headsets get Smart Notifications is repeated by x-hoppers, not the bridge: no repeat, escalated when x-hoppers stops waiting, a headset claim told by x-hoppers', async () => {
     const called: string[] = [];
-    const r = await rig(undefined, undefined, { repeatsOnPbx: true, escalation: ['PJSIP/201'], callPerson: async (c) => (called.push(c), { answered: false, why: 'no-answer' }) });
+    const r = await rig(undefined, undefined, {
+      repeatsOnPbx: true,
+      escalation: ['PJSIP/201'],
+      callPerson: async (c) => (called.push(c), { answered: false, why: 'no-answer' }),
+    });
     const id = await r.receive('sn1');
     r.loop.opened('sn1');
     await r.loop.announced('sn1', 'request-1');
@@ -498,7 +658,10 @@ describe('IncidentLoop', () => {
     const other = await r.receive('sn2', '9');
     r.loop.opened('sn2');
     await r.loop.announced('sn2', 'request-2');
-    expect(await r.loop.claim('sn2', 'Anna', 'headset')).toMatchObject({ kind: 'claimed', incident: { claimedVia: 'headset' } });
+    expect(await r.loop.claim('sn2', 'Anna', 'headset')).toMatchObject({
+      kind: 'claimed',
+      incident: { claimedVia: 'headset' },
+    });
     await r.clock.advance(1);
     expect(r.journal.incidents.get(other)).toMatchObject({ state: 'claimed', told: true });
     expect(r.said).toHaveLength(0); // x-hoppers told the broadcast; a sentence would be one more notification
@@ -540,7 +703,11 @@ describe('IncidentLoop', () => {
     const id = await r.receive('q9');
     r.loop.opened('q9');
     let release: () => void = () => undefined;
-    r.hold(new Promise<void>((res) => { release = res; }));
+    r.hold(
+      new Promise<void>((res) => {
+        release = res;
+      }),
+    );
     await r.clock.advance(REPEAT_MS); // the first repeat renders, held
     await r.loop.announced('q9', 'first-1'); // the alert's own announcement counted meanwhile: next repeat in one interval
     await r.clock.advance(REPEAT_MS); // that timer fires while the first repeat is still under way
@@ -554,4 +721,3 @@ describe('IncidentLoop', () => {
     await r.journal.close();
   });
 });
-

@@ -26,7 +26,7 @@ describe('x-bees simulator: who may act', () => {
     expect(new XbeesSimulator().token).not.toBe(bot.token);
   });
 
-  it('accepts a bot\'s message and upload without userId, and refuses any userId with a bot token', async () => {
+  it("accepts a bot's message and upload without userId, and refuses any userId with a bot token", async () => {
     expect(await call(bot, 'messages', { text: 'hi', attachments: [] })).toEqual({ status: 200, error: undefined });
     expect((await call(bot, 'files', { name: 'a.mp4' })).status).toBe(200);
     for (const path of ['messages', 'files']) {
@@ -41,8 +41,14 @@ describe('x-bees simulator: who may act', () => {
     expect((await call(pbx, 'messages', { text: 'hi', attachments: [], userId: 'u-stream-1' })).status).toBe(200);
     expect((await call(pbx, 'files', { name: 'a.mp4', userId: 'u-stream-1' })).status).toBe(200);
     for (const path of ['messages', 'files']) {
-      expect(await call(pbx, path, { text: 'hi', name: 'a.mp4', userId: '201' })).toEqual({ status: 403, error: expect.stringMatching(/not a known x-bees user/) });
-      expect(await call(pbx, path, { text: 'hi', name: 'a.mp4' })).toEqual({ status: 400, error: expect.stringMatching(/userId required/) });
+      expect(await call(pbx, path, { text: 'hi', name: 'a.mp4', userId: '201' })).toEqual({
+        status: 403,
+        error: expect.stringMatching(/not a known x-bees user/),
+      });
+      expect(await call(pbx, path, { text: 'hi', name: 'a.mp4' })).toEqual({
+        status: 400,
+        error: expect.stringMatching(/userId required/),
+      });
     }
     expect(pbx.messages.map((m) => m.userId)).toEqual(['u-stream-1']);
   });

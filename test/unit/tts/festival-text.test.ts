@@ -24,7 +24,7 @@ describe('festivalText: words Festival can say', () => {
     ['Łódź Œuvre', 'Lódz OEuvre'],
     ['Store １２', 'Store 12'],
     ['Attention ! Vol', 'Attention! Vol'],
-    ['0!7 then 7\' and a;b', '0 7 then 7 and a b'],
+    ["0!7 then 7' and a;b", '0 7 then 7 and a b'],
     ['x") (system "touch /tmp/p") ("; $(id) `id`', 'x system touch tmp p; id id'],
     ['★ ☎ €', ''],
   ])('%j -> %j', (text, said) => {
@@ -48,8 +48,15 @@ describe('festivalShortfall: a render that is not the whole sentence', () => {
   const expectedMs = (sayableCount(sentence) / FESTIVAL_LETTERS_PER_SECOND) * 1000;
 
   it('takes a letter-to-sound error as a cut sentence, however long the audio', () => {
-    expect(festivalShortfall(sentence, wav(5000, 'LTS_Ruleset ora_data_tel_token: no rule matches: \nLTS_Ruleset: # 1 2 *here* / b #\n'))).toBe('letter-to-sound');
-    expect(festivalShortfall(sentence, wav(5000, 'SIOD ERROR: wrong type of argument to get_c_utt\n'))).toBe('letter-to-sound');
+    expect(
+      festivalShortfall(
+        sentence,
+        wav(5000, 'LTS_Ruleset ora_data_tel_token: no rule matches: \nLTS_Ruleset: # 1 2 *here* / b #\n'),
+      ),
+    ).toBe('letter-to-sound');
+    expect(festivalShortfall(sentence, wav(5000, 'SIOD ERROR: wrong type of argument to get_c_utt\n'))).toBe(
+      'letter-to-sound',
+    );
   });
 
   it('takes audio under 40% of the expected length as cut, and no audio as none', () => {
@@ -59,20 +66,36 @@ describe('festivalShortfall: a render that is not the whole sentence', () => {
   });
 
   it('accepts a whole render, warnings about diphones included', () => {
-    expect(festivalShortfall(sentence, wav(expectedMs * 0.5, 'UniSyn: using default diphone ax-ax for w-n\n'))).toBeUndefined();
+    expect(
+      festivalShortfall(sentence, wav(expectedMs * 0.5, 'UniSyn: using default diphone ax-ax for w-n\n')),
+    ).toBeUndefined();
     expect(festivalShortfall(sentence, wav(4600))).toBeUndefined();
   });
 });
 
 describe('espeakVoiceFor: who says what Festival could not', () => {
   const installed = { festival: new Set<string>(), espeak: new Set(['en-us', 'it', 'fr-fr']) };
-  it('is espeak-ng in the Festival voice\'s language', () => {
-    expect(espeakVoiceFor({ engine: 'festival', voice: '' }, undefined, installed)).toEqual({ engine: 'espeak-ng', voice: 'en-us' });
-    expect(espeakVoiceFor({ engine: 'festival', voice: 'lp_diphone' }, 'fr', installed)).toEqual({ engine: 'espeak-ng', voice: 'it' });
-    expect(espeakVoiceFor({ engine: 'festival', voice: 'some_custom_voice' }, 'fr-FR', installed)).toEqual({ engine: 'espeak-ng', voice: 'fr-fr' });
+  it("is espeak-ng in the Festival voice's language", () => {
+    expect(espeakVoiceFor({ engine: 'festival', voice: '' }, undefined, installed)).toEqual({
+      engine: 'espeak-ng',
+      voice: 'en-us',
+    });
+    expect(espeakVoiceFor({ engine: 'festival', voice: 'lp_diphone' }, 'fr', installed)).toEqual({
+      engine: 'espeak-ng',
+      voice: 'it',
+    });
+    expect(espeakVoiceFor({ engine: 'festival', voice: 'some_custom_voice' }, 'fr-FR', installed)).toEqual({
+      engine: 'espeak-ng',
+      voice: 'fr-fr',
+    });
   });
   it('is none when espeak-ng has no voice for it', () => {
-    expect(espeakVoiceFor({ engine: 'festival', voice: 'cmu_us_slt_arctic_hts' }, 'en', { festival: new Set(), espeak: new Set(['it']) })).toBeUndefined();
+    expect(
+      espeakVoiceFor({ engine: 'festival', voice: 'cmu_us_slt_arctic_hts' }, 'en', {
+        festival: new Set(),
+        espeak: new Set(['it']),
+      }),
+    ).toBeUndefined();
     expect(espeakVoiceFor({ engine: 'festival', voice: 'some_custom_voice' }, undefined, installed)).toBeUndefined();
   });
 });

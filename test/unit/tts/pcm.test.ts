@@ -1,8 +1,19 @@
-import { decodeWav, encodeWav, normalisingGain, resample, telephoneWav, PEAK_CEILING_DBFS, TARGET_RMS_DBFS } from '../../../src/tts/pcm';
+import {
+  decodeWav,
+  encodeWav,
+  normalisingGain,
+  resample,
+  telephoneWav,
+  PEAK_CEILING_DBFS,
+  TARGET_RMS_DBFS,
+} from '../../../src/tts/pcm';
 import { readWavInfo, rmsDbfs } from '../../../src/tts/wav';
 
 const tone = (hz: number, rate: number, seconds: number, amplitude = 0.5) =>
-  Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => amplitude * Math.sin((2 * Math.PI * hz * i) / rate));
+  Float32Array.from(
+    { length: Math.round(rate * seconds) },
+    (_, i) => amplitude * Math.sin((2 * Math.PI * hz * i) / rate),
+  );
 /** RMS in dB relative to a full-scale sine, over the middle (edges hold the filter's ramp). */
 const levelDb = (x: Float32Array, amplitude = 0.5) => {
   const mid = x.subarray(Math.floor(x.length * 0.2), Math.floor(x.length * 0.8));
@@ -11,13 +22,18 @@ const levelDb = (x: Float32Array, amplitude = 0.5) => {
 };
 
 describe('the windowed-sinc resampler', () => {
-  it('keeps the telephone band going from espeak-ng\'s 22050 Hz to 8 kHz, and lets nothing above it fold back', () => {
+  it("keeps the telephone band going from espeak-ng's 22050 Hz to 8 kHz, and lets nothing above it fold back", () => {
     for (const hz of [300, 1000, 2500, 3000]) {
-      expect([hz, Math.abs(levelDb(resample({ rate: 22050, samples: tone(hz, 22050, 1) }, 8000).samples)) < 1]).toEqual([hz, true]);
+      expect([hz, Math.abs(levelDb(resample({ rate: 22050, samples: tone(hz, 22050, 1) }, 8000).samples)) < 1]).toEqual(
+        [hz, true],
+      );
     }
     // A tone above 4 kHz would come back as an alias below it (4.6 kHz -> 3.4 kHz): it must be gone.
     for (const hz of [4600, 5000, 7000, 10000]) {
-      expect([hz, levelDb(resample({ rate: 22050, samples: tone(hz, 22050, 1) }, 8000).samples) < -40]).toEqual([hz, true]);
+      expect([hz, levelDb(resample({ rate: 22050, samples: tone(hz, 22050, 1) }, 8000).samples) < -40]).toEqual([
+        hz,
+        true,
+      ]);
     }
   });
 
@@ -56,7 +72,9 @@ describe('the announcement WAV', () => {
     const out = decodeWav(telephoneWav(wav(spiky, 22050), 22050));
     const rms = 10 * Math.log10(out.samples.reduce((s, v) => s + v * v, 0) / out.samples.length);
     expect(Math.abs(rms - TARGET_RMS_DBFS)).toBeLessThan(1);
-    expect(20 * Math.log10(out.samples.reduce((m, v) => Math.max(m, Math.abs(v)), 0))).toBeLessThanOrEqual(PEAK_CEILING_DBFS + 0.01);
+    expect(20 * Math.log10(out.samples.reduce((m, v) => Math.max(m, Math.abs(v)), 0))).toBeLessThanOrEqual(
+      PEAK_CEILING_DBFS + 0.01,
+    );
     expect(normalisingGain(new Float32Array(10))).toBe(1);
     const chime = { rate: 8000, samples: tone(880, 8000, 0.5, 0.25) };
     const joined = telephoneWav(wav(tone(440, 22050, 1), 22050), 8000, chime);

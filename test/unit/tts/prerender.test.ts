@@ -12,15 +12,27 @@ describe('pre-rendering', () => {
     const events: string[] = [];
     const held = new Map<string, () => void>();
     // A slow engine: each call waits until the test lets it go.
-    const synthesize = (text: string) => new Promise<Buffer>((resolve) => {
-      events.push(`start ${text}`);
-      held.set(text, () => {
-        events.push(`end ${text}`);
-        resolve(encodeWav(tone, 16000));
+    const synthesize = (text: string) =>
+      new Promise<Buffer>((resolve) => {
+        events.push(`start ${text}`);
+        held.set(text, () => {
+          events.push(`end ${text}`);
+          resolve(encodeWav(tone, 16000));
+        });
       });
+    const tts = new TtsRenderer({
+      engine: 'espeak-ng',
+      voice: '',
+      cacheDir: join(tempDir(), 'c'),
+      timeoutMs: 30_000,
+      synthesize,
     });
-    const tts = new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: join(tempDir(), 'c'), timeoutMs: 30_000, synthesize });
-    const pre = new Prerenderer({ tts, sentences: () => [{ text: 'pre 1' }, { text: 'pre 2' }, { text: 'pre 3' }], logger: capturedLogger().logger, pollMs: 5 });
+    const pre = new Prerenderer({
+      tts,
+      sentences: () => [{ text: 'pre 1' }, { text: 'pre 2' }, { text: 'pre 3' }],
+      logger: capturedLogger().logger,
+      pollMs: 5,
+    });
     pre.run();
     await waitFor(() => held.has('pre 1'), 10_000, 'the first pre-render');
     const live = tts.render('live alert'); // comes in while pre 1 renders: not queued behind it
@@ -35,7 +47,16 @@ describe('pre-rendering', () => {
     await waitFor(() => held.has('pre 3'), 10_000, 'pre 3');
     held.get('pre 3')?.();
     await waitFor(() => pre.coverage().running === false, 10_000, 'the pass done');
-    expect(events).toEqual(['start pre 1', 'start live alert', 'end pre 1', 'end live alert', 'start pre 2', 'end pre 2', 'start pre 3', 'end pre 3']);
+    expect(events).toEqual([
+      'start pre 1',
+      'start live alert',
+      'end pre 1',
+      'end live alert',
+      'start pre 2',
+      'end pre 2',
+      'start pre 3',
+      'end pre 3',
+    ]);
     expect(pre.coverage()).toEqual({ wanted: 3, cached: 3, running: false });
     // A second pass finds everything cached and renders nothing.
     pre.run();

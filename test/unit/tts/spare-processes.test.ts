@@ -64,7 +64,9 @@ describe('speech engines started ahead', () => {
     const spares = new SpareProcesses();
     try {
       const failing = ['-c', 'echo run >> "$0"; read x; echo "no voice $x" >&2; exit 3', log];
-      await expect(runProcess('sh', failing, 'x\n', 10_000, 0, spares)).rejects.toMatchObject({ code: 'TTS_ENGINE_FAILED' });
+      await expect(runProcess('sh', failing, 'x\n', 10_000, 0, spares)).rejects.toMatchObject({
+        code: 'TTS_ENGINE_FAILED',
+      });
       spares.refill();
       await until(() => spares.size === 1);
       await expect(runProcess('sh', failing, 'y\n', 10_000, 0, spares)).rejects.toThrow(/exited with 3: no voice y/);
@@ -77,7 +79,9 @@ describe('speech engines started ahead', () => {
   it('a missing engine is reported as missing and leaves no spare', async () => {
     const spares = new SpareProcesses();
     try {
-      await expect(runProcess('veesion-no-such-engine', [], 'x', 10_000, 0, spares)).rejects.toMatchObject({ code: 'TTS_ENGINE_MISSING' });
+      await expect(runProcess('veesion-no-such-engine', [], 'x', 10_000, 0, spares)).rejects.toMatchObject({
+        code: 'TTS_ENGINE_MISSING',
+      });
       spares.refill();
       await until(() => spares.size === 0);
     } finally {

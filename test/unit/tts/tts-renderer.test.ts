@@ -19,33 +19,58 @@ const alive = (pid: number): boolean => {
 const text = 'Attention! Theft detected in store one on camera 3';
 
 describe('TtsRenderer with the real engines and ffmpeg', () => {
-  it.each(['espeak-ng', 'festival'] as const)('%s: renders 8 kHz mono 16-bit speech, audible and over a second long', async (engine) => {
-    const dir = tempDir();
-    const tts = new TtsRenderer({ engine, voice: '', cacheDir: dir, timeoutMs: 20_000, spareEngines: false });
-    const speech = await tts.render(text);
-    const buf = readFileSync(`${speech.playbackPath}.wav`);
-    const info = readWavInfo(buf);
-    expect(info).toMatchObject({ sampleRate: 8000, channels: 1, bitsPerSample: 16 });
-    expect(info.durationMs).toBeGreaterThan(1000);
-    expect(speech.durationMs).toBe(info.durationMs);
-    expect(rmsDbfs(buf, info)).toBeGreaterThan(-30);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-  });
+  it.each(['espeak-ng', 'festival'] as const)(
+    '%s: renders 8 kHz mono 16-bit speech, audible and over a second long',
+    async (engine) => {
+      const dir = tempDir();
+      const tts = new TtsRenderer({ engine, voice: '', cacheDir: dir, timeoutMs: 20_000, spareEngines: false });
+      const speech = await tts.render(text);
+      const buf = readFileSync(`${speech.playbackPath}.wav`);
+      const info = readWavInfo(buf);
+      expect(info).toMatchObject({ sampleRate: 8000, channels: 1, bitsPerSample: 16 });
+      expect(info.durationMs).toBeGreaterThan(1000);
+      expect(speech.durationMs).toBe(info.durationMs);
+      expect(rmsDbfs(buf, info)).toBeGreaterThan(-30);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    },
+  );
 
   it('answers from the cache the second time, and shares one rendering between concurrent calls', async () => {
     let engineRuns = 0;
-    const real = new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: tempDir(), timeoutMs: 20_000, spareEngines: false });
+    const real = new TtsRenderer({
+      engine: 'espeak-ng',
+      voice: '',
+      cacheDir: tempDir(),
+      timeoutMs: 20_000,
+      spareEngines: false,
+    });
     const dir = tempDir();
     const tts = new TtsRenderer({
-      engine: 'espeak-ng', voice: '', cacheDir: dir, timeoutMs: 20_000, spareEngines: false,
-      synthesize: async (t) => { engineRuns++; return readFileSync(`${(await real.render(t)).playbackPath}.wav`); },
+      engine: 'espeak-ng',
+      voice: '',
+      cacheDir: dir,
+      timeoutMs: 20_000,
+      spareEngines: false,
+      synthesize: async (t) => {
+        engineRuns++;
+        return readFileSync(`${(await real.render(t)).playbackPath}.wav`);
+      },
     });
     const [a, b] = await Promise.all([tts.render(text), tts.render(text)]);
     expect(engineRuns).toBe(1);
     expect(a.playbackPath).toBe(b.playbackPath);
     expect((await tts.render(text)).cached).toBe(true);
     // A new renderer on the same directory finds the file on disk.
-    const fresh = new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: dir, timeoutMs: 20_000, spareEngines: false, synthesize: async () => { throw new Error('must not run'); } });
+    const fresh = new TtsRenderer({
+      engine: 'espeak-ng',
+      voice: '',
+      cacheDir: dir,
+      timeoutMs: 20_000,
+      spareEngines: false,
+      synthesize: async () => {
+        throw new Error('must not run');
+      },
+    });
     expect(await fresh.render(text)).toMatchObject({ cached: true, playbackPath: a.playbackPath });
     // A cached file deleted underneath is rendered again before anyone plays it.
     rmSync(`${a.playbackPath}.wav`);
@@ -55,32 +80,59 @@ describe('TtsRenderer with the real engines and ffmpeg', () => {
   });
 
   it('plays the chime first when configured', async () => {
-    const plain = await new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: tempDir(), timeoutMs: 20_000, spareEngines: false }).render(text);
-    const chimed = await new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: tempDir(), timeoutMs: 20_000, spareEngines: false, chimeFile: soundFile('chime.wav') }).render(text);
+    const plain = await new TtsRenderer({
+      engine: 'espeak-ng',
+      voice: '',
+      cacheDir: tempDir(),
+      timeoutMs: 20_000,
+      spareEngines: false,
+    }).render(text);
+    const chimed = await new TtsRenderer({
+      engine: 'espeak-ng',
+      voice: '',
+      cacheDir: tempDir(),
+      timeoutMs: 20_000,
+      spareEngines: false,
+      chimeFile: soundFile('chime.wav'),
+    }).render(text);
     expect(chimed.durationMs - plain.durationMs).toBeGreaterThan(400);
   });
 
   it.each(['espeak-ng', 'festival'] as const)('%s: hostile text is spoken, never evaluated', async (engine) => {
     const marker = join(tempDir(), 'pwned');
     const hostile = `x") (system "touch ${marker}") ("; touch ${marker}; $(touch ${marker}) \`touch ${marker}\``;
-    const speech = await new TtsRenderer({ engine, voice: '', cacheDir: tempDir(), timeoutMs: 20_000, spareEngines: false }).render(hostile);
+    const speech = await new TtsRenderer({
+      engine,
+      voice: '',
+      cacheDir: tempDir(),
+      timeoutMs: 20_000,
+      spareEngines: false,
+    }).render(hostile);
     expect(existsSync(`${speech.playbackPath}.wav`)).toBe(true);
     expect(existsSync(marker)).toBe(false);
   });
-
 });
 
 describe('runProcess', () => {
   it('names a missing engine and how to install it', async () => {
-    await expect(runProcess('no-such-tts-engine', [], 'x', 1000)).rejects.toMatchObject({ code: 'TTS_ENGINE_MISSING', message: expect.stringContaining('scripts/setup.sh') });
+    await expect(runProcess('no-such-tts-engine', [], 'x', 1000)).rejects.toMatchObject({
+      code: 'TTS_ENGINE_MISSING',
+      message: expect.stringContaining('scripts/setup.sh'),
+    });
   });
   it('reports a failing engine with its exit code and stderr', async () => {
-    await expect(runProcess('sh', ['-c', 'echo broken voice >&2; exit 3'], '', 1000)).rejects.toMatchObject({ code: 'TTS_ENGINE_FAILED', message: expect.stringContaining('exited with 3: broken voice') });
+    await expect(runProcess('sh', ['-c', 'echo broken voice >&2; exit 3'], '', 1000)).rejects.toMatchObject({
+      code: 'TTS_ENGINE_FAILED',
+      message: expect.stringContaining('exited with 3: broken voice'),
+    });
   });
   it('kills an engine that hangs', async () => {
     const pidFile = join(tempDir(), 'engine.pid');
     // The engine writes its pid, then hangs far past the test's own deadline.
-    await expect(runProcess('sh', ['-c', `echo $$ > ${pidFile}; exec sleep 600`], '', 100)).rejects.toMatchObject({ code: 'TTS_TIMEOUT', kind: 'timeout' });
+    await expect(runProcess('sh', ['-c', `echo $$ > ${pidFile}; exec sleep 600`], '', 100)).rejects.toMatchObject({
+      code: 'TTS_TIMEOUT',
+      kind: 'timeout',
+    });
     const pid = Number(readFileSync(pidFile, 'utf8'));
     await waitFor(() => !alive(pid), 10_000, 'the hung engine killed');
   });
@@ -95,11 +147,25 @@ describe('TtsRenderer.prune (housekeeping)', () => {
     const { utimesSync, writeFileSync } = await import('node:fs');
     const dir = tempDir();
     let engineRuns = 0;
-    const real = new TtsRenderer({ engine: 'espeak-ng', voice: '', cacheDir: tempDir(), timeoutMs: 20_000, spareEngines: false });
-    const make = () => new TtsRenderer({
-      engine: 'espeak-ng', voice: '', cacheDir: dir, timeoutMs: 20_000, spareEngines: false,
-      synthesize: async (t) => { engineRuns++; return readFileSync(`${(await real.render(t)).playbackPath}.wav`); },
+    const real = new TtsRenderer({
+      engine: 'espeak-ng',
+      voice: '',
+      cacheDir: tempDir(),
+      timeoutMs: 20_000,
+      spareEngines: false,
     });
+    const make = () =>
+      new TtsRenderer({
+        engine: 'espeak-ng',
+        voice: '',
+        cacheDir: dir,
+        timeoutMs: 20_000,
+        spareEngines: false,
+        synthesize: async (t) => {
+          engineRuns++;
+          return readFileSync(`${(await real.render(t)).playbackPath}.wav`);
+        },
+      });
     const day = 86_400_000;
     const now = Date.now();
     const first = make();

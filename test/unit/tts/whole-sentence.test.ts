@@ -42,7 +42,9 @@ const VOICES: Array<{ engine: EngineName; language: string | undefined; voice: s
   { engine: 'espeak-ng', language: 'fr', voice: 'fr-fr' },
 ];
 
-const CASES = VOICES.flatMap((v) => NAMES.map(([store, camera]) => ({ ...v, text: SENTENCE[v.language ?? 'en']!(store, camera) })));
+const CASES = VOICES.flatMap((v) =>
+  NAMES.map(([store, camera]) => ({ ...v, text: SENTENCE[v.language ?? 'en']!(store, camera) })),
+);
 
 describe('every sentence is said whole, by the real engines', () => {
   const renderers = new Map<string, { tts: TtsRenderer; fallbacks: Fallback[] }>();
@@ -51,8 +53,20 @@ describe('every sentence is said whole, by the real engines', () => {
     if (!r) {
       const fallbacks: Fallback[] = [];
       // espeak-ng's renderer is told of no Festival voice, else the languages Festival speaks go to Festival.
-      const installed = engine === 'festival' ? installedVoices() : { ...installedVoices(), festival: new Set<string>() };
-      r = { tts: new TtsRenderer({ engine, voice: '', cacheDir: tempDir(), timeoutMs: 20_000, spareEngines: false, installed, onFallback: (f) => fallbacks.push(f) }), fallbacks };
+      const installed =
+        engine === 'festival' ? installedVoices() : { ...installedVoices(), festival: new Set<string>() };
+      r = {
+        tts: new TtsRenderer({
+          engine,
+          voice: '',
+          cacheDir: tempDir(),
+          timeoutMs: 20_000,
+          spareEngines: false,
+          installed,
+          onFallback: (f) => fallbacks.push(f),
+        }),
+        fallbacks,
+      };
       renderers.set(engine, r);
     }
     return r;
@@ -87,23 +101,41 @@ describe('a sentence Festival cuts is spoken with espeak-ng', () => {
   it.each([
     ['no rule matches on stderr', 'letter-to-sound', (audio: Buffer) => Object.assign(audio, { stderr: LTS_ERROR })],
     ['too short, nothing on stderr', 'too short', async () => ENGINES.festival('Attention', '', 20_000)],
-    ['crashed', 'engine failed', () => { throw new StepError('TTS_ENGINE_FAILED', 'internal', 'text2wave exited with SIGSEGV'); }],
+    [
+      'crashed',
+      'engine failed',
+      () => {
+        throw new StepError('TTS_ENGINE_FAILED', 'internal', 'text2wave exited with SIGSEGV');
+      },
+    ],
   ] as const)('%s: espeak-ng says it whole, reported once, cached under the sentence', async (_case, reason, cut) => {
     const calls: string[] = [];
     const fallbacks: Fallback[] = [];
     const dir = tempDir();
     const tts = new TtsRenderer({
-      engine: 'festival', voice: '', cacheDir: dir, timeoutMs: 20_000, spareEngines: false,
+      engine: 'festival',
+      voice: '',
+      cacheDir: dir,
+      timeoutMs: 20_000,
+      spareEngines: false,
       installed: { festival: new Set(), espeak: new Set(['en-us']) },
       synthesize: cutFestival(calls, cut),
       onFallback: (f) => fallbacks.push(f),
     });
     const speech = await tts.render(text);
     expect(calls).toEqual(['', 'en-us']);
-    expect(fallbacks).toEqual([{ engine: 'festival', voice: '', reason, spokenWith: 'en-us', key: tts.cacheKey(text), sentence: text }]);
+    expect(fallbacks).toEqual([
+      { engine: 'festival', voice: '', reason, spokenWith: 'en-us', key: tts.cacheKey(text), sentence: text },
+    ]);
     expect(speech.durationMs).toBeGreaterThanOrEqual(minimumMs(text, 'espeak-ng'));
     // The file under the sentence's key is espeak-ng's render, as espeak-ng renders it itself.
-    const espeak = await new TtsRenderer({ engine: 'espeak-ng', voice: 'en-us', cacheDir: tempDir(), timeoutMs: 20_000, spareEngines: false }).render(text);
+    const espeak = await new TtsRenderer({
+      engine: 'espeak-ng',
+      voice: 'en-us',
+      cacheDir: tempDir(),
+      timeoutMs: 20_000,
+      spareEngines: false,
+    }).render(text);
     expect(speech.durationMs).toBe(espeak.durationMs);
     expect(await tts.isCached(text)).toBe(true);
     expect(await tts.render(text)).toMatchObject({ cached: true, playbackPath: speech.playbackPath });
@@ -120,7 +152,11 @@ describe('a sentence Festival cuts is spoken with espeak-ng', () => {
     const fallbacks: Fallback[] = [];
     const dir = tempDir();
     const tts = new TtsRenderer({
-      engine: 'festival', voice: '', cacheDir: dir, timeoutMs: 20_000, spareEngines: false,
+      engine: 'festival',
+      voice: '',
+      cacheDir: dir,
+      timeoutMs: 20_000,
+      spareEngines: false,
       installed: { festival: new Set(), espeak: new Set(['it']) },
       synthesize: cutFestival(calls, (audio) => Object.assign(audio, { stderr: LTS_ERROR })),
       onFallback: (f) => fallbacks.push(f),

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { parseAlertPayload } from '../../../src/veesion/alert-payload';
 import { FIXTURES } from '../../helpers/paths';
 
-const fixture = (name: string) => JSON.parse(readFileSync(join(FIXTURES, 'veesion', name), 'utf8')) as Record<string, unknown>;
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(join(FIXTURES, 'veesion', name), 'utf8')) as Record<string, unknown>;
 const now = new Date('2026-11-22T10:00:00Z');
 
 describe('parseAlertPayload', () => {
@@ -11,15 +12,25 @@ describe('parseAlertPayload', () => {
     const r = parseAlertPayload(fixture('alert-camelcase.json'), now);
     expect(r).toEqual({
       ok: true,
-      alert: expect.objectContaining({ storeId: 'test-store-wildix', cameraId: '3', cameraIp: '192.168.10.64', groupId: 'entrance', alertType: 'theft', startDate: '2026-11-20T14:03:11.250Z' }),
+      alert: expect.objectContaining({
+        storeId: 'test-store-wildix',
+        cameraId: '3',
+        cameraIp: '192.168.10.64',
+        groupId: 'entrance',
+        alertType: 'theft',
+        startDate: '2026-11-20T14:03:11.250Z',
+      }),
     });
   });
 
   it('maps the snake_case shape: alert_uuid, location, label, time_spotted in Unix seconds, url', () => {
     const r = parseAlertPayload(fixture('alert-snakecase.json'), now);
     expect(r.ok && r.alert).toMatchObject({
-      id: '33cbb18c-8b8f-4c57-a0a4-63d1a5f0e2aa', storeId: 'test-store-wildix', alertType: 'suspicious',
-      startDate: '2025-11-20T14:03:11.083Z', videoUrl: 'https://media.veesion.io/b36006d7-0f4b-4d0e-8a11-4b1b9f3f1e55.mp4',
+      id: '33cbb18c-8b8f-4c57-a0a4-63d1a5f0e2aa',
+      storeId: 'test-store-wildix',
+      alertType: 'suspicious',
+      startDate: '2025-11-20T14:03:11.083Z',
+      videoUrl: 'https://media.veesion.io/b36006d7-0f4b-4d0e-8a11-4b1b9f3f1e55.mp4',
     });
   });
 
@@ -32,7 +43,10 @@ describe('parseAlertPayload', () => {
   });
 
   it('strips CR/LF and other control characters from every field', () => {
-    const r = parseAlertPayload({ storeId: 's1', cameraId: '3\r\nAction: Originate\r\nApplication: System', groupId: 'a\u0000b' }, now);
+    const r = parseAlertPayload(
+      { storeId: 's1', cameraId: '3\r\nAction: Originate\r\nApplication: System', groupId: 'a\u0000b' },
+      now,
+    );
     expect(r.ok && r.alert.cameraId).toBe('3  Action: Originate  Application: System');
     expect(r.ok && r.alert.groupId).toBe('a b');
   });

@@ -2,10 +2,15 @@ import { KlaxonClient, hookUrlWithToken } from '../../../src/veesion/klaxon-clie
 import { KlaxonSimulator } from '../../../src/sim/klaxon-sim';
 
 describe('KlaxonClient against the klaxon simulator', () => {
-  const sim = new KlaxonSimulator([{ store_veesion_id: 'st-1', store_veesion_name: 'One', store_id: 'st-1' }], 'user@x', 'pw-123456');
+  const sim = new KlaxonSimulator(
+    [{ store_veesion_id: 'st-1', store_veesion_name: 'One', store_id: 'st-1' }],
+    'user@x',
+    'pw-123456',
+  );
   beforeAll(() => sim.start());
   afterAll(() => sim.stop());
-  const client = (password = 'pw-123456', now?: () => number) => new KlaxonClient({ baseUrl: sim.url, username: 'user@x', password, ...(now ? { now } : {}) });
+  const client = (password = 'pw-123456', now?: () => number) =>
+    new KlaxonClient({ baseUrl: sim.url, username: 'user@x', password, ...(now ? { now } : {}) });
 
   it('signs in (expires_in is a string of seconds), lists stores, registers a hook', async () => {
     const c = client();
@@ -47,12 +52,16 @@ describe('KlaxonClient against the klaxon simulator', () => {
   });
 
   it('fails clearly on bad credentials, without the password in the error', async () => {
-    const err = await client('wrong-password').login().catch((e: unknown) => e as Error);
+    const err = await client('wrong-password')
+      .login()
+      .catch((e: unknown) => e as Error);
     expect(err).toMatchObject({ code: 'KLAXON_401' });
     expect(JSON.stringify(err) + String(err)).not.toContain('wrong-password');
   });
 
   it('builds the hook URL with the token', () => {
-    expect(hookUrlWithToken('https://pbx.example.com/api/v1/veesion', 'a b')).toBe('https://pbx.example.com/api/v1/veesion?token=a+b');
+    expect(hookUrlWithToken('https://pbx.example.com/api/v1/veesion', 'a b')).toBe(
+      'https://pbx.example.com/api/v1/veesion?token=a+b',
+    );
   });
 });

@@ -9,7 +9,10 @@ class FakeKlaxon implements SessionClient {
   readonly signIns: number[] = [];
   userInfos = 0;
   private times: TokenTimes | undefined;
-  constructor(private readonly clock: ManualClock, public lifetimeS: number) {}
+  constructor(
+    private readonly clock: ManualClock,
+    public lifetimeS: number,
+  ) {}
   get tokenValid() {
     return this.times !== undefined && this.clock.now() < this.times.expiresAt;
   }
@@ -38,7 +41,11 @@ const start = (lifetimeS: number) => {
 
 describe('when the Veesion token is renewed', () => {
   it('the rule: min(5 min, half the lifetime) before expiry, not sooner than 30 s after sign-in while valid', () => {
-    const token = (lifetimeS: number): TokenTimes => ({ signedInAt: 0, lifetimeMs: lifetimeS * 1000, expiresAt: lifetimeS * 1000 });
+    const token = (lifetimeS: number): TokenTimes => ({
+      signedInAt: 0,
+      lifetimeMs: lifetimeS * 1000,
+      expiresAt: lifetimeS * 1000,
+    });
     expect(MIN_RENEW_INTERVAL_MS).toBe(30_000);
     expect(renewalDueAt(token(3600), 300_000)).toBe(3300_000); // 5 min left
     expect(renewalDueAt(token(400), 300_000)).toBe(200_000); // half of 400 s left
