@@ -14,13 +14,13 @@ export async function startDaemon(
   const unit = readFileSync(join(__dirname, '../../deploy/veesion-bridge.service'), 'utf8');
   const nodeOptions = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1] ?? '';
   // BENCH_NODE_FLAGS: extra node flags for the daemon, for tuning (e.g. --cpu-prof, --trace-gc).
-  const flags = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const child = spawn(
     process.execPath,
     [...flags, '--', cli, 'run', '--env-file', envFile, '--stores-file', storesFile],
     {
-      stdio: ['ignore', process.env['BENCH_NODE_FLAGS'] ? 'inherit' : 'ignore', 'inherit'],
-      env: { PATH: process.env['PATH'], BRIDGE_LOG_LEVEL: 'warn', NODE_OPTIONS: nodeOptions, ...env },
+      stdio: ['ignore', process.env.BENCH_NODE_FLAGS ? 'inherit' : 'ignore', 'inherit'],
+      env: { PATH: process.env.PATH, BRIDGE_LOG_LEVEL: 'warn', NODE_OPTIONS: nodeOptions, ...env },
     },
   );
   const deadline = Date.now() + 15_000;

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     const idleRss = rssMb(daemon.pid as number);
     const spareRss = childrenRss(daemon.pid as number);
 
-    if (process.env['BENCH_ONLY'] === 'postgres') {
+    if (process.env.BENCH_ONLY === 'postgres') {
       // The durable ingest on SQLite, then the same on PostgreSQL (BRIDGE_JOURNAL_URL).
       await ingestRun(world.httpPort, world.hookToken, agent, 'warmup', WARMUP_ALERTS);
       const sqlite = await ingestRun(world.httpPort, world.hookToken, agent);
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
       return;
     }
 
-    if (process.env['BENCH_ONLY'] === 'flood') {
+    if (process.env.BENCH_ONLY === 'flood') {
       // For profiling the flood alone (BENCH_NODE_FLAGS=--cpu-prof): the same warm-up, then the flood.
       await ingestRun(world.httpPort, world.hookToken, agent, 'warmup', WARMUP_ALERTS);
       const flood = await floodRun(world.httpPort, world.hookToken);
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
 
     // Bare cost and uncached alerts interleaved, so machine noise hits both alike.
     // BENCH_ONLY=ingest skips the latency runs (for profiling the ingest path); =flood runs the flood alone.
-    const latencyRuns = process.env['BENCH_ONLY'] === 'ingest' ? 0 : LATENCY_ALERTS;
+    const latencyRuns = process.env.BENCH_ONLY === 'ingest' ? 0 : LATENCY_ALERTS;
     const bare: number[] = [];
     const uncached: number[] = [];
     for (let i = 0; i < latencyRuns; i++) {
@@ -101,13 +101,13 @@ async function main(): Promise<void> {
     for (let i = 1; i <= latencyRuns; i++)
       cached.push(await timeToOriginate(`c${i}`, { location: `s${LATENCY_ALERTS + i}`, cameraId: 'cached' }));
 
-    const burst = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await burstRun(post, world);
+    const burst = process.env.BENCH_ONLY === 'ingest' ? undefined : await burstRun(post, world);
     const claims =
-      process.env['BENCH_ONLY'] === 'ingest'
+      process.env.BENCH_ONLY === 'ingest'
         ? undefined
         : await claimRun(world, 2 * LATENCY_ALERTS + 1 + BURST_STORES, CLAIM_RUNS);
     const nudges =
-      process.env['BENCH_ONLY'] === 'ingest'
+      process.env.BENCH_ONLY === 'ingest'
         ? undefined
         : await consoleRun(world, 2 * LATENCY_ALERTS + 2 + BURST_STORES, CONSOLE_RUNS);
 
@@ -129,11 +129,11 @@ async function main(): Promise<void> {
     // The flood with nothing to render (one camera, its sentence cached): what the receiver does
     // without renders, for comparison. First, so no render of the next one runs beside it.
     const floodCached =
-      process.env['BENCH_ONLY'] === 'ingest'
+      process.env.BENCH_ONLY === 'ingest'
         ? undefined
         : await floodRun(world.httpPort, world.hookToken, () => 'cached', 'flood-same');
     // Last: it leaves 1,500 renders behind it.
-    const flood = process.env['BENCH_ONLY'] === 'ingest' ? undefined : await floodRun(world.httpPort, world.hookToken);
+    const flood = process.env.BENCH_ONLY === 'ingest' ? undefined : await floodRun(world.httpPort, world.hookToken);
 
     const bareP50 = percentile(bare, 50);
     const rows = [
@@ -395,7 +395,7 @@ async function floodRun(
   return { latencies, acked: latencies.length, perSecond: latencies.length / ((performance.now() - t0) / 1000) };
 }
 
-/** The engine and the conversion (one ffmpeg process), as the daemon ran them before issue 15: the baseline. */
+/** The engine and the conversion (one ffmpeg process), as the daemon ran them before speech was converted in-process: the baseline. */
 async function bareEngineCost(dir: string, i: number): Promise<number> {
   const t0 = performance.now();
   const wav = await ENGINES['espeak-ng'](TEXT.replace('${cameraId}', `bare${i}-${Date.now()}`), '', 10_000);

@@ -1,4 +1,3 @@
-'use strict';
 /**
  * Checks the signatures veesion-bridge puts on integration events. No dependencies: copy this
  * file into your receiver. Verify the raw body bytes as received, before parsing the JSON.
@@ -87,7 +86,7 @@ function verifyWebhook(secret, headers, rawBody, options = {}) {
 
 /** An SQS message: the `X-SIGNATURE` message attribute signs the message body like x-signature. */
 function verifySqsMessage(secret, body, messageAttributes) {
-  const attr = messageAttributes && messageAttributes['X-SIGNATURE'];
+  const attr = messageAttributes?.['X-SIGNATURE'];
   const signature = attr && (attr.StringValue ?? attr.stringValue);
   if (!verifyXSignature(secret, body, signature)) return { ok: false, reason: 'X-SIGNATURE does not match' };
   return { ok: true, event: JSON.parse(body) };

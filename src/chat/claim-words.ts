@@ -1,5 +1,5 @@
 /**
- * The replies that claim an alert from the chat (issue 13): "ok", "on it", "mine", and their
+ * The replies that claim an alert from the chat: "ok", "on it", "mine", and their
  * French and Italian forms. `BRIDGE_CLAIM_WORDS` (comma-separated) replaces the list. A reply
  * claims only when it is one of them as a whole, and not a question, so "not ok", "ok?" or
  * "is it mine?" says nothing.
@@ -34,12 +34,15 @@ export const DEFAULT_CLAIM_WORDS: readonly string[] = [
 
 /** Lower case, typographic apostrophes made plain, spaces collapsed, punctuation and emoji at the ends dropped. */
 export function normaliseReply(text: string): string {
-  return text
-    .normalize('NFC')
-    .toLowerCase()
-    .replace(/[\u2018\u2019\u02bc]/g, "'")
-    .replace(/\s+/g, ' ')
-    .replace(/^[\s\p{P}\p{S}\u{200d}\u{fe0f}]+|[\s\p{P}\p{S}\u{200d}\u{fe0f}]+$/gu, '');
+  return (
+    text
+      .normalize('NFC')
+      .toLowerCase()
+      .replace(/[\u2018\u2019\u02bc]/g, "'")
+      .replace(/\s+/g, ' ')
+      // biome-ignore lint/suspicious/noMisleadingCharacterClass: the joiner and variation selector are stripped one by one, on purpose
+      .replace(/^[\s\p{P}\p{S}\u{200d}\u{fe0f}]+|[\s\p{P}\p{S}\u{200d}\u{fe0f}]+$/gu, '')
+  );
 }
 
 export class ClaimWords {

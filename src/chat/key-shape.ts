@@ -28,11 +28,13 @@ function keyName(key: string): string {
 function walk(value: unknown, node: ShapeNode, depth: number, budget: { left: number }): void {
   if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return;
   if (Array.isArray(value)) {
-    const items = (node.items ??= {});
+    node.items ??= {};
+    const items = node.items;
     for (const item of value.slice(0, MAX_ITEMS)) walk(item, items, depth + 1, budget);
     return;
   }
-  const keys = (node.keys ??= new Map());
+  node.keys ??= new Map();
+  const keys = node.keys;
   for (const [k, v] of Object.entries(value)) {
     if (budget.left <= 0) return;
     const name = keyName(k);

@@ -3,7 +3,7 @@ import { cleanName } from '../pipeline/person-name';
 import { keyShape } from './key-shape';
 
 /**
- * Inbound Wildix events (DESIGN section 5), parsed at the edge into what the bridge acts on.
+ * Inbound Wildix events, parsed at the edge into what the bridge acts on.
  * The envelope and the call events follow Wildix's documentation (docs.wildix.com, Calls and
  * Conferences -> Webhooks) and `fixtures/wildix/call-end.body.json`, which is the `call:end`
  * example of Wildix's public `wildix-webhook-example` repository re-signed by us, not a delivery

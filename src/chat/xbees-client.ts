@@ -7,7 +7,7 @@ const XBEES = { name: 'x-bees', code: 'XBEES' };
 /** The presigned storage URL: its 403 means "expired", not "our token is wrong". */
 const STORAGE = { name: 'x-bees', code: 'XBEES_UPLOAD' };
 
-/** x-bees conversations API (DESIGN section 3). Responses are validated before use. */
+/** x-bees conversations API. Responses are validated before use. */
 const createdFile = z.object({ fileId: z.string().min(1).max(200), presignedUploadUrl: z.string().url() });
 const fileInfo = z.object({ file: z.record(z.string(), z.unknown()) });
 /** The new message's id: `messageId`, or `id` where the answer names it so. */

@@ -87,7 +87,7 @@ async function demoIn(dir: string, opts: DemoOptions): Promise<void> {
     ),
   );
   world.xbees.onMessage((m) => {
-    const files = m.attachments.map((a) => `${String(a['mime'])} ${String(a['size'])} bytes`).join(', ');
+    const files = m.attachments.map((a) => `${String(a.mime)} ${String(a.size)} bytes`).join(', ');
     const buttons = Object.keys(buttonIds(m))
       .map((b) => `[${b}]`)
       .join(' ');
@@ -154,7 +154,7 @@ async function demoIn(dir: string, opts: DemoOptions): Promise<void> {
  */
 function demoAdminToken(envFile: string): string {
   if (existsSync(envFile)) {
-    const kept = ini.parse(readFileSync(envFile, 'utf8'))['BRIDGE_ADMIN_TOKEN'];
+    const kept = ini.parse(readFileSync(envFile, 'utf8')).BRIDGE_ADMIN_TOKEN;
     if (typeof kept === 'string' && kept.length > 0) return kept;
   }
   return `demo-${randomBytes(24).toString('base64url')}`;

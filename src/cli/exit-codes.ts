@@ -1,4 +1,4 @@
-/** DESIGN section 4: 0 ok, 1 runtime failure, 2 usage, 78 config error (EX_CONFIG). */
+/** 0 ok, 1 runtime failure, 2 usage, 78 config error (EX_CONFIG). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, config: 78 } as const;
 
 /** Thrown by commands to end with a given code after printing `message`. */

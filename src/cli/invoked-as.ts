@@ -22,7 +22,7 @@ export function takeLauncherCommand(env: NodeJS.ProcessEnv = process.env): void 
  * checkout's bin/veesion-bridge when there is one, else node and the script.
  */
 export function invokedAs(): string {
-  return commandName(launcherCommand, process.env['PATH'], process.argv[1], process.cwd());
+  return commandName(launcherCommand, process.env.PATH, process.argv[1], process.cwd());
 }
 
 /** invokedAs, from the launcher's command, the PATH, the script Node runs and the working directory. */

@@ -10,7 +10,7 @@ import { takeLauncherCommand } from './invoked-as';
 const EXIT_CODES_HELP = `
 Exit codes: ${EXIT.ok} ok, ${EXIT.failure} runtime failure, ${EXIT.usage} usage error, ${EXIT.config} configuration error (EX_CONFIG).`;
 
-/** `veesion-bridge <command>` (DESIGN section 4). Commands load lazily to keep start-up fast. */
+/** `veesion-bridge <command>`. Commands load lazily to keep start-up fast. */
 export function buildProgram(): Command {
   const program = new Command('veesion-bridge')
     .description('Veesion theft alerts -> x-hoppers announcements and x-bees chat')

@@ -11,14 +11,14 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u206
 const UNSAFE_IN_LINES =
   /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/gu;
 
-const escape = (ch: string) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`;
+const escapeChar = (ch: string) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`;
 
 /** One value, on one line, with every unsafe character (line feeds included) escaped. */
 export function printable(value: string): string {
-  return value.replace(UNSAFE, escape);
+  return value.replace(UNSAFE, escapeChar);
 }
 
 /** A command's whole output: its lines kept, every other unsafe character escaped. */
 export function printableLines(text: string): string {
-  return text.replace(UNSAFE_IN_LINES, escape);
+  return text.replace(UNSAFE_IN_LINES, escapeChar);
 }

@@ -23,7 +23,7 @@ const isFinal = (state: string) => FINAL_STATES.includes(state as StepState);
 
 /**
  * Requeues the steps of one alert, or of every failed alert since a time, that did not succeed
- * (DESIGN section 4), asks the running daemon to pick them up (SIGUSR2) and follows them until
+ *, asks the running daemon to pick them up (SIGUSR2) and follows them until
  * they are final or `--wait-s` runs out. The journal does the requeue, so it also works with
  * the daemon down: the steps run at its next start.
  */

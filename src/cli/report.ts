@@ -9,7 +9,7 @@ import { localTime } from './local-time';
 const USAGE = 'usage: veesion-bridge report [--since 7d|<ISO date>] [--store <id>] [--wide] [--json]';
 
 /**
- * `report [--since 7d] [--store <id>] [--wide] [--json]` (DESIGN section 5): per store and camera, the
+ * `report [--since 7d] [--store <id>] [--wide] [--json]`: per store and camera, the
  * alerts, incidents, how many were claimed and how fast, escalations and outcomes. Reads the
  * journal only, beside the running daemon: this host's, or the shared one (BRIDGE_JOURNAL_URL).
  */

@@ -1,4 +1,4 @@
-import axios from 'axios';
+import axios, { type AxiosResponse } from 'axios';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -70,7 +70,7 @@ export async function say(text: string, opts: SayOptions): Promise<void> {
   }
   if (opts.call && store) {
     const url = `${receiverBase(s)}/api/v1/stores/${encodeURIComponent(store.store_veesion_id)}/say`;
-    let res;
+    let res: AxiosResponse;
     try {
       const { httpsAgent, headers } = receiverRequest(s, { admin: true });
       res = await axios.post(url, { text }, { headers, httpsAgent, timeout: 60_000, validateStatus: () => true });

@@ -15,7 +15,7 @@ export class SdNotify {
   ) {}
 
   get enabled(): boolean {
-    return Boolean(this.env['NOTIFY_SOCKET']);
+    return Boolean(this.env.NOTIFY_SOCKET);
   }
 
   send(...assignments: string[]): Promise<void> {
@@ -39,7 +39,7 @@ export class SdNotify {
 
   /** Pings at half of WATCHDOG_USEC while `healthy()` holds; a stuck daemon stops pinging. */
   startWatchdog(healthy: () => boolean): void {
-    const usec = Number(this.env['WATCHDOG_USEC'] ?? 0);
+    const usec = Number(this.env.WATCHDOG_USEC ?? 0);
     if (!this.enabled || !(usec > 0)) return;
     this.watchdog = setInterval(
       () => {

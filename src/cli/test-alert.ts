@@ -1,4 +1,4 @@
-import axios from 'axios';
+import axios, { type AxiosResponse } from 'axios';
 import { randomUUID } from 'node:crypto';
 import { ALERT_PATH } from '../http/ingress';
 import { buildTestAlert } from '../pipeline/test-alert';
@@ -27,7 +27,7 @@ export async function testAlert(opts: TestAlertOptions): Promise<void> {
     { storeId: opts.store, cameraId: opts.camera, alertType: opts.type, videoUrl: opts.video },
     Date.now(),
   );
-  let res;
+  let res: AxiosResponse;
   try {
     // The token goes in a header, not the URL, so it never lands in an access log.
     const { httpsAgent } = receiverRequest(s);

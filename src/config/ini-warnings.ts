@@ -68,9 +68,9 @@ function valueWarnings(text: string): ConfigIssue[] {
     }
     const cut = firstCommentChar(raw);
     if (cut === undefined) return;
-    const kept = unescape(raw.slice(0, cut)).trim();
+    const kept = unescapeIni(raw.slice(0, cut)).trim();
     const shown = looksSecret(key) ? '(value hidden: a secret)' : JSON.stringify(kept);
-    const advice = looksSecret(key) ? `${key}="<the whole value>"` : `${key}=${JSON.stringify(unescape(raw))}`;
+    const advice = looksSecret(key) ? `${key}="<the whole value>"` : `${key}=${JSON.stringify(unescapeIni(raw))}`;
     warnings.push({
       path: at.path,
       message:
@@ -91,7 +91,7 @@ function firstCommentChar(value: string): number | undefined {
   return undefined;
 }
 
-const unescape = (value: string) => value.replace(/\\([;#])/g, '$1');
+const unescapeIni = (value: string) => value.replace(/\\([;#])/g, '$1');
 
 function isJsonString(raw: string): boolean {
   try {

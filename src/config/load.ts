@@ -34,8 +34,8 @@ export interface LoadOptions {
 export function configFiles(opts: LoadOptions): { env: string; stores: string } {
   const env = opts.env ?? process.env;
   return {
-    env: opts.envFile ?? env['BRIDGE_ENV_FILE'] ?? DEFAULT_ENV_FILE,
-    stores: opts.storesFile ?? env['BRIDGE_STORES_FILE'] ?? DEFAULT_STORES_FILE,
+    env: opts.envFile ?? env.BRIDGE_ENV_FILE ?? DEFAULT_ENV_FILE,
+    stores: opts.storesFile ?? env.BRIDGE_STORES_FILE ?? DEFAULT_STORES_FILE,
   };
 }
 
@@ -49,8 +49,8 @@ export function loadConfig(opts: LoadOptions = {}): BridgeConfig {
   const defaultHint = (named: string | undefined, flag: string, variable: string) =>
     named ? '' : `; it is the default path: name another file with ${flag} or ${variable}`;
   const hints = {
-    env: defaultHint(opts.envFile ?? env['BRIDGE_ENV_FILE'], '--env-file', 'BRIDGE_ENV_FILE'),
-    stores: defaultHint(opts.storesFile ?? env['BRIDGE_STORES_FILE'], '--stores-file', 'BRIDGE_STORES_FILE'),
+    env: defaultHint(opts.envFile ?? env.BRIDGE_ENV_FILE, '--env-file', 'BRIDGE_ENV_FILE'),
+    stores: defaultHint(opts.storesFile ?? env.BRIDGE_STORES_FILE, '--stores-file', 'BRIDGE_STORES_FILE'),
   };
   const { settings, lenient } = loadSettings(files.env, hints.env, env, issues, warnings);
   const stores = loadStores(files.stores, hints.stores, issues);

@@ -7,7 +7,7 @@ import { XBEES_USER_ID, XBEES_USER_ID_HINT } from './xbees-auth';
 import { SETTING_DESCRIPTIONS as about } from './settings-descriptions';
 
 /**
- * The one schema for `env.custom.ini` (DESIGN section 2). Every value arrives as a string
+ * The one schema for `env.custom.ini`. Every value arrives as a string
  * (ini file or environment); numbers are coerced here, so the TypeScript type below is the
  * single source of truth for what the daemon may read. Each key carries its description
  * (settings-descriptions.ts), from which the shipped settings file is written (settings-doc.ts).

@@ -15,13 +15,13 @@ const idString = (pattern: RegExp, hint: string) =>
  * (passthrough) and ignored. `user` is the documentation's other name for the acting user.
  */
 /**
- * DESIGN section 5: Asterisk channels called in turn when nobody claims an incident (e.g.
+ * Asterisk channels called in turn when nobody claims an incident (e.g.
  * `PJSIP/201`, `Local/manager@from-internal`). They reach AMI headers: strictly checked.
  */
 const channel = z
   .string()
   .regex(
-    /^[A-Za-z0-9_]+\/[A-Za-z0-9_@.+\-]{1,80}$/,
+    /^[A-Za-z0-9_]+\/[A-Za-z0-9_@.+-]{1,80}$/,
     'an Asterisk channel such as PJSIP/201 or Local/manager@from-internal',
   );
 /**
@@ -104,7 +104,7 @@ export type Store = z.infer<typeof storeSchema>;
 export function storeList(doc: unknown): { items: unknown[]; prefix: string } | undefined {
   if (Array.isArray(doc)) return { items: doc, prefix: '' };
   if (doc !== null && typeof doc === 'object') {
-    const stores = (doc as Record<string, unknown>)['stores'];
+    const stores = (doc as Record<string, unknown>).stores;
     if (Array.isArray(stores)) return { items: stores, prefix: 'stores' };
     if ('store_veesion_id' in doc) return { items: [doc], prefix: '<store>' };
   }

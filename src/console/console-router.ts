@@ -26,7 +26,7 @@ export interface ConsoleDeps {
 }
 
 /**
- * `GET /console` (DESIGN section 6): the operator console, a page and its assets served from the
+ * `GET /console`: the operator console, a page and its assets served from the
  * package, signed in with BRIDGE_ADMIN_TOKEN (or once with a sign-in link's code). Signing in
  * gives a session cookie (HttpOnly, SameSite=Strict, Secure under TLS, 12 h); the page then
  * calls the admin API with it and its CSRF token. Failed sign-ins are limited per address.
@@ -49,7 +49,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   });
 
   router.get('/console/assets/:file', (req, res) => {
-    const name = String(req.params['file']);
+    const name = String(req.params.file);
     const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
     if (!type) return void res.status(404).json({ error: 'not found' });
     headers(res);

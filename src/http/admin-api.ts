@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Router } from 'express';
 import type { Logger } from '../log/logger';
 import type { Alert, StepName, StoreRoute } from '../pipeline/alert';
 import type { Clock } from '../pipeline/ports';
@@ -15,10 +14,6 @@ import type { ReplayOutcome } from '../journal/replay';
 import { displayUrl, type IntegrationType } from '../integrations/integration';
 import type { EventTransport } from '../integrations/transport';
 import { sendTestPing, type PingResult } from '../integrations/test-ping';
-import type { AdminAuthDeps } from './admin-auth';
-import { alertsRouter } from './alerts-router';
-import { storesRouter } from './stores-router';
-import { integrationsRouter } from './integrations-router';
 
 export type StoreView = StoreRoute & { silencedUntil: number | null; mutedNow: string | null };
 
@@ -197,9 +192,4 @@ export function adminApi(src: AdminSources): AdminApi {
     },
     stats: async (since) => journal.admin.stats(since),
   };
-}
-
-/** Every admin API route, each behind `requireAdmin` (the incident routes have their own router). */
-export function adminRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
-  return express.Router().use(alertsRouter(deps), storesRouter(deps), integrationsRouter(deps));
 }

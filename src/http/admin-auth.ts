@@ -42,7 +42,7 @@ export interface AdminAuthDeps {
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * The admin routes' door (DESIGN sections 5 and 6): `Authorization: Bearer <BRIDGE_ADMIN_TOKEN>`
+ * The admin routes' door: `Authorization: Bearer <BRIDGE_ADMIN_TOKEN>`
  * (constant time), or the console's session cookie, which must also carry its CSRF token in
  * `X-CSRF-Token` on anything that changes state. 401/403 before the body is read, even from
  * this host: a claim names a person.

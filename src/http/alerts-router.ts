@@ -28,14 +28,14 @@ export function alertsRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
 
   router.get('/api/v1/alerts', async (req: Request, res: Response) => {
     const q = fields(req.query, ['store', 'camera', 'state', 'since', 'until', 'limit'], 'query');
-    const since = instant(q['since'], 'since');
-    const until = instant(q['until'], 'until');
+    const since = instant(q.since, 'since');
+    const until = instant(q.until, 'until');
     if (since !== undefined && until !== undefined && since > until)
       throw new BadInput('since must not be after until');
-    const storeId = text(q['store'], 'store', STORE_ID, 'a store id (letters, digits, _ . : -, up to 128)');
-    const cameraId = text(q['camera'], 'camera', CAMERA_ID, 'a camera id (one line, up to 256 characters)');
-    const state = oneOf(q['state'], 'state', STEP_STATES);
-    const limit = wholeNumber(q['limit'], 'limit', 1, 500) ?? 100;
+    const storeId = text(q.store, 'store', STORE_ID, 'a store id (letters, digits, _ . : -, up to 128)');
+    const cameraId = text(q.camera, 'camera', CAMERA_ID, 'a camera id (one line, up to 256 characters)');
+    const state = oneOf(q.state, 'state', STEP_STATES);
+    const limit = wholeNumber(q.limit, 'limit', 1, 500) ?? 100;
     res.json({
       alerts: await api.alerts({
         limit,
@@ -50,17 +50,17 @@ export function alertsRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
 
   router.get('/api/v1/alerts/:id', async (req: Request, res: Response) => {
     fields(req.query, [], 'query');
-    const found = await api.alert(String(req.params['id']));
+    const found = await api.alert(String(req.params.id));
     if (!found)
-      return void res.status(404).json({ error: `no alert ${String(req.params['id']).slice(0, 256)} in the journal` });
+      return void res.status(404).json({ error: `no alert ${String(req.params.id).slice(0, 256)} in the journal` });
     res.json(found);
   });
 
   router.post('/api/v1/alerts/:id/replay', ...jsonObjectBody(), async (req: Request, res: Response) => {
     const body = fields(req.body, ['step', 'force'], 'body');
-    const step = oneOf(body['step'], 'step', STEP_NAMES);
-    const force = flag(body['force'], 'force') ?? false;
-    const out = await api.replay(String(req.params['id']), { step, force });
+    const step = oneOf(body.step, 'step', STEP_NAMES);
+    const force = flag(body.force, 'force') ?? false;
+    const out = await api.replay(String(req.params.id), { step, force });
     if (out.storeId === undefined)
       return void res.status(404).json({ error: `no alert ${out.alertId.slice(0, 256)} in the journal` });
     // Nothing requeued: every step is done, muted on purpose, still under way, or its store is gone.
@@ -70,7 +70,7 @@ export function alertsRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
 
   router.get('/api/v1/stats', async (req: Request, res: Response) => {
     const q = fields(req.query, ['days'], 'query');
-    const days = wholeNumber(q['days'], 'days', 1, 31) ?? 7;
+    const days = wholeNumber(q.days, 'days', 1, 31) ?? 7;
     res.json({ days, ...(await api.stats(api.now() - days * DAY)) });
   });
 

@@ -11,7 +11,8 @@ import type { ChangeFeed } from './change-feed';
 import { stillsRouter } from './stills-router';
 import { consoleRouter } from '../console/console-router';
 import type { ConsoleSessions } from '../console/sessions';
-import { adminRouter, type AdminApi } from './admin-api';
+import type { AdminApi } from './admin-api';
+import { adminRouter } from './admin-router';
 import { FailureLimiter } from './failure-limiter';
 
 import type { ReadinessCheck } from '../area';
@@ -77,14 +78,12 @@ export function createApp(deps: AppDeps): express.Express {
     const ready = failing.length === 0;
     // `reasons` only while something fails: a ready answer keeps its shape.
     const reasons = ready ? {} : { reasons: Object.fromEntries(failing.map(([name, r]) => [name, r.reason])) };
-    res
-      .status(ready ? 200 : 503)
-      .json({
-        status: ready ? 'ready' : 'not ready',
-        checks,
-        ...reasons,
-        ...(deps.details ? { details: deps.details() } : {}),
-      });
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'not ready',
+      checks,
+      ...reasons,
+      ...(deps.details ? { details: deps.details() } : {}),
+    });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

@@ -19,7 +19,7 @@ export interface IncidentApi {
 }
 
 /**
- * DESIGN section 5's admin routes: `GET /api/v1/incidents?state=open`,
+ * The admin routes: `GET /api/v1/incidents?state=open`,
  * `POST /api/v1/incidents/{id}/claim {"by"}`, `POST /api/v1/incidents/{id}/resolve {"outcome","by"}`.
  * Every request presents BRIDGE_ADMIN_TOKEN as `Authorization: Bearer` (constant-time compare;
  * 401 otherwise, before the body is read), even from this host: a claim names a person.
@@ -33,7 +33,7 @@ export function incidentsRouter(deps: AdminAuthDeps & { api: () => IncidentApi |
   });
 
   router.get('/api/v1/incidents', async (req, res) => {
-    const state = req.query['state'];
+    const state = req.query.state;
     if (state !== undefined && (typeof state !== 'string' || !INCIDENT_STATES.includes(state as IncidentState))) {
       return refuse(res, 400, `state must be one of ${INCIDENT_STATES.join(', ')}`);
     }
@@ -46,20 +46,18 @@ export function incidentsRouter(deps: AdminAuthDeps & { api: () => IncidentApi |
     const by = (req.body as { by?: unknown }).by;
     const name = personName(by, 'who takes it');
     if (name.error !== undefined) return refuse(res, 400, name.error);
-    const result = await deps.api()?.claim(String(req.params['id']), name.name);
+    const result = await deps.api()?.claim(String(req.params.id), name.name);
     if (!result) return refuse(res, 503, 'incidents are not running yet');
     switch (result.kind) {
       case 'claimed':
         return void res.json({ status: 'claimed', incident: result.incident });
       case 'already':
-        return void res
-          .status(409)
-          .json({
-            status: 'already claimed',
-            claimedBy: result.incident.claimedBy,
-            claimedAt: result.incident.claimedAt,
-            incident: result.incident,
-          });
+        return void res.status(409).json({
+          status: 'already claimed',
+          claimedBy: result.incident.claimedBy,
+          claimedAt: result.incident.claimedAt,
+          incident: result.incident,
+        });
       case 'closed':
         return void res.status(409).json({ status: `already ${result.incident.state}`, incident: result.incident });
       case 'not-found':
@@ -73,7 +71,7 @@ export function incidentsRouter(deps: AdminAuthDeps & { api: () => IncidentApi |
       return refuse(res, 400, `"outcome" must be one of ${OUTCOMES.join(', ')}`);
     const name = by === undefined ? { name: null, error: undefined } : personName(by, 'who resolved it');
     if (name.error !== undefined) return refuse(res, 400, name.error);
-    const result = await deps.api()?.resolve(String(req.params['id']), outcome as Outcome, name.name);
+    const result = await deps.api()?.resolve(String(req.params.id), outcome as Outcome, name.name);
     if (!result) return refuse(res, 503, 'incidents are not running yet');
     switch (result.kind) {
       case 'resolved':

@@ -17,7 +17,7 @@ export interface IngressDeps {
   metrics: BridgeMetrics;
 }
 
-/** `POST /api/v1/veesion`: authenticate, bound, parse, journal, then 200 (DESIGN section 3). */
+/** `POST /api/v1/veesion`: authenticate, bound, parse, journal, then 200. */
 export function alertRouter(deps: IngressDeps): Router {
   const router = express.Router();
   const refuse = (res: Response, status: number, error: string) => {

@@ -21,7 +21,7 @@ export function integrationsRouter(deps: AdminAuthDeps & { api: AdminApi }): Rou
 
   // No options, so no body to read: the ping is the whole request.
   router.post('/api/v1/integrations/:id/test', async (req: Request, res: Response) => {
-    const id = String(req.params['id']);
+    const id = String(req.params.id);
     const result = await api.testIntegration(id);
     if (!result)
       return void res.status(404).json({ error: `no integration ${id.slice(0, 128)} (see GET /api/v1/integrations)` });

@@ -53,7 +53,7 @@ export class BridgeMetrics {
     registers: [this.registry],
   });
 
-  /** DESIGN section 5: how long an incident waited for someone to take it (opened -> claimed). */
+  /** how long an incident waited for someone to take it (opened -> claimed). */
   readonly incidentTimeToClaim = new Histogram({
     name: 'veesion_bridge_incident_time_to_claim_seconds',
     help: 'Seconds from an incident opening to its first claim',

@@ -5,7 +5,7 @@ import { requireAdmin, type AdminAuthDeps } from './admin-auth';
 export function stillsRouter(deps: AdminAuthDeps & { read: (alertId: string) => Buffer | undefined }): Router {
   const router = express.Router();
   router.get('/api/v1/alerts/:id/still', requireAdmin(deps), (req, res) => {
-    const jpeg = deps.read(String(req.params['id']));
+    const jpeg = deps.read(String(req.params.id));
     if (!jpeg)
       return void res
         .status(404)

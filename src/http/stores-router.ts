@@ -27,27 +27,27 @@ export function storesRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
 
   router.post('/api/v1/stores/:id/silence', ...jsonObjectBody(), async (req: Request, res: Response) => {
     const body = fields(req.body, ['minutes'], 'body');
-    const minutes = wholeNumber(body['minutes'], 'minutes', 1, MAX_SILENCE_MIN);
+    const minutes = wholeNumber(body.minutes, 'minutes', 1, MAX_SILENCE_MIN);
     if (minutes === undefined)
       return void res.status(400).json({ error: `minutes is required: a whole number from 1 to ${MAX_SILENCE_MIN}` });
-    const id = String(req.params['id']);
+    const id = String(req.params.id);
     const until = api.now() + minutes * 60_000;
     if (!(await api.silence(id, until))) return unknownStore(res, id);
     res.json({ storeId: id, silencedUntil: until });
   });
 
   router.delete('/api/v1/stores/:id/silence', async (req: Request, res: Response) => {
-    const id = String(req.params['id']);
+    const id = String(req.params.id);
     if (!(await api.silence(id, 0))) return unknownStore(res, id);
     res.json({ storeId: id, silencedUntil: null });
   });
 
   router.post('/api/v1/stores/:id/say', ...jsonObjectBody(), async (req: Request, res: Response) => {
     const body = fields(req.body, ['text'], 'body');
-    const said = text(body['text'], 'text', SENTENCE, 'a sentence (one line, 1 to 500 characters)');
+    const said = text(body.text, 'text', SENTENCE, 'a sentence (one line, 1 to 500 characters)');
     if (said === undefined) return void res.status(400).json({ error: 'text is required: the sentence to say' });
-    const id = String(req.params['id']);
-    let result;
+    const id = String(req.params.id);
+    let result: Awaited<ReturnType<AdminApi['say']>>;
     try {
       result = await api.say(id, said);
     } catch (err) {
@@ -59,9 +59,9 @@ export function storesRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
 
   router.post('/api/v1/stores/:id/test-alert', ...jsonObjectBody(), async (req: Request, res: Response) => {
     const body = fields(req.body, ['cameraId'], 'body');
-    const cameraId = text(body['cameraId'], 'cameraId', CAMERA_ID, 'a camera id (one line, up to 256 characters)');
-    const id = String(req.params['id']);
-    let sent;
+    const cameraId = text(body.cameraId, 'cameraId', CAMERA_ID, 'a camera id (one line, up to 256 characters)');
+    const id = String(req.params.id);
+    let sent: Awaited<ReturnType<AdminApi['testAlert']>>;
     try {
       sent = await api.testAlert(id, cameraId);
     } catch {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { type KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
 
 export interface TlsMaterial {
   cert: string;
@@ -40,7 +40,7 @@ export function readTlsFiles(certFile: string, keyFile: string): TlsMaterial {
       { cause: err },
     );
   }
-  let privateKey;
+  let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(key);
   } catch (err) {

@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 
-/** The token from `?token=`, `X-Pbx-Token` or `Authorization: Bearer` (DESIGN section 3). */
+/** The token from `?token=`, `X-Pbx-Token` or `Authorization: Bearer`. */
 export function presentedToken(req: Request): string | undefined {
-  const q = req.query['token'];
+  const q = req.query.token;
   if (typeof q === 'string' && q.length > 0) return q;
   const header = req.get('x-pbx-token');
   if (header) return header;

@@ -26,7 +26,7 @@ const MAX_UNREAD_TYPES = 50;
 const SIGNATURE = /^[0-9a-f]{64}$/i;
 
 /**
- * `POST /api/v1/wildix/events` (DESIGN section 5): Wildix's webhook integration. The signature
+ * `POST /api/v1/wildix/events`: Wildix's webhook integration. The signature
  * covers the body, so only its presence and form are checked before reading; the body is
  * bounded (64 KiB), then its HMAC is compared in constant time before a byte of it is parsed.
  * Wildix waits 5 s for an answer and sends the event again otherwise: handling is synchronous
@@ -95,7 +95,7 @@ export function wildixEventsRouter(deps: WildixEventsDeps): Router {
       const parsed = parseWildixEvent(body);
       if (!parsed.ok) return refuse(res, 400, parsed.reason);
       if (parsed.event.kind === 'unread') unread(parsed.event.type, parsed.event.shape);
-      let result;
+      let result: Awaited<ReturnType<typeof deps.handle>>;
       try {
         result = await deps.handle(parsed.event);
       } catch (err) {

@@ -85,7 +85,7 @@ export class DeliveryStream {
   private async loop(): Promise<void> {
     while (!this.stopped) {
       const row = await this.deps.store.get(this.id);
-      if (!row || !row.enabled) return;
+      if (!row?.enabled) return;
       const event = await this.head(row);
       const now = this.deps.clock.now();
       if (!event) await this.pause(undefined);

@@ -4,7 +4,7 @@ import type { StoredEvent } from './integration';
 export const PING_TYPE = 'ping';
 
 /**
- * The JSON every integration receives (DESIGN section 3): `{id, time, type, attempt,
+ * The JSON every integration receives: `{id, time, type, attempt,
  * integrationId, data}`. `id` is the event's and stays the same across attempts (receivers
  * dedupe on it); `time` is when the event happened, in ms since the epoch (as Wildix sends it).
  * The body is serialised once per attempt and these exact bytes are signed and sent.

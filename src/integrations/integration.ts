@@ -5,7 +5,7 @@ export const INTEGRATION_TYPES = ['webhook', 'sqs'] as const;
 export type IntegrationType = (typeof INTEGRATION_TYPES)[number];
 export { ALERT_EVENT_TYPES };
 
-/** An outbound integration (DESIGN section 3): where events go, which, and for which stores. */
+/** An outbound integration: where events go, which, and for which stores. */
 export interface Integration {
   id: string;
   type: IntegrationType;

@@ -81,7 +81,10 @@ export function buildReport(
   const group = (storeId: string, cameraId: string) => {
     const key = JSON.stringify([storeId, cameraId]);
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { storeId, cameraId, alerts: 0, incidents: [] }));
+    if (!g) {
+      g = { storeId, cameraId, alerts: 0, incidents: [] };
+      groups.set(key, g);
+    }
     return g;
   };
   for (const a of alerts) group(a.store_id, String(a.camera_id)).alerts += a.n;

@@ -11,12 +11,7 @@ import { PgSilences } from './pg/pg-silences';
 import { PgAdmin, pgSeen } from './pg/pg-admin';
 import type { SeenInJournal } from '../tts/prerender';
 import type { AdminJournalPort, IntegrationsPort } from './admin-journal';
-
-/** Wildix event ids seen: an event retried by the PBX is acted on once. */
-export interface SeenEvents {
-  firstSeen(id: string, type: string, at: number): Awaitable<boolean>;
-  forget(id: string): Awaitable<void>;
-}
+import type { SeenEvents } from './seen-events';
 
 /**
  * What the daemon's parts read and write, from the journal they share: this host's SQLite file,

@@ -18,7 +18,7 @@ export interface LeaseKeeperOptions {
 /**
  * 8 s: a dead daemon's leases lapse at most 8 s after its last renewal; the others take a
  * lapsed lease after a further second (LEASE_GRACE_MS) and look every second, so its work is
- * taken over within 10 s (issue 16).
+ * taken over within 10 s.
  */
 export const DEFAULT_LEASE_TTL_MS = 8_000;
 /** The holder stops counting on a lease this long before it would lapse (a quarter of shorter terms). */

@@ -82,7 +82,7 @@ export const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (integration_id, event_id)
    );
    CREATE INDEX deliveries_at ON deliveries(at);`,
-  // 5: incidents (DESIGN section 5): the alerts of one store and camera that staff act on.
+  // 5: incidents: the alerts of one store and camera that staff act on.
   // `announcements` and `next_repeat_at` carry the repeat schedule across a restart; `told` is
   // set once the conference and the chat have heard who claimed it. `claims` keeps every
   // claim, the first one (won = 1) and the seconds after it.
@@ -159,7 +159,7 @@ export const MIGRATIONS: readonly string[] = [
      id TEXT PRIMARY KEY,
      until INTEGER NOT NULL
    );`,
-  // 8: daemons sharing a journal and the leases they hold (issue 16). On SQLite one daemon holds
+  // 8: daemons sharing a journal and the leases they hold. On SQLite one daemon holds
   // the data directory's lock, so it holds every lease; on PostgreSQL several daemons take turns.
   `CREATE TABLE daemons (
      id TEXT PRIMARY KEY,

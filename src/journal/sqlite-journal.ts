@@ -47,7 +47,7 @@ export class SqliteJournal implements Journal, EventSink {
   private readonly eventListeners: (() => void)[] = [];
   /** Integrations and their delivery state (the dispatcher's view of the outbox). */
   readonly integrations: IntegrationStore;
-  /** Incidents: what staff claim (DESIGN section 5). */
+  /** Incidents: what staff claim. */
   readonly incidents: SqliteIncidentStore;
   readonly chat: SqliteChatStore;
   /** The admin API's reads and operator changes (alerts, replay, silence, stats). */
@@ -209,7 +209,7 @@ export class SqliteJournal implements Journal, EventSink {
       }
       return;
     }
-    batch.forEach((b, i) => b.resolve(results[i] ?? 'duplicate'));
+    for (const [i, b] of batch.entries()) b.resolve(results[i] ?? 'duplicate');
     this.updates.written(updates);
     if (eventsWritten > 0) for (const l of this.eventListeners) l();
   }

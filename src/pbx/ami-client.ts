@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { Logger } from '../log/logger';
 import { StepError } from '../pipeline/step-error';
 import { exponentialBackoff, withJitter } from '../pipeline/backoff';
-import { AmiMessage, AmiParser, encodeMessage, type AmiFields } from './ami-codec';
+import { type AmiMessage, AmiParser, encodeMessage, type AmiFields } from './ami-codec';
 import { OutageReporter } from '../log/outage';
 
 export interface AmiClientOptions {

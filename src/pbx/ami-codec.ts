@@ -26,7 +26,7 @@ export function headerValue(value: string): string {
 }
 
 export function encodeMessage(fields: AmiFields): string {
-  return fields.map(([k, v]) => `${headerValue(k)}: ${headerValue(v)}\r\n`).join('') + '\r\n';
+  return `${fields.map(([k, v]) => `${headerValue(k)}: ${headerValue(v)}\r\n`).join('')}\r\n`;
 }
 
 const MAX_BUFFER = 1024 * 1024;
@@ -48,8 +48,7 @@ export class AmiParser {
       this.buffer = this.buffer.slice(eol + 2);
     }
     const out: AmiMessage[] = [];
-    let end: number;
-    while ((end = this.buffer.indexOf('\r\n\r\n')) >= 0) {
+    for (let end = this.buffer.indexOf('\r\n\r\n'); end >= 0; end = this.buffer.indexOf('\r\n\r\n')) {
       const block = this.buffer.slice(0, end);
       this.buffer = this.buffer.slice(end + 4);
       if (block.length === 0) continue;

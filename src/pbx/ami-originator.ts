@@ -215,7 +215,7 @@ export class AmiOriginator implements CallOriginator {
   private follow(channel: string, own: boolean): Promise<void> {
     const known = this.following.get(channel);
     if (known) return known.ended;
-    let hungUp = () => undefined as void;
+    let hungUp: () => void = () => {};
     const ended = new Promise<void>((resolve) => (hungUp = resolve));
     const forget = setTimeout(() => this.following.delete(channel), FOLLOW_MS);
     forget.unref();
@@ -234,7 +234,7 @@ export class AmiOriginator implements CallOriginator {
 
   /** Registers the waiter before the action is sent, so a fast event cannot be missed. */
   private waitForResponse(actionId: string, timeoutMs: number): { promise: Promise<AmiMessage>; cancel(): void } {
-    let cancel = () => undefined as void;
+    let cancel: () => void = () => {};
     const promise = new Promise<AmiMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(actionId);

@@ -4,7 +4,7 @@ import type { IncidentLoop } from '../pipeline/incident-loop';
 import { listenForClaims, type ClaimPress } from './claim-events';
 
 /**
- * Key 1 in a conference room (DESIGN section 5): the oldest open incident of that room is
+ * Key 1 in a conference room: the oldest open incident of that room is
  * claimed for whoever pressed. Returns the function that stops listening.
  */
 export function conferenceClaims(ami: EventEmitter, loop: IncidentLoop, logger: Logger, now: () => number): () => void {

@@ -7,7 +7,7 @@ import { dialplanValue } from './call-spec';
 export const ESCALATION_CONTEXT = 'veesion-escalation';
 
 /**
- * Calls one person of a store's escalation list (DESIGN section 5) with the announcement. The
+ * Calls one person of a store's escalation list with the announcement. The
  * call runs `veesion-escalation`, which plays it and, on key 1, raises the same VeesionClaim
  * as a press in the store's room, for this channel: the person claims from the phone.
  */

@@ -8,7 +8,7 @@ import { escalationCaller } from './escalation-caller';
 import { roomMembers } from './room-members';
 
 /**
- * What incidents ask of the PBX beyond announcing (DESIGN section 5): who is in a store's room
+ * What incidents ask of the PBX beyond announcing: who is in a store's room
  * (an empty room escalates at once), and calls to the store's escalation list. Both need the
  * AMI; without it they are not offered and alerts are announced as before.
  */

@@ -41,7 +41,7 @@ export async function roomMembers(
 ): Promise<RoomMembers> {
   if (!client.loggedIn)
     return { kind: 'unknown', reason: `not logged in to the AMI: ${client.notReadyReason ?? 'not connected'}` };
-  let answer;
+  let answer: Awaited<ReturnType<typeof client.listAction>>;
   try {
     answer = await client.listAction(
       [

@@ -61,13 +61,13 @@ export function smartNotificationBody(
       `audio_conf_id ${conferenceId} of store ${req.store.store_veesion_id} is not a broadcast's conference id (digits)`,
     );
   }
-  const camera = req.variables['cameraId'] || req.alertId;
+  const camera = req.variables.cameraId || req.alertId;
   return {
     from: camera.slice(0, 100),
     notificationType: 'BroadcastMessage',
-    event: (req.variables['alertType'] || 'theft').slice(0, 100),
+    event: (req.variables.alertType || 'theft').slice(0, 100),
     // Never empty: x-hoppers' own suggestion is "$event at $from".
-    broadcastMessage: (req.text?.trim() || `${req.variables['alertType'] || 'theft'} at ${camera}`).slice(0, 500),
+    broadcastMessage: (req.text?.trim() || `${req.variables.alertType || 'theft'} at ${camera}`).slice(0, 500),
     conferenceId,
     playFrequency: Math.min(30, Math.max(5, Math.round(opts.repeatS))),
     confirmationTimeout: Math.max(1, Math.round(opts.confirmationS)),

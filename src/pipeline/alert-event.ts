@@ -1,7 +1,7 @@
 import type { Alert, StepName, StepState, StoreRoute } from './alert';
 import type { Incident } from './incident';
 
-/** The events forwarded to integrations (DESIGN section 3, Outbound integrations). */
+/** The events forwarded to integrations. */
 export const ALERT_EVENT_TYPES = [
   'alert.received',
   'alert.announced',

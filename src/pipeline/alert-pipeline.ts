@@ -45,7 +45,7 @@ export interface PipelineDeps {
   events?: EventSink;
   /** Concurrent speech renderings (CPU-bound engine + ffmpeg) and chat posts; chat posts a second. */
   limits?: { renders?: number; chatPosts?: number; chatPerSecond?: number };
-  /** Incidents (DESIGN section 5): repeated until claimed, then told. None: alerts only. */
+  /** Incidents: repeated until claimed, then told. None: alerts only. */
   incidents?: {
     store: IncidentStore;
     /** The alert behind an incident, from the journal the incidents are in. */

@@ -26,7 +26,7 @@ export interface StoreRoute {
   delivery?: 'smart-notifications' | 'conference' | undefined;
   /** Cron-style windows in which announcements are muted (see cron-window.ts). */
   quiet_hours?: string[] | undefined;
-  /** Channels called in turn when nobody claims an incident (DESIGN section 5). */
+  /** Channels called in turn when nobody claims an incident. */
   escalation?: string[] | undefined;
   /** Who answers an escalation channel, for the chat ("Marco (manager)"), by channel. */
   escalation_names?: Record<string, string> | undefined;

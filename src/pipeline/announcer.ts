@@ -237,7 +237,7 @@ export class Announcer {
     return { rest: Promise.race([call.ended, this.deps.hold(durationMs - mustLast + HANGUP_GRACE_MS)]) };
   }
 
-  private async play(group: Group): Promise<{ value: void; release?: Promise<void> }> {
+  private async play(group: Group): Promise<{ value: undefined; release?: Promise<void> }> {
     if (group.closed) return { value: undefined }; // dropped or stopped while waiting
     if (this.windowLeft(group.camera) > 0) {
       // The camera was announced while this group queued: wait out its window, still open to new alerts.

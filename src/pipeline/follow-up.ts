@@ -3,7 +3,7 @@ import type { Incident, Outcome } from './incident';
 
 /**
  * The chat lines that follow an alert in its store's conversation, one per change of its
- * incident (issue 13): who took it, what it turned out to be, who was called when nobody did.
+ * incident: who took it, what it turned out to be, who was called when nobody did.
  */
 export const FOLLOW_UP_KINDS = ['claimed', 'resolved', 'escalated', 'unheard'] as const;
 export type FollowUpKind = (typeof FOLLOW_UP_KINDS)[number];

@@ -143,8 +143,7 @@ export class IncidentLoop {
     const work = (async () => {
       const incident = await this.deps.incidents.find(alertId);
       if (
-        !incident ||
-        incident.state !== 'open' ||
+        incident?.state !== 'open' ||
         this.countedCall.get(incident.id) === callToken ||
         incident.lastCall === callToken
       )
@@ -175,8 +174,7 @@ export class IncidentLoop {
     this.track(
       (async () => {
         const incident = await this.deps.incidents.find(alertId);
-        if (!incident || incident.state !== 'open' || incident.announcements > 0 || incident.firstAlertId !== alertId)
-          return;
+        if (incident?.state !== 'open' || incident.announcements > 0 || incident.firstAlertId !== alertId) return;
         if (!this.hears(incident.room)) return; // the conference's holder picks it up from the journal
         // Written with the alert (one commit per acknowledgement, not two); older rows get it here.
         let next = incident.nextRepeatAt;
@@ -386,7 +384,7 @@ export class IncidentLoop {
 
   /**
    * Housekeeping: a claimed incident nobody resolved since before `cutoff` is closed with the
-   * outcome `no-outcome` (DESIGN section 5: "when nobody says"). Returns how many.
+   * outcome `no-outcome`. Returns how many.
    */
   async closeUnresolved(cutoff: number): Promise<number> {
     let closed = 0;
@@ -446,7 +444,7 @@ export class IncidentLoop {
 
   private async countNow(id: string, heard: boolean, known?: Incident, callToken?: string): Promise<void> {
     const incident = known ?? (await this.deps.incidents.get(id));
-    if (!incident || incident.state !== 'open' || (callToken !== undefined && incident.lastCall === callToken)) return;
+    if (incident?.state !== 'open' || (callToken !== undefined && incident.lastCall === callToken)) return;
     this.scheduleEscalation(incident);
     const now = this.deps.clock.now();
     const announcements = incident.announcements + 1;
@@ -519,7 +517,7 @@ export class IncidentLoop {
   private async repeat(id: string): Promise<void> {
     const incident = await this.deps.incidents.get(id);
     // Its conference went to another daemon meanwhile: the holder repeats it from the journal.
-    if (!incident || incident.state !== 'open' || !this.hears(incident.room)) return;
+    if (incident?.state !== 'open' || !this.hears(incident.room)) return;
     const store = this.deps.stores().get(incident.storeId);
     const alert = await this.deps.alert(incident.lastAlertId);
     if (!store || !alert) return;

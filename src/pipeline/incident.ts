@@ -1,9 +1,10 @@
-import type { Awaitable, StepCall } from './ports';
+import type { StepCall } from './step-call';
 
-export type { Awaitable } from './ports';
+/** A store answers at once (SQLite) or later (PostgreSQL): its users await either. */
+export type Awaitable<T> = T | Promise<T>;
 
 /**
- * An incident (DESIGN section 5): the alerts of one store and camera that staff act on. Storm
+ * An incident: the alerts of one store and camera that staff act on. Storm
  * control's per-camera window is its boundary: an alert within the window of a live incident
  * of its camera joins it. open -> claimed (who, when, how) -> resolved (outcome); an open
  * incident nobody claims after its last repeat ends `unclaimed` (heard, not taken), one none of

@@ -1,10 +1,11 @@
 import type { Alert, AlertStatus, StepName, StepState, StoreRoute } from './alert';
 import type { AlertEvent } from './alert-event';
+import type { StepCall } from './step-call';
 
 /** Ports the pure pipeline needs; adapters live in journal/, tts/, pbx/, chat/. */
 
-/** A store answers at once (SQLite) or later (PostgreSQL): its users await either. */
-export type Awaitable<T> = T | Promise<T>;
+export type { Awaitable } from './incident';
+export type { StepCall } from './step-call';
 
 export interface Clock {
   now(): number;
@@ -40,14 +41,6 @@ export interface StepRecord {
    * answered and being heard out. Absent or null once the step is pending or final.
    */
   call?: StepCall | null;
-}
-
-/** A call in flight, as the journal keeps it: whoever resumes the step knows whether it was heard. */
-export interface StepCall {
-  token: string;
-  state: 'calling' | 'answered';
-  /** The answered channel (null while calling). */
-  channel: string | null;
 }
 
 /** Who must still hold which lease for a write to count (a shared journal). */

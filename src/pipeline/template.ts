@@ -13,7 +13,7 @@ export function renderTemplate(template: string, vars: Readonly<Record<string, s
   return template.replace(VARIABLE, (_whole, name: string) => vars[name] ?? '');
 }
 
-/** Variables the alert text may use (DESIGN section 3) plus the store fields. */
+/** Variables the alert text may use plus the store fields. */
 export const ALERT_TEXT_VARIABLES = [
   'storeId',
   'startDate',

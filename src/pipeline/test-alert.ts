@@ -5,7 +5,7 @@ export const TEST_ALERT_PREFIX = 'test-';
 
 /**
  * The alert `veesion-bridge test-alert` and the admin API's test-alert route send through the
- * full path (DESIGN section 4). `unique` makes the id (a UUID: two tests are never duplicates).
+ * full path. `unique` makes the id (a UUID: two tests are never duplicates).
  */
 export function buildTestAlert(
   unique: string,

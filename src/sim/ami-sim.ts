@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { AmiMessage, AmiParser } from '../pbx/ami-codec';
+import { type AmiMessage, AmiParser } from '../pbx/ami-codec';
 import { readWavInfo } from '../tts/wav';
 import * as T from './ami-transcript';
 
@@ -422,7 +422,7 @@ export class AmiSimulator {
     // as Asterisk's manager_event does: another daemon on the same AMI sees this call answered.
     const send = (text: string) => this.broadcast('call', text);
     // A Local channel that is no person's runs the conference room `<exten>@<context>`.
-    const room = person === undefined && channel.startsWith('Local/') ? values['exten'] : undefined;
+    const room = person === undefined && channel.startsWith('Local/') ? values.exten : undefined;
     // Once queued, the call goes ahead even if the session that asked for it is gone (a daemon
     // killed right after its Originate): Asterisk places it all the same.
     setTimeout(() => {
@@ -435,7 +435,7 @@ export class AmiSimulator {
           T.fill(T.NEWSTATE_UP, { ...values, leg: '1', state: '6', stateDesc: 'Up' }),
       );
       const call = {
-        exten: values['exten'] ?? '',
+        exten: values.exten ?? '',
         actionId: id,
         answeredAt: Date.now(),
       } as AmiSimulator['calls'][number];
@@ -481,14 +481,14 @@ export class AmiSimulator {
   private announcementLeg(rec: RecordedOriginate, values: Record<string, string>): Member {
     const { num, name } = parseCallerId(rec.callerId ?? '');
     return {
-      channel: `${rec.channel}-${values['seq'] ?? ''};2`,
+      channel: `${rec.channel}-${values.seq ?? ''};2`,
       cidNum: num,
       cidName: name,
-      context: values['context'] ?? '',
-      exten: values['exten'] ?? '',
+      context: values.context ?? '',
+      exten: values.exten ?? '',
       priority: '2',
       uniqueid: this.nextUniqueid(),
-      linkedid: values['linkedid'] ?? '',
+      linkedid: values.linkedid ?? '',
       joinedAt: Date.now(),
     };
   }

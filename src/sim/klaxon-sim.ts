@@ -10,8 +10,7 @@ export interface KlaxonStore {
 }
 
 /**
- * The Veesion klaxon API: POST /token, GET /user-info, GET /stores, POST /hooks (DESIGN
- * section 3). It can also play Veesion's part and POST an alert to the hooks registered.
+ * The Veesion klaxon API: POST /token, GET /user-info, GET /stores, POST /hooks. It can also play Veesion's part and POST an alert to the hooks registered.
  */
 export class KlaxonSimulator extends HttpSim {
   readonly hooks = new Map<string, string[]>();
@@ -48,11 +47,11 @@ export class KlaxonSimulator extends HttpSim {
       const m = /^Token (.+)$/.exec(req.get('authorization') ?? '');
       const expires = m?.[1] ? this.tokens.get(m[1]) : undefined;
       if (!expires || expires < Date.now()) return void res.status(401).json({ detail: 'Invalid token.' });
-      res.locals['expires'] = expires;
+      res.locals.expires = expires;
       next();
     };
     app.get('/user-info', auth, (_req, res) => {
-      res.json({ user: this.username, expires_in: ((Number(res.locals['expires']) - Date.now()) / 1000).toFixed(2) });
+      res.json({ user: this.username, expires_in: ((Number(res.locals.expires) - Date.now()) / 1000).toFixed(2) });
     });
     app.get('/stores', auth, (_req, res) => {
       res.json({ stores: this.stores });

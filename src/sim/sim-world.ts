@@ -142,9 +142,9 @@ export class SimWorld {
     this.storesFile = join(this.opts.dir, 'x-hoppers.json');
     writeFileSync(
       this.envFile,
-      Object.entries(settings)
+      `${Object.entries(settings)
         .map(([k, v]) => `${k}=${v}`)
-        .join('\n') + '\n',
+        .join('\n')}\n`,
     );
     writeFileSync(this.storesFile, JSON.stringify({ stores: this.stores }, null, 2));
     return this;

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import express from 'express';
+import type express from 'express';
 
 export interface SimNotification {
   requestId: string;
@@ -65,7 +65,7 @@ export class SmartNotificationsSim {
       };
       this.notifications.push(n);
       for (const l of this.listeners) l(n);
-      this.repeat(n, Number(body['playFrequency'] ?? 10), Number(body['confirmationTimeout'] ?? 30));
+      this.repeat(n, Number(body.playFrequency ?? 10), Number(body.confirmationTimeout ?? 30));
       res.json({ type: 'result', result: { requestId: n.requestId } });
     };
   }
@@ -77,9 +77,9 @@ export class SmartNotificationsSim {
     n.accepted = { by, at: Date.now() };
     writeFileSync(
       this.stateFile,
-      this.notifications
+      `${this.notifications
         .map((x) => `${x.requestId} ${x.accepted ? `accepted by ${x.accepted.by}` : 'playing'}`)
-        .join('\n') + '\n',
+        .join('\n')}\n`,
     );
   }
 
@@ -111,10 +111,10 @@ function invalid(body: Record<string, unknown>): string | undefined {
     const v = body[key];
     if (typeof v !== 'string' || v.trim() === '') return `${key} is required (a string)`;
   }
-  if (!TYPES.includes(String(body['notificationType']).toLowerCase()))
+  if (!TYPES.includes(String(body.notificationType).toLowerCase()))
     return 'notificationType must be BroadcastMessage, Call or VideoCall';
-  if (!/^[0-9]+$/.test(String(body['conferenceId']))) return 'conferenceId must be a conference id (digits)';
-  const pf = body['playFrequency'];
+  if (!/^[0-9]+$/.test(String(body.conferenceId))) return 'conferenceId must be a conference id (digits)';
+  const pf = body.playFrequency;
   if (pf !== undefined && (!Number.isInteger(pf) || (pf as number) < 5 || (pf as number) > 30))
     return 'playFrequency must be an integer from 5 to 30';
   for (const key of ['confirmationTimeout', 'queueTimeout', 'priority']) {

@@ -36,7 +36,7 @@ export class VideoSimulator {
   }
 
   get port(): number {
-    return (this.server?.address() as AddressInfo).port;
+    return (this.server!.address() as AddressInfo).port; // `!`: read only while listening
   }
 
   url(name: string): string {

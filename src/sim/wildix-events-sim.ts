@@ -23,7 +23,7 @@ export interface SentEvent {
 }
 
 /**
- * The PBX's webhook integration as Wildix documents it (DESIGN section 5): events in the
+ * The PBX's webhook integration as Wildix documents it: events in the
  * envelope `{id, pbx, time, company, type, integrationId, data}`, POSTed as JSON with
  * `x-signature` = hex HMAC-SHA256 of the raw body keyed with the integration secret. Call and
  * conference events follow docs.wildix.com's examples (Calls and Conferences -> Webhooks) and

@@ -41,19 +41,19 @@ export function originateProblem(body: unknown): string | undefined {
   if (unknown.length > 0) return `unknown field ${unknown.join(', ')}`;
   const notString = STRINGS.filter((k) => k in b && typeof b[k] !== 'string');
   if (notString.length > 0) return `${notString.join(', ')} must be a string`;
-  if (typeof b['channel'] !== 'string' || !(typeof b['application'] === 'string' || typeof b['context'] === 'string')) {
+  if (typeof b.channel !== 'string' || !(typeof b.application === 'string' || typeof b.context === 'string')) {
     return 'channel and application or context are required';
   }
-  if ('timeout' in b && !(Number.isInteger(b['timeout']) && (b['timeout'] as number) >= MIN_TIMEOUT_MS)) {
+  if ('timeout' in b && !(Number.isInteger(b.timeout) && (b.timeout as number) >= MIN_TIMEOUT_MS)) {
     return `timeout is in milliseconds, at least ${MIN_TIMEOUT_MS}`;
   }
-  if ('priority' in b && !(Number.isInteger(b['priority']) && (b['priority'] as number) >= 1))
+  if ('priority' in b && !(Number.isInteger(b.priority) && (b.priority as number) >= 1))
     return 'priority must be a whole number from 1';
-  if ('async' in b && typeof b['async'] !== 'boolean') return 'async must be true or false';
+  if ('async' in b && typeof b.async !== 'boolean') return 'async must be true or false';
   if (
-    typeof b['variable'] === 'string' &&
-    b['variable'] !== '' &&
-    !b['variable'].split(',').every((v) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(v))
+    typeof b.variable === 'string' &&
+    b.variable !== '' &&
+    !b.variable.split(',').every((v) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(v))
   ) {
     return 'variable takes KEY=value entries';
   }
@@ -98,8 +98,7 @@ export class WildixPbxSimulator extends HttpSim {
         return void res.status(400).json({ type: 'error', reason: problem });
       }
       const body = req.body as Record<string, unknown>;
-      const variable =
-        typeof body['variable'] === 'string' && body['variable'] !== '' ? body['variable'].split(',') : [];
+      const variable = typeof body.variable === 'string' && body.variable !== '' ? body.variable.split(',') : [];
       const variables = Object.fromEntries(
         variable.map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)]),
       );
@@ -108,7 +107,7 @@ export class WildixPbxSimulator extends HttpSim {
       if (refusal !== undefined) return void res.json({ type: 'error', reason: refusal });
       res.json({
         type: 'result',
-        result: { channel: `${body['channel']}-${(this.seq++).toString(16).padStart(8, '0')};1` },
+        result: { channel: `${body.channel}-${(this.seq++).toString(16).padStart(8, '0')};1` },
       });
     });
     return this.listen(app);

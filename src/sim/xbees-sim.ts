@@ -31,7 +31,7 @@ export interface XbeesSimOptions {
 }
 
 /**
- * The x-bees conversations API: files with presigned upload, messages (DESIGN section 3).
+ * The x-bees conversations API: files with presigned upload, messages.
  * Who acts follows Wildix's examples: a bot token (`wsk-...`) posts as its bot and a `userId`
  * with it is refused (Wildix/sdk-examples, examples/chatbot-simple); a PBX token names the
  * x-bees user of each upload and message in `userId`, one of its known users, else refused
@@ -95,14 +95,14 @@ export class XbeesSimulator extends HttpSim {
       const id = randomUUID();
       this.files.set(id, {
         id,
-        channelId: String(req.params['channel']),
+        channelId: String(req.params.channel),
         name,
         ...(typeof userId === 'string' ? { userId } : {}),
       });
       res.json({ fileId: id, presignedUploadUrl: `${this.url}/upload/${id}?X-Amz-Signature=sim` });
     });
     api.get('/channels/:channel/files/:id', (req, res) => {
-      const f = this.files.get(String(req.params['id']));
+      const f = this.files.get(String(req.params.id));
       if (!f?.bytes) return void res.status(404).json({ error: 'no such file' });
       res.json({
         file: { id: f.id, name: f.name, size: f.bytes.length, mime: f.contentType, url: `${this.url}/files/${f.id}` },
@@ -115,16 +115,14 @@ export class XbeesSimulator extends HttpSim {
       if (attachments.length > 10) return void res.status(400).json({ error: 'at most 10 attachments' });
       const elements = Array.isArray(body.elements) ? body.elements : [];
       if (!elements.every(validElement))
-        return void res
-          .status(400)
-          .json({
-            error:
-              'elements: each is {actions: [{button: {text, handler: {action: {id}} | {link: {url}} | {reply: {text}}}}]}',
-          });
+        return void res.status(400).json({
+          error:
+            'elements: each is {actions: [{button: {text, handler: {action: {id}} | {link: {url}} | {reply: {text}}}}]}',
+        });
       const refused = this.refusedUser(body.userId);
       if (refused) return void res.status(refused[0]).json({ error: refused[1] });
       const msg: SimMessage = {
-        channelId: String(req.params['channel']),
+        channelId: String(req.params.channel),
         text: body.text,
         attachments,
         elements,
@@ -137,7 +135,7 @@ export class XbeesSimulator extends HttpSim {
     });
     app.use('/v2/conversations', api);
     app.put('/upload/:id', express.raw({ type: () => true, limit: '200mb' }), (req, res) => {
-      const f = this.files.get(String(req.params['id']));
+      const f = this.files.get(String(req.params.id));
       if (!f) return void res.status(404).send('NoSuchUpload');
       if (this.down) return void res.status(this.down).send('ServiceUnavailable');
       if (this.expireNextUploads === 0) return void this.store(f, req, res);
@@ -171,9 +169,9 @@ function validElement(e: unknown): boolean {
       if (kinds.length !== 1) return false;
       const h = b.handler[kinds[0] as string] as Record<string, unknown> | undefined;
       return (
-        (kinds[0] === 'action' && typeof h?.['id'] === 'string') ||
-        (kinds[0] === 'link' && typeof h?.['url'] === 'string') ||
-        (kinds[0] === 'reply' && typeof h?.['text'] === 'string')
+        (kinds[0] === 'action' && typeof h?.id === 'string') ||
+        (kinds[0] === 'link' && typeof h?.url === 'string') ||
+        (kinds[0] === 'reply' && typeof h?.text === 'string')
       );
     })
   );

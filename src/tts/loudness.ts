@@ -10,7 +10,7 @@ const PEAK_CEILING_DBFS = -1;
  * Undefined when the input is not 16-bit PCM WAV (e.g. float output of `say`).
  */
 export function normalisingGainDb(wav: Buffer): number | undefined {
-  let info;
+  let info: ReturnType<typeof readWavInfo>;
   try {
     info = readWavInfo(wav);
   } catch {

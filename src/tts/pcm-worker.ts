@@ -6,7 +6,7 @@ import { telephoneWav, type Pcm } from './pcm';
 /**
  * The announcement's DSP (resampling, loudness, the chime) on a worker thread: a sentence costs
  * 10-20 ms of CPU, which on the event loop would hold back every acknowledgement queued behind
- * it during a flood of alerts (issue 15). Started at the first render; one job at a time, in
+ * it during a flood of alerts. Started at the first render; one job at a time, in
  * order. Without its compiled module (a checkout never built) it runs in-process instead.
  */
 const WORKER_SOURCE = `

@@ -1,7 +1,7 @@
 import { readWavInfo } from './wav';
 
 /**
- * Speech audio in-process (issue 15): no converter process on the hot path. The engine's WAV
+ * Speech audio in-process: no converter process on the hot path. The engine's WAV
  * is decoded to floats, resampled with a windowed-sinc low-pass (so nothing above the new
  * Nyquist folds back: at 8 kHz, nothing of 4-11 kHz speech energy aliases into the band),
  * brought to the loudness target and written as mono 16-bit PCM WAV.
@@ -233,7 +233,7 @@ export function encodeWav(samples: Float32Array, rate: number, gain = 1): Buffer
   buf.writeUInt32LE(data, 40);
   for (let i = 0; i < samples.length; i++) {
     const v = Math.round((samples[i] as number) * gain * 32767);
-    buf.writeInt16LE(v > 32767 ? 32767 : v < -32768 ? -32768 : v, 44 + i * 2);
+    buf.writeInt16LE(v > 32767 ? 32767 : Math.max(v, -32768), 44 + i * 2);
   }
   return buf;
 }

@@ -33,7 +33,7 @@ export interface Coverage {
 }
 
 /**
- * Renders, ahead of time, the sentences real alerts will need (issue 15): at start and after a
+ * Renders, ahead of time, the sentences real alerts will need: at start and after a
  * reload, in the background, one at a time, and never ahead of a live alert (it waits while
  * one renders). A new pass replaces the one under way.
  */
@@ -121,7 +121,7 @@ export interface SeenInJournal {
 
 /**
  * The pre-renderer of a daemon: the sentences of every store for the cameras seen and the
- * people who claimed in the last 30 days, in each store's language (issue 15).
+ * people who claimed in the last 30 days, in each store's language.
  */
 export function storePrerenderer(deps: {
   tts: PrerenderDeps['tts'];

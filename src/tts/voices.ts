@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { EngineName } from './engines';
 
 /**
- * Which engine and voice speak a store's language (issue 15): Festival's HTS voice for English
+ * Which engine and voice speak a store's language: Festival's HTS voice for English
  * (festvox-us-slt-hts) and its Italian diphone voice (festvox-italp16k) when installed, else
  * espeak-ng's voice for the language. BRIDGE_TTS_VOICE, when set, overrides all of it.
  */

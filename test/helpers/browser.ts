@@ -12,7 +12,7 @@ export const SCREENSHOTS = join(REPO, 'test-results', 'console');
  */
 export async function launchBrowser(): Promise<Browser> {
   const path =
-    process.env['CHROMIUM_PATH'] ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+    process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
   if (!path) throw new Error('no chromium: run scripts/setup.sh --tests (or set CHROMIUM_PATH)');
   mkdirSync(SCREENSHOTS, { recursive: true });
   // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.

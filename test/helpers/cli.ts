@@ -10,7 +10,7 @@ export function runCli(
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--', CLI, ...args], { env: { PATH: process.env['PATH'], ...env } });
+    const child = spawn(process.execPath, ['--', CLI, ...args], { env: { PATH: process.env.PATH, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

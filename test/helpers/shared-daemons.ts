@@ -43,7 +43,7 @@ export class SharedDaemons {
   /** Starts daemon `i` and waits for it to be ready: the journal, the AMI and the listener. */
   async start(i: number): Promise<void> {
     const env = {
-      PATH: process.env['PATH'],
+      PATH: process.env.PATH,
       BRIDGE_HTTP_PORT: String(this.ports[i]),
       BRIDGE_DATA_DIR: join(this.dir, `data-${i}`),
       BRIDGE_LOG_LEVEL: 'info',

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import https from 'node:https';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { generate } from 'selfsigned';
 
 /** A self-signed EC certificate for localhost and 127.0.0.1, written to the two paths. */

@@ -73,7 +73,7 @@ describe('admin API', () => {
   const callsFor = (id: string) => w.world.ami.originates.filter((o) => o.variables.includes(`ALERT_ID=${id}`)).length;
   const postsTo = (channel: string) => w.world.xbees.messages.filter((m) => m.channelId === channel).length;
   const stepsOf = async (id: string) =>
-    Object.fromEntries(((await api('GET', `/alerts/${id}`)).body['steps'] as StepJson[]).map((s) => [s.step, s.state]));
+    Object.fromEntries(((await api('GET', `/alerts/${id}`)).body.steps as StepJson[]).map((s) => [s.step, s.state]));
 
   it('refuses callers without the admin token on every route', async () => {
     const routes: [string, string, unknown?][] = [
@@ -196,13 +196,13 @@ describe('admin API', () => {
       status: 200,
       body: { alertId: expect.stringMatching(/^test-[0-9a-f-]{36}$/), status: 'accepted' },
     });
-    const id = sent.body['alertId'] as string;
+    const id = sent.body.alertId as string;
     await waitFor(() => callsFor(id) === 1 && postsTo('chan-b') === 1, 20_000, 'the announcement and the chat post');
     await w.finished(id);
 
     const listed = await api('GET', '/alerts?store=store-b&camera=12');
     expect(listed.status).toBe(200);
-    expect(listed.body['alerts']).toEqual([
+    expect(listed.body.alerts).toEqual([
       {
         id,
         storeId: 'store-b',
@@ -225,10 +225,10 @@ describe('admin API', () => {
         ],
       },
     ]);
-    const [row] = listed.body['alerts'] as (AlertJson & { receivedAt: number })[];
+    const [row] = listed.body.alerts as (AlertJson & { receivedAt: number })[];
     const at = row?.receivedAt ?? 0;
     const ids = async (query: string) =>
-      ((await api('GET', `/alerts${query}`)).body['alerts'] as AlertJson[]).map((a) => a.id);
+      ((await api('GET', `/alerts${query}`)).body.alerts as AlertJson[]).map((a) => a.id);
     expect(await ids(`?since=${at}&until=${at}`)).toEqual([id]);
     expect(await ids(`?since=${new Date(at + 1).toISOString()}`)).toEqual([]);
     expect(await ids('?state=succeeded&limit=1')).toEqual([id]);
@@ -254,7 +254,7 @@ describe('admin API', () => {
     await w.finished('adm-replay');
     w.world.xbees.down = undefined;
     expect(await stepsOf('adm-replay')).toEqual({ announce: 'succeeded', chat: 'dead' });
-    expect((await api('GET', '/alerts?state=dead')).body['alerts']).toEqual([
+    expect((await api('GET', '/alerts?state=dead')).body.alerts).toEqual([
       expect.objectContaining({
         id: 'adm-replay',
         steps: [
@@ -279,7 +279,7 @@ describe('admin API', () => {
         skipped: [{ step: 'announce', reason: expect.stringContaining('already succeeded') }],
       },
     });
-    await waitFor(async () => (await stepsOf('adm-replay'))['chat'] === 'succeeded', 20_000, 'the replayed chat post');
+    await waitFor(async () => (await stepsOf('adm-replay')).chat === 'succeeded', 20_000, 'the replayed chat post');
     expect(postsTo('chan-c')).toBe(1);
     expect(callsFor('adm-replay')).toBe(1); // the announcement was not repeated
 
@@ -304,7 +304,7 @@ describe('admin API', () => {
     type StoreJson = Record<string, unknown> & { store_veesion_id: string };
     const listed = await api('GET', '/stores');
     expect(listed.status).toBe(200);
-    const byId = new Map((listed.body['stores'] as StoreJson[]).map((s) => [s.store_veesion_id, s]));
+    const byId = new Map((listed.body.stores as StoreJson[]).map((s) => [s.store_veesion_id, s]));
     expect([...byId.keys()]).toEqual(['test-store-wildix', 'store-b', 'store-c', 'store-d']);
     expect(byId.get('test-store-wildix')).toEqual({ ...STORES[0], silencedUntil: null, mutedNow: null });
     expect(byId.get('store-d')).toEqual({
@@ -323,10 +323,10 @@ describe('admin API', () => {
       status: 200,
       body: { storeId: 'test-store-wildix', silencedUntil: expect.any(Number) },
     });
-    const until = silenced.body['silencedUntil'] as number;
+    const until = silenced.body.silencedUntil as number;
     expect(until).toBeGreaterThanOrEqual(before + 30 * 60_000);
     expect(w.daemon.journal.silencedUntil('test-store-wildix', Date.now())).toBe(until); // where `veesion-bridge silence` writes
-    const shown = ((await api('GET', '/stores')).body['stores'] as StoreJson[]).find(
+    const shown = ((await api('GET', '/stores')).body.stores as StoreJson[]).find(
       (s) => s.store_veesion_id === 'test-store-wildix',
     );
     expect(shown).toMatchObject({
@@ -402,14 +402,14 @@ describe('admin API', () => {
     });
     const [ping] = w.world.receiver.at('/admin');
     expect(ping).toMatchObject({
-      event: { id: tested.body['eventId'], type: 'ping', integrationId: 'int_admin' },
+      event: { id: tested.body.eventId, type: 'ping', integrationId: 'int_admin' },
       verified: { xSignature: true, pbxToken: true, standardWebhooks: true },
     });
   }, 30_000);
 
   it('computes alerts per hour, times to claim and false alarms per camera', async () => {
     // The test alert's incident (store-b camera 12), claimed then resolved as a false alarm.
-    const [alert] = (await api('GET', '/alerts?store=store-b&camera=12')).body['alerts'] as AlertJson[];
+    const [alert] = (await api('GET', '/alerts?store=store-b&camera=12')).body.alerts as AlertJson[];
     const claim = await fetch(`${w.base}/api/v1/incidents/${alert?.incidentId}/claim`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
@@ -425,16 +425,16 @@ describe('admin API', () => {
 
     const stats = await api('GET', '/stats?days=1');
     expect(stats.status).toBe(200);
-    const perHour = stats.body['alertsPerHour'] as { hour: number; storeId: string; count: number }[];
+    const perHour = stats.body.alertsPerHour as { hour: number; storeId: string; count: number }[];
     expect(perHour.every((h) => h.hour % 3_600_000 === 0)).toBe(true);
     const count = (store: string) => perHour.filter((h) => h.storeId === store).reduce((n, h) => n + h.count, 0);
     expect([count('store-b'), count('store-c'), count('test-store-wildix'), count('store-d')]).toEqual([1, 1, 2, 0]);
-    expect(stats.body['timeToClaimS']).toEqual([expect.any(Number)]);
-    expect((stats.body['timeToClaimS'] as number[])[0]).toBeGreaterThanOrEqual(0);
-    expect(stats.body['falseAlarmByCamera']).toEqual([
+    expect(stats.body.timeToClaimS).toEqual([expect.any(Number)]);
+    expect((stats.body.timeToClaimS as number[])[0]).toBeGreaterThanOrEqual(0);
+    expect(stats.body.falseAlarmByCamera).toEqual([
       { storeId: 'store-b', cameraId: '12', resolved: 1, falseAlarms: 1, rate: 1 },
     ]);
-    expect((await api('GET', '/stats')).body['days']).toBe(7);
+    expect((await api('GET', '/stats')).body.days).toBe(7);
   }, 30_000);
 
   it('never logs the admin token', () => {

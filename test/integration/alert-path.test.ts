@@ -52,7 +52,7 @@ describe('one alert of each payload shape, end to end on real parts', () => {
       `Video attached (${body.videoUrl})`,
     ]);
     expect(msg?.attachments).toHaveLength(1);
-    const uploaded = w.world.xbees.files.get(String(msg?.attachments[0]?.['id']));
+    const uploaded = w.world.xbees.files.get(String(msg?.attachments[0]?.id));
     expect(uploaded?.bytes?.equals(w.world.video.video)).toBe(true);
   });
 

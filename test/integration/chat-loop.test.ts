@@ -220,8 +220,8 @@ describe('chat: act on an alert from x-bees', () => {
       (await w.post({ alert_uuid: 'still-1', location: 'store-b', camera_id: '4', video_url: videoUrl })).status,
     ).toBe(200);
     const message = await alertMessage(world, 'chan-b', '4');
-    expect(message.attachments.map((a) => a['mime'])).toEqual(['image/jpeg', 'video/mp4']);
-    const still = world.xbees.files.get(String(message.attachments[0]?.['id']))?.bytes as Buffer;
+    expect(message.attachments.map((a) => a.mime)).toEqual(['image/jpeg', 'video/mp4']);
+    const still = world.xbees.files.get(String(message.attachments[0]?.id))?.bytes as Buffer;
     expect([...still.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
     expect(still.length).toBeLessThanOrEqual(200 * 1024);
     const [r = 0, g = 0, b = 0] = await averageColour(still, dir);
@@ -240,7 +240,7 @@ describe('chat: act on an alert from x-bees', () => {
       ).status,
     ).toBe(200);
     const broken = await alertMessage(world, 'chan-b', '5');
-    expect(broken.attachments.map((a) => a['mime'])).toEqual(['video/mp4']);
+    expect(broken.attachments.map((a) => a.mime)).toEqual(['video/mp4']);
     expect(broken.text).toContain(world.video.url('broken'));
     expect(Object.keys(buttonIds(broken))).toHaveLength(4);
   }, 90_000);

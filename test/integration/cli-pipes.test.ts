@@ -12,7 +12,7 @@ type Ran = { code: number | null; stdout: string; stderr: string };
 function collect(command: string, args: string[], opts: { closeStdout?: boolean } = {}): Promise<Ran> {
   return new Promise((resolve) => {
     const child = spawn(command, args, {
-      env: { PATH: process.env['PATH'] },
+      env: { PATH: process.env.PATH },
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

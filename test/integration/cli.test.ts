@@ -243,7 +243,7 @@ describe('veesion-bridge CLI (built, run as a process)', () => {
           recent: { id: string; steps: { step: string; nextAt: number | null }[] }[];
         };
         expect(status.daemon.ready).toBe(false);
-        expect(status.daemon.reasons?.['ami']).toContain(`AMI at 127.0.0.1:${port} unreachable`);
+        expect(status.daemon.reasons?.ami).toContain(`AMI at 127.0.0.1:${port} unreachable`);
         expect(status.lastError).toMatchObject({
           alertId: sent.alertId,
           step: 'chat',

@@ -33,7 +33,7 @@ describe('the operator console in a real browser', () => {
 
   async function signedIn(base: string, width = 1200): Promise<Page> {
     const page = await browser.newPage({ viewport: { width, height: 900 } });
-    if (process.env['CONSOLE_DEBUG']) {
+    if (process.env.CONSOLE_DEBUG) {
       page.on('console', (m) => console.log('PAGE', m.text()));
       page.on('requestfinished', async (r) => console.log('REQ', r.method(), r.url(), (await r.response())?.status()));
       page.on('requestfailed', (r) => console.log('FAILED', r.url(), r.failure()?.errorText));

@@ -28,7 +28,7 @@ const STORES = Array.from({ length: 10 }, (_, i) => ({
  */
 describe('crash safety: SIGKILL at random points', () => {
   it(`loses no acknowledged alert across ${RUNS} kills`, async () => {
-    const seed = Number(process.env['CRASH_SEED'] ?? Date.now() % 100_000);
+    const seed = Number(process.env.CRASH_SEED ?? Date.now() % 100_000);
     const random = lcg(seed);
     const dir = tempDir();
     // A short phrase keeps each conference busy only briefly; no merging, so calls map to alerts.
@@ -51,7 +51,7 @@ describe('crash safety: SIGKILL at random points', () => {
     let n = 0;
     const start = async () => {
       const d = spawn(process.execPath, ['--', CLI, 'run', ...files], {
-        env: { PATH: process.env['PATH'] },
+        env: { PATH: process.env.PATH },
         stdio: 'ignore',
       });
       await waitFor(

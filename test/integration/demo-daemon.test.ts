@@ -27,7 +27,7 @@ describe('demo --keep-running under the operator commands', () => {
   it('takes claim, resolve, silence, replay and reload as they are printed, and exits 0 at SIGTERM', async () => {
     // As the package's launcher starts it: found on the PATH, it passes the command it was run as.
     const launcher = join(REPO, 'bin/veesion-bridge');
-    const env = { PATH: `${join(REPO, 'bin')}:${process.env['PATH'] ?? ''}`, VEESION_BRIDGE_COMMAND: launcher };
+    const env = { PATH: `${join(REPO, 'bin')}:${process.env.PATH ?? ''}`, VEESION_BRIDGE_COMMAND: launcher };
     demo = spawn(process.execPath, ['--', CLI, 'demo', '--keep-running', '--data-dir', dir], { env });
     const d = demo;
     d.stdout?.on('data', (c: Buffer) => (out += c.toString()));

@@ -105,12 +105,12 @@ describe('incidents: repeat until claimed, then tell', () => {
         (r) =>
           JSON.parse(r.body) as { type: string; data: { alert: { id: string }; incident: Record<string, unknown> } },
       );
-    expect(
-      delivered.map((e) => [e.type, e.data.alert.id, e.data.incident['claimedBy'], e.data.incident['outcome']]),
-    ).toEqual([
-      ['alert.claimed', 'inc-1', 'Anna', null],
-      ['alert.resolved', 'inc-1', 'Anna', 'false-alarm'],
-    ]);
+    expect(delivered.map((e) => [e.type, e.data.alert.id, e.data.incident.claimedBy, e.data.incident.outcome])).toEqual(
+      [
+        ['alert.claimed', 'inc-1', 'Anna', null],
+        ['alert.resolved', 'inc-1', 'Anna', 'false-alarm'],
+      ],
+    );
     expect(world.receiver.received.filter((r) => r.path === '/incidents').every((r) => r.verified.xSignature)).toBe(
       true,
     );
@@ -215,7 +215,7 @@ describe('incidents: repeat until claimed, then tell', () => {
     }).start();
     const files = ['--env-file', world.envFile, '--stores-file', world.storesFile];
     const start = () =>
-      spawn(process.execPath, ['--', CLI, 'run', ...files], { env: { PATH: process.env['PATH'] }, stdio: 'ignore' });
+      spawn(process.execPath, ['--', CLI, 'run', ...files], { env: { PATH: process.env.PATH }, stdio: 'ignore' });
     const post = (id: string) =>
       fetch(`http://127.0.0.1:${world.httpPort}/api/v1/veesion?token=${world.hookToken}`, {
         method: 'POST',

@@ -104,9 +104,7 @@ async function rig(delaysMs = DEFAULT_DELAYS, dir = tempDir('vb-int-')) {
       expect(receiver.received).toHaveLength(count);
     },
     attempts: () =>
-      receiver.received.map(
-        (x) => `${x.event.data['alert'] ? (x.event.data['alert'] as Alert).id : '?'}#${x.event.attempt}`,
-      ),
+      receiver.received.map((x) => `${x.event.data.alert ? (x.event.data.alert as Alert).id : '?'}#${x.event.attempt}`),
     restart: async () => {
       await dispatcher.stop();
       await journal.close();
@@ -284,7 +282,7 @@ describe('integration deliveries', () => {
       for (const id of ids) r.emit(id);
       await r.at(0, 4);
       await r.at(MIN, 4 + 27);
-      const delivered = r.receiver.received.filter((_, i) => i !== 3).map((x) => (x.event.data['alert'] as Alert).id);
+      const delivered = r.receiver.received.filter((_, i) => i !== 3).map((x) => (x.event.data.alert as Alert).id);
       expect(delivered).toEqual(ids);
       expect(r.attempts()[3]).toBe('b4#1');
       expect(r.attempts()[4]).toBe('b4#2');

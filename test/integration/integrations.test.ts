@@ -36,7 +36,7 @@ describe('integrations end to end', () => {
   const added: Record<string, Added> = {};
   const cli = (...args: string[]) =>
     runCli([...args, '--env-file', w.world.envFile, '--stores-file', w.world.storesFile]);
-  const alertOf = (r: ReceivedWebhook) => (r.event.data['alert'] as { id: string }).id;
+  const alertOf = (r: ReceivedWebhook) => (r.event.data.alert as { id: string }).id;
   const summary = (path: string) =>
     w.world.receiver
       .at(path)
@@ -147,7 +147,7 @@ describe('integrations end to end', () => {
       expect(r.event.attempt).toBe(1);
       expect(r.headers['webhook-id']).toBe(r.event.id);
     }
-    expect(new Set(all.map((r) => r.event.integrationId))).toEqual(new Set([added['all']?.id]));
+    expect(new Set(all.map((r) => r.event.integrationId))).toEqual(new Set([added.all?.id]));
     expect(new Set(all.map((r) => r.event.id)).size).toBe(12);
 
     const announced = all.find((r) => r.event.type === 'alert.announced' && alertOf(r) === 'e1');
@@ -173,7 +173,7 @@ describe('integrations end to end', () => {
     // The same events, in the same order: one event id, whichever integration receives it.
     expect(sqs.map((m) => (JSON.parse(m.body) as { id: string }).id)).toEqual(all.map((r) => r.event.id));
     for (const m of sqs) {
-      expect(helper.verifySqsMessage(added['sqs']?.secret ?? '', m.body, m.attributes).ok).toBe(true);
+      expect(helper.verifySqsMessage(added.sqs?.secret ?? '', m.body, m.attributes).ok).toBe(true);
       expect(m.attributes['webhook-id']?.StringValue).toBe((JSON.parse(m.body) as { id: string }).id);
     }
     expect(
@@ -194,10 +194,10 @@ describe('integrations end to end', () => {
     };
     expect(body.success).toBe(true);
     expect(body.result.map((i) => [i.id, i.type, i.scope])).toEqual([
-      [added['all']?.id, 'webhook', 'all'],
-      [added['trento']?.id, 'webhook', 'Trento'],
-      [added['shopc']?.id, 'webhook', 'shop-c'],
-      [added['sqs']?.id, 'sqs', 'all'],
+      [added.all?.id, 'webhook', 'all'],
+      [added.trento?.id, 'webhook', 'Trento'],
+      [added.shopc?.id, 'webhook', 'shop-c'],
+      [added.sqs?.id, 'sqs', 'all'],
     ]);
     expect(body.result[1]).toMatchObject({ url: `${w.world.receiver.url}/trento`, filter: ['alert.received'] });
     for (const a of Object.values(added)) {
@@ -205,18 +205,18 @@ describe('integrations end to end', () => {
       expect(listed.stdout).not.toContain(a.secret.slice('whsec_'.length));
     }
 
-    const ping = await cli('integrations', 'test', added['trento']?.id ?? '');
+    const ping = await cli('integrations', 'test', added.trento?.id ?? '');
     expect(ping).toMatchObject({ code: 0, stdout: expect.stringContaining('delivered (204') });
     const pinged = w.world.receiver.at('/trento').at(-1);
-    expect(pinged?.event).toMatchObject({ type: 'ping', integrationId: added['trento']?.id, attempt: 1 });
+    expect(pinged?.event).toMatchObject({ type: 'ping', integrationId: added.trento?.id, attempt: 1 });
     expect(pinged?.verified).toEqual({ xSignature: true, pbxToken: true, standardWebhooks: true });
-    expect(await cli('integrations', 'test', added['sqs']?.id ?? '')).toMatchObject({
+    expect(await cli('integrations', 'test', added.sqs?.id ?? '')).toMatchObject({
       code: 0,
       stdout: expect.stringContaining('MessageId'),
     });
 
     w.world.receiver.down = 503;
-    const refused = await cli('integrations', 'test', added['all']?.id ?? '', '--json');
+    const refused = await cli('integrations', 'test', added.all?.id ?? '', '--json');
     w.world.receiver.down = undefined;
     expect(refused.code).toBe(1);
     expect(JSON.parse(refused.stderr)).toMatchObject({
@@ -224,7 +224,7 @@ describe('integrations end to end', () => {
       result: { status: 503, error: 'receiver answered 503' },
     });
 
-    expect(await cli('integrations', 'remove', added['sqs']?.id ?? '')).toMatchObject({ code: 0 });
+    expect(await cli('integrations', 'remove', added.sqs?.id ?? '')).toMatchObject({ code: 0 });
     const before = w.world.sqs.messages.length;
     expect((await w.post({ alert_uuid: 'e5', location: 'shop-a', camera_id: '9' })).status).toBe(200);
     await waitFor(

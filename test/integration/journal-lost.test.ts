@@ -33,7 +33,7 @@ describe('a journal file deleted or replaced under the running daemon', () => {
     await waitFor(() => world.logLines().some((l) => l.includes('journal lost')), 15_000, 'the loss logged');
     const ready = await readyz(world);
     expect(ready).toMatchObject({ status: 503, body: { checks: { journal: false } } });
-    expect(ready.body.reasons?.['journal']).toContain('was deleted under the running daemon');
+    expect(ready.body.reasons?.journal).toContain('was deleted under the running daemon');
     const after = await world.post({ alert_uuid: 'after-rm', location: 'store-b', camera_id: '2' });
     expect(after.status).toBe(503);
     expect(world.logLines().filter((l) => l.includes('journal lost'))).toHaveLength(1);

@@ -22,7 +22,7 @@ function daemon(world: SimWorld, env: Record<string, string> = {}): Proc {
   const child = spawn(
     process.execPath,
     ['--', CLI, 'run', '--env-file', world.envFile, '--stores-file', world.storesFile],
-    { env: { PATH: process.env['PATH'], ...env } },
+    { env: { PATH: process.env.PATH, ...env } },
   );
   let out = '';
   let err = '';

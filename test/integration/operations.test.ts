@@ -22,7 +22,7 @@ describe('operator commands: replay, stores, register-hooks', () => {
   const startDaemon = async () => {
     const calls = world.klaxon.hookCalls.length;
     daemon = spawn(process.execPath, ['--', CLI, 'run', ...files], {
-      env: { PATH: process.env['PATH'] },
+      env: { PATH: process.env.PATH },
       stdio: 'ignore',
     });
     await waitFor(() => world.klaxon.hookCalls.length > calls, 15_000, 'daemon up (hooks registered)');

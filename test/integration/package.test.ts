@@ -56,8 +56,8 @@ function run(cmd: string, args: string[], opts: { cwd?: string; show?: boolean }
     const child = spawn(cmd, args, {
       cwd: opts.cwd ?? tempDir(),
       env: {
-        PATH: process.env['PATH'],
-        HOME: process.env['HOME'],
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
         DEBIAN_FRONTEND: 'noninteractive',
         LANG: 'C.UTF-8',
         ...registryAccess(),
@@ -217,7 +217,7 @@ if (reason) console.warn(`package.test.ts skipped: ${reason}`);
     async () => {
       if (spawnSync('lintian', ['--version']).status !== 0) {
         // CI brings it (scripts/setup.sh --tests): there the check never goes missing unnoticed.
-        if (process.env['CI']) throw new Error('lintian is missing (scripts/setup.sh --tests installs it)');
+        if (process.env.CI) throw new Error('lintian is missing (scripts/setup.sh --tests installs it)');
         console.warn(
           'package.test.ts: lintian is not installed (apt-get install lintian, or scripts/setup.sh --tests): the package was not checked with it',
         );
@@ -324,7 +324,7 @@ if (reason) console.warn(`package.test.ts skipped: ${reason}`);
       expect(await run('/usr/bin/veesion-bridge', ['check-config', ...files])).toMatchObject({ code: 0 });
 
       olderDaemon = spawn('/usr/bin/veesion-bridge', ['run', ...files], {
-        env: { PATH: process.env['PATH'] },
+        env: { PATH: process.env.PATH },
         stdio: 'ignore',
       });
       const answers = () =>

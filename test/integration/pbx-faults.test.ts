@@ -53,7 +53,7 @@ describe('PBX faults, end to end', () => {
       attempts: 1,
       detail: expect.stringContaining('via wildix-api'),
     });
-    expect(w.world.pbxApi.originates.map((o) => o.body['channel'])).toEqual(['Local/4@xhoppers-conf']);
+    expect(w.world.pbxApi.originates.map((o) => o.body.channel)).toEqual(['Local/4@xhoppers-conf']);
     expect(w.world.ami.originates).toHaveLength(0);
   });
 
@@ -91,8 +91,8 @@ describe('PBX faults, end to end', () => {
     const failed = w
       .logLines()
       .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .find((l) => l['alertId'] === 'pf-early' && l['state'] === 'pending');
-    expect(failed?.['error']).toMatch(/hung up after 0\.\d s of \d+\.\d s of audio/);
+      .find((l) => l.alertId === 'pf-early' && l.state === 'pending');
+    expect(failed?.error).toMatch(/hung up after 0\.\d s of \d+\.\d s of audio/);
 
     const playback = w.world.ami.originates[1]?.data ?? '';
     rmSync(`${playback}.wav`);

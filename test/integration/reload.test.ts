@@ -25,7 +25,7 @@ describe('reload (SIGHUP) picks up x-hoppers.json edits without a restart', () =
     let daemon: ChildProcess | undefined;
     try {
       daemon = spawn(process.execPath, ['--', CLI, 'run', ...files], {
-        env: { PATH: process.env['PATH'] },
+        env: { PATH: process.env.PATH },
         stdio: 'ignore',
       });
       await waitFor(() => world.klaxon.hooks.size > 0, 15_000, 'daemon up');

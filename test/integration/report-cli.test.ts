@@ -269,7 +269,7 @@ describe('report and status incidents (built CLI, run as a process)', () => {
         escalatedTo: 'PJSIP/201',
       }),
     ]);
-    expect(status.incidents[0]?.['ageS']).toBeGreaterThanOrEqual(600);
+    expect(status.incidents[0]?.ageS).toBeGreaterThanOrEqual(600);
     const human = (await runCli(['status', ...files], INDIA)).stdout;
     expect(human).toContain('\nunresolved incidents: 2 (1 open, 1 claimed)\n');
     expect(human).toMatch(

@@ -22,7 +22,7 @@ while True:
 
 function startDaemon(world: SimWorld, env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, ['--', CLI, 'run', '--env-file', world.envFile, '--stores-file', world.storesFile], {
-    env: { PATH: process.env['PATH'], ...env },
+    env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }

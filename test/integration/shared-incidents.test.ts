@@ -31,7 +31,7 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
   const pg = usePostgres();
 
   it('claims win once, the room is told once, repeats and escalations happen once across a kill of the holder', async () => {
-    const seed = Number(process.env['SHARED_SEED'] ?? Date.now() % 100_000);
+    const seed = Number(process.env.SHARED_SEED ?? Date.now() % 100_000);
     const random = lcg(seed);
     const url = await pg.fresh();
     const dir = tempDir();
@@ -311,7 +311,7 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
       const [first, second] = shared.bases as [string, string];
       // Either daemon's admin API reads the shared journal: both alerts, whichever daemon took them.
       const listed = await api(second, '/api/v1/alerts?store=k0');
-      expect((listed.body['alerts'] as { id: string }[]).map((a) => a.id).sort()).toEqual(['quiet-0', 'quiet-1']);
+      expect((listed.body.alerts as { id: string }[]).map((a) => a.id).sort()).toEqual(['quiet-0', 'quiet-1']);
       expect((await api(first, '/api/v1/alerts/quiet-1')).body).toMatchObject({
         status: 'routed',
         steps: expect.arrayContaining([expect.objectContaining({ step: 'announce', state: 'muted' })]),
@@ -319,13 +319,13 @@ describe('incidents on two daemons, one PostgreSQL journal', () => {
       });
       expect(
         (
-          (await api(first, '/api/v1/stores')).body['stores'] as {
+          (await api(first, '/api/v1/stores')).body.stores as {
             store_veesion_id: string;
             silencedUntil: number | null;
           }[]
         ).find((st) => st.store_veesion_id === 'k0')?.silencedUntil,
       ).toBeGreaterThan(Date.now());
-      const perHour = (await api(second, '/api/v1/stats?days=1')).body['alertsPerHour'] as {
+      const perHour = (await api(second, '/api/v1/stats?days=1')).body.alertsPerHour as {
         storeId: string;
         count: number;
       }[];

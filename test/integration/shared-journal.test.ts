@@ -31,7 +31,7 @@ describe('two daemons, one PostgreSQL journal', () => {
   const pg = usePostgres();
 
   it(`loses nothing and says nothing twice across ${KILLS} kills (one a clean stop) of the daemon doing the work`, async () => {
-    const seed = Number(process.env['SHARED_SEED'] ?? Date.now() % 100_000);
+    const seed = Number(process.env.SHARED_SEED ?? Date.now() % 100_000);
     const random = lcg(seed);
     const url = await pg.fresh();
     const dir = tempDir();

@@ -38,7 +38,7 @@ describe('a Veesion outage never stops the alert path', () => {
       ]);
     };
     const renewals = async (outcome: 'ok' | 'failed') =>
-      (await daemon.metrics.tokenRenewals.get()).values.find((v) => v.labels['outcome'] === outcome)?.value ?? 0;
+      (await daemon.metrics.tokenRenewals.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
     try {
       // Hooks: the failed store is retried alone; every store is posted exactly once.
       await waitFor(() => world.klaxon.hookCalls.length >= STORES.length, 5_000, 'hooks registered');

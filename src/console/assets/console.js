@@ -118,9 +118,13 @@ function stillFor(alertId) {
     url: undefined,
     ready: fetch(`/api/v1/alerts/${encodeURIComponent(alertId)}/still`, { credentials: 'same-origin' })
       .then(async (res) => {
-        if (res.status === 404) return (known.url = null);
+        if (res.status === 404) {
+          known.url = null;
+          return null;
+        }
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        return (known.url = URL.createObjectURL(await res.blob()));
+        known.url = URL.createObjectURL(await res.blob());
+        return known.url;
       })
       .catch(() => {
         stills.delete(alertId); // signed out or unreachable: not an answer, ask again next time
@@ -776,7 +780,7 @@ function draw(stats, perHour, toClaim, falseAlarms) {
 
 const pages = {
   live: () => live(),
-  history: (rest, params) => history(params),
+  history: (_rest, params) => history(params),
   alert: (rest) => alertPage(decodeURIComponent(rest)),
   stores: () => storesPage(),
   integrations: () => integrationsPage(),

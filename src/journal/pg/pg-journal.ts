@@ -18,7 +18,7 @@ import { PgIncidentStore } from './pg-incident-store';
 import { PgIntegrationStore } from './pg-integration-store';
 import { PgFollowUps } from './pg-follow-ups';
 import { eventsWanted, insertEvents } from './pg-events';
-import type { SeenEvents } from '../journal-parts';
+import type { SeenEvents } from '../seen-events';
 export { STEPS_CHANNEL } from './pg-pool';
 
 interface StepRow {

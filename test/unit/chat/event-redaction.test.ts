@@ -36,7 +36,7 @@ describe('redactEvent', () => {
       time: 1721984076400,
       pbx: '000000000001',
     });
-    expect((out['data'] as Record<string, unknown>)['start']).toBe('2024-07-26T08:54:36.337Z'); // a time is no phone number
+    expect((out.data as Record<string, unknown>).start).toBe('2024-07-26T08:54:36.337Z'); // a time is no phone number
   });
 
   // docs.wildix.com, Conferences -> Webhooks: conference:live:progress (subject, participants with jid and e-mail).

@@ -117,7 +117,7 @@ describe('Wildix events at the edge', () => {
   // The same documented example with a second leg (a transfer to the room), and the other call:live:* events.
   it('reads every leg of a live call, and the other call:live:* events with flows; one without flows is not read', () => {
     const body = example('call-live-progress.body.json');
-    const [leg] = body.data['flows'] as Record<string, unknown>[];
+    const [leg] = body.data.flows as Record<string, unknown>[];
     const transfer = {
       ...leg,
       flowIndex: 1,

@@ -61,7 +61,7 @@ function setup() {
         data: {
           ...body.data,
           id: CONFERENCE,
-          participant: { ...(body.data['participant'] as object), name, pbxExtension: '202' },
+          participant: { ...(body.data.participant as object), name, pbxExtension: '202' },
         },
       },
       at,
@@ -132,7 +132,7 @@ describe('live calls into a room', () => {
   it("a call:live:progress whose flow goes to the room is the incident's activity", async () => {
     const { inbox, activity, clock } = setup();
     const body = example('call-live-progress.body.json');
-    const [leg] = body.data['flows'] as Record<string, unknown>[];
+    const [leg] = body.data.flows as Record<string, unknown>[];
     const parsed = parseWildixEvent({
       ...body,
       time: clock.now(),

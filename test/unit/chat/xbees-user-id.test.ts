@@ -84,7 +84,7 @@ describe('x-bees requests carry the x-bees user id, never the PBX extension', ()
     try {
       const { result, bodies } = await posted(sim, 'u-stream-1', STORE);
       expect(result.messageId).toBe('msg-1');
-      expect(bodies.map((b) => [b.path, b.body['userId']])).toEqual([
+      expect(bodies.map((b) => [b.path, b.body.userId])).toEqual([
         ['/channels/chan-1/files', 'u-stream-1'],
         ['/channels/chan-1/messages', 'u-stream-1'],
         ['/channels/chan-1/messages', 'u-stream-1'],
@@ -100,7 +100,7 @@ describe('x-bees requests carry the x-bees user id, never the PBX extension', ()
     await sim.start();
     try {
       const { bodies } = await posted(sim, 'u-default', { ...STORE, xbees_user_id: 'u-store' });
-      expect(bodies.map((b) => b.body['userId'])).toEqual(['u-store', 'u-store', 'u-store']);
+      expect(bodies.map((b) => b.body.userId)).toEqual(['u-store', 'u-store', 'u-store']);
     } finally {
       await sim.stop();
     }

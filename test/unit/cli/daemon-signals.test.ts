@@ -8,7 +8,9 @@ describe('handleDaemonSignals', () => {
     const acts: string[] = [];
     return {
       acts,
-      loseJournal: () => lost.forEach((fn) => fn()),
+      loseJournal: () => {
+        for (const fn of lost) fn();
+      },
       reload: () => acts.push('reload'),
       rescanLater: (reason: string) => void acts.push(`rescan ${reason}`),
       journal: { onLost: (fn: () => void) => void lost.push(fn) },

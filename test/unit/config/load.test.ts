@@ -29,7 +29,7 @@ describe('loadConfig', () => {
     }
   });
 
-  it('applies defaults from DESIGN section 2', () => {
+  it('applies the documented defaults', () => {
     const { settings } = load(VALID_SETTINGS, [STORE]);
     expect(settings.BRIDGE_HTTP_PORT).toBe(8787);
     expect(settings.VEESION_ALERT_ORIGIN).toBe('veesion');
@@ -236,7 +236,7 @@ describe('loadConfig', () => {
     ]);
     expect(message('')).toEqual(['x-hoppers.json: not valid JSON at line 1, column 1: the file is empty']);
     expect(message('// stores\n[]')).toEqual([
-      "x-hoppers.json: not valid JSON at line 1, column 1: comments are not allowed in JSON, found '\/\/ stores'",
+      "x-hoppers.json: not valid JSON at line 1, column 1: comments are not allowed in JSON, found '// stores'",
     ]);
     // A byte-order mark (some Windows editors) is not an error.
     expect(load(VALID_SETTINGS, `\uFEFF${JSON.stringify([STORE])}`).stores).toHaveLength(1);
@@ -313,7 +313,7 @@ describe('loadConfig', () => {
     ).settings;
     expect(ok.BRIDGE_OPERATOR_EMAIL).toEqual(['a@example.com', 'b@example.com']);
     expect(ok.BRIDGE_INTEGRATION_RETRY_S).toEqual([0, 60, 600, 3600, 86400]);
-    expect(redactSettings(ok)['BRIDGE_SMTP_PASSWORD']).toBe('HIDDEN');
+    expect(redactSettings(ok).BRIDGE_SMTP_PASSWORD).toBe('HIDDEN');
   });
 
   it('.env.example documents every setting the schema knows', () => {

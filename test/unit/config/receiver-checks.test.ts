@@ -101,6 +101,6 @@ describe('receiver settings: TLS files and the admin token', () => {
       env: {},
       platform: 'linux',
     });
-    expect(redactSettings(config.settings)['BRIDGE_ADMIN_TOKEN']).toBe('HIDDEN');
+    expect(redactSettings(config.settings).BRIDGE_ADMIN_TOKEN).toBe('HIDDEN');
   });
 });

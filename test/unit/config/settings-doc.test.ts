@@ -68,9 +68,7 @@ describe('the shipped settings file', () => {
     const rights = Object.fromEntries(
       [...conf.matchAll(/^(read|write)\s*=\s*(.+)$/gm)].map((m) => [m[1], m[2]?.trim()]),
     );
-    expect(SETTING_DESCRIPTIONS.BRIDGE_AMI_USERNAME).toContain(
-      `read = ${rights['read']} and write = ${rights['write']}`,
-    );
+    expect(SETTING_DESCRIPTIONS.BRIDGE_AMI_USERNAME).toContain(`read = ${rights.read} and write = ${rights.write}`);
   });
 
   it('wraps comments at 96 characters without cutting a command in two', () => {

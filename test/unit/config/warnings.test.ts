@@ -89,7 +89,7 @@ describe('config warnings (the config still loads)', () => {
     const advised = /quote it: (\S+=".*") \(a comment/.exec(
       text(load(`VEESION_ALERT_TEXT=${value}`).warnings)[0] ?? '',
     )?.[1];
-    expect(ini.parse(advised ?? '')['VEESION_ALERT_TEXT']).toBe(value);
+    expect(ini.parse(advised ?? '').VEESION_ALERT_TEXT).toBe(value);
   });
 
   it('warns when double quotes stay part of the value because of a bad escape inside them', () => {

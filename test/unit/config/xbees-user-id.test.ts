@@ -79,7 +79,7 @@ describe('check-config: the x-bees token and user id', () => {
       { path: 'env.custom.ini: BRIDGE_XBEES_TOKEN', message: expect.stringContaining('may expire') },
     ]);
     // The user id is not a secret; the token is.
-    expect(report.settings['BRIDGE_XBEES_USER_ID']).toBe('u-stream-1');
+    expect(report.settings.BRIDGE_XBEES_USER_ID).toBe('u-stream-1');
     expect(r.out).not.toContain(PBX_TOKEN);
   });
 

@@ -48,11 +48,11 @@ describe('ingress answers at once what it will not read, and closes the connecti
     const chunk = 'x'.repeat(70 * 1024);
     const res = await rawExchange(
       port,
-      head([
+      `${head([
         `POST /api/v1/veesion?token=${TOKEN} HTTP/1.1`,
         'Content-Type: application/json',
         'Transfer-Encoding: chunked',
-      ]) + `${chunk.length.toString(16)}\r\n${chunk}\r\n`,
+      ])}${chunk.length.toString(16)}\r\n${chunk}\r\n`,
     );
     expect(statusOf(res)).toBe(413);
     expect(res).toContain('larger than 64 KiB');
@@ -76,12 +76,12 @@ describe('ingress answers at once what it will not read, and closes the connecti
     const body = JSON.stringify({ alert_uuid: 'chunked-1', storeId: 's1' });
     const res = await rawExchange(
       port,
-      head([
+      `${head([
         `POST /api/v1/veesion?token=${TOKEN} HTTP/1.1`,
         'Content-Type: application/json',
         'Transfer-Encoding: chunked',
         'Connection: close',
-      ]) + `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+      ])}${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
     );
     expect(statusOf(res)).toBe(200);
     expect(ingested.map((a) => a.id)).toContain('chunked-1');

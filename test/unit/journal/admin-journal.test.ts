@@ -181,26 +181,24 @@ describe.each(implementations)('the admin journal on %s', (_name, open) => {
 
   it("replays and silences through the operator commands' functions", async () => {
     const j = await journalWith(subject, [{ id: 'a', at: T0, chat: 'dead' }]);
-    {
-      expect(await j.admin.requeue({ alertIds: ['a'], routable: () => true, now: T0 + HOUR })).toEqual([
-        {
-          alertId: 'a',
-          storeId: 's1',
-          requeued: ['chat'],
-          skipped: [{ step: 'announce', reason: expect.stringContaining('already succeeded') }],
-        },
-      ]);
-      expect((await j.admin.alert('a'))?.steps[1]).toMatchObject({
-        step: 'chat',
-        state: 'pending',
-        attempts: 0,
-        nextAt: T0 + HOUR,
-      });
-      await j.admin.silence('s1', T0 + 2 * HOUR, T0);
-      expect(await j.silencedUntil('s1', T0 + HOUR)).toBe(T0 + 2 * HOUR);
-      await j.admin.silence('s1', 0, T0 + HOUR);
-      expect(await j.silencedUntil('s1', T0 + HOUR)).toBeUndefined();
-    }
+    expect(await j.admin.requeue({ alertIds: ['a'], routable: () => true, now: T0 + HOUR })).toEqual([
+      {
+        alertId: 'a',
+        storeId: 's1',
+        requeued: ['chat'],
+        skipped: [{ step: 'announce', reason: expect.stringContaining('already succeeded') }],
+      },
+    ]);
+    expect((await j.admin.alert('a'))?.steps[1]).toMatchObject({
+      step: 'chat',
+      state: 'pending',
+      attempts: 0,
+      nextAt: T0 + HOUR,
+    });
+    await j.admin.silence('s1', T0 + 2 * HOUR, T0);
+    expect(await j.silencedUntil('s1', T0 + HOUR)).toBe(T0 + 2 * HOUR);
+    await j.admin.silence('s1', 0, T0 + HOUR);
+    expect(await j.silencedUntil('s1', T0 + HOUR)).toBeUndefined();
   });
 
   it('computes alerts per hour, times to claim and false alarms per camera since a time', async () => {

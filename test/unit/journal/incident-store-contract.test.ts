@@ -4,7 +4,7 @@ import { PgJournal } from '../../../src/journal/pg/pg-journal';
 import type { IncidentStore } from '../../../src/pipeline/incident';
 import type { Journal } from '../../../src/pipeline/ports';
 import type { Alert } from '../../../src/pipeline/alert';
-import type { SeenEvents } from '../../../src/journal/journal-parts';
+import type { SeenEvents } from '../../../src/journal/seen-events';
 import type { FollowUpOutbox } from '../../../src/pipeline/follow-up';
 import type { SeenInJournal } from '../../../src/tts/prerender';
 import { pgSeen } from '../../../src/journal/pg/pg-admin';

@@ -149,13 +149,13 @@ describe('PgJournal: what only a shared journal must get right', () => {
     const [first, second] = (await j.integrations.eventsAfter(0)).slice(0, 2);
     await j.integrations.settle('int_a', first as never, 'delivered', 1, null, 150); // the integration is past the first event only
     await j.prune(1_000);
-    expect((await j.pool.query('SELECT seq FROM events ORDER BY seq')).rows.map((r) => Number(r['seq']))).toEqual(
+    expect((await j.pool.query('SELECT seq FROM events ORDER BY seq')).rows.map((r) => Number(r.seq))).toEqual(
       seqs.slice(1),
     );
     expect((await j.pool.query('SELECT COUNT(*)::int AS n FROM deliveries')).rows).toEqual([{ n: 0 }]);
     await j.integrations.settle('int_a', second as never, 'delivered', 1, null, 2_000);
     await j.prune(250); // the second is past the cutoff's age only now: the third is newer
-    expect((await j.pool.query('SELECT seq FROM events ORDER BY seq')).rows.map((r) => Number(r['seq']))).toEqual(
+    expect((await j.pool.query('SELECT seq FROM events ORDER BY seq')).rows.map((r) => Number(r.seq))).toEqual(
       seqs.slice(2),
     );
     expect((await j.pool.query('SELECT COUNT(*)::int AS n FROM deliveries')).rows).toEqual([{ n: 1 }]);

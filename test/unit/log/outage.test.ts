@@ -24,7 +24,7 @@ describe('OutageReporter: an outage in at most one line a minute', () => {
       advance(3_000);
     }
     outage.recovered();
-    const messages = parsed().map((l) => [l['level'], l['message']]);
+    const messages = parsed().map((l) => [l.level, l.message]);
     expect(messages).toEqual([
       ['warn', 'AMI unreachable'],
       ['warn', 'AMI still unreachable'],
@@ -49,6 +49,6 @@ describe('OutageReporter: an outage in at most one line a minute', () => {
     expect(parsed()[0]).toMatchObject({ level: 'error', message: 'AMI unreachable' });
     outage.recovered();
     outage.recovered(); // only one end line per outage
-    expect(parsed().filter((l) => l['message'] === 'AMI reachable again')).toHaveLength(1);
+    expect(parsed().filter((l) => l.message === 'AMI reachable again')).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { join } from 'node:path';
-import { AmiParser, AmiMessage } from '../../../src/pbx/ami-codec';
+import { AmiParser, type AmiMessage } from '../../../src/pbx/ami-codec';
 import { AmiSimulator, LEAST_RIGHTS } from '../../../src/sim/ami-sim';
 import * as T from '../../../src/sim/ami-transcript';
 import { transcript } from '../../helpers/transcripts';

@@ -122,7 +122,7 @@ describe('SmartNotificationsOriginator against the simulator', () => {
   });
   it('a body the API rejects (400) carries its reason too; a wrong key is an auth failure', async () => {
     await originator().originate(req({ text: ' ' }));
-    expect(sim.notifications[0]?.body['broadcastMessage']).toBe('theft at cam 4'); // never sent empty: "$event at $from"
+    expect(sim.notifications[0]?.body.broadcastMessage).toBe('theft at cam 4'); // never sent empty: "$event at $from"
     await expect(originator().originate(req({ alertId: '', variables: { cameraId: '' } }))).rejects.toMatchObject({
       kind: 'bad-input',
       message: expect.stringContaining('400: from is required'),

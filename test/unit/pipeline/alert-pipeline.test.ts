@@ -3,7 +3,6 @@ import type { Alert, StoreRoute } from '../../../src/pipeline/alert';
 import type {
   CallOriginator,
   ChatPoster,
-  Clock,
   Journal,
   NewAlertRecord,
   SpeechRenderer,
@@ -166,7 +165,7 @@ describe('AlertPipeline', () => {
 
   it('fails a call that hangs up well before its audio ends, retries it, and counts a full-length call as played', async () => {
     let calls = 0;
-    let hangUp = () => undefined as void;
+    let hangUp: () => void = () => {};
     const { pipeline, journal, clock, events } = setup({
       originate: async () => {
         calls++;
