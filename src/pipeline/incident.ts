@@ -14,7 +14,6 @@ export const INCIDENT_STATES = ['open', 'claimed', 'resolved', 'unclaimed', 'unh
 /** Ended with nobody taking it: still claimable for a while, and its escalation list is called. */
 export const UNTAKEN_STATES: readonly IncidentState[] = ['unclaimed', 'unheard'];
 export type IncidentState = (typeof INCIDENT_STATES)[number];
-export const LIVE_STATES: readonly IncidentState[] = ['open', 'claimed'];
 
 export const OUTCOMES = ['theft', 'false-alarm', 'not-found', 'no-outcome'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
