@@ -79,13 +79,13 @@ export function listAlerts(db: Database.Database, q: AlertQuery): AlertListItem[
   } else if (q.state !== undefined) {
     add('EXISTS (SELECT 1 FROM steps s WHERE s.alert_id = a.id AND s.state = ?)', q.state);
   }
-  // rowid breaks ties in arrival order and keeps the index's own order (no sort).
+  // The id breaks ties, as on PostgreSQL: arrival order (rowid) has no twin there.
   const rows = db
     .prepare(
       `SELECT a.id, a.received_at, a.store_id, a.status, a.incident_id,
             json_extract(a.alert_json, '$.cameraId') AS camera_id, json_extract(a.alert_json, '$.alertType') AS alert_type
      FROM alerts a ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY a.received_at DESC, a.rowid DESC LIMIT ?`,
+     ORDER BY a.received_at DESC, a.id DESC LIMIT ?`,
     )
     .all(...args, q.limit) as AlertRow[];
   const steps = stepsOf(

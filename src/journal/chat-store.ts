@@ -50,7 +50,7 @@ export class SqliteChatStore implements FollowUpOutbox {
   due(now: number, limit = 50): FollowUp[] {
     return (
       this.stmt(
-        'SELECT * FROM followups WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY created_at, rowid LIMIT ?',
+        'SELECT * FROM followups WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY created_at, incident_id, kind LIMIT ?',
       ).all(now, limit) as FollowUpRow[]
     ).map(toFollowUp);
   }
@@ -77,7 +77,7 @@ export class SqliteChatStore implements FollowUpOutbox {
 
   list(incidentId: string): FollowUp[] {
     return (
-      this.stmt('SELECT * FROM followups WHERE incident_id = ? ORDER BY created_at, rowid').all(
+      this.stmt('SELECT * FROM followups WHERE incident_id = ? ORDER BY created_at, kind').all(
         incidentId,
       ) as FollowUpRow[]
     ).map(toFollowUp);

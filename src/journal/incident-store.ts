@@ -3,6 +3,7 @@ import { preparedOnce } from './prepared';
 import { randomUUID } from 'node:crypto';
 import type { StepCall } from '../pipeline/ports';
 import { stepCall } from './step-call';
+import { byActivityOrder } from './sql/orders';
 import {
   UNTAKEN_STATES,
   type ClaimResult,
@@ -122,7 +123,7 @@ export class SqliteIncidentStore implements IncidentStore {
   oldestOpenInRoom(room: string, since: number): Incident | undefined {
     // Open, or ended untaken since `since` (repeats ran out, an escalation may have reached someone).
     const row = this.stmt(
-      `SELECT * FROM incidents WHERE room = ? AND (state = 'open' OR (state IN ('unclaimed', 'unheard') AND updated_at >= ?)) ORDER BY opened_at, rowid LIMIT 1`,
+      `SELECT * FROM incidents WHERE room = ? AND (state = 'open' OR (state IN ('unclaimed', 'unheard') AND updated_at >= ?)) ORDER BY opened_at, id LIMIT 1`,
     ).get(room, since) as IncidentRow | undefined;
     return row && toIncident(row);
   }
@@ -227,9 +228,11 @@ export class SqliteIncidentStore implements IncidentStore {
 
   activity(id: string): IncidentActivity[] {
     const rows = this.stmt(
-      'SELECT incident_id, at, kind, who, detail FROM incident_activity WHERE incident_id = ? ORDER BY at, rowid',
+      'SELECT incident_id, at, kind, who, detail FROM incident_activity WHERE incident_id = ?',
     ).all(id) as { incident_id: string; at: number; kind: string; who: string | null; detail: string | null }[];
-    return rows.map((r) => ({ incidentId: r.incident_id, at: r.at, kind: r.kind, who: r.who, detail: r.detail }));
+    return rows
+      .map((r) => ({ incidentId: r.incident_id, at: r.at, kind: r.kind, who: r.who, detail: r.detail }))
+      .sort(byActivityOrder);
   }
 
   claimedBefore(cutoff: number): Incident[] {

@@ -12,6 +12,7 @@ import {
 } from '../../pipeline/incident';
 import type { StepCall } from '../../pipeline/ports';
 import { toIncident, type IncidentRow } from '../incident-store';
+import { byActivityOrder } from '../sql/orders';
 import { inTransaction, pgText, STEPS_CHANNEL } from './pg-pool';
 
 /** Writes that go with a claim or a resolve, in its transaction. */
@@ -201,16 +202,12 @@ export class PgIncidentStore implements IncidentStore {
       detail: string | null;
     }>({
       name: 'activity-list',
-      text: 'SELECT incident_id, at, kind, who, detail FROM incident_activity WHERE incident_id = $1 ORDER BY at',
+      text: 'SELECT incident_id, at, kind, who, detail FROM incident_activity WHERE incident_id = $1',
       values: [id],
     });
-    return r.rows.map((row) => ({
-      incidentId: row.incident_id,
-      at: row.at,
-      kind: row.kind,
-      who: row.who,
-      detail: row.detail,
-    }));
+    return r.rows
+      .map((row) => ({ incidentId: row.incident_id, at: row.at, kind: row.kind, who: row.who, detail: row.detail }))
+      .sort(byActivityOrder);
   }
 
   async countOpen(): Promise<number> {

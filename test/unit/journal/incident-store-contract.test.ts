@@ -108,6 +108,50 @@ describe.each(implementations)('incident store on %s', (_name, open) => {
     expect(await s.incidents.countOpen()).toBe(2);
   });
 
+  it('incidents opened in the same millisecond come in the order of their ids, on both journals', async () => {
+    // Six cameras of one room at once: arrival order matches id order one time in 720.
+    for (const camera of ['1', '2', '3', '4', '5', '6']) await receive(s.journal, `t${camera}`, 1000, camera);
+    const byId = (await Promise.all(['1', '2', '3', '4', '5', '6'].map((c) => s.incidents.find(`t${c}`))))
+      .map((i) => i?.id as string)
+      .sort();
+    expect((await s.incidents.live()).map((i) => i.id)).toEqual(byId);
+    expect((await s.incidents.list('open')).map((i) => i.id)).toEqual(byId);
+    expect((await s.incidents.oldestOpenInRoom('7', 0))?.id).toBe(byId[0]);
+    expect((await s.incidents.latestInRoom('7', 1000, 0))?.id).toBe(byId[5]);
+  });
+
+  it("an incident's activity of one millisecond, and follow-ups owed at once, come in one order on both journals", async () => {
+    await receive(s.journal, 'o1', 1000);
+    const id = (await s.incidents.find('o1'))?.id as string;
+    const at = (kind: string, who: string | null, detail: string | null) =>
+      s.incidents.recordActivity({ incidentId: id, at: 2000, kind, who, detail });
+    // Written in the reverse of the order read back.
+    await at('conference:live:leave', 'Anna', null);
+    await at('conference:live:join', 'Marco', 'x');
+    await at('conference:live:join', 'Marco', null);
+    await at('conference:live:join', 'Anna', null);
+    await s.incidents.recordActivity({ incidentId: id, at: 1500, kind: 'call:start', who: null, detail: null });
+    expect((await s.incidents.activity(id)).map((a) => [a.at, a.kind, a.who, a.detail])).toEqual([
+      [1500, 'call:start', null, null],
+      [2000, 'conference:live:join', 'Anna', null],
+      [2000, 'conference:live:join', 'Marco', null],
+      [2000, 'conference:live:join', 'Marco', 'x'],
+      [2000, 'conference:live:leave', 'Anna', null],
+    ]);
+    for (const incidentId of ['inc_c', 'inc_a', 'inc_b']) {
+      await s.followUps.add({ incidentId, storeId: 's1', kind: 'resolved', text: 'line' }, 3000);
+      await s.followUps.add({ incidentId, storeId: 's1', kind: 'claimed', text: 'line' }, 3000);
+    }
+    expect((await s.followUps.due(3000)).map((f) => `${f.incidentId} ${f.kind}`)).toEqual([
+      'inc_a claimed',
+      'inc_a resolved',
+      'inc_b claimed',
+      'inc_b resolved',
+      'inc_c claimed',
+      'inc_c resolved',
+    ]);
+  });
+
   it('the first claim wins and every claim is kept; a resolved incident cannot be claimed', async () => {
     await receive(s.journal, 'c1', 1000);
     const id = (await s.incidents.find('c1'))?.id as string;
