@@ -40,7 +40,7 @@ import { housekeeping } from './housekeeping';
 import { unspokenLanguages } from './tts/language-check';
 import { ConsoleSessions } from './console/sessions';
 import type { PgJournal } from './journal/pg/pg-journal';
-import { SharedJournalArea } from './journal/shared-journal-area';
+import { SharedJournalArea } from './cluster/shared-journal-area';
 import { journalParts, type JournalParts } from './journal/journal-parts';
 
 export interface DaemonOptions {

@@ -6,7 +6,7 @@ import type { Alert } from '../pipeline/alert';
 import type { Awaitable, IncidentStore } from '../pipeline/incident';
 import type { SqliteJournal } from './sqlite-journal';
 import type { PgJournal } from './pg/pg-journal';
-import type { SharedJournalArea } from './shared-journal-area';
+import type { SharedJournalArea } from '../cluster/shared-journal-area';
 import { PgSilences } from './pg/pg-silences';
 import { PgAdmin, pgSeen } from './pg/pg-admin';
 import type { SeenInJournal } from '../tts/prerender';

@@ -1,5 +1,5 @@
 import { toStepView, type JournalSummary } from '../journal-reader';
-import { PgLeaseStore } from '../leases';
+import { PgLeaseStore } from '../../cluster/leases';
 import { openPgPool, redactUrl } from './pg-pool';
 
 export interface SharedDaemonView {

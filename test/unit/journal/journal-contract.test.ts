@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { SqliteJournal } from '../../../src/journal/sqlite-journal';
 import { PgJournal } from '../../../src/journal/pg/pg-journal';
-import { PgLeaseStore, SqliteLeaseStore, type LeaseStore } from '../../../src/journal/leases';
 import type { Journal, NewAlertRecord, StepRecord } from '../../../src/pipeline/ports';
 import type { Alert } from '../../../src/pipeline/alert';
 import type { AlertEvent } from '../../../src/pipeline/alert-event';
@@ -15,7 +14,6 @@ import Database from 'better-sqlite3';
  */
 interface Subject {
   journal: Journal & { recordEvent(e: AlertEvent): void; onEventsWritten(l: () => void): void; close(): Promise<void> };
-  leases: LeaseStore;
   /** Raw SQL on the same journal (what the stores beside the port would read). */
   rows(sql: string): Promise<Record<string, unknown>[]>;
   exec(sql: string): Promise<void>;
@@ -33,7 +31,6 @@ const implementations: [string, () => Promise<Subject>][] = [
       const side = new Database(file);
       return {
         journal,
-        leases: new SqliteLeaseStore(side),
         rows: async (sql) => side.prepare(sql).all() as Record<string, unknown>[],
         exec: async (sql) => void side.exec(sql),
         close: async () => {
@@ -49,7 +46,6 @@ const implementations: [string, () => Promise<Subject>][] = [
       const journal = await PgJournal.open(await pg.fresh());
       return {
         journal,
-        leases: new PgLeaseStore(journal.pool),
         rows: async (sql) => (await journal.pool.query(sql)).rows as Record<string, unknown>[],
         exec: async (sql) => void (await journal.pool.query(sql)),
         close: () => journal.close(),
@@ -87,7 +83,6 @@ const step = (alertId: string, s: 'announce' | 'chat', state: StepRecord['state'
   detail: `${state} at ${at}`,
   updatedAt: at,
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(implementations)('journal port on %s', (_name, open) => {
   let s: Subject;
@@ -226,61 +221,5 @@ describe.each(implementations)('journal port on %s', (_name, open) => {
     expect(Number(events[1]?.seq)).toBeGreaterThan(Number(events[0]?.seq));
     expect(JSON.parse(String(events[0]?.data_json))).toEqual({ n: 1 });
     expect(written).toBe(2);
-  });
-
-  describe('leases', () => {
-    it('one holder at a time: the holder renews, nobody else takes it until it lapses or is released', async () => {
-      await s.leases.heartbeat({ id: 'A', host: 'h1', pid: 1, startedAt: 1 });
-      await s.leases.heartbeat({ id: 'B', host: 'h2', pid: 2, startedAt: 2 });
-      expect(await s.leases.acquire('conf:7', 'A', 10_000)).toBe(true);
-      expect(await s.leases.acquire('conf:7', 'B', 10_000)).toBe(false);
-      expect(await s.leases.acquire('conf:7', 'A', 10_000)).toBe(true); // its own: renewed
-      expect(await s.leases.renew('A', 10_000)).toEqual(['conf:7']);
-      expect(await s.leases.renew('B', 10_000)).toEqual([]);
-      const view = await s.leases.view();
-      expect(view.daemons.map((d) => d.id)).toEqual(['A', 'B']);
-      expect(view.leases.map((l) => [l.name, l.holder])).toEqual([['conf:7', 'A']]);
-      await s.leases.release('conf:7', 'B'); // not B's: nothing happens
-      expect(await s.leases.acquire('conf:7', 'B', 10_000)).toBe(false);
-      await s.leases.release('conf:7', 'A');
-      expect(await s.leases.acquire('conf:7', 'B', 10_000)).toBe(true);
-    });
-
-    it('a lease not renewed lapses: another holder takes it, and the old holder renews nothing', async () => {
-      expect(await s.leases.acquire('cron', 'A', 150)).toBe(true);
-      expect(await s.leases.acquire('cron', 'B', 150)).toBe(false);
-      await sleep(400);
-      expect((await s.leases.view()).leases).toEqual([]); // lapsed: not shown as held
-      expect(await s.leases.acquire('cron', 'B', 10_000)).toBe(false); // within the grace: A may still be finishing
-      await sleep(1_000);
-      expect(await s.leases.acquire('cron', 'B', 10_000)).toBe(true);
-      expect(await s.leases.renew('A', 10_000)).toEqual([]);
-      expect(await s.leases.renew('B', 10_000)).toEqual(['cron']);
-    });
-
-    it('acquireAll takes the free names in one go and leaves the others to their holders', async () => {
-      expect(await s.leases.acquire('room:2', 'B', 10_000)).toBe(true);
-      expect(await s.leases.acquireAll(['room:3', 'room:1', 'room:2', 'cron', 'room:1'], 'A', 10_000)).toEqual([
-        'cron',
-        'room:1',
-        'room:3',
-      ]);
-      expect(await s.leases.acquireAll(['room:1', 'room:2'], 'A', 10_000)).toEqual(['room:1']); // its own renewed
-      expect((await s.leases.view()).leases.map((l) => [l.name, l.holder])).toEqual([
-        ['cron', 'A'],
-        ['room:1', 'A'],
-        ['room:2', 'B'],
-        ['room:3', 'A'],
-      ]);
-    });
-
-    it('leave hands back everything a daemon held and takes it off the list', async () => {
-      await s.leases.heartbeat({ id: 'A', host: 'h1', pid: 1, startedAt: 1 });
-      await s.leases.acquire('cron', 'A', 10_000);
-      await s.leases.acquire('conf:7', 'A', 10_000);
-      await s.leases.leave('A');
-      expect(await s.leases.view()).toMatchObject({ daemons: [], leases: [] });
-      expect(await s.leases.acquire('cron', 'B', 10_000)).toBe(true);
-    });
   });
 });

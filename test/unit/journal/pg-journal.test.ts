@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { PgJournal } from '../../../src/journal/pg/pg-journal';
 import { PgAdmin } from '../../../src/journal/pg/pg-admin';
 import { openPgPool } from '../../../src/journal/pg/pg-pool';
-import { PgLeaseStore } from '../../../src/journal/leases';
+import { PgLeaseStore } from '../../../src/cluster/leases';
 import { FenceLost } from '../../../src/pipeline/ports';
 import { PG_MIGRATIONS } from '../../../src/journal/pg/pg-schema';
 import { SqliteJournal } from '../../../src/journal/sqlite-journal';

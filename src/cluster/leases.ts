@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import type { Pool } from 'pg';
 
 /** A daemon sharing the journal, as it last said it was alive. */
@@ -20,7 +19,7 @@ export interface Lease {
 
 /**
  * Leases in the journal (migration 8). A lease is held until `until`; its holder renews it, and
- * once it lapses anyone may take it. Times are the database's own on PostgreSQL, so daemons on
+ * once it lapses anyone may take it. Times are the database server's own, so daemons on
  * hosts whose clocks disagree still agree on who holds what.
  */
 export interface LeaseStore {
@@ -135,92 +134,5 @@ export class PgLeaseStore implements LeaseStore {
       })
     ).rows;
     return { now, daemons, leases };
-  }
-}
-
-/**
- * SQLite: the data directory's lock lets one daemon in, so it holds every lease it asks for; the
- * same table and rules keep `status` alike on both journals (and the contract tests honest).
- */
-export class SqliteLeaseStore implements LeaseStore {
-  constructor(
-    private readonly db: Database.Database,
-    private readonly now: () => number = Date.now,
-    private readonly graceMs = LEASE_GRACE_MS,
-  ) {}
-
-  heartbeat(d: Omit<DaemonRow, 'seenAt'>): Promise<void> {
-    return this.run(() => {
-      this.db
-        .prepare(`INSERT INTO daemons (id, host, pid, started_at, seen_at) VALUES (?, ?, ?, ?, ?)
-                       ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at`)
-        .run(d.id, d.host, d.pid, d.startedAt, this.now());
-    });
-  }
-
-  acquire(name: string, holder: string, ttlMs: number): Promise<boolean> {
-    return this.run(() => {
-      const now = this.now();
-      const row = this.db
-        .prepare(
-          `INSERT INTO leases (name, holder, until, taken_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until,
-           taken_at = CASE WHEN leases.holder = excluded.holder THEN leases.taken_at ELSE excluded.taken_at END
-         WHERE leases.holder = excluded.holder OR leases.until < ?
-         RETURNING name`,
-        )
-        .get(name, holder, now + ttlMs, now, now - this.graceMs);
-      return row !== undefined;
-    });
-  }
-
-  async acquireAll(names: readonly string[], holder: string, ttlMs: number): Promise<string[]> {
-    const held: string[] = [];
-    for (const name of new Set(names)) if (await this.acquire(name, holder, ttlMs)) held.push(name);
-    return held.sort();
-  }
-
-  renew(holder: string, ttlMs: number): Promise<string[]> {
-    return this.run(() => {
-      const now = this.now();
-      const rows = this.db
-        .prepare('UPDATE leases SET until = ? WHERE holder = ? AND until >= ? RETURNING name')
-        .all(now + ttlMs, holder, now) as { name: string }[];
-      return rows.map((r) => r.name).sort();
-    });
-  }
-
-  release(name: string, holder: string): Promise<void> {
-    return this.run(() => void this.db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder));
-  }
-
-  leave(holder: string): Promise<void> {
-    return this.run(() => {
-      this.db.prepare('DELETE FROM leases WHERE holder = ?').run(holder);
-      this.db.prepare('DELETE FROM daemons WHERE id = ?').run(holder);
-    });
-  }
-
-  view(): Promise<{ now: number; daemons: DaemonRow[]; leases: Lease[] }> {
-    return this.run(() => {
-      const now = this.now();
-      return {
-        now,
-        daemons: this.db
-          .prepare(`SELECT ${DAEMON_COLUMNS} FROM daemons WHERE seen_at >= ? ORDER BY started_at, id`)
-          .all(now - GONE_AFTER_MS) as DaemonRow[],
-        leases: this.db
-          .prepare(`SELECT ${LEASE_COLUMNS} FROM leases WHERE until >= ? ORDER BY name`)
-          .all(now) as Lease[],
-      };
-    });
-  }
-
-  private run<T>(fn: () => T): Promise<T> {
-    try {
-      return Promise.resolve(fn());
-    } catch (err) {
-      return Promise.reject(err);
-    }
   }
 }

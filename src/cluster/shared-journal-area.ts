@@ -5,7 +5,7 @@ import type { ReadinessCheck } from '../area';
 import { LeaseKeeper } from './lease-keeper';
 import { lostSteps } from '../log/step-log';
 import { PgLeaseStore, type DaemonRow, type Lease } from './leases';
-import type { PgJournal } from './pg/pg-journal';
+import type { PgJournal } from '../journal/pg/pg-journal';
 
 export interface SharedJournalDeps {
   journal: PgJournal;

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { LeaseKeeper } from '../../../src/journal/lease-keeper';
-import { PgLeaseStore } from '../../../src/journal/leases';
+import { LeaseKeeper } from '../../../src/cluster/lease-keeper';
+import { PgLeaseStore } from '../../../src/cluster/leases';
 import { PgJournal } from '../../../src/journal/pg/pg-journal';
 import { openPgPool } from '../../../src/journal/pg/pg-pool';
 import { REPO } from '../../helpers/paths';
@@ -44,15 +44,15 @@ describe('LeaseKeeper on PostgreSQL', () => {
   it('a daemon SIGKILLed holding a lease loses it at most one lease term (8 s) after its last renewal, and another daemon takes it over', async () => {
     const url = await pg.fresh();
     const journal = await PgJournal.open(url);
-    const dist = join(REPO, 'dist/src/journal');
+    const dist = join(REPO, 'dist/src');
     const child = spawn(
       process.execPath,
       [
         '-e',
         `
-      const { LeaseKeeper } = require(${JSON.stringify(join(dist, 'lease-keeper.js'))});
-      const { PgLeaseStore } = require(${JSON.stringify(join(dist, 'leases.js'))});
-      const { openPgPool } = require(${JSON.stringify(join(dist, 'pg/pg-pool.js'))});
+      const { LeaseKeeper } = require(${JSON.stringify(join(dist, 'cluster/lease-keeper.js'))});
+      const { PgLeaseStore } = require(${JSON.stringify(join(dist, 'cluster/leases.js'))});
+      const { openPgPool } = require(${JSON.stringify(join(dist, 'journal/pg/pg-pool.js'))});
       const k = new LeaseKeeper({ store: new PgLeaseStore(openPgPool(process.argv[1])), self: { id: 'doomed', host: 'test', pid: process.pid, startedAt: Date.now() } });
       k.start().then(() => k.take('conf:7')).then((ok) => { console.log(ok ? 'held' : 'refused'); setInterval(() => {}, 1000); });
     `,
