@@ -104,8 +104,6 @@ export class SqliteJournal implements Journal, EventSink {
          WHERE s.state IN ('pending', 'running') ORDER BY a.received_at, s.alert_id, s.step`,
       ),
       getAlert: this.db.prepare(`SELECT alert_json, status, received_at FROM alerts WHERE id = ?`),
-      steps: this.db.prepare(`SELECT * FROM steps WHERE alert_id = ? ORDER BY step`),
-      rawBody: this.db.prepare(`SELECT raw_body FROM alerts WHERE id = ?`),
       silence: this.db.prepare(`SELECT until FROM silences WHERE store_id = ? AND until > ?`),
       anyIntegration: this.db.prepare(`SELECT 1 FROM integrations WHERE enabled = 1 LIMIT 1`),
       waiting: this.db.prepare(
@@ -309,14 +307,6 @@ export class SqliteJournal implements Journal, EventSink {
       status: row.status as AlertStatus,
       receivedAt: row.received_at,
     };
-  }
-
-  steps(alertId: string): StepRecord[] {
-    return (this.stmts.steps.all(alertId) as StepRow[]).map(toStepRecord);
-  }
-
-  rawBody(alertId: string): string | undefined {
-    return (this.stmts.rawBody.get(alertId) as { raw_body: string } | undefined)?.raw_body;
   }
 
   /** Housekeeping: drops finished alerts received before `cutoff`; never one with a pending step. */

@@ -35,14 +35,3 @@ export function readWavInfo(buf: Buffer): WavInfo {
   }
   throw new Error('WAVE file without data chunk');
 }
-
-/** Root-mean-square level of 16-bit PCM in dBFS (for checks that speech is audible). */
-export function rmsDbfs(buf: Buffer, info: WavInfo): number {
-  let sum = 0;
-  const n = Math.floor(info.dataBytes / 2);
-  for (let i = 0; i < n; i++) {
-    const s = buf.readInt16LE(info.dataOffset + i * 2) / 32768;
-    sum += s * s;
-  }
-  return n === 0 ? -Infinity : 10 * Math.log10(sum / n);
-}

@@ -6,7 +6,9 @@ import { secretValues } from '../../src/config/redact';
 import { SimWorld, type SimWorldOptions } from '../../src/sim/sim-world';
 import { FINAL_STATES } from '../../src/pipeline/alert';
 import type { StepRecord } from '../../src/pipeline/ports';
+import { journalFile } from '../../src/journal/journal-file';
 import { capturedLogger, waitFor } from './quiet-logger';
+import { journalRawBody, journalSteps } from './journal-rows';
 import { FIXTURES, tempDir } from './paths';
 
 export const STORES = [
@@ -46,23 +48,28 @@ export async function bootWorld(
     return { status: res.status, body: (await res.json()) as { status?: string; alertId?: string; error?: string } };
   };
 
+  const file = journalFile(config.settings.BRIDGE_DATA_DIR);
+  /** An alert's steps as committed to the daemon's journal. */
+  const steps = (alertId: string) => journalSteps(file, alertId);
+  const rawBody = (alertId: string) => journalRawBody(file, alertId);
+
   const finished = async (alertId: string, ms = 20_000): Promise<StepRecord[]> => {
     await waitFor(
       () => {
-        const steps = daemon.journal.steps(alertId);
-        return steps.length > 0 && steps.every((s) => FINAL_STATES.includes(s.state));
+        const rows = steps(alertId);
+        return rows.length > 0 && rows.every((s) => FINAL_STATES.includes(s.state));
       },
       ms,
       `steps of ${alertId}`,
     );
-    return daemon.journal.steps(alertId);
+    return steps(alertId);
   };
 
   const stop = async () => {
     await daemon.stop();
     await world.stop();
   };
-  return { world, daemon, config, logLines: lines, base, post, finished, stop };
+  return { world, daemon, config, logLines: lines, base, post, finished, steps, rawBody, stop };
 }
 
 export type World = Awaited<ReturnType<typeof bootWorld>>;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { readWavInfo, rmsDbfs } from '../../src/tts/wav';
+import { readWavInfo } from '../../src/tts/wav';
+import { rmsDbfs } from '../helpers/wav';
 import { bootWorld, fixture, type World } from '../helpers/world';
 
 describe('one alert of each payload shape, end to end on real parts', () => {
@@ -28,7 +29,7 @@ describe('one alert of each payload shape, end to end on real parts', () => {
       status: 'routed',
       alert: { storeId: 'test-store-wildix', cameraId: '3' },
     });
-    expect(JSON.parse(w.daemon.journal.rawBody(id) as string)).toEqual(body);
+    expect(JSON.parse(w.rawBody(id) as string)).toEqual(body);
 
     const originate = w.world.ami.originates.find((o) => o.variables.includes(`ALERT_ID=${id}`));
     expect(originate).toMatchObject({

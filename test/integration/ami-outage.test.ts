@@ -25,7 +25,7 @@ describe('AMI down for 60 s', () => {
       await send('out-0s', 'test-store-wildix');
       await at(30);
       await send('out-30s', 'store-b');
-      expect(daemon.journal.steps('out-0s').find((s) => s.step === 'chat')?.state).toBe('succeeded');
+      expect(w.steps('out-0s').find((s) => s.step === 'chat')?.state).toBe('succeeded');
       await at(58);
       await send('out-58s', 'store-c');
       await at(60);

@@ -224,10 +224,7 @@ describe('veesion-bridge CLI (built, run as a process)', () => {
         alertId: string;
       };
       await waitFor(
-        () =>
-          w.daemon.journal
-            .steps(sent.alertId)
-            .some((st) => st.step === 'chat' && st.state === 'pending' && st.attempts === 1),
+        () => w.steps(sent.alertId).some((st) => st.step === 'chat' && st.state === 'pending' && st.attempts === 1),
         15_000,
         'chat failed once',
       );

@@ -15,10 +15,7 @@ describe('housekeeping (the daemon cron job)', () => {
       world.xbees.failNext(1, 503); // this chat post fails and waits an hour for its retry
       expect((await w.post({ alert_uuid: 'hk-pending', location: 'store-b' })).status).toBe(200);
       await waitFor(
-        () =>
-          daemon.journal
-            .steps('hk-pending')
-            .some((s) => s.step === 'chat' && s.state === 'pending' && s.attempts === 1),
+        () => w.steps('hk-pending').some((s) => s.step === 'chat' && s.state === 'pending' && s.attempts === 1),
         10_000,
         'chat retry pending',
       );

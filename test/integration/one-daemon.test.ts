@@ -10,6 +10,7 @@ import { parseAlertPayload } from '../../src/veesion/alert-payload';
 import { tempDir } from '../helpers/paths';
 import { CLI, runCli } from '../helpers/cli';
 import { waitFor } from '../helpers/quiet-logger';
+import { journalSteps } from '../helpers/journal-rows';
 
 interface Proc {
   child: ChildProcess;
@@ -131,12 +132,10 @@ describe('one daemon per data directory', () => {
     expect(blocked.stderr()).toContain('start failed');
     expect(blocked.stderr()).toContain('EADDRINUSE');
     expect(calls('left-over')).toBe(0);
-    const reopened = new SqliteJournal(journalFile(dataDir));
-    expect(reopened.steps('left-over').map((s) => [s.step, s.state, s.attempts])).toEqual([
+    expect(journalSteps(journalFile(dataDir), 'left-over').map((s) => [s.step, s.state, s.attempts])).toEqual([
       ['announce', 'pending', 0],
       ['chat', 'pending', 0],
     ]);
-    await reopened.close();
   });
 
   it('a clean stop ends with a "stopped" line', async () => {

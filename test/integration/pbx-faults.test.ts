@@ -14,8 +14,8 @@ describe('PBX faults, end to end', () => {
     w = undefined;
   });
 
-  const announce = (id: string) => w?.daemon.journal.steps(id).find((s) => s.step === 'announce');
-  const chat = (id: string) => w?.daemon.journal.steps(id).find((s) => s.step === 'chat');
+  const announce = (id: string) => w?.steps(id).find((s) => s.step === 'announce');
+  const chat = (id: string) => w?.steps(id).find((s) => s.step === 'chat');
   const sent = async (id: string, location: string, extra: Record<string, string> = {}) => {
     const res = await w!.post({ alert_uuid: id, location, camera_id: id, ...extra }); // `!`: set by each test first
     expect(res.status).toBe(200);

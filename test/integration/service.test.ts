@@ -2,10 +2,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimWorld } from '../../src/sim/sim-world';
-import { SqliteJournal } from '../../src/journal/sqlite-journal';
 import { REPO, tempDir } from '../helpers/paths';
 import { CLI } from '../helpers/cli';
 import { waitFor } from '../helpers/quiet-logger';
+import { journalSteps } from '../helpers/journal-rows';
 
 /** A notify socket we own, as systemd would: prints each datagram, closes barrier fds. */
 const LISTENER = `
@@ -129,15 +129,14 @@ describe('running as a systemd service', () => {
       await waitFor(() => world.ami.originates.length === 2, 20_000, 'second Originate after restart');
       daemon.kill('SIGTERM');
       expect(await exited(daemon)).toBe(0);
-      const journal = new SqliteJournal(join(world.envFile, '../data/journal.sqlite'));
+      const journal = join(world.envFile, '../data/journal.sqlite');
       for (const id of alerts) {
-        expect(journal.steps(id).map((s) => [s.step, s.state])).toEqual([
+        expect(journalSteps(journal, id).map((s) => [s.step, s.state])).toEqual([
           ['announce', 'succeeded'],
           ['chat', 'succeeded'],
         ]);
         expect(world.ami.originates.filter((o) => o.variables.includes(`ALERT_ID=${id}`))).toHaveLength(1);
       }
-      await journal.close();
     } finally {
       daemon?.kill('SIGKILL');
       await world.stop();

@@ -11,10 +11,10 @@ describe('storm control, quiet hours and silence, end to end', () => {
   it('merges a burst on one camera, mutes a store in quiet hours and one silenced from the CLI', async () => {
     const stores = [...STORES.slice(0, 3), { ...STORES[3]!, quiet_hours: ['* * * * *'] }]; // `!`: STORES has 4; store-d is always quiet
     const w = await bootWorld({ stores, settings: { BRIDGE_STORM_WINDOW_S: '2' } });
-    const { world, daemon } = w;
+    const { world } = w;
     const files = ['--env-file', world.envFile, '--stores-file', world.storesFile];
     const toConf = (conf: string) => world.ami.originates.filter((o) => o.channel === `Local/${conf}@xhoppers-conf`);
-    const states = (id: string) => daemon.journal.steps(id).map((s) => `${s.step}=${s.state}`);
+    const states = (id: string) => w.steps(id).map((s) => `${s.step}=${s.state}`);
     try {
       const burst = ['st-1', 'st-2', 'st-3', 'st-4', 'st-5'];
       for (const id of burst)
@@ -22,7 +22,7 @@ describe('storm control, quiet hours and silence, end to end', () => {
       for (const id of burst) await w.finished(id);
       expect(toConf('3')).toHaveLength(2);
       expect(toConf('3')[1]!.at - toConf('3')[0]!.at).toBeGreaterThanOrEqual(2_000); // `!`: length asserted
-      expect(daemon.journal.steps('st-5').find((s) => s.step === 'announce')?.detail).toMatch(
+      expect(w.steps('st-5').find((s) => s.step === 'announce')?.detail).toMatch(
         /for 4 alerts \(st-2, st-3, st-4, st-5\)/,
       );
       await waitFor(
@@ -41,7 +41,7 @@ describe('storm control, quiet hours and silence, end to end', () => {
       expect((await w.post({ alert_uuid: 'silent-1', location: 'store-c' })).status).toBe(200);
       await w.finished('silent-1');
       expect(states('silent-1')).toEqual(['announce=muted', 'chat=succeeded']);
-      expect(daemon.journal.steps('silent-1')[0]?.detail).toMatch(/silenced until/);
+      expect(w.steps('silent-1')[0]?.detail).toMatch(/silenced until/);
 
       expect((await runCli(['silence', '--store', 'store-c', '--off', ...files])).code).toBe(0);
       expect((await w.post({ alert_uuid: 'loud-1', location: 'store-c' })).status).toBe(200);

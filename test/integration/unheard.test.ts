@@ -32,7 +32,7 @@ describe('an alert the PBX cannot announce', () => {
       await new Promise((r) => setTimeout(r, 8_000));
       expect(mentions().length).toBe(before);
       expect(incident()).toMatchObject({ state: 'unheard', announcements: 0, nextRepeatAt: null });
-      const announce = daemon.journal.steps('unheard-1').find((s) => s.step === 'announce');
+      const announce = w.steps('unheard-1').find((s) => s.step === 'announce');
       expect(announce?.state).toMatch(/^(dead|expired)$/);
       expect(announce?.updatedAt).toBeLessThan(sentAt + (EXPIRE_S + 3) * 1000);
 

@@ -14,8 +14,8 @@ describe('x-bees down for an hour', () => {
     // One announcement per incident: this test's hour on the manual clock is about the chat, not repeats.
     const w = await bootWorld({ settings: { BRIDGE_REPEAT_MAX: '1' } }, { daemon: { clock } });
     const t0 = clock.now();
-    const chat = () => w.daemon.journal.steps('xo-1').find((s) => s.step === 'chat');
-    const announce = () => w.daemon.journal.steps('xo-1').find((s) => s.step === 'announce');
+    const chat = () => w.steps('xo-1').find((s) => s.step === 'chat');
+    const announce = () => w.steps('xo-1').find((s) => s.step === 'announce');
     /** Lets real work (sockets, TTS) run while the manual clock creeps on, until `cond`. */
     const settle = async (cond: () => boolean, what: string) => {
       const end = Date.now() + 20_000;

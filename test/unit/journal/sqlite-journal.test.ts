@@ -4,6 +4,7 @@ import { SqliteJournal } from '../../../src/journal/sqlite-journal';
 import type { Alert } from '../../../src/pipeline/alert';
 import { tempDir } from '../../helpers/paths';
 import { waitFor } from '../../helpers/quiet-logger';
+import { journalRawBody, journalSteps } from '../../helpers/journal-rows';
 import { statSync } from 'node:fs';
 
 const alert = (id: string): Alert => ({
@@ -46,7 +47,7 @@ describe('SqliteJournal', () => {
     raw.close();
     const again = new SqliteJournal(file);
     expect(again.storedAlert('a1')).toEqual({ alert: alert('a1'), status: 'routed', receivedAt: 1000 });
-    expect(again.rawBody('a1')).toBe('{"id":"a1"}');
+    expect(journalRawBody(file, 'a1')).toBe('{"id":"a1"}');
     expect(await again.unfinishedSteps()).toEqual([
       expect.objectContaining({ alertId: 'a1', step: 'chat', state: 'pending' }),
     ]);
@@ -54,10 +55,11 @@ describe('SqliteJournal', () => {
   });
 
   it('commits alerts arriving together in one transaction and tells duplicates apart', async () => {
-    const j = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
+    const file = join(tempDir(), 'journal.sqlite');
+    const j = new SqliteJournal(file);
     const results = await Promise.all([j.append(record('a1')), j.append(record('a2')), j.append(record('a1'))]);
     expect(results).toEqual(['new', 'new', 'duplicate']);
-    expect(j.steps('a1')).toHaveLength(2);
+    expect(journalSteps(file, 'a1')).toHaveLength(2);
     await j.close();
   });
 

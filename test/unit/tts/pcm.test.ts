@@ -7,7 +7,8 @@ import {
   PEAK_CEILING_DBFS,
   TARGET_RMS_DBFS,
 } from '../../../src/tts/pcm';
-import { readWavInfo, rmsDbfs } from '../../../src/tts/wav';
+import { readWavInfo } from '../../../src/tts/wav';
+import { rmsDbfs } from '../../helpers/wav';
 
 const tone = (hz: number, rate: number, seconds: number, amplitude = 0.5) =>
   Float32Array.from(

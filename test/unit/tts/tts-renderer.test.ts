@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TtsRenderer } from '../../../src/tts/tts-renderer';
-import { readWavInfo, rmsDbfs } from '../../../src/tts/wav';
+import { readWavInfo } from '../../../src/tts/wav';
+import { rmsDbfs } from '../../helpers/wav';
 import { soundFile } from '../../../src/tts/sound-file';
 import { runProcess } from '../../../src/tts/run-process';
 import { tempDir } from '../../helpers/paths';

@@ -6,7 +6,8 @@ import { unspokenLanguages } from '../../../src/tts/language-check';
 import { BUILT_IN, sentencesFor } from '../../../src/pipeline/sentences';
 import { renderTemplate } from '../../../src/pipeline/template';
 import { decodeWav, PEAK_CEILING_DBFS, TARGET_RMS_DBFS } from '../../../src/tts/pcm';
-import { readWavInfo, rmsDbfs } from '../../../src/tts/wav';
+import { readWavInfo } from '../../../src/tts/wav';
+import { rmsDbfs } from '../../helpers/wav';
 import { tempDir } from '../../helpers/paths';
 
 const GLOBAL = { engine: 'espeak-ng' as const, voice: '' };
