@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { SimWorld } from '../src/sim/sim-world';
 import { alertsSaid } from '../src/sim/ami-sim';
 import { ENGINES } from '../src/tts/engines';
-import { convertToTelephoneWav } from '../src/tts/convert';
+import { convertToTelephoneWav } from './ffmpeg-baseline';
 import { percentile, ms, verdict } from './stats';
 import { startDaemon, rssMb, stopDaemon, cpuSeconds, childrenRss } from './daemon-process';
 import { sharedJournalRows } from './postgres';

@@ -7,7 +7,7 @@ import type { RenderedSpeech, SpeechRenderer } from '../pipeline/ports';
 import { StepError } from '../pipeline/step-error';
 import { ENGINES, type EngineName, type SpeechEngine } from './engines';
 import { festivalShortfall } from './festival-check';
-import { importSound } from './convert';
+import { importSound } from './import-sound';
 import { readWavInfo } from './wav';
 import { decodeWav, type Pcm } from './pcm';
 import { PcmWorker } from './pcm-worker';

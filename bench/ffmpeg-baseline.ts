@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { runFfmpeg } from '../ffmpeg';
+import { runFfmpeg } from '../src/ffmpeg';
 import { normalisingGainDb } from './loudness';
 
 export interface ConvertOptions {
@@ -11,7 +11,11 @@ export interface ConvertOptions {
 /** Fallback when the input cannot be measured: ffmpeg's EBU R128 loudness normalisation. */
 const LOUDNORM = 'loudnorm=I=-16:TP=-1.5:LRA=11';
 
-/** Speech (and the chime before it) as 8 kHz mono 16-bit WAV, at one loudness, for the PBX. */
+/**
+ * Speech (and the chime before it) as 8 kHz mono 16-bit WAV, at one loudness, for the PBX, in
+ * one ffmpeg process: how the daemon converted speech before it did so in-process, kept as the
+ * bench's baseline.
+ */
 export function convertToTelephoneWav(input: Buffer, outputFile: string, opts: ConvertOptions): Promise<void> {
   const gain = normalisingGainDb(input);
   const level = gain === undefined ? LOUDNORM : `volume=${gain.toFixed(2)}dB`;
@@ -42,25 +46,5 @@ export function convertToTelephoneWav(input: Buffer, outputFile: string, opts: C
         .output(outputFile);
     },
     { timeoutMs: opts.timeoutMs, what: 'speech to telephone WAV' },
-  );
-}
-
-/**
- * Imports an operator's sound (the chime) once: any format ffmpeg reads, to mono 16-bit PCM WAV
- * at 16 kHz, its level untouched; the speech path then resamples it in-process.
- */
-export function importSound(input: string, outputFile: string, timeoutMs: number): Promise<void> {
-  return runFfmpeg(
-    (cmd) => {
-      cmd
-        .input(input)
-        .audioChannels(1)
-        .audioFrequency(16000)
-        .audioCodec('pcm_s16le')
-        .format('wav')
-        .outputOptions('-map_metadata', '-1', '-bitexact')
-        .output(outputFile);
-    },
-    { timeoutMs, what: 'sound import' },
   );
 }

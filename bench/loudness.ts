@@ -1,4 +1,4 @@
-import { readWavInfo } from './wav';
+import { readWavInfo } from '../src/tts/wav';
 
 /** Speech is brought to this RMS level, unless that would push its peak above PEAK_CEILING. */
 const TARGET_RMS_DBFS = -18;
