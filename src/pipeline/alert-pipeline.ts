@@ -1,91 +1,18 @@
 import { STEP_NAMES, type Alert, type StepName, type StoreRoute } from './alert';
-import { callDetail } from './call-details';
-import {
-  FenceLost,
-  type CallOriginator,
-  type StepCall,
-  type ChatPoster,
-  type Clock,
-  type Journal,
-  type SpeechRenderer,
-  type StepFence,
-  type StepListener,
-  type StepRecord,
-  type StoredAlert,
-} from './ports';
+import type { StepListener, StepRecord, StoredAlert } from './ports';
 import { DEFAULT_POLICIES, nextAttempt, type RetryPolicy } from './retry-policy';
-import { asStepError, StepError, Stopping } from './step-error';
+import { asStepError, Stopping } from './step-error';
 import { Semaphore } from './semaphore';
 import { RateLimiter } from './rate-limiter';
 import { Announcer, DEFAULT_MANY_ALERTS_TEXT, type SpeakOutcome } from './announcer';
-import { receivedEvent, stepEvent, type EventSink } from './alert-event';
-import { IncidentLoop, DEFAULT_CLAIMED_TEXT, type IncidentLoopDeps, type IncidentNews } from './incident-loop';
-import type { FollowUps } from './follow-up';
-import type { IncidentStore } from './incident';
+import { receivedEvent } from './alert-event';
+import type { IncidentLoop } from './incident-loop';
+import type { IngestOutcome, PipelineDeps, Work } from './pipeline-deps';
+import { StepRecorder } from './step-recorder';
+import { announceStep, heardBefore } from './announce-step';
+import { incidentLoopFor } from './pipeline-incidents';
 
-export interface PipelineDeps {
-  journal: Journal;
-  speech: SpeechRenderer;
-  originator: CallOriginator;
-  chat: ChatPoster;
-  clock: Clock;
-  /** The current stores by store_veesion_id (a function: the store list can be reloaded). */
-  stores: () => ReadonlyMap<string, StoreRoute>;
-  alertText: string;
-  /** Said for several alerts of one camera merged into one announcement (`${count}`). */
-  manyAlertsText?: string;
-  /** Said for several cameras of one conference due at once (`${count}`, `${cameras}`). */
-  summaryText?: string;
-  /** Storm control: one announcement per camera per window (0: off), waiting announcements per conference. */
-  storm?: { windowMs?: number; queueMax?: number };
-  /** Why announcements for this store are muted now (quiet hours, `silence`), or undefined. */
-  muted?: (store: StoreRoute, now: number) => string | undefined;
-  policies?: Record<StepName, RetryPolicy>;
-  /** Where alert events for integrations go (the journal); none: no events. */
-  events?: EventSink;
-  /** Concurrent speech renderings (CPU-bound engine + ffmpeg) and chat posts; chat posts a second. */
-  limits?: { renders?: number; chatPosts?: number; chatPerSecond?: number };
-  /** Incidents: repeated until claimed, then told. None: alerts only. */
-  incidents?: {
-    store: IncidentStore;
-    /** The alert behind an incident, from the journal the incidents are in. */
-    alert: IncidentLoopDeps['alert'];
-    /** Several daemons: whether this one holds conference `room` (its repeats, escalations, key presses). */
-    owns?: (room: string) => boolean;
-    /** Several daemons: resume() at most this often (it runs at each of their commits' notifications). */
-    resumeEveryMs?: number;
-    repeatMs: number;
-    repeatMax: number;
-    claimedText?: string;
-    report?: (e: IncidentNews) => void;
-    escalateAfterMs?: number;
-    callPerson?: IncidentLoopDeps['callPerson'];
-    onError?: (err: unknown) => void;
-    repeatsOnPbx?: IncidentLoopDeps['repeatsOnPbx'];
-    followUps?: FollowUps;
-  };
-  /**
-   * Several daemons on one journal: whether this one does the store's steps now (it holds the
-   * lease of the store's conference). A step of a store it does not own is left to the owner,
-   * and one under way is abandoned, unrecorded, before its call or post. None: all are ours.
-   */
-  owns?: (store: StoreRoute) => boolean;
-  /** The lease a call's record depends on (a shared journal): written only while it is held. */
-  fence?: (store: StoreRoute) => StepFence | undefined;
-  /** Whether an announcement is playing in a conference now (AMI ConfbridgeList); none: not asked. */
-  announcing?: (room: string) => Promise<boolean>;
-  /** Whether anyone is in the store's conference room (AMI ConfbridgeList); none: not asked. */
-  roomPresence?: (store: StoreRoute) => Promise<'occupied' | 'empty' | 'unknown'>;
-}
-
-export type IngestOutcome = 'accepted' | 'duplicate' | 'unroutable';
-
-interface Work {
-  alert: Alert;
-  store: StoreRoute;
-  /** Where the step's retry window starts: receipt, or the replay that restarted it. */
-  windowFrom: number;
-}
+export type { IngestOutcome, PipelineDeps } from './pipeline-deps';
 
 /** How long a room waits at most for a call a dead daemon left playing, and how often it looks. */
 const ORPHAN_CALL_MAX_MS = 60_000;
@@ -97,7 +24,7 @@ const TAKEOVER_POLL_MS = 250;
  * everything goes through the ports.
  */
 export class AlertPipeline {
-  private readonly listeners: StepListener[] = [];
+  private readonly recorder: StepRecorder;
   private readonly timers = new Map<string, { cancel(): void }>();
   private readonly inFlight = new Set<Promise<void>>();
   /** `alertId/step` of every step scheduled or running here: a rescan never starts one twice. */
@@ -116,6 +43,7 @@ export class AlertPipeline {
 
   constructor(private readonly deps: PipelineDeps) {
     this.policies = deps.policies ?? DEFAULT_POLICIES;
+    this.recorder = new StepRecorder(deps);
     this.renders = new Semaphore(deps.limits?.renders ?? 2);
     this.chatPosts = new Semaphore(deps.limits?.chatPosts ?? 8);
     this.chatPace = new RateLimiter(deps.limits?.chatPerSecond ?? 20, deps.clock);
@@ -133,33 +61,7 @@ export class AlertPipeline {
       hold: (ms) => this.hold(ms),
       ...(deps.owns ? { mayCall: deps.owns } : {}),
     });
-    const inc = deps.incidents;
-    this.incidents =
-      inc &&
-      new IncidentLoop({
-        incidents: inc.store,
-        clock: deps.clock,
-        stores: deps.stores,
-        alert: inc.alert,
-        speak: (req) => this.announcer.speak(req),
-        ...(deps.muted ? { muted: deps.muted } : {}),
-        repeatMs: inc.repeatMs,
-        repeatMax: inc.repeatMax,
-        expireMs: this.policies.announce.deadlineMs,
-        ...(deps.originator.answered ? { answeredOnPbx: (token: string) => deps.originator.answered?.(token) } : {}),
-        alertText: deps.alertText,
-        ...(deps.summaryText ? { summaryText: deps.summaryText } : {}),
-        claimedText: inc.claimedText ?? DEFAULT_CLAIMED_TEXT,
-        ...(deps.events ? { events: deps.events } : {}),
-        ...(inc.report ? { report: inc.report } : {}),
-        ...(inc.escalateAfterMs !== undefined ? { escalateAfterMs: inc.escalateAfterMs } : {}),
-        ...(inc.callPerson ? { callPerson: inc.callPerson } : {}),
-        ...(inc.onError ? { onError: inc.onError } : {}),
-        ...(inc.followUps ? { followUps: inc.followUps } : {}),
-        ...(inc.owns ? { owns: inc.owns } : {}),
-        ...(inc.resumeEveryMs !== undefined ? { resumeEveryMs: inc.resumeEveryMs } : {}),
-        ...(inc.repeatsOnPbx ? { repeatsOnPbx: inc.repeatsOnPbx } : {}),
-      });
+    this.incidents = incidentLoopFor(deps, this.announcer, this.policies.announce.deadlineMs);
   }
 
   /**
@@ -187,7 +89,7 @@ export class AlertPipeline {
   }
 
   onStep(listener: StepListener): void {
-    this.listeners.push(listener);
+    this.recorder.onStep(listener);
   }
 
   /** Journals the alert (durably) and starts its steps. Journal errors propagate (-> 503). */
@@ -270,7 +172,7 @@ export class AlertPipeline {
       if (call && heard) {
         // Answered before a crash or a takeover: Asterisk plays the call on its own, so it was
         // heard, and it counts on its incident like any other. Placing it again would say it twice.
-        this.record(work, 'announce', rec.attempts, 'succeeded', null, heard, this.deps.clock.now());
+        this.recorder.record(work, 'announce', rec.attempts, 'succeeded', null, heard, this.deps.clock.now());
         counting.push(this.incidents?.announced(rec.alertId, call.token));
         continue;
       }
@@ -325,10 +227,18 @@ export class AlertPipeline {
     const started = this.deps.clock.now();
     const { alert, store, windowFrom } = work;
     if (!this.owned(store)) return false; // another daemon holds its conference now: its step
-    this.emit({ alertId: alert.id, step, state: 'running', attempt, storeId: store.store_veesion_id });
+    this.recorder.emit({ alertId: alert.id, step, state: 'running', attempt, storeId: store.store_veesion_id });
     try {
-      const detail = step === 'announce' ? await this.announce(work, attempt, started) : await this.postChat(work);
-      if (step === 'chat') this.record(work, step, attempt, 'succeeded', null, detail, started);
+      const detail =
+        step === 'announce'
+          ? await announceStep(
+              { deps: this.deps, recorder: this.recorder, announcer: this.announcer, incidents: this.incidents },
+              work,
+              attempt,
+              started,
+            )
+          : await this.postChat(work);
+      if (step === 'chat') this.recorder.record(work, step, attempt, 'succeeded', null, detail, started);
       return false;
     } catch (err) {
       if (err instanceof Stopping) return false; // not attempted: the journal still says pending
@@ -337,72 +247,13 @@ export class AlertPipeline {
       const next = nextAttempt(this.policies[step], attempt, now, windowFrom, error.retryable);
       const message = `${error.code}: ${error.message}`;
       if (next.kind === 'retry') {
-        this.record(work, step, attempt, 'pending', message, null, started, next.at);
+        this.recorder.record(work, step, attempt, 'pending', message, null, started, next.at);
         this.schedule(work, step, attempt, next.at - now);
         return true;
       }
-      this.record(work, step, attempt, next.state, `${message} (${next.reason})`, null, started);
+      this.recorder.record(work, step, attempt, next.state, `${message} (${next.reason})`, null, started);
       return false;
     }
-  }
-
-  /** Records the announcement's outcome itself: played, muted, or dropped by storm control. */
-  private async announce(work: Work, attempt: number, started: number): Promise<string> {
-    const { alert, store, windowFrom } = work;
-    const muted = this.deps.muted?.(store, this.deps.clock.now());
-    if (muted !== undefined) {
-      this.record(work, 'announce', attempt, 'muted', null, muted, started);
-      return muted;
-    }
-    if (this.incidents && this.deps.roomPresence && (await this.deps.roomPresence(store)) === 'empty') {
-      // An empty room is not a successful announcement: nobody would hear it. Escalate now.
-      const reason = `room ${store.audio_conf_id} is empty: nobody would hear it; escalated`;
-      this.record(work, 'announce', attempt, 'expired', reason, null, started);
-      this.incidents.escalateNow(alert.id, `room ${store.audio_conf_id} empty when its announcement was due`);
-      return reason;
-    }
-    const answered = (channel: string, token: string) =>
-      this.record(work, 'announce', attempt, 'running', null, null, started, null, {
-        token,
-        state: 'answered',
-        channel,
-      });
-    const calling = (token: string) => {
-      const call: StepCall = { token, state: 'calling', channel: null };
-      return this.deps.journal
-        .commitStep(
-          {
-            alertId: alert.id,
-            step: 'announce',
-            state: 'running',
-            attempts: attempt,
-            nextAt: null,
-            lastError: null,
-            detail: callDetail(call),
-            updatedAt: this.deps.clock.now(),
-            call,
-          },
-          this.deps.fence?.(store),
-        )
-        .catch((err: unknown) => {
-          // Another daemon holds the conference now: its call, not ours (nothing recorded here).
-          if (err instanceof FenceLost) throw new Stopping();
-          throw new StepError(
-            'JOURNAL_WRITE',
-            'internal',
-            `the call was not placed: its record could not be written to the journal (${err instanceof Error ? err.message : String(err)})`,
-            { cause: err },
-          );
-        });
-    };
-    const outcome = await this.announcer.announce({ alert, store, windowFrom, answered, calling });
-    if (outcome.kind === 'dropped') {
-      this.record(work, 'announce', attempt, 'expired', outcome.reason, null, started);
-      return outcome.reason;
-    }
-    this.record(work, 'announce', attempt, 'succeeded', null, outcome.detail, started);
-    void this.incidents?.announced(alert.id, outcome.callToken);
-    return outcome.detail;
   }
 
   private owned(store: StoreRoute): boolean {
@@ -433,59 +284,4 @@ export class AlertPipeline {
     });
     return `message ${messageId}${videoAttached ? ' with video' : ' with link only'}`;
   }
-
-  private record(
-    work: Work,
-    step: StepName,
-    attempts: number,
-    state: StepRecord['state'],
-    lastError: string | null,
-    detail: string | null,
-    started: number,
-    nextAt: number | null = null,
-    call: StepCall | null = null,
-  ): void {
-    const now = this.deps.clock.now();
-    const alertId = work.alert.id;
-    detail ??= call && callDetail(call);
-    this.deps.journal.updateStep({ alertId, step, state, attempts, nextAt, lastError, detail, updatedAt: now, call });
-    // Same tick as the update: the journal writes both in one transaction.
-    const sink = this.deps.events;
-    const event =
-      sink && stepEvent(work.alert, work.store, { name: step, state, attempts, detail, error: lastError }, now);
-    if (sink && event) sink.recordEvent(event);
-    this.emit({
-      alertId,
-      step,
-      state,
-      attempt: attempts,
-      storeId: work.store.store_veesion_id,
-      durationMs: now - started,
-      ...(lastError !== null ? { error: lastError } : {}),
-      ...(detail !== null ? { detail } : {}),
-      ...(nextAt !== null ? { nextAt, retryInMs: nextAt - now } : {}),
-    });
-  }
-
-  private emit(event: Parameters<StepListener>[0]): void {
-    for (const l of this.listeners) {
-      try {
-        l(event);
-      } catch {
-        // A broken observer (log, metric, demo output) must never break an alert.
-      }
-    }
-  }
-}
-
-/**
- * Why a call found in flight was heard, or undefined when it may not have been: recorded as
- * answered, or seen answered on the PBX by this daemon though its own daemon died before it wrote that.
- */
-function heardBefore(call: StepCall, originator: CallOriginator): string | undefined {
-  if (call.state === 'answered')
-    return `${call.channel ?? 'the call'} answered before a restart; Asterisk played it without the bridge`;
-  if (originator.answered?.(call.token) === true)
-    return `call ${call.token} answered before its daemon stopped (seen on the PBX); not placed again`;
-  return undefined;
 }

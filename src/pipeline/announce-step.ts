@@ -1,0 +1,96 @@
+import { callDetail } from './call-details';
+import { FenceLost, type CallOriginator, type StepCall } from './ports';
+import { StepError, Stopping } from './step-error';
+import type { Announcer } from './announcer';
+import type { IncidentLoop } from './incident-loop';
+import type { PipelineDeps, Work } from './pipeline-deps';
+import type { StepRecorder } from './step-recorder';
+
+/** What the announce step works with, besides the alert: the pipeline's ports and parts. */
+export interface AnnounceStepParts {
+  deps: PipelineDeps;
+  recorder: StepRecorder;
+  announcer: Announcer;
+  incidents: IncidentLoop | undefined;
+}
+
+/**
+ * One attempt of an alert's announcement. Records the outcome itself: played, muted, dropped by
+ * storm control, or expired in an empty room. The call's record is written before the call is
+ * placed, so a crash or a takeover mid-call finds it.
+ */
+export async function announceStep(
+  parts: AnnounceStepParts,
+  work: Work,
+  attempt: number,
+  started: number,
+): Promise<string> {
+  const { deps, recorder, announcer, incidents } = parts;
+  const { alert, store, windowFrom } = work;
+  const muted = deps.muted?.(store, deps.clock.now());
+  if (muted !== undefined) {
+    recorder.record(work, 'announce', attempt, 'muted', null, muted, started);
+    return muted;
+  }
+  if (incidents && deps.roomPresence && (await deps.roomPresence(store)) === 'empty') {
+    // An empty room is not a successful announcement: nobody would hear it. Escalate now.
+    const reason = `room ${store.audio_conf_id} is empty: nobody would hear it; escalated`;
+    recorder.record(work, 'announce', attempt, 'expired', reason, null, started);
+    incidents.escalateNow(alert.id, `room ${store.audio_conf_id} empty when its announcement was due`);
+    return reason;
+  }
+  const answered = (channel: string, token: string) =>
+    recorder.record(work, 'announce', attempt, 'running', null, null, started, null, {
+      token,
+      state: 'answered',
+      channel,
+    });
+  const calling = (token: string) => {
+    const call: StepCall = { token, state: 'calling', channel: null };
+    return deps.journal
+      .commitStep(
+        {
+          alertId: alert.id,
+          step: 'announce',
+          state: 'running',
+          attempts: attempt,
+          nextAt: null,
+          lastError: null,
+          detail: callDetail(call),
+          updatedAt: deps.clock.now(),
+          call,
+        },
+        deps.fence?.(store),
+      )
+      .catch((err: unknown) => {
+        // Another daemon holds the conference now: its call, not ours (nothing recorded here).
+        if (err instanceof FenceLost) throw new Stopping();
+        throw new StepError(
+          'JOURNAL_WRITE',
+          'internal',
+          `the call was not placed: its record could not be written to the journal (${err instanceof Error ? err.message : String(err)})`,
+          { cause: err },
+        );
+      });
+  };
+  const outcome = await announcer.announce({ alert, store, windowFrom, answered, calling });
+  if (outcome.kind === 'dropped') {
+    recorder.record(work, 'announce', attempt, 'expired', outcome.reason, null, started);
+    return outcome.reason;
+  }
+  recorder.record(work, 'announce', attempt, 'succeeded', null, outcome.detail, started);
+  void incidents?.announced(alert.id, outcome.callToken);
+  return outcome.detail;
+}
+
+/**
+ * Why a call found in flight was heard, or undefined when it may not have been: recorded as
+ * answered, or seen answered on the PBX by this daemon though its own daemon died before it wrote that.
+ */
+export function heardBefore(call: StepCall, originator: CallOriginator): string | undefined {
+  if (call.state === 'answered')
+    return `${call.channel ?? 'the call'} answered before a restart; Asterisk played it without the bridge`;
+  if (originator.answered?.(call.token) === true)
+    return `call ${call.token} answered before its daemon stopped (seen on the PBX); not placed again`;
+  return undefined;
+}
