@@ -1,97 +1,35 @@
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { type AmiMessage, AmiParser } from '../pbx/ami-codec';
-import { readWavInfo } from '../tts/wav';
 import * as T from './ami-transcript';
+import { SimRooms, type Member } from './ami-sim-rooms';
+import { eventMask, parseCallerId, playbackMs, recordOriginate, ringMs } from './ami-sim-fields';
+import {
+  BRIDGE_RIGHTS,
+  type AmiRights,
+  type AmiSimOptions,
+  type OriginateOutcome,
+  type PersonAnswer,
+  type RecordedOriginate,
+  type SimPerson,
+} from './ami-sim-types';
 
-export interface RecordedOriginate {
-  actionId: string;
-  channel: string;
-  application?: string;
-  data?: string;
-  context?: string;
-  exten?: string;
-  callerId?: string;
-  variables: string[];
-  /** Every header as received, to check that nothing was smuggled in. */
-  fields: ReadonlyArray<readonly [string, string]>;
-  at: number;
-}
-
-/** The alerts a recorded call said: ALERT_IDS for a merged or summary call, else ALERT_ID. */
-export function alertsSaid(o: Pick<RecordedOriginate, 'variables'>): string[] {
-  const value = (name: string) => o.variables.find((v) => v.startsWith(`${name}=`))?.slice(name.length + 1);
-  const many = value('ALERT_IDS');
-  if (many !== undefined) return many.split(' ').filter(Boolean);
-  const one = value('ALERT_ID');
-  return one ? [one] : [];
-}
-
-/**
- * What the next originates do: succeed, fail (Reason 0), never send the event, drop the socket
- * after the Response, or answer and hang up at once, in the same chunk (what Asterisk does when
- * Playback's file is missing: OriginateResponse still says Success).
- */
-export type OriginateOutcome = 'success' | 'failure' | 'no-event' | 'drop-after-response' | 'early-hangup';
-
-/** What a call to a person's channel does (fixtures/ami/escalation-noanswer-busy-answer.jsonl). */
-export type PersonAnswer = 'answer' | 'no-answer' | 'busy';
-
-/** Someone in a room: a staff phone that dialled `<room>@veesion-staff`. */
-export interface SimPerson {
-  callerIdNum: string;
-  callerIdName: string;
-  /** Asterisk's channel name; default `PJSIP/<callerIdNum>-<sequence>`. */
-  channel?: string;
-}
-
-/** An AMI user's classes (manager.conf `read` for events, `write` for actions). */
-export interface AmiRights {
-  read: string[];
-  write: string[];
-}
-
-/** deploy/asterisk/manager-veesion.conf. */
-export const BRIDGE_RIGHTS: AmiRights = { read: ['call', 'user', 'reporting'], write: ['originate', 'reporting'] };
-/** The user of fixtures/ami/claim-least-privilege.jsonl: no key presses, no ConfbridgeList. */
-export const LEAST_RIGHTS: AmiRights = { read: ['call'], write: ['originate'] };
-
-/** A channel in a ConfBridge room, with what Asterisk says about it. */
-interface Member {
-  channel: string;
-  cidNum: string;
-  cidName: string;
-  context: string;
-  exten: string;
-  priority: string;
-  uniqueid: string;
-  linkedid: string;
-  joinedAt: number;
-}
+export {
+  alertsSaid,
+  BRIDGE_RIGHTS,
+  LEAST_RIGHTS,
+  type AmiRights,
+  type AmiSimOptions,
+  type OriginateOutcome,
+  type PersonAnswer,
+  type RecordedOriginate,
+  type SimPerson,
+} from './ami-sim-types';
 
 /** A logged-in connection and the event classes its Login asked for. */
 interface Session {
   socket: net.Socket;
   events: 'all' | Set<string>;
-}
-
-export interface AmiSimOptions {
-  username?: string;
-  secret?: string;
-  /** The AMI user's rights; default BRIDGE_RIGHTS. */
-  rights?: AmiRights;
-  /** Delay between "queued" and OriginateResponse (a real call takes ~1-2 ms on loopback). */
-  originateDelayMs?: number;
-  /**
-   * How long an answered call stays up when it plays no file of ours (dialplan mode without
-   * ALERT_AUDIO). A Playback call lasts as long as its audio file, and ends at once if the file
-   * is missing, as on a real Asterisk.
-   */
-  callLengthMs?: number;
-  /** How long Asterisk waits before closing after a failed login (about 1 s). */
-  loginFailureCloseMs?: number;
 }
 
 /**
@@ -112,8 +50,7 @@ export class AmiSimulator {
   rights: AmiRights;
   /** Caps how long an unanswered person rings (the Originate's Timeout otherwise). */
   maxRingMs: number | undefined;
-  private readonly rooms = new Map<string, Member[]>();
-  private readonly bridgeIds = new Map<string, string>();
+  private readonly rooms = new SimRooms((eventClass, raw) => this.broadcast(eventClass, raw));
   private readonly people = new Map<string, PersonAnswer>();
   private readonly sessions = new Set<Session>();
   private readonly outcomes: OriginateOutcome[] = [];
@@ -168,23 +105,19 @@ export class AmiSimulator {
       linkedid: uniqueid,
       joinedAt: Date.now(),
     };
-    this.enter(room, member);
+    this.rooms.enter(room, member);
     return member.channel;
   }
 
   /** `person` (matched by caller id number, or channel) hangs up and leaves `room` (ConfbridgeLeave). */
   leave(room: string, person: SimPerson): void {
-    const member = this.member(room, person);
-    if (member) this.exit(room, member);
+    const member = this.rooms.member(room, person);
+    if (member) this.rooms.exit(room, member);
   }
 
   /** Who is in `room` now (people and announcement legs), in the order they joined. */
   inRoom(room: string): { channel: string; callerIdNum: string; callerIdName: string }[] {
-    return (this.rooms.get(room) ?? []).map((m) => ({
-      channel: m.channel,
-      callerIdNum: m.cidNum,
-      callerIdName: m.cidName,
-    }));
+    return this.rooms.inRoom(room);
   }
 
   /**
@@ -192,9 +125,9 @@ export class AmiSimulator {
    * VeesionClaim that the menu's veesion-claim context raises (class user).
    */
   pressClaim(room: string, person: SimPerson): void {
-    const member = this.member(room, person);
+    const member = this.rooms.member(room, person);
     if (!member) throw new Error(`${person.callerIdNum} is not in room ${room}`);
-    const values = this.memberValues(room, member);
+    const values = this.rooms.memberValues(room, member);
     this.broadcast('dtmf', T.fill(T.DTMF_BEGIN, { ...values, digit: '1' }));
     // DTMFEnd and the UserEvent came in one chunk from Asterisk.
     for (const session of this.sessions) {
@@ -279,8 +212,8 @@ export class AmiSimulator {
           else socket.write(T.fill(T.PERMISSION_DENIED, { id }));
         } else if (action === 'confbridgelist' || action === 'confbridgelistrooms') {
           if (!this.may('reporting')) socket.write(T.fill(T.PERMISSION_DENIED, { id }));
-          else if (action === 'confbridgelist') this.listMembers(socket, id, m.get('Conference') ?? '');
-          else this.listRooms(socket, id);
+          else if (action === 'confbridgelist') this.rooms.listMembers(socket, id, m.get('Conference') ?? '');
+          else this.rooms.listRooms(socket, id);
         } else if (action === 'logoff') {
           socket.end(T.fill(T.GOODBYE, { id }));
         }
@@ -315,80 +248,6 @@ export class AmiSimulator {
     return readable && (session.events === 'all' || session.events.has(eventClass)) && !session.socket.destroyed;
   }
 
-  private listMembers(socket: net.Socket, id: string, room: string): void {
-    const members = this.rooms.get(room) ?? [];
-    // app_confbridge.c: no room open at all, or not this one (the recorded case).
-    if (room === '') return void socket.write(T.fill(T.NO_CONFERENCE_NAME, { id }));
-    if (this.rooms.size === 0) return void socket.write(T.fill(T.NO_ACTIVE_CONFERENCES, { id }));
-    if (members.length === 0) return void socket.write(T.fill(T.NO_CONFERENCE, { id }));
-    socket.write(T.fill(T.CONFBRIDGE_LIST_START, { id }));
-    const now = Date.now();
-    const items = members.map((m) =>
-      T.fill(T.CONFBRIDGE_LIST_ITEM, {
-        ...this.memberValues(room, m),
-        id,
-        answeredTime: String(Math.floor((now - m.joinedAt) / 1000)),
-      }),
-    );
-    socket.write(items.join('') + T.fill(T.CONFBRIDGE_LIST_COMPLETE, { id, count: String(members.length) }));
-  }
-
-  private listRooms(socket: net.Socket, id: string): void {
-    const rooms = [...this.rooms].filter(([, members]) => members.length > 0);
-    if (rooms.length === 0) return void socket.write(T.fill(T.NO_ACTIVE_CONFERENCES, { id }));
-    socket.write(T.fill(T.CONFBRIDGE_LIST_ROOMS_START, { id }));
-    const items = rooms.map(([room, members]) =>
-      T.fill(T.CONFBRIDGE_LIST_ROOMS_ITEM, { id, room, parties: String(members.length) }),
-    );
-    socket.write(items.join('') + T.fill(T.CONFBRIDGE_LIST_ROOMS_COMPLETE, { id, count: String(rooms.length) }));
-  }
-
-  private member(room: string, person: SimPerson): Member | undefined {
-    return (this.rooms.get(room) ?? []).find((m) =>
-      person.channel !== undefined ? m.channel === person.channel : m.cidNum === person.callerIdNum,
-    );
-  }
-
-  private enter(room: string, member: Member): void {
-    const members = this.rooms.get(room) ?? [];
-    this.rooms.set(room, [...members, member]);
-    if (!this.bridgeIds.has(room)) this.bridgeIds.set(room, randomUUID());
-    this.broadcast(
-      'call',
-      T.fill(T.CONFBRIDGE_JOIN, { ...this.memberValues(room, member), bridgeChannels: String(members.length + 3) }),
-    );
-  }
-
-  private exit(room: string, member: Member): void {
-    const members = this.rooms.get(room) ?? [];
-    if (!members.includes(member)) return;
-    // Asterisk counts the leaving channel (and its own two) in BridgeNumChannels.
-    this.broadcast(
-      'call',
-      T.fill(T.CONFBRIDGE_LEAVE, { ...this.memberValues(room, member), bridgeChannels: String(members.length + 2) }),
-    );
-    const rest = members.filter((m) => m !== member);
-    if (rest.length > 0) return void this.rooms.set(room, rest);
-    this.rooms.delete(room);
-    this.bridgeIds.delete(room);
-  }
-
-  private memberValues(room: string, m: Member): Record<string, string> {
-    const { channel, cidNum, cidName, context, exten, priority, uniqueid, linkedid } = m;
-    return {
-      room,
-      bridgeId: this.bridgeIds.get(room) ?? '',
-      channel,
-      cidNum,
-      cidName,
-      context,
-      exten,
-      priority,
-      uniqueid,
-      linkedid,
-    };
-  }
-
   private nextUniqueid(): string {
     return `${Math.floor(Date.now() / 1000)}.${this.uniq++}`;
   }
@@ -396,18 +255,7 @@ export class AmiSimulator {
   private originate(session: Session, m: AmiMessage, id: string): void {
     const { socket } = session;
     const channel = m.get('Channel') ?? '';
-    const rec: RecordedOriginate = {
-      actionId: id,
-      channel,
-      application: m.get('Application'),
-      data: m.get('Data'),
-      context: m.get('Context'),
-      exten: m.get('Exten'),
-      callerId: m.get('CallerID'),
-      variables: m.getAll('Variable'),
-      fields: m.fields,
-      at: Date.now(),
-    };
+    const rec = recordOriginate(m, id);
     if (!channel.includes('/')) return void socket.write(T.fill(T.INVALID_CHANNEL, { id }));
     this.originates.push(rec);
     for (const l of this.listeners) l(rec);
@@ -451,13 +299,16 @@ export class AmiSimulator {
       send(T.fill(T.ORIGINATE_RESPONSE_SUCCESS, values));
       // The `;2` leg joins the room after the answer and leaves it before the hang-up (recorded order).
       const leg = room === undefined ? undefined : this.announcementLeg(rec, values);
-      if (room !== undefined && leg) this.enter(room, leg);
+      if (room !== undefined && leg) this.rooms.enter(room, leg);
       // Unref'd: a long call must not keep a finished test run alive.
-      setTimeout(() => {
-        call.hungUpAt = Date.now();
-        if (room !== undefined && leg) this.exit(room, leg);
-        send(T.fill(T.HANGUP, { ...values, leg: '1', state: '6', stateDesc: 'Up' }));
-      }, this.playbackMs(rec)).unref();
+      setTimeout(
+        () => {
+          call.hungUpAt = Date.now();
+          if (room !== undefined && leg) this.rooms.exit(room, leg);
+          send(T.fill(T.HANGUP, { ...values, leg: '1', state: '6', stateDesc: 'Up' }));
+        },
+        playbackMs(rec, this.opts.callLengthMs ?? 50),
+      ).unref();
     }, this.originateDelayMs);
   }
 
@@ -493,20 +344,6 @@ export class AmiSimulator {
     };
   }
 
-  /** How long Playback of the call's file runs: its WAV length, or 1 ms if it cannot be read. */
-  private playbackMs(rec: RecordedOriginate): number {
-    const audio =
-      rec.application === 'Playback'
-        ? rec.data
-        : rec.variables.find((v) => v.startsWith('ALERT_AUDIO='))?.slice('ALERT_AUDIO='.length);
-    if (audio === undefined) return this.opts.callLengthMs ?? 50;
-    try {
-      return readWavInfo(readFileSync(`${audio}.wav`)).durationMs;
-    } catch {
-      return 1;
-    }
-  }
-
   private callValues(rec: RecordedOriginate, id: string): Record<string, string> {
     const at = rec.channel.indexOf('/');
     const [exten = '', context = ''] = rec.channel.slice(at + 1).split('@');
@@ -524,25 +361,4 @@ export class AmiSimulator {
       data: rec.data ?? '',
     };
   }
-}
-
-/** Login `Events`: absent or on/yes/true = every class, off/no/false = none, else a comma list. */
-function eventMask(events: string | undefined): 'all' | Set<string> {
-  const v = (events ?? 'on').trim().toLowerCase();
-  if (['on', 'yes', 'true', 'y', 't', '1'].includes(v)) return 'all';
-  if (['off', 'no', 'false', 'n', 'f', '0'].includes(v)) return new Set();
-  return new Set(v.split(',').map((c) => c.trim()));
-}
-
-/** How long an unanswered call rings: the Originate's Timeout (ms; Asterisk's default 30 s), capped. */
-function ringMs(timeout: string | undefined, cap: number | undefined): number {
-  const asked = timeout !== undefined && /^[0-9]+$/.test(timeout) ? Number(timeout) : 30_000;
-  return Math.min(asked, cap ?? asked);
-}
-
-/** `"Anna" <201>` -> Anna, 201; a bare `201` is both. */
-function parseCallerId(callerId: string): { num: string; name: string } {
-  const num = /<([^>]*)>/.exec(callerId)?.[1] ?? callerId.trim();
-  const name = /^\s*"([^"]*)"/.exec(callerId)?.[1] ?? num;
-  return { num: num || '<unknown>', name: name || '<unknown>' };
 }
