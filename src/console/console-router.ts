@@ -8,7 +8,16 @@ import type { FailureLimiter } from '../http/failure-limiter';
 
 /** The files the console is made of, and their types; nothing else is served. */
 const ASSETS: Record<string, string> = {
+  // The page's script and the ES modules it imports.
   'console.js': 'text/javascript; charset=utf-8',
+  'action.js': 'text/javascript; charset=utf-8',
+  'api.js': 'text/javascript; charset=utf-8',
+  'dom.js': 'text/javascript; charset=utf-8',
+  'known.js': 'text/javascript; charset=utf-8',
+  'page-alerts.js': 'text/javascript; charset=utf-8',
+  'page-charts.js': 'text/javascript; charset=utf-8',
+  'page-live.js': 'text/javascript; charset=utf-8',
+  'page-stores.js': 'text/javascript; charset=utf-8',
   'console.css': 'text/css; charset=utf-8',
   'chart.umd.min.js': 'text/javascript; charset=utf-8',
 };
