@@ -11,6 +11,10 @@ import { CliExit, EXIT } from './exit-codes';
 import type { Pool } from 'pg';
 import { openPgPool, redactUrl } from '../journal/pg/pg-pool';
 import { printableLines } from './printable';
+import { journalFile } from '../journal/journal-file';
+import type { Db } from '../journal/sql/db';
+import { PgDb } from '../journal/sql/pg-db';
+import { SqliteDb } from '../journal/sql/sqlite-db';
 
 export interface GlobalOptions {
   envFile?: string;
@@ -132,6 +136,27 @@ export function receiverRequest(
       cert.fingerprint256 === served ? undefined : tls.checkServerIdentity(host, cert),
   });
   return { httpsAgent, headers };
+}
+
+/**
+ * An operator command's work on the daemons' journal, whichever it is: the shared PostgreSQL one
+ * (BRIDGE_JOURNAL_URL; a server that cannot be reached is an exit 1 naming it) or this host's
+ * SQLite file (missing or foreign: exit 1).
+ */
+export async function withJournal<T>(
+  config: BridgeConfig,
+  command: string,
+  mode: 'read' | 'write',
+  fn: (db: Db) => Promise<T>,
+): Promise<T> {
+  const url = config.settings.BRIDGE_JOURNAL_URL;
+  if (url) return onSharedJournal(url, command, (pool) => fn(new PgDb(pool)));
+  const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), mode);
+  try {
+    return await fn(new SqliteDb(db));
+  } finally {
+    db.close();
+  }
 }
 
 /** The daemon's journal for an operator command; a missing or foreign journal is exit 1. */

@@ -1,13 +1,9 @@
-import { SqliteIncidentStore } from '../journal/incident-store';
-import { recordIncidentEvent } from '../journal/operator-events';
-import { SqliteChatStore } from '../journal/chat-store';
-import { claimedLine, resolvedLine } from '../pipeline/follow-up';
-import { journalFile } from '../journal/journal-file';
-import { PgOperator } from '../journal/pg/pg-operator';
+import { JournalIncidentStore } from '../journal/incident-store';
+import { IncidentCommands } from '../pipeline/incident-commands';
 import type { BridgeConfig } from '../config/load';
 import { OUTCOMES, type ClaimResult, type Incident, type Outcome, type ResolveResult } from '../pipeline/incident';
 import { NAME_RULE, checkName } from '../pipeline/person-name';
-import { configFor, onSharedJournal, openOrExit, print, type GlobalOptions } from './context';
+import { configFor, print, withJournal, type GlobalOptions } from './context';
 import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
 import { localTime } from './local-time';
@@ -25,36 +21,10 @@ export async function claim(ref: string, opts: GlobalOptions & { by: string }): 
   const by = personName('claim', opts.by, 'who takes it');
   const config = configFor(opts);
   const now = Date.now();
-  const { found, result } = config.settings.BRIDGE_JOURNAL_URL
-    ? await onShared(config, config.settings.BRIDGE_JOURNAL_URL, 'claim', async (op): Promise<Found<ClaimResult>> => {
-        const found = await op.find(ref);
-        return { found, ...(found ? { result: await op.claim(found.id, by, now) } : {}) };
-      })
-    : onSqlite(config, (store, db): Found<ClaimResult> => {
-        const found = store.find(ref);
-        if (!found) return { found };
-        return {
-          found,
-          result: db.transaction(() => {
-            const r = store.claim(found.id, by, 'cli', now);
-            if (r.kind === 'claimed') {
-              // The chat's follow-up with the claim: posted by the daemon even if the incident is resolved before it starts.
-              new SqliteChatStore(db).add(
-                {
-                  incidentId: r.incident.id,
-                  storeId: r.incident.storeId,
-                  kind: 'claimed',
-                  text: claimedLine(r.incident),
-                },
-                now,
-              );
-              // And its alert.claimed: the daemon, woken, only tells the conference (it publishes the claims it takes itself).
-              recordIncidentEvent(db, 'alert.claimed', r.incident, storeOf(config, r.incident.storeId), now);
-            }
-            return r;
-          })(),
-        };
-      });
+  const { found, result } = await withCommands(config, 'claim', async (commands): Promise<Found<ClaimResult>> => {
+    const found = await commands.find(ref);
+    return { found, ...(found ? { result: await commands.claim(found.id, by, 'cli', now) } : {}) };
+  });
   if (!found || !result) throw new CliExit(EXIT.failure, `claim: no incident or alert ${ref} in the journal`);
   switch (result.kind) {
     case 'claimed':
@@ -84,41 +54,10 @@ export async function resolve(ref: string, opts: GlobalOptions & { outcome: stri
   const by = opts.by === undefined ? undefined : personName('resolve', opts.by, 'who resolved it');
   const config = configFor(opts);
   const now = Date.now();
-  const { found, result } = config.settings.BRIDGE_JOURNAL_URL
-    ? await onShared(
-        config,
-        config.settings.BRIDGE_JOURNAL_URL,
-        'resolve',
-        async (op): Promise<Found<ResolveResult>> => {
-          const found = await op.find(ref);
-          return { found, ...(found ? { result: await op.resolve(found.id, outcome, by ?? null, now) } : {}) };
-        },
-      )
-    : onSqlite(config, (store, db): Found<ResolveResult> => {
-        const found = store.find(ref);
-        if (!found) return { found };
-        return {
-          found,
-          result: db.transaction(() => {
-            const r = store.resolve(found.id, outcome, by ?? null, now);
-            // The same alert.resolved the HTTP route sends, in the same transaction as the change.
-            if (r.kind === 'resolved') {
-              recordIncidentEvent(db, 'alert.resolved', r.incident, storeOf(config, r.incident.storeId), now);
-              // And the chat's follow-up, which the daemon posts when woken (or at its next start).
-              new SqliteChatStore(db).add(
-                {
-                  incidentId: r.incident.id,
-                  storeId: r.incident.storeId,
-                  kind: 'resolved',
-                  text: resolvedLine(r.incident),
-                },
-                now,
-              );
-            }
-            return r;
-          })(),
-        };
-      });
+  const { found, result } = await withCommands(config, 'resolve', async (commands): Promise<Found<ResolveResult>> => {
+    const found = await commands.find(ref);
+    return { found, ...(found ? { result: await commands.resolve(found.id, outcome, by ?? null, now) } : {}) };
+  });
   if (!found || !result || result.kind === 'not-found')
     throw new CliExit(EXIT.failure, `resolve: no incident or alert ${ref} in the journal`);
   if (result.kind === 'already')
@@ -136,26 +75,18 @@ function personName(command: string, by: string, role: string): string {
 
 const storeOf = (config: BridgeConfig, storeId: string) => config.stores.find((st) => st.store_veesion_id === storeId);
 
-function onSqlite<T>(
+/**
+ * `fn` with the incident commands on the daemons' journal: the change, its event and its chat
+ * follow-up in one transaction (the daemon, woken, only tells the conference).
+ */
+function withCommands<T>(
   config: BridgeConfig,
-  fn: (store: SqliteIncidentStore, db: ReturnType<typeof openOrExit>) => T,
-): T {
-  const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
-  try {
-    return fn(new SqliteIncidentStore(db), db);
-  } finally {
-    db.close();
-  }
-}
-
-/** `fn` with the operator's claim and resolve on the shared journal (exit 1 naming the server when it fails). */
-function onShared<T>(
-  config: BridgeConfig,
-  url: string,
   command: string,
-  fn: (op: PgOperator) => Promise<T>,
+  fn: (commands: IncidentCommands) => Promise<T>,
 ): Promise<T> {
-  return onSharedJournal(url, command, (pool) => fn(new PgOperator(pool, (id) => storeOf(config, id))));
+  return withJournal(config, command, 'write', (db) =>
+    fn(new IncidentCommands(new JournalIncidentStore(db), (id) => storeOf(config, id))),
+  );
 }
 
 /** Prints the outcome and wakes the daemon; with the daemon down, it acts at its next start. */

@@ -1,9 +1,12 @@
-import type Database from 'better-sqlite3';
-import { preparedOnce } from './prepared';
 import { randomUUID } from 'node:crypto';
-import type { StepCall } from '../pipeline/ports';
-import { stepCall } from './step-call';
 import { byActivityOrder } from './sql/orders';
+import { stepCall } from './step-call';
+import { STEPS_CHANNEL } from './pg/pg-pool';
+import { EVENTS_LOCK } from './pg/pg-events';
+import { marks, type Db, type Step, type Tx } from './sql/db';
+import type { StepCall } from '../pipeline/ports';
+import type { Alert } from '../pipeline/alert';
+import type { ChangeWrites, IncidentChanges } from '../pipeline/incident-commands';
 import {
   UNTAKEN_STATES,
   type ClaimResult,
@@ -46,241 +49,262 @@ export interface IncidentRow {
 }
 
 /**
- * Incidents in the journal. The daemon and the operator commands (`claim`, `resolve`) each use
- * it on their own connection; every change is one statement or one immediate transaction, so
- * two claims racing (a key press and the CLI) cannot both win.
+ * Incidents in the journal, one store over either database (alerts join or open them in the
+ * journal's own append). A claim or a resolve is one transaction that locks the incident first
+ * (SQLite's immediate transaction, PostgreSQL's `FOR UPDATE`), so of two claims racing (a key
+ * press and the CLI, two daemons) the first wins and the other reads who. On PostgreSQL both
+ * NOTIFY the daemons: the conference's holder stops the repeats and tells the room who took it.
  */
-export class SqliteIncidentStore implements IncidentStore {
-  /** Each statement is prepared once per connection. */
-  private readonly stmt: (sql: string) => Database.Statement;
+export class JournalIncidentStore implements IncidentStore, IncidentChanges {
+  constructor(private readonly db: Db) {}
 
-  constructor(private readonly db: Database.Database) {
-    this.stmt = preparedOnce(db);
+  async get(id: string): Promise<Incident | undefined> {
+    return this.one('SELECT * FROM incidents WHERE id = ?', [id]);
   }
 
-  /**
-   * Inside the alert's own insert transaction: the live incident of its camera whose last
-   * alert is within `windowMs`, or a new one. Returns the incident id.
-   */
-  joinOrOpen(a: {
-    alertId: string;
-    storeId: string;
-    cameraId: string;
-    room: string;
-    at: number;
-    windowMs: number;
-    firstRepeatAt?: number | undefined;
-  }): string {
-    const live = this.stmt(
-      `SELECT id FROM incidents WHERE store_id = ? AND camera_id = ? AND state IN ('open', 'claimed') AND last_alert_at >= ?
-       ORDER BY last_alert_at DESC LIMIT 1`,
-    ).get(a.storeId, a.cameraId, a.at - a.windowMs) as { id: string } | undefined;
-    if (live) {
-      this.stmt(
-        'UPDATE incidents SET alerts = alerts + 1, last_alert_id = ?, last_alert_at = ?, updated_at = ? WHERE id = ?',
-      ).run(a.alertId, a.at, a.at, live.id);
-      this.stmt('UPDATE alerts SET incident_id = ? WHERE id = ?').run(live.id, a.alertId);
-      return live.id;
-    }
-    const id = `inc_${randomUUID()}`;
-    this.stmt(
-      `INSERT INTO incidents (id, store_id, camera_id, room, state, opened_at, first_alert_id, last_alert_id, last_alert_at, next_repeat_at, updated_at)
-       VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?)`,
-    ).run(id, a.storeId, a.cameraId, a.room, a.at, a.alertId, a.alertId, a.at, a.firstRepeatAt ?? null, a.at);
-    this.stmt('UPDATE alerts SET incident_id = ? WHERE id = ?').run(id, a.alertId);
-    return id;
+  async find(ref: string): Promise<Incident | undefined> {
+    return this.one(
+      `SELECT * FROM incidents WHERE id = ?
+       UNION ALL SELECT i.* FROM incidents i JOIN alerts a ON a.incident_id = i.id WHERE a.id = ? LIMIT 1`,
+      [ref, ref],
+    );
   }
 
-  get(id: string): Incident | undefined {
-    const row = this.stmt('SELECT * FROM incidents WHERE id = ?').get(id) as IncidentRow | undefined;
-    return row && toIncident(row);
+  async live(): Promise<Incident[]> {
+    return this.many(
+      `SELECT * FROM incidents WHERE state = 'open' OR (state = 'claimed' AND told = 0) OR (state IN ('unclaimed', 'unheard') AND escalation_note IS NULL) ORDER BY opened_at, id`,
+    );
   }
 
-  find(ref: string): Incident | undefined {
-    const direct = this.get(ref);
-    if (direct) return direct;
-    const viaAlert = this.stmt('SELECT incident_id FROM alerts WHERE id = ?').get(ref) as
-      | { incident_id: string | null }
-      | undefined;
-    return viaAlert?.incident_id ? this.get(viaAlert.incident_id) : undefined;
+  async list(state?: IncidentState): Promise<Incident[]> {
+    return state
+      ? this.many('SELECT * FROM incidents WHERE state = ? ORDER BY opened_at, id', [state])
+      : this.many('SELECT * FROM incidents ORDER BY opened_at, id');
   }
 
-  live(): Incident[] {
-    return (
-      this.stmt(
-        `SELECT * FROM incidents WHERE state = 'open' OR (state = 'claimed' AND told = 0) OR (state IN ('unclaimed', 'unheard') AND escalation_note IS NULL) ORDER BY opened_at, id`,
-      ).all() as IncidentRow[]
-    ).map(toIncident);
-  }
-
-  list(state?: IncidentState): Incident[] {
-    const rows = state
-      ? this.stmt('SELECT * FROM incidents WHERE state = ? ORDER BY opened_at, id').all(state)
-      : this.stmt('SELECT * FROM incidents ORDER BY opened_at, id').all();
-    return (rows as IncidentRow[]).map(toIncident);
-  }
-
-  oldestOpenInRoom(room: string, since: number): Incident | undefined {
+  async oldestOpenInRoom(room: string, since: number): Promise<Incident | undefined> {
     // Open, or ended untaken since `since` (repeats ran out, an escalation may have reached someone).
-    const row = this.stmt(
+    return this.one(
       `SELECT * FROM incidents WHERE room = ? AND (state = 'open' OR (state IN ('unclaimed', 'unheard') AND updated_at >= ?)) ORDER BY opened_at, id LIMIT 1`,
-    ).get(room, since) as IncidentRow | undefined;
-    return row && toIncident(row);
+      [room, since],
+    );
   }
 
-  recordAnnouncement(
+  async recordAnnouncement(
     id: string,
     announcements: number,
     nextRepeatAt: number | null,
     state: IncidentState,
     at: number,
     callToken?: string,
-  ): boolean {
+  ): Promise<boolean> {
     // Only while open: a claim that landed meanwhile is not undone by a late repeat.
     const call = callToken ?? null;
-    return (
-      this.stmt(
-        `UPDATE incidents SET announcements = ?, next_repeat_at = ?, state = ?, updated_at = ?, last_call = COALESCE(?, last_call),
+    const changed = await this.db.run(
+      `UPDATE incidents SET announcements = ?, next_repeat_at = ?, state = ?, updated_at = ?, last_call = COALESCE(CAST(? AS TEXT), last_call),
          call_token = NULL, call_state = NULL, call_channel = NULL
-       WHERE id = ? AND state = 'open' AND (? IS NULL OR last_call IS NULL OR last_call <> ?)`,
-      ).run(announcements, nextRepeatAt, state, at, call, id, call, call).changes === 1
+       WHERE id = ? AND state = 'open' AND (CAST(? AS TEXT) IS NULL OR last_call IS NULL OR last_call <> CAST(? AS TEXT))`,
+      [announcements, nextRepeatAt, state, at, call, id, call, call],
+    );
+    return changed === 1;
+  }
+
+  async recordCall(ids: readonly string[], call: StepCall | null): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.run(
+      `UPDATE incidents SET call_token = ?, call_state = ?, call_channel = ? WHERE id IN (${marks(ids.length)}) AND state = 'open'`,
+      [call?.token ?? null, call?.state ?? null, call?.channel ?? null, ...ids],
     );
   }
 
-  recordCall(ids: readonly string[], call: StepCall | null): void {
-    const update = this.stmt(
-      `UPDATE incidents SET call_token = ?, call_state = ?, call_channel = ? WHERE id = ? AND state = 'open'`,
+  async announcePending(id: string): Promise<boolean> {
+    const row = await this.db.get(
+      `SELECT 1 AS one FROM alerts a JOIN steps s ON s.alert_id = a.id WHERE a.incident_id = ? AND s.step = 'announce' AND s.state IN ('pending', 'running') LIMIT 1`,
+      [id],
     );
-    this.db.transaction(() => {
-      for (const id of ids) update.run(call?.token ?? null, call?.state ?? null, call?.channel ?? null, id);
-    })();
+    return row !== undefined;
   }
 
-  announcePending(id: string): boolean {
-    return (
-      this.stmt(
-        `SELECT 1 FROM alerts a JOIN steps s ON s.alert_id = a.id WHERE a.incident_id = ? AND s.step = 'announce' AND s.state IN ('pending', 'running') LIMIT 1`,
-      ).get(id) !== undefined
+  /** `writes`: what the claim implies when it wins (its follow-up and event), in its transaction. */
+  claim(
+    id: string,
+    by: string,
+    via: ClaimVia,
+    at: number,
+    writes?: (incident: Incident) => ChangeWrites,
+  ): Promise<ClaimResult> {
+    return this.db.transaction(function* (tx: Tx): Step<ClaimResult> {
+      const before = yield* locked(tx, id);
+      if (!before) return { kind: 'not-found', ref: id };
+      // An unclaimed incident (its repeats ran out) can still be taken: better late, by the
+      // person an escalation reached, than never.
+      const won = before.state === 'open' || UNTAKEN_STATES.includes(before.state);
+      yield* tx.run('INSERT INTO claims (incident_id, by, via, at, won) VALUES (?, ?, ?, ?, ?)', [
+        id,
+        by,
+        via,
+        at,
+        won ? 1 : 0,
+      ]);
+      if (!won)
+        return before.state === 'claimed'
+          ? { kind: 'already', incident: before }
+          : { kind: 'closed', incident: before };
+      yield* tx.run(
+        `UPDATE incidents SET state = 'claimed', claimed_by = ?, claimed_at = ?, claimed_via = ?, next_repeat_at = NULL, call_token = NULL, call_state = NULL, call_channel = NULL, told = 0, updated_at = ? WHERE id = ?`,
+        [by, at, via, at, id],
+      );
+      const incident = (yield* locked(tx, id)) as Incident; // just updated
+      yield* changed(tx, incident, writes, at);
+      return { kind: 'claimed', incident };
+    });
+  }
+
+  /** `writes`: what the resolve implies (its follow-up and event), in its transaction. */
+  resolve(
+    id: string,
+    outcome: Outcome,
+    by: string | null,
+    at: number,
+    writes?: (incident: Incident) => ChangeWrites,
+  ): Promise<ResolveResult> {
+    return this.db.transaction(function* (tx: Tx): Step<ResolveResult> {
+      const before = yield* locked(tx, id);
+      if (!before) return { kind: 'not-found', ref: id };
+      if (before.state === 'resolved') return { kind: 'already', incident: before };
+      // Resolving tells nobody again: an unclaimed or open incident ends here too.
+      yield* tx.run(
+        `UPDATE incidents SET state = 'resolved', outcome = ?, resolved_by = ?, resolved_at = ?, next_repeat_at = NULL, told = 1, updated_at = ? WHERE id = ?`,
+        [outcome, by, at, at, id],
+      );
+      const incident = (yield* locked(tx, id)) as Incident; // just updated
+      yield* changed(tx, incident, writes, at);
+      return { kind: 'resolved', incident };
+    });
+  }
+
+  async markTold(id: string, at: number): Promise<void> {
+    await this.db.run('UPDATE incidents SET told = 1, updated_at = ? WHERE id = ?', [at, id]);
+  }
+
+  async startEscalation(id: string, at: number): Promise<boolean> {
+    const changed = await this.db.run(
+      `UPDATE incidents SET escalated_at = ?, updated_at = ? WHERE id = ? AND state IN ('open', 'unclaimed', 'unheard') AND escalated_at IS NULL`,
+      [at, at, id],
     );
+    return changed === 1;
   }
 
-  claim(id: string, by: string, via: ClaimVia, at: number): ClaimResult {
-    return this.db
-      .transaction((): ClaimResult => {
-        const before = this.get(id);
-        if (!before) return { kind: 'not-found', ref: id };
-        // An unclaimed incident (its repeats ran out) can still be taken: better late, by the
-        // person an escalation reached, than never.
-        const won = before.state === 'open' || UNTAKEN_STATES.includes(before.state);
-        this.stmt('INSERT INTO claims (incident_id, by, via, at, won) VALUES (?, ?, ?, ?, ?)').run(
-          id,
-          by,
-          via,
-          at,
-          won ? 1 : 0,
-        );
-        if (!won)
-          return before.state === 'claimed'
-            ? { kind: 'already', incident: before }
-            : { kind: 'closed', incident: before };
-        if (before.state !== 'open') this.stmt('UPDATE incidents SET told = 0 WHERE id = ?').run(id);
-        this.stmt(
-          `UPDATE incidents SET state = 'claimed', claimed_by = ?, claimed_at = ?, claimed_via = ?, next_repeat_at = NULL, call_token = NULL, call_state = NULL, call_channel = NULL, updated_at = ? WHERE id = ?`,
-        ).run(by, at, via, at, id);
-        return { kind: 'claimed', incident: this.get(id) as Incident }; // just updated
-      })
-      .immediate();
-  }
-
-  startEscalation(id: string, at: number): boolean {
-    return (
-      this.stmt(
-        `UPDATE incidents SET escalated_at = ?, updated_at = ? WHERE id = ? AND state IN ('open', 'unclaimed', 'unheard') AND escalated_at IS NULL`,
-      ).run(at, at, id).changes === 1
-    );
-  }
-
-  finishEscalation(id: string, to: string | null, note: string, at: number): void {
-    this.stmt('UPDATE incidents SET escalated_to = ?, escalation_note = ?, updated_at = ? WHERE id = ?').run(
+  async finishEscalation(id: string, to: string | null, note: string, at: number): Promise<void> {
+    await this.db.run('UPDATE incidents SET escalated_to = ?, escalation_note = ?, updated_at = ? WHERE id = ?', [
       to,
       note,
       at,
       id,
+    ]);
+  }
+
+  async claimedBefore(cutoff: number): Promise<Incident[]> {
+    return this.many(`SELECT * FROM incidents WHERE state = 'claimed' AND claimed_at < ? ORDER BY claimed_at, id`, [
+      cutoff,
+    ]);
+  }
+
+  async latestInRoom(room: string, at: number, since: number): Promise<Incident | undefined> {
+    return this.one(
+      `SELECT * FROM incidents WHERE room = ? AND opened_at <= ? AND (state IN ('open', 'claimed') OR updated_at >= ?) ORDER BY opened_at DESC, id DESC LIMIT 1`,
+      [room, at, since],
     );
   }
 
-  latestInRoom(room: string, at: number, since: number): Incident | undefined {
-    const row = this.stmt(
-      `SELECT * FROM incidents WHERE room = ? AND opened_at <= ? AND (state IN ('open', 'claimed') OR updated_at >= ?) ORDER BY opened_at DESC, id DESC LIMIT 1`,
-    ).get(room, at, since) as IncidentRow | undefined;
-    return row && toIncident(row);
-  }
-
-  recordActivity(a: IncidentActivity): void {
-    this.stmt('INSERT INTO incident_activity (incident_id, at, kind, who, detail) VALUES (?, ?, ?, ?, ?)').run(
+  async recordActivity(a: IncidentActivity): Promise<void> {
+    await this.db.run('INSERT INTO incident_activity (incident_id, at, kind, who, detail) VALUES (?, ?, ?, ?, ?)', [
       a.incidentId,
       a.at,
       a.kind,
       a.who,
       a.detail,
-    );
+    ]);
   }
 
-  activity(id: string): IncidentActivity[] {
-    const rows = this.stmt(
-      'SELECT incident_id, at, kind, who, detail FROM incident_activity WHERE incident_id = ?',
-    ).all(id) as { incident_id: string; at: number; kind: string; who: string | null; detail: string | null }[];
+  async activity(id: string): Promise<IncidentActivity[]> {
+    const rows = await this.db.all<{
+      incident_id: string;
+      at: number;
+      kind: string;
+      who: string | null;
+      detail: string | null;
+    }>('SELECT incident_id, at, kind, who, detail FROM incident_activity WHERE incident_id = ?', [id]);
     return rows
       .map((r) => ({ incidentId: r.incident_id, at: r.at, kind: r.kind, who: r.who, detail: r.detail }))
       .sort(byActivityOrder);
   }
 
-  claimedBefore(cutoff: number): Incident[] {
-    return (
-      this.stmt(`SELECT * FROM incidents WHERE state = 'claimed' AND claimed_at < ? ORDER BY claimed_at`).all(
-        cutoff,
-      ) as IncidentRow[]
-    ).map(toIncident);
+  /** Incidents nobody has claimed yet (the open-incidents gauge, read at each scrape). */
+  async countOpen(): Promise<number> {
+    return (await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM incidents WHERE state = 'open'`))?.n ?? 0;
   }
 
   /** Housekeeping: finished incidents (resolved, unclaimed, unheard) last changed before `cutoff`, with their claims. */
-  pruneFinished(cutoff: number): number {
-    return this.db.transaction(() => {
-      this.stmt(
-        `DELETE FROM claims WHERE incident_id IN (SELECT id FROM incidents WHERE state IN ('resolved', 'unclaimed', 'unheard') AND updated_at < ?)`,
-      ).run(cutoff);
-      this.stmt(
-        `DELETE FROM incident_activity WHERE incident_id IN (SELECT id FROM incidents WHERE state IN ('resolved', 'unclaimed', 'unheard') AND updated_at < ?)`,
-      ).run(cutoff);
-      return this.stmt(
+  pruneFinished(cutoff: number): Promise<number> {
+    return this.db.transaction(function* (tx: Tx): Step<number> {
+      const finished = `SELECT id FROM incidents WHERE state IN ('resolved', 'unclaimed', 'unheard') AND updated_at < ?`;
+      yield* tx.run(`DELETE FROM claims WHERE incident_id IN (${finished})`, [cutoff]);
+      yield* tx.run(`DELETE FROM incident_activity WHERE incident_id IN (${finished})`, [cutoff]);
+      return yield* tx.run(
         `DELETE FROM incidents WHERE state IN ('resolved', 'unclaimed', 'unheard') AND updated_at < ?`,
-      ).run(cutoff).changes;
-    })();
+        [cutoff],
+      );
+    });
   }
 
-  markTold(id: string, at: number): void {
-    this.stmt('UPDATE incidents SET told = 1, updated_at = ? WHERE id = ?').run(at, id);
+  private async one(sql: string, params: readonly unknown[] = []): Promise<Incident | undefined> {
+    const row = await this.db.get<IncidentRow>(sql, params);
+    return row && toIncident(row);
   }
 
-  resolve(id: string, outcome: Outcome, by: string | null, at: number): ResolveResult {
-    return this.db
-      .transaction((): ResolveResult => {
-        const before = this.get(id);
-        if (!before) return { kind: 'not-found', ref: id };
-        if (before.state === 'resolved') return { kind: 'already', incident: before };
-        // Resolving tells nobody again: an unclaimed or open incident ends here too.
-        this.stmt(
-          `UPDATE incidents SET state = 'resolved', outcome = ?, resolved_by = ?, resolved_at = ?, next_repeat_at = NULL, told = 1, updated_at = ? WHERE id = ?`,
-        ).run(outcome, by, at, at, id);
-        return { kind: 'resolved', incident: this.get(id) as Incident }; // just updated
-      })
-      .immediate();
+  private async many(sql: string, params: readonly unknown[] = []): Promise<Incident[]> {
+    return (await this.db.all<IncidentRow>(sql, params)).map(toIncident);
   }
+}
 
-  /** Incidents nobody has claimed yet (the open-incidents gauge, read at each scrape). */
-  countOpen(): number {
-    return (this.stmt(`SELECT COUNT(*) AS n FROM incidents WHERE state = 'open'`).get() as { n: number }).n;
+/** The incident, its row locked until the transaction ends (SQLite's immediate transaction holds every row). */
+function* locked(tx: Tx, id: string): Step<Incident | undefined> {
+  const lock = tx.dialect === 'pg' ? ' FOR UPDATE' : '';
+  const row = yield* tx.get<IncidentRow>(`SELECT * FROM incidents WHERE id = ?${lock}`, [id]);
+  return row && toIncident(row);
+}
+
+/** A claim's or resolve's writes, and on PostgreSQL the NOTIFY that wakes the other daemons. */
+function* changed(
+  tx: Tx,
+  incident: Incident,
+  writes: ((incident: Incident) => ChangeWrites) | undefined,
+  at: number,
+): Step<void> {
+  const w = writes?.(incident);
+  if (w) {
+    const f = w.followUp;
+    yield* tx.run(
+      'INSERT INTO followups (incident_id, kind, store_id, text, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      [f.incidentId, f.kind, f.storeId, f.text, at, at],
+    );
+    const wanted = yield* tx.get('SELECT 1 AS one FROM integrations WHERE enabled = 1 LIMIT 1');
+    const first = wanted
+      ? yield* tx.get<{ alert_json: string }>('SELECT alert_json FROM alerts WHERE id = ?', [incident.firstAlertId])
+      : undefined;
+    // A pruned first alert: nothing to build the event from.
+    if (first) yield* insertEvent(tx, w.event(JSON.parse(first.alert_json) as Alert));
   }
+  if (tx.dialect === 'pg') yield* tx.run(`NOTIFY ${STEPS_CHANNEL}`);
+}
+
+function* insertEvent(tx: Tx, e: ReturnType<ChangeWrites['event']>): Step<void> {
+  if (tx.dialect === 'pg') yield* tx.get('SELECT pg_advisory_xact_lock(?)', [EVENTS_LOCK]);
+  yield* tx.run(
+    'INSERT INTO events (id, type, alert_id, store_id, location, time, data_json) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    [`evt_${randomUUID()}`, e.type, e.alertId, e.storeId, e.location, e.time, JSON.stringify(e.data)],
+  );
 }
 
 export function toIncident(r: IncidentRow): Incident {

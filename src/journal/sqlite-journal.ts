@@ -10,7 +10,10 @@ import { WalCheckpointer } from './checkpointer';
 import { pruneFinishedAlerts, pruneSettledEvents } from './housekeeping';
 import { IntegrationStore } from './integration-store';
 import { SqliteChatStore } from './chat-store';
-import { SqliteIncidentStore } from './incident-store';
+import { JournalIncidentStore } from './incident-store';
+import { joinOrOpenIncident } from './sqlite-incident-join';
+import { SqliteDb } from './sql/sqlite-db';
+import { preparedOnce } from './prepared';
 import { recordHookStates, type HookStateRow } from './hook-state';
 import { AdminJournal } from './admin-journal';
 import { StepQueue } from './step-queue';
@@ -39,6 +42,7 @@ interface StepRow {
 export class SqliteJournal implements Journal, EventSink {
   private readonly db: Database.Database;
   private readonly stmts;
+  private readonly prepared: (sql: string) => Database.Statement;
   private batch: { record: NewAlertRecord; resolve: (r: 'new' | 'duplicate') => void; reject: (e: unknown) => void }[] =
     [];
   private readonly updates = new StepQueue();
@@ -48,7 +52,7 @@ export class SqliteJournal implements Journal, EventSink {
   /** Integrations and their delivery state (the dispatcher's view of the outbox). */
   readonly integrations: IntegrationStore;
   /** Incidents: what staff claim. */
-  readonly incidents: SqliteIncidentStore;
+  readonly incidents: JournalIncidentStore;
   readonly chat: SqliteChatStore;
   /** The admin API's reads and operator changes (alerts, replay, silence, stats). */
   readonly admin: AdminJournal;
@@ -114,7 +118,8 @@ export class SqliteJournal implements Journal, EventSink {
       ),
     };
     this.integrations = new IntegrationStore(this.db);
-    this.incidents = new SqliteIncidentStore(this.db);
+    this.incidents = new JournalIncidentStore(new SqliteDb(this.db));
+    this.prepared = preparedOnce(this.db);
     this.chat = new SqliteChatStore(this.db);
     this.admin = new AdminJournal(this.db, () => this.flush());
   }
@@ -225,7 +230,7 @@ export class SqliteJournal implements Journal, EventSink {
     if (info.changes === 0) return 'duplicate';
     for (const step of r.steps) this.stmts.insertStep.run(alert.id, step, r.receivedAt);
     if (r.incident) {
-      this.incidents.joinOrOpen({
+      joinOrOpenIncident(this.prepared, {
         alertId: alert.id,
         storeId: alert.storeId,
         cameraId: alert.cameraId,

@@ -85,7 +85,9 @@ describe.each([1, 3])('a burst of 100 alerts over 10 stores with BRIDGE_REPEAT_M
       expect((await Promise.all(sent)).filter((a) => a.status === 200)).toHaveLength(100);
       const incidents = w.daemon.journal.incidents;
       await waitFor(
-        () => incidents.list('open').length === 0 && ids.every((id) => incidents.find(id) !== undefined),
+        async () =>
+          (await incidents.list('open')).length === 0 &&
+          (await Promise.all(ids.map((id) => incidents.find(id)))).every((i) => i !== undefined),
         90_000,
         'every incident through its repeats',
       );
@@ -101,7 +103,9 @@ describe.each([1, 3])('a burst of 100 alerts over 10 stores with BRIDGE_REPEAT_M
       const wrong = ids.filter((id) => said.get(id) !== repeatMax).map((id) => `${id}: ${said.get(id) ?? 0}`);
       expect(wrong).toEqual([]);
       expect(
-        ids.map((id) => incidents.find(id)).filter((i) => i?.state !== 'unclaimed' || i.announcements !== repeatMax),
+        (await Promise.all(ids.map((id) => incidents.find(id)))).filter(
+          (i) => i?.state !== 'unclaimed' || i.announcements !== repeatMax,
+        ),
       ).toEqual([]);
       for (const room of ROOMS) {
         const calls = w.world.ami.calls

@@ -55,7 +55,7 @@ describe('chat: act on an alert from x-bees', () => {
     expect(JSON.parse((await world.wildix.press('chan-c', ids["I'm on it"] as string, MARCO)).body)).toMatchObject({
       status: 'unknown-channel',
     });
-    expect(incidents.find('chat-1')?.state).toBe('open');
+    expect((await incidents.find('chat-1'))?.state).toBe('open');
     expect(w.logLines().filter((l) => l.includes('wrong x-signature')).length).toBe(1); // the operator hears of a wrong secret
 
     const press = world.wildix.envelope('chat:message:action', {
@@ -67,7 +67,7 @@ describe('chat: act on an alert from x-bees', () => {
     expect([first.status, JSON.parse(first.body).status]).toEqual([200, 'claimed']);
     // Wildix sends an event again when the answer was slow: the same id is done once.
     expect(JSON.parse((await world.wildix.send(press)).body)).toMatchObject({ status: 'duplicate' });
-    expect(incidents.find('chat-1')).toMatchObject({ state: 'claimed', claimedBy: 'Anna', claimedVia: 'chat' });
+    expect(await incidents.find('chat-1')).toMatchObject({ state: 'claimed', claimedBy: 'Anna', claimedVia: 'chat' });
     await waitFor(() => callsFor(world, 'chat-1') === 2, 20_000, 'the conference told who took it');
     await waitFor(() => followUps(world, 'chan-b').length >= 1, 20_000, 'the claim follow-up');
     expect(JSON.parse((await world.wildix.press('chan-b', ids["I'm on it"] as string, MARCO)).body)).toMatchObject({
@@ -82,7 +82,7 @@ describe('chat: act on an alert from x-bees', () => {
       expect.stringMatching(/^Anna is on it \(\d+ s after the alert, camera 7\)$/),
       'Theft confirmed by Anna (camera 7)',
     ]);
-    expect(incidents.find('chat-1')).toMatchObject({ state: 'resolved', outcome: 'theft', resolvedBy: 'Anna' });
+    expect(await incidents.find('chat-1')).toMatchObject({ state: 'resolved', outcome: 'theft', resolvedBy: 'Anna' });
     // One follow-up per change: a second outcome press changes nothing and says nothing.
     expect(JSON.parse((await world.wildix.press('chan-b', ids['False alarm'] as string, MARCO)).body)).toMatchObject({
       status: 'already-resolved',
@@ -134,10 +134,10 @@ describe('chat: act on an alert from x-bees', () => {
     expect(await outcome('not ok', MARCO)).toBe('not-a-claim');
     expect(await outcome('Je m’en occupe !', { id: 'u-chloe', name: 'Chloé' })).toBe('claimed');
     const incidents = w.daemon.journal.incidents;
-    expect(incidents.find('reply-1')).toMatchObject({ state: 'claimed', claimedBy: 'Chloé', claimedVia: 'chat' });
-    expect(incidents.find('reply-2')?.state).toBe('open');
+    expect(await incidents.find('reply-1')).toMatchObject({ state: 'claimed', claimedBy: 'Chloé', claimedVia: 'chat' });
+    expect((await incidents.find('reply-2'))?.state).toBe('open');
     expect(await outcome('Ci penso io', { id: 'u-gio', name: 'Giovanni' })).toBe('claimed');
-    expect(incidents.find('reply-2')).toMatchObject({ state: 'claimed', claimedBy: 'Giovanni' });
+    expect(await incidents.find('reply-2')).toMatchObject({ state: 'claimed', claimedBy: 'Giovanni' });
     expect(await outcome('OK 👍', MARCO)).toBe('nothing-open');
     expect(JSON.parse((await world.wildix.reply('chan-nobody', 'ok', MARCO)).body).status).toBe('unknown-channel');
     await waitFor(() => followUps(world, 'chan-c').length >= 2, 20_000, 'two follow-ups');
@@ -163,7 +163,7 @@ describe('chat: act on an alert from x-bees', () => {
     const { world } = w;
     expect((await w.post({ alert_uuid: 'room-1', location: 'store-d', camera_id: '9' })).status).toBe(200);
     await waitFor(() => callsFor(world, 'room-1') === 1, 20_000, 'the announcement');
-    const id = w.daemon.journal.incidents.find('room-1')?.id as string;
+    const id = (await w.daemon.journal.incidents.find('room-1'))?.id as string;
     const status = async (sent: Promise<{ body: string }>) =>
       JSON.parse((await sent).body) as { status: string; incidentId?: string };
     expect(await status(world.wildix.call('call:start', '5', { phone: '201', name: 'Luca' }))).toMatchObject({
@@ -196,7 +196,7 @@ describe('chat: act on an alert from x-bees', () => {
     expect(await status(world.wildix.call('call:start', '99', { phone: '203', name: 'Sara' }))).toMatchObject({
       status: 'no-incident',
     });
-    expect(w.daemon.journal.incidents.activity(id).map((a) => [a.kind, a.who])).toEqual([
+    expect((await w.daemon.journal.incidents.activity(id)).map((a) => [a.kind, a.who])).toEqual([
       ['call:start', 'Luca (201)'],
       ['call:live:progress', 'Paola (204)'],
       ['conference:live:progress', 'Anna (200)'],

@@ -64,11 +64,11 @@ describe('the operator console in a real browser', () => {
 
     await card.getByRole('button', { name: 'Claim' }).click();
     await waitFor(
-      () => w?.daemon.journal.incidents.find('live-1')?.state === 'claimed',
+      async () => (await w?.daemon.journal.incidents.find('live-1'))?.state === 'claimed',
       20_000,
       'claimed from the page',
     );
-    expect(w.daemon.journal.incidents.find('live-1')).toMatchObject({ claimedBy: 'Anna', claimedVia: 'http' });
+    expect(await w.daemon.journal.incidents.find('live-1')).toMatchObject({ claimedBy: 'Anna', claimedVia: 'http' });
     // The conference hears who took it: one more call for this alert (the claimed sentence).
     await waitFor(() => callsFor(world, 'live-1') === 2, 20_000, 'the "is handling" announcement');
     await page.locator('article[data-alert="live-1"] >> text=claimed by Anna').waitFor({ timeout: 20_000 });
@@ -76,11 +76,14 @@ describe('the operator console in a real browser', () => {
     await card.locator('select').selectOption('false-alarm');
     await card.getByRole('button', { name: 'Resolve' }).click();
     await waitFor(
-      () => w?.daemon.journal.incidents.find('live-1')?.state === 'resolved',
+      async () => (await w?.daemon.journal.incidents.find('live-1'))?.state === 'resolved',
       20_000,
       'resolved from the page',
     );
-    expect(w.daemon.journal.incidents.find('live-1')).toMatchObject({ outcome: 'false-alarm', resolvedBy: 'Anna' });
+    expect(await w.daemon.journal.incidents.find('live-1')).toMatchObject({
+      outcome: 'false-alarm',
+      resolvedBy: 'Anna',
+    });
     await card.waitFor({ state: 'detached', timeout: 20_000 });
     await page.close();
   }, 120_000);
@@ -121,7 +124,7 @@ describe('the operator console in a real browser', () => {
     const [cookie] = await page.context().cookies();
     expect(cookie).toMatchObject({ name: 'vb_console', httpOnly: true, sameSite: 'Strict', secure: false });
     expect((await w.post({ alert_uuid: 'csrf-1', location: 'store-c', camera_id: '2' })).status).toBe(200);
-    await waitFor(() => w?.daemon.journal.incidents.find('csrf-1') !== undefined, 20_000, 'incident');
+    await waitFor(async () => (await w?.daemon.journal.incidents.find('csrf-1')) !== undefined, 20_000, 'incident');
     const attempt = (withCsrf: boolean) =>
       page.evaluate(
         async ([csrfOn]) => {
@@ -136,7 +139,7 @@ describe('the operator console in a real browser', () => {
         [withCsrf] as const,
       );
     expect(await attempt(false)).toBe(403);
-    expect(w.daemon.journal.incidents.find('csrf-1')?.state).toBe('open');
+    expect((await w.daemon.journal.incidents.find('csrf-1'))?.state).toBe('open');
     expect(await attempt(true)).toBe(200);
     await page.click('#signout');
     await page.waitForSelector('form.signin', { timeout: 20_000 });
@@ -279,7 +282,7 @@ describe('the operator console in a real browser', () => {
         200,
       );
       await waitFor(
-        () => w?.daemon.journal.incidents.find(`order-${camera}`) !== undefined,
+        async () => (await w?.daemon.journal.incidents.find(`order-${camera}`)) !== undefined,
         20_000,
         `incident ${camera}`,
       );
@@ -324,8 +327,12 @@ describe('the operator console in a real browser', () => {
     await first.waitFor({ timeout: 20_000 });
     expect([await select.inputValue(), await resolve.isDisabled()]).toEqual(['false-alarm', false]);
     await resolve.click();
-    await waitFor(() => w?.daemon.journal.incidents.find('order-1')?.state === 'resolved', 20_000, 'resolved');
-    expect(w.daemon.journal.incidents.find('order-1')?.outcome).toBe('false-alarm');
+    await waitFor(
+      async () => (await w?.daemon.journal.incidents.find('order-1'))?.state === 'resolved',
+      20_000,
+      'resolved',
+    );
+    expect((await w.daemon.journal.incidents.find('order-1'))?.outcome).toBe('false-alarm');
     await page.close();
   }, 120_000);
 

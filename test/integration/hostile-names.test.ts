@@ -115,9 +115,9 @@ describe('hostile names and the CLI', () => {
       steps: [],
       incident: { room: '7', windowMs: 20_000 },
     });
-    const id = j.incidents.find('a1')?.id as string;
+    const id = (await j.incidents.find('a1'))?.id as string;
     // Written straight into the journal, as a claim recorded before names were checked.
-    j.incidents.claim(id, `${CLEAR_AND_RETITLE}Anna\u202e`, 'http', now - 30_000);
+    await j.incidents.claim(id, `${CLEAR_AND_RETITLE}Anna\u202e`, 'http', now - 30_000);
     await j.close();
     const files = ['--env-file', cfg.envFile, '--stores-file', cfg.storesFile];
 
@@ -158,7 +158,12 @@ describe('hostile names and the CLI', () => {
       steps: [],
       incident: { room: '7', windowMs: 20_000 },
     });
-    j.incidents.claim(j.incidents.find('a2')?.id as string, `${CLEAR_AND_RETITLE}Eve`, 'http', Date.now());
+    await j.incidents.claim(
+      (await j.incidents.find('a2'))?.id as string,
+      `${CLEAR_AND_RETITLE}Eve`,
+      'http',
+      Date.now(),
+    );
     await j.close();
     const r = await runCli(['claim', 'a2', '--by', 'Anna', '--env-file', cfg.envFile, '--stores-file', cfg.storesFile]);
     expect(r.code).toBe(1);

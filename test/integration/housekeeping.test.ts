@@ -57,17 +57,17 @@ describe('housekeeping (the daemon cron job)', () => {
       const hour = 3_600_000;
       const incidents = daemon.journal.incidents;
       await daemon.housekeeping(Date.now() + 11 * hour);
-      expect(incidents.find('hk-claimed')?.state).toBe('claimed');
+      expect((await incidents.find('hk-claimed'))?.state).toBe('claimed');
       await daemon.housekeeping(Date.now() + 13 * hour);
-      expect(incidents.find('hk-claimed')).toMatchObject({
+      expect(await incidents.find('hk-claimed')).toMatchObject({
         state: 'resolved',
         outcome: 'no-outcome',
         resolvedBy: null,
       });
-      expect(incidents.find('hk-open')?.state).toBe('open'); // nobody claimed it: not closed as no-outcome
+      expect((await incidents.find('hk-open'))?.state).toBe('open'); // nobody claimed it: not closed as no-outcome
       // Past the retention the finished incident goes, with its alert; a live one stays.
       await daemon.housekeeping(Date.now() + 3 * 24 * hour);
-      expect(incidents.list().map((i) => i.firstAlertId)).toEqual(['hk-open']);
+      expect((await incidents.list()).map((i) => i.firstAlertId)).toEqual(['hk-open']);
       expect(w.logLines().some((l) => l.includes('"incidentsClosedNoOutcome":1'))).toBe(true);
     } finally {
       await w.stop();

@@ -142,8 +142,12 @@ describe('incidents: repeat until claimed, then tell', () => {
       'the oldest incident claimed for Anna',
     );
     const incidents = w.daemon.journal.incidents;
-    expect(incidents.find('room-1')).toMatchObject({ state: 'claimed', claimedBy: 'Anna', claimedVia: 'conference' });
-    expect(incidents.find('room-2')?.state).toBe('open');
+    expect(await incidents.find('room-1')).toMatchObject({
+      state: 'claimed',
+      claimedBy: 'Anna',
+      claimedVia: 'conference',
+    });
+    expect((await incidents.find('room-2'))?.state).toBe('open');
   }, 60_000);
 
   it('escalation: an empty room is not an announcement; the list is called in turn until one answers, who can press 1 to claim', async () => {
@@ -177,7 +181,7 @@ describe('incidents: repeat until claimed, then tell', () => {
     });
     const incidents = w.daemon.journal.incidents;
     await waitFor(
-      () => incidents.find('esc-1')?.escalatedTo === 'PJSIP/203',
+      async () => (await incidents.find('esc-1'))?.escalatedTo === 'PJSIP/203',
       20_000,
       'escalated to the one who answered',
     );
@@ -186,7 +190,7 @@ describe('incidents: repeat until claimed, then tell', () => {
         .filter((o) => o.channel.startsWith('PJSIP/'))
         .map((o) => [o.channel, o.context, o.variables.find((v) => v.startsWith('XH_ROOM='))]),
     ).toEqual(['PJSIP/201', 'PJSIP/202', 'PJSIP/203'].map((c) => [c, 'veesion-escalation', 'XH_ROOM=61']));
-    expect(incidents.find('esc-1')?.escalationNote).toContain('PJSIP/201 no-answer; PJSIP/202 busy');
+    expect((await incidents.find('esc-1'))?.escalationNote).toContain('PJSIP/201 no-answer; PJSIP/202 busy');
     // The store's conversation is told who was called, by name where x-hoppers.json gives one.
     await waitFor(
       () =>
@@ -199,11 +203,15 @@ describe('incidents: repeat until claimed, then tell', () => {
     );
     // The person who answered presses 1 on the call: the dialplan raises the claim for the room.
     expect(world.ami.originates.find((o) => o.channel === 'PJSIP/203')?.variables).toContain(
-      `XH_INCIDENT=${incidents.find('esc-1')?.id}`,
+      `XH_INCIDENT=${(await incidents.find('esc-1'))?.id}`,
     );
-    world.ami.pressClaimOnCall('PJSIP/203', '61', incidents.find('esc-1')?.id ?? '');
-    await waitFor(() => incidents.find('esc-1')?.state === 'claimed', 20_000, 'claimed from the escalation call');
-    expect(incidents.find('esc-1')).toMatchObject({ claimedBy: 'PJSIP/203', claimedVia: 'escalation' });
+    world.ami.pressClaimOnCall('PJSIP/203', '61', (await incidents.find('esc-1'))?.id ?? '');
+    await waitFor(
+      async () => (await incidents.find('esc-1'))?.state === 'claimed',
+      20_000,
+      'claimed from the escalation call',
+    );
+    expect(await incidents.find('esc-1')).toMatchObject({ claimedBy: 'PJSIP/203', claimedVia: 'escalation' });
     const metrics = await (await fetch(`${w.base}/metrics`)).text();
     expect(metrics).toMatch(/veesion_bridge_incident_escalations_total\{outcome="answered"\} 1/);
   }, 60_000);

@@ -38,20 +38,20 @@ async function journalIn(dataDir: string, now: number): Promise<{ open: string; 
       steps: [],
       incident: { room: '7', windowMs: 20 * S },
     });
-    return j.incidents.find(id)?.id as string;
+    return (await j.incidents.find(id))?.id as string;
   };
   const old = await receive('old', '3', now - 10 * 86_400 * S);
-  j.incidents.claim(old, 'Zoe', 'cli', now - 10 * 86_400 * S + 90 * S);
-  j.incidents.resolve(old, 'false-alarm', null, now - 9 * 86_400 * S);
+  await j.incidents.claim(old, 'Zoe', 'cli', now - 10 * 86_400 * S + 90 * S);
+  await j.incidents.resolve(old, 'false-alarm', null, now - 9 * 86_400 * S);
   const hour = await receive('h1', '3', now - 3600 * S);
   await receive('h2', '3', now - 3590 * S);
-  j.incidents.claim(hour, 'Carl', 'http', now - 3580 * S);
-  j.incidents.resolve(hour, 'theft', 'Carl', now - 3000 * S);
+  await j.incidents.claim(hour, 'Carl', 'http', now - 3580 * S);
+  await j.incidents.resolve(hour, 'theft', 'Carl', now - 3000 * S);
   const open = await receive('o1', '12', now - 600 * S);
-  j.incidents.recordAnnouncement(open, 2, now + 15 * S, 'open', now - 585 * S);
+  await j.incidents.recordAnnouncement(open, 2, now + 15 * S, 'open', now - 585 * S);
   const claimed = await receive('c1', '12', now - 300 * S);
-  j.incidents.claim(claimed, 'Anna', 'conference', now - 260 * S);
-  j.incidents.claim(claimed, 'Ben', 'cli', now - 250 * S);
+  await j.incidents.claim(claimed, 'Anna', 'conference', now - 260 * S);
+  await j.incidents.claim(claimed, 'Ben', 'cli', now - 250 * S);
   (j as unknown as { db: import('better-sqlite3').Database }).db // test seam: escalation has no writer yet
     .prepare('UPDATE incidents SET escalated_at = ?, escalated_to = ? WHERE id = ?')
     .run(now - 270 * S, 'PJSIP/201', claimed);

@@ -44,8 +44,8 @@ describe('Smart Notifications delivery', () => {
 
       sn.accept(n?.requestId ?? '', 'Anna Rossi');
       const incident = () => w.daemon.journal.incidents.find('sn-1');
-      await waitFor(() => incident()?.state === 'claimed', 15_000, 'the headset accept to claim it');
-      expect(incident()).toMatchObject({ claimedBy: 'Anna Rossi', claimedVia: 'headset' });
+      await waitFor(async () => (await incident())?.state === 'claimed', 15_000, 'the headset accept to claim it');
+      expect(await incident()).toMatchObject({ claimedBy: 'Anna Rossi', claimedVia: 'headset' });
       await waitFor(
         () => w.world.xbees.messages.some((m) => m.text.startsWith('Anna Rossi is on it')),
         15_000,

@@ -25,19 +25,24 @@ describe('an alert the PBX cannot announce', () => {
       const sentAt = Date.now();
       expect((await w.post({ alert_uuid: 'unheard-1', location: 'store-b', camera_id: '4' })).status).toBe(200);
       const incident = () => daemon.journal.incidents.find('unheard-1');
-      await waitFor(() => incident()?.state === 'unheard', (EXPIRE_S + 20) * 1000, 'the incident unheard');
-      const mentions = () => w.logLines().filter((l) => l.includes('unheard-1') || l.includes(incident()?.id ?? '-'));
+      await waitFor(
+        async () => (await incident())?.state === 'unheard',
+        (EXPIRE_S + 20) * 1000,
+        'the incident unheard',
+      );
+      const incidentId = (await incident())?.id ?? '-';
+      const mentions = () => w.logLines().filter((l) => l.includes('unheard-1') || l.includes(incidentId));
       const before = mentions().length;
       // Two repeat intervals and more: nothing is attempted, said or logged about it any more.
       await new Promise((r) => setTimeout(r, 8_000));
       expect(mentions().length).toBe(before);
-      expect(incident()).toMatchObject({ state: 'unheard', announcements: 0, nextRepeatAt: null });
+      expect(await incident()).toMatchObject({ state: 'unheard', announcements: 0, nextRepeatAt: null });
       const announce = w.steps('unheard-1').find((s) => s.step === 'announce');
       expect(announce?.state).toMatch(/^(dead|expired)$/);
       expect(announce?.updatedAt).toBeLessThan(sentAt + (EXPIRE_S + 3) * 1000);
 
       const lines = w.logLines().map((l) => JSON.parse(l) as { message: string; incidentId?: string });
-      const about = lines.filter((l) => l.incidentId === incident()?.id);
+      const about = lines.filter((l) => l.incidentId === incidentId);
       expect(about.filter((l) => l.message.startsWith('incident unheard'))).toHaveLength(1);
       expect(about.filter((l) => l.message.startsWith('incident repeat failed')).length).toBeLessThanOrEqual(1);
       // The store has no escalation list: its chat hears of it once, and no "nobody claimed" line besides.

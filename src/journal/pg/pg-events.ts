@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import type { AlertEvent } from '../../pipeline/alert-event';
 
 /** Advisory lock of the outbox's writers: sequence numbers commit in order, so a cursor never passes an event still being written. */
-const EVENTS_LOCK = 0x6576_6e74; // "evnt"
+export const EVENTS_LOCK = 0x6576_6e74; // "evnt"
 
 /** Whether events are kept at all: only while some integration is enabled (as on SQLite). */
 export async function eventsWanted(client: PoolClient): Promise<boolean> {

@@ -14,7 +14,8 @@ import type { Alert, AlertStatus, StepName, StepState } from '../../pipeline/ale
 import type { AlertEvent, EventSink } from '../../pipeline/alert-event';
 import { migratePg } from './pg-schema';
 import { inTransaction, openPgPool, pgText, redactUrl, STEPS_CHANNEL, withClient } from './pg-pool';
-import { PgIncidentStore } from './pg-incident-store';
+import { JournalIncidentStore } from '../incident-store';
+import { PgDb } from '../sql/pg-db';
 import { PgIntegrationStore } from './pg-integration-store';
 import { PgFollowUps } from './pg-follow-ups';
 import { eventsWanted, insertEvents } from './pg-events';
@@ -61,7 +62,7 @@ export class PgJournal implements Journal, EventSink {
 
   private readonly listeners = new Set<Client>();
   /** The shared incidents: a claim locks its row, the first wins. */
-  readonly incidents: PgIncidentStore;
+  readonly incidents: JournalIncidentStore;
   /** Integrations and their cursors: delivered by one daemon at a time. */
   readonly integrations: PgIntegrationStore;
   /** Chat lines owed: any daemon adds, the cron lease's holder posts. */
@@ -91,7 +92,7 @@ export class PgJournal implements Journal, EventSink {
     public onWriteError: (err: unknown, lost: StepRecord[]) => void,
     private readonly url: string,
   ) {
-    this.incidents = new PgIncidentStore(pool);
+    this.incidents = new JournalIncidentStore(new PgDb(pool));
     this.integrations = new PgIntegrationStore(pool);
     this.followUps = new PgFollowUps(pool);
   }

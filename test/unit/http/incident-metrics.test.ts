@@ -20,7 +20,7 @@ describe('incident metrics', () => {
   it('exposes time to claim, escalations by outcome, and the open incidents counted in the journal at each scrape', async () => {
     const j = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
     const metrics = new BridgeMetrics();
-    metrics.watchIncidents(() => j.incidents.countOpen());
+    metrics.watchIncidents(async () => await j.incidents.countOpen());
     for (const [id, camera] of [
       ['a1', '3'],
       ['a2', '4'],
@@ -35,8 +35,8 @@ describe('incident metrics', () => {
         incident: { room: '7', windowMs: 20_000 },
       });
     }
-    const claimed = j.incidents.claim(j.incidents.find('a1')?.id as string, 'Anna', 'cli', 13_000);
-    j.incidents.recordAnnouncement(j.incidents.find('a2')?.id as string, 4, null, 'unclaimed', 60_000);
+    const claimed = await j.incidents.claim((await j.incidents.find('a1'))?.id as string, 'Anna', 'cli', 13_000);
+    await j.incidents.recordAnnouncement((await j.incidents.find('a2'))?.id as string, 4, null, 'unclaimed', 60_000);
     if (claimed.kind !== 'claimed') throw new Error(`claim: ${claimed.kind}`);
     metrics.incidentTimeToClaim.observe(((claimed.incident.claimedAt as number) - claimed.incident.openedAt) / 1000);
     metrics.incidentEscalations.inc({ outcome: 'answered' });
@@ -52,7 +52,7 @@ describe('incident metrics', () => {
     expect(text).toContain('veesion_bridge_incident_escalations_total{outcome="answered"} 1\n');
     expect(text).toContain('veesion_bridge_incident_escalations_total{outcome="no-list"} 2\n');
 
-    j.incidents.resolve(j.incidents.find('a3')?.id as string, 'false-alarm', null, 70_000);
+    await j.incidents.resolve((await j.incidents.find('a3'))?.id as string, 'false-alarm', null, 70_000);
     expect(await metrics.registry.metrics()).toContain('veesion_bridge_incidents_open 0\n');
     await j.close();
   });

@@ -27,7 +27,7 @@ const alert = (id: string, storeId: string, cameraId: string): Alert => ({
 
 /**
  * A journal filled through the daemon's own writers: alerts with their incidents, claims and
- * resolutions through SqliteIncidentStore, escalations set with SQL (no API writes them yet).
+ * resolutions through the journal's incident store, escalations set with SQL (no API writes them yet).
  *
  *   s1 camera 3:  A opened +0 claimed +10s theft; B +100 claimed +30s false-alarm, escalated;
  *                 C +200 open, a second alert at +205 joins it
@@ -48,44 +48,44 @@ async function fill(): Promise<string> {
       steps: [],
       ...(routed ? { incident: { room: storeId === 's1' ? '7' : '8', windowMs: 20 * S } } : {}),
     });
-    return j.incidents.find(id)?.id as string;
+    return (await j.incidents.find(id))?.id as string;
   };
-  const claim = (id: string, by: string, at: number) =>
-    expect(j.incidents.claim(id, by, 'cli', at).kind).toBe('claimed');
+  const claim = async (id: string, by: string, at: number) =>
+    expect((await j.incidents.claim(id, by, 'cli', at)).kind).toBe('claimed');
   const db = (j as unknown as { db: Database.Database }).db; // test seam: escalation has no writer yet
   const escalate = (id: string, at: number) =>
     db.prepare('UPDATE incidents SET escalated_at = ?, escalated_to = ? WHERE id = ?').run(at, 'PJSIP/201', id);
 
   // In the order they arrive: an alert joins the live incident of its camera within the window.
   const o = await receive('o', 's2', '1', T0 - 86_400 * S);
-  claim(o, 'Old', T0 - 86_000 * S);
+  await claim(o, 'Old', T0 - 86_000 * S);
   const a = await receive('a', 's1', '3', T0);
-  claim(a, 'Anna', T0 + 10 * S);
+  await claim(a, 'Anna', T0 + 10 * S);
   const b = await receive('b', 's1', '3', T0 + 100 * S);
-  claim(b, 'Ben', T0 + 130 * S);
+  await claim(b, 'Ben', T0 + 130 * S);
   escalate(b, T0 + 145 * S);
   const c = await receive('c1', 's1', '3', T0 + 200 * S);
   expect(await receive('c2', 's1', '3', T0 + 205 * S)).toBe(c);
-  j.incidents.recordAnnouncement(c, 3, T0 + 245 * S, 'open', T0 + 230 * S);
+  await j.incidents.recordAnnouncement(c, 3, T0 + 245 * S, 'open', T0 + 230 * S);
   await receive('u', 's1', '9', T0 + 250 * S, false);
   const d = await receive('d', 's1', '10', T0 + 300 * S);
-  claim(d, 'Dan', T0 + 305 * S);
+  await claim(d, 'Dan', T0 + 305 * S);
   const e = await receive('e', 's1', '10', T0 + 400 * S);
   const f = await receive('f', 's1', '10', T0 + 500 * S);
-  claim(f, 'Fay', T0 + 560 * S);
-  expect(j.incidents.claim(f, 'Gus', 'http', T0 + 570 * S).kind).toBe('already');
+  await claim(f, 'Fay', T0 + 560 * S);
+  expect((await j.incidents.claim(f, 'Gus', 'http', T0 + 570 * S)).kind).toBe('already');
   escalate(f, T0 + 545 * S);
   const g = await receive('g', 's1', '10', T0 + 600 * S);
-  j.incidents.recordAnnouncement(g, 4, null, 'unclaimed', T0 + 660 * S);
+  await j.incidents.recordAnnouncement(g, 4, null, 'unclaimed', T0 + 660 * S);
   escalate(g, T0 + 660 * S);
   const h = await receive('h', 's2', '1', T0 + 700 * S);
-  claim(h, 'Hal', T0 + 820 * S);
+  await claim(h, 'Hal', T0 + 820 * S);
 
-  j.incidents.resolve(a, 'theft', 'Anna', T0 + 900 * S);
-  j.incidents.resolve(b, 'false-alarm', 'Ben', T0 + 900 * S);
-  j.incidents.resolve(d, 'not-found', null, T0 + 900 * S);
-  j.incidents.resolve(e, 'no-outcome', null, T0 + 900 * S);
-  j.incidents.resolve(h, 'false-alarm', 'Hal', T0 + 900 * S);
+  await j.incidents.resolve(a, 'theft', 'Anna', T0 + 900 * S);
+  await j.incidents.resolve(b, 'false-alarm', 'Ben', T0 + 900 * S);
+  await j.incidents.resolve(d, 'not-found', null, T0 + 900 * S);
+  await j.incidents.resolve(e, 'no-outcome', null, T0 + 900 * S);
+  await j.incidents.resolve(h, 'false-alarm', 'Hal', T0 + 900 * S);
   await j.close();
   return file;
 }

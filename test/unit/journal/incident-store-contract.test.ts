@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { SqliteJournal } from '../../../src/journal/sqlite-journal';
 import { PgJournal } from '../../../src/journal/pg/pg-journal';
 import type { IncidentStore } from '../../../src/pipeline/incident';
+import type { IncidentChanges } from '../../../src/pipeline/incident-commands';
 import type { Journal } from '../../../src/pipeline/ports';
 import type { Alert } from '../../../src/pipeline/alert';
 import type { SeenEvents } from '../../../src/journal/seen-events';
@@ -10,6 +11,9 @@ import type { SeenInJournal } from '../../../src/tts/prerender';
 import { pgSeen } from '../../../src/journal/pg/pg-admin';
 import { tempDir } from '../../helpers/paths';
 import { usePostgres } from '../../helpers/postgres';
+import { IncidentCommands } from '../../../src/pipeline/incident-commands';
+import type { DeliveryStore } from '../../../src/integrations/integration';
+import type { NewIntegration } from '../../../src/journal/integration-store';
 
 /**
  * The incident store, the same tests on both journals: the embedded SQLite one and the
@@ -17,6 +21,7 @@ import { usePostgres } from '../../helpers/postgres';
  */
 interface Subject {
   journal: Journal;
+  integrations: Pick<DeliveryStore, 'eventsAfter' | 'event'> & { add(i: NewIntegration): unknown };
   incidents: IncidentStore;
   seen: SeenEvents;
   followUps: FollowUpOutbox;
@@ -33,6 +38,7 @@ const implementations: [string, () => Promise<Subject>][] = [
       const journal = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
       return {
         journal,
+        integrations: journal.integrations,
         incidents: journal.incidents,
         seen: journal.chat,
         followUps: journal.chat,
@@ -47,6 +53,7 @@ const implementations: [string, () => Promise<Subject>][] = [
       const journal = await PgJournal.open(await pg.fresh());
       return {
         journal,
+        integrations: journal.integrations,
         incidents: journal.incidents,
         seen: journal.seenEvents,
         followUps: journal.followUps,
@@ -150,6 +157,37 @@ describe.each(implementations)('incident store on %s', (_name, open) => {
       'inc_c claimed',
       'inc_c resolved',
     ]);
+  });
+
+  it('a claim and a resolve write their event and their chat line with them, once, whoever wins', async () => {
+    await s.integrations.add({
+      id: 'int_1',
+      type: 'webhook',
+      url: 'https://example.test/hook',
+      secret: 'x',
+      filter: ['alert.claimed', 'alert.resolved'],
+      scope: 'all',
+      createdAt: 500,
+    });
+    await receive(s.journal, 'w1', 1000);
+    const commands = new IncidentCommands(s.incidents as IncidentStore & IncidentChanges, () => undefined);
+    const id = (await commands.find('w1'))?.id as string;
+    expect(await commands.claim(id, 'Anna', 'cli', 2000)).toMatchObject({ kind: 'claimed' });
+    expect(await commands.claim(id, 'Marco', 'http', 2100)).toMatchObject({ kind: 'already' }); // writes nothing
+    expect(await commands.resolve(id, 'theft', 'Anna', 3000)).toMatchObject({ kind: 'resolved' });
+    expect(await commands.resolve(id, 'theft', 'Anna', 3100)).toMatchObject({ kind: 'already' });
+    expect((await s.followUps.due(5000)).map((f) => [f.incidentId, f.kind, f.text, f.createdAt])).toEqual([
+      [id, 'claimed', 'Anna is on it (1 s after the alert, camera 3)', 2000],
+      [id, 'resolved', 'Theft confirmed by Anna (camera 3)', 3000],
+    ]);
+    const heads = await s.integrations.eventsAfter(0);
+    expect(heads.map((e) => [e.type, e.alertId])).toEqual([
+      ['alert.claimed', 'w1'],
+      ['alert.resolved', 'w1'],
+    ]);
+    expect(await s.integrations.event(heads[0]?.seq as number)).toMatchObject({
+      data: { incident: { id, state: 'claimed', claimedBy: 'Anna' } },
+    });
   });
 
   it('the first claim wins and every claim is kept; a resolved incident cannot be claimed', async () => {

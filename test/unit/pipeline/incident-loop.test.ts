@@ -89,7 +89,7 @@ async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualC
       steps: extra.steps ?? ['chat'],
       incident: { room: '7', windowMs: 20_000 },
     });
-    return journal.incidents.find(id)?.id as string;
+    return (await journal.incidents.find(id))?.id as string;
   };
   return {
     journal,
@@ -117,7 +117,7 @@ describe('IncidentLoop', () => {
     expect(r.said.map((s) => s.text)).toEqual(['Theft on camera 3']);
     await r.clock.advance(REPEAT_MS);
     expect(r.said).toHaveLength(2);
-    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'open', announcements: 3 });
+    expect(await r.journal.incidents.get(id)).toMatchObject({ state: 'open', announcements: 3 });
     expect(await r.loop.claim('a1', 'Anna', 'cli')).toMatchObject({
       kind: 'claimed',
       incident: { claimedBy: 'Anna', claimedVia: 'cli' },
@@ -125,7 +125,7 @@ describe('IncidentLoop', () => {
     await r.clock.advance(5 * REPEAT_MS);
     expect(r.said.map((s) => s.text)).toEqual(['Theft on camera 3', 'Theft on camera 3', 'Anna is handling camera 3']);
     expect(r.posted).toEqual([expect.stringMatching(/^Anna is on it \(\d+ s after the alert, camera 3\)$/)]);
-    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'claimed', told: true });
+    expect(await r.journal.incidents.get(id)).toMatchObject({ state: 'claimed', told: true });
     // A second claim: answered with who was first, recorded, nothing said again.
     expect(await r.loop.claim(id, 'Marco', 'http')).toMatchObject({ kind: 'already', incident: { claimedBy: 'Anna' } });
     await r.clock.advance(REPEAT_MS);
@@ -155,7 +155,11 @@ describe('IncidentLoop', () => {
     r.loop.announced('c1', 'first-1');
     await r.clock.advance(10 * REPEAT_MS);
     expect(r.said).toHaveLength(3); // 1 + 3 repeats = BRIDGE_REPEAT_MAX (4)
-    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'unclaimed', announcements: 4, nextRepeatAt: null });
+    expect(await r.journal.incidents.get(id)).toMatchObject({
+      state: 'unclaimed',
+      announcements: 4,
+      nextRepeatAt: null,
+    });
     expect(r.news.filter((n) => n.kind === 'unclaimed')).toHaveLength(1);
     // Late is better than never: an unclaimed incident can still be taken; a resolved one cannot.
     expect(await r.loop.claim(id, 'Late', 'cli')).toMatchObject({ kind: 'claimed', incident: { claimedBy: 'Late' } });
@@ -182,7 +186,7 @@ describe('IncidentLoop', () => {
     expect(second.said).toHaveLength(1); // due at first announcement + BRIDGE_REPEAT_S, as scheduled before the restart
     await second.loop.stop();
     // The operator claims with the daemon down (the CLI writes the journal) ...
-    second.journal.incidents.claim(id, 'Marco', 'cli', clock.now());
+    await second.journal.incidents.claim(id, 'Marco', 'cli', clock.now());
     await second.journal.close();
     const third = await rig(first.file, clock);
     await third.loop.resume(); // ... and the next start tells it, once, and repeats no more.
@@ -225,11 +229,11 @@ describe('IncidentLoop', () => {
     });
     const id = await r.receive('u1');
     r.loop.announced('u1', 'first-1');
-    r.journal.incidents.startEscalation('other', 0); // (no such incident: nothing happens)
+    await r.journal.incidents.startEscalation('other', 0); // (no such incident: nothing happens)
     await r.clock.advance(39_000);
     r.loop.escalateNow('u1', 'first'); // escalated early (say, the room was empty) ...
     await r.clock.advance(10_000); // ... and the repeats run out at 45 s: no second escalation
-    expect(r.journal.incidents.get(id)?.state).toBe('unclaimed');
+    expect((await r.journal.incidents.get(id))?.state).toBe('unclaimed');
     expect(called).toEqual(['PJSIP/201']);
     expect(await r.loop.claimInRoom('7', 'PJSIP/201', 'conference')).toMatchObject({
       kind: 'claimed',
@@ -264,7 +268,7 @@ describe('IncidentLoop', () => {
       'PJSIP/202 7 Theft on camera 3',
       'PJSIP/203 7 Theft on camera 3',
     ]);
-    expect(r.journal.incidents.get(id)).toMatchObject({
+    expect(await r.journal.incidents.get(id)).toMatchObject({
       state: 'open',
       escalatedTo: 'PJSIP/203',
       escalationNote: expect.stringContaining('answered by PJSIP/203 after PJSIP/201 no-answer; PJSIP/202 busy'),
@@ -290,7 +294,7 @@ describe('IncidentLoop', () => {
       to: null,
       note: expect.stringContaining('no escalation list'),
     });
-    expect(r.journal.incidents.get(id)?.escalatedAt).not.toBeNull();
+    expect((await r.journal.incidents.get(id))?.escalatedAt).not.toBeNull();
 
     const called: string[] = [];
     const s = await rig(undefined, undefined, {
@@ -321,7 +325,7 @@ describe('IncidentLoop', () => {
     await r.clock.advance(40_000);
     expect(called).toEqual(['PJSIP/201']);
     await r.clock.advance(10 * REPEAT_MS);
-    expect(r.journal.incidents.get(id)).toMatchObject({
+    expect(await r.journal.incidents.get(id)).toMatchObject({
       state: 'unclaimed',
       escalationNote: expect.stringContaining('nobody answered'),
     });
@@ -432,7 +436,10 @@ describe('IncidentLoop', () => {
     r.loop.announced('p2', 'first-1');
     await r.clock.advance(REPEAT_MS);
     expect(r.said.map((x) => x.text)).toEqual(['Attention! 2 theft alerts in s1: cameras 3 and 9']);
-    expect([r.journal.incidents.get(a)?.announcements, r.journal.incidents.get(b)?.announcements]).toEqual([2, 2]);
+    expect([
+      (await r.journal.incidents.get(a))?.announcements,
+      (await r.journal.incidents.get(b))?.announcements,
+    ]).toEqual([2, 2]);
     await r.loop.claim('p1', 'Anna', 'cli');
     await r.clock.advance(REPEAT_MS);
     // p1 taken: its claim is told, and p2 repeats alone.
@@ -477,7 +484,7 @@ describe('IncidentLoop', () => {
     quiet = false;
     await clock.advance(10 * REPEAT_MS);
     expect(said).toEqual([]);
-    expect(journal.incidents.find('q1')).toMatchObject({ state: 'unclaimed', announcements: 4 });
+    expect(await journal.incidents.find('q1')).toMatchObject({ state: 'unclaimed', announcements: 4 });
     await loop.stop();
     await journal.close();
   });
@@ -488,13 +495,13 @@ describe('IncidentLoop', () => {
     const r = await rig(undefined, clock, { escalation: ['PJSIP/201', 'PJSIP/202'], callPerson });
     const id = await r.receive('x1');
     // As a daemon leaves it when it dies while calling the list: repeats ran out, the escalation began, no note.
-    r.journal.incidents.recordAnnouncement(id, 4, null, 'unclaimed', clock.now());
-    r.journal.incidents.startEscalation(id, clock.now());
+    await r.journal.incidents.recordAnnouncement(id, 4, null, 'unclaimed', clock.now());
+    await r.journal.incidents.startEscalation(id, clock.now());
     await r.loop.resume();
     await r.loop.resume(); // a second look while the calls go on: nothing more
     await clock.advance(1_000);
     expect(called).toEqual(['PJSIP/201', 'PJSIP/202']);
-    expect(r.journal.incidents.get(id)?.escalationNote).toContain('nobody answered');
+    expect((await r.journal.incidents.get(id))?.escalationNote).toContain('nobody answered');
     await r.loop.resume(); // finished: not called again
     await clock.advance(1_000);
     expect(called).toHaveLength(2);
@@ -521,7 +528,7 @@ describe('IncidentLoop', () => {
     await r.clock.advance(60_000);
     expect(attempts.length).toBeGreaterThan(1);
     expect(attempts.every((at) => at < openedAt + 20_000)).toBe(true);
-    expect(r.journal.incidents.get(id)).toMatchObject({
+    expect(await r.journal.incidents.get(id)).toMatchObject({
       state: 'unheard',
       announcements: 0,
       nextRepeatAt: null,
@@ -553,7 +560,7 @@ describe('IncidentLoop', () => {
     r.loop.announced('y1', 'first-1');
     up = false;
     await r.clock.advance(60_000);
-    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'unclaimed', announcements: 1 });
+    expect(await r.journal.incidents.get(id)).toMatchObject({ state: 'unclaimed', announcements: 1 });
     expect(r.events.filter((e) => e.type === 'alert.unheard')).toHaveLength(0);
     await r.loop.stop();
     await r.journal.close();
@@ -576,7 +583,10 @@ describe('IncidentLoop', () => {
       updatedAt: r.clock.now(),
     });
     await r.loop.announced('w1', 'first-1');
-    expect(r.journal.incidents.get(id)).toMatchObject({ announcements: 1, nextRepeatAt: r.clock.now() + REPEAT_MS });
+    expect(await r.journal.incidents.get(id)).toMatchObject({
+      announcements: 1,
+      nextRepeatAt: r.clock.now() + REPEAT_MS,
+    });
     await r.clock.advance(REPEAT_MS - 1);
     expect(r.said).toHaveLength(0);
     await r.clock.advance(1);
@@ -601,7 +611,7 @@ describe('IncidentLoop', () => {
     const id = await first.receive('v1');
     first.loop.announced('v1', 'first-1');
     await clock.advance(REPEAT_MS);
-    expect(first.journal.incidents.get(id)).toMatchObject({
+    expect(await first.journal.incidents.get(id)).toMatchObject({
       announcements: 1,
       call: { token: 't-1', state: 'answered', channel: 'Local/7@x-1;1' },
     });
@@ -609,14 +619,14 @@ describe('IncidentLoop', () => {
 
     const second = await rig(file, clock);
     await second.loop.resume();
-    expect(second.journal.incidents.get(id)).toMatchObject({
+    expect(await second.journal.incidents.get(id)).toMatchObject({
       announcements: 2,
       lastCall: 't-1',
       call: null,
       nextRepeatAt: clock.now() + REPEAT_MS,
     });
     await second.loop.resume(); // a second look counts nothing more
-    expect(second.journal.incidents.get(id)?.announcements).toBe(2);
+    expect((await second.journal.incidents.get(id))?.announcements).toBe(2);
     await clock.advance(REPEAT_MS - 1);
     expect(second.said).toHaveLength(0);
     await clock.advance(1);
@@ -628,9 +638,9 @@ describe('IncidentLoop', () => {
     const third = await rig(join(tempDir(), 'journal.sqlite'), new ManualClock(), {});
     const other = await third.receive('v2');
     third.loop.announced('v2', 'first-1');
-    third.journal.incidents.recordCall([other], { token: 't-2', state: 'calling', channel: null });
+    await third.journal.incidents.recordCall([other], { token: 't-2', state: 'calling', channel: null });
     await third.loop.resume();
-    expect(third.journal.incidents.get(other)?.announcements).toBe(1);
+    expect((await third.journal.incidents.get(other))?.announcements).toBe(1);
     await third.clock.advance(REPEAT_MS);
     expect(third.said).toHaveLength(1);
     await third.loop.stop();
@@ -649,9 +659,9 @@ describe('IncidentLoop', () => {
     await r.loop.announced('sn1', 'request-1');
     await r.clock.advance(2 * REPEAT_MS);
     expect(r.said).toHaveLength(0);
-    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'open', announcements: 1 });
+    expect(await r.journal.incidents.get(id)).toMatchObject({ state: 'open', announcements: 1 });
     await r.clock.advance(40_000 - 2 * REPEAT_MS); // BRIDGE_ESCALATE_AFTER_S: x-hoppers' confirmation timeout
-    expect(r.journal.incidents.get(id)?.state).toBe('unclaimed');
+    expect((await r.journal.incidents.get(id))?.state).toBe('unclaimed');
     expect(called).toEqual(['PJSIP/201']);
     expect(r.said).toHaveLength(0);
 
@@ -663,7 +673,7 @@ describe('IncidentLoop', () => {
       incident: { claimedVia: 'headset' },
     });
     await r.clock.advance(1);
-    expect(r.journal.incidents.get(other)).toMatchObject({ state: 'claimed', told: true });
+    expect(await r.journal.incidents.get(other)).toMatchObject({ state: 'claimed', told: true });
     expect(r.said).toHaveLength(0); // x-hoppers told the broadcast; a sentence would be one more notification
     expect(r.posted.filter((t) => t.startsWith('Anna is on it'))).toHaveLength(1);
     await r.loop.stop();
@@ -676,7 +686,10 @@ describe('IncidentLoop', () => {
     const b = await r.receive('m2', '9');
     const results = await r.loop.claimAll(['m1', 'm2', 'm1'], 'Anna', 'headset');
     expect(results.map((x) => x.kind)).toEqual(['claimed', 'claimed']);
-    expect([r.journal.incidents.get(a)?.claimedBy, r.journal.incidents.get(b)?.claimedBy]).toEqual(['Anna', 'Anna']);
+    expect([(await r.journal.incidents.get(a))?.claimedBy, (await r.journal.incidents.get(b))?.claimedBy]).toEqual([
+      'Anna',
+      'Anna',
+    ]);
     await r.loop.stop();
     await r.journal.close();
   });
@@ -686,10 +699,10 @@ describe('IncidentLoop', () => {
     const r = await rig(undefined, clock);
     const id = await r.receive('s1');
     await r.loop.announced('s1', 't-9');
-    r.journal.incidents.recordCall([id], { token: 't-9', state: 'answered', channel: 'Local/7@x;1' }); // a late write of the answer
+    await r.journal.incidents.recordCall([id], { token: 't-9', state: 'answered', channel: 'Local/7@x;1' }); // a late write of the answer
     const next = await rig(r.file, clock);
     await next.loop.resume();
-    expect(next.journal.incidents.get(id)?.announcements).toBe(1);
+    expect((await next.journal.incidents.get(id))?.announcements).toBe(1);
     await clock.advance(REPEAT_MS);
     expect(next.said).toHaveLength(1);
     await next.loop.stop();
@@ -716,7 +729,7 @@ describe('IncidentLoop', () => {
     await r.clock.advance(10 * REPEAT_MS);
     // BRIDGE_REPEAT_MAX 2: the announcement counted, then one repeat, said once.
     expect(r.said).toHaveLength(1);
-    expect(r.journal.incidents.get(id)).toMatchObject({ state: 'unclaimed', announcements: 2 });
+    expect(await r.journal.incidents.get(id)).toMatchObject({ state: 'unclaimed', announcements: 2 });
     await r.loop.stop();
     await r.journal.close();
   });
