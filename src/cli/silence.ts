@@ -1,9 +1,7 @@
 import { setSilence } from '../journal/silences';
-import { configFor, onSharedJournal, openOrExit, print, type GlobalOptions } from './context';
-import { PgSilences } from '../journal/pg/pg-silences';
+import { configFor, print, withJournal, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { parseDuration } from './time-arg';
-import { journalFile } from '../journal/journal-file';
 import { localTime } from './local-time';
 
 /**
@@ -29,18 +27,8 @@ export async function silence(opts: GlobalOptions & { store: string; for?: strin
   }
   const now = Date.now();
   const until = ms > 0 ? now + ms : 0;
-  const shared = config.settings.BRIDGE_JOURNAL_URL;
-  if (shared) {
-    // The shared journal: every daemon reads the silences again each second.
-    await onSharedJournal(shared, 'silence', (pool) => PgSilences.set(pool, opts.store, until, now));
-  } else {
-    const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
-    try {
-      setSilence(db, opts.store, until, now);
-    } finally {
-      db.close();
-    }
-  }
+  // A shared journal's daemons read the silences again each second.
+  await withJournal(config, 'silence', 'write', (db) => setSilence(db, opts.store, until, now));
   const human =
     until > 0
       ? `announcements for ${opts.store} muted until ${localTime(until)} (chat posts continue)`

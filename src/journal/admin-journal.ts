@@ -6,6 +6,7 @@ import { requeueAlerts, type ReplayOutcome, type ReplaySelection } from './repla
 import type { DeliveryState, Integration } from '../integrations/integration';
 import type { Awaitable } from '../pipeline/ports';
 import { setSilence } from './silences';
+import { SqliteDb } from './sql/sqlite-db';
 
 export interface AlertDetail {
   alert: Alert;
@@ -54,8 +55,8 @@ export class AdminJournal implements AdminJournalPort {
   }
 
   /** `veesion-bridge silence`: mutes a store's announcements until `until` (0 lifts it). */
-  silence(storeId: string, until: number, now: number): void {
-    setSilence(this.db, storeId, until, now);
+  silence(storeId: string, until: number, now: number): Promise<void> {
+    return setSilence(new SqliteDb(this.db), storeId, until, now);
   }
 
   stats(since: number): JournalStats {

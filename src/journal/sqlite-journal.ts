@@ -10,6 +10,8 @@ import { WalCheckpointer } from './checkpointer';
 import { pruneFinishedAlerts, pruneSettledEvents } from './housekeeping';
 import { IntegrationStore } from './integration-store';
 import { SqliteChatStore } from './chat-store';
+import { JournalFollowUps, journalSeenEvents } from './follow-ups';
+import type { SeenEvents } from './seen-events';
 import { JournalIncidentStore } from './incident-store';
 import { joinOrOpenIncident } from './sqlite-incident-join';
 import { SqliteDb } from './sql/sqlite-db';
@@ -53,7 +55,12 @@ export class SqliteJournal implements Journal, EventSink {
   readonly integrations: IntegrationStore;
   /** Incidents: what staff claim. */
   readonly incidents: JournalIncidentStore;
+  /** Console sessions signed out, and the chat tables' housekeeping. */
   readonly chat: SqliteChatStore;
+  /** Chat lines owed to the stores' conversations. */
+  readonly followUps: JournalFollowUps;
+  /** Wildix event ids seen: an event the PBX sends again acts once. */
+  readonly seenEvents: SeenEvents;
   /** The admin API's reads and operator changes (alerts, replay, silence, stats). */
   readonly admin: AdminJournal;
   private flushScheduled = false;
@@ -118,7 +125,10 @@ export class SqliteJournal implements Journal, EventSink {
       ),
     };
     this.integrations = new IntegrationStore(this.db);
-    this.incidents = new JournalIncidentStore(new SqliteDb(this.db));
+    const db = new SqliteDb(this.db);
+    this.incidents = new JournalIncidentStore(db);
+    this.followUps = new JournalFollowUps(db);
+    this.seenEvents = journalSeenEvents(db);
     this.prepared = preparedOnce(this.db);
     this.chat = new SqliteChatStore(this.db);
     this.admin = new AdminJournal(this.db, () => this.flush());

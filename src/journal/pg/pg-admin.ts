@@ -6,7 +6,8 @@ import type { JournalStats } from '../journal-stats';
 import { buildReport, type IncidentReport, type IncidentRow, type ReportAlertRow } from '../incident-report';
 import { skipReason, type ReplayOutcome, type ReplaySelection } from '../replay';
 import { inTransaction, STEPS_CHANNEL } from './pg-pool';
-import { PgSilences } from './pg-silences';
+import { setSilence } from '../silences';
+import { PgDb } from '../sql/pg-db';
 
 /**
  * The admin API's reads and operator changes on the shared journal: the same answers as
@@ -149,7 +150,7 @@ export class PgAdmin implements AdminJournalPort {
   }
 
   async silence(storeId: string, until: number, now: number): Promise<void> {
-    await PgSilences.set(this.pool, storeId, until, now);
+    await setSilence(new PgDb(this.pool), storeId, until, now);
     await this.silencesChanged(now).catch(() => undefined); // read again within a second anyway
   }
 

@@ -17,7 +17,7 @@ import { inTransaction, openPgPool, pgText, redactUrl, STEPS_CHANNEL, withClient
 import { JournalIncidentStore } from '../incident-store';
 import { PgDb } from '../sql/pg-db';
 import { PgIntegrationStore } from './pg-integration-store';
-import { PgFollowUps } from './pg-follow-ups';
+import { JournalFollowUps, journalSeenEvents } from '../follow-ups';
 import { eventsWanted, insertEvents } from './pg-events';
 import type { SeenEvents } from '../seen-events';
 export { STEPS_CHANNEL } from './pg-pool';
@@ -66,24 +66,9 @@ export class PgJournal implements Journal, EventSink {
   /** Integrations and their cursors: delivered by one daemon at a time. */
   readonly integrations: PgIntegrationStore;
   /** Chat lines owed: any daemon adds, the cron lease's holder posts. */
-  readonly followUps: PgFollowUps;
+  readonly followUps: JournalFollowUps;
   /** Wildix event ids seen by any daemon: an event the PBX sends again (or to another daemon) acts once. */
-  readonly seenEvents: SeenEvents = {
-    firstSeen: async (id, type, at) =>
-      (
-        await this.pool.query({
-          name: 'wildix-seen',
-          text: 'INSERT INTO wildix_events (id, type, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-          values: [id, type, at],
-        })
-      ).rowCount === 1,
-    forget: async (id) =>
-      void (await this.pool.query({
-        name: 'wildix-forget',
-        text: 'DELETE FROM wildix_events WHERE id = $1',
-        values: [id],
-      })),
-  };
+  readonly seenEvents: SeenEvents;
 
   private constructor(
     readonly pool: Pool,
@@ -92,9 +77,11 @@ export class PgJournal implements Journal, EventSink {
     public onWriteError: (err: unknown, lost: StepRecord[]) => void,
     private readonly url: string,
   ) {
-    this.incidents = new JournalIncidentStore(new PgDb(pool));
+    const db = new PgDb(pool);
+    this.incidents = new JournalIncidentStore(db);
     this.integrations = new PgIntegrationStore(pool);
-    this.followUps = new PgFollowUps(pool);
+    this.followUps = new JournalFollowUps(db);
+    this.seenEvents = journalSeenEvents(db);
   }
 
   /** Connects, migrates (under a lock: several daemons may start at once) and returns the journal. */

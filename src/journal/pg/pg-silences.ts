@@ -57,15 +57,4 @@ export class PgSilences {
   stop(): void {
     clearInterval(this.timer);
   }
-
-  /** Mutes a store until `until` (0 or past lifts it); the daemons see it within a second. */
-  static async set(pool: Pool, storeId: string, until: number, now: number): Promise<void> {
-    if (until <= now) await pool.query({ text: 'DELETE FROM silences WHERE store_id = $1', values: [storeId] });
-    else {
-      await pool.query({
-        text: 'INSERT INTO silences (store_id, until, created_at) VALUES ($1, $2, $3) ON CONFLICT (store_id) DO UPDATE SET until = excluded.until, created_at = excluded.created_at',
-        values: [storeId, until, now],
-      });
-    }
-  }
 }

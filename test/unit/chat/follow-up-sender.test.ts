@@ -13,7 +13,7 @@ function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualClock()
   const posted: string[] = [];
   let failing = 0;
   const sender = new FollowUpSender({
-    outbox: journal.chat,
+    outbox: journal.followUps,
     post: async (_s, text) => {
       if (failing > 0) {
         failing--;
@@ -34,19 +34,25 @@ describe('FollowUpSender', () => {
     const r = rig();
     r.sender.start();
     expect(
-      r.journal.chat.add({ incidentId: 'i1', storeId: 's1', kind: 'claimed', text: 'Anna is on it' }, r.clock.now()),
+      await r.journal.followUps.add(
+        { incidentId: 'i1', storeId: 's1', kind: 'claimed', text: 'Anna is on it' },
+        r.clock.now(),
+      ),
     ).toBe(true);
     expect(
-      r.journal.chat.add({ incidentId: 'i1', storeId: 's1', kind: 'claimed', text: 'Anna is on it' }, r.clock.now()),
+      await r.journal.followUps.add(
+        { incidentId: 'i1', storeId: 's1', kind: 'claimed', text: 'Anna is on it' },
+        r.clock.now(),
+      ),
     ).toBe(false);
-    r.journal.chat.add(
+    await r.journal.followUps.add(
       { incidentId: 'i1', storeId: 's1', kind: 'resolved', text: 'Theft confirmed by Anna' },
       r.clock.now(),
     );
     r.sender.wake();
     await r.clock.advance(1);
     expect(r.posted).toEqual(['Anna is on it', 'Theft confirmed by Anna']);
-    expect(r.journal.chat.list('i1').map((f) => [f.kind, f.postedAt !== null, f.nextAt])).toEqual([
+    expect((await r.journal.followUps.list('i1')).map((f) => [f.kind, f.postedAt !== null, f.nextAt])).toEqual([
       ['claimed', true, null],
       ['resolved', true, null],
     ]);
@@ -59,7 +65,10 @@ describe('FollowUpSender', () => {
     let lease = true;
     r.sender.hold(false);
     r.sender.start();
-    r.journal.chat.add({ incidentId: 'i2', storeId: 's1', kind: 'claimed', text: 'Bea is on it' }, r.clock.now());
+    await r.journal.followUps.add(
+      { incidentId: 'i2', storeId: 's1', kind: 'claimed', text: 'Bea is on it' },
+      r.clock.now(),
+    );
     r.sender.wake();
     await r.clock.advance(1_000);
     expect(r.posted).toEqual([]); // another daemon holds the cron lease
@@ -67,7 +76,7 @@ describe('FollowUpSender', () => {
     await r.clock.advance(1);
     expect(r.posted).toEqual(['Bea is on it']);
     lease = false; // about to lapse: told later by hold(false)
-    r.journal.chat.add(
+    await r.journal.followUps.add(
       { incidentId: 'i2', storeId: 's1', kind: 'resolved', text: 'Theft confirmed by Bea' },
       r.clock.now(),
     );
@@ -86,11 +95,14 @@ describe('FollowUpSender', () => {
     const file = join(tempDir(), 'journal.sqlite');
     const a = rig(file, clock);
     a.fail(1);
-    a.journal.chat.add({ incidentId: 'i1', storeId: 's1', kind: 'escalated', text: 'Marco was called' }, clock.now());
+    await a.journal.followUps.add(
+      { incidentId: 'i1', storeId: 's1', kind: 'escalated', text: 'Marco was called' },
+      clock.now(),
+    );
     a.sender.start();
     await clock.advance(1);
     expect(a.posted).toEqual([]);
-    expect(a.journal.chat.list('i1')[0]).toMatchObject({
+    expect((await a.journal.followUps.list('i1'))[0]).toMatchObject({
       attempts: 1,
       lastError: 'x-bees 503',
       nextAt: clock.now() - 1 + 60_000,
@@ -106,10 +118,10 @@ describe('FollowUpSender', () => {
     expect(b.posted).toEqual(['Marco was called']);
 
     b.fail(3);
-    b.journal.chat.add({ incidentId: 'i2', storeId: 's1', kind: 'claimed', text: 'never' }, clock.now());
+    await b.journal.followUps.add({ incidentId: 'i2', storeId: 's1', kind: 'claimed', text: 'never' }, clock.now());
     b.sender.wake();
     await clock.advance(700_000);
-    expect(b.journal.chat.list('i2')[0]).toMatchObject({
+    expect((await b.journal.followUps.list('i2'))[0]).toMatchObject({
       attempts: 3,
       nextAt: null,
       postedAt: null,
@@ -125,12 +137,15 @@ describe('FollowUpSender when the journal refuses writes', () => {
   it('a line x-bees took but the journal could not record is not posted again, and the sender waits instead of spinning', async () => {
     const clock = new ManualClock();
     const journal = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
-    journal.chat.add({ incidentId: 'i1', storeId: 's1', kind: 'claimed', text: 'Anna is on it' }, clock.now());
+    await journal.followUps.add(
+      { incidentId: 'i1', storeId: 's1', kind: 'claimed', text: 'Anna is on it' },
+      clock.now(),
+    );
     let full = true;
-    const outbox = Object.assign(Object.create(journal.chat) as typeof journal.chat, {
-      posted: (...args: Parameters<typeof journal.chat.posted>) => {
+    const outbox = Object.assign(Object.create(journal.followUps) as typeof journal.followUps, {
+      posted: (...args: Parameters<typeof journal.followUps.posted>) => {
         if (full) throw new Error('database or disk is full');
-        journal.chat.posted(...args);
+        return journal.followUps.posted(...args);
       },
     });
     const posted: string[] = [];
@@ -150,7 +165,7 @@ describe('FollowUpSender when the journal refuses writes', () => {
     full = false;
     await clock.advance(2_000);
     expect(posted).toEqual(['Anna is on it']);
-    expect(journal.chat.list('i1')[0]).toMatchObject({ nextAt: null, postedAt: expect.any(Number) });
+    expect((await journal.followUps.list('i1'))[0]).toMatchObject({ nextAt: null, postedAt: expect.any(Number) });
     await sender.stop();
     await journal.close();
   });

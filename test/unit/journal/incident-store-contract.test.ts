@@ -40,8 +40,8 @@ const implementations: [string, () => Promise<Subject>][] = [
         journal,
         integrations: journal.integrations,
         incidents: journal.incidents,
-        seen: journal.chat,
-        followUps: journal.chat,
+        seen: journal.seenEvents,
+        followUps: journal.followUps,
         seenLately: journal,
         close: () => journal.close(),
       };
