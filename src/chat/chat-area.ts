@@ -1,5 +1,5 @@
 import type { Settings } from '../config/settings-schema';
-import type { Area } from '../area';
+import { type Area, type StopDeadline, outlastsDeadline } from '../area';
 import type { Logger } from '../log/logger';
 import { OutageReporter } from '../log/outage';
 import type { StoreRoute } from '../pipeline/alert';
@@ -15,7 +15,7 @@ import { WildixInbox, type InboxDeps } from './wildix-inbox';
 import { ClaimWords } from './claim-words';
 import { StillStore } from './still-store';
 import { WildixCapture } from './wildix-capture';
-import type { HousekeepingParts } from '../housekeeping';
+import { retentionMs } from '../housekeeping';
 import { join } from 'node:path';
 import type { WildixEvent } from './wildix-event';
 
@@ -30,6 +30,8 @@ export interface ChatAreaDeps {
   incidents: InboxDeps['incidents'];
   /** The incident loop, once the pipeline is built (absent: incidents off). */
   loop: () => IncidentLoop | undefined;
+  /** Several daemons on one journal: whether this one holds the cron lease (the follow-ups are posted by its holder). */
+  cronHeld?: () => boolean;
   /** Seams for tests and the demo: where the video host resolves, which CA it uses. */
   video?: Pick<VideoFetchOptions, 'resolve' | 'addressAllowed' | 'ca'>;
 }
@@ -39,6 +41,7 @@ export interface ChatAreaDeps {
  * store's conversation, and what people did in Wildix (POST /api/v1/wildix/events).
  */
 export class ChatArea implements Area {
+  readonly name = 'chat';
   readonly poster: XbeesPoster;
   readonly inbox: WildixInbox;
   /** The incident loop's way to owe a follow-up: journaled, then posted at once. */
@@ -49,7 +52,12 @@ export class ChatArea implements Area {
   /** Signed Wildix events kept while `veesion-bridge wildix capture` asks for them. */
   readonly capture: WildixCapture;
 
-  constructor(s: Settings, deps: ChatAreaDeps) {
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly s: Settings,
+    private readonly deps: ChatAreaDeps,
+  ) {
     const logger = deps.logger;
     this.stills = new StillStore(join(s.BRIDGE_DATA_DIR, 'stills'));
     this.capture = new WildixCapture(s.BRIDGE_DATA_DIR, deps.clock, logger);
@@ -105,6 +113,7 @@ export class ChatArea implements Area {
       clock: deps.clock,
       logger,
     });
+    if (deps.cronHeld) this.sender.hold(false); // until this daemon holds the cron lease
   }
 
   start(): void {
@@ -112,16 +121,23 @@ export class ChatArea implements Area {
   }
 
   /** Shared journal: the follow-ups are posted by the cron lease's holder (one daemon). */
-  holdFollowUps(held: boolean, stillHeld?: () => boolean): void {
-    this.sender.hold(held, stillHeld);
+  onCronLease(held: boolean): void {
+    this.sender.hold(held, this.deps.cronHeld);
   }
 
-  async stop(): Promise<void> {
-    await this.sender.stop();
+  drain(): void {
+    this.stopping = this.sender.stop();
+  }
+
+  async stop(deadline: StopDeadline): Promise<void> {
+    if (await outlastsDeadline(this.stopping ?? this.sender.stop(), deadline))
+      this.deps.logger.warn('a chat follow-up was still being posted at stop; it is posted after a restart', {
+        deadlineMs: deadline.ms,
+      });
   }
 
   /** Follow-ups an operator command left in the journal (CLI resolve): post them now. */
-  wake(): void {
+  rescan(): void {
     this.sender.wake();
   }
 
@@ -129,8 +145,8 @@ export class ChatArea implements Area {
     return this.inbox.handle(event);
   }
 
-  /** What housekeeping prunes of this area's files: old stills, old Wildix captures. */
-  housekeepingParts(): Pick<HousekeepingParts, 'pruneStills' | 'pruneCaptures'> {
-    return { pruneStills: (age, at) => this.stills.prune(age, at), pruneCaptures: (at) => this.capture.prune(at) };
+  /** This area's files past their age: the stills (kept as long as the journal's rows), the Wildix captures. */
+  async housekeep(now: number): Promise<Record<string, number>> {
+    return { stillsRemoved: this.stills.prune(retentionMs(this.s), now), capturesRemoved: this.capture.prune(now) };
   }
 }

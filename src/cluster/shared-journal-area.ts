@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../log/logger';
-import type { ReadinessCheck } from '../area';
+import { type Area, type ReadinessCheck, type StopDeadline, outlasts } from '../area';
 import { LeaseKeeper } from './lease-keeper';
 import { lostSteps } from '../log/step-log';
 import { PgLeaseStore, type DaemonRow, type Lease } from './leases';
@@ -23,9 +23,17 @@ export interface SharedJournalDeps {
   canCall: () => boolean;
   /** Conferences this daemon just took over: told before their steps are started. */
   onRoomsTaken: (rooms: string[]) => void;
+  /** Resolves once no call this daemon placed is playing: its conferences are handed over after that. */
+  callsEnded: () => Promise<void>;
   ttlMs?: number;
   /** How often free leases are looked for (default 1 s). */
   roundMs?: number;
+}
+
+/** Who shares the journal and which leases each holds, as of the last round. */
+export interface SharedJournalView {
+  self: string;
+  daemons: { id: string; host: string; pid: number; seenS: number; holds: string[] }[];
 }
 
 export const CRON_LEASE = 'cron';
@@ -42,7 +50,8 @@ export const roomLease = (room: string) => `${ROOM_PREFIX}${room}`;
  * steps. Each second a daemon takes the leases nobody holds (a dead daemon's lapse within the
  * lease term) and starts what it took over.
  */
-export class SharedJournalArea {
+export class SharedJournalArea implements Area {
+  readonly name = 'cluster';
   readonly keeper: LeaseKeeper;
   readonly self: Omit<DaemonRow, 'seenAt'>;
   private view: { now: number; daemons: DaemonRow[]; leases: Lease[] } = { now: 0, daemons: [], leases: [] };
@@ -141,7 +150,7 @@ export class SharedJournalArea {
   }
 
   /** A stop begins: no new leases, no new rescans; the leases stay held until stop(). */
-  stopTaking(): void {
+  drain(): void {
     this.taking = false;
   }
 
@@ -176,7 +185,11 @@ export class SharedJournalArea {
   };
 
   /** For /readyz and `status`: who shares the journal and which leases each holds. */
-  details(): { self: string; daemons: { id: string; host: string; pid: number; seenS: number; holds: string[] }[] } {
+  details(): { journal: SharedJournalView } {
+    return { journal: this.sharedView() };
+  }
+
+  private sharedView(): SharedJournalView {
     const { now, daemons, leases } = this.view;
     return {
       self: this.self.id,
@@ -190,8 +203,18 @@ export class SharedJournalArea {
     };
   }
 
-  /** Hands every lease back, so the others take over at once rather than after the lease term. */
-  async stop(): Promise<void> {
+  /**
+   * Once its calls have ended and its steps' last states are written, hands every lease back, so
+   * the others take over at once rather than after the lease term (and do not run those steps again).
+   */
+  async stop(deadline: StopDeadline): Promise<void> {
+    const { logger, journal } = this.deps;
+    if (await outlasts(this.deps.callsEnded(), deadline.ms))
+      logger.warn('a call was still playing at stop; its conference is handed over anyway', {
+        deadlineMs: deadline.ms,
+      });
+    if (!(await journal.flush(deadline.ms)))
+      logger.error('step states not written to the journal at stop: the daemon taking over runs those steps again');
     this.stopped = true;
     clearInterval(this.timer);
     await this.rounds;

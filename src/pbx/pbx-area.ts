@@ -21,6 +21,8 @@ export interface PbxAreaDeps {
   onDisconnect: () => void;
   /** The incident loop, once built: key presses in a room claim through it. */
   loop: () => IncidentLoop | undefined;
+  /** Several daemons on one journal: a call another daemon placed, seen answered here, is written so. */
+  recordAnswered?: (token: string, channel: string) => Promise<unknown>;
 }
 
 /**
@@ -29,6 +31,7 @@ export interface PbxAreaDeps {
  * key press. Without `ami` in BRIDGE_ORIGINATOR no AMI connection is made.
  */
 export class PbxArea implements Area {
+  readonly name = 'pbx';
   readonly ami: AmiClient;
   readonly originators: NamedOriginator[];
   /** Each store's way: a Smart Notification, or a call through the conference originators in order. */
@@ -103,6 +106,14 @@ export class PbxArea implements Area {
       roomPresence: async (store) => (this.originator.repeatsOnPbx(store) ? 'unknown' : calls.roomPresence(store)),
     };
     this.readiness = pbxReadiness(this.originators);
+    const record = deps.recordAnswered;
+    if (record)
+      this.originator.onAnsweredElsewhere(
+        (token, channel) =>
+          void record(token, channel).catch((err: unknown) =>
+            deps.logger.warn('could not record a call answered for another daemon', { err }),
+          ),
+      );
   }
 
   start(): void {
@@ -115,18 +126,22 @@ export class PbxArea implements Area {
       );
   }
 
-  /** Stops listening for key presses and headset accepts; the connection itself closes in close(), after the steps. */
-  stop(): void {
+  /** Stops listening for key presses and headset accepts; the connection itself closes in stop(), after the steps. */
+  drain(): void {
     this.stopClaims?.();
     this.accepts?.stop();
   }
 
-  async close(): Promise<void> {
+  async stop(): Promise<void> {
     if (this.usesAmi) await this.ami.stop();
   }
 
-  /** Which originators can take a call now, by name (for /readyz details). */
+  /** Which originators can take a call now, by name. */
   usable(): Record<string, boolean> {
     return Object.fromEntries(this.originators.map((o) => [o.name, o.usable()]));
+  }
+
+  details(): Record<string, unknown> {
+    return { originators: this.usable() };
   }
 }

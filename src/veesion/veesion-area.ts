@@ -11,6 +11,8 @@ export interface VeesionAreaDeps {
   stores: () => string[];
   record: HookSyncOptions['record'];
   onRenewal: (outcome: string) => void;
+  /** Several daemons share the journal: only the cron lease's holder reconciles hooks (onCronLease). */
+  shared?: boolean;
   /** Seams for tests: the session's renewal margin and backoff, the hook retry delay. */
   session?: SessionOptions;
   hookRetryMs?: number;
@@ -21,6 +23,7 @@ export interface VeesionAreaDeps {
  * Without an account nothing runs and readiness does not wait for Veesion.
  */
 export class VeesionArea implements Area {
+  readonly name = 'veesion';
   readonly klaxon: KlaxonClient | undefined;
   readonly hooks: HookSync | undefined;
   private readonly session: VeesionSession | undefined;
@@ -50,16 +53,15 @@ export class VeesionArea implements Area {
         : undefined;
   }
 
-  /** `hooks: false`: several daemons share a journal, and only the cron lease's holder reconciles hooks (hooksRunning). */
-  start(opts: { hooks?: boolean } = {}): void {
+  start(): void {
     this.session?.start();
     if (!this.hooks)
       this.deps.logger.warn('Veesion account or VEESION_HOOK_URL not set: hooks are not registered by the bridge');
-    else if (opts.hooks !== false) this.hooksRunning(true);
+    else if (!this.deps.shared) this.onCronLease(true);
   }
 
   /** Starts or stops the hook reconciliation (the cron lease taken or lost). */
-  hooksRunning(run: boolean): void {
+  onCronLease(run: boolean): void {
     if (!this.hooks || run === this.hooksOn) return;
     this.hooksOn = run;
     if (run) this.hooks.start();
@@ -68,13 +70,15 @@ export class VeesionArea implements Area {
 
   private hooksOn = false;
 
-  async stop(): Promise<void> {
+  async drain(): Promise<void> {
     await this.hooks?.stop();
     this.session?.stop();
   }
 
+  stop(): void {}
+
   /** After a reload: new stores get their hook now. */
-  storesChanged(): void {
+  reloaded(): void {
     if (this.hooksOn) this.hooks?.trigger();
   }
 
@@ -85,8 +89,8 @@ export class VeesionArea implements Area {
   };
 
   /** Seconds until the session token expires, or null when not signed in. */
-  tokenExpiresInS(now = Date.now()): number | null {
+  details(now = Date.now()): { veesionTokenExpiresInS: number | null } {
     const expiresAt = this.klaxon?.tokenExpiresAt;
-    return expiresAt === undefined ? null : Math.round((expiresAt - now) / 1000);
+    return { veesionTokenExpiresInS: expiresAt === undefined ? null : Math.round((expiresAt - now) / 1000) };
   }
 }

@@ -1,0 +1,127 @@
+import type { Settings } from '../config/settings-schema';
+import type { Area } from '../area';
+import type { Logger } from '../log/logger';
+import type { IncidentStore } from '../pipeline/incident';
+import type { IncidentLoop } from '../pipeline/incident-loop';
+import { ConsoleSessions } from '../console/sessions';
+import { type AppDeps, createApp } from './app';
+import { type AdminSources, adminApi } from './admin-api';
+import type { ChangeFeed } from './change-feed';
+import { HttpServer } from './http-server';
+import type { BridgeMetrics } from './metrics';
+import { readTlsFiles, tlsSummary } from './tls';
+
+export interface HttpAreaDeps {
+  /** The daemon's logger: requests log under area 'http', admin changes under 'admin'. */
+  logger: Logger;
+  metrics: BridgeMetrics;
+  /** Nudges watching consoles (server-sent events) when steps, incidents or stores change. */
+  feed: ChangeFeed;
+  /** What the admin API reads and acts on besides the pipeline. */
+  admin: Omit<AdminSources, 'logger' | 'journal' | 'ingest' | 'say'> & {
+    journal: AdminSources['journal'] & { incidents: Pick<IncidentStore, 'get' | 'list'> };
+  };
+  /** The alerts' way in (the alert route, test alerts), `say`, and the incident loop (absent: incidents off). */
+  pipeline: Pick<AdminSources, 'ingest' | 'say'> & { readonly incidents: IncidentLoop | undefined };
+  /** POST /api/v1/wildix/events, and the stills of recent alerts for the console. */
+  chat: Pick<NonNullable<AppDeps['wildix']>, 'handle'> & {
+    capture: { offer(raw: Buffer): void };
+    stills: { read(alertId: string): Buffer | undefined };
+  };
+  /** Signed-out console sessions, kept in the journal until they would have expired. */
+  revokedSessions: ConstructorParameters<typeof ConsoleSessions>[2];
+  /** The areas behind this one: /readyz answers with their checks and details. */
+  areas: readonly Area[];
+}
+
+/**
+ * The HTTP side: the receiver of Veesion's alerts, the Wildix events, the admin API and the
+ * console, /readyz and /metrics on one listener. First in the list: a port already taken fails
+ * the start before any other area starts, and its drain refuses new requests before the areas
+ * behind it stop taking work.
+ */
+export class HttpArea implements Area {
+  readonly name = 'http';
+  private readonly server: HttpServer;
+  port = 0;
+
+  constructor(
+    private readonly s: Settings,
+    private readonly deps: HttpAreaDeps,
+  ) {
+    const { admin, feed, pipeline, chat, areas } = deps;
+    const incidents = admin.journal.incidents;
+    const app = createApp({
+      token: s.VEESION_HOOK_TOKEN,
+      ingest: (alert, raw) => pipeline.ingest(alert, raw),
+      logger: deps.logger.child({ area: 'http' }),
+      metrics: deps.metrics,
+      incidents: () => {
+        const loop = pipeline.incidents;
+        return (
+          loop && {
+            list: (state) => incidents.list(state),
+            claim: (ref, by) => loop.claim(ref, by, 'http'),
+            resolve: (ref, outcome, by) => loop.resolve(ref, outcome, by),
+          }
+        );
+      },
+      ...(s.BRIDGE_ADMIN_TOKEN ? { adminToken: s.BRIDGE_ADMIN_TOKEN } : {}),
+      admin: adminApi({
+        ...admin,
+        ingest: (alert, raw) => pipeline.ingest(alert, raw),
+        say: (alert, store, text) => pipeline.say(alert, store, text),
+        logger: deps.logger.child({ area: 'admin' }),
+      }),
+      wildix: {
+        secret: s.BRIDGE_WILDIX_WEBHOOK_SECRET,
+        handle: (event) => chat.handle(event),
+        capture: (raw) => chat.capture.offer(raw),
+      },
+      console: {
+        sessions: s.BRIDGE_ADMIN_TOKEN
+          ? new ConsoleSessions(s.BRIDGE_ADMIN_TOKEN, () => this.server.certificate !== undefined, deps.revokedSessions)
+          : undefined,
+        feed,
+        still: (alertId) => chat.stills.read(alertId),
+      },
+      readiness: areas.flatMap((area) => (area.readiness ? [area.readiness] : [])),
+      details: () => Object.assign({ stores: admin.stores().size }, ...areas.map((area) => area.details?.())),
+    });
+    const { BRIDGE_TLS_CERT_FILE: certFile, BRIDGE_TLS_KEY_FILE: keyFile } = s;
+    const tls = certFile && keyFile ? () => readTlsFiles(certFile, keyFile) : undefined;
+    this.server = new HttpServer(app, s.BRIDGE_HTTP_HOST, s.BRIDGE_HTTP_PORT, tls);
+  }
+
+  /** Binds the listener. */
+  async start(): Promise<void> {
+    this.port = await this.server.start();
+    this.deps.logger.info('receiver listening', {
+      host: this.s.BRIDGE_HTTP_HOST,
+      port: this.port,
+      stores: this.deps.admin.stores().size,
+      tls: tlsSummary(this.server.certificate),
+    });
+  }
+
+  /** Consoles' event streams end; requests under way get a short grace, then the listener closes. */
+  async drain(): Promise<void> {
+    this.deps.feed.close();
+    await this.server.stop();
+  }
+
+  stop(): void {}
+
+  /** A renewed certificate is served to new connections; a bad one is logged and the old kept. */
+  reloaded(): void {
+    try {
+      const cert = this.server.reloadTls();
+      if (cert) this.deps.logger.info('TLS certificate reloaded', { tls: tlsSummary(cert) });
+    } catch (err) {
+      this.deps.logger.error(
+        'TLS certificate not reloaded, the one in use is kept: check BRIDGE_TLS_CERT_FILE and BRIDGE_TLS_KEY_FILE',
+        { err },
+      );
+    }
+  }
+}

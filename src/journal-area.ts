@@ -1,0 +1,95 @@
+import type { Settings } from './config/settings-schema';
+import type { Area, ReadinessCheck } from './area';
+import { retentionMs } from './housekeeping';
+import type { Logger } from './log/logger';
+import { lostSteps } from './log/step-log';
+import { DataDirLock } from './journal/data-dir-lock';
+import { journalFile } from './journal/journal-file';
+import { SqliteJournal } from './journal/sqlite-journal';
+import { type JournalParts, journalParts } from './journal/journal-parts';
+import type { PgJournal } from './journal/pg/pg-journal';
+import type { SharedJournalArea } from './cluster/shared-journal-area';
+
+/**
+ * The journals: this host's SQLite file behind the data directory's lock (watched, so an `rm`
+ * is noticed within seconds) and, with BRIDGE_JOURNAL_URL, the PostgreSQL journal the daemons
+ * share. Early in the list, so they close after every area that writes to them has stopped.
+ */
+export class JournalArea implements Area {
+  readonly name = 'journal';
+  readonly local: SqliteJournal;
+  /** What each area reads and writes, from the journal it shares with the others. */
+  readonly parts: JournalParts;
+  /** On a shared journal the cluster's probe of PostgreSQL answers for the journal instead. */
+  readonly readiness: ReadinessCheck | undefined;
+  private readonly lock: DataDirLock;
+  private watch: NodeJS.Timeout | undefined;
+
+  /** Takes the data directory's lock first: a second daemon there fails here, having touched nothing. */
+  constructor(
+    private readonly s: Settings,
+    logger: Logger,
+    private readonly shared?: { journal: PgJournal; area: SharedJournalArea },
+  ) {
+    this.lock = DataDirLock.acquire(s.BRIDGE_DATA_DIR);
+    try {
+      this.local = new SqliteJournal(
+        journalFile(s.BRIDGE_DATA_DIR),
+        lostSteps(() => logger, 'after a restart'),
+      );
+    } catch (err) {
+      this.lock.release(); // e.g. a journal newer than this code: the next start may succeed
+      throw err;
+    }
+    const local = this.local;
+    this.parts = journalParts(
+      local,
+      shared && {
+        ...shared,
+        onError: (err) =>
+          logger.warn('could not read the silences from the journal; the last ones read still apply', { err }),
+      },
+    );
+    this.readiness = shared
+      ? undefined
+      : {
+          name: 'journal',
+          ok: () => local.writable(),
+          reason: () => local.lost ?? 'the journal refuses writes: disk full or read-only? (see the log)',
+        };
+    local.onLost((reason) =>
+      logger.error(
+        'journal lost: new alerts are refused (503); the daemon stops and, under systemd, starts again on a new journal',
+        { reason },
+      ),
+    );
+  }
+
+  async start(): Promise<void> {
+    // Seconds, not the next alert: readiness (and systemd's watchdog) must notice an `rm`.
+    this.watch = setInterval(() => this.local.stillOnDisk(), 2_000).unref();
+    await this.parts.start(); // the silences in force, before any announcement
+  }
+
+  drain(): void {
+    clearInterval(this.watch);
+  }
+
+  /** Closes the journals, then lets the next daemon into the data directory. */
+  async stop(): Promise<void> {
+    this.parts.stop();
+    await this.local.close();
+    await this.shared?.journal.close();
+    this.lock.release();
+  }
+
+  /** The shared journal's alerts by the cron lease's holder; this daemon's own file always. */
+  async housekeep(now: number): Promise<Record<string, number>> {
+    const cutoff = now - retentionMs(this.s);
+    return {
+      alertsRemoved: await this.parts.pruneAlerts(cutoff),
+      eventsRemoved: this.local.pruneEvents(cutoff),
+      chatRowsRemoved: this.local.chat.prune(cutoff),
+    };
+  }
+}
