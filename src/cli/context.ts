@@ -148,9 +148,10 @@ export async function withJournal<T>(
   command: string,
   mode: 'read' | 'write',
   fn: (db: Db) => Promise<T>,
+  hint = '',
 ): Promise<T> {
   const url = config.settings.BRIDGE_JOURNAL_URL;
-  if (url) return onSharedJournal(url, command, (pool) => fn(new PgDb(pool)));
+  if (url) return onSharedJournal(url, command, (pool) => fn(new PgDb(pool)), hint);
   const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), mode);
   try {
     return await fn(new SqliteDb(db));

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BridgeConfig } from '../config/load';
-import { IntegrationStore } from '../journal/integration-store';
-import { PgIntegrationStore } from '../journal/pg/pg-integration-store';
+import { JournalIntegrationStore } from '../journal/integration-store';
 import {
   ALERT_EVENT_TYPES,
   INTEGRATION_TYPES,
@@ -14,9 +13,8 @@ import type { AlertEventType } from '../pipeline/alert-event';
 import { generateSecret, pbxToken } from '../integrations/signing';
 import { sendTestPing } from '../integrations/test-ping';
 import { transportsFor } from '../integrations/from-settings';
-import { configFor, onSharedJournal, openOrExit, print, type GlobalOptions } from './context';
+import { configFor, print, withJournal, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
-import { journalFile } from '../journal/journal-file';
 import { daemonRunning } from './daemon-signal';
 
 export interface AddOptions extends GlobalOptions {
@@ -41,18 +39,8 @@ export async function addIntegration(opts: AddOptions): Promise<void> {
   const secret = generateSecret();
   const id = `int_${randomBytes(6).toString('hex')}`;
   const integration = { id, type, url, secret, filter, scope, createdAt: Date.now() };
-  const shared = config.settings.BRIDGE_JOURNAL_URL;
-  if (shared) {
-    // The shared journal: whichever daemon holds the cron lease delivers it.
-    await onSharedIntegrations(shared, (store) => store.add(integration));
-  } else {
-    const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
-    try {
-      new IntegrationStore(db).add(integration);
-    } finally {
-      db.close();
-    }
-  }
+  // On a shared journal, whichever daemon holds the cron lease delivers it.
+  await onIntegrations(config, 'write', (store) => store.add(integration));
   const token = pbxToken(secret);
   const human = [
     `integration ${id} added: ${type} to ${displayUrl(url)}, events ${filter.join(',')}, scope ${scope}`,
@@ -74,22 +62,9 @@ function whoSends(config: BridgeConfig): string {
     : `No daemon is running on ${dataDir}: the daemon sends this integration the events from its next start.`;
 }
 
-type Outcomes = { integrationId: string; outcome: 'delivered' | 'dead'; count: number }[];
-
 /** What `list` and `test` read: the admin API's view of the integrations, and their outcomes. */
-type ListSource = IntegrationsPort & { outcomes(since: number): Outcomes | Promise<Outcomes> };
-
-/** `fn` on whichever journal holds the integrations (BRIDGE_JOURNAL_URL: the shared one). */
-async function reading<T>(config: BridgeConfig, fn: (store: ListSource) => Promise<T>): Promise<T> {
-  const shared = config.settings.BRIDGE_JOURNAL_URL;
-  if (shared) return onSharedIntegrations(shared, fn);
-  const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'read');
-  try {
-    return await fn(new IntegrationStore(db));
-  } finally {
-    db.close();
-  }
-}
+const reading = <T>(config: BridgeConfig, fn: (store: JournalIntegrationStore) => Promise<T>): Promise<T> =>
+  onIntegrations(config, 'read', fn);
 
 /** `integrations list`: every integration and its state, secrets never shown. */
 export async function listIntegrations(opts: GlobalOptions): Promise<void> {
@@ -128,18 +103,7 @@ export async function listIntegrations(opts: GlobalOptions): Promise<void> {
 /** `integrations remove <id>`: it gets nothing more, and its secret is gone. */
 export async function removeIntegration(id: string, opts: GlobalOptions): Promise<void> {
   const config = configFor(opts);
-  const shared = config.settings.BRIDGE_JOURNAL_URL;
-  let removed: boolean;
-  if (shared) {
-    removed = await onSharedIntegrations(shared, (store) => store.remove(id));
-  } else {
-    const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'write');
-    try {
-      removed = new IntegrationStore(db).remove(id);
-    } finally {
-      db.close();
-    }
-  }
+  const removed = await onIntegrations(config, 'write', (store) => store.remove(id));
   if (!removed)
     throw new CliExit(EXIT.failure, `integrations: no integration "${id}" (see veesion-bridge integrations list)`);
   print(opts, `integration ${id} removed`, answer({ id, removed: true }));
@@ -220,12 +184,17 @@ function checkScope(scope: string, config: BridgeConfig): string {
   );
 }
 
-/** `fn` on the PostgreSQL journal's integrations (exit 1 naming the server, password hidden, when it fails). */
-function onSharedIntegrations<T>(url: string, fn: (store: PgIntegrationStore) => Promise<T>): Promise<T> {
-  return onSharedJournal(
-    url,
+/** `fn` on the integrations of the daemons' journal (a PostgreSQL one that fails: exit 1 naming the server, password hidden). */
+function onIntegrations<T>(
+  config: BridgeConfig,
+  mode: 'read' | 'write',
+  fn: (store: JournalIntegrationStore) => Promise<T>,
+): Promise<T> {
+  return withJournal(
+    config,
     'integrations',
-    (pool) => fn(new PgIntegrationStore(pool)),
+    mode,
+    (db) => fn(new JournalIntegrationStore(db)),
     ' (has a daemon created its tables yet?)',
   );
 }

@@ -8,7 +8,7 @@ import type { AlertEvent, EventSink } from '../pipeline/alert-event';
 import { MIGRATIONS, migrateJournal } from './schema';
 import { WalCheckpointer } from './checkpointer';
 import { pruneFinishedAlerts, pruneSettledEvents } from './housekeeping';
-import { IntegrationStore } from './integration-store';
+import { JournalIntegrationStore } from './integration-store';
 import { SqliteChatStore } from './chat-store';
 import { JournalFollowUps, journalSeenEvents } from './follow-ups';
 import type { SeenEvents } from './seen-events';
@@ -52,7 +52,7 @@ export class SqliteJournal implements Journal, EventSink {
   private events: AlertEvent[] = [];
   private readonly eventListeners: (() => void)[] = [];
   /** Integrations and their delivery state (the dispatcher's view of the outbox). */
-  readonly integrations: IntegrationStore;
+  readonly integrations: JournalIntegrationStore;
   /** Incidents: what staff claim. */
   readonly incidents: JournalIncidentStore;
   /** Console sessions signed out, and the chat tables' housekeeping. */
@@ -124,8 +124,8 @@ export class SqliteJournal implements Journal, EventSink {
         `INSERT INTO events (id, type, alert_id, store_id, location, time, data_json) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
     };
-    this.integrations = new IntegrationStore(this.db);
     const db = new SqliteDb(this.db);
+    this.integrations = new JournalIntegrationStore(db);
     this.incidents = new JournalIncidentStore(db);
     this.followUps = new JournalFollowUps(db);
     this.seenEvents = journalSeenEvents(db);

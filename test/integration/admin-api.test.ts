@@ -353,7 +353,7 @@ describe('admin API', () => {
   it('lists integrations without their secrets and tests one with a signed ping', async () => {
     const secret = generateSecret();
     // Added as `integrations add` does (the CLI's own store class), beside the running daemon.
-    w.daemon.journal.integrations.add({
+    await w.daemon.journal.integrations.add({
       id: 'int_admin',
       type: 'webhook',
       url: `${w.world.receiver.url}/admin?key=receiver-key-123`,

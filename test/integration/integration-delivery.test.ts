@@ -60,7 +60,7 @@ async function rig(delaysMs = DEFAULT_DELAYS, dir = tempDir('vb-int-')) {
   const secret = generateSecret();
   receiver.secrets.set('/hook', secret);
   let journal = new SqliteJournal(join(dir, 'journal.sqlite'));
-  journal.integrations.add({
+  await journal.integrations.add({
     id: 'int_a',
     type: 'webhook',
     url: `${receiver.url}/hook`,
@@ -149,8 +149,10 @@ describe('integration deliveries', () => {
       expect(new Set(r.receiver.received.map((x) => x.headers['webhook-id'])).size).toBe(1);
       for (const x of r.receiver.received)
         expect(x.verified).toEqual({ xSignature: true, pbxToken: true, standardWebhooks: true });
-      await waitFor(() => r.journal.integrations.get('int_a')?.attempts === 0, 2000, 'settled');
-      expect(r.journal.integrations.outcomes(0)).toEqual([{ integrationId: 'int_a', outcome: 'delivered', count: 1 }]);
+      await waitFor(async () => (await r.journal.integrations.get('int_a'))?.attempts === 0, 2000, 'settled');
+      expect(await r.journal.integrations.outcomes(0)).toEqual([
+        { integrationId: 'int_a', outcome: 'delivered', count: 1 },
+      ]);
       expect(r.smtp.mails).toHaveLength(0);
     } finally {
       await r.stop();
@@ -180,7 +182,7 @@ describe('integration deliveries', () => {
       r.emit('a1');
       await r.at(0, 1);
       await waitFor(() => r.smtp.mails.length === 1, 5000, 'notice');
-      expect(r.journal.integrations.get('int_a')).toMatchObject({
+      expect(await r.journal.integrations.get('int_a')).toMatchObject({
         enabled: false,
         disabledReason: expect.stringContaining('410'),
       });
@@ -223,7 +225,7 @@ describe('integration deliveries', () => {
       expect(mail?.subject).toContain('events to integration int_a given up');
       expect(mail?.text).toContain(`alert a1`);
       expect(mail?.text).toContain('Attempts: 5; last error: receiver answered 503');
-      expect(r.journal.integrations.outcomes(0)).toEqual([
+      expect(await r.journal.integrations.outcomes(0)).toEqual([
         { integrationId: 'int_a', outcome: 'dead', count: 1 },
         { integrationId: 'int_a', outcome: 'delivered', count: 2 },
       ]);
@@ -252,7 +254,11 @@ describe('integration deliveries', () => {
       await waitFor(() => r.smtp.mails.length === 2, 5000, 'summary notice');
       expect(r.smtp.mails[1]?.text).toContain('Events given up since the last notice: 2');
       // The SMTP server has the mail before the sender hears its answer and records it: wait for that.
-      await waitFor(() => r.journal.integrations.get('int_a')?.unnoticedDead === 0, 10_000, 'the notice recorded');
+      await waitFor(
+        async () => (await r.journal.integrations.get('int_a'))?.unnoticedDead === 0,
+        10_000,
+        'the notice recorded',
+      );
     } finally {
       await r.stop();
     }
@@ -265,7 +271,11 @@ describe('integration deliveries', () => {
       r.emit('a1');
       await r.at(0, 1);
       await r.at(MIN, 2);
-      await waitFor(() => r.journal.integrations.get('int_a')?.attempts === 2, 2000, 'second failure journaled');
+      await waitFor(
+        async () => (await r.journal.integrations.get('int_a'))?.attempts === 2,
+        2000,
+        'second failure journaled',
+      );
       await r.restart();
       await r.at(11 * MIN, 3);
       expect(r.attempts()).toEqual(['a1#1', 'a1#2', 'a1#3']);

@@ -16,7 +16,7 @@ import { migratePg } from './pg-schema';
 import { inTransaction, openPgPool, pgText, redactUrl, STEPS_CHANNEL, withClient } from './pg-pool';
 import { JournalIncidentStore } from '../incident-store';
 import { PgDb } from '../sql/pg-db';
-import { PgIntegrationStore } from './pg-integration-store';
+import { JournalIntegrationStore } from '../integration-store';
 import { JournalFollowUps, journalSeenEvents } from '../follow-ups';
 import { eventsWanted, insertEvents } from './pg-events';
 import type { SeenEvents } from '../seen-events';
@@ -64,7 +64,7 @@ export class PgJournal implements Journal, EventSink {
   /** The shared incidents: a claim locks its row, the first wins. */
   readonly incidents: JournalIncidentStore;
   /** Integrations and their cursors: delivered by one daemon at a time. */
-  readonly integrations: PgIntegrationStore;
+  readonly integrations: JournalIntegrationStore;
   /** Chat lines owed: any daemon adds, the cron lease's holder posts. */
   readonly followUps: JournalFollowUps;
   /** Wildix event ids seen by any daemon: an event the PBX sends again (or to another daemon) acts once. */
@@ -79,7 +79,7 @@ export class PgJournal implements Journal, EventSink {
   ) {
     const db = new PgDb(pool);
     this.incidents = new JournalIncidentStore(db);
-    this.integrations = new PgIntegrationStore(pool);
+    this.integrations = new JournalIntegrationStore(db);
     this.followUps = new JournalFollowUps(db);
     this.seenEvents = journalSeenEvents(db);
   }

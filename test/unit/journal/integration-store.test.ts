@@ -8,8 +8,7 @@ import { usePostgres } from '../../helpers/postgres';
 import { PgJournal } from '../../../src/journal/pg/pg-journal';
 import type { Journal } from '../../../src/pipeline/ports';
 import type { AlertEvent } from '../../../src/pipeline/alert-event';
-import type { IntegrationStore } from '../../../src/journal/integration-store';
-import type { PgIntegrationStore } from '../../../src/journal/pg/pg-integration-store';
+import type { JournalIntegrationStore } from '../../../src/journal/integration-store';
 
 const store: StoreRoute = {
   store_veesion_id: 's1',
@@ -57,7 +56,7 @@ describe('the event outbox', () => {
     const file = join(tempDir(), 'journal.sqlite');
     const j = new SqliteJournal(file);
     try {
-      j.integrations.add(integration('int_1'));
+      await j.integrations.add(integration('int_1'));
       for (const f of ['', '-wal']) expect((statSync(file + f).mode & 0o777).toString(8)).toBe('600');
     } finally {
       await j.close();
@@ -67,18 +66,18 @@ describe('the event outbox', () => {
   it('prunes old events only once every enabled integration is past them', async () => {
     const j = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
     try {
-      j.integrations.add(integration('int_1'));
-      j.integrations.add(integration('int_2', 2));
+      await j.integrations.add(integration('int_1'));
+      await j.integrations.add(integration('int_2', 2));
       for (const id of ['a1', 'a2', 'a3']) await ingest(j, id, 10);
-      const [e1, e2] = j.integrations.eventsAfter(0);
+      const [e1, e2] = await j.integrations.eventsAfter(0);
       if (!e1 || !e2) throw new Error('events missing');
-      j.integrations.settle('int_1', e2, 'delivered', 1, null, 50);
-      j.integrations.settle('int_2', e1, 'dead', 5, 'receiver answered 503', 50);
+      await j.integrations.settle('int_1', e2, 'delivered', 1, null, 50);
+      await j.integrations.settle('int_2', e1, 'dead', 5, 'receiver answered 503', 50);
       expect(j.pruneEvents(1000)).toBe(1); // int_2 still needs a2 and a3
-      j.integrations.disable('int_2', 'gone');
+      await j.integrations.disable('int_2', 'gone');
       expect(j.pruneEvents(1000)).toBe(1); // a disabled one holds nothing back; int_1 still needs a3
-      expect(j.integrations.eventsAfter(0).map((e) => e.alertId)).toEqual(['a3']);
-      expect(j.integrations.get('int_2')).toMatchObject({ enabled: false, unnoticedDead: 1 });
+      expect((await j.integrations.eventsAfter(0)).map((e) => e.alertId)).toEqual(['a3']);
+      expect(await j.integrations.get('int_2')).toMatchObject({ enabled: false, unnoticedDead: 1 });
     } finally {
       await j.close();
     }
@@ -88,7 +87,7 @@ describe('the event outbox', () => {
 /** The integration store's rules, on both journals: the embedded SQLite one and the shared PostgreSQL one. */
 interface Subject {
   journal: Journal & { recordEvent(e: AlertEvent): void; onEventsWritten(l: () => void): void };
-  store: IntegrationStore | PgIntegrationStore;
+  store: JournalIntegrationStore;
   /** Writes what waits for the group commit. */
   flush(): Promise<unknown>;
   close(): Promise<void>;
