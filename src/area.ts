@@ -1,3 +1,6 @@
+import type { Router } from 'express';
+import type { AdminAuthDeps } from './http/admin-auth';
+
 /**
  * One area of the daemon (http, journal, pbx, incidents, chat, ...), as zigbee2mqtt's extensions:
  * built from the config by its own constructor and listed by the daemon, which starts the list in
@@ -14,6 +17,11 @@ export interface Area {
   stop(deadline: StopDeadline): void | Promise<void>;
   /** What /readyz checks of this area. */
   readonly readiness?: ReadinessCheck | undefined;
+  /**
+   * The admin routes this area serves (the incidents, the stills...), each behind requireAdmin
+   * with the HTTP area's `auth`; mounted in the list's order, after the change nudge of consoles.
+   */
+  routes?(auth: AdminAuthDeps): Router;
   /** What /readyz shows of this area for `veesion-bridge status` (never a secret). */
   details?(): Record<string, unknown>;
   /** The config files were read again (a reload): the stores may have changed, a certificate been renewed. */

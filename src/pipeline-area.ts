@@ -8,7 +8,9 @@ import { AlertPipeline } from './pipeline/alert-pipeline';
 import type { StoreRoute } from './pipeline/alert';
 import type { Clock, StepFence } from './pipeline/ports';
 import type { FollowUps } from './pipeline/follow-up';
-import type { IncidentLoop } from './pipeline/incident-loop';
+import type { Router } from 'express';
+import type { AdminAuthDeps } from './http/admin-auth';
+import { incidentsRouter } from './http/incidents-router';
 import { policyFromSeconds } from './pipeline/retry-policy';
 import { mutedReason } from './pipeline/mutes';
 import type { JournalParts } from './journal/journal-parts';
@@ -107,8 +109,22 @@ export class PipelineArea implements Area {
     deps.metrics.watchIncidents(() => journal.incidents.countOpen());
   }
 
-  get incidents(): IncidentLoop | undefined {
-    return this.pipeline.incidents;
+  /** GET /api/v1/incidents, and claims and resolutions by POST (503 while incidents are off). */
+  routes(auth: AdminAuthDeps): Router {
+    const incidents = this.deps.journal.incidents;
+    return incidentsRouter({
+      ...auth,
+      api: () => {
+        const loop = this.pipeline.incidents;
+        return (
+          loop && {
+            list: (state) => incidents.list(state),
+            claim: (ref, by) => loop.claim(ref, by, 'http'),
+            resolve: (ref, outcome, by) => loop.resolve(ref, outcome, by),
+          }
+        );
+      },
+    });
   }
 
   /** Crash recovery: the unfinished steps and open incidents in the journal. */

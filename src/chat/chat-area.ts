@@ -17,6 +17,9 @@ import { StillStore } from './still-store';
 import { WildixCapture } from './wildix-capture';
 import { retentionMs } from '../housekeeping';
 import { join } from 'node:path';
+import type { Router } from 'express';
+import type { AdminAuthDeps } from '../http/admin-auth';
+import { stillsRouter } from '../http/stills-router';
 import type { WildixEvent } from './wildix-event';
 
 export interface ChatAreaDeps {
@@ -143,6 +146,11 @@ export class ChatArea implements Area {
 
   handle(event: WildixEvent): ReturnType<WildixInbox['handle']> {
     return this.inbox.handle(event);
+  }
+
+  /** GET /api/v1/alerts/{id}/still: the stills of recent alerts, for the console. */
+  routes(auth: AdminAuthDeps): Router {
+    return stillsRouter({ ...auth, read: (alertId) => this.stills.read(alertId) });
   }
 
   /** This area's files past their age: the stills (kept as long as the journal's rows), the Wildix captures. */

@@ -1,4 +1,4 @@
-import express, { type Request, type Response, type NextFunction } from 'express';
+import express, { type Request, type Response, type NextFunction, type Router } from 'express';
 import type { Logger } from '../log/logger';
 import type { BridgeMetrics } from './metrics';
 import { alertRouter, type IngressDeps } from './ingress';
@@ -6,7 +6,7 @@ import { adminGuard } from './admin-guard';
 import { incidentsRouter, type IncidentApi } from './incidents-router';
 import { closeAfterResponse, hasBody } from './bounded-body';
 import { wildixEventsRouter, type WildixEventsDeps } from './wildix-events-router';
-import type { SessionCheck } from './admin-auth';
+import type { AdminAuthDeps, SessionCheck } from './admin-auth';
 import type { ChangeFeed } from './change-feed';
 import { stillsRouter } from './stills-router';
 import { consoleRouter } from '../console/console-router';
@@ -25,14 +25,20 @@ export interface AppDeps extends IngressDeps {
   details?: () => Record<string, unknown>;
   /** BRIDGE_ADMIN_TOKEN: opens /readyz, /metrics and the admin routes to other hosts. */
   adminToken?: string;
-  /** The incident routes' view of the incident loop (absent: incidents off). */
+  /** The incident routes' view of the incident loop (absent: no incident routes). */
   incidents?: () => IncidentApi | undefined;
+  /** The areas' admin routes, mounted in order where the admin API's changes nudge consoles. */
+  routes?: ((auth: AdminAuthDeps) => Router)[];
   /** The admin API: alerts, replay, stores, silences, test alerts, integrations, stats (absent: 404). */
   admin?: AdminApi;
   /** POST /api/v1/wildix/events (absent or without a secret: 404). */
   wildix?: Pick<WildixEventsDeps, 'secret' | 'handle' | 'capture'>;
   /** The operator console: its sessions (absent without BRIDGE_ADMIN_TOKEN), its change feed, the alerts' stills. */
-  console?: { sessions: ConsoleSessions | undefined; feed: ChangeFeed; still: (alertId: string) => Buffer | undefined };
+  console?: {
+    sessions: ConsoleSessions | undefined;
+    feed: ChangeFeed;
+    still?: (alertId: string) => Buffer | undefined;
+  };
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -61,12 +67,13 @@ export function createApp(deps: AppDeps): express.Express {
       next();
     });
   }
-  app.use(incidentsRouter({ ...auth, api: deps.incidents ?? (() => undefined) }));
+  if (deps.incidents) app.use(incidentsRouter({ ...auth, api: deps.incidents }));
+  for (const routes of deps.routes ?? []) app.use(routes(auth));
   if (deps.admin) app.use(adminRouter({ ...auth, api: deps.admin }));
   if (deps.console) {
     app.use(consoleRouter({ adminToken: deps.adminToken, sessions: deps.console.sessions, limiter: auth.limiter }));
     app.use(deps.console.feed.router(auth));
-    app.use(stillsRouter({ ...auth, read: deps.console.still }));
+    if (deps.console.still) app.use(stillsRouter({ ...auth, read: deps.console.still }));
   }
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -1,8 +1,6 @@
 import type { Settings } from '../config/settings-schema';
 import type { Area } from '../area';
 import type { Logger } from '../log/logger';
-import type { IncidentStore } from '../pipeline/incident';
-import type { IncidentLoop } from '../pipeline/incident-loop';
 import { ConsoleSessions } from '../console/sessions';
 import { type AppDeps, createApp } from './app';
 import { type AdminSources, adminApi } from './admin-api';
@@ -18,19 +16,14 @@ export interface HttpAreaDeps {
   /** Nudges watching consoles (server-sent events) when steps, incidents or stores change. */
   feed: ChangeFeed;
   /** What the admin API reads and acts on besides the pipeline. */
-  admin: Omit<AdminSources, 'logger' | 'journal' | 'ingest' | 'say'> & {
-    journal: AdminSources['journal'] & { incidents: Pick<IncidentStore, 'get' | 'list'> };
-  };
-  /** The alerts' way in (the alert route, test alerts), `say`, and the incident loop (absent: incidents off). */
-  pipeline: Pick<AdminSources, 'ingest' | 'say'> & { readonly incidents: IncidentLoop | undefined };
-  /** POST /api/v1/wildix/events, and the stills of recent alerts for the console. */
-  chat: Pick<NonNullable<AppDeps['wildix']>, 'handle'> & {
-    capture: { offer(raw: Buffer): void };
-    stills: { read(alertId: string): Buffer | undefined };
-  };
+  admin: Omit<AdminSources, 'logger' | 'ingest' | 'say'>;
+  /** The alerts' way in (the alert route, test alerts) and `say`. */
+  pipeline: Pick<AdminSources, 'ingest' | 'say'>;
+  /** POST /api/v1/wildix/events. */
+  chat: Pick<NonNullable<AppDeps['wildix']>, 'handle'> & { capture: { offer(raw: Buffer): void } };
   /** Signed-out console sessions, kept in the journal until they would have expired. */
   revokedSessions: ConstructorParameters<typeof ConsoleSessions>[2];
-  /** The areas behind this one: /readyz answers with their checks and details. */
+  /** The areas behind this one: their admin routes, and /readyz answers with their checks and details. */
   areas: readonly Area[];
 }
 
@@ -50,22 +43,12 @@ export class HttpArea implements Area {
     private readonly deps: HttpAreaDeps,
   ) {
     const { admin, feed, pipeline, chat, areas } = deps;
-    const incidents = admin.journal.incidents;
     const app = createApp({
       token: s.VEESION_HOOK_TOKEN,
       ingest: (alert, raw) => pipeline.ingest(alert, raw),
       logger: deps.logger.child({ area: 'http' }),
       metrics: deps.metrics,
-      incidents: () => {
-        const loop = pipeline.incidents;
-        return (
-          loop && {
-            list: (state) => incidents.list(state),
-            claim: (ref, by) => loop.claim(ref, by, 'http'),
-            resolve: (ref, outcome, by) => loop.resolve(ref, outcome, by),
-          }
-        );
-      },
+      routes: areas.flatMap((area) => (area.routes ? [area.routes.bind(area)] : [])),
       ...(s.BRIDGE_ADMIN_TOKEN ? { adminToken: s.BRIDGE_ADMIN_TOKEN } : {}),
       admin: adminApi({
         ...admin,
@@ -83,7 +66,6 @@ export class HttpArea implements Area {
           ? new ConsoleSessions(s.BRIDGE_ADMIN_TOKEN, () => this.server.certificate !== undefined, deps.revokedSessions)
           : undefined,
         feed,
-        still: (alertId) => chat.stills.read(alertId),
       },
       readiness: areas.flatMap((area) => (area.readiness ? [area.readiness] : [])),
       details: () => Object.assign({ stores: admin.stores().size }, ...areas.map((area) => area.details?.())),
