@@ -1,15 +1,12 @@
 import { requeueAlerts, type ReplayOutcome } from '../journal/replay';
-import { readSteps, toStepView, type StepView, type StepViewRow } from '../journal/journal-reader';
+import { toStepView, type StepView, type StepViewRow } from '../journal/journal-reader';
 import { FINAL_STATES, STEP_NAMES, type StepName, type StepState } from '../pipeline/alert';
-import { configFor, onSharedJournal, openOrExit, print, type GlobalOptions } from './context';
-import type { Pool } from 'pg';
-import type { BridgeConfig } from '../config/load';
-import { PgAdmin } from '../journal/pg/pg-admin';
+import { configFor, print, withJournal, type GlobalOptions } from './context';
+import type { Db } from '../journal/sql/db';
 import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
 import { parseSince } from './time-arg';
 import { printableLines } from './printable';
-import { journalFile } from '../journal/journal-file';
 
 export interface ReplayOptions extends GlobalOptions {
   failed?: boolean;
@@ -30,88 +27,40 @@ const isFinal = (state: string) => FINAL_STATES.includes(state as StepState);
 export async function replay(alertId: string | undefined, opts: ReplayOptions): Promise<void> {
   const args = checkArgs(alertId, opts);
   const config = configFor(opts);
-  const shared = config.settings.BRIDGE_JOURNAL_URL;
-  if (shared) return replayShared(shared, config, args, opts);
-  const file = journalFile(config.settings.BRIDGE_DATA_DIR);
-  const known = new Set(config.stores.map((s) => s.store_veesion_id));
-  let outcomes: ReplayOutcome[];
-  const db = openOrExit(file, 'write');
-  try {
-    outcomes = requeueAlerts(db, { ...args, routable: (id) => known.has(id), now: Date.now() });
-  } finally {
-    db.close();
-  }
-  const requeued = outcomes.filter((o) => o.requeued.length > 0);
-  const log = (line: string) => {
-    if (!opts.json) process.stdout.write(`${printableLines(line)}\n`);
-  };
-  logOutcomes(outcomes, log);
-  const daemon = requeued.length > 0 ? signalDaemon(config.settings.BRIDGE_DATA_DIR, 'SIGUSR2') : undefined;
-  if (daemon && !daemon.sent)
-    log(`queued in the journal; the daemon will run them at its next start (${daemon.reason})`);
-  let results = new Map<string, StepView[]>();
-  if (daemon?.sent && args.waitMs > 0) {
-    const reader = openOrExit(file, 'read');
-    try {
-      results = await follow((id) => readSteps(reader, id), requeued, args.waitMs, log);
-    } finally {
-      reader.close();
-    }
-  }
-  finish(
-    opts,
-    outcomes,
-    results,
-    args.waitMs,
-    log,
-    daemon ? (daemon.sent ? { pid: daemon.pid } : { notified: false, reason: daemon.reason }) : null,
-  );
-}
-
-/**
- * On the shared PostgreSQL journal: the requeue NOTIFYs every daemon (each conference's holder
- * starts what was requeued there), then the steps are followed in the journal.
- */
-async function replayShared(
-  url: string,
-  config: BridgeConfig,
-  args: ReturnType<typeof checkArgs>,
-  opts: ReplayOptions,
-): Promise<void> {
   const known = new Set(config.stores.map((s) => s.store_veesion_id));
   const log = (line: string) => {
     if (!opts.json) process.stdout.write(`${printableLines(line)}\n`);
   };
-  await onSharedJournal(url, 'replay', async (pool) => {
-    const outcomes = await new PgAdmin(pool, async () => undefined).requeue({
-      ...args,
-      routable: (id) => known.has(id),
-      now: Date.now(),
-    });
+  await withJournal(config, 'replay', 'write', async (db) => {
+    const outcomes = await requeueAlerts(db, { ...args, routable: (id) => known.has(id), now: Date.now() });
     logOutcomes(outcomes, log);
     const requeued = outcomes.filter((o) => o.requeued.length > 0);
-    const results =
-      requeued.length > 0 && args.waitMs > 0
-        ? await follow((id) => readStepsPg(pool, id), requeued, args.waitMs, log)
-        : new Map<string, StepView[]>();
-    finish(
-      opts,
-      outcomes,
-      results,
-      args.waitMs,
-      log,
-      requeued.length > 0 ? { notified: true, reason: 'the daemons sharing the journal' } : null,
-    );
+    const daemon = requeued.length > 0 ? wake(db, config.settings.BRIDGE_DATA_DIR) : undefined;
+    const asleep = daemon !== undefined && 'notified' in daemon && !daemon.notified;
+    if (asleep) log(`queued in the journal; the daemon will run them at its next start (${daemon.reason})`);
+    const following = daemon !== undefined && !asleep && args.waitMs > 0;
+    const results = following ? await follow((id) => readSteps(db, id), requeued, args.waitMs, log) : new Map();
+    finish(opts, outcomes, results, args.waitMs, log, daemon ?? null);
   });
 }
 
-async function readStepsPg(pool: Pool, alertId: string): Promise<StepView[]> {
-  return (
-    await pool.query<StepViewRow>(
-      'SELECT step, state, attempts, last_error, next_at FROM steps WHERE alert_id = $1 ORDER BY step',
-      [alertId],
-    )
-  ).rows.map(toStepView);
+/**
+ * Has the daemons pick the requeued steps up: on a shared PostgreSQL journal the requeue itself
+ * NOTIFYed every daemon (each conference's holder starts what was requeued there); this host's
+ * daemon is woken by SIGUSR2.
+ */
+function wake(db: Db, dataDir: string): { pid: number } | { notified: boolean; reason: string } {
+  if (db.dialect === 'pg') return { notified: true, reason: 'the daemons sharing the journal' };
+  const woken = signalDaemon(dataDir, 'SIGUSR2');
+  return woken.sent ? { pid: woken.pid } : { notified: false, reason: woken.reason };
+}
+
+async function readSteps(db: Db, alertId: string): Promise<StepView[]> {
+  const rows = await db.all<StepViewRow>(
+    'SELECT step, state, attempts, last_error, next_at FROM steps WHERE alert_id = ? ORDER BY step',
+    [alertId],
+  );
+  return rows.map(toStepView);
 }
 
 /** What each alert had requeued; an alert not in the journal is left to the error that ends the command. */

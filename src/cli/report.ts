@@ -1,7 +1,5 @@
-import { journalFile } from '../journal/journal-file';
 import { journalStores, reportIncidents, type IncidentReport, type ReportFigures } from '../journal/incident-report';
-import { configFor, onSharedJournal, openOrExit, print, type GlobalOptions } from './context';
-import { pgJournalStores, pgReport } from '../journal/pg/pg-admin';
+import { configFor, print, withJournal, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { parseSince } from './time-arg';
 import { localTime } from './local-time';
@@ -35,22 +33,10 @@ export async function report(opts: GlobalOptions & { since?: string; store?: str
       );
   };
   const query = { since, ...(opts.store !== undefined ? { storeId: opts.store } : {}) };
-  let result: IncidentReport;
-  const shared = config.settings.BRIDGE_JOURNAL_URL;
-  if (shared) {
-    result = await onSharedJournal(shared, 'report', async (pool) => {
-      checkStore(await pgJournalStores(pool));
-      return pgReport(pool, query);
-    });
-  } else {
-    const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), 'read');
-    try {
-      checkStore(opts.store !== undefined ? journalStores(db) : []);
-      result = reportIncidents(db, query);
-    } finally {
-      db.close();
-    }
-  }
+  const result = await withJournal(config, 'report', 'read', async (db) => {
+    checkStore(opts.store !== undefined ? await journalStores(db) : []);
+    return reportIncidents(db, query);
+  });
   const names = new Map(config.stores.filter((s) => s.name).map((s) => [s.store_veesion_id, s.name as string]));
   print(opts, renderReport(result, sinceText, { names, wide: opts.wide === true }), result);
 }

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import { marks, type Db } from './sql/db';
 import type { AlertStatus, StepName, StepState } from '../pipeline/alert';
 
 /** Which alerts the admin API lists; every field optional but `limit`. */
@@ -55,13 +55,18 @@ export interface StepRow {
   updated_at: number;
 }
 
+/** A field of the alert's JSON as text, in each database's words. */
+export function alertField(db: Pick<Db, 'dialect'>, column: string, field: 'cameraId' | 'alertType'): string {
+  return db.dialect === 'pg' ? `(${column}::json ->> '${field}')` : `json_extract(${column}, '$.${field}')`;
+}
+
 /**
  * Alerts newest first, for the admin API. Walks the received_at index backwards and stops at
  * `limit`, so the usual look (the newest, or the newest of a store) reads only what it returns;
  * a filter that matches little scans the journal's retention window, bounded by `since`.
  * Waiting steps (pending, running) are found through their own partial index instead.
  */
-export function listAlerts(db: Database.Database, q: AlertQuery): AlertListItem[] {
+export async function listAlerts(db: Db, q: AlertQuery): Promise<AlertListItem[]> {
   const where: string[] = [];
   const args: unknown[] = [];
   const add = (clause: string, value: unknown) => {
@@ -70,7 +75,7 @@ export function listAlerts(db: Database.Database, q: AlertQuery): AlertListItem[
   };
   if (q.storeId !== undefined) add('a.store_id = ?', q.storeId);
   // No camera column (it lives in the alert's JSON, as `report` reads it): a filter, not a seek.
-  if (q.cameraId !== undefined) add(`json_extract(a.alert_json, '$.cameraId') = ?`, q.cameraId);
+  if (q.cameraId !== undefined) add(`${alertField(db, 'a.alert_json', 'cameraId')} = ?`, q.cameraId);
   if (q.since !== undefined) add('a.received_at >= ?', q.since);
   if (q.until !== undefined) add('a.received_at <= ?', q.until);
   if (q.state === 'pending' || q.state === 'running') {
@@ -79,16 +84,15 @@ export function listAlerts(db: Database.Database, q: AlertQuery): AlertListItem[
   } else if (q.state !== undefined) {
     add('EXISTS (SELECT 1 FROM steps s WHERE s.alert_id = a.id AND s.state = ?)', q.state);
   }
-  // The id breaks ties, as on PostgreSQL: arrival order (rowid) has no twin there.
-  const rows = db
-    .prepare(
-      `SELECT a.id, a.received_at, a.store_id, a.status, a.incident_id,
-            json_extract(a.alert_json, '$.cameraId') AS camera_id, json_extract(a.alert_json, '$.alertType') AS alert_type
+  // The id breaks ties: arrival order (SQLite's rowid) has no twin on PostgreSQL.
+  const rows = await db.all<AlertRow>(
+    `SELECT a.id, a.received_at, a.store_id, a.status, a.incident_id,
+            ${alertField(db, 'a.alert_json', 'cameraId')} AS camera_id, ${alertField(db, 'a.alert_json', 'alertType')} AS alert_type
      FROM alerts a ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY a.received_at DESC, a.id DESC LIMIT ?`,
-    )
-    .all(...args, q.limit) as AlertRow[];
-  const steps = stepsOf(
+    [...args, q.limit],
+  );
+  const steps = await stepsOf(
     db,
     rows.map((r) => r.id),
   );
@@ -105,14 +109,13 @@ export function listAlerts(db: Database.Database, q: AlertQuery): AlertListItem[
 }
 
 /** The steps of these alerts, by alert, in one statement. */
-export function stepsOf(db: Database.Database, alertIds: readonly string[]): Map<string, AlertStepView[]> {
+export async function stepsOf(db: Db, alertIds: readonly string[]): Promise<Map<string, AlertStepView[]>> {
   if (alertIds.length === 0) return new Map();
-  const rows = db
-    .prepare(
-      `SELECT alert_id, step, state, attempts, next_at, last_error, detail, updated_at FROM steps
-     WHERE alert_id IN (SELECT value FROM json_each(?)) ORDER BY alert_id, step`,
-    )
-    .all(JSON.stringify(alertIds)) as StepRow[];
+  const rows = await db.all<StepRow>(
+    `SELECT alert_id, step, state, attempts, next_at, last_error, detail, updated_at FROM steps
+     WHERE alert_id IN (${marks(alertIds.length)}) ORDER BY alert_id, step`,
+    alertIds,
+  );
   return stepsByAlert(rows);
 }
 

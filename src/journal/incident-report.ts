@@ -1,4 +1,5 @@
-import type Database from 'better-sqlite3';
+import type { Db } from './sql/db';
+import { alertField } from './alert-list';
 import { OUTCOMES, type Outcome } from '../pipeline/incident';
 
 /** An incident's outcome, or `none-yet` while it is not resolved. */
@@ -47,20 +48,18 @@ export interface IncidentRow {
  * since a time. Alerts count by when they were received, incidents by when they opened (an
  * incident opened before `since` is left out even if it gained alerts later). Reads only.
  */
-export function reportIncidents(db: Database.Database, opts: { since: number; storeId?: string }): IncidentReport {
+export async function reportIncidents(db: Db, opts: { since: number; storeId?: string }): Promise<IncidentReport> {
   const store = opts.storeId ?? null;
-  const alerts = db
-    .prepare(
-      `SELECT store_id, COALESCE(json_extract(alert_json, '$.cameraId'), '') AS camera_id, COUNT(*) AS n FROM alerts
-     WHERE received_at >= ? AND (? IS NULL OR store_id = ?) GROUP BY 1, 2`,
-    )
-    .all(opts.since, store, store) as ReportAlertRow[];
-  const incidents = db
-    .prepare(
-      `SELECT store_id, camera_id, opened_at, claimed_at, escalated_at, state, outcome FROM incidents
-     WHERE opened_at >= ? AND (? IS NULL OR store_id = ?)`,
-    )
-    .all(opts.since, store, store) as IncidentRow[];
+  const alerts = await db.all<ReportAlertRow>(
+    `SELECT store_id, COALESCE(${alertField(db, 'alert_json', 'cameraId')}, '') AS camera_id, COUNT(*) AS n FROM alerts
+     WHERE received_at >= ? AND (CAST(? AS TEXT) IS NULL OR store_id = ?) GROUP BY 1, 2`,
+    [opts.since, store, store],
+  );
+  const incidents = await db.all<IncidentRow>(
+    `SELECT store_id, camera_id, opened_at, claimed_at, escalated_at, state, outcome FROM incidents
+     WHERE opened_at >= ? AND (CAST(? AS TEXT) IS NULL OR store_id = ?)`,
+    [opts.since, store, store],
+  );
   return buildReport(opts.since, alerts, incidents);
 }
 
@@ -104,12 +103,11 @@ export function buildReport(
 }
 
 /** Stores the journal has ever seen, in alerts or incidents (a store since removed from the config counts). */
-export function journalStores(db: Database.Database): string[] {
-  return (
-    db.prepare('SELECT store_id FROM alerts UNION SELECT store_id FROM incidents ORDER BY 1').all() as {
-      store_id: string;
-    }[]
-  ).map((r) => r.store_id);
+export async function journalStores(db: Db): Promise<string[]> {
+  const rows = await db.all<{ store_id: string }>(
+    'SELECT store_id FROM alerts UNION SELECT store_id FROM incidents ORDER BY 1',
+  );
+  return rows.map((r) => r.store_id);
 }
 
 function figures(alerts: number, incidents: readonly IncidentRow[]): ReportFigures {

@@ -8,7 +8,9 @@ import type { SqliteJournal } from './sqlite-journal';
 import type { PgJournal } from './pg/pg-journal';
 import type { SharedJournalArea } from '../cluster/shared-journal-area';
 import { PgSilences } from './pg/pg-silences';
-import { PgAdmin, pgSeen } from './pg/pg-admin';
+import { JournalAdmin } from './admin-journal';
+import { journalSeenLately } from './seen-lately';
+import { PgDb } from './sql/pg-db';
 import type { SeenInJournal } from '../tts/prerender';
 import type { AdminJournalPort, IntegrationsPort } from './admin-journal';
 import type { SeenEvents } from './seen-events';
@@ -55,7 +57,7 @@ export function journalParts(
       deliveries: local.integrations,
       followUps: local.followUps,
       admin: local.admin,
-      seenLately: local,
+      seenLately: local.seenLately,
       integrations: local.integrations,
       housekeeps: () => true,
       pruneAlerts: (cutoff) => local.prune(cutoff),
@@ -66,6 +68,7 @@ export function journalParts(
   }
   const pg = shared.journal;
   const silences = new PgSilences(pg.pool, shared.onError);
+  const db = new PgDb(pg.pool);
   return {
     steps: pg,
     incidents: pg.incidents,
@@ -75,12 +78,12 @@ export function journalParts(
     deliveries: pg.integrations,
     followUps: pg.followUps,
     // A silence set through the admin API applies on this daemon at once.
-    admin: new PgAdmin(
-      pg.pool,
+    admin: new JournalAdmin(
+      db,
       () => pg.flush(),
       (now) => silences.refresh(now),
     ),
-    seenLately: pgSeen(pg.pool),
+    seenLately: journalSeenLately(db),
     integrations: pg.integrations,
     // The holder of the cron lease; every daemon prunes its own files (audio, stills).
     housekeeps: () => shared.area.holdsCron(),

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { Db } from './sql/db';
 
 export interface JournalStats {
   /** Alerts received per store and hour (epoch ms of the hour's start, UTC), oldest first. */
@@ -17,30 +17,31 @@ export interface JournalStats {
  * The admin API's figures since `since`, computed in SQL. As in `report`, alerts count by when
  * they were received and incidents by when they opened.
  */
-export function journalStats(db: Database.Database, since: number): JournalStats {
-  const alertsPerHour = db
-    .prepare(
-      `SELECT received_at - received_at % 3600000 AS hour, store_id AS storeId, COUNT(*) AS count
+export async function journalStats(db: Db, since: number): Promise<JournalStats> {
+  const alertsPerHour = await db.all<JournalStats['alertsPerHour'][number]>(
+    `SELECT received_at - received_at % 3600000 AS hour, store_id AS "storeId", COUNT(*) AS count
      FROM alerts WHERE received_at >= ? GROUP BY 1, 2 ORDER BY 1, 2`,
-    )
-    .all(since) as JournalStats['alertsPerHour'];
-  const claims = db
-    .prepare(
-      `SELECT (claimed_at - opened_at) / 1000.0 AS s FROM incidents
+    [since],
+  );
+  const claims = await db.all<{ s: number | string }>(
+    `SELECT (claimed_at - opened_at) / 1000.0 AS s FROM incidents
      WHERE opened_at >= ? AND claimed_at IS NOT NULL ORDER BY opened_at, id`,
-    )
-    .all(since) as { s: number }[];
-  const cameras = db
-    .prepare(
-      `SELECT store_id AS storeId, camera_id AS cameraId, COUNT(*) AS resolved,
-            SUM(outcome = 'false-alarm') AS falseAlarms
+    [since],
+  );
+  const cameras = await db.all<{ storeId: string; cameraId: string; resolved: number; falseAlarms: number | string }>(
+    `SELECT store_id AS "storeId", camera_id AS "cameraId", COUNT(*) AS resolved,
+            SUM(CASE WHEN outcome = 'false-alarm' THEN 1 ELSE 0 END) AS "falseAlarms"
      FROM incidents WHERE opened_at >= ? AND state = 'resolved' AND outcome IN ('theft', 'false-alarm', 'not-found')
      GROUP BY 1, 2 ORDER BY 1, 2`,
-    )
-    .all(since) as Omit<JournalStats['falseAlarmByCamera'][number], 'rate'>[];
+    [since],
+  );
   return {
     alertsPerHour,
-    timeToClaimS: claims.map((c) => c.s),
-    falseAlarmByCamera: cameras.map((c) => ({ ...c, rate: Math.round((c.falseAlarms / c.resolved) * 1000) / 1000 })),
+    // PostgreSQL's division and sum give numeric, which its driver hands over as text.
+    timeToClaimS: claims.map((c) => Number(c.s)),
+    falseAlarmByCamera: cameras.map((c) => {
+      const falseAlarms = Number(c.falseAlarms);
+      return { ...c, falseAlarms, rate: Math.round((falseAlarms / c.resolved) * 1000) / 1000 };
+    }),
   };
 }

@@ -17,7 +17,9 @@ import { joinOrOpenIncident } from './sqlite-incident-join';
 import { SqliteDb } from './sql/sqlite-db';
 import { preparedOnce } from './prepared';
 import { recordHookStates, type HookStateRow } from './hook-state';
-import { AdminJournal } from './admin-journal';
+import { JournalAdmin } from './admin-journal';
+import { journalSeenLately } from './seen-lately';
+import type { SeenInJournal } from '../tts/prerender';
 import { StepQueue } from './step-queue';
 import { stepCall } from './step-call';
 
@@ -62,7 +64,9 @@ export class SqliteJournal implements Journal, EventSink {
   /** Wildix event ids seen: an event the PBX sends again acts once. */
   readonly seenEvents: SeenEvents;
   /** The admin API's reads and operator changes (alerts, replay, silence, stats). */
-  readonly admin: AdminJournal;
+  readonly admin: JournalAdmin;
+  /** The cameras and claimers seen lately (what pre-rendering prepares). */
+  readonly seenLately: SeenInJournal;
   private flushScheduled = false;
   private readonly checkpointer: WalCheckpointer;
   /** The file this connection has open: a deleted or replaced journal is another inode. */
@@ -131,7 +135,8 @@ export class SqliteJournal implements Journal, EventSink {
     this.seenEvents = journalSeenEvents(db);
     this.prepared = preparedOnce(this.db);
     this.chat = new SqliteChatStore(this.db);
-    this.admin = new AdminJournal(this.db, () => this.flush());
+    this.admin = new JournalAdmin(db, () => this.flush());
+    this.seenLately = journalSeenLately(db);
   }
 
   append(record: NewAlertRecord): Promise<'new' | 'duplicate'> {
@@ -268,26 +273,6 @@ export class SqliteJournal implements Journal, EventSink {
       r.alertId,
       r.step,
     );
-  }
-
-  /** Store and camera of the alerts received since `since` (what pre-rendering prepares; a store added later counts its earlier alerts). */
-  camerasSeen(since: number): { storeId: string; cameraId: string }[] {
-    return this.db
-      .prepare(
-        `SELECT DISTINCT store_id AS storeId, CAST(json_extract(alert_json, '$.cameraId') AS TEXT) AS cameraId FROM alerts
-       WHERE received_at >= ? AND json_extract(alert_json, '$.cameraId') IS NOT NULL LIMIT 5000`,
-      )
-      .all(since) as { storeId: string; cameraId: string }[];
-  }
-
-  /** Who claimed which camera's incidents since `since` ("Anna is handling camera 3", prepared ahead). */
-  claimersSeen(since: number): { storeId: string; cameraId: string; by: string }[] {
-    return this.db
-      .prepare(
-        `SELECT DISTINCT i.store_id AS storeId, i.camera_id AS cameraId, c.by AS by FROM claims c JOIN incidents i ON i.id = c.incident_id
-       WHERE c.won = 1 AND c.at >= ? LIMIT 5000`,
-      )
-      .all(since) as { storeId: string; cameraId: string; by: string }[];
   }
 
   /** Updates still waiting for the group commit are written first: the answer is current. */

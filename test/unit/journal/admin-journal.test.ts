@@ -4,13 +4,14 @@ import type { Alert, StepName, StepState } from '../../../src/pipeline/alert';
 import { tempDir } from '../../helpers/paths';
 import { usePostgres } from '../../helpers/postgres';
 import { PgJournal } from '../../../src/journal/pg/pg-journal';
-import { PgAdmin } from '../../../src/journal/pg/pg-admin';
+import { JournalAdmin } from '../../../src/journal/admin-journal';
+import { PgDb } from '../../../src/journal/sql/pg-db';
 import { PgSilences } from '../../../src/journal/pg/pg-silences';
 import type { AdminJournalPort } from '../../../src/journal/admin-journal';
 import type { IncidentStore } from '../../../src/pipeline/incident';
 import type { Journal } from '../../../src/pipeline/ports';
 
-/** The admin API's journal, on both: AdminJournal on SQLite, PgAdmin on a real PostgreSQL. */
+/** The admin API's journal, on both: SQLite, and a real PostgreSQL. */
 interface Subject {
   journal: Journal;
   admin: AdminJournalPort;
@@ -42,7 +43,7 @@ const implementations: [string, () => Promise<Subject>][] = [
       const silences = new PgSilences(j.pool, () => undefined);
       return {
         journal: j,
-        admin: new PgAdmin(j.pool, () => j.flush()),
+        admin: new JournalAdmin(new PgDb(j.pool), () => j.flush()),
         incidents: j.incidents,
         silencedUntil: async (id, now) => {
           await silences.refresh(now);

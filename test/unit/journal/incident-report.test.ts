@@ -8,7 +8,8 @@ import type { Alert } from '../../../src/pipeline/alert';
 import { tempDir } from '../../helpers/paths';
 import { usePostgres } from '../../helpers/postgres';
 import { copyJournalToPg } from '../../../src/journal/pg/copy-to-pg';
-import { pgJournalStores, pgReport } from '../../../src/journal/pg/pg-admin';
+import { PgDb } from '../../../src/journal/sql/pg-db';
+import { SqliteDb } from '../../../src/journal/sql/sqlite-db';
 import { openPgPool } from '../../../src/journal/pg/pg-pool';
 
 const T0 = Date.UTC(2026, 0, 10, 8, 0, 0);
@@ -102,14 +103,16 @@ const outcomes = (o: Partial<Record<string, number>>) => ({
 describe('incident report', () => {
   let file: string;
   let db: Database.Database;
+  let sql: SqliteDb;
   beforeAll(async () => {
     file = await fill();
     db = openJournalForOperator(file, 'read');
+    sql = new SqliteDb(db);
   });
   afterAll(() => db.close());
 
-  it('gives every figure per store and camera, sorted (camera 10 after 9), and a total over all of them', () => {
-    const r = reportIncidents(db, { since: T0 - 3600 * S });
+  it('gives every figure per store and camera, sorted (camera 10 after 9), and a total over all of them', async () => {
+    const r = await reportIncidents(sql, { since: T0 - 3600 * S });
     expect(r.since).toBe(new Date(T0 - 3600 * S).toISOString());
     expect(r.stores).toEqual([
       {
@@ -171,8 +174,8 @@ describe('incident report', () => {
     });
   });
 
-  it('keeps one store with --store', () => {
-    const r = reportIncidents(db, { since: T0 - 3600 * S, storeId: 's2' });
+  it('keeps one store with --store', async () => {
+    const r = await reportIncidents(sql, { since: T0 - 3600 * S, storeId: 's2' });
     expect(r.stores.map((s) => [s.storeId, s.cameraId])).toEqual([['s2', '1']]);
     expect(r.total).toEqual(
       expect.objectContaining({
@@ -185,9 +188,9 @@ describe('incident report', () => {
     );
   });
 
-  it('counts alerts by when they arrived and incidents by when they opened', () => {
+  it('counts alerts by when they arrived and incidents by when they opened', async () => {
     // From +202 s: C's second alert (+205) counts, C itself (+200) does not
-    const r = reportIncidents(db, { since: T0 + 202 * S, storeId: 's1' });
+    const r = await reportIncidents(sql, { since: T0 + 202 * S, storeId: 's1' });
     expect(r.stores.map((s) => [s.cameraId, s.alerts, s.incidents])).toEqual([
       ['3', 1, 0],
       ['9', 1, 0],
@@ -197,12 +200,12 @@ describe('incident report', () => {
       expect.objectContaining({ alerts: 6, incidents: 4, claimedPct: 50, timeToClaimS: { p50: 5, p90: 60 } }),
     );
     // A day back: the old incident of s2 too
-    const all = reportIncidents(db, { since: T0 - 2 * 86_400 * S, storeId: 's2' });
+    const all = await reportIncidents(sql, { since: T0 - 2 * 86_400 * S, storeId: 's2' });
     expect(all.total).toEqual(
       expect.objectContaining({ alerts: 2, incidents: 2, claimedPct: 100, timeToClaimS: { p50: 120, p90: 400 } }),
     );
-    expect(reportIncidents(db, { since: T0 + 3600 * S }).stores).toEqual([]);
-    expect(reportIncidents(db, { since: T0 + 3600 * S }).total).toEqual({
+    expect((await reportIncidents(sql, { since: T0 + 3600 * S })).stores).toEqual([]);
+    expect((await reportIncidents(sql, { since: T0 + 3600 * S })).total).toEqual({
       alerts: 0,
       incidents: 0,
       claimedPct: null,
@@ -213,11 +216,11 @@ describe('incident report', () => {
     });
   });
 
-  it('knows every store of the journal, for checking --store', () => {
-    expect(journalStores(db)).toEqual(['s1', 's2']);
+  it('knows every store of the journal, for checking --store', async () => {
+    expect(await journalStores(sql)).toEqual(['s1', 's2']);
   });
 
-  it('lists open and claimed-not-resolved incidents with age, announcements, alerts and every claim', () => {
+  it('lists open and claimed-not-resolved incidents with age, announcements, alerts and every claim', async () => {
     const now = T0 + 1000 * S;
     const open = readOpenIncidents(db, now);
     expect(open.map((i) => [i.storeId, i.cameraId, i.state])).toEqual([
@@ -253,7 +256,7 @@ describe('incident report', () => {
 });
 
 describe('percentile (nearest rank)', () => {
-  it('is always one of the values', () => {
+  it('is always one of the values', async () => {
     const tens = [10, 3, 7, 1, 5, 9, 2, 8, 4, 6];
     expect(percentile(tens, 50)).toBe(5);
     expect(percentile(tens, 90)).toBe(9);
@@ -274,6 +277,7 @@ describe('incident report on the shared PostgreSQL journal', () => {
     const url = await pg.fresh();
     await copyJournalToPg(file, url);
     const db = openJournalForOperator(file, 'read');
+    const sql = new SqliteDb(db);
     const pool = openPgPool(url, { max: 1 });
     try {
       for (const q of [
@@ -283,9 +287,12 @@ describe('incident report on the shared PostgreSQL journal', () => {
         { since: T0 - 2 * 86_400 * S, storeId: 's2' },
         { since: T0 + 3600 * S },
       ]) {
-        expect({ q, report: await pgReport(pool, q) }).toEqual({ q, report: reportIncidents(db, q) });
+        expect({ q, report: await reportIncidents(new PgDb(pool), q) }).toEqual({
+          q,
+          report: await reportIncidents(sql, q),
+        });
       }
-      expect(await pgJournalStores(pool)).toEqual(journalStores(db));
+      expect(await journalStores(new PgDb(pool))).toEqual(await journalStores(sql));
     } finally {
       db.close();
       await pool.end();

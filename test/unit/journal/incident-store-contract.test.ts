@@ -8,7 +8,8 @@ import type { Alert } from '../../../src/pipeline/alert';
 import type { SeenEvents } from '../../../src/journal/seen-events';
 import type { FollowUpOutbox } from '../../../src/pipeline/follow-up';
 import type { SeenInJournal } from '../../../src/tts/prerender';
-import { pgSeen } from '../../../src/journal/pg/pg-admin';
+import { journalSeenLately } from '../../../src/journal/seen-lately';
+import { PgDb } from '../../../src/journal/sql/pg-db';
 import { tempDir } from '../../helpers/paths';
 import { usePostgres } from '../../helpers/postgres';
 import { IncidentCommands } from '../../../src/pipeline/incident-commands';
@@ -42,7 +43,7 @@ const implementations: [string, () => Promise<Subject>][] = [
         incidents: journal.incidents,
         seen: journal.seenEvents,
         followUps: journal.followUps,
-        seenLately: journal,
+        seenLately: journal.seenLately,
         close: () => journal.close(),
       };
     },
@@ -57,7 +58,7 @@ const implementations: [string, () => Promise<Subject>][] = [
         incidents: journal.incidents,
         seen: journal.seenEvents,
         followUps: journal.followUps,
-        seenLately: pgSeen(journal.pool),
+        seenLately: journalSeenLately(new PgDb(journal.pool)),
         close: () => journal.close(),
       };
     },

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PgJournal } from '../../../src/journal/pg/pg-journal';
-import { PgAdmin } from '../../../src/journal/pg/pg-admin';
+import { JournalAdmin } from '../../../src/journal/admin-journal';
+import { PgDb } from '../../../src/journal/sql/pg-db';
 import { openPgPool } from '../../../src/journal/pg/pg-pool';
 import { PgLeaseStore } from '../../../src/cluster/leases';
 import { FenceLost } from '../../../src/pipeline/ports';
@@ -164,7 +165,7 @@ describe('PgJournal: what only a shared journal must get right', () => {
 
   it("the admin API's replay on the shared journal: given-up steps requeued once, a success only with force, unknown stores and alerts said", async () => {
     const j = await PgJournal.open(await pg.fresh());
-    const admin = new PgAdmin(j.pool, () => j.flush());
+    const admin = new JournalAdmin(new PgDb(j.pool), () => j.flush());
     await j.append(record('r1', '1'));
     await j.commitStep({
       alertId: 'r1',

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteJournal } from '../../../src/journal/sqlite-journal';
 import { PgJournal } from '../../../src/journal/pg/pg-journal';
-import { PgAdmin } from '../../../src/journal/pg/pg-admin';
+import { JournalAdmin } from '../../../src/journal/admin-journal';
+import { PgDb } from '../../../src/journal/sql/pg-db';
 import type { ReplayOutcome, ReplaySelection } from '../../../src/journal/replay';
 import type { Journal } from '../../../src/pipeline/ports';
 import type { Alert, StepName, StepState } from '../../../src/pipeline/alert';
@@ -11,7 +12,7 @@ import { usePostgres } from '../../helpers/postgres';
 
 /**
  * `replay`'s requeue rules and housekeeping's prune, the same tests on both journals: the
- * embedded SQLite one (AdminJournal) and the PostgreSQL one several daemons share (PgAdmin).
+ * embedded SQLite one and the PostgreSQL one several daemons share (JournalAdmin on each).
  */
 interface Subject {
   journal: Journal & { prune(cutoff: number): Promise<number> };
@@ -44,7 +45,7 @@ const implementations: [string, () => Promise<Subject>][] = [
     'PostgreSQL',
     async () => {
       const journal = await PgJournal.open(await pg.fresh());
-      const admin = new PgAdmin(journal.pool, () => journal.flush());
+      const admin = new JournalAdmin(new PgDb(journal.pool), () => journal.flush());
       return {
         journal,
         requeue: (sel) => admin.requeue(sel),
