@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import pg, { type Client, type Pool, type PoolClient } from 'pg';
+import pg, { type Client, type Pool } from 'pg';
 import {
   FenceLost,
   type Journal,
@@ -18,7 +17,7 @@ import { JournalIncidentStore } from '../incident-store';
 import { PgDb } from '../sql/pg-db';
 import { JournalIntegrationStore } from '../integration-store';
 import { JournalFollowUps, journalSeenEvents } from '../follow-ups';
-import { eventsWanted, insertEvents } from './pg-events';
+import { commitBatch } from './pg-ingest';
 import type { SeenEvents } from '../seen-events';
 export { STEPS_CHANNEL } from './pg-pool';
 
@@ -44,11 +43,9 @@ type Pending = { record: NewAlertRecord; resolve: (r: 'new' | 'duplicate') => vo
  * updates arriving while a commit is in flight ride in the next one (group commit): one commit
  * acknowledges many alerts, and a commit has returned before any of them is acknowledged.
  *
- * Across daemons: alerts are inserted in id order (two daemons given the same alerts never wait
- * on each other in a cycle), a camera's incident is joined or opened under that camera's advisory
- * lock (two daemons cannot open two incidents for one camera), and outbox events are written
- * under one lock, so their sequence numbers commit in order and an integration's cursor never
- * passes an event still being written.
+ * Across daemons: alerts and their incidents are written as pg-ingest.ts says, and outbox events
+ * are written under one lock, so their sequence numbers commit in order and an integration's
+ * cursor never passes an event still being written.
  */
 export class PgJournal implements Journal, EventSink {
   private batch: Pending[] = [];
@@ -198,160 +195,24 @@ export class PgJournal implements Journal, EventSink {
     updates: ReturnType<StepQueue['take']>,
     events: AlertEvent[],
   ): Promise<boolean> {
-    let results: Map<Pending, 'new' | 'duplicate'>;
-    let eventsWritten = 0;
+    let done: Awaited<ReturnType<typeof commitBatch>>;
     try {
-      results = await inTransaction(this.pool, async (client) => {
-        const keepEvents = await eventsWanted(client);
-        const inserted = await this.insertAlerts(client, batch);
-        const toWrite = keepEvents
-          ? [...batch.filter((b) => inserted.get(b) === 'new').flatMap((b) => b.record.events ?? []), ...events]
-          : [];
-        await this.writeSteps(
-          client,
-          updates.map((u) => u.record),
-        );
-        await insertEvents(client, toWrite);
-        eventsWritten = toWrite.length;
-        // The daemons holding these alerts' conferences start their steps, the one delivering
-        // events sends these (both told at commit).
-        if (toWrite.length > 0 || batch.some((b) => inserted.get(b) === 'new' && b.record.steps.length > 0)) {
-          await client.query({
-            name: 'notify-steps',
-            text: 'SELECT pg_notify($1, $2)',
-            values: [STEPS_CHANNEL, 'new'],
-          });
-        }
-        return inserted;
-      });
+      done = await commitBatch(
+        this.pool,
+        batch.map((b) => b.record),
+        updates.map((u) => u.record),
+        events,
+      );
     } catch (err) {
       for (const b of batch) b.reject(err);
       const failing = this.updates.failed(updates, err, !this.closed);
       if (failing.length > 0) this.onWriteError(err, failing);
       return false;
     }
-    for (const b of batch) b.resolve(results.get(b) ?? 'duplicate');
+    for (const [i, b] of batch.entries()) b.resolve(done.isNew[i] ? 'new' : 'duplicate');
     this.updates.written(updates);
-    if (eventsWritten > 0) for (const l of this.eventListeners) l();
+    if (done.eventsWritten > 0) for (const l of this.eventListeners) l();
     return true;
-  }
-
-  /** In id order (see the class comment); the first of two same ids in a batch is the new one. */
-  private async insertAlerts(client: PoolClient, batch: Pending[]): Promise<Map<Pending, 'new' | 'duplicate'>> {
-    const results = new Map<Pending, 'new' | 'duplicate'>();
-    if (batch.length === 0) return results;
-    const sorted = [...batch].sort((a, b) =>
-      a.record.alert.id < b.record.alert.id ? -1 : a.record.alert.id > b.record.alert.id ? 1 : 0,
-    );
-    const r = await client.query<{ id: string }>({
-      name: 'insert-alerts',
-      text: `INSERT INTO alerts (id, received_at, store_id, status, alert_json, raw_body)
-             SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
-             ON CONFLICT (id) DO NOTHING RETURNING id`,
-      values: [
-        sorted.map((b) => b.record.alert.id),
-        sorted.map((b) => b.record.receivedAt),
-        sorted.map((b) => b.record.alert.storeId),
-        sorted.map((b) => b.record.status),
-        sorted.map((b) => JSON.stringify(b.record.alert)),
-        sorted.map((b) => b.record.rawBody),
-      ],
-    });
-    const inserted = new Set(r.rows.map((row) => row.id));
-    const fresh: Pending[] = [];
-    for (const b of batch) {
-      const isNew = inserted.delete(b.record.alert.id);
-      results.set(b, isNew ? 'new' : 'duplicate');
-      if (isNew) fresh.push(b);
-    }
-    const steps = fresh.flatMap((b) =>
-      b.record.steps.map((step) => [b.record.alert.id, step, b.record.receivedAt] as const),
-    );
-    if (steps.length > 0) {
-      await client.query({
-        name: 'insert-steps',
-        text: `INSERT INTO steps (alert_id, step, state, attempts, updated_at)
-               SELECT a, s, 'pending', 0, t FROM unnest($1::text[], $2::text[], $3::bigint[]) AS x(a, s, t)`,
-        values: [steps.map((s) => s[0]), steps.map((s) => s[1]), steps.map((s) => s[2])],
-      });
-    }
-    const withIncident = fresh.filter((b) => b.record.incident);
-    // Every camera's lock first, in one order, then the alerts in the order they came.
-    const cameras = [
-      ...new Set(withIncident.map((b) => JSON.stringify([b.record.alert.storeId, b.record.alert.cameraId]))),
-    ].sort();
-    // (unnest yields the sorted array in its order: the locks are taken in that order, in one round trip.)
-    if (cameras.length > 0)
-      await client.query({
-        name: 'camera-locks',
-        text: 'SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k',
-        values: [cameras],
-      });
-    for (const b of withIncident) await this.joinOrOpen(client, b.record);
-    return results;
-  }
-
-  /**
-   * The live incident of the alert's camera whose last alert is within the window, or a new one,
-   * and the alert pointed at it: one statement (one round trip per alert of the commit). It sees
-   * what the statements before it in this transaction wrote (an earlier alert of the camera).
-   */
-  private async joinOrOpen(client: PoolClient, r: NewAlertRecord): Promise<void> {
-    const inc = r.incident as NonNullable<NewAlertRecord['incident']>;
-    const { alert } = r;
-    await client.query({
-      name: 'join-or-open-incident',
-      text: `WITH live AS (
-               SELECT id FROM incidents WHERE store_id = $1 AND camera_id = $2 AND state IN ('open', 'claimed') AND last_alert_at >= $3
-               ORDER BY last_alert_at DESC LIMIT 1),
-             joined AS (
-               UPDATE incidents SET alerts = alerts + 1, last_alert_id = $4, last_alert_at = $5, updated_at = $5
-               WHERE id IN (SELECT id FROM live) RETURNING id),
-             opened AS (
-               INSERT INTO incidents (id, store_id, camera_id, room, state, opened_at, first_alert_id, last_alert_id, last_alert_at, next_repeat_at, updated_at)
-               SELECT $6, $1, $2, $7, 'open', $5, $4, $4, $5, $8, $5 WHERE NOT EXISTS (SELECT 1 FROM live) RETURNING id)
-             UPDATE alerts SET incident_id = (SELECT id FROM joined UNION ALL SELECT id FROM opened LIMIT 1) WHERE id = $4`,
-      values: [
-        alert.storeId,
-        alert.cameraId,
-        r.receivedAt - inc.windowMs,
-        alert.id,
-        r.receivedAt,
-        `inc_${randomUUID()}`,
-        inc.room,
-        inc.firstRepeatAt ?? null,
-      ],
-    });
-  }
-
-  private async writeSteps(client: PoolClient, updates: StepRecord[]): Promise<void> {
-    if (updates.length === 0) return;
-    // The last update of a step in this batch wins (they were made in this order).
-    const last = new Map(updates.map((u) => [`${u.alertId}\u0000${u.step}`, u]));
-    const rows = [...last.values()].sort((a, b) =>
-      a.alertId === b.alertId ? (a.step < b.step ? -1 : 1) : a.alertId < b.alertId ? -1 : 1,
-    );
-    await client.query({
-      name: 'update-steps',
-      text: `UPDATE steps SET state = u.state, attempts = u.attempts, next_at = u.next_at, last_error = u.last_error, detail = u.detail, updated_at = u.updated_at,
-               call_token = u.call_token, call_state = u.call_state, call_channel = u.call_channel
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[])
-               AS u(alert_id, step, state, attempts, next_at, last_error, detail, updated_at, call_token, call_state, call_channel)
-             WHERE steps.alert_id = u.alert_id AND steps.step = u.step`,
-      values: [
-        rows.map((u) => u.alertId),
-        rows.map((u) => u.step),
-        rows.map((u) => u.state),
-        rows.map((u) => u.attempts),
-        rows.map((u) => u.nextAt),
-        rows.map((u) => pgText(u.lastError)),
-        rows.map((u) => pgText(u.detail)),
-        rows.map((u) => u.updatedAt),
-        rows.map((u) => u.call?.token ?? null),
-        rows.map((u) => u.call?.state ?? null),
-        rows.map((u) => pgText(u.call?.channel ?? null)),
-      ],
-    });
   }
 
   /**

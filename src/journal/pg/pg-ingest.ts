@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool, PoolClient, QueryResult } from 'pg';
+import type { NewAlertRecord, StepRecord } from '../../pipeline/ports';
+import type { AlertEvent } from '../../pipeline/alert-event';
+import { pgText, STEPS_CHANNEL, withClient } from './pg-pool';
+import { insertEvents } from './pg-events';
+
+/**
+ * One group commit on PostgreSQL: a commit's new alerts, its step updates and its outbox events
+ * in one transaction, whose COMMIT is the one durable write their acknowledgements wait for.
+ * Round trips are what a commit costs on a server, so they do not grow with the commit: BEGIN
+ * goes with the first question and COMMIT with the last word.
+ */
+export async function commitBatch(
+  pool: Pool,
+  records: readonly NewAlertRecord[],
+  updates: readonly StepRecord[],
+  events: readonly AlertEvent[],
+): Promise<{ isNew: boolean[]; eventsWritten: number }> {
+  return withClient(pool, async (client) => {
+    try {
+      // Events are kept only while some integration is enabled (as on SQLite).
+      const begun = (await client.query(
+        'BEGIN; SELECT 1 FROM integrations WHERE enabled = 1 LIMIT 1',
+      )) as unknown as QueryResult[];
+      const keepEvents = (begun[1]?.rowCount ?? 0) > 0;
+      const isNew = await ingestAlerts(client, records);
+      const toWrite = keepEvents
+        ? [...records.filter((_, i) => isNew[i]).flatMap((r) => r.events ?? []), ...events]
+        : [];
+      await writeSteps(client, updates);
+      await insertEvents(client, toWrite);
+      // The daemons holding these alerts' conferences start their steps, the one delivering
+      // events sends these (both told at commit).
+      const tell = toWrite.length > 0 || records.some((r, i) => isNew[i] && r.steps.length > 0);
+      await client.query(tell ? `SELECT pg_notify('${STEPS_CHANNEL}', 'new'); COMMIT` : 'COMMIT');
+      return { isNew, eventsWritten: toWrite.length };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+/**
+ * A commit's alerts in two statements whatever their number: the alerts with their steps under
+ * their cameras' locks, then every incident joined or opened and every alert pointed at it.
+ *
+ * Across daemons: the cameras' advisory locks are taken first, in one order, then the alerts are
+ * inserted in id order, so two daemons given the same alerts never wait on each other in a
+ * cycle; and a camera's incident is joined or opened under that camera's lock, held before the
+ * statement that reads the live incidents starts (two daemons cannot open two incidents for one
+ * camera).
+ *
+ * Returns, in the batch's order, whether each alert is new; the first of two same ids in a batch
+ * is the new one.
+ */
+async function ingestAlerts(client: PoolClient, batch: readonly NewAlertRecord[]): Promise<boolean[]> {
+  if (batch.length === 0) return [];
+  const firsts = new Set<NewAlertRecord>();
+  const seenIds = new Set<string>();
+  for (const r of batch) {
+    if (seenIds.has(r.alert.id)) continue;
+    seenIds.add(r.alert.id);
+    firsts.add(r);
+  }
+  const sorted = [...firsts].sort((a, b) => (a.alert.id < b.alert.id ? -1 : a.alert.id > b.alert.id ? 1 : 0));
+  const steps = sorted.flatMap((r) => r.steps.map((step) => [r.alert.id, step, r.receivedAt] as const));
+  // Every camera that may get an incident, known or not: the alerts are not known to be new yet.
+  const cameras = [...new Set(sorted.filter((r) => r.incident).map(cameraOf))].sort();
+  // The locks are a condition that reads no row: PostgreSQL settles it once, before the first
+  // alert is inserted (unnest yields the sorted array in its order: the locks go in that order).
+  // The steps go in with their alert, and only for an alert the insert did not skip as known.
+  const r = await client.query<{ id: string }>({
+    name: 'insert-alerts',
+    text: `WITH inserted AS (
+             INSERT INTO alerts (id, received_at, store_id, status, alert_json, raw_body)
+             SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
+             WHERE (SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM unnest($10::text[]) AS k) >= 0
+             ON CONFLICT (id) DO NOTHING RETURNING id),
+           with_steps AS (
+             INSERT INTO steps (alert_id, step, state, attempts, updated_at)
+             SELECT a, s, 'pending', 0, t FROM unnest($7::text[], $8::text[], $9::bigint[]) AS x(a, s, t)
+             WHERE a IN (SELECT id FROM inserted))
+           SELECT id FROM inserted`,
+    values: [
+      sorted.map((b) => b.alert.id),
+      sorted.map((b) => b.receivedAt),
+      sorted.map((b) => b.alert.storeId),
+      sorted.map((b) => b.status),
+      sorted.map((b) => JSON.stringify(b.alert)),
+      sorted.map((b) => b.rawBody),
+      steps.map((s) => s[0]),
+      steps.map((s) => s[1]),
+      steps.map((s) => s[2]),
+      cameras,
+    ],
+  });
+  const inserted = new Set(r.rows.map((row) => row.id));
+  const isNew = batch.map((b) => firsts.has(b) && inserted.has(b.alert.id));
+  await joinIncidents(
+    client,
+    batch.filter((b, i) => isNew[i] && b.incident),
+  );
+  return isNew;
+}
+
+/** A camera's alerts of one commit that go to one incident, in the order they came. */
+interface Run {
+  alerts: NewAlertRecord[];
+  /** The camera's first run may join the camera's live incident; a later one opens its own. */
+  mayJoin: boolean;
+}
+
+/**
+ * The same outcome as taking the alerts one by one (join the camera's live incident whose last
+ * alert is within the window, else open one): an alert within the window of the camera's alert
+ * before it in the commit goes where that one went, so only a camera's first alert of the commit
+ * reads the live incidents.
+ */
+async function joinIncidents(client: PoolClient, fresh: readonly NewAlertRecord[]): Promise<void> {
+  if (fresh.length === 0) return;
+  const byCamera = new Map<string, NewAlertRecord[]>();
+  for (const b of fresh) {
+    const camera = cameraOf(b);
+    const list = byCamera.get(camera);
+    if (list) list.push(b);
+    else byCamera.set(camera, [b]);
+  }
+  const runs: Run[] = [];
+  for (const alerts of byCamera.values()) {
+    let run: Run | undefined;
+    for (const a of alerts) {
+      const before = run?.alerts.at(-1);
+      const windowMs = (a.incident as NonNullable<NewAlertRecord['incident']>).windowMs;
+      if (run && before && before.receivedAt >= a.receivedAt - windowMs) run.alerts.push(a);
+      else {
+        run = { alerts: [a], mayJoin: run === undefined };
+        runs.push(run);
+      }
+    }
+  }
+  const first = (run: Run) => run.alerts[0] as NewAlertRecord;
+  const last = (run: Run) => run.alerts.at(-1) as NewAlertRecord;
+  const pointed = runs.flatMap((run, k) => run.alerts.map((a) => [a.alert.id, k] as const));
+  await client.query({
+    name: 'join-or-open-incidents',
+    text: `WITH run AS (
+             SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::bigint[],
+                                  $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::boolean[])
+               AS r(k, store_id, camera_id, since, first_alert_id, first_at, last_alert_id, last_at, alerts, new_id, room, next_repeat_at, may_join)),
+           live AS (
+             SELECT run.k, (SELECT i.id FROM incidents i
+                            WHERE i.store_id = run.store_id AND i.camera_id = run.camera_id AND i.state IN ('open', 'claimed') AND i.last_alert_at >= run.since
+                            ORDER BY i.last_alert_at DESC LIMIT 1) AS id
+             FROM run WHERE run.may_join),
+           target AS (
+             SELECT run.*, live.id AS live_id, COALESCE(live.id, run.new_id) AS incident_id FROM run LEFT JOIN live ON live.k = run.k),
+           joined AS (
+             UPDATE incidents i SET alerts = i.alerts + t.alerts, last_alert_id = t.last_alert_id, last_alert_at = t.last_at, updated_at = t.last_at
+             FROM target t WHERE i.id = t.live_id),
+           opened AS (
+             INSERT INTO incidents (id, store_id, camera_id, room, state, opened_at, first_alert_id, last_alert_id, last_alert_at, next_repeat_at, updated_at, alerts)
+             SELECT new_id, store_id, camera_id, room, 'open', first_at, first_alert_id, last_alert_id, last_at, next_repeat_at, last_at, alerts
+             FROM target WHERE live_id IS NULL)
+           UPDATE alerts a SET incident_id = t.incident_id
+           FROM unnest($14::text[], $15::int[]) AS p(alert_id, k) JOIN target t ON t.k = p.k
+           WHERE a.id = p.alert_id`,
+    values: [
+      runs.map((_, k) => k),
+      runs.map((run) => first(run).alert.storeId),
+      runs.map((run) => first(run).alert.cameraId),
+      runs.map(
+        (run) => first(run).receivedAt - (first(run).incident as NonNullable<NewAlertRecord['incident']>).windowMs,
+      ),
+      runs.map((run) => first(run).alert.id),
+      runs.map((run) => first(run).receivedAt),
+      runs.map((run) => last(run).alert.id),
+      runs.map((run) => last(run).receivedAt),
+      runs.map((run) => run.alerts.length),
+      runs.map(() => `inc_${randomUUID()}`),
+      runs.map((run) => (first(run).incident as NonNullable<NewAlertRecord['incident']>).room),
+      runs.map((run) => first(run).incident?.firstRepeatAt ?? null),
+      runs.map((run) => run.mayJoin),
+      pointed.map((p) => p[0]),
+      pointed.map((p) => p[1]),
+    ],
+  });
+}
+
+/** The key of a camera's advisory lock. */
+function cameraOf(r: NewAlertRecord): string {
+  return JSON.stringify([r.alert.storeId, r.alert.cameraId]);
+}
+
+/** The step updates of a commit, in one statement. */
+async function writeSteps(client: PoolClient, updates: readonly StepRecord[]): Promise<void> {
+  if (updates.length === 0) return;
+  // The last update of a step in this batch wins (they were made in this order).
+  const last = new Map(updates.map((u) => [`${u.alertId}\u0000${u.step}`, u]));
+  const rows = [...last.values()].sort((a, b) =>
+    a.alertId === b.alertId ? (a.step < b.step ? -1 : 1) : a.alertId < b.alertId ? -1 : 1,
+  );
+  await client.query({
+    name: 'update-steps',
+    text: `UPDATE steps SET state = u.state, attempts = u.attempts, next_at = u.next_at, last_error = u.last_error, detail = u.detail, updated_at = u.updated_at,
+             call_token = u.call_token, call_state = u.call_state, call_channel = u.call_channel
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[])
+             AS u(alert_id, step, state, attempts, next_at, last_error, detail, updated_at, call_token, call_state, call_channel)
+           WHERE steps.alert_id = u.alert_id AND steps.step = u.step`,
+    values: [
+      rows.map((u) => u.alertId),
+      rows.map((u) => u.step),
+      rows.map((u) => u.state),
+      rows.map((u) => u.attempts),
+      rows.map((u) => u.nextAt),
+      rows.map((u) => pgText(u.lastError)),
+      rows.map((u) => pgText(u.detail)),
+      rows.map((u) => u.updatedAt),
+      rows.map((u) => u.call?.token ?? null),
+      rows.map((u) => u.call?.state ?? null),
+      rows.map((u) => pgText(u.call?.channel ?? null)),
+    ],
+  });
+}

@@ -1,0 +1,93 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { PgJournal } from '../../../src/journal/pg/pg-journal';
+import { SqliteJournal } from '../../../src/journal/sqlite-journal';
+import type { Journal, NewAlertRecord } from '../../../src/pipeline/ports';
+import { tempDir } from '../../helpers/paths';
+import { usePostgres } from '../../helpers/postgres';
+
+const pg = usePostgres();
+
+const record = (id: string, cameraId: string, receivedAt: number, firstRepeatAt?: number): NewAlertRecord => ({
+  alert: {
+    id,
+    storeId: 's1',
+    cameraId,
+    cameraIp: '',
+    groupId: '',
+    alertType: 'theft',
+    startDate: '',
+    endDate: '',
+    videoUrl: '',
+  },
+  status: 'routed',
+  rawBody: '{}',
+  receivedAt,
+  steps: ['announce'],
+  incident: { room: `room-${cameraId}`, windowMs: 1000, ...(firstRepeatAt ? { firstRepeatAt } : {}) },
+});
+
+/** Before the commit under test: one live incident per camera, A's and B's. */
+const earlier = [record('a1', 'A', 1000), record('b1', 'B', 1000)];
+
+/** One commit (appended together, answered together): joins, opens, runs apart and a repeated id. */
+const together = [
+  record('a2', 'A', 1500), // A's live incident
+  record('c1', 'C', 1500, 9000), // a new camera
+  record('a3', 'A', 2400), // within the window of a2: the same incident
+  record('b2', 'B', 4000, 9100), // B's incident is past its window: a new one
+  record('a4', 'A', 4000, 9200), // past a3's window: a new incident, though A's was joined in this commit
+  record('c2', 'C', 4100), // past c1's window
+  record('a5', 'A', 4500), // with a4
+  record('a2', 'A', 4600), // the same id again: a duplicate, counted nowhere
+];
+
+const COLUMNS =
+  'store_id, camera_id, room, state, opened_at, first_alert_id, last_alert_id, last_alert_at, next_repeat_at, updated_at, alerts';
+
+async function ingest(journal: Journal): Promise<string[]> {
+  for (const r of earlier) await journal.append(r);
+  return Promise.all(together.map((r) => journal.append(r)));
+}
+
+describe('a commit of alerts on PostgreSQL joins and opens incidents as SQLite does, alert by alert', () => {
+  it('the same incidents, the same counts and the same alerts in each, from one commit', async () => {
+    const file = join(tempDir(), 'journal.sqlite');
+    const sqlite = new SqliteJournal(file);
+    const sqliteAnswers = await ingest(sqlite);
+    await sqlite.close();
+    const db = new Database(file, { readonly: true });
+    const sqliteIncidents = db.prepare(`SELECT ${COLUMNS} FROM incidents ORDER BY first_alert_id`).all();
+    const sqliteAlerts = db
+      .prepare(
+        'SELECT a.id, i.first_alert_id AS incident FROM alerts a JOIN incidents i ON i.id = a.incident_id ORDER BY a.id',
+      )
+      .all();
+    db.close();
+
+    const journal = await PgJournal.open(await pg.fresh());
+    try {
+      const pgAnswers = await ingest(journal);
+      expect(pgAnswers).toEqual(sqliteAnswers);
+      expect(pgAnswers).toEqual(['new', 'new', 'new', 'new', 'new', 'new', 'new', 'duplicate']);
+      const incidents = await journal.pool.query(`SELECT ${COLUMNS} FROM incidents ORDER BY first_alert_id`);
+      expect(incidents.rows).toEqual(sqliteIncidents);
+      expect(incidents.rows.map((i) => [i.first_alert_id, i.last_alert_id, i.alerts])).toEqual([
+        ['a1', 'a3', 3],
+        ['a4', 'a5', 2],
+        ['b1', 'b1', 1],
+        ['b2', 'b2', 1],
+        ['c1', 'c1', 1],
+        ['c2', 'c2', 1],
+      ]);
+      const alerts = await journal.pool.query(
+        'SELECT a.id, i.first_alert_id AS incident FROM alerts a JOIN incidents i ON i.id = a.incident_id ORDER BY a.id',
+      );
+      expect(alerts.rows).toEqual(sqliteAlerts);
+      const steps = await journal.pool.query('SELECT alert_id FROM steps ORDER BY alert_id');
+      expect(steps.rows.map((s) => s.alert_id)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'b1', 'b2', 'c1', 'c2']);
+    } finally {
+      await journal.close();
+    }
+  });
+});
