@@ -19,8 +19,8 @@ export class Outbox {
       deps.clock.setTimeout(() => this.followUp(incident, kind, text, tries - 1), tries === 3 ? 1_000 : 5_000);
     };
     try {
-      const added = deps.followUps?.add(req, deps.clock.now());
-      if (added instanceof Promise) void added.then(undefined, again);
+      // Asked in this turn (a journal that answers at once has it written now); a refusal, thrown or rejected, is tried again.
+      void Promise.resolve(deps.followUps?.add(req, deps.clock.now())).then(undefined, again);
     } catch (err) {
       again(err);
     }
