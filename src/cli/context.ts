@@ -147,14 +147,15 @@ export async function withJournal<T>(
   config: BridgeConfig,
   command: string,
   mode: 'read' | 'write',
-  fn: (db: Db) => Promise<T>,
+  fn: (db: Db, where: string) => Promise<T>,
   hint = '',
 ): Promise<T> {
   const url = config.settings.BRIDGE_JOURNAL_URL;
-  if (url) return onSharedJournal(url, command, (pool) => fn(new PgDb(pool)), hint);
-  const db = openOrExit(journalFile(config.settings.BRIDGE_DATA_DIR), mode);
+  if (url) return onSharedJournal(url, command, (pool) => fn(new PgDb(pool), redactUrl(url)), hint);
+  const file = journalFile(config.settings.BRIDGE_DATA_DIR);
+  const db = openOrExit(file, mode);
   try {
-    return await fn(new SqliteDb(db));
+    return await fn(new SqliteDb(db), file);
   } finally {
     db.close();
   }

@@ -1,5 +1,5 @@
 import { requeueAlerts, type ReplayOutcome } from '../journal/replay';
-import { toStepView, type StepView, type StepViewRow } from '../journal/journal-reader';
+import { readSteps, type StepView } from '../journal/journal-reader';
 import { FINAL_STATES, STEP_NAMES, type StepName, type StepState } from '../pipeline/alert';
 import { configFor, print, withJournal, type GlobalOptions } from './context';
 import type { Db } from '../journal/sql/db';
@@ -53,14 +53,6 @@ function wake(db: Db, dataDir: string): { pid: number } | { notified: boolean; r
   if (db.dialect === 'pg') return { notified: true, reason: 'the daemons sharing the journal' };
   const woken = signalDaemon(dataDir, 'SIGUSR2');
   return woken.sent ? { pid: woken.pid } : { notified: false, reason: woken.reason };
-}
-
-async function readSteps(db: Db, alertId: string): Promise<StepView[]> {
-  const rows = await db.all<StepViewRow>(
-    'SELECT step, state, attempts, last_error, next_at FROM steps WHERE alert_id = ? ORDER BY step',
-    [alertId],
-  );
-  return rows.map(toStepView);
 }
 
 /** What each alert had requeued; an alert not in the journal is left to the error that ends the command. */

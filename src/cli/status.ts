@@ -1,10 +1,9 @@
 import axios from 'axios';
 import { summariseJournal, type JournalSummary, type OpenIncidentView } from '../journal/journal-reader';
-import { summarisePgJournal, type SharedDaemonView } from '../journal/pg/pg-summary';
-import { redactUrl } from '../journal/pg/pg-pool';
-import { configFor, print, receiverBase, receiverRequest, type GlobalOptions } from './context';
+import { sharedDaemons, type SharedDaemonView } from '../journal/pg/pg-summary';
+import { PgDb } from '../journal/sql/pg-db';
+import { configFor, print, receiverBase, receiverRequest, withJournal, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
-import { journalFile } from '../journal/journal-file';
 import { printable } from './printable';
 import { localTime } from './local-time';
 import { countCachedSounds, type CachedSounds } from './sound-cache';
@@ -51,10 +50,15 @@ export async function status(opts: GlobalOptions): Promise<void> {
     // not running: still show what the journal holds
   }
   let journal: JournalSummary & { daemons?: SharedDaemonView[] };
+  let sharedAt: string | undefined;
   try {
-    journal = s.BRIDGE_JOURNAL_URL
-      ? await summarisePgJournal(s.BRIDGE_JOURNAL_URL)
-      : summariseJournal(journalFile(s.BRIDGE_DATA_DIR));
+    journal = await withJournal(config, 'status', 'read', async (db, where) => {
+      if (!(db instanceof PgDb)) return summariseJournal(db);
+      // A shared journal: which daemons share it, and their leases (its absence said first).
+      sharedAt = where;
+      const daemons = await sharedDaemons(db.pool, where);
+      return { ...(await summariseJournal(db)), daemons };
+    });
   } catch (err) {
     throw new CliExit(
       EXIT.failure,
@@ -63,11 +67,8 @@ export async function status(opts: GlobalOptions): Promise<void> {
   }
   const cachedSounds = countCachedSounds(s.BRIDGE_DATA_DIR);
   const shared =
-    s.BRIDGE_JOURNAL_URL && journal.daemons
-      ? [
-          `shared journal ${redactUrl(s.BRIDGE_JOURNAL_URL)}: ${journal.daemons.length} daemon(s)`,
-          ...journal.daemons.map(daemonLine),
-        ]
+    sharedAt !== undefined && journal.daemons
+      ? [`shared journal ${sharedAt}: ${journal.daemons.length} daemon(s)`, ...journal.daemons.map(daemonLine)]
       : [];
   const lines = [
     `daemon: ${daemon.up ? (daemon.refused ? `up, /readyz refused: ${daemon.refused}` : daemon.ready ? 'up, ready' : 'up, NOT ready') : 'not running'}` +

@@ -1,5 +1,4 @@
-import type Database from 'better-sqlite3';
-import { openJournalForOperator } from './operator-access';
+import { marks, type Db } from './sql/db';
 
 export interface AlertSummary {
   id: string;
@@ -46,47 +45,47 @@ export interface OpenIncidentView {
 }
 
 /**
- * A read-only look at the journal for operator commands, safe beside the running daemon
- * (WAL readers never block the writer).
+ * A read-only look at either journal for `status`, safe beside the running daemons (SQLite's WAL
+ * readers never block the writer).
  */
-export function summariseJournal(file: string, recentCount = 10, now = Date.now()): JournalSummary {
-  // The operator's read access: a missing or not yet upgraded journal is said in plain words.
-  const db = openJournalForOperator(file, 'read');
-  try {
-    const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
-    const recent = db
-      .prepare('SELECT id, received_at, store_id, status FROM alerts ORDER BY received_at DESC, id LIMIT ?')
-      .all(recentCount) as { id: string; received_at: number; store_id: string; status: string }[];
-    const lastError = db
-      .prepare(
-        'SELECT alert_id, step, last_error, updated_at FROM steps WHERE last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1',
-      )
-      .get() as { alert_id: string; step: string; last_error: string; updated_at: number } | undefined;
-    const silences = db.prepare('SELECT store_id, until FROM silences WHERE until > ? ORDER BY store_id').all(now) as {
-      store_id: string;
-      until: number;
-    }[];
-    return {
-      lastError: lastError
-        ? { alertId: lastError.alert_id, step: lastError.step, error: lastError.last_error, at: lastError.updated_at }
-        : null,
-      silences: silences.map((r) => ({ storeId: r.store_id, until: r.until })),
-      incidents: readOpenIncidents(db, now),
-      alerts: count('SELECT COUNT(*) AS n FROM alerts'),
-      unroutable: count("SELECT COUNT(*) AS n FROM alerts WHERE status = 'unroutable'"),
-      queued: count("SELECT COUNT(*) AS n FROM steps WHERE state IN ('pending', 'running')"),
-      failed: count("SELECT COUNT(*) AS n FROM steps WHERE state IN ('dead', 'expired')"),
-      recent: recent.map((a) => ({
-        id: a.id,
-        receivedAt: a.received_at,
-        storeId: a.store_id,
-        status: a.status,
-        steps: readSteps(db, a.id),
-      })),
-    };
-  } finally {
-    db.close();
-  }
+export async function summariseJournal(db: Db, recentCount = 10, now = Date.now()): Promise<JournalSummary> {
+  const count = async (sql: string) => Number((await db.get<{ n: number }>(sql))?.n ?? 0);
+  const recent = await db.all<{ id: string; received_at: number; store_id: string; status: string }>(
+    'SELECT id, received_at, store_id, status FROM alerts ORDER BY received_at DESC, id LIMIT ?',
+    [recentCount],
+  );
+  const steps =
+    recent.length === 0
+      ? []
+      : await db.all<StepViewRow & { alert_id: string }>(
+          `SELECT alert_id, step, state, attempts, last_error, next_at FROM steps WHERE alert_id IN (${marks(recent.length)}) ORDER BY step`,
+          recent.map((a) => a.id),
+        );
+  const lastError = await db.get<{ alert_id: string; step: string; last_error: string; updated_at: number }>(
+    'SELECT alert_id, step, last_error, updated_at FROM steps WHERE last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1',
+  );
+  const silences = await db.all<{ store_id: string; until: number }>(
+    'SELECT store_id, until FROM silences WHERE until > ? ORDER BY store_id',
+    [now],
+  );
+  return {
+    lastError: lastError
+      ? { alertId: lastError.alert_id, step: lastError.step, error: lastError.last_error, at: lastError.updated_at }
+      : null,
+    silences: silences.map((r) => ({ storeId: r.store_id, until: r.until })),
+    incidents: await readOpenIncidents(db, now),
+    alerts: await count('SELECT COUNT(*) AS n FROM alerts'),
+    unroutable: await count("SELECT COUNT(*) AS n FROM alerts WHERE status = 'unroutable'"),
+    queued: await count("SELECT COUNT(*) AS n FROM steps WHERE state IN ('pending', 'running')"),
+    failed: await count("SELECT COUNT(*) AS n FROM steps WHERE state IN ('dead', 'expired')"),
+    recent: recent.map((a) => ({
+      id: a.id,
+      receivedAt: a.received_at,
+      storeId: a.store_id,
+      status: a.status,
+      steps: steps.filter((st) => st.alert_id === a.id).map(toStepView),
+    })),
+  };
 }
 
 export interface StepView {
@@ -99,12 +98,12 @@ export interface StepView {
 }
 
 /** One alert's steps, for commands that follow them (replay --wait). */
-export function readSteps(db: Database.Database, alertId: string): StepView[] {
-  return (
-    db
-      .prepare('SELECT step, state, attempts, last_error, next_at FROM steps WHERE alert_id = ? ORDER BY step')
-      .all(alertId) as StepViewRow[]
-  ).map(toStepView);
+export async function readSteps(db: Db, alertId: string): Promise<StepView[]> {
+  const rows = await db.all<StepViewRow>(
+    'SELECT step, state, attempts, last_error, next_at FROM steps WHERE alert_id = ? ORDER BY step',
+    [alertId],
+  );
+  return rows.map(toStepView);
 }
 
 /** A step row as `status` and `replay` show it (either journal). */
@@ -127,14 +126,8 @@ export function toStepView(s: StepViewRow): StepView {
 }
 
 /** Open and claimed-not-resolved incidents with their claim count, for `status`. */
-export function readOpenIncidents(db: Database.Database, now: number): OpenIncidentView[] {
-  const rows = db
-    .prepare(
-      `SELECT i.id, i.store_id, i.camera_id, i.room, i.state, i.opened_at, i.announcements, i.alerts, i.claimed_by, i.claimed_at, i.claimed_via,
-            i.escalated_at, i.escalated_to, (SELECT COUNT(*) FROM claims c WHERE c.incident_id = i.id) AS claims
-     FROM incidents i WHERE i.state IN ('open', 'claimed') ORDER BY i.opened_at, i.id`,
-    )
-    .all() as {
+export async function readOpenIncidents(db: Db, now: number): Promise<OpenIncidentView[]> {
+  const rows = await db.all<{
     id: string;
     store_id: string;
     camera_id: string;
@@ -149,7 +142,11 @@ export function readOpenIncidents(db: Database.Database, now: number): OpenIncid
     escalated_at: number | null;
     escalated_to: string | null;
     claims: number;
-  }[];
+  }>(
+    `SELECT i.id, i.store_id, i.camera_id, i.room, i.state, i.opened_at, i.announcements, i.alerts, i.claimed_by, i.claimed_at, i.claimed_via,
+            i.escalated_at, i.escalated_to, (SELECT COUNT(*) FROM claims c WHERE c.incident_id = i.id) AS claims
+     FROM incidents i WHERE i.state IN ('open', 'claimed') ORDER BY i.opened_at, i.id`,
+  );
   return rows.map((r) => ({
     id: r.id,
     storeId: r.store_id,
@@ -163,7 +160,7 @@ export function readOpenIncidents(db: Database.Database, now: number): OpenIncid
     claimedBy: r.claimed_by,
     claimedAt: r.claimed_at,
     claimedVia: r.claimed_via,
-    claims: r.claims,
+    claims: Number(r.claims),
     escalatedAt: r.escalated_at,
     escalatedTo: r.escalated_to,
   }));

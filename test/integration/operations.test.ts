@@ -3,6 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimWorld } from '../../src/sim/sim-world';
 import { summariseJournal } from '../../src/journal/journal-reader';
+import { openJournalForOperator } from '../../src/journal/operator-access';
+import { SqliteDb } from '../../src/journal/sql/sqlite-db';
 import { FINAL_STATES, type StepState } from '../../src/pipeline/alert';
 import { tempDir } from '../helpers/paths';
 import { CLI, runCli } from '../helpers/cli';
@@ -49,16 +51,22 @@ describe('operator commands: replay, stores, register-hooks', () => {
     });
     return ((await res.json()) as { status: string }).status;
   };
-  const states = (id: string): Record<string, StepState> =>
-    Object.fromEntries(
-      summariseJournal(journal, 50)
-        .recent.find((a) => a.id === id)
-        ?.steps.map((s) => [s.step, s.state as StepState]) ?? [],
-    );
+  const states = async (id: string): Promise<Record<string, StepState>> => {
+    // A reader beside the running daemon, as `status` opens it.
+    const db = openJournalForOperator(journal, 'read');
+    try {
+      const summary = await summariseJournal(new SqliteDb(db), 50);
+      return Object.fromEntries(
+        summary.recent.find((a) => a.id === id)?.steps.map((s) => [s.step, s.state as StepState]) ?? [],
+      );
+    } finally {
+      db.close();
+    }
+  };
   const settled = (id: string) =>
     waitFor(
-      () => {
-        const s = Object.values(states(id));
+      async () => {
+        const s = Object.values(await states(id));
         return s.length === 2 && s.every((st) => FINAL_STATES.includes(st));
       },
       15_000,
@@ -89,14 +97,14 @@ describe('operator commands: replay, stores, register-hooks', () => {
     world.xbees.failNext(1, 503);
     expect(await post('rp-1', 'test-store-wildix')).toBe('accepted');
     await settled('rp-1');
-    expect(states('rp-1')).toEqual({ announce: 'expired', chat: 'dead' }); // one attempt, none left
+    expect(await states('rp-1')).toEqual({ announce: 'expired', chat: 'dead' }); // one attempt, none left
     expect(callsTo('2')).toBe(1);
 
     const r = await cli(['replay', 'rp-1', '--wait-s', '20']);
     expect(r).toMatchObject({ code: 0 });
     expect(r.out).toContain('rp-1: requeued announce, chat');
     expect(r.out).toMatch(/rp-1 announce: succeeded after 1 attempt/);
-    expect(states('rp-1')).toEqual({ announce: 'succeeded', chat: 'succeeded' });
+    expect(await states('rp-1')).toEqual({ announce: 'succeeded', chat: 'succeeded' });
     expect(callsTo('2')).toBe(2);
     expect(world.xbees.messages).toHaveLength(1);
 
@@ -136,7 +144,7 @@ describe('operator commands: replay, stores, register-hooks', () => {
     const r = await cli(['replay', '--failed', '--since', '10m', '--wait-s', '20']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('rp-2: requeued announce, chat');
-    expect(states('rp-2')).toEqual({ announce: 'succeeded', chat: 'succeeded' });
+    expect(await states('rp-2')).toEqual({ announce: 'succeeded', chat: 'succeeded' });
     expect(callsTo('9')).toBe(1);
   }, 60_000);
 
@@ -144,7 +152,7 @@ describe('operator commands: replay, stores, register-hooks', () => {
     world.xbees.failNext(1, 503);
     expect(await post('rp-3', 'test-store-wildix')).toBe('accepted');
     await settled('rp-3');
-    expect(states('rp-3')).toEqual({ announce: 'succeeded', chat: 'dead' });
+    expect(await states('rp-3')).toEqual({ announce: 'succeeded', chat: 'dead' });
     await stopDaemon();
     const r = await cli(['replay', 'rp-3']);
     expect(r.code).toBe(0);
@@ -153,7 +161,7 @@ describe('operator commands: replay, stores, register-hooks', () => {
     const calls = callsTo('2');
     await startDaemon();
     await settled('rp-3');
-    expect(states('rp-3')).toEqual({ announce: 'succeeded', chat: 'succeeded' });
+    expect(await states('rp-3')).toEqual({ announce: 'succeeded', chat: 'succeeded' });
     expect(callsTo('2')).toBe(calls);
   }, 60_000);
 

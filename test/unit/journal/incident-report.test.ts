@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { SqliteJournal } from '../../../src/journal/sqlite-journal';
 import { openJournalForOperator } from '../../../src/journal/operator-access';
 import { journalStores, percentile, reportIncidents } from '../../../src/journal/incident-report';
-import { readOpenIncidents } from '../../../src/journal/journal-reader';
+import { readOpenIncidents, summariseJournal } from '../../../src/journal/journal-reader';
 import type { Alert } from '../../../src/pipeline/alert';
 import { tempDir } from '../../helpers/paths';
 import { usePostgres } from '../../helpers/postgres';
@@ -222,7 +222,7 @@ describe('incident report', () => {
 
   it('lists open and claimed-not-resolved incidents with age, announcements, alerts and every claim', async () => {
     const now = T0 + 1000 * S;
-    const open = readOpenIncidents(db, now);
+    const open = await readOpenIncidents(sql, now);
     expect(open.map((i) => [i.storeId, i.cameraId, i.state])).toEqual([
       ['s2', '1', 'claimed'],
       ['s1', '3', 'open'],
@@ -293,6 +293,10 @@ describe('incident report on the shared PostgreSQL journal', () => {
         });
       }
       expect(await journalStores(new PgDb(pool))).toEqual(await journalStores(sql));
+      // And `status`'s summary: the same alerts, steps, silences and unresolved incidents.
+      const summary = await summariseJournal(new PgDb(pool), 10, T0 + 1000 * S);
+      expect(summary).toEqual(await summariseJournal(sql, 10, T0 + 1000 * S));
+      expect(summary.incidents).toHaveLength(3);
     } finally {
       db.close();
       await pool.end();
