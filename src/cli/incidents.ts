@@ -1,14 +1,15 @@
 import { JournalIncidentStore } from '../journal/incident-store';
 import { IncidentCommands } from '../pipeline/incident-commands';
 import type { BridgeConfig } from '../config/load';
-import { OUTCOMES, type ClaimResult, type Incident, type Outcome, type ResolveResult } from '../pipeline/incident';
+import { OUTCOMES, type Incident, type Outcome } from '../pipeline/incident';
 import { NAME_RULE, checkName } from '../pipeline/person-name';
 import { configFor, print, withJournal, type GlobalOptions } from './context';
 import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
 import { localTime } from './local-time';
 
-type Found<R> = { found: Incident | undefined; result?: R };
+/** What a command found and did, and whether its journal is shared (its NOTIFY woke the daemons). */
+type Found<R> = { found: Incident | undefined; result?: R; shared: boolean };
 
 /**
  * `claim <alert-or-incident-id> --by <name>` and `resolve <id> --outcome <outcome> [--by]`.
@@ -21,7 +22,7 @@ export async function claim(ref: string, opts: GlobalOptions & { by: string }): 
   const by = personName('claim', opts.by, 'who takes it');
   const config = configFor(opts);
   const now = Date.now();
-  const { found, result } = await withCommands(config, 'claim', async (commands): Promise<Found<ClaimResult>> => {
+  const { found, result, shared } = await withCommands(config, 'claim', async (commands) => {
     const found = await commands.find(ref);
     return { found, ...(found ? { result: await commands.claim(found.id, by, 'cli', now) } : {}) };
   });
@@ -31,6 +32,7 @@ export async function claim(ref: string, opts: GlobalOptions & { by: string }): 
       return report(
         opts,
         config,
+        shared,
         `incident ${found.id} (camera ${found.cameraId} of ${found.storeId}) claimed by ${by}`,
         { ok: true, incident: result.incident },
       );
@@ -54,7 +56,7 @@ export async function resolve(ref: string, opts: GlobalOptions & { outcome: stri
   const by = opts.by === undefined ? undefined : personName('resolve', opts.by, 'who resolved it');
   const config = configFor(opts);
   const now = Date.now();
-  const { found, result } = await withCommands(config, 'resolve', async (commands): Promise<Found<ResolveResult>> => {
+  const { found, result, shared } = await withCommands(config, 'resolve', async (commands) => {
     const found = await commands.find(ref);
     return { found, ...(found ? { result: await commands.resolve(found.id, outcome, by ?? null, now) } : {}) };
   });
@@ -62,7 +64,10 @@ export async function resolve(ref: string, opts: GlobalOptions & { outcome: stri
     throw new CliExit(EXIT.failure, `resolve: no incident or alert ${ref} in the journal`);
   if (result.kind === 'already')
     throw refused(opts, `incident ${found.id} was already resolved (${result.incident.outcome})`, result.incident);
-  report(opts, config, `incident ${found.id} resolved: ${opts.outcome}`, { ok: true, incident: result.incident });
+  report(opts, config, shared, `incident ${found.id} resolved: ${opts.outcome}`, {
+    ok: true,
+    incident: result.incident,
+  });
 }
 
 /** `--by`, trimmed, when it keeps the names rule; a usage error saying why otherwise. */
@@ -79,19 +84,26 @@ const storeOf = (config: BridgeConfig, storeId: string) => config.stores.find((s
  * `fn` with the incident commands on the daemons' journal: the change, its event and its chat
  * follow-up in one transaction (the daemon, woken, only tells the conference).
  */
-function withCommands<T>(
+function withCommands<R>(
   config: BridgeConfig,
   command: string,
-  fn: (commands: IncidentCommands) => Promise<T>,
-): Promise<T> {
-  return withJournal(config, command, 'write', (db) =>
-    fn(new IncidentCommands(new JournalIncidentStore(db), (id) => storeOf(config, id))),
-  );
+  fn: (commands: IncidentCommands) => Promise<Omit<Found<R>, 'shared'>>,
+): Promise<Found<R>> {
+  return withJournal(config, command, 'write', async (db) => ({
+    ...(await fn(new IncidentCommands(new JournalIncidentStore(db), (id) => storeOf(config, id)))),
+    shared: db.dialect === 'pg',
+  }));
 }
 
 /** Prints the outcome and wakes the daemon; with the daemon down, it acts at its next start. */
-function report(opts: GlobalOptions, config: BridgeConfig, human: string, machine: Record<string, unknown>): void {
-  if (config.settings.BRIDGE_JOURNAL_URL) {
+function report(
+  opts: GlobalOptions,
+  config: BridgeConfig,
+  shared: boolean,
+  human: string,
+  machine: Record<string, unknown>,
+): void {
+  if (shared) {
     // The journal's NOTIFY told every daemon; with none running, the next one to start acts on it.
     return print(opts, `${human} (the daemons sharing the journal were notified)`, { ...machine, daemonWoken: true });
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BridgeConfig } from '../config/load';
 import { JournalIntegrationStore } from '../journal/integration-store';
+import type { Db } from '../journal/sql/db';
 import {
   ALERT_EVENT_TYPES,
   INTEGRATION_TYPES,
@@ -8,7 +9,6 @@ import {
   type Integration,
   type IntegrationType,
 } from '../integrations/integration';
-import type { IntegrationsPort } from '../journal/admin-journal';
 import type { AlertEventType } from '../pipeline/alert-event';
 import { generateSecret, pbxToken } from '../integrations/signing';
 import { sendTestPing } from '../integrations/test-ping';
@@ -40,21 +40,24 @@ export async function addIntegration(opts: AddOptions): Promise<void> {
   const id = `int_${randomBytes(6).toString('hex')}`;
   const integration = { id, type, url, secret, filter, scope, createdAt: Date.now() };
   // On a shared journal, whichever daemon holds the cron lease delivers it.
-  await onIntegrations(config, 'write', (store) => store.add(integration));
+  const shared = await onIntegrations(config, 'write', async (store, db) => {
+    await store.add(integration);
+    return db.dialect === 'pg';
+  });
   const token = pbxToken(secret);
   const human = [
     `integration ${id} added: ${type} to ${displayUrl(url)}, events ${filter.join(',')}, scope ${scope}`,
     `secret:      ${secret}`,
     `X-Pbx-Token: ${token}`,
     'The secret is shown only now: give it to the receiver, which checks x-signature and webhook-signature with it (docs/integrations.md).',
-    whoSends(config),
+    whoSends(config, shared),
   ].join('\n');
   print(opts, human, answer({ id, type, url, filter, scope, secret, pbxToken: token }));
 }
 
 /** Who delivers the new integration's events: the daemon reads the list again at each event, no signal needed. */
-function whoSends(config: BridgeConfig): string {
-  if (config.settings.BRIDGE_JOURNAL_URL)
+function whoSends(config: BridgeConfig, shared: boolean): string {
+  if (shared)
     return 'The daemons sharing the journal send this integration the events from now on (the one holding the cron lease delivers); no restart is needed.';
   const dataDir = config.settings.BRIDGE_DATA_DIR;
   return daemonRunning(dataDir)
@@ -188,13 +191,13 @@ function checkScope(scope: string, config: BridgeConfig): string {
 function onIntegrations<T>(
   config: BridgeConfig,
   mode: 'read' | 'write',
-  fn: (store: JournalIntegrationStore) => Promise<T>,
+  fn: (store: JournalIntegrationStore, db: Db) => Promise<T>,
 ): Promise<T> {
   return withJournal(
     config,
     'integrations',
     mode,
-    (db) => fn(new JournalIntegrationStore(db)),
+    (db) => fn(new JournalIntegrationStore(db), db),
     ' (has a daemon created its tables yet?)',
   );
 }
