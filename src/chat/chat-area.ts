@@ -97,13 +97,10 @@ export class ChatArea implements Area {
       logger,
     });
     this.followUps = {
-      add: (req, at) => {
-        const wake = (added: boolean) => {
-          if (added) this.sender.wake();
-          return added;
-        };
-        const added = deps.outbox.add(req, at);
-        return typeof added === 'boolean' ? wake(added) : added.then(wake);
+      add: async (req, at) => {
+        const added = await deps.outbox.add(req, at);
+        if (added) this.sender.wake();
+        return added;
       },
     };
     this.inbox = new WildixInbox({

@@ -1,6 +1,6 @@
 import type { StoreRoute } from '../pipeline/alert';
 import type { IncidentLoop } from '../pipeline/incident-loop';
-import type { Awaitable, IncidentStore } from '../pipeline/incident';
+import type { IncidentStore } from '../pipeline/incident';
 import type { Clock } from '../pipeline/ports';
 import type { Logger } from '../log/logger';
 import { parseActionId } from './alert-actions';
@@ -39,7 +39,7 @@ export type InboxOutcome =
 
 export interface InboxDeps {
   /** Event ids seen: true the first time; forgotten again when acting on it failed. */
-  seen: { firstSeen(id: string, type: string, at: number): Awaitable<boolean>; forget(id: string): Awaitable<void> };
+  seen: { firstSeen(id: string, type: string, at: number): Promise<boolean>; forget(id: string): Promise<void> };
   incidents: Pick<IncidentStore, 'find' | 'latestInRoom' | 'recordActivity'>;
   /** The incident loop (absent while incidents are off). */
   loop: () => Pick<IncidentLoop, 'claim' | 'resolve' | 'claimOldestIn'> | undefined;

@@ -1,4 +1,3 @@
-import type { Awaitable } from '../pipeline/ports';
 import { ALERT_EVENT_TYPES, type AlertEventData, type AlertEventType } from '../pipeline/alert-event';
 
 export const INTEGRATION_TYPES = ['webhook', 'sqs'] as const;
@@ -55,13 +54,13 @@ export interface StoredEvent extends EventHead {
  * one's place, and its delivery state. SQLite answers at once; the shared PostgreSQL journal later.
  */
 export interface DeliveryStore {
-  list(): Awaitable<(Integration & DeliveryState)[]>;
-  get(id: string): Awaitable<(Integration & DeliveryState) | undefined>;
+  list(): Promise<(Integration & DeliveryState)[]>;
+  get(id: string): Promise<(Integration & DeliveryState) | undefined>;
   /** The next events after `cursor`, oldest first, without their data. */
-  eventsAfter(cursor: number, limit?: number): Awaitable<EventHead[]>;
-  event(seq: number): Awaitable<StoredEvent | undefined>;
+  eventsAfter(cursor: number, limit?: number): Promise<EventHead[]>;
+  event(seq: number): Promise<StoredEvent | undefined>;
   /** Moves past events this integration does not want. */
-  skipTo(id: string, seq: number): Awaitable<void>;
+  skipTo(id: string, seq: number): Promise<void>;
   /** The event is settled: delivered, or given up after its last attempt. */
   settle(
     id: string,
@@ -70,12 +69,12 @@ export interface DeliveryStore {
     attempts: number,
     error: string | null,
     at: number,
-  ): Awaitable<void>;
+  ): Promise<void>;
   /** A failed attempt on the oldest undelivered event; the next one is due at `nextAt`. */
-  retryAt(id: string, attempts: number, nextAt: number, error: string): Awaitable<void>;
+  retryAt(id: string, attempts: number, nextAt: number, error: string): Promise<void>;
   /** The receiver said 410 Gone: no more deliveries until an operator acts. */
-  disable(id: string, reason: string): Awaitable<void>;
-  noticeSent(id: string, at: number): Awaitable<void>;
+  disable(id: string, reason: string): Promise<void>;
+  noticeSent(id: string, at: number): Promise<void>;
 }
 
 export function wants(

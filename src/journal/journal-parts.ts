@@ -3,7 +3,7 @@ import type { EventSink } from '../pipeline/alert-event';
 import type { DeliveryStore } from '../integrations/integration';
 import type { FollowUpOutbox } from '../pipeline/follow-up';
 import type { Alert } from '../pipeline/alert';
-import type { Awaitable, IncidentStore } from '../pipeline/incident';
+import type { IncidentStore } from '../pipeline/incident';
 import type { SqliteJournal } from './sqlite-journal';
 import type { PgJournal } from './pg/pg-journal';
 import type { SharedJournalArea } from '../cluster/shared-journal-area';
@@ -22,7 +22,7 @@ import type { SeenEvents } from './seen-events';
 export interface JournalParts {
   steps: Journal;
   incidents: IncidentStore;
-  alert(id: string): Awaitable<Alert | undefined>;
+  alert(id: string): Promise<Alert | undefined>;
   seen: SeenEvents;
   /** Where alert and incident events go, and where the dispatcher reads them. */
   events: EventSink & { onEventsWritten(listener: () => void): void };
@@ -51,7 +51,7 @@ export function journalParts(
     return {
       steps: local,
       incidents: local.incidents,
-      alert: (id) => local.storedAlert(id)?.alert,
+      alert: async (id) => local.storedAlert(id)?.alert,
       seen: local.seenEvents,
       events: local,
       deliveries: local.integrations,

@@ -18,7 +18,7 @@ export interface FollowUpRequest {
 /** Where follow-ups are owed: kept (once per incident and kind) until the chat took them. */
 export interface FollowUps {
   /** False when this incident already has a follow-up of this kind (one per change). */
-  add(req: FollowUpRequest, at: number): boolean | Promise<boolean>;
+  add(req: FollowUpRequest, at: number): Promise<boolean>;
 }
 
 /** A follow-up line owed to a store's conversation, and how its posting stands. */
@@ -33,11 +33,11 @@ export interface FollowUp extends FollowUpRequest {
 
 /** The journal's side of follow-ups, as the chat's sender sees it. */
 export interface FollowUpOutbox extends FollowUps {
-  due(now: number): FollowUp[] | Promise<FollowUp[]>;
-  nextDueAt(): number | null | Promise<number | null>;
-  posted(incidentId: string, kind: FollowUpKind, at: number): void | Promise<void>;
+  due(now: number): Promise<FollowUp[]>;
+  nextDueAt(): Promise<number | null>;
+  posted(incidentId: string, kind: FollowUpKind, at: number): Promise<void>;
   /** An attempt failed: again at `nextAt`, or never (null: given up). */
-  failed(incidentId: string, kind: FollowUpKind, error: string, nextAt: number | null): void | Promise<void>;
+  failed(incidentId: string, kind: FollowUpKind, error: string, nextAt: number | null): Promise<void>;
 }
 
 /** "Anna is on it (14 s after the alert, camera 3)". */

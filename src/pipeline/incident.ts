@@ -1,8 +1,5 @@
 import type { StepCall } from './step-call';
 
-/** A store answers at once (SQLite) or later (PostgreSQL): its users await either. */
-export type Awaitable<T> = T | Promise<T>;
-
 /**
  * An incident: the alerts of one store and camera that staff act on. Storm
  * control's per-camera window is its boundary: an alert within the window of a live incident
@@ -73,14 +70,14 @@ export type ResolveResult =
  * locks the incident, so two claims racing (a key press and the CLI, or two daemons) cannot both win.
  */
 export interface IncidentStore {
-  get(id: string): Awaitable<Incident | undefined>;
+  get(id: string): Promise<Incident | undefined>;
   /** An incident id, or an alert id of one of its alerts. */
-  find(ref: string): Awaitable<Incident | undefined>;
+  find(ref: string): Promise<Incident | undefined>;
   /** Open incidents, claimed ones not told yet and unclaimed ones whose escalation did not finish, oldest first. */
-  live(): Awaitable<Incident[]>;
-  list(state?: IncidentState): Awaitable<Incident[]>;
+  live(): Promise<Incident[]>;
+  list(state?: IncidentState): Promise<Incident[]>;
   /** The oldest open incident of a conference room, or one left unclaimed since `since`. */
-  oldestOpenInRoom(room: string, since: number): Awaitable<Incident | undefined>;
+  oldestOpenInRoom(room: string, since: number): Promise<Incident | undefined>;
   /**
    * Only while the incident is open, and only once per call (`callToken`, when the turn was a
    * call): false when it no longer was open (a claim landed first) or that call already counted.
@@ -93,29 +90,29 @@ export interface IncidentStore {
     state: IncidentState,
     at: number,
     callToken?: string,
-  ): Awaitable<boolean>;
+  ): Promise<boolean>;
   /** A repeat's call, placed or answered, for these open incidents (null: none in flight). */
-  recordCall(ids: readonly string[], call: StepCall | null): Awaitable<void>;
+  recordCall(ids: readonly string[], call: StepCall | null): Promise<void>;
   /** Whether an announce step of one of its alerts has not ended yet (queued, retrying, or its call in flight). */
-  announcePending(id: string): Awaitable<boolean>;
+  announcePending(id: string): Promise<boolean>;
   /** The first claim of an open incident wins; every claim is kept. */
-  claim(id: string, by: string, via: ClaimVia, at: number): Awaitable<ClaimResult>;
-  markTold(id: string, at: number): Awaitable<void>;
-  resolve(id: string, outcome: Outcome, by: string | null, at: number): Awaitable<ResolveResult>;
+  claim(id: string, by: string, via: ClaimVia, at: number): Promise<ClaimResult>;
+  markTold(id: string, at: number): Promise<void>;
+  resolve(id: string, outcome: Outcome, by: string | null, at: number): Promise<ResolveResult>;
   /** Marks an open or unclaimed incident as being escalated, once: false when it already was (or is no longer open). */
-  startEscalation(id: string, at: number): Awaitable<boolean>;
+  startEscalation(id: string, at: number): Promise<boolean>;
   /** Who answered the escalation (a channel), or null, and what happened. */
-  finishEscalation(id: string, to: string | null, note: string, at: number): Awaitable<void>;
+  finishEscalation(id: string, to: string | null, note: string, at: number): Promise<void>;
   /** Claimed incidents nobody resolved, claimed before `cutoff`. */
-  claimedBefore(cutoff: number): Awaitable<Incident[]>;
+  claimedBefore(cutoff: number): Promise<Incident[]>;
   /** The room's most recent incident opened at or before `at` and still live or changed since `since`. */
-  latestInRoom(room: string, at: number, since: number): Awaitable<Incident | undefined>;
-  recordActivity(a: IncidentActivity): Awaitable<void>;
-  activity(id: string): Awaitable<IncidentActivity[]>;
+  latestInRoom(room: string, at: number, since: number): Promise<Incident | undefined>;
+  recordActivity(a: IncidentActivity): Promise<void>;
+  activity(id: string): Promise<IncidentActivity[]>;
   /** Incidents nobody has claimed yet (the open-incidents gauge). */
-  countOpen(): Awaitable<number>;
+  countOpen(): Promise<number>;
   /** Housekeeping: finished incidents last changed before `cutoff`, with their claims and activity. */
-  pruneFinished(cutoff: number): Awaitable<number>;
+  pruneFinished(cutoff: number): Promise<number>;
 }
 
 /** Who was on the call or in the room while an incident played (from Wildix's call and conference events). */

@@ -4,7 +4,6 @@ import type { StepCall } from './step-call';
 
 /** Ports the pure pipeline needs; adapters live in journal/, tts/, pbx/, chat/. */
 
-export type { Awaitable } from './incident';
 export type { StepCall } from './step-call';
 
 export interface Clock {

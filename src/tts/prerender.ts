@@ -111,12 +111,8 @@ const DAY = 86_400_000;
 
 /** The cameras and claimers the journal has seen lately (this host's, or the one the daemons share). */
 export interface SeenInJournal {
-  camerasSeen(
-    since: number,
-  ): { storeId: string; cameraId: string }[] | Promise<{ storeId: string; cameraId: string }[]>;
-  claimersSeen(
-    since: number,
-  ): { storeId: string; cameraId: string; by: string }[] | Promise<{ storeId: string; cameraId: string; by: string }[]>;
+  camerasSeen(since: number): Promise<{ storeId: string; cameraId: string }[]>;
+  claimersSeen(since: number): Promise<{ storeId: string; cameraId: string; by: string }[]>;
 }
 
 /**

@@ -11,7 +11,7 @@ export interface IncidentLoopDeps {
   clock: Clock;
   stores: () => ReadonlyMap<string, StoreRoute>;
   /** The journal's alert (a store may answer at once or later). */
-  alert: (id: string) => Alert | undefined | Promise<Alert | undefined>;
+  alert: (id: string) => Promise<Alert | undefined>;
   speak: (req: SpeakRequest) => Promise<SpeakOutcome>;
   /** The store's conversation gets one line per change (claimed, resolved, escalated). */
   followUps?: FollowUps;

@@ -23,7 +23,7 @@ const STORE: StoreRoute = {
 function inbox(token: string, userId: string | undefined, stores: StoreRoute[] = [STORE]) {
   const claims: string[] = [];
   const box = new WildixInbox({
-    seen: { firstSeen: () => true, forget: () => undefined },
+    seen: { firstSeen: async () => true, forget: async () => undefined },
     incidents: {
       find: async () => undefined,
       latestInRoom: async () => undefined,

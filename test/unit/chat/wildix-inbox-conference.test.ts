@@ -33,11 +33,14 @@ function setup() {
   const activity: IncidentActivity[] = [];
   // Only what conference and call events use (the chat's own identity is not).
   const deps: Omit<InboxDeps, 'identity'> = {
-    seen: { firstSeen: (id: string) => !seen.has(id) && !!seen.add(id), forget: (id: string) => void seen.delete(id) },
+    seen: {
+      firstSeen: async (id: string) => !seen.has(id) && !!seen.add(id),
+      forget: async (id: string) => void seen.delete(id),
+    },
     incidents: {
-      find: () => undefined,
-      latestInRoom: (room: string) => (room === '5' ? ({ id: 'inc-1' } as Incident) : undefined),
-      recordActivity: (a: IncidentActivity) => void activity.push(a),
+      find: async () => undefined,
+      latestInRoom: async (room: string) => (room === '5' ? ({ id: 'inc-1' } as Incident) : undefined),
+      recordActivity: async (a: IncidentActivity) => void activity.push(a),
     },
     loop: () => undefined,
     stores: () => new Map([['s1', ROOM]]),
