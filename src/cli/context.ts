@@ -5,16 +5,11 @@ import { X509Certificate } from 'node:crypto';
 import { loadConfig, type BridgeConfig } from '../config/load';
 import type { Settings } from '../config/settings-schema';
 import { ConfigError } from '../config/errors';
-import type Database from 'better-sqlite3';
-import { openJournalForOperator, JournalAccessError } from '../journal/operator-access';
+import { JournalAccessError } from '../journal/operator-access';
 import { CliExit, EXIT } from './exit-codes';
-import type { Pool } from 'pg';
-import { openPgPool, redactUrl } from '../journal/pg/pg-pool';
 import { printableLines } from './printable';
-import { journalFile } from '../journal/journal-file';
 import type { Db } from '../journal/sql/db';
-import { PgDb } from '../journal/sql/pg-db';
-import { SqliteDb } from '../journal/sql/sqlite-db';
+import { openJournal, type OpenJournal } from '../journal/open-journal';
 
 export interface GlobalOptions {
   envFile?: string;
@@ -60,31 +55,6 @@ export function sqliteJournalOnly(config: BridgeConfig, command: string): Bridge
     );
   }
   return config;
-}
-
-/**
- * An operator command's work on the shared PostgreSQL journal (BRIDGE_JOURNAL_URL), on a pool of
- * its own: a server that cannot be reached, or refuses, is an exit 1 naming it (password hidden).
- * A CliExit from `fn` (a usage error, a refusal) goes through as it is.
- */
-export async function onSharedJournal<T>(
-  url: string,
-  command: string,
-  fn: (pool: Pool) => Promise<T>,
-  hint = '',
-): Promise<T> {
-  const pool = openPgPool(url, { max: 1, applicationName: `veesion-bridge ${command}` });
-  try {
-    return await fn(pool);
-  } catch (err) {
-    if (err instanceof CliExit) throw err;
-    throw new CliExit(
-      EXIT.failure,
-      `${command}: the PostgreSQL journal ${redactUrl(url)} could not be used: ${(err as Error).message}${hint}`,
-    );
-  } finally {
-    await pool.end().catch(() => undefined);
-  }
 }
 
 /**
@@ -139,9 +109,10 @@ export function receiverRequest(
 }
 
 /**
- * An operator command's work on the daemons' journal, whichever it is: the shared PostgreSQL one
- * (BRIDGE_JOURNAL_URL; a server that cannot be reached is an exit 1 naming it) or this host's
- * SQLite file (missing or foreign: exit 1).
+ * An operator command's work on the daemons' journal, whichever it is (openJournal chooses): a
+ * PostgreSQL server that cannot be reached, or refuses, is an exit 1 naming it (password
+ * hidden), and so is a missing or foreign SQLite file. A CliExit from `fn` (a usage error, a
+ * refusal) goes through as it is.
  */
 export async function withJournal<T>(
   config: BridgeConfig,
@@ -150,23 +121,22 @@ export async function withJournal<T>(
   fn: (db: Db, where: string) => Promise<T>,
   hint = '',
 ): Promise<T> {
-  const url = config.settings.BRIDGE_JOURNAL_URL;
-  if (url) return onSharedJournal(url, command, (pool) => fn(new PgDb(pool), redactUrl(url)), hint);
-  const file = journalFile(config.settings.BRIDGE_DATA_DIR);
-  const db = openOrExit(file, mode);
+  let journal: OpenJournal;
   try {
-    return await fn(new SqliteDb(db), file);
-  } finally {
-    db.close();
-  }
-}
-
-/** The daemon's journal for an operator command; a missing or foreign journal is exit 1. */
-export function openOrExit(file: string, mode: 'read' | 'write'): Database.Database {
-  try {
-    return openJournalForOperator(file, mode);
+    journal = openJournal(config.settings, { mode, command });
   } catch (err) {
     if (err instanceof JournalAccessError) throw new CliExit(EXIT.failure, err.message);
     throw err;
+  }
+  try {
+    return await fn(journal.db, journal.where);
+  } catch (err) {
+    if (err instanceof CliExit || journal.db.dialect === 'sqlite') throw err;
+    throw new CliExit(
+      EXIT.failure,
+      `${command}: the PostgreSQL journal ${journal.where} could not be used: ${(err as Error).message}${hint}`,
+    );
+  } finally {
+    await journal.close();
   }
 }
