@@ -49,7 +49,8 @@ export interface DaemonOptions {
 export class Daemon {
   readonly logger: Logger;
   readonly metrics = new BridgeMetrics();
-  readonly journal: SqliteJournal;
+  /** This host's journal file; none on a journal the daemons share (BRIDGE_JOURNAL_URL). */
+  readonly local: SqliteJournal | undefined;
   readonly pipeline: AlertPipeline;
   readonly pbx: PbxArea;
   readonly veesion: VeesionArea;
@@ -69,6 +70,11 @@ export class Daemon {
 
   get port(): number {
     return this.http.port;
+  }
+  /** The journal file, where the caller knows there is one. */
+  get journal(): SqliteJournal {
+    if (this.local) return this.local;
+    throw new Error('this daemon has no journal file: its journal is the one the daemons share');
   }
   get dataDir(): string {
     return this.opts.config.settings.BRIDGE_DATA_DIR;
@@ -98,12 +104,12 @@ export class Daemon {
     const cronHeld = cluster && (() => cluster.holdsCron());
     // Takes the data directory's lock before anything else is touched.
     const journal = new JournalArea(s, log, pg && cluster && { journal: pg, area: cluster });
-    this.journal = journal.local;
+    this.local = journal.local;
     const parts = journal.parts;
     this.veesion = new VeesionArea(s, {
       logger: log.child({ area: 'veesion' }),
       stores: () => [...this.stores.keys()],
-      record: (rows) => this.journal.recordHooks(rows),
+      record: (rows) => void parts.recordHooks(rows).catch((err: unknown) => log.warn('hook states not kept', { err })),
       onRenewal: (outcome) => this.metrics.tokenRenewals.inc({ outcome }),
       shared: pg !== undefined,
       ...opts.veesion,
@@ -116,6 +122,7 @@ export class Daemon {
       seen: parts.seen,
       incidents: parts.incidents,
       loop: () => this.pipeline.incidents,
+      stills: parts.stills,
       ...(cronHeld ? { cronHeld } : {}),
       ...(opts.video ? { video: opts.video } : {}),
     });
@@ -175,7 +182,7 @@ export class Daemon {
       },
       pipeline: this.pipeline,
       chat: this.chat,
-      revokedSessions: this.journal.chat.revokedSessions,
+      revokedSessions: parts.revokedSessions,
       areas: behind,
     });
     this.areas = [this.http, ...behind];

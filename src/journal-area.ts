@@ -11,13 +11,15 @@ import type { PgJournal } from './journal/pg/pg-journal';
 import type { SharedJournalArea } from './cluster/shared-journal-area';
 
 /**
- * The journals: this host's SQLite file behind the data directory's lock (watched, so an `rm`
- * is noticed within seconds) and, with BRIDGE_JOURNAL_URL, the PostgreSQL journal the daemons
- * share. Early in the list, so they close after every area that writes to them has stopped.
+ * The journal behind the data directory's lock: this host's SQLite file (watched, so an `rm` is
+ * noticed within seconds) or, with BRIDGE_JOURNAL_URL, the PostgreSQL journal the daemons share
+ * and no file of this host's. Early in the list, so it closes after every area that writes to
+ * it has stopped.
  */
 export class JournalArea implements Area {
   readonly name = 'journal';
-  readonly local: SqliteJournal;
+  /** Absent on a shared journal: nothing of the journal is kept on this host. */
+  readonly local: SqliteJournal | undefined;
   /** What each area reads and writes, from the journal it shares with the others. */
   readonly parts: JournalParts;
   /** On a shared journal the cluster's probe of PostgreSQL answers for the journal instead. */
@@ -33,10 +35,12 @@ export class JournalArea implements Area {
   ) {
     this.lock = DataDirLock.acquire(s.BRIDGE_DATA_DIR);
     try {
-      this.local = new SqliteJournal(
-        journalFile(s.BRIDGE_DATA_DIR),
-        lostSteps(() => logger, 'after a restart'),
-      );
+      this.local = shared
+        ? undefined
+        : new SqliteJournal(
+            journalFile(s.BRIDGE_DATA_DIR),
+            lostSteps(() => logger, 'after a restart'),
+          );
     } catch (err) {
       this.lock.release(); // e.g. a journal newer than this code: the next start may succeed
       throw err;
@@ -47,17 +51,19 @@ export class JournalArea implements Area {
       shared && {
         ...shared,
         onError: (err) =>
-          logger.warn('could not read the silences from the journal; the last ones read still apply', { err }),
+          logger.warn('could not read the silences or sign-outs from the journal; the last ones read still apply', {
+            err,
+          }),
       },
     );
-    this.readiness = shared
+    this.readiness = !local
       ? undefined
       : {
           name: 'journal',
           ok: () => local.writable(),
           reason: () => local.lost ?? 'the journal refuses writes: disk full or read-only? (see the log)',
         };
-    local.onLost((reason) =>
+    local?.onLost((reason) =>
       logger.error(
         'journal lost: new alerts are refused (503); the daemon stops and, under systemd, starts again on a new journal',
         { reason },
@@ -67,7 +73,7 @@ export class JournalArea implements Area {
 
   async start(): Promise<void> {
     // Seconds, not the next alert: readiness (and systemd's watchdog) must notice an `rm`.
-    this.watch = setInterval(() => this.local.stillOnDisk(), 2_000).unref();
+    if (this.local) this.watch = setInterval(() => this.local?.stillOnDisk(), 2_000).unref();
     await this.parts.start(); // the silences in force, before any announcement
   }
 
@@ -78,7 +84,7 @@ export class JournalArea implements Area {
   /** Closes the journals, then lets the next daemon into the data directory. */
   async stop(): Promise<void> {
     this.parts.stop();
-    await this.local.close();
+    await this.local?.close();
     await this.shared?.journal.close();
     this.lock.release();
   }
@@ -88,8 +94,8 @@ export class JournalArea implements Area {
     const cutoff = now - retentionMs(this.s);
     return {
       alertsRemoved: await this.parts.pruneAlerts(cutoff),
-      eventsRemoved: this.local.pruneEvents(cutoff),
-      chatRowsRemoved: this.local.chat.prune(cutoff),
+      eventsRemoved: this.local?.pruneEvents(cutoff) ?? 0,
+      chatRowsRemoved: this.local?.chat.prune(cutoff) ?? 0,
     };
   }
 }

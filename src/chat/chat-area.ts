@@ -13,7 +13,7 @@ import { xbeesIdentity } from './xbees-identity';
 import { FollowUpSender } from './follow-up-sender';
 import { WildixInbox, type InboxDeps } from './wildix-inbox';
 import { ClaimWords } from './claim-words';
-import { StillStore } from './still-store';
+import { StillStore, type StillKeeper } from './still-store';
 import { WildixCapture } from './wildix-capture';
 import { retentionMs } from '../housekeeping';
 import { join } from 'node:path';
@@ -37,6 +37,8 @@ export interface ChatAreaDeps {
   cronHeld?: () => boolean;
   /** Seams for tests and the demo: where the video host resolves, which CA it uses. */
   video?: Pick<VideoFetchOptions, 'resolve' | 'addressAllowed' | 'ca'>;
+  /** The stills in the journal the daemons share; absent, they are files in the data directory. */
+  stills?: StillKeeper;
 }
 
 /**
@@ -51,7 +53,7 @@ export class ChatArea implements Area {
   readonly followUps: FollowUps;
   private readonly sender: FollowUpSender;
   /** The stills of recent alerts, for the console. */
-  readonly stills: StillStore;
+  readonly stills: StillKeeper;
   /** Signed Wildix events kept while `veesion-bridge wildix capture` asks for them. */
   readonly capture: WildixCapture;
 
@@ -62,7 +64,7 @@ export class ChatArea implements Area {
     private readonly deps: ChatAreaDeps,
   ) {
     const logger = deps.logger;
-    this.stills = new StillStore(join(s.BRIDGE_DATA_DIR, 'stills'));
+    this.stills = deps.stills ?? new StillStore(join(s.BRIDGE_DATA_DIR, 'stills'));
     this.capture = new WildixCapture(s.BRIDGE_DATA_DIR, deps.clock, logger);
     const client = new XbeesClient({ baseUrl: s.BRIDGE_XBEES_API_URL, token: s.BRIDGE_XBEES_TOKEN ?? '' });
     const identity = xbeesIdentity(s.BRIDGE_XBEES_TOKEN ?? '', s.BRIDGE_XBEES_USER_ID);
@@ -77,7 +79,10 @@ export class ChatArea implements Area {
           ...deps.video,
         },
         stillTimeoutMs: s.BRIDGE_STILL_TIMEOUT_MS,
-        keepStill: (alertId, jpeg) => this.stills.save(alertId, jpeg),
+        keepStill: (alertId, jpeg) =>
+          void this.stills
+            .save(alertId, jpeg)
+            .catch((err: unknown) => logger.warn('still image not kept for the console', { alertId, err })),
       },
       logger,
       new OutageReporter({
@@ -152,6 +157,9 @@ export class ChatArea implements Area {
 
   /** This area's files past their age: the stills (kept as long as the journal's rows), the Wildix captures. */
   async housekeep(now: number): Promise<Record<string, number>> {
-    return { stillsRemoved: this.stills.prune(retentionMs(this.s), now), capturesRemoved: this.capture.prune(now) };
+    return {
+      stillsRemoved: await this.stills.prune(retentionMs(this.s), now),
+      capturesRemoved: this.capture.prune(now),
+    };
   }
 }

@@ -10,7 +10,8 @@ export interface StopRequest {
 export interface SignalledDaemon {
   reload(): unknown;
   rescanLater(reason: 'replay'): void;
-  journal: { onLost(fn: () => void): void };
+  /** This host's journal file (none on a journal the daemons share). */
+  local: { onLost(fn: () => void): void } | undefined;
 }
 
 /** Where the signals come from: the process, or an emitter in a test. */
@@ -51,7 +52,7 @@ export function handleDaemonSignals(daemon: SignalledDaemon, source: SignalSourc
     source.once('SIGINT', () => resolve({ why: 'SIGINT', code: EXIT.ok }));
     // A journal deleted under us: stop cleanly and exit 1, and systemd starts a daemon on a
     // new journal (alerts flow again) instead of answering 503 until someone notices.
-    daemon.journal.onLost(() => resolve({ why: 'journal lost', code: EXIT.failure }));
+    daemon.local?.onLost(() => resolve({ why: 'journal lost', code: EXIT.failure }));
   });
   return {
     stopRequest,

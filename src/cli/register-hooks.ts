@@ -1,11 +1,10 @@
 import { recordHookStates } from '../journal/hook-state';
-import { openJournalForOperator } from '../journal/operator-access';
 import { hookUrlWithToken } from '../veesion/klaxon-client';
 import { hookStates, planHooks, reconcileHooks, veesionStoreIds, type HookReport } from '../veesion/hook-reconciler';
-import { configFor, print, type GlobalOptions } from './context';
+import { configFor, print, withJournal, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { requireKlaxon, shownHookUrl } from './veesion-access';
-import { journalFile } from '../journal/journal-file';
+import type { BridgeConfig } from '../config/load';
 
 /**
  * Registers VEESION_HOOK_URL?token=... at Veesion for every configured store Veesion knows
@@ -31,7 +30,7 @@ export async function registerHooks(opts: GlobalOptions & { dryRun?: boolean }):
   } catch (err) {
     throw new CliExit(EXIT.failure, `register-hooks: ${(err as Error).message}`);
   }
-  const recorded = opts.dryRun ? undefined : record(journalFile(s.BRIDGE_DATA_DIR), report);
+  const recorded = opts.dryRun ? undefined : await record(config, report);
   const verb = opts.dryRun ? 'would register' : 'registered';
   print(
     opts,
@@ -52,15 +51,13 @@ export async function registerHooks(opts: GlobalOptions & { dryRun?: boolean }):
   if (report.failed.length > 0) throw new CliExit(EXIT.failure, `${report.failed.length} hook registration(s) failed`);
 }
 
-/** Keeps the outcome for `stores`; a journal that is not there yet is not an error. */
-function record(file: string, report: HookReport): string | undefined {
+/**
+ * Keeps the outcome for `stores`, in the journal the daemons share if there is one; a journal that
+ * is not there yet is not an error.
+ */
+async function record(config: BridgeConfig, report: HookReport): Promise<string | undefined> {
   try {
-    const db = openJournalForOperator(file, 'write');
-    try {
-      recordHookStates(db, hookStates(report, Date.now()));
-    } finally {
-      db.close();
-    }
+    await withJournal(config, 'register-hooks', 'write', (db) => recordHookStates(db, hookStates(report, Date.now())));
     return undefined;
   } catch (err) {
     return `(hook state not recorded in the journal: ${(err as Error).message})`;

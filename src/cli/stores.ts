@@ -1,9 +1,7 @@
 import { readHookStates, type HookStateRow } from '../journal/hook-state';
-import { openJournalForOperator } from '../journal/operator-access';
-import { configFor, print, type GlobalOptions } from './context';
+import { configFor, print, withJournal, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { klaxonFrom } from './veesion-access';
-import { journalFile } from '../journal/journal-file';
 
 /**
  * Veesion's stores beside x-hoppers.json: each store's conference and chat channel, whether
@@ -27,12 +25,8 @@ export async function stores(opts: GlobalOptions): Promise<void> {
   let hooks = new Map<string, HookStateRow>();
   let hookProblem: string | undefined;
   try {
-    const db = openJournalForOperator(journalFile(s.BRIDGE_DATA_DIR), 'read');
-    try {
-      hooks = new Map(readHookStates(db).map((h) => [h.storeId, h]));
-    } finally {
-      db.close();
-    }
+    // The journal the daemons share when there is one: every host shows the same hook states.
+    hooks = new Map((await withJournal(config, 'stores', 'read', readHookStates)).map((h) => [h.storeId, h]));
   } catch (err) {
     hookProblem = `hook state unknown: ${(err as Error).message}`;
   }

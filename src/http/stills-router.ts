@@ -2,10 +2,12 @@ import express, { type Router } from 'express';
 import { requireAdmin, type AdminAuthDeps } from './admin-auth';
 
 /** `GET /api/v1/alerts/{id}/still`: the JPEG the chat post took from the alert's clip, for the console. */
-export function stillsRouter(deps: AdminAuthDeps & { read: (alertId: string) => Buffer | undefined }): Router {
+export function stillsRouter(
+  deps: AdminAuthDeps & { read: (alertId: string) => Promise<Buffer | undefined> | Buffer | undefined },
+): Router {
   const router = express.Router();
-  router.get('/api/v1/alerts/:id/still', requireAdmin(deps), (req, res) => {
-    const jpeg = deps.read(String(req.params.id));
+  router.get('/api/v1/alerts/:id/still', requireAdmin(deps), async (req, res) => {
+    const jpeg = await deps.read(String(req.params.id));
     if (!jpeg)
       return void res
         .status(404)

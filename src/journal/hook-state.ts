@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { Db } from './sql/db';
 
 export type HookState = 'registered' | 'failed' | 'missing-at-veesion' | 'not-configured';
 
@@ -9,22 +9,26 @@ export interface HookStateRow {
   updatedAt: number;
 }
 
-/** The outcome of the last reconciliation per store, replacing the previous one whole. */
-export function recordHookStates(db: Database.Database, rows: readonly HookStateRow[]): void {
-  const insert = db.prepare('INSERT INTO hooks (store_id, state, error, updated_at) VALUES (?, ?, ?, ?)');
-  db.transaction(() => {
-    db.prepare('DELETE FROM hooks').run();
-    for (const r of rows) insert.run(r.storeId, r.state, r.error, r.updatedAt);
-  })();
+/**
+ * The outcome of the last reconciliation per store, replacing the previous one whole, in the
+ * journal the daemons share (so `veesion-bridge stores` shows the same on every host).
+ */
+export function recordHookStates(db: Db, rows: readonly HookStateRow[]): Promise<void> {
+  return db.transaction(function* (tx) {
+    yield* tx.run('DELETE FROM hooks');
+    for (const r of rows)
+      yield* tx.run('INSERT INTO hooks (store_id, state, error, updated_at) VALUES (?, ?, ?, ?)', [
+        r.storeId,
+        r.state,
+        r.error,
+        r.updatedAt,
+      ]);
+  });
 }
 
-export function readHookStates(db: Database.Database): HookStateRow[] {
-  return (
-    db.prepare('SELECT store_id, state, error, updated_at FROM hooks ORDER BY store_id').all() as {
-      store_id: string;
-      state: HookState;
-      error: string | null;
-      updated_at: number;
-    }[]
-  ).map((r) => ({ storeId: r.store_id, state: r.state, error: r.error, updatedAt: r.updated_at }));
+export async function readHookStates(db: Db): Promise<HookStateRow[]> {
+  const rows = await db.all<{ store_id: string; state: HookState; error: string | null; updated_at: number }>(
+    'SELECT store_id, state, error, updated_at FROM hooks ORDER BY store_id',
+  );
+  return rows.map((r) => ({ storeId: r.store_id, state: r.state, error: r.error, updatedAt: r.updated_at }));
 }

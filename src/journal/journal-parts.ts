@@ -14,6 +14,9 @@ import { PgDb } from './sql/pg-db';
 import type { SeenInJournal } from '../tts/prerender';
 import type { AdminJournalPort, IntegrationsPort } from './admin-journal';
 import type { SeenEvents } from './seen-events';
+import { type HookStateRow, recordHookStates } from './hook-state';
+import { JournalRevokedSessions } from './revoked-sessions';
+import { JournalStills, type StillKeeper } from '../chat/still-store';
 
 /**
  * What the daemon's parts read and write, from the journal they share: this host's SQLite file,
@@ -39,15 +42,22 @@ export interface JournalParts {
   pruneAlerts(cutoff: number): Promise<number>;
   /** Until when `veesion-bridge silence` mutes a store's announcements, if it does at `now` (asked at each one). */
   silencedUntil(storeId: string, now: number): number | undefined;
+  /** The last hook reconciliation per store, for `veesion-bridge stores`. */
+  recordHooks(rows: readonly HookStateRow[]): Promise<void>;
+  /** The console's signed-out sessions and spent sign-in codes. */
+  revokedSessions: { has(id: string): boolean; add(id: string, until: number): void };
+  /** The alerts' stills in the journal the daemons share; absent, they are this host's files. */
+  stills?: StillKeeper;
   start(): Promise<void>;
   stop(): void;
 }
 
 export function journalParts(
-  local: SqliteJournal,
+  local: SqliteJournal | undefined,
   shared?: { journal: PgJournal; area: SharedJournalArea; onError: (err: unknown) => void },
 ): JournalParts {
   if (!shared) {
+    if (!local) throw new Error("no journal: neither this host's file nor one shared with other daemons");
     return {
       steps: local,
       incidents: local.incidents,
@@ -62,6 +72,8 @@ export function journalParts(
       housekeeps: () => true,
       pruneAlerts: (cutoff) => local.prune(cutoff),
       silencedUntil: (storeId, now) => local.silencedUntil(storeId, now),
+      recordHooks: (rows) => local.recordHooks(rows),
+      revokedSessions: local.chat.revokedSessions,
       start: async () => undefined,
       stop: () => undefined,
     };
@@ -69,6 +81,7 @@ export function journalParts(
   const pg = shared.journal;
   const silences = new PgSilences(pg.pool, shared.onError);
   const db = new PgDb(pg.pool);
+  const revoked = new JournalRevokedSessions(db, shared.onError);
   return {
     steps: pg,
     incidents: pg.incidents,
@@ -89,7 +102,16 @@ export function journalParts(
     housekeeps: () => shared.area.holdsCron(),
     pruneAlerts: async (cutoff) => (shared.area.holdsCron() ? pg.prune(cutoff) : 0),
     silencedUntil: (storeId, now) => silences.silencedUntil(storeId, now),
-    start: () => silences.start(),
-    stop: () => silences.stop(),
+    recordHooks: (rows) => recordHookStates(db, rows),
+    revokedSessions: revoked,
+    stills: new JournalStills(db),
+    start: async () => {
+      await silences.start();
+      await revoked.start();
+    },
+    stop: () => {
+      silences.stop();
+      revoked.stop();
+    },
   };
 }

@@ -192,6 +192,15 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE incidents ADD COLUMN call_state TEXT;
    ALTER TABLE incidents ADD COLUMN call_channel TEXT;
    CREATE INDEX alerts_incident ON alerts(incident_id);`,
+  // 10: the alerts' still images, for the console. On a journal the daemons share they live
+  // here, so any daemon serves a still another one took; on SQLite they stay files in the data
+  // directory (its one daemon serves them) and the table stays empty, one schema for both.
+  `CREATE TABLE stills (
+     alert_id TEXT PRIMARY KEY,
+     jpeg BLOB NOT NULL,
+     saved_at INTEGER NOT NULL
+   );
+   CREATE INDEX stills_saved ON stills(saved_at);`,
 ];
 
 /**

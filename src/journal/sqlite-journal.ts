@@ -325,8 +325,8 @@ export class SqliteJournal implements Journal, EventSink {
   }
 
   /** The last hook reconciliation, per store (read by `veesion-bridge stores`). */
-  recordHooks(rows: readonly HookStateRow[]): void {
-    recordHookStates(this.db, rows);
+  recordHooks(rows: readonly HookStateRow[]): Promise<void> {
+    return recordHookStates(new SqliteDb(this.db), rows);
   }
 
   /** Unfinished steps per step name (the steps-waiting gauge). */

@@ -1,7 +1,10 @@
 import type { Pool } from 'pg';
 import { inTransaction } from './pg-pool';
 
-/** Housekeeping: drops alerts received before `cutoff` whose every step is final (as on SQLite), old Wildix event ids, settled events, delivery records and settled follow-ups. */
+/**
+ * Housekeeping: drops alerts received before `cutoff` whose every step is final (as on SQLite),
+ * old Wildix event ids, settled events, delivery records, settled follow-ups and expired sign-outs.
+ */
 export async function prunePg(pool: Pool, cutoff: number): Promise<number> {
   let total = 0;
   for (;;) {
@@ -35,6 +38,12 @@ export async function prunePg(pool: Pool, cutoff: number): Promise<number> {
     values: [cutoff],
   });
   await pool.query({ name: 'prune-deliveries', text: 'DELETE FROM deliveries WHERE at < $1', values: [cutoff] });
+  // Console sign-outs once the session they end would have expired anyway (as on SQLite).
+  await pool.query({
+    name: 'prune-revoked',
+    text: 'DELETE FROM console_revoked WHERE until < $1',
+    values: [Date.now()],
+  });
   await pool.query({
     name: 'prune-followups',
     text: 'DELETE FROM followups WHERE next_at IS NULL AND created_at < $1',

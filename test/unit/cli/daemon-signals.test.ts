@@ -13,7 +13,7 @@ describe('handleDaemonSignals', () => {
       },
       reload: () => acts.push('reload'),
       rescanLater: (reason: string) => void acts.push(`rescan ${reason}`),
-      journal: { onLost: (fn: () => void) => void lost.push(fn) },
+      local: { onLost: (fn: () => void) => void lost.push(fn) },
     };
   };
 

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { SqliteJournal } from '../../../src/journal/sqlite-journal';
 import { openJournalForOperator } from '../../../src/journal/operator-access';
 import { readHookStates, recordHookStates } from '../../../src/journal/hook-state';
+import { SqliteDb } from '../../../src/journal/sql/sqlite-db';
 import type { Alert, StepName, StepState } from '../../../src/pipeline/alert';
 import { tempDir } from '../../helpers/paths';
 
@@ -66,14 +67,15 @@ describe('operator access to the journal', () => {
 describe('hook state in the journal', () => {
   it('keeps the last reconciliation per store, replacing the one before', async () => {
     const file = await journalWith([]);
-    const db = openJournalForOperator(file, 'write');
-    recordHookStates(db, [
+    const raw = openJournalForOperator(file, 'write');
+    const db = new SqliteDb(raw);
+    await recordHookStates(db, [
       { storeId: 'a', state: 'failed', error: 'Veesion register hook failed: 500', updatedAt: 1 },
       { storeId: 'b', state: 'registered', error: null, updatedAt: 1 },
     ]);
-    recordHookStates(db, [{ storeId: 'a', state: 'registered', error: null, updatedAt: 2 }]);
-    expect(readHookStates(db)).toEqual([{ storeId: 'a', state: 'registered', error: null, updatedAt: 2 }]);
-    db.close();
+    await recordHookStates(db, [{ storeId: 'a', state: 'registered', error: null, updatedAt: 2 }]);
+    expect(await readHookStates(db)).toEqual([{ storeId: 'a', state: 'registered', error: null, updatedAt: 2 }]);
+    raw.close();
   });
 });
 
