@@ -94,8 +94,8 @@ export class JournalArea implements Area {
     const cutoff = now - retentionMs(this.s);
     return {
       alertsRemoved: await this.parts.pruneAlerts(cutoff),
-      eventsRemoved: this.local?.pruneEvents(cutoff) ?? 0,
-      chatRowsRemoved: this.local?.chat.prune(cutoff) ?? 0,
+      eventsRemoved: (await this.local?.pruneEvents(cutoff)) ?? 0,
+      chatRowsRemoved: (await this.local?.chat.prune(cutoff)) ?? 0,
     };
   }
 }

@@ -311,12 +311,12 @@ export class SqliteJournal implements Journal, EventSink {
 
   /** Housekeeping: drops finished alerts received before `cutoff`; never one with a pending step. */
   prune(cutoff: number): Promise<number> {
-    return pruneFinishedAlerts(this.db, cutoff);
+    return pruneFinishedAlerts(new SqliteDb(this.db), cutoff);
   }
 
   /** Housekeeping: events every integration is past, and delivery outcomes, from before `cutoff`. */
-  pruneEvents(cutoff: number): number {
-    return pruneSettledEvents(this.db, cutoff);
+  pruneEvents(cutoff: number): Promise<number> {
+    return pruneSettledEvents(new SqliteDb(this.db), cutoff);
   }
 
   /** Until when `veesion-bridge silence` mutes this store's announcements, if it does at `now`. */

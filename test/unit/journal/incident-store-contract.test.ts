@@ -10,6 +10,10 @@ import type { FollowUpOutbox } from '../../../src/pipeline/follow-up';
 import type { SeenInJournal } from '../../../src/tts/prerender';
 import { journalSeenLately } from '../../../src/journal/seen-lately';
 import { PgDb } from '../../../src/journal/sql/pg-db';
+import { SqliteDb } from '../../../src/journal/sql/sqlite-db';
+import type { Db } from '../../../src/journal/sql/db';
+import { pruneChatRows } from '../../../src/journal/housekeeping';
+import type Database from 'better-sqlite3';
 import { tempDir } from '../../helpers/paths';
 import { usePostgres } from '../../helpers/postgres';
 import { IncidentCommands } from '../../../src/pipeline/incident-commands';
@@ -22,6 +26,8 @@ import type { NewIntegration } from '../../../src/journal/integration-store';
  */
 interface Subject {
   journal: Journal;
+  /** The journal's connection, for what the daemon's housekeeping runs on it. */
+  db: Db;
   integrations: Pick<DeliveryStore, 'eventsAfter' | 'event'> & { add(i: NewIntegration): unknown };
   incidents: IncidentStore;
   seen: SeenEvents;
@@ -39,6 +45,7 @@ const implementations: [string, () => Promise<Subject>][] = [
       const journal = new SqliteJournal(join(tempDir(), 'journal.sqlite'));
       return {
         journal,
+        db: new SqliteDb((journal as unknown as { db: Database.Database }).db), // test seam: the journal's own connection
         integrations: journal.integrations,
         incidents: journal.incidents,
         seen: journal.seenEvents,
@@ -54,6 +61,7 @@ const implementations: [string, () => Promise<Subject>][] = [
       const journal = await PgJournal.open(await pg.fresh());
       return {
         journal,
+        db: new PgDb(journal.pool),
         integrations: journal.integrations,
         incidents: journal.incidents,
         seen: journal.seenEvents,
@@ -339,6 +347,23 @@ describe.each(implementations)('incident store on %s', (_name, open) => {
     expect((await s.seenLately.camerasSeen(0)).map((c) => c.cameraId).sort()).toEqual(['3', '4']);
     expect(await s.seenLately.claimersSeen(0)).toEqual([{ storeId: 's1', cameraId: '4', by: 'Anna' }]);
     expect(await s.seenLately.claimersSeen(7000)).toEqual([]);
+  });
+
+  it("housekeeping drops the chat side's rows done with: event ids seen, settled follow-ups, expired sign-outs", async () => {
+    await s.seen.firstSeen('evt-old', 'chat:action', 1000);
+    await s.seen.firstSeen('evt-new', 'chat:action', 5000);
+    const owe = (incidentId: string) =>
+      s.followUps.add({ incidentId, storeId: 's1', kind: 'claimed', text: 'line' }, 1000);
+    await owe('inc_posted');
+    await owe('inc_owed');
+    await s.followUps.posted('inc_posted', 'claimed', 1500);
+    await s.db.run('INSERT INTO console_revoked (id, until) VALUES (?, ?), (?, ?)', ['gone', 2000, 'kept', 9000]);
+    // Below: the old event id, the posted follow-up (the one still owed stays), the expired sign-out.
+    expect(await pruneChatRows(s.db, 3000, 3000)).toBe(3);
+    expect(await s.seen.firstSeen('evt-old', 'chat:action', 6000)).toBe(true);
+    expect(await s.seen.firstSeen('evt-new', 'chat:action', 6000)).toBe(false);
+    expect((await s.followUps.due(6000)).map((f) => f.incidentId)).toEqual(['inc_owed']);
+    expect(await s.db.all('SELECT id FROM console_revoked')).toEqual([{ id: 'kept' }]);
   });
 
   it('a Wildix event id counts once, and again once forgotten (acting on it failed)', async () => {

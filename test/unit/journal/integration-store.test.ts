@@ -73,9 +73,9 @@ describe('the event outbox', () => {
       if (!e1 || !e2) throw new Error('events missing');
       await j.integrations.settle('int_1', e2, 'delivered', 1, null, 50);
       await j.integrations.settle('int_2', e1, 'dead', 5, 'receiver answered 503', 50);
-      expect(j.pruneEvents(1000)).toBe(1); // int_2 still needs a2 and a3
+      expect(await j.pruneEvents(1000)).toBe(1); // int_2 still needs a2 and a3
       await j.integrations.disable('int_2', 'gone');
-      expect(j.pruneEvents(1000)).toBe(1); // a disabled one holds nothing back; int_1 still needs a3
+      expect(await j.pruneEvents(1000)).toBe(1); // a disabled one holds nothing back; int_1 still needs a3
       expect((await j.integrations.eventsAfter(0)).map((e) => e.alertId)).toEqual(['a3']);
       expect(await j.integrations.get('int_2')).toMatchObject({ enabled: false, unnoticedDead: 1 });
     } finally {
