@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import type { SimWorld } from '../../src/sim/sim-world';
 import { freePort } from '../../src/sim/sim-world';
 import { CLI } from './cli';
@@ -17,6 +17,8 @@ export class SharedDaemons {
   readonly story: string[] = [];
   readonly db: Pool;
   readonly t0 = Date.now();
+  /** The test's connections still open, which `stop()` waits to see closed. */
+  private readonly connections = new Set<PoolClient>();
 
   private constructor(
     private readonly world: SimWorld,
@@ -27,6 +29,15 @@ export class SharedDaemons {
     this.daemons = ports.map(() => undefined);
     this.bases = ports.map((p) => `http://127.0.0.1:${p}`);
     this.db = new Pool({ connectionString: url, max: 2 });
+    // An idle connection cut by the server (its shutdown, a terminated backend) errors on the pool;
+    // unheard, that error would fail the whole test file. The next query reconnects or fails itself.
+    this.db.on('error', (err) =>
+      this.story.push(`${Date.now() - this.t0} ms the test's own connection: ${err.message}`),
+    );
+    this.db.on('connect', (client) => {
+      this.connections.add(client);
+      client.once('end', () => this.connections.delete(client));
+    });
   }
 
   /** `count` daemons' places: the first on the world's HTTP port, the others on free ones. */
@@ -91,8 +102,15 @@ export class SharedDaemons {
     return i >= 0 ? i : undefined;
   }
 
+  /**
+   * Kills every daemon and closes the test's connections, waiting for both: the PostgreSQL server
+   * is shut down right after, and a connection still open then is cut with an error. The pool's
+   * `end()` resolves once it has asked its connections to close, not once they are closed.
+   */
   async stop(): Promise<void> {
-    for (const d of this.daemons) d?.kill('SIGKILL');
+    await Promise.all(this.daemons.map((_, i) => this.kill(i)));
+    const closed = [...this.connections].map((c) => new Promise((r) => c.once('end', r)));
     await this.db.end();
+    await Promise.all(closed);
   }
 }
