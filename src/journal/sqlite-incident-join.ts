@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
  * (PostgreSQL's append joins a commit's alerts to their incidents in its own statement.)
  */
 export function joinOrOpenIncident(
-  stmt: (sql: string) => Database.Statement,
+  db: { prepare(sql: string): Database.Statement },
   a: {
     alertId: string;
     storeId: string;
@@ -18,6 +18,7 @@ export function joinOrOpenIncident(
     firstRepeatAt?: number | undefined;
   },
 ): string {
+  const stmt = (sql: string) => db.prepare(sql);
   const live = stmt(
     `SELECT id FROM incidents WHERE store_id = ? AND camera_id = ? AND state IN ('open', 'claimed') AND last_alert_at >= ?
      ORDER BY last_alert_at DESC LIMIT 1`,

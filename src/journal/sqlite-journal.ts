@@ -15,7 +15,6 @@ import type { SeenEvents } from './seen-events';
 import { JournalIncidentStore } from './incident-store';
 import { joinOrOpenIncident } from './sqlite-incident-join';
 import { SqliteDb } from './sql/sqlite-db';
-import { preparedOnce } from './prepared';
 import { recordHookStates, type HookStateRow } from './hook-state';
 import { JournalAdmin } from './admin-journal';
 import { journalSeenLately } from './seen-lately';
@@ -46,26 +45,23 @@ interface StepRow {
 export class SqliteJournal implements Journal, EventSink {
   private readonly db: Database.Database;
   private readonly stmts;
-  private readonly prepared: (sql: string) => Database.Statement;
+  private readonly sql: SqliteDb;
   private batch: { record: NewAlertRecord; resolve: (r: 'new' | 'duplicate') => void; reject: (e: unknown) => void }[] =
     [];
   private readonly updates = new StepQueue();
   private retryTimer: NodeJS.Timeout | undefined;
   private events: AlertEvent[] = [];
   private readonly eventListeners: (() => void)[] = [];
-  /** Integrations and their delivery state (the dispatcher's view of the outbox). */
+  /** Integrations with their delivery state (the dispatcher's view of the outbox), and incidents (what staff claim). */
   readonly integrations: JournalIntegrationStore;
-  /** Incidents: what staff claim. */
   readonly incidents: JournalIncidentStore;
   /** Console sessions signed out, and the chat tables' housekeeping. */
   readonly chat: SqliteChatStore;
-  /** Chat lines owed to the stores' conversations. */
+  /** Chat lines owed to the stores' conversations, and Wildix event ids seen (one the PBX sends again acts once). */
   readonly followUps: JournalFollowUps;
-  /** Wildix event ids seen: an event the PBX sends again acts once. */
   readonly seenEvents: SeenEvents;
-  /** The admin API's reads and operator changes (alerts, replay, silence, stats). */
+  /** The admin API's reads and operator changes (alerts, replay, silence, stats), and what pre-rendering reads. */
   readonly admin: JournalAdmin;
-  /** The cameras and claimers seen lately (what pre-rendering prepares). */
   readonly seenLately: SeenInJournal;
   private flushScheduled = false;
   private readonly checkpointer: WalCheckpointer;
@@ -128,12 +124,12 @@ export class SqliteJournal implements Journal, EventSink {
         `INSERT INTO events (id, type, alert_id, store_id, location, time, data_json) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
     };
-    const db = new SqliteDb(this.db);
+    this.sql = new SqliteDb(this.db);
+    const db = this.sql;
     this.integrations = new JournalIntegrationStore(db);
     this.incidents = new JournalIncidentStore(db);
     this.followUps = new JournalFollowUps(db);
     this.seenEvents = journalSeenEvents(db);
-    this.prepared = preparedOnce(this.db);
     this.chat = new SqliteChatStore(this.db);
     this.admin = new JournalAdmin(db, () => this.flush());
     this.seenLately = journalSeenLately(db);
@@ -245,7 +241,7 @@ export class SqliteJournal implements Journal, EventSink {
     if (info.changes === 0) return 'duplicate';
     for (const step of r.steps) this.stmts.insertStep.run(alert.id, step, r.receivedAt);
     if (r.incident) {
-      joinOrOpenIncident(this.prepared, {
+      joinOrOpenIncident(this.sql, {
         alertId: alert.id,
         storeId: alert.storeId,
         cameraId: alert.cameraId,
@@ -311,12 +307,12 @@ export class SqliteJournal implements Journal, EventSink {
 
   /** Housekeeping: drops finished alerts received before `cutoff`; never one with a pending step. */
   prune(cutoff: number): Promise<number> {
-    return pruneFinishedAlerts(new SqliteDb(this.db), cutoff);
+    return pruneFinishedAlerts(this.sql, cutoff);
   }
 
   /** Housekeeping: events every integration is past, and delivery outcomes, from before `cutoff`. */
   pruneEvents(cutoff: number): Promise<number> {
-    return pruneSettledEvents(new SqliteDb(this.db), cutoff);
+    return pruneSettledEvents(this.sql, cutoff);
   }
 
   /** Until when `veesion-bridge silence` mutes this store's announcements, if it does at `now`. */

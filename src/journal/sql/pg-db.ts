@@ -50,16 +50,9 @@ async function exec(on: Queryable, s: Statement): Promise<unknown> {
   }
 }
 
-const names = new Map<string, string>();
-
-/** A prepared statement's name from its text: two texts never share one. */
+/** A prepared statement's name from its text: two texts never share one, and every store gives one text the same. */
 function nameOf(text: string): string {
-  let name = names.get(text);
-  if (!name) {
-    name = `q_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
-    names.set(text, name);
-  }
-  return name;
+  return `q_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
 }
 
 /** `?` -> `$1`, `$2`, ... outside quoted text. */

@@ -12,6 +12,11 @@ export class SqliteDb implements Db {
     this.stmt = preparedOnce(sqlite);
   }
 
+  /** The statement of `sql`, prepared once (for the journal's own synchronous writes). */
+  prepare(sql: string): Database.Statement {
+    return this.stmt(sql);
+  }
+
   async all<T>(sql: string, params: Params = []): Promise<T[]> {
     return this.exec({ kind: 'all', sql, params }) as T[];
   }
