@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { SimWorld } from '../src/sim/sim-world';
 import { pgBinDir, startPgCluster } from '../src/sim/pg-cluster';
 import { startDaemon, stopDaemon } from './daemon-process';
-import { ms, percentile } from './stats';
+import { ms, percentile, verdict } from './stats';
 
 const WARMUP = 3000;
 const ALERTS = 5000;
@@ -44,6 +44,8 @@ export async function sharedJournalRows(
     console.log(`durable ingest, ${ALERTS} alerts at 32 in flight, by journal:`);
     row('  SQLite (embedded, WAL, synchronous=FULL)', sqlite);
     row('  PostgreSQL (loopback, fsync on)', pg);
+    const ratio = pg.perSecond / sqlite.perSecond;
+    console.log(`  PostgreSQL at ${ratio.toFixed(2)}x SQLite's ${verdict(ratio >= 0.8)} target >= 0.8x`);
   } finally {
     if (daemon) await stopDaemon(daemon);
     await cluster.stop();
