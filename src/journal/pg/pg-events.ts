@@ -5,14 +5,6 @@ import type { AlertEvent } from '../../pipeline/alert-event';
 /** Advisory lock of the outbox's writers: sequence numbers commit in order, so a cursor never passes an event still being written. */
 export const EVENTS_LOCK = 0x6576_6e74; // "evnt"
 
-/** Whether events are kept at all: only while some integration is enabled (as on SQLite). */
-export async function eventsWanted(client: PoolClient): Promise<boolean> {
-  return (
-    (await client.query({ name: 'any-integration', text: 'SELECT 1 FROM integrations WHERE enabled = 1 LIMIT 1' }))
-      .rowCount !== 0
-  );
-}
-
 /** Writes `events` into the outbox inside the caller's transaction, under the writers' lock. */
 export async function insertEvents(client: PoolClient, events: readonly AlertEvent[]): Promise<void> {
   if (events.length === 0) return;
