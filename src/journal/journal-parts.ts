@@ -7,7 +7,7 @@ import type { IncidentStore } from '../pipeline/incident';
 import type { SqliteJournal } from './sqlite-journal';
 import type { PgJournal } from './pg/pg-journal';
 import type { SharedJournalArea } from '../cluster/shared-journal-area';
-import { PgSilences } from './pg/pg-silences';
+import { SilenceCache } from './silence-cache';
 import { JournalAdmin } from './admin-journal';
 import { journalSeenLately } from './seen-lately';
 import { PgDb } from './sql/pg-db';
@@ -79,8 +79,8 @@ export function journalParts(
     };
   }
   const pg = shared.journal;
-  const silences = new PgSilences(pg.pool, shared.onError);
   const db = new PgDb(pg.pool);
+  const silences = new SilenceCache(db, shared.onError);
   const revoked = new JournalRevokedSessions(db, shared.onError);
   return {
     steps: pg,

@@ -6,7 +6,7 @@ import { usePostgres } from '../../helpers/postgres';
 import { PgJournal } from '../../../src/journal/pg/pg-journal';
 import { JournalAdmin } from '../../../src/journal/admin-journal';
 import { PgDb } from '../../../src/journal/sql/pg-db';
-import { PgSilences } from '../../../src/journal/pg/pg-silences';
+import { SilenceCache } from '../../../src/journal/silence-cache';
 import type { AdminJournalPort } from '../../../src/journal/admin-journal';
 import type { IncidentStore } from '../../../src/pipeline/incident';
 import type { Journal } from '../../../src/pipeline/ports';
@@ -40,7 +40,7 @@ const implementations: [string, () => Promise<Subject>][] = [
     'PostgreSQL',
     async () => {
       const j = await PgJournal.open(await pg.fresh());
-      const silences = new PgSilences(j.pool, () => undefined);
+      const silences = new SilenceCache(new PgDb(j.pool), () => undefined);
       return {
         journal: j,
         admin: new JournalAdmin(new PgDb(j.pool), () => j.flush()),

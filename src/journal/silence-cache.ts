@@ -1,18 +1,19 @@
-import type { Pool } from 'pg';
+import type { Db } from './sql/db';
 
 /**
- * Silences (`veesion-bridge silence`) on the shared journal. Whether a store is muted is asked
- * at each announcement, synchronously: each daemon keeps the running silences in memory and
- * reads them again every second (and a failed read keeps the last ones, logged).
+ * Silences (`veesion-bridge silence`) on a journal the daemons share. Whether a store is muted is
+ * asked at each announcement, synchronously: each daemon keeps the running silences in memory
+ * and reads them again every second (and a failed read keeps the last ones, logged). This
+ * host's SQLite journal is asked directly instead.
  */
-export class PgSilences {
+export class SilenceCache {
   private until = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
   private reading = false;
 
   constructor(
-    private readonly pool: Pool,
+    private readonly db: Db,
     private readonly onError: (err: unknown) => void,
   ) {}
 
@@ -23,12 +24,11 @@ export class PgSilences {
   }
 
   async refresh(now = Date.now()): Promise<void> {
-    const r = await this.pool.query<{ store_id: string; until: number }>({
-      name: 'silences-active',
-      text: 'SELECT store_id, until FROM silences WHERE until > $1',
-      values: [now],
-    });
-    this.until = new Map(r.rows.map((row) => [row.store_id, Number(row.until)]));
+    const rows = await this.db.all<{ store_id: string; until: number }>(
+      'SELECT store_id, until FROM silences WHERE until > ?',
+      [now],
+    );
+    this.until = new Map(rows.map((row) => [row.store_id, Number(row.until)]));
   }
 
   async start(everyMs = 1000): Promise<void> {
