@@ -4,6 +4,7 @@ import type { DeliveryStore } from '../integrations/integration';
 import type { FollowUpOutbox } from '../pipeline/follow-up';
 import type { Alert } from '../pipeline/alert';
 import type { IncidentStore } from '../pipeline/incident';
+import type { IncidentChanges } from '../pipeline/incident-commands';
 import type { SqliteJournal } from './sqlite-journal';
 import type { PgJournal } from './pg/pg-journal';
 import type { SharedJournalArea } from '../cluster/shared-journal-area';
@@ -24,7 +25,8 @@ import { JournalStills, type StillKeeper } from '../chat/still-store';
  */
 export interface JournalParts {
   steps: Journal;
-  incidents: IncidentStore;
+  /** The incidents, and their claims and resolves with what each implies (what IncidentCommands writes through). */
+  incidents: IncidentStore & IncidentChanges;
   alert(id: string): Promise<Alert | undefined>;
   seen: SeenEvents;
   /** Where alert and incident events go, and where the dispatcher reads them. */
