@@ -80,7 +80,7 @@ export class WildixInbox {
     try {
       result = await this.act(event);
     } catch (err) {
-      await Promise.resolve(this.deps.seen.forget(key)).catch(() => undefined);
+      await this.deps.seen.forget(key).catch(() => undefined);
       throw err;
     }
     return this.logged(event, result);

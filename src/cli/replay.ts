@@ -125,7 +125,7 @@ function checkArgs(alertId: string | undefined, opts: ReplayOptions) {
 
 /** Polls the journal (read-only) and prints each change until every requeued step is final. */
 async function follow(
-  read: (alertId: string) => StepView[] | Promise<StepView[]>,
+  read: (alertId: string) => Promise<StepView[]>,
   requeued: ReplayOutcome[],
   waitMs: number,
   log: (l: string) => void,

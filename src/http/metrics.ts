@@ -90,7 +90,7 @@ export class BridgeMetrics {
   }
 
   /** The incidents nobody has claimed yet, read from the journal at each scrape. */
-  watchIncidents(openIncidents: () => number | Promise<number>): void {
+  watchIncidents(openIncidents: () => Promise<number>): void {
     new Gauge({
       name: 'veesion_bridge_incidents_open',
       help: 'Incidents open now: announced or waiting, not claimed yet',
