@@ -38,7 +38,7 @@ export interface DaemonOptions {
   veesion?: { session?: SessionOptions; hookRetryMs?: number };
   /** How long stop() lets in-flight steps finish. */
   stopDeadlineMs?: number;
-  /** BRIDGE_JOURNAL_URL's journal, opened by the caller (openSharedJournal): shared with other daemons. */
+  /** BRIDGE_JOURNAL_URL's journal, opened by the caller (openDaemonJournal): shared with other daemons. */
   shared?: PgJournal;
 }
 

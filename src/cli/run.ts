@@ -2,7 +2,7 @@ import { Daemon } from '../daemon';
 import { configFor, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { SdNotify } from './sd-notify';
-import { openSharedJournal } from '../journal/pg/open-shared';
+import { openDaemonJournal } from '../journal/open-journal';
 import { handleDaemonSignals } from './daemon-signals';
 import { keepRunningWhenOutputCloses } from './closed-output';
 
@@ -14,7 +14,7 @@ import { keepRunningWhenOutputCloses } from './closed-output';
 export async function run(opts: GlobalOptions): Promise<void> {
   keepRunningWhenOutputCloses();
   const config = configFor(opts);
-  const shared = await openSharedJournal(config.settings).catch((err: unknown) => {
+  const shared = await openDaemonJournal(config.settings).catch((err: unknown) => {
     throw new CliExit(
       EXIT.failure,
       `veesion-bridge: start failed: ${err instanceof Error ? err.message : String(err)}`,

@@ -2,6 +2,7 @@ import type { Settings } from '../config/settings-schema';
 import { journalFile } from './journal-file';
 import { openJournalForOperator } from './operator-access';
 import { openPgPool, redactUrl } from './pg/pg-pool';
+import { PgJournal } from './pg/pg-journal';
 import type { Db } from './sql/db';
 import { PgDb } from './sql/pg-db';
 import { SqliteDb } from './sql/sqlite-db';
@@ -12,6 +13,26 @@ export interface OpenJournal {
   /** Where it is, as said to the operator: the file, or the server's URL without its password. */
   where: string;
   close(): Promise<void>;
+}
+
+/**
+ * The daemon's journal, chosen here as the operator commands' is: with BRIDGE_JOURNAL_URL the
+ * PostgreSQL journal the daemons share, connected and migrated before the daemon is built (a
+ * server that cannot be reached fails the start with its address, never its password); unset,
+ * undefined: the daemon opens this host's SQLite file itself, behind the data directory's lock.
+ */
+export async function openDaemonJournal(
+  settings: Pick<Settings, 'BRIDGE_JOURNAL_URL'>,
+): Promise<PgJournal | undefined> {
+  const url = settings.BRIDGE_JOURNAL_URL;
+  if (!url) return undefined;
+  try {
+    return await PgJournal.open(url);
+  } catch (err) {
+    throw new Error(
+      `cannot open the journal at ${redactUrl(url)} (BRIDGE_JOURNAL_URL): ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
 }
 
 /**
