@@ -21,7 +21,7 @@ import { JournalStills, type StillKeeper } from '../chat/still-store';
 
 /**
  * What the daemon's parts read and write, from the journal they share: this host's SQLite file,
- * or the PostgreSQL journal of several daemons (BRIDGE_JOURNAL_URL). The one place that chooses.
+ * or the PostgreSQL journal of several daemons (BRIDGE_JOURNAL_URL, opened by openDaemonJournal).
  */
 export interface JournalParts {
   steps: Journal;
