@@ -107,6 +107,7 @@ export class ChatArea implements Area {
         if (added) this.sender.wake();
         return added;
       },
+      written: () => this.sender.wake(),
     };
     this.inbox = new WildixInbox({
       seen: deps.seen,

@@ -56,7 +56,11 @@ export interface IncidentRow {
  * NOTIFY the daemons: the conference's holder stops the repeats and tells the room who took it.
  */
 export class JournalIncidentStore implements IncidentStore, IncidentChanges {
-  constructor(private readonly db: Db) {}
+  /** `changeWritten`: a claim or resolve committed its writes (its event for the integrations). */
+  constructor(
+    private readonly db: Db,
+    private readonly changeWritten?: () => void,
+  ) {}
 
   async get(id: string): Promise<Incident | undefined> {
     return this.one('SELECT * FROM incidents WHERE id = ?', [id]);
@@ -133,7 +137,7 @@ export class JournalIncidentStore implements IncidentStore, IncidentChanges {
     at: number,
     writes?: (incident: Incident) => ChangeWrites,
   ): Promise<ClaimResult> {
-    return this.db.transaction(function* (tx: Tx): Step<ClaimResult> {
+    return this.written(writes, 'claimed', function* (tx: Tx): Step<ClaimResult> {
       const before = yield* locked(tx, id);
       if (!before) return { kind: 'not-found', ref: id };
       // An unclaimed incident (its repeats ran out) can still be taken: better late, by the
@@ -168,7 +172,7 @@ export class JournalIncidentStore implements IncidentStore, IncidentChanges {
     at: number,
     writes?: (incident: Incident) => ChangeWrites,
   ): Promise<ResolveResult> {
-    return this.db.transaction(function* (tx: Tx): Step<ResolveResult> {
+    return this.written(writes, 'resolved', function* (tx: Tx): Step<ResolveResult> {
       const before = yield* locked(tx, id);
       if (!before) return { kind: 'not-found', ref: id };
       if (before.state === 'resolved') return { kind: 'already', incident: before };
@@ -181,6 +185,17 @@ export class JournalIncidentStore implements IncidentStore, IncidentChanges {
       yield* changed(tx, incident, writes, at);
       return { kind: 'resolved', incident };
     });
+  }
+
+  /** A claim or resolve transaction; whoever reads what it wrote is told once it is committed. */
+  private async written<R extends { kind: string }>(
+    writes: unknown,
+    won: R['kind'],
+    change: (tx: Tx) => Step<R>,
+  ): Promise<R> {
+    const result = await this.db.transaction(change);
+    if (writes && result.kind === won) this.changeWritten?.();
+    return result;
   }
 
   async markTold(id: string, at: number): Promise<void> {

@@ -1,7 +1,6 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Journal, NewAlertRecord, StepRecord, StoredAlert } from '../pipeline/ports';
 import type { Alert, AlertStatus, StepName, StepState } from '../pipeline/alert';
 import type { AlertEvent, EventSink } from '../pipeline/alert-event';
@@ -20,6 +19,7 @@ import { JournalAdmin } from './admin-journal';
 import { journalSeenLately } from './seen-lately';
 import type { SeenInJournal } from '../tts/prerender';
 import { StepQueue } from './step-queue';
+import { openJournalFile } from './journal-file';
 import { stepCall } from './step-call';
 
 interface StepRow {
@@ -76,23 +76,7 @@ export class SqliteJournal implements Journal, EventSink {
     readonly file: string,
     private readonly onWriteError: (err: unknown, lost: StepRecord[]) => void = () => undefined,
   ) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    // It holds the integrations' signing secrets: owner only. SQLite gives its -wal and -shm
-    // files the same mode. Someone else's journal is left as it is.
-    try {
-      chmodSync(file, 0o600);
-    } catch {
-      // EPERM: not ours to change.
-    }
-    this.db.pragma('journal_mode = WAL');
-    const { dev, ino } = statSync(file);
-    this.identity = { dev, ino };
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    // Checkpoints run on a worker thread (WalCheckpointer), never inside an acknowledged commit.
-    this.db.pragma('wal_autocheckpoint = 0');
+    ({ db: this.db, identity: this.identity } = openJournalFile(file));
     migrateJournal(this.db, file);
     this.checkpointer = new WalCheckpointer(file, 1000, (message) =>
       this.onWriteError(new Error(`WAL checkpoint: ${message}`), []),
@@ -127,7 +111,9 @@ export class SqliteJournal implements Journal, EventSink {
     this.sql = new SqliteDb(this.db);
     const db = this.sql;
     this.integrations = new JournalIntegrationStore(db);
-    this.incidents = new JournalIncidentStore(db);
+    this.incidents = new JournalIncidentStore(db, () => {
+      for (const l of this.eventListeners) l();
+    });
     this.followUps = new JournalFollowUps(db);
     this.seenEvents = journalSeenEvents(db);
     this.chat = new SqliteChatStore(this.db);

@@ -19,6 +19,8 @@ export interface FollowUpRequest {
 export interface FollowUps {
   /** False when this incident already has a follow-up of this kind (one per change). */
   add(req: FollowUpRequest, at: number): Promise<boolean>;
+  /** Lines written with a claim or resolve, in its own transaction: posted now. */
+  written?(): void;
 }
 
 /** A follow-up line owed to a store's conversation, and how its posting stands. */

@@ -36,7 +36,7 @@ export class IncidentLoop {
     const outbox = new Outbox(this.ctx);
     this.escalation = new Escalation(this.ctx, outbox);
     this.repeats = new Repeats(this.ctx, this.escalation, outbox);
-    this.commands = new LoopCommands(this.ctx, outbox, new ClaimTelling(this.ctx));
+    this.commands = new LoopCommands(this.ctx, new ClaimTelling(this.ctx));
     this.resumer = new Resume(this.ctx, this.repeats, this.escalation, this.commands);
   }
 

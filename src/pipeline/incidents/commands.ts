@@ -1,22 +1,25 @@
-import { claimedLine, resolvedLine } from '../follow-up';
 import type { ClaimResult, ClaimVia, Incident, Outcome, ResolveResult } from '../incident';
+import { IncidentCommands } from '../incident-commands';
 import type { ClaimTelling } from './claim-telling';
 import type { LoopContext } from './loop-context';
-import type { Outbox } from './outbox';
 
 /** How long an incident whose repeats ran out can still be claimed by a key press. */
 const UNCLAIMED_CLAIMABLE_MS = 10 * 60_000;
 
 /**
  * Claims and resolves as the loop takes them (a key press, a reply in the chat, a headset's
- * accept, the HTTP API): the first claim wins, and what a claim or a resolve implies follows here.
+ * accept, the HTTP API): the first claim wins. Its event and chat line are written with it by
+ * IncidentCommands, as for the command line; what it means for the room and the repeats follows here.
  */
 export class LoopCommands {
+  private readonly commands: IncidentCommands;
+
   constructor(
     private readonly ctx: LoopContext,
-    private readonly outbox: Outbox,
     private readonly telling: ClaimTelling,
-  ) {}
+  ) {
+    this.commands = new IncidentCommands(ctx.deps.incidents, (id) => ctx.deps.stores().get(id));
+  }
 
   /** One accept for several alerts (a summary notification): each of their incidents, once. */
   async claimAll(refs: readonly string[], by: string, via: ClaimVia): Promise<ClaimResult[]> {
@@ -32,22 +35,19 @@ export class LoopCommands {
     const { incidents, clock } = this.ctx.deps;
     const found = await incidents.find(ref);
     if (!found) return { kind: 'not-found', ref };
-    const result = await incidents.claim(found.id, by, via, clock.now());
+    const result = await this.commands.claim(found.id, by, via, clock.now());
     if (result.kind === 'claimed') this.onClaimed(result.incident, 'here');
     return result;
   }
 
   /**
-   * A claim: nothing more is repeated or escalated, everyone is told once. The claim's event,
-   * follow-up and news come from where it was made (`here`); the conference hears it from its
-   * holder, who finds a claim made elsewhere in the journal.
+   * A claim: nothing more is repeated or escalated, everyone is told once. The news comes from
+   * where it was made (`here`), whose event and chat line were written with it; the conference
+   * hears it from its holder, who finds a claim made elsewhere in the journal.
    */
   onClaimed(incident: Incident, where: 'here' | 'elsewhere'): void {
     this.ctx.live.settle(incident.id);
-    if (where === 'here') {
-      this.outbox.publish('alert.claimed', incident);
-      this.outbox.followUp(incident, 'claimed', claimedLine(incident));
-    }
+    if (where === 'here') this.ctx.deps.followUps?.written?.();
     // An operator's claim (the CLI wrote its event and follow-up) is news where it is found.
     if (where === 'here' || incident.claimedVia === 'cli') this.ctx.deps.report?.({ kind: 'claimed', incident });
     if (this.ctx.hears(incident.room)) this.telling.tell(incident);
@@ -81,11 +81,10 @@ export class LoopCommands {
     const { incidents, clock } = this.ctx.deps;
     const found = await incidents.find(ref);
     if (!found) return { kind: 'not-found', ref };
-    const result = await incidents.resolve(found.id, outcome, by, clock.now());
+    const result = await this.commands.resolve(found.id, outcome, by, clock.now());
     if (result.kind === 'resolved') {
       this.ctx.live.settle(found.id);
-      this.outbox.publish('alert.resolved', result.incident);
-      this.outbox.followUp(result.incident, 'resolved', resolvedLine(result.incident));
+      this.ctx.deps.followUps?.written?.();
       this.ctx.deps.report?.({ kind: 'resolved', incident: result.incident });
     }
     return result;

@@ -3,11 +3,13 @@ import type { EventSink } from '../alert-event';
 import type { SpeakOutcome, SpeakRequest } from '../announcer';
 import type { FollowUps } from '../follow-up';
 import type { Incident, IncidentStore } from '../incident';
+import type { IncidentChanges } from '../incident-commands';
 import type { Clock } from '../ports';
 
 /** What the incident loop is built with: the journal's incidents, the announcer, the PBX and chat sides, the settings. */
 export interface IncidentLoopDeps {
-  incidents: IncidentStore;
+  /** The journal's incidents, and their claims and resolves written with what each implies (IncidentCommands). */
+  incidents: IncidentStore & IncidentChanges;
   clock: Clock;
   stores: () => ReadonlyMap<string, StoreRoute>;
   /** The journal's alert (a store may answer at once or later). */

@@ -97,6 +97,8 @@ async function rig(file = join(tempDir(), 'journal.sqlite'), clock = new ManualC
     clock,
     said,
     posted,
+    /** Every chat line: those the loop added, and those written with a claim or resolve. */
+    lines: async () => [...posted, ...(await journal.followUps.due(Number.MAX_SAFE_INTEGER, 100)).map((f) => f.text)],
     news,
     events,
     receive,
@@ -124,7 +126,7 @@ describe('IncidentLoop', () => {
     });
     await r.clock.advance(5 * REPEAT_MS);
     expect(r.said.map((s) => s.text)).toEqual(['Theft on camera 3', 'Theft on camera 3', 'Anna is handling camera 3']);
-    expect(r.posted).toEqual([expect.stringMatching(/^Anna is on it \(\d+ s after the alert, camera 3\)$/)]);
+    expect(await r.lines()).toEqual([expect.stringMatching(/^Anna is on it \(\d+ s after the alert, camera 3\)$/)]);
     expect(await r.journal.incidents.get(id)).toMatchObject({ state: 'claimed', told: true });
     // A second claim: answered with who was first, recorded, nothing said again.
     expect(await r.loop.claim(id, 'Marco', 'http')).toMatchObject({ kind: 'already', incident: { claimedBy: 'Anna' } });
@@ -675,7 +677,7 @@ describe('IncidentLoop', () => {
     await r.clock.advance(1);
     expect(await r.journal.incidents.get(other)).toMatchObject({ state: 'claimed', told: true });
     expect(r.said).toHaveLength(0); // x-hoppers told the broadcast; a sentence would be one more notification
-    expect(r.posted.filter((t) => t.startsWith('Anna is on it'))).toHaveLength(1);
+    expect((await r.lines()).filter((t) => t.startsWith('Anna is on it'))).toHaveLength(1);
     await r.loop.stop();
     await r.journal.close();
   });
