@@ -5,6 +5,7 @@ import { Daemon } from '../../src/daemon';
 import { loadConfig } from '../../src/config/load';
 import { secretValues } from '../../src/config/redact';
 import { PgJournal } from '../../src/journal/pg/pg-journal';
+import { signInCode } from '../../src/console/sessions';
 import { SimWorld, freePort } from '../../src/sim/sim-world';
 import { runCli } from '../helpers/cli';
 import { threeColourClip } from '../helpers/clips';
@@ -24,13 +25,14 @@ function filesUnder(dir: string): string[] {
 
 /**
  * Two daemons on one PostgreSQL journal keep nothing of the journal on their hosts: no SQLite
- * file in either data directory, the hook states `stores` shows are the same on both hosts, and
- * a still image one daemon took from an alert's clip is served by the other as well.
+ * file in either data directory, the hook states `stores` shows are the same on both hosts, a
+ * still image one daemon took from an alert's clip is served by the other as well, and a
+ * console sign-out (or a spent sign-in code) on one counts on the other.
  */
 describe('two daemons on one PostgreSQL journal: nothing kept per daemon', () => {
   const pg = usePostgres();
 
-  it('no SQLite file on either host, the same hook states on both, a still served by either', async () => {
+  it('no SQLite file on either host, the same hook states on both, a still served by either, one sign-out for both', async () => {
     const url = await pg.fresh();
     const dir = tempDir();
     const clip = await threeColourClip(dir);
@@ -109,6 +111,38 @@ describe('two daemons on one PostgreSQL journal: nothing kept per daemon', () =>
       );
       expect([...(served[0] as Buffer).subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
       expect(served[1]).toEqual(served[0]);
+
+      // A console session signed out on one daemon is refused by the other; a sign-in code spent
+      // on one is spent for both.
+      const signIn = async (base: string, body: object) => {
+        const res = await fetch(`${base}/console/session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
+        return { status: res.status, cookie, csrf: res.ok ? ((await res.json()) as { csrf: string }).csrf : '' };
+      };
+      const signedIn = async (base: string, cookie: string) =>
+        (await fetch(`${base}/console/session`, { headers: { cookie } })).status === 200;
+      const session = await signIn(bases[0] as string, { token: ADMIN });
+      expect(session.status).toBe(200);
+      expect(await signedIn(bases[1] as string, session.cookie)).toBe(true);
+      const out = await fetch(`${bases[0]}/console/session/logout`, {
+        method: 'POST',
+        headers: { cookie: session.cookie, 'x-csrf-token': session.csrf },
+      });
+      expect(out.status).toBe(200);
+      expect(await signedIn(bases[0] as string, session.cookie)).toBe(false);
+      await waitFor(
+        async () => !(await signedIn(bases[1] as string, session.cookie)),
+        10_000,
+        'signed out on daemon 1',
+      );
+      const code = signInCode(ADMIN);
+      expect((await signIn(bases[0] as string, { once: code })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 2500)); // the other daemon has read the sign-outs again
+      expect((await signIn(bases[1] as string, { once: code })).status).toBe(401);
 
       for (const dataDir of dataDirs) expect(filesUnder(dataDir).filter((f) => /\.sqlite/.test(f))).toEqual([]);
     } finally {
