@@ -1,6 +1,5 @@
-import { loadConfig, type BridgeConfig } from './config/load';
-import { ConfigError, type ConfigIssue } from './config/errors';
-import { configChanges } from './config/changes';
+import type { BridgeConfig } from './config/load';
+import { type ReloadResult, reloadStores } from './config/changes';
 import { secretValues } from './config/redact';
 import { createLogger, type Logger } from './log/logger';
 import type { PgJournal } from './journal/pg/pg-journal';
@@ -205,27 +204,13 @@ export class Daemon {
    * and new stores get their hook; other settings need a restart and are named. An invalid
    * edit keeps the running config.
    */
-  reload(): { added: string[]; removed: string[]; restartNeeded: string[] } | { issues: ConfigIssue[] } {
-    const { files, settings } = this.opts.config;
-    let next: BridgeConfig;
-    try {
-      next = loadConfig({ envFile: files.env, storesFile: files.stores });
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      this.logger.error('reload refused, running config kept', {
-        issues: err.issues.map((i) => `${i.path}: ${i.message}`),
-      });
-      return { issues: err.issues };
-    }
-    const { added, removed, restartNeeded } = configChanges({ stores: this.stores, settings }, next);
-    this.stores.clear();
-    for (const st of next.stores) this.stores.set(st.store_veesion_id, st);
-    this.logger.info('config reloaded', { stores: this.stores.size, added, removed, restartNeeded });
-    for (const w of next.warnings) this.logger.warn('config warning', { path: w.path, problem: w.message });
+  reload(): ReloadResult {
+    const result = reloadStores(this.opts.config, this.stores, this.logger);
+    if ('issues' in result) return result;
     this.feed.publish('store');
     for (const area of this.areas) area.reloaded?.();
     this.rescanLater('reload');
-    return { added, removed, restartNeeded };
+    return result;
   }
 
   /**
