@@ -112,7 +112,8 @@ function olderBuild(version: string): string {
   patch('usr/lib/veesion-bridge/package.json', /"version": "[^"]*"/, `"version": "${version}"`);
   patch(
     'usr/lib/veesion-bridge/dist/src/config/settings-schema.js',
-    'VEESION_HOOK_TOKEN: zod_1.z.string().min(16,',
+    // Whitespace as tsc emits it from the formatted source, whatever the line breaks.
+    /VEESION_HOOK_TOKEN: zod_1\.z\s*\.string\(\)\s*\.min\(16,/,
     'VEESION_HOOK_TOKEN: zod_1.z.string().min(8,',
   );
   sh("find . -path ./DEBIAN -prune -o -type f -printf '%P\\0' | LC_ALL=C sort -z | xargs -0 md5sum > DEBIAN/md5sums");
