@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../log/logger';
-import { type Area, type ReadinessCheck, type StopDeadline, outlasts } from '../area';
+import { type Area, type ReadinessCheck, type StopDeadline, outlastsDeadline } from '../area';
 import { LeaseKeeper } from './lease-keeper';
 import { lostSteps } from '../log/step-log';
 import { PgLeaseStore, type DaemonRow, type Lease } from './leases';
@@ -39,6 +39,8 @@ export interface SharedJournalView {
 export const CRON_LEASE = 'cron';
 /** While steps wait, a rescan at least this often (besides the notifications). */
 const RESCAN_EVERY_MS = 2_000;
+/** The least time the last step states get to be written at stop, whatever is left of the deadline. */
+const FLUSH_AT_LEAST_MS = 3_000;
 const ROOM_PREFIX = 'room:';
 export const roomLease = (room: string) => `${ROOM_PREFIX}${room}`;
 
@@ -206,14 +208,16 @@ export class SharedJournalArea implements Area {
   /**
    * Once its calls have ended and its steps' last states are written, hands every lease back, so
    * the others take over at once rather than after the lease term (and do not run those steps again).
+   * Both waits end with the stop's one deadline (systemd kills a stop that overruns it), but the
+   * last states always get a few seconds: unwritten, they would be announced again elsewhere.
    */
   async stop(deadline: StopDeadline): Promise<void> {
     const { logger, journal } = this.deps;
-    if (await outlasts(this.deps.callsEnded(), deadline.ms))
+    if (await outlastsDeadline(this.deps.callsEnded(), deadline))
       logger.warn('a call was still playing at stop; its conference is handed over anyway', {
         deadlineMs: deadline.ms,
       });
-    if (!(await journal.flush(deadline.ms)))
+    if (!(await journal.flush(Math.max(FLUSH_AT_LEAST_MS, deadline.at - Date.now()))))
       logger.error('step states not written to the journal at stop: the daemon taking over runs those steps again');
     this.stopped = true;
     clearInterval(this.timer);
