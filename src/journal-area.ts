@@ -50,10 +50,14 @@ export class JournalArea implements Area {
       local,
       shared && {
         ...shared,
-        onError: (err) =>
-          logger.warn('could not read the silences or sign-outs from the journal; the last ones read still apply', {
-            err,
-          }),
+        onError: (err, failed) =>
+          failed === 'write'
+            ? logger.warn('could not record a sign-out or a spent sign-in code in the journal; the browser was told', {
+                err,
+              })
+            : logger.warn('could not read the silences or sign-outs from the journal; the last ones read still apply', {
+                err,
+              }),
       },
     );
     this.readiness = !local

@@ -68,7 +68,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
 
   const sessions = deps.sessions;
   const token = deps.adminToken;
-  router.post('/console/session', ...jsonObjectBody(), (req: Request, res: Response) => {
+  router.post('/console/session', ...jsonObjectBody(), async (req: Request, res: Response) => {
     if (!sessions || !token) return void res.status(503).json({ error: 'the console is off: set BRIDGE_ADMIN_TOKEN' });
     const address = req.socket.remoteAddress ?? 'unknown';
     const wait = deps.limiter.blockedFor(address);
@@ -80,7 +80,14 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     // #fragment, which browsers never send: the code reaches no request line and no log).
     const body = req.body as { token?: unknown; once?: unknown };
     if (typeof body.once === 'string' && body.token === undefined) {
-      if (!sessions.redeem(body.once)) {
+      let spent: boolean;
+      try {
+        spent = await sessions.redeem(body.once);
+      } catch {
+        // Not let in on a code the other daemons would not know was spent; the link stays usable.
+        return void res.status(503).json({ error: JOURNAL_DOWN('the sign-in link could not be checked') });
+      }
+      if (!spent) {
         deps.limiter.failed(address);
         return void res
           .status(401)
@@ -103,15 +110,23 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     res.json({ signedIn: true, csrf });
   });
 
-  router.post('/console/session/logout', (req, res) => {
+  router.post('/console/session/logout', async (req, res) => {
     if (!sessions) return void res.status(503).json({ error: 'the console is off' });
     if (!sessions.csrfMatches(req)) return void res.status(403).json({ error: 'missing or wrong X-CSRF-Token' });
-    sessions.revoke(req);
+    try {
+      await sessions.revoke(req);
+    } catch {
+      // The session is still valid (on the other daemons at least): the cookie stays, to try again.
+      return void res.status(503).json({ error: JOURNAL_DOWN('you are not signed out') });
+    }
     res.setHeader('Set-Cookie', sessions.clearCookie());
     res.json({ signedIn: false });
   });
   return router;
 }
+
+/** What a browser is told when the journal could not record a sign-out or a spent sign-in code (the daemon logs why). */
+const JOURNAL_DOWN = (what: string) => `${what}: the journal did not answer; try again in a moment`;
 
 /** The page and its assets: from src/console/assets (checkout, tests) or beside the build (package). */
 function assetFiles(): { page: () => string; asset: (name: string) => Buffer } {

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import type { SessionCheck, SessionRef } from '../http/admin-auth';
+import type { RevokedSessions } from '../journal/revoked-sessions';
 
 export const SESSION_COOKIE = 'vb_console';
 /** A session lasts this long from sign-in. */
@@ -31,7 +32,8 @@ export function signInCode(adminToken: string, now: number = Date.now()): string
  * the MAC keyed with a key derived from BRIDGE_ADMIN_TOKEN, so a session survives a daemon
  * restart (the page recovers by itself) and ends when the token changes. The CSRF token is a
  * second MAC of the session id. Sign-out revokes the id in the journal (until the session
- * would have expired), so it stays signed out across restarts.
+ * would have expired), so it stays signed out across restarts and on every daemon sharing it;
+ * a sign-out or a sign-in code the journal could not record fails (the write's error).
  */
 export class ConsoleSessions implements SessionCheck {
   private readonly key: Buffer;
@@ -42,7 +44,7 @@ export class ConsoleSessions implements SessionCheck {
     adminToken: string,
     private readonly secure: () => boolean,
     /** Signed-out session ids, kept until they would have expired (the journal's console_revoked). */
-    private readonly revoked: { has(id: string): boolean; add(id: string, until: number): void },
+    private readonly revoked: RevokedSessions,
     private readonly now: () => number = Date.now,
   ) {
     this.key = sessionKey(adminToken);
@@ -51,16 +53,17 @@ export class ConsoleSessions implements SessionCheck {
   /**
    * Spends a sign-in code made by signInCode: true once for a code of this token not yet
    * expired. Spent codes are kept with the signed-out sessions (until they would have expired),
-   * so a code used once stays refused after a restart too.
+   * so a code used once stays refused after a restart too. Whether this call spent it is the
+   * journal's answer, not this daemon's memory: two daemons handed the same code at once do
+   * not both let it in. Rejects when the journal could not record it.
    */
-  redeem(code: string): boolean {
+  async redeem(code: string): Promise<boolean> {
     const m = /^([A-Za-z0-9_-]{24})\.(\d{13})\.([A-Za-z0-9_-]{43})$/.exec(code);
     if (!m || !equal(m[3] as string, this.mac(`link.${m[1]}.${m[2]}`))) return false;
     const expiresAt = Number(m[2]);
     const spent = `link.${m[1]}`;
     if (expiresAt <= this.now() || this.revoked.has(spent)) return false;
-    this.revoked.add(spent, expiresAt);
-    return true;
+    return this.revoked.add(spent, expiresAt);
   }
 
   /** A new session: its cookie header value and its CSRF token. */
@@ -93,10 +96,11 @@ export class ConsoleSessions implements SessionCheck {
     return id === undefined ? undefined : this.csrfFor(id);
   }
 
-  revoke(req: Pick<Request, 'headers'>): void {
+  /** Signs the request's session out; rejects, the session still valid, when the journal could not record it. */
+  async revoke(req: Pick<Request, 'headers'>): Promise<void> {
     const parsed = this.parse(req);
     if (!parsed) return;
-    this.revoked.add(parsed.id, parsed.expiresAt);
+    await this.revoked.add(parsed.id, parsed.expiresAt);
     for (const fn of [...this.signOutListeners]) fn(parsed.id);
   }
 

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { preparedOnce } from './prepared';
 import { pruneChatRows } from './housekeeping';
 import { SqliteDb } from './sql/sqlite-db';
+import type { RevokedSessions } from './revoked-sessions';
 
 /**
  * What only this host's SQLite journal keeps of the chat side: the console sessions signed out
@@ -19,11 +20,10 @@ export class SqliteChatStore {
   }
 
   /** Console sessions signed out (migration 7; they live here with the other small tables). */
-  readonly revokedSessions = {
+  readonly revokedSessions: RevokedSessions = {
     has: (id: string): boolean => this.stmt('SELECT 1 FROM console_revoked WHERE id = ?').get(id) !== undefined,
-    add: (id: string, until: number): void => {
-      this.stmt('INSERT OR REPLACE INTO console_revoked (id, until) VALUES (?, ?)').run(id, until);
-    },
+    add: async (id: string, until: number): Promise<boolean> =>
+      this.stmt('INSERT OR IGNORE INTO console_revoked (id, until) VALUES (?, ?)').run(id, until).changes > 0,
   };
 
   /** Housekeeping: events seen and follow-ups settled (posted or given up) before `cutoff`, sign-outs expired. */

@@ -16,7 +16,7 @@ import type { SeenInJournal } from '../tts/prerender';
 import type { AdminJournalPort, IntegrationsPort } from './admin-journal';
 import type { SeenEvents } from './seen-events';
 import { type HookStateRow, recordHookStates } from './hook-state';
-import { JournalRevokedSessions } from './revoked-sessions';
+import { JournalRevokedSessions, type RevokedSessions } from './revoked-sessions';
 import { JournalStills, type StillKeeper } from '../chat/still-store';
 
 /**
@@ -47,7 +47,7 @@ export interface JournalParts {
   /** The last hook reconciliation per store, for `veesion-bridge stores`. */
   recordHooks(rows: readonly HookStateRow[]): Promise<void>;
   /** The console's signed-out sessions and spent sign-in codes. */
-  revokedSessions: { has(id: string): boolean; add(id: string, until: number): void };
+  revokedSessions: RevokedSessions;
   /** The alerts' stills in the journal the daemons share; absent, they are this host's files. */
   stills?: StillKeeper;
   start(): Promise<void>;
@@ -56,7 +56,7 @@ export interface JournalParts {
 
 export function journalParts(
   local: SqliteJournal | undefined,
-  shared?: { journal: PgJournal; area: SharedJournalArea; onError: (err: unknown) => void },
+  shared?: { journal: PgJournal; area: SharedJournalArea; onError: (err: unknown, failed?: 'write') => void },
 ): JournalParts {
   if (!shared) {
     if (!local) throw new Error("no journal: neither this host's file nor one shared with other daemons");

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { ChangeFeed } from '../../../src/http/change-feed';
-import { ConsoleSessions, SESSION_MS } from '../../../src/console/sessions';
+import { ConsoleSessions, SESSION_MS, signInCode } from '../../../src/console/sessions';
 import { consoleRouter } from '../../../src/console/console-router';
 import { FailureLimiter } from '../../../src/http/failure-limiter';
 import { waitFor } from '../../helpers/quiet-logger';
@@ -26,15 +26,26 @@ describe('change streams end with their console session', () => {
   let port: number;
   let feed: ChangeFeed;
   let now: number;
+  /** Whether the journal's writes fail (a database blip). */
+  let writesFail: boolean;
   const streams: Stream[] = [];
 
   beforeEach(async () => {
     now = Date.now();
+    writesFail = false;
     const revoked = new Map<string, number>();
     const sessions = new ConsoleSessions(
       ADMIN,
       () => false,
-      { has: (id) => revoked.has(id), add: (id, until) => void revoked.set(id, until) },
+      {
+        has: (id) => revoked.has(id),
+        add: async (id, until) => {
+          if (writesFail) throw new Error('connection terminated');
+          if (revoked.has(id)) return false;
+          revoked.set(id, until);
+          return true;
+        },
+      },
       () => now,
     );
     feed = new ChangeFeed();
@@ -165,5 +176,43 @@ describe('change streams end with their console session', () => {
     feed.publish('store');
     await waitFor(() => changes(stream, 'store') === 1, 10_000, "the token's stream hears on");
     expect(feed.clients).toBe(1);
+  });
+
+  it('a sign-out the journal could not record is an error: the session and its stream go on, and signing out again works', async () => {
+    const anna = await signIn();
+    const stream = await open({ cookie: anna.cookie });
+    writesFail = true;
+    const logout = () =>
+      fetch(`http://127.0.0.1:${port}/console/session/logout`, {
+        method: 'POST',
+        headers: { cookie: anna.cookie, 'x-csrf-token': anna.csrf },
+      });
+    const failed = await logout();
+    expect(failed.status).toBe(503);
+    expect(((await failed.json()) as { error: string }).error).toMatch(/not signed out/);
+    expect(failed.headers.get('set-cookie')).toBeNull();
+    feed.publish('store');
+    await waitFor(() => changes(stream, 'store') === 1, 10_000, 'the stream hears on');
+
+    writesFail = false;
+    expect((await logout()).status).toBe(200);
+    await within(stream.ended, 5_000, 'the signed-out stream ends');
+  });
+
+  it('a sign-in link the journal could not mark spent lets nobody in, and works once it can', async () => {
+    const code = signInCode(ADMIN, now);
+    const redeem = () =>
+      fetch(`http://127.0.0.1:${port}/console/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ once: code }),
+      });
+    writesFail = true;
+    const failed = await redeem();
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get('set-cookie')).toBeNull();
+    writesFail = false;
+    expect((await redeem()).status).toBe(200);
+    expect((await redeem()).status).toBe(401);
   });
 });
