@@ -125,7 +125,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   return router;
 }
 
-/** What a browser is told when the journal could not record a sign-out or a spent sign-in code (the daemon logs why). */
+/** What a browser is told when the journal could not record a sign-out or a spent sign-in code. */
 const JOURNAL_DOWN = (what: string) => `${what}: the journal did not answer; try again in a moment`;
 
 /** The page and its assets: from src/console/assets (checkout, tests) or beside the build (package). */
