@@ -69,11 +69,17 @@ function signIn(message) {
 }
 
 document.getElementById('signout').addEventListener('click', async () => {
-  await fetch('/console/session/logout', {
+  const res = await fetch('/console/session/logout', {
     method: 'POST',
     headers: { 'X-CSRF-Token': session.csrf },
     credentials: 'same-origin',
   }).catch(() => undefined);
+  // A sign-out the journal could not record is no sign-out: the session stays, and the person is told.
+  if (!res || res.status >= 500) {
+    const why = res ? ((await res.json().catch(() => ({}))).error ?? `HTTP ${res.status}`) : 'no answer';
+    conn.textContent = `not signed out (${why}): try again`;
+    return;
+  }
   session.csrf = '';
   signIn('Signed out.');
 });
