@@ -116,7 +116,9 @@ interface Run {
  * The same outcome as taking the alerts one by one (join the camera's live incident whose last
  * alert is within the window, else open one): an alert within the window of the camera's alert
  * before it in the commit goes where that one went, so only a camera's first alert of the commit
- * reads the live incidents.
+ * reads the live incidents. It reads them locked: an incident claimed, resolved or ended by
+ * another transaction meanwhile is read again once that commits, and one no longer live is not
+ * joined (the alert opens its own incident, so it is repeated and escalated like any other).
  */
 async function joinIncidents(client: PoolClient, fresh: readonly NewAlertRecord[]): Promise<void> {
   if (fresh.length === 0) return;
@@ -152,7 +154,7 @@ async function joinIncidents(client: PoolClient, fresh: readonly NewAlertRecord[
            live AS (
              SELECT run.k, (SELECT i.id FROM incidents i
                             WHERE i.store_id = run.store_id AND i.camera_id = run.camera_id AND i.state IN ('open', 'claimed') AND i.last_alert_at >= run.since
-                            ORDER BY i.last_alert_at DESC LIMIT 1) AS id
+                            ORDER BY i.last_alert_at DESC LIMIT 1 FOR UPDATE) AS id
              FROM run WHERE run.may_join),
            target AS (
              SELECT run.*, live.id AS live_id, COALESCE(live.id, run.new_id) AS incident_id FROM run LEFT JOIN live ON live.k = run.k),

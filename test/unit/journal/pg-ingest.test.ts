@@ -91,3 +91,42 @@ describe('a commit of alerts on PostgreSQL joins and opens incidents as SQLite d
     }
   });
 });
+
+describe('an incident ended while a commit joins it', () => {
+  it('is not joined: the alert opens an incident of its own (repeated and escalated like any other)', async () => {
+    const journal = await PgJournal.open(await pg.fresh());
+    const other = await journal.pool.connect();
+    try {
+      await journal.append(record('r1', 'A', 1000));
+      // Another daemon resolves A's incident and has not committed yet when the next alert comes.
+      await other.query('BEGIN');
+      await other.query(`UPDATE incidents SET state = 'resolved', updated_at = 1200 WHERE first_alert_id = 'r1'`);
+      const appended = journal.append(record('r2', 'A', 1500));
+      const deadline = Date.now() + 20_000;
+      const waiting = async () =>
+        Number(
+          (
+            await journal.pool.query<{ n: string }>(
+              "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+            )
+          ).rows[0]?.n,
+        );
+      while ((await waiting()) === 0) {
+        if (Date.now() > deadline) throw new Error('the commit never waited for the resolving transaction');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await other.query('COMMIT');
+      expect(await appended).toBe('new');
+      const rows = await journal.pool.query(
+        'SELECT a.id, i.first_alert_id, i.state, i.alerts FROM alerts a JOIN incidents i ON i.id = a.incident_id ORDER BY a.id',
+      );
+      expect(rows.rows).toEqual([
+        { id: 'r1', first_alert_id: 'r1', state: 'resolved', alerts: 1 },
+        { id: 'r2', first_alert_id: 'r2', state: 'open', alerts: 1 },
+      ]);
+    } finally {
+      other.release();
+      await journal.close();
+    }
+  });
+});
