@@ -66,6 +66,24 @@ export function outlastsDeadline(work: Promise<unknown>, deadline: StopDeadline)
   return outlasts(work, Math.max(0, deadline.at - Date.now()));
 }
 
+/**
+ * Has each area, in order, pick up what the journal holds for it. One that fails (a journal
+ * read refused) does not keep the others from theirs: a claim's chat line and event are woken
+ * by the chat's and the integrations' rescan even when the steps' read failed. The first failure
+ * is thrown once all have run.
+ */
+export async function rescanAreas(areas: readonly Area[], reason: RescanReason): Promise<void> {
+  const failures: unknown[] = [];
+  for (const area of areas) {
+    try {
+      await area.rescan?.(reason);
+    } catch (err) {
+      failures.push(err);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
+}
+
 /** Starts each area in order; one that fails ends the start (the caller then stops the list). */
 export async function startAreas(areas: readonly Area[]): Promise<void> {
   for (const area of areas) await area.start();

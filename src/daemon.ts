@@ -8,7 +8,7 @@ import type { AlertPipeline } from './pipeline/alert-pipeline';
 import type { StoreRoute } from './pipeline/alert';
 import type { Clock } from './pipeline/ports';
 import { systemClock } from './clock';
-import { type Area, type RescanReason, startAreas, stopAreas } from './area';
+import { type Area, type RescanReason, rescanAreas, startAreas, stopAreas } from './area';
 import { JournalArea } from './journal-area';
 import { PipelineArea } from './pipeline-area';
 import { HousekeepingArea } from './housekeeping';
@@ -218,7 +218,7 @@ export class Daemon {
    * reload, when `veesion-bridge replay` has requeued steps (SIGUSR2), on a conference taken over.
    */
   async rescan(reason: RescanReason): Promise<void> {
-    for (const area of this.areas) await area.rescan?.(reason);
+    await rescanAreas(this.areas, reason);
     this.feed.publish('incident'); // an operator's change (CLI resolve, silence) shows in the console
   }
 

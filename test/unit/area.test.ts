@@ -1,4 +1,4 @@
-import { type Area, type StopDeadline, startAreas, stopAreas } from '../../src/area';
+import { type Area, type StopDeadline, rescanAreas, startAreas, stopAreas } from '../../src/area';
 
 /** An area that writes what is done to it, in the order it is done. */
 function recording(name: string, story: string[]): Area {
@@ -27,6 +27,21 @@ describe('the daemon’s list of areas', () => {
       'stop journal',
       'stop http',
     ]);
+  });
+
+  it('a rescan that fails does not keep the areas after it from theirs, and is thrown once all have run', async () => {
+    const story: string[] = [];
+    const rescanning = (name: string, fail = false): Area => ({
+      ...recording(name, story),
+      rescan: async (reason) => {
+        story.push(`rescan ${name} ${reason}`);
+        if (fail) throw new Error(`${name}: journal refused`);
+      },
+    });
+    await expect(
+      rescanAreas([rescanning('pipeline', true), recording('pbx', story), rescanning('chat')], 'takeover'),
+    ).rejects.toThrow('pipeline: journal refused');
+    expect(story).toEqual(['rescan pipeline takeover', 'rescan chat takeover']);
   });
 
   it('a start that fails ends the start there: the areas after it are not started', async () => {
