@@ -1,3 +1,4 @@
+import { readEvery } from './periodic-read';
 import type { Db } from './sql/db';
 
 /**
@@ -23,9 +24,7 @@ export class JournalRevokedSessions implements RevokedSessions {
   private shared = new Set<string>();
   /** Signed out here, until they would have expired. */
   private readonly here = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
-  private failing = false;
-  private reading = false;
+  private stopReading: (() => void) | undefined;
 
   constructor(
     private readonly db: Db,
@@ -64,28 +63,14 @@ export class JournalRevokedSessions implements RevokedSessions {
 
   async start(everyMs = 1000): Promise<void> {
     await this.refresh().catch((err: unknown) => this.onError(err));
-    this.timer = setInterval(() => {
-      // One read at a time: a slow server must not fill the pool the commits and leases use.
-      if (this.reading) return;
-      this.reading = true;
-      this.refresh()
-        .then(
-          () => {
-            this.failing = false;
-          },
-          (err: unknown) => {
-            if (!this.failing) this.onError(err);
-            this.failing = true;
-          },
-        )
-        .finally(() => {
-          this.reading = false;
-        });
-    }, everyMs);
-    this.timer.unref();
+    this.stopReading = readEvery(
+      () => this.refresh(),
+      (err) => this.onError(err),
+      everyMs,
+    );
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.stopReading?.();
   }
 }

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { Journal, NewAlertRecord, StepRecord, StoredAlert } from '../pipeline/ports';
-import type { Alert, AlertStatus, StepName, StepState } from '../pipeline/alert';
+import type { Alert, AlertStatus } from '../pipeline/alert';
 import type { AlertEvent, EventSink } from '../pipeline/alert-event';
 import { MIGRATIONS, migrateJournal } from './schema';
 import { WalCheckpointer } from './checkpointer';
@@ -20,22 +20,7 @@ import { journalSeenLately } from './seen-lately';
 import type { SeenInJournal } from '../tts/prerender';
 import { StepQueue } from './step-queue';
 import { openJournalFile } from './journal-file';
-import { stepCall } from './step-call';
-
-interface StepRow {
-  alert_id: string;
-  step: string;
-  state: string;
-  attempts: number;
-  next_at: number | null;
-  last_error: string | null;
-  detail: string | null;
-  updated_at: number;
-  call_token: string | null;
-  call_state: string | null;
-  call_channel: string | null;
-  window_from: number | null;
-}
+import { type StepRow, toStepRecord } from './step-call';
 
 /**
  * The SQLite journal (WAL, synchronous=FULL: a commit is on disk before it returns). Alerts
@@ -369,18 +354,3 @@ export class SqliteJournal implements Journal, EventSink {
 }
 
 class Rollback extends Error {}
-
-function toStepRecord(r: StepRow): StepRecord {
-  return {
-    alertId: r.alert_id,
-    step: r.step as StepName,
-    state: r.state as StepState,
-    attempts: r.attempts,
-    nextAt: r.next_at,
-    lastError: r.last_error,
-    detail: r.detail,
-    updatedAt: r.updated_at,
-    windowFrom: r.window_from,
-    call: stepCall(r),
-  };
-}

@@ -8,8 +8,8 @@ import {
   type StoredAlert,
 } from '../../pipeline/ports';
 import { StepQueue } from '../step-queue';
-import { stepCall } from '../step-call';
-import type { Alert, AlertStatus, StepName, StepState } from '../../pipeline/alert';
+import { type StepRow, toStepRecord } from '../step-call';
+import type { Alert, AlertStatus } from '../../pipeline/alert';
 import type { AlertEvent, EventSink } from '../../pipeline/alert-event';
 import { migratePg } from './pg-schema';
 import { openPgPool, pgText, redactUrl, STEPS_CHANNEL, withClient } from './pg-pool';
@@ -21,21 +21,6 @@ import { commitBatch } from './pg-ingest';
 import { prunePg } from './pg-prune';
 import type { SeenEvents } from '../seen-events';
 export { STEPS_CHANNEL } from './pg-pool';
-
-interface StepRow {
-  alert_id: string;
-  step: string;
-  state: string;
-  attempts: number;
-  next_at: number | null;
-  last_error: string | null;
-  detail: string | null;
-  updated_at: number;
-  call_token: string | null;
-  call_state: string | null;
-  call_channel: string | null;
-  window_from: number | null;
-}
 
 type Pending = { record: NewAlertRecord; resolve: (r: 'new' | 'duplicate') => void; reject: (e: unknown) => void };
 
@@ -381,19 +366,4 @@ export class PgJournal implements Journal, EventSink {
     await Promise.all([...this.listeners].map((c) => c.end().catch(() => undefined)));
     await this.pool.end();
   }
-}
-
-function toStepRecord(r: StepRow): StepRecord {
-  return {
-    alertId: r.alert_id,
-    step: r.step as StepName,
-    state: r.state as StepState,
-    attempts: r.attempts,
-    nextAt: r.next_at,
-    lastError: r.last_error,
-    detail: r.detail,
-    updatedAt: r.updated_at,
-    windowFrom: r.window_from,
-    call: stepCall(r),
-  };
 }
