@@ -37,8 +37,12 @@ export interface SharedJournalView {
 }
 
 export const CRON_LEASE = 'cron';
-/** While steps wait, a rescan at least this often (besides the notifications). */
-const RESCAN_EVERY_MS = 2_000;
+/**
+ * While steps wait, a rescan at least this often besides the notifications. Only a safety net: a
+ * listener connection that drops is reconnected and rescans, and a failed rescan is tried again
+ * at the next round; each rescan reads every unfinished step, thousands in a flood.
+ */
+const RESCAN_EVERY_MS = 15_000;
 /** The least time the last step states get to be written at stop, whatever is left of the deadline. */
 const FLUSH_AT_LEAST_MS = 3_000;
 const ROOM_PREFIX = 'room:';
@@ -64,6 +68,8 @@ export class SharedJournalArea implements Area {
   private unlisten: (() => Promise<void>) | undefined;
   private rescanning = false;
   private rescanAgain = false;
+  /** The last rescan failed: the next round tries again (no notification may come to retry it). */
+  private rescanFailed = false;
   private rounds = Promise.resolve();
   private stopped = false;
   /** No new leases or rescans (a stop under way: the steps in hand finish, then the leases go). */
@@ -143,7 +149,11 @@ export class SharedJournalArea implements Area {
       this.view = await this.leases.view();
       this.waiting = await this.deps.journal.waitingSteps();
       const waiting = Object.values(this.waiting).some((n) => n > 0);
-      if (taken.some((n) => n !== CRON_LEASE) || (waiting && Date.now() - this.lastRescan >= RESCAN_EVERY_MS))
+      if (
+        taken.some((n) => n !== CRON_LEASE) ||
+        this.rescanFailed ||
+        (waiting && Date.now() - this.lastRescan >= RESCAN_EVERY_MS)
+      )
         this.wake();
     } catch (err) {
       this.deps.logger.warn('could not look for free leases; retrying', { err });
@@ -170,10 +180,13 @@ export class SharedJournalArea implements Area {
         this.rescanAgain = false;
         try {
           await this.deps.rescan();
+          this.rescanFailed = false;
         } catch (err) {
-          this.deps.logger.error('could not read unfinished steps from the journal; retried at the next notification', {
-            err,
-          });
+          if (!this.rescanFailed)
+            this.deps.logger.error('could not read unfinished steps from the journal; trying again each second', {
+              err,
+            });
+          this.rescanFailed = true;
         }
       } while (this.rescanAgain && !this.stopped);
       this.rescanning = false;

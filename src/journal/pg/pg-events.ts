@@ -5,11 +5,15 @@ import type { AlertEvent } from '../../pipeline/alert-event';
 /** Advisory lock of the outbox's writers: sequence numbers commit in order, so a cursor never passes an event still being written. */
 export const EVENTS_LOCK = 0x6576_6e74; // "evnt"
 
-/** Writes `events` into the outbox inside the caller's transaction, under the writers' lock. */
+/**
+ * Writes `events` into the outbox inside the caller's transaction, under the writers' lock. Both
+ * statements are sent at once (a pipelining connection sends them in one round trip; the server
+ * runs them in order all the same).
+ */
 export async function insertEvents(client: PoolClient, events: readonly AlertEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await client.query('SELECT pg_advisory_xact_lock($1)', [EVENTS_LOCK]);
-  await client.query({
+  const locked = client.query('SELECT pg_advisory_xact_lock($1)', [EVENTS_LOCK]);
+  const inserted = client.query({
     name: 'insert-events',
     text: `INSERT INTO events (id, type, alert_id, store_id, location, time, data_json)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])`,
@@ -23,4 +27,5 @@ export async function insertEvents(client: PoolClient, events: readonly AlertEve
       events.map((e) => JSON.stringify(e.data)),
     ],
   });
+  await Promise.all([locked, inserted]);
 }

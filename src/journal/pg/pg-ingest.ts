@@ -8,32 +8,54 @@ import { insertEvents } from './pg-events';
 /**
  * One group commit on PostgreSQL: a commit's new alerts, its step updates and its outbox events
  * in one transaction, whose COMMIT is the one durable write their acknowledgements wait for.
- * Round trips are what a commit costs on a server, so they do not grow with the commit: BEGIN
- * goes with the first question and COMMIT with the last word.
+ * Round trips are what a commit costs on a server, so they do not grow with the commit, and on a
+ * pipelining connection (the journal's commit pool) a commit takes two: the alerts, their
+ * incidents and the step updates are sent together, joined as if every alert were new (which a
+ * webhook's alerts nearly always are); the events and the COMMIT follow once the answers say
+ * which alerts were new and whether events are kept. A commit that held a known alert joins the
+ * new ones again, exactly, before its COMMIT.
  */
 export async function commitBatch(
   pool: Pool,
   records: readonly NewAlertRecord[],
   updates: readonly StepRecord[],
   events: readonly AlertEvent[],
+  /** The NOTIFY's payload: the committing journal knows it, and does not wake itself with it. */
+  notice: string,
 ): Promise<{ isNew: boolean[]; eventsWritten: number }> {
+  if (!/^[a-z0-9:]+$/.test(notice)) throw new Error(`a commit's notice must be letters, digits and colons: ${notice}`);
   return withClient(pool, async (client) => {
     try {
+      const firsts = firstOfEachId(records);
+      const joinable = records.filter((r) => firsts.has(r) && r.incident);
+      const [begun, inserted, joinedAll] = await Promise.all([
+        client.query('BEGIN; SELECT 1 FROM integrations WHERE enabled = 1 LIMIT 1') as unknown as Promise<
+          QueryResult[]
+        >,
+        insertAlerts(client, [...firsts]),
+        joinIncidents(client, joinable),
+        writeSteps(client, updates),
+      ]);
+      const isNew = records.map((r) => firsts.has(r) && inserted.has(r.alert.id));
+      // A known alert among them: nothing was joined (see joinIncidents), so the new ones are now.
+      if (!joinedAll)
+        await joinIncidents(
+          client,
+          records.filter((r, i) => isNew[i] && r.incident),
+        );
       // Events are kept only while some integration is enabled (as on SQLite).
-      const begun = (await client.query(
-        'BEGIN; SELECT 1 FROM integrations WHERE enabled = 1 LIMIT 1',
-      )) as unknown as QueryResult[];
       const keepEvents = (begun[1]?.rowCount ?? 0) > 0;
-      const isNew = await ingestAlerts(client, records);
       const toWrite = keepEvents
         ? [...records.filter((_, i) => isNew[i]).flatMap((r) => r.events ?? []), ...events]
         : [];
-      await writeSteps(client, updates);
-      await insertEvents(client, toWrite);
       // The daemons holding these alerts' conferences start their steps, the one delivering
-      // events sends these (both told at commit).
+      // events sends these (both told at commit). The notice is ours (letters, digits and a
+      // colon), so it can be spelled in the text: a parameter would split the two statements.
       const tell = toWrite.length > 0 || records.some((r, i) => isNew[i] && r.steps.length > 0);
-      await client.query(tell ? `SELECT pg_notify('${STEPS_CHANNEL}', 'new'); COMMIT` : 'COMMIT');
+      await Promise.all([
+        insertEvents(client, toWrite),
+        client.query(tell ? `SELECT pg_notify('${STEPS_CHANNEL}', '${notice}'); COMMIT` : 'COMMIT'),
+      ]);
       return { isNew, eventsWritten: toWrite.length };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -42,21 +64,8 @@ export async function commitBatch(
   });
 }
 
-/**
- * A commit's alerts in two statements whatever their number: the alerts with their steps under
- * their cameras' locks, then every incident joined or opened and every alert pointed at it.
- *
- * Across daemons: the cameras' advisory locks are taken first, in one order, then the alerts are
- * inserted in id order, so two daemons given the same alerts never wait on each other in a
- * cycle; and a camera's incident is joined or opened under that camera's lock, held before the
- * statement that reads the live incidents starts (two daemons cannot open two incidents for one
- * camera).
- *
- * Returns, in the batch's order, whether each alert is new; the first of two same ids in a batch
- * is the new one.
- */
-async function ingestAlerts(client: PoolClient, batch: readonly NewAlertRecord[]): Promise<boolean[]> {
-  if (batch.length === 0) return [];
+/** The first record of each alert id, in the batch's order: a second one in a batch is a duplicate. */
+function firstOfEachId(batch: readonly NewAlertRecord[]): Set<NewAlertRecord> {
   const firsts = new Set<NewAlertRecord>();
   const seenIds = new Set<string>();
   for (const r of batch) {
@@ -64,6 +73,21 @@ async function ingestAlerts(client: PoolClient, batch: readonly NewAlertRecord[]
     seenIds.add(r.alert.id);
     firsts.add(r);
   }
+  return firsts;
+}
+
+/**
+ * A commit's alerts (one record per id) with their steps, under their cameras' locks, in one
+ * statement; returns the ids inserted (a known id is skipped, its steps too).
+ *
+ * Across daemons: the cameras' advisory locks are taken first, in one order, then the alerts are
+ * inserted in id order, so two daemons given the same alerts never wait on each other in a
+ * cycle; and a camera's incident is joined or opened under that camera's lock, held before the
+ * statement that reads the live incidents starts (two daemons cannot open two incidents for one
+ * camera).
+ */
+async function insertAlerts(client: PoolClient, firsts: readonly NewAlertRecord[]): Promise<Set<string>> {
+  if (firsts.length === 0) return new Set();
   const sorted = [...firsts].sort((a, b) => (a.alert.id < b.alert.id ? -1 : a.alert.id > b.alert.id ? 1 : 0));
   const steps = sorted.flatMap((r) => r.steps.map((step) => [r.alert.id, step, r.receivedAt] as const));
   // Every camera that may get an incident, known or not: the alerts are not known to be new yet.
@@ -96,13 +120,7 @@ async function ingestAlerts(client: PoolClient, batch: readonly NewAlertRecord[]
       cameras,
     ],
   });
-  const inserted = new Set(r.rows.map((row) => row.id));
-  const isNew = batch.map((b) => firsts.has(b) && inserted.has(b.alert.id));
-  await joinIncidents(
-    client,
-    batch.filter((b, i) => isNew[i] && b.incident),
-  );
-  return isNew;
+  return new Set(r.rows.map((row) => row.id));
 }
 
 /** A camera's alerts of one commit that go to one incident, in the order they came. */
@@ -119,9 +137,12 @@ interface Run {
  * reads the live incidents. It reads them locked: an incident claimed, resolved or ended by
  * another transaction meanwhile is read again once that commits, and one no longer live is not
  * joined (the alert opens its own incident, so it is repeated and escalated like any other).
+ *
+ * `fresh` are meant to be alerts this transaction inserted; if one of them is not (a known alert,
+ * sent before its insert's answer was seen), nothing is joined and the answer is false.
  */
-async function joinIncidents(client: PoolClient, fresh: readonly NewAlertRecord[]): Promise<void> {
-  if (fresh.length === 0) return;
+async function joinIncidents(client: PoolClient, fresh: readonly NewAlertRecord[]): Promise<boolean> {
+  if (fresh.length === 0) return true;
   const byCamera = new Map<string, NewAlertRecord[]>();
   for (const b of fresh) {
     const camera = cameraOf(b);
@@ -145,12 +166,16 @@ async function joinIncidents(client: PoolClient, fresh: readonly NewAlertRecord[
   const first = (run: Run) => run.alerts[0] as NewAlertRecord;
   const last = (run: Run) => run.alerts.at(-1) as NewAlertRecord;
   const pointed = runs.flatMap((run, k) => run.alerts.map((a) => [a.alert.id, k] as const));
-  await client.query({
+  const r = await client.query({
     name: 'join-or-open-incidents',
-    text: `WITH run AS (
+    text: `WITH inserted_here AS (
+             SELECT count(*) = cardinality($14::text[]) AS all_new FROM alerts
+             WHERE id = ANY($14::text[]) AND xmin = pg_current_xact_id()::xid),
+           run AS (
              SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::bigint[],
                                   $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::boolean[])
-               AS r(k, store_id, camera_id, since, first_alert_id, first_at, last_alert_id, last_at, alerts, new_id, room, next_repeat_at, may_join)),
+               AS r(k, store_id, camera_id, since, first_alert_id, first_at, last_alert_id, last_at, alerts, new_id, room, next_repeat_at, may_join)
+             WHERE (SELECT all_new FROM inserted_here)),
            live AS (
              SELECT run.k, (SELECT i.id FROM incidents i
                             WHERE i.store_id = run.store_id AND i.camera_id = run.camera_id AND i.state IN ('open', 'claimed') AND i.last_alert_at >= run.since
@@ -188,6 +213,7 @@ async function joinIncidents(client: PoolClient, fresh: readonly NewAlertRecord[
       pointed.map((p) => p[1]),
     ],
   });
+  return r.rowCount === pointed.length;
 }
 
 /** The key of a camera's advisory lock. */

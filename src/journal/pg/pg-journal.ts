@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import pg, { type Client, type Pool } from 'pg';
 import {
   FenceLost,
@@ -44,6 +45,12 @@ export class PgJournal implements Journal, EventSink {
   private closed = false;
 
   private readonly listeners = new Set<Client>();
+  /**
+   * The payload of this journal's own ingest NOTIFYs. This daemon has already started the steps
+   * of what it committed (when their conference is its own) and told its own event listeners, so
+   * hearing itself would only read every unfinished step again, many times a second in a flood.
+   */
+  private readonly ownNotice = `ingest:${randomBytes(8).toString('hex')}`;
   /** The shared incidents: a claim locks its row, the first wins. */
   readonly incidents: JournalIncidentStore;
   /** Integrations and their cursors: delivered by one daemon at a time. */
@@ -53,6 +60,9 @@ export class PgJournal implements Journal, EventSink {
   /** Wildix event ids seen by any daemon: an event the PBX sends again (or to another daemon) acts once. */
   readonly seenEvents: SeenEvents;
 
+  /** The group commit's own connection, pipelining: a commit takes two round trips (pg-ingest.ts). */
+  private readonly commitPool: Pool;
+
   private constructor(
     readonly pool: Pool,
     readonly where: string,
@@ -60,6 +70,7 @@ export class PgJournal implements Journal, EventSink {
     public onWriteError: (err: unknown, lost: StepRecord[]) => void,
     private readonly url: string,
   ) {
+    this.commitPool = openPgPool(url, { max: 1, pipeline: true, applicationName: 'veesion-bridge commits' });
     const db = new PgDb(pool);
     this.incidents = new JournalIncidentStore(db);
     this.integrations = new JournalIntegrationStore(db);
@@ -184,10 +195,11 @@ export class PgJournal implements Journal, EventSink {
     let done: Awaited<ReturnType<typeof commitBatch>>;
     try {
       done = await commitBatch(
-        this.pool,
+        this.commitPool,
         batch.map((b) => b.record),
         updates.map((u) => u.record),
         events,
+        this.ownNotice,
       );
     } catch (err) {
       for (const b of batch) b.reject(err);
@@ -321,7 +333,9 @@ export class PgJournal implements Journal, EventSink {
       };
       client.on('error', lost);
       client.on('end', () => lost());
-      client.on('notification', () => onNotify());
+      client.on('notification', (n) => {
+        if (n.payload !== this.ownNotice) onNotify();
+      });
       current = client;
       this.listeners.add(client);
       try {
@@ -364,6 +378,6 @@ export class PgJournal implements Journal, EventSink {
     clearTimeout(this.retryTimer);
     await this.flushAll();
     await Promise.all([...this.listeners].map((c) => c.end().catch(() => undefined)));
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.commitPool.end()]);
   }
 }

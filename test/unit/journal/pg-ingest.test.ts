@@ -92,6 +92,38 @@ describe('a commit of alerts on PostgreSQL joins and opens incidents as SQLite d
   });
 });
 
+describe('a commit that holds an alert the journal already has', () => {
+  it('joins its new alerts as if the known one were not there: the known one joins nothing and bridges no window', async () => {
+    // x0 is known (its incident ended long ago). Sent again between x2 (1500) and x3 (3100) and
+    // taken as new, it would chain them within the 1 s window; without it they are 1.6 s apart,
+    // so x3 opens an incident of its own.
+    const journal = await PgJournal.open(await pg.fresh());
+    try {
+      await journal.append(record('x0', 'X', 0));
+      const commit = [record('x2', 'X', 1500), record('x0', 'X', 2300), record('x3', 'X', 3100)];
+      expect(await Promise.all(commit.map((r) => journal.append(r)))).toEqual(['new', 'duplicate', 'new']);
+      const incidents = await journal.pool.query(
+        'SELECT first_alert_id, last_alert_id, alerts FROM incidents ORDER BY first_alert_id',
+      );
+      expect(incidents.rows).toEqual([
+        { first_alert_id: 'x0', last_alert_id: 'x0', alerts: 1 },
+        { first_alert_id: 'x2', last_alert_id: 'x2', alerts: 1 },
+        { first_alert_id: 'x3', last_alert_id: 'x3', alerts: 1 },
+      ]);
+      const alerts = await journal.pool.query(
+        'SELECT a.id, i.first_alert_id AS incident FROM alerts a JOIN incidents i ON i.id = a.incident_id ORDER BY a.id',
+      );
+      expect(alerts.rows.map((r) => [r.id, r.incident])).toEqual([
+        ['x0', 'x0'],
+        ['x2', 'x2'],
+        ['x3', 'x3'],
+      ]);
+    } finally {
+      await journal.close();
+    }
+  });
+});
+
 describe('an incident ended while a commit joins it', () => {
   it('is not joined: the alert opens an incident of its own (repeated and escalated like any other)', async () => {
     const journal = await PgJournal.open(await pg.fresh());

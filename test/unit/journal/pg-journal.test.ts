@@ -93,6 +93,43 @@ describe('PgJournal: what only a shared journal must get right', () => {
     await Promise.all([a!.close(), b!.close()]);
   });
 
+  it('plans each statement for the rows it is given: no generic plan made while the tables were empty is kept', async () => {
+    const journal = await PgJournal.open(await pg.fresh());
+    try {
+      const r = await journal.pool.query('SHOW plan_cache_mode');
+      expect(r.rows[0].plan_cache_mode).toBe('force_custom_plan');
+    } finally {
+      await journal.close();
+    }
+  });
+
+  it("a commit wakes the other daemons' rescans, not its own daemon's (which started those steps itself)", async () => {
+    const url = await pg.fresh();
+    const [mine, other] = await Promise.all([PgJournal.open(url), PgJournal.open(url)]);
+    const woken = { mine: 0, other: 0 };
+    const heard = (who: keyof typeof woken) => () => woken[who]++;
+    const stops = [mine.listen(heard('mine'), () => undefined), other.listen(heard('other'), () => undefined)];
+    try {
+      // Each listener is called once when its LISTEN is in place.
+      const until = async (ok: () => boolean) => {
+        for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
+      };
+      await until(() => woken.mine === 1 && woken.other === 1);
+      expect(woken).toEqual({ mine: 1, other: 1 });
+      await mine.append(record('n1', 'A'));
+      await until(() => woken.other === 2);
+      expect(woken.other).toBe(2);
+      await other.append(record('n2', 'B'));
+      await until(() => woken.mine === 2);
+      // Both commits' notifications have been delivered by now: each woke only the other daemon.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(woken).toEqual({ mine: 2, other: 2 });
+    } finally {
+      await Promise.all(stops.map((stop) => stop()));
+      await Promise.all([mine.close(), other.close()]);
+    }
+  });
+
   it("a fenced write counts only while its daemon holds the lease: a call's record is refused once another daemon took the conference", async () => {
     const j = await PgJournal.open(await pg.fresh());
     await j.append(record('f1', '1'));
