@@ -30,6 +30,14 @@ export function openPgPool(
   const pool = new pg.Pool({
     // Queries sent without waiting for the answer before (the server runs them in order).
     ...(opts.pipeline ? { pipeline: true } : {}),
+    // A plan for the rows each statement is given. PostgreSQL would otherwise settle on a generic
+    // plan for a named statement after five runs, made with the tables' sizes of that moment: on
+    // a new journal, a plan for empty tables (a scan of every alert) kept until the next ANALYZE,
+    // so each commit took longer than the one before (3 ms to 15 ms over 10,000 alerts). Set
+    // before the connection is first used (a SET: PgBouncer refuses it as a startup option).
+    onConnect: async (client: pg.ClientBase) => {
+      await client.query('SET plan_cache_mode = force_custom_plan');
+    },
     connectionString: url,
     max: opts.max ?? 10,
     types,
@@ -41,15 +49,6 @@ export function openPgPool(
   });
   // An idle client whose server went away errors on the pool: the next query reconnects.
   pool.on('error', () => undefined);
-  // A plan for the rows each statement is given. PostgreSQL would otherwise settle on a generic
-  // plan for a named statement after five runs, made with the tables' sizes of that moment: on a
-  // new journal, a plan for empty tables (a scan of every alert) kept until the next ANALYZE, so
-  // each commit took longer than the one before (3 ms to 15 ms over 10,000 alerts). A SET rather
-  // than a startup option, which a connection pooler such as PgBouncer refuses. Sent before any
-  // other query of the connection; should it fail, the connection plans as PostgreSQL would.
-  pool.on('connect', (client) => {
-    client.query('SET plan_cache_mode = force_custom_plan').catch(() => undefined);
-  });
   return pool;
 }
 
@@ -72,6 +71,9 @@ export async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) =
     throw err;
   } finally {
     client.off('error', onError);
+    // A broken connection is destroyed, not pooled: the server's last word on it (a FATAL at a
+    // shutdown) must not reach an 'error' event nobody hears, which would end the process.
+    if (broken) client.on('error', () => undefined);
     client.release(broken ?? false);
   }
 }
