@@ -67,7 +67,8 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-export async function stopDaemon(child: ChildProcess): Promise<void> {
+/** Stops the daemon as systemd would; says how long it took unless `quiet` (a daemon stopped between runs). */
+export async function stopDaemon(child: ChildProcess, opts: { quiet?: boolean } = {}): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
@@ -76,7 +77,7 @@ export async function stopDaemon(child: ChildProcess): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {
     console.log('daemon did not exit within 15 s of SIGTERM: killed');
     child.kill('SIGKILL');
-  } else {
+  } else if (!opts.quiet) {
     console.log(`daemon stopped on SIGTERM in ${Date.now() - started} ms (exit ${child.exitCode ?? child.signalCode})`);
   }
 }

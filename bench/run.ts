@@ -52,12 +52,8 @@ async function main(): Promise<void> {
     const spareRss = childrenRss(daemon.pid as number);
 
     if (process.env.BENCH_ONLY === 'postgres') {
-      // The durable ingest on SQLite, then the same on PostgreSQL (BRIDGE_JOURNAL_URL).
-      await ingestRun(world.httpPort, world.hookToken, agent, 'warmup', WARMUP_ALERTS);
-      const sqlite = await ingestRun(world.httpPort, world.hookToken, agent);
-      await sharedJournalRows(daemon, world, dir, sqlite, (p, prefix, n) =>
-        ingestRun(p, world.hookToken, agent, prefix, n),
-      );
+      // The durable ingest on SQLite and on PostgreSQL (BRIDGE_JOURNAL_URL), taking turns.
+      await sharedJournalRows(daemon, world, dir, (p, prefix, n) => ingestRun(p, world.hookToken, agent, prefix, n));
       return;
     }
 
@@ -227,9 +223,7 @@ async function main(): Promise<void> {
       `during ingest: daemon used ${(load.daemon * 100).toFixed(0)}% of a core, the bench (load + simulators) ${(load.bench * 100).toFixed(0)}%`,
     );
     if (ingest.errors > 0) console.log(`ingest errors: ${ingest.errors}`);
-    await sharedJournalRows(daemon, world, dir, ingest, (p, prefix, n) =>
-      ingestRun(p, world.hookToken, agent, prefix, n),
-    );
+    await sharedJournalRows(daemon, world, dir, (p, prefix, n) => ingestRun(p, world.hookToken, agent, prefix, n));
   } finally {
     agent.destroy();
     await stopDaemon(daemon);
