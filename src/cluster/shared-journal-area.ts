@@ -131,8 +131,8 @@ export class SharedJournalArea implements Area {
 
   /**
    * Takes the free leases (conferences only while calls can be placed), starts what came with
-   * them, refreshes the view and the write probe, and every few seconds looks for unfinished
-   * steps anyway: a notification lost with its connection must not leave an alert waiting.
+   * them, refreshes the view and the write probe, tries a failed rescan again, and while steps
+   * wait looks for them every RESCAN_EVERY_MS anyway (a listener connection dead without a word).
    */
   private async round(): Promise<void> {
     if (this.stopped || !this.taking) return;
@@ -145,16 +145,15 @@ export class SharedJournalArea implements Area {
       if (taken.includes(CRON_LEASE)) this.deps.onCron(true);
       if (taken.length > 0) this.deps.logger.info('leases taken', { leases: taken });
       const rooms = taken.filter((n) => n.startsWith(ROOM_PREFIX)).map((n) => n.slice(ROOM_PREFIX.length));
-      if (rooms.length > 0) this.deps.onRoomsTaken(rooms);
+      if (rooms.length > 0) {
+        this.deps.onRoomsTaken(rooms);
+        // At once, before the reads below: one failing must not leave the taken steps waiting.
+        this.wake();
+      }
       this.view = await this.leases.view();
       this.waiting = await this.deps.journal.waitingSteps();
       const waiting = Object.values(this.waiting).some((n) => n > 0);
-      if (
-        taken.some((n) => n !== CRON_LEASE) ||
-        this.rescanFailed ||
-        (waiting && Date.now() - this.lastRescan >= RESCAN_EVERY_MS)
-      )
-        this.wake();
+      if (this.rescanFailed || (waiting && Date.now() - this.lastRescan >= RESCAN_EVERY_MS)) this.wake();
     } catch (err) {
       this.deps.logger.warn('could not look for free leases; retrying', { err });
     }
@@ -180,6 +179,7 @@ export class SharedJournalArea implements Area {
         this.rescanAgain = false;
         try {
           await this.deps.rescan();
+          if (this.rescanFailed) this.deps.logger.info('unfinished steps read from the journal again');
           this.rescanFailed = false;
         } catch (err) {
           if (!this.rescanFailed)
