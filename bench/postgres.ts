@@ -15,7 +15,10 @@ type IngestResult = { latencies: number[]; perSecond: number; errors: number };
 /** Cores used during a run: the daemon's, PostgreSQL's processes', the bench's (load and simulators). */
 type Cores = { daemon: number; postgres: number; bench: number };
 
-/** CPU seconds of every `postgres` process so far (the bench's cluster is the only one it starts). */
+/**
+ * CPU seconds of every `postgres` process on the machine so far: the bench's cluster's, and any
+ * other's (run the bench alone for this figure to be PostgreSQL's share of the run).
+ */
 function postgresCpuSeconds(): number {
   let total = 0;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {

@@ -7,8 +7,9 @@ export const EVENTS_LOCK = 0x6576_6e74; // "evnt"
 
 /**
  * Writes `events` into the outbox inside the caller's transaction, under the writers' lock. Both
- * statements are sent at once (a pipelining connection sends them in one round trip; the server
- * runs them in order all the same).
+ * statements are sent at once, for the group commit's pipelining connection (one round trip; the
+ * server runs them in order all the same); a connection that does not pipeline would queue the
+ * second, and node-postgres warns of that.
  */
 export async function insertEvents(client: PoolClient, events: readonly AlertEvent[]): Promise<void> {
   if (events.length === 0) return;
@@ -27,5 +28,8 @@ export async function insertEvents(client: PoolClient, events: readonly AlertEve
       events.map((e) => JSON.stringify(e.data)),
     ],
   });
-  await Promise.all([locked, inserted]);
+  // The lock's failure first: the insert fails only because of it.
+  const [lockedAnswer, insertedAnswer] = await Promise.allSettled([locked, inserted]);
+  if (lockedAnswer.status === 'rejected') throw lockedAnswer.reason;
+  if (insertedAnswer.status === 'rejected') throw insertedAnswer.reason;
 }

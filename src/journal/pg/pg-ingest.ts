@@ -28,7 +28,7 @@ export async function commitBatch(
     try {
       const firsts = firstOfEachId(records);
       const joinable = records.filter((r) => firsts.has(r) && r.incident);
-      const [begun, inserted, joinedAll] = await Promise.all([
+      const [begun, inserted, joinedAll] = await inSendingOrder([
         client.query('BEGIN; SELECT 1 FROM integrations WHERE enabled = 1 LIMIT 1') as unknown as Promise<
           QueryResult[]
         >,
@@ -38,11 +38,14 @@ export async function commitBatch(
       ]);
       const isNew = records.map((r) => firsts.has(r) && inserted.has(r.alert.id));
       // A known alert among them: nothing was joined (see joinIncidents), so the new ones are now.
-      if (!joinedAll)
-        await joinIncidents(
+      if (
+        !joinedAll &&
+        !(await joinIncidents(
           client,
           records.filter((r, i) => isNew[i] && r.incident),
-        );
+        ))
+      )
+        throw new Error('an alert this commit inserted was not found inserted by it (not joined to its incident)');
       // Events are kept only while some integration is enabled (as on SQLite).
       const keepEvents = (begun[1]?.rowCount ?? 0) > 0;
       const toWrite = keepEvents
@@ -52,7 +55,7 @@ export async function commitBatch(
       // events sends these (both told at commit). The notice is ours (letters, digits and a
       // colon), so it can be spelled in the text: a parameter would split the two statements.
       const tell = toWrite.length > 0 || records.some((r, i) => isNew[i] && r.steps.length > 0);
-      await Promise.all([
+      await inSendingOrder([
         insertEvents(client, toWrite),
         client.query(tell ? `SELECT pg_notify('${STEPS_CHANNEL}', '${notice}'); COMMIT` : 'COMMIT'),
       ]);
@@ -62,6 +65,20 @@ export async function commitBatch(
       throw err;
     }
   });
+}
+
+/**
+ * The answers of statements sent together, once all are in. Should one fail, the statements
+ * after it fail too (the transaction is aborted): the first failure in the order they were sent
+ * is the cause, whichever answer settled first.
+ */
+async function inSendingOrder<T extends readonly unknown[]>(
+  sent: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const answers = await Promise.allSettled(sent);
+  const failed = answers.find((a): a is PromiseRejectedResult => a.status === 'rejected');
+  if (failed) throw failed.reason;
+  return answers.map((a) => (a as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** The first record of each alert id, in the batch's order: a second one in a batch is a duplicate. */

@@ -51,6 +51,11 @@ export class PgJournal implements Journal, EventSink {
    * hearing itself would only read every unfinished step again, many times a second in a flood.
    */
   private readonly ownNotice = `ingest:${randomBytes(8).toString('hex')}`;
+  /**
+   * This journal's own listeners, woken when a commit failed: it may have been written all the
+   * same (its answer lost), and the alerts' retries are then duplicates whose steps nobody starts.
+   */
+  private readonly ownListeners = new Set<() => void>();
   /** The shared incidents: a claim locks its row, the first wins. */
   readonly incidents: JournalIncidentStore;
   /** Integrations and their cursors: delivered by one daemon at a time. */
@@ -70,7 +75,12 @@ export class PgJournal implements Journal, EventSink {
     public onWriteError: (err: unknown, lost: StepRecord[]) => void,
     private readonly url: string,
   ) {
-    this.commitPool = openPgPool(url, { max: 1, pipeline: true, applicationName: 'veesion-bridge commits' });
+    this.commitPool = openPgPool(url, {
+      max: 1,
+      pipeline: true,
+      keepIdle: true,
+      applicationName: 'veesion-bridge commits',
+    });
     const db = new PgDb(pool);
     this.incidents = new JournalIncidentStore(db);
     this.integrations = new JournalIntegrationStore(db);
@@ -87,6 +97,14 @@ export class PgJournal implements Journal, EventSink {
     const where = redactUrl(url);
     const pool = openPgPool(url, opts);
     try {
+      // The commit reads which rows its own transaction wrote (pg_current_xact_id, from 13 on).
+      const server = (
+        await pool.query<{ num: string; name: string }>(
+          "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS name",
+        )
+      ).rows[0];
+      if (!(Number(server?.num) >= 130000))
+        throw new Error(`the journal ${where} runs PostgreSQL ${server?.name ?? '?'}; 13 or later is needed`);
       await migratePg(pool, where);
     } catch (err) {
       await pool.end().catch(() => undefined);
@@ -205,6 +223,7 @@ export class PgJournal implements Journal, EventSink {
       for (const b of batch) b.reject(err);
       const failing = this.updates.failed(updates, err, !this.closed);
       if (failing.length > 0) this.onWriteError(err, failing);
+      if (batch.length > 0) for (const wake of this.ownListeners) wake();
       return false;
     }
     for (const [i, b] of batch.entries()) b.resolve(done.isNew[i] ? 'new' : 'duplicate');
@@ -307,10 +326,12 @@ export class PgJournal implements Journal, EventSink {
   /**
    * Hears STEPS_CHANNEL on a connection of its own (LISTEN cannot share a pooled one), and
    * connects again after the server went away, calling `onNotify` once reconnected (what was
-   * said meanwhile was missed). Returns the stop function.
+   * said meanwhile was missed), and after a commit of this journal's failed. Its own commits'
+   * notifications are not passed on. Returns the stop function.
    */
   listen(onNotify: () => void, onError: (err: unknown) => void): () => Promise<void> {
     let stopped = false;
+    this.ownListeners.add(onNotify);
     let current: Client | undefined;
     let retry: NodeJS.Timeout | undefined;
     const connect = async () => {
@@ -349,6 +370,7 @@ export class PgJournal implements Journal, EventSink {
     void connect();
     return async () => {
       stopped = true;
+      this.ownListeners.delete(onNotify);
       clearTimeout(retry);
       const c = current;
       current = undefined;

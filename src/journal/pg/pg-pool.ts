@@ -25,7 +25,7 @@ const types = {
 /** A pool on a `postgres://` URL, as the journal uses it. The URL may hold a password: never logged. */
 export function openPgPool(
   url: string,
-  opts: { max?: number; applicationName?: string; pipeline?: boolean } = {},
+  opts: { max?: number; applicationName?: string; pipeline?: boolean; keepIdle?: boolean } = {},
 ): pg.Pool {
   const pool = new pg.Pool({
     // Queries sent without waiting for the answer before (the server runs them in order).
@@ -40,6 +40,9 @@ export function openPgPool(
     },
     connectionString: url,
     max: opts.max ?? 10,
+    // An idle connection is closed after 10 s unless kept (then the next query would pay for a
+    // new one: connecting, signing in, the SET above).
+    ...(opts.keepIdle ? { idleTimeoutMillis: 0 } : {}),
     types,
     application_name: opts.applicationName ?? 'veesion-bridge',
     connectionTimeoutMillis: 10_000,
@@ -71,9 +74,6 @@ export async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) =
     throw err;
   } finally {
     client.off('error', onError);
-    // A broken connection is destroyed, not pooled: the server's last word on it (a FATAL at a
-    // shutdown) must not reach an 'error' event nobody hears, which would end the process.
-    if (broken) client.on('error', () => undefined);
     client.release(broken ?? false);
   }
 }

@@ -94,7 +94,7 @@ describe('a commit of alerts on PostgreSQL joins and opens incidents as SQLite d
 
 describe('a commit that holds an alert the journal already has', () => {
   it('joins its new alerts as if the known one were not there: the known one joins nothing and bridges no window', async () => {
-    // x0 is known (its incident ended long ago). Sent again between x2 (1500) and x3 (3100) and
+    // x0 is known (its incident's window closed long before x2). Sent again between x2 (1500) and x3 (3100) and
     // taken as new, it would chain them within the 1 s window; without it they are 1.6 s apart,
     // so x3 opens an incident of its own.
     const journal = await PgJournal.open(await pg.fresh());

@@ -282,6 +282,29 @@ describe('PgJournal: what only a shared journal must get right', () => {
     await j.close();
   });
 
+  it('a failed commit wakes its own daemon: written all the same (its answer lost), its alerts would come back as duplicates whose steps nobody starts', async () => {
+    const url = await pg.fresh();
+    const j = await PgJournal.open(url);
+    let woken = 0;
+    const stop = j.listen(
+      () => woken++,
+      () => undefined,
+    );
+    const admin = openPgPool(url);
+    try {
+      for (let i = 0; i < 200 && woken === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(woken).toBe(1); // once LISTEN is in place
+      await j.append(record('fine', 'A'));
+      await admin.query(`ALTER TABLE alerts ADD CONSTRAINT refuse_boom CHECK (id <> 'boom')`);
+      await expect(j.append(record('boom', 'A'))).rejects.toThrow(/refuse_boom/);
+      expect(woken).toBe(2);
+    } finally {
+      await stop();
+      await admin.end();
+      await j.close();
+    }
+  });
+
   it('a server that refuses writes fails the commit (no 200) and the writability probe; the journal works again after', async () => {
     const url = await pg.fresh();
     const db = new URL(url).pathname.slice(1);
