@@ -1,4 +1,5 @@
 import { marks, type Db } from './sql/db';
+import type { StepRow } from './step-call';
 import type { AlertStatus, StepName, StepState } from '../pipeline/alert';
 
 /** Which alerts the admin API lists; every field optional but `limit`. */
@@ -44,16 +45,11 @@ interface AlertRow {
   camera_id: unknown;
   alert_type: unknown;
 }
-export interface StepRow {
-  alert_id: string;
-  step: string;
-  state: string;
-  attempts: number;
-  next_at: number | null;
-  last_error: string | null;
-  detail: string | null;
-  updated_at: number;
-}
+/** The columns of a steps row the admin API shows. */
+type ListedStepRow = Pick<
+  StepRow,
+  'alert_id' | 'step' | 'state' | 'attempts' | 'next_at' | 'last_error' | 'detail' | 'updated_at'
+>;
 
 /** A field of the alert's JSON as text, in each database's words. */
 export function alertField(db: Pick<Db, 'dialect'>, column: string, field: 'cameraId' | 'alertType'): string {
@@ -111,7 +107,7 @@ export async function listAlerts(db: Db, q: AlertQuery): Promise<AlertListItem[]
 /** The steps of these alerts, by alert, in one statement. */
 export async function stepsOf(db: Db, alertIds: readonly string[]): Promise<Map<string, AlertStepView[]>> {
   if (alertIds.length === 0) return new Map();
-  const rows = await db.all<StepRow>(
+  const rows = await db.all<ListedStepRow>(
     `SELECT alert_id, step, state, attempts, next_at, last_error, detail, updated_at FROM steps
      WHERE alert_id IN (${marks(alertIds.length)}) ORDER BY alert_id, step`,
     alertIds,
@@ -120,7 +116,7 @@ export async function stepsOf(db: Db, alertIds: readonly string[]): Promise<Map<
 }
 
 /** Step rows (ordered by alert and step) as the admin API shows them, by alert. */
-export function stepsByAlert(rows: readonly StepRow[]): Map<string, AlertStepView[]> {
+export function stepsByAlert(rows: readonly ListedStepRow[]): Map<string, AlertStepView[]> {
   const out = new Map<string, AlertStepView[]>();
   for (const s of rows) {
     const list = out.get(s.alert_id) ?? [];
