@@ -20,10 +20,12 @@ export async function commitBatch(
   records: readonly NewAlertRecord[],
   updates: readonly StepRecord[],
   events: readonly AlertEvent[],
-  /** The NOTIFY's payload: the committing journal knows it, and does not wake itself with it. */
+  /**
+   * The NOTIFY's payload: the committing journal knows it, and does not wake itself with it.
+   * Letters, digits and colons only (the journal makes it so): it is spelled in the SQL text.
+   */
   notice: string,
 ): Promise<{ isNew: boolean[]; eventsWritten: number }> {
-  if (!/^[a-z0-9:]+$/.test(notice)) throw new Error(`a commit's notice must be letters, digits and colons: ${notice}`);
   return withClient(pool, async (client) => {
     try {
       const firsts = firstOfEachId(records);
@@ -52,8 +54,8 @@ export async function commitBatch(
         ? [...records.filter((_, i) => isNew[i]).flatMap((r) => r.events ?? []), ...events]
         : [];
       // The daemons holding these alerts' conferences start their steps, the one delivering
-      // events sends these (both told at commit). The notice is ours (letters, digits and a
-      // colon), so it can be spelled in the text: a parameter would split the two statements.
+      // events sends these (both told at commit). The notice is spelled in the text: a parameter
+      // would split the two statements.
       const tell = toWrite.length > 0 || records.some((r, i) => isNew[i] && r.steps.length > 0);
       await inSendingOrder([
         insertEvents(client, toWrite),
