@@ -147,6 +147,32 @@ describe('the operator console in a real browser', () => {
     await page.close();
   }, 60_000);
 
+  it('a page that was loading when the person signed out does not replace the sign-in form when it arrives', async () => {
+    w = await bootWorld({ settings: { BRIDGE_ADMIN_TOKEN: ADMIN } });
+    const page = await signedIn(w.base);
+    await page.waitForSelector('text=No open or claimed incident', { timeout: 20_000 });
+    // The page's reads are answered by the server at once, while still signed in, but handed to
+    // the page only after the sign-out: the order a slow network or a busy daemon can give.
+    const held: Array<() => Promise<void>> = [];
+    await page.route('**/api/v1/**', (r) => {
+      const answer = r.fetch();
+      held.push(async () => r.fulfill({ response: await answer }));
+    });
+    await page.click('#nav a[href="#/stores"]');
+    await waitFor(async () => held.length > 0, 20_000, 'a page read in flight');
+    await page.click('#signout');
+    await page.waitForSelector('form.signin', { timeout: 20_000 });
+    const answered = held.length;
+    await Promise.all(held.map((deliver) => deliver()));
+    await page.unroute('**/api/v1/**');
+    // Give the page's own handlers time to run on what arrived (a negative check: nothing must change).
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
+    expect(answered).toBeGreaterThan(0);
+    expect(await page.locator('form.signin').isVisible()).toBe(true);
+    expect(await page.locator('#nav').isHidden()).toBe(true);
+    await page.close();
+  }, 60_000);
+
   it('silencing a store in the page mutes its next alert; every page fits a phone (390 px) and is screenshotted', async () => {
     w = await bootWorld({ settings: { BRIDGE_ADMIN_TOKEN: ADMIN } });
     const { base } = w;

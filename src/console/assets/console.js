@@ -23,6 +23,12 @@ function signIn(message) {
   nav.hidden = true;
   feed?.close();
   feed = undefined;
+  // A page still loading, or a refresh still due, was asked for by the session that ended: when it
+  // arrives it must not draw over this form.
+  session.csrf = '';
+  routeSeq++;
+  clearTimeout(refreshTimer);
+  stale = false;
   // What the session saw goes with it.
   forgetStills();
   forgetChoices();
@@ -80,7 +86,6 @@ document.getElementById('signout').addEventListener('click', async () => {
     conn.textContent = `not signed out (${why}): try again`;
     return;
   }
-  session.csrf = '';
   signIn('Signed out.');
 });
 
@@ -163,6 +168,7 @@ function restoreFocus(saved) {
 }
 
 async function route(background = false) {
+  if (!session.csrf) return; // signed out: the sign-in form stays until a session starts
   const hash = location.hash.replace(/^#\/?/, '') || 'live';
   const [path, query = ''] = hash.split('?');
   const [name, ...rest] = path.split('/');
