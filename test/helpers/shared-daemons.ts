@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { Pool, type PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { SimWorld } from '../../src/sim/sim-world';
 import { freePort } from '../../src/sim/sim-world';
 import { CLI } from './cli';
 import { waitFor } from './quiet-logger';
+import { testPool } from './postgres';
 
 /**
  * Daemon processes sharing one PostgreSQL journal (BRIDGE_JOURNAL_URL in the world's env file),
@@ -18,7 +19,7 @@ export class SharedDaemons {
   readonly db: Pool;
   readonly t0 = Date.now();
   /** The test's connections still open, which `stop()` waits to see closed. */
-  private readonly connections = new Set<PoolClient>();
+  private readonly closeDb: () => Promise<void>;
 
   private constructor(
     private readonly world: SimWorld,
@@ -28,16 +29,12 @@ export class SharedDaemons {
   ) {
     this.daemons = ports.map(() => undefined);
     this.bases = ports.map((p) => `http://127.0.0.1:${p}`);
-    this.db = new Pool({ connectionString: url, max: 2 });
-    // An idle connection cut by the server (its shutdown, a terminated backend) errors on the pool;
-    // unheard, that error would fail the whole test file. The next query reconnects or fails itself.
-    this.db.on('error', (err) =>
+    // An idle connection of the test's cut by the server (its shutdown, a terminated backend) is told in the story.
+    const pool = testPool(url, 2, (err) =>
       this.story.push(`${Date.now() - this.t0} ms the test's own connection: ${err.message}`),
     );
-    this.db.on('connect', (client) => {
-      this.connections.add(client);
-      client.once('end', () => this.connections.delete(client));
-    });
+    this.db = pool.db;
+    this.closeDb = pool.close;
   }
 
   /** `count` daemons' places: the first on the world's HTTP port, the others on free ones. */
@@ -109,8 +106,6 @@ export class SharedDaemons {
    */
   async stop(): Promise<void> {
     await Promise.all(this.daemons.map((_, i) => this.kill(i)));
-    const closed = [...this.connections].map((c) => new Promise((r) => c.once('end', r)));
-    await this.db.end();
-    await Promise.all(closed);
+    await this.closeDb();
   }
 }

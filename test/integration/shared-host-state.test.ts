@@ -1,6 +1,5 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Pool } from 'pg';
 import { Daemon } from '../../src/daemon';
 import { loadConfig } from '../../src/config/load';
 import { secretValues } from '../../src/config/redact';
@@ -10,7 +9,7 @@ import { SimWorld, freePort } from '../../src/sim/sim-world';
 import { runCli } from '../helpers/cli';
 import { threeColourClip } from '../helpers/clips';
 import { tempDir } from '../helpers/paths';
-import { usePostgres } from '../helpers/postgres';
+import { testPool, usePostgres } from '../helpers/postgres';
 import { capturedLogger, waitFor } from '../helpers/quiet-logger';
 import { STORES } from '../helpers/world';
 
@@ -49,7 +48,7 @@ describe('two daemons on one PostgreSQL journal: nothing kept per daemon', () =>
     world.video.video = clip;
     const dataDirs = [join(dir, 'data-0'), join(dir, 'data-1')];
     const daemons: Daemon[] = [];
-    const db = new Pool({ connectionString: url, max: 1 });
+    const { db, close } = testPool(url, 1);
     try {
       for (const [i, dataDir] of dataDirs.entries()) {
         const env = {
@@ -147,7 +146,7 @@ describe('two daemons on one PostgreSQL journal: nothing kept per daemon', () =>
       for (const dataDir of dataDirs) expect(filesUnder(dataDir).filter((f) => /\.sqlite/.test(f))).toEqual([]);
     } finally {
       for (const d of daemons) await d.stop();
-      await db.end();
+      await close();
       await world.stop();
     }
     for (const dataDir of dataDirs) expect(filesUnder(dataDir).filter((f) => /\.sqlite/.test(f))).toEqual([]);
