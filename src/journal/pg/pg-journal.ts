@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg, { type Client, type Pool } from 'pg';
+import type { Client, Pool } from 'pg';
 import {
   FenceLost,
   type Journal,
@@ -20,6 +20,7 @@ import { JournalIntegrationStore } from '../integration-store';
 import { JournalFollowUps, journalSeenEvents } from '../follow-ups';
 import { commitBatch } from './pg-ingest';
 import { prunePg } from './pg-prune';
+import { listenOn } from './pg-listen';
 import type { SeenEvents } from '../seen-events';
 export { STEPS_CHANNEL } from './pg-pool';
 
@@ -51,6 +52,8 @@ export class PgJournal implements Journal, EventSink {
    * hearing itself would only read every unfinished step again, many times a second in a flood.
    */
   private readonly ownNotice = `ingest:${randomBytes(8).toString('hex')}`;
+  /** Whether the last commit found events kept (see commitBatch): until one has, they are taken to be. */
+  private eventsKept = true;
   /**
    * This journal's own listeners, woken when a commit failed: it may have been written all the
    * same (its answer lost), and the alerts' retries are then duplicates whose steps nobody starts.
@@ -218,6 +221,7 @@ export class PgJournal implements Journal, EventSink {
         updates.map((u) => u.record),
         events,
         this.ownNotice,
+        this.eventsKept,
       );
     } catch (err) {
       for (const b of batch) b.reject(err);
@@ -226,6 +230,7 @@ export class PgJournal implements Journal, EventSink {
       if (batch.length > 0) for (const wake of this.ownListeners) wake();
       return false;
     }
+    this.eventsKept = done.eventsKept;
     for (const [i, b] of batch.entries()) b.resolve(done.isNew[i] ? 'new' : 'duplicate');
     this.updates.written(updates);
     if (done.eventsWritten > 0) for (const l of this.eventListeners) l();
@@ -330,54 +335,17 @@ export class PgJournal implements Journal, EventSink {
    * notifications are not passed on. Returns the stop function.
    */
   listen(onNotify: () => void, onError: (err: unknown) => void): () => Promise<void> {
-    let stopped = false;
     this.ownListeners.add(onNotify);
-    let current: Client | undefined;
-    let retry: NodeJS.Timeout | undefined;
-    const connect = async () => {
-      if (stopped) return;
-      // Keepalives from 10 s: a connection dropped without a word (a NAT, a failover) is noticed.
-      const client = new pg.Client({
-        connectionString: this.url,
-        application_name: 'veesion-bridge listener',
-        keepAlive: true,
-        keepAliveInitialDelayMillis: 10_000,
-        connectionTimeoutMillis: 10_000,
-      });
-      const lost = (err?: unknown) => {
-        if (current !== client) return;
-        current = undefined;
-        this.listeners.delete(client);
-        if (err) onError(err);
-        void client.end().catch(() => undefined);
-        if (!stopped) retry = setTimeout(() => void connect(), 1000);
-      };
-      client.on('error', lost);
-      client.on('end', () => lost());
-      client.on('notification', (n) => {
-        if (n.payload !== this.ownNotice) onNotify();
-      });
-      current = client;
-      this.listeners.add(client);
-      try {
-        await client.connect();
-        await client.query(`LISTEN ${STEPS_CHANNEL}`);
-        onNotify(); // what was committed before LISTEN took effect (or while reconnecting)
-      } catch (err) {
-        lost(err);
-      }
-    };
-    void connect();
+    const stop = listenOn(this.url, STEPS_CHANNEL, this.listeners, {
+      onNotify: (payload) => {
+        if (payload !== this.ownNotice) onNotify();
+      },
+      onListening: onNotify, // what was committed before LISTEN took effect (or while reconnecting)
+      onError,
+    });
     return async () => {
-      stopped = true;
       this.ownListeners.delete(onNotify);
-      clearTimeout(retry);
-      const c = current;
-      current = undefined;
-      if (c) {
-        this.listeners.delete(c);
-        await c.end().catch(() => undefined);
-      }
+      await stop();
     };
   }
 

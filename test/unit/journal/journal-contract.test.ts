@@ -214,12 +214,19 @@ describe.each(implementations)('journal port on %s', (_name, open) => {
     );
     await s.journal.append(record('e2', { events: [event('e2')] }));
     await s.journal.append(record('e2', { events: [event('e2')] })); // a duplicate writes no event
+    // A known alert and a new one in one commit: the new one's event alone.
+    expect(
+      await Promise.all([
+        s.journal.append(record('e2', { events: [event('e2')] })),
+        s.journal.append(record('e3', { events: [event('e3')] })),
+      ]),
+    ).toEqual(['duplicate', 'new']);
     s.journal.recordEvent(event('e1'));
     await s.journal.unfinishedSteps();
     const events = await s.rows('SELECT seq, alert_id, type, data_json FROM events ORDER BY seq');
-    expect(events.map((e) => e.alert_id)).toEqual(['e2', 'e1']);
-    expect(Number(events[1]?.seq)).toBeGreaterThan(Number(events[0]?.seq));
+    expect(events.map((e) => e.alert_id)).toEqual(['e2', 'e3', 'e1']);
+    expect(Number(events[2]?.seq)).toBeGreaterThan(Number(events[1]?.seq));
     expect(JSON.parse(String(events[0]?.data_json))).toEqual({ n: 1 });
-    expect(written).toBe(2);
+    expect(written).toBe(3);
   });
 });
