@@ -141,6 +141,30 @@ export function buildProgram(): Command {
     .command('test <id>')
     .description('send it a signed ping event and show the answer')
     .action(async (id: string) => (await import('./integrations')).testIntegration(id, globals()));
+  const users = program
+    .command('users')
+    .description('the people who sign in to the console: roles, stores and passwords (kept only as hashes)');
+  users
+    .command('add <name>')
+    .description('add a user; the password is read from standard input (twice on a terminal) unless --generate')
+    .requiredOption('--role <role>', 'admin, manager (every store, or --stores) or store (its --stores only)')
+    .option('--stores <ids>', 'store_veesion_ids, comma list')
+    .option('--display-name <name>', 'the name claims are recorded under (default: the user name)')
+    .option('--generate', 'generate a password and print it, this once')
+    .action(async (name: string, o) => (await import('./users')).addUser(name, { ...globals(), ...o }));
+  users
+    .command('list')
+    .description('every user, role and stores')
+    .action(async () => (await import('./users')).listUsers(globals()));
+  users
+    .command('remove <name>')
+    .description('remove a user: they can no longer sign in')
+    .action(async (name: string) => (await import('./users')).removeUser(name, globals()));
+  users
+    .command('passwd <name>')
+    .description('set a new password, read from standard input (twice on a terminal) unless --generate')
+    .option('--generate', 'generate a password and print it, this once')
+    .action(async (name: string, o) => (await import('./users')).setUserPassword(name, { ...globals(), ...o }));
   program
     .command('wildix')
     .description('Wildix events: what the PBX sends')

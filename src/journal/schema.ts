@@ -201,6 +201,18 @@ export const MIGRATIONS: readonly string[] = [
      saved_at INTEGER NOT NULL
    );
    CREATE INDEX stills_saved ON stills(saved_at);`,
+  // 11: the people who sign in, each with a role and the stores it covers (a JSON list, empty for
+  // every store), in the journal so daemons sharing it share them. Only a hash of a password is
+  // kept; password_at ends the sessions that began before the password was changed.
+  `CREATE TABLE users (
+     name TEXT PRIMARY KEY,
+     display_name TEXT NOT NULL,
+     role TEXT NOT NULL,
+     stores_json TEXT NOT NULL,
+     password_hash TEXT NOT NULL,
+     password_at INTEGER NOT NULL,
+     created_at INTEGER NOT NULL
+   );`,
 ];
 
 /**

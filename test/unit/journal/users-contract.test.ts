@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrateJournal } from '../../../src/journal/schema';
+import { migratePg } from '../../../src/journal/pg/pg-schema';
+import { openPgPool } from '../../../src/journal/pg/pg-pool';
+import { PgDb } from '../../../src/journal/sql/pg-db';
+import { SqliteDb } from '../../../src/journal/sql/sqlite-db';
+import type { Db } from '../../../src/journal/sql/db';
+import { JournalUsers, type User } from '../../../src/journal/users';
+import { tempDir } from '../../helpers/paths';
+import { usePostgres } from '../../helpers/postgres';
+
+/** The users in the journal, the same tests on both databases, each migrated as the daemon does. */
+const pg = usePostgres();
+
+const implementations: [string, () => Promise<{ db: Db; close(): Promise<void> }>][] = [
+  [
+    'SQLite',
+    async () => {
+      const file = join(tempDir(), 'journal.sqlite');
+      const sqlite = new Database(file);
+      migrateJournal(sqlite, file);
+      return { db: new SqliteDb(sqlite), close: async () => void sqlite.close() };
+    },
+  ],
+  [
+    'PostgreSQL',
+    async () => {
+      const pool = openPgPool(await pg.fresh(), { max: 2 });
+      await migratePg(pool, 'test');
+      return { db: new PgDb(pool), close: () => pool.end() };
+    },
+  ],
+];
+
+const user = (name: string, more: Partial<User> = {}): User => ({
+  name,
+  displayName: name,
+  role: 'store',
+  stores: ['store-a'],
+  createdAt: 1000,
+  passwordAt: 1000,
+  ...more,
+});
+
+describe.each(implementations)('the users on %s', (_name, open) => {
+  let s: Awaited<ReturnType<typeof open>>;
+  beforeEach(async () => {
+    s = await open();
+  });
+  afterEach(() => s.close());
+
+  it('adds users once each, lists them by name with role and stores, and keeps the hash apart', async () => {
+    const users = new JournalUsers(s.db);
+    await users.add(user('zoe', { role: 'manager', stores: [], displayName: 'Zoë (LP)' }), 'hash-z');
+    await users.add(user('anna', { stores: ['store-a', 'store-b'] }), 'hash-a');
+    await users.add(user('Bob', { role: 'admin', stores: [] }), 'hash-b');
+    await expect(users.add(user('anna'), 'other')).rejects.toThrow('a user named anna exists already');
+    // By code unit on both servers: upper case before lower, whatever the collation.
+    expect((await users.list()).map((u) => [u.name, u.role, u.stores, u.displayName])).toEqual([
+      ['Bob', 'admin', [], 'Bob'],
+      ['anna', 'store', ['store-a', 'store-b'], 'anna'],
+      ['zoe', 'manager', [], 'Zoë (LP)'],
+    ]);
+    expect(await users.get('anna')).toEqual(user('anna', { stores: ['store-a', 'store-b'] }));
+    expect(JSON.stringify(await users.list())).not.toContain('hash-');
+    expect(await users.passwordHash('anna')).toBe('hash-a');
+    expect(await users.passwordHash('nobody')).toBeUndefined();
+  });
+
+  it('a new password replaces the hash and moves the password time; a removed user is gone', async () => {
+    const users = new JournalUsers(s.db);
+    await users.add(user('anna'), 'hash-1');
+    expect(await users.setPassword('anna', 'hash-2', 5000)).toBe(true);
+    expect(await users.setPassword('nobody', 'hash-2', 5000)).toBe(false);
+    expect(await users.passwordHash('anna')).toBe('hash-2');
+    expect((await users.get('anna'))?.passwordAt).toBe(5000);
+    expect(await users.remove('anna')).toBe(true);
+    expect(await users.remove('anna')).toBe(false);
+    expect(await users.get('anna')).toBeUndefined();
+    expect(await users.list()).toEqual([]);
+  });
+
+  it('a row with a role this version does not know is refused, not taken for another role', async () => {
+    await s.db.run(
+      "INSERT INTO users (name, display_name, role, stores_json, password_hash, password_at, created_at) VALUES ('x', 'x', 'owner', '[]', 'h', 1, 1)",
+    );
+    await expect(new JournalUsers(s.db).get('x')).rejects.toThrow(/user x has a role or store list/);
+  });
+});
