@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool, PoolClient, QueryResult } from 'pg';
+import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import type { NewAlertRecord, StepRecord } from '../../pipeline/ports';
 import type { AlertEvent } from '../../pipeline/alert-event';
 import { pgText, STEPS_CHANNEL, withClient } from './pg-pool';
-import { insertEvents } from './pg-events';
+import { insertEvents, keptEventsQuery } from './pg-events';
 
 /**
  * One group commit on PostgreSQL: a commit's new alerts, its step updates and its outbox events
@@ -81,17 +81,23 @@ async function commitOnGuesses(
     : toWrite.length > 0
       ? `${notify} WHERE ${KEPT}; `
       : '';
-  const [, , , , eventsWritten] = await inSendingOrder([
-    client.query('BEGIN'),
-    insertAlerts(client, [...firsts], { allNew: true }),
-    joinIncidents(
-      client,
+  // Every statement is made before the first is sent: one that cannot be made sends nothing, as
+  // the COMMIT below does not wait to hear how the others went.
+  const statements = [
+    insertAlertsQuery([...firsts], { allNew: true }),
+    joinQuery(
       [...firsts].filter((r) => r.incident),
-    ),
-    writeSteps(client, updates),
-    insertEvents(client, toWrite, { ifKept: true }),
+      { strict: true },
+    )?.query,
+    stepsQuery(updates),
+    keptEventsQuery(toWrite),
+  ];
+  const answers = await inSendingOrder([
+    client.query('BEGIN'),
+    ...statements.map((q) => (q ? client.query(q) : Promise.resolve(undefined))),
     client.query(`${check}${tell}COMMIT`),
   ]);
+  const eventsWritten = (answers[4] as QueryResult | undefined)?.rowCount ?? 0;
   return { isNew, eventsWritten, eventsKept: toWrite.length > 0 ? eventsWritten > 0 : eventsKept };
 }
 
@@ -141,6 +147,8 @@ const KEPT = 'EXISTS (SELECT 1 FROM integrations WHERE enabled = 1)';
  * raised when the statement runs, and only when the guess was wrong.
  */
 const KNOWN_ALERTS = 'known alerts in the commit';
+/** How a strict join fails (see joinQuery): not a guess, an error. */
+const NOT_JOINED = 'alerts not inserted by the commit that joins them';
 const KEPT_AFTER_ALL = 'events are kept after all';
 const EVENTS_NOW_KEPT = `SELECT ('${KEPT_AFTER_ALL}: ' || count(*))::int FROM integrations WHERE enabled = 1 HAVING count(*) > 0`;
 
@@ -189,9 +197,16 @@ function firstOfEachId(batch: readonly NewAlertRecord[]): Set<NewAlertRecord> {
 async function insertAlerts(
   client: PoolClient,
   firsts: readonly NewAlertRecord[],
-  { allNew = false } = {},
+  opts: { allNew?: boolean } = {},
 ): Promise<Set<string>> {
-  if (firsts.length === 0) return new Set();
+  const query = insertAlertsQuery(firsts, opts);
+  if (!query) return new Set();
+  const r = await client.query<{ ids: string[] | null }>(query);
+  return new Set(r.rows[0]?.ids ?? []);
+}
+
+function insertAlertsQuery(firsts: readonly NewAlertRecord[], { allNew = false } = {}): QueryConfig | undefined {
+  if (firsts.length === 0) return undefined;
   const sorted = [...firsts].sort((a, b) => (a.alert.id < b.alert.id ? -1 : a.alert.id > b.alert.id ? 1 : 0));
   const steps = sorted.flatMap((r) => r.steps.map((step) => [r.alert.id, step, r.receivedAt] as const));
   // Every camera that may get an incident, known or not: the alerts are not known to be new yet.
@@ -199,7 +214,7 @@ async function insertAlerts(
   // The locks are a condition that reads no row: PostgreSQL settles it once, before the first
   // alert is inserted (unnest yields the sorted array in its order: the locks go in that order).
   // The steps go in with their alert, and only for an alert the insert did not skip as known.
-  const r = await client.query<{ ids: string[] | null }>({
+  return {
     name: 'insert-alerts',
     text: `WITH inserted AS (
              INSERT INTO alerts (id, received_at, store_id, status, alert_json, raw_body)
@@ -227,8 +242,7 @@ async function insertAlerts(
       cameras,
       allNew,
     ],
-  });
-  return new Set(r.rows[0]?.ids ?? []);
+  };
 }
 
 /** A camera's alerts of one commit that go to one incident, in the order they came. */
@@ -250,7 +264,21 @@ interface Run {
  * sent before its insert's answer was seen), nothing is joined and the answer is false.
  */
 async function joinIncidents(client: PoolClient, fresh: readonly NewAlertRecord[]): Promise<boolean> {
-  if (fresh.length === 0) return true;
+  const join = joinQuery(fresh);
+  if (!join) return true;
+  return (await client.query(join.query)).rowCount === join.alerts;
+}
+
+/**
+ * joinIncidents' statement, and how many alerts it joins. `strict`: an alert the transaction did
+ * not insert fails the statement (so the transaction) instead of joining nothing, for a commit
+ * that sends its COMMIT without waiting for this answer.
+ */
+function joinQuery(
+  fresh: readonly NewAlertRecord[],
+  { strict = false } = {},
+): { query: QueryConfig; alerts: number } | undefined {
+  if (fresh.length === 0) return undefined;
   const byCamera = new Map<string, NewAlertRecord[]>();
   for (const b of fresh) {
     const camera = cameraOf(b);
@@ -274,7 +302,7 @@ async function joinIncidents(client: PoolClient, fresh: readonly NewAlertRecord[
   const first = (run: Run) => run.alerts[0] as NewAlertRecord;
   const last = (run: Run) => run.alerts.at(-1) as NewAlertRecord;
   const pointed = runs.flatMap((run, k) => run.alerts.map((a) => [a.alert.id, k] as const));
-  const r = await client.query({
+  const query: QueryConfig = {
     name: 'join-or-open-incidents',
     text: `WITH inserted_here AS (
              SELECT count(*) = cardinality($14::text[]) AS all_new FROM alerts
@@ -283,7 +311,9 @@ async function joinIncidents(client: PoolClient, fresh: readonly NewAlertRecord[
              SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::bigint[],
                                   $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::boolean[])
                AS r(k, store_id, camera_id, since, first_alert_id, first_at, last_alert_id, last_at, alerts, new_id, room, next_repeat_at, may_join)
-             WHERE (SELECT all_new FROM inserted_here)),
+             WHERE (SELECT CASE WHEN all_new THEN true
+                                WHEN $16::boolean THEN ('${NOT_JOINED}: ' || all_new)::int > 0
+                                ELSE false END FROM inserted_here)),
            live AS (
              SELECT run.k, (SELECT i.id FROM incidents i
                             WHERE i.store_id = run.store_id AND i.camera_id = run.camera_id AND i.state IN ('open', 'claimed') AND i.last_alert_at >= run.since
@@ -319,9 +349,10 @@ async function joinIncidents(client: PoolClient, fresh: readonly NewAlertRecord[
       runs.map((run) => run.mayJoin),
       pointed.map((p) => p[0]),
       pointed.map((p) => p[1]),
+      strict,
     ],
-  });
-  return r.rowCount === pointed.length;
+  };
+  return { query, alerts: pointed.length };
 }
 
 /** The key of a camera's advisory lock. */
@@ -331,13 +362,18 @@ function cameraOf(r: NewAlertRecord): string {
 
 /** The step updates of a commit, in one statement. */
 async function writeSteps(client: PoolClient, updates: readonly StepRecord[]): Promise<void> {
-  if (updates.length === 0) return;
+  const query = stepsQuery(updates);
+  if (query) await client.query(query);
+}
+
+function stepsQuery(updates: readonly StepRecord[]): QueryConfig | undefined {
+  if (updates.length === 0) return undefined;
   // The last update of a step in this batch wins (they were made in this order).
   const last = new Map(updates.map((u) => [`${u.alertId}\u0000${u.step}`, u]));
   const rows = [...last.values()].sort((a, b) =>
     a.alertId === b.alertId ? (a.step < b.step ? -1 : 1) : a.alertId < b.alertId ? -1 : 1,
   );
-  await client.query({
+  return {
     name: 'update-steps',
     text: `UPDATE steps SET state = u.state, attempts = u.attempts, next_at = u.next_at, last_error = u.last_error, detail = u.detail, updated_at = u.updated_at,
              call_token = u.call_token, call_state = u.call_state, call_channel = u.call_channel
@@ -357,5 +393,5 @@ async function writeSteps(client: PoolClient, updates: readonly StepRecord[]): P
       rows.map((u) => u.call?.state ?? null),
       rows.map((u) => pgText(u.call?.channel ?? null)),
     ],
-  });
+  };
 }

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Client } from 'pg';
+import type { AlertEvent } from '../../../src/pipeline/alert-event';
 import { PgJournal } from '../../../src/journal/pg/pg-journal';
 import { SqliteJournal } from '../../../src/journal/sqlite-journal';
 import type { Journal, NewAlertRecord } from '../../../src/pipeline/ports';
@@ -7,6 +9,7 @@ import { tempDir } from '../../helpers/paths';
 import { usePostgres } from '../../helpers/postgres';
 
 const pg = usePostgres();
+const original = Client.prototype.query;
 
 const record = (id: string, cameraId: string, receivedAt: number, firstRepeatAt?: number): NewAlertRecord => ({
   alert: {
@@ -158,6 +161,59 @@ describe('an incident ended while a commit joins it', () => {
       ]);
     } finally {
       other.release();
+      await journal.close();
+    }
+  });
+});
+
+describe('a commit on PostgreSQL is one round trip on guesses the server checks', () => {
+  it('is made at once for new alerts; a known alert, or events kept after all, make it again the read-first way, once', async () => {
+    const texts: string[] = [];
+    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+      const q = args[0] as string | { text?: string };
+      texts.push(typeof q === 'string' ? q : (q?.text ?? ''));
+      return original.apply(this, args as never);
+    } as never);
+    const readFirst = () => texts.filter((t) => t.startsWith('BEGIN; SELECT EXISTS')).length;
+    const atOnce = () => texts.filter((t) => t === 'BEGIN').length;
+    const withEvent = (r: NewAlertRecord): NewAlertRecord => ({
+      ...r,
+      events: [
+        {
+          type: 'alert.received',
+          alertId: r.alert.id,
+          storeId: 's1',
+          location: null,
+          time: r.receivedAt,
+          data: { n: 1 },
+        } as unknown as AlertEvent,
+      ],
+    });
+    const journal = await PgJournal.open(await pg.fresh());
+    texts.length = 0; // the migrations' transactions
+    try {
+      await Promise.all([record('n1', 'N', 1000), record('n2', 'M', 1000)].map((r) => journal.append(r)));
+      expect([atOnce(), readFirst()]).toEqual([1, 0]);
+      // A retry of n1 beside a new alert: the guess that all are new is wrong.
+      expect(
+        await Promise.all([record('n1', 'N', 1000), record('n3', 'N', 1200)].map((r) => journal.append(r))),
+      ).toEqual(['duplicate', 'new']);
+      expect([atOnce(), readFirst()]).toEqual([2, 1]);
+      // No integration: the events sent are not kept, and the next commit does not send them.
+      await journal.append(withEvent(record('e1', 'E', 2000)));
+      await journal.append(withEvent(record('e2', 'E', 2100)));
+      expect([atOnce(), readFirst()]).toEqual([4, 1]);
+      // An integration enabled meanwhile: the guess that events are not kept is wrong, once.
+      await journal.pool.query(
+        `INSERT INTO integrations (id, type, url, secret, filter_json, scope, created_at, cursor) VALUES ('int1', 'webhook', 'http://x', 'k', '{}', 'all', 1, 0)`,
+      );
+      await journal.append(withEvent(record('e3', 'E', 2200)));
+      await journal.append(withEvent(record('e4', 'E', 2300)));
+      expect([atOnce(), readFirst()]).toEqual([6, 2]);
+      const events = await journal.pool.query('SELECT alert_id FROM events ORDER BY seq');
+      expect(events.rows.map((e) => e.alert_id)).toEqual(['e3', 'e4']);
+    } finally {
+      spy.mockRestore();
       await journal.close();
     }
   });
