@@ -64,6 +64,8 @@ export const SETTING_DESCRIPTIONS = {
     "The certificate's unencrypted PEM key, readable by the service user, e.g. /etc/veesion-bridge/tls/privkey.pem.",
   BRIDGE_ADMIN_TOKEN:
     'Opens /metrics, /readyz and the admin routes to other hosts (Authorization: Bearer <token>); unset, they answer on this host only (127.0.0.1/::1, not through a proxy). A secret of at least 16 printable characters without spaces, not the hook token, e.g. `openssl rand -hex 24`.',
+  BRIDGE_TRUSTED_PROXIES:
+    "The reverse proxies in front of the daemon whose X-Forwarded-For is believed: addresses or CIDR ranges, comma separated, or `loopback`. Behind the shipped nginx on this host: 127.0.0.1. Failed sign-ins are then limited per person's address instead of the proxy's (else one person's typos lock out everyone behind it). Empty: nobody's X-Forwarded-For is believed.",
   BRIDGE_DATA_DIR: 'Journal (journal.sqlite) and audio cache (sounds/).',
   BRIDGE_JOURNAL_URL:
     'Several daemons behind one hook URL share a PostgreSQL journal, e.g. postgres://veesion:password@db.example:5432/veesion: the alerts and their steps, incidents (repeats, claims, escalation), integrations and their events, chat follow-ups, silences, and what the admin API and the console read and change. Copy the SQLite one first: veesion-bridge journal migrate --to postgres://... Unset: the SQLite journal in BRIDGE_DATA_DIR. Each daemon keeps its own BRIDGE_DATA_DIR (audio cache). A secret (it may hold a password).',

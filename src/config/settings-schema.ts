@@ -1,3 +1,4 @@
+import { trustedProxiesProblem } from '../http/client-address';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import cron from 'node-cron';
@@ -154,6 +155,14 @@ export const settingsSchema = z.object({
     .regex(/^[\x21-\x7e]+$/, 'printable characters without spaces (it travels as Authorization: Bearer)')
     .optional()
     .describe(about.BRIDGE_ADMIN_TOKEN),
+  BRIDGE_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .superRefine((v, ctx) => {
+      const problem = trustedProxiesProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .describe(about.BRIDGE_TRUSTED_PROXIES),
   BRIDGE_DATA_DIR: z.string().min(1).default('/var/lib/veesion-bridge').describe(about.BRIDGE_DATA_DIR),
   BRIDGE_JOURNAL_URL: z
     .string()

@@ -1,4 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
+import { clientAddress } from '../http/client-address';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { tokenMatches } from '../http/token';
@@ -70,7 +71,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   const token = deps.adminToken;
   router.post('/console/session', ...jsonObjectBody(), async (req: Request, res: Response) => {
     if (!sessions || !token) return void res.status(503).json({ error: 'the console is off: set BRIDGE_ADMIN_TOKEN' });
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = clientAddress(req);
     const wait = deps.limiter.blockedFor(address);
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));

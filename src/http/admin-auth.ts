@@ -1,4 +1,5 @@
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
+import { clientAddress } from './client-address';
 import { bearerToken, tokenMatches } from './token';
 import { boundedBody, closeAfterResponse, hasBody } from './bounded-body';
 import type { FailureLimiter } from './failure-limiter';
@@ -57,7 +58,7 @@ export function requireAdmin(deps: AdminAuthDeps): RequestHandler {
     if (!token) return refuse(401, 'set BRIDGE_ADMIN_TOKEN to use the admin routes');
     const presented = bearerToken(req.get('authorization'));
     if (presented !== undefined) {
-      const address = req.socket.remoteAddress ?? 'unknown';
+      const address = clientAddress(req);
       const wait = deps.limiter?.blockedFor(address) ?? 0;
       if (wait > 0) {
         res.setHeader('Retry-After', String(wait));

@@ -1,4 +1,5 @@
 import type { Request, Response, NextFunction } from 'express';
+import { clientAddress } from './client-address';
 import { bearerToken, tokenMatches } from './token';
 import { closeAfterResponse, hasBody } from './bounded-body';
 import { ALERT_PATH } from './ingress';
@@ -57,7 +58,7 @@ export function adminGuard(adminToken: string | undefined, sessions?: SessionChe
     // Express matches routes case-insensitively and with a trailing slash: so does this test.
     const path = req.path.toLowerCase().replace(/(.)\/+$/, '$1');
     if (PUBLIC_PATHS.includes(path) || isConsolePath(path)) return next();
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = clientAddress(req);
     const wait = fromLoopbackDirectly(req) ? 0 : (limiter?.blockedFor(address) ?? 0);
     if (wait > 0) {
       if (hasBody(req)) closeAfterResponse(res);

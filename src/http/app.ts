@@ -14,6 +14,7 @@ import type { ConsoleSessions } from '../console/sessions';
 import type { AdminApi } from './admin-api';
 import { adminRouter } from './admin-router';
 import { FailureLimiter } from './failure-limiter';
+import { trustedProxies } from './client-address';
 
 import type { ReadinessCheck } from '../area';
 
@@ -25,6 +26,8 @@ export interface AppDeps extends IngressDeps {
   details?: () => Record<string, unknown>;
   /** BRIDGE_ADMIN_TOKEN: opens /readyz, /metrics and the admin routes to other hosts. */
   adminToken?: string;
+  /** BRIDGE_TRUSTED_PROXIES: whose X-Forwarded-For names the client (empty: nobody's). */
+  trustedProxies?: string;
   /** The incident routes' view of the incident loop (absent: no incident routes). */
   incidents?: () => IncidentApi | undefined;
   /** The areas' admin routes, mounted in order where the admin API's changes nudge consoles. */
@@ -45,6 +48,9 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // req.ip: the client's address, believed from X-Forwarded-For only when a trusted proxy sent it.
+  const proxies = trustedProxies(deps.trustedProxies ?? '');
+  app.set('trust proxy', proxies.length ? proxies : false);
   // First, so no route added below can be reached from elsewhere without the admin token.
   const sessions: SessionCheck | undefined = deps.console?.sessions;
   const auth = { adminToken: deps.adminToken, sessions, limiter: new FailureLimiter() };

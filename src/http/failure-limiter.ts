@@ -6,7 +6,8 @@ const MAX_ADDRESSES = 10_000;
 /**
  * Wrong admin tokens per address, wherever they are presented (the console's sign-in, or
  * `Authorization: Bearer` on an admin route): after five within five minutes the address waits.
- * Keyed on the socket's address: behind a proxy every user shares one (see docs/console.md).
+ * Keyed on the client's address (see client-address.ts): behind a proxy not named in
+ * BRIDGE_TRUSTED_PROXIES, that is the proxy's, which every user shares.
  */
 export class FailureLimiter {
   private readonly failures = new Map<string, number[]>();

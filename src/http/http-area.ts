@@ -50,6 +50,7 @@ export class HttpArea implements Area {
       metrics: deps.metrics,
       routes: areas.flatMap((area) => (area.routes ? [area.routes.bind(area)] : [])),
       ...(s.BRIDGE_ADMIN_TOKEN ? { adminToken: s.BRIDGE_ADMIN_TOKEN } : {}),
+      trustedProxies: s.BRIDGE_TRUSTED_PROXIES,
       admin: adminApi({
         ...admin,
         ingest: (alert, raw) => pipeline.ingest(alert, raw),
