@@ -60,7 +60,7 @@ export class Daemon {
   readonly klaxon: KlaxonClient | undefined;
   readonly hooks: HookSync | undefined;
   /** Nudges watching consoles (server-sent events) when steps, incidents or stores change. */
-  private readonly feed = new ChangeFeed();
+  private readonly feed: ChangeFeed;
   private readonly stores: Map<string, StoreRoute>;
   private readonly http: HttpArea;
   private readonly housekeeper: HousekeepingArea;
@@ -81,6 +81,7 @@ export class Daemon {
 
   constructor(private readonly opts: DaemonOptions) {
     const s = opts.config.settings;
+    this.feed = new ChangeFeed(s.BRIDGE_CONSOLE_STREAMS);
     const log = opts.logger ?? createLogger({ level: s.BRIDGE_LOG_LEVEL, secrets: secretValues(s) });
     this.logger = log;
     this.stores = new Map(opts.config.stores.map((st) => [st.store_veesion_id, st]));

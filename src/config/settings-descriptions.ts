@@ -64,6 +64,8 @@ export const SETTING_DESCRIPTIONS = {
     "The certificate's unencrypted PEM key, readable by the service user, e.g. /etc/veesion-bridge/tls/privkey.pem.",
   BRIDGE_ADMIN_TOKEN:
     'Opens /metrics, /readyz and the admin routes to other hosts (Authorization: Bearer <token>); unset, they answer on this host only (127.0.0.1/::1, not through a proxy). A secret of at least 16 printable characters without spaces, not the hook token, e.g. `openssl rand -hex 24`.',
+  BRIDGE_CONSOLE_STREAMS:
+    "How many consoles may watch this daemon's live updates at once (one per open page); one more is refused with 503 and its page retries. Each holds a connection and a little memory.",
   BRIDGE_TRUSTED_PROXIES:
     "The reverse proxies in front of the daemon whose X-Forwarded-For is believed: addresses or CIDR ranges, comma separated, or `loopback`. Behind the shipped nginx on this host: 127.0.0.1. Failed sign-ins are then limited per person's address instead of the proxy's (else one person's typos lock out everyone behind it). Empty: nobody's X-Forwarded-For is believed.",
   BRIDGE_DATA_DIR: 'Journal (journal.sqlite) and audio cache (sounds/).',

@@ -65,6 +65,7 @@ export const SETTINGS_SECTIONS: readonly SettingsSection[] = [
       'BRIDGE_TLS_CERT_FILE',
       'BRIDGE_TLS_KEY_FILE',
       'BRIDGE_ADMIN_TOKEN',
+      'BRIDGE_CONSOLE_STREAMS',
       'BRIDGE_TRUSTED_PROXIES',
       'BRIDGE_DATA_DIR',
       'BRIDGE_JOURNAL_URL',

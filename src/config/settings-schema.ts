@@ -155,6 +155,7 @@ export const settingsSchema = z.object({
     .regex(/^[\x21-\x7e]+$/, 'printable characters without spaces (it travels as Authorization: Bearer)')
     .optional()
     .describe(about.BRIDGE_ADMIN_TOKEN),
+  BRIDGE_CONSOLE_STREAMS: z.coerce.number().int().min(1).max(10_000).default(50).describe(about.BRIDGE_CONSOLE_STREAMS),
   BRIDGE_TRUSTED_PROXIES: z
     .string()
     .default('')

@@ -11,8 +11,8 @@ interface Subscriber {
   session: SessionRef | undefined;
 }
 
-/** Clients at most: a console is a handful of people. */
-const MAX_CLIENTS = 50;
+/** Clients at most by default (BRIDGE_CONSOLE_STREAMS): a store's console is a handful of people. */
+export const DEFAULT_MAX_STREAMS = 50;
 /** Changes within this are sent as one message: a burst of step events is one refresh. */
 const COALESCE_MS = 200;
 const HEARTBEAT_MS = 15_000;
@@ -27,6 +27,10 @@ const EXPIRY_CHECK_MS = 1_000;
  */
 export class ChangeFeed {
   private readonly subscribers = new Set<Subscriber>();
+
+  /** `maxClients`: streams open at once on this daemon; one more is answered 503. */
+  constructor(private readonly maxClients = DEFAULT_MAX_STREAMS) {}
+
   private expiryCheck: NodeJS.Timeout | undefined;
   private readonly unwatch: (() => void)[] = [];
 
@@ -69,8 +73,10 @@ export class ChangeFeed {
     const sessions = auth.sessions;
     if (sessions) this.unwatch.push(sessions.onSignOut((id) => this.endSession(id)));
     router.get('/api/v1/events/stream', requireAdmin(auth), (req: Request, res: Response) => {
-      if (this.subscribers.size >= MAX_CLIENTS)
-        return void res.status(503).json({ error: `at most ${MAX_CLIENTS} consoles watch at once` });
+      if (this.subscribers.size >= this.maxClients)
+        return void res.status(503).json({
+          error: `at most ${this.maxClients} consoles watch at once (BRIDGE_CONSOLE_STREAMS)`,
+        });
       res.writeHead(200, {
         'Content-Type': 'text/event-stream',
         'Cache-Control': 'no-store',
