@@ -183,6 +183,7 @@ export class Daemon {
       pipeline: this.pipeline,
       chat: this.chat,
       revokedSessions: parts.revokedSessions,
+      audit: parts.audit,
       areas: behind,
     });
     this.areas = [this.http, ...behind];

@@ -100,6 +100,9 @@ export class JournalArea implements Area {
       alertsRemoved: await this.parts.pruneAlerts(cutoff),
       eventsRemoved: (await this.local?.pruneEvents(cutoff)) ?? 0,
       chatRowsRemoved: (await this.local?.chat.prune(cutoff)) ?? 0,
+      auditRemoved: this.parts.housekeeps()
+        ? await this.parts.audit.prune(now - this.s.BRIDGE_AUDIT_RETENTION_DAYS * 86_400_000)
+        : 0,
     };
   }
 }

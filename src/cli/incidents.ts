@@ -7,6 +7,8 @@ import { configFor, print, withJournal, type GlobalOptions } from './context';
 import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
 import { localTime } from './local-time';
+import type { Db } from '../journal/sql/db';
+import { recordCommand } from './audit';
 
 /** What a command found and did, and whether its journal is shared (its NOTIFY woke the daemons). */
 type Found<R> = { found: Incident | undefined; result?: R; shared: boolean };
@@ -22,9 +24,11 @@ export async function claim(ref: string, opts: GlobalOptions & { by: string }): 
   const by = personName('claim', opts.by, 'who takes it');
   const config = configFor(opts);
   const now = Date.now();
-  const { found, result, shared } = await withCommands(config, 'claim', async (commands) => {
+  const { found, result, shared } = await withCommands(config, 'claim', async (commands, db) => {
     const found = await commands.find(ref);
-    return { found, ...(found ? { result: await commands.claim(found.id, by, 'cli', now) } : {}) };
+    const result = found ? await commands.claim(found.id, by, 'cli', now) : undefined;
+    if (found && result?.kind === 'claimed') await recordCommand(db, 'claim', found.id, { by });
+    return { found, ...(result ? { result } : {}) };
   });
   if (!found || !result) throw new CliExit(EXIT.failure, `claim: no incident or alert ${ref} in the journal`);
   switch (result.kind) {
@@ -56,9 +60,12 @@ export async function resolve(ref: string, opts: GlobalOptions & { outcome: stri
   const by = opts.by === undefined ? undefined : personName('resolve', opts.by, 'who resolved it');
   const config = configFor(opts);
   const now = Date.now();
-  const { found, result, shared } = await withCommands(config, 'resolve', async (commands) => {
+  const { found, result, shared } = await withCommands(config, 'resolve', async (commands, db) => {
     const found = await commands.find(ref);
-    return { found, ...(found ? { result: await commands.resolve(found.id, outcome, by ?? null, now) } : {}) };
+    const result = found ? await commands.resolve(found.id, outcome, by ?? null, now) : undefined;
+    if (found && result?.kind === 'resolved')
+      await recordCommand(db, 'resolve', found.id, { outcome, ...(by ? { by } : {}) });
+    return { found, ...(result ? { result } : {}) };
   });
   if (!found || !result || result.kind === 'not-found')
     throw new CliExit(EXIT.failure, `resolve: no incident or alert ${ref} in the journal`);
@@ -87,10 +94,10 @@ const storeOf = (config: BridgeConfig, storeId: string) => config.stores.find((s
 function withCommands<R>(
   config: BridgeConfig,
   command: string,
-  fn: (commands: IncidentCommands) => Promise<Omit<Found<R>, 'shared'>>,
+  fn: (commands: IncidentCommands, db: Db) => Promise<Omit<Found<R>, 'shared'>>,
 ): Promise<Found<R>> {
   return withJournal(config, command, 'write', async (db) => ({
-    ...(await fn(new IncidentCommands(new JournalIncidentStore(db), (id) => storeOf(config, id)))),
+    ...(await fn(new IncidentCommands(new JournalIncidentStore(db), (id) => storeOf(config, id)), db)),
     shared: db.dialect === 'pg',
   }));
 }

@@ -16,6 +16,7 @@ import { transportsFor } from '../integrations/from-settings';
 import { configFor, print, withJournal, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { daemonRunning } from './daemon-signal';
+import { recordCommand } from './audit';
 
 export interface AddOptions extends GlobalOptions {
   type?: string;
@@ -42,6 +43,7 @@ export async function addIntegration(opts: AddOptions): Promise<void> {
   // On a shared journal, whichever daemon holds the cron lease delivers it.
   const shared = await onIntegrations(config, 'write', async (store, db) => {
     await store.add(integration);
+    await recordCommand(db, 'integrations add', id, { type, url: displayUrl(url), filter, scope });
     return db.dialect === 'pg';
   });
   const token = pbxToken(secret);
@@ -106,7 +108,11 @@ export async function listIntegrations(opts: GlobalOptions): Promise<void> {
 /** `integrations remove <id>`: it gets nothing more, and its secret is gone. */
 export async function removeIntegration(id: string, opts: GlobalOptions): Promise<void> {
   const config = configFor(opts);
-  const removed = await onIntegrations(config, 'write', (store) => store.remove(id));
+  const removed = await onIntegrations(config, 'write', async (store, db) => {
+    const gone = await store.remove(id);
+    if (gone) await recordCommand(db, 'integrations remove', id);
+    return gone;
+  });
   if (!removed)
     throw new CliExit(EXIT.failure, `integrations: no integration "${id}" (see veesion-bridge integrations list)`);
   print(opts, `integration ${id} removed`, answer({ id, removed: true }));

@@ -166,6 +166,11 @@ export function buildProgram(): Command {
     .option('--generate', 'generate a password and print it, this once')
     .action(async (name: string, o) => (await import('./users')).setUserPassword(name, { ...globals(), ...o }));
   program
+    .command('audit')
+    .description('who changed what (claims, resolves, silences, replays, integrations, users), when and from where')
+    .option('--since <time>', 'a duration back (30m, 2h, 7d) or an ISO date/time', '7d')
+    .action(async (o) => (await import('./audit')).audit({ ...globals(), ...o }));
+  program
     .command('wildix')
     .description('Wildix events: what the PBX sends')
     .command('capture')

@@ -7,6 +7,7 @@ import { signalDaemon } from './daemon-signal';
 import { CliExit, EXIT } from './exit-codes';
 import { parseSince } from './time-arg';
 import { printableLines } from './printable';
+import { recordCommand } from './audit';
 
 export interface ReplayOptions extends GlobalOptions {
   failed?: boolean;
@@ -35,6 +36,7 @@ export async function replay(alertId: string | undefined, opts: ReplayOptions): 
     const outcomes = await requeueAlerts(db, { ...args, routable: (id) => known.has(id), now: Date.now() });
     logOutcomes(outcomes, log);
     const requeued = outcomes.filter((o) => o.requeued.length > 0);
+    for (const o of requeued) await recordCommand(db, 'replay', o.alertId, { steps: o.requeued, force: args.force });
     const daemon = requeued.length > 0 ? wake(db, config.settings.BRIDGE_DATA_DIR) : undefined;
     const asleep = daemon !== undefined && 'notified' in daemon && !daemon.notified;
     if (asleep) log(`queued in the journal; the daemon will run them at its next start (${daemon.reason})`);

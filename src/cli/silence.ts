@@ -3,6 +3,7 @@ import { configFor, print, withJournal, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { parseDuration } from './time-arg';
 import { localTime } from './local-time';
+import { recordCommand } from './audit';
 
 /**
  * Mutes one store's announcements for a while (`--for 30m`), or lifts it (`--off`). Chat posts
@@ -28,7 +29,10 @@ export async function silence(opts: GlobalOptions & { store: string; for?: strin
   const now = Date.now();
   const until = ms > 0 ? now + ms : 0;
   // A shared journal's daemons read the silences again each second.
-  await withJournal(config, 'silence', 'write', (db) => setSilence(db, opts.store, until, now));
+  await withJournal(config, 'silence', 'write', async (db) => {
+    await setSilence(db, opts.store as string, until, now);
+    await recordCommand(db, until > 0 ? 'silence' : 'silence off', opts.store as string, until > 0 ? { until } : {});
+  });
   const human =
     until > 0
       ? `announcements for ${opts.store} muted until ${localTime(until)} (chat posts continue)`

@@ -4,6 +4,7 @@ import { JournalUsers, ROLES, type Role, type User, UserExists } from '../journa
 import { configFor, print, withJournal, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { readPassword } from './read-password';
+import { recordCommand } from './audit';
 
 export interface AddUserOptions extends GlobalOptions {
   role?: string;
@@ -35,6 +36,7 @@ export async function addUser(rawName: string, opts: AddUserOptions): Promise<vo
   await withJournal(config, 'users add', 'write', async (db) => {
     try {
       await new JournalUsers(db).add(user, passwordHash);
+      await recordCommand(db, 'users add', name, { role, stores, displayName });
     } catch (err) {
       if (err instanceof UserExists) throw usage(`${err.message}: choose another name, or \`users passwd ${name}\``);
       throw err;
@@ -68,7 +70,11 @@ export async function listUsers(opts: GlobalOptions): Promise<void> {
 export async function removeUser(rawName: string, opts: GlobalOptions): Promise<void> {
   const name = checkName(rawName);
   const config = configFor(opts);
-  const removed = await withJournal(config, 'users remove', 'write', (db) => new JournalUsers(db).remove(name));
+  const removed = await withJournal(config, 'users remove', 'write', async (db) => {
+    const gone = await new JournalUsers(db).remove(name);
+    if (gone) await recordCommand(db, 'users remove', name);
+    return gone;
+  });
   if (!removed) throw new CliExit(EXIT.failure, `users: no user named ${name}`);
   print(opts, `user ${name} removed`, answer({ name, removed: true }));
 }
@@ -82,9 +88,11 @@ export async function setUserPassword(rawName: string, opts: PasswdOptions): Pro
   if (!known) throw new CliExit(EXIT.failure, `users: no user named ${name}`);
   const password = await newPassword(opts);
   const passwordHash = await hashPassword(password);
-  const changed = await withJournal(config, 'users passwd', 'write', (db) =>
-    new JournalUsers(db).setPassword(name, passwordHash, Date.now()),
-  );
+  const changed = await withJournal(config, 'users passwd', 'write', async (db) => {
+    const done = await new JournalUsers(db).setPassword(name, passwordHash, Date.now());
+    if (done) await recordCommand(db, 'users passwd', name, { generated: opts.generate === true });
+    return done;
+  });
   if (!changed) throw new CliExit(EXIT.failure, `users: no user named ${name}`);
   const human = [
     `password of ${name} changed`,

@@ -74,6 +74,8 @@ export const SETTING_DESCRIPTIONS = {
   BRIDGE_HOUSEKEEPING_CRON:
     'When the housekeeping job runs (cron): it drops finished alerts older than the retention (never a pending one), finished incidents and settled events and chat records of the same age, and cached announcements not played for BRIDGE_AUDIO_CACHE_DAYS.',
   BRIDGE_JOURNAL_RETENTION_DAYS: 'How long finished alerts, incidents and their records are kept.',
+  BRIDGE_AUDIT_RETENTION_DAYS:
+    'How long the audit trail (who changed what, from where: `veesion-bridge audit`) is kept. It is personal data: the housekeeping job deletes older entries.',
   BRIDGE_AUDIO_CACHE_DAYS: 'A cached announcement not played for this many days is deleted.',
   BRIDGE_LOG_LEVEL: 'error, warn, info or debug.',
 

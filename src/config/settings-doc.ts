@@ -71,6 +71,7 @@ export const SETTINGS_SECTIONS: readonly SettingsSection[] = [
       'BRIDGE_JOURNAL_URL',
       'BRIDGE_HOUSEKEEPING_CRON',
       'BRIDGE_JOURNAL_RETENTION_DAYS',
+      'BRIDGE_AUDIT_RETENTION_DAYS',
       'BRIDGE_AUDIO_CACHE_DAYS',
       'BRIDGE_LOG_LEVEL',
     ],

@@ -136,6 +136,12 @@ export const settingsSchema = z.object({
     .max(3650)
     .default(30)
     .describe(about.BRIDGE_JOURNAL_RETENTION_DAYS),
+  BRIDGE_AUDIT_RETENTION_DAYS: z.coerce
+    .number()
+    .min(1, 'at least 1 day')
+    .max(3650)
+    .default(365)
+    .describe(about.BRIDGE_AUDIT_RETENTION_DAYS),
   BRIDGE_AUDIO_CACHE_DAYS: z.coerce
     .number()
     .min(1, 'at least 1 day')

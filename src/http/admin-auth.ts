@@ -32,6 +32,14 @@ export function admittedSession(res: Response): SessionRef | undefined {
   return res.locals[ADMITTED] as SessionRef | undefined;
 }
 
+/** Where requireAdmin says how it let a request in. */
+const ADMITTED_BY = 'admittedBy';
+
+/** How requireAdmin let the request in: the Bearer token, a console session, or not at all (yet). */
+export function admittedBy(res: Response): 'token' | 'session' | undefined {
+  return res.locals[ADMITTED_BY] as 'token' | 'session' | undefined;
+}
+
 export interface AdminAuthDeps {
   adminToken: string | undefined;
   /** The console's sessions (absent: Bearer only). */
@@ -64,7 +72,10 @@ export function requireAdmin(deps: AdminAuthDeps): RequestHandler {
         res.setHeader('Retry-After', String(wait));
         return refuse(429, `too many wrong admin tokens from this address: try again in ${wait} s`);
       }
-      if (tokenMatches(presented, token)) return next();
+      if (tokenMatches(presented, token)) {
+        res.locals[ADMITTED_BY] = 'token';
+        return next();
+      }
       deps.limiter?.failed(address);
       return refuse(401, 'wrong admin token');
     }
@@ -74,6 +85,7 @@ export function requireAdmin(deps: AdminAuthDeps): RequestHandler {
         return refuse(403, 'missing or wrong X-CSRF-Token');
       // Kept for what outlives the request's check: a change stream ends with its session.
       res.locals[ADMITTED] = session;
+      res.locals[ADMITTED_BY] = 'session';
       return next();
     }
     refuse(401, 'missing or wrong admin token (Authorization: Bearer <BRIDGE_ADMIN_TOKEN>)');

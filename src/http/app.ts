@@ -15,6 +15,9 @@ import type { AdminApi } from './admin-api';
 import { adminRouter } from './admin-router';
 import { FailureLimiter } from './failure-limiter';
 import { trustedProxies } from './client-address';
+import { auditTrail } from './audit-trail';
+import type { JournalAudit } from '../journal/audit';
+import { auditRouter } from './audit-router';
 
 import type { ReadinessCheck } from '../area';
 
@@ -28,6 +31,8 @@ export interface AppDeps extends IngressDeps {
   adminToken?: string;
   /** BRIDGE_TRUSTED_PROXIES: whose X-Forwarded-For names the client (empty: nobody's). */
   trustedProxies?: string;
+  /** The audit trail: changes made through the admin routes are written to it, and read back (absent: not kept). */
+  audit?: Pick<JournalAudit, 'record' | 'since'>;
   /** The incident routes' view of the incident loop (absent: no incident routes). */
   incidents?: () => IncidentApi | undefined;
   /** The areas' admin routes, mounted in order where the admin API's changes nudge consoles. */
@@ -55,6 +60,12 @@ export function createApp(deps: AppDeps): express.Express {
   const sessions: SessionCheck | undefined = deps.console?.sessions;
   const auth = { adminToken: deps.adminToken, sessions, limiter: new FailureLimiter() };
   app.use(adminGuard(deps.adminToken, sessions, auth.limiter));
+  const audit = deps.audit;
+  if (audit)
+    app.use(
+      '/api/v1',
+      auditTrail((entry) => audit.record(entry), deps.logger),
+    );
   app.use(alertRouter(deps));
   app.use(
     wildixEventsRouter({
@@ -76,6 +87,7 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.incidents) app.use(incidentsRouter({ ...auth, api: deps.incidents }));
   for (const routes of deps.routes ?? []) app.use(routes(auth));
   if (deps.admin) app.use(adminRouter({ ...auth, api: deps.admin }));
+  if (audit) app.use(auditRouter({ ...auth, audit }));
   if (deps.console) {
     app.use(consoleRouter({ adminToken: deps.adminToken, sessions: deps.console.sessions, limiter: auth.limiter }));
     app.use(deps.console.feed.router(auth));

@@ -8,6 +8,7 @@ import type { ChangeFeed } from './change-feed';
 import { HttpServer } from './http-server';
 import type { BridgeMetrics } from './metrics';
 import { readTlsFiles, tlsSummary } from './tls';
+import type { JournalAudit } from '../journal/audit';
 
 export interface HttpAreaDeps {
   /** The daemon's logger: requests log under area 'http', admin changes under 'admin'. */
@@ -21,6 +22,8 @@ export interface HttpAreaDeps {
   pipeline: Pick<AdminSources, 'ingest' | 'say'>;
   /** POST /api/v1/wildix/events. */
   chat: Pick<NonNullable<AppDeps['wildix']>, 'handle'> & { capture: { offer(raw: Buffer): void } };
+  /** Where changes made through the admin routes are written (the audit trail). */
+  audit: Pick<JournalAudit, 'record' | 'since'>;
   /** Signed-out console sessions, kept in the journal until they would have expired. */
   revokedSessions: ConstructorParameters<typeof ConsoleSessions>[2];
   /** The areas behind this one: their admin routes, and /readyz answers with their checks and details. */
@@ -51,6 +54,7 @@ export class HttpArea implements Area {
       routes: areas.flatMap((area) => (area.routes ? [area.routes.bind(area)] : [])),
       ...(s.BRIDGE_ADMIN_TOKEN ? { adminToken: s.BRIDGE_ADMIN_TOKEN } : {}),
       trustedProxies: s.BRIDGE_TRUSTED_PROXIES,
+      audit: deps.audit,
       admin: adminApi({
         ...admin,
         ingest: (alert, raw) => pipeline.ingest(alert, raw),

@@ -1,4 +1,5 @@
 import type { Journal } from '../pipeline/ports';
+import { JournalAudit } from './audit';
 import type { EventSink } from '../pipeline/alert-event';
 import type { DeliveryStore } from '../integrations/integration';
 import type { FollowUpOutbox } from '../pipeline/follow-up';
@@ -48,6 +49,8 @@ export interface JournalParts {
   recordHooks(rows: readonly HookStateRow[]): Promise<void>;
   /** The console's signed-out sessions and spent sign-in codes. */
   revokedSessions: RevokedSessions;
+  /** Who changed what; its housekeeping is the cron lease holder's on a shared journal. */
+  audit: JournalAudit;
   /** The alerts' stills in the journal the daemons share; absent, they are this host's files. */
   stills?: StillKeeper;
   start(): Promise<void>;
@@ -76,6 +79,7 @@ export function journalParts(
       silencedUntil: (storeId, now) => local.silencedUntil(storeId, now),
       recordHooks: (rows) => local.recordHooks(rows),
       revokedSessions: local.chat.revokedSessions,
+      audit: local.audit,
       start: async () => undefined,
       stop: () => undefined,
     };
@@ -106,6 +110,7 @@ export function journalParts(
     silencedUntil: (storeId, now) => silences.silencedUntil(storeId, now),
     recordHooks: (rows) => recordHookStates(db, rows),
     revokedSessions: revoked,
+    audit: new JournalAudit(db),
     stills: new JournalStills(db),
     start: async () => {
       await silences.start();

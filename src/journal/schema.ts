@@ -203,8 +203,21 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX stills_saved ON stills(saved_at);`,
   // 11: the people who sign in, each with a role and the stores it covers (a JSON list, empty for
   // every store), in the journal so daemons sharing it share them. Only a hash of a password is
-  // kept; password_at ends the sessions that began before the password was changed.
-  `CREATE TABLE users (
+  // kept; password_at ends the sessions that began before the password was changed. And the
+  // audit trail: every change a person made (claim, resolve, silence, replay, say, integration,
+  // user), who, from where and how, kept BRIDGE_AUDIT_RETENTION_DAYS.
+  `CREATE TABLE audit (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at INTEGER NOT NULL,
+     actor TEXT NOT NULL,
+     via TEXT NOT NULL,
+     address TEXT,
+     action TEXT NOT NULL,
+     target TEXT,
+     detail_json TEXT NOT NULL
+   );
+   CREATE INDEX audit_at ON audit(at);
+   CREATE TABLE users (
      name TEXT PRIMARY KEY,
      display_name TEXT NOT NULL,
      role TEXT NOT NULL,

@@ -14,6 +14,7 @@ import type { SeenEvents } from './seen-events';
 import { JournalIncidentStore } from './incident-store';
 import { joinOrOpenIncident } from './sqlite-incident-join';
 import { SqliteDb } from './sql/sqlite-db';
+import { JournalAudit } from './audit';
 import { recordHookStates, type HookStateRow } from './hook-state';
 import { JournalAdmin } from './admin-journal';
 import { journalSeenLately } from './seen-lately';
@@ -38,6 +39,8 @@ export class SqliteJournal implements Journal, EventSink {
   private events: AlertEvent[] = [];
   private readonly eventListeners: (() => void)[] = [];
   /** Integrations with their delivery state (the dispatcher's view of the outbox), and incidents (what staff claim). */
+  /** Who changed what (the audit trail). */
+  readonly audit: JournalAudit;
   readonly integrations: JournalIntegrationStore;
   readonly incidents: JournalIncidentStore;
   /** Console sessions signed out, and the chat tables' housekeeping. */
@@ -96,6 +99,7 @@ export class SqliteJournal implements Journal, EventSink {
     this.sql = new SqliteDb(this.db);
     const db = this.sql;
     this.integrations = new JournalIntegrationStore(db);
+    this.audit = new JournalAudit(db);
     this.incidents = new JournalIncidentStore(db, () => {
       for (const l of this.eventListeners) l();
     });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { verifyPassword } from '../../src/console/passwords';
@@ -121,6 +122,25 @@ describe('veesion-bridge users (built, run as a process)', () => {
     const nobody = await runCli(['users', 'passwd', 'nobody', ...files], {}, 'third-password-56\n');
     expect([nobody.code, nobody.stderr]).toEqual([1, 'users: no user named nobody\n']);
     expect((await runCli(['users', 'remove', 'anna', ...files])).stdout).toBe('user anna removed\n');
+    // Each change is in the audit trail, under the account that ran the command; a password never.
+    const trail = await runCli(['audit', '--json', ...files]);
+    const entries = JSON.parse(trail.stdout).result as Record<string, unknown>[];
+    expect(entries.map((e) => [e.actor, e.via, e.address, e.action, e.target, e.detail])).toEqual([
+      [
+        userInfo().username,
+        'cli',
+        hostname(),
+        'users add',
+        'anna',
+        { role: 'manager', stores: [], displayName: 'anna' },
+      ],
+      [userInfo().username, 'cli', hostname(), 'users passwd', 'anna', { generated: false }],
+      [userInfo().username, 'cli', hostname(), 'users remove', 'anna', {}],
+    ]);
+    expect(trail.stdout).not.toContain('password-');
+    expect((await runCli(['audit', ...files])).stdout).toMatch(/users passwd anna\s+generated=false$/m);
+    const bad = await runCli(['audit', '--since', 'last week', ...files]);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(/^audit: --since "last week" is not a time/)]);
     const again = await runCli(['users', 'remove', 'anna', ...files]);
     expect([again.code, again.stderr]).toEqual([1, 'users: no user named anna\n']);
     expect(hashOf('anna')).toBeUndefined();

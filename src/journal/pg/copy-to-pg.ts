@@ -24,6 +24,7 @@ export const COPIED_TABLES = [
   'wildix_events',
   'console_revoked',
   'users',
+  'audit',
 ] as const;
 
 export interface CopyProgress {
@@ -70,10 +71,14 @@ export async function copyJournalToPg(
           );
       }
       for (const table of COPIED_TABLES) counts[table] = await copyTable(db, client, table, progress);
-      // The outbox's sequence goes on after the copied events.
-      await client.query(
-        `SELECT setval(pg_get_serial_sequence('events', 'seq'), GREATEST((SELECT MAX(seq) FROM events), 1), (SELECT COUNT(*) > 0 FROM events))`,
-      );
+      // The outbox's sequence, and the audit trail's, go on after the copied rows.
+      for (const [table, column] of [
+        ['events', 'seq'],
+        ['audit', 'id'],
+      ])
+        await client.query(
+          `SELECT setval(pg_get_serial_sequence('${table}', '${column}'), GREATEST((SELECT MAX(${column}) FROM ${table}), 1), (SELECT COUNT(*) > 0 FROM ${table}))`,
+        );
       for (const table of COPIED_TABLES) {
         const there = await count(client, table);
         if (there !== counts[table])

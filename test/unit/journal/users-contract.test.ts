@@ -7,6 +7,7 @@ import { PgDb } from '../../../src/journal/sql/pg-db';
 import { SqliteDb } from '../../../src/journal/sql/sqlite-db';
 import type { Db } from '../../../src/journal/sql/db';
 import { JournalUsers, type User } from '../../../src/journal/users';
+import { JournalAudit } from '../../../src/journal/audit';
 import { tempDir } from '../../helpers/paths';
 import { usePostgres } from '../../helpers/postgres';
 
@@ -86,5 +87,47 @@ describe.each(implementations)('the users on %s', (_name, open) => {
       "INSERT INTO users (name, display_name, role, stores_json, password_hash, password_at, created_at) VALUES ('x', 'x', 'owner', '[]', 'h', 1, 1)",
     );
     await expect(new JournalUsers(s.db).get('x')).rejects.toThrow(/user x has a role or store list/);
+  });
+});
+
+describe.each(implementations)('the audit trail on %s', (_name, open) => {
+  let s: Awaited<ReturnType<typeof open>>;
+  beforeEach(async () => {
+    s = await open();
+  });
+  afterEach(() => s.close());
+
+  it('keeps entries in the order written, reads them since a time (the newest when limited), and drops the old ones', async () => {
+    const audit = new JournalAudit(s.db);
+    const entry = (at: number, action: string) => ({
+      at,
+      actor: 'anna',
+      via: 'cli' as const,
+      address: 'pbx-1',
+      action,
+      target: 'inc_1',
+      detail: { by: 'Anna', n: at },
+    });
+    // Written out of time order (two daemons' clocks): read back in the order written.
+    await audit.record(entry(2000, 'claim'));
+    await audit.record(entry(1000, 'silence'));
+    await audit.record(entry(3000, 'resolve'));
+    const all = await audit.since(0);
+    expect(all.map((e) => [e.action, e.at])).toEqual([
+      ['claim', 2000],
+      ['silence', 1000],
+      ['resolve', 3000],
+    ]);
+    expect(all[0]).toMatchObject({
+      actor: 'anna',
+      via: 'cli',
+      address: 'pbx-1',
+      target: 'inc_1',
+      detail: { by: 'Anna', n: 2000 },
+    });
+    expect((await audit.since(2000)).map((e) => e.action)).toEqual(['claim', 'resolve']);
+    expect((await audit.since(0, 2)).map((e) => e.action)).toEqual(['silence', 'resolve']);
+    expect(await audit.prune(2500)).toBe(2);
+    expect((await audit.since(0)).map((e) => e.action)).toEqual(['resolve']);
   });
 });
