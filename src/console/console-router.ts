@@ -16,6 +16,7 @@ const ASSETS: Record<string, string> = {
   'dom.js': 'text/javascript; charset=utf-8',
   'known.js': 'text/javascript; charset=utf-8',
   'page-alerts.js': 'text/javascript; charset=utf-8',
+  'page-audit.js': 'text/javascript; charset=utf-8',
   'page-charts.js': 'text/javascript; charset=utf-8',
   'page-live.js': 'text/javascript; charset=utf-8',
   'page-stores.js': 'text/javascript; charset=utf-8',

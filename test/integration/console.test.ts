@@ -192,6 +192,7 @@ describe('the operator console in a real browser', () => {
       stores: 'Stores',
       integrations: 'Integrations',
       charts: 'Charts',
+      audit: 'Audit',
       'alert/quiet-1': 'Alert quiet-1',
     };
     for (const [name, title] of Object.entries(titles)) {
@@ -202,6 +203,11 @@ describe('the operator console in a real browser', () => {
       expect([name, overflow]).toEqual([name, 0]);
       await page.screenshot({ path: join(SCREENSHOTS, `phone-${name.replace('/', '-')}.png`), fullPage: true });
     }
+    // The silence made in the page is in the audit trail, made through the console from this host.
+    await page.goto(`${base}/console#/audit`);
+    const row = page.locator('#main tr', { hasText: 'POST /api/v1/stores/store-d/silence' });
+    await row.waitFor({ timeout: 20_000 });
+    expect(await row.innerText()).toMatch(/admin token\s+console\s+127\.0\.0\.1/);
     // Keyboard only: from the page's content, Shift+Tab walks back into the navigation; Enter opens a page.
     await page.goto(`${base}/console#/stores`);
     await page.locator('#main h1', { hasText: 'Stores' }).waitFor({ timeout: 20_000 });
@@ -213,7 +219,8 @@ describe('the operator console in a real browser', () => {
         | string
         | null;
     }
-    expect(href).toBe('#/charts');
+    expect(href).toBe('#/audit');
+    await page.keyboard.press('Shift+Tab'); // Charts
     await page.keyboard.press('Shift+Tab'); // Integrations
     await page.keyboard.press('Shift+Tab'); // Stores
     await page.keyboard.press('Shift+Tab'); // History

@@ -7,6 +7,7 @@ import { session, Unauthorised } from './api.js';
 import { errorNote, h, show } from './dom.js';
 import { forgetStills } from './known.js';
 import { alertPage, historyPage } from './page-alerts.js';
+import { auditPage } from './page-audit.js';
 import { chartsPage, destroyCharts } from './page-charts.js';
 import { forgetChoices, live, personName } from './page-live.js';
 import { integrationsPage, storesPage } from './page-stores.js';
@@ -133,6 +134,7 @@ const pages = {
   stores: () => storesPage(),
   integrations: () => integrationsPage(),
   charts: () => chartsPage(),
+  audit: () => auditPage(),
 };
 
 let routeSeq = 0;
