@@ -20,22 +20,32 @@ export function commandActor(): string {
   }
 }
 
-/** Writes a change a command made to the audit trail, in the journal it changed. */
-export function recordCommand(
+/**
+ * Writes a change a command made to the audit trail, in the journal it changed. The change is
+ * made by then: a trail that cannot be written is said on standard error, and the command goes
+ * on to print what it did (a generated password, an integration's secret) and exits 0.
+ */
+export async function recordCommand(
   db: Db,
   action: string,
   target: string | null,
   detail: Record<string, unknown> = {},
 ): Promise<void> {
-  return new JournalAudit(db).record({
-    at: Date.now(),
-    actor: commandActor(),
-    via: 'cli',
-    address: hostname(),
-    action,
-    target,
-    detail,
-  });
+  try {
+    await new JournalAudit(db).record({
+      at: Date.now(),
+      actor: commandActor(),
+      via: 'cli',
+      address: hostname(),
+      action,
+      target,
+      detail,
+    });
+  } catch (err) {
+    process.stderr.write(
+      `${action}: done, but not written to the audit trail: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+  }
 }
 
 /** `audit [--since 7d]`: who changed what, when and from where, oldest first. */

@@ -43,7 +43,8 @@ export async function addIntegration(opts: AddOptions): Promise<void> {
   // On a shared journal, whichever daemon holds the cron lease delivers it.
   const shared = await onIntegrations(config, 'write', async (store, db) => {
     await store.add(integration);
-    await recordCommand(db, 'integrations add', id, { type, url: displayUrl(url), filter, scope });
+    // The receiver's host only: a webhook URL may carry its own secret in its path.
+    await recordCommand(db, 'integrations add', id, { type, host: new URL(url).host, filter, scope });
     return db.dialect === 'pg';
   });
   const token = pbxToken(secret);

@@ -67,12 +67,12 @@ export const SETTING_DESCRIPTIONS = {
   BRIDGE_CONSOLE_STREAMS:
     "How many consoles may watch this daemon's live updates at once (one per open page); one more is refused with 503 and its page retries. Each holds a connection and a little memory.",
   BRIDGE_TRUSTED_PROXIES:
-    "The reverse proxies in front of the daemon whose X-Forwarded-For is believed: addresses or CIDR ranges, comma separated, or `loopback`. Behind the shipped nginx on this host: 127.0.0.1. Failed sign-ins are then limited per person's address instead of the proxy's (else one person's typos lock out everyone behind it). Empty: nobody's X-Forwarded-For is believed.",
+    "The reverse proxies in front of the daemon whose X-Forwarded-For is believed: addresses or CIDR ranges, comma separated, or `loopback`. A proxy on this host: 127.0.0.1 (then any local process can name the address its failures count under). Never a range that holds clients too: they could name any address. Failed sign-ins are then limited per person's address instead of the proxy's (else one person's typos lock out everyone behind it). Empty: nobody's X-Forwarded-For is believed.",
   BRIDGE_DATA_DIR: 'Journal (journal.sqlite) and audio cache (sounds/).',
   BRIDGE_JOURNAL_URL:
     'Several daemons behind one hook URL share a PostgreSQL journal, e.g. postgres://veesion:password@db.example:5432/veesion: the alerts and their steps, incidents (repeats, claims, escalation), integrations and their events, chat follow-ups, silences, and what the admin API and the console read and change. Copy the SQLite one first: veesion-bridge journal migrate --to postgres://... Unset: the SQLite journal in BRIDGE_DATA_DIR. Each daemon keeps its own BRIDGE_DATA_DIR (audio cache). A secret (it may hold a password).',
   BRIDGE_HOUSEKEEPING_CRON:
-    'When the housekeeping job runs (cron): it drops finished alerts older than the retention (never a pending one), finished incidents and settled events and chat records of the same age, and cached announcements not played for BRIDGE_AUDIO_CACHE_DAYS.',
+    'When the housekeeping job runs (cron): it drops finished alerts older than the retention (never a pending one), finished incidents and settled events and chat records of the same age, cached announcements not played for BRIDGE_AUDIO_CACHE_DAYS, and audit entries older than BRIDGE_AUDIT_RETENTION_DAYS.',
   BRIDGE_JOURNAL_RETENTION_DAYS: 'How long finished alerts, incidents and their records are kept.',
   BRIDGE_AUDIT_RETENTION_DAYS:
     'How long the audit trail (who changed what, from where: `veesion-bridge audit`) is kept. It is personal data: the housekeeping job deletes older entries.',

@@ -17,9 +17,9 @@ export const PASSWORD_MAX = 1024;
 /** The shortest a person may choose (a generated one is longer). */
 export const PASSWORD_MIN = 12;
 
-function derive(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
+function derive(password: string, salt: Buffer, N: number, r: number, p: number, bytes = KEY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFC'), salt, KEY_BYTES, { N, r, p, maxmem: maxmem(N, r) }, (err, key) =>
+    scrypt(password.normalize('NFC'), salt, bytes, { N, r, p, maxmem: maxmem(N, r) }, (err, key) =>
       err ? reject(err) : resolve(key),
     ),
   );
@@ -37,10 +37,14 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
   const m = /^scrypt\$(\d{1,7})\$(\d{1,3})\$(\d{1,3})\$([A-Za-z0-9_-]{16,})\$([A-Za-z0-9_-]{32,})$/.exec(hash);
   if (!m || password.length > PASSWORD_MAX) return false;
   const [N, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  // Parameters out of any sane range are a damaged row, not a cost to pay.
-  if (N < 2 ** 10 || N > 2 ** 20 || (N & (N - 1)) !== 0 || r < 1 || r > 32 || p < 1 || p > 16) return false;
+  // Parameters out of any sane range are a damaged (or planted) row, not a cost to pay: at most
+  // 128 MiB and 16 passes, whatever a row says.
+  if (N < 2 ** 10 || (N & (N - 1)) !== 0 || r < 1 || p < 1 || p > 16 || 128 * N * r > 128 * 1024 * 1024) return false;
   const expected = Buffer.from(m[5] as string, 'base64url');
-  const key = await derive(password, Buffer.from(m[4] as string, 'base64url'), N, r, p).catch(() => undefined);
+  if (expected.length < 16 || expected.length > 64) return false;
+  const key = await derive(password, Buffer.from(m[4] as string, 'base64url'), N, r, p, expected.length).catch(
+    () => undefined,
+  );
   return key !== undefined && key.length === expected.length && timingSafeEqual(key, expected);
 }
 

@@ -34,7 +34,20 @@ const MAX_TEXT = 200;
 export function auditTrail(record: (e: AuditEntry) => Promise<void>, logger: Logger): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
-    res.on('finish', () => {
+    // What the route is, as matched (not the request line as sent, which may be any length or form).
+    const action = `${req.method} ${req.baseUrl}${req.path}`.slice(0, 300);
+    // Written when the route answers, whether or not the client is still there to read it: a
+    // change made for a client that hung up is a change all the same.
+    const end = res.end;
+    let written = false;
+    res.end = function (this: Response, ...args: unknown[]) {
+      if (!written) {
+        written = true;
+        write();
+      }
+      return (end as (...a: unknown[]) => Response).apply(this, args);
+    } as Response['end'];
+    const write = () => {
       const by = admittedBy(res);
       if (!by || res.statusCode >= 400) return;
       const entry: AuditEntry = {
@@ -42,14 +55,14 @@ export function auditTrail(record: (e: AuditEntry) => Promise<void>, logger: Log
         actor: 'admin token',
         via: by === 'session' ? 'console' : 'api',
         address: clientAddress(req),
-        action: `${req.method} ${req.originalUrl.split('?')[0]}`,
+        action,
         target: null,
         detail: kept(req.body),
       };
       record(entry).catch((err: unknown) =>
         logger.warn('a change was made but not written to the audit trail', { action: entry.action, err }),
       );
-    });
+    };
     next();
   };
 }

@@ -1,3 +1,4 @@
+import { randomBytes, scryptSync } from 'node:crypto';
 import { generatePassword, hashPassword, passwordProblem, verifyPassword } from '../../../src/console/passwords';
 
 describe('passwords, kept only as scrypt hashes', () => {
@@ -28,11 +29,20 @@ describe('passwords, kept only as scrypt hashes', () => {
       hash.replace('scrypt', 'argon2id'),
       `scrypt$33000$${r}$${p}$${salt}$${key}`, // N not a power of two
       `scrypt$${2 ** 22}$${r}$${p}$${salt}$${key}`, // 4 GiB of memory asked for
+      `scrypt$${2 ** 20}$32$${p}$${salt}$${key}`, // 4 GiB another way: refused before any is taken
       `scrypt$32768$${r}$${p}$${salt}$${key?.slice(0, 20)}`,
       `${hash}x`,
     ])
       expect(await verifyPassword('correct horse battery', bad)).toBe(false);
     expect(await verifyPassword('x'.repeat(1025), hash)).toBe(false);
+  });
+
+  it('a hash made with other parameters and key length (a later version) still checks', async () => {
+    const salt = randomBytes(16);
+    const key = scryptSync('correct horse battery', salt, 48, { N: 2 ** 14, r: 8, p: 5 });
+    const hash = ['scrypt', 2 ** 14, 8, 5, salt.toString('base64url'), key.toString('base64url')].join('$');
+    expect(await verifyPassword('correct horse battery', hash)).toBe(true);
+    expect(await verifyPassword('correct horse batter', hash)).toBe(false);
   });
 
   it('a generated password is 24 letters and digits, and differs each time', () => {
