@@ -8,7 +8,7 @@ import { endQuietlyWhenOutputCloses } from './closed-output';
 import { takeLauncherCommand } from './invoked-as';
 
 const EXIT_CODES_HELP = `
-Exit codes: ${EXIT.ok} ok, ${EXIT.failure} runtime failure, ${EXIT.usage} usage error, ${EXIT.config} configuration error (EX_CONFIG).`;
+Exit codes: ${EXIT.ok} ok, ${EXIT.failure} runtime failure, ${EXIT.usage} usage error, ${EXIT.config} configuration error (EX_CONFIG), ${EXIT.interrupted} interrupted (Ctrl-C at a password prompt).`;
 
 /** `veesion-bridge <command>`. Commands load lazily to keep start-up fast. */
 export function buildProgram(): Command {

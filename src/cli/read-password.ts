@@ -19,7 +19,12 @@ export async function readPassword(
   const lines: string[] = [];
   let waiting: ((line: string | undefined) => void) | undefined;
   rl.on('line', (line) => (waiting ? waiting(line) : lines.push(line)));
-  rl.once('SIGINT', () => rl.close());
+  // Ctrl-C in raw mode is a key, not a signal: it ends the command as the signal would (128 + 2).
+  let interrupted = false;
+  rl.once('SIGINT', () => {
+    interrupted = true;
+    rl.close();
+  });
   rl.once('close', () => waiting?.(undefined));
   const ask = (question: string) =>
     new Promise<string | undefined>((resolve) => {
@@ -30,6 +35,8 @@ export async function readPassword(
     }).then((line) => {
       waiting = undefined;
       out.write('\n');
+      if (line === undefined && interrupted)
+        throw new CliExit(EXIT.interrupted, 'users: interrupted; nothing was changed');
       if (line === undefined) throw new CliExit(EXIT.usage, 'users: no password given; nothing was changed');
       return line;
     });

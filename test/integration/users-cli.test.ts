@@ -160,6 +160,10 @@ describe('veesion-bridge users (built, run as a process)', () => {
       }
       return { code: await code, out };
     };
+    // Ctrl-C at the second prompt: nothing kept, and the exit status of an interrupted command.
+    const interrupted = await onTerminal(['add', 'tty-user', '--role', 'admin'], ['first-password-12', '\u0003']);
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.out).toContain('users: interrupted; nothing was changed');
     const differ = await onTerminal(['add', 'tty-user', '--role', 'admin'], ['first-password-12', 'other-password-34']);
     expect(differ.code).toBe(2);
     expect(differ.out).toContain('the two passwords differ; nothing was changed');
