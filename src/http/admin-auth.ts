@@ -32,20 +32,14 @@ export function admittedSession(res: Response): SessionRef | undefined {
   return res.locals[ADMITTED] as SessionRef | undefined;
 }
 
-/** Where requireAdmin says how it let a request in. */
-const ADMITTED_BY = 'admittedBy';
-
-/** How requireAdmin let the request in: the Bearer token, a console session, or not at all (yet). */
-export function admittedBy(res: Response): 'token' | 'session' | undefined {
-  return res.locals[ADMITTED_BY] as 'token' | 'session' | undefined;
-}
-
 export interface AdminAuthDeps {
   adminToken: string | undefined;
   /** The console's sessions (absent: Bearer only). */
   sessions?: SessionCheck | undefined;
   /** Wrong tokens per address: five, and the address waits (absent: no limit). */
   limiter?: FailureLimiter | undefined;
+  /** Told of each change (not GET, HEAD or OPTIONS) let in, and how: the audit trail. */
+  onChangeAdmitted?: ((req: Request, res: Response, by: 'token' | 'session') => void) | undefined;
 }
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -73,7 +67,7 @@ export function requireAdmin(deps: AdminAuthDeps): RequestHandler {
         return refuse(429, `too many wrong admin tokens from this address: try again in ${wait} s`);
       }
       if (tokenMatches(presented, token)) {
-        res.locals[ADMITTED_BY] = 'token';
+        if (!SAFE.has(req.method)) deps.onChangeAdmitted?.(req, res, 'token');
         return next();
       }
       deps.limiter?.failed(address);
@@ -85,7 +79,7 @@ export function requireAdmin(deps: AdminAuthDeps): RequestHandler {
         return refuse(403, 'missing or wrong X-CSRF-Token');
       // Kept for what outlives the request's check: a change stream ends with its session.
       res.locals[ADMITTED] = session;
-      res.locals[ADMITTED_BY] = 'session';
+      if (!SAFE.has(req.method)) deps.onChangeAdmitted?.(req, res, 'session');
       return next();
     }
     refuse(401, 'missing or wrong admin token (Authorization: Bearer <BRIDGE_ADMIN_TOKEN>)');

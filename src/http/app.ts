@@ -58,14 +58,14 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', proxies.length ? proxies : false);
   // First, so no route added below can be reached from elsewhere without the admin token.
   const sessions: SessionCheck | undefined = deps.console?.sessions;
-  const auth = { adminToken: deps.adminToken, sessions, limiter: new FailureLimiter() };
-  app.use(adminGuard(deps.adminToken, sessions, auth.limiter));
   const audit = deps.audit;
-  if (audit)
-    app.use(
-      '/api/v1',
-      auditTrail((entry) => audit.record(entry), deps.logger),
-    );
+  const auth = {
+    adminToken: deps.adminToken,
+    sessions,
+    limiter: new FailureLimiter(),
+    ...(audit ? { onChangeAdmitted: auditTrail((entry) => audit.record(entry), deps.logger) } : {}),
+  };
+  app.use(adminGuard(deps.adminToken, sessions, auth.limiter));
   app.use(alertRouter(deps));
   app.use(
     wildixEventsRouter({

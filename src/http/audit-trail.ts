@@ -1,7 +1,6 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
 import type { Logger } from '../log/logger';
 import type { AuditEntry } from '../journal/audit';
-import { admittedBy } from './admin-auth';
 import { clientAddress } from './client-address';
 
 /** What of a change's body the trail keeps: its own values, never a URL (it may hold credentials) or a secret. */
@@ -24,32 +23,31 @@ const KEPT_FIELDS = [
 const MAX_TEXT = 200;
 
 /**
- * Writes every change made through the admin routes to the audit trail once it succeeded: who
- * (the admin token, or a console session signed in with it), from where (the client's address)
- * and what (the method and path, which name what it was done to, and the change's own values).
- * Requests the admin routes did not let in (alerts from Veesion, events from Wildix, refusals)
- * are not people's changes and are not written. A trail that cannot be written is logged: the
- * change itself is done by then.
+ * Writes every change the admin routes let in to the audit trail once it succeeded: who (the
+ * admin token, or a console session signed in with it), from where (the client's address) and
+ * what (the method and path, which name what it was done to, and the change's own values).
+ * requireAdmin calls it for the changes it admits, so alerts from Veesion, events from Wildix and
+ * refusals pass by without it. It is written when the route answers, whether or not the client
+ * is still there to read it: a change made for a client that hung up is a change all the same. A
+ * trail that cannot be written is logged: the change itself is done by then.
  */
-export function auditTrail(record: (e: AuditEntry) => Promise<void>, logger: Logger): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
-    // What the route is, as matched (not the request line as sent, which may be any length or form).
+export function auditTrail(
+  record: (e: AuditEntry) => Promise<void>,
+  logger: Logger,
+): (req: Request, res: Response, by: 'token' | 'session') => void {
+  return (req, res, by) => {
+    // The route as matched (not the request line as sent, which may be any length or form).
     const action = `${req.method} ${req.baseUrl}${req.path}`.slice(0, 300);
-    // Written when the route answers, whether or not the client is still there to read it: a
-    // change made for a client that hung up is a change all the same.
     const end = res.end;
     let written = false;
     res.end = function (this: Response, ...args: unknown[]) {
       if (!written) {
         written = true;
-        write();
+        if (res.statusCode < 400) write();
       }
       return (end as (...a: unknown[]) => Response).apply(this, args);
     } as Response['end'];
     const write = () => {
-      const by = admittedBy(res);
-      if (!by || res.statusCode >= 400) return;
       const entry: AuditEntry = {
         at: Date.now(),
         actor: 'admin token',
@@ -63,7 +61,6 @@ export function auditTrail(record: (e: AuditEntry) => Promise<void>, logger: Log
         logger.warn('a change was made but not written to the audit trail', { action: entry.action, err }),
       );
     };
-    next();
   };
 }
 

@@ -8,7 +8,7 @@ import { capturedLogger, waitFor } from '../../helpers/quiet-logger';
 
 const ADMIN = 'audit-trail-admin-token-0123456789';
 
-/** The audit trail's middleware: what it writes, and when a client does not wait for the answer. */
+/** The audit trail's hook in requireAdmin: what it writes, and when a client does not wait for the answer. */
 describe('the audit trail of the admin routes', () => {
   let server: http.Server;
   let port: number;
@@ -17,16 +17,16 @@ describe('the audit trail of the admin routes', () => {
 
   beforeAll(async () => {
     const app = express();
-    app.use(
-      '/api/v1',
-      auditTrail(async (e) => void written.push(e), capturedLogger().logger),
-    );
-    app.post('/api/v1/things/:id/slow', requireAdmin({ adminToken: ADMIN }), express.json(), async (_req, res) => {
+    const admin = requireAdmin({
+      adminToken: ADMIN,
+      onChangeAdmitted: auditTrail(async (e) => void written.push(e), capturedLogger().logger),
+    });
+    app.post('/api/v1/things/:id/slow', admin, express.json(), async (_req, res) => {
       await new Promise((r) => setTimeout(r, 300));
       applied++;
       res.json({ ok: true });
     });
-    app.post('/api/v1/things/:id/refused', requireAdmin({ adminToken: ADMIN }), (_req, res) => {
+    app.post('/api/v1/things/:id/refused', admin, (_req, res) => {
       res.status(409).json({ error: 'no' });
     });
     server = http.createServer(app);
