@@ -5,6 +5,10 @@ import type { AlertEvent } from '../../pipeline/alert-event';
 /** Advisory lock of the outbox's writers: sequence numbers commit in order, so a cursor never passes an event still being written. */
 export const EVENTS_LOCK = 0x6576_6e74; // "evnt"
 
+/** The outbox's rows from columns given as arrays (see columns()). */
+const INSERT_EVENTS = `INSERT INTO events (id, type, alert_id, store_id, location, time, data_json)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])`;
+
 /**
  * Writes `events` into the outbox inside the caller's transaction, under the writers' lock, and
  * answers how many it wrote. The lock and the insert are sent at once, for the group commit's
@@ -16,8 +20,7 @@ export async function insertEvents(client: PoolClient, events: readonly AlertEve
   const locked = client.query('SELECT pg_advisory_xact_lock($1)', [EVENTS_LOCK]);
   const inserted = client.query({
     name: 'insert-events',
-    text: `INSERT INTO events (id, type, alert_id, store_id, location, time, data_json)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])`,
+    text: INSERT_EVENTS,
     values: columns(events),
   });
   // The lock's failure first: the insert fails only because of it.
@@ -36,8 +39,7 @@ export function keptEventsQuery(events: readonly AlertEvent[]): QueryConfig | un
   if (events.length === 0) return undefined;
   return {
     name: 'insert-events-if-kept',
-    text: `INSERT INTO events (id, type, alert_id, store_id, location, time, data_json)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+    text: `${INSERT_EVENTS}
            WHERE EXISTS (SELECT 1 FROM integrations WHERE enabled = 1) AND (SELECT count(pg_advisory_xact_lock($8))) >= 0`,
     values: [...columns(events), EVENTS_LOCK],
   };

@@ -34,20 +34,29 @@ export async function commitBatch(
   eventsKept: boolean,
 ): Promise<CommitAnswer> {
   return withClient(pool, async (client) => {
-    const firsts = firstOfEachId(records);
+    const commit: Commit = { records, firsts: firstOfEachId(records), updates, events, notice };
     try {
-      return await commitOnGuesses(client, records, firsts, updates, events, notice, eventsKept);
+      return await commitOnGuesses(client, commit, eventsKept);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       if (!isWrongGuess(err)) throw err;
     }
     try {
-      return await commitReadFirst(client, records, firsts, updates, events, notice);
+      return await commitReadFirst(client, commit);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
   });
+}
+
+/** What one commit writes; `firsts`: the first record of each alert id (a second is a duplicate). */
+interface Commit {
+  records: readonly NewAlertRecord[];
+  firsts: ReadonlySet<NewAlertRecord>;
+  updates: readonly StepRecord[];
+  events: readonly AlertEvent[];
+  notice: string;
 }
 
 interface CommitAnswer {
@@ -60,15 +69,11 @@ interface CommitAnswer {
 /** One round trip: every statement and the COMMIT sent at once; fails whole on a wrong guess. */
 async function commitOnGuesses(
   client: PoolClient,
-  records: readonly NewAlertRecord[],
-  firsts: ReadonlySet<NewAlertRecord>,
-  updates: readonly StepRecord[],
-  events: readonly AlertEvent[],
-  notice: string,
+  { records, firsts, updates, events, notice }: Commit,
   eventsKept: boolean,
 ): Promise<CommitAnswer> {
   const isNew = records.map((r) => firsts.has(r));
-  const candidates = [...records.filter((_, i) => isNew[i]).flatMap((r) => r.events ?? []), ...events];
+  const candidates = eventsOf(records, isNew, events);
   const toWrite = eventsKept ? candidates : [];
   // Events not written on the guess that none are kept: the guess is checked last, just before
   // the COMMIT, as the two-round-trip commit reads it first.
@@ -104,11 +109,7 @@ async function commitOnGuesses(
 /** Two round trips: which alerts are new, and whether events are kept, read before writing. */
 async function commitReadFirst(
   client: PoolClient,
-  records: readonly NewAlertRecord[],
-  firsts: ReadonlySet<NewAlertRecord>,
-  updates: readonly StepRecord[],
-  events: readonly AlertEvent[],
-  notice: string,
+  { records, firsts, updates, events, notice }: Commit,
 ): Promise<CommitAnswer> {
   const joinable = records.filter((r) => firsts.has(r) && r.incident);
   const [begun, inserted, joinedAll] = await inSendingOrder([
@@ -128,13 +129,18 @@ async function commitReadFirst(
   )
     throw new Error('an alert this commit inserted was not found inserted by it (not joined to its incident)');
   const eventsKept = begun[1]?.rows[0]?.kept === true;
-  const toWrite = eventsKept ? [...records.filter((_, i) => isNew[i]).flatMap((r) => r.events ?? []), ...events] : [];
+  const toWrite = eventsKept ? eventsOf(records, isNew, events) : [];
   const tell = toWrite.length > 0 || records.some((r, i) => isNew[i] && r.steps.length > 0);
   await inSendingOrder([
     insertEvents(client, toWrite),
     client.query(tell ? `SELECT pg_notify('${STEPS_CHANNEL}', '${notice}'); COMMIT` : 'COMMIT'),
   ]);
   return { isNew, eventsWritten: toWrite.length, eventsKept };
+}
+
+/** The events a commit writes if they are kept: its new alerts' own, then the steps'. */
+function eventsOf(records: readonly NewAlertRecord[], isNew: readonly boolean[], events: readonly AlertEvent[]) {
+  return [...records.filter((_, i) => isNew[i]).flatMap((r) => r.events ?? []), ...events];
 }
 
 /** Whether events are kept: while some integration is enabled, for them alone. */
