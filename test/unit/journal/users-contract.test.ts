@@ -44,90 +44,86 @@ const user = (name: string, more: Partial<User> = {}): User => ({
   ...more,
 });
 
-describe.each(implementations)('the users on %s', (_name, open) => {
+describe.each(implementations)('on %s', (_name, open) => {
   let s: Awaited<ReturnType<typeof open>>;
   beforeEach(async () => {
     s = await open();
   });
   afterEach(() => s.close());
 
-  it('adds users once each, lists them by name with role and stores, and keeps the hash apart', async () => {
-    const users = new JournalUsers(s.db);
-    await users.add(user('zoe', { role: 'manager', stores: [], displayName: 'Zoë (LP)' }), 'hash-z');
-    await users.add(user('anna', { stores: ['store-a', 'store-b'] }), 'hash-a');
-    await users.add(user('Bob', { role: 'admin', stores: [] }), 'hash-b');
-    await expect(users.add(user('anna'), 'other')).rejects.toThrow('a user named anna exists already');
-    // By code unit on both servers: upper case before lower, whatever the collation.
-    expect((await users.list()).map((u) => [u.name, u.role, u.stores, u.displayName])).toEqual([
-      ['Bob', 'admin', [], 'Bob'],
-      ['anna', 'store', ['store-a', 'store-b'], 'anna'],
-      ['zoe', 'manager', [], 'Zoë (LP)'],
-    ]);
-    expect(await users.get('anna')).toEqual(user('anna', { stores: ['store-a', 'store-b'] }));
-    expect(JSON.stringify(await users.list())).not.toContain('hash-');
-    expect(await users.passwordHash('anna')).toBe('hash-a');
-    expect(await users.passwordHash('nobody')).toBeUndefined();
-  });
-
-  it('a new password replaces the hash and moves the password time; a removed user is gone', async () => {
-    const users = new JournalUsers(s.db);
-    await users.add(user('anna'), 'hash-1');
-    expect(await users.setPassword('anna', 'hash-2', 5000)).toBe(true);
-    expect(await users.setPassword('nobody', 'hash-2', 5000)).toBe(false);
-    expect(await users.passwordHash('anna')).toBe('hash-2');
-    expect((await users.get('anna'))?.passwordAt).toBe(5000);
-    expect(await users.remove('anna')).toBe(true);
-    expect(await users.remove('anna')).toBe(false);
-    expect(await users.get('anna')).toBeUndefined();
-    expect(await users.list()).toEqual([]);
-  });
-
-  it('a row with a role this version does not know is refused, not taken for another role', async () => {
-    await s.db.run(
-      "INSERT INTO users (name, display_name, role, stores_json, password_hash, password_at, created_at) VALUES ('x', 'x', 'owner', '[]', 'h', 1, 1)",
-    );
-    await expect(new JournalUsers(s.db).get('x')).rejects.toThrow(/user x has a role or store list/);
-  });
-});
-
-describe.each(implementations)('the audit trail on %s', (_name, open) => {
-  let s: Awaited<ReturnType<typeof open>>;
-  beforeEach(async () => {
-    s = await open();
-  });
-  afterEach(() => s.close());
-
-  it('keeps entries in the order written, reads them since a time (the newest when limited), and drops the old ones', async () => {
-    const audit = new JournalAudit(s.db);
-    const entry = (at: number, action: string) => ({
-      at,
-      actor: 'anna',
-      via: 'cli' as const,
-      address: 'pbx-1',
-      action,
-      target: 'inc_1',
-      detail: { by: 'Anna', n: at },
+  describe('the users', () => {
+    it('adds users once each, lists them by name with role and stores, and keeps the hash apart', async () => {
+      const users = new JournalUsers(s.db);
+      await users.add(user('zoe', { role: 'manager', stores: [], displayName: 'Zoë (LP)' }), 'hash-z');
+      await users.add(user('anna', { stores: ['store-a', 'store-b'] }), 'hash-a');
+      await users.add(user('Bob', { role: 'admin', stores: [] }), 'hash-b');
+      await expect(users.add(user('anna'), 'other')).rejects.toThrow('a user named anna exists already');
+      // By code unit on both servers: upper case before lower, whatever the collation.
+      expect((await users.list()).map((u) => [u.name, u.role, u.stores, u.displayName])).toEqual([
+        ['Bob', 'admin', [], 'Bob'],
+        ['anna', 'store', ['store-a', 'store-b'], 'anna'],
+        ['zoe', 'manager', [], 'Zoë (LP)'],
+      ]);
+      expect(await users.get('anna')).toEqual(user('anna', { stores: ['store-a', 'store-b'] }));
+      expect(JSON.stringify(await users.list())).not.toContain('hash-');
+      expect(await users.passwordHash('anna')).toBe('hash-a');
+      expect(await users.passwordHash('nobody')).toBeUndefined();
     });
-    // Written out of time order (two daemons' clocks): read back in the order written.
-    await audit.record(entry(2000, 'claim'));
-    await audit.record(entry(1000, 'silence'));
-    await audit.record(entry(3000, 'resolve'));
-    const all = await audit.since(0);
-    expect(all.map((e) => [e.action, e.at])).toEqual([
-      ['claim', 2000],
-      ['silence', 1000],
-      ['resolve', 3000],
-    ]);
-    expect(all[0]).toMatchObject({
-      actor: 'anna',
-      via: 'cli',
-      address: 'pbx-1',
-      target: 'inc_1',
-      detail: { by: 'Anna', n: 2000 },
+
+    it('a new password replaces the hash and moves the password time; a removed user is gone', async () => {
+      const users = new JournalUsers(s.db);
+      await users.add(user('anna'), 'hash-1');
+      expect(await users.setPassword('anna', 'hash-2', 5000)).toBe(true);
+      expect(await users.setPassword('nobody', 'hash-2', 5000)).toBe(false);
+      expect(await users.passwordHash('anna')).toBe('hash-2');
+      expect((await users.get('anna'))?.passwordAt).toBe(5000);
+      expect(await users.remove('anna')).toBe(true);
+      expect(await users.remove('anna')).toBe(false);
+      expect(await users.get('anna')).toBeUndefined();
+      expect(await users.list()).toEqual([]);
     });
-    expect((await audit.since(2000)).map((e) => e.action)).toEqual(['claim', 'resolve']);
-    expect((await audit.since(0, 2)).map((e) => e.action)).toEqual(['silence', 'resolve']);
-    expect(await audit.prune(2500)).toBe(2);
-    expect((await audit.since(0)).map((e) => e.action)).toEqual(['resolve']);
+
+    it('a row with a role this version does not know is refused, not taken for another role', async () => {
+      await s.db.run(
+        "INSERT INTO users (name, display_name, role, stores_json, password_hash, password_at, created_at) VALUES ('x', 'x', 'owner', '[]', 'h', 1, 1)",
+      );
+      await expect(new JournalUsers(s.db).get('x')).rejects.toThrow(/user x has a role or store list/);
+    });
+  });
+
+  describe('the audit trail', () => {
+    it('keeps entries in the order written, reads them since a time (the newest when limited), and drops the old ones', async () => {
+      const audit = new JournalAudit(s.db);
+      const entry = (at: number, action: string) => ({
+        at,
+        actor: 'anna',
+        via: 'cli' as const,
+        address: 'pbx-1',
+        action,
+        target: 'inc_1',
+        detail: { by: 'Anna', n: at },
+      });
+      // Written out of time order (two daemons' clocks): read back in the order written.
+      await audit.record(entry(2000, 'claim'));
+      await audit.record(entry(1000, 'silence'));
+      await audit.record(entry(3000, 'resolve'));
+      const all = await audit.since(0);
+      expect(all.map((e) => [e.action, e.at])).toEqual([
+        ['claim', 2000],
+        ['silence', 1000],
+        ['resolve', 3000],
+      ]);
+      expect(all[0]).toMatchObject({
+        actor: 'anna',
+        via: 'cli',
+        address: 'pbx-1',
+        target: 'inc_1',
+        detail: { by: 'Anna', n: 2000 },
+      });
+      expect((await audit.since(2000)).map((e) => e.action)).toEqual(['claim', 'resolve']);
+      expect((await audit.since(0, 2)).map((e) => e.action)).toEqual(['silence', 'resolve']);
+      expect(await audit.prune(2500)).toBe(2);
+      expect((await audit.since(0)).map((e) => e.action)).toEqual(['resolve']);
+    });
   });
 });
