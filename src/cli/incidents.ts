@@ -11,7 +11,7 @@ import type { Db } from '../journal/sql/db';
 import { recordCommand } from './audit';
 
 /** What a command found and did, and whether its journal is shared (its NOTIFY woke the daemons). */
-type Found<R> = { found: Incident | undefined; result?: R; shared: boolean };
+type Found<R> = { found: Incident | undefined; result?: R; sharedJournal: boolean };
 
 /**
  * `claim <alert-or-incident-id> --by <name>` and `resolve <id> --outcome <outcome> [--by]`.
@@ -24,7 +24,7 @@ export async function claim(ref: string, opts: GlobalOptions & { by: string }): 
   const by = personName('claim', opts.by, 'who takes it');
   const config = configFor(opts);
   const now = Date.now();
-  const { found, result, shared } = await withCommands(config, 'claim', async (commands, db) => {
+  const { found, result, sharedJournal } = await withCommands(config, 'claim', async (commands, db) => {
     const found = await commands.find(ref);
     const result = found ? await commands.claim(found.id, by, 'cli', now) : undefined;
     if (found && result?.kind === 'claimed') await recordCommand(db, 'claim', found.id, { by });
@@ -36,7 +36,7 @@ export async function claim(ref: string, opts: GlobalOptions & { by: string }): 
       return report(
         opts,
         config,
-        shared,
+        sharedJournal,
         `incident ${found.id} (camera ${found.cameraId} of ${found.storeId}) claimed by ${by}`,
         { ok: true, incident: result.incident },
       );
@@ -60,7 +60,7 @@ export async function resolve(ref: string, opts: GlobalOptions & { outcome: stri
   const by = opts.by === undefined ? undefined : personName('resolve', opts.by, 'who resolved it');
   const config = configFor(opts);
   const now = Date.now();
-  const { found, result, shared } = await withCommands(config, 'resolve', async (commands, db) => {
+  const { found, result, sharedJournal } = await withCommands(config, 'resolve', async (commands, db) => {
     const found = await commands.find(ref);
     const result = found ? await commands.resolve(found.id, outcome, by ?? null, now) : undefined;
     if (found && result?.kind === 'resolved')
@@ -71,7 +71,7 @@ export async function resolve(ref: string, opts: GlobalOptions & { outcome: stri
     throw new CliExit(EXIT.failure, `resolve: no incident or alert ${ref} in the journal`);
   if (result.kind === 'already')
     throw refused(opts, `incident ${found.id} was already resolved (${result.incident.outcome})`, result.incident);
-  report(opts, config, shared, `incident ${found.id} resolved: ${opts.outcome}`, {
+  report(opts, config, sharedJournal, `incident ${found.id} resolved: ${opts.outcome}`, {
     ok: true,
     incident: result.incident,
   });
@@ -94,11 +94,11 @@ const storeOf = (config: BridgeConfig, storeId: string) => config.stores.find((s
 function withCommands<R>(
   config: BridgeConfig,
   command: string,
-  fn: (commands: IncidentCommands, db: Db) => Promise<Omit<Found<R>, 'shared'>>,
+  fn: (commands: IncidentCommands, db: Db) => Promise<Omit<Found<R>, 'sharedJournal'>>,
 ): Promise<Found<R>> {
   return withJournal(config, command, 'write', async (db) => ({
     ...(await fn(new IncidentCommands(new JournalIncidentStore(db), (id) => storeOf(config, id)), db)),
-    shared: db.dialect === 'pg',
+    sharedJournal: db.dialect === 'pg',
   }));
 }
 
@@ -106,11 +106,11 @@ function withCommands<R>(
 function report(
   opts: GlobalOptions,
   config: BridgeConfig,
-  shared: boolean,
+  sharedJournal: boolean,
   human: string,
   machine: Record<string, unknown>,
 ): void {
-  if (shared) {
+  if (sharedJournal) {
     // The journal's NOTIFY told every daemon; with none running, the next one to start acts on it.
     return print(opts, `${human} (the daemons sharing the journal were notified)`, { ...machine, daemonWoken: true });
   }
