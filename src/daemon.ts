@@ -155,7 +155,7 @@ export class Daemon {
       chat: this.chat.poster,
       followUps: this.chat.followUps,
       ...(cluster ? { cluster } : {}),
-      changed: (kind) => this.feed.publish(kind),
+      changed: (kind, store) => this.feed.publish(kind, store),
     });
     this.pipeline = incidents.pipeline;
     this.ami = this.pbx.ami;
@@ -182,7 +182,7 @@ export class Daemon {
       },
       pipeline: this.pipeline,
       chat: this.chat,
-      revokedSessions: parts.revokedSessions,
+      consoleJournal: { sessions: parts.sessions, spentCodes: parts.revokedSessions, users: parts.users },
       audit: parts.audit,
       areas: behind,
     });

@@ -36,7 +36,7 @@ export interface PipelineAreaDeps {
   /** Several daemons on one journal: whether this one holds a conference, and the lease a call's record depends on. */
   cluster?: { owns(room: string): boolean; fence(room: string): StepFence };
   /** A step or an incident changed (watching consoles are nudged). */
-  changed: (kind: 'step' | 'incident') => void;
+  changed: (kind: 'step' | 'incident', store: string) => void;
 }
 
 /**
@@ -93,8 +93,8 @@ export class PipelineArea implements Area {
           }),
         ...(calls ? { callPerson: calls.callPerson } : {}),
         followUps: deps.followUps,
-        report: incidentReporter(deps.logger.child({ area: 'incidents' }), deps.metrics, () =>
-          deps.changed('incident'),
+        report: incidentReporter(deps.logger.child({ area: 'incidents' }), deps.metrics, (e) =>
+          deps.changed('incident', e.incident.storeId),
         ),
       },
       policies: {
@@ -104,7 +104,7 @@ export class PipelineArea implements Area {
     });
     this.pipeline.onStep((e) => {
       logStep(stepLog, deps.metrics, e);
-      deps.changed('step');
+      deps.changed('step', e.storeId);
     });
     deps.metrics.watchIncidents(() => journal.incidents.countOpen());
   }
@@ -119,6 +119,7 @@ export class PipelineArea implements Area {
         return (
           loop && {
             list: (state) => incidents.list(state),
+            find: (ref) => incidents.find(ref),
             claim: (ref, by) => loop.claim(ref, by, 'http'),
             resolve: (ref, outcome, by) => loop.resolve(ref, outcome, by),
           }

@@ -3,9 +3,13 @@ import { clientAddress } from '../http/client-address';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { tokenMatches } from '../http/token';
-import { jsonObjectBody } from '../http/admin-auth';
 import type { ConsoleSessions } from './sessions';
-import type { FailureLimiter } from '../http/failure-limiter';
+import { randomBytes } from 'node:crypto';
+import { csrfMatches, jsonObjectBody, type ConsoleSession } from '../http/admin-auth';
+import type { SessionUser } from '../journal/console-sessions';
+import type { JournalUsers } from '../journal/users';
+import { PASSWORD_MAX, hashPassword, verifyPassword } from './passwords';
+import { FailureLimiter } from '../http/failure-limiter';
 
 /** The files the console is made of, and their types; nothing else is served. */
 const ASSETS: Record<string, string> = {
@@ -24,6 +28,9 @@ const ASSETS: Record<string, string> = {
   'chart.umd.min.js': 'text/javascript; charset=utf-8',
 };
 
+/** Wrong passwords an address may send per five minutes, whatever the user names (a store's staff share one). */
+const PASSWORD_FAILURES_PER_ADDRESS = 20;
+
 /** No CDN, no inline code: the page may load only what this daemon serves. */
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -34,13 +41,17 @@ export interface ConsoleDeps {
   sessions: ConsoleSessions | undefined;
   /** Shared with the admin routes' Bearer check: wrong tokens count wherever they are tried. */
   limiter: FailureLimiter;
+  /** Who signs in with a name and a password. */
+  users: Pick<JournalUsers, 'get' | 'passwordHash'>;
 }
 
 /**
- * `GET /console`: the operator console, a page and its assets served from the
- * package, signed in with BRIDGE_ADMIN_TOKEN (or once with a sign-in link's code). Signing in
- * gives a session cookie (HttpOnly, SameSite=Strict, Secure under TLS, 12 h); the page then
- * calls the admin API with it and its CSRF token. Failed sign-ins are limited per address.
+ * `GET /console`: the operator console, a page and its assets served from the package, signed
+ * in as a user (`veesion-bridge users add`) with a name and password, or with BRIDGE_ADMIN_TOKEN
+ * as the break-glass admin (or once with a sign-in link's code). Signing in gives a session
+ * cookie (HttpOnly, SameSite=Strict, Secure under TLS, 12 h); the page then calls the admin API
+ * with it and its CSRF token, and the API answers within the user's role and stores. Failed
+ * sign-ins are limited per address and per user name.
  */
 export function consoleRouter(deps: ConsoleDeps): Router {
   const router = express.Router();
@@ -70,18 +81,47 @@ export function consoleRouter(deps: ConsoleDeps): Router {
 
   const sessions = deps.sessions;
   const token = deps.adminToken;
+  const userFailures = new FailureLimiter();
+  const passwordFailures = new FailureLimiter(Date.now, PASSWORD_FAILURES_PER_ADDRESS);
   router.post('/console/session', ...jsonObjectBody(), async (req: Request, res: Response) => {
     if (!sessions || !token) return void res.status(503).json({ error: 'the console is off: set BRIDGE_ADMIN_TOKEN' });
+    const body = req.body as { token?: unknown; once?: unknown; user?: unknown; password?: unknown };
     const address = clientAddress(req);
-    const wait = deps.limiter.blockedFor(address);
+    const byPassword = body.user !== undefined;
+    // A password counts its failures per user name and, more loosely, per address: one person's
+    // typos lock out neither the other users nor the admin token behind a shared address, and one
+    // user's password cannot be guessed from many addresses. The admin token and sign-in links
+    // count per address, as the admin routes' Bearer token does.
+    const userKey = typeof body.user === 'string' ? body.user.trim().toLowerCase() : '';
+    const wait = byPassword
+      ? Math.max(userFailures.blockedFor(userKey), passwordFailures.blockedFor(address))
+      : deps.limiter.blockedFor(address);
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
-      return void res.status(429).json({ error: `too many failed sign-ins from this address: try again in ${wait} s` });
+      return void res.status(429).json({ error: `too many failed sign-ins: try again in ${wait} s` });
     }
-    // The admin token, or a one-time code from a sign-in link (the page reads it from the link's
-    // #fragment, which browsers never send: the code reaches no request line and no log).
-    const body = req.body as { token?: unknown; once?: unknown };
-    if (typeof body.once === 'string' && body.token === undefined) {
+    const failed = (error: string) => {
+      if (byPassword) {
+        userFailures.failed(userKey);
+        passwordFailures.failed(address);
+      } else deps.limiter.failed(address);
+      res.status(401).json({ error });
+    };
+    let user: SessionUser | null = null;
+    if (byPassword) {
+      if (typeof body.user !== 'string' || typeof body.password !== 'string' || body.token !== undefined)
+        return void res.status(400).json({ error: 'sign in with {"user", "password"} or with {"token"}' });
+      let found: SessionUser | undefined;
+      try {
+        found = await signInUser(deps.users, body.user.trim().toLowerCase(), body.password);
+      } catch {
+        return void res.status(503).json({ error: JOURNAL_DOWN('you could not be signed in') });
+      }
+      if (!found) return failed('wrong user name or password');
+      user = found;
+    } else if (typeof body.once === 'string' && body.token === undefined) {
+      // A one-time code from a sign-in link (the page reads it from the link's #fragment, which
+      // browsers never send: the code reaches no request line and no log).
       let spent: boolean;
       try {
         spent = await sessions.redeem(body.once);
@@ -89,33 +129,39 @@ export function consoleRouter(deps: ConsoleDeps): Router {
         // Not let in on a code the other daemons would not know was spent; the link stays usable.
         return void res.status(503).json({ error: JOURNAL_DOWN('the sign-in link could not be checked') });
       }
-      if (!spent) {
-        deps.limiter.failed(address);
-        return void res
-          .status(401)
-          .json({ error: 'this sign-in link was used already or has expired: sign in with the admin token' });
-      }
+      if (!spent) return failed('this sign-in link was used already or has expired: sign in with the admin token');
     } else if (typeof body.token !== 'string' || !tokenMatches(body.token, token)) {
-      deps.limiter.failed(address);
-      return void res.status(401).json({ error: 'wrong admin token' });
+      return failed('wrong admin token');
     }
-    const { cookie, csrf } = sessions.create();
-    res.setHeader('Set-Cookie', cookie);
+    let made: { cookie: string; csrf: string };
+    try {
+      made = await sessions.create(user);
+    } catch {
+      return void res.status(503).json({ error: JOURNAL_DOWN('you could not be signed in') });
+    }
+    res.setHeader('Set-Cookie', made.cookie);
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ signedIn: true, csrf });
+    res.json({ signedIn: true, csrf: made.csrf, who: who(user) });
   });
 
-  router.get('/console/session', (req, res) => {
+  router.get('/console/session', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    const csrf = sessions?.csrf(req);
-    if (csrf === undefined) return void res.status(401).json({ signedIn: false, ...(token ? {} : { off: true }) });
-    res.json({ signedIn: true, csrf });
+    let session: ConsoleSession | undefined;
+    try {
+      session = sessions ? await sessions.session(req) : undefined;
+    } catch {
+      return void res.status(503).json({ error: JOURNAL_DOWN('your session could not be checked') });
+    }
+    if (!session) return void res.status(401).json({ signedIn: false, ...(token ? {} : { off: true }) });
+    res.json({ signedIn: true, csrf: session.csrf, who: who(session.user) });
   });
 
   router.post('/console/session/logout', async (req, res) => {
     if (!sessions) return void res.status(503).json({ error: 'the console is off' });
-    if (!sessions.csrfMatches(req)) return void res.status(403).json({ error: 'missing or wrong X-CSRF-Token' });
     try {
+      const session = await sessions.session(req);
+      if (!session || !csrfMatches(session, req))
+        return void res.status(403).json({ error: 'missing or wrong X-CSRF-Token' });
       await sessions.revoke(req);
     } catch {
       // The session is still valid (on the other daemons at least): the cookie stays, to try again.
@@ -125,6 +171,31 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     res.json({ signedIn: false });
   });
   return router;
+}
+
+/** What the page is told of whom it signed in: what it shows and which pages it offers. */
+function who(user: SessionUser | null): { name: string; displayName: string | null; role: string; stores: string[] } {
+  return user
+    ? { name: user.name, displayName: user.displayName, role: user.role, stores: user.stores }
+    : { name: 'admin token', displayName: null, role: 'admin', stores: [] };
+}
+
+/** Hashed once, so an unknown name costs a sign-in as long as a wrong password does. */
+let decoy: Promise<string> | undefined;
+
+/** The user whose password this is, or undefined (no such user, or a wrong password). */
+async function signInUser(
+  users: ConsoleDeps['users'],
+  name: string,
+  password: string,
+): Promise<SessionUser | undefined> {
+  if (password.length > PASSWORD_MAX) return undefined;
+  const hash = await users.passwordHash(name);
+  decoy ??= hashPassword(randomBytes(18).toString('base64url'));
+  const matches = await verifyPassword(password, hash ?? (await decoy));
+  if (!hash || !matches) return undefined;
+  const user = await users.get(name);
+  return user && { name: user.name, displayName: user.displayName, role: user.role, stores: user.stores };
 }
 
 /** What a browser is told when the journal could not record a sign-out or a spent sign-in code. */

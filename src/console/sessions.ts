@@ -1,6 +1,7 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
-import type { SessionCheck, SessionRef } from '../http/admin-auth';
+import type { ConsoleSession, SessionCheck, SessionRef } from '../http/admin-auth';
+import type { JournalSessions, SessionUser } from '../journal/console-sessions';
 import type { RevokedSessions } from '../journal/revoked-sessions';
 
 export const SESSION_COOKIE = 'vb_console';
@@ -9,7 +10,7 @@ export const SESSION_MS = 12 * 3_600_000;
 /** A sign-in link (demo --keep-running prints one) works once, and only this long after it was made. */
 export const SIGN_IN_LINK_MS = 3_600_000;
 
-/** The key sessions and sign-in links are signed with, derived from BRIDGE_ADMIN_TOKEN. */
+/** The key sign-in links are signed with (and the token's mark made), derived from BRIDGE_ADMIN_TOKEN. */
 function sessionKey(adminToken: string): Buffer {
   return createHmac('sha256', Buffer.from(adminToken, 'utf8')).update('veesion-bridge console session v1').digest();
 }
@@ -27,51 +28,67 @@ export function signInCode(adminToken: string, now: number = Date.now()): string
   return `${nonce}.${expiresAt}.${macWith(sessionKey(adminToken), `link.${nonce}.${expiresAt}`)}`;
 }
 
+/** What ConsoleSessions keeps its sessions in (the journal's console_sessions). */
+export type SessionStore = Pick<JournalSessions, 'add' | 'find' | 'lasting' | 'remove'>;
+
 /**
- * The console's sessions, signed rather than stored: the cookie is `<id>.<expiresAt>.<mac>`,
- * the MAC keyed with a key derived from BRIDGE_ADMIN_TOKEN, so a session survives a daemon
- * restart (the page recovers by itself) and ends when the token changes. The CSRF token is a
- * second MAC of the session id. Sign-out revokes the id in the journal (until the session
- * would have expired), so it stays signed out across restarts and on every daemon sharing it;
- * a sign-out or a sign-in code the journal could not record fails (the write's error).
+ * The console's sessions, as rows in the journal the daemons share: the cookie holds a random
+ * secret, the journal a hash of it with whom it signs in, so any daemon knows a session made on
+ * another at once, and a sign-out ends it on all of them at once. The CSRF token is a second
+ * random value kept with it. A session lasts a shift (SESSION_MS); one signed in with the admin
+ * token carries a mark of that token and ends when the token changes; a user's ends when the
+ * user is removed or the password is changed. A sign-in or sign-out the journal could not
+ * record fails (the write's error).
  */
 export class ConsoleSessions implements SessionCheck {
   private readonly key: Buffer;
+  /** A one-way mark of the admin token, kept with the sessions it signed in. */
+  private readonly tokenMark: string;
   /** Told of each sign-out here, so what the session opened (its change streams) ends with it. */
   private readonly signOutListeners = new Set<(id: string) => void>();
 
   constructor(
     adminToken: string,
     private readonly secure: () => boolean,
-    /** Signed-out session ids, kept until they would have expired (the journal's console_revoked). */
-    private readonly revoked: RevokedSessions,
+    private readonly store: SessionStore,
+    /** Spent sign-in codes, kept until they would have expired (the journal's console_revoked). */
+    private readonly spent: RevokedSessions,
     private readonly now: () => number = Date.now,
   ) {
     this.key = sessionKey(adminToken);
+    this.tokenMark = macWith(this.key, 'token mark');
   }
 
   /**
    * Spends a sign-in code made by signInCode: true once for a code of this token not yet
-   * expired. Spent codes are kept with the signed-out sessions (until they would have expired),
-   * so a code used once stays refused after a restart too. Whether this call spent it is the
-   * journal's answer, not this daemon's memory: two daemons handed the same code at once do
-   * not both let it in. Rejects when the journal could not record it.
+   * expired. Spent codes are kept in the journal until they would have expired, so a code used
+   * once stays refused after a restart too. Whether this call spent it is the journal's answer,
+   * not this daemon's memory: two daemons handed the same code at once do not both let it in.
+   * Rejects when the journal could not record it.
    */
   async redeem(code: string): Promise<boolean> {
     const m = /^([A-Za-z0-9_-]{24})\.(\d{13})\.([A-Za-z0-9_-]{43})$/.exec(code);
-    if (!m || !equal(m[3] as string, this.mac(`link.${m[1]}.${m[2]}`))) return false;
+    if (!m || !equal(m[3] as string, macWith(this.key, `link.${m[1]}.${m[2]}`))) return false;
     const expiresAt = Number(m[2]);
     const spent = `link.${m[1]}`;
-    if (expiresAt <= this.now() || this.revoked.has(spent)) return false;
-    return this.revoked.add(spent, expiresAt);
+    if (expiresAt <= this.now() || this.spent.has(spent)) return false;
+    return this.spent.add(spent, expiresAt);
   }
 
-  /** A new session: its cookie header value and its CSRF token. */
-  create(): { cookie: string; csrf: string } {
-    const id = randomBytes(18).toString('base64url');
-    const expiresAt = this.now() + SESSION_MS;
-    const value = `${id}.${expiresAt}.${this.mac(`${id}.${expiresAt}`)}`;
-    return { cookie: this.cookieHeader(value, SESSION_MS / 1000), csrf: this.csrfFor(id) };
+  /** A new session for a user, or for the admin token (null): its cookie header value and its CSRF token. */
+  async create(user: SessionUser | null): Promise<{ cookie: string; csrf: string }> {
+    const secret = randomBytes(32).toString('base64url');
+    const csrf = randomBytes(24).toString('base64url');
+    const createdAt = this.now();
+    await this.store.add({
+      id: idOf(secret),
+      userName: user?.name ?? null,
+      tokenMark: user ? null : this.tokenMark,
+      csrf,
+      createdAt,
+      expiresAt: createdAt + SESSION_MS,
+    });
+    return { cookie: this.cookieHeader(secret, SESSION_MS / 1000), csrf };
   }
 
   /** The Set-Cookie value that ends the session in the browser. */
@@ -79,39 +96,32 @@ export class ConsoleSessions implements SessionCheck {
     return this.cookieHeader('', 0);
   }
 
-  valid(req: Pick<Request, 'headers'>): boolean {
-    return this.sessionId(req) !== undefined;
+  async session(req: Pick<Request, 'headers'>): Promise<ConsoleSession | undefined> {
+    const secret = cookieValue(req.headers.cookie, SESSION_COOKIE);
+    if (!secret || !SECRET.test(secret)) return undefined;
+    const found = await this.store.find(idOf(secret), this.now());
+    if (!found) return undefined;
+    if (found.user === null && (found.tokenMark === null || !equal(found.tokenMark, this.tokenMark))) return undefined;
+    return { id: found.id, expiresAt: found.expiresAt, csrf: found.csrf, user: found.user };
   }
 
-  csrfMatches(req: Pick<Request, 'headers'>): boolean {
-    const id = this.sessionId(req);
-    const header = req.headers['x-csrf-token'];
-    const presented = typeof header === 'string' ? header : undefined;
-    return id !== undefined && presented !== undefined && equal(presented, this.csrfFor(id));
+  presented(req: Pick<Request, 'headers'>): boolean {
+    return cookieValue(req.headers.cookie, SESSION_COOKIE) !== undefined;
   }
 
-  /** The CSRF token of the request's session, or undefined when it has none. */
-  csrf(req: Pick<Request, 'headers'>): string | undefined {
-    const id = this.sessionId(req);
-    return id === undefined ? undefined : this.csrfFor(id);
+  lasting(sessions: readonly SessionRef[]): Promise<Set<string>> {
+    return this.store.lasting(
+      sessions.map((s) => s.id),
+      this.now(),
+    );
   }
 
   /** Signs the request's session out; rejects, the session still valid, when the journal could not record it. */
   async revoke(req: Pick<Request, 'headers'>): Promise<void> {
-    const parsed = this.parse(req);
-    if (!parsed) return;
-    await this.revoked.add(parsed.id, parsed.expiresAt);
-    for (const fn of [...this.signOutListeners]) fn(parsed.id);
-  }
-
-  session(req: Pick<Request, 'headers'>): SessionRef | undefined {
-    const parsed = this.parse(req);
-    if (!parsed || this.expired(parsed) || this.revoked.has(parsed.id)) return undefined;
-    return parsed;
-  }
-
-  expired(session: SessionRef): boolean {
-    return session.expiresAt <= this.now();
+    const session = await this.session(req);
+    if (!session) return;
+    await this.store.remove(session.id);
+    for (const fn of [...this.signOutListeners]) fn(session.id);
   }
 
   onSignOut(fn: (id: string) => void): () => void {
@@ -119,28 +129,17 @@ export class ConsoleSessions implements SessionCheck {
     return () => this.signOutListeners.delete(fn);
   }
 
-  private sessionId(req: Pick<Request, 'headers'>): string | undefined {
-    return this.session(req)?.id;
-  }
-
-  private parse(req: Pick<Request, 'headers'>): SessionRef | undefined {
-    const value = cookieValue(req.headers.cookie, SESSION_COOKIE);
-    const m = value ? /^([A-Za-z0-9_-]{24})\.(\d{13})\.([A-Za-z0-9_-]{43})$/.exec(value) : null;
-    if (!m || !equal(m[3] as string, this.mac(`${m[1]}.${m[2]}`))) return undefined;
-    return { id: m[1] as string, expiresAt: Number(m[2]) };
-  }
-
-  private csrfFor(id: string): string {
-    return this.mac(`csrf.${id}`);
-  }
-
-  private mac(text: string): string {
-    return macWith(this.key, text);
-  }
-
   private cookieHeader(value: string, maxAgeS: number): string {
     return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${this.secure() ? '; Secure' : ''}`;
   }
+}
+
+/** A session cookie's secret: 32 random bytes. */
+const SECRET = /^[A-Za-z0-9_-]{43}$/;
+
+/** The journal's id of a session: a hash of its secret, so a copy of the journal signs nobody in. */
+function idOf(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url');
 }
 
 function equal(a: string, b: string): boolean {

@@ -3,33 +3,71 @@ import { clientAddress } from './client-address';
 import { bearerToken, tokenMatches } from './token';
 import { boundedBody, closeAfterResponse, hasBody } from './bounded-body';
 import type { FailureLimiter } from './failure-limiter';
+import { timingSafeEqual } from 'node:crypto';
+import type { Role } from '../journal/users';
+import type { SessionUser } from '../journal/console-sessions';
+import { ADMIN_TOKEN_ACTOR, type Principal, principalOf, type SessionRef, setPrincipal } from './principal';
 
-/** One console session, as its cookie names it. */
-export interface SessionRef {
-  id: string;
-  expiresAt: number;
+export type { SessionRef };
+
+/** A console session found for a request: its CSRF token and whom it signs in (null: the admin token). */
+export interface ConsoleSession extends SessionRef {
+  csrf: string;
+  user: SessionUser | null;
 }
 
-/** A console session (cookie), as the admin routes check it. */
+/** The console's sessions, as the admin routes check them. */
 export interface SessionCheck {
-  /** Whether the request carries a valid, unexpired session cookie. */
-  valid(req: Pick<Request, 'headers'>): boolean;
-  /** Whether the request's CSRF header matches its session. */
-  csrfMatches(req: Pick<Request, 'headers'>): boolean;
-  /** The request's valid session, or undefined when it has none. */
-  session(req: Pick<Request, 'headers'>): SessionRef | undefined;
-  /** Whether a session's time is up (by the sessions' own clock). */
-  expired(session: SessionRef): boolean;
-  /** Calls `fn` with the id of each session signed out from now on; returns what stops that. */
+  /** The request's session while it lasts; rejects when the journal cannot say. */
+  session(req: Pick<Request, 'headers'>): Promise<ConsoleSession | undefined>;
+  /** Whether the request carries a session cookie at all (one that ended is told to sign in again). */
+  presented(req: Pick<Request, 'headers'>): boolean;
+  /** Of these sessions, the ids of those that still last (rejects when the journal cannot say). */
+  lasting(sessions: readonly SessionRef[]): Promise<Set<string>>;
+  /** Calls `fn` with the id of each session signed out here from now on; returns what stops that. */
   onSignOut(fn: (id: string) => void): () => void;
 }
 
-/** Where requireAdmin leaves the session it let a request in with. */
-const ADMITTED = 'consoleSession';
+/** The request's session, read once however many checks ask (the guard, then the route). */
+const asked = new WeakMap<object, Promise<ConsoleSession | undefined>>();
+export function sessionOf(sessions: SessionCheck, req: Request): Promise<ConsoleSession | undefined> {
+  let found = asked.get(req);
+  if (!found) {
+    found = sessions.session(req);
+    asked.set(req, found);
+  }
+  return found;
+}
 
-/** The session a request was let in with by requireAdmin; undefined for the Bearer token. */
+/** Whether a change's `X-CSRF-Token` is its session's. */
+export function csrfMatches(session: ConsoleSession, req: Pick<Request, 'headers'>): boolean {
+  const header = req.headers['x-csrf-token'];
+  if (typeof header !== 'string') return false;
+  const a = Buffer.from(header);
+  const b = Buffer.from(session.csrf);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Who a session acts as. */
+export function sessionPrincipal(session: ConsoleSession): Principal {
+  const ref = { id: session.id, expiresAt: session.expiresAt };
+  const u = session.user;
+  if (!u)
+    return { actor: ADMIN_TOKEN_ACTOR, displayName: null, role: 'admin', stores: [], via: 'console', session: ref };
+  return { actor: u.name, displayName: u.displayName, role: u.role, stores: u.stores, via: 'console', session: ref };
+}
+
+const TOKEN_PRINCIPAL: Principal = {
+  actor: ADMIN_TOKEN_ACTOR,
+  displayName: null,
+  role: 'admin',
+  stores: [],
+  via: 'api',
+};
+
+/** The session a request was let in with by requireRole; undefined for the Bearer token. */
 export function admittedSession(res: Response): SessionRef | undefined {
-  return res.locals[ADMITTED] as SessionRef | undefined;
+  return principalOf(res)?.session;
 }
 
 export interface AdminAuthDeps {
@@ -38,23 +76,39 @@ export interface AdminAuthDeps {
   sessions?: SessionCheck | undefined;
   /** Wrong tokens per address: five, and the address waits (absent: no limit). */
   limiter?: FailureLimiter | undefined;
-  /** Told of each change (not GET, HEAD or OPTIONS) let in, and how: the audit trail. */
-  onChangeAdmitted?: ((req: Request, res: Response, by: 'token' | 'session') => void) | undefined;
+  /** Told of each change (not GET, HEAD or OPTIONS) let in, and by whom: the audit trail. */
+  onChangeAdmitted?: ((req: Request, res: Response, who: Principal) => void) | undefined;
+  /** The store of an alert, for routes that name an alert (a still) to check it is in scope. */
+  alertStore?: ((alertId: string) => Promise<string | undefined>) | undefined;
 }
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+const AUDITED = 'audited';
+
+/** The answer when the journal could not say whether a session lasts. */
+export const SESSION_UNCHECKED = 'your session could not be checked: the journal did not answer; try again in a moment';
 
 /**
- * The admin routes' door: `Authorization: Bearer <BRIDGE_ADMIN_TOKEN>`
- * (constant time), or the console's session cookie, which must also carry its CSRF token in
- * `X-CSRF-Token` on anything that changes state. 401/403 before the body is read, even from
- * this host: a claim names a person.
+ * The admin routes' door: `Authorization: Bearer <BRIDGE_ADMIN_TOKEN>` (constant time; always
+ * the admin role), or the console's session cookie, which must also carry its CSRF token in
+ * `X-CSRF-Token` on anything that changes state, and whose user must hold one of `roles`.
+ * 401/403 before the body is read, even from this host: a claim names a person. Who was let in
+ * is left for the route (principalOf), which narrows what it answers to that person's stores.
  */
-export function requireAdmin(deps: AdminAuthDeps): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
+export function requireRole(deps: AdminAuthDeps, roles: readonly Role[]): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
     const refuse = (status: number, error: string) => {
       if (hasBody(req)) closeAfterResponse(res);
       res.status(status).json({ error });
+    };
+    const admitted = (p: Principal) => {
+      setPrincipal(res, p);
+      // Once per request, however many doors it passes.
+      if (!SAFE.has(req.method) && !res.locals[AUDITED]) {
+        res.locals[AUDITED] = true;
+        deps.onChangeAdmitted?.(req, res, p);
+      }
+      next();
     };
     const token = deps.adminToken;
     if (!token) return refuse(401, 'set BRIDGE_ADMIN_TOKEN to use the admin routes');
@@ -66,24 +120,30 @@ export function requireAdmin(deps: AdminAuthDeps): RequestHandler {
         res.setHeader('Retry-After', String(wait));
         return refuse(429, `too many wrong admin tokens from this address: try again in ${wait} s`);
       }
-      if (tokenMatches(presented, token)) {
-        if (!SAFE.has(req.method)) deps.onChangeAdmitted?.(req, res, 'token');
-        return next();
-      }
+      if (tokenMatches(presented, token)) return admitted(TOKEN_PRINCIPAL);
       deps.limiter?.failed(address);
       return refuse(401, 'wrong admin token');
     }
-    const session = deps.sessions?.session(req);
+    let session: ConsoleSession | undefined;
+    try {
+      session = deps.sessions ? await sessionOf(deps.sessions, req) : undefined;
+    } catch {
+      return refuse(503, SESSION_UNCHECKED);
+    }
     if (session) {
-      if (!SAFE.has(req.method) && !deps.sessions?.csrfMatches(req))
-        return refuse(403, 'missing or wrong X-CSRF-Token');
-      // Kept for what outlives the request's check: a change stream ends with its session.
-      res.locals[ADMITTED] = session;
-      if (!SAFE.has(req.method)) deps.onChangeAdmitted?.(req, res, 'session');
-      return next();
+      if (!SAFE.has(req.method) && !csrfMatches(session, req)) return refuse(403, 'missing or wrong X-CSRF-Token');
+      const p = sessionPrincipal(session);
+      if (!roles.includes(p.role))
+        return refuse(403, `signed in as ${p.actor} (${p.role}): this needs the ${roles.join(' or ')} role`);
+      return admitted(p);
     }
     refuse(401, 'missing or wrong admin token (Authorization: Bearer <BRIDGE_ADMIN_TOKEN>)');
   };
+}
+
+/** requireRole for the admin alone: what the roles do not name is the admin's. */
+export function requireAdmin(deps: AdminAuthDeps): RequestHandler {
+  return requireRole(deps, ['admin']);
 }
 
 /** A small JSON object body for the admin routes: bounded, JSON only, an object. */

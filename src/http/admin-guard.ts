@@ -3,7 +3,7 @@ import { clientAddress } from './client-address';
 import { bearerToken, tokenMatches } from './token';
 import { closeAfterResponse, hasBody } from './bounded-body';
 import { ALERT_PATH } from './ingress';
-import type { SessionCheck } from './admin-auth';
+import { type ConsoleSession, type SessionCheck, SESSION_UNCHECKED, sessionOf, sessionPrincipal } from './admin-auth';
 import type { FailureLimiter } from './failure-limiter';
 
 /**
@@ -32,15 +32,12 @@ function isConsolePath(path: string): boolean {
   return path === '/console' || path.startsWith('/console/');
 }
 
-/** Why an admin request is refused, or undefined when it may pass. */
+/** Why an admin request is refused, or undefined when it may pass (a console session aside). */
 export function adminRefusal(
   req: Pick<Request, 'headers' | 'socket'>,
   adminToken: string | undefined,
-  sessions?: SessionCheck,
 ): string | undefined {
   if (fromLoopbackDirectly(req)) return undefined;
-  // A signed-in console (its cookie); the route itself checks the CSRF token of changes.
-  if (adminToken && sessions?.valid(req)) return undefined;
   const presented = bearerToken(req.headers.authorization);
   if (!adminToken)
     return 'admin routes answer only on this host (127.0.0.1 or ::1, not through a proxy); set BRIDGE_ADMIN_TOKEN to reach them from elsewhere';
@@ -51,26 +48,44 @@ export function adminRefusal(
 
 /**
  * Guards everything but PUBLIC_PATHS (/readyz, /metrics, admin routes, and unknown paths too,
- * so a stranger learns nothing): 403 with the reason.
+ * so a stranger learns nothing): 403 with the reason. A console session passes to the API's
+ * routes, each of which checks its role and stores; elsewhere (/readyz, /metrics) only an
+ * admin's does.
  */
 export function adminGuard(adminToken: string | undefined, sessions?: SessionCheck, limiter?: FailureLimiter) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     // Express matches routes case-insensitively and with a trailing slash: so does this test.
     const path = req.path.toLowerCase().replace(/(.)\/+$/, '$1');
     if (PUBLIC_PATHS.includes(path) || isConsolePath(path)) return next();
+    const refuse = (status: number, error: string) => {
+      if (hasBody(req)) closeAfterResponse(res);
+      res.status(status).json({ error });
+    };
     const address = clientAddress(req);
     const wait = fromLoopbackDirectly(req) ? 0 : (limiter?.blockedFor(address) ?? 0);
     if (wait > 0) {
-      if (hasBody(req)) closeAfterResponse(res);
       res.setHeader('Retry-After', String(wait));
-      return void res
-        .status(429)
-        .json({ error: `too many wrong admin tokens from this address: try again in ${wait} s` });
+      return refuse(429, `too many wrong admin tokens from this address: try again in ${wait} s`);
     }
-    const refusal = adminRefusal(req, adminToken, sessions);
+    if (adminToken && sessions && !fromLoopbackDirectly(req) && req.headers.cookie !== undefined) {
+      let session: ConsoleSession | undefined;
+      try {
+        session = await sessionOf(sessions, req);
+      } catch {
+        return refuse(503, SESSION_UNCHECKED);
+      }
+      if (session) {
+        // The routes check CSRF, role and stores; what no route takes is the admin's alone.
+        if (path.startsWith('/api/') || sessionPrincipal(session).role === 'admin') return next();
+        return refuse(403, 'this needs the admin role');
+      }
+      // A session that ended (signed out, expired, a new password): the console signs in again.
+      if (sessions.presented(req) && bearerToken(req.headers.authorization) === undefined)
+        return refuse(401, 'your session has ended: sign in again');
+    }
+    const refusal = adminRefusal(req, adminToken);
     if (refusal === 'wrong admin token') limiter?.failed(address);
     if (refusal === undefined) return next();
-    if (hasBody(req)) closeAfterResponse(res);
-    res.status(403).json({ error: refusal });
+    refuse(403, refusal);
   };
 }

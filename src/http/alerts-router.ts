@@ -1,5 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { jsonObjectBody, requireAdmin, type AdminAuthDeps } from './admin-auth';
+import { jsonObjectBody, requireAdmin, requireRole, type AdminAuthDeps } from './admin-auth';
+import { EVERY_ROLE, inScope, outOfScope, principalOf, scopeOf } from './principal';
 import {
   BadInput,
   CAMERA_ID,
@@ -18,13 +19,16 @@ import type { AdminApi } from './admin-api';
 const DAY = 86_400_000;
 
 /**
- * The journal's alerts for the admin API: `GET /api/v1/alerts` (newest first, filtered),
- * `GET /api/v1/alerts/{id}`, `POST /api/v1/alerts/{id}/replay`, and `GET /api/v1/stats`.
+ * The journal's alerts for the admin API: `GET /api/v1/alerts` (newest first, filtered) and
+ * `GET /api/v1/alerts/{id}` for every role, within its stores; `POST /api/v1/alerts/{id}/replay`
+ * and `GET /api/v1/stats` for the admin.
  */
 export function alertsRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
   const router = express.Router();
   const { api } = deps;
-  router.use(['/api/v1/alerts', '/api/v1/stats'], requireAdmin(deps));
+  const admin = requireAdmin(deps);
+  router.use('/api/v1/alerts', requireRole(deps, EVERY_ROLE));
+  router.use('/api/v1/stats', admin);
 
   router.get('/api/v1/alerts', async (req: Request, res: Response) => {
     const q = fields(req.query, ['store', 'camera', 'state', 'since', 'until', 'limit'], 'query');
@@ -36,10 +40,14 @@ export function alertsRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
     const cameraId = text(q.camera, 'camera', CAMERA_ID, 'a camera id (one line, up to 256 characters)');
     const state = oneOf(q.state, 'state', STEP_STATES);
     const limit = wholeNumber(q.limit, 'limit', 1, 500) ?? 100;
+    const who = principalOf(res);
+    if (storeId !== undefined && !inScope(who, storeId)) return outOfScope(res, `store ${storeId}`);
+    const scope = scopeOf(who);
     res.json({
       alerts: await api.alerts({
         limit,
         ...(storeId ? { storeId } : {}),
+        ...(scope ? { storeIds: scope } : {}),
         ...(cameraId ? { cameraId } : {}),
         ...(state ? { state } : {}),
         ...(since !== undefined ? { since } : {}),
@@ -53,10 +61,11 @@ export function alertsRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
     const found = await api.alert(String(req.params.id));
     if (!found)
       return void res.status(404).json({ error: `no alert ${String(req.params.id).slice(0, 256)} in the journal` });
+    if (!inScope(principalOf(res), found.alert.storeId)) return outOfScope(res, 'this alert');
     res.json(found);
   });
 
-  router.post('/api/v1/alerts/:id/replay', ...jsonObjectBody(), async (req: Request, res: Response) => {
+  router.post('/api/v1/alerts/:id/replay', admin, ...jsonObjectBody(), async (req: Request, res: Response) => {
     const body = fields(req.body, ['step', 'force'], 'body');
     const step = oneOf(body.step, 'step', STEP_NAMES);
     const force = flag(body.force, 'force') ?? false;

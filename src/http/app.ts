@@ -9,7 +9,7 @@ import { wildixEventsRouter, type WildixEventsDeps } from './wildix-events-route
 import type { AdminAuthDeps, SessionCheck } from './admin-auth';
 import type { ChangeFeed } from './change-feed';
 import { stillsRouter } from './stills-router';
-import { consoleRouter } from '../console/console-router';
+import { consoleRouter, type ConsoleDeps } from '../console/console-router';
 import type { ConsoleSessions } from '../console/sessions';
 import type { AdminApi } from './admin-api';
 import { adminRouter } from './admin-router';
@@ -44,6 +44,8 @@ export interface AppDeps extends IngressDeps {
   /** The operator console: its sessions (absent without BRIDGE_ADMIN_TOKEN), its change feed, the alerts' stills. */
   console?: {
     sessions: ConsoleSessions | undefined;
+    /** Who signs in with a name and a password. */
+    users: ConsoleDeps['users'];
     feed: ChangeFeed;
     still?: (alertId: string) => Buffer | undefined;
   };
@@ -59,11 +61,13 @@ export function createApp(deps: AppDeps): express.Express {
   // First, so no route added below can be reached from elsewhere without the admin token.
   const sessions: SessionCheck | undefined = deps.console?.sessions;
   const audit = deps.audit;
-  const auth = {
+  const admin = deps.admin;
+  const auth: AdminAuthDeps = {
     adminToken: deps.adminToken,
     sessions,
     limiter: new FailureLimiter(),
     ...(audit ? { onChangeAdmitted: auditTrail((entry) => audit.record(entry), deps.logger) } : {}),
+    ...(admin ? { alertStore: async (id: string) => (await admin.alert(id))?.alert.storeId } : {}),
   };
   app.use(adminGuard(deps.adminToken, sessions, auth.limiter));
   app.use(alertRouter(deps));
@@ -80,7 +84,9 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.console) {
     const feed = deps.console.feed;
     app.use('/api/v1', (req, res, next) => {
-      if (req.method !== 'GET') res.on('finish', () => res.statusCode < 400 && feed.publish('store'));
+      // The store the change was made to, when the path names one: consoles see changes to their stores only.
+      const store = /^\/stores\/([^/]+)\//.exec(req.path)?.[1];
+      if (req.method !== 'GET') res.on('finish', () => res.statusCode < 400 && feed.publish('store', store));
       next();
     });
   }
@@ -89,7 +95,14 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.admin) app.use(adminRouter({ ...auth, api: deps.admin }));
   if (audit) app.use(auditRouter({ ...auth, audit }));
   if (deps.console) {
-    app.use(consoleRouter({ adminToken: deps.adminToken, sessions: deps.console.sessions, limiter: auth.limiter }));
+    app.use(
+      consoleRouter({
+        adminToken: deps.adminToken,
+        sessions: deps.console.sessions,
+        limiter: auth.limiter as FailureLimiter,
+        users: deps.console.users,
+      }),
+    );
     app.use(deps.console.feed.router(auth));
     if (deps.console.still) app.use(stillsRouter({ ...auth, read: deps.console.still }));
   }

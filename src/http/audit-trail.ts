@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from '../log/logger';
 import type { AuditEntry } from '../journal/audit';
 import { clientAddress } from './client-address';
+import type { Principal } from './principal';
 
 /** What of a change's body the trail keeps: its own values, never a URL (it may hold credentials) or a secret. */
 const KEPT_FIELDS = [
@@ -23,8 +24,8 @@ const KEPT_FIELDS = [
 const MAX_TEXT = 200;
 
 /**
- * Writes every change the admin routes let in to the audit trail once it succeeded: who (the
- * admin token, or a console session signed in with it), from where (the client's address) and
+ * Writes every change the admin routes let in to the audit trail once it succeeded: who (a
+ * user by name, or the admin token; through the API or a console session), from where (the client's address) and
  * what (the method and path, which name what it was done to, and the change's own values).
  * requireAdmin calls it for the changes it admits, so alerts from Veesion, events from Wildix and
  * refusals pass by without it. It is written when the route answers, whether or not the client
@@ -34,8 +35,8 @@ const MAX_TEXT = 200;
 export function auditTrail(
   record: (e: AuditEntry) => Promise<void>,
   logger: Logger,
-): (req: Request, res: Response, by: 'token' | 'session') => void {
-  return (req, res, by) => {
+): (req: Request, res: Response, who: Principal) => void {
+  return (req, res, who) => {
     // The route as matched (not the request line as sent, which may be any length or form).
     const action = `${req.method} ${req.baseUrl}${req.path}`.slice(0, 300);
     const end = res.end;
@@ -50,18 +51,24 @@ export function auditTrail(
     const write = () => {
       const entry: AuditEntry = {
         at: Date.now(),
-        actor: 'admin token',
-        via: by === 'session' ? 'console' : 'api',
+        actor: who.actor,
+        via: who.via,
         address: clientAddress(req),
         action,
         target: null,
-        detail: kept(req.body),
+        // A signed-in person's claim is theirs, whatever name the page sent.
+        detail: withoutBy(kept(req.body), who.displayName !== null),
       };
       record(entry).catch((err: unknown) =>
         logger.warn('a change was made but not written to the audit trail', { action: entry.action, err }),
       );
     };
   };
+}
+
+function withoutBy(detail: Record<string, unknown>, drop: boolean): Record<string, unknown> {
+  if (drop) delete detail.by;
+  return detail;
 }
 
 function kept(body: unknown): Record<string, unknown> {

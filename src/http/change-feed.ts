@@ -1,14 +1,17 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { admittedSession, requireAdmin, type AdminAuthDeps, type SessionCheck, type SessionRef } from './admin-auth';
+import { requireRole, type AdminAuthDeps, type SessionCheck, type SessionRef } from './admin-auth';
+import { EVERY_ROLE, principalOf, scopeOf } from './principal';
 
 /** What changed: a step of an alert, an incident, or the stores (a reload or a silence). */
 export type ChangeKind = 'step' | 'incident' | 'store';
 
 interface Subscriber {
-  change(kinds: ChangeKind[]): void;
+  change(kind: ChangeKind, store: string | undefined): void;
   end(): void;
   /** The console session that opened the stream (none: the admin token did). */
   session: SessionRef | undefined;
+  /** The stores whose changes it hears; undefined: every store, and changes that name none. */
+  stores: ReadonlySet<string> | undefined;
 }
 
 /** Clients at most by default (BRIDGE_CONSOLE_STREAMS): a store's console is a handful of people. */
@@ -16,14 +19,15 @@ export const DEFAULT_MAX_STREAMS = 50;
 /** Changes within this are sent as one message: a burst of step events is one refresh. */
 const COALESCE_MS = 200;
 const HEARTBEAT_MS = 15_000;
-/** How often the streams' sessions are checked for expiry: a stream outlives its session by a second at most. */
+/** How often the streams' sessions are checked: a stream outlives its session (ended on another daemon too) by a second or so. */
 const EXPIRY_CHECK_MS = 1_000;
 
 /**
  * Tells watching consoles that something changed, so they fetch again from the admin API: a
  * nudge, not the data (the API stays the one way to read). Changes are coalesced per client.
  * A stream opened with a console session ends when that session is signed out or expires: a
- * signed-out page must not go on learning what happens.
+ * signed-out page must not go on learning what happens. Each change names its store when it has
+ * one, and a stream of a person scoped to some stores hears only changes to those stores.
  */
 export class ChangeFeed {
   private readonly subscribers = new Set<Subscriber>();
@@ -34,8 +38,12 @@ export class ChangeFeed {
   private expiryCheck: NodeJS.Timeout | undefined;
   private readonly unwatch: (() => void)[] = [];
 
-  publish(kind: ChangeKind): void {
-    for (const s of this.subscribers) s.change([kind]);
+  /** `store`: the store it changed; without one, only streams that see every store hear it. */
+  publish(kind: ChangeKind, store?: string): void {
+    for (const s of this.subscribers) {
+      if (s.stores && (store === undefined || !s.stores.has(store))) continue;
+      s.change(kind, store);
+    }
   }
 
   get clients(): number {
@@ -56,23 +64,39 @@ export class ChangeFeed {
     for (const s of [...this.subscribers]) if (s.session?.id === id) s.end();
   }
 
-  /** Checks the sessions' expiry while a session's stream is open, and only then. */
-  private watchExpiry(sessions: SessionCheck): void {
+  /**
+   * Checks the streams' sessions while a session's stream is open, and only then: one read for
+   * all of them. A journal that does not answer ends none (the next check asks again).
+   */
+  private watchSessions(sessions: SessionCheck): void {
+    let checking = false;
     this.expiryCheck ??= setInterval(() => {
-      for (const s of [...this.subscribers]) if (s.session && sessions.expired(s.session)) s.end();
-      if (![...this.subscribers].some((s) => s.session)) {
+      const open = [...this.subscribers].filter((s) => s.session);
+      if (open.length === 0) {
         clearInterval(this.expiryCheck);
         this.expiryCheck = undefined;
+        return;
       }
+      if (checking) return;
+      checking = true;
+      sessions
+        .lasting(open.map((s) => s.session as SessionRef))
+        .then((lasting) => {
+          for (const s of open) if (s.session && !lasting.has(s.session.id)) s.end();
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          checking = false;
+        });
     }, EXPIRY_CHECK_MS).unref();
   }
 
-  /** `GET /api/v1/events/stream`: server-sent events `change` with `{kinds}`; a comment every 15 s keeps proxies from closing it. */
+  /** `GET /api/v1/events/stream`: server-sent events `change` with `{kinds, stores}`; a comment every 15 s keeps proxies from closing it. */
   router(auth: AdminAuthDeps): Router {
     const router = express.Router();
     const sessions = auth.sessions;
     if (sessions) this.unwatch.push(sessions.onSignOut((id) => this.endSession(id)));
-    router.get('/api/v1/events/stream', requireAdmin(auth), (req: Request, res: Response) => {
+    router.get('/api/v1/events/stream', requireRole(auth, EVERY_ROLE), (req: Request, res: Response) => {
       if (this.subscribers.size >= this.maxClients)
         return void res.status(503).json({
           error: `at most ${this.maxClients} consoles watch at once (BRIDGE_CONSOLE_STREAMS)`,
@@ -86,18 +110,24 @@ export class ChangeFeed {
       res.write('retry: 1000\n\n');
       res.write('event: hello\ndata: {}\n\n');
       let pending: Set<ChangeKind> | undefined;
+      const pendingStores = new Set<string>();
       let timer: NodeJS.Timeout | undefined;
+      const who = principalOf(res);
+      const scope = scopeOf(who);
       const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS).unref();
       const subscriber: Subscriber = {
-        session: admittedSession(res),
-        change: (kinds) => {
+        session: who?.session,
+        stores: scope ? new Set(scope) : undefined,
+        change: (kind, store) => {
           if (!pending) pending = new Set();
-          for (const k of kinds) pending.add(k);
+          pending.add(kind);
+          if (store !== undefined) pendingStores.add(store);
           timer ??= setTimeout(() => {
             timer = undefined;
-            const sent = [...(pending ?? [])];
+            const sent = { kinds: [...(pending ?? [])], stores: [...pendingStores] };
             pending = undefined;
-            res.write(`event: change\ndata: ${JSON.stringify({ kinds: sent })}\n\n`);
+            pendingStores.clear();
+            res.write(`event: change\ndata: ${JSON.stringify(sent)}\n\n`);
           }, COALESCE_MS);
         },
         // Nothing more is written once it ends: a change already coalesced is dropped too.
@@ -114,7 +144,7 @@ export class ChangeFeed {
         this.subscribers.delete(subscriber);
       };
       res.on('close', gone);
-      if (subscriber.session && sessions) this.watchExpiry(sessions);
+      if (subscriber.session && sessions) this.watchSessions(sessions);
       req.socket.setTimeout(0);
     });
     return router;

@@ -1,4 +1,4 @@
-/** Failed attempts an address may make per window before it must wait. */
+/** Failed attempts a key (an address, a user name) may make per window before it must wait, by default. */
 const MAX_FAILURES = 5;
 const WINDOW_MS = 5 * 60_000;
 const MAX_ADDRESSES = 10_000;
@@ -12,12 +12,16 @@ const MAX_ADDRESSES = 10_000;
 export class FailureLimiter {
   private readonly failures = new Map<string, number[]>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** Failures allowed per key in the window before it must wait. */
+    private readonly maxFailures = MAX_FAILURES,
+  ) {}
 
   /** Seconds this address must wait before trying again, or 0. */
   blockedFor(address: string): number {
     const recent = this.recent(address);
-    if (recent.length < MAX_FAILURES) return 0;
+    if (recent.length < this.maxFailures) return 0;
     return Math.max(1, Math.ceil(((recent[0] as number) + WINDOW_MS - this.now()) / 1000));
   }
 

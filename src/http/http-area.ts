@@ -24,8 +24,12 @@ export interface HttpAreaDeps {
   chat: Pick<NonNullable<AppDeps['wildix']>, 'handle'> & { capture: { offer(raw: Buffer): void } };
   /** Where changes made through the admin routes are written (the audit trail). */
   audit: Pick<JournalAudit, 'record' | 'since'>;
-  /** Signed-out console sessions, kept in the journal until they would have expired. */
-  revokedSessions: ConstructorParameters<typeof ConsoleSessions>[2];
+  /** The console's sessions and spent sign-in codes, and its users, in the journal. */
+  consoleJournal: {
+    sessions: ConstructorParameters<typeof ConsoleSessions>[2];
+    spentCodes: ConstructorParameters<typeof ConsoleSessions>[3];
+    users: NonNullable<AppDeps['console']>['users'];
+  };
   /** The areas behind this one: their admin routes, and /readyz answers with their checks and details. */
   areas: readonly Area[];
 }
@@ -68,8 +72,14 @@ export class HttpArea implements Area {
       },
       console: {
         sessions: s.BRIDGE_ADMIN_TOKEN
-          ? new ConsoleSessions(s.BRIDGE_ADMIN_TOKEN, () => this.server.certificate !== undefined, deps.revokedSessions)
+          ? new ConsoleSessions(
+              s.BRIDGE_ADMIN_TOKEN,
+              () => this.server.certificate !== undefined,
+              deps.consoleJournal.sessions,
+              deps.consoleJournal.spentCodes,
+            )
           : undefined,
+        users: deps.consoleJournal.users,
         feed,
       },
       readiness: areas.flatMap((area) => (area.readiness ? [area.readiness] : [])),

@@ -1,5 +1,6 @@
 import express, { type Request, type Response, type NextFunction, type Router } from 'express';
-import { jsonObjectBody, requireAdmin, type AdminAuthDeps } from './admin-auth';
+import { jsonObjectBody, requireRole, type AdminAuthDeps } from './admin-auth';
+import { EVERY_ROLE, inScope, outOfScope, principalOf } from './principal';
 import {
   INCIDENT_STATES,
   OUTCOMES,
@@ -14,6 +15,8 @@ import { NAME_RULE, checkName } from '../pipeline/person-name';
 /** What the routes need of the incident loop (the same code path as the CLI). */
 export interface IncidentApi {
   list(state?: IncidentState): Promise<Incident[]> | Incident[];
+  /** The incident a claim or resolve names (its id, or one of its alerts'), to check its store first. */
+  find(ref: string): Promise<Incident | undefined>;
   claim(ref: string, by: string): Promise<ClaimResult>;
   resolve(ref: string, outcome: Outcome, by: string | null): Promise<ResolveResult>;
 }
@@ -21,13 +24,16 @@ export interface IncidentApi {
 /**
  * The admin routes: `GET /api/v1/incidents?state=open`,
  * `POST /api/v1/incidents/{id}/claim {"by"}`, `POST /api/v1/incidents/{id}/resolve {"outcome","by"}`.
- * Every request presents BRIDGE_ADMIN_TOKEN as `Authorization: Bearer` (constant-time compare;
- * 401 otherwise, before the body is read), even from this host: a claim names a person.
+ * Every request presents BRIDGE_ADMIN_TOKEN as `Authorization: Bearer` or a console session
+ * (401 otherwise, before the body is read), even from this host: a claim names a person. Every
+ * role may use them, for its stores: the list leaves out other stores' incidents, and another
+ * store's incident answers 403. A signed-in person claims and resolves under their own display
+ * name, whatever `"by"` says; the admin token names the person in `"by"`.
  */
 export function incidentsRouter(deps: AdminAuthDeps & { api: () => IncidentApi | undefined }): Router {
   const router = express.Router();
   const refuse = (res: Response, status: number, error: string) => void res.status(status).json({ error });
-  router.use('/api/v1/incidents', requireAdmin(deps), (_req: Request, res: Response, next: NextFunction) => {
+  router.use('/api/v1/incidents', requireRole(deps, EVERY_ROLE), (_req: Request, res: Response, next: NextFunction) => {
     if (!deps.api()) return refuse(res, 503, 'incidents are not running yet');
     next();
   });
@@ -37,15 +43,32 @@ export function incidentsRouter(deps: AdminAuthDeps & { api: () => IncidentApi |
     if (state !== undefined && (typeof state !== 'string' || !INCIDENT_STATES.includes(state as IncidentState))) {
       return refuse(res, 400, `state must be one of ${INCIDENT_STATES.join(', ')}`);
     }
-    res.json({ incidents: (await deps.api()?.list(state as IncidentState | undefined)) ?? [] });
+    const who = principalOf(res);
+    const all = (await deps.api()?.list(state as IncidentState | undefined)) ?? [];
+    res.json({ incidents: all.filter((i) => inScope(who, i.storeId)) });
   });
 
   const json = jsonObjectBody();
 
+  /** The incident named, when it is in the person's stores (answered otherwise: false). */
+  const inTheirStores = async (req: Request, res: Response): Promise<boolean> => {
+    const found = await deps.api()?.find(String(req.params.id));
+    if (found && !inScope(principalOf(res), found.storeId)) {
+      outOfScope(res, 'this incident');
+      return false;
+    }
+    return true;
+  };
+
   router.post('/api/v1/incidents/:id/claim', ...json, async (req: Request, res: Response) => {
-    const by = (req.body as { by?: unknown }).by;
-    const name = personName(by, 'who takes it');
+    // A signed-in person's display name was checked when the user was added.
+    const signedIn = principalOf(res)?.displayName ?? null;
+    const name =
+      signedIn !== null
+        ? { name: signedIn, error: undefined }
+        : personName((req.body as { by?: unknown }).by, 'who takes it');
     if (name.error !== undefined) return refuse(res, 400, name.error);
+    if (!(await inTheirStores(req, res))) return;
     const result = await deps.api()?.claim(String(req.params.id), name.name);
     if (!result) return refuse(res, 503, 'incidents are not running yet');
     switch (result.kind) {
@@ -69,8 +92,15 @@ export function incidentsRouter(deps: AdminAuthDeps & { api: () => IncidentApi |
     const { outcome, by } = req.body as { outcome?: unknown; by?: unknown };
     if (typeof outcome !== 'string' || !OUTCOMES.includes(outcome as Outcome))
       return refuse(res, 400, `"outcome" must be one of ${OUTCOMES.join(', ')}`);
-    const name = by === undefined ? { name: null, error: undefined } : personName(by, 'who resolved it');
+    const signedIn = principalOf(res)?.displayName ?? null;
+    const name =
+      signedIn !== null
+        ? { name: signedIn, error: undefined }
+        : by === undefined
+          ? { name: null, error: undefined }
+          : personName(by, 'who resolved it');
     if (name.error !== undefined) return refuse(res, 400, name.error);
+    if (!(await inTheirStores(req, res))) return;
     const result = await deps.api()?.resolve(String(req.params.id), outcome as Outcome, name.name);
     if (!result) return refuse(res, 503, 'incidents are not running yet');
     switch (result.kind) {

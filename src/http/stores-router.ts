@@ -1,5 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { jsonObjectBody, requireAdmin, type AdminAuthDeps } from './admin-auth';
+import { jsonObjectBody, requireAdmin, requireRole, type AdminAuthDeps } from './admin-auth';
+import { EVERY_ROLE, MANAGERS, inScope, outOfScope, principalOf } from './principal';
 import { CAMERA_ID, badInputAnswer, fields, text, wholeNumber } from './admin-input';
 import type { AdminApi } from './admin-api';
 
@@ -12,20 +13,31 @@ const SENTENCE = /^[^\x00-\x1f\x7f]{1,500}$/;
  * The stores for the admin API: `GET /api/v1/stores` (as loaded, with their mutes),
  * `POST|DELETE /api/v1/stores/{id}/silence` (as `veesion-bridge silence`) and
  * `POST /api/v1/stores/{id}/test-alert` (as `veesion-bridge test-alert`, minus the HTTP hop).
+ * Every role lists its stores; managers silence and speak in theirs (another store answers
+ * 403); test alerts are the admin's.
  */
 export function storesRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
   const router = express.Router();
   const { api } = deps;
   const unknownStore = (res: Response, id: string) =>
     void res.status(404).json({ error: `no store ${id.slice(0, 128)} in x-hoppers.json` });
-  router.use('/api/v1/stores', requireAdmin(deps));
+  // Every role reads its stores (their names label its incidents); managers change them.
+  router.use('/api/v1/stores', requireRole(deps, EVERY_ROLE));
+  const managers = requireRole(deps, MANAGERS);
+  // Every route below names its store: one outside the person's stores goes no further.
+  router.use('/api/v1/stores/:id', (req: Request, res: Response, next) => {
+    if (!inScope(principalOf(res), String(req.params.id)))
+      return outOfScope(res, `store ${String(req.params.id).slice(0, 128)}`);
+    next();
+  });
 
   router.get('/api/v1/stores', (req: Request, res: Response) => {
     fields(req.query, [], 'query');
-    res.json({ stores: api.stores() });
+    const who = principalOf(res);
+    res.json({ stores: api.stores().filter((s) => inScope(who, s.store_veesion_id)) });
   });
 
-  router.post('/api/v1/stores/:id/silence', ...jsonObjectBody(), async (req: Request, res: Response) => {
+  router.post('/api/v1/stores/:id/silence', managers, ...jsonObjectBody(), async (req: Request, res: Response) => {
     const body = fields(req.body, ['minutes'], 'body');
     const minutes = wholeNumber(body.minutes, 'minutes', 1, MAX_SILENCE_MIN);
     if (minutes === undefined)
@@ -36,13 +48,13 @@ export function storesRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
     res.json({ storeId: id, silencedUntil: until });
   });
 
-  router.delete('/api/v1/stores/:id/silence', async (req: Request, res: Response) => {
+  router.delete('/api/v1/stores/:id/silence', managers, async (req: Request, res: Response) => {
     const id = String(req.params.id);
     if (!(await api.silence(id, 0))) return unknownStore(res, id);
     res.json({ storeId: id, silencedUntil: null });
   });
 
-  router.post('/api/v1/stores/:id/say', ...jsonObjectBody(), async (req: Request, res: Response) => {
+  router.post('/api/v1/stores/:id/say', managers, ...jsonObjectBody(), async (req: Request, res: Response) => {
     const body = fields(req.body, ['text'], 'body');
     const said = text(body.text, 'text', SENTENCE, 'a sentence (one line, 1 to 500 characters)');
     if (said === undefined) return void res.status(400).json({ error: 'text is required: the sentence to say' });
@@ -57,20 +69,25 @@ export function storesRouter(deps: AdminAuthDeps & { api: AdminApi }): Router {
     res.json({ storeId: id, ...result });
   });
 
-  router.post('/api/v1/stores/:id/test-alert', ...jsonObjectBody(), async (req: Request, res: Response) => {
-    const body = fields(req.body, ['cameraId'], 'body');
-    const cameraId = text(body.cameraId, 'cameraId', CAMERA_ID, 'a camera id (one line, up to 256 characters)');
-    const id = String(req.params.id);
-    let sent: Awaited<ReturnType<AdminApi['testAlert']>>;
-    try {
-      sent = await api.testAlert(id, cameraId);
-    } catch {
-      // The journal refused the write (logged by the API).
-      return void res.status(503).json({ error: 'journal unavailable: the test alert was not kept (see /readyz)' });
-    }
-    if (!sent) return unknownStore(res, id);
-    res.json(sent);
-  });
+  router.post(
+    '/api/v1/stores/:id/test-alert',
+    requireAdmin(deps),
+    ...jsonObjectBody(),
+    async (req: Request, res: Response) => {
+      const body = fields(req.body, ['cameraId'], 'body');
+      const cameraId = text(body.cameraId, 'cameraId', CAMERA_ID, 'a camera id (one line, up to 256 characters)');
+      const id = String(req.params.id);
+      let sent: Awaited<ReturnType<AdminApi['testAlert']>>;
+      try {
+        sent = await api.testAlert(id, cameraId);
+      } catch {
+        // The journal refused the write (logged by the API).
+        return void res.status(503).json({ error: 'journal unavailable: the test alert was not kept (see /readyz)' });
+      }
+      if (!sent) return unknownStore(res, id);
+      res.json(sent);
+    },
+  );
 
   router.use('/api/v1/stores', badInputAnswer);
   return router;

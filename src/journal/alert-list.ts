@@ -5,6 +5,8 @@ import type { AlertStatus, StepName, StepState } from '../pipeline/alert';
 /** Which alerts the admin API lists; every field optional but `limit`. */
 export interface AlertQuery {
   storeId?: string;
+  /** Only these stores' alerts (a person scoped to some stores); an empty list matches none. */
+  storeIds?: readonly string[];
   cameraId?: string;
   /** Alerts having a step in this state. */
   state?: StepState;
@@ -70,6 +72,11 @@ export async function listAlerts(db: Db, q: AlertQuery): Promise<AlertListItem[]
     args.push(value);
   };
   if (q.storeId !== undefined) add('a.store_id = ?', q.storeId);
+  if (q.storeIds !== undefined) {
+    if (q.storeIds.length === 0) return [];
+    where.push(`a.store_id IN (${q.storeIds.map(() => '?').join(', ')})`);
+    args.push(...q.storeIds);
+  }
   // No camera column (it lives in the alert's JSON, as `report` reads it): a filter, not a seek.
   if (q.cameraId !== undefined) add(`${alertField(db, 'a.alert_json', 'cameraId')} = ?`, q.cameraId);
   if (q.since !== undefined) add('a.received_at >= ?', q.since);

@@ -52,6 +52,7 @@ export function pruneSettledEvents(db: Db, cutoff: number): Promise<number> {
 export async function pruneChatRows(db: Db, cutoff: number, now: number): Promise<number> {
   const events = await db.run('DELETE FROM wildix_events WHERE received_at < ?', [cutoff]);
   const followUps = await db.run('DELETE FROM followups WHERE next_at IS NULL AND created_at < ?', [cutoff]);
-  const sessions = await db.run('DELETE FROM console_revoked WHERE until < ?', [now]);
-  return events + followUps + sessions;
+  const spent = await db.run('DELETE FROM console_revoked WHERE until < ?', [now]);
+  const sessions = await db.run('DELETE FROM console_sessions WHERE expires_at <= ?', [now]);
+  return events + followUps + spent + sessions;
 }

@@ -1,5 +1,7 @@
 import type { Journal } from '../pipeline/ports';
 import { JournalAudit } from './audit';
+import { JournalUsers } from './users';
+import { JournalSessions } from './console-sessions';
 import type { EventSink } from '../pipeline/alert-event';
 import type { DeliveryStore } from '../integrations/integration';
 import type { FollowUpOutbox } from '../pipeline/follow-up';
@@ -51,6 +53,9 @@ export interface JournalParts {
   revokedSessions: RevokedSessions;
   /** Who changed what; its housekeeping is the cron lease holder's on a shared journal. */
   audit: JournalAudit;
+  /** The people who sign in to the console, and their sessions. */
+  users: JournalUsers;
+  sessions: JournalSessions;
   /** The alerts' stills in the journal the daemons share; absent, they are this host's files. */
   stills?: StillKeeper;
   start(): Promise<void>;
@@ -80,6 +85,8 @@ export function journalParts(
       recordHooks: (rows) => local.recordHooks(rows),
       revokedSessions: local.chat.revokedSessions,
       audit: local.audit,
+      users: local.users,
+      sessions: local.sessions,
       start: async () => undefined,
       stop: () => undefined,
     };
@@ -111,6 +118,8 @@ export function journalParts(
     recordHooks: (rows) => recordHookStates(db, rows),
     revokedSessions: revoked,
     audit: new JournalAudit(db),
+    users: new JournalUsers(db),
+    sessions: new JournalSessions(db),
     stills: new JournalStills(db),
     start: async () => {
       await silences.start();

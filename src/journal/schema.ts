@@ -226,6 +226,19 @@ export const MIGRATIONS: readonly string[] = [
      password_at INTEGER NOT NULL,
      created_at INTEGER NOT NULL
    );`,
+  // 12: the console's sessions as rows, so every daemon sharing the journal knows a sign-in made
+  // on another and a sign-out ends the session everywhere at once. The id is a hash of the
+  // cookie's secret (a copy of the journal signs nobody in); a session signed in with the admin
+  // token has no user and carries a mark of that token, so a new token ends it.
+  `CREATE TABLE console_sessions (
+     id TEXT PRIMARY KEY,
+     user_name TEXT,
+     token_mark TEXT,
+     csrf TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX console_sessions_expiry ON console_sessions(expires_at);`,
 ];
 
 /**

@@ -15,6 +15,8 @@ import { JournalIncidentStore } from './incident-store';
 import { joinOrOpenIncident } from './sqlite-incident-join';
 import { SqliteDb } from './sql/sqlite-db';
 import { JournalAudit } from './audit';
+import { JournalUsers } from './users';
+import { JournalSessions } from './console-sessions';
 import { recordHookStates, type HookStateRow } from './hook-state';
 import { JournalAdmin } from './admin-journal';
 import { journalSeenLately } from './seen-lately';
@@ -41,6 +43,9 @@ export class SqliteJournal implements Journal, EventSink {
   /** Integrations with their delivery state (the dispatcher's view of the outbox), and incidents (what staff claim). */
   /** Who changed what (the audit trail). */
   readonly audit: JournalAudit;
+  /** The people who sign in to the console, and their sessions. */
+  readonly users: JournalUsers;
+  readonly sessions: JournalSessions;
   readonly integrations: JournalIntegrationStore;
   readonly incidents: JournalIncidentStore;
   /** Console sessions signed out, and the chat tables' housekeeping. */
@@ -100,6 +105,8 @@ export class SqliteJournal implements Journal, EventSink {
     const db = this.sql;
     this.integrations = new JournalIntegrationStore(db);
     this.audit = new JournalAudit(db);
+    this.users = new JournalUsers(db);
+    this.sessions = new JournalSessions(db);
     this.incidents = new JournalIncidentStore(db, () => {
       for (const l of this.eventListeners) l();
     });

@@ -60,10 +60,14 @@ export function logIncident(log: Logger, e: IncidentNews): void {
 }
 
 /** The incident loop's news: logged, counted, and the consoles nudged. */
-export function incidentReporter(log: Logger, metrics: BridgeMetrics, changed: () => void): (e: IncidentNews) => void {
+export function incidentReporter(
+  log: Logger,
+  metrics: BridgeMetrics,
+  changed: (e: IncidentNews) => void,
+): (e: IncidentNews) => void {
   return (e) => {
     logIncident(log, e);
-    changed();
+    changed(e);
     if (e.kind === 'claimed' && e.incident.claimedAt !== null)
       metrics.incidentTimeToClaim.observe((e.incident.claimedAt - e.incident.openedAt) / 1000);
     if (e.kind === 'escalated') metrics.incidentEscalations.inc({ outcome: e.outcome });

@@ -1,7 +1,16 @@
 // The admin API as the console calls it: with the session cookie, and the CSRF token on every change.
 
-/** The signed-in session's CSRF token ('' when signed out). */
-export const session = { csrf: '' };
+/**
+ * The signed-in session's CSRF token ('' when signed out), and whom it signed in: `who` has the
+ * user's name, display name (null for the admin token), role and stores. The page offers what
+ * the role may do; the server decides all the same.
+ */
+export const session = { csrf: '', who: undefined };
+
+/** Whether the signed-in person's role is one of these. */
+export function can(...roles) {
+  return roles.includes(session.who?.role ?? 'admin');
+}
 
 export class Unauthorised extends Error {}
 

@@ -15,6 +15,7 @@ import { integrationsPage, storesPage } from './page-stores.js';
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const conn = document.getElementById('conn');
+const whoami = document.getElementById('whoami');
 let feed;
 let refreshTimer;
 
@@ -27,19 +28,28 @@ function signIn(message) {
   // A page still loading, or a refresh still due, was asked for by the session that ended: when it
   // arrives it must not draw over this form.
   session.csrf = '';
+  session.who = undefined;
   routeSeq++;
   clearTimeout(refreshTimer);
   stale = false;
   // What the session saw goes with it.
   forgetStills();
   forgetChoices();
+  const user = h('input', {
+    type: 'text',
+    name: 'user',
+    id: 'user',
+    autocomplete: 'username',
+    autocapitalize: 'none',
+    spellcheck: 'false',
+    maxlength: 64,
+  });
   const input = h('input', {
     type: 'password',
     name: 'token',
     id: 'token',
     autocomplete: 'current-password',
     required: true,
-    minlength: 16,
   });
   const err = h('p', { class: 'error', role: 'alert' }, message || '');
   const form = h(
@@ -49,16 +59,19 @@ function signIn(message) {
       onsubmit: async (e) => {
         e.preventDefault();
         err.textContent = '';
+        // No user name: the password field holds the admin token (the break-glass sign-in).
+        const name = user.value.trim();
+        const body = name ? { user: name, password: input.value } : { token: input.value };
         try {
           const res = await fetch('/console/session', {
             method: 'POST',
             headers: { 'Content-Type': 'application/json' },
             credentials: 'same-origin',
-            body: JSON.stringify({ token: input.value }),
+            body: JSON.stringify(body),
           });
           const data = await res.json().catch(() => ({}));
           if (!res.ok) throw new Error(data.error || `HTTP ${res.status}`);
-          session.csrf = data.csrf;
+          signedIn(data);
           input.value = '';
           start();
         } catch (e2) {
@@ -67,12 +80,32 @@ function signIn(message) {
       },
     },
     h('h1', {}, 'Sign in'),
-    h('label', { for: 'token' }, 'Admin token (BRIDGE_ADMIN_TOKEN)', input),
+    h('label', { for: 'user' }, 'User name', user),
+    h('label', { for: 'token' }, 'Password (with no user name: the admin token, BRIDGE_ADMIN_TOKEN)', input),
     h('p', {}, h('button', { type: 'submit' }, 'Sign in')),
     err,
   );
   show(form);
-  input.focus();
+  user.focus();
+}
+
+/** The pages each role may open (the server refuses the others all the same). */
+const PAGES_OF = {
+  admin: ['live', 'history', 'stores', 'integrations', 'charts', 'audit'],
+  manager: ['live', 'history', 'stores'],
+  store: ['live', 'history'],
+};
+
+/** A session began: whom it signed in decides the pages offered and who claims. */
+function signedIn(data) {
+  session.csrf = data.csrf;
+  session.who = data.who;
+  const pages = PAGES_OF[data.who?.role] ?? PAGES_OF.store;
+  for (const a of nav.querySelectorAll('a')) a.hidden = !pages.includes(a.getAttribute('href').slice(2));
+  // A person signed in claims under their own name; the admin token names who claims.
+  const person = data.who?.displayName;
+  me.closest('label').hidden = Boolean(person);
+  whoami.textContent = person ? `${person} (${data.who.role})` : '';
 }
 
 document.getElementById('signout').addEventListener('click', async () => {
@@ -174,7 +207,8 @@ async function route(background = false) {
   const hash = location.hash.replace(/^#\/?/, '') || 'live';
   const [path, query = ''] = hash.split('?');
   const [name, ...rest] = path.split('/');
-  const page = pages[name] || pages.live;
+  const allowed = PAGES_OF[session.who?.role] ?? PAGES_OF.store;
+  const page = (allowed.includes(name === 'alert' ? 'history' : name) && pages[name]) || pages.live;
   if (name !== 'charts') destroyCharts();
   for (const a of nav.querySelectorAll('a')) {
     if (a.getAttribute('href') === `#/${name}`) a.setAttribute('aria-current', 'page');
@@ -246,7 +280,7 @@ async function signInOnce() {
   }).catch(() => undefined);
   const data = await res?.json().catch(() => ({}));
   if (res?.ok && data.signedIn) {
-    session.csrf = data.csrf;
+    signedIn(data);
     return true;
   }
   return data?.error || 'The sign-in link did not work: sign in with the admin token.';
@@ -258,7 +292,7 @@ async function signInOnce() {
   const res = await fetch('/console/session', { credentials: 'same-origin' });
   const data = await res.json().catch(() => ({}));
   if (res.ok && data.signedIn) {
-    session.csrf = data.csrf;
+    signedIn(data);
     start();
   } else signIn(once);
 })();

@@ -1,7 +1,7 @@
 // The Stores page (silence, unsilence, test alert) and the Integrations page (backlog, test event).
 
 import { action } from './action.js';
-import { api } from './api.js';
+import { api, can } from './api.js';
 import { h, state, when } from './dom.js';
 
 export async function storesPage() {
@@ -39,43 +39,49 @@ export async function storesPage() {
             (s.quiet_hours || []).length ? h('span', {}, `quiet hours: ${s.quiet_hours.join('; ')}`) : null,
             (s.escalation || []).length ? h('span', {}, `escalation: ${s.escalation.join(', ')}`) : null,
           ),
-          h(
-            'div',
-            { class: 'row' },
-            minutes,
-            action('Silence', async () => {
-              await api(`/api/v1/stores/${encodeURIComponent(s.store_veesion_id)}/silence`, {
-                method: 'POST',
-                body: { minutes: Number(minutes.value) },
-              });
-              return 'silenced';
-            }),
-            s.silencedUntil
-              ? action(
-                  'Unsilence',
+          !can('admin', 'manager')
+            ? null
+            : h(
+                'div',
+                { class: 'row' },
+                minutes,
+                action('Silence', async () => {
+                  await api(`/api/v1/stores/${encodeURIComponent(s.store_veesion_id)}/silence`, {
+                    method: 'POST',
+                    body: { minutes: Number(minutes.value) },
+                  });
+                  return 'silenced';
+                }),
+                s.silencedUntil
+                  ? action(
+                      'Unsilence',
+                      async () => {
+                        await api(`/api/v1/stores/${encodeURIComponent(s.store_veesion_id)}/silence`, {
+                          method: 'DELETE',
+                        });
+                        return 'announcing again';
+                      },
+                      { class: 'secondary' },
+                    )
+                  : null,
+              ),
+          !can('admin')
+            ? null
+            : h(
+                'div',
+                { class: 'row' },
+                action(
+                  'Test alert',
                   async () => {
-                    await api(`/api/v1/stores/${encodeURIComponent(s.store_veesion_id)}/silence`, { method: 'DELETE' });
-                    return 'announcing again';
+                    const r = await api(`/api/v1/stores/${encodeURIComponent(s.store_veesion_id)}/test-alert`, {
+                      method: 'POST',
+                      body: {},
+                    });
+                    return `sent ${r.alertId}`;
                   },
                   { class: 'secondary' },
-                )
-              : null,
-          ),
-          h(
-            'div',
-            { class: 'row' },
-            action(
-              'Test alert',
-              async () => {
-                const r = await api(`/api/v1/stores/${encodeURIComponent(s.store_veesion_id)}/test-alert`, {
-                  method: 'POST',
-                  body: {},
-                });
-                return `sent ${r.alertId}`;
-              },
-              { class: 'secondary' },
-            ),
-          ),
+                ),
+              ),
         );
       }),
     ),

@@ -23,6 +23,7 @@ export const COPIED_TABLES = [
   'silences',
   'wildix_events',
   'console_revoked',
+  'console_sessions',
   'users',
   'audit',
 ] as const;

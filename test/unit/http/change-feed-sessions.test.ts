@@ -33,16 +33,33 @@ describe('change streams end with their console session', () => {
   beforeEach(async () => {
     now = Date.now();
     writesFail = false;
-    const revoked = new Map<string, number>();
+    // The journal's sessions as a map, its writes failing on demand (the rows are the contract tests').
+    const rows = new Map<string, { csrf: string; expiresAt: number; tokenMark: string | null }>();
+    const spent = new Set<string>();
     const sessions = new ConsoleSessions(
       ADMIN,
       () => false,
       {
-        has: (id) => revoked.has(id),
-        add: async (id, until) => {
+        add: async (r) => {
           if (writesFail) throw new Error('connection terminated');
-          if (revoked.has(id)) return false;
-          revoked.set(id, until);
+          rows.set(r.id, { csrf: r.csrf, expiresAt: r.expiresAt, tokenMark: r.tokenMark });
+        },
+        find: async (id, at) => {
+          const r = rows.get(id);
+          return r && r.expiresAt > at ? { id, ...r, user: null } : undefined;
+        },
+        lasting: async (ids, at) => new Set(ids.filter((id) => (rows.get(id)?.expiresAt ?? 0) > at)),
+        remove: async (id) => {
+          if (writesFail) throw new Error('connection terminated');
+          return rows.delete(id);
+        },
+      },
+      {
+        has: (id) => spent.has(id),
+        add: async (id) => {
+          if (writesFail) throw new Error('connection terminated');
+          if (spent.has(id)) return false;
+          spent.add(id);
           return true;
         },
       },
@@ -50,7 +67,14 @@ describe('change streams end with their console session', () => {
     );
     feed = new ChangeFeed();
     const app = express();
-    app.use(consoleRouter({ adminToken: ADMIN, sessions, limiter: new FailureLimiter() }));
+    app.use(
+      consoleRouter({
+        adminToken: ADMIN,
+        sessions,
+        limiter: new FailureLimiter(),
+        users: { get: async () => undefined, passwordHash: async () => undefined },
+      }),
+    );
     app.use(feed.router({ adminToken: ADMIN, sessions }));
     server = http.createServer(app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -21,6 +21,7 @@ describe('names at the HTTP edge', () => {
   const incident = { id: 'inc_1' } as Incident;
   const api: IncidentApi = {
     list: () => [],
+    find: async () => incident,
     claim: async (_ref, by) => (claims.push(by), { kind: 'claimed', incident }),
     resolve: async (_ref, _outcome, by) => (resolves.push(by), { kind: 'resolved', incident }),
   };

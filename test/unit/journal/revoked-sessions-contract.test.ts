@@ -74,6 +74,14 @@ const implementations: [string, () => Promise<Subject>][] = [
   ],
 ];
 
+/** Sign-in codes only: no session is made in these tests. */
+const NO_SESSIONS = {
+  add: async () => undefined,
+  find: async () => undefined,
+  lasting: async () => new Set<string>(),
+  remove: async () => false,
+};
+
 describe.each(implementations)('console sign-outs on %s', (_name, open) => {
   let s: Subject;
   beforeEach(async () => {
@@ -82,7 +90,7 @@ describe.each(implementations)('console sign-outs on %s', (_name, open) => {
   afterEach(() => s.close());
 
   it('a sign-in code is spent once when two daemons are handed it at the same moment', async () => {
-    const signIns = (list: RevokedSessions) => new ConsoleSessions(ADMIN, () => false, list);
+    const signIns = (list: RevokedSessions) => new ConsoleSessions(ADMIN, () => false, NO_SESSIONS, list);
     const [a, b] = [signIns(s.daemons[0]), signIns(s.daemons[1])];
     const codes = Array.from({ length: 5 }, () => signInCode(ADMIN));
     for (const code of codes) {
@@ -110,7 +118,7 @@ describe.each(implementations)('console sign-outs on %s', (_name, open) => {
   it('a write that fails is an error, not a sign-out nor a spent code', async () => {
     const list = await s.broken();
     await expect(list.add('session-1', LATER)).rejects.toMatchObject(CLOSED);
-    const sessions = new ConsoleSessions(ADMIN, () => false, list);
+    const sessions = new ConsoleSessions(ADMIN, () => false, NO_SESSIONS, list);
     await expect(sessions.redeem(signInCode(ADMIN))).rejects.toMatchObject(CLOSED);
   });
 });

@@ -8,6 +8,7 @@ import { SqliteDb } from '../../../src/journal/sql/sqlite-db';
 import type { Db } from '../../../src/journal/sql/db';
 import { JournalUsers, type User } from '../../../src/journal/users';
 import { JournalAudit } from '../../../src/journal/audit';
+import { JournalSessions } from '../../../src/journal/console-sessions';
 import { tempDir } from '../../helpers/paths';
 import { usePostgres } from '../../helpers/postgres';
 
@@ -124,6 +125,71 @@ describe.each(implementations)('on %s', (_name, open) => {
       expect((await audit.since(0, 2)).map((e) => e.action)).toEqual(['silence', 'resolve']);
       expect(await audit.prune(2500)).toBe(2);
       expect((await audit.since(0)).map((e) => e.action)).toEqual(['resolve']);
+    });
+  });
+
+  describe('the console sessions', () => {
+    const session = (id: string, userName: string | null, more: { createdAt?: number; expiresAt?: number } = {}) => ({
+      id,
+      userName,
+      tokenMark: userName === null ? 'mark-1' : null,
+      csrf: `csrf-${id}`,
+      createdAt: more.createdAt ?? 2000,
+      expiresAt: more.expiresAt ?? 50_000,
+    });
+
+    it("reads a user's session with the user's role and stores as they are now, and a token's with its mark", async () => {
+      const users = new JournalUsers(s.db);
+      const sessions = new JournalSessions(s.db);
+      await users.add(user('anna', { displayName: 'Anna R.', stores: ['store-a', 'store-b'] }), 'hash-a');
+      await sessions.add(session('s-anna', 'anna'));
+      await sessions.add(session('s-token', null));
+      expect(await sessions.find('s-anna', 3000)).toEqual({
+        id: 's-anna',
+        csrf: 'csrf-s-anna',
+        expiresAt: 50_000,
+        tokenMark: null,
+        user: { name: 'anna', displayName: 'Anna R.', role: 'store', stores: ['store-a', 'store-b'] },
+      });
+      expect(await sessions.find('s-token', 3000)).toMatchObject({ user: null, tokenMark: 'mark-1' });
+      expect(await sessions.find('s-nobody', 3000)).toBeUndefined();
+      // Over at its expiry.
+      expect(await sessions.find('s-anna', 50_000)).toBeUndefined();
+    });
+
+    it("ends a user's sessions begun before the password was set again, and all of them when the user goes", async () => {
+      const users = new JournalUsers(s.db);
+      const sessions = new JournalSessions(s.db);
+      await users.add(user('anna'), 'hash-a');
+      await users.add(user('ben'), 'hash-b');
+      await sessions.add(session('s-old', 'anna', { createdAt: 2000 }));
+      await sessions.add(session('s-ben', 'ben'));
+      await sessions.add(session('s-token', null));
+      expect(await users.setPassword('anna', 'hash-a2', 2500)).toBe(true);
+      await sessions.add(session('s-new', 'anna', { createdAt: 2600 }));
+      expect(await sessions.find('s-old', 3000)).toBeUndefined();
+      expect(await sessions.find('s-new', 3000)).toMatchObject({ user: { name: 'anna' } });
+      expect([...(await sessions.lasting(['s-old', 's-new', 's-ben', 's-token', 's-gone'], 3000))].sort()).toEqual([
+        's-ben',
+        's-new',
+        's-token',
+      ]);
+      expect(await users.remove('ben')).toBe(true);
+      expect(await sessions.find('s-ben', 3000)).toBeUndefined();
+      expect(await sessions.remove('s-new')).toBe(true);
+      expect(await sessions.remove('s-new')).toBe(false);
+      expect([...(await sessions.lasting(['s-new', 's-token'], 3000))]).toEqual(['s-token']);
+      expect(await sessions.lasting([], 3000)).toEqual(new Set());
+    });
+
+    it('lets nobody in on a user row this version cannot read', async () => {
+      const sessions = new JournalSessions(s.db);
+      await s.db.run(
+        'INSERT INTO users (name, display_name, role, stores_json, password_hash, password_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ['odd', 'Odd', 'superuser', '[]', 'h', 1000, 1000],
+      );
+      await sessions.add(session('s-odd', 'odd'));
+      expect(await sessions.find('s-odd', 3000)).toBeUndefined();
     });
   });
 });
