@@ -6,6 +6,7 @@ import { launchBrowser, SCREENSHOTS } from '../helpers/browser';
 import { capturedLogger, waitFor } from '../helpers/quiet-logger';
 import { secretValues } from '../../src/config/redact';
 import { signInCode } from '../../src/console/sessions';
+import { runCli } from '../helpers/cli';
 
 const ADMIN = 'console-admin-token-0123456789';
 
@@ -85,6 +86,46 @@ describe('the operator console in a real browser', () => {
       resolvedBy: 'Anna',
     });
     await card.waitFor({ state: 'detached', timeout: 20_000 });
+    await page.close();
+  }, 120_000);
+
+  it("a store's person signs in with name and password, sees only their store's incidents and pages, and claims under their own name", async () => {
+    w = await bootWorld({ settings: { BRIDGE_ADMIN_TOKEN: ADMIN } });
+    const { base, world } = w;
+    const files = ['--env-file', world.envFile, '--stores-file', world.storesFile];
+    const added = await runCli(
+      ['users', 'add', 'giulia', '--role', 'store', '--stores', 'store-b', '--display-name', 'Giulia R.', ...files],
+      {},
+      'giulia-password-123\n',
+    );
+    expect(added.code).toBe(0);
+    const page = await browser.newPage({ viewport: { width: 390, height: 800 } });
+    await page.goto(`${base}/console`);
+    await page.fill('#user', 'Giulia');
+    await page.fill('#token', 'giulia-password-123');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#nav:not([hidden])', { timeout: 20_000 });
+    const shown = await page.locator('#nav a:visible').allTextContents();
+    expect(shown).toEqual(['Live', 'History']);
+    expect(await page.locator('#me').isVisible()).toBe(false);
+    expect(await page.locator('#whoami').textContent()).toBe('Giulia R. (store)');
+    await page.waitForSelector('text=No open or claimed incident', { timeout: 20_000 });
+
+    expect((await w.post({ alert_uuid: 'other-store', location: 'store-c', camera_id: '1' })).status).toBe(200);
+    expect((await w.post({ alert_uuid: 'her-store', location: 'store-b', camera_id: '2' })).status).toBe(200);
+    const card = page.locator('article[data-alert="her-store"]');
+    await card.waitFor({ timeout: 20_000 });
+    expect(await page.locator('article[data-alert="other-store"]').count()).toBe(0);
+    await card.getByRole('button', { name: 'Claim' }).click();
+    await waitFor(
+      async () => (await w?.daemon.journal.incidents.find('her-store'))?.state === 'claimed',
+      20_000,
+      'claimed from the page',
+    );
+    expect(await w.daemon.journal.incidents.find('her-store')).toMatchObject({ claimedBy: 'Giulia R.' });
+    // A page she may not open falls back to Live.
+    await page.goto(`${base}/console#/integrations`);
+    await page.locator('article[data-alert="her-store"]').waitFor({ timeout: 20_000 });
     await page.close();
   }, 120_000);
 
