@@ -182,7 +182,7 @@ export class Daemon {
       },
       pipeline: this.pipeline,
       chat: this.chat,
-      consoleJournal: { sessions: parts.sessions, spentCodes: parts.revokedSessions, users: parts.users },
+      consoleJournal: parts,
       audit: parts.audit,
       areas: behind,
     });

@@ -165,6 +165,13 @@ export function buildProgram(): Command {
     .description('set a new password, read from standard input (twice on a terminal) unless --generate')
     .option('--generate', 'generate a password and print it, this once')
     .action(async (name: string, o) => (await import('./users')).setUserPassword(name, { ...globals(), ...o }));
+  users
+    .command('token <name>')
+    .description('an API token that acts as the user (its role and stores), printed once; or --list, --revoke')
+    .option('--label <text>', 'what the token is for, shown in --list')
+    .option('--list', "the user's tokens (never the tokens themselves)")
+    .option('--revoke <id>', 'end the token with this id (from --list)')
+    .action(async (name: string, o) => (await import('./user-tokens')).userToken(name, { ...globals(), ...o }));
   program
     .command('audit')
     .description('who changed what (claims, resolves, silences, replays, integrations, users), when and from where')

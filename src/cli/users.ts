@@ -5,6 +5,7 @@ import { configFor, print, withJournal, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { readPassword } from './read-password';
 import { recordCommand } from './audit';
+import { JournalUserTokens } from '../journal/user-tokens';
 
 export interface AddUserOptions extends GlobalOptions {
   role?: string;
@@ -72,6 +73,8 @@ export async function removeUser(rawName: string, opts: GlobalOptions): Promise<
   const config = configFor(opts);
   const removed = await withJournal(config, 'users remove', 'write', async (db) => {
     const gone = await new JournalUsers(db).remove(name);
+    // Their sessions end with them already (they are read with the user); their tokens go too.
+    await new JournalUserTokens(db).removeAll(name);
     if (gone) await recordCommand(db, 'users remove', name);
     return gone;
   });
@@ -119,7 +122,7 @@ function storesText(u: User): string {
 }
 
 /** Names are what people type to sign in: lower case, so "Giulia" and "giulia" are one person. */
-function checkName(raw: string): string {
+export function checkName(raw: string): string {
   const name = raw.trim().toLowerCase();
   if (!/^[a-z0-9][a-z0-9._@-]{0,63}$/.test(name))
     throw usage(

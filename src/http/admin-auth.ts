@@ -65,6 +65,34 @@ const TOKEN_PRINCIPAL: Principal = {
   via: 'api',
 };
 
+/** What a user's API token looks like: anything else is not looked up. */
+const USER_TOKEN = /^vbu_[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Who a Bearer token acts as: the admin, a user (its API token, read once per request however
+ * many checks ask), or nobody ('wrong'). Rejects when the journal cannot say.
+ */
+const bearerAsked = new WeakMap<object, Promise<Principal | 'wrong'>>();
+export function bearerPrincipal(
+  deps: Pick<AdminAuthDeps, 'adminToken' | 'userTokens'>,
+  req: Request,
+  presented: string,
+): Promise<Principal | 'wrong'> {
+  let found = bearerAsked.get(req);
+  if (!found) {
+    found = (async () => {
+      if (deps.adminToken && tokenMatches(presented, deps.adminToken)) return TOKEN_PRINCIPAL;
+      if (!deps.userTokens || !USER_TOKEN.test(presented)) return 'wrong';
+      const user = await deps.userTokens.find(presented);
+      return user
+        ? { actor: user.name, displayName: user.displayName, role: user.role, stores: user.stores, via: 'api' }
+        : 'wrong';
+    })();
+    bearerAsked.set(req, found);
+  }
+  return found;
+}
+
 /** The session a request was let in with by requireRole; undefined for the Bearer token. */
 export function admittedSession(res: Response): SessionRef | undefined {
   return principalOf(res)?.session;
@@ -78,6 +106,8 @@ export interface AdminAuthDeps {
   limiter?: FailureLimiter | undefined;
   /** Told of each change (not GET, HEAD or OPTIONS) let in, and by whom: the audit trail. */
   onChangeAdmitted?: ((req: Request, res: Response, who: Principal) => void) | undefined;
+  /** Users' API tokens (`users token`): a Bearer token other than the admin token acts as its user. */
+  userTokens?: { find(token: string): Promise<SessionUser | undefined> } | undefined;
   /** The store of an alert, for routes that name an alert (a still) to check it is in scope. */
   alertStore?: ((alertId: string) => Promise<string | undefined>) | undefined;
 }
@@ -120,9 +150,22 @@ export function requireRole(deps: AdminAuthDeps, roles: readonly Role[]): Reques
         res.setHeader('Retry-After', String(wait));
         return refuse(429, `too many wrong admin tokens from this address: try again in ${wait} s`);
       }
-      if (tokenMatches(presented, token)) return admitted(TOKEN_PRINCIPAL);
-      deps.limiter?.failed(address);
-      return refuse(401, 'wrong admin token');
+      let who: Principal | 'wrong';
+      try {
+        who = await bearerPrincipal(deps, req, presented);
+      } catch {
+        return refuse(503, 'your token could not be checked: the journal did not answer; try again in a moment');
+      }
+      if (who === 'wrong') {
+        deps.limiter?.failed(address);
+        return refuse(401, 'wrong admin token');
+      }
+      if (!roles.includes(who.role))
+        return refuse(
+          403,
+          `the token of ${who.actor} (${who.role}) cannot do this: it needs the ${roles.join(' or ')} role`,
+        );
+      return admitted(who);
     }
     let session: ConsoleSession | undefined;
     try {

@@ -3,7 +3,15 @@ import { clientAddress } from './client-address';
 import { bearerToken, tokenMatches } from './token';
 import { closeAfterResponse, hasBody } from './bounded-body';
 import { ALERT_PATH } from './ingress';
-import { type ConsoleSession, type SessionCheck, SESSION_UNCHECKED, sessionOf, sessionPrincipal } from './admin-auth';
+import {
+  type AdminAuthDeps,
+  type ConsoleSession,
+  type SessionCheck,
+  SESSION_UNCHECKED,
+  bearerPrincipal,
+  sessionOf,
+  sessionPrincipal,
+} from './admin-auth';
 import type { FailureLimiter } from './failure-limiter';
 
 /**
@@ -52,7 +60,12 @@ export function adminRefusal(
  * routes, each of which checks its role and stores; elsewhere (/readyz, /metrics) only an
  * admin's does.
  */
-export function adminGuard(adminToken: string | undefined, sessions?: SessionCheck, limiter?: FailureLimiter) {
+export function adminGuard(
+  adminToken: string | undefined,
+  sessions?: SessionCheck,
+  limiter?: FailureLimiter,
+  userTokens?: AdminAuthDeps['userTokens'],
+) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     // Express matches routes case-insensitively and with a trailing slash: so does this test.
     const path = req.path.toLowerCase().replace(/(.)\/+$/, '$1');
@@ -82,6 +95,20 @@ export function adminGuard(adminToken: string | undefined, sessions?: SessionChe
       // A session that ended (signed out, expired, a new password): the console signs in again.
       if (sessions.presented(req) && bearerToken(req.headers.authorization) === undefined)
         return refuse(401, 'your session has ended: sign in again');
+    }
+    // A user's API token: the routes check its role and stores, as a session's.
+    const presented = bearerToken(req.headers.authorization);
+    if (adminToken && userTokens && presented !== undefined && !fromLoopbackDirectly(req)) {
+      let who: Awaited<ReturnType<typeof bearerPrincipal>>;
+      try {
+        who = await bearerPrincipal({ adminToken, userTokens }, req, presented);
+      } catch {
+        return refuse(503, 'your token could not be checked: the journal did not answer; try again in a moment');
+      }
+      if (who !== 'wrong') {
+        if (who.role === 'admin' || path.startsWith('/api/')) return next();
+        return refuse(403, 'this needs the admin role');
+      }
     }
     const refusal = adminRefusal(req, adminToken);
     if (refusal === 'wrong admin token') limiter?.failed(address);

@@ -29,6 +29,8 @@ export interface AppDeps extends IngressDeps {
   details?: () => Record<string, unknown>;
   /** BRIDGE_ADMIN_TOKEN: opens /readyz, /metrics and the admin routes to other hosts. */
   adminToken?: string;
+  /** Users' API tokens (`users token`), each acting as its user (absent: the admin token alone). */
+  userTokens?: AdminAuthDeps['userTokens'];
   /** BRIDGE_TRUSTED_PROXIES: whose X-Forwarded-For names the client (empty: nobody's). */
   trustedProxies?: string;
   /** The audit trail: changes made through the admin routes are written to it, and read back (absent: not kept). */
@@ -66,10 +68,11 @@ export function createApp(deps: AppDeps): express.Express {
     adminToken: deps.adminToken,
     sessions,
     limiter: new FailureLimiter(),
+    userTokens: deps.userTokens,
     ...(audit ? { onChangeAdmitted: auditTrail((entry) => audit.record(entry), deps.logger) } : {}),
     ...(admin ? { alertStore: async (id: string) => (await admin.alert(id))?.alert.storeId } : {}),
   };
-  app.use(adminGuard(deps.adminToken, sessions, auth.limiter));
+  app.use(adminGuard(deps.adminToken, sessions, auth.limiter, deps.userTokens));
   app.use(alertRouter(deps));
   app.use(
     wildixEventsRouter({

@@ -27,8 +27,10 @@ export interface HttpAreaDeps {
   /** The console's sessions and spent sign-in codes, and its users, in the journal. */
   consoleJournal: {
     sessions: ConstructorParameters<typeof ConsoleSessions>[2];
-    spentCodes: ConstructorParameters<typeof ConsoleSessions>[3];
+    /** Spent sign-in codes. */
+    revokedSessions: ConstructorParameters<typeof ConsoleSessions>[3];
     users: NonNullable<AppDeps['console']>['users'];
+    userTokens: NonNullable<AppDeps['userTokens']>;
   };
   /** The areas behind this one: their admin routes, and /readyz answers with their checks and details. */
   areas: readonly Area[];
@@ -58,6 +60,7 @@ export class HttpArea implements Area {
       routes: areas.flatMap((area) => (area.routes ? [area.routes.bind(area)] : [])),
       ...(s.BRIDGE_ADMIN_TOKEN ? { adminToken: s.BRIDGE_ADMIN_TOKEN } : {}),
       trustedProxies: s.BRIDGE_TRUSTED_PROXIES,
+      userTokens: deps.consoleJournal.userTokens,
       audit: deps.audit,
       admin: adminApi({
         ...admin,
@@ -76,7 +79,7 @@ export class HttpArea implements Area {
               s.BRIDGE_ADMIN_TOKEN,
               () => this.server.certificate !== undefined,
               deps.consoleJournal.sessions,
-              deps.consoleJournal.spentCodes,
+              deps.consoleJournal.revokedSessions,
             )
           : undefined,
         users: deps.consoleJournal.users,

@@ -102,9 +102,29 @@ function lasting(row: Row): SessionFound | undefined {
   // Removed, or signed in before the password was changed.
   if (row.role === null || row.password_at === null || Number(row.password_at) > Number(row.created_at))
     return undefined;
+  const user = userOfRow({
+    user_name: row.user_name,
+    display_name: row.display_name ?? row.user_name,
+    role: row.role,
+    stores_json: row.stores_json ?? 'null',
+  });
+  return user && { ...base, user };
+}
+
+/** A user as a session or a token acts as it; a role or a store list this version cannot read lets nobody in. */
+export function userOfRow(row: {
+  user_name: string;
+  display_name: string;
+  role: string;
+  stores_json: string;
+}): SessionUser | undefined {
   const role = ROLES.find((r) => r === row.role);
-  const stores: unknown = JSON.parse(row.stores_json ?? 'null');
-  // A role or a store list this version cannot read lets nobody in.
+  let stores: unknown;
+  try {
+    stores = JSON.parse(row.stores_json);
+  } catch {
+    return undefined;
+  }
   if (!role || !Array.isArray(stores) || !stores.every((s) => typeof s === 'string')) return undefined;
-  return { ...base, user: { name: row.user_name, displayName: row.display_name ?? row.user_name, role, stores } };
+  return { name: row.user_name, displayName: row.display_name, role, stores };
 }

@@ -2,6 +2,7 @@ import type { Journal } from '../pipeline/ports';
 import { JournalAudit } from './audit';
 import { JournalUsers } from './users';
 import { JournalSessions } from './console-sessions';
+import { JournalUserTokens } from './user-tokens';
 import type { EventSink } from '../pipeline/alert-event';
 import type { DeliveryStore } from '../integrations/integration';
 import type { FollowUpOutbox } from '../pipeline/follow-up';
@@ -56,6 +57,7 @@ export interface JournalParts {
   /** The people who sign in to the console, and their sessions. */
   users: JournalUsers;
   sessions: JournalSessions;
+  userTokens: JournalUserTokens;
   /** The alerts' stills in the journal the daemons share; absent, they are this host's files. */
   stills?: StillKeeper;
   start(): Promise<void>;
@@ -87,6 +89,7 @@ export function journalParts(
       audit: local.audit,
       users: local.users,
       sessions: local.sessions,
+      userTokens: local.userTokens,
       start: async () => undefined,
       stop: () => undefined,
     };
@@ -120,6 +123,7 @@ export function journalParts(
     audit: new JournalAudit(db),
     users: new JournalUsers(db),
     sessions: new JournalSessions(db),
+    userTokens: new JournalUserTokens(db),
     stills: new JournalStills(db),
     start: async () => {
       await silences.start();

@@ -229,7 +229,8 @@ export const MIGRATIONS: readonly string[] = [
   // 12: the console's sessions as rows, so every daemon sharing the journal knows a sign-in made
   // on another and a sign-out ends the session everywhere at once. The id is a hash of the
   // cookie's secret (a copy of the journal signs nobody in); a session signed in with the admin
-  // token has no user and carries a mark of that token, so a new token ends it.
+  // token has no user and carries a mark of that token, so a new token ends it. And each user's
+  // API tokens for automation, kept the same way: a hash, never the token.
   `CREATE TABLE console_sessions (
      id TEXT PRIMARY KEY,
      user_name TEXT,
@@ -238,7 +239,14 @@ export const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL,
      expires_at INTEGER NOT NULL
    );
-   CREATE INDEX console_sessions_expiry ON console_sessions(expires_at);`,
+   CREATE INDEX console_sessions_expiry ON console_sessions(expires_at);
+   CREATE TABLE user_tokens (
+     id TEXT PRIMARY KEY,
+     user_name TEXT NOT NULL,
+     label TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX user_tokens_user ON user_tokens(user_name);`,
 ];
 
 /**

@@ -17,6 +17,7 @@ import { SqliteDb } from './sql/sqlite-db';
 import { JournalAudit } from './audit';
 import { JournalUsers } from './users';
 import { JournalSessions } from './console-sessions';
+import { JournalUserTokens } from './user-tokens';
 import { recordHookStates, type HookStateRow } from './hook-state';
 import { JournalAdmin } from './admin-journal';
 import { journalSeenLately } from './seen-lately';
@@ -46,6 +47,7 @@ export class SqliteJournal implements Journal, EventSink {
   /** The people who sign in to the console, and their sessions. */
   readonly users: JournalUsers;
   readonly sessions: JournalSessions;
+  readonly userTokens: JournalUserTokens;
   readonly integrations: JournalIntegrationStore;
   readonly incidents: JournalIncidentStore;
   /** Console sessions signed out, and the chat tables' housekeeping. */
@@ -107,6 +109,7 @@ export class SqliteJournal implements Journal, EventSink {
     this.audit = new JournalAudit(db);
     this.users = new JournalUsers(db);
     this.sessions = new JournalSessions(db);
+    this.userTokens = new JournalUserTokens(db);
     this.incidents = new JournalIncidentStore(db, () => {
       for (const l of this.eventListeners) l();
     });

@@ -252,6 +252,37 @@ describe('roles and stores', () => {
     }
   });
 
+  it("a user's API token acts as the user, within the role and stores, until it is revoked", async () => {
+    const made = await cli(['users', 'token', 'storeA', '--label', 'shift report', '--json']);
+    expect(made.code).toBe(0);
+    const { id, token } = (JSON.parse(made.stdout) as { result: { id: string; token: string } }).result;
+    expect(token).toMatch(/^vbu_/);
+    const listed = await cli(['users', 'token', 'storea', '--list']);
+    expect(listed.stdout).toContain(id);
+    expect(listed.stdout).toContain('shift report');
+    expect(listed.stdout).not.toContain(token);
+    const asToken = async (method: string, path: string, body?: unknown) =>
+      (
+        await fetch(`${w.base}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            'x-forwarded-for': '198.51.100.7',
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        })
+      ).status;
+    expect(await asToken('GET', `/api/v1/alerts?store=${A}`)).toBe(200);
+    expect(await asToken('GET', `/api/v1/alerts?store=${B}`)).toBe(403);
+    expect(await asToken('POST', `/api/v1/stores/${A}/test-alert`, {})).toBe(403);
+    expect(await asToken('GET', '/metrics')).toBe(403);
+    expect(await asToken('POST', `/api/v1/incidents/${b().incidentId}/resolve`, { outcome: 'theft' })).toBe(403);
+    expect((await cli(['users', 'token', 'storea', '--revoke', id])).code).toBe(0);
+    expect(await asToken('GET', `/api/v1/alerts?store=${A}`)).toBe(403);
+    expect(await asToken('GET', '/api/v1/incidents')).toBe(403);
+  });
+
   it("ends a user's sessions when the password is set again or the user is removed; the others go on", async () => {
     const second = await signIn({ user: 'managerA', password: passwords.managerA });
     expect(second.status).toBe(200);

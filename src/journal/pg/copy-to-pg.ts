@@ -24,6 +24,7 @@ export const COPIED_TABLES = [
   'wildix_events',
   'console_revoked',
   'console_sessions',
+  'user_tokens',
   'users',
   'audit',
 ] as const;

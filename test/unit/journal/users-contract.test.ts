@@ -9,6 +9,7 @@ import type { Db } from '../../../src/journal/sql/db';
 import { JournalUsers, type User } from '../../../src/journal/users';
 import { JournalAudit } from '../../../src/journal/audit';
 import { JournalSessions } from '../../../src/journal/console-sessions';
+import { JournalUserTokens } from '../../../src/journal/user-tokens';
 import { tempDir } from '../../helpers/paths';
 import { usePostgres } from '../../helpers/postgres';
 
@@ -190,6 +191,36 @@ describe.each(implementations)('on %s', (_name, open) => {
       );
       await sessions.add(session('s-odd', 'odd'));
       expect(await sessions.find('s-odd', 3000)).toBeUndefined();
+    });
+  });
+
+  describe("the users' API tokens", () => {
+    it('acts as its user as the user is now, lists and revokes by id, and goes with the user', async () => {
+      const users = new JournalUsers(s.db);
+      const tokens = new JournalUserTokens(s.db);
+      await users.add(user('anna', { role: 'manager', stores: ['store-a'], displayName: 'Anna R.' }), 'hash-a');
+      const first = await tokens.add('vbu_first-token', 'anna', 'reports', 1000);
+      const second = await tokens.add('vbu_second-token', 'anna', '', 2000);
+      expect(first.id).toMatch(/^[0-9a-f]{12}$/);
+      expect(first.id).not.toBe(second.id);
+      expect(await tokens.find('vbu_first-token')).toEqual({
+        name: 'anna',
+        displayName: 'Anna R.',
+        role: 'manager',
+        stores: ['store-a'],
+      });
+      expect(await tokens.find('vbu_not-a-token')).toBeUndefined();
+      expect(await tokens.list('anna')).toEqual([first, second]);
+      expect(await tokens.revoke('anna', first.id)).toBe(true);
+      expect(await tokens.revoke('anna', first.id)).toBe(false);
+      expect(await tokens.revoke('anna', 'not-an-id')).toBe(false);
+      expect(await tokens.find('vbu_first-token')).toBeUndefined();
+      expect(await tokens.find('vbu_second-token')).toMatchObject({ name: 'anna' });
+      // Only a hash is kept.
+      expect(JSON.stringify(await s.db.all('SELECT * FROM user_tokens'))).not.toContain('second-token');
+      await users.remove('anna');
+      expect(await tokens.find('vbu_second-token')).toBeUndefined();
+      expect(await tokens.removeAll('anna')).toBe(1);
     });
   });
 });
