@@ -123,6 +123,7 @@ export class Daemon {
       incidents: parts.incidents,
       loop: () => this.pipeline.incidents,
       stills: parts.stills,
+      alert: parts.alert,
       ...(cronHeld ? { cronHeld } : {}),
       ...(opts.video ? { video: opts.video } : {}),
     });

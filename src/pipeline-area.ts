@@ -120,6 +120,7 @@ export class PipelineArea implements Area {
           loop && {
             list: (state) => incidents.list(state),
             find: (ref) => incidents.find(ref),
+            activity: (id) => incidents.activity(id),
             claim: (ref, by) => loop.claim(ref, by, 'http'),
             resolve: (ref, outcome, by) => loop.resolve(ref, outcome, by),
           }

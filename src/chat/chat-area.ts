@@ -2,11 +2,11 @@ import type { Settings } from '../config/settings-schema';
 import { type Area, type StopDeadline, outlastsDeadline } from '../area';
 import type { Logger } from '../log/logger';
 import { OutageReporter } from '../log/outage';
-import type { StoreRoute } from '../pipeline/alert';
+import type { Alert, StoreRoute } from '../pipeline/alert';
 import type { Clock } from '../pipeline/ports';
 import type { FollowUpOutbox, FollowUps } from '../pipeline/follow-up';
 import type { IncidentLoop } from '../pipeline/incident-loop';
-import type { VideoFetchOptions } from './video-fetch';
+import { fetchVideo, type VideoFetchOptions } from './video-fetch';
 import { XbeesClient } from './xbees-client';
 import { XbeesPoster } from './xbees-poster';
 import { xbeesIdentity } from './xbees-identity';
@@ -17,9 +17,10 @@ import { StillStore, type StillKeeper } from './still-store';
 import { WildixCapture } from './wildix-capture';
 import { retentionMs } from '../housekeeping';
 import { join } from 'node:path';
-import type { Router } from 'express';
+import express, { type Router } from 'express';
 import type { AdminAuthDeps } from '../http/admin-auth';
 import { stillsRouter } from '../http/stills-router';
+import { clipsRouter } from '../http/clips-router';
 import type { WildixEvent } from './wildix-event';
 
 export interface ChatAreaDeps {
@@ -39,6 +40,8 @@ export interface ChatAreaDeps {
   video?: Pick<VideoFetchOptions, 'resolve' | 'addressAllowed' | 'ca'>;
   /** The stills in the journal the daemons share; absent, they are files in the data directory. */
   stills?: StillKeeper;
+  /** An alert from the journal, for its clip (absent: no clip route). */
+  alert?: (id: string) => Promise<Alert | undefined>;
 }
 
 /**
@@ -58,6 +61,8 @@ export class ChatArea implements Area {
   readonly capture: WildixCapture;
 
   private stopping: Promise<void> | undefined;
+  /** How videos are fetched, for the chat post and the console's clips alike. */
+  private readonly videoOptions: VideoFetchOptions;
 
   constructor(
     private readonly s: Settings,
@@ -68,16 +73,17 @@ export class ChatArea implements Area {
     this.capture = new WildixCapture(s.BRIDGE_DATA_DIR, deps.clock, logger);
     const client = new XbeesClient({ baseUrl: s.BRIDGE_XBEES_API_URL, token: s.BRIDGE_XBEES_TOKEN ?? '' });
     const identity = xbeesIdentity(s.BRIDGE_XBEES_TOKEN ?? '', s.BRIDGE_XBEES_USER_ID);
+    this.videoOptions = {
+      allowedHosts: s.BRIDGE_VIDEO_HOSTS,
+      maxBytes: s.BRIDGE_VIDEO_MAX_BYTES,
+      timeoutMs: s.BRIDGE_VIDEO_TIMEOUT_MS,
+      ...deps.video,
+    };
     this.poster = new XbeesPoster(
       client,
       identity,
       {
-        video: {
-          allowedHosts: s.BRIDGE_VIDEO_HOSTS,
-          maxBytes: s.BRIDGE_VIDEO_MAX_BYTES,
-          timeoutMs: s.BRIDGE_VIDEO_TIMEOUT_MS,
-          ...deps.video,
-        },
+        video: this.videoOptions,
         stillTimeoutMs: s.BRIDGE_STILL_TIMEOUT_MS,
         keepStill: (alertId, jpeg) =>
           void this.stills
@@ -151,9 +157,12 @@ export class ChatArea implements Area {
     return this.inbox.handle(event);
   }
 
-  /** GET /api/v1/alerts/{id}/still: the stills of recent alerts, for the console. */
+  /** GET /api/v1/alerts/{id}/still and .../clip: the stills of recent alerts and their videos, for the console. */
   routes(auth: AdminAuthDeps): Router {
-    return stillsRouter({ ...auth, read: (alertId) => this.stills.read(alertId) });
+    const router = express.Router().use(stillsRouter({ ...auth, read: (alertId) => this.stills.read(alertId) }));
+    const alert = this.deps.alert;
+    if (alert) router.use(clipsRouter({ ...auth, alert, fetch: (url) => fetchVideo(url, this.videoOptions) }));
+    return router;
   }
 
   /** This area's files past their age: the stills (kept as long as the journal's rows), the Wildix captures. */

@@ -17,6 +17,7 @@ const ASSETS: Record<string, string> = {
   'console.js': 'text/javascript; charset=utf-8',
   'action.js': 'text/javascript; charset=utf-8',
   'api.js': 'text/javascript; charset=utf-8',
+  'card-extras.js': 'text/javascript; charset=utf-8',
   'dom.js': 'text/javascript; charset=utf-8',
   'known.js': 'text/javascript; charset=utf-8',
   'page-alerts.js': 'text/javascript; charset=utf-8',
@@ -33,7 +34,7 @@ const PASSWORD_FAILURES_PER_ADDRESS = 20;
 
 /** No CDN, no inline code: the page may load only what this daemon serves. */
 const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 export interface ConsoleDeps {
   /** BRIDGE_ADMIN_TOKEN; absent: the console is off and says how to turn it on. */

@@ -6,6 +6,7 @@ import {
   OUTCOMES,
   type ClaimResult,
   type Incident,
+  type IncidentActivity,
   type IncidentState,
   type Outcome,
   type ResolveResult,
@@ -17,6 +18,8 @@ export interface IncidentApi {
   list(state?: IncidentState): Promise<Incident[]> | Incident[];
   /** The incident a claim or resolve names (its id, or one of its alerts'), to check its store first. */
   find(ref: string): Promise<Incident | undefined>;
+  /** What people did while it played (calls, joins and leaves of its room), oldest first. */
+  activity(id: string): Promise<IncidentActivity[]>;
   claim(ref: string, by: string): Promise<ClaimResult>;
   resolve(ref: string, outcome: Outcome, by: string | null): Promise<ResolveResult>;
 }
@@ -49,6 +52,14 @@ export function incidentsRouter(deps: AdminAuthDeps & { api: () => IncidentApi |
   });
 
   const json = jsonObjectBody();
+
+  // One incident with what happened around it: the console's timeline.
+  router.get('/api/v1/incidents/:id', async (req, res) => {
+    const found = await deps.api()?.find(String(req.params.id));
+    if (!found) return refuse(res, 404, `no incident or alert ${String(req.params.id).slice(0, 256)}`);
+    if (!inScope(principalOf(res), found.storeId)) return outOfScope(res, 'this incident');
+    res.json({ incident: found, activity: (await deps.api()?.activity(found.id)) ?? [] });
+  });
 
   /** The incident named, when it is in the person's stores (answered otherwise: false). */
   const inTheirStores = async (req: Request, res: Response): Promise<boolean> => {

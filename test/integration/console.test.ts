@@ -53,7 +53,10 @@ describe('the operator console in a real browser', () => {
     await page.waitForSelector('text=No open or claimed incident', { timeout: 20_000 });
     await page.fill('#me', 'Anna');
 
-    expect((await w.post({ alert_uuid: 'live-1', location: 'store-b', camera_id: '7' })).status).toBe(200);
+    expect(
+      (await w.post({ alert_uuid: 'live-1', location: 'store-b', camera_id: '7', url: world.video.url('live-1') }))
+        .status,
+    ).toBe(200);
     const card = page.locator('article[data-alert="live-1"]');
     await card.waitFor({ timeout: 20_000 }).catch(async (e) => {
       console.log('MAIN', await page.locator('#main').innerHTML());
@@ -72,7 +75,20 @@ describe('the operator console in a real browser', () => {
     expect(await w.daemon.journal.incidents.find('live-1')).toMatchObject({ claimedBy: 'Anna', claimedVia: 'http' });
     // The conference hears who took it: one more call for this alert (the claimed sentence).
     await waitFor(() => callsFor(world, 'live-1') === 2, 20_000, 'the "is handling" announcement');
-    await page.locator('article[data-alert="live-1"] >> text=claimed by Anna').waitFor({ timeout: 20_000 });
+    await page.locator('article[data-alert="live-1"] .meta >> text=claimed by Anna').waitFor({ timeout: 20_000 });
+
+    // The timeline says who took it and how soon; it stays open across the page's redraws.
+    await card.locator('details.timeline summary').click();
+    await card.locator('ol.timeline >> text=/claimed by Anna, .* after the alert/').waitFor({ timeout: 20_000 });
+    await card.locator('ol.timeline >> text=alert received (camera 7)').waitFor({ timeout: 20_000 });
+    // The clip plays from the daemon, which fetched the very bytes the video host serves.
+    const clip = page.waitForResponse((r) => r.url().endsWith('/api/v1/alerts/live-1/clip'), { timeout: 20_000 });
+    await card.getByRole('button', { name: 'Play clip' }).click();
+    const answered = await clip;
+    expect([answered.status(), answered.headers()['content-type']]).toEqual([200, 'video/mp4']);
+    expect((await answered.body()).equals(world.video.video)).toBe(true);
+    // The simulator's clip is an MP4 header and filler, which no browser can decode: the card says so.
+    await card.locator('.clip [role=alert]', { hasText: 'The clip could not be played.' }).waitFor({ timeout: 20_000 });
 
     await card.locator('select').selectOption('false-alarm');
     await card.getByRole('button', { name: 'Resolve' }).click();
@@ -386,10 +402,10 @@ describe('the operator console in a real browser', () => {
 
     // Claimed, the first card stays first; the other two stay where they were.
     await first.getByRole('button', { name: 'Claim' }).click();
-    await page.locator('article[data-alert="order-1"] >> text=claimed by').waitFor({ timeout: 20_000 });
+    await page.locator('article[data-alert="order-1"] .meta >> text=claimed by').waitFor({ timeout: 20_000 });
     expect(await order()).toEqual(['order-1', 'order-2', 'order-3']);
     await page.locator('article[data-alert="order-2"]').getByRole('button', { name: 'Claim' }).click();
-    await page.locator('article[data-alert="order-2"] >> text=claimed by').waitFor({ timeout: 20_000 });
+    await page.locator('article[data-alert="order-2"] .meta >> text=claimed by').waitFor({ timeout: 20_000 });
     expect(await order()).toEqual(['order-1', 'order-2', 'order-3']);
 
     // A choice survives a redraw, then Resolve records what was chosen.

@@ -4,6 +4,7 @@ import { action } from './action.js';
 import { api } from './api.js';
 import { OUTCOMES, age, h, state } from './dom.js';
 import { loadStores, stillImage, storeLabel } from './known.js';
+import { clipPlayer, forgetCards, timeline } from './card-extras.js';
 
 export function personName() {
   return localStorage.getItem('vb-name') || '';
@@ -26,6 +27,8 @@ export async function live() {
           ? -1
           : 1,
     );
+  // A clip kept for a card no longer shown is let go.
+  forgetCards(new Set(all.map((i) => i.lastAlertId)));
   const byStore = new Map();
   for (const i of all) byStore.set(i.storeId, [...(byStore.get(i.storeId) || []), i]);
   const sections = [...byStore.entries()].map(([store, list]) =>
@@ -93,6 +96,7 @@ function incidentCard(i, chatDone) {
     'article',
     { class: 'card', 'data-incident': i.id, 'data-alert': i.firstAlertId },
     img,
+    clipPlayer(i.lastAlertId, `Clip of camera ${i.cameraId}`),
     h('h3', {}, `Camera ${i.cameraId}`),
     h(
       'div',
@@ -103,6 +107,7 @@ function incidentCard(i, chatDone) {
       h('span', {}, `announced ${i.announcements} time(s)`),
       i.claimedBy ? h('span', {}, `claimed by ${i.claimedBy}`) : null,
     ),
+    timeline(i),
     h(
       'div',
       { class: 'row' },
@@ -122,4 +127,5 @@ function incidentCard(i, chatDone) {
 /** Signing out: the outcomes chosen on cards go with the session. */
 export function forgetChoices() {
   chosenOutcome.clear();
+  forgetCards();
 }

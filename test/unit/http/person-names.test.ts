@@ -22,6 +22,7 @@ describe('names at the HTTP edge', () => {
   const api: IncidentApi = {
     list: () => [],
     find: async () => incident,
+    activity: async () => [],
     claim: async (_ref, by) => (claims.push(by), { kind: 'claimed', incident }),
     resolve: async (_ref, _outcome, by) => (resolves.push(by), { kind: 'resolved', incident }),
   };
