@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** How often the event loop's delay is sampled. */
+export const EVENT_LOOP_SAMPLE_MS = 1000;
+
 /** The daemon's Prometheus metrics, on their own registry (no global state). */
 export class BridgeMetrics {
   readonly registry = new Registry();
@@ -102,6 +105,13 @@ export class BridgeMetrics {
   }
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'veesion_bridge_' });
+    // The event-loop delay is sampled once a second, not prom-client's every 10 ms: the daemon
+    // shares the PBX host, and a 10 ms timer woke it 100 times a second with nothing to do. A
+    // stall still shows (the 1 s timer fires late by as much); only sub-second jitter is lost.
+    collectDefaultMetrics({
+      register: this.registry,
+      prefix: 'veesion_bridge_',
+      eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
+    });
   }
 }

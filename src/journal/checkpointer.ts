@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 /**
  * Runs SQLite WAL checkpoints on a worker thread with its own connection. The writer turns
  * auto-checkpointing off, so no commit (and no acknowledgement) ever waits for the database
- * file to be rewritten and fsynced; PASSIVE checkpoints never block the writer.
+ * file to be rewritten and fsynced; PASSIVE checkpoints never block the writer. It checkpoints
+ * `intervalMs` after the WAL changed, and looks less and less often while it does not.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -11,20 +12,50 @@ const Database = require(workerData.module);
 // fileMustExist: a worker that starts late must never create an empty journal where a deleted one was.
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
-const timer = setInterval(() => {
+const { statSync } = require('node:fs');
+// The WAL as last seen: a checkpoint runs when it changed since, and the wait between looks
+// doubles while it does not (up to maxIdleMs), so an idle journal wakes this thread seldom.
+let seen = '';
+let wait = workerData.intervalMs;
+let timer;
+const look = () => {
+  let now = '';
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-  } catch (err) {
-    parentPort.postMessage({ error: String(err && err.message || err) });
+    const st = statSync(workerData.file + '-wal');
+    now = st.size + ':' + st.mtimeMs;
+  } catch {
+    // no WAL yet (or gone): nothing to checkpoint
   }
-}, workerData.intervalMs);
+  if (now !== '' && now !== seen) {
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (err) {
+      parentPort.postMessage({ error: String(err && err.message || err) });
+    }
+    // Read again after the checkpoint: its own write to the WAL's header is not news.
+    try {
+      const st = statSync(workerData.file + '-wal');
+      seen = st.size + ':' + st.mtimeMs;
+    } catch {
+      seen = '';
+    }
+    wait = workerData.intervalMs;
+  } else {
+    wait = Math.min(wait * 2, workerData.maxIdleMs);
+  }
+  timer = setTimeout(look, wait);
+};
+timer = setTimeout(look, wait);
 parentPort.on('message', (m) => {
   if (m !== 'stop') return;
-  clearInterval(timer);
+  clearTimeout(timer);
   db.close();
   parentPort.close();
 });
 `;
+
+/** The longest wait between two looks at an unchanged WAL. */
+const MAX_IDLE_MS = 8_000;
 
 export class WalCheckpointer {
   private worker: Worker | undefined;
@@ -42,7 +73,12 @@ export class WalCheckpointer {
       eval: true,
       // It only issues a pragma a second: keep its V8 heap (and the daemon's RSS) small.
       resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8, codeRangeSizeMb: 2, stackSizeMb: 1 },
-      workerData: { file: this.file, intervalMs: this.intervalMs, module: require.resolve('better-sqlite3') },
+      workerData: {
+        file: this.file,
+        intervalMs: this.intervalMs,
+        maxIdleMs: MAX_IDLE_MS,
+        module: require.resolve('better-sqlite3'),
+      },
     });
     this.worker.on('message', (m: { error?: string }) => m.error && this.onError(m.error));
     this.worker.on('error', (err: unknown) => this.onError(err instanceof Error ? err.message : String(err)));

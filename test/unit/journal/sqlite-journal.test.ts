@@ -95,6 +95,12 @@ describe('SqliteJournal', () => {
     expect(writer.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     expect(statSync(file).size).toBe(before); // nothing copied by the writer's commits
     await waitFor(() => statSync(file).size > before, 5000, 'checkpoint into the database file');
+    // Idle, it looks at the WAL less and less often; what is written after is still checkpointed.
+    await new Promise((r) => setTimeout(r, 4000));
+    const idle = statSync(file).size;
+    await Promise.all(Array.from({ length: 500 }, (_, i) => j.append(record(`later-${i}`))));
+    expect(statSync(file).size).toBe(idle);
+    await waitFor(() => statSync(file).size > idle, 20_000, 'checkpoint after the idle time');
     await j.close();
-  });
+  }, 40_000);
 });
