@@ -21,7 +21,7 @@ const usage = (m: string) => new CliExit(EXIT.usage, `users token: ${m}`);
  * ends one. Only a hash is kept: a lost token is revoked and made again, never shown again.
  */
 export async function userToken(rawName: string, opts: TokenOptions): Promise<void> {
-  const name = checkName(rawName);
+  const name = checkName(rawName, { sso: true });
   if ([opts.list, opts.revoke !== undefined].filter(Boolean).length > 1 || (opts.label && (opts.list || opts.revoke)))
     throw usage('--list, --revoke and --label go alone');
   const label = (opts.label ?? '').trim();

@@ -6,6 +6,7 @@ import { CliExit, EXIT } from './exit-codes';
 import { readPassword } from './read-password';
 import { recordCommand } from './audit';
 import { JournalUserTokens } from '../journal/user-tokens';
+import { SSO_PREFIX } from '../console/oidc-claims';
 
 export interface AddUserOptions extends GlobalOptions {
   role?: string;
@@ -69,7 +70,7 @@ export async function listUsers(opts: GlobalOptions): Promise<void> {
 
 /** `users remove`: the user can no longer sign in. */
 export async function removeUser(rawName: string, opts: GlobalOptions): Promise<void> {
-  const name = checkName(rawName);
+  const name = checkName(rawName, { sso: true });
   const config = configFor(opts);
   const removed = await withJournal(config, 'users remove', 'write', async (db) => {
     const gone = await new JournalUsers(db).remove(name);
@@ -122,7 +123,9 @@ function storesText(u: User): string {
 }
 
 /** Names are what people type to sign in: lower case, so "Giulia" and "giulia" are one person. */
-export function checkName(raw: string): string {
+export function checkName(raw: string, opts: { sso?: boolean } = {}): string {
+  // People single sign-on added are named by their provider: removed, or given a token, by that name.
+  if (opts.sso && raw.startsWith(SSO_PREFIX) && /^sso:[^\u0000-\u001f\u007f]{1,200}$/.test(raw)) return raw;
   const name = raw.trim().toLowerCase();
   if (!/^[a-z0-9][a-z0-9._@-]{0,63}$/.test(name))
     throw usage(

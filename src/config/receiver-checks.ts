@@ -22,6 +22,16 @@ export function checkReceiverSettings(s: Settings, issues: ConfigIssue[]): void 
       issues.push({ path: at(err.key), message: err.message });
     }
   }
+  const oidc = ['BRIDGE_OIDC_ISSUER', 'BRIDGE_OIDC_CLIENT_ID', 'BRIDGE_OIDC_CLIENT_SECRET'] as const;
+  const set = oidc.filter((k) => s[k] !== undefined);
+  if (set.length > 0 && set.length < oidc.length)
+    for (const k of oidc.filter((k) => s[k] === undefined))
+      issues.push({ path: at(k), message: `${oidc.join(', ')} go together (single sign-on)` });
+  if (set.length === oidc.length && s.BRIDGE_ADMIN_TOKEN === undefined)
+    issues.push({
+      path: at('BRIDGE_ADMIN_TOKEN'),
+      message: 'single sign-on needs the console on: set BRIDGE_ADMIN_TOKEN too (it is the break-glass sign-in)',
+    });
   if (s.BRIDGE_ADMIN_TOKEN !== undefined && s.BRIDGE_ADMIN_TOKEN === s.VEESION_HOOK_TOKEN) {
     issues.push({
       path: at('BRIDGE_ADMIN_TOKEN'),

@@ -68,6 +68,14 @@ export const SETTING_DESCRIPTIONS = {
     "How many consoles may watch this daemon's live updates at once (one per open page); one more is refused with 503 and its page retries. Each holds a connection and a little memory.",
   BRIDGE_TRUSTED_PROXIES:
     "The reverse proxies in front of the daemon whose X-Forwarded-For is believed: addresses or CIDR ranges, comma separated, or `loopback`. A proxy on this host: 127.0.0.1 (then any local process can name the address its failures count under). Never a range that holds clients too: they could name any address. Failed sign-ins are then limited per person's address instead of the proxy's (else one person's typos lock out everyone behind it). Empty: nobody's X-Forwarded-For is believed.",
+  BRIDGE_OIDC_ISSUER:
+    "Single sign-on for the console: the OpenID Connect provider's issuer URL (https; its /.well-known/openid-configuration is read at the first sign-in). Set with BRIDGE_OIDC_CLIENT_ID and BRIDGE_OIDC_CLIENT_SECRET; register https://<bridge>/console/oidc/callback as the client's redirect URI. People then sign in with the provider (authorization code with PKCE) and get the role and stores its claims give.",
+  BRIDGE_OIDC_CLIENT_ID: "The console's client id at the OpenID provider.",
+  BRIDGE_OIDC_CLIENT_SECRET: "The console's client secret at the OpenID provider. A secret.",
+  BRIDGE_OIDC_ROLE_CLAIM:
+    'The ID token or userinfo claim that gives the role: admin, manager or store. A sign-in without it (or with another value) is refused.',
+  BRIDGE_OIDC_STORES_CLAIM:
+    'The claim that lists the stores (store_veesion_ids, a list or a comma-separated string); absent or empty: every store (not allowed for the store role).',
   BRIDGE_DATA_DIR: 'Journal (journal.sqlite) and audio cache (sounds/).',
   BRIDGE_JOURNAL_URL:
     'Several daemons behind one hook URL share a PostgreSQL journal, e.g. postgres://veesion:password@db.example:5432/veesion: the alerts and their steps, incidents (repeats, claims, escalation), integrations and their events, chat follow-ups, silences, and what the admin API and the console read and change. Copy the SQLite one first: veesion-bridge journal migrate --to postgres://... Unset: the SQLite journal in BRIDGE_DATA_DIR. Each daemon keeps its own BRIDGE_DATA_DIR (audio cache). A secret (it may hold a password).',

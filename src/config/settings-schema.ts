@@ -45,6 +45,19 @@ export const TTS_ENGINES = ['espeak-ng', 'festival', 'say'] as const;
 /** The engine used when none is set: espeak-ng on Linux, else `say` (macOS, Windows). */
 export const defaultTtsEngine = (platform: NodeJS.Platform) => (platform === 'linux' ? 'espeak-ng' : 'say');
 
+/** A claim's name in an ID token: one identifier, or a URL-like name as some providers namespace them. */
+const claimName = z
+  .string()
+  .regex(/^[A-Za-z0-9_:/.-]{1,200}$/, 'a claim name: letters, digits, _ : / . - (e.g. veesion_role)');
+
+/** Why an OpenID issuer URL is refused: plain http only on this host (a provider for tests or a tunnel). */
+export function oidcIssuerProblem(url: string): string | undefined {
+  const u = new URL(url);
+  if (u.protocol === 'https:') return undefined;
+  if (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) return undefined;
+  return 'must be https (plain http only on this host)';
+}
+
 export const SECRET_KEYS = [
   'VEESION_PASSWORD',
   'VEESION_HOOK_TOKEN',
@@ -56,6 +69,7 @@ export const SECRET_KEYS = [
   'BRIDGE_ADMIN_TOKEN',
   'BRIDGE_WILDIX_WEBHOOK_SECRET',
   'BRIDGE_JOURNAL_URL',
+  'BRIDGE_OIDC_CLIENT_SECRET',
 ] as const;
 
 export const settingsSchema = z.object({
@@ -170,6 +184,18 @@ export const settingsSchema = z.object({
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
     .describe(about.BRIDGE_TRUSTED_PROXIES),
+  BRIDGE_OIDC_ISSUER: z
+    .string()
+    .refine(
+      (u) => URL.canParse(u) && oidcIssuerProblem(u) === undefined,
+      'an https:// issuer URL, e.g. https://login.example.com/realms/stores',
+    )
+    .optional()
+    .describe(about.BRIDGE_OIDC_ISSUER),
+  BRIDGE_OIDC_CLIENT_ID: z.string().min(1).max(256).optional().describe(about.BRIDGE_OIDC_CLIENT_ID),
+  BRIDGE_OIDC_CLIENT_SECRET: z.string().min(1).max(1024).optional().describe(about.BRIDGE_OIDC_CLIENT_SECRET),
+  BRIDGE_OIDC_ROLE_CLAIM: claimName.default('veesion_role').describe(about.BRIDGE_OIDC_ROLE_CLAIM),
+  BRIDGE_OIDC_STORES_CLAIM: claimName.default('veesion_stores').describe(about.BRIDGE_OIDC_STORES_CLAIM),
   BRIDGE_DATA_DIR: z.string().min(1).default('/var/lib/veesion-bridge').describe(about.BRIDGE_DATA_DIR),
   BRIDGE_JOURNAL_URL: z
     .string()

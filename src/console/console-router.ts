@@ -9,6 +9,8 @@ import { csrfMatches, jsonObjectBody, type ConsoleSession } from '../http/admin-
 import type { SessionUser } from '../journal/console-sessions';
 import type { JournalUsers } from '../journal/users';
 import { PASSWORD_MAX, hashPassword, verifyPassword } from './passwords';
+import { oidcRouter, type OidcSettings } from './oidc';
+import type { Logger } from '../log/logger';
 import { FailureLimiter } from '../http/failure-limiter';
 
 /** The files the console is made of, and their types; nothing else is served. */
@@ -42,8 +44,11 @@ export interface ConsoleDeps {
   sessions: ConsoleSessions | undefined;
   /** Shared with the admin routes' Bearer check: wrong tokens count wherever they are tried. */
   limiter: FailureLimiter;
-  /** Who signs in with a name and a password. */
-  users: Pick<JournalUsers, 'get' | 'passwordHash'>;
+  /** Who signs in with a name and a password, and the people single sign-on adds. */
+  users: Pick<JournalUsers, 'get' | 'passwordHash' | 'upsertSso'>;
+  /** Single sign-on (absent: names and passwords, and the admin token). */
+  oidc?: OidcSettings | undefined;
+  logger?: Logger | undefined;
 }
 
 /**
@@ -153,9 +158,15 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     } catch {
       return void res.status(503).json({ error: JOURNAL_DOWN('your session could not be checked') });
     }
-    if (!session) return void res.status(401).json({ signedIn: false, ...(token ? {} : { off: true }) });
+    if (!session)
+      return void res
+        .status(401)
+        .json({ signedIn: false, ...(token ? {} : { off: true }), ...(deps.oidc && sessions ? { sso: true } : {}) });
     res.json({ signedIn: true, csrf: session.csrf, who: who(session.user) });
   });
+
+  if (deps.oidc && sessions && deps.logger)
+    router.use(oidcRouter({ settings: deps.oidc, sessions, users: deps.users, logger: deps.logger }));
 
   router.post('/console/session/logout', async (req, res) => {
     if (!sessions) return void res.status(503).json({ error: 'the console is off' });

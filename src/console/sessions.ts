@@ -124,6 +124,25 @@ export class ConsoleSessions implements SessionCheck {
     for (const fn of [...this.signOutListeners]) fn(session.id);
   }
 
+  /** `value` as JSON, sealed with the token's key until `ttlMs` from now: what a browser carries and must not change. */
+  seal(value: unknown, ttlMs: number): string {
+    const body = Buffer.from(JSON.stringify(value)).toString('base64url');
+    const until = this.now() + ttlMs;
+    return `${body}.${until}.${macWith(this.key, `seal.${body}.${until}`)}`;
+  }
+
+  /** What seal() sealed, while it lasts; undefined for anything else. */
+  open(sealed: string): unknown {
+    const m = /^([A-Za-z0-9_-]{1,4096})\.(\d{13})\.([A-Za-z0-9_-]{43})$/.exec(sealed);
+    if (!m || !equal(m[3] as string, macWith(this.key, `seal.${m[1]}.${m[2]}`)) || Number(m[2]) <= this.now())
+      return undefined;
+    try {
+      return JSON.parse(Buffer.from(m[1] as string, 'base64url').toString('utf8')) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
   onSignOut(fn: (id: string) => void): () => void {
     this.signOutListeners.add(fn);
     return () => this.signOutListeners.delete(fn);

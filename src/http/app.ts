@@ -48,6 +48,8 @@ export interface AppDeps extends IngressDeps {
     sessions: ConsoleSessions | undefined;
     /** Who signs in with a name and a password. */
     users: ConsoleDeps['users'];
+    /** Single sign-on (absent: off). */
+    oidc?: ConsoleDeps['oidc'];
     feed: ChangeFeed;
     still?: (alertId: string) => Buffer | undefined;
   };
@@ -104,6 +106,8 @@ export function createApp(deps: AppDeps): express.Express {
         sessions: deps.console.sessions,
         limiter: auth.limiter as FailureLimiter,
         users: deps.console.users,
+        oidc: deps.console.oidc,
+        logger: deps.logger,
       }),
     );
     app.use(deps.console.feed.router(auth));

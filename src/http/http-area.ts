@@ -83,6 +83,16 @@ export class HttpArea implements Area {
             )
           : undefined,
         users: deps.consoleJournal.users,
+        ...(s.BRIDGE_OIDC_ISSUER && s.BRIDGE_OIDC_CLIENT_ID && s.BRIDGE_OIDC_CLIENT_SECRET
+          ? {
+              oidc: {
+                issuer: s.BRIDGE_OIDC_ISSUER,
+                clientId: s.BRIDGE_OIDC_CLIENT_ID,
+                clientSecret: s.BRIDGE_OIDC_CLIENT_SECRET,
+                claims: { role: s.BRIDGE_OIDC_ROLE_CLAIM, stores: s.BRIDGE_OIDC_STORES_CLAIM },
+              },
+            }
+          : {}),
         feed,
       },
       readiness: areas.flatMap((area) => (area.readiness ? [area.readiness] : [])),

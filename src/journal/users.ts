@@ -75,6 +75,24 @@ export class JournalUsers {
     return row?.password_hash;
   }
 
+  /**
+   * A person signed in through single sign-on, as the provider says now: added at the first
+   * sign-in, their display name, role and stores replaced at each one. Their row has no password
+   * (`!` matches no hash). False when the name belongs to a user with a password: that one is
+   * never taken over.
+   */
+  async upsertSso(user: Omit<User, 'passwordAt'>): Promise<boolean> {
+    const changed = await this.db.run(
+      `INSERT INTO users (name, display_name, role, stores_json, password_hash, password_at, created_at)
+       VALUES (?, ?, ?, ?, '!', ?, ?)
+       ON CONFLICT (name) DO UPDATE SET display_name = excluded.display_name, role = excluded.role,
+         stores_json = excluded.stores_json
+       WHERE users.password_hash = '!'`,
+      [user.name, user.displayName, user.role, JSON.stringify(user.stores), user.createdAt, user.createdAt],
+    );
+    return changed > 0;
+  }
+
   /** Whether the user was there to remove. */
   async remove(name: string): Promise<boolean> {
     return (await this.db.run('DELETE FROM users WHERE name = ?', [name])) > 0;

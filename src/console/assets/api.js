@@ -5,7 +5,7 @@
  * user's name, display name (null for the admin token), role and stores. The page offers what
  * the role may do; the server decides all the same.
  */
-export const session = { csrf: '', who: undefined };
+export const session = { csrf: '', who: undefined, sso: false };
 
 /** Whether the signed-in person's role is one of these. */
 export function can(...roles) {

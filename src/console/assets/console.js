@@ -83,6 +83,10 @@ function signIn(message) {
     h('label', { for: 'user' }, 'User name', user),
     h('label', { for: 'token' }, 'Password (with no user name: the admin token, BRIDGE_ADMIN_TOKEN)', input),
     h('p', {}, h('button', { type: 'submit' }, 'Sign in')),
+    // Single sign-on, when the bridge has a provider: a plain link, the provider's page takes over.
+    session.sso
+      ? h('p', {}, h('a', { href: '/console/oidc/start', class: 'button' }, 'Sign in with single sign-on'))
+      : null,
     err,
   );
   show(form);
@@ -291,6 +295,7 @@ async function signInOnce() {
   if (once === true) return start();
   const res = await fetch('/console/session', { credentials: 'same-origin' });
   const data = await res.json().catch(() => ({}));
+  session.sso = Boolean(data.sso);
   if (res.ok && data.signedIn) {
     signedIn(data);
     start();

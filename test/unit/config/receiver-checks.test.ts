@@ -104,3 +104,43 @@ describe('receiver settings: TLS files and the admin token', () => {
     expect(redactSettings(config.settings).BRIDGE_ADMIN_TOKEN).toBe('HIDDEN');
   });
 });
+
+describe('receiver settings: single sign-on', () => {
+  const SSO = {
+    BRIDGE_OIDC_ISSUER: 'https://login.example.com/realms/stores',
+    BRIDGE_OIDC_CLIENT_ID: 'veesion-bridge',
+    BRIDGE_OIDC_CLIENT_SECRET: 'a-client-secret',
+    BRIDGE_ADMIN_TOKEN: 'an-admin-token-0123456789',
+  };
+  it('takes an https issuer with its client, or a plain http one on this host', () => {
+    expect(issues(SSO)).toEqual([]);
+    expect(issues({ ...SSO, BRIDGE_OIDC_ISSUER: 'http://127.0.0.1:9000' })).toEqual([]);
+  });
+  it('refuses a plain http issuer elsewhere, a part missing, and single sign-on without the console', () => {
+    expect(issues({ ...SSO, BRIDGE_OIDC_ISSUER: 'http://login.example.com' })).toEqual([
+      expect.objectContaining({ path: expect.stringContaining('BRIDGE_OIDC_ISSUER') }),
+    ]);
+    const { BRIDGE_OIDC_CLIENT_SECRET: _secret, ...noSecret } = SSO;
+    expect(issues(noSecret)).toEqual([
+      { path: 'env.custom.ini: BRIDGE_OIDC_CLIENT_SECRET', message: expect.stringContaining('go together') },
+    ]);
+    const { BRIDGE_ADMIN_TOKEN: _token, ...noToken } = SSO;
+    expect(issues(noToken)).toEqual([
+      {
+        path: 'env.custom.ini: BRIDGE_ADMIN_TOKEN',
+        message: expect.stringContaining('single sign-on needs the console on'),
+      },
+    ]);
+    expect(issues({ ...SSO, BRIDGE_OIDC_ROLE_CLAIM: 'has space' })).toEqual([
+      expect.objectContaining({ path: expect.stringContaining('BRIDGE_OIDC_ROLE_CLAIM') }),
+    ]);
+  });
+  it('hides the client secret wherever settings are shown', () => {
+    const config = loadConfig({
+      ...writeConfig(tempDir(), { ...VALID_SETTINGS, ...SSO }, [STORE]),
+      env: {},
+      platform: 'linux',
+    });
+    expect(redactSettings(config.settings).BRIDGE_OIDC_CLIENT_SECRET).toBe('HIDDEN');
+  });
+});

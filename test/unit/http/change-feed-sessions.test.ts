@@ -72,7 +72,7 @@ describe('change streams end with their console session', () => {
         adminToken: ADMIN,
         sessions,
         limiter: new FailureLimiter(),
-        users: { get: async () => undefined, passwordHash: async () => undefined },
+        users: { get: async () => undefined, passwordHash: async () => undefined, upsertSso: async () => false },
       }),
     );
     app.use(feed.router({ adminToken: ADMIN, sessions }));

@@ -194,6 +194,35 @@ describe.each(implementations)('on %s', (_name, open) => {
     });
   });
 
+  describe('the people single sign-on adds', () => {
+    it('adds them at their first sign-in, follows their provider at each one, and never takes over a user with a password', async () => {
+      const users = new JournalUsers(s.db);
+      const sso = { name: 'sso:abc', displayName: 'Anna', role: 'store' as const, stores: ['s1'], createdAt: 5000 };
+      expect(await users.upsertSso(sso)).toBe(true);
+      expect(await users.get('sso:abc')).toMatchObject({
+        displayName: 'Anna',
+        role: 'store',
+        stores: ['s1'],
+        passwordAt: 5000,
+      });
+      expect(
+        await users.upsertSso({ ...sso, displayName: 'Anna R.', role: 'manager', stores: [], createdAt: 9000 }),
+      ).toBe(true);
+      // Sessions begun since the first sign-in go on: the password time does not move.
+      expect(await users.get('sso:abc')).toMatchObject({
+        displayName: 'Anna R.',
+        role: 'manager',
+        stores: [],
+        passwordAt: 5000,
+      });
+      // Nobody signs in with a password as them.
+      expect(await users.passwordHash('sso:abc')).toBe('!');
+      await users.add(user('sso:local', { role: 'store' }), 'a-real-hash');
+      expect(await users.upsertSso({ ...sso, name: 'sso:local', role: 'admin', stores: [] })).toBe(false);
+      expect(await users.get('sso:local')).toMatchObject({ role: 'store' });
+    });
+  });
+
   describe("the users' API tokens", () => {
     it('acts as its user as the user is now, lists and revokes by id, and goes with the user', async () => {
       const users = new JournalUsers(s.db);

@@ -1,0 +1,58 @@
+import { ROLES, type Role } from '../journal/users';
+import type { SessionUser } from '../journal/console-sessions';
+
+/** Users signed in through single sign-on are named so; `users add` keeps the prefix for them. */
+export const SSO_PREFIX = 'sso:';
+
+export interface ClaimNames {
+  role: string;
+  stores: string;
+}
+
+/**
+ * The user a provider's claims make, or why the sign-in is refused: the role claim must name a
+ * role, the stores claim (a list, or a comma-separated string) must list store ids, and a store
+ * person must have at least one store. Every value is checked: the provider's word is trusted
+ * only for what the bridge can read.
+ */
+export function userFromClaims(claims: Record<string, unknown>, names: ClaimNames): SessionUser | { refused: string } {
+  const sub = claims.sub;
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200 || /[\u0000-\u001f\u007f]/.test(sub))
+    return { refused: 'the provider gave no usable subject (sub)' };
+  const raw = claims[names.role];
+  const role = typeof raw === 'string' ? ROLES.find((r) => r === raw.trim().toLowerCase()) : undefined;
+  if (!role)
+    return {
+      refused: `your account has no role for this console: the provider's "${names.role}" claim must be admin, manager or store`,
+    };
+  const rawStores = claims[names.stores];
+  const list = Array.isArray(rawStores)
+    ? rawStores
+    : typeof rawStores === 'string'
+      ? rawStores.split(',')
+      : rawStores === undefined || rawStores === null
+        ? []
+        : undefined;
+  const stores = list?.map((s) => (typeof s === 'string' ? s.trim() : '')).filter((s) => s.length > 0);
+  if (!stores || stores.some((s) => !/^[A-Za-z0-9_.:-]{1,128}$/.test(s)))
+    return { refused: `the provider's "${names.stores}" claim is not a list of store ids` };
+  if (role === 'store' && stores.length === 0)
+    return { refused: `a store account needs its stores in the provider's "${names.stores}" claim` };
+  return {
+    name: `${SSO_PREFIX}${sub}`,
+    displayName: displayName(claims, sub),
+    role: role as Role,
+    stores: role === 'admin' ? [] : [...new Set(stores)],
+  };
+}
+
+function displayName(claims: Record<string, unknown>, sub: string): string {
+  for (const key of ['name', 'preferred_username', 'email']) {
+    const v = claims[key];
+    if (typeof v === 'string') {
+      const clean = v.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+      if (clean) return clean.slice(0, 80);
+    }
+  }
+  return sub.slice(0, 80);
+}
