@@ -30,7 +30,11 @@ export interface PipelineAreaDeps {
   /** The way to each store's people (the PBX area's router), and whether x-hoppers repeats there itself. */
   originator: PipelineDeps['originator'] & { repeatsOnPbx: NonNullable<IncidentDeps['repeatsOnPbx']> };
   /** Over AMI: who is in a room, whether an announcement plays there, escalation calls. */
-  calls?: Pick<PipelineDeps, 'roomPresence' | 'announcing'> & { callPerson: IncidentDeps['callPerson'] };
+  calls?: Pick<PipelineDeps, 'roomPresence' | 'announcing'> & {
+    callPerson: IncidentDeps['callPerson'];
+    /** How many are in a store's room now (undefined: Asterisk cannot say), for the incident's timeline. */
+    headsets?: (store: StoreRoute) => Promise<number | undefined>;
+  };
   chat: PipelineDeps['chat'];
   followUps: FollowUps;
   /** Several daemons on one journal: whether this one holds a conference, and the lease a call's record depends on. */
@@ -38,6 +42,9 @@ export interface PipelineAreaDeps {
   /** A step or an incident changed (watching consoles are nudged). */
   changed: (kind: 'step' | 'incident', store: string) => void;
 }
+
+/** Announcements of one incident this close together are one call (its alerts merged). */
+const MERGED_MS = 5_000;
 
 /**
  * The alerts and their incidents: the pipeline that journals each alert and runs its steps, and
@@ -93,9 +100,11 @@ export class PipelineArea implements Area {
           }),
         ...(calls ? { callPerson: calls.callPerson } : {}),
         followUps: deps.followUps,
-        report: incidentReporter(deps.logger.child({ area: 'incidents' }), deps.metrics, (e) =>
-          deps.changed('incident', e.incident.storeId),
-        ),
+        report: incidentReporter(deps.logger.child({ area: 'incidents' }), deps.metrics, (e) => {
+          deps.changed('incident', e.incident.storeId);
+          // A repeat heard (the first announcement is noted by its step, claimed or not).
+          if (e.kind === 'announced' && e.announcements > 1) this.noteAudience(e.incident.id, e.incident.storeId);
+        }),
       },
       policies: {
         announce: policyFromSeconds(s.BRIDGE_ANNOUNCE_RETRY_S, s.BRIDGE_ANNOUNCE_EXPIRE_S),
@@ -105,9 +114,43 @@ export class PipelineArea implements Area {
     this.pipeline.onStep((e) => {
       logStep(stepLog, deps.metrics, e);
       deps.changed('step', e.storeId);
+      if (e.step === 'announce' && e.state === 'succeeded') this.noteAudience(e.alertId, e.storeId);
     });
     deps.metrics.watchIncidents(() => journal.incidents.countOpen());
   }
+
+  /**
+   * Who heard an announcement: the room's members counted once it was heard, kept with the
+   * incident's activity for its timeline. After the call, never before it; a count that cannot be
+   * made or kept is left out (logged), the announcement stands.
+   */
+  private noteAudience(ref: string, storeId: string): void {
+    const { calls, stores, journal, clock, logger } = this.deps;
+    const store = stores().get(storeId);
+    if (!calls?.headsets || !store) return;
+    const at = clock.now();
+    calls
+      .headsets(store)
+      .then(async (n) => {
+        const incident = n === undefined ? undefined : await journal.incidents.find(ref);
+        // Alerts merged into one call are one announcement: noted once.
+        if (!incident || n === undefined || (this.audienceNoted.get(incident.id) ?? 0) > at - MERGED_MS) return;
+        this.audienceNoted.set(incident.id, at);
+        if (this.audienceNoted.size > 1000) this.audienceNoted.delete(this.audienceNoted.keys().next().value as string);
+        await journal.incidents.recordActivity({
+          incidentId: incident.id,
+          at,
+          kind: 'announced',
+          who: null,
+          detail: `${n} ${n === 1 ? 'headset' : 'headsets'} in the room`,
+        });
+        this.deps.changed('incident', storeId);
+      })
+      .catch((err: unknown) => logger.debug('who heard an announcement was not recorded', { ref, err }));
+  }
+
+  /** When each incident's audience was last noted. */
+  private readonly audienceNoted = new Map<string, number>();
 
   /** GET /api/v1/incidents, and claims and resolutions by POST (503 while incidents are off). */
   routes(auth: AdminAuthDeps): Router {

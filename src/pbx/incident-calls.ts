@@ -31,6 +31,11 @@ export function incidentCalls(s: Settings, ami: AmiClient, speech: SpeechRendere
       }
       return answer.kind === 'members' && answer.members.length > 0 ? 'occupied' : 'empty';
     },
+    /** How many are in the store's room now, the bridge's own leg aside; undefined when Asterisk cannot say. */
+    headsets: async (store: StoreRoute): Promise<number | undefined> => {
+      const answer = await roomMembers(ami, store.audio_conf_id, { ignoreCallerIdNum: s.VEESION_ALERT_ORIGIN });
+      return answer.kind === 'members' ? answer.members.length : answer.kind === 'empty' ? 0 : undefined;
+    },
     /** Whether an announcement (the bridge's caller id) is playing in the room now; unknown counts as no. */
     announcing: async (room: string): Promise<boolean> => {
       const answer = await roomMembers(ami, room);

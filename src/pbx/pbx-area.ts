@@ -104,6 +104,7 @@ export class PbxArea implements Area {
     this.calls = calls && {
       ...calls,
       roomPresence: async (store) => (this.originator.repeatsOnPbx(store) ? 'unknown' : calls.roomPresence(store)),
+      headsets: async (store) => (this.originator.repeatsOnPbx(store) ? undefined : calls.headsets(store)),
     };
     this.readiness = pbxReadiness(this.originators);
     const record = deps.recordAnswered;

@@ -81,6 +81,8 @@ describe('the operator console in a real browser', () => {
     await card.locator('details.timeline summary').click();
     await card.locator('ol.timeline >> text=/claimed by Anna, .* after the alert/').waitFor({ timeout: 20_000 });
     await card.locator('ol.timeline >> text=alert received (camera 7)').waitFor({ timeout: 20_000 });
+    // Who was in the room when it played: the simulated store has one member besides the bridge.
+    await card.locator('ol.timeline >> text=announced: 1 headset in the room').waitFor({ timeout: 20_000 });
     // The clip plays from the daemon, which fetched the very bytes the video host serves.
     const clip = page.waitForResponse((r) => r.url().endsWith('/api/v1/alerts/live-1/clip'), { timeout: 20_000 });
     await card.getByRole('button', { name: 'Play clip' }).click();

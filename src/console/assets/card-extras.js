@@ -95,7 +95,9 @@ function entries(i, activity) {
       i.lastAlertAt,
       `announced in the room ${i.announcements} time(s) so far${i.alerts > 1 ? `, ${i.alerts} alerts` : ''}`,
     ]);
-  for (const a of activity) out.push([a.at, `${a.kind}${a.who ? `: ${a.who}` : ''}`]);
+  // The bridge's own note of who heard an announcement, then what Wildix reported of the room.
+  for (const a of activity)
+    out.push([a.at, a.kind === 'announced' ? `announced: ${a.detail}` : `${a.kind}${a.who ? `: ${a.who}` : ''}`]);
   if (i.escalatedAt)
     out.push([
       i.escalatedAt,
