@@ -107,7 +107,7 @@ describe('the operator console in a real browser', () => {
     await page.close();
   }, 120_000);
 
-  it("a store's person signs in with name and password, sees only their store's incidents and pages, and claims under their own name", async () => {
+  it("a store's person signs in with name and password, sees only their store's incidents and pages, and claims under their own name; a manager sees their two stores", async () => {
     w = await bootWorld({ settings: { BRIDGE_ADMIN_TOKEN: ADMIN } });
     const { base, world } = w;
     const files = ['--env-file', world.envFile, '--stores-file', world.storesFile];
@@ -145,6 +145,37 @@ describe('the operator console in a real browser', () => {
     await page.goto(`${base}/console#/integrations`);
     await page.locator('article[data-alert="her-store"]').waitFor({ timeout: 20_000 });
     await page.close();
+
+    // A manager of two stores sees both, and only those, on Live and on Stores.
+    expect(
+      (
+        await runCli(
+          ['users', 'add', 'marco', '--role', 'manager', '--stores', 'store-b,store-c', ...files],
+          {},
+          'marco-password-123\n',
+        )
+      ).code,
+    ).toBe(0);
+    expect((await w.post({ alert_uuid: 'third-store', location: 'store-d', camera_id: '3' })).status).toBe(200);
+    const manager = await browser.newPage({ viewport: { width: 390, height: 800 } });
+    await manager.goto(`${base}/console`);
+    await manager.fill('#user', 'marco');
+    await manager.fill('#token', 'marco-password-123');
+    await manager.click('button[type=submit]');
+    await manager.waitForSelector('#nav:not([hidden])', { timeout: 20_000 });
+    expect(await manager.locator('#nav a:visible').allTextContents()).toEqual(['Live', 'History', 'Stores']);
+    await manager.locator('article[data-alert="other-store"]').waitFor({ timeout: 20_000 });
+    await manager.locator('article[data-alert="her-store"]').waitFor({ timeout: 20_000 });
+    expect(await manager.locator('article[data-alert="third-store"]').count()).toBe(0);
+    await manager.goto(`${base}/console#/stores`);
+    await manager.locator('[data-store="store-c"]').waitFor({ timeout: 20_000 });
+    expect(
+      await manager.locator('[data-store]').evaluateAll((els) => els.map((e) => e.getAttribute('data-store'))),
+    ).toEqual(['store-b', 'store-c']);
+    // Managers silence; test alerts are the admin's.
+    expect(await manager.getByRole('button', { name: 'Silence' }).count()).toBe(2);
+    expect(await manager.getByRole('button', { name: 'Test alert' }).count()).toBe(0);
+    await manager.close();
   }, 120_000);
 
   it('refuses a wrong token (and limits retries), a change without the CSRF token, and signs out', async () => {

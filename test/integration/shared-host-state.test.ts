@@ -26,7 +26,8 @@ function filesUnder(dir: string): string[] {
  * Two daemons on one PostgreSQL journal keep nothing of the journal on their hosts: no SQLite
  * file in either data directory, the hook states `stores` shows are the same on both hosts, a
  * still image one daemon took from an alert's clip is served by the other as well, and a
- * console sign-out (or a spent sign-in code) on one counts on the other.
+ * console sign-out (or a spent sign-in code) on one counts on the other, and a user added on one
+ * host signs in on either daemon.
  */
 describe('two daemons on one PostgreSQL journal: nothing kept per daemon', () => {
   const pg = usePostgres();
@@ -133,11 +134,26 @@ describe('two daemons on one PostgreSQL journal: nothing kept per daemon', () =>
       });
       expect(out.status).toBe(200);
       expect(await signedIn(bases[0] as string, session.cookie)).toBe(false);
-      await waitFor(
-        async () => !(await signedIn(bases[1] as string, session.cookie)),
-        10_000,
-        'signed out on daemon 1',
+      // At once on the other: each request reads its session from the journal.
+      expect(await signedIn(bases[1] as string, session.cookie)).toBe(false);
+
+      // A user added on one host signs in on either daemon, and a sign-out on one ends it on both.
+      const added = await runCli(
+        ['users', 'add', 'marco', '--role', 'manager', '--env-file', world.envFile, '--stores-file', world.storesFile],
+        { BRIDGE_DATA_DIR: dataDirs[0] as string },
+        'marco-password-123\n',
       );
+      expect([added.code, added.stderr]).toEqual([0, '']);
+      const marco = await signIn(bases[1] as string, { user: 'marco', password: 'marco-password-123' });
+      expect(marco.status).toBe(200);
+      expect(await signedIn(bases[0] as string, marco.cookie)).toBe(true);
+      const marcoOut = await fetch(`${bases[1]}/console/session/logout`, {
+        method: 'POST',
+        headers: { cookie: marco.cookie, 'x-csrf-token': marco.csrf },
+      });
+      expect(marcoOut.status).toBe(200);
+      expect(await signedIn(bases[0] as string, marco.cookie)).toBe(false);
+      expect(await signedIn(bases[1] as string, marco.cookie)).toBe(false);
       const code = signInCode(ADMIN);
       expect((await signIn(bases[0] as string, { once: code })).status).toBe(200);
       // At once, before the other daemon reads the sign-outs again: the journal says it is spent.
