@@ -161,7 +161,10 @@ export class ChatArea implements Area {
   routes(auth: AdminAuthDeps): Router {
     const router = express.Router().use(stillsRouter({ ...auth, read: (alertId) => this.stills.read(alertId) }));
     const alert = this.deps.alert;
-    if (alert) router.use(clipsRouter({ ...auth, alert, fetch: (url) => fetchVideo(url, this.videoOptions) }));
+    if (alert)
+      router.use(
+        clipsRouter({ ...auth, alert, logger: this.deps.logger, fetch: (url) => fetchVideo(url, this.videoOptions) }),
+      );
     return router;
   }
 

@@ -5,6 +5,7 @@ import { configFor, print, withJournal, type GlobalOptions } from './context';
 import { CliExit, EXIT } from './exit-codes';
 import { recordCommand } from './audit';
 import { checkName } from './users';
+import { SSO_PREFIX } from '../console/oidc-claims';
 
 export interface TokenOptions extends GlobalOptions {
   label?: string;
@@ -28,6 +29,9 @@ export async function userToken(rawName: string, opts: TokenOptions): Promise<vo
   if (label.length > 80 || /[\u0000-\u001f\u007f]/.test(label))
     throw usage('--label is up to 80 characters, no control characters');
   const config = configFor(opts);
+  // Their provider decides who they are: a token would outlive their account there.
+  if (name.startsWith(SSO_PREFIX) && !opts.list && opts.revoke === undefined)
+    throw usage('people who sign in with single sign-on get no API token: make a user for the automation');
   if (opts.list) {
     const tokens = await withJournal(config, 'users token', 'read', async (db) => {
       if (!(await new JournalUsers(db).get(name))) return undefined;

@@ -160,7 +160,8 @@ function checkStores(role: Role, raw: string | undefined, config: BridgeConfig):
 
 function checkDisplayName(raw: string): string {
   const name = raw.trim();
-  if (!name || name.length > 80 || /[\u0000-\u001f\u007f]/.test(name))
-    throw usage('--display-name is 1-80 characters, no control characters');
+  // Format characters too: a bidirectional override would make a claim read as someone else's.
+  if (!name || Array.from(name).length > 80 || /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name))
+    throw usage('--display-name is 1-80 characters, no control or formatting characters');
   return name;
 }

@@ -72,6 +72,8 @@ export const SETTING_DESCRIPTIONS = {
     "Single sign-on for the console: the OpenID Connect provider's issuer URL (https; its /.well-known/openid-configuration is read at the first sign-in). Set with BRIDGE_OIDC_CLIENT_ID and BRIDGE_OIDC_CLIENT_SECRET; register https://<bridge>/console/oidc/callback as the client's redirect URI. People then sign in with the provider (authorization code with PKCE) and get the role and stores its claims give.",
   BRIDGE_OIDC_CLIENT_ID: "The console's client id at the OpenID provider.",
   BRIDGE_OIDC_CLIENT_SECRET: "The console's client secret at the OpenID provider. A secret.",
+  BRIDGE_OIDC_REDIRECT_URI:
+    "The redirect URI registered at the provider, as browsers reach the bridge, e.g. https://bridge.example.com/console/oidc/callback. Set it behind a reverse proxy: unset, it is made from each request's scheme and Host (believed from X-Forwarded-Proto only from BRIDGE_TRUSTED_PROXIES).",
   BRIDGE_OIDC_ROLE_CLAIM:
     'The ID token or userinfo claim that gives the role: admin, manager or store. A sign-in without it (or with another value) is refused.',
   BRIDGE_OIDC_STORES_CLAIM:

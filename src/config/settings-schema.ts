@@ -194,6 +194,14 @@ export const settingsSchema = z.object({
     .describe(about.BRIDGE_OIDC_ISSUER),
   BRIDGE_OIDC_CLIENT_ID: z.string().min(1).max(256).optional().describe(about.BRIDGE_OIDC_CLIENT_ID),
   BRIDGE_OIDC_CLIENT_SECRET: z.string().min(1).max(1024).optional().describe(about.BRIDGE_OIDC_CLIENT_SECRET),
+  BRIDGE_OIDC_REDIRECT_URI: z
+    .string()
+    .refine(
+      (u) => URL.canParse(u) && oidcIssuerProblem(u) === undefined && new URL(u).pathname === '/console/oidc/callback',
+      'the address people reach the console at, ending in /console/oidc/callback, e.g. https://bridge.example.com/console/oidc/callback',
+    )
+    .optional()
+    .describe(about.BRIDGE_OIDC_REDIRECT_URI),
   BRIDGE_OIDC_ROLE_CLAIM: claimName.default('veesion_role').describe(about.BRIDGE_OIDC_ROLE_CLAIM),
   BRIDGE_OIDC_STORES_CLAIM: claimName.default('veesion_stores').describe(about.BRIDGE_OIDC_STORES_CLAIM),
   BRIDGE_DATA_DIR: z.string().min(1).default('/var/lib/veesion-bridge').describe(about.BRIDGE_DATA_DIR),

@@ -33,6 +33,8 @@ const ASSETS: Record<string, string> = {
 
 /** Wrong passwords an address may send per five minutes, whatever the user names (a store's staff share one). */
 const PASSWORD_FAILURES_PER_ADDRESS = 20;
+/** Wrong passwords for one user name per five minutes, from wherever they come. */
+const PASSWORD_FAILURES_PER_USER = 20;
 
 /** No CDN, no inline code: the page may load only what this daemon serves. */
 const CSP =
@@ -87,20 +89,23 @@ export function consoleRouter(deps: ConsoleDeps): Router {
 
   const sessions = deps.sessions;
   const token = deps.adminToken;
-  const userFailures = new FailureLimiter();
+  const pairFailures = new FailureLimiter();
+  const userFailures = new FailureLimiter(Date.now, PASSWORD_FAILURES_PER_USER);
   const passwordFailures = new FailureLimiter(Date.now, PASSWORD_FAILURES_PER_ADDRESS);
   router.post('/console/session', ...jsonObjectBody(), async (req: Request, res: Response) => {
     if (!sessions || !token) return void res.status(503).json({ error: 'the console is off: set BRIDGE_ADMIN_TOKEN' });
     const body = req.body as { token?: unknown; once?: unknown; user?: unknown; password?: unknown };
     const address = clientAddress(req);
     const byPassword = body.user !== undefined;
-    // A password counts its failures per user name and, more loosely, per address: one person's
-    // typos lock out neither the other users nor the admin token behind a shared address, and one
-    // user's password cannot be guessed from many addresses. The admin token and sign-in links
-    // count per address, as the admin routes' Bearer token does.
+    // A password counts its failures per user name and address (5), and more loosely per user
+    // name alone and per address: one person's typos lock out neither the other users nor the
+    // admin token behind a shared address, a stranger's guesses lock the person out only after
+    // many, and one user's password cannot be guessed from many addresses. The admin token and
+    // sign-in links count per address, as the admin routes' Bearer token does.
     const userKey = typeof body.user === 'string' ? body.user.trim().toLowerCase() : '';
+    const pair = `${userKey}\n${address}`;
     const wait = byPassword
-      ? Math.max(userFailures.blockedFor(userKey), passwordFailures.blockedFor(address))
+      ? Math.max(pairFailures.blockedFor(pair), userFailures.blockedFor(userKey), passwordFailures.blockedFor(address))
       : deps.limiter.blockedFor(address);
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
@@ -108,6 +113,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     }
     const failed = (error: string) => {
       if (byPassword) {
+        pairFailures.failed(pair);
         userFailures.failed(userKey);
         passwordFailures.failed(address);
       } else deps.limiter.failed(address);
@@ -204,8 +210,10 @@ async function signInUser(
   if (password.length > PASSWORD_MAX) return undefined;
   const hash = await users.passwordHash(name);
   decoy ??= hashPassword(randomBytes(18).toString('base64url'));
-  const matches = await verifyPassword(password, hash ?? (await decoy));
-  if (!hash || !matches) return undefined;
+  // No hash to check (no such user, or one who signs in elsewhere): the decoy's cost all the same.
+  const usable = hash?.startsWith('scrypt$') ? hash : undefined;
+  const matches = await verifyPassword(password, usable ?? (await decoy));
+  if (!usable || !matches) return undefined;
   const user = await users.get(name);
   return user && { name: user.name, displayName: user.displayName, role: user.role, stores: user.stores };
 }

@@ -33,16 +33,26 @@ export function userFromClaims(claims: Record<string, unknown>, names: ClaimName
       : rawStores === undefined || rawStores === null
         ? []
         : undefined;
-  const stores = list?.map((s) => (typeof s === 'string' ? s.trim() : '')).filter((s) => s.length > 0);
-  if (!stores || stores.some((s) => !/^[A-Za-z0-9_.:-]{1,128}$/.test(s)))
+  // Every item a string: a number or an object is refused, not dropped (dropping them all would
+  // leave an empty list, which means every store).
+  const stores =
+    list?.every((s) => typeof s === 'string') === true
+      ? (list as string[]).map((s) => s.trim()).filter((s) => s.length > 0)
+      : undefined;
+  const every = stores?.length === 1 && stores[0] === '*';
+  if (!stores || (!every && stores.some((s) => !/^[A-Za-z0-9_.:-]{1,128}$/.test(s))))
     return { refused: `the provider's "${names.stores}" claim is not a list of store ids` };
-  if (role === 'store' && stores.length === 0)
-    return { refused: `a store account needs its stores in the provider's "${names.stores}" claim` };
+  // A missing claim is not "every store": a manager of every store says so with "*".
+  if (role !== 'admin' && stores.length === 0)
+    return {
+      refused: `a ${role} account needs its stores in the provider's "${names.stores}" claim${role === 'manager' ? ' ("*" for every store)' : ''}`,
+    };
+  if (role === 'store' && every) return { refused: 'a store account covers named stores, not "*"' };
   return {
     name: `${SSO_PREFIX}${sub}`,
     displayName: displayName(claims, sub),
     role: role as Role,
-    stores: role === 'admin' ? [] : [...new Set(stores)],
+    stores: role === 'admin' || every ? [] : [...new Set(stores)],
   };
 }
 
@@ -50,9 +60,21 @@ function displayName(claims: Record<string, unknown>, sub: string): string {
   for (const key of ['name', 'preferred_username', 'email']) {
     const v = claims[key];
     if (typeof v === 'string') {
-      const clean = v.replace(/[\u0000-\u001f\u007f]/g, '').trim();
-      if (clean) return clean.slice(0, 80);
+      const clean = cleanName(v);
+      if (clean) return clean;
     }
   }
-  return sub.slice(0, 80);
+  return cleanName(sub) || 'single sign-on user';
+}
+
+/**
+ * A name as people will read it (on the console, in the chat, spoken): no control, format or
+ * line-separator characters (a bidirectional override could make a claim read as someone else's),
+ * at most 80 characters, never a half of a surrogate pair.
+ */
+export function cleanName(raw: string): string {
+  return Array.from(raw.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '').trim())
+    .slice(0, 80)
+    .join('')
+    .trim();
 }

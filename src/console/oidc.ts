@@ -9,6 +9,8 @@ export interface OidcSettings {
   clientId: string;
   clientSecret: string;
   claims: ClaimNames;
+  /** As registered at the provider; absent: made from each request (scheme and Host). */
+  redirectUri?: string | undefined;
 }
 
 export interface OidcDeps {
@@ -61,7 +63,8 @@ export function oidcRouter(deps: OidcDeps): Router {
     found.catch(() => (found = undefined));
     return found;
   };
-  const callbackUrl = (req: Request) => `${req.protocol}://${req.get('host')}/console/oidc/callback`;
+  const callbackUrl = (req: Request) =>
+    settings.redirectUri ?? `${req.protocol}://${req.get('host')}/console/oidc/callback`;
 
   router.get('/console/oidc/start', async (req: Request, res: Response) => {
     let provider: Awaited<ReturnType<typeof discover>>;
@@ -127,7 +130,7 @@ export function oidcRouter(deps: OidcDeps): Router {
       return page(
         res,
         401,
-        `The sign-in could not be completed: ${(err as Error).message}. Start again from the console.`,
+        "The sign-in could not be completed (the bridge's log says why). Start again from the console.",
       );
     }
     const user = userFromClaims(claims, settings.claims);

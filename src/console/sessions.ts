@@ -109,7 +109,7 @@ export class ConsoleSessions implements SessionCheck {
     return cookieValue(req.headers.cookie, SESSION_COOKIE) !== undefined;
   }
 
-  lasting(sessions: readonly SessionRef[]): Promise<Set<string>> {
+  lasting(sessions: readonly SessionRef[]): Promise<Map<string, SessionUser | null>> {
     return this.store.lasting(
       sessions.map((s) => s.id),
       this.now(),

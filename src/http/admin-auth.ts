@@ -22,8 +22,8 @@ export interface SessionCheck {
   session(req: Pick<Request, 'headers'>): Promise<ConsoleSession | undefined>;
   /** Whether the request carries a session cookie at all (one that ended is told to sign in again). */
   presented(req: Pick<Request, 'headers'>): boolean;
-  /** Of these sessions, the ids of those that still last (rejects when the journal cannot say). */
-  lasting(sessions: readonly SessionRef[]): Promise<Set<string>>;
+  /** Of these sessions, those that still last, with whom each signs in now (rejects when the journal cannot say). */
+  lasting(sessions: readonly SessionRef[]): Promise<Map<string, SessionUser | null>>;
   /** Calls `fn` with the id of each session signed out here from now on; returns what stops that. */
   onSignOut(fn: (id: string) => void): () => void;
 }

@@ -80,7 +80,15 @@ export function adminGuard(
       res.setHeader('Retry-After', String(wait));
       return refuse(429, `too many wrong admin tokens from this address: try again in ${wait} s`);
     }
-    if (adminToken && sessions && !fromLoopbackDirectly(req) && req.headers.cookie !== undefined) {
+    // A Bearer token speaks for the request when there is one, as requireRole has it.
+    const bearer = bearerToken(req.headers.authorization);
+    if (
+      adminToken &&
+      sessions &&
+      !fromLoopbackDirectly(req) &&
+      req.headers.cookie !== undefined &&
+      bearer === undefined
+    ) {
       let session: ConsoleSession | undefined;
       try {
         session = await sessionOf(sessions, req);
@@ -93,11 +101,10 @@ export function adminGuard(
         return refuse(403, 'this needs the admin role');
       }
       // A session that ended (signed out, expired, a new password): the console signs in again.
-      if (sessions.presented(req) && bearerToken(req.headers.authorization) === undefined)
-        return refuse(401, 'your session has ended: sign in again');
+      if (sessions.presented(req)) return refuse(401, 'your session has ended: sign in again');
     }
     // A user's API token: the routes check its role and stores, as a session's.
-    const presented = bearerToken(req.headers.authorization);
+    const presented = bearer;
     if (adminToken && userTokens && presented !== undefined && !fromLoopbackDirectly(req)) {
       let who: Awaited<ReturnType<typeof bearerPrincipal>>;
       try {

@@ -90,7 +90,7 @@ export function createApp(deps: AppDeps): express.Express {
     const feed = deps.console.feed;
     app.use('/api/v1', (req, res, next) => {
       // The store the change was made to, when the path names one: consoles see changes to their stores only.
-      const store = /^\/stores\/([^/]+)\//.exec(req.path)?.[1];
+      const store = pathStore(req.path);
       if (req.method !== 'GET') res.on('finish', () => res.statusCode < 400 && feed.publish('store', store));
       next();
     });
@@ -162,4 +162,15 @@ function errorHandler(deps: { logger: Logger; metrics: BridgeMetrics }) {
     deps.logger.error('unexpected error in HTTP handler', { err });
     res.status(500).json({ error: 'internal error' });
   };
+}
+
+/** The store an admin path names (`/stores/{id}/...`), decoded as the route decodes it. */
+function pathStore(path: string): string | undefined {
+  const raw = /^\/stores\/([^/]+)\//.exec(path)?.[1];
+  if (raw === undefined) return undefined;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { requireRole, type AdminAuthDeps, type SessionCheck, type SessionRef } from './admin-auth';
-import { EVERY_ROLE, principalOf, scopeOf } from './principal';
+import { ADMIN_TOKEN_ACTOR, EVERY_ROLE, principalOf, scopeOf } from './principal';
+import { bearerToken } from './token';
 
 /** What changed: a step of an alert, an incident, or the stores (a reload or a silence). */
 export type ChangeKind = 'step' | 'incident' | 'store';
@@ -10,9 +11,16 @@ interface Subscriber {
   end(): void;
   /** The console session that opened the stream (none: the admin token did). */
   session: SessionRef | undefined;
-  /** The stores whose changes it hears; undefined: every store, and changes that name none. */
+  /** The stores whose changes it hears; undefined: every store. */
   stores: ReadonlySet<string> | undefined;
+  /** The role and stores it was opened with: a stream whose person's change ends it (the page reconnects). */
+  scope: string;
+  /** A user's API token opened it: whom that token acts as now (undefined: revoked, or its user gone). */
+  recheck?: () => Promise<string | undefined>;
 }
+
+/** A role and its stores as one comparable value. */
+const scopeKey = (role: string, stores: readonly string[]) => `${role}|${[...stores].sort().join(',')}`;
 
 /** Clients at most by default (BRIDGE_CONSOLE_STREAMS): a store's console is a handful of people. */
 export const DEFAULT_MAX_STREAMS = 50;
@@ -38,10 +46,14 @@ export class ChangeFeed {
   private expiryCheck: NodeJS.Timeout | undefined;
   private readonly unwatch: (() => void)[] = [];
 
-  /** `store`: the store it changed; without one, only streams that see every store hear it. */
+  /**
+   * `store`: the store it changed, heard only by streams that cover it. Without one (a reload, a
+   * command's change picked up at a rescan) every stream hears it: a nudge to fetch again carries
+   * no data, and what is fetched is narrowed to the person's stores.
+   */
   publish(kind: ChangeKind, store?: string): void {
     for (const s of this.subscribers) {
-      if (s.stores && (store === undefined || !s.stores.has(store))) continue;
+      if (s.stores && store !== undefined && !s.stores.has(store)) continue;
       s.change(kind, store);
     }
   }
@@ -65,13 +77,15 @@ export class ChangeFeed {
   }
 
   /**
-   * Checks the streams' sessions while a session's stream is open, and only then: one read for
-   * all of them. A journal that does not answer ends none (the next check asks again).
+   * Checks the streams opened by a person (a console session, a user's API token) while any is
+   * open, and only then: one read for all the sessions. A stream ends when its session or token
+   * does, or when its person's role or stores changed (the page opens it again, narrowed anew).
+   * A journal that does not answer ends none (the next check asks again).
    */
-  private watchSessions(sessions: SessionCheck): void {
+  private watchStreams(sessions: SessionCheck | undefined): void {
     let checking = false;
     this.expiryCheck ??= setInterval(() => {
-      const open = [...this.subscribers].filter((s) => s.session);
+      const open = [...this.subscribers].filter((s) => s.session || s.recheck);
       if (open.length === 0) {
         clearInterval(this.expiryCheck);
         this.expiryCheck = undefined;
@@ -79,15 +93,28 @@ export class ChangeFeed {
       }
       if (checking) return;
       checking = true;
-      sessions
-        .lasting(open.map((s) => s.session as SessionRef))
-        .then((lasting) => {
-          for (const s of open) if (s.session && !lasting.has(s.session.id)) s.end();
-        })
-        .catch(() => undefined)
-        .finally(() => {
-          checking = false;
-        });
+      const bySession = open.filter((s) => s.session);
+      const checks = [
+        bySession.length && sessions
+          ? sessions.lasting(bySession.map((s) => s.session as SessionRef)).then((lasting) => {
+              for (const s of bySession) {
+                const id = (s.session as SessionRef).id;
+                const user = lasting.get(id);
+                const now =
+                  user === undefined ? undefined : user ? scopeKey(user.role, user.stores) : scopeKey('admin', []);
+                if (!lasting.has(id) || now !== s.scope) s.end();
+              }
+            })
+          : Promise.resolve(),
+        ...open
+          .filter((s) => s.recheck)
+          .map(async (s) => {
+            if ((await s.recheck?.()) !== s.scope) s.end();
+          }),
+      ];
+      Promise.allSettled(checks).finally(() => {
+        checking = false;
+      });
     }, EXPIRY_CHECK_MS).unref();
   }
 
@@ -114,10 +141,21 @@ export class ChangeFeed {
       let timer: NodeJS.Timeout | undefined;
       const who = principalOf(res);
       const scope = scopeOf(who);
+      const token = bearerToken(req.get('authorization'));
+      const byUserToken = who !== undefined && !who.session && who.actor !== ADMIN_TOKEN_ACTOR && token !== undefined;
       const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS).unref();
       const subscriber: Subscriber = {
         session: who?.session,
         stores: scope ? new Set(scope) : undefined,
+        scope: who ? scopeKey(who.role, who.stores) : '',
+        ...(byUserToken && auth.userTokens
+          ? {
+              recheck: async () => {
+                const user = await auth.userTokens?.find(token);
+                return user && scopeKey(user.role, user.stores);
+              },
+            }
+          : {}),
         change: (kind, store) => {
           if (!pending) pending = new Set();
           pending.add(kind);
@@ -144,7 +182,7 @@ export class ChangeFeed {
         this.subscribers.delete(subscriber);
       };
       res.on('close', gone);
-      if (subscriber.session && sessions) this.watchSessions(sessions);
+      if (subscriber.session || subscriber.recheck) this.watchStreams(sessions);
       req.socket.setTimeout(0);
     });
     return router;

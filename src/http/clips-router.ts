@@ -3,12 +3,14 @@ import { requireRole, type AdminAuthDeps } from './admin-auth';
 import { EVERY_ROLE, inScope, outOfScope, principalOf } from './principal';
 import type { Alert } from '../pipeline/alert';
 import type { FetchedVideo } from '../chat/video-fetch';
+import type { Logger } from '../log/logger';
 
 /** Clips fetched at once for consoles: each may hold BRIDGE_VIDEO_MAX_BYTES in memory until sent. */
 const MAX_AT_ONCE = 4;
 
 export interface ClipsDeps extends AdminAuthDeps {
   alert: (id: string) => Promise<Alert | undefined>;
+  logger?: Logger;
   /** The chat's own fetch: the same host allow-list, address checks, size and time limits. */
   fetch: (url: string) => Promise<FetchedVideo>;
 }
@@ -36,7 +38,9 @@ export function clipsRouter(deps: ClipsDeps): Router {
     try {
       video = await deps.fetch(alert.videoUrl);
     } catch (err) {
-      return void res.status(502).json({ error: `the clip could not be fetched: ${(err as Error).message}` });
+      // Why stays in the log: the video hosts and addresses tried are the operator's business.
+      deps.logger?.warn('a clip could not be fetched for the console', { alertId: alert.id, err });
+      return void res.status(502).json({ error: 'the clip could not be fetched from the video host' });
     } finally {
       fetching--;
     }

@@ -90,6 +90,7 @@ export class HttpArea implements Area {
                 clientId: s.BRIDGE_OIDC_CLIENT_ID,
                 clientSecret: s.BRIDGE_OIDC_CLIENT_SECRET,
                 claims: { role: s.BRIDGE_OIDC_ROLE_CLAIM, stores: s.BRIDGE_OIDC_STORES_CLAIM },
+                redirectUri: s.BRIDGE_OIDC_REDIRECT_URI,
               },
             }
           : {}),

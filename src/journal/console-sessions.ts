@@ -72,9 +72,9 @@ export class JournalSessions {
     return row ? lasting(row) : undefined;
   }
 
-  /** Of these sessions, those that still last (one read for every stream a daemon serves). */
-  async lasting(ids: readonly string[], now: number): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
+  /** Of these sessions, those that still last, each with whom it signs in now (one read for every stream a daemon serves). */
+  async lasting(ids: readonly string[], now: number): Promise<Map<string, SessionUser | null>> {
+    if (ids.length === 0) return new Map();
     const rows = await this.db.all<Row>(
       `SELECT s.id, s.user_name, s.token_mark, s.csrf, s.created_at, s.expires_at,
               u.display_name, u.role, u.stores_json, u.password_at
@@ -82,7 +82,12 @@ export class JournalSessions {
         WHERE s.expires_at > ? AND s.id IN (${ids.map(() => '?').join(', ')})`,
       [now, ...ids],
     );
-    return new Set(rows.flatMap((r) => (lasting(r) ? [r.id] : [])));
+    const out = new Map<string, SessionUser | null>();
+    for (const r of rows) {
+      const found = lasting(r);
+      if (found) out.set(r.id, found.user);
+    }
+    return out;
   }
 
   /** Ends a session; whether it was there. */

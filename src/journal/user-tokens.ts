@@ -38,7 +38,10 @@ export class JournalUserTokens {
     return { id: key.slice(0, SHOWN), userName, label, createdAt: at };
   }
 
-  /** The user a presented token acts as, while both last. */
+  /**
+   * The user a presented token acts as, while both last. A token made before its user was
+   * (the name removed and given again) acts as nobody.
+   */
   async find(token: string): Promise<SessionUser | undefined> {
     const row = await this.db.get<{
       user_name: string;
@@ -47,7 +50,8 @@ export class JournalUserTokens {
       stores_json: string;
     }>(
       `SELECT u.name AS user_name, u.display_name, u.role, u.stores_json
-         FROM user_tokens t JOIN users u ON u.name = t.user_name WHERE t.id = ?`,
+         FROM user_tokens t JOIN users u ON u.name = t.user_name
+        WHERE t.id = ? AND t.created_at >= u.created_at`,
       [tokenKey(token)],
     );
     return row ? userOfRow(row) : undefined;

@@ -62,6 +62,7 @@ describe('single sign-on with a real OpenID Provider', () => {
           BRIDGE_OIDC_ISSUER: issuer,
           BRIDGE_OIDC_CLIENT_ID: CLIENT.id,
           BRIDGE_OIDC_CLIENT_SECRET: CLIENT.secret,
+          BRIDGE_OIDC_REDIRECT_URI: `http://127.0.0.1:${world.httpPort}/console/oidc/callback`,
         },
         stdio: ['ignore', 'ignore', 'pipe'],
       },

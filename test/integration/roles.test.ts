@@ -282,7 +282,23 @@ describe('roles and stores', () => {
     expect(await asToken('POST', `/api/v1/stores/${A}/test-alert`, {})).toBe(403);
     expect(await asToken('GET', '/metrics')).toBe(403);
     expect(await asToken('POST', `/api/v1/incidents/${b().incidentId}/resolve`, { outcome: 'theft' })).toBe(403);
+    // A stream opened with the token ends with it.
+    let ended = false;
+    const stream = http.get(
+      `${w.base}/api/v1/events/stream`,
+      { headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        expect(res.statusCode).toBe(200);
+        res.resume();
+        res.on('end', () => (ended = true));
+        res.on('close', () => (ended = true));
+      },
+    );
+    stream.on('error', () => (ended = true));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(ended).toBe(false);
     expect((await cli(['users', 'token', 'storea', '--revoke', id])).code).toBe(0);
+    await waitFor(() => ended, 10_000, "the revoked token's stream ended");
     expect(await asToken('GET', `/api/v1/alerts?store=${A}`)).toBe(403);
     expect(await asToken('GET', '/api/v1/incidents')).toBe(403);
   });

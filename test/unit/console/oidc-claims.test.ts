@@ -15,9 +15,13 @@ describe("a single sign-on user from the provider's claims", () => {
       stores: ['s1', 's2'],
       displayName: 'b',
     });
-    expect(userFromClaims({ sub: 'c', email: 'c@example.com', veesion_role: 'manager' }, NAMES)).toMatchObject({
-      displayName: 'c@example.com',
-      stores: [],
+    // Every store only when the provider says so.
+    expect(
+      userFromClaims({ sub: 'c', email: 'c@example.com', veesion_role: 'manager', veesion_stores: ['*'] }, NAMES),
+    ).toMatchObject({ displayName: 'c@example.com', stores: [] });
+    // A name is cleaned of what would make it read as another's: a right-to-left override here.
+    expect(userFromClaims({ sub: 'f', name: 'Anna\u202eRD', veesion_role: 'admin' }, NAMES)).toMatchObject({
+      displayName: 'AnnaRD',
     });
     // An admin covers every store, whatever the claim lists.
     expect(userFromClaims({ sub: 'd', veesion_role: 'admin', veesion_stores: ['s1'] }, NAMES)).toMatchObject({
@@ -42,6 +46,13 @@ describe("a single sign-on user from the provider's claims", () => {
       /not a list of store ids/,
     );
     expect(refused({ sub: 'a', veesion_role: 'manager', veesion_stores: 7 })).toMatch(/not a list of store ids/);
+    // A missing or empty list is not every store; numbers are refused, not dropped.
+    expect(refused({ sub: 'a', veesion_role: 'manager' })).toMatch(/needs its stores .*"\*" for every store/);
+    expect(refused({ sub: 'a', veesion_role: 'manager', veesion_stores: '' })).toMatch(/needs its stores/);
+    expect(refused({ sub: 'a', veesion_role: 'manager', veesion_stores: [101, 102] })).toMatch(
+      /not a list of store ids/,
+    );
+    expect(refused({ sub: 'a', veesion_role: 'store', veesion_stores: ['*'] })).toMatch(/named stores/);
     expect(refused({ veesion_role: 'admin' })).toMatch(/no usable subject/);
     expect(refused({ sub: 'a\nb', veesion_role: 'admin' })).toMatch(/no usable subject/);
   });

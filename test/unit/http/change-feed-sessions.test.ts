@@ -48,7 +48,8 @@ describe('change streams end with their console session', () => {
           const r = rows.get(id);
           return r && r.expiresAt > at ? { id, ...r, user: null } : undefined;
         },
-        lasting: async (ids, at) => new Set(ids.filter((id) => (rows.get(id)?.expiresAt ?? 0) > at)),
+        lasting: async (ids, at) =>
+          new Map(ids.filter((id) => (rows.get(id)?.expiresAt ?? 0) > at).map((id) => [id, null] as const)),
         remove: async (id) => {
           if (writesFail) throw new Error('connection terminated');
           return rows.delete(id);

@@ -78,7 +78,7 @@ const implementations: [string, () => Promise<Subject>][] = [
 const NO_SESSIONS = {
   add: async () => undefined,
   find: async () => undefined,
-  lasting: async () => new Set<string>(),
+  lasting: async () => new Map(),
   remove: async () => false,
 };
 
