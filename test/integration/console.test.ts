@@ -441,6 +441,25 @@ describe('the operator console in a real browser', () => {
     await page.locator('article[data-alert="order-2"] .meta >> text=claimed by').waitFor({ timeout: 20_000 });
     expect(await order()).toEqual(['order-1', 'order-2', 'order-3']);
 
+    // The page reads its three lists at once: a claim landing between two reads puts the incident
+    // in two of them (as here: the open list answered before it, the claimed one after). Its
+    // card is shown once, claimed.
+    await page.route('**/api/v1/incidents?state=open', async (route) => {
+      type List = { incidents: { state: string }[] };
+      const open = (await (await route.fetch()).json()) as List;
+      const url = route.request().url().replace('state=open', 'state=claimed');
+      const claimed = (await (await route.fetch({ url })).json()) as List;
+      const stale = claimed.incidents.map((i) => ({ ...i, state: 'open' }));
+      await route.fulfill({ json: { incidents: [...open.incidents, ...stale] } });
+    });
+    await page.locator('#me').focus();
+    await visit(page, '#/history', 'History');
+    await visit(page, '#/live', 'Live incidents');
+    await first.waitFor({ timeout: 20_000 });
+    expect(await order()).toEqual(['order-1', 'order-2', 'order-3']);
+    await page.locator('article[data-alert="order-1"] .meta >> text=claimed by').waitFor({ timeout: 20_000 });
+    await page.unroute('**/api/v1/incidents?state=open');
+
     // A choice survives a redraw, then Resolve records what was chosen.
     await select.selectOption({ label: 'False alarm' });
     expect(await resolve.isDisabled()).toBe(false);

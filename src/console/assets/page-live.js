@@ -18,15 +18,20 @@ export async function live() {
   ]);
   // Unheard first: nobody in the store heard those, and anyone who sees one can still take it.
   // Then oldest first, whatever the state: a card claimed keeps its place under the pointer.
-  const all = lists
-    .flatMap((l) => l.incidents)
-    .sort((a, b) =>
-      (a.state === 'unheard') === (b.state === 'unheard')
-        ? a.openedAt - b.openedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-        : a.state === 'unheard'
-          ? -1
-          : 1,
-    );
+  // The three lists are read at once: an incident claimed between two reads is in two of them.
+  // Its card is shown once, as the later state has it (claimed comes after open and unheard).
+  const byId = new Map();
+  for (const i of lists.flatMap((l) => l.incidents)) {
+    const seen = byId.get(i.id);
+    if (!seen || (seen.state !== 'claimed' && i.state === 'claimed')) byId.set(i.id, i);
+  }
+  const all = [...byId.values()].sort((a, b) =>
+    (a.state === 'unheard') === (b.state === 'unheard')
+      ? a.openedAt - b.openedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+      : a.state === 'unheard'
+        ? -1
+        : 1,
+  );
   // A clip kept for a card no longer shown is let go.
   forgetCards(new Set(all.map((i) => i.lastAlertId)));
   const byStore = new Map();
