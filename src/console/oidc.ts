@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { userFromClaims, type ClaimNames } from './oidc-claims';
-import type { ConsoleSessions } from './sessions';
+import { cookieValue, type ConsoleSessions } from './sessions';
 import type { JournalUsers } from '../journal/users';
 import type { Logger } from '../log/logger';
 
@@ -95,7 +95,7 @@ export function oidcRouter(deps: OidcDeps): Router {
 
   router.get('/console/oidc/callback', async (req: Request, res: Response) => {
     res.setHeader('Cache-Control', 'no-store');
-    const pending = sessions.open(cookieOf(req)) as
+    const pending = sessions.open(cookieValue(req.headers.cookie, PENDING_COOKIE) ?? '') as
       | { verifier?: unknown; state?: unknown; nonce?: unknown; redirect?: unknown }
       | undefined;
     const clear = pendingCookie('', 0, req.secure);
@@ -159,14 +159,6 @@ export function oidcRouter(deps: OidcDeps): Router {
 function pendingCookie(value: string, maxAgeS: number, secure: boolean): string {
   // Lax, not Strict: the provider sends the browser back here from its own site.
   return `${PENDING_COOKIE}=${value}; Path=/console/oidc; HttpOnly; SameSite=Lax; Max-Age=${maxAgeS}${secure ? '; Secure' : ''}`;
-}
-
-function cookieOf(req: Request): string {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === PENDING_COOKIE) return part.slice(eq + 1).trim();
-  }
-  return '';
 }
 
 /** A short page for the browser: the text escaped, a way back. */

@@ -104,11 +104,10 @@ export function adminGuard(
       if (sessions.presented(req)) return refuse(401, 'your session has ended: sign in again');
     }
     // A user's API token: the routes check its role and stores, as a session's.
-    const presented = bearer;
-    if (adminToken && userTokens && presented !== undefined && !fromLoopbackDirectly(req)) {
+    if (adminToken && userTokens && bearer !== undefined && !fromLoopbackDirectly(req)) {
       let who: Awaited<ReturnType<typeof bearerPrincipal>>;
       try {
-        who = await bearerPrincipal({ adminToken, userTokens }, req, presented);
+        who = await bearerPrincipal({ adminToken, userTokens }, req, bearer);
       } catch {
         return refuse(503, 'your token could not be checked: the journal did not answer; try again in a moment');
       }

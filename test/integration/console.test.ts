@@ -46,6 +46,17 @@ describe('the operator console in a real browser', () => {
     return page;
   }
 
+  /** A user signed in with name and password, on a phone-sized page. */
+  async function signedInAs(base: string, user: string, password: string): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 390, height: 800 } });
+    await page.goto(`${base}/console`);
+    await page.fill('#user', user);
+    await page.fill('#token', password);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#nav:not([hidden])', { timeout: 20_000 });
+    return page;
+  }
+
   it('signs in; a posted alert appears on Live by itself; Claim in the page is heard in the conference; Resolve closes it', async () => {
     w = await bootWorld({ settings: { BRIDGE_ADMIN_TOKEN: ADMIN } });
     const { world, base } = w;
@@ -117,12 +128,7 @@ describe('the operator console in a real browser', () => {
       'giulia-password-123\n',
     );
     expect(added.code).toBe(0);
-    const page = await browser.newPage({ viewport: { width: 390, height: 800 } });
-    await page.goto(`${base}/console`);
-    await page.fill('#user', 'Giulia');
-    await page.fill('#token', 'giulia-password-123');
-    await page.click('button[type=submit]');
-    await page.waitForSelector('#nav:not([hidden])', { timeout: 20_000 });
+    const page = await signedInAs(base, 'Giulia', 'giulia-password-123');
     const shown = await page.locator('#nav a:visible').allTextContents();
     expect(shown).toEqual(['Live', 'History']);
     expect(await page.locator('#me').isVisible()).toBe(false);
@@ -157,12 +163,7 @@ describe('the operator console in a real browser', () => {
       ).code,
     ).toBe(0);
     expect((await w.post({ alert_uuid: 'third-store', location: 'store-d', camera_id: '3' })).status).toBe(200);
-    const manager = await browser.newPage({ viewport: { width: 390, height: 800 } });
-    await manager.goto(`${base}/console`);
-    await manager.fill('#user', 'marco');
-    await manager.fill('#token', 'marco-password-123');
-    await manager.click('button[type=submit]');
-    await manager.waitForSelector('#nav:not([hidden])', { timeout: 20_000 });
+    const manager = await signedInAs(base, 'marco', 'marco-password-123');
     expect(await manager.locator('#nav a:visible').allTextContents()).toEqual(['Live', 'History', 'Stores']);
     await manager.locator('article[data-alert="other-store"]').waitFor({ timeout: 20_000 });
     await manager.locator('article[data-alert="her-store"]').waitFor({ timeout: 20_000 });
