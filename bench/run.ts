@@ -11,6 +11,7 @@ import { percentile, ms, verdict } from './stats';
 import { startDaemon, rssMb, stopDaemon, cpuSeconds, childrenRss } from './daemon-process';
 import { sharedJournalRows } from './postgres';
 import { measureIdle, type IdleFigures } from './idle';
+import { startNaiveForwarder, stopNaiveForwarder } from './naive';
 
 /**
  * `npm run bench`: alert-to-Originate latency (audio not cached / cached), the bare TTS +
@@ -86,10 +87,10 @@ async function main(): Promise<void> {
       if (id) waiting.get(id)?.(performance.now());
     });
     const post = (body: object) => postAlert(world.httpPort, world.hookToken, body, agent);
-    const timeToOriginate = async (id: string, body: object) => {
+    const timeToOriginate = async (id: string, body: object, port = world.httpPort) => {
       const originated = new Promise<number>((resolve) => waiting.set(id, resolve));
       const t0 = performance.now();
-      const res = await post({ alert_uuid: id, ...body });
+      const res = await postAlert(port, world.hookToken, { alert_uuid: id, ...body }, agent);
       if (res.status !== 200) throw new Error(`alert ${id}: HTTP ${res.status}`);
       const at = await originated;
       waiting.delete(id);
@@ -97,18 +98,46 @@ async function main(): Promise<void> {
     };
 
     // Bare cost and uncached alerts interleaved, so machine noise hits both alike.
-    // BENCH_ONLY=ingest skips the latency runs (for profiling the ingest path); =flood runs the flood alone.
+    // BENCH_ONLY=ingest skips the latency runs (for profiling the ingest path); =flood runs the flood
+    // alone; =cached the cached path beside the naive forwarder alone.
     const latencyRuns = process.env.BENCH_ONLY === 'ingest' ? 0 : LATENCY_ALERTS;
     const bare: number[] = [];
     const uncached: number[] = [];
-    for (let i = 0; i < latencyRuns; i++) {
+    for (let i = 0; i < latencyRuns && process.env.BENCH_ONLY !== 'cached'; i++) {
       bare.push(await bareEngineCost(dir, i));
       uncached.push(await timeToOriginate(`u${i}`, { location: `s${i}`, cameraId: `u${i}-${Date.now()}` }));
     }
     await timeToOriginate('warm', { location: `s${LATENCY_ALERTS}`, cameraId: 'cached' });
+    // The cached path and the naive forwarder (the least a bridge can do) take turns, alert by
+    // alert, after both have warmed up: the machine's drift falls on both alike.
+    const naive = await startNaiveForwarder(world);
     const cached: number[] = [];
-    for (let i = 1; i <= latencyRuns; i++)
-      cached.push(await timeToOriginate(`c${i}`, { location: `s${LATENCY_ALERTS + i}`, cameraId: 'cached' }));
+    const naiveTimes: number[] = [];
+    try {
+      for (let i = 0; i < 20; i++) await timeToOriginate(`nw${i}`, { location: `n${i}` }, naive.port);
+      for (let i = 1; i <= latencyRuns; i++) {
+        cached.push(await timeToOriginate(`c${i}`, { location: `s${LATENCY_ALERTS + i}`, cameraId: 'cached' }));
+        naiveTimes.push(await timeToOriginate(`n${i}`, { location: `n${i}`, cameraId: 'cached' }, naive.port));
+      }
+    } finally {
+      await stopNaiveForwarder(naive.child);
+    }
+    const cachedRows = [
+      [
+        'alert -> Originate, audio cached: p50 / p95',
+        `${ms(percentile(cached, 50))} / ${ms(percentile(cached, 95))}`,
+        `${verdict(percentile(cached, 50) <= percentile(naiveTimes, 50) + 2)} target p50 within 2 ms of the naive forwarder's`,
+      ],
+      [
+        '  a naive forwarder (Originate once the body is parsed; no journal), same turns: p50 / p95',
+        `${ms(percentile(naiveTimes, 50))} / ${ms(percentile(naiveTimes, 95))}`,
+        '',
+      ],
+    ];
+    if (process.env.BENCH_ONLY === 'cached') {
+      console.log(cachedRows.map((r) => r.join('  ')).join('\n'));
+      return;
+    }
 
     const burst = process.env.BENCH_ONLY === 'ingest' ? undefined : await burstRun(post, world);
     const claims =
@@ -152,11 +181,7 @@ async function main(): Promise<void> {
         `${ms(percentile(uncached, 50))} / ${ms(percentile(uncached, 95))}`,
         `${verdict(percentile(uncached, 50) <= 0.6 * bareP50)} target p50 <= 0.6 x bare (${ms(0.6 * bareP50)}): no converter process`,
       ],
-      [
-        'alert -> Originate, audio cached: p50 / p95',
-        `${ms(percentile(cached, 50))} / ${ms(percentile(cached, 95))}`,
-        `${verdict(percentile(cached, 50) <= 10)} target p50 <= 10 ms`,
-      ],
+      ...cachedRows,
       [
         `ingest at saturation (${INGEST_ALERTS} alerts, ${INGEST_CONCURRENCY} in flight, durable acks)`,
         `${ingest.perSecond.toFixed(0)} alerts/s`,
@@ -170,7 +195,7 @@ async function main(): Promise<void> {
       [
         `ingest at ${OPEN_RATE}/s offered for ${OPEN_SECONDS} s: acked / ack p50 / p99`,
         `${paced.acked} / ${ms(percentile(paced.latencies, 50))} / ${ms(percentile(paced.latencies, 99))}`,
-        `${verdict(paced.acked === OPEN_RATE * OPEN_SECONDS && percentile(paced.latencies, 99) <= 50)} target p99 <= 50 ms`,
+        `${verdict(paced.acked === OPEN_RATE * OPEN_SECONDS && percentile(paced.latencies, 99) <= 20)} target p99 <= 20 ms, every alert acked`,
       ],
       ...(burst
         ? [
@@ -204,7 +229,7 @@ async function main(): Promise<void> {
             [
               `flood: ${FLOOD_ALERTS} alerts, distinct cameras, ${FLOOD_CONNECTIONS} connections: acked, ack p50 / p99`,
               `${flood.acked} (${flood.perSecond.toFixed(0)}/s), ${ms(percentile(flood.latencies, 50))} / ${ms(percentile(flood.latencies, 99))}`,
-              `${verdict(flood.acked === FLOOD_ALERTS && percentile(flood.latencies, 99) <= 50)} target p99 <= 50 ms, every alert acked (renders run niced, their DSP on a worker)`,
+              `${verdict(flood.acked === FLOOD_ALERTS && percentile(flood.latencies, 99) <= 500)} target p99 <= 500 ms, every alert acked`,
             ],
             ...(floodCached
               ? [
