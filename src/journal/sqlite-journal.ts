@@ -24,7 +24,8 @@ import { journalSeenLately } from './seen-lately';
 import type { SeenInJournal } from '../tts/prerender';
 import { StepQueue } from './step-queue';
 import { openJournalFile } from './journal-file';
-import { type StepRow, toStepRecord } from './step-call';
+import { firstCall, type StepRow, toStepRecord } from './step-call';
+import { callDetail } from '../pipeline/call-details';
 
 /**
  * The SQLite journal (WAL, synchronous=FULL: a commit is on disk before it returns). Alerts
@@ -83,7 +84,7 @@ export class SqliteJournal implements Journal, EventSink {
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
       ),
       insertStep: this.db.prepare(
-        `INSERT INTO steps (alert_id, step, state, attempts, updated_at) VALUES (?, ?, 'pending', 0, ?)`,
+        `INSERT INTO steps (alert_id, step, state, attempts, updated_at, call_token, call_state, detail) VALUES (?, ?, ?, 0, ?, ?, ?, ?)`,
       ),
       updateStep: this.db.prepare(
         `UPDATE steps SET state = ?, attempts = ?, next_at = ?, last_error = ?, detail = ?, updated_at = ?, call_token = ?, call_state = ?, call_channel = ?
@@ -224,7 +225,18 @@ export class SqliteJournal implements Journal, EventSink {
       r.rawBody,
     );
     if (info.changes === 0) return 'duplicate';
-    for (const step of r.steps) this.stmts.insertStep.run(alert.id, step, r.receivedAt);
+    for (const step of r.steps) {
+      const call = firstCall(r, step);
+      this.stmts.insertStep.run(
+        alert.id,
+        step,
+        call ? 'running' : 'pending',
+        r.receivedAt,
+        call?.token ?? null,
+        call?.state ?? null,
+        call ? callDetail(call) : null,
+      );
+    }
     if (r.incident) {
       joinOrOpenIncident(this.sql, {
         alertId: alert.id,

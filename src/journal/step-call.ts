@@ -1,5 +1,5 @@
 import type { StepName, StepState } from '../pipeline/alert';
-import type { StepCall, StepRecord } from '../pipeline/ports';
+import type { NewAlertRecord, StepCall, StepRecord } from '../pipeline/ports';
 
 /** A step's or an incident's call columns as a StepCall (null when none is in flight). */
 export function stepCall(r: {
@@ -41,4 +41,9 @@ export function toStepRecord(r: StepRow): StepRecord {
     windowFrom: r.window_from,
     call: stepCall(r),
   };
+}
+
+/** The call a new alert's step goes in with (see NewAlertRecord.announceCall), if any. */
+export function firstCall(r: NewAlertRecord, step: StepName): StepCall | undefined {
+  return step === 'announce' && r.announceCall ? { token: r.announceCall, state: 'calling', channel: null } : undefined;
 }

@@ -108,6 +108,9 @@ export class AlertPipeline {
             firstRepeatAt: receivedAt + (this.deps.incidents?.repeatMs ?? 0),
           }
         : undefined;
+    // The first call's state rides in this commit, so the call waits for no second write. Not on
+    // a shared journal: there the call's record is written fenced, by the conference's holder.
+    const firstCall = store && !this.deps.fence && !this.deps.owns ? globalThis.crypto.randomUUID() : undefined;
     const result = await this.deps.journal.append({
       alert,
       status,
@@ -116,12 +119,15 @@ export class AlertPipeline {
       steps,
       events,
       ...(incident ? { incident } : {}),
+      ...(firstCall ? { announceCall: firstCall } : {}),
     });
     if (result === 'duplicate') return 'duplicate';
     if (!store) return 'unroutable';
-    if (this.owned(store)) this.incidents?.opened(alert.id); // else its conference's holder finds it in the journal
     if (!this.owned(store)) return 'accepted'; // its conference's daemon starts the steps
-    for (const step of STEP_NAMES) this.schedule({ alert, store, windowFrom: receivedAt }, step, 0, 0);
+    const work: Work = { alert, store, windowFrom: receivedAt, ...(firstCall ? { firstCall } : {}) };
+    for (const step of STEP_NAMES) this.schedule(work, step, 0, 0);
+    // After the call is on its way: the incident's bookkeeping does not delay it.
+    this.incidents?.opened(alert.id);
     return 'accepted';
   }
 
@@ -227,7 +233,10 @@ export class AlertPipeline {
     const started = this.deps.clock.now();
     const { alert, store, windowFrom } = work;
     if (!this.owned(store)) return false; // another daemon holds its conference now: its step
-    this.recorder.emit({ alertId: alert.id, step, state: 'running', attempt, storeId: store.store_veesion_id });
+    const running = { alertId: alert.id, step, state: 'running' as const, attempt, storeId: store.store_veesion_id };
+    // Its observers (log, metrics, console) hear of an announcement once its call can be on its way.
+    if (step === 'announce') this.recorder.emitSoon(running);
+    else this.recorder.emit(running);
     try {
       const detail =
         step === 'announce'

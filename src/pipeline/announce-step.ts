@@ -32,13 +32,29 @@ export async function announceStep(
     recorder.record(work, 'announce', attempt, 'muted', null, muted, started);
     return muted;
   }
-  if (incidents && deps.roomPresence && (await deps.roomPresence(store)) === 'empty') {
-    // An empty room is not a successful announcement: nobody would hear it. Escalate now.
-    const reason = `room ${store.audio_conf_id} is empty: nobody would hear it; escalated`;
+  // Who is in the room is asked once the call is on its way, not before: the question costs the
+  // call a round trip to Asterisk, and an announcement into an empty room does no harm. An empty
+  // room is not a successful announcement (nobody heard it): escalated as soon as it is known.
+  const presence = incidents && deps.roomPresence;
+  let nobodyThere: Promise<boolean> | undefined;
+  const placed = presence
+    ? () => {
+        nobodyThere ??= presence(store).then(
+          (p) => {
+            if (p !== 'empty') return false;
+            incidents.escalateNow(alert.id, `room ${store.audio_conf_id} empty when its announcement was due`);
+            return true;
+          },
+          () => false,
+        );
+      }
+    : undefined;
+  const heardByNobody = async () => {
+    if (!(nobodyThere && (await nobodyThere))) return undefined;
+    const reason = `room ${store.audio_conf_id} is empty: nobody heard the announcement; escalated`;
     recorder.record(work, 'announce', attempt, 'expired', reason, null, started);
-    incidents.escalateNow(alert.id, `room ${store.audio_conf_id} empty when its announcement was due`);
     return reason;
-  }
+  };
   const answered = (channel: string, token: string) =>
     recorder.record(work, 'announce', attempt, 'running', null, null, started, null, {
       token,
@@ -73,7 +89,27 @@ export async function announceStep(
         );
       });
   };
-  const outcome = await announcer.announce({ alert, store, windowFrom, answered, calling });
+  // The first attempt's call was written with the alert (its token is durable already).
+  const prepared = attempt === 1 ? work.firstCall : undefined;
+  let outcome: Awaited<ReturnType<Announcer['announce']>>;
+  try {
+    outcome = await announcer.announce({
+      alert,
+      store,
+      windowFrom,
+      answered,
+      calling,
+      ...(prepared ? { prepared } : {}),
+      ...(placed ? { placed } : {}),
+    });
+  } catch (err) {
+    // A call that failed in an empty room: the room is the news, not the call (no retry).
+    const empty = err instanceof Stopping ? undefined : await heardByNobody();
+    if (empty) return empty;
+    throw err;
+  }
+  const empty = outcome.kind === 'played' ? await heardByNobody() : undefined;
+  if (empty) return empty;
   if (outcome.kind === 'dropped') {
     recorder.record(work, 'announce', attempt, 'expired', outcome.reason, null, started);
     return outcome.reason;

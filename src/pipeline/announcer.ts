@@ -51,6 +51,10 @@ export interface Member {
   answered?: (channel: string, callToken: string) => void;
   /** Told the call's token before it is placed; the call waits until this is durably written. */
   calling?: (callToken: string) => Promise<void>;
+  /** A call token already durably written for this member: a call with it needs no `calling`. */
+  prepared?: string;
+  /** Told once the call's Originate is sent (not answered yet). */
+  placed?: () => void;
 }
 
 /** `callToken` names the call: the members of one merged announcement share it, so it counts once on an incident. */
@@ -114,8 +118,12 @@ export class Announcer {
   announce(member: Member): Promise<Outcome> {
     if (this.stopped) return Promise.reject(new Stopping());
     const camera = cameraKey(member);
-    const group = this.open.get(camera) ?? this.openGroup(camera, member.store.audio_conf_id);
-    return new Promise((resolve, reject) => group.members.push({ member, resolve, reject }));
+    return new Promise((resolve, reject) => {
+      // In its group before the group can start: a quiet conference plays it at once.
+      const open = this.open.get(camera);
+      if (open) open.members.push({ member, resolve, reject });
+      else this.openGroup(camera, member.store.audio_conf_id, { member, resolve, reject });
+    });
   }
 
   /**
@@ -167,8 +175,8 @@ export class Announcer {
       .catch(() => undefined);
   }
 
-  private openGroup(camera: string, conference: string): Group {
-    const group: Group = { camera, conference, members: [], closed: false };
+  private openGroup(camera: string, conference: string, first: Group['members'][number]): Group {
+    const group: Group = { camera, conference, members: [first], closed: false };
     this.open.set(camera, group);
     const list = this.waiting.get(conference) ?? [];
     this.waiting.set(conference, list);
@@ -270,13 +278,19 @@ export class Announcer {
       };
       const template = summary ? says.summary : fresh.length > 1 ? says.many : says.single;
       const text = renderTemplate(template, variables);
-      const speech = await this.deps.renders.run(() => this.deps.speech.render(text, store.language));
+      // Audio already rendered is taken on the spot: the call is placed in this same turn.
+      const speech =
+        this.deps.speech.cached?.(text, store.language) ??
+        (await this.deps.renders.run(() => this.deps.speech.render(text, store.language)));
       if (this.stopped || this.deps.mayCall?.(store) === false) throw new Stopping();
       // Journaled before the call is placed: a daemon taking over after a crash asks the PBX
       // whether this very call was answered, rather than placing it a second time.
-      const callToken = globalThis.crypto.randomUUID();
-      await Promise.all(fresh.map((m) => m.member.calling?.(callToken)));
-      const call = await this.deps.originator.originate({
+      // A member's token written with its alert is used, so that member's write is already made.
+      const callToken = fresh.find((m) => m.member.prepared)?.member.prepared ?? globalThis.crypto.randomUUID();
+      const writes = fresh.flatMap((m) => (m.member.prepared === callToken ? [] : [m.member.calling?.(callToken)]));
+      // Nothing to wait for (its call written with the alert): no turn given away before the call.
+      if (writes.length > 0) await Promise.all(writes);
+      const placing = this.deps.originator.originate({
         alertId: alert.id,
         alertIds: fresh.map((m) => m.member.alert.id),
         store,
@@ -285,6 +299,8 @@ export class Announcer {
         variables,
         callToken,
       });
+      for (const m of fresh) m.member.placed?.();
+      const call = await placing;
       const answeredAt = this.deps.clock.now();
       if (call.ended) for (const m of fresh) m.member.answered?.(call.channel, callToken);
       const { rest: release } = await this.playedThrough(call, speech.durationMs, answeredAt);

@@ -13,8 +13,10 @@ export class KeyedSerialQueue {
   private readonly tails = new Map<string, Promise<void>>();
 
   run<T>(key: string, task: () => Promise<Held<T>>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const result = previous.then(task);
+    const previous = this.tails.get(key);
+    // A free key starts its task at once, not a turn of the event loop later: an announcement
+    // into a quiet conference is placed before anything queued meanwhile runs.
+    const result = previous ? previous.then(task) : new Promise<Held<T>>((resolve) => resolve(task()));
     const tail = result.then(
       (held) => held.release,
       () => undefined,

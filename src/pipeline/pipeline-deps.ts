@@ -69,4 +69,6 @@ export interface Work {
   store: StoreRoute;
   /** Where the step's retry window starts: receipt, or the replay that restarted it. */
   windowFrom: number;
+  /** The token of the first attempt's call, written with the alert (NewAlertRecord.announceCall). */
+  firstCall?: string;
 }

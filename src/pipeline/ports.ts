@@ -22,6 +22,12 @@ export interface NewAlertRecord {
   /** Join the live incident of its camera within this window, or open one (routed alerts). */
   /** `firstRepeatAt`: when a new incident's first repeat is due, written with it (no second write). */
   incident?: { room: string; windowMs: number; firstRepeatAt?: number };
+  /**
+   * The token of the announcement's first call, written with the alert: its announce step goes in
+   * `running` with this call `calling`, so the call can be placed without a second durable write
+   * (a restart or a takeover then asks the PBX whether this very call was answered).
+   */
+  announceCall?: string;
 }
 
 export interface StepRecord {
@@ -89,6 +95,8 @@ export interface RenderedSpeech {
 export interface SpeechRenderer {
   /** `language` (a store's, e.g. fr-FR) picks the engine and voice; absent: the global ones. */
   render(text: string, language?: string): Promise<RenderedSpeech>;
+  /** The same audio when it is rendered and known to be readable now, without waiting; else undefined. */
+  cached?(text: string, language?: string): RenderedSpeech | undefined;
 }
 
 export interface OriginateRequest {

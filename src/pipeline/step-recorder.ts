@@ -10,6 +10,8 @@ import type { Work } from './pipeline-deps';
  */
 export class StepRecorder {
   private readonly listeners: StepListener[] = [];
+  /** Events told later (emitSoon), by `alertId/step`: each goes out before its step's next record. */
+  private readonly soon = new Map<string, () => void>();
 
   constructor(private readonly deps: { journal: Journal; clock: Clock; events?: EventSink | undefined }) {}
 
@@ -30,6 +32,7 @@ export class StepRecorder {
   ): void {
     const now = this.deps.clock.now();
     const alertId = work.alert.id;
+    this.soon.get(`${alertId}/${step}`)?.();
     detail ??= call && callDetail(call);
     this.deps.journal.updateStep({ alertId, step, state, attempts, nextAt, lastError, detail, updatedAt: now, call });
     // Same tick as the update: the journal writes both in one transaction.
@@ -48,6 +51,21 @@ export class StepRecorder {
       ...(detail !== null ? { detail } : {}),
       ...(nextAt !== null ? { nextAt, retryInMs: nextAt - now } : {}),
     });
+  }
+
+  /**
+   * Tells the listeners after the work of this turn (a call being placed), and in any case
+   * before the same step's next record, so they hear a step's states in their order.
+   */
+  emitSoon(event: Parameters<StepListener>[0]): void {
+    const key = `${event.alertId}/${event.step}`;
+    const tell = () => {
+      if (this.soon.get(key) !== tell) return;
+      this.soon.delete(key);
+      this.emit(event);
+    };
+    this.soon.set(key, tell);
+    setImmediate(tell);
   }
 
   emit(event: Parameters<StepListener>[0]): void {

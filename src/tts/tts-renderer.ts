@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { constants } from 'node:fs';
-import { access, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RenderedSpeech, SpeechRenderer } from '../pipeline/ports';
 import { StepError } from '../pipeline/step-error';
@@ -125,6 +124,16 @@ export class TtsRenderer implements SpeechRenderer {
     return this.render('veesion bridge ready');
   }
 
+  cached(text: string, language?: string): RenderedSpeech | undefined {
+    if (!this.voice(language)) return undefined;
+    const key = this.cacheKey(text, language);
+    const durationMs = this.known.get(key);
+    const playbackPath = join(this.opts.cacheDir, key);
+    if (durationMs === undefined || !readableNow(`${playbackPath}.wav`)) return undefined;
+    this.lastUsed.set(key, Date.now());
+    return { playbackPath, durationMs, cached: true };
+  }
+
   async render(text: string, language?: string): Promise<RenderedSpeech> {
     const voice = this.voice(language);
     if (!voice)
@@ -136,10 +145,10 @@ export class TtsRenderer implements SpeechRenderer {
     const key = this.cacheKey(text, language);
     const playbackPath = join(this.opts.cacheDir, key);
     // Checked on every use, just before the call is placed: a cached file deleted or made
-    // unreadable underneath us is rendered again rather than handed to Asterisk.
-    const known = this.known.get(key);
-    const durationMs =
-      known !== undefined && (await readable(`${playbackPath}.wav`)) ? known : await this.fromDisk(playbackPath);
+    // unreadable underneath us is rendered again rather than handed to Asterisk. One access()
+    // of a file just used is a few microseconds: asked on the spot, not through the thread
+    // pool, whose round trip would be the cached call's longest wait.
+    const durationMs = this.cached(text, language)?.durationMs ?? (await this.fromDisk(playbackPath));
     this.lastUsed.set(key, Date.now());
     if (durationMs !== undefined) {
       this.known.set(key, durationMs);
@@ -322,9 +331,11 @@ async function fsync(file: string): Promise<void> {
   }
 }
 
-function readable(file: string): Promise<boolean> {
-  return access(file, constants.R_OK).then(
-    () => true,
-    () => false,
-  );
+function readableNow(file: string): boolean {
+  try {
+    accessSync(file, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -179,6 +179,11 @@ describe('incidents: repeat until claimed, then tell', () => {
       state: 'expired',
       lastError: expect.stringContaining('room 61 is empty'),
     });
+    // The room is asked about once the call is on its way (the question would delay every call):
+    // the announcement went out, to nobody, and the empty room is what its step says.
+    expect(
+      world.ami.originates.filter((o) => !o.channel.startsWith('PJSIP/') && o.variables.includes('ALERT_ID=esc-1')),
+    ).toHaveLength(1);
     const incidents = w.daemon.journal.incidents;
     await waitFor(
       async () => (await incidents.find('esc-1'))?.escalatedTo === 'PJSIP/203',

@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import type { NewAlertRecord, StepRecord } from '../../pipeline/ports';
 import type { AlertEvent } from '../../pipeline/alert-event';
-import { pgText, STEPS_CHANNEL, withClient } from './pg-pool';
+import { STEPS_CHANNEL, withClient } from './pg-pool';
 import { insertEvents, keptEventsQuery } from './pg-events';
+import { stepsQuery, writeSteps } from './pg-steps';
+import { callDetail } from '../../pipeline/call-details';
+import { firstCall } from '../step-call';
 
 /**
  * One group commit on PostgreSQL: a commit's new alerts, its step updates and its outbox events
@@ -214,7 +217,9 @@ async function insertAlerts(
 function insertAlertsQuery(firsts: readonly NewAlertRecord[], { allNew = false } = {}): QueryConfig | undefined {
   if (firsts.length === 0) return undefined;
   const sorted = [...firsts].sort((a, b) => (a.alert.id < b.alert.id ? -1 : a.alert.id > b.alert.id ? 1 : 0));
-  const steps = sorted.flatMap((r) => r.steps.map((step) => [r.alert.id, step, r.receivedAt] as const));
+  const steps = sorted.flatMap((r) =>
+    r.steps.map((step) => [r.alert.id, step, r.receivedAt, firstCall(r, step)] as const),
+  );
   // Every camera that may get an incident, known or not: the alerts are not known to be new yet.
   const cameras = [...new Set(sorted.filter((r) => r.incident).map(cameraOf))].sort();
   // The locks are a condition that reads no row: PostgreSQL settles it once, before the first
@@ -228,8 +233,9 @@ function insertAlertsQuery(firsts: readonly NewAlertRecord[], { allNew = false }
              WHERE (SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM unnest($10::text[]) AS k) >= 0
              ON CONFLICT (id) DO NOTHING RETURNING id),
            with_steps AS (
-             INSERT INTO steps (alert_id, step, state, attempts, updated_at)
-             SELECT a, s, 'pending', 0, t FROM unnest($7::text[], $8::text[], $9::bigint[]) AS x(a, s, t)
+             INSERT INTO steps (alert_id, step, state, attempts, updated_at, call_token, call_state, detail)
+             SELECT a, s, CASE WHEN c IS NULL THEN 'pending' ELSE 'running' END, 0, t, c, CASE WHEN c IS NULL THEN NULL ELSE 'calling' END, d
+             FROM unnest($7::text[], $8::text[], $9::bigint[], $12::text[], $13::text[]) AS x(a, s, t, c, d)
              WHERE a IN (SELECT id FROM inserted))
            SELECT array_agg(id) AS ids,
                   CASE WHEN $11::boolean AND count(*) < cardinality($1::text[])
@@ -247,6 +253,8 @@ function insertAlertsQuery(firsts: readonly NewAlertRecord[], { allNew = false }
       steps.map((s) => s[2]),
       cameras,
       allNew,
+      steps.map((s) => s[3]?.token ?? null),
+      steps.map((s) => (s[3] ? callDetail(s[3]) : null)),
     ],
   };
 }
@@ -364,40 +372,4 @@ function joinQuery(
 /** The key of a camera's advisory lock. */
 function cameraOf(r: NewAlertRecord): string {
   return JSON.stringify([r.alert.storeId, r.alert.cameraId]);
-}
-
-/** The step updates of a commit, in one statement. */
-async function writeSteps(client: PoolClient, updates: readonly StepRecord[]): Promise<void> {
-  const query = stepsQuery(updates);
-  if (query) await client.query(query);
-}
-
-function stepsQuery(updates: readonly StepRecord[]): QueryConfig | undefined {
-  if (updates.length === 0) return undefined;
-  // The last update of a step in this batch wins (they were made in this order).
-  const last = new Map(updates.map((u) => [`${u.alertId}\u0000${u.step}`, u]));
-  const rows = [...last.values()].sort((a, b) =>
-    a.alertId === b.alertId ? (a.step < b.step ? -1 : 1) : a.alertId < b.alertId ? -1 : 1,
-  );
-  return {
-    name: 'update-steps',
-    text: `UPDATE steps SET state = u.state, attempts = u.attempts, next_at = u.next_at, last_error = u.last_error, detail = u.detail, updated_at = u.updated_at,
-             call_token = u.call_token, call_state = u.call_state, call_channel = u.call_channel
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[])
-             AS u(alert_id, step, state, attempts, next_at, last_error, detail, updated_at, call_token, call_state, call_channel)
-           WHERE steps.alert_id = u.alert_id AND steps.step = u.step`,
-    values: [
-      rows.map((u) => u.alertId),
-      rows.map((u) => u.step),
-      rows.map((u) => u.state),
-      rows.map((u) => u.attempts),
-      rows.map((u) => u.nextAt),
-      rows.map((u) => pgText(u.lastError)),
-      rows.map((u) => pgText(u.detail)),
-      rows.map((u) => u.updatedAt),
-      rows.map((u) => u.call?.token ?? null),
-      rows.map((u) => u.call?.state ?? null),
-      rows.map((u) => pgText(u.call?.channel ?? null)),
-    ],
-  };
 }

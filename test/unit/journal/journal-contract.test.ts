@@ -156,6 +156,30 @@ describe.each(implementations)('journal port on %s', (_name, open) => {
     ).toEqual([{ call_token: null, call_state: null, call_channel: null }]);
   });
 
+  it('an alert given its first call goes in with its announcement running on that call: the call needs no second write', async () => {
+    const t1 = '0000000b-aaaa-4bbb-8ccc-dddddddddddd';
+    const t2 = '0000000c-aaaa-4bbb-8ccc-dddddddddddd';
+    await Promise.all([s.journal.append(record('f1', { announceCall: t1 })), s.journal.append(record('f2'))]);
+    // A batch with a known alert in it (on PostgreSQL, the commit that reads before it writes).
+    expect(
+      await Promise.all([
+        s.journal.append(record('f1', { announceCall: t2 })),
+        s.journal.append(record('f3', { announceCall: t2 })),
+      ]),
+    ).toEqual(['duplicate', 'new']);
+    const unfinished = await s.journal.unfinishedSteps();
+    const of = (id: string, st: string) => unfinished.find((r) => r.alertId === id && r.step === st);
+    expect(of('f1', 'announce')).toMatchObject({
+      state: 'running',
+      attempts: 0,
+      call: { token: t1, state: 'calling', channel: null },
+    });
+    expect(of('f1', 'announce')?.detail).toContain(t1);
+    expect(of('f1', 'chat')).toMatchObject({ state: 'pending', call: null });
+    expect(of('f2', 'announce')).toMatchObject({ state: 'pending', call: null });
+    expect(of('f3', 'announce')).toMatchObject({ state: 'running', call: { token: t2, state: 'calling' } });
+  });
+
   it('an unroutable alert is kept without steps', async () => {
     expect(await s.journal.append(record('lost', { status: 'unroutable', steps: [] }))).toBe('new');
     expect((await s.journal.getAlert('lost'))?.status).toBe('unroutable');

@@ -20,17 +20,24 @@ class MemoryJournal implements Journal {
   async append(r: NewAlertRecord) {
     if (this.alerts.has(r.alert.id)) return 'duplicate' as const;
     this.alerts.set(r.alert.id, { alert: r.alert, status: r.status, receivedAt: r.receivedAt });
-    for (const step of r.steps)
+    for (const step of r.steps) {
+      // As both journals write it: the announcement's first call, when given, goes in with its alert.
+      const call =
+        step === 'announce' && r.announceCall
+          ? { token: r.announceCall, state: 'calling' as const, channel: null }
+          : null;
       this.steps.set(`${r.alert.id}/${step}`, {
         alertId: r.alert.id,
         step,
-        state: 'pending',
+        state: call ? 'running' : 'pending',
         attempts: 0,
         nextAt: null,
         lastError: null,
         detail: null,
         updatedAt: r.receivedAt,
+        call,
       });
+    }
     return 'new' as const;
   }
   updateStep(r: StepRecord) {
@@ -67,7 +74,7 @@ function setup(
   const journal = new MemoryJournal();
   const clock = new ManualClock();
   const texts: string[] = [];
-  const calls: { alertId: string; conf: string; at: number }[] = [];
+  const calls: { alertId: string; conf: string; at: number; callToken?: string | undefined }[] = [];
   const speech: SpeechRenderer = {
     render: async (text) => {
       texts.push(text);
@@ -78,7 +85,7 @@ function setup(
     originate:
       opts.originate ??
       (async (req) => {
-        calls.push({ alertId: req.alertId, conf: req.store.audio_conf_id, at: clock.now() });
+        calls.push({ alertId: req.alertId, conf: req.store.audio_conf_id, at: clock.now(), callToken: req.callToken });
         return { channel: 'Local/7@x-1;1' };
       }),
   };
@@ -267,6 +274,48 @@ describe('AlertPipeline', () => {
     expect(await rescan).toEqual({ started: 0, waitingForStore: [] });
     await clock.advance(10_000);
     expect(calls).toHaveLength(1);
+  });
+
+  it("an alert's first call is placed on the token written with the alert, with no write in between; a retry writes its call first", async () => {
+    const placed: string[] = [];
+    const written: string[] = [];
+    let attempt = 0;
+    const { pipeline, journal, clock, events } = setup({
+      originate: async (req) => {
+        placed.push(req.callToken ?? '');
+        if (++attempt === 1) throw new StepError('AMI_DISCONNECTED', 'connection', 'lost');
+        return { channel: 'Local/7@x-1;1' };
+      },
+    });
+    const commit = journal.commitStep.bind(journal);
+    journal.commitStep = async (r) => {
+      if (r.call) written.push(r.call.token);
+      return commit(r);
+    };
+    const appended: (string | undefined)[] = [];
+    const append = journal.append.bind(journal);
+    journal.append = async (r) => {
+      appended.push(r.announceCall);
+      return append(r);
+    };
+    await pipeline.ingest(alert('a1'), '{}');
+    await new Promise((r) => setImmediate(r));
+    expect(placed).toEqual([appended[0]]); // on the alert's own write
+    expect(written).toEqual([]);
+    await clock.advance(60_000);
+    expect(placed).toHaveLength(2);
+    expect(placed[1]).not.toBe(placed[0]);
+    expect(written).toEqual([placed[1]]); // the retry's call was written before it was placed
+    expect(journal.steps.get('a1/announce')?.state).toBe('succeeded');
+    // Its observers still hear the step's states in their order.
+    expect(events.filter((e) => e.alertId === 'a1' && e.step === 'announce').map((e) => e.state)[0]).toBe('running');
+  });
+
+  it('a muted announcement is told running, then muted, in that order', async () => {
+    const { pipeline, events } = setup({ deps: { muted: () => 'quiet hours' } });
+    await pipeline.ingest(alert('m1'), '{}');
+    await new Promise((r) => setImmediate(r));
+    expect(events.filter((e) => e.step === 'announce').map((e) => e.state)).toEqual(['running', 'muted']);
   });
 
   it('a call placed by a daemon that died before recording its answer is not placed again when the PBX saw it answered', async () => {
@@ -503,7 +552,7 @@ describe('AlertPipeline', () => {
       expect(journal.steps.get('q1/chat')?.state).toBe('succeeded');
     });
 
-    it('stop() does not wait for a window: merged announcements stay pending for the next start', async () => {
+    it('stop() does not wait for a window: merged announcements stay unfinished for the next start', async () => {
       const { pipeline, journal, clock, calls } = stormy();
       await pipeline.ingest(cam('w1', '3'), '{}');
       await clock.advance(100);
@@ -511,7 +560,10 @@ describe('AlertPipeline', () => {
       await clock.advance(100);
       await pipeline.stop(); // the test clock does not advance: a wait on the window would hang here
       expect(calls.map((c) => c.alertId)).toEqual(['w1']);
-      expect(journal.steps.get('w2/announce')?.state).toBe('pending');
+      // Unfinished, with the call it went in with (never placed): the next start asks the PBX and places it.
+      const w2 = journal.steps.get('w2/announce');
+      expect(w2).toMatchObject({ state: 'running', attempts: 0, call: { state: 'calling' } });
+      expect(calls.map((c) => c.callToken)).not.toContain(w2?.call?.token);
     });
   });
 });

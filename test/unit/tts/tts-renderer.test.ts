@@ -73,8 +73,12 @@ describe('TtsRenderer with the real engines and ffmpeg', () => {
       },
     });
     expect(await fresh.render(text)).toMatchObject({ cached: true, playbackPath: a.playbackPath });
+    // Rendered and readable: handed over on the spot, with no wait (the cached call's path).
+    expect(tts.cached(text)).toMatchObject({ cached: true, playbackPath: a.playbackPath });
+    expect(tts.cached('never rendered')).toBeUndefined();
     // A cached file deleted underneath is rendered again before anyone plays it.
     rmSync(`${a.playbackPath}.wav`);
+    expect(tts.cached(text)).toBeUndefined();
     expect(await tts.render(text)).toMatchObject({ cached: false, playbackPath: a.playbackPath });
     expect(engineRuns).toBe(2);
     expect(existsSync(`${a.playbackPath}.wav`)).toBe(true);
