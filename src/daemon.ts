@@ -114,7 +114,9 @@ export class Daemon {
       shared: pg !== undefined,
       ...opts.veesion,
     });
+    const speech = new SpeechArea(s, { logger: log.child({ area: 'tts' }), seen: parts.seenLately, stores });
     this.chat = new ChatArea(s, {
+      still: (video, o) => speech.helper.still(video, o),
       logger: log.child({ area: 'chat' }),
       clock,
       stores,
@@ -127,7 +129,6 @@ export class Daemon {
       ...(cronHeld ? { cronHeld } : {}),
       ...(opts.video ? { video: opts.video } : {}),
     });
-    const speech = new SpeechArea(s, { logger: log.child({ area: 'tts' }), seen: parts.seenLately, stores });
     this.pbx = new PbxArea(s, {
       logger: log.child({ area: 'ami' }),
       clock,

@@ -2,7 +2,7 @@ import type { Settings } from './config/settings-schema';
 import { type Area, type RescanReason, type StopDeadline, outlastsDeadline } from './area';
 import type { Logger } from './log/logger';
 import type { BridgeMetrics } from './http/metrics';
-import { logStep } from './log/step-log';
+import { stepLogger } from './log/step-log';
 import { incidentReporter } from './log/incident-log';
 import { AlertPipeline } from './pipeline/alert-pipeline';
 import type { StoreRoute } from './pipeline/alert';
@@ -111,8 +111,9 @@ export class PipelineArea implements Area {
         chat: policyFromSeconds(s.BRIDGE_CHAT_RETRY_S),
       },
     });
+    const logStep = stepLogger(stepLog, deps.metrics);
     this.pipeline.onStep((e) => {
-      logStep(stepLog, deps.metrics, e);
+      logStep(e);
       deps.changed('step', e.storeId);
       if (e.step === 'announce' && e.state === 'succeeded') this.noteAudience(e.alertId, e.storeId);
     });

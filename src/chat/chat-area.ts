@@ -8,7 +8,7 @@ import type { FollowUpOutbox, FollowUps } from '../pipeline/follow-up';
 import type { IncidentLoop } from '../pipeline/incident-loop';
 import { fetchVideo, type VideoFetchOptions } from './video-fetch';
 import { XbeesClient } from './xbees-client';
-import { XbeesPoster } from './xbees-poster';
+import { type MediaOptions, XbeesPoster } from './xbees-poster';
 import { xbeesIdentity } from './xbees-identity';
 import { FollowUpSender } from './follow-up-sender';
 import { WildixInbox, type InboxDeps } from './wildix-inbox';
@@ -38,6 +38,8 @@ export interface ChatAreaDeps {
   cronHeld?: () => boolean;
   /** Seams for tests and the demo: where the video host resolves, which CA it uses. */
   video?: Pick<VideoFetchOptions, 'resolve' | 'addressAllowed' | 'ca'>;
+  /** Takes a clip's still image (the daemon's process helper); default: in this process. */
+  still?: MediaOptions['still'];
   /** The stills in the journal the daemons share; absent, they are files in the data directory. */
   stills?: StillKeeper;
   /** An alert from the journal, for its clip (absent: no clip route). */
@@ -85,6 +87,7 @@ export class ChatArea implements Area {
       {
         video: this.videoOptions,
         stillTimeoutMs: s.BRIDGE_STILL_TIMEOUT_MS,
+        ...(deps.still ? { still: deps.still } : {}),
         keepStill: (alertId, jpeg) =>
           void this.stills
             .save(alertId, jpeg)

@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger';
 import { StepError } from '../pipeline/step-error';
 import { alertMessageText } from './alert-message';
 import { fetchVideo, type VideoFetchOptions } from './video-fetch';
-import { stillImage } from './still-image';
+import { stillImage, type StillImageOptions } from './still-image';
 import { alertButtons } from './alert-actions';
 import { Semaphore } from '../pipeline/semaphore';
 
@@ -20,6 +20,8 @@ export interface MediaOptions {
   stillTimeoutMs: number;
   /** Keeps the still for the console (a failure there never stops the post). */
   keepStill?: (alertId: string, jpeg: Buffer) => void;
+  /** Takes the still (the daemon's: in its process helper, so it never forks); default: here. */
+  still?: (video: Buffer, opts: StillImageOptions) => Promise<Buffer>;
 }
 
 interface Media {
@@ -111,7 +113,8 @@ export class XbeesPoster implements ChatPoster {
   private async still(alert: Alert, video: Media): Promise<Media | undefined> {
     try {
       // The bound covers ffmpeg's work, not the wait for a turn.
-      const bytes = await this.stills.run(() => stillImage(video.bytes, { timeoutMs: this.media.stillTimeoutMs }));
+      const take = this.media.still ?? stillImage;
+      const bytes = await this.stills.run(() => take(video.bytes, { timeoutMs: this.media.stillTimeoutMs }));
       try {
         this.media.keepStill?.(alert.id, bytes);
       } catch (err) {

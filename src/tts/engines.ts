@@ -1,10 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENGINE_NICENESS, runProcessOutput, type ProcessOutput } from './run-process';
+import { ENGINE_NICENESS, localRunner, type ProcessOutput, type ProcessRunner } from './run-process';
 import { festivalInput } from './festival-text';
 import { StepError } from '../pipeline/step-error';
-import type { SpareProcesses } from './spare-processes';
 
 export type EngineName = 'espeak-ng' | 'festival' | 'say';
 
@@ -15,30 +14,24 @@ export type EngineName = 'espeak-ng' | 'festival' | 'say';
 export type EngineAudio = Buffer & { stderr?: string; status?: number };
 
 /**
- * Synthesises `text` to WAV bytes. The text is data: it goes to the engine on stdin. `spares`:
- * engines started ahead, waiting for their text (the renderer's; absent: a fresh process).
+ * Synthesises `text` to WAV bytes. The text is data: it goes to the engine on stdin. `runner`:
+ * where the engine is started (the renderer's process helper, with engines started ahead;
+ * absent: a fresh process of this one).
  */
 export type SpeechEngine = (
   text: string,
   voice: string,
   timeoutMs: number,
-  spares?: SpareProcesses,
+  runner?: ProcessRunner,
 ) => Promise<EngineAudio>;
 
 function withReport(out: ProcessOutput): EngineAudio {
   return Object.assign(out.stdout, { stderr: out.stderr, status: out.status });
 }
 
-const espeakNg: SpeechEngine = async (text, voice, timeoutMs, spares) =>
+const espeakNg: SpeechEngine = async (text, voice, timeoutMs, runner = localRunner()) =>
   withReport(
-    await runProcessOutput(
-      'espeak-ng',
-      ['-v', voice || 'en', '--stdin', '--stdout'],
-      text,
-      timeoutMs,
-      ENGINE_NICENESS,
-      spares,
-    ),
+    await runner.run('espeak-ng', ['-v', voice || 'en', '--stdin', '--stdout'], text, timeoutMs, ENGINE_NICENESS),
   );
 
 /**
@@ -46,15 +39,14 @@ const espeakNg: SpeechEngine = async (text, voice, timeoutMs, spares) =>
  * name is validated by the config schema to [A-Za-z0-9_+-], so the -eval form is constant. It
  * gets the text in the words and the encoding its rules can say (festivalText).
  */
-const festival: SpeechEngine = async (text, voice, timeoutMs, spares) =>
+const festival: SpeechEngine = async (text, voice, timeoutMs, runner = localRunner()) =>
   withReport(
-    await runProcessOutput(
+    await runner.run(
       'text2wave',
       voice ? ['-eval', `(voice_${voice})`] : [],
       festivalInput(text),
       timeoutMs,
       ENGINE_NICENESS,
-      spares,
     ),
   );
 

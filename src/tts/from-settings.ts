@@ -3,10 +3,12 @@ import type { Settings } from '../config/settings-schema';
 import type { Logger } from '../log/logger';
 import { soundFile } from './sound-file';
 import { TtsRenderer } from './tts-renderer';
+import type { ProcessHelper } from './process-helper';
 
 /** The daemon's renderer: the engine and voice of the settings, the cache in the data directory. */
-export function ttsFromSettings(s: Settings, logger: Logger): TtsRenderer {
+export function ttsFromSettings(s: Settings, logger: Logger, helper?: ProcessHelper): TtsRenderer {
   return new TtsRenderer({
+    ...(helper ? { helper } : {}),
     engine: s.BRIDGE_TTS_ENGINE,
     voice: s.BRIDGE_TTS_VOICE,
     cacheDir: join(s.BRIDGE_DATA_DIR, 'sounds'),

@@ -13,6 +13,25 @@ export interface ProcessOutput {
   status: number;
 }
 
+/** Runs a program as runProcessOutput does, wherever it is started from (the process helper, or here). */
+export interface ProcessRunner {
+  run(
+    command: string,
+    args: string[],
+    stdin: string | Buffer,
+    timeoutMs: number,
+    niceness: number,
+  ): Promise<ProcessOutput>;
+}
+
+/** Programs started by this process, from engines started ahead when `spares` is given. */
+export function localRunner(spares?: SpareProcesses): ProcessRunner {
+  return {
+    run: (command, args, stdin, timeoutMs, niceness) =>
+      runProcessOutput(command, args, stdin, timeoutMs, niceness, spares),
+  };
+}
+
 /** Enough for every warning Festival prints about a 500-character sentence, one line per word. */
 const STDERR_MAX = 64_000;
 

@@ -7,6 +7,7 @@ import { ttsFromSettings } from './from-settings';
 import { unspokenLanguages } from './language-check';
 import { storePrerenderer, type Prerenderer, type SeenInJournal } from './prerender';
 import type { TtsRenderer } from './tts-renderer';
+import { ProcessHelper } from './process-helper';
 
 /**
  * Speech: the renderer the announcements and escalation calls go through, warmed up at start,
@@ -16,6 +17,8 @@ import type { TtsRenderer } from './tts-renderer';
 export class SpeechArea implements Area {
   readonly name = 'speech';
   readonly tts: TtsRenderer;
+  /** Where the engines and ffmpeg (still images) are started, so the daemon never forks on the alert path. */
+  readonly helper: ProcessHelper;
   readonly prerender: Prerenderer;
   private stopping = false;
 
@@ -23,7 +26,11 @@ export class SpeechArea implements Area {
     private readonly s: Settings,
     private readonly deps: { logger: Logger; seen: SeenInJournal; stores: () => ReadonlyMap<string, StoreRoute> },
   ) {
-    this.tts = ttsFromSettings(s, deps.logger);
+    this.helper = new ProcessHelper({
+      onRestart: (reason) =>
+        deps.logger.warn('process helper started again (its work in progress is retried)', { reason }),
+    });
+    this.tts = ttsFromSettings(s, deps.logger, this.helper);
     this.prerender = storePrerenderer({
       tts: this.tts,
       seen: deps.seen,
@@ -76,6 +83,7 @@ export class SpeechArea implements Area {
   async stop(): Promise<void> {
     await this.prerender.stop();
     await this.tts.stop();
+    this.helper.stop();
   }
 
   async housekeep(now: number): Promise<Record<string, number>> {

@@ -11,6 +11,7 @@ import { readWavInfo } from './wav';
 import { decodeWav, type Pcm } from './pcm';
 import { PcmWorker } from './pcm-worker';
 import { SpareProcesses } from './spare-processes';
+import { localRunner, type ProcessRunner } from './run-process';
 import { espeakVoiceFor, installedVoices, voiceFor, type InstalledVoices, type Voice } from './voices';
 
 export interface TtsOptions {
@@ -29,6 +30,11 @@ export interface TtsOptions {
   onFallback?: (fallback: Fallback) => void;
   /** Keep an engine started ahead per voice (default): false for one-off renders (the CLI's `say`). */
   spareEngines?: boolean;
+  /**
+   * The daemon's process helper: engines are started there, with their spares, and never by this
+   * process (forking it stalls its event loop). Not stopped with the renderer: its owner stops it.
+   */
+  helper?: ProcessRunner & { refill(): void };
   /** Injected for tests; defaults to what is installed on this host. */
   installed?: InstalledVoices;
 }
@@ -64,8 +70,9 @@ export class TtsRenderer implements SpeechRenderer {
   /** When each cached file was last played by this process (pruning spares it). */
   private readonly lastUsed = new Map<string, number>();
   private readonly pcm = new PcmWorker();
-  /** Engines started ahead, one per voice in use: a new sentence pays synthesis, not start-up. */
-  private readonly spares: SpareProcesses | undefined;
+  /** Where engines start: the helper, or here with engines started ahead, one per voice in use (a new sentence pays synthesis, not start-up). */
+  private readonly runner: (ProcessRunner & { refill(): void }) | undefined;
+  private readonly ownSpares: SpareProcesses | undefined;
   private chimePcm: Promise<Pcm | undefined> | undefined;
   private installed: InstalledVoices | undefined;
   private readonly voices = new Map<string, Voice | undefined>();
@@ -75,7 +82,9 @@ export class TtsRenderer implements SpeechRenderer {
   private readonly reported = new Set<string>();
 
   constructor(private readonly opts: TtsOptions) {
-    this.spares = opts.spareEngines === false ? undefined : new SpareProcesses();
+    this.ownSpares = opts.helper || opts.spareEngines === false ? undefined : new SpareProcesses();
+    const spares = this.ownSpares;
+    this.runner = opts.helper ?? (spares && { ...localRunner(spares), refill: () => spares.refill() });
     mkdirSync(opts.cacheDir, { recursive: true });
   }
 
@@ -112,7 +121,7 @@ export class TtsRenderer implements SpeechRenderer {
   }
 
   async stop(): Promise<void> {
-    this.spares?.stop();
+    this.ownSpares?.stop();
     await this.pcm.stop();
   }
 
@@ -239,7 +248,7 @@ export class TtsRenderer implements SpeechRenderer {
       return { playbackPath, durationMs, cached: false };
     } finally {
       this.active--;
-      this.spares?.refill();
+      this.runner?.refill();
     }
   }
 
@@ -258,7 +267,7 @@ export class TtsRenderer implements SpeechRenderer {
     const synthesize = this.opts.synthesize ?? ENGINES[voice.engine];
     let reason: string | undefined;
     try {
-      const speech = await synthesize(text, voice.voice, this.opts.timeoutMs, this.spares);
+      const speech = await synthesize(text, voice.voice, this.opts.timeoutMs, this.runner);
       if (voice.engine === 'festival') reason = festivalShortfall(text, speech);
       if (!reason) return { speech: audible(speech, voice.engine), engine: voice.engine };
     } catch (err) {
@@ -287,7 +296,12 @@ export class TtsRenderer implements SpeechRenderer {
       });
     }
     // No spare kept for it: a sentence Festival cannot say is rare, and cached once said.
-    const speech = await (this.opts.synthesize ?? ENGINES['espeak-ng'])(text, espeak.voice, this.opts.timeoutMs);
+    const speech = await (this.opts.synthesize ?? ENGINES['espeak-ng'])(
+      text,
+      espeak.voice,
+      this.opts.timeoutMs,
+      this.runner,
+    );
     return { speech: audible(speech, 'espeak-ng'), engine: 'espeak-ng' };
   }
 
