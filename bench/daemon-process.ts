@@ -42,20 +42,27 @@ export function rssMb(pid: number): number {
   return kb / 1024;
 }
 
-/** The daemon's child processes (its speech engines started ahead) and their RSS together. */
+/** The daemon's descendants (its process helper and the engines it started ahead) and their RSS together. */
 export function childrenRss(pid: number): { count: number; mb: number } {
   let count = 0;
   let kb = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
-      try {
-        kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child}/status`, 'utf8'))?.[1] ?? 0);
-        count++;
-      } catch {
-        // exited while we looked
+  const walk = (parent: number) => {
+    for (const tid of readdirSync(`/proc/${parent}/task`)) {
+      for (const child of readFileSync(`/proc/${parent}/task/${tid}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)) {
+        try {
+          kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child}/status`, 'utf8'))?.[1] ?? 0);
+          count++;
+          walk(Number(child));
+        } catch {
+          // exited while we looked
+        }
       }
     }
-  }
+  };
+  walk(pid);
   return { count, mb: kb / 1024 };
 }
 
@@ -80,4 +87,38 @@ export async function stopDaemon(child: ChildProcess, opts: { quiet?: boolean } 
   } else if (!opts.quiet) {
     console.log(`daemon stopped on SIGTERM in ${Date.now() - started} ms (exit ${child.exitCode ?? child.signalCode})`);
   }
+}
+
+/**
+ * Watches which processes `pid` starts itself (its direct children, sampled every 5 ms) until
+ * stop() is called: the daemon should start none on the alert path (its process helper starts
+ * the speech engines and ffmpeg). `known`: children it had before, not counted.
+ */
+export function watchChildren(pid: number): { stop(): { started: number; names: string[] } } {
+  const childrenNow = () => {
+    const found = new Map<number, string>();
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean))
+          found.set(Number(child), readFileSync(`/proc/${child}/comm`, 'utf8').trim());
+      } catch {
+        // a thread or a child gone while we looked
+      }
+    }
+    return found;
+  };
+  const before = new Set(childrenNow().keys());
+  const seen = new Map<number, string>();
+  const timer = setInterval(() => {
+    for (const [child, name] of childrenNow()) if (!before.has(child)) seen.set(child, name);
+  }, 5);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return { started: seen.size, names: [...new Set(seen.values())] };
+    },
+  };
 }

@@ -8,10 +8,12 @@ import { alertsSaid } from '../src/sim/ami-sim';
 import { ENGINES } from '../src/tts/engines';
 import { convertToTelephoneWav } from './ffmpeg-baseline';
 import { percentile, ms, verdict } from './stats';
-import { startDaemon, rssMb, stopDaemon, cpuSeconds, childrenRss } from './daemon-process';
+import { startDaemon, rssMb, stopDaemon, cpuSeconds, childrenRss, watchChildren } from './daemon-process';
 import { sharedJournalRows } from './postgres';
+import { memoryRows } from './memory';
 import { measureIdle, type IdleFigures } from './idle';
 import { startNaiveForwarder, stopNaiveForwarder } from './naive';
+import { postAlert } from './post-alert';
 
 /**
  * `npm run bench`: alert-to-Originate latency (audio not cached / cached), the bare TTS +
@@ -65,6 +67,11 @@ async function main(): Promise<void> {
       return;
     }
 
+    if (process.env.BENCH_ONLY === 'memory') {
+      for (const r of await memoryRows(daemon, world, dir)) console.log(r.join('  '));
+      return;
+    }
+
     if (process.env.BENCH_ONLY === 'postgres') {
       // The durable ingest on SQLite and on PostgreSQL (BRIDGE_JOURNAL_URL), taking turns.
       await sharedJournalRows(daemon, world, dir, (p, prefix, n) => ingestRun(p, world.hookToken, agent, prefix, n));
@@ -74,9 +81,12 @@ async function main(): Promise<void> {
     if (process.env.BENCH_ONLY === 'flood') {
       // For profiling the flood alone (BENCH_NODE_FLAGS=--cpu-prof): the same warm-up, then the flood.
       await ingestRun(world.httpPort, world.hookToken, agent, 'warmup', WARMUP_ALERTS);
+      const children = watchChildren(daemon.pid as number);
       const flood = await floodRun(world.httpPort, world.hookToken);
+      await new Promise((r) => setTimeout(r, 3_000));
+      const forked = children.stop();
       console.log(
-        `flood: ${flood.acked} acked (${flood.perSecond.toFixed(0)}/s), ack p50 ${ms(percentile(flood.latencies, 50))}, p99 ${ms(percentile(flood.latencies, 99))}`,
+        `flood: ${flood.acked} acked (${flood.perSecond.toFixed(0)}/s), ack p50 ${ms(percentile(flood.latencies, 50))}, p99 ${ms(percentile(flood.latencies, 99))}; processes the daemon started itself: ${forked.started} ${forked.names.join(', ')}`,
       );
       return;
     }
@@ -170,8 +180,12 @@ async function main(): Promise<void> {
       process.env.BENCH_ONLY === 'ingest'
         ? undefined
         : await floodRun(world.httpPort, world.hookToken, () => 'cached', 'flood-same');
-    // Last: it leaves 1,500 renders behind it.
+    // Last: it leaves 1,500 renders behind it. The processes the daemon starts itself meanwhile
+    // are counted: its helper starts the engines and ffmpeg, so there should be none.
+    const children = watchChildren(daemon.pid as number);
     const flood = process.env.BENCH_ONLY === 'ingest' ? undefined : await floodRun(world.httpPort, world.hookToken);
+    await new Promise((r) => setTimeout(r, 3_000)); // the renders and chat posts it started
+    const forked = children.stop();
 
     const bareP50 = percentile(bare, 50);
     const rows = [
@@ -231,6 +245,11 @@ async function main(): Promise<void> {
               `${flood.acked} (${flood.perSecond.toFixed(0)}/s), ${ms(percentile(flood.latencies, 50))} / ${ms(percentile(flood.latencies, 99))}`,
               `${verdict(flood.acked === FLOOD_ALERTS && percentile(flood.latencies, 99) <= 500)} target p99 <= 500 ms, every alert acked`,
             ],
+            [
+              '  processes the daemon started itself during the flood and 3 s after',
+              `${forked.started}${forked.names.length ? ` (${forked.names.join(', ')})` : ''}`,
+              `${verdict(forked.started === 0)} target 0: its process helper starts the speech engines and ffmpeg`,
+            ],
             ...(floodCached
               ? [
                   [
@@ -245,7 +264,7 @@ async function main(): Promise<void> {
       ['daemon idle RSS', `${idleRss.toFixed(1)} MB`, `${verdict(idleRss <= 120)} target <= 120 MB`],
       ...(idle ? idleRows(idle) : []),
       [
-        '  beside it: speech engines started ahead (own processes)',
+        '  beside it: its process helper and the speech engines it started ahead (own processes)',
         `${spareRss.count}, ${spareRss.mb.toFixed(1)} MB`,
         '',
       ],
@@ -263,6 +282,9 @@ async function main(): Promise<void> {
     );
     if (ingest.errors > 0) console.log(`ingest errors: ${ingest.errors}`);
     await sharedJournalRows(daemon, world, dir, (p, prefix, n) => ingestRun(p, world.hookToken, agent, prefix, n));
+    // Last, on a daemon of its own: the longest run.
+    for (const [what, value, target] of await memoryRows(daemon, world, dir))
+      console.log(`${(what as string).padEnd(62)} ${(value as string).padEnd(22)} ${target}`);
   } finally {
     agent.destroy();
     await stopDaemon(daemon);
@@ -493,34 +515,6 @@ async function ingestRun(port: number, token: string, agent: http.Agent, prefix 
   await Promise.all(Array.from({ length: INGEST_CONCURRENCY }, worker)); // 32 in flight
   const seconds = (performance.now() - t0) / 1000;
   return { latencies, perSecond: latencies.length / seconds, errors };
-}
-
-function postAlert(port: number, token: string, body: object, agent: http.Agent): Promise<{ status: number }> {
-  const data = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/api/v1/veesion',
-        method: 'POST',
-        agent,
-        timeout: 10_000,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(data),
-          'x-pbx-token': token,
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(data);
-  });
 }
 
 main().catch((err) => {
