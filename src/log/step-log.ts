@@ -20,12 +20,16 @@ export const STEP_LINES_PER_S = 20;
 export function stepLogger(log: Logger, metrics: BridgeMetrics, now: () => number = Date.now): (e: StepEvent) => void {
   let second = 0;
   let written = 0;
-  const held = new Map<string, { level: 'info' | 'warn' | 'error'; count: number; alertIds: string[] }>();
+  const held = new Map<
+    string,
+    { level: 'info' | 'warn' | 'error'; message: string; step: unknown; count: number; alertIds: string[] }
+  >();
   let timer: NodeJS.Timeout | undefined;
   const sayHeld = () => {
     timer = undefined;
-    for (const [message, h] of held)
-      log[h.level](`${message}: ${h.count} more in one second, not written one by one (the journal has each)`, {
+    for (const h of held.values())
+      log[h.level](`${h.message}: ${h.count} more in one second, not written one by one (the journal has each)`, {
+        step: h.step,
         count: h.count,
         alertIds: h.alertIds,
       });
@@ -40,10 +44,12 @@ export function stepLogger(log: Logger, metrics: BridgeMetrics, now: () => numbe
     // Lines the level leaves out cost nothing and count for nothing.
     if (level === 'debug' || !log.isLevelEnabled(level) || ++written <= STEP_LINES_PER_S)
       return void log[level](message, fields);
-    const h = held.get(message) ?? { level, count: 0, alertIds: [] };
+    // By message and step: a filter on the step (announce, chat) still finds its count.
+    const key = `${message}\u0000${String(fields.step)}`;
+    const h = held.get(key) ?? { level, message, step: fields.step, count: 0, alertIds: [] };
     h.count++;
     if (h.alertIds.length < 5) h.alertIds.push(fields.alertId);
-    held.set(message, h);
+    held.set(key, h);
     timer ??= setTimeout(sayHeld, 1_000);
     timer.unref();
   };

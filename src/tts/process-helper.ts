@@ -122,12 +122,13 @@ export class ProcessHelper implements ProcessRunner {
             `${what} took longer than ${timeoutMs} ms (no answer from the process helper)`,
           ),
         );
-        this.restart(`no answer for ${what} within ${timeoutMs + BACKSTOP_MS} ms`);
+        this.gone(child, `no answer for ${what} within ${timeoutMs + BACKSTOP_MS} ms`);
       }, timeoutMs + BACKSTOP_MS);
       this.waiting.set(id, { resolve, reject, timer });
       child.send(request(id), (err) => {
-        if (err)
-          this.settle(id, new StepError('HELPER_DIED', 'internal', `the process helper is gone: ${err.message}`));
+        if (!err) return;
+        this.settle(id, new StepError('HELPER_DIED', 'internal', `the process helper is gone: ${err.message}`));
+        this.gone(child, `a request could not be sent: ${err.message}`);
       });
     }).then((a) => {
       if (a.ok) return a;
@@ -138,7 +139,8 @@ export class ProcessHelper implements ProcessRunner {
   }
 
   private ensure(): ChildProcess {
-    if (this.child) return this.child;
+    if (this.child?.connected) return this.child;
+    if (this.child) this.gone(this.child, 'its channel is closed');
     this.lastStart = Date.now();
     const child = fork(this.opts.entry ?? helperEntry(), [], {
       serialization: 'advanced',
@@ -147,13 +149,10 @@ export class ProcessHelper implements ProcessRunner {
       execArgv: ['--max-old-space-size=64', '--max-semi-space-size=1'],
     });
     child.on('message', (a: HelperAnswer) => this.settle(a.id, a));
-    child.on('exit', (code, signal) => {
-      if (this.child !== child) return;
-      this.child = undefined;
-      this.fail(new StepError('HELPER_DIED', 'internal', `the process helper exited (${signal ?? code}); retried`));
-      if (!this.stopped) this.restart(`it exited (${signal ?? code})`);
-    });
-    child.on('error', () => undefined); // reported by its exit
+    child.on('exit', (code, signal) => this.gone(child, `it exited (${signal ?? code})`));
+    // A helper that could not start, or whose channel closed, may never report an exit.
+    child.on('error', (err) => this.gone(child, `it failed: ${err.message}`));
+    child.on('disconnect', () => this.gone(child, 'its channel closed'));
     // It never keeps the daemon (or a command) alive by itself: a request waiting holds a timer.
     child.unref();
     child.channel?.unref();
@@ -161,14 +160,19 @@ export class ProcessHelper implements ProcessRunner {
     return child;
   }
 
-  /** A new helper, now or (a helper that keeps dying) a second after the last one started. */
-  private restart(reason: string): void {
-    if (this.stopped || this.restartTimer) return;
-    const old = this.child;
+  /**
+   * `child` is of no more use: killed (a stuck one), what waits on it failed (to be run once more
+   * on the next), and a new helper started, at once or (one that keeps dying) a second after the
+   * last one started. Nothing for a child already replaced.
+   */
+  private gone(child: ChildProcess | undefined, reason: string): void {
+    if (!child || this.child !== child) return;
     this.child = undefined;
-    old?.kill('SIGKILL');
-    this.fail(new StepError('HELPER_DIED', 'internal', `the process helper was restarted: ${reason}`));
+    child.kill('SIGKILL');
+    this.fail(new StepError('HELPER_DIED', 'internal', `the process helper was lost (${reason}); retried`));
+    if (this.stopped) return;
     this.opts.onRestart?.(reason);
+    if (this.restartTimer) return;
     const wait = Math.max(0, this.lastStart + RESTART_MIN_MS - Date.now());
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;

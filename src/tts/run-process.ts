@@ -15,20 +15,22 @@ export interface ProcessOutput {
 
 /** Runs a program as runProcessOutput does, wherever it is started from (the process helper, or here). */
 export interface ProcessRunner {
+  /** `spare` (default true): take a process started ahead for this command line, and keep one after. */
   run(
     command: string,
     args: string[],
     stdin: string | Buffer,
     timeoutMs: number,
     niceness: number,
+    spare?: boolean,
   ): Promise<ProcessOutput>;
 }
 
 /** Programs started by this process, from engines started ahead when `spares` is given. */
 export function localRunner(spares?: SpareProcesses): ProcessRunner {
   return {
-    run: (command, args, stdin, timeoutMs, niceness) =>
-      runProcessOutput(command, args, stdin, timeoutMs, niceness, spares),
+    run: (command, args, stdin, timeoutMs, niceness, spare = true) =>
+      runProcessOutput(command, args, stdin, timeoutMs, niceness, spare ? spares : undefined),
   };
 }
 

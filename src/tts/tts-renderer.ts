@@ -295,13 +295,13 @@ export class TtsRenderer implements SpeechRenderer {
         sentence: text,
       });
     }
-    // No spare kept for it: a sentence Festival cannot say is rare, and cached once said.
-    const speech = await (this.opts.synthesize ?? ENGINES['espeak-ng'])(
-      text,
-      espeak.voice,
-      this.opts.timeoutMs,
-      this.runner,
-    );
+    // No spare kept for it: a sentence Festival cannot say is rare, and cached once said. Still
+    // started by the helper when there is one (never forked from the daemon).
+    const runner = this.runner;
+    const once: ProcessRunner | undefined = runner && {
+      run: (command, args, stdin, timeoutMs, niceness) => runner.run(command, args, stdin, timeoutMs, niceness, false),
+    };
+    const speech = await (this.opts.synthesize ?? ENGINES['espeak-ng'])(text, espeak.voice, this.opts.timeoutMs, once);
     return { speech: audible(speech, 'espeak-ng'), engine: 'espeak-ng' };
   }
 

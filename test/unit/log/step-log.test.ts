@@ -23,6 +23,7 @@ describe('step log lines', () => {
     await waitFor(() => parsed().some((l) => l.count !== undefined), 10_000, 'the count of lines held back');
     expect(parsed().find((l) => l.count !== undefined)).toMatchObject({
       message: expect.stringContaining('step given up: 30 more in one second'),
+      step: 'announce',
       count: 30,
       alertIds: ['a20', 'a21', 'a22', 'a23', 'a24'],
     });
