@@ -92,7 +92,7 @@ export async function stopDaemon(child: ChildProcess, opts: { quiet?: boolean } 
 /**
  * Watches which processes `pid` starts itself (its direct children, sampled every 5 ms) until
  * stop() is called: the daemon should start none on the alert path (its process helper starts
- * the speech engines and ffmpeg). `known`: children it had before, not counted.
+ * the speech engines and ffmpeg). Children it had before are not counted.
  */
 export function watchChildren(pid: number): { stop(): { started: number; names: string[] } } {
   const childrenNow = () => {

@@ -136,8 +136,18 @@ export class TtsRenderer implements SpeechRenderer {
   cached(text: string, language?: string): RenderedSpeech | undefined {
     if (!this.voice(language)) return undefined;
     const key = this.cacheKey(text, language);
+    return this.knownAndReadable(key, join(this.opts.cacheDir, key));
+  }
+
+  /**
+   * A sentence rendered by this process whose file is still readable, checked on every use just
+   * before the call is placed: a cached file deleted or made unreadable underneath us is
+   * rendered again rather than handed to Asterisk. One access() of a file just used is a few
+   * microseconds: asked on the spot, not through the thread pool, whose round trip would be the
+   * cached call's longest wait.
+   */
+  private knownAndReadable(key: string, playbackPath: string): RenderedSpeech | undefined {
     const durationMs = this.known.get(key);
-    const playbackPath = join(this.opts.cacheDir, key);
     if (durationMs === undefined || !readableNow(`${playbackPath}.wav`)) return undefined;
     this.lastUsed.set(key, Date.now());
     return { playbackPath, durationMs, cached: true };
@@ -153,11 +163,7 @@ export class TtsRenderer implements SpeechRenderer {
       );
     const key = this.cacheKey(text, language);
     const playbackPath = join(this.opts.cacheDir, key);
-    // Checked on every use, just before the call is placed: a cached file deleted or made
-    // unreadable underneath us is rendered again rather than handed to Asterisk. One access()
-    // of a file just used is a few microseconds: asked on the spot, not through the thread
-    // pool, whose round trip would be the cached call's longest wait.
-    const durationMs = this.cached(text, language)?.durationMs ?? (await this.fromDisk(playbackPath));
+    const durationMs = this.knownAndReadable(key, playbackPath)?.durationMs ?? (await this.fromDisk(playbackPath));
     this.lastUsed.set(key, Date.now());
     if (durationMs !== undefined) {
       this.known.set(key, durationMs);

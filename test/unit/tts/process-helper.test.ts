@@ -86,11 +86,24 @@ describe('the process helper (the programs of the alert path, started by a small
     expect(restarts).toHaveLength(1); // once, however many ways the old one said it was gone
   });
 
-  it("takes a clip's still image with the helper's ffmpeg", async () => {
+  it("takes a clip's still image with the helper's ffmpeg, never one of ours", async () => {
     const h = helper();
-    const jpeg = await h.still(await threeColourClip(tempDir()), { timeoutMs: 20_000 });
-    expect([...jpeg.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
-    expect(childrenNamed('ffmpeg')).toEqual([]);
+    const pid = h.pid as number;
+    const clip = await threeColourClip(tempDir());
+    // Who starts ffmpeg is watched while the still is taken (each pass lives a few milliseconds).
+    const seen = { helpers: 0, ours: 0 };
+    const watch = setInterval(() => {
+      seen.helpers += childrenOf(pid, 'ffmpeg').length;
+      seen.ours += childrenNamed('ffmpeg').length;
+    }, 1);
+    try {
+      const jpeg = await h.still(clip, { timeoutMs: 20_000 });
+      expect([...jpeg.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(seen.ours).toBe(0);
+    expect(seen.helpers).toBeGreaterThan(0);
   });
 
   it('a renderer given the helper never starts an engine itself: the engine and its spare are the helper’s', async () => {
