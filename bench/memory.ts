@@ -17,6 +17,18 @@ const RATE = Number(process.env.BENCH_MEMORY_RATE ?? 400);
 /** The chat posts keep up with the alerts (at 20 a second, the default, they would queue by the thousand). */
 const CHAT_PER_S = '1000';
 
+/** The daemon's own heap figures from /metrics (prom-client's defaults), to tell a heap that grows from memory held outside it. */
+async function heapFigures(port: number): Promise<string> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const mb = (name: string) =>
+      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
+    return `, heap used ${mb('veesion_bridge_nodejs_heap_size_used_bytes').toFixed(1)} of ${mb('veesion_bridge_nodejs_heap_size_total_bytes').toFixed(1)} MB, external ${mb('veesion_bridge_nodejs_external_memory_bytes').toFixed(1)} MB, steps waiting ${[...text.matchAll(/^veesion_bridge_steps_waiting\{step="(\w+)"\} (\d+)$/gm)].map((m) => `${m[1]} ${m[2]}`).join(', ')}`;
+  } catch {
+    return '';
+  }
+}
+
 /**
  * Memory over a long run: TOTAL alerts at RATE a second to a fresh daemon (announced to the
  * simulator's conferences, posted to its chat), its RSS after the first FIRST and at the end.
@@ -57,9 +69,12 @@ export async function memoryRows(benchDaemon: ChildProcess, world: SimWorld, dir
           .finally(() => inFlight--);
       }
       if (!rssFirst && acked >= FIRST) rssFirst = rssMb(pid);
-      if (sent - lastShown >= 20_000) {
+      if (sent - lastShown >= 10_000) {
         lastShown = sent;
-        process.stderr.write(`memory run: ${sent} of ${TOTAL} alerts sent, daemon RSS ${rssMb(pid).toFixed(1)} MB\n`);
+        const heap = await heapFigures(world.httpPort);
+        process.stderr.write(
+          `memory run: ${sent} of ${TOTAL} alerts sent, ${inFlight} unanswered, daemon RSS ${rssMb(pid).toFixed(1)} MB${heap}\n`,
+        );
       }
       await new Promise((r) => setTimeout(r, 2));
     }

@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { Logger } from '../log/logger';
 import { StepError } from '../pipeline/step-error';
 import { exponentialBackoff, withJitter } from '../pipeline/backoff';
-import { type AmiMessage, AmiParser, encodeMessage, type AmiFields } from './ami-codec';
+import { type AmiMessage, AmiParser, encodeMessage, refusedByAsterisk, type AmiFields } from './ami-codec';
 import { OutageReporter } from '../log/outage';
 
 export interface AmiClientOptions {
@@ -127,6 +127,15 @@ export class AmiClient extends EventEmitter {
     if (!socket || socket.destroyed) {
       return Promise.reject(new StepError('AMI_DISCONNECTED', 'connection', 'not connected to the AMI'));
     }
+    // Asterisk would answer "line too long" and do nothing: said here, with what was too long.
+    const [first, ...rest] = fields;
+    const message: AmiFields = [...(first ? [first] : []), ['ActionID', actionId], ...rest];
+    const refused = refusedByAsterisk(message);
+    if (refused) {
+      return Promise.reject(
+        new StepError('AMI_ACTION_TOO_LARGE', 'rejected', `${fields[0]?.[1]} not sent: ${refused}`),
+      );
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(actionId);
@@ -139,8 +148,7 @@ export class AmiClient extends EventEmitter {
         );
       }, this.opts.responseTimeoutMs);
       this.pending.set(actionId, { resolve, reject, timer });
-      const [first, ...rest] = fields;
-      socket.write(encodeMessage([...(first ? [first] : []), ['ActionID', actionId], ...rest]));
+      socket.write(encodeMessage(message));
     });
   }
 

@@ -25,6 +25,28 @@ export function headerValue(value: string): string {
   return value.replace(/[\r\n\0]/g, '');
 }
 
+/**
+ * The longest line Asterisk's manager reads whole, CRLF included: a session reads each line into
+ * a 1025-byte buffer (one byte kept for the NUL), and a message with a longer line is refused
+ * whole ("Failed to parse message: line too long"; main/manager.c, get_input and do_message).
+ */
+export const MAX_LINE_BYTES = 1024;
+/** Lines Asterisk keeps from one message (AST_MAX_MANHEADERS); past it the message is refused. */
+export const MAX_HEADERS = 128;
+
+/** The bytes one `Key: value` line takes on the wire, CRLF included. */
+export function lineBytes(key: string, value: string): number {
+  return Buffer.byteLength(`${key}: ${value}\r\n`);
+}
+
+/** Why Asterisk would refuse these fields whole, or undefined: a line too long, or too many lines. */
+export function refusedByAsterisk(fields: AmiFields): string | undefined {
+  if (fields.length > MAX_HEADERS) return `${fields.length} lines (Asterisk keeps ${MAX_HEADERS})`;
+  const long = fields.find(([k, v]) => lineBytes(headerValue(k), headerValue(v)) > MAX_LINE_BYTES);
+  if (long) return `its ${long[0]} line is ${lineBytes(long[0], long[1])} bytes (Asterisk reads ${MAX_LINE_BYTES})`;
+  return undefined;
+}
+
 export function encodeMessage(fields: AmiFields): string {
   return `${fields.map(([k, v]) => `${headerValue(k)}: ${headerValue(v)}\r\n`).join('')}\r\n`;
 }

@@ -1,5 +1,6 @@
 import type { OriginateRequest } from '../pipeline/ports';
 import { renderTemplate } from '../pipeline/template';
+import { lineBytes, MAX_LINE_BYTES } from './ami-codec';
 
 /** How every originator places the alert call (settings shared by ami, callfile, wildix-api). */
 export interface CallOptions {
@@ -33,7 +34,7 @@ export function callSpec(req: OriginateRequest, opts: CallOptions): CallSpec {
       : { context: origin, exten: origin, priority: '1' };
   const alertVariables =
     opts.mode === 'dialplan'
-      ? Object.entries(req.variables).map(([k, v]) => [k, dialplanValue(v)] as [string, string])
+      ? Object.entries(req.variables).map(([k, v]) => [k, whole(k, dialplanValue(v))] as [string, string])
       : [];
   return {
     channel,
@@ -42,13 +43,41 @@ export function callSpec(req: OriginateRequest, opts: CallOptions): CallSpec {
     variables: [
       ['ALERT_ID', dialplanValue(req.alertId)],
       // A merged or summary call: which alerts it said, for the PBX's logs and for tracing.
+      // As many as one manager line holds (a storm merges hundreds); ALERT_COUNT says how many in all.
       ...(req.alertIds && req.alertIds.length > 1
-        ? [['ALERT_IDS', dialplanValue(req.alertIds.join(' '))] as [string, string]]
+        ? ([
+            ['ALERT_IDS', wholeIds(req.alertIds.map(dialplanValue))],
+            ['ALERT_COUNT', String(req.alertIds.length)],
+          ] as [string, string][])
         : []),
       ['ALERT_AUDIO', req.speech.playbackPath],
       ...alertVariables,
     ],
   };
+}
+
+/** What a `Variable: NAME=value` line can hold and still be read by Asterisk's manager. */
+function room(name: string): number {
+  return MAX_LINE_BYTES - lineBytes('Variable', `${name}=`);
+}
+
+/**
+ * The value if its line fits, else empty: Asterisk refuses a whole Originate with one line too
+ * long, and half a URL or a cut name would mislead more than none (the journal has the alert).
+ */
+function whole(name: string, value: string): string {
+  return Buffer.byteLength(value) <= room(name) ? value : '';
+}
+
+/** The ids, space-separated, as many whole ones as the ALERT_IDS line holds. */
+function wholeIds(ids: readonly string[]): string {
+  let out = '';
+  for (const id of ids) {
+    const next = out ? `${out} ${id}` : id;
+    if (Buffer.byteLength(next) > room('ALERT_IDS')) break;
+    out = next;
+  }
+  return out;
 }
 
 /** Channel variables are split on `,` by some Asterisk versions: keep values to one token. */

@@ -306,7 +306,7 @@ export class Announcer {
       const { rest: release } = await this.playedThrough(call, speech.durationMs, answeredAt);
       for (const m of fresh) this.lastPlayed.set(cameraKey(m.member), answeredAt);
       const together =
-        fresh.length > 1 ? ` for ${fresh.length} alerts (${fresh.map((m) => m.member.alert.id).join(', ')})` : '';
+        fresh.length > 1 ? ` for ${fresh.length} alerts (${someIds(fresh.map((m) => m.member.alert.id))})` : '';
       const via = call.via ? ` via ${call.via}` : '';
       const detail = `${call.channel} ${playedText(call, speech)}${via}${together}`;
       for (const m of fresh) m.resolve({ kind: 'played', detail, callToken });
@@ -316,6 +316,14 @@ export class Announcer {
       return { value: undefined };
     }
   }
+}
+
+/** Ids named in each merged step's detail: every member's step says it, so a storm's list stays short. */
+const IDS_NAMED = 10;
+
+function someIds(ids: string[]): string {
+  const named = ids.slice(0, IDS_NAMED).join(', ');
+  return ids.length > IDS_NAMED ? `${named} and ${ids.length - IDS_NAMED} more` : named;
 }
 
 function cameraKey(m: Member): string {

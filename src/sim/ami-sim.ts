@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { type AmiMessage, AmiParser } from '../pbx/ami-codec';
+import { type AmiMessage, AmiParser, lineBytes, MAX_HEADERS, MAX_LINE_BYTES } from '../pbx/ami-codec';
 import * as T from './ami-transcript';
 import { SimRooms, type Member } from './ami-sim-rooms';
 import { eventMask, parseCallerId, playbackMs, recordOriginate, ringMs } from './ami-sim-fields';
@@ -199,7 +199,12 @@ export class AmiSimulator {
         this.actions.push(m);
         const id = m.get('ActionID') ?? '';
         const action = (m.get('Action') ?? '').toLowerCase();
-        if (action === 'login') {
+        // Asterisk reads a message whole or not at all (its line and header limits).
+        if (m.fields.some(([k, v]) => lineBytes(k, v) > MAX_LINE_BYTES)) {
+          socket.write(T.fill(T.LINE_TOO_LONG, { id }));
+        } else if (m.fields.length > MAX_HEADERS) {
+          socket.write(T.fill(T.TOO_MANY_LINES, { id }));
+        } else if (action === 'login') {
           if (session) this.sessions.delete(session);
           session = this.login(socket, m, id);
         } else if (!session) {

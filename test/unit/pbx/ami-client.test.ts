@@ -79,6 +79,56 @@ describe('AmiClient + AmiOriginator against the AMI simulator', () => {
     expect(o?.fields.filter(([k]) => k === 'Application')).toEqual([]);
   });
 
+  // Asterisk's manager reads lines of at most 1024 bytes and 128 lines a message, and refuses
+  // the whole message otherwise (main/manager.c, get_input and do_message): the simulator does too.
+  it('places a storm call naming 400 alerts with a 2,000-character video link: every line within what Asterisk reads', async () => {
+    await connect();
+    await waitFor(() => client.loggedIn, 2000, 'login');
+    const ids = Array.from({ length: 400 }, () => globalThis.crypto.randomUUID());
+    const videoUrl = `https://videos.example/clip.mp4?token=${'x'.repeat(2000)}`;
+    await originator('dialplan').originate({
+      ...request,
+      alertIds: ids,
+      variables: { ...request.variables, videoUrl, count: '400' },
+    });
+    const [o] = sim.originates;
+    for (const [k, v] of o?.fields ?? []) expect(Buffer.byteLength(`${k}: ${v}\r\n`)).toBeLessThanOrEqual(1024);
+    const value = (name: string) => o?.variables.find((v) => v.startsWith(`${name}=`))?.slice(name.length + 1);
+    expect(value('ALERT_COUNT')).toBe('400');
+    const named = value('ALERT_IDS')?.split(' ') ?? [];
+    expect(named.length).toBeGreaterThan(20);
+    expect(named).toEqual(ids.slice(0, named.length)); // whole ids, in order
+    expect(value('videoUrl')).toBe(''); // half a link would mislead: left out whole
+    expect(value('cameraId')).toBe('3  Application: System');
+  });
+
+  it('refuses an action Asterisk would refuse, and the simulator answers an overlong line as Asterisk does', async () => {
+    await connect();
+    await waitFor(() => client.loggedIn, 2000, 'login');
+    const long: [string, string][] = [
+      ['Action', 'Ping'],
+      ['X-Note', 'y'.repeat(1100)],
+    ];
+    await expect(client.action(long)).rejects.toMatchObject({ code: 'AMI_ACTION_TOO_LARGE', kind: 'rejected' });
+    expect(sim.actions.filter((a) => a.get('X-Note'))).toHaveLength(0); // never sent
+    // Written around the client's guard, straight to the simulator's socket.
+    const socket = (await import('node:net')).connect(sim.port, '127.0.0.1');
+    socket.setEncoding('utf8');
+    let answer = '';
+    socket.on('data', (c: string) => {
+      answer += c;
+    });
+    socket.write(`Action: Ping\r\nActionID: long-1\r\nX-Note: ${'y'.repeat(1100)}\r\n\r\n`);
+    try {
+      await waitFor(() => answer.includes('ActionID: long-1'), 2000, 'the answer to the long line');
+      expect(answer).toContain(
+        'Response: Error\r\nActionID: long-1\r\nMessage: Failed to parse message: line too long\r\n',
+      );
+    } finally {
+      socket.destroy();
+    }
+  });
+
   it("reports the hang-up of the answered channel: after the audio's length, or at once when the file is missing", async () => {
     await connect();
     await waitFor(() => client.loggedIn, 2000, 'login');
