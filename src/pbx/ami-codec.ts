@@ -71,7 +71,9 @@ export class AmiParser {
     }
     const out: AmiMessage[] = [];
     for (let end = this.buffer.indexOf('\r\n\r\n'); end >= 0; end = this.buffer.indexOf('\r\n\r\n')) {
-      const block = this.buffer.slice(0, end);
+      // A copy: V8 keeps a slice's whole parent string alive, and a value kept from one message
+      // (a call's token, an hour long) would otherwise hold the whole chunk it came in (tens of KB).
+      const block = Buffer.from(this.buffer.slice(0, end)).toString();
       this.buffer = this.buffer.slice(end + 4);
       if (block.length === 0) continue;
       out.push(new AmiMessage(block.split('\r\n').map(parseLine)));

@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { AmiParser, encodeMessage } from '../../../src/pbx/ami-codec';
 import { transcript } from '../../helpers/transcripts';
 
@@ -47,5 +49,29 @@ describe('AmiParser on real Asterisk transcripts', () => {
       ['Action', 'Originate'],
       ['CallerID', 'xApplication: SystemData: rm -rf /'],
     ]);
+  });
+});
+
+describe('AmiParser and memory', () => {
+  // Asterisk sends events in chunks of tens of KB; the daemon keeps a value or two of some
+  // messages for an hour (an answered call's token). V8 keeps a substring's whole parent alive.
+  it('a value kept from one message does not keep the chunk it came in alive', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const filler = 'Event: Newexten\r\nPrivilege: dialplan,all\r\nAppData: '.concat('x'.repeat(900), '\r\n\r\n');
+    const kept: string[] = [];
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 200; i++) {
+      const parser = new AmiParser(false);
+      const chunk = `${filler.repeat(60)}Event: OriginateResponse\r\nActionID: vb-call-${'0'.repeat(20)}${i}\r\n\r\n`;
+      const messages = parser.push(chunk);
+      kept.push((messages.at(-1)?.get('ActionID') ?? '').slice('vb-call-'.length));
+    }
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(kept.filter((k) => k.length > 20)).toHaveLength(200);
+    // 200 chunks of about 57 KB each would be 11 MB; 200 small messages are a few KB.
+    expect(grown).toBeLessThan(2 * 2 ** 20);
   });
 });
