@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { cpuSeconds } from './daemon-process';
+import { cpuSeconds, rssMb } from './daemon-process';
 
 /** Context switches of one thread so far: each is a time it slept and was woken (or was preempted). */
 function switches(pid: number, tid: string): number {
@@ -25,6 +25,8 @@ export interface IdleFigures {
   mainWakeups: number;
   /** Every thread of the daemon (libuv's pool, V8's, the checkpointer's worker) woken per second. */
   allWakeups: number;
+  /** Its RSS at the end, in MB. */
+  rss: number;
 }
 
 /**
@@ -45,5 +47,6 @@ export async function measureIdle(pid: number, seconds: number, settleSeconds = 
     cpuPercent: ((cpuSeconds(pid) - before.cpu) / wall) * 100,
     mainWakeups: (switches(pid, main) - before.main) / wall,
     allWakeups: (allSwitches(pid) - before.all) / wall,
+    rss: rssMb(pid),
   };
 }

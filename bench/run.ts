@@ -11,6 +11,7 @@ import { percentile, ms, verdict } from './stats';
 import { startDaemon, rssMb, stopDaemon, cpuSeconds, childrenRss, watchChildren } from './daemon-process';
 import { sharedJournalRows } from './postgres';
 import { memoryRows } from './memory';
+import { watchdogRows } from './watchdog';
 import { measureIdle, type IdleFigures } from './idle';
 import { startNaiveForwarder, stopNaiveForwarder } from './naive';
 import { postAlert } from './post-alert';
@@ -64,6 +65,11 @@ async function main(): Promise<void> {
           .map((r) => r.join('  '))
           .join('\n'),
       );
+      return;
+    }
+
+    if (process.env.BENCH_ONLY === 'watchdog') {
+      for (const r of await watchdogRows(daemon, world, dir)) console.log(r.join('  '));
       return;
     }
 
@@ -261,7 +267,12 @@ async function main(): Promise<void> {
               : []),
           ]
         : []),
-      ['daemon idle RSS', `${idleRss.toFixed(1)} MB`, `${verdict(idleRss <= 120)} target <= 120 MB`],
+      // The idle target is read at the idle period's end when it ran (the start's work given back by then).
+      [
+        'daemon RSS 2 s after the start',
+        `${idleRss.toFixed(1)} MB`,
+        idle ? '' : `${verdict(idleRss <= 120)} target <= 120 MB`,
+      ],
       ...(idle ? idleRows(idle) : []),
       [
         '  beside it: its process helper and the speech engines it started ahead (own processes)',
@@ -282,8 +293,11 @@ async function main(): Promise<void> {
     );
     if (ingest.errors > 0) console.log(`ingest errors: ${ingest.errors}`);
     await sharedJournalRows(daemon, world, dir, (p, prefix, n) => ingestRun(p, world.hookToken, agent, prefix, n));
-    // Last, on a daemon of its own: the longest run.
-    for (const [what, value, target] of await memoryRows(daemon, world, dir))
+    // Last, on daemons of their own: the watchdog, then the longest run.
+    for (const [what, value, target] of [
+      ...(await watchdogRows(daemon, world, dir)),
+      ...(await memoryRows(daemon, world, dir)),
+    ])
       console.log(`${(what as string).padEnd(62)} ${(value as string).padEnd(22)} ${target}`);
   } finally {
     agent.destroy();
@@ -536,5 +550,6 @@ function idleRows(idle: IdleFigures): string[][] {
       `${verdict(idle.mainWakeups <= 5)} target: timers at most once a second each`,
     ],
     ['  every thread of the daemon woken', `${idle.allWakeups.toFixed(1)}/s`, ''],
+    ['  RSS at the end', `${idle.rss.toFixed(1)} MB`, `${verdict(idle.rss <= 120)} target <= 120 MB`],
   ];
 }

@@ -13,6 +13,7 @@ import { JournalArea } from './journal-area';
 import { PipelineArea } from './pipeline-area';
 import { HousekeepingArea } from './housekeeping';
 import { SpeechArea } from './tts/speech-area';
+import type { ProcessRunner } from './tts/run-process';
 import type { AmiClient } from './pbx/ami-client';
 import { PbxArea } from './pbx/pbx-area';
 import { ChatArea } from './chat/chat-area';
@@ -54,6 +55,8 @@ export class Daemon {
   readonly pbx: PbxArea;
   readonly veesion: VeesionArea;
   readonly chat: ChatArea;
+  /** Starts programs for the daemon (its process helper): once running, it never forks itself. */
+  readonly processes: ProcessRunner;
   /** On a PostgreSQL journal: the leases that share the work out among the daemons. */
   readonly shared: SharedJournalArea | undefined;
   readonly ami: AmiClient;
@@ -115,6 +118,7 @@ export class Daemon {
       ...opts.veesion,
     });
     const speech = new SpeechArea(s, { logger: log.child({ area: 'tts' }), seen: parts.seenLately, stores });
+    this.processes = speech.helper;
     this.chat = new ChatArea(s, {
       still: (video, o) => speech.helper.still(video, o),
       logger: log.child({ area: 'chat' }),

@@ -21,7 +21,11 @@ export async function run(opts: GlobalOptions): Promise<void> {
     );
   });
   const daemon = new Daemon({ config, ...(shared ? { shared } : {}) });
-  const systemd = new SdNotify(process.env, (err) => daemon.logger.warn('systemd-notify failed', { err }));
+  const systemd = new SdNotify(process.env, {
+    onError: (err) => daemon.logger.warn('systemd-notify failed', { err }),
+    onStart: (seconds) => daemon.metrics.systemdNotifyStart.observe(seconds),
+    runner: () => daemon.processes,
+  });
   const signals = handleDaemonSignals(daemon);
   try {
     await daemon.start();

@@ -1,17 +1,30 @@
 import { execFile } from 'node:child_process';
+import type { ProcessRunner } from '../tts/run-process';
+
+/** What SdNotify reports and where it starts systemd-notify. */
+export interface SdNotifyOptions {
+  onError?: (err: Error) => void;
+  /** Told how long each start of systemd-notify held the event loop. */
+  onStart?: (seconds: number) => void;
+  /**
+   * Starts systemd-notify elsewhere (the daemon's process helper): forking the daemon itself held
+   * its event loop 4-5 ms a time, up to 20 ms (`npm run bench`). Without it, started here.
+   */
+  runner?: () => ProcessRunner;
+}
 
 /**
  * The sd_notify protocol (https://www.freedesktop.org/software/systemd/man/sd_notify.html)
- * through Debian's `systemd-notify`: Node cannot send unix datagrams itself. systemd-notify
- * waits on a barrier by default, so systemd can attribute the message to our unit
- * (NotifyAccess=all in deploy/veesion-bridge.service). Does nothing without NOTIFY_SOCKET.
+ * through Debian's `systemd-notify`: Node cannot send unix datagrams itself. `--pid` names the
+ * daemon, whoever starts it (NotifyAccess=all in deploy/veesion-bridge.service: any process of
+ * the unit may speak for it). Does nothing without NOTIFY_SOCKET.
  */
 export class SdNotify {
   private watchdog: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly env: NodeJS.ProcessEnv = process.env,
-    private readonly onError: (err: Error) => void = () => undefined,
+    private readonly opts: SdNotifyOptions = {},
   ) {}
 
   get enabled(): boolean {
@@ -20,12 +33,25 @@ export class SdNotify {
 
   send(...assignments: string[]): Promise<void> {
     if (!this.enabled) return Promise.resolve();
-    return new Promise((resolve) => {
-      execFile('systemd-notify', [`--pid=${process.pid}`, ...assignments], { env: this.env, timeout: 5000 }, (err) => {
-        if (err) this.onError(err);
-        resolve();
+    const args = [`--pid=${process.pid}`, ...assignments];
+    const failed = (err: unknown) => this.opts.onError?.(err instanceof Error ? err : new Error(String(err)));
+    const started = performance.now();
+    let done: Promise<void>;
+    if (this.opts.runner) {
+      done = this.opts
+        .runner()
+        .run('systemd-notify', args, '', 5000, 0, false)
+        .then(() => undefined, failed);
+    } else {
+      done = new Promise((resolve) => {
+        execFile('systemd-notify', args, { env: this.env, timeout: 5000 }, (err) => {
+          if (err) failed(err);
+          resolve();
+        });
       });
-    });
+    }
+    this.opts.onStart?.((performance.now() - started) / 1000);
+    return done;
   }
 
   ready(status: string): Promise<void> {

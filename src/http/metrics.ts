@@ -56,6 +56,14 @@ export class BridgeMetrics {
     registers: [this.registry],
   });
 
+  /** The one process the daemon itself still starts after start-up: the watchdog's systemd-notify. */
+  readonly systemdNotifyStart = new Histogram({
+    name: 'veesion_bridge_systemd_notify_start_seconds',
+    help: 'Time the event loop spent starting systemd-notify (fork and exec), per notification',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
+    registers: [this.registry],
+  });
+
   /** how long an incident waited for someone to take it (opened -> claimed). */
   readonly incidentTimeToClaim = new Histogram({
     name: 'veesion_bridge_incident_time_to_claim_seconds',
