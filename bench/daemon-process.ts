@@ -122,3 +122,31 @@ export function watchChildren(pid: number): { stop(): { started: number; names: 
     },
   };
 }
+
+/**
+ * Where a process's resident memory is, from /proc/<pid>/smaps: V8's heap pages (anonymous
+ * 256 KiB mappings), glibc's main arena (`[heap]`), other anonymous memory (malloc's other
+ * arenas and large blocks, thread stacks, V8's code space), and file-backed pages (the node
+ * binary, shared libraries), in MB.
+ */
+export function rssParts(pid: number): { v8Pages: number; mainArena: number; otherAnon: number; files: number } {
+  const parts = { v8Pages: 0, mainArena: 0, otherAnon: 0, files: 0 };
+  let size = 0;
+  let name = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      size = Number.parseInt(head[2] as string, 16) - Number.parseInt(head[1] as string, 16);
+      name = head[3] ?? '';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (!rss) continue;
+    const mb = Number(rss[1]) / 1024;
+    if (name === '[heap]') parts.mainArena += mb;
+    else if (name.startsWith('/')) parts.files += mb;
+    else if (name === '' && size === 256 * 1024) parts.v8Pages += mb;
+    else parts.otherAnon += mb;
+  }
+  return parts;
+}

@@ -12,6 +12,7 @@ import { type Area, type RescanReason, rescanAreas, startAreas, stopAreas } from
 import { JournalArea } from './journal-area';
 import { PipelineArea } from './pipeline-area';
 import { HousekeepingArea } from './housekeeping';
+import { MemoryReleaseArea } from './memory-release';
 import { SpeechArea } from './tts/speech-area';
 import type { ProcessRunner } from './tts/run-process';
 import type { AmiClient } from './pbx/ami-client';
@@ -173,7 +174,8 @@ export class Daemon {
     this.housekeeper = new HousekeepingArea(s, () => this.areas, log.child({ area: 'housekeeping' }));
     // In start order: each area after those it depends on, so that it stops before them.
     const behind: Area[] = [journal, speech, this.pbx, ...(cluster ? [cluster] : []), incidents, this.chat];
-    behind.push(integrations, this.veesion, this.housekeeper);
+    const memory = new MemoryReleaseArea((moved) => this.pipeline.onStep(moved), log.child({ area: 'memory' }));
+    behind.push(integrations, this.veesion, this.housekeeper, memory);
     this.http = new HttpArea(s, {
       logger: log,
       metrics: this.metrics,
