@@ -8,6 +8,8 @@ type Gc = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' })
 export const QUIET_MS = 20_000;
 /** How often that is looked at: rarely, so an idle daemon stays asleep. */
 export const CHECK_MS = 5_000;
+/** A collection longer than this is logged at info. */
+const SLOW_MS = 100;
 
 /**
  * Gives the host back the memory a burst of alerts left behind. Under load V8 grows its heap,
@@ -62,11 +64,15 @@ export class MemoryReleaseArea implements Area {
     const before = process.memoryUsage.rss();
     const started = performance.now();
     this.gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-    this.log.debug('memory given back after a burst', {
+    const durationMs = Math.round(performance.now() - started);
+    const fields = {
       rssBeforeMb: Math.round(before / 2 ** 20),
       rssAfterMb: Math.round(process.memoryUsage.rss() / 2 ** 20),
-      durationMs: Math.round(performance.now() - started),
-    });
+      durationMs,
+    };
+    // It holds the event loop: a long one is worth knowing about.
+    if (durationMs > SLOW_MS) this.log.info('memory given back after a burst (slow)', fields);
+    else this.log.debug('memory given back after a burst', fields);
     return true;
   }
 }

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { ProcessRunner } from '../tts/run-process';
+import { StepError } from '../pipeline/step-error';
 
 /** What SdNotify reports and where it starts systemd-notify. */
 export interface SdNotifyOptions {
@@ -36,22 +37,30 @@ export class SdNotify {
     const args = [`--pid=${process.pid}`, ...assignments];
     const failed = (err: unknown) => this.opts.onError?.(err instanceof Error ? err : new Error(String(err)));
     const started = performance.now();
-    let done: Promise<void>;
-    if (this.opts.runner) {
-      done = this.opts
-        .runner()
-        .run('systemd-notify', args, '', 5000, 0, false)
-        .then(() => undefined, failed);
-    } else {
-      done = new Promise((resolve) => {
-        execFile('systemd-notify', args, { env: this.env, timeout: 5000 }, (err) => {
-          if (err) failed(err);
-          resolve();
-        });
-      });
-    }
+    const done = this.opts.runner
+      ? this.opts
+          .runner()
+          .run('systemd-notify', args, '', 5000, 0, false)
+          .then(
+            () => undefined,
+            // The helper itself failing must not cost the watchdog (systemd would kill a working
+            // daemon): that notification is sent from here. systemd-notify failing is reported.
+            (err: unknown) =>
+              err instanceof StepError && err.code.startsWith('HELPER_') ? this.direct(args) : failed(err),
+          )
+      : this.direct(args);
     this.opts.onStart?.((performance.now() - started) / 1000);
     return done;
+  }
+
+  /** systemd-notify started by this process. */
+  private direct(args: string[]): Promise<void> {
+    return new Promise((resolve) => {
+      execFile('systemd-notify', args, { env: this.env, timeout: 5000 }, (err) => {
+        if (err) this.opts.onError?.(err);
+        resolve();
+      });
+    });
   }
 
   ready(status: string): Promise<void> {

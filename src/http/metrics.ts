@@ -56,10 +56,10 @@ export class BridgeMetrics {
     registers: [this.registry],
   });
 
-  /** The one process the daemon itself still starts after start-up: the watchdog's systemd-notify. */
+  /** The watchdog's systemd-notify, every 15 s: what asking the process helper to start it costs the event loop. */
   readonly systemdNotifyStart = new Histogram({
     name: 'veesion_bridge_systemd_notify_start_seconds',
-    help: 'Time the event loop spent starting systemd-notify (fork and exec), per notification',
+    help: 'Time the event loop spent on each systemd notification (handing it to the process helper, or starting systemd-notify itself when the helper fails)',
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
     registers: [this.registry],
   });

@@ -133,7 +133,7 @@ export class AmiClient extends EventEmitter {
     const refused = refusedByAsterisk(message);
     if (refused) {
       return Promise.reject(
-        new StepError('AMI_ACTION_TOO_LARGE', 'rejected', `${fields[0]?.[1]} not sent: ${refused}`),
+        new StepError('AMI_ACTION_TOO_LARGE', 'bad-input', `${fields[0]?.[1]} not sent: ${refused}`),
       );
     }
     return new Promise((resolve, reject) => {

@@ -28,10 +28,10 @@ export function headerValue(value: string): string {
 /**
  * The longest line Asterisk's manager reads whole, CRLF included: a session reads each line into
  * a 1025-byte buffer (one byte kept for the NUL), and a message with a longer line is refused
- * whole ("Failed to parse message: line too long"; main/manager.c, get_input and do_message).
+ * whole ("Failed to parse message: line too long"; Asterisk's source, main/manager.c, get_input and do_message).
  */
 export const MAX_LINE_BYTES = 1024;
-/** Lines Asterisk keeps from one message (AST_MAX_MANHEADERS); past it the message is refused. */
+/** Lines Asterisk keeps from one message (its AST_MAX_MANHEADERS); past it the message is refused. */
 export const MAX_HEADERS = 128;
 
 /** The bytes one `Key: value` line takes on the wire, CRLF included. */

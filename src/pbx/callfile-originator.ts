@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CallOriginator, OriginateRequest, PlacedCall } from '../pipeline/ports';
 import { StepError } from '../pipeline/step-error';
-import { callSpec, RING_TIMEOUT_MS, type CallOptions, type CallSpec } from './call-spec';
+import { CALL_FILE_VARIABLE, callSpec, RING_TIMEOUT_MS, type CallOptions, type CallSpec } from './call-spec';
 
 export interface CallfileOriginatorOptions extends CallOptions {
   /** Asterisk's spool (`/var/spool/asterisk`): `outgoing/`, `outgoing_done/`, and `tmp/` for writing. */
@@ -25,7 +25,7 @@ export class CallfileOriginator implements CallOriginator {
   constructor(private readonly opts: CallfileOriginatorOptions) {}
 
   async originate(req: OriginateRequest): Promise<PlacedCall> {
-    const spec = callSpec(req, this.opts);
+    const spec = callSpec(req, { ...this.opts, variableLine: CALL_FILE_VARIABLE });
     const name = `veesion-bridge-${safeName(req.alertId)}-${randomBytes(4).toString('hex')}.call`;
     const outgoing = join(this.opts.spoolDir, 'outgoing', name);
     const done = join(this.opts.spoolDir, 'outgoing_done', name);

@@ -14,11 +14,20 @@ export interface RecordedOriginate {
   at: number;
 }
 
-/** The alerts a recorded call said: ALERT_IDS for a merged or summary call, else ALERT_ID. */
+/**
+ * The alerts a recorded call said: ALERT_IDS for a merged or summary call, else ALERT_ID.
+ * Throws when the call said more than its line could name (ALERT_COUNT): a caller counting
+ * alerts heard would miss some.
+ */
 export function alertsSaid(o: Pick<RecordedOriginate, 'variables'>): string[] {
   const value = (name: string) => o.variables.find((v) => v.startsWith(`${name}=`))?.slice(name.length + 1);
   const many = value('ALERT_IDS');
-  if (many !== undefined) return many.split(' ').filter(Boolean);
+  if (many !== undefined) {
+    const named = many.split(' ').filter(Boolean);
+    const count = Number(value('ALERT_COUNT') ?? named.length);
+    if (count > named.length) throw new Error(`the call said ${count} alerts and names ${named.length}`);
+    return named;
+  }
   const one = value('ALERT_ID');
   return one ? [one] : [];
 }

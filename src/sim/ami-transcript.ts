@@ -35,10 +35,6 @@ export const ORIGINATE_RESPONSE_FAILURE =
 export const HANGUP = `Event: Hangup\r\n${channelFields}Cause: 16\r\nCause-txt: Normal Clearing\r\n\r\n`;
 
 /**
- * Claims from inside a conference, room membership and calls to people (Asterisk 22.10.1:
- * fixtures/ami/claim-*.jsonl and escalation-noanswer-busy-answer.jsonl).
- */
-/**
  * Not in our recordings: Asterisk's own source (main/manager.c, do_message) answers a message
  * with a line over 1024 bytes, or over 128 lines, this way and runs nothing of it.
  */
@@ -46,6 +42,11 @@ export const LINE_TOO_LONG =
   'Response: Error\r\nActionID: {{id}}\r\nMessage: Failed to parse message: line too long\r\n\r\n';
 export const TOO_MANY_LINES =
   'Response: Error\r\nActionID: {{id}}\r\nMessage: Too many lines in message or allocation failure\r\n\r\n';
+
+/**
+ * Claims from inside a conference, room membership and calls to people (Asterisk 22.10.1:
+ * fixtures/ami/claim-*.jsonl and escalation-noanswer-busy-answer.jsonl).
+ */
 export const PERMISSION_DENIED = 'Response: Error\r\nActionID: {{id}}\r\nMessage: Permission denied\r\n\r\n';
 export const NO_CONFERENCE =
   'Response: Error\r\nActionID: {{id}}\r\nMessage: No Conference by that name found.\r\n\r\n';

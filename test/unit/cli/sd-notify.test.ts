@@ -2,6 +2,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SdNotify } from '../../../src/cli/sd-notify';
 import type { ProcessRunner } from '../../../src/tts/run-process';
+import { StepError } from '../../../src/pipeline/step-error';
 import { tempDir } from '../../helpers/paths';
 import { waitFor } from '../../helpers/quiet-logger';
 
@@ -75,6 +76,7 @@ describe('SdNotify', () => {
     );
     await notify.ready('x');
     expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).not.toMatch(/ENOENT/); // it ran, and failed
   });
 
   it('starts systemd-notify through the runner it is given (the process helper), and reports its failure', async () => {
@@ -95,5 +97,18 @@ describe('SdNotify', () => {
     fail = true;
     await notify.send('WATCHDOG=1');
     expect(errors.map((e) => e.message)).toEqual(['systemd-notify exited with status 1']);
+  });
+
+  it('sends the notification itself when the helper fails: the watchdog never depends on it', async () => {
+    const helperGone: ProcessRunner = {
+      run: async () => {
+        throw new StepError('HELPER_DIED', 'internal', 'the process helper is gone');
+      },
+    };
+    const errors: Error[] = [];
+    const notify = new SdNotify(env(), { runner: () => helperGone, onError: (e) => errors.push(e) });
+    await notify.send('WATCHDOG=1');
+    expect(lines()).toEqual([`/run/systemd/notify --pid=${process.pid} WATCHDOG=1`]);
+    expect(errors).toEqual([]);
   });
 });

@@ -109,7 +109,7 @@ describe('AmiClient + AmiOriginator against the AMI simulator', () => {
       ['Action', 'Ping'],
       ['X-Note', 'y'.repeat(1100)],
     ];
-    await expect(client.action(long)).rejects.toMatchObject({ code: 'AMI_ACTION_TOO_LARGE', kind: 'rejected' });
+    await expect(client.action(long)).rejects.toMatchObject({ code: 'AMI_ACTION_TOO_LARGE', kind: 'bad-input' });
     expect(sim.actions.filter((a) => a.get('X-Note'))).toHaveLength(0); // never sent
     // Written around the client's guard, straight to the simulator's socket.
     const socket = (await import('node:net')).connect(sim.port, '127.0.0.1');
