@@ -12,7 +12,8 @@ export async function startDaemon(
   const cli = join(__dirname, '../src/cli/main.js');
   // The Node options the systemd unit gives the daemon, so the figures are the service's.
   const unit = readFileSync(join(__dirname, '../../deploy/veesion-bridge.service'), 'utf8');
-  const nodeOptions = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1] ?? '';
+  const nodeOptions = /^Environment="?NODE_OPTIONS=([^"\n]*)"?$/m.exec(unit)?.[1] ?? '';
+  if (!nodeOptions) throw new Error('deploy/veesion-bridge.service: its NODE_OPTIONS line was not found');
   // BENCH_NODE_FLAGS: extra node flags for the daemon, for tuning (e.g. --cpu-prof, --trace-gc).
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const child = spawn(

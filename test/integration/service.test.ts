@@ -44,6 +44,9 @@ describe('running as a systemd service', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(unit).toMatch(/^Type=notify$/m);
+    // Quoted: systemd splits an unquoted Environment= value on spaces (and drops `--expose-gc`,
+    // which lets the daemon give a storm's memory back).
+    expect(unit).toMatch(/^Environment="NODE_OPTIONS=[^"]*--expose-gc[^"]*"$/m);
     expect(unit).toMatch(/^RestartPreventExitStatus=78$/m);
     // Asterisk reaches the audio cache through the data directory and reads the files in it.
     expect(unit).toMatch(/^StateDirectoryMode=0751$/m);
