@@ -316,10 +316,12 @@ async function burstRun(post: (b: object) => Promise<{ status: number }>, world:
   const firstStore = 2 * LATENCY_ALERTS + 1; // after every store the latency runs used
   const calls = world.ami.calls.length;
   const said = new Map<string, (at: number) => void>(); // alert id -> its call
+  // Only while the burst runs: later runs merge hundreds of alerts into calls that cannot name them all.
+  let listening = true;
   world.ami.onOriginate((o) => {
-    const ids = alertsSaid(o);
+    if (!listening) return;
     const at = performance.now();
-    for (const id of ids) said.get(id)?.(at);
+    for (const id of alertsSaid(o)) said.get(id)?.(at);
   });
   const latencies = await Promise.all(
     Array.from({ length: BURST_ALERTS }, async (_, i) => {
@@ -333,6 +335,7 @@ async function burstRun(post: (b: object) => Promise<{ status: number }>, world:
       return (await heard) - sentAt;
     }),
   );
+  listening = false;
   const mine = world.ami.calls.slice(calls);
   const deadline = performance.now() + 30_000;
   while (mine.some((c) => c.hungUpAt === undefined) && performance.now() < deadline)
