@@ -151,3 +151,18 @@ export function rssParts(pid: number): { v8Pages: number; mainArena: number; oth
   }
   return parts;
 }
+
+/** One scrape of the daemon's /metrics: a metric's value (the first series, any labels), and its labelled series. */
+export async function scrapeMetrics(port: number): Promise<{
+  value(name: string): number;
+  series(name: string, label: string): [string, number][];
+}> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return {
+    value: (name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN),
+    series: (name, label) =>
+      [...text.matchAll(new RegExp(`^${name}\\{${label}="([^"]+)"\\} (\\S+)$`, 'gm'))].map(
+        (m) => [m[1] as string, Number(m[2])] as [string, number],
+      ),
+  };
+}

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { SimWorld } from '../src/sim/sim-world';
-import { rssMb, rssParts, startDaemon, stopDaemon } from './daemon-process';
+import { rssMb, rssParts, scrapeMetrics, startDaemon, stopDaemon } from './daemon-process';
 import { postAlert } from './post-alert';
 import { verdict } from './stats';
 
@@ -17,13 +17,13 @@ const RATE = Number(process.env.BENCH_MEMORY_RATE ?? 400);
 /** The chat posts keep up with the alerts (at 20 a second, the default, they would queue by the thousand). */
 const CHAT_PER_S = '1000';
 
-/** The daemon's own heap figures from /metrics (prom-client's defaults), to tell a heap that grows from memory held outside it. */
+/** The daemon's own heap figures and waiting steps, to tell a heap that grows from memory held outside it. */
 async function heapFigures(port: number): Promise<string> {
   try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const mb = (name: string) =>
-      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
-    return `, heap used ${mb('veesion_bridge_nodejs_heap_size_used_bytes').toFixed(1)} of ${mb('veesion_bridge_nodejs_heap_size_total_bytes').toFixed(1)} MB, external ${mb('veesion_bridge_nodejs_external_memory_bytes').toFixed(1)} MB, steps waiting ${[...text.matchAll(/^veesion_bridge_steps_waiting\{step="(\w+)"\} (\d+)$/gm)].map((m) => `${m[1]} ${m[2]}`).join(', ')}`;
+    const m = await scrapeMetrics(port);
+    const mb = (name: string) => (m.value(`veesion_bridge_nodejs_${name}`) / 2 ** 20).toFixed(1);
+    const steps = m.series('veesion_bridge_steps_waiting', 'step').map(([step, n]) => `${step} ${n}`);
+    return `, heap used ${mb('heap_size_used_bytes')} of ${mb('heap_size_total_bytes')} MB, external ${mb('external_memory_bytes')} MB, steps waiting ${steps.join(', ')}`;
   } catch {
     return '';
   }
@@ -32,11 +32,7 @@ async function heapFigures(port: number): Promise<string> {
 /** Steps not finished yet, from /metrics (undefined when it could not be read). */
 async function stepsWaiting(port: number): Promise<number | undefined> {
   try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    return [...text.matchAll(/^veesion_bridge_steps_waiting\{step="\w+"\} (\d+)$/gm)].reduce(
-      (n, m) => n + Number(m[1]),
-      0,
-    );
+    return (await scrapeMetrics(port)).series('veesion_bridge_steps_waiting', 'step').reduce((n, [, v]) => n + v, 0);
   } catch {
     return undefined;
   }

@@ -8,7 +8,15 @@ import { alertsSaid } from '../src/sim/ami-sim';
 import { ENGINES } from '../src/tts/engines';
 import { convertToTelephoneWav } from './ffmpeg-baseline';
 import { percentile, ms, verdict } from './stats';
-import { startDaemon, rssMb, stopDaemon, cpuSeconds, childrenRss, watchChildren } from './daemon-process';
+import {
+  startDaemon,
+  rssMb,
+  stopDaemon,
+  cpuSeconds,
+  childrenRss,
+  watchChildren,
+  scrapeMetrics,
+} from './daemon-process';
 import { sharedJournalRows } from './postgres';
 import { memoryRows } from './memory';
 import { watchdogRows } from './watchdog';
@@ -505,8 +513,8 @@ async function ingestOpenLoop(port: number, token: string, agent: http.Agent) {
 
 /** The daemon's own event-loop lag, from its Prometheus metrics (prom-client defaults). */
 async function daemonLoopLag(port: number): Promise<string> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const get = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  const m = await scrapeMetrics(port);
+  const get = (name: string) => m.value(name) * 1000;
   return `max ${ms(get('veesion_bridge_nodejs_eventloop_lag_max_seconds'))}, p99 ${ms(get('veesion_bridge_nodejs_eventloop_lag_p99_seconds'))} (since start)`;
 }
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { SimWorld } from '../src/sim/sim-world';
-import { startDaemon, stopDaemon, watchChildren } from './daemon-process';
+import { scrapeMetrics, startDaemon, stopDaemon, watchChildren } from './daemon-process';
 
 const SECONDS = 10;
 
@@ -26,13 +26,11 @@ export async function watchdogRows(benchDaemon: ChildProcess, world: SimWorld, d
     const children = watchChildren(daemon.pid as number);
     await new Promise((r) => setTimeout(r, SECONDS * 1000));
     const started = children.stop();
-    const text = await (await fetch(`http://127.0.0.1:${world.httpPort}/metrics`)).text();
-    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-    const count = value('veesion_bridge_systemd_notify_start_seconds_count');
-    const sum = value('veesion_bridge_systemd_notify_start_seconds_sum');
+    const m = await scrapeMetrics(world.httpPort);
+    const count = m.value('veesion_bridge_systemd_notify_start_seconds_count');
+    const sum = m.value('veesion_bridge_systemd_notify_start_seconds_sum');
     // The smallest bucket that holds every start: an upper bound on the longest.
-    const buckets = [...text.matchAll(/^veesion_bridge_systemd_notify_start_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)];
-    const all = buckets.find((b) => Number(b[2]) === count)?.[1];
+    const all = m.series('veesion_bridge_systemd_notify_start_seconds_bucket', 'le').find(([, n]) => n === count)?.[0];
     return [
       [
         `systemd watchdog: notifications in ${SECONDS} s (0.5 s period here; the unit's is 15 s)`,
