@@ -187,9 +187,10 @@ export class TtsRenderer implements SpeechRenderer {
     let removed = 0;
     for (const name of await readdir(this.opts.cacheDir)) {
       const file = join(this.opts.cacheDir, name);
-      const key = name.replace(/\.wav$/, '');
-      const used = this.lastUsed.get(key);
+      // A render in progress writes `.<key>.<random>.tmp`: its key is what `pending` knows it by.
       const isTemp = name.startsWith('.') && name.endsWith('.tmp');
+      const key = isTemp ? (name.slice(1).split('.')[0] ?? name) : name.replace(/\.wav$/, '');
+      const used = this.lastUsed.get(key);
       if (!isTemp && !name.endsWith('.wav')) continue;
       try {
         if (used !== undefined && used >= cutoff) {

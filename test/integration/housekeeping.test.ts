@@ -19,6 +19,15 @@ describe('housekeeping (the daemon cron job)', () => {
         10_000,
         'chat retry pending',
       );
+      // Every render done before the files are counted: pre-rendering's (in the background after
+      // the start) and the announcement's (in parallel with the chat post waited for above). A file
+      // one of them wrote after a prune would be counted as one the prune left behind.
+      await waitFor(() => w.logLines().some((l) => l.includes('audio cache ready')), 30_000, 'pre-rendering done');
+      await waitFor(
+        () => w.steps('hk-pending').some((s) => s.step === 'announce' && s.state === 'succeeded'),
+        10_000,
+        'announcement played',
+      );
       const sounds = join(w.config.settings.BRIDGE_DATA_DIR, 'sounds');
       const audio = () => readdirSync(sounds).filter((f) => f.endsWith('.wav')).length;
       expect(audio()).toBeGreaterThan(0);

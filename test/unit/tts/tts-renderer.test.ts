@@ -196,4 +196,46 @@ describe('TtsRenderer.prune (housekeeping)', () => {
     expect(engineRuns).toBe(runs + 1);
     expect(existsSync(`${old.playbackPath}.wav`)).toBe(true);
   });
+
+  it("keeps a render's temporary file while that render is under way, however old the clock says it is", async () => {
+    const { basename } = await import('node:path');
+    const { utimesSync, writeFileSync } = await import('node:fs');
+    const real = new TtsRenderer({
+      engine: 'espeak-ng',
+      voice: '',
+      cacheDir: tempDir(),
+      timeoutMs: 20_000,
+      spareEngines: false,
+    });
+    const rendered = await real.render('slow phrase');
+    const dir = tempDir();
+    let release: () => void = () => {};
+    const tts = new TtsRenderer({
+      engine: 'espeak-ng',
+      voice: '',
+      cacheDir: dir,
+      timeoutMs: 20_000,
+      spareEngines: false,
+      synthesize: async () => {
+        await new Promise<void>((r) => {
+          release = r;
+        });
+        return readFileSync(`${rendered.playbackPath}.wav`);
+      },
+    });
+    const job = tts.render('slow phrase');
+    await waitFor(() => tts.busy, 5_000, 'render under way');
+    // What the render writes before its rename: `.<key>.<random>.tmp`, the key being its file's name.
+    const temp = join(dir, `.${basename(rendered.playbackPath)}.0a1b2c3d.tmp`);
+    writeFileSync(temp, 'half a file');
+    const day = 86_400_000;
+    utimesSync(temp, (Date.now() - 2 * day) / 1000, (Date.now() - 2 * day) / 1000);
+    expect(await tts.prune(3 * day, Date.now() + 10 * day)).toBe(0);
+    expect(existsSync(temp)).toBe(true);
+    release();
+    expect((await job).cached).toBe(false);
+    // Its render over, the same file is a crash leftover: it goes.
+    expect(await tts.prune(3 * day, Date.now() + 10 * day)).toBe(2);
+    expect(readdirSync(dir)).toEqual([]);
+  });
 });
