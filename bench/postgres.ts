@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import pg from 'pg';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimWorld } from '../src/sim/sim-world';
@@ -12,6 +13,22 @@ const ALERTS = 5000;
 const ROUNDS = 3;
 
 type IngestResult = { latencies: number[]; perSecond: number; errors: number };
+/** PostgreSQL's write-ahead log written during a run, per alert: what each alert costs its disk (and any replica). */
+type Wal = { walPerAlert?: number };
+
+/** The server's current write-ahead log position, in bytes. */
+async function walPosition(url: string): Promise<bigint> {
+  const c = new pg.Client(url);
+  await c.connect();
+  try {
+    return BigInt(
+      (await c.query<{ b: string }>("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS b")).rows[0]?.b ??
+        '0',
+    );
+  } finally {
+    await c.end();
+  }
+}
 /** Cores used during a run: the daemon's, PostgreSQL's processes', the bench's (load and simulators). */
 type Cores = { daemon: number; postgres: number; bench: number };
 
@@ -81,7 +98,7 @@ export async function sharedJournalRows(
         BRIDGE_DATA_DIR: join(dir, `data-pg-${round}`),
       }),
     };
-    const runs: Record<keyof typeof journals, (IngestResult & Cores)[]> = { sqlite: [], postgres: [] };
+    const runs: Record<keyof typeof journals, (IngestResult & Cores & Wal)[]> = { sqlite: [], postgres: [] };
     for (let round = 0; round < ROUNDS; round++) {
       const order: (keyof typeof journals)[] = round % 2 === 0 ? ['sqlite', 'postgres'] : ['postgres', 'sqlite'];
       for (const journal of order) {
@@ -93,21 +110,25 @@ export async function sharedJournalRows(
         );
         try {
           await ingest(world.httpPort, `${journal}-warmup-${round}`, WARMUP);
-          runs[journal].push(
-            await measured(daemon, () => ingest(world.httpPort, `${journal}-ingest-${round}`, ALERTS)),
-          );
+          const url = journal === 'postgres' ? cluster.url(`bench${round}`) : undefined;
+          const wal = url ? await walPosition(url) : undefined;
+          const run = await measured(daemon, () => ingest(world.httpPort, `${journal}-ingest-${round}`, ALERTS));
+          runs[journal].push({
+            ...run,
+            ...(url && wal !== undefined ? { walPerAlert: Number((await walPosition(url)) - wal) / ALERTS } : {}),
+          });
         } finally {
           await stopDaemon(daemon, { quiet: true });
         }
       }
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-    const row = (what: string, rs: (IngestResult & Cores)[]) => {
+    const row = (what: string, rs: (IngestResult & Cores & Wal)[]) => {
       const latencies = rs.flatMap((r) => r.latencies);
       const errors = rs.reduce((n, r) => n + r.errors, 0);
       const cores = (k: keyof Cores) => `${(median(rs.map((r) => r[k])) * 100).toFixed(0)}%`;
       console.log(
-        `${what.padEnd(40)} ${`${median(rs.map((r) => r.perSecond)).toFixed(0)} alerts/s`.padEnd(16)} ack p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}${errors ? `, ${errors} errors` : ''} (runs: ${rs.map((r) => r.perSecond.toFixed(0)).join(', ')}; a core's daemon ${cores('daemon')}, PostgreSQL ${cores('postgres')}, bench ${cores('bench')})`,
+        `${what.padEnd(40)} ${`${median(rs.map((r) => r.perSecond)).toFixed(0)} alerts/s`.padEnd(16)} ack p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}${errors ? `, ${errors} errors` : ''} (runs: ${rs.map((r) => r.perSecond.toFixed(0)).join(', ')}; a core's daemon ${cores('daemon')}, PostgreSQL ${cores('postgres')}, bench ${cores('bench')}${rs[0]?.walPerAlert === undefined ? '' : `; WAL ${median(rs.map((r) => r.walPerAlert ?? 0)).toFixed(0)} bytes per alert`})`,
       );
     };
     console.log(
