@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import type { NewAlertRecord, StepRecord } from '../../pipeline/ports';
 import type { AlertEvent } from '../../pipeline/alert-event';
@@ -7,6 +6,7 @@ import { insertEvents, keptEventsQuery } from './pg-events';
 import { stepsQuery, writeSteps } from './pg-steps';
 import { callDetail } from '../../pipeline/call-details';
 import { firstCall } from '../step-call';
+import { cameraOf, incidentCtes, incidentParams, joinIncidents } from './pg-incident-join';
 
 /**
  * One group commit on PostgreSQL: a commit's new alerts, its step updates and its outbox events
@@ -91,21 +91,13 @@ async function commitOnGuesses(
       : '';
   // Every statement is made before the first is sent: one that cannot be made sends nothing, as
   // the COMMIT below does not wait to hear how the others went.
-  const statements = [
-    insertAlertsQuery([...firsts], { allNew: true }),
-    joinQuery(
-      [...firsts].filter((r) => r.incident),
-      { strict: true },
-    )?.query,
-    stepsQuery(updates),
-    keptEventsQuery(toWrite),
-  ];
+  const statements = [...ingestQueries([...firsts]), stepsQuery(updates), keptEventsQuery(toWrite)];
   const answers = await inSendingOrder([
     client.query('BEGIN'),
     ...statements.map((q) => (q ? client.query(q) : Promise.resolve(undefined))),
     client.query(`${check}${tell}COMMIT`),
   ]);
-  const eventsWritten = (answers[4] as QueryResult | undefined)?.rowCount ?? 0;
+  const eventsWritten = (answers[4] as QueryResult | undefined)?.rowCount ?? 0; // BEGIN, lock, ingest, steps, events
   return { isNew, eventsWritten, eventsKept: toWrite.length > 0 ? eventsWritten > 0 : eventsKept };
 }
 
@@ -151,13 +143,11 @@ const KEPT = 'EXISTS (SELECT 1 FROM integrations WHERE enabled = 1)';
 
 /**
  * How a commit's guesses fail on the server. The alerts' insert is told they are all new (see
- * insertAlerts); the guess that events are not kept is checked by EVENTS_NOW_KEPT. Each fails by
+ * ingestQueries); the guess that events are not kept is checked by EVENTS_NOW_KEPT. Each fails by
  * casting a text that is no number, built from a count the planner cannot know, so the error is
  * raised when the statement runs, and only when the guess was wrong.
  */
 const KNOWN_ALERTS = 'known alerts in the commit';
-/** How a strict join fails (see joinQuery): not a guess, an error. */
-const NOT_JOINED = 'alerts not inserted by the commit that joins them';
 const KEPT_AFTER_ALL = 'events are kept after all';
 const EVENTS_NOW_KEPT = `SELECT ('${KEPT_AFTER_ALL}: ' || count(*))::int FROM integrations WHERE enabled = 1 HAVING count(*) > 0`;
 
@@ -191,11 +181,46 @@ function firstOfEachId(batch: readonly NewAlertRecord[]): Set<NewAlertRecord> {
   return firsts;
 }
 
+/** A commit's alerts (one record per id) in id order, their steps, and every camera that may get an incident. */
+function alertRows(firsts: readonly NewAlertRecord[]) {
+  const sorted = [...firsts].sort((a, b) => (a.alert.id < b.alert.id ? -1 : a.alert.id > b.alert.id ? 1 : 0));
+  const steps = sorted.flatMap((r) =>
+    r.steps.map((step) => [r.alert.id, step, r.receivedAt, firstCall(r, step)] as const),
+  );
+  return {
+    sorted,
+    alertValues: [
+      sorted.map((b) => b.alert.id),
+      sorted.map((b) => b.receivedAt),
+      sorted.map((b) => b.alert.storeId),
+      sorted.map((b) => b.status),
+      sorted.map((b) => JSON.stringify(b.alert)),
+      sorted.map((b) => b.rawBody),
+    ],
+    stepValues: [
+      steps.map((s) => s[0]),
+      steps.map((s) => s[1]),
+      steps.map((s) => s[2]),
+      steps.map((s) => s[3]?.token ?? null),
+      steps.map((s) => (s[3] ? callDetail(s[3]) : null)),
+    ],
+    // Known or not: the alerts are not known to be new when the locks are taken.
+    cameras: [...new Set(sorted.filter((r) => r.incident).map(cameraOf))].sort(),
+  };
+}
+
+/** The steps of the alerts a statement's `inserted` returned, their values from parameter $n on. */
+const insertStepsCte = (n: number) =>
+  `with_steps AS (
+     INSERT INTO steps (alert_id, step, state, attempts, updated_at, call_token, call_state, detail)
+     SELECT a, s, CASE WHEN c IS NULL THEN 'pending' ELSE 'running' END, 0, t, c, CASE WHEN c IS NULL THEN NULL ELSE 'calling' END, d
+     FROM unnest($${n}::text[], $${n + 1}::text[], $${n + 2}::bigint[], $${n + 3}::text[], $${n + 4}::text[]) AS x(a, s, t, c, d)
+     WHERE a IN (SELECT id FROM inserted))`;
+
 /**
  * A commit's alerts (one record per id) with their steps, under their cameras' locks, in one
- * statement; returns the ids inserted (a known id is skipped, its steps too). `allNew`: the caller
- * took them all to be new, and a known one fails the statement, so the whole transaction, with a
- * message naming KNOWN_ALERTS.
+ * statement; returns the ids inserted (a known id is skipped, its steps too). Their incidents are
+ * joined after (joinIncidents), in the same transaction.
  *
  * Across daemons: the cameras' advisory locks are taken first, in one order, then the alerts are
  * inserted in id order, so two daemons given the same alerts never wait on each other in a
@@ -203,173 +228,62 @@ function firstOfEachId(batch: readonly NewAlertRecord[]): Set<NewAlertRecord> {
  * statement that reads the live incidents starts (two daemons cannot open two incidents for one
  * camera).
  */
-async function insertAlerts(
-  client: PoolClient,
-  firsts: readonly NewAlertRecord[],
-  opts: { allNew?: boolean } = {},
-): Promise<Set<string>> {
-  const query = insertAlertsQuery(firsts, opts);
-  if (!query) return new Set();
-  const r = await client.query<{ ids: string[] | null }>(query);
-  return new Set(r.rows[0]?.ids ?? []);
-}
-
-function insertAlertsQuery(firsts: readonly NewAlertRecord[], { allNew = false } = {}): QueryConfig | undefined {
-  if (firsts.length === 0) return undefined;
-  const sorted = [...firsts].sort((a, b) => (a.alert.id < b.alert.id ? -1 : a.alert.id > b.alert.id ? 1 : 0));
-  const steps = sorted.flatMap((r) =>
-    r.steps.map((step) => [r.alert.id, step, r.receivedAt, firstCall(r, step)] as const),
-  );
-  // Every camera that may get an incident, known or not: the alerts are not known to be new yet.
-  const cameras = [...new Set(sorted.filter((r) => r.incident).map(cameraOf))].sort();
+async function insertAlerts(client: PoolClient, firsts: readonly NewAlertRecord[]): Promise<Set<string>> {
+  if (firsts.length === 0) return new Set();
+  const { alertValues, stepValues, cameras } = alertRows(firsts);
   // The locks are a condition that reads no row: PostgreSQL settles it once, before the first
   // alert is inserted (unnest yields the sorted array in its order: the locks go in that order).
-  // The steps go in with their alert, and only for an alert the insert did not skip as known.
-  return {
+  const r = await client.query<{ ids: string[] | null }>({
     name: 'insert-alerts',
     text: `WITH inserted AS (
              INSERT INTO alerts (id, received_at, store_id, status, alert_json, raw_body)
              SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
-             WHERE (SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM unnest($10::text[]) AS k) >= 0
+             WHERE (SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM unnest($7::text[]) AS k) >= 0
              ON CONFLICT (id) DO NOTHING RETURNING id),
-           with_steps AS (
-             INSERT INTO steps (alert_id, step, state, attempts, updated_at, call_token, call_state, detail)
-             SELECT a, s, CASE WHEN c IS NULL THEN 'pending' ELSE 'running' END, 0, t, c, CASE WHEN c IS NULL THEN NULL ELSE 'calling' END, d
-             FROM unnest($7::text[], $8::text[], $9::bigint[], $12::text[], $13::text[]) AS x(a, s, t, c, d)
-             WHERE a IN (SELECT id FROM inserted))
-           SELECT array_agg(id) AS ids,
-                  CASE WHEN $11::boolean AND count(*) < cardinality($1::text[])
-                       THEN ('${KNOWN_ALERTS}: ' || (cardinality($1::text[]) - count(*)))::int END AS all_new
-           FROM inserted`,
-    values: [
-      sorted.map((b) => b.alert.id),
-      sorted.map((b) => b.receivedAt),
-      sorted.map((b) => b.alert.storeId),
-      sorted.map((b) => b.status),
-      sorted.map((b) => JSON.stringify(b.alert)),
-      sorted.map((b) => b.rawBody),
-      steps.map((s) => s[0]),
-      steps.map((s) => s[1]),
-      steps.map((s) => s[2]),
-      cameras,
-      allNew,
-      steps.map((s) => s[3]?.token ?? null),
-      steps.map((s) => (s[3] ? callDetail(s[3]) : null)),
-    ],
-  };
-}
-
-/** A camera's alerts of one commit that go to one incident, in the order they came. */
-interface Run {
-  alerts: NewAlertRecord[];
-  /** The camera's first run may join the camera's live incident; a later one opens its own. */
-  mayJoin: boolean;
+           ${insertStepsCte(8)}
+           SELECT array_agg(id) AS ids FROM inserted`,
+    values: [...alertValues, cameras, ...stepValues],
+  });
+  return new Set(r.rows[0]?.ids ?? []);
 }
 
 /**
- * The same outcome as taking the alerts one by one (join the camera's live incident whose last
- * alert is within the window, else open one): an alert within the window of the camera's alert
- * before it in the commit goes where that one went, so only a camera's first alert of the commit
- * reads the live incidents. It reads them locked: an incident claimed, resolved or ended by
- * another transaction meanwhile is read again once that commits, and one no longer live is not
- * joined (the alert opens its own incident, so it is repeated and escalated like any other).
- *
- * `fresh` are meant to be alerts this transaction inserted; if one of them is not (a known alert,
- * sent before its insert's answer was seen), nothing is joined and the answer is false.
+ * The commit on guesses' statements for its alerts, taken all to be new: the cameras' locks (see
+ * insertAlerts), then one statement that joins or opens their incidents and inserts each alert
+ * with its incident and its steps. A known alert fails that statement, so the whole transaction,
+ * with a message naming KNOWN_ALERTS. Inserted with its incident, an alert row is written once
+ * (joined after, it was written twice, and its incident index with it).
  */
-async function joinIncidents(client: PoolClient, fresh: readonly NewAlertRecord[]): Promise<boolean> {
-  const join = joinQuery(fresh);
-  if (!join) return true;
-  return (await client.query(join.query)).rowCount === join.alerts;
-}
-
-/**
- * joinIncidents' statement, and how many alerts it joins. `strict`: an alert the transaction did
- * not insert fails the statement (so the transaction) instead of joining nothing, for a commit
- * that sends its COMMIT without waiting for this answer.
- */
-function joinQuery(
-  fresh: readonly NewAlertRecord[],
-  { strict = false } = {},
-): { query: QueryConfig; alerts: number } | undefined {
-  if (fresh.length === 0) return undefined;
-  const byCamera = new Map<string, NewAlertRecord[]>();
-  for (const b of fresh) {
-    const camera = cameraOf(b);
-    const list = byCamera.get(camera);
-    if (list) list.push(b);
-    else byCamera.set(camera, [b]);
-  }
-  const runs: Run[] = [];
-  for (const alerts of byCamera.values()) {
-    let run: Run | undefined;
-    for (const a of alerts) {
-      const before = run?.alerts.at(-1);
-      const windowMs = (a.incident as NonNullable<NewAlertRecord['incident']>).windowMs;
-      if (run && before && before.receivedAt >= a.receivedAt - windowMs) run.alerts.push(a);
-      else {
-        run = { alerts: [a], mayJoin: run === undefined };
-        runs.push(run);
-      }
-    }
-  }
-  const first = (run: Run) => run.alerts[0] as NewAlertRecord;
-  const last = (run: Run) => run.alerts.at(-1) as NewAlertRecord;
-  const pointed = runs.flatMap((run, k) => run.alerts.map((a) => [a.alert.id, k] as const));
-  const query: QueryConfig = {
-    name: 'join-or-open-incidents',
-    text: `WITH inserted_here AS (
-             SELECT count(*) = cardinality($14::text[]) AS all_new FROM alerts
-             WHERE id = ANY($14::text[]) AND xmin = pg_current_xact_id()::xid),
-           run AS (
-             SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::bigint[],
-                                  $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::boolean[])
-               AS r(k, store_id, camera_id, since, first_alert_id, first_at, last_alert_id, last_at, alerts, new_id, room, next_repeat_at, may_join)
-             WHERE (SELECT CASE WHEN all_new THEN true
-                                WHEN $16::boolean THEN ('${NOT_JOINED}: ' || all_new)::int > 0
-                                ELSE false END FROM inserted_here)),
-           live AS (
-             SELECT run.k, (SELECT i.id FROM incidents i
-                            WHERE i.store_id = run.store_id AND i.camera_id = run.camera_id AND i.state IN ('open', 'claimed') AND i.last_alert_at >= run.since
-                            ORDER BY i.last_alert_at DESC LIMIT 1 FOR UPDATE) AS id
-             FROM run WHERE run.may_join),
-           target AS (
-             SELECT run.*, live.id AS live_id, COALESCE(live.id, run.new_id) AS incident_id FROM run LEFT JOIN live ON live.k = run.k),
-           joined AS (
-             UPDATE incidents i SET alerts = i.alerts + t.alerts, last_alert_id = t.last_alert_id, last_alert_at = t.last_at, updated_at = t.last_at
-             FROM target t WHERE i.id = t.live_id),
-           opened AS (
-             INSERT INTO incidents (id, store_id, camera_id, room, state, opened_at, first_alert_id, last_alert_id, last_alert_at, next_repeat_at, updated_at, alerts)
-             SELECT new_id, store_id, camera_id, room, 'open', first_at, first_alert_id, last_alert_id, last_at, next_repeat_at, last_at, alerts
-             FROM target WHERE live_id IS NULL)
-           UPDATE alerts a SET incident_id = t.incident_id
-           FROM unnest($14::text[], $15::int[]) AS p(alert_id, k) JOIN target t ON t.k = p.k
-           WHERE a.id = p.alert_id`,
-    values: [
-      runs.map((_, k) => k),
-      runs.map((run) => first(run).alert.storeId),
-      runs.map((run) => first(run).alert.cameraId),
-      runs.map(
-        (run) => first(run).receivedAt - (first(run).incident as NonNullable<NewAlertRecord['incident']>).windowMs,
-      ),
-      runs.map((run) => first(run).alert.id),
-      runs.map((run) => first(run).receivedAt),
-      runs.map((run) => last(run).alert.id),
-      runs.map((run) => last(run).receivedAt),
-      runs.map((run) => run.alerts.length),
-      runs.map(() => `inc_${randomUUID()}`),
-      runs.map((run) => (first(run).incident as NonNullable<NewAlertRecord['incident']>).room),
-      runs.map((run) => first(run).incident?.firstRepeatAt ?? null),
-      runs.map((run) => run.mayJoin),
-      pointed.map((p) => p[0]),
-      pointed.map((p) => p[1]),
-      strict,
-    ],
-  };
-  return { query, alerts: pointed.length };
-}
-
-/** The key of a camera's advisory lock. */
-function cameraOf(r: NewAlertRecord): string {
-  return JSON.stringify([r.alert.storeId, r.alert.cameraId]);
+function ingestQueries(firsts: readonly NewAlertRecord[]): (QueryConfig | undefined)[] {
+  if (firsts.length === 0) return [undefined, undefined];
+  const { alertValues, stepValues, cameras } = alertRows(firsts);
+  const incidents = incidentParams(firsts.filter((r) => r.incident));
+  const lock: QueryConfig | undefined =
+    cameras.length === 0
+      ? undefined
+      : {
+          name: 'lock-cameras',
+          text: 'SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM unnest($1::text[]) AS k',
+          values: [cameras],
+        };
+  return [
+    lock,
+    {
+      name: 'ingest-alerts',
+      text: `WITH ${incidentCtes()},
+             inserted AS (
+               INSERT INTO alerts (id, received_at, store_id, status, alert_json, raw_body, incident_id)
+               SELECT x.id, x.received_at, x.store_id, x.status, x.alert_json, x.raw_body, t.incident_id
+               FROM unnest($16::text[], $17::bigint[], $18::text[], $19::text[], $20::text[], $21::text[])
+                      WITH ORDINALITY AS x(id, received_at, store_id, status, alert_json, raw_body, n)
+               LEFT JOIN pointed p ON p.alert_id = x.id LEFT JOIN target t ON t.k = p.k
+               ORDER BY x.n
+               ON CONFLICT (id) DO NOTHING RETURNING id),
+             ${insertStepsCte(22)}
+             SELECT CASE WHEN count(*) < cardinality($16::text[])
+                         THEN ('${KNOWN_ALERTS}: ' || (cardinality($16::text[]) - count(*)))::int END AS all_new
+             FROM inserted`,
+      values: [...incidents.values, ...alertValues, ...stepValues],
+    },
+  ];
 }
