@@ -221,15 +221,18 @@ describe('a commit on PostgreSQL is one round trip on guesses the server checks'
   it('writes each alert row once, its incident with it', async () => {
     const journal = await PgJournal.open(await pg.fresh());
     try {
-      const three = [record('w1', 'W', 1000), record('w2', 'W', 1100), record('w3', 'X', 1000)];
-      expect(await Promise.all(three.map((r) => journal.append(r)))).toEqual(['new', 'new', 'new']);
-      // A new table's first rows: written once, the three alerts are its first three tuples (an
+      // w4's store has no incidents: it goes in with none, in the same commit.
+      const { incident: _, ...w4 } = record('w4', 'Y', 1000);
+      const four = [record('w1', 'W', 1000), record('w2', 'W', 1100), record('w3', 'X', 1000), w4];
+      expect(await Promise.all(four.map((r) => journal.append(r)))).toEqual(['new', 'new', 'new', 'new']);
+      // A new table's first rows: written once, the four alerts are its first four tuples (an
       // update in the same transaction would have left them dead and written them again after).
       const rows = await journal.pool.query<{ id: string; ctid: string; incident_id: string | null }>(
         'SELECT id, ctid::text, incident_id FROM alerts ORDER BY id',
       );
-      expect(rows.rows.map((r) => r.ctid)).toEqual(['(0,1)', '(0,2)', '(0,3)']);
-      const [w1, w2, w3] = rows.rows.map((r) => r.incident_id);
+      expect(rows.rows.map((r) => r.ctid)).toEqual(['(0,1)', '(0,2)', '(0,3)', '(0,4)']);
+      const [w1, w2, w3, none] = rows.rows.map((r) => r.incident_id);
+      expect(none).toBeNull();
       expect(w1).toMatch(/^inc_/);
       expect(w2).toBe(w1);
       expect(w3).toMatch(/^inc_/);
