@@ -105,6 +105,18 @@ async function main(): Promise<void> {
       return;
     }
 
+    if (process.env.BENCH_ONLY === 'open') {
+      // The open loop alone, after the same warm-up, with when its slow acknowledgements were sent.
+      await ingestRun(world.httpPort, world.hookToken, agent, 'warmup', WARMUP_ALERTS);
+      const paced = await ingestOpenLoop(world.httpPort, world.hookToken, agent);
+      const slow = paced.sentAt.filter((_, i) => (paced.byIndex[i] ?? 0) > 20).map((t) => Math.floor(t / 100) / 10);
+      const bursts = [...new Set(slow)].map((t) => `${t.toFixed(1)} s (${slow.filter((x) => x === t).length})`);
+      console.log(
+        `open loop: ${paced.acked} acked, ack p50 ${ms(percentile(paced.latencies, 50))}, p99 ${ms(percentile(paced.latencies, 99))}, max ${ms(Math.max(...paced.latencies))}; sent late by the bench p99 ${ms(percentile(paced.lateSends, 99))}, max ${ms(Math.max(...paced.lateSends))}; over 20 ms, by 100 ms of sending: ${bursts.join(', ') || 'none'}`,
+      );
+      return;
+    }
+
     const waiting = new Map<string, (at: number) => void>();
     world.ami.onOriginate((o) => {
       const id = o.variables.find((v) => v.startsWith('ALERT_ID='))?.slice(9);
@@ -489,18 +501,29 @@ async function bareEngineCost(dir: string, i: number): Promise<number> {
  */
 async function ingestOpenLoop(port: number, token: string, agent: http.Agent) {
   const latencies: number[] = [];
+  const total = OPEN_RATE * OPEN_SECONDS;
+  // Each alert's acknowledgement time by its number (NaN: not acknowledged), and when it was due.
+  const byIndex: number[] = new Array(total).fill(Number.NaN);
+  const sentAt: number[] = [];
+  /** How late each alert left the bench: its own stalls, which the daemon did not cause. */
+  const lateSends: number[] = [];
   const sends: Promise<void>[] = [];
   const t0 = performance.now();
-  const total = OPEN_RATE * OPEN_SECONDS;
   let sent = 0;
   while (sent < total) {
     const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * OPEN_RATE) + 1);
     for (; sent < due; sent++) {
       const scheduled = t0 + (sent / OPEN_RATE) * 1000;
       const i = sent;
+      sentAt.push(scheduled - t0);
+      lateSends.push(performance.now() - scheduled);
       sends.push(
         postAlert(port, token, { alert_uuid: `paced-${i}`, location: `s${i % 20}`, cameraId: 'cached' }, agent).then(
-          (res) => void (res.status === 200 && latencies.push(performance.now() - scheduled)),
+          (res) => {
+            if (res.status !== 200) return;
+            byIndex[i] = performance.now() - scheduled;
+            latencies.push(byIndex[i]);
+          },
           () => undefined,
         ),
       );
@@ -508,7 +531,7 @@ async function ingestOpenLoop(port: number, token: string, agent: http.Agent) {
     await new Promise((r) => setTimeout(r, 1));
   }
   await Promise.all(sends);
-  return { latencies, acked: latencies.length };
+  return { latencies, acked: latencies.length, byIndex, sentAt, lateSends };
 }
 
 /** The daemon's own event-loop lag, from its Prometheus metrics (prom-client defaults). */
