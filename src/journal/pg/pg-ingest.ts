@@ -209,6 +209,15 @@ function alertRows(firsts: readonly NewAlertRecord[]) {
   };
 }
 
+/**
+ * Takes the advisory locks of the cameras in the text array `param`, in the order of the locks'
+ * own keys: two daemons always take them in one order, even for two cameras whose names hash
+ * to one key (then one lock, taken once). An aggregate over a sorted subquery reads its rows in
+ * that order.
+ */
+const lockCameras = (param: string) =>
+  `SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest(${param}::text[]) AS k ORDER BY h) AS keys`;
+
 /** The steps of the alerts a statement's `inserted` returned, their values from parameter $n on. */
 const insertStepsCte = (n: number) =>
   `with_steps AS (
@@ -232,13 +241,13 @@ async function insertAlerts(client: PoolClient, firsts: readonly NewAlertRecord[
   if (firsts.length === 0) return new Set();
   const { alertValues, stepValues, cameras } = alertRows(firsts);
   // The locks are a condition that reads no row: PostgreSQL settles it once, before the first
-  // alert is inserted (unnest yields the sorted array in its order: the locks go in that order).
+  // alert is inserted.
   const r = await client.query<{ ids: string[] | null }>({
     name: 'insert-alerts',
     text: `WITH inserted AS (
              INSERT INTO alerts (id, received_at, store_id, status, alert_json, raw_body)
              SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
-             WHERE (SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM unnest($7::text[]) AS k) >= 0
+             WHERE (${lockCameras('$7')}) >= 0
              ON CONFLICT (id) DO NOTHING RETURNING id),
            ${insertStepsCte(8)}
            SELECT array_agg(id) AS ids FROM inserted`,
@@ -263,7 +272,7 @@ function ingestQueries(firsts: readonly NewAlertRecord[]): (QueryConfig | undefi
       ? undefined
       : {
           name: 'lock-cameras',
-          text: 'SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM unnest($1::text[]) AS k',
+          text: lockCameras('$1'),
           values: [cameras],
         };
   return [
