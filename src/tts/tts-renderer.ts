@@ -186,12 +186,11 @@ export class TtsRenderer implements SpeechRenderer {
     const cutoff = now - maxAgeMs;
     let removed = 0;
     for (const name of await readdir(this.opts.cacheDir)) {
+      const cached = cacheFileKey(name);
+      if (!cached) continue;
+      const { key, isTemp } = cached;
       const file = join(this.opts.cacheDir, name);
-      // A render in progress writes `.<key>.<random>.tmp`: its key is what `pending` knows it by.
-      const isTemp = name.startsWith('.') && name.endsWith('.tmp');
-      const key = isTemp ? (name.slice(1).split('.')[0] ?? name) : name.replace(/\.wav$/, '');
       const used = this.lastUsed.get(key);
-      if (!isTemp && !name.endsWith('.wav')) continue;
       try {
         if (used !== undefined && used >= cutoff) {
           await utimes(file, used / 1000, used / 1000);
@@ -241,7 +240,7 @@ export class TtsRenderer implements SpeechRenderer {
           { cause: err },
         );
       }
-      const tmp = join(this.opts.cacheDir, `.${key}.${randomBytes(4).toString('hex')}.tmp`);
+      const tmp = join(this.opts.cacheDir, tempFileName(key));
       try {
         await writeFile(tmp, wav, { mode: 0o640 });
         await fsync(tmp);
@@ -359,4 +358,22 @@ function readableNow(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A render's file while it is written, renamed to `<key>.wav` once whole. */
+function tempFileName(key: string): string {
+  return `.${key}.${randomBytes(4).toString('hex')}.tmp`;
+}
+
+/**
+ * The key a file of the cache belongs to (what `pending` and `lastUsed` know it by), and whether it
+ * is a render's temporary file (see tempFileName); undefined for a file that is neither.
+ */
+function cacheFileKey(name: string): { key: string; isTemp: boolean } | undefined {
+  if (name.endsWith('.wav')) return { key: name.slice(0, -'.wav'.length), isTemp: false };
+  const temp = /^\.([^.]+)\.[^.]*\.tmp$/.exec(name);
+  if (temp) return { key: temp[1] as string, isTemp: true };
+  // A leftover `.tmp` of another shape is still a crash leftover: pruned by its age alone.
+  if (name.startsWith('.') && name.endsWith('.tmp')) return { key: name, isTemp: true };
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { TtsRenderer } from '../../../src/tts/tts-renderer';
+import { TtsRenderer, type TtsOptions } from '../../../src/tts/tts-renderer';
 import { readWavInfo } from '../../../src/tts/wav';
 import { rmsDbfs } from '../../helpers/wav';
 import { soundFile } from '../../../src/tts/sound-file';
@@ -19,12 +19,23 @@ const alive = (pid: number): boolean => {
 
 const text = 'Attention! Theft detected in store one on camera 3';
 
+/** A renderer on the real espeak-ng (or `engine`), in a fresh cache directory unless told, no spare engines. */
+const renderer = (opts: Partial<TtsOptions> = {}) =>
+  new TtsRenderer({
+    engine: 'espeak-ng',
+    voice: '',
+    cacheDir: tempDir(),
+    timeoutMs: 20_000,
+    spareEngines: false,
+    ...opts,
+  });
+
 describe('TtsRenderer with the real engines and ffmpeg', () => {
   it.each(['espeak-ng', 'festival'] as const)(
     '%s: renders 8 kHz mono 16-bit speech, audible and over a second long',
     async (engine) => {
       const dir = tempDir();
-      const tts = new TtsRenderer({ engine, voice: '', cacheDir: dir, timeoutMs: 20_000, spareEngines: false });
+      const tts = renderer({ engine, cacheDir: dir });
       const speech = await tts.render(text);
       const buf = readFileSync(`${speech.playbackPath}.wav`);
       const info = readWavInfo(buf);
@@ -38,20 +49,10 @@ describe('TtsRenderer with the real engines and ffmpeg', () => {
 
   it('answers from the cache the second time, and shares one rendering between concurrent calls', async () => {
     let engineRuns = 0;
-    const real = new TtsRenderer({
-      engine: 'espeak-ng',
-      voice: '',
-      cacheDir: tempDir(),
-      timeoutMs: 20_000,
-      spareEngines: false,
-    });
+    const real = renderer();
     const dir = tempDir();
-    const tts = new TtsRenderer({
-      engine: 'espeak-ng',
-      voice: '',
+    const tts = renderer({
       cacheDir: dir,
-      timeoutMs: 20_000,
-      spareEngines: false,
       synthesize: async (t) => {
         engineRuns++;
         return readFileSync(`${(await real.render(t)).playbackPath}.wav`);
@@ -62,12 +63,8 @@ describe('TtsRenderer with the real engines and ffmpeg', () => {
     expect(a.playbackPath).toBe(b.playbackPath);
     expect((await tts.render(text)).cached).toBe(true);
     // A new renderer on the same directory finds the file on disk.
-    const fresh = new TtsRenderer({
-      engine: 'espeak-ng',
-      voice: '',
+    const fresh = renderer({
       cacheDir: dir,
-      timeoutMs: 20_000,
-      spareEngines: false,
       synthesize: async () => {
         throw new Error('must not run');
       },
@@ -85,19 +82,8 @@ describe('TtsRenderer with the real engines and ffmpeg', () => {
   });
 
   it('plays the chime first when configured', async () => {
-    const plain = await new TtsRenderer({
-      engine: 'espeak-ng',
-      voice: '',
-      cacheDir: tempDir(),
-      timeoutMs: 20_000,
-      spareEngines: false,
-    }).render(text);
-    const chimed = await new TtsRenderer({
-      engine: 'espeak-ng',
-      voice: '',
-      cacheDir: tempDir(),
-      timeoutMs: 20_000,
-      spareEngines: false,
+    const plain = await renderer().render(text);
+    const chimed = await renderer({
       chimeFile: soundFile('chime.wav'),
     }).render(text);
     expect(chimed.durationMs - plain.durationMs).toBeGreaterThan(400);
@@ -106,13 +92,7 @@ describe('TtsRenderer with the real engines and ffmpeg', () => {
   it.each(['espeak-ng', 'festival'] as const)('%s: hostile text is spoken, never evaluated', async (engine) => {
     const marker = join(tempDir(), 'pwned');
     const hostile = `x") (system "touch ${marker}") ("; touch ${marker}; $(touch ${marker}) \`touch ${marker}\``;
-    const speech = await new TtsRenderer({
-      engine,
-      voice: '',
-      cacheDir: tempDir(),
-      timeoutMs: 20_000,
-      spareEngines: false,
-    }).render(hostile);
+    const speech = await renderer({ engine }).render(hostile);
     expect(existsSync(`${speech.playbackPath}.wav`)).toBe(true);
     expect(existsSync(marker)).toBe(false);
   });
@@ -152,20 +132,10 @@ describe('TtsRenderer.prune (housekeeping)', () => {
     const { utimesSync, writeFileSync } = await import('node:fs');
     const dir = tempDir();
     let engineRuns = 0;
-    const real = new TtsRenderer({
-      engine: 'espeak-ng',
-      voice: '',
-      cacheDir: tempDir(),
-      timeoutMs: 20_000,
-      spareEngines: false,
-    });
+    const real = renderer();
     const make = () =>
-      new TtsRenderer({
-        engine: 'espeak-ng',
-        voice: '',
+      renderer({
         cacheDir: dir,
-        timeoutMs: 20_000,
-        spareEngines: false,
         synthesize: async (t) => {
           engineRuns++;
           return readFileSync(`${(await real.render(t)).playbackPath}.wav`);
@@ -200,22 +170,12 @@ describe('TtsRenderer.prune (housekeeping)', () => {
   it("keeps a render's temporary file while that render is under way, however old the clock says it is", async () => {
     const { basename } = await import('node:path');
     const { utimesSync, writeFileSync } = await import('node:fs');
-    const real = new TtsRenderer({
-      engine: 'espeak-ng',
-      voice: '',
-      cacheDir: tempDir(),
-      timeoutMs: 20_000,
-      spareEngines: false,
-    });
+    const real = renderer();
     const rendered = await real.render('slow phrase');
     const dir = tempDir();
     let release: () => void = () => {};
-    const tts = new TtsRenderer({
-      engine: 'espeak-ng',
-      voice: '',
+    const tts = renderer({
       cacheDir: dir,
-      timeoutMs: 20_000,
-      spareEngines: false,
       synthesize: async () => {
         await new Promise<void>((r) => {
           release = r;
