@@ -102,21 +102,16 @@ export async function sharedJournalRows(
     for (let round = 0; round < ROUNDS; round++) {
       const order: (keyof typeof journals)[] = round % 2 === 0 ? ['sqlite', 'postgres'] : ['postgres', 'sqlite'];
       for (const journal of order) {
-        const daemon = await startDaemon(
-          world.envFile,
-          world.storesFile,
-          world.httpPort,
-          await journals[journal](round),
-        );
+        const env: Record<string, string> = await journals[journal](round);
+        const daemon = await startDaemon(world.envFile, world.storesFile, world.httpPort, env);
         try {
           await ingest(world.httpPort, `${journal}-warmup-${round}`, WARMUP);
-          const url = journal === 'postgres' ? cluster.url(`bench${round}`) : undefined;
-          const wal = url ? await walPosition(url) : undefined;
+          const url = env.BRIDGE_JOURNAL_URL;
+          const wal = url === undefined ? undefined : await walPosition(url);
           const run = await measured(daemon, () => ingest(world.httpPort, `${journal}-ingest-${round}`, ALERTS));
-          runs[journal].push({
-            ...run,
-            ...(url && wal !== undefined ? { walPerAlert: Number((await walPosition(url)) - wal) / ALERTS } : {}),
-          });
+          if (url !== undefined && wal !== undefined)
+            runs[journal].push({ ...run, walPerAlert: Number((await walPosition(url)) - wal) / ALERTS });
+          else runs[journal].push(run);
         } finally {
           await stopDaemon(daemon, { quiet: true });
         }
