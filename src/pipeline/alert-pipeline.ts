@@ -178,8 +178,12 @@ export class AlertPipeline {
       if (call && heard) {
         // Answered before a crash or a takeover: Asterisk plays the call on its own, so it was
         // heard, and it counts on its incident like any other. Placing it again would say it twice.
-        this.recorder.record(work, 'announce', rec.attempts, 'succeeded', null, heard, this.deps.clock.now());
-        counting.push(this.incidents?.announced(rec.alertId, call.token));
+        // Counted first, as a call that ends here is: a second death in between finds it answered again.
+        counting.push(
+          Promise.resolve(this.incidents?.announced(rec.alertId, call.token)).then(() =>
+            this.recorder.record(work, 'announce', rec.attempts, 'succeeded', null, heard, this.deps.clock.now()),
+          ),
+        );
         continue;
       }
       // Placed but never recorded as answered: placed again (a missed alert is worse than a repeated one).

@@ -114,8 +114,11 @@ export async function announceStep(
     recorder.record(work, 'announce', attempt, 'expired', outcome.reason, null, started);
     return outcome.reason;
   }
+  // Counted on its incident before the step is final: a death between the two then leaves the
+  // step unfinished and answered, which the next start counts by its token (once), never a final
+  // step whose incident does not know it was heard (it would be said again as a repeat).
+  await incidents?.announced(alert.id, outcome.callToken);
   recorder.record(work, 'announce', attempt, 'succeeded', null, outcome.detail, started);
-  void incidents?.announced(alert.id, outcome.callToken);
   return outcome.detail;
 }
 
