@@ -70,6 +70,25 @@ export async function roomMembers(
   return members.length > 0 ? { kind: 'members', members } : { kind: 'empty' };
 }
 
+/**
+ * roomMembers asked once per room at a time: the alerts said together in one call each ask as the
+ * call is placed, and a storm's summary must not send Asterisk one ConfbridgeList per alert. A
+ * caller arriving while the question is out gets its answer.
+ */
+export function sharedRoomMembers(
+  client: Pick<AmiClient, 'listAction' | 'loggedIn' | 'notReadyReason'>,
+  opts: RoomMembersOptions = {},
+): (room: string) => Promise<RoomMembers> {
+  const asking = new Map<string, Promise<RoomMembers>>();
+  return (room) => {
+    const out = asking.get(room);
+    if (out) return out;
+    const answer = roomMembers(client, room, opts).finally(() => asking.delete(room));
+    asking.set(room, answer);
+    return answer;
+  };
+}
+
 function member(m: AmiMessage): RoomMember {
   const callerIdNum = known(m.get('CallerIDNum'));
   const callerIdName = known(m.get('CallerIDName'));

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { AmiClient } from '../../../src/pbx/ami-client';
 import { AmiOriginator } from '../../../src/pbx/ami-originator';
-import { roomMembers } from '../../../src/pbx/room-members';
+import { roomMembers, sharedRoomMembers } from '../../../src/pbx/room-members';
 import { StepError } from '../../../src/pipeline/step-error';
 import { AmiSimulator, LEAST_RIGHTS } from '../../../src/sim/ami-sim';
 import type { OriginateRequest } from '../../../src/pipeline/ports';
@@ -121,6 +121,23 @@ describe('roomMembers (ConfbridgeList) against the AMI simulator', () => {
     const pending = roomMembers(client, '7');
     sim.dropConnections();
     expect(await pending).toEqual({ kind: 'unknown', reason: expect.stringContaining('AMI connection lost') });
+  });
+
+  it('asked by many at once (the alerts of one summary call), sends Asterisk one ConfbridgeList per room; asked later, asks again', async () => {
+    await connect();
+    sim.join('7', anna);
+    sim.join('8', bob);
+    const lists = () => sim.actions.filter((a) => a.get('Action') === 'ConfbridgeList').map((a) => a.get('Conference'));
+    const members = sharedRoomMembers(client);
+    const answers = await Promise.all([...Array.from({ length: 30 }, () => members('7')), members('8')]);
+    expect(lists()).toEqual(['7', '8']);
+    expect(new Set(answers.slice(0, 30).map((a) => JSON.stringify(a))).size).toBe(1);
+    expect(answers[0]).toEqual({ kind: 'members', members: [expect.objectContaining({ callerIdNum: '201' })] });
+    expect(answers[30]).toEqual({ kind: 'members', members: [expect.objectContaining({ callerIdNum: '202' })] });
+    // Once answered, a new question is a new ConfbridgeList: nobody gets a stale room.
+    sim.join('7', bob);
+    expect(await members('7')).toEqual({ kind: 'members', members: [expect.anything(), expect.anything()] });
+    expect(lists()).toEqual(['7', '8', '7']);
   });
 });
 
