@@ -115,8 +115,10 @@ export async function announceStep(
     return outcome.reason;
   }
   // Counted on its incident before the step is final: a death between the two then leaves the
-  // step unfinished and answered, which the next start counts by its token (once), never a final
-  // step whose incident does not know it was heard (it would be said again as a repeat).
+  // step unfinished and answered, which the next start counts by its token (once), not a final
+  // step whose incident does not know it was heard (said again as a repeat). A count the journal
+  // refuses is reported and the step ends all the same: one repeat too many is the lesser harm
+  // than an incident whose repeats wait on a step that never ends.
   await incidents?.announced(alert.id, outcome.callToken);
   recorder.record(work, 'announce', attempt, 'succeeded', null, outcome.detail, started);
   return outcome.detail;

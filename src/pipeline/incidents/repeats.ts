@@ -20,6 +20,8 @@ const PENDING_RECHECK_MS = 1_000;
 export class Repeats {
   /** Alerts whose heard announcement is being counted (their incident not looked up yet). */
   private readonly arriving = new Map<string, number>();
+  /** Counts under way, by incident and call: the other alerts that call said wait for the same count. */
+  private readonly counting = new Map<string, Promise<void>>();
 
   constructor(
     private readonly ctx: LoopContext,
@@ -35,14 +37,14 @@ export class Repeats {
     this.arriving.set(alertId, (this.arriving.get(alertId) ?? 0) + 1);
     const work = (async () => {
       const incident = await incidents.find(alertId);
-      if (
-        incident?.state !== 'open' ||
-        this.ctx.live.peek(incident.id)?.countedCall === callToken ||
-        incident.lastCall === callToken
-      )
-        return;
+      if (incident?.state !== 'open' || incident.lastCall === callToken) return;
+      const key = `${incident.id}\u0000${callToken}`;
+      // Counted by another alert of the same call: its step ends once that count is in, not before.
+      if (this.ctx.live.peek(incident.id)?.countedCall === callToken) return this.counting.get(key);
       this.ctx.live.of(incident.id).countedCall = callToken;
-      await this.count(incident.id, true, incident, callToken);
+      const counted = this.count(incident.id, true, incident, callToken);
+      this.counting.set(key, counted);
+      return counted.finally(() => this.counting.delete(key));
     })();
     return work.finally(() => {
       const left = (this.arriving.get(alertId) ?? 1) - 1;

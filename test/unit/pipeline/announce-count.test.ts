@@ -8,6 +8,7 @@ import { tempDir } from '../../helpers/paths';
 
 const REPEAT_MS = 15_000;
 const store: StoreRoute = { store_veesion_id: 's1', name: 'Shop', audio_conf_id: '7', xbees_channel_id: 'c1' };
+const alertOf = (id: string, cameraId: string): Alert => ({ ...alert, id, cameraId });
 const alert: Alert = {
   id: 'a1',
   storeId: 's1',
@@ -50,6 +51,7 @@ function daemon(file: string, clock: ManualClock, originate?: CallOriginator['or
     clock,
     stores: () => new Map([['s1', store]]),
     alertText: 'Theft on camera ${cameraId}',
+    storm: { windowMs: 20_000 },
     incidents: {
       store: journal.incidents,
       alert: async (id) => journal.storedAlert(id)?.alert,
@@ -87,29 +89,51 @@ describe('an announcement counts on its incident before its step is final', () =
     await journal.close();
   });
 
-  it('a death after the count, before the final state: the next start says nothing and counts nothing again', async () => {
+  it('a death at the count, whatever was written before it: the next start does not say the alert again before its turn', async () => {
     const clock = new ManualClock();
     const file = join(tempDir(), 'journal.sqlite');
     const first = daemon(file, clock);
-    // The process dies before the step's final state reaches the journal: that write is lost.
-    const update = first.journal.updateStep.bind(first.journal);
-    first.journal.updateStep = (r) => {
-      if (!(r.step === 'announce' && r.state === 'succeeded')) update(r);
-    };
+    // The process dies as it counts the announcement: that write never happens, nor anything after it.
+    first.journal.incidents.recordAnnouncement = () => new Promise<boolean>(() => undefined);
     await first.pipeline.ingest(alert, '{}');
+    const openedAt = clock.now();
     await clock.advance(5_000);
     expect(first.calls).toEqual(['a1']);
-    expect(await first.journal.incidents.find('a1')).toMatchObject({ announcements: 1 });
-    await first.journal.close();
+    await first.journal.close(); // what was queued before the death reaches the disk
 
-    const second = daemon(file, clock);
+    // Its own clock: the dead daemon's timers never fire again.
+    const later = new ManualClock(clock.now());
+    const second = daemon(file, later);
     await second.pipeline.resume();
-    await clock.advance(REPEAT_MS - 5_001); // just before the repeat the count set
+    await second.pipeline.incidents?.resume();
+    // Past the repeat written when the incident opened: had the step been final and uncounted, it would be said now.
+    await later.advance(openedAt + REPEAT_MS + 1_000 - later.now());
     expect(second.calls).toEqual([]);
     expect(await second.journal.incidents.find('a1')).toMatchObject({ announcements: 1, state: 'open' });
-    expect((await second.journal.unfinishedSteps()).filter((s) => s.step === 'announce')).toEqual([]);
+    expect((await second.journal.unfinishedSteps()).filter((st) => st.step === 'announce')).toEqual([]);
     await second.pipeline.stop();
     await second.journal.close();
+  });
+
+  it('alerts said in one call: none of their steps ends before their incident counted the call', async () => {
+    const clock = new ManualClock();
+    const { journal, pipeline, calls } = daemon(join(tempDir(), 'journal.sqlite'), clock);
+    const counts = countsWhenFinal(journal);
+    // A count that takes a moment, as a server's would.
+    const write = journal.incidents.recordAnnouncement.bind(journal.incidents);
+    journal.incidents.recordAnnouncement = async (...args) => {
+      await new Promise((r) => setImmediate(r));
+      return write(...args);
+    };
+    await pipeline.ingest(alertOf('b0', '9'), '{}'); // the conference is busy with camera 9
+    await pipeline.ingest(alertOf('b1', '3'), '{}');
+    await pipeline.ingest(alertOf('b2', '3'), '{}'); // camera 3's two alerts wait as one call, one incident
+    await clock.advance(10_000);
+    expect(calls).toEqual(['b0', 'b1']);
+    expect(counts).toEqual([1, 1, 1]);
+    expect(await journal.incidents.find('b2')).toMatchObject({ announcements: 1, alerts: 2 });
+    await pipeline.stop();
+    await journal.close();
   });
 
   it('a call answered before a restart: counted before its step is recorded final on resume', async () => {
