@@ -71,20 +71,24 @@ export async function roomMembers(
 }
 
 /**
- * roomMembers asked once per room at a time: the alerts said together in one call each ask as the
- * call is placed, and a storm's summary must not send Asterisk one ConfbridgeList per alert. A
- * caller arriving while the question is out gets its answer.
+ * roomMembers asked once per room and turn of the event loop: the alerts said together in one
+ * call each ask as the call is placed, in one turn, and a storm's summary must not send Asterisk
+ * one ConfbridgeList per alert. A question from a later turn is asked afresh, even while the
+ * earlier one is out: someone may have joined since that one was sent.
  */
 export function sharedRoomMembers(
   client: Pick<AmiClient, 'listAction' | 'loggedIn' | 'notReadyReason'>,
   opts: RoomMembersOptions = {},
 ): (room: string) => Promise<RoomMembers> {
-  const asking = new Map<string, Promise<RoomMembers>>();
+  const asked = new Map<string, Promise<RoomMembers>>();
   return (room) => {
-    const out = asking.get(room);
+    const out = asked.get(room);
     if (out) return out;
-    const answer = roomMembers(client, room, opts).finally(() => asking.delete(room));
-    asking.set(room, answer);
+    const answer = roomMembers(client, room, opts);
+    asked.set(room, answer);
+    setImmediate(() => {
+      if (asked.get(room) === answer) asked.delete(room);
+    });
     return answer;
   };
 }
