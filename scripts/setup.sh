@@ -59,7 +59,13 @@ else
 fi
 
 echo "setup: npm ci" >&2
-npm ci --no-audit --no-fund >&2
+# better-sqlite3 is compiled here when no prebuilt binary can be fetched, and node-gyp now and
+# then fails mid-build on a race of its own (ENOENT on build/node_gyp_bins; the same command
+# then succeeds): one more try from scratch before giving up, as a red CI lands nothing.
+if ! npm ci --no-audit --no-fund >&2; then
+  echo "setup: npm ci failed; trying once more" >&2
+  npm ci --no-audit --no-fund >&2
+fi
 echo "setup: build" >&2
 npm run build >&2
 echo "setup: done" >&2
