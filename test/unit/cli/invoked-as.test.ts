@@ -39,7 +39,9 @@ describe('invokedAs: the command the hints name', () => {
     expect(commandName(undefined, '/usr/bin', join(REPO, 'dist/src/cli/main.js'), tempDir())).toBe(
       join(REPO, 'bin/veesion-bridge'),
     );
-    expect(commandName(undefined, '/usr/bin', '/opt/x/main.js', '/opt/x')).toBe('node ./main.js');
+    // A script with no checkout around it (not under /, where an installed package's /bin/veesion-bridge would be found).
+    const loose = join(tempDir(), 'a/b/c');
+    expect(commandName(undefined, '/usr/bin', join(loose, 'main.js'), loose)).toBe('node ./main.js');
   });
 
   it('takes the launcher variable out of the environment (no setting reads it)', () => {
